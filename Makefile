@@ -1,0 +1,53 @@
+# contextmap: two commands on a fresh Debian machine with Python 3.11:
+#   make demo   set up .venv, install, run the main job on data/sample
+#   make test   set up the same way, run every test (CI runs this through .ci/run)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PYTEST_ARGS ?=
+
+.PHONY: install demo test lint bench chromium clean sample
+
+$(STAMP): pyproject.toml
+	@if ! [ -x $(PY) ]; then \
+	  $(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	    echo "python3 -m venv failed: installing Debian's python3-venv"; \
+	    rm -rf $(VENV); \
+	    $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; \
+	    $(PYTHON) -m venv $(VENV); }; \
+	fi
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Browser tests drive Debian's chromium (never a downloaded browser build).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+demo: install
+	$(VENV)/bin/contextmap validate data/sample --out reports/sample
+
+test: install chromium
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check contextmap tests benchmarks
+	$(VENV)/bin/mypy contextmap
+
+bench: install
+	$(PY) benchmarks/bench_ingest.py
+
+# Regenerate the committed synthetic sample (same seed, same files).
+sample: install
+	$(VENV)/bin/contextmap sample --out data/sample --children 150 --seed 7
+
+clean:
+	rm -rf $(VENV) reports/sample .pytest_cache
