@@ -197,11 +197,11 @@ def _section(name: str, cls: type, value: Any) -> Any:
             if not isinstance(v, dict):
                 raise ConfigError(f"{name}.{key} must be a mapping, instead got: {v!r}")
         kwargs[key] = v
+    if cls is RiskSettings and "scale" in kwargs and "review_days" not in kwargs:
+        # a custom scale keeps only the default cadences for levels it still has
+        kwargs["review_days"] = {k: d for k, d in defaults.review_days.items() if k in kwargs["scale"]}
     obj = cls(**kwargs)
     obj._validate()
-    if name == "risk" and isinstance(obj, RiskSettings) and "review_days" not in value:
-        # keep only default cadences for levels on the configured scale
-        obj = RiskSettings(scale=obj.scale, review_days={k: d for k, d in obj.review_days.items() if k in obj.scale})
     return obj
 
 
