@@ -1,0 +1,502 @@
+"""The context graph: children, persons of concern and locations joined by graded evidence.
+
+Nodes are keyed by entity id and carry ``kind`` (``'child'``, ``'person'``, ``'location'``)
+and ``label`` (the name, or the id when there is none); children also carry ``ce_risk``,
+locations ``category``, ``latitude`` and ``longitude``.
+
+An edge joins two entities that at least one accepted link, or a missing episode's found
+location, connects in the period. It carries its evidence (a list of dicts with ``link_id``,
+``episode_id``, ``relation``, ``date`` (ISO), ``source_type``, ``grading``, ``handling_code``)
+and summary attributes: ``weight``, ``n_links``, ``first_seen``, ``last_seen``,
+``min_grade`` (the weakest grading in the evidence), ``corroborated`` and ``e_graded``.
+
+Edge weight
+-----------
+Each piece of evidence ``e`` counts
+
+    w(e) = m_source(e) * m_assessment(e) * 2 ** (-age_days(e) / half_life_days)
+
+where ``age_days`` is the time from the evidence date to the end of the period, ``m_source``
+is 1 for a reliable source (``1``), ``graph.untested_weight`` for an untested one (``2``, and
+for ungraded evidence) and ``graph.unreliable_weight`` for a not-reliable one (``3``), and
+``m_assessment`` is 1 for A and B, 0.75 for C (and ungraded), 0.5 for D and 0.25 for E. An
+episode's found location is a service record, weighted 1 before decay. The edge weight is
+the sum over its evidence. E-graded evidence is left out unless ``graph.include_e_graded``.
+
+An edge is ``corroborated`` when any of its evidence comes from a reliable source with
+assessment A or B, or from an episode record, or when two or more different source types
+report it. Views must draw other edges as untested, never as fact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from contextmap._errors import ConfigError, OutputExistsError
+from contextmap.dataset import Dataset
+from contextmap.settings import Settings
+
+__all__ = [
+    "graph_from_dataset",
+    "children_projection",
+    "write_graphml",
+    "write_gexf",
+    "evidence_weight",
+    "resolve_period",
+    "ASSESSMENT_WEIGHT",
+]
+
+ASSESSMENT_WEIGHT = {"A": 1.0, "B": 1.0, "C": 0.75, "D": 0.5, "E": 0.25}
+"""Multiplier for the intelligence assessment (ungraded evidence counts as C)."""
+
+_GRADE_ORDER = {f"{s}{a}": i for i, (s, a) in enumerate((s, a) for s in "123" for a in "ABCDE")}
+
+
+def _ts(value: Any, name: str) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise ConfigError(f"Expected a date for {name} (e.g. '2024-03-31'), instead got: {value!r}") from None
+    if ts is pd.NaT:
+        raise ConfigError(f"Expected a date for {name}, instead got: {value!r}")
+    return ts.tz_localize(None) if ts.tzinfo else ts
+
+
+def _latest_date(ds: Dataset) -> pd.Timestamp | None:
+    cands = []
+    for frame, col in ((ds.episodes, "reported_at"), (ds.episodes, "returned_at"), (ds.links, "observed_on")):
+        if col in frame and len(frame):
+            m = frame[col].max()
+            if pd.notna(m):
+                cands.append(pd.Timestamp(m))
+    return max(cands).normalize() if cands else None
+
+
+def resolve_period(
+    ds: Dataset, *, start: Any = None, end: Any = None, default_months: int | None = None
+) -> tuple[pd.Timestamp | None, pd.Timestamp]:
+    """Return the period ``(start, end)`` as midnight timestamps; both ends are inclusive days.
+
+    ``end`` defaults to the latest date in the data (episodes and links). ``start`` defaults
+    to ``None`` (no lower bound) or, when ``default_months`` is given, to the day after
+    ``end`` minus that many months (so 12 gives the 12 months up to ``end``).
+
+    Raises
+    ------
+    ConfigError
+        If a date cannot be read or ``start`` is after ``end``.
+
+    Examples
+    --------
+    >>> from contextmap.graph import resolve_period
+    >>> resolve_period(None, start="2024-01-01", end="2024-03-31")
+    (Timestamp('2024-01-01 00:00:00'), Timestamp('2024-03-31 00:00:00'))
+    """
+    s = _ts(start, "start")
+    e = _ts(end, "end")
+    if e is None:
+        e = _latest_date(ds) if ds is not None else None
+        if e is None:
+            e = pd.Timestamp.today().normalize()
+    e = e.normalize()
+    if s is None and default_months:
+        s = e - pd.DateOffset(months=default_months) + pd.Timedelta(days=1)
+    if s is not None:
+        s = s.normalize()
+        if s > e:
+            raise ConfigError(f"start {str(s.date())!r} is after end {str(e.date())!r}")
+    return s, e
+
+
+def _in_period(dates: pd.Series, start: pd.Timestamp | None, end: pd.Timestamp) -> np.ndarray:
+    d = pd.to_datetime(dates)
+    ok = d.notna() & (d < end + pd.Timedelta(days=1))
+    if start is not None:
+        ok &= d >= start
+    return np.array(ok.to_numpy(dtype=bool), dtype=bool, copy=True)
+
+
+def evidence_weight(
+    source_evaluation: Any, assessment: Any, age_days: Any, *, settings: Settings | None = None
+) -> np.ndarray:
+    """Weight of evidence items (vectorised): grading multipliers times half-life decay.
+
+    Examples
+    --------
+    >>> from contextmap.graph import evidence_weight
+    >>> [round(float(w), 3) for w in evidence_weight(["1", "2"], ["A", "C"], [0, 180])]
+    [1.0, 0.188]
+    """
+    gs = (settings or Settings()).graph
+    src = pd.Series(np.asarray(source_evaluation, dtype=object))
+    ass = pd.Series(np.asarray(assessment, dtype=object))
+    m_src = src.map({"1": 1.0, "2": gs.untested_weight, "3": gs.unreliable_weight}).fillna(gs.untested_weight)
+    m_ass = ass.map(ASSESSMENT_WEIGHT).fillna(ASSESSMENT_WEIGHT["C"])
+    age = np.clip(np.asarray(age_days, dtype=float), 0, None)
+    return m_src.to_numpy(float) * m_ass.to_numpy(float) * np.power(0.5, age / gs.half_life_days)
+
+
+def _str_or_none(v: Any) -> str | None:
+    return None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else str(v)
+
+
+def _evidence_table(ds: Dataset, start, end, settings: Settings) -> pd.DataFrame:
+    """One row per piece of evidence in the period: a, b, weight and the evidence fields."""
+    gs = settings.graph
+    li = ds.links
+    cols = ["a", "b", "link_id", "episode_id", "relation", "date", "source_type", "grading",
+            "handling_code", "source_evaluation", "intelligence_assessment"]
+    parts = []
+    if len(li):
+        keep = _in_period(li["observed_on"], start, end)
+        keep &= li["source_kind"].notna().to_numpy() & li["target_kind"].notna().to_numpy()
+        keep &= (li["source_id"] != li["target_id"]).fillna(False).to_numpy(dtype=bool)
+        if not gs.include_e_graded:
+            keep &= ~(li["intelligence_assessment"] == "E").fillna(False).to_numpy(dtype=bool)
+        sub = li.loc[keep]
+        parts.append(pd.DataFrame({
+            "a": sub["source_id"].astype(object).to_numpy(),
+            "b": sub["target_id"].astype(object).to_numpy(),
+            "link_id": sub["link_id"].astype(object).to_numpy(),
+            "episode_id": sub["episode_id"].astype(object).to_numpy(),
+            "relation": sub["relation"].astype(object).to_numpy(),
+            "date": pd.to_datetime(sub["observed_on"]).to_numpy(),
+            "source_type": sub["source_type"].astype(object).to_numpy(),
+            "grading": sub["grading"].astype(object).to_numpy(),
+            "handling_code": sub["handling_code"].astype(object).to_numpy(),
+            "source_evaluation": sub["source_evaluation"].astype(object).to_numpy(),
+            "intelligence_assessment": sub["intelligence_assessment"].astype(object).to_numpy(),
+        }))
+    ep = ds.episodes
+    if len(ep):
+        when = ep["returned_at"].fillna(ep["reported_at"])
+        keep = _in_period(when, start, end) & ep["found_location_id"].notna().to_numpy()
+        keep &= ep["found_location_id"].isin(ds.locations["location_id"]).to_numpy(dtype=bool)
+        sub = ep.loc[keep]
+        epf = pd.DataFrame({
+            "a": sub["child_id"].astype(object).to_numpy(),
+            "b": sub["found_location_id"].astype(object).to_numpy(),
+            "link_id": None,
+            "episode_id": sub["episode_id"].astype(object).to_numpy(),
+            "relation": "found_at",
+            "date": pd.to_datetime(when[keep]).dt.normalize().to_numpy(),
+            "source_type": "episode",
+            "grading": None,
+            "handling_code": None,
+            "source_evaluation": "1",
+            "intelligence_assessment": "A",
+        })
+        if parts and len(parts[0]):
+            # a link already recording this episode's found location is the same evidence
+            lk = parts[0]
+            dup = lk.loc[lk["relation"] == "found_at", ["a", "b", "episode_id"]].dropna()
+            key = set(zip(dup["a"], dup["b"], dup["episode_id"], strict=True)) | set(
+                zip(dup["b"], dup["a"], dup["episode_id"], strict=True))
+            if key:
+                mask = [(a, b, e) not in key for a, b, e in zip(epf["a"], epf["b"], epf["episode_id"], strict=True)]
+                epf = epf.loc[mask]
+        parts.append(epf)
+    if not parts:
+        return pd.DataFrame(columns=cols + ["weight", "u", "v"])
+    ev = pd.concat(parts, ignore_index=True)
+    ev = ev.astype({c: object for c in cols if c != "date"})
+    age = (end - pd.to_datetime(ev["date"])).dt.days.to_numpy(dtype=float)
+    ev["weight"] = evidence_weight(ev["source_evaluation"], ev["intelligence_assessment"], age, settings=settings)
+    a = ev["a"].astype(str).to_numpy()
+    b = ev["b"].astype(str).to_numpy()
+    ev["u"] = np.where(a <= b, a, b)
+    ev["v"] = np.where(a <= b, b, a)
+    return ev
+
+
+def graph_from_dataset(
+    ds: Dataset,
+    *,
+    start: Any = None,
+    end: Any = None,
+    settings: Settings | None = None,
+) -> nx.Graph:
+    """Build the context graph of a dataset for a period.
+
+    Parameters
+    ----------
+    ds
+        A dataset from :func:`contextmap.load`.
+    start, end
+        The period (inclusive days). ``end`` defaults to the latest date in the data and is
+        the reference date for the decay; ``start`` defaults to no lower bound.
+    settings
+        Weights and thresholds (``settings.graph``); defaults when ``None``.
+
+    Returns
+    -------
+    networkx.Graph
+        Nodes: every entity with evidence in the period, and every child with an episode in
+        the period. ``G.graph`` holds ``start``, ``end`` (ISO) and the weight settings.
+
+    Examples
+    --------
+    >>> import contextmap
+    >>> from contextmap.graph import graph_from_dataset
+    >>> ds = contextmap.sample.generate_sample(children=20, seed=1)  # doctest: +SKIP
+    >>> G = graph_from_dataset(ds)  # doctest: +SKIP
+    """
+    settings = settings or Settings()
+    start_ts, end_ts = resolve_period(ds, start=start, end=end)
+    ev = _evidence_table(ds, start_ts, end_ts, settings)
+    G = nx.Graph(
+        start=None if start_ts is None else str(start_ts.date()),
+        end=str(end_ts.date()),
+        half_life_days=settings.graph.half_life_days,
+        include_e_graded=settings.graph.include_e_graded,
+    )
+    node_ids: set[str] = set(ev["u"]) | set(ev["v"]) if len(ev) else set()
+    if len(ds.episodes):
+        inper = _in_period(ds.episodes["reported_at"], start_ts, end_ts)
+        node_ids |= set(ds.episodes.loc[inper, "child_id"].astype(str))
+    _add_nodes(G, ds, node_ids)
+    if len(ev):
+        _add_edges(G, ev)
+    return G
+
+
+def _label(name: Any, ident: str) -> str:
+    return str(name) if isinstance(name, str) and name.strip() else ident
+
+
+def _add_nodes(G: nx.Graph, ds: Dataset, ids: set[str]) -> None:
+    ch = ds.children[ds.children["child_id"].isin(ids)]
+    for cid, name, risk in zip(ch["child_id"], ch["name"], ch["ce_risk"], strict=True):
+        G.add_node(str(cid), kind="child", label=_label(name, str(cid)),
+                   ce_risk=_str_or_none(risk) or "")
+    pe = ds.persons[ds.persons["person_id"].isin(ids)]
+    for pid, name in zip(pe["person_id"], pe["name"], strict=True):
+        G.add_node(str(pid), kind="person", label=_label(name, str(pid)))
+    lo = ds.locations[ds.locations["location_id"].isin(ids)]
+    for lid, name, cat, lat, lon in zip(lo["location_id"], lo["name"], lo["category"],
+                                        lo["latitude"], lo["longitude"], strict=True):
+        G.add_node(str(lid), kind="location", label=_label(name, str(lid)),
+                   category=_str_or_none(cat) or "", latitude=float(lat), longitude=float(lon))
+    for n in ids - set(G.nodes):  # referenced but unknown: kept, marked
+        G.add_node(n, kind="unknown", label=n)
+
+
+def _add_edges(G: nx.Graph, ev: pd.DataFrame) -> None:
+    ev = ev.sort_values(["u", "v", "date"], kind="stable")
+    dates = pd.to_datetime(ev["date"]).dt.strftime("%Y-%m-%d").to_numpy()
+    recs = zip(ev["u"].to_numpy(), ev["v"].to_numpy(), ev["link_id"].to_numpy(),
+               ev["episode_id"].to_numpy(), ev["relation"].to_numpy(), dates,
+               ev["source_type"].to_numpy(), ev["grading"].to_numpy(),
+               ev["handling_code"].to_numpy(), ev["source_evaluation"].to_numpy(),
+               ev["intelligence_assessment"].to_numpy(), ev["weight"].to_numpy(), strict=True)
+    cur_key = None
+    items: list[dict] = []
+    w = 0.0
+    stats: dict[str, Any] = {}
+
+    def flush() -> None:
+        u, v = cur_key  # type: ignore[misc]
+        grades = stats["grades"]
+        G.add_edge(
+            u, v, weight=float(w), evidence=items, n_links=len(items),
+            first_seen=items[0]["date"], last_seen=items[-1]["date"],
+            min_grade=max(grades, key=_GRADE_ORDER.__getitem__) if grades else "",
+            corroborated=bool(stats["strong"] or len(stats["types"]) >= 2),
+            e_graded=bool(stats["e"]),
+        )
+
+    for u, v, lid, eid, rel, d, st, gr, hc, se, ia, wt in recs:
+        if (u, v) != cur_key:
+            if cur_key is not None:
+                flush()
+            cur_key, items, w = (u, v), [], 0.0
+            stats = {"grades": [], "strong": False, "types": set(), "e": False}
+        items.append({"link_id": _str_or_none(lid), "episode_id": _str_or_none(eid),
+                      "relation": _str_or_none(rel), "date": d, "source_type": _str_or_none(st),
+                      "grading": _str_or_none(gr), "handling_code": _str_or_none(hc)})
+        w += wt
+        se_s, ia_s = _str_or_none(se), _str_or_none(ia)
+        if st == "episode" or (se_s == "1" and ia_s in ("A", "B")):
+            stats["strong"] = True
+        if isinstance(st, str):
+            stats["types"].add(st)
+        if se_s and ia_s and st != "episode":
+            stats["grades"].append(f"{se_s}{ia_s}")
+        if ia_s == "E":
+            stats["e"] = True
+    if cur_key is not None:
+        flush()
+
+
+def _kind_nodes(G: nx.Graph, kind: str) -> list[str]:
+    return [n for n, k in G.nodes(data="kind") if k == kind]
+
+
+def children_projection(
+    G: nx.Graph,
+    *,
+    co_location_days: float | None = None,
+    settings: Settings | None = None,
+    person_weight: float = 1.0,
+    place_weight: float = 0.5,
+    direct_weight: float = 1.0,
+) -> nx.Graph:
+    """Project the context graph onto children: who is linked to whom, and through what.
+
+    Two children are joined when (1) a link joins them directly (weight ``direct_weight *
+    w``), (2) they share a person (``person_weight * min(w1, w2) / (k - 1)`` for a person
+    linked to ``k`` children, so a person in touch with many children binds each pair less),
+    or (3) they were at the same place within ``co_location_days`` of each other
+    (``place_weight * min(w1, w2) / (k - 1)`` for ``k`` children at the place in the period).
+    Edge attributes ``direct``, ``persons`` and ``places`` list what binds the pair.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from contextmap.graph import children_projection
+    >>> G = nx.Graph()
+    >>> G.add_nodes_from(["C1", "C2"], kind="child"); G.add_node("P1", kind="person")
+    >>> G.add_edge("C1", "P1", weight=1.0, evidence=[{"date": "2024-01-01"}])
+    >>> G.add_edge("C2", "P1", weight=1.0, evidence=[{"date": "2024-01-01"}])
+    >>> sorted(children_projection(G)["C1"]["C2"]["persons"])
+    ['P1']
+    """
+    days = (settings or Settings()).graph.co_location_days if co_location_days is None else co_location_days
+    kinds = nx.get_node_attributes(G, "kind")
+    H = nx.Graph()
+    H.add_nodes_from((n, d) for n, d in G.nodes(data=True) if d.get("kind") == "child")
+
+    def bump(a: str, b: str, w: float, field: str, via: str | None) -> None:
+        if H.has_edge(a, b):
+            e = H[a][b]
+            e["weight"] += w
+        else:
+            H.add_edge(a, b, weight=w, direct=False, persons=[], places=[])
+            e = H[a][b]
+        if field == "direct":
+            e["direct"] = True
+        else:
+            e[field].append(via)
+
+    for u, v, d in G.edges(data=True):
+        if kinds.get(u) == "child" and kinds.get(v) == "child":
+            bump(u, v, direct_weight * d["weight"], "direct", None)
+    for p in G.nodes:
+        kind = kinds.get(p)
+        if kind not in ("person", "location"):
+            continue
+        kids = [c for c in G[p] if kinds.get(c) == "child"]
+        k = len(kids)
+        if k < 2:
+            continue
+        if kind == "person":
+            ws = [G[p][c]["weight"] for c in kids]
+            scale = person_weight / (k - 1)
+            for i in range(k):
+                for j in range(i + 1, k):
+                    bump(kids[i], kids[j], scale * min(ws[i], ws[j]), "persons", p)
+        else:
+            _co_located(G, p, kids, days, place_weight / (k - 1), bump)
+    return H
+
+
+def _co_located(G: nx.Graph, place: str, kids: list[str], days: float, scale: float, bump) -> None:
+    """Join children seen at ``place`` within ``days`` of each other (sorted sweep)."""
+    rows = []
+    for c in kids:
+        ed = G[place][c]
+        for item in ed["evidence"]:
+            rows.append((np.datetime64(item["date"], "D").astype(np.int64), c))
+    rows.sort()
+    seen: set[tuple[str, str]] = set()
+    lo = 0
+    for hi in range(len(rows)):
+        while rows[hi][0] - rows[lo][0] > days:
+            lo += 1
+        for j in range(lo, hi):
+            a, b = rows[j][1], rows[hi][1]
+            if a != b:
+                seen.add((a, b) if a < b else (b, a))
+    for a, b in seen:
+        bump(a, b, scale * min(G[place][a]["weight"], G[place][b]["weight"]), "places", place)
+
+
+def _flatten(G: nx.Graph) -> nx.Graph:
+    H = G.copy()
+    for _, d in H.nodes(data=True):
+        for k, v in list(d.items()):
+            if v is None:
+                d[k] = ""
+            elif isinstance(v, (list, dict, set, tuple)):
+                d[k] = repr(v)
+    for _, _, d in H.edges(data=True):
+        for k, v in list(d.items()):
+            if k == "evidence":
+                d[k] = "; ".join(
+                    f"{e.get('date')} {e.get('relation')} {e.get('link_id') or e.get('episode_id')}"
+                    f" {e.get('source_type') or ''} {e.get('grading') or 'ungraded'}".strip()
+                    for e in v
+                )
+                d["link_ids"] = ";".join(e["link_id"] for e in v if e.get("link_id"))
+                d["episode_ids"] = ";".join(e["episode_id"] for e in v if e.get("episode_id"))
+            elif v is None:
+                d[k] = ""
+            elif isinstance(v, (list, set, tuple)):
+                d[k] = ";".join(str(x) for x in v)
+    for k, v in list(H.graph.items()):
+        if v is None:
+            H.graph[k] = ""
+    return H
+
+
+def _check_out(path: str | Path, overwrite: bool) -> Path:
+    p = Path(path)
+    if p.exists() and not overwrite:
+        raise OutputExistsError(f"path exists (pass overwrite=True to replace it): {str(p)!r}")
+    return p
+
+
+def write_graphml(G: nx.Graph, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write the graph as GraphML (evidence lists flattened to text) for Gephi, igraph, yEd.
+
+    Raises
+    ------
+    OutputExistsError
+        If ``path`` exists and ``overwrite`` is false.
+    """
+    p = _check_out(path, overwrite)
+    nx.write_graphml(_flatten(G), p)
+    return p
+
+
+def write_gexf(G: nx.Graph, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write the graph as GEXF (evidence lists flattened to text) for Gephi.
+
+    Raises
+    ------
+    OutputExistsError
+        If ``path`` exists and ``overwrite`` is false.
+    """
+    p = _check_out(path, overwrite)
+    nx.write_gexf(_flatten(G), p)
+    return p
+
+
+def _as_graph(ds_or_graph: Any, *, start: Any, end: Any, settings: Settings | None) -> nx.Graph:
+    if isinstance(ds_or_graph, nx.Graph):
+        return ds_or_graph
+    if isinstance(ds_or_graph, Dataset):
+        return graph_from_dataset(ds_or_graph, start=start, end=end, settings=settings)
+    raise TypeError(f"Expected a Dataset or a networkx Graph, instead got: {type(ds_or_graph).__name__!r}")
+
+
+def _iter_ids(x: Iterable[Any]) -> list[str]:
+    return [str(v) for v in x]
