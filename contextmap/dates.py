@@ -1,0 +1,117 @@
+"""Parse date and date-time cells the way the data contract allows, without guessing.
+
+Accepted forms (see ``docs/data-contract.md``):
+
+* ISO: ``2026-11-23``, ``2026-11-23T14:05``, ``2026-11-23 14:05:00`` (seconds optional,
+  fractions of a second ignored);
+* UK day-first: ``23/11/2026``, ``23/11/2026 14:05``, with ``/``, ``-`` or ``.`` between
+  day, month and year (the same separator twice).
+
+Two-digit years (``23/11/26``), US month-first dates, dates that do not exist
+(``31/02/2026``, ``13/13/2026``) and anything else are reported, never guessed. Parsing is
+vectorised: a whole column is parsed in a few regular-expression passes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["parse_dates", "REASON_FORMAT", "REASON_IMPOSSIBLE", "REASON_TWO_DIGIT_YEAR"]
+
+REASON_FORMAT = "not a recognised date (use YYYY-MM-DD or DD/MM/YYYY, optionally with HH:MM)"
+REASON_IMPOSSIBLE = "impossible date or time (no such day, month or hour)"
+REASON_TWO_DIGIT_YEAR = "two-digit year is ambiguous (write the year in full)"
+
+_TIME = r"(?:[T ]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?)?"
+_ISO = r"^(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})" + _TIME + r"$"
+_UK = r"^(?P<day>\d{1,2})(?P<sep>[/.\-])(?P<month>\d{1,2})(?P=sep)(?P<year>\d{4})" + _TIME + r"$"
+_TWO_DIGIT = r"^\d{1,2}([/.\-])\d{1,2}\1\d{2}(?:[T ].*)?$"
+
+
+def _from_parts(parts: pd.DataFrame) -> pd.Series:
+    """Build timestamps from extracted text parts; impossible combinations become NaT."""
+    nums = {
+        k: pd.to_numeric(parts[k], errors="coerce").fillna(0).astype("int64")
+        for k in ("year", "month", "day", "hour", "minute", "second")
+    }
+    frame = pd.DataFrame(nums, index=parts.index)
+    ok = (
+        frame["month"].between(1, 12)
+        & frame["day"].between(1, 31)
+        & frame["hour"].between(0, 23)
+        & frame["minute"].between(0, 59)
+        & frame["second"].between(0, 59)
+        & frame["year"].between(1000, 9999)
+    )
+    out = pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
+    if ok.any():
+        built = pd.to_datetime(frame[ok], errors="coerce")  # 31 February -> NaT
+        out[ok] = built.astype("datetime64[ns]")
+    return out
+
+
+def parse_dates(
+    values: pd.Series,
+    *,
+    kind: str = "datetime",
+    date_format: str | None = None,
+) -> tuple[pd.Series, pd.Series]:
+    """Parse a column of date text.
+
+    Parameters
+    ----------
+    values
+        Cells as text; blank cells (after trimming) are missing, not errors.
+    kind
+        ``'date'`` keeps only the day (any time part is dropped), ``'datetime'`` keeps the time.
+    date_format
+        An explicit :func:`~datetime.datetime.strptime` format (from a mapping file) to use
+        instead of the contract forms, for example ``'%d %b %Y'``.
+
+    Returns
+    -------
+    parsed, reasons
+        ``parsed`` is ``datetime64[ns]`` on the input index (``NaT`` where blank or invalid);
+        ``reasons`` holds the reason text where a non-blank cell could not be parsed and
+        ``NA`` elsewhere.
+
+    Examples
+    --------
+    >>> s = pd.Series(["2026-11-23", "23/11/2026 14:05", "31/02/2026", "23/11/26", ""])
+    >>> parsed, reasons = parse_dates(s)
+    >>> [str(x) for x in parsed]
+    ['2026-11-23 00:00:00', '2026-11-23 14:05:00', 'NaT', 'NaT', 'NaT']
+    >>> reasons.notna().tolist()
+    [False, False, True, True, False]
+    """
+    if kind not in ("date", "datetime"):
+        raise ValueError(f"Expected kind to be 'date' or 'datetime', instead got: {kind!r}")
+    text = values.astype("string").str.strip().fillna("")
+    blank = text == ""
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    reasons = pd.Series(pd.NA, index=values.index, dtype="string")
+    if blank.all():
+        return parsed, reasons
+    if date_format is not None:
+        got = pd.to_datetime(text[~blank], format=date_format, errors="coerce")
+        parsed[~blank] = got.astype("datetime64[ns]")
+        reasons[~blank & parsed.isna()] = f"does not match the date format {date_format!r} declared in the mapping"
+    else:
+        todo = text[~blank]
+        found = pd.Series(False, index=todo.index)
+        for pattern in (_ISO, _UK):
+            parts = todo[~found].str.extract(pattern)
+            hit = parts["year"].notna()
+            if hit.any():
+                got = _from_parts(parts[hit].drop(columns=[c for c in ("sep",) if c in parts]))
+                parsed[got.index] = got
+                found[hit[hit].index] = True
+                reasons[got.index[got.isna().to_numpy()]] = REASON_IMPOSSIBLE
+        rest = todo[~found]
+        if len(rest):
+            two = rest.str.match(_TWO_DIGIT)
+            reasons[rest.index] = np.where(two, REASON_TWO_DIGIT_YEAR, REASON_FORMAT)
+    if kind == "date":
+        parsed = parsed.dt.normalize()
+    return parsed, reasons
