@@ -30,6 +30,7 @@ __all__ = [
     "PanelSettings",
     "RhiSettings",
     "GraphSettings",
+    "FlagSettings",
     "MapSettings",
     "load_settings",
 ]
@@ -106,6 +107,20 @@ class GraphSettings:
 
 
 @dataclass(frozen=True)
+class FlagSettings:
+    """Which persons and places count as high reach / hotspots for the "newly linked" flags."""
+
+    high_reach_top: int = 5
+    hotspot_top: int = 10
+
+    def _validate(self) -> None:
+        for name in ("high_reach_top", "hotspot_top"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ConfigError(f"flags.{name} must be a positive whole number, instead got: {v!r}")
+
+
+@dataclass(frozen=True)
 class MapSettings:
     """Base-map tiles: ``'none'`` (default: no network request at all), ``'osm'``, or a URL template."""
 
@@ -129,6 +144,7 @@ class Settings:
     panel: PanelSettings = field(default_factory=PanelSettings)
     rhi: RhiSettings = field(default_factory=RhiSettings)
     graph: GraphSettings = field(default_factory=GraphSettings)
+    flags: FlagSettings = field(default_factory=FlagSettings)
     map: MapSettings = field(default_factory=MapSettings)
     extra: dict[str, Any] = field(default_factory=dict)
     """Sections owned by other modules (for example ``audiences``), validated there."""
