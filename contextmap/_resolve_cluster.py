@@ -1,0 +1,136 @@
+"""Cluster scored record pairs into entities, honouring decisions and refusing chains.
+
+Private helper shared by :mod:`contextmap.resolve_persons` and
+:mod:`contextmap.resolve_places`.
+
+The clustering is greedy, constrained single linkage: the analyst's ``merge`` decisions are
+applied first; then pairs at or above the threshold are taken strongest first, and two
+clusters are joined only if no pair across them is *cannot-link* (a ``keep apart``
+decision, or a scored pair with a hard contradiction such as different dates of birth).
+This stops chaining: "T Grant" may link to "Tyler Grant" and "Tom Grant" may link to
+"T Grant", but Tyler and Tom, whose dates of birth differ, never end up as one entity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__: list[str] = []
+
+
+@dataclass
+class Clusters:
+    entity_id: np.ndarray  # canonical record id per record (object array)
+    confidence: np.ndarray  # float per record
+    decided: np.ndarray  # bool per record: membership fixed by a merge decision
+    refused: pd.DataFrame  # pairs above threshold not joined (a, b, p, reason)
+
+
+def cluster_records(
+    ids: np.ndarray,
+    pairs: pd.DataFrame,
+    *,
+    threshold: float,
+    must: list[tuple[int, int]],
+    cannot: list[tuple[int, int]],
+) -> Clusters:
+    """Cluster records ``0..n-1``.
+
+    ``pairs`` has integer columns ``a``, ``b`` (indices into ``ids``), float ``p`` and bool
+    ``contradiction``. ``must`` / ``cannot`` are index pairs from the decisions file.
+    """
+    n = len(ids)
+    parent = np.arange(n)
+    members: dict[int, set[int]] = {}
+    blocked: dict[int, set[int]] = {}  # root -> records that may never join this cluster
+
+    def find(x: int) -> int:
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return int(root)
+
+    def mem(r: int) -> set[int]:
+        return members.setdefault(r, {r})
+
+    def union(ra: int, rb: int) -> None:
+        ma, mb = mem(ra), mem(rb)
+        if len(ma) < len(mb):
+            ra, rb, ma, mb = rb, ra, mb, ma
+        parent[rb] = ra
+        ma |= mb
+        members.pop(rb, None)
+        ba = blocked.get(ra)
+        bb = blocked.pop(rb, None)
+        if bb:
+            if ba is None:
+                blocked[ra] = bb
+            else:
+                ba |= bb
+
+    decided = np.zeros(n, dtype=bool)
+    for a, b in must:
+        ra, rb = find(a), find(b)
+        decided[a] = decided[b] = True
+        if ra != rb:
+            union(ra, rb)
+
+    hard = pairs[pairs["contradiction"].to_numpy()] if len(pairs) else pairs
+    cannot_all = list(cannot) + list(zip(hard["a"].tolist(), hard["b"].tolist(), strict=True))
+    for a, b in cannot_all:
+        ra, rb = find(a), find(b)
+        if ra == rb:  # already joined by a merge decision: the decision wins
+            continue
+        blocked.setdefault(a, set()).add(b)
+        blocked.setdefault(b, set()).add(a)
+    # blocked is keyed by record; move each record's set to its current root
+    by_root: dict[int, set[int]] = {}
+    for rec, s in blocked.items():
+        by_root.setdefault(find(rec), set()).update(s)
+    blocked = by_root
+
+    strong = pairs[pairs["p"].to_numpy() >= threshold] if len(pairs) else pairs
+    if len(strong):
+        order = np.lexsort((strong["b"].to_numpy(), strong["a"].to_numpy(), -strong["p"].to_numpy()))
+        strong = strong.iloc[order]
+    refused = []
+    for a, b, p in zip(strong["a"].tolist(), strong["b"].tolist(), strong["p"].tolist(), strict=True):
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            continue
+        ba, bb = blocked.get(ra), blocked.get(rb)
+        if (ba and not ba.isdisjoint(mem(rb))) or (bb and not bb.isdisjoint(mem(ra))):
+            refused.append((a, b, p, "would join records kept apart"))
+            continue
+        union(ra, rb)
+
+    roots = np.array([find(i) for i in range(n)], dtype=np.int64)
+    # canonical id: the lowest record id in the cluster
+    frame = pd.DataFrame({"root": roots, "id": ids})
+    canon = frame.groupby("root")["id"].min()
+    entity = frame["root"].map(canon).to_numpy(dtype=object)
+
+    # confidence: strongest accepted link to another member; singletons: 1 - strongest
+    # candidate link to anyone (how sure we are that the record stands alone)
+    conf = np.ones(n)
+    if len(pairs):
+        a = pairs["a"].to_numpy()
+        b = pairs["b"].to_numpy()
+        p = pairs["p"].to_numpy(dtype=float)
+        same = roots[a] == roots[b]
+        best_in = np.zeros(n)
+        np.maximum.at(best_in, a[same], p[same])
+        np.maximum.at(best_in, b[same], p[same])
+        best_out = np.zeros(n)
+        np.maximum.at(best_out, a[~same], p[~same])
+        np.maximum.at(best_out, b[~same], p[~same])
+        size = np.bincount(roots, minlength=n)[roots]
+        conf = np.where(size > 1, best_in, 1.0 - best_out)
+    conf = np.where(decided, 1.0, conf)
+    refused_df = pd.DataFrame(refused, columns=["a", "b", "p", "reason"])
+    return Clusters(entity, np.round(conf, 4), decided, refused_df)

@@ -1,0 +1,573 @@
+"""Entity resolution: one person, one place, however the records spell them.
+
+The public entry point. :func:`resolve_dataset` returns a new :class:`~contextmap.Dataset`
+in the same contract whose person and location ids are resolved entity ids (the lowest
+record id of each entity, so ids stay the dataset's own), with links remapped, duplicate
+rows merged, RHI mentions turned into links, and a :class:`Resolution` record of every
+merge attached as ``ds.resolution`` for the pack to list (so a meeting can challenge it).
+
+* :func:`~contextmap.resolve_persons.resolve_persons`: persons of concern (and children)
+* :func:`~contextmap.resolve_places.resolve_locations`: places
+* :func:`link_mentions`: RHI ``people_mentioned`` / ``places_mentioned`` free text
+* :mod:`contextmap.decisions`: the analyst's ``merge`` / ``keep apart`` file, always honoured
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+from shapely.geometry import Point
+
+from contextmap._errors import OutputExistsError
+from contextmap._resolve_example import example_dataset
+from contextmap.dataset import Dataset
+from contextmap.decisions import Decisions, DecisionsError, as_decisions, read_decisions
+from contextmap.resolve_persons import (
+    NICKNAME_TO_FORM,
+    PersonResolution,
+    normalise_person_name,
+    resolve_persons,
+)
+from contextmap.resolve_places import LocationResolution, normalise_place_name, resolve_locations
+from contextmap.schema import split_list
+
+__all__ = [
+    "Resolution",
+    "resolve_dataset",
+    "resolve_persons",
+    "resolve_locations",
+    "link_mentions",
+    "write_entities",
+    "read_decisions",
+    "Decisions",
+    "PersonResolution",
+    "LocationResolution",
+    "MENTION_COLUMNS",
+    "example_dataset",
+    "dataset_entity_ids",
+]
+
+MENTION_COLUMNS = (
+    "episode_id", "child_id", "observed_on", "mention", "kind", "entity_id", "confidence",
+    "provisional", "method",
+)
+"""Columns of :func:`link_mentions`' result."""
+
+MIN_MENTION_CONFIDENCE = 0.5
+
+_RELATIONAL = (
+    "cousin brother bro sister sis mum mom mam mother dad father uncle aunt auntie nan nana gran "
+    "grandma grandad granddad nephew niece friend friends mate mates pal boyfriend girlfriend bf gf "
+    "partner ex dealer associate associates neighbour wife husband son daughter crew"
+).split()
+_RELATIONAL_RE = re.compile(
+    r"(\b\w+\s*['\u2019]s\s+(?:\w+\s+)?(" + "|".join(_RELATIONAL) + r")\b)"
+    r"|(\b(" + "|".join(_RELATIONAL) + r")\s+(of|to)\b)",
+    re.IGNORECASE,
+)
+_VAGUE = {"unknown", "someone", "somebody", "man", "men", "woman", "boy", "boys", "girl", "girls",
+          "older", "male", "female", "lad", "lads", "people", "person", "guy", "guys", "them", "others"}
+
+
+def dataset_entity_ids(ds: Dataset) -> set[str]:
+    """Every child, person and location id in ``ds``."""
+    out: set[str] = set()
+    for table, key in (("children", "child_id"), ("persons", "person_id"), ("locations", "location_id")):
+        out.update(ds.table(table)[key].dropna().astype(str).tolist())
+    return out
+
+
+def provisional_id(kind: str, mention: str) -> str:
+    """A stable id for an unmatched mention: the same text always gives the same id.
+
+    Examples
+    --------
+    >>> provisional_id("person", "Tyler's cousin") == provisional_id("person", " tylers  COUSIN")
+    True
+    >>> provisional_id("place", "the old mill")[:7]
+    'prov-l-'
+    """
+    norm = normalise_person_name(mention) if kind == "person" else normalise_place_name(mention)
+    norm = norm or mention.strip().lower()
+    digest = hashlib.sha1(f"{kind}|{norm}".encode()).hexdigest()[:10]
+    return f"prov-{'p' if kind == 'person' else 'l'}-{digest}"
+
+
+# --- mentions -------------------------------------------------------------------------------
+
+
+def _person_index(ds: Dataset, persons_res: PersonResolution | None) -> tuple[dict, dict, dict, dict]:
+    """name -> entities, forename form -> entities, (surname, initial) -> entities, entity -> kind."""
+    mapping = persons_res.mapping if persons_res is not None else {}
+    names: dict[str, set[str]] = {}
+    fore: dict[str, set[str]] = {}
+    sur: dict[tuple[str, str], set[str]] = {}
+    kind: dict[str, str] = {}
+    rows = [(r, "person", n, a) for r, n, a in zip(ds.persons["person_id"], ds.persons["name"], ds.persons["aliases"], strict=True)]
+    rows += [(r, "child", n, None) for r, n in zip(ds.children["child_id"], ds.children["name"], strict=True)]
+    for rid, k, name, aliases in rows:
+        ent = mapping.get(str(rid), str(rid))
+        kind[ent] = k
+        full = normalise_person_name(name)
+        toks = full.split()
+        if full:
+            names.setdefault(full, set()).add(ent)
+        if len(toks) >= 2:
+            form = NICKNAME_TO_FORM.get(toks[0], toks[0])
+            if len(toks[0]) > 1:
+                fore.setdefault(form, set()).add(ent)
+            sur.setdefault((toks[-1], toks[0][0]), set()).add(ent)
+        for a in split_list(aliases):
+            an = normalise_person_name(a)
+            if an:
+                names.setdefault(an, set()).add(ent)
+    return names, fore, sur, kind
+
+
+def _place_index(ds: Dataset, locations_res: LocationResolution | None) -> tuple[dict, dict]:
+    mapping = locations_res.mapping if locations_res is not None else {}
+    names: dict[str, set[str]] = {}
+    pcs: dict[str, set[str]] = {}
+    lo = ds.locations
+    for rid, name, pc in zip(lo["location_id"], lo["name"], lo["postcode"], strict=True):
+        ent = mapping.get(str(rid), str(rid))
+        nn = normalise_place_name(name)
+        if nn:
+            names.setdefault(nn, set()).add(ent)
+        if isinstance(pc, str) and pc.strip():
+            pcs.setdefault(re.sub(r"\s+", "", pc).upper(), set()).add(ent)
+    return names, pcs
+
+
+def _match_person(mention: str, idx: tuple[dict, dict, dict, dict], choices: list[str]) -> tuple[str | None, float, str]:
+    names, fore, sur, _ = idx
+    if _RELATIONAL_RE.search(mention):
+        return None, 0.0, "relational description: not matched to the person it names"
+    norm = normalise_person_name(mention)
+    toks = norm.split()
+    if not toks or set(toks) <= _VAGUE or (len(toks) > 1 and toks[0] in _VAGUE):
+        return None, 0.0, "no name to match"
+    hit = names.get(norm, set())
+    if len(hit) == 1:
+        return next(iter(hit)), 0.95, "name or alias exact"
+    if len(hit) > 1:
+        return None, 0.0, f"ambiguous: {len(hit)} entities share the name"
+    if len(toks) == 1:
+        hit = fore.get(NICKNAME_TO_FORM.get(toks[0], toks[0]), set())
+        if len(hit) == 1:
+            return next(iter(hit)), 0.6, "forename only, one entity has it"
+        if len(hit) > 1:
+            return None, 0.0, f"ambiguous forename: {len(hit)} entities"
+        return None, 0.0, "no match"
+    if len(toks[0]) == 1:
+        hit = sur.get((toks[-1], toks[0]), set())
+        if len(hit) == 1:
+            return next(iter(hit)), 0.75, "initial and surname"
+    best = process.extractOne(norm, choices, scorer=fuzz.token_sort_ratio, score_cutoff=88)
+    if best is not None:
+        hit = names[best[0]]
+        if len(hit) == 1:
+            return next(iter(hit)), round(0.9 * best[1] / 100, 4), f"name similar to {best[0]!r}"
+    return None, 0.0, "no match"
+
+
+def _match_place(mention: str, idx: tuple[dict, dict], choices: list[str]) -> tuple[str | None, float, str]:
+    names, pcs = idx
+    pc = re.search(r"\b([A-Za-z]{1,2}\d[A-Za-z\d]?)\s*(\d[A-Za-z]{2})\b", mention)
+    norm = normalise_place_name(mention)
+    if norm:
+        hit = names.get(norm, set())
+        if len(hit) == 1:
+            return next(iter(hit)), 0.95, "name exact after normalising"
+        if len(hit) > 1:
+            return None, 0.0, f"ambiguous: {len(hit)} places share the name"
+    if pc:
+        hit = pcs.get((pc.group(1) + pc.group(2)).upper(), set())
+        if len(hit) == 1:
+            return next(iter(hit)), 0.85, "postcode"
+    if norm:
+        best = process.extractOne(norm, choices, scorer=fuzz.token_sort_ratio, score_cutoff=90)
+        if best is not None and len(names[best[0]]) == 1:
+            return next(iter(names[best[0]])), round(0.9 * best[1] / 100, 4), f"name similar to {best[0]!r}"
+    return None, 0.0, "no match"
+
+
+def link_mentions(
+    ds: Dataset,
+    persons_res: PersonResolution | None = None,
+    locations_res: LocationResolution | None = None,
+    *,
+    decisions: Decisions | str | None = None,
+    min_confidence: float = MIN_MENTION_CONFIDENCE,
+) -> pd.DataFrame:
+    """Link each RHI mention to a resolved entity, or to a provisional entity.
+
+    Parameters
+    ----------
+    ds
+        The dataset whose ``episodes.people_mentioned`` / ``places_mentioned`` are read.
+    persons_res, locations_res
+        Resolutions to link to (None: each record is its own entity).
+    decisions
+        ``merge prov-p-... P12`` links a provisional mention to P12's entity (confidence 1);
+        ``keep apart prov-p-... P12`` stops it being linked there.
+    min_confidence
+        Matches below this confidence become provisional instead.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per mention (columns :data:`MENTION_COLUMNS`). A mention that matches
+        nothing, matches ambiguously, or describes someone by relation ("Tyler's cousin")
+        gets a provisional entity (``provisional`` True, a stable ``prov-...`` id): kept and
+        marked, never dropped.
+
+    Examples
+    --------
+    >>> ds = example_dataset()
+    >>> m = link_mentions(ds, resolve_persons(ds), resolve_locations(ds))
+    >>> for r in m.itertuples():
+    ...     print(r.mention, "->", r.entity_id[:7] if r.provisional else r.entity_id, r.confidence)
+    Big T -> P1 0.95
+    Tyler's cousin -> prov-p- 0.0
+    Maccies Botchergate -> L1 0.95
+    the old mill -> prov-l- 0.0
+    """
+    dec = as_decisions(decisions)
+    pidx = _person_index(ds, persons_res)
+    lidx = _place_index(ds, locations_res)
+    pchoices = sorted(pidx[0])
+    lchoices = sorted(lidx[0])
+    ep = ds.episodes
+    rows = []
+    for eid, cid, rep, pm, lm in zip(ep["episode_id"], ep["child_id"], ep["reported_at"],
+                                    ep["people_mentioned"], ep["places_mentioned"], strict=True):
+        day = pd.Timestamp(rep).normalize() if pd.notna(rep) else pd.NaT
+        for kind, cell in (("person", pm), ("place", lm)):
+            for mention in split_list(cell):
+                if kind == "person":
+                    ent, conf, how = _match_person(mention, pidx, pchoices)
+                else:
+                    ent, conf, how = _match_place(mention, lidx, lchoices)
+                prov = ent is None or conf < min_confidence
+                if prov:
+                    if ent is not None:
+                        how = f"{how} (confidence {conf:.2f} below {min_confidence})"
+                    ent, conf = provisional_id(kind, mention), 0.0
+                rows.append([eid, cid, day, mention, kind, ent, conf, prov, how])
+    out = pd.DataFrame(rows, columns=list(MENTION_COLUMNS))
+    out["observed_on"] = pd.to_datetime(out["observed_on"])
+    out["provisional"] = out["provisional"].astype(bool)
+    return _apply_mention_decisions(out, dec, persons_res, locations_res)
+
+
+def _apply_mention_decisions(out, dec, persons_res, locations_res):  # type: ignore[no-untyped-def]
+    prov_ids = set(out.loc[out["provisional"], "entity_id"]) | {
+        provisional_id(k, m) for k, m in zip(out["kind"], out["mention"], strict=True)
+    }
+    unknown = [f"{d.source} line {d.line}: unknown provisional id {x!r}" for d in dec.items
+               for x in (d.a, d.b) if x.startswith("prov-") and x not in prov_ids]
+    if unknown:
+        raise DecisionsError("decisions name provisional ids that no mention produced:\n  " + "\n  ".join(unknown))
+    mapping = {**(persons_res.mapping if persons_res else {}), **(locations_res.mapping if locations_res else {})}
+    ent_of = lambda x: mapping.get(x, x)  # noqa: E731
+    # provisional ids named by decisions, keyed by the mention's own provisional id
+    own = np.array([provisional_id(k, m) for k, m in zip(out["kind"], out["mention"], strict=True)], dtype=object)
+    for d in dec.items:
+        for p, other in ((d.a, d.b), (d.b, d.a)):
+            if not p.startswith("prov-"):
+                continue
+            rows = own == p
+            if d.action == "merge":
+                target = ent_of(other)
+                if other.startswith("prov-"):
+                    target = min(p, other)
+                out.loc[rows, "entity_id"] = target
+                out.loc[rows, "confidence"] = 1.0
+                out.loc[rows, "provisional"] = target.startswith("prov-")
+                out.loc[rows, "method"] = f"analyst decision: {d}"
+            else:
+                hit = rows & (out["entity_id"].to_numpy() == ent_of(other))
+                out.loc[hit, "entity_id"] = p
+                out.loc[hit, "confidence"] = 0.0
+                out.loc[hit, "provisional"] = True
+                out.loc[hit, "method"] = f"analyst decision: {d}"
+    return out
+
+
+# --- the resolved dataset -----------------------------------------------------------------
+
+
+@dataclass
+class Resolution:
+    """What :func:`resolve_dataset` did, for the pack and for challenge at a meeting.
+
+    Attributes
+    ----------
+    persons, locations
+        The person and location resolutions (None when switched off).
+    mentions
+        :func:`link_mentions`' result (empty when switched off).
+    decisions
+        The decisions honoured.
+    self_links
+        Links whose two ends became one entity after merging (kept here, not in ``links``).
+    """
+
+    persons: PersonResolution | None
+    locations: LocationResolution | None
+    mentions: pd.DataFrame
+    decisions: Decisions = field(default_factory=Decisions)
+    self_links: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def entities(self) -> pd.DataFrame:
+        """Every record with its entity: ``record_id``, ``entity_id``, ``confidence``, ``table``."""
+        parts = [r.entities for r in (self.persons, self.locations) if r is not None]
+        if not parts:
+            return pd.DataFrame(columns=["record_id", "entity_id", "confidence", "table", "decided"])
+        return pd.concat(parts, ignore_index=True)
+
+    @property
+    def merged(self) -> pd.DataFrame:
+        """Entities made of more than one record: ``kind``, ``entity_id``, ``record_ids``,
+        ``size``, ``confidence`` (weakest member), ``decided`` (by the analyst)."""
+        parts = []
+        for kind, r in (("person", self.persons), ("location", self.locations)):
+            if r is not None:
+                m = r.merged
+                m.insert(0, "kind", kind)
+                parts.append(m)
+        if not parts:
+            return pd.DataFrame(columns=["kind", "entity_id", "record_ids", "size", "confidence", "decided"])
+        return pd.concat(parts, ignore_index=True)
+
+    @property
+    def provisional(self) -> pd.DataFrame:
+        """Mentions kept as provisional entities."""
+        return self.mentions[self.mentions["provisional"]] if len(self.mentions) else self.mentions
+
+
+def _union_list(values: list[object], *, exclude: set[str] = frozenset()) -> object:  # type: ignore[assignment]
+    seen: dict[str, None] = {}
+    for v in values:
+        for part in split_list(v) if isinstance(v, str) else []:
+            if part.lower() not in exclude and part.lower() not in {s.lower() for s in seen}:
+                seen[part] = None
+    return "; ".join(seen) if seen else pd.NA
+
+
+def _merge_rows(df: pd.DataFrame, key: str, mapping: dict[str, str], list_cols: tuple[str, ...],
+                name_to_alias: bool) -> pd.DataFrame:
+    df = df.copy()
+    df["_entity"] = df[key].astype(str).map(lambda x: mapping.get(x, x))
+    df["_canon"] = df[key].astype(str) == df["_entity"]
+    df = df.sort_values(["_entity", "_canon", key], ascending=[True, False, True], kind="stable")
+    out_rows = []
+    cols = [c for c in df.columns if not c.startswith("_")]
+    for ent, g in df.groupby("_entity", sort=True):
+        first = g.iloc[0].copy()
+        for c in cols:
+            if c in list_cols or c == key:
+                continue
+            if pd.isna(first[c]) if not isinstance(first[c], str) else False:
+                vals = g[c].dropna()
+                if len(vals):
+                    first[c] = vals.iloc[0]
+        for c in list_cols:
+            vals = g[c].tolist()
+            exclude = set()
+            if c == "aliases" and name_to_alias:
+                canon_name = first.get("name")
+                exclude = {canon_name.lower()} if isinstance(canon_name, str) else set()
+                vals = vals + [n for n in g["name"].tolist()[1:] if isinstance(n, str)]
+            first[c] = _union_list(vals, exclude=exclude)
+        first[key] = ent
+        first["merged_from"] = "; ".join(sorted(g[key].astype(str)))
+        out_rows.append(first)
+    out = pd.DataFrame(out_rows, columns=cols + ["merged_from"]).reset_index(drop=True)
+    for c in cols:
+        out[c] = out[c].astype(df[c].dtype)
+    out["merged_from"] = out["merged_from"].astype(df[key].dtype)
+    return out
+
+
+def resolve_dataset(
+    ds: Dataset,
+    *,
+    decisions: Decisions | str | Path | None = None,
+    persons: bool = True,
+    locations: bool = True,
+    mentions: bool = True,
+    include_children: bool = False,
+    person_threshold: float | None = None,
+    place_threshold: float | None = None,
+) -> Dataset:
+    """Return ``ds`` with persons and places resolved into entities and RHI mentions linked.
+
+    Parameters
+    ----------
+    ds
+        A validated dataset (:func:`contextmap.load`).
+    decisions
+        The analyst's decisions (:mod:`contextmap.decisions`): a path, a
+        :class:`~contextmap.decisions.Decisions`, or None. Always honoured, never written.
+    persons, locations, mentions
+        Switch each step off (``False``); with all three off the result equals ``ds`` apart
+        from the two marker columns below.
+    include_children
+        Also resolve children's records among themselves.
+    person_threshold, place_threshold
+        Match probability thresholds (defaults: 0.8).
+
+    Returns
+    -------
+    Dataset
+        In the same contract. Entity ids are the lowest record id of each entity; link ends,
+        ``episodes.child_id`` / ``found_location_id`` and ``children.home_location_id`` are
+        remapped; merged rows keep the union of aliases and identifiers (other records'
+        names become aliases). ``persons``, ``children`` and ``locations`` gain
+        ``merged_from`` (the record ids of the entity) and ``provisional`` (True for an
+        entity created from an unmatched RHI mention). Mentions become links (``seen_with``
+        or ``visited``, ``source_type`` 'rhi', observed on the episode's report date, no
+        grading, a summary saying they come from an RHI mention). ``.resolution`` holds
+        the :class:`Resolution`.
+
+    Examples
+    --------
+    >>> out = resolve_dataset(example_dataset())
+    >>> sorted(out.persons["person_id"])[:2]
+    ['P1', 'P4']
+    >>> out.resolution.merged[["kind", "entity_id", "record_ids"]].to_dict("records")
+    [{'kind': 'person', 'entity_id': 'P1', 'record_ids': 'P1; P2; P3'}, {'kind': 'location', 'entity_id': 'L1', 'record_ids': 'L1; L2'}]
+    """
+    dec = as_decisions(decisions)
+    dec.check_ids(dataset_entity_ids(ds), allow_prefix="prov-")
+    kw: dict = {} if person_threshold is None else {"threshold": person_threshold}
+    pr = resolve_persons(ds, decisions=dec, include_children=include_children, **kw) if persons else None
+    kw = {} if place_threshold is None else {"threshold": place_threshold}
+    lr = resolve_locations(ds, decisions=dec, **kw) if locations else None
+    if mentions:
+        men = link_mentions(ds, pr, lr, decisions=dec)
+    else:
+        men = pd.DataFrame(columns=list(MENTION_COLUMNS))
+    mapping: dict[str, str] = {}
+    for r in (pr, lr):
+        if r is not None:
+            mapping.update(r.mapping)
+
+    def remap(s: pd.Series) -> pd.Series:
+        return s.map(lambda x: mapping.get(x, x) if isinstance(x, str) else x).astype(s.dtype)
+
+    pe = _merge_rows(ds.persons, "person_id", mapping, ("aliases", "phone", "vehicle", "social_media"), True)
+    ch = _merge_rows(ds.children, "child_id", mapping, (), False)
+    lo = _merge_rows(pd.DataFrame(ds.locations.drop(columns="geometry")), "location_id", mapping, (), False)
+    for df in (pe, ch, lo):
+        df["provisional"] = False
+    ch["home_location_id"] = remap(ch["home_location_id"])
+    ep = ds.episodes.copy()
+    ep["child_id"] = remap(ep["child_id"])
+    ep["found_location_id"] = remap(ep["found_location_id"])
+    li = ds.links.copy()
+    li["source_id"] = remap(li["source_id"])
+    li["target_id"] = remap(li["target_id"])
+
+    if len(men):
+        men = men.copy()
+        men["child_id"] = men["child_id"].map(lambda x: mapping.get(x, x))
+        prov = men[men["provisional"]].drop_duplicates("entity_id")
+        pp = prov[prov["kind"] == "person"]
+        lp = prov[prov["kind"] == "place"]
+        if len(pp):
+            add = pd.DataFrame({"person_id": pp["entity_id"], "name": pp["mention"],
+                                "merged_from": pp["entity_id"], "provisional": True})
+            pe = pd.concat([pe, add.astype({c: pe[c].dtype for c in add.columns})], ignore_index=True)
+        if len(lp):
+            add = pd.DataFrame({"location_id": lp["entity_id"], "name": lp["mention"],
+                                "merged_from": lp["entity_id"], "provisional": True})
+            lo = pd.concat([lo, add.astype({c: lo[c].dtype for c in add.columns})], ignore_index=True)
+        li = pd.concat([li, _mention_links(men, li, kinds=_kinds(pe, ch, lo))], ignore_index=True)
+
+    self_mask = (li["source_id"] == li["target_id"]).fillna(False).to_numpy(dtype=bool)
+    self_links = li[self_mask].reset_index(drop=True)
+    li = li[~self_mask].reset_index(drop=True)
+    geom = dict(zip(ds.locations["location_id"].astype(str), ds.locations.geometry, strict=True))
+    empty = Point()
+    geo = gpd.GeoDataFrame(lo, geometry=[geom.get(x, empty) for x in lo["location_id"]],
+                           crs=ds.locations.crs or "EPSG:4326")
+    out = Dataset(ch, pe, geo, ep, li, ds.report, source=ds.source, content_hash=ds.content_hash,
+                  grading_scheme=ds.grading_scheme)
+    out.resolution = Resolution(pr, lr, men, dec, self_links)  # type: ignore[attr-defined]
+    return out
+
+
+def _kinds(pe: pd.DataFrame, ch: pd.DataFrame, lo: pd.DataFrame) -> dict[str, str]:
+    kinds = {x: "person" for x in pe["person_id"]}
+    kinds.update({x: "child" for x in ch["child_id"]})
+    kinds.update({x: "location" for x in lo["location_id"]})
+    return kinds
+
+
+def _mention_links(men: pd.DataFrame, links: pd.DataFrame, *, kinds: dict[str, str]) -> pd.DataFrame:
+    n = len(men)
+    counter = men.groupby("episode_id").cumcount() + 1
+    summary = [
+        f"RHI mention {m!r}: " + ("provisional entity, not matched (" + how + ")" if p
+                                  else f"resolved with confidence {c:.2f} ({how})")
+        for m, p, c, how in zip(men["mention"], men["provisional"], men["confidence"], men["method"], strict=True)
+    ]
+    new = pd.DataFrame(
+        {
+            "link_id": [f"rhi-{e}-{i}" for e, i in zip(men["episode_id"], counter, strict=True)],
+            "source_id": men["child_id"].to_numpy(),
+            "target_id": men["entity_id"].to_numpy(),
+            "relation": np.where(men["kind"] == "person", "seen_with", "visited"),
+            "observed_on": men["observed_on"].to_numpy(),
+            "episode_id": men["episode_id"].to_numpy(),
+            "source_type": ["rhi"] * n,
+            "grading": [None] * n,
+            "summary": summary,
+            "source_kind": [kinds.get(x, "child") for x in men["child_id"]],
+            "target_kind": [kinds.get(x) for x in men["entity_id"]],
+        }
+    )
+    for c in links.columns:
+        if c not in new.columns:
+            new[c] = None
+    new = new[list(links.columns)]
+    return new.astype({c: links[c].dtype for c in links.columns})
+
+
+def write_entities(res: PersonResolution | LocationResolution | Resolution, path: str | Path, *,
+                   overwrite: bool = False, pairs: bool = False) -> list[Path]:
+    """Write ``record_id, entity_id, confidence`` to CSV (and ``*-pairs.csv`` with ``pairs``).
+
+    Raises
+    ------
+    OutputExistsError
+        If a file exists and ``overwrite`` is False.
+    """
+    path = Path(path)
+    targets = [path]
+    if pairs:
+        targets.append(path.with_name(path.stem + "-pairs.csv"))
+    for t in targets:
+        if t.exists() and not overwrite:
+            raise OutputExistsError(f"refusing to overwrite {str(t)!r} (pass overwrite=True / --overwrite)")
+    ent = res.entities[["record_id", "entity_id", "confidence"]]
+    ent.to_csv(path, index=False)
+    if pairs:
+        if isinstance(res, Resolution):
+            parts = [r.pairs for r in (res.persons, res.locations) if r is not None]
+            pr = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        else:
+            pr = res.pairs
+        pr.to_csv(targets[1], index=False)
+    return targets

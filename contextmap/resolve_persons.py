@@ -1,0 +1,609 @@
+"""Person entity resolution: one person of concern, however the records spell them.
+
+Blocking + RapidFuzz scoring (chosen over Splink by measurement: see ``docs/resolution.md``).
+
+1. **Normalise** each record: names lower-cased, accents and apostrophes removed, titles
+   dropped, common forename nicknames mapped to one form ("Tom" -> "thomas"); aliases and
+   identifiers (phone, vehicle, social media) normalised the same way.
+2. **Block**: only records sharing a key are compared (surname + forename initial, forename +
+   surname initial, forename + birth year, surname + birth year, date of birth with day and
+   month in either order, any full name or alias, any identifier). Keys are scoped to the
+   source table, so children are compared only with children.
+3. **Score** each candidate pair field by field into comparison levels (exact, typo, initial,
+   nickname, day/month swapped...). Each level carries a Bayes factor; the log-odds sum,
+   plus a prior, gives a match probability (the Fellegi-Sunter model that Splink uses, with
+   documented fixed weights). String similarity is RapidFuzz Jaro-Winkler, computed pairwise
+   in C.
+4. **Cluster** pairs at or above the threshold into entities, strongest first, never
+   joining two clusters across a hard contradiction (different dates of birth or genders, or
+   a ``keep apart`` decision). ``merge`` decisions are applied first, with confidence 1.0.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.process import cpdist
+
+from contextmap._errors import ConfigError
+from contextmap._resolve_cluster import cluster_records
+from contextmap.decisions import Decisions, as_decisions
+from contextmap.schema import split_list
+
+__all__ = [
+    "PersonResolution",
+    "resolve_persons",
+    "normalise_person_name",
+    "PERSON_WEIGHTS",
+    "DEFAULT_PERSON_THRESHOLD",
+]
+
+DEFAULT_PERSON_THRESHOLD = 0.8
+"""Default match probability at or above which two person records are joined."""
+
+PERSON_WEIGHTS: dict[str, float] = {
+    # log2 Bayes factors per comparison level (documented in docs/resolution.md)
+    "prior": -13.0,
+    "forename_exact": 5.0,
+    "forename_nickname": 4.0,
+    "forename_similar": 3.0,
+    "forename_initial": 1.0,
+    "forename_differs": -4.0,
+    "surname_exact": 7.0,
+    "surname_similar": 4.5,
+    "surname_initial": 1.5,
+    "surname_differs": -6.0,
+    "names_swapped": 10.0,
+    "dob_exact": 8.5,
+    "dob_swapped": 7.0,
+    "dob_one_part": 4.0,
+    "dob_differs": -10.0,
+    "gender_agrees": 0.5,
+    "gender_differs": -6.0,
+    "alias": 8.0,
+    "identifier": 12.0,
+}
+
+_TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "master"}
+_NICKNAMES = {
+    "thomas": "tom tommy",
+    "james": "jim jimmy jamie",
+    "william": "bill billy will willie",
+    "robert": "bob bobby rob robbie",
+    "daniel": "dan danny",
+    "david": "dave davey",
+    "michael": "mike mick mikey micky",
+    "christopher": "chris",
+    "matthew": "matt matty",
+    "nicholas": "nick nicky",
+    "anthony": "tony ant",
+    "stephen": "steve stevie steven",
+    "joseph": "joe joey",
+    "samuel": "sam sammy",
+    "alexander": "alex",
+    "elizabeth": "liz lizzie beth betty",
+    "katherine": "kate katie kat kathryn catherine",
+    "jennifer": "jen jenny",
+    "rebecca": "becky becca",
+    "victoria": "vicky vicki tori",
+    "tyler": "ty",
+    "benjamin": "ben benny",
+    "jacob": "jake",
+    "joshua": "josh",
+    "nathan": "nate",
+    "zachary": "zach zac",
+    "charles": "charlie chaz",
+    "henry": "harry hal",
+    "jonathan": "jon jonny johnny",
+    "richard": "rich richie dick",
+    "edward": "ed eddie ted",
+    "andrew": "andy drew",
+    "patrick": "pat paddy",
+    "callum": "cal",
+    "kieran": "kie",
+    "connor": "con",
+    "jordan": "jord",
+    "margaret": "maggie meg peggy",
+    "jessica": "jess jessie",
+    "abigail": "abbie abby",
+    "natalie": "nat",
+    "danielle": "dani",
+}
+NICKNAME_TO_FORM: dict[str, str] = {nick: full for full, nicks in _NICKNAMES.items() for nick in nicks.split()}
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_APOSTROPHE = re.compile(r"['\u2019`]")
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = _APOSTROPHE.sub("", text)
+    return _NON_ALNUM.sub(" ", text).strip()
+
+
+def normalise_person_name(name: object) -> str:
+    """Return a person's name in comparison form: lower case, no accents, apostrophes or titles.
+
+    Examples
+    --------
+    >>> normalise_person_name("  Mr. Tyler  O'Grady-Smith ")
+    'tyler ogrady smith'
+    >>> normalise_person_name(None)
+    ''
+    """
+    if not isinstance(name, str):
+        return ""
+    tokens = [t for t in _fold(name).split() if t not in _TITLES]
+    return " ".join(tokens)
+
+
+def _identifier(value: str) -> str:
+    return re.sub(r"[^a-z0-9@]", "", value.lower().lstrip("@"))
+
+
+@dataclass
+class PersonResolution:
+    """The result of :func:`resolve_persons`.
+
+    Attributes
+    ----------
+    entities
+        One row per record: ``record_id``, ``entity_id`` (the lowest record id in the
+        entity), ``confidence`` (strongest link to another member; for a record that stands
+        alone, 1 minus its strongest candidate link), ``table`` (``persons`` or ``children``),
+        ``decided`` (membership fixed by a ``merge`` decision).
+    pairs
+        Scored candidate pairs with ``match_probability`` at or above ``min_pair_probability``
+        plus every decided pair: ``record_a``, ``record_b``, ``match_probability``,
+        ``explanation``, ``decision`` (``''``, ``'merge'`` or ``'keep apart'``), ``joined``.
+    threshold
+        The match probability used to join records.
+    stats
+        Counts: records, candidate pairs scored, oversized blocks skipped, entities.
+    """
+
+    entities: pd.DataFrame
+    pairs: pd.DataFrame
+    threshold: float
+    stats: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def mapping(self) -> dict[str, str]:
+        """``record_id -> entity_id``."""
+        return dict(zip(self.entities["record_id"], self.entities["entity_id"], strict=True))
+
+    @property
+    def merged(self) -> pd.DataFrame:
+        """Entities of more than one record: ``entity_id``, ``record_ids``, ``size``,
+        ``confidence`` (the weakest member's), ``decided``."""
+        return _merged_summary(self.entities)
+
+
+def _merged_summary(entities: pd.DataFrame) -> pd.DataFrame:
+    g = entities.groupby("entity_id", sort=True)
+    out = pd.DataFrame(
+        {
+            "record_ids": g["record_id"].agg(lambda s: "; ".join(sorted(s))),
+            "size": g.size(),
+            "confidence": g["confidence"].min(),
+            "decided": g["decided"].any(),
+        }
+    ).reset_index()
+    return out[out["size"] > 1].reset_index(drop=True)
+
+
+# --- records ------------------------------------------------------------------------------
+
+
+def _col(df: pd.DataFrame, name: str) -> list:
+    if name in df.columns:
+        return df[name].tolist()
+    return [None] * len(df)
+
+
+def person_records(ds, *, include_children: bool = False) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """The person records to resolve, one row each, in a fixed order (table, then id)."""
+    frames = []
+    p = ds.persons
+    frames.append(
+        pd.DataFrame(
+            {
+                "record_id": p["person_id"].astype(str).tolist(),
+                "table": "persons",
+                "name": _col(p, "name"),
+                "aliases": _col(p, "aliases"),
+                "date_of_birth": pd.to_datetime(pd.Series(_col(p, "date_of_birth"), dtype="object")),
+                "gender": _col(p, "gender"),
+                "phone": _col(p, "phone"),
+                "vehicle": _col(p, "vehicle"),
+                "social_media": _col(p, "social_media"),
+            }
+        )
+    )
+    if include_children:
+        c = ds.children
+        frames.append(
+            pd.DataFrame(
+                {
+                    "record_id": c["child_id"].astype(str).tolist(),
+                    "table": "children",
+                    "name": _col(c, "name"),
+                    "aliases": None,
+                    "date_of_birth": pd.to_datetime(pd.Series(_col(c, "date_of_birth"), dtype="object")),
+                    "gender": _col(c, "gender"),
+                    "phone": None,
+                    "vehicle": None,
+                    "social_media": None,
+                }
+            )
+        )
+    rec = pd.concat(frames, ignore_index=True)
+    return rec.sort_values(["table", "record_id"], kind="stable").reset_index(drop=True)
+
+
+def _prepare(rec: pd.DataFrame) -> dict[str, np.ndarray]:
+    n = len(rec)
+    fn, sn, fn_form, full = [], [], [], []
+    for name in rec["name"].tolist():
+        toks = normalise_person_name(name).split()
+        f = toks[0] if toks else ""
+        s = toks[-1] if len(toks) > 1 else ""
+        fn.append(f)
+        sn.append(s)
+        fn_form.append(NICKNAME_TO_FORM.get(f, f))
+        full.append(" ".join(toks))
+    dob = pd.to_datetime(rec["date_of_birth"])
+    known = dob.notna().to_numpy()
+    year = np.where(known, dob.dt.year.fillna(0).to_numpy(dtype=float), 0).astype(np.int64)
+    month = np.where(known, dob.dt.month.fillna(0).to_numpy(dtype=float), 0).astype(np.int64)
+    day = np.where(known, dob.dt.day.fillna(0).to_numpy(dtype=float), 0).astype(np.int64)
+    gender = np.array(
+        [g if isinstance(g, str) and g in ("female", "male", "non_binary") else "" for g in rec["gender"].tolist()],
+        dtype=object,
+    )
+    return {
+        "n": np.array([n]),
+        "fn": np.array(fn, dtype=object),
+        "sn": np.array(sn, dtype=object),
+        "fn_form": np.array(fn_form, dtype=object),
+        "full": np.array(full, dtype=object),
+        "year": year,
+        "month": month,
+        "day": day,
+        "gender": gender,
+    }
+
+
+# --- blocking -----------------------------------------------------------------------------
+
+
+def _block_keys(rec: pd.DataFrame, f: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Rows (idx, key, kind) where kind is '' for plain keys, or 'alias'/'phone'/... ."""
+    idx: list[int] = []
+    keys: list[str] = []
+    kinds: list[str] = []
+
+    def add(i: int, key: str, kind: str = "") -> None:
+        idx.append(i)
+        keys.append(key)
+        kinds.append(kind)
+
+    tables = rec["table"].tolist()
+    aliases = rec["aliases"].tolist()
+    ident = {k: rec[k].tolist() for k in ("phone", "vehicle", "social_media")}
+    for i in range(len(rec)):
+        t = tables[i][0]
+        fn, sn, form, full = f["fn"][i], f["sn"][i], f["fn_form"][i], f["full"][i]
+        y, m, d = f["year"][i], f["month"][i], f["day"][i]
+        if sn and fn:
+            add(i, f"{t}s|{sn}|{fn[0]}")
+            add(i, f"{t}f|{form}|{sn[0]}")
+        if y:
+            lo, hi = (m, d) if m <= d else (d, m)
+            add(i, f"{t}d|{y}|{lo}|{hi}")
+            if form:
+                add(i, f"{t}fy|{form}|{y}")
+            if sn:
+                add(i, f"{t}sy|{sn}|{y}")
+        if full:
+            add(i, f"{t}n|{full}", "name")
+        for a in split_list(aliases[i]):
+            an = normalise_person_name(a)
+            if an:
+                add(i, f"{t}n|{an}", "alias:" + a)
+        for kind, values in ident.items():
+            for v in split_list(values[i]):
+                vn = _identifier(v)
+                if len(vn) >= 4:
+                    add(i, f"{t}i|{kind}|{vn}", kind)
+    return pd.DataFrame({"idx": idx, "key": keys, "kind": kinds})
+
+
+def _candidate_pairs(keys: pd.DataFrame, *, max_block_size: int) -> tuple[pd.DataFrame, int]:
+    codes, _ = pd.factorize(keys["key"], sort=False)
+    kf = pd.DataFrame({"idx": keys["idx"].to_numpy(), "code": codes, "kind": keys["kind"].to_numpy()})
+    kf = kf.drop_duplicates(["idx", "code"])
+    sizes = kf.groupby("code")["idx"].transform("size")
+    skipped = int(kf.loc[sizes > max_block_size, "code"].nunique())
+    kf = kf[(sizes >= 2) & (sizes <= max_block_size)]
+    m = kf.merge(kf, on="code", suffixes=("_a", "_b"))
+    m = m[m["idx_a"] < m["idx_b"]]
+    a = m["idx_a"].to_numpy(dtype=np.int64)
+    b = m["idx_b"].to_numpy(dtype=np.int64)
+    ka = m["kind_a"].to_numpy(dtype=object)
+    kb = m["kind_b"].to_numpy(dtype=object)
+    is_alias = np.array([x.startswith("alias:") or y.startswith("alias:") for x, y in zip(ka, kb, strict=True)], dtype=bool) if len(m) else np.zeros(0, dtype=bool)
+    ident_kind = np.where(np.isin(ka, ["phone", "vehicle", "social_media"]), ka, "")
+    pairs = pd.DataFrame({"a": a, "b": b})
+    pairs["alias"] = np.where(is_alias, np.where(np.char.startswith(ka.astype(str), "alias:"), ka, kb), "")
+    pairs["ident"] = ident_kind
+    # one row per pair: keep the most informative tags
+    pairs = pairs.sort_values(["a", "b", "alias", "ident"], ascending=[True, True, False, False], kind="stable")
+    agg = pairs.groupby(["a", "b"], sort=True).agg(alias=("alias", "first"), ident=("ident", "max"))
+    agg = agg.reset_index()
+    return agg, skipped
+
+
+# --- scoring ------------------------------------------------------------------------------
+
+
+def _score(pairs: pd.DataFrame, f: dict[str, np.ndarray], weights: dict[str, float], *, workers: int) -> pd.DataFrame:
+    a = pairs["a"].to_numpy()
+    b = pairs["b"].to_numpy()
+    w = weights
+    fa, fb = f["fn"][a], f["fn"][b]
+    sa, sb = f["sn"][a], f["sn"][b]
+    ffa, ffb = f["fn_form"][a], f["fn_form"][b]
+    k = len(pairs)
+    jw_f = cpdist(list(fa), list(fb), scorer=JaroWinkler.normalized_similarity, workers=workers) if k else np.zeros(0)
+    jw_s = cpdist(list(sa), list(sb), scorer=JaroWinkler.normalized_similarity, workers=workers) if k else np.zeros(0)
+    len_fa = np.char.str_len(fa.astype(str)) if k else np.zeros(0, dtype=int)
+    len_fb = np.char.str_len(fb.astype(str)) if k else np.zeros(0, dtype=int)
+    len_sa = np.char.str_len(sa.astype(str)) if k else np.zeros(0, dtype=int)
+    len_sb = np.char.str_len(sb.astype(str)) if k else np.zeros(0, dtype=int)
+    first = np.vectorize(lambda s: s[:1], otypes=[object])
+    fa0, fb0 = (first(fa), first(fb)) if k else (fa, fb)
+    sa0, sb0 = (first(sa), first(sb)) if k else (sa, sb)
+
+    # forename level
+    f_both = (len_fa > 0) & (len_fb > 0)
+    f_exact = f_both & (fa == fb)
+    f_nick = f_both & ~f_exact & (ffa == ffb)
+    f_init = f_both & ~f_exact & ((len_fa == 1) | (len_fb == 1)) & (fa0 == fb0)
+    f_sim = f_both & ~f_exact & ~f_nick & ~f_init & (jw_f >= 0.9) & (len_fa > 1) & (len_fb > 1)
+    f_diff = f_both & ~(f_exact | f_nick | f_init | f_sim)
+    # surname level
+    s_both = (len_sa > 0) & (len_sb > 0)
+    s_exact = s_both & (sa == sb)
+    s_init = s_both & ~s_exact & ((len_sa == 1) | (len_sb == 1)) & (sa0 == sb0)
+    s_sim = s_both & ~s_exact & ~s_init & (jw_s >= 0.9) & (len_sa > 1) & (len_sb > 1)
+    s_diff = s_both & ~(s_exact | s_init | s_sim)
+    swapped = f_both & s_both & (fa == sb) & (sa == fb) & ~f_exact
+    f_diff &= ~swapped
+    s_diff &= ~swapped
+    # date of birth
+    ya, yb = f["year"][a], f["year"][b]
+    ma, mb = f["month"][a], f["month"][b]
+    da, db = f["day"][a], f["day"][b]
+    d_both = (ya > 0) & (yb > 0)
+    d_exact = d_both & (ya == yb) & (ma == mb) & (da == db)
+    d_swap = d_both & ~d_exact & (ya == yb) & (ma == db) & (da == mb)
+    parts = (ya == yb).astype(int) + (ma == mb).astype(int) + (da == db).astype(int)
+    d_one = d_both & ~d_exact & ~d_swap & (parts == 2)
+    d_diff = d_both & ~(d_exact | d_swap | d_one)
+    # gender
+    ga, gb = f["gender"][a], f["gender"][b]
+    g_both = (ga != "") & (gb != "")
+    g_agree = g_both & (ga == gb)
+    g_diff = g_both & (ga != gb)
+    # alias and identifiers (from blocking)
+    alias = pairs["alias"].to_numpy(dtype=object)
+    has_alias = alias != ""
+    ident = pairs["ident"].to_numpy(dtype=object)
+    has_ident = ident != ""
+
+    score = np.full(k, w["prior"])
+    score += np.where(f_exact, w["forename_exact"], 0) + np.where(f_nick, w["forename_nickname"], 0)
+    score += np.where(f_sim, w["forename_similar"], 0) + np.where(f_init, w["forename_initial"], 0)
+    score += np.where(f_diff, w["forename_differs"], 0)
+    score += np.where(s_exact, w["surname_exact"], 0) + np.where(s_sim, w["surname_similar"], 0)
+    score += np.where(s_init, w["surname_initial"], 0) + np.where(s_diff, w["surname_differs"], 0)
+    score += np.where(swapped, w["names_swapped"], 0)
+    score += np.where(d_exact, w["dob_exact"], 0) + np.where(d_swap, w["dob_swapped"], 0)
+    score += np.where(d_one, w["dob_one_part"], 0) + np.where(d_diff, w["dob_differs"], 0)
+    score += np.where(g_agree, w["gender_agrees"], 0) + np.where(g_diff, w["gender_differs"], 0)
+    score += np.where(has_alias, w["alias"], 0) + np.where(has_ident, w["identifier"], 0)
+    p = 1.0 / (1.0 + np.exp2(-score))
+    # hard contradiction: different dates of birth or genders, or wholly different names
+    # with nothing else in common; such a pair is never joined through a third record
+    contradiction = (d_diff | g_diff | (f_diff & s_diff & ~swapped)) & ~has_alias & ~has_ident
+
+    out = pairs[["a", "b"]].copy()
+    out["p"] = p
+    out["contradiction"] = contradiction
+    levels = np.zeros(k, dtype=np.int64)
+    for bit, arr in enumerate(
+        (f_exact, f_nick, f_sim, f_init, f_diff, s_exact, s_sim, s_init, s_diff, swapped,
+         d_exact, d_swap, d_one, d_diff, g_agree, g_diff)
+    ):
+        levels |= arr.astype(np.int64) << bit
+    out["levels"] = levels
+    out["alias"] = alias
+    out["ident"] = ident
+    return out
+
+
+_LEVEL_TEXT = (
+    "forename exact",
+    "forename nickname",
+    "forename similar (typo)",
+    "forename initial matches",
+    "forename differs",
+    "surname exact",
+    "surname similar (typo)",
+    "surname initial matches",
+    "surname differs",
+    "forename and surname swapped",
+    "DOB exact",
+    "DOB day/month swapped",
+    "DOB one part differs",
+    "DOB differs",
+    "gender agrees",
+    "gender differs",
+)
+
+
+def _explain(levels: int, alias: str, ident: str, a_name: str, b_name: str) -> str:
+    parts = [text for bit, text in enumerate(_LEVEL_TEXT) if levels >> bit & 1]
+    if not any(p.startswith("forename") or p.startswith("surname") for p in parts):
+        parts.insert(0, f"names not comparable ({a_name!r} / {b_name!r})")
+    if not any(p.startswith("DOB") for p in parts):
+        parts.append("DOB missing")
+    if alias:
+        parts.append(f"alias {alias.removeprefix('alias:')!r} equals a name or alias")
+    if ident:
+        parts.append(f"{ident.replace('_', ' ')} shared")
+    return "; ".join(parts)
+
+
+# --- public -------------------------------------------------------------------------------
+
+
+def resolve_persons(
+    ds,  # type: ignore[no-untyped-def]
+    *,
+    decisions: Decisions | str | None = None,
+    threshold: float = DEFAULT_PERSON_THRESHOLD,
+    include_children: bool = False,
+    min_pair_probability: float = 0.05,
+    max_block_size: int = 400,
+    weights: dict[str, float] | None = None,
+    workers: int = 1,
+) -> PersonResolution:
+    """Resolve person-of-concern records (and optionally children's records) into entities.
+
+    Parameters
+    ----------
+    ds
+        A :class:`contextmap.Dataset` (its ``persons`` and, with ``include_children``,
+        ``children`` tables are read).
+    decisions
+        A :class:`~contextmap.decisions.Decisions`, a path to a decisions file, or None.
+        Decisions always win over scores.
+    threshold
+        Match probability at or above which two records are joined (0 < threshold < 1).
+    include_children
+        Also resolve children's records among themselves (for sources whose child ids
+        differ). Children are never joined with persons of concern.
+    min_pair_probability
+        Scored pairs below this are left out of ``.pairs`` (they still guard clustering).
+    max_block_size
+        Blocks with more records than this are skipped (counted in ``.stats``).
+    weights
+        Override some of :data:`PERSON_WEIGHTS` (log2 Bayes factors).
+    workers
+        Threads for RapidFuzz's pairwise similarity (-1: all cores).
+
+    Returns
+    -------
+    PersonResolution
+
+    Examples
+    --------
+    >>> from contextmap.resolve import example_dataset
+    >>> res = resolve_persons(example_dataset())
+    >>> res.entities.set_index("record_id")["entity_id"].to_dict()
+    {'P1': 'P1', 'P2': 'P1', 'P3': 'P1', 'P4': 'P4'}
+    """
+    if not 0.0 < float(threshold) < 1.0:
+        raise ConfigError(f"Expected threshold to be between 0 and 1, instead got: {threshold!r}")
+    w = {**PERSON_WEIGHTS, **(weights or {})}
+    unknown = set(w) - set(PERSON_WEIGHTS)
+    if unknown:
+        raise ConfigError(f"Expected weights keys from PERSON_WEIGHTS, instead got: {sorted(unknown)!r}")
+    dec = as_decisions(decisions)
+    rec = person_records(ds, include_children=include_children)
+    ids = rec["record_id"].to_numpy(dtype=object)
+    from contextmap.resolve import dataset_entity_ids
+
+    dec.check_ids(dataset_entity_ids(ds), allow_prefix="prov-")
+    feats = _prepare(rec)
+    keys = _block_keys(rec, feats)
+    cand, skipped = _candidate_pairs(keys, max_block_size=max_block_size)
+    scored = _score(cand, feats, w, workers=workers)
+
+    pos = {rid: i for i, rid in enumerate(ids)}
+    tables = rec["table"].to_numpy(dtype=object)
+    mine = dec.restricted_to(set(pos))
+    for d in mine.items:
+        if tables[pos[d.a]] != tables[pos[d.b]]:
+            from contextmap.decisions import DecisionsError
+
+            raise DecisionsError(
+                f"{d.source} line {d.line}: cannot {d.action.replace('_', ' ')} a child's record "
+                f"with a person of concern's record: {d.a!r} and {d.b!r}"
+            )
+    must = [(pos[d.a], pos[d.b]) for d in mine.merges]
+    cannot = [(pos[d.a], pos[d.b]) for d in mine.keep_apart]
+    cl = cluster_records(ids, scored, threshold=float(threshold), must=must, cannot=cannot)
+
+    entities = pd.DataFrame(
+        {
+            "record_id": ids,
+            "entity_id": cl.entity_id,
+            "confidence": cl.confidence,
+            "table": tables,
+            "decided": cl.decided,
+        }
+    )
+    pairs = _pairs_frame(scored, rec, feats, cl.entity_id, mine, pos, min_pair_probability)
+    stats = {
+        "records": len(rec),
+        "candidate_pairs": len(scored),
+        "oversized_blocks_skipped": skipped,
+        "entities": int(entities["entity_id"].nunique()),
+        "pairs_refused_by_guard": len(cl.refused),
+    }
+    return PersonResolution(entities, pairs, float(threshold), stats)
+
+
+def _pairs_frame(scored, rec, feats, entity, dec, pos, min_p) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    ids = rec["record_id"].to_numpy(dtype=object)
+    keep = scored[scored["p"].to_numpy() >= min_p]
+    decided = {}
+    for d in dec.items:
+        i, j = sorted((pos[d.a], pos[d.b]))
+        decided[(i, j)] = d
+    rows = []
+    full = feats["full"]
+    seen = set()
+    for a, b, p, lv, al, idn in zip(
+        keep["a"].tolist(), keep["b"].tolist(), keep["p"].tolist(), keep["levels"].tolist(),
+        keep["alias"].tolist(), keep["ident"].tolist(), strict=True,
+    ):
+        seen.add((a, b))
+        d = decided.get((a, b))
+        rows.append((ids[a], ids[b], round(p, 4), _explain(lv, al, idn, full[a], full[b]),
+                     _decision_word(d), entity[a] == entity[b]))
+    for (a, b), d in decided.items():
+        if (a, b) in seen:
+            continue
+        rows.append((ids[a], ids[b], 1.0 if d.action == "merge" else 0.0,
+                     f"analyst decision: {d}", _decision_word(d), entity[a] == entity[b]))
+    cols = ["record_a", "record_b", "match_probability", "explanation", "decision", "joined"]
+    out = pd.DataFrame(rows, columns=cols)
+    if len(out):
+        out = out.sort_values(["match_probability", "record_a", "record_b"], ascending=[False, True, True], kind="stable")
+    return out.reset_index(drop=True)
+
+
+def _decision_word(d) -> str:  # type: ignore[no-untyped-def]
+    if d is None:
+        return ""
+    return "merge" if d.action == "merge" else "keep apart"

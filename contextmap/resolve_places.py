@@ -1,0 +1,341 @@
+"""Place entity resolution: one location, however the records name it.
+
+"McDonald's, Botchergate", "Maccies Botchergate" and "MCDONALDS BOTCHERGATE CA1 1RP" are
+one place. Candidate pairs share a postcode, a normalised name, or a grid cell (four
+offset 400 m grids, so any two records within 200 m are compared). Each pair is scored on
+distance in metres (easting/northing), name similarity after nickname and abbreviation
+normalisation (:func:`normalise_place_name`), postcode and category, with log2 Bayes factors
+(:data:`PLACE_WEIGHTS`); different house or flat numbers ("Flat 2" / "Flat 3") are a hard
+contradiction, so two flats in one block are never merged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz
+from rapidfuzz.process import cpdist
+
+from contextmap._errors import ConfigError
+from contextmap._resolve_cluster import cluster_records
+from contextmap.decisions import Decisions, as_decisions
+from contextmap.resolve_persons import _fold, _merged_summary
+
+__all__ = [
+    "LocationResolution",
+    "resolve_locations",
+    "normalise_place_name",
+    "PLACE_NICKNAMES",
+    "PLACE_WEIGHTS",
+    "DEFAULT_PLACE_THRESHOLD",
+]
+
+DEFAULT_PLACE_THRESHOLD = 0.8
+
+PLACE_WEIGHTS: dict[str, float] = {
+    "prior": -8.0,
+    "within_25m": 6.0,
+    "within_75m": 4.0,
+    "within_200m": 1.5,
+    "within_1km": -2.0,
+    "far": -10.0,
+    "postcode_same": 3.0,
+    "postcode_differs": -3.0,
+    "name_same": 6.0,
+    "name_similar": 4.0,
+    "name_partial": 1.5,
+    "name_differs": -4.0,
+    "numbers_differ": -12.0,
+    "category_same": 0.5,
+    "category_differs": -1.5,
+}
+
+PLACE_NICKNAMES: dict[str, str] = {
+    "maccies": "mcdonalds",
+    "maccys": "mcdonalds",
+    "maccas": "mcdonalds",
+    "mackies": "mcdonalds",
+    "mcds": "mcdonalds",
+    "mcd": "mcdonalds",
+    "mickey ds": "mcdonalds",
+    "micky ds": "mcdonalds",
+    "mc donalds": "mcdonalds",
+    "spoons": "wetherspoons",
+    "weatherspoons": "wetherspoons",
+    "kentucky fried chicken": "kfc",
+    "bk": "burger king",
+    "sainsburys local": "sainsburys",
+    "tescos": "tesco",
+    "tesco express": "tesco",
+    "tesco metro": "tesco",
+    "co op": "coop",
+    "the co operative": "coop",
+    "rly": "railway",
+    "stn": "station",
+    "bus stn": "bus station",
+    "rec": "recreation ground",
+    "rec ground": "recreation ground",
+}
+"""Brand nicknames and abbreviations (folded form -> normal form)."""
+
+_WORDS = {
+    "rd": "road",
+    "ave": "avenue",
+    "av": "avenue",
+    "ln": "lane",
+    "sq": "square",
+    "cres": "crescent",
+    "cl": "close",
+    "ct": "court",
+    "dr": "drive",
+    "gdns": "gardens",
+    "gr": "grove",
+    "pk": "park",
+    "pl": "place",
+    "ter": "terrace",
+    "terr": "terrace",
+    "hse": "house",
+    "ctr": "centre",
+    "center": "centre",
+    "shopping ctr": "shopping centre",
+    "stn": "station",
+    "nr": "near",
+    "opp": "opposite",
+}
+_DROP = {"the", "and", "of", "near", "outside", "opposite", "behind", "by", "at"}
+_NUMBER = re.compile(r"\b\d+[a-z]?\b")
+_POSTCODE = re.compile(r"\b([a-z]{1,2}\d[a-z\d]?)\s*(\d[a-z]{2})\b", re.IGNORECASE)
+
+
+def normalise_place_name(name: object) -> str:
+    """Return a place name in comparison form: folded, nicknames and abbreviations expanded.
+
+    Apostrophes go ("McDonald's" -> "mcdonalds"), brand nicknames map to the brand
+    (:data:`PLACE_NICKNAMES`), "St" becomes "saint" before a name and "street" after one,
+    "Rd" becomes "road" and so on; "the", "near", "outside" and postcodes are dropped.
+
+    Examples
+    --------
+    >>> normalise_place_name("Maccies, Botchergate")
+    'mcdonalds botchergate'
+    >>> normalise_place_name("McDonald's Botchergate CA1 1RP")
+    'mcdonalds botchergate'
+    >>> normalise_place_name("St Mary's Park, Church St")
+    'saint marys park church street'
+    >>> normalise_place_name("outside the Bus Stn")
+    'bus station'
+    """
+    if not isinstance(name, str):
+        return ""
+    text = _POSTCODE.sub(" ", name)
+    text = _fold(text)
+    padded = f" {text} "
+    for nick in sorted(PLACE_NICKNAMES, key=len, reverse=True):
+        padded = padded.replace(f" {nick} ", f" {PLACE_NICKNAMES[nick]} ")
+    toks = padded.split()
+    out = []
+    for i, t in enumerate(toks):
+        if t == "st":
+            t = "saint" if (i == 0 or toks[i - 1] in _DROP) and i + 1 < len(toks) else "street"
+        else:
+            t = _WORDS.get(t, t)
+        if t in _DROP:
+            continue
+        out.append(t)
+    return " ".join(out)
+
+
+def _postcode(value: object) -> str:
+    if not isinstance(value, str):
+        return ""
+    return re.sub(r"\s+", "", value).upper()
+
+
+@dataclass
+class LocationResolution:
+    """The result of :func:`resolve_locations`; same shape as
+    :class:`~contextmap.resolve_persons.PersonResolution`."""
+
+    entities: pd.DataFrame
+    pairs: pd.DataFrame
+    threshold: float
+    stats: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def mapping(self) -> dict[str, str]:
+        return dict(zip(self.entities["record_id"], self.entities["entity_id"], strict=True))
+
+    @property
+    def merged(self) -> pd.DataFrame:
+        return _merged_summary(self.entities)
+
+
+def _location_frame(ds) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    lo = ds.locations
+    rec = pd.DataFrame(
+        {
+            "record_id": lo["location_id"].astype(str).tolist(),
+            "name": lo["name"].tolist() if "name" in lo else None,
+            "category": lo["category"].tolist() if "category" in lo else None,
+            "easting": pd.to_numeric(lo["easting"], errors="coerce").to_numpy(dtype=float) if "easting" in lo else np.nan,
+            "northing": pd.to_numeric(lo["northing"], errors="coerce").to_numpy(dtype=float) if "northing" in lo else np.nan,
+            "postcode": lo["postcode"].tolist() if "postcode" in lo else None,
+        }
+    )
+    return rec.sort_values("record_id", kind="stable").reset_index(drop=True)
+
+
+def resolve_locations(
+    ds,  # type: ignore[no-untyped-def]
+    *,
+    decisions: Decisions | str | None = None,
+    threshold: float = DEFAULT_PLACE_THRESHOLD,
+    min_pair_probability: float = 0.05,
+    max_block_size: int = 400,
+    weights: dict[str, float] | None = None,
+) -> LocationResolution:
+    """Resolve location records into place entities.
+
+    Parameters
+    ----------
+    ds
+        A :class:`contextmap.Dataset`; its ``locations`` table is read.
+    decisions
+        A :class:`~contextmap.decisions.Decisions`, a path, or None. Decisions always win.
+    threshold
+        Match probability at or above which two records are joined.
+    min_pair_probability
+        Scored pairs below this are left out of ``.pairs``.
+    max_block_size
+        Blocks with more records than this are skipped.
+    weights
+        Override some of :data:`PLACE_WEIGHTS`.
+
+    Returns
+    -------
+    LocationResolution
+
+    Examples
+    --------
+    >>> from contextmap.resolve import example_dataset
+    >>> res = resolve_locations(example_dataset())
+    >>> res.entities.set_index("record_id")["entity_id"].to_dict()
+    {'L1': 'L1', 'L2': 'L1', 'L3': 'L3', 'L4': 'L4'}
+    """
+    if not 0.0 < float(threshold) < 1.0:
+        raise ConfigError(f"Expected threshold to be between 0 and 1, instead got: {threshold!r}")
+    w = {**PLACE_WEIGHTS, **(weights or {})}
+    unknown = set(w) - set(PLACE_WEIGHTS)
+    if unknown:
+        raise ConfigError(f"Expected weights keys from PLACE_WEIGHTS, instead got: {sorted(unknown)!r}")
+    dec = as_decisions(decisions)
+    from contextmap.resolve import dataset_entity_ids
+
+    dec.check_ids(dataset_entity_ids(ds), allow_prefix="prov-")
+    rec = _location_frame(ds)
+    ids = rec["record_id"].to_numpy(dtype=object)
+    names = np.array([normalise_place_name(x) for x in rec["name"].tolist()], dtype=object)
+    nums = np.array([" ".join(sorted(set(_NUMBER.findall(_fold(x) if isinstance(x, str) else "")))) for x in rec["name"].tolist()], dtype=object)
+    pcs = np.array([_postcode(x) for x in rec["postcode"].tolist()], dtype=object)
+    cats = np.array([x if isinstance(x, str) else "" for x in rec["category"].tolist()], dtype=object)
+    e = rec["easting"].to_numpy(dtype=float)
+    n = rec["northing"].to_numpy(dtype=float)
+
+    kidx, kkey = [], []
+    for i in range(len(rec)):
+        if names[i]:
+            kidx.append(i)
+            kkey.append("n|" + names[i])
+        if pcs[i]:
+            kidx.append(i)
+            kkey.append("p|" + pcs[i])
+        if np.isfinite(e[i]) and np.isfinite(n[i]):
+            for ox in (0, 200):
+                for oy in (0, 200):
+                    kidx.append(i)
+                    kkey.append(f"g{ox}{oy}|{int((e[i] + ox) // 400)}|{int((n[i] + oy) // 400)}")
+    kf = pd.DataFrame({"idx": kidx, "key": kkey}).drop_duplicates()
+    sizes = kf.groupby("key")["idx"].transform("size")
+    skipped = int(kf.loc[sizes > max_block_size, "key"].nunique())
+    kf = kf[(sizes >= 2) & (sizes <= max_block_size)]
+    m = kf.merge(kf, on="key", suffixes=("_a", "_b"))
+    m = m[m["idx_a"] < m["idx_b"]][["idx_a", "idx_b"]].drop_duplicates()
+    m = m.sort_values(["idx_a", "idx_b"]).reset_index(drop=True)
+    a = m["idx_a"].to_numpy(dtype=np.int64)
+    b = m["idx_b"].to_numpy(dtype=np.int64)
+    k = len(m)
+
+    dist = np.hypot(e[a] - e[b], n[a] - n[b]) if k else np.zeros(0)
+    has_d = np.isfinite(dist)
+    sim = cpdist(list(names[a]), list(names[b]), scorer=fuzz.token_set_ratio) if k else np.zeros(0)
+    sort_sim = cpdist(list(names[a]), list(names[b]), scorer=fuzz.token_sort_ratio) if k else np.zeros(0)
+    n_both = (names[a] != "") & (names[b] != "") if k else np.zeros(0, dtype=bool)
+    levels = {
+        "within_25m": has_d & (dist <= 25),
+        "within_75m": has_d & (dist > 25) & (dist <= 75),
+        "within_200m": has_d & (dist > 75) & (dist <= 200),
+        "within_1km": has_d & (dist > 200) & (dist <= 1000),
+        "far": has_d & (dist > 1000),
+        "postcode_same": (pcs[a] != "") & (pcs[a] == pcs[b]),
+        "postcode_differs": (pcs[a] != "") & (pcs[b] != "") & (pcs[a] != pcs[b]),
+        "name_same": n_both & (names[a] == names[b]),
+        "name_similar": n_both & (names[a] != names[b]) & (sort_sim >= 88),
+        "name_partial": n_both & (sort_sim < 88) & (sim >= 80),
+        "name_differs": n_both & (sim < 60),
+        "numbers_differ": (nums[a] != "") & (nums[b] != "") & (nums[a] != nums[b]),
+        "category_same": (cats[a] != "") & (cats[a] == cats[b]),
+        "category_differs": (cats[a] != "") & (cats[b] != "") & (cats[a] != cats[b]),
+    }
+    score = np.full(k, w["prior"])
+    for key, arr in levels.items():
+        score += np.where(arr, w[key], 0.0)
+    p = 1.0 / (1.0 + np.exp2(-score))
+    contradiction = levels["numbers_differ"] | levels["far"]
+    scored = pd.DataFrame({"a": a, "b": b, "p": p, "contradiction": contradiction})
+
+    pos = {rid: i for i, rid in enumerate(ids)}
+    mine = dec.restricted_to(set(pos))
+    must = [(pos[d.a], pos[d.b]) for d in mine.merges]
+    cannot = [(pos[d.a], pos[d.b]) for d in mine.keep_apart]
+    cl = cluster_records(ids, scored, threshold=float(threshold), must=must, cannot=cannot)
+    entities = pd.DataFrame(
+        {"record_id": ids, "entity_id": cl.entity_id, "confidence": cl.confidence,
+         "table": "locations", "decided": cl.decided}
+    )
+
+    texts = {
+        "within_25m": "within 25 m", "within_75m": "within 75 m", "within_200m": "within 200 m",
+        "within_1km": "200 m to 1 km apart", "far": "over 1 km apart",
+        "postcode_same": "postcode same", "postcode_differs": "postcode differs",
+        "name_same": "name same after normalising", "name_similar": "name similar",
+        "name_partial": "name partly similar", "name_differs": "name differs",
+        "numbers_differ": "house/flat numbers differ", "category_same": "category same",
+        "category_differs": "category differs",
+    }
+    decided = {tuple(sorted((pos[d.a], pos[d.b]))): d for d in mine.items}
+    rows = []
+    sel = np.flatnonzero(p >= min_pair_probability)
+    seen = set()
+    for r in sel.tolist():
+        i, j = int(a[r]), int(b[r])
+        seen.add((i, j))
+        parts = [texts[key] for key, arr in levels.items() if arr[r]]
+        if has_d[r]:
+            parts.insert(0, f"{dist[r]:.0f} m apart")
+        d = decided.get((i, j))
+        rows.append((ids[i], ids[j], round(float(p[r]), 4), "; ".join(parts),
+                     "" if d is None else ("merge" if d.action == "merge" else "keep apart"),
+                     cl.entity_id[i] == cl.entity_id[j]))
+    for (i, j), d in decided.items():
+        if (i, j) not in seen:
+            rows.append((ids[i], ids[j], 1.0 if d.action == "merge" else 0.0, f"analyst decision: {d}",
+                         "merge" if d.action == "merge" else "keep apart", cl.entity_id[i] == cl.entity_id[j]))
+    pairs = pd.DataFrame(rows, columns=["record_a", "record_b", "match_probability", "explanation", "decision", "joined"])
+    if len(pairs):
+        pairs = pairs.sort_values(["match_probability", "record_a", "record_b"], ascending=[False, True, True], kind="stable").reset_index(drop=True)
+    stats = {"records": len(rec), "candidate_pairs": k, "oversized_blocks_skipped": skipped,
+             "entities": int(entities["entity_id"].nunique()), "pairs_refused_by_guard": len(cl.refused)}
+    return LocationResolution(entities, pairs, float(threshold), stats)
