@@ -1,0 +1,597 @@
+"""Hotspot maps: self-contained, offline, safe folium maps of locations of concern.
+
+:func:`hotspot_map` draws what the analyses found (see :mod:`contextmap.hotspots`): the
+kernel density surface (computed in metres) as filled contour bands, every location as a
+circle marker sized and coloured by its hotspot score (clustered when there are many), the
+top-ranked hotspots on their own layer, spatial clusters outlined, one layer per location
+category and one per peer group (the places its children were seen), a legend, a title bar
+with the period and audience, a protective-marking banner and a search box over location
+names. Clicking a location opens a popup with its category, episodes, distinct children,
+first and last seen, grading mix and the persons of concern seen there.
+
+How the page stays safe and offline
+-----------------------------------
+* Every script and stylesheet is inlined from the installed package (Leaflet and
+  Leaflet.markercluster from the ``xstatic`` packages, our own ``templates/map_view.js``).
+  folium's CDN links (Leaflet, jQuery, Bootstrap, Font Awesome...) are removed.
+* Base-map tiles are a setting: ``tiles='none'`` (default: the page makes no request at
+  all), ``'osm'`` (OpenStreetMap) or a URL template for an internal tile server.
+* All data reaches the page as one JSON payload with ``<``, ``>``, ``&``, U+2028 and U+2029
+  escaped, and is put into the page with ``textContent`` only (never ``innerHTML``, never a
+  JavaScript template literal). The one exception is Leaflet's layer control, which takes
+  HTML: layer names are HTML-escaped first.
+* Map pages are about places: children's names and ids are never written into them. Only
+  counts of children, and person-of-concern labels (already pseudonymised by the pack for
+  audiences that must not see names).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from contextmap import _html
+from contextmap._errors import ConfigError
+
+__all__ = ["hotspot_map", "write_map", "map_payload", "SCORE_COLOURS", "GROUP_COLOURS"]
+
+SCORE_COLOURS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+"""Five score classes, lowest first (ColorBrewer YlOrRd)."""
+
+GROUP_COLOURS = (
+    "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2",
+    "#17becf", "#bcbd22", "#ff7f0e", "#7f7f7f", "#393b79",
+)
+"""Peer-group colours, reused in turn (shared with :mod:`contextmap.networkview`)."""
+
+_DENSITY_COLOURS = ("#fee5d9", "#fcbba1", "#fc9272", "#fb6a4a", "#de2d26", "#a50f15")
+
+OSM_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTR = "&copy; OpenStreetMap contributors"
+CLUSTER_THRESHOLD = 2000
+"""Above this many locations, category layers cluster their markers."""
+
+
+# --- inputs -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Parts:
+    hotspots: pd.DataFrame | None = None
+    clusters: pd.DataFrame | None = None
+    density: Any = None
+    peer_groups: Any = None
+    graph: nx.Graph | None = None
+    period: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def _get(obj: Any, name: str) -> Any:
+    if obj is None:
+        return None
+    if isinstance(obj, Mapping):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+def _parts(analysis: Any, **given: Any) -> _Parts:
+    """Collect the parts from an Analysis-like object or mapping, overridden by keywords."""
+    out = _Parts()
+    for name in ("hotspots", "clusters", "density", "peer_groups", "graph", "period"):
+        value = given.get(name)
+        if value is None:
+            value = _get(analysis, name)
+        setattr(out, name, value)
+    if out.hotspots is None and isinstance(analysis, pd.DataFrame):
+        out.hotspots = analysis
+    if out.hotspots is None:
+        raise ConfigError(
+            "Expected an Analysis (with .hotspots), a mapping with 'hotspots', or hotspots=..., "
+            f"instead got: {type(analysis).__name__}"
+        )
+    return out
+
+
+def _period_text(period: Any) -> str:
+    if period is None:
+        return ""
+    start = _get(period, "start")
+    end = _get(period, "end")
+    if start is None and end is None and isinstance(period, Sequence) and len(period) == 2:
+        start, end = period
+
+    def fmt(v: Any) -> str:
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            return "…"
+        try:
+            return pd.Timestamp(v).strftime("%d %b %Y")
+        except (ValueError, TypeError):
+            return str(v)
+
+    if start is None and end is None:
+        return str(period)
+    return f"{fmt(start)} to {fmt(end)}"
+
+
+def _text(v: Any) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    try:
+        if not isinstance(v, (list, tuple, dict, np.ndarray)) and pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(v, pd.Timestamp):
+        return v.strftime("%Y-%m-%d")
+    return str(v)
+
+
+def _count(v: Any) -> int | None:
+    if isinstance(v, (list, tuple, set, np.ndarray)):
+        return len(v)
+    if v is None:
+        return None
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        return None
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _grading_text(v: Any) -> str | None:
+    if isinstance(v, Mapping):
+        items = sorted(v.items(), key=lambda kv: (-float(kv[1] or 0), str(kv[0])))
+        return ", ".join(f"{k}: {_count(n) if _count(n) is not None else n}" for k, n in items) or None
+    if isinstance(v, pd.Series):
+        return _grading_text(v.to_dict())
+    return _text(v)
+
+
+def _person_list(v: Any, labels: Mapping[str, str]) -> list[str]:
+    if v is None:
+        return []
+    if isinstance(v, str):
+        items = [s.strip() for s in v.split(";") if s.strip()]
+    elif isinstance(v, (list, tuple, set, np.ndarray, pd.Series)):
+        items = [str(s) for s in v if _text(s)]
+    else:
+        return []
+    return [labels.get(s, s) for s in items]
+
+
+def _node_labels(G: nx.Graph | None, kind: str) -> dict[str, str]:
+    if G is None:
+        return {}
+    return {str(n): str(d.get("label") or n) for n, d in G.nodes(data=True) if d.get("kind") == kind}
+
+
+def _lat_lon(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame:
+        g = frame.geometry
+        if g.crs is not None and not g.crs.equals("EPSG:4326"):
+            g = g.to_crs(4326)
+        ok = ~(g.is_empty | g.isna())
+        lat = np.full(len(frame), np.nan)
+        lon = np.full(len(frame), np.nan)
+        pts = g[ok].representative_point() if not (g[ok].geom_type == "Point").all() else g[ok]
+        lat[ok.to_numpy()] = pts.y.to_numpy()
+        lon[ok.to_numpy()] = pts.x.to_numpy()
+        return lat, lon
+    if {"latitude", "longitude"} <= set(frame.columns):
+        return (pd.to_numeric(frame["latitude"], errors="coerce").to_numpy(dtype=float),
+                pd.to_numeric(frame["longitude"], errors="coerce").to_numpy(dtype=float))
+    raise ConfigError(
+        "Expected hotspots to have a geometry column or latitude/longitude columns, instead got "
+        f"columns: {list(frame.columns)!r}"
+    )
+
+
+def _rings_wgs84(geom: Any) -> list[list[list[float]]]:
+    """Polygon rings of a shapely geometry as [[lat, lon], ...] lists (outer and holes)."""
+    rings: list[list[list[float]]] = []
+    if geom is None or geom.is_empty:
+        return rings
+    polys = getattr(geom, "geoms", [geom])
+    for poly in polys:
+        if poly.geom_type == "Polygon":
+            for ring in (poly.exterior, *poly.interiors):
+                rings.append([[round(y, 6), round(x, 6)] for x, y in ring.coords])
+        elif poly.geom_type in ("MultiPolygon", "GeometryCollection"):
+            rings.extend(_rings_wgs84(poly))
+    return rings
+
+
+def _to_wgs84(frame: Any) -> gpd.GeoDataFrame | None:
+    if frame is None or not isinstance(frame, gpd.GeoDataFrame) or not len(frame):
+        return None
+    if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
+        frame = frame.to_crs(4326)
+    return frame
+
+
+def _density_bands(density: Any, *, levels: int) -> list[dict]:
+    """Filled contour bands of a density surface, as WGS84 rings (see ``hotspots``)."""
+    if density is None:
+        return []
+    frame = None
+    contours = getattr(density, "contours", None)
+    if callable(contours):
+        try:
+            frame = contours(levels=levels)
+        except TypeError:
+            frame = contours()
+    elif isinstance(density, gpd.GeoDataFrame):
+        frame = density
+    frame = _to_wgs84(frame)
+    if frame is None:
+        return []
+    level_col = next((c for c in ("level", "value", "density", "threshold") if c in frame.columns), None)
+    if level_col is not None:
+        frame = frame.sort_values(level_col, kind="stable")
+    n = len(frame)
+    out = []
+    for i, (_, row) in enumerate(frame.iterrows()):
+        rings = _rings_wgs84(row.geometry)
+        if not rings:
+            continue
+        colour = _DENSITY_COLOURS[min(len(_DENSITY_COLOURS) - 1, int(i * len(_DENSITY_COLOURS) / max(n, 1)))]
+        level = _text(row[level_col]) if level_col else None
+        out.append({"level": level, "color": colour, "rings": rings})
+    return out
+
+
+# --- payload ------------------------------------------------------------------------------
+
+
+def _score_classes(scores: np.ndarray) -> tuple[np.ndarray, list[dict]]:
+    finite = scores[np.isfinite(scores)]
+    hi = float(finite.max()) if len(finite) else 0.0
+    lo = float(min(0.0, finite.min())) if len(finite) else 0.0
+    span = hi - lo or 1.0
+    k = len(SCORE_COLOURS)
+    cls = np.clip(((np.nan_to_num(scores, nan=lo) - lo) / span * k).astype(int), 0, k - 1)
+    classes = [
+        {"min": round(lo + span * i / k, 3), "max": round(lo + span * (i + 1) / k, 3),
+         "color": SCORE_COLOURS[i]}
+        for i in range(k)
+    ]
+    return cls, classes
+
+
+def _group_layers(parts: _Parts, loc_index: Mapping[str, int]) -> list[dict]:
+    pg, G = parts.peer_groups, parts.graph
+    if pg is None:
+        return []
+    membership = _get(pg, "membership")
+    groups = _get(pg, "groups")
+    if G is None:
+        G = _get(pg, "graph")
+    if membership is None or G is None:
+        return []
+    members: dict[str, list[str]] = {}
+    for child, gid in membership.items():
+        if _text(gid) is not None:
+            members.setdefault(str(gid), []).append(str(child))
+    order = list(groups["group_id"].astype(str)) if groups is not None and "group_id" in groups else sorted(members)
+    out = []
+    for i, gid in enumerate(o for o in order if o in members):
+        seen: dict[int, set[str]] = {}
+        for child in members[gid]:
+            if child not in G:
+                continue
+            for nb in G.neighbors(child):
+                j = loc_index.get(str(nb))
+                if j is not None:
+                    seen.setdefault(j, set()).add(child)
+        out.append({
+            "id": gid,
+            "color": GROUP_COLOURS[i % len(GROUP_COLOURS)],
+            "size": len(members[gid]),
+            "locs": sorted([j, len(kids)] for j, kids in seen.items()),
+        })
+    return out
+
+
+def map_payload(
+    analysis: Any = None,
+    *,
+    hotspots: pd.DataFrame | None = None,
+    clusters: gpd.GeoDataFrame | None = None,
+    density: Any = None,
+    peer_groups: Any = None,
+    graph: nx.Graph | None = None,
+    period: Any = None,
+    title: str = "Locations of concern",
+    audience: str = "internal",
+    marking: str = "OFFICIAL-SENSITIVE",
+    top_n: int = 25,
+    density_levels: int = 6,
+    max_persons: int = 12,
+    tiles: bool = False,
+) -> dict:
+    """The JSON-ready data a hotspot map page draws (no child names or ids, ever).
+
+    Exposed so the pack and tests can inspect exactly what a map page will hold.
+    """
+    parts = _parts(analysis, hotspots=hotspots, clusters=clusters, density=density,
+                   peer_groups=peer_groups, graph=graph, period=period)
+    hs = parts.hotspots
+    assert hs is not None
+    lat, lon = _lat_lon(hs)
+    keep = np.isfinite(lat) & np.isfinite(lon)
+    hs = hs.loc[keep]
+    lat, lon = lat[keep], lon[keep]
+    n = len(hs)
+
+    def col(name: str, default: Any = None) -> list:
+        return list(hs[name]) if name in hs.columns else [default] * n
+
+    scores = pd.to_numeric(pd.Series(col("score", np.nan)), errors="coerce").to_numpy(dtype=float)
+    cls, classes = _score_classes(scores)
+    ranks = [_count(r) for r in col("rank")]
+    ids = [str(x) for x in col("location_id", "")]
+    names = [_text(x) or ids[i] or "(unnamed place)" for i, x in enumerate(col("name"))]
+    cats_raw = [_text(c) or "other" for c in col("category")]
+    categories = sorted(set(cats_raw))
+    cat_idx = {c: i for i, c in enumerate(categories)}
+    person_labels = _node_labels(parts.graph or _get(parts.peer_groups, "graph"), "person")
+    persons: list[str] = []
+    p_index: dict[str, int] = {}
+    loc_persons = []
+    for v in col("persons"):
+        labels = _person_list(v, person_labels)
+        idx = []
+        for lab in labels[:max_persons]:
+            if lab not in p_index:
+                p_index[lab] = len(persons)
+                persons.append(lab)
+            idx.append(p_index[lab])
+        more = max(0, len(labels) - max_persons)
+        loc_persons.append(idx + ([-more] if more else []))
+    # persons given as a count only: keep the count
+    person_counts = [(_count(v) if not isinstance(v, (str, list, tuple, set, np.ndarray)) else None)
+                     for v in col("persons")]
+
+    loc = {
+        "name": names,
+        "cat": [cat_idx[c] for c in cats_raw],
+        "lat": [round(float(x), 5) for x in lat],
+        "lon": [round(float(x), 5) for x in lon],
+        "score": [None if not np.isfinite(s) else round(float(s), 3) for s in scores],
+        "cls": [int(c) for c in cls],
+        "rank": ranks,
+        "ep": [_count(x) for x in col("episodes")],
+        "ch": [_count(x) for x in col("children")],
+        "first": [_text(x) for x in col("first_seen")],
+        "last": [_text(x) for x in col("last_seen")],
+        "grading": [_grading_text(x) for x in col("grading_mix")],
+        "persons": loc_persons,
+        "npersons": person_counts,
+        "trend": [_text(x) for x in col("trend")],
+    }
+    loc_index = {i: j for j, i in enumerate(ids)}
+
+    clusters_out = []
+    cl = _to_wgs84(parts.clusters)
+    if cl is not None:
+        for _, row in cl.iterrows():
+            rings = _rings_wgs84(row.geometry)
+            if rings:
+                clusters_out.append({
+                    "id": _text(row.get("cluster_id")) or "",
+                    "n": _count(row.get("n_locations")),
+                    "score": None if pd.isna(row.get("score", np.nan)) else round(float(row["score"]), 3),
+                    "rings": rings,
+                })
+
+    bounds = None
+    if n:
+        bounds = [[float(np.min(lat)), float(np.min(lon))], [float(np.max(lat)), float(np.max(lon))]]
+
+    return {
+        "meta": {
+            "title": str(title), "period": _period_text(parts.period), "audience": str(audience),
+            "marking": str(marking), "tiles": bool(tiles), "n": n,
+            "topN": int(top_n), "cluster": n > CLUSTER_THRESHOLD,
+        },
+        "bounds": bounds,
+        "categories": [c.replace("_", " ") for c in categories],
+        "classes": classes,
+        "loc": loc,
+        "persons": persons,
+        "clusters": clusters_out,
+        "density": _density_bands(parts.density, levels=density_levels),
+        "groups": _group_layers(parts, loc_index),
+    }
+
+
+# --- folium elements ----------------------------------------------------------------------
+
+
+class _InlineAssets(Element):
+    """Leaflet (+ markercluster) and our stylesheet, inlined into the page header."""
+
+    def __init__(self, *, cluster: bool) -> None:
+        super().__init__()
+        self._name = "ContextmapAssets"
+        self.cluster = cluster
+
+    def render(self, **kwargs: Any) -> str:
+        parts = [_html.inline_style(_html.leaflet_css())]
+        if self.cluster:
+            parts.append(_html.inline_style(_html.markercluster_css()))
+        parts.append(_html.inline_style(_html.asset_text("map_view.css")))
+        parts.append(_html.inline_script(_html.leaflet_js()))
+        if self.cluster:
+            parts.append(_html.inline_script(_html.markercluster_js()))
+        parts.append(_html.inline_script(_html.asset_text("map_view.js")))
+        return "\n".join(parts)
+
+
+class _ContextLayers(MacroElement):
+    """Draws the payload onto the folium map with ``templates/map_view.js``."""
+
+    _template = Template(
+        """
+        {% macro html(this, kwargs) %}
+        <script type="application/json" id="{{ this.get_name() }}_data">{{ this.payload_json }}</script>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        contextmapHotspotMap({{ this._parent.get_name() }},
+            JSON.parse(document.getElementById("{{ this.get_name() }}_data").textContent));
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload: dict) -> None:
+        super().__init__()
+        self._name = "ContextLayers"
+        self.payload = payload
+        # escaped for a <script> element: no '<', '>', '&' survive
+        self.payload_json = _html.json_for_script(payload)
+
+
+def _tile_layer(tiles: str | None, attribution: str | None) -> folium.TileLayer | None:
+    if tiles is None or str(tiles).lower() in ("none", "off", ""):
+        return None
+    if str(tiles).lower() in ("osm", "openstreetmap"):
+        return folium.TileLayer(tiles=OSM_URL, attr=OSM_ATTR, name="OpenStreetMap", max_zoom=19,
+                                overlay=False, control=False)
+    url = str(tiles)
+    if not (url.startswith(("http://", "https://", "file://", "/")) and "{z}" in url
+            and "{x}" in url and "{y}" in url):
+        raise ConfigError(
+            "Expected tiles to be 'none', 'osm' or a URL template with {z}, {x} and {y}, "
+            f"instead got: {tiles!r}"
+        )
+    return folium.TileLayer(tiles=url, attr=str(_html.escape(attribution or "Tiles: local server")),
+                            name="Base map", overlay=False, control=False)
+
+
+def hotspot_map(
+    analysis: Any = None,
+    *,
+    hotspots: pd.DataFrame | None = None,
+    clusters: gpd.GeoDataFrame | None = None,
+    density: Any = None,
+    peer_groups: Any = None,
+    graph: nx.Graph | None = None,
+    period: Any = None,
+    tiles: str | None = "none",
+    attribution: str | None = None,
+    title: str = "Locations of concern",
+    audience: str = "internal",
+    marking: str = "OFFICIAL-SENSITIVE",
+    top_n: int = 25,
+    density_levels: int = 6,
+    max_persons: int = 12,
+) -> folium.Map:
+    """Draw the hotspot map of an analysis as a self-contained folium map.
+
+    Parameters
+    ----------
+    analysis
+        An ``Analysis`` (from :func:`contextmap.analysis.analyze`) or a mapping with any of
+        the keys below; keywords override its parts. Only ``hotspots`` is required.
+    hotspots
+        Ranked locations (``hotspots.rank_locations``): ``location_id``, ``name``,
+        ``category``, ``rank``, ``score``, ``episodes``, ``children`` (a count), ``first_seen``,
+        ``last_seen``, ``grading_mix``, ``persons`` (ids or labels), ``trend``, point geometry.
+    clusters
+        Spatial clusters (``hotspots.spatial_clusters``), drawn as outlines.
+    density
+        The density surface (``hotspots.density_surface``); drawn as filled contour bands
+        from its ``contours()`` (computed in metres, transformed to WGS84).
+    peer_groups, graph
+        Peer groups and the context graph: one layer per group with the places its
+        children were seen (counts only; never child names or ids).
+    period
+        ``{"start", "end"}`` (or an object with those attributes) for the title bar.
+    tiles
+        ``'none'`` (default; the page then makes no network request at all), ``'osm'`` or a
+        tile URL template such as ``'https://tiles.example.internal/{z}/{x}/{y}.png'``.
+    attribution
+        Attribution text for a custom tile URL.
+    title, audience, marking
+        Shown in the title bar and the protective-marking banners.
+    top_n
+        Locations ranked this high or better also go on the "Top hotspots" layer.
+    density_levels
+        Number of contour bands requested from the density surface.
+    max_persons
+        Persons of concern listed per popup (the rest are counted).
+
+    Returns
+    -------
+    folium.Map
+        Save it with :func:`write_map`; in a notebook it displays inline (iframe).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> hs = gpd.GeoDataFrame({"location_id": ["L1"], "name": ["Bus station"],
+    ...     "category": ["transport"], "rank": [1], "score": [3.5], "episodes": [4],
+    ...     "children": [3]}, geometry=[Point(-1.5, 52.4)], crs=4326)
+    >>> m = hotspot_map(hotspots=hs, period={"start": "2024-01-01", "end": "2024-03-31"})
+    >>> "cdn." in m.get_root().render()
+    False
+    """
+    tile = _tile_layer(tiles, attribution)
+    payload = map_payload(
+        analysis, hotspots=hotspots, clusters=clusters, density=density, peer_groups=peer_groups,
+        graph=graph, period=period, title=title, audience=audience, marking=marking, top_n=top_n,
+        density_levels=density_levels, max_persons=max_persons, tiles=tile is not None,
+    )
+    bounds = payload["bounds"]
+    centre = ([(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+              if bounds else [52.5, -1.5])
+    m = folium.Map(location=centre, zoom_start=12, tiles=None, prefer_canvas=payload["meta"]["cluster"],
+                   control_scale=True)
+    # drop folium's CDN links (Leaflet, jQuery, Bootstrap, Font Awesome...): we inline Leaflet
+    m.default_js = []
+    m.default_css = []
+    m.get_root().header.add_child(_InlineAssets(cluster=payload["meta"]["cluster"]),
+                                  name="contextmap_assets")
+    m.get_root().title = str(_html.escape(title))  # branca writes it unescaped
+    if tile is not None:
+        tile.add_to(m)
+    m.add_child(_ContextLayers(payload), name="contextmap_layers")
+    m._contextmap_payload = payload  # type: ignore[attr-defined]
+    return m
+
+
+def write_map(m: folium.Map, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write a map to a self-contained HTML file; refuse to replace a file unless ``overwrite``.
+
+    Examples
+    --------
+    >>> import tempfile, geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> hs = gpd.GeoDataFrame({"location_id": ["L1"], "name": ["Park"], "score": [1.0]},
+    ...                       geometry=[Point(-1.5, 52.4)], crs=4326)
+    >>> out = write_map(hotspot_map(hotspots=hs), Path(tempfile.mkdtemp()) / "map.html")
+    >>> out.name
+    'map.html'
+    """
+    p = _html.check_writable(path, overwrite=overwrite)
+    html = m.get_root().render()
+    p.write_text(html, encoding="utf-8")
+    return p
