@@ -112,9 +112,12 @@ class FlagSettings:
 
     high_reach_top: int = 5
     hotspot_top: int = 10
+    new_within_days: int = 28
+    """A link is "new" when the child's first evidence with that person or place falls in
+    the last ``new_within_days`` days of the period (the time since the last meeting)."""
 
     def _validate(self) -> None:
-        for name in ("high_reach_top", "hotspot_top"):
+        for name in ("high_reach_top", "hotspot_top", "new_within_days"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ConfigError(f"flags.{name} must be a positive whole number, instead got: {v!r}")

@@ -1,0 +1,241 @@
+"""Flags per child: panel criteria, Return Home Interview timeliness, risk reviews, new links.
+
+Every rule is set in :class:`contextmap.settings.Settings` (documented defaults):
+
+``meets_panel_criteria``
+    Any one of: risk level in ``panel.risk_levels``; an episode in the period missing for
+    more than ``panel.hours_missing`` hours (still-missing episodes count up to ``as_of``);
+    ``panel.episodes_in_period`` or more episodes in the period;
+    ``panel.episodes_in_window`` or more episodes within ``panel.window_days`` days.
+    ``detail`` names every rule met.
+``rhi_late`` / ``rhi_missing``
+    An episode returned in the period whose interview came more than ``rhi.within_hours``
+    after return; or that has no interview, was not declined, and whose deadline has passed
+    by ``as_of``. (A completed interview with no date cannot be judged and is not flagged.)
+``risk_review_overdue``
+    The child's risk level has a cadence in ``risk.review_days`` and the last review is
+    older than that on ``as_of`` (or there is none).
+``newly_linked_high_reach_person`` / ``newly_linked_hotspot``
+    The child's first ever evidence with one of the top ``flags.high_reach_top`` persons of
+    concern, or top ``flags.hotspot_top`` locations, falls in the last
+    ``flags.new_within_days`` days of the period (default 28: since the last meeting).
+
+One row per child and flag; ``detail`` says why, in words.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from contextmap.dataset import Dataset
+from contextmap.graph import _evidence_table, resolve_period
+from contextmap.settings import Settings
+
+__all__ = ["child_flags", "FLAGS"]
+
+FLAGS = ("meets_panel_criteria", "rhi_late", "rhi_missing", "risk_review_overdue",
+         "newly_linked_high_reach_person", "newly_linked_hotspot")
+_COLUMNS = ["child_id", "flag", "detail"]
+
+
+def _fmt_hours(h: float) -> str:
+    return f"{h:.0f} h" if h >= 10 else f"{h:.1f} h"
+
+
+def _join_ids(items: list[str], limit: int = 5) -> str:
+    more = len(items) - limit
+    return ", ".join(items[:limit]) + (f" and {more} more" if more > 0 else "")
+
+
+def child_flags(
+    ds: Dataset,
+    *,
+    start: Any = None,
+    end: Any = None,
+    settings: Settings | None = None,
+    as_of: Any = None,
+    hotspots: pd.DataFrame | None = None,
+    persons: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Flags for every child, with the reason in words.
+
+    Parameters
+    ----------
+    ds
+        A dataset.
+    start, end
+        The period (inclusive days); default the 12 months up to the latest date in the data.
+    settings
+        The rules (see the module docstring).
+    as_of
+        The date deadlines are judged on (default: the day after ``end``, i.e. end of period).
+    hotspots, persons
+        Ranked locations (:func:`contextmap.hotspots.rank_locations`) and persons
+        (:func:`contextmap.persons.rank_persons`) for the "newly linked" flags; computed
+        when ``None``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``child_id``, ``flag`` (one of :data:`FLAGS`), ``detail``; sorted by child and flag.
+
+    Examples
+    --------
+    >>> from contextmap.flags import child_flags
+    >>> child_flags(ds).query("flag == 'rhi_late'")  # doctest: +SKIP
+    """
+    settings = settings or Settings()
+    s, e = resolve_period(ds, start=start, end=end, default_months=12)
+    end_excl = e + pd.Timedelta(days=1)
+    as_of_ts = end_excl if as_of is None else pd.Timestamp(as_of)
+    rows: list[tuple[str, str, str]] = []
+    ep = ds.episodes
+    in_p = (ep["reported_at"] >= s) & (ep["reported_at"] < end_excl)
+    epp = ep.loc[in_p.fillna(False).to_numpy(dtype=bool)]
+    rows += _panel(ds, epp, settings, as_of_ts)
+    rows += _rhi(ep, s, end_excl, settings, as_of_ts)
+    rows += _reviews(ds, settings, as_of_ts)
+    rows += _new_links(ds, s, e, settings, hotspots, persons)
+    out = pd.DataFrame(rows, columns=_COLUMNS)
+    out["flag"] = pd.Categorical(out["flag"], categories=list(FLAGS))
+    out = out.sort_values(["child_id", "flag"], kind="stable").reset_index(drop=True)
+    out["flag"] = out["flag"].astype(str)
+    return out
+
+
+def _panel(ds: Dataset, epp: pd.DataFrame, settings: Settings, as_of: pd.Timestamp) -> list[tuple[str, str, str]]:
+    ps = settings.panel
+    reasons: dict[str, list[str]] = {}
+    ch = ds.children
+    risky = ch.loc[ch["ce_risk"].isin(list(ps.risk_levels)).fillna(False).to_numpy(dtype=bool)]
+    for cid, level in zip(risky["child_id"], risky["ce_risk"], strict=True):
+        reasons.setdefault(str(cid), []).append(f"risk level {level}")
+    if len(epp):
+        ret = epp["returned_at"].fillna(as_of)
+        hours = (ret - epp["reported_at"]).dt.total_seconds() / 3600
+        long_ = epp.assign(_h=hours.to_numpy()).loc[hours.to_numpy() > ps.hours_missing]
+        for cid, grp in long_.groupby("child_id", sort=True):
+            worst = grp.sort_values("_h", ascending=False).iloc[0]
+            still = " (still missing)" if pd.isna(worst["returned_at"]) else ""
+            n = len(grp)
+            lead = f"{n} episodes over {ps.hours_missing:g} hours, longest" if n > 1 else "missing"
+            reasons.setdefault(str(cid), []).append(
+                f"{lead} {worst['episode_id']} {_fmt_hours(worst['_h'])}{still} (rule: over {ps.hours_missing:g} hours)")
+        counts = epp.groupby("child_id").size()
+        for cid, n in counts[counts >= ps.episodes_in_period].items():
+            reasons.setdefault(str(cid), []).append(
+                f"{n} episodes in the period (rule: {ps.episodes_in_period} or more)")
+        srt = epp[["child_id", "reported_at"]].sort_values(["child_id", "reported_at"], kind="stable")
+        t = srt["reported_at"].to_numpy("datetime64[s]").astype(np.int64)
+        c = srt["child_id"].astype(str).to_numpy()
+        win = ps.window_days * 86400
+        k = ps.episodes_in_window
+        if len(t) >= k:
+            # episode i and episode i-(k-1) of the same child within the window: k episodes in it
+            same = c[k - 1:] == c[: len(c) - k + 1]
+            close = (t[k - 1:] - t[: len(t) - k + 1]) <= win
+            hit = np.flatnonzero(same & close)
+            done: set[str] = set()
+            for i in hit:
+                cid = c[i + k - 1]
+                if cid in done:
+                    continue
+                done.add(cid)
+                first = pd.Timestamp(t[i], unit="s").strftime("%Y-%m-%d")
+                reasons.setdefault(cid, []).append(
+                    f"{k} episodes within {ps.window_days} days from {first} "
+                    f"(rule: {k} in {ps.window_days} days)")
+    return [(cid, "meets_panel_criteria", "; ".join(r)) for cid, r in reasons.items()]
+
+
+def _rhi(ep: pd.DataFrame, s: pd.Timestamp, end_excl: pd.Timestamp, settings: Settings,
+         as_of: pd.Timestamp) -> list[tuple[str, str, str]]:
+    within = settings.rhi.within_hours
+    ret = ep["returned_at"]
+    m = (ret >= s) & (ret < end_excl) & (ret <= as_of)
+    sub = ep.loc[m.fillna(False).to_numpy(dtype=bool)]
+    rows: list[tuple[str, str, str]] = []
+    if not len(sub):
+        return rows
+    delay = (sub["rhi_at"] - sub["returned_at"]).dt.total_seconds() / 3600
+    late = sub.assign(_h=delay.to_numpy()).loc[(delay > within).fillna(False).to_numpy(dtype=bool)]
+    for cid, grp in late.groupby("child_id", sort=True):
+        items = [f"{eid} ({_fmt_hours(h)})" for eid, h in zip(grp["episode_id"], grp["_h"], strict=True)]
+        rows.append((str(cid), "rhi_late",
+                     f"{len(items)} interview(s) more than {within:g} h after return: {_join_ids(items)}"))
+    no_rhi = sub["rhi_at"].isna() & ~sub["rhi_outcome"].isin(["completed", "declined"]).fillna(False)
+    overdue = (as_of - sub["returned_at"]).dt.total_seconds() / 3600 > within
+    miss = sub.loc[(no_rhi & overdue).fillna(False).to_numpy(dtype=bool)]
+    for cid, grp in miss.groupby("child_id", sort=True):
+        items = [f"{eid} ({o if isinstance(o, str) else 'no outcome'})"
+                 for eid, o in zip(grp["episode_id"], grp["rhi_outcome"], strict=True)]
+        rows.append((str(cid), "rhi_missing",
+                     f"{len(items)} return(s) with no interview within {within:g} h: {_join_ids(items)}"))
+    return rows
+
+
+def _reviews(ds: Dataset, settings: Settings, as_of: pd.Timestamp) -> list[tuple[str, str, str]]:
+    rows = []
+    cad = settings.risk.review_days
+    ch = ds.children
+    for cid, level, rev in zip(ch["child_id"], ch["ce_risk"], ch["risk_reviewed_on"], strict=True):
+        if not isinstance(level, str) or level not in cad:
+            continue
+        days = cad[level]
+        if pd.isna(rev):
+            rows.append((str(cid), "risk_review_overdue", f"{level} risk, no review recorded (due every {days} days)"))
+            continue
+        age = (as_of.normalize() - pd.Timestamp(rev).normalize()).days
+        if age > days:
+            rows.append((str(cid), "risk_review_overdue",
+                         f"{level} risk, last reviewed {pd.Timestamp(rev).date()} ({age} days ago; due every {days} days)"))
+    return rows
+
+
+def _new_links(ds: Dataset, s: pd.Timestamp, e: pd.Timestamp, settings: Settings,
+               hotspots: pd.DataFrame | None, persons: pd.DataFrame | None) -> list[tuple[str, str, str]]:
+    fs = settings.flags
+    if persons is None or hotspots is None:
+        from contextmap.graph import graph_from_dataset
+
+        if hotspots is None:
+            from contextmap.hotspots import rank_locations
+
+            hotspots = rank_locations(ds, start=s, end=e, settings=settings)
+        if persons is None:
+            from contextmap.persons import rank_persons
+
+            persons = rank_persons(graph_from_dataset(ds, start=s, end=e, settings=settings), settings=settings)
+    top_p = persons.sort_values("rank").head(fs.high_reach_top)
+    top_l = hotspots.sort_values("rank").head(fs.hotspot_top)
+    p_label = dict(zip(top_p["person_id"], top_p["rank"], strict=True))
+    l_label = dict(zip(top_l["location_id"], top_l["rank"], strict=True))
+    ev = _evidence_table(ds, None, e, settings)
+    if not len(ev):
+        return []
+    children = set(ds.children["child_id"].astype(str))
+    rows = []
+    for flag, targets, noun in (("newly_linked_high_reach_person", p_label, "person of concern"),
+                                ("newly_linked_hotspot", l_label, "hotspot")):
+        if not targets:
+            continue
+        a_c = ev["a"].isin(children) & ev["b"].isin(targets.keys())
+        b_c = ev["b"].isin(children) & ev["a"].isin(targets.keys())
+        pairs = pd.DataFrame({
+            "child": np.concatenate([ev.loc[a_c, "a"].to_numpy(), ev.loc[b_c, "b"].to_numpy()]),
+            "other": np.concatenate([ev.loc[a_c, "b"].to_numpy(), ev.loc[b_c, "a"].to_numpy()]),
+            "date": np.concatenate([ev.loc[a_c, "date"].to_numpy(), ev.loc[b_c, "date"].to_numpy()]),
+        })
+        if not len(pairs):
+            continue
+        first = pairs.groupby(["child", "other"])["date"].min().reset_index()
+        new = first.loc[first["date"] >= max(s, e - pd.Timedelta(days=fs.new_within_days - 1))]
+        for cid, grp in new.groupby("child", sort=True):
+            grp = grp.sort_values("date")
+            items = [f"{o} (rank {targets[o]}, first linked {pd.Timestamp(d).date()})"
+                     for o, d in zip(grp["other"], grp["date"], strict=True)]
+            rows.append((str(cid), flag, f"newly linked to {noun} {_join_ids(items)}"))
+    return rows
