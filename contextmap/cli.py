@@ -49,6 +49,52 @@ def _root(
         raise typer.Exit(0)
 
 
+@app.command("analyze")
+def analyze_cmd(
+    path: Annotated[Path, typer.Argument(help="A folder of CSV files or one .xlsx workbook.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Write summary.json and the CSV tables here.")],
+    from_: Annotated[str | None, typer.Option("--from", help="First day of the period (default: 12 months before --to).")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Last day of the period (default: the latest date in the data).")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Settings YAML (risk cadence, panel rules, weights).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for community detection and sampled betweenness.")] = 0,
+    mapping: Annotated[Path | None, typer.Option("--mapping", "-m", help="Column-mapping YAML for a local export.")] = None,
+    resolve: Annotated[bool, typer.Option("--resolve/--no-resolve", help="Resolve persons and places into entities first.")] = True,
+    decisions: Annotated[Path | None, typer.Option("--decisions", help="Analyst's merge / keep-apart decisions file.")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace files an earlier run wrote.")] = False,
+) -> None:
+    """Find peer groups, persons of concern, hotspots and flags for a period.
+
+    Writes summary.json (period, peer_groups, hotspots, persons_of_concern, flags) and CSV
+    tables into OUT. Exit status: 0 done, 2 the input or configuration cannot be used.
+    """
+    from contextmap.analysis import analyze
+    from contextmap.ingest import load
+    from contextmap.settings import load_settings
+
+    try:
+        cfg = load_settings(config)
+        with console.status("Reading the dataset...", spinner="dots") as status:
+            ds = load(path, mapping=mapping)
+            result = analyze(ds, start=from_, end=to, settings=cfg, seed=seed, resolve=resolve,
+                             decisions=decisions,
+                             progress=lambda name: status.update(f"{name[:1].upper()}{name[1:]}..."))
+            result.write(out, overwrite=overwrite)
+    except (ContextMapError, ValueError, OSError) as exc:
+        raise _fail(exc, 2) from None
+    s = result.summary()
+    console.print(f"Period {s['period']['start']} to {s['period']['end']}"
+                  f"{' (persons and places resolved)' if result.resolved else ''}", highlight=False, markup=False)
+    console.print(f"  {len(s['peer_groups'])} peer groups, {len(s['persons_of_concern'])} persons of concern, "
+                  f"{len(s['hotspots'])} locations ranked, {len(s['flags'])} flags", highlight=False, markup=False)
+    for h in s["hotspots"][:3]:
+        console.print(f"  hotspot {h['rank']}: {h['location_id']} (score {h['score']:.2f}, {h['trend']})",
+                      highlight=False, markup=False)
+    for p in s["persons_of_concern"][:3]:
+        console.print(f"  person {p['rank']}: {p['person_id']} reaches {p['children_reached']} children",
+                      highlight=False, markup=False)
+    console.print(f"Wrote {out}", highlight=False, markup=False)
+
+
 def main() -> None:
     """Entry point for the ``contextmap`` console script."""
     try:
