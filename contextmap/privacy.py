@@ -230,7 +230,9 @@ def _audiences_section(settings: Any) -> Mapping[str, Any]:
 def _build_audiences(settings: Any) -> dict[str, Audience]:
     out = dict(AUDIENCES)
     section = _audiences_section(settings)
-    for name, spec in section.items():
+    # overrides of existing audiences first, so a new audience based on one sees the override
+    ordered = sorted(section.items(), key=lambda kv: kv[0] not in AUDIENCES)
+    for name, spec in ordered:
         if spec is None:
             spec = {}
         if not isinstance(spec, Mapping):
