@@ -49,6 +49,100 @@ def _root(
         raise typer.Exit(0)
 
 
+@app.command("validate")
+def validate_cmd(
+    path: Annotated[Path, typer.Argument(help="A folder of CSV files (children.csv, episodes.csv, ...) or one .xlsx workbook.", show_default=False)],
+    mapping: Annotated[Path | None, typer.Option("--mapping", "-m", help="Column-mapping YAML for a local export (see docs/examples/mapping.yaml).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write problems.csv, quarantine/<table>.csv, quality.json and quality.html here (replacing this command's earlier files).")] = None,
+    settings: Annotated[Path | None, typer.Option("--settings", help="Settings YAML (for the RHI timeliness window).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Treat dates after this moment as errors (default: now), e.g. 2026-11-23.")] = None,
+    show: Annotated[int, typer.Option("--show", help="How many problems to list.")] = 20,
+    columns: Annotated[bool, typer.Option("--columns", help="Also print completeness per column.")] = False,
+) -> None:
+    """Check a dataset against the data contract and print its data-quality summary.
+
+    Every row of every table is checked and every problem reported at once (file, row,
+    column, value, reason). Bad rows are quarantined, never dropped.
+
+    Exit status: 0 clean (warnings allowed), 1 rows were quarantined, 2 the input could not
+    be read.
+    """
+    import pandas as pd
+    from rich.table import Table
+
+    from contextmap.ingest import load, write_quarantine
+    from contextmap.quality import summarise
+    from contextmap.settings import load_settings
+
+    try:
+        cfg = load_settings(settings)
+        ds = load(path, mapping=mapping, as_of=as_of, progress=True)
+    except (ContextMapError, ValueError) as exc:
+        raise _fail(exc, 2) from None
+    summary = summarise(ds, settings=cfg)
+    summary.print(console, columns=columns)
+    problems = ds.report.problems
+    n_err, n_warn = len(ds.report.errors), len(ds.report.warnings)
+    if len(problems):
+        ordered = problems.sort_values("severity", kind="stable")  # errors first, then file order
+        t = Table(title=f"Problems: {n_err} errors, {n_warn} warnings", title_justify="left")
+        for h in ("severity", "file", "row", "column", "value", "reason"):
+            t.add_column(h)
+        for r in ordered.head(max(show, 0)).itertuples():
+            t.add_row(r.severity, r.file, "" if pd.isna(r.row) else str(r.row), r.column,
+                      repr(r.value) if isinstance(r.value, str) else "", r.reason)
+        console.print(t, markup=False)
+        rest = len(problems) - max(show, 0)
+        if rest > 0:
+            where = f" (see {out / 'problems.csv'})" if out else " (use --out DIR to write them all)"
+            console.print(f"... and {rest} more{where}", highlight=False, markup=False)
+    if out is not None:
+        try:
+            write_quarantine(ds, out, overwrite=True)
+            summary.to_json(out / "quality.json", overwrite=True)
+            summary.to_html(out / "quality.html", overwrite=True)
+        except OSError as exc:
+            raise _fail(exc, 2) from None
+        console.print(f"Wrote problems, quarantine and quality summary to {out}", highlight=False, markup=False)
+    counts = ds.report.counts
+    console.print(
+        f"read {int(counts['read'].sum())} rows: {int(counts['accepted'].sum())} accepted, "
+        f"{int(counts['quarantined'].sum())} quarantined",
+        highlight=False,
+    )
+    raise typer.Exit(0 if ds.report.is_clean else 1)
+
+
+@app.command("sample")
+def sample_cmd(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the five CSV files and truth/ into.")],
+    children: Annotated[int, typer.Option("--children", "-n", help="Number of children (about 3 episodes each).")] = 150,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives byte-identical files.")] = 0,
+    months: Annotated[int, typer.Option("--months", help="Length of the period in months.")] = 12,
+    end: Annotated[str | None, typer.Option("--end", help="Last day of the period, e.g. 2026-10-31 (default: a fixed date, so output never depends on today).")] = None,
+    noise: Annotated[float, typer.Option("--noise", help="Background noise relative to the default: 0 none, 2 double.")] = 1.0,
+    episodes: Annotated[int | None, typer.Option("--episodes", help="Aim at about this many episodes instead of giving --children.")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace sample files already in --out.")] = False,
+) -> None:
+    """Generate a wholly fictional dataset with planted structure and its ground truth.
+
+    Writes children.csv, persons.csv, locations.csv, episodes.csv and links.csv (the data
+    contract) and truth/ (peer groups, hotspots, persons of concern, duplicate person and
+    place records, RHI mentions, truth.json). See docs/sample-data.md.
+    """
+    from contextmap.sample import generate_sample
+
+    try:
+        with console.status("Generating synthetic sample...", spinner="dots"):
+            data = generate_sample(children=children, seed=seed, months=months, end=end,
+                                   noise=noise, episodes_target=episodes)
+            path = data.write(out, overwrite=overwrite)
+    except (ContextMapError, ValueError, OSError) as exc:
+        raise _fail(exc, 2) from None
+    counts = ", ".join(f"{n} {name}" for name, n in data.params["counts"].items())  # type: ignore[union-attr]
+    console.print(f"Wrote {counts} to {path} (truth in {path / 'truth'})", highlight=False, markup=False)
+
+
 @app.command("analyze")
 def analyze_cmd(
     path: Annotated[Path, typer.Argument(help="A folder of CSV files or one .xlsx workbook.", show_default=False)],
@@ -93,6 +187,38 @@ def analyze_cmd(
         console.print(f"  person {p['rank']}: {p['person_id']} reaches {p['children_reached']} children",
                       highlight=False, markup=False)
     console.print(f"Wrote {out}", highlight=False, markup=False)
+
+
+@app.command("resolve")
+def resolve_cmd(
+    path: Annotated[Path, typer.Argument(help="Dataset folder of CSV files or an .xlsx workbook.")],
+    out: Annotated[Path, typer.Option("--out", help="CSV to write: record_id, entity_id, confidence.")],
+    decisions: Annotated[Optional[Path], typer.Option("--decisions", help="Decisions file: 'merge A B' / 'keep apart A B' lines.")] = None,
+    threshold: Annotated[Optional[float], typer.Option("--threshold", help="Match probability to join records (default 0.5).")] = None,
+    pairs: Annotated[bool, typer.Option("--pairs", help="Also write OUT-pairs.csv: every scored pair with its explanation.")] = False,
+    include_children: Annotated[bool, typer.Option("--children", help="Also resolve children's records.")] = False,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
+) -> None:
+    """Resolve person and location records into entities (persons of concern and places)."""
+    from contextmap import load
+    from contextmap.resolve import Resolution, link_mentions, resolve_locations, resolve_persons, write_entities
+
+    try:
+        ds = load(path)
+        kw = {} if threshold is None else {"threshold": threshold}
+        pr = resolve_persons(ds, decisions=decisions, include_children=include_children, **kw)
+        lr = resolve_locations(ds, decisions=decisions, **kw)
+        res = Resolution(pr, lr, link_mentions(ds, pr, lr, decisions=decisions))
+        written = write_entities(res, out, overwrite=overwrite, pairs=pairs)
+    except (ContextMapError, ValueError, OSError) as exc:
+        raise _fail(exc, 2) from None
+    m = res.merged
+    console.print(f"{pr.stats['records']} person records -> {pr.stats['entities']} persons; "
+                  f"{lr.stats['records']} location records -> {lr.stats['entities']} places; "
+                  f"{len(m)} merged entities; {len(res.provisional)} RHI mentions kept as provisional",
+                  highlight=False, markup=False)
+    for f in written:
+        console.print(f"Wrote {f}", highlight=False, markup=False)
 
 
 def main() -> None:

@@ -103,6 +103,9 @@ class _Problems:
             empty["row"] = pd.Series(dtype="Int64")
             return pd.DataFrame(empty)
         out = pd.concat(self.parts, ignore_index=True)
+        order = out["table"].map({t: i for i, t in enumerate(TABLE_NAMES)})
+        out = out.assign(_t=order, _r=out["row"].fillna(0)).sort_values(["_t", "_r"], kind="stable")
+        out = out.drop(columns=["_t", "_r"]).reset_index(drop=True)
         for c in PROBLEM_COLUMNS:
             if c != "row":
                 out[c] = out[c].astype("string")
@@ -428,9 +431,10 @@ class _Checker:
 
     def _links(self) -> None:
         o = self.out
-        blank_id = o["link_id"].isna()
-        o["link_id"] = o["link_id"].mask(blank_id, pd.Series("row-" + self.raw.index.astype(str), index=self.raw.index))
-        dup = o["link_id"].duplicated(keep=False) & blank_id  # assigned ids colliding with given ones
+        given = o["link_id"]
+        before = given.notna() & given.duplicated(keep=False)  # already reported in run()
+        o["link_id"] = given.mask(given.isna(), pd.Series("row-" + self.raw.index.astype(str), index=self.raw.index))
+        dup = o["link_id"].duplicated(keep=False) & ~before  # assigned ids colliding with given ones
         self.error(dup, "link_id", "duplicate id (every row with this id is quarantined)")
         parts = [self.text[c] for c in GRADING_PART_COLUMNS]
         any_part = (parts[0] != "") | (parts[1] != "") | (parts[2] != "")
@@ -511,7 +515,7 @@ def _cross_entity_duplicates(checkers: dict[str, _Checker]) -> None:
 def _relation_kinds(ch: _Checker) -> None:
     o = ch.out
     rel, sk, tk = o["relation"], o["source_kind"], o["target_kind"]
-    loc = (sk == "location").astype(int) + (tk == "location").astype(int)
+    loc = (sk == "location").fillna(False).astype(int) + (tk == "location").fillna(False).astype(int)
     both = sk.notna() & tk.notna() & ~ch.bad
     ch.warn(both & rel.isin(list(PEOPLE_RELATIONS)) & (loc > 0), "relation",
             "relation between people used with a location")

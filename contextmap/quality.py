@@ -1,0 +1,217 @@
+"""The data-quality summary of a loaded dataset: what is there, what is missing, what was rejected.
+
+:func:`summarise` returns a :class:`QualitySummary` with completeness per column, Return Home
+Interview timeliness, coordinate coverage, the grading mix and quarantine counts by reason.
+It prints as a rich terminal table and writes JSON and HTML (jinja2, autoescaped, no external
+resources, marked OFFICIAL-SENSITIVE).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from contextmap._errors import OutputExistsError
+from contextmap.dataset import Dataset
+from contextmap.schema import TABLE_NAMES, TABLES
+from contextmap.settings import Settings
+
+__all__ = ["QualitySummary", "summarise", "MARKING"]
+
+MARKING = "OFFICIAL-SENSITIVE"
+
+
+@dataclass
+class QualitySummary:
+    """Data-quality figures for one dataset (see :func:`summarise`).
+
+    Attributes
+    ----------
+    counts
+        Per table: ``read``, ``accepted``, ``quarantined`` (``read == accepted + quarantined``).
+    completeness
+        One row per (table, column) of accepted rows: ``filled``, ``rows``, ``share``.
+    rhi
+        ``returned`` (episodes with a return), ``within`` (RHI within ``within_hours`` of the
+        return), ``share`` (``None`` when nothing returned), ``within_hours``.
+    coordinates
+        ``locations``, ``with_coordinates``, ``share``.
+    grading_mix
+        One row per 3x5x2 code (``'ungraded'`` for links without one): ``links``, ``share``.
+    quarantine_reasons
+        One row per (table, column, reason) among errors: ``rows`` quarantined for it.
+    warning_reasons
+        The same for warnings (rows kept).
+    source
+        The dataset's source path as text.
+    """
+
+    counts: pd.DataFrame
+    completeness: pd.DataFrame
+    rhi: dict[str, Any]
+    coordinates: dict[str, Any]
+    grading_mix: pd.DataFrame
+    quarantine_reasons: pd.DataFrame
+    warning_reasons: pd.DataFrame
+    source: str = ""
+
+    @property
+    def is_clean(self) -> bool:
+        return int(self.counts["quarantined"].sum()) == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values."""
+
+        def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+            return json.loads(df.to_json(orient="records"))
+
+        return {
+            "source": self.source,
+            "marking": MARKING,
+            "counts": json.loads(self.counts.to_json(orient="index")),
+            "completeness": records(self.completeness),
+            "rhi": self.rhi,
+            "coordinates": self.coordinates,
+            "grading_mix": records(self.grading_mix),
+            "quarantine_reasons": records(self.quarantine_reasons),
+            "warning_reasons": records(self.warning_reasons),
+        }
+
+    def to_json(self, path: str | Path, *, overwrite: bool = False) -> Path:
+        """Write the summary as JSON; refuses to replace a file unless ``overwrite=True``."""
+        p = _target(path, overwrite)
+        p.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+        return p
+
+    def to_html(self, path: str | Path, *, overwrite: bool = False) -> Path:
+        """Write a self-contained HTML page (autoescaped, no external resources)."""
+        import jinja2
+
+        env = jinja2.Environment(
+            loader=jinja2.PackageLoader("contextmap", "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        html = env.get_template("quality.html.j2").render(s=self.to_dict(), marking=MARKING)
+        p = _target(path, overwrite)
+        p.write_text(html, encoding="utf-8")
+        return p
+
+    def print(self, console: Any = None, *, columns: bool = False) -> None:
+        """Print the summary as rich tables (``columns=True`` adds completeness per column)."""
+        from rich.console import Console
+        from rich.table import Table
+
+        console = console or Console()
+        t = Table(title=f"Data quality: {self.source}", title_justify="left")
+        for c in ("table", "read", "accepted", "quarantined", "completeness"):
+            t.add_column(c, justify="left" if c == "table" else "right")
+        mean = self.completeness.groupby("table")["share"].mean()
+        for name, row in self.counts.iterrows():
+            comp = mean.get(name)
+            t.add_row(str(name), str(row["read"]), str(row["accepted"]),
+                      f"[red]{row['quarantined']}[/]" if row["quarantined"] else "0",
+                      "-" if comp is None or pd.isna(comp) else f"{comp:.0%}")
+        console.print(t)
+        r, c = self.rhi, self.coordinates
+        rhi = "no returned episodes" if r["share"] is None else f"{r['share']:.0%} ({r['within']} of {r['returned']} returned episodes)"
+        loc = "no locations" if c["share"] is None else f"{c['share']:.0%} ({c['with_coordinates']} of {c['locations']})"
+        console.print(f"RHI within {r['within_hours']:g} hours of return: {rhi}", highlight=False)
+        console.print(f"Locations with coordinates: {loc}", highlight=False)
+        if len(self.grading_mix):
+            mix = ", ".join(f"{g} {s:.0%}" for g, s in zip(self.grading_mix["grading"], self.grading_mix["share"], strict=True))
+            console.print(f"Grading mix: {mix}", highlight=False, markup=False)
+        if columns:
+            ct = Table(title="Completeness per column", title_justify="left")
+            for h in ("table", "column", "filled", "share"):
+                ct.add_column(h)
+            for row in self.completeness.itertuples():
+                ct.add_row(row.table, row.column, str(row.filled), "-" if pd.isna(row.share) else f"{row.share:.0%}")
+            console.print(ct)
+        if len(self.quarantine_reasons):
+            qt = Table(title="Quarantined rows by reason", title_justify="left")
+            for h in ("table", "column", "reason", "rows"):
+                qt.add_column(h, justify="right" if h == "rows" else "left")
+            for row in self.quarantine_reasons.itertuples():
+                qt.add_row(row.table, row.column, row.reason, str(row.rows))
+            console.print(qt)
+
+
+def _target(path: str | Path, overwrite: bool) -> Path:
+    p = Path(path)
+    if p.exists() and not overwrite:
+        raise OutputExistsError(f"refusing to overwrite {str(p)!r} (pass overwrite=True)")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def _by_reason(problems: pd.DataFrame, severity: str) -> pd.DataFrame:
+    sub = problems[problems["severity"] == severity]
+    cols = ["table", "column", "reason"]
+    if not len(sub):
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in cols} | {"rows": pd.Series(dtype="int64")})
+    sub = sub.assign(key=sub["row"].astype("string").fillna("file"))
+    out = sub.groupby(cols, dropna=False)["key"].nunique().rename("rows").reset_index()
+    return out.sort_values(["rows", "table"], ascending=[False, True], ignore_index=True)
+
+
+def summarise(dataset: Dataset, *, settings: Settings | None = None) -> QualitySummary:
+    """Summarise the quality of a loaded dataset.
+
+    Parameters
+    ----------
+    dataset
+        From :func:`contextmap.load`.
+    settings
+        ``settings.rhi.within_hours`` sets the RHI timeliness window (default 72 hours).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, contextmap
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "children.csv").write_text("child_id\\nC1\\n")
+    >>> _ = (d / "episodes.csv").write_text(
+    ...     "episode_id,child_id,reported_at,returned_at,rhi_at\\n"
+    ...     "E1,C1,2025-01-01 10:00,2025-01-01 20:00,2025-01-02 09:00\\n"
+    ...     "E2,C1,2025-02-01 10:00,2025-02-01 20:00,2025-02-09 09:00\\n")
+    >>> s = summarise(contextmap.load(d))
+    >>> s.rhi["within"], s.rhi["returned"], s.rhi["share"]
+    (1, 2, 0.5)
+    """
+    within = float((settings or Settings()).rhi.within_hours)
+    comp = []
+    for name in TABLE_NAMES:
+        df = dataset.table(name)
+        n = len(df)
+        for col in TABLES[name].column_names:
+            filled = int(df[col].notna().sum()) if col in df else 0
+            comp.append({"table": name, "column": col, "filled": filled, "rows": n,
+                         "share": filled / n if n else None})
+    ep = dataset.episodes
+    returned = ep["returned_at"].notna()
+    delay = ep["rhi_at"] - ep["returned_at"]
+    on_time = returned & ep["rhi_at"].notna() & (delay <= pd.Timedelta(hours=within))
+    n_ret = int(returned.sum())
+    locs = dataset.locations
+    has = locs["latitude"].notna() & locs["longitude"].notna()
+    links = dataset.links
+    codes = links["grading"].fillna("ungraded") if len(links) else pd.Series(dtype="string")
+    mix = codes.value_counts().rename_axis("grading").rename("links").reset_index()
+    mix["share"] = mix["links"] / max(len(links), 1)
+    mix["grading"] = mix["grading"].astype(str)
+    return QualitySummary(
+        counts=dataset.report.counts.copy(),
+        completeness=pd.DataFrame(comp),
+        rhi={"returned": n_ret, "within": int(on_time.sum()), "share": (int(on_time.sum()) / n_ret) if n_ret else None,
+             "within_hours": within},
+        coordinates={"locations": len(locs), "with_coordinates": int(has.sum()),
+                     "share": (int(has.sum()) / len(locs)) if len(locs) else None},
+        grading_mix=mix.sort_values(["links", "grading"], ascending=[False, True], ignore_index=True),
+        quarantine_reasons=_by_reason(dataset.report.problems, "error"),
+        warning_reasons=_by_reason(dataset.report.problems, "warning"),
+        source=str(dataset.source or ""),
+    )
