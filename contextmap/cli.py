@@ -193,15 +193,21 @@ def analyze_cmd(
 def resolve_cmd(
     path: Annotated[Path, typer.Argument(help="Dataset folder of CSV files or an .xlsx workbook.")],
     out: Annotated[Path, typer.Option("--out", help="CSV to write: record_id, entity_id, confidence.")],
-    decisions: Annotated[Optional[Path], typer.Option("--decisions", help="Decisions file: 'merge A B' / 'keep apart A B' lines.")] = None,
-    threshold: Annotated[Optional[float], typer.Option("--threshold", help="Match probability to join records (default 0.5).")] = None,
+    decisions: Annotated[Path | None, typer.Option("--decisions", help="Decisions file: 'merge A B' / 'keep apart A B' lines.")] = None,
+    threshold: Annotated[float | None, typer.Option("--threshold", help="Match probability to join records (default 0.5).")] = None,
     pairs: Annotated[bool, typer.Option("--pairs", help="Also write OUT-pairs.csv: every scored pair with its explanation.")] = False,
     include_children: Annotated[bool, typer.Option("--children", help="Also resolve children's records.")] = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
 ) -> None:
     """Resolve person and location records into entities (persons of concern and places)."""
     from contextmap import load
-    from contextmap.resolve import Resolution, link_mentions, resolve_locations, resolve_persons, write_entities
+    from contextmap.resolve import (
+        Resolution,
+        link_mentions,
+        resolve_locations,
+        resolve_persons,
+        write_entities,
+    )
 
     try:
         ds = load(path)

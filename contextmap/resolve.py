@@ -73,7 +73,8 @@ _RELATIONAL_RE = re.compile(
     re.IGNORECASE,
 )
 _VAGUE = {"unknown", "someone", "somebody", "man", "men", "woman", "boy", "boys", "girl", "girls",
-          "older", "male", "female", "lad", "lads", "people", "person", "guy", "guys", "them", "others"}
+          "older", "male", "female", "lad", "lads", "people", "person", "guy", "guys", "them", "others",
+          "called", "from"}
 
 
 def dataset_entity_ids(ds: Dataset) -> set[str]:
@@ -104,7 +105,8 @@ def provisional_id(kind: str, mention: str) -> str:
 
 
 def _person_index(ds: Dataset, persons_res: PersonResolution | None) -> tuple[dict, dict, dict, dict]:
-    """name -> entities, forename form -> entities, (surname, initial) -> entities, entity -> kind."""
+    """name -> entities, forename form -> entities, (surname, initial) and (forename,
+    surname initial) -> entities, entity -> kind."""
     mapping = persons_res.mapping if persons_res is not None else {}
     names: dict[str, set[str]] = {}
     fore: dict[str, set[str]] = {}
@@ -124,6 +126,7 @@ def _person_index(ds: Dataset, persons_res: PersonResolution | None) -> tuple[di
             if len(toks[0]) > 1:
                 fore.setdefault(form, set()).add(ent)
             sur.setdefault((toks[-1], toks[0][0]), set()).add(ent)
+            sur.setdefault((form, toks[-1][0], "fs"), set()).add(ent)  # type: ignore[arg-type]
         for a in split_list(aliases):
             an = normalise_person_name(a)
             if an:
@@ -152,8 +155,8 @@ def _match_person(mention: str, idx: tuple[dict, dict, dict, dict], choices: lis
         return None, 0.0, "relational description: not matched to the person it names"
     norm = normalise_person_name(mention)
     toks = norm.split()
-    if not toks or set(toks) <= _VAGUE or (len(toks) > 1 and toks[0] in _VAGUE):
-        return None, 0.0, "no name to match"
+    if not toks or set(toks) & _VAGUE:
+        return None, 0.0, "a description, not a name"
     hit = names.get(norm, set())
     if len(hit) == 1:
         return next(iter(hit)), 0.95, "name or alias exact"
@@ -170,6 +173,10 @@ def _match_person(mention: str, idx: tuple[dict, dict, dict, dict], choices: lis
         hit = sur.get((toks[-1], toks[0]), set())
         if len(hit) == 1:
             return next(iter(hit)), 0.75, "initial and surname"
+    if len(toks) == 2 and len(toks[1]) == 1:
+        hit = sur.get((NICKNAME_TO_FORM.get(toks[0], toks[0]), toks[1], "fs"), set())
+        if len(hit) == 1:
+            return next(iter(hit)), 0.75, "forename and surname initial"
     best = process.extractOne(norm, choices, scorer=fuzz.token_sort_ratio, score_cutoff=88)
     if best is not None:
         hit = names[best[0]]
@@ -425,7 +432,7 @@ def resolve_dataset(
     include_children
         Also resolve children's records among themselves.
     person_threshold, place_threshold
-        Match probability thresholds (defaults: 0.8).
+        Match probability thresholds (defaults: 0.5).
 
     Returns
     -------

@@ -43,25 +43,32 @@ __all__ = [
     "DEFAULT_PERSON_THRESHOLD",
 ]
 
-DEFAULT_PERSON_THRESHOLD = 0.8
+DEFAULT_PERSON_THRESHOLD = 0.5
 """Default match probability at or above which two person records are joined."""
 
 PERSON_WEIGHTS: dict[str, float] = {
-    # log2 Bayes factors per comparison level (documented in docs/resolution.md)
-    "prior": -13.0,
-    "forename_exact": 5.0,
+    # Prior: how many other records of the same person a record has, on average. The prior
+    # log-odds that two random records match is log2(duplicates_per_record / (n - 1)), so a
+    # bare name match means more in a small local dataset than in a regional one.
+    "duplicates_per_record": 0.5,
+    # Name levels weighted by how common the value is (term frequency, as Splink does):
+    # log2(m / u) where u is the share of records with that forename / surname / initial and
+    # m the share of true matches at this level. u is floored at ``min_u``.
+    "forename_exact_m": 0.7,
+    "surname_exact_m": 0.8,
+    "forename_initial_m": 0.15,
+    "surname_initial_m": 0.15,
+    "min_u": 0.0005,
+    # Fixed log2 Bayes factors for the other levels (documented in docs/resolution.md).
     "forename_nickname": 4.0,
-    "forename_similar": 3.0,
-    "forename_initial": 1.0,
+    "forename_similar": 3.5,
     "forename_differs": -4.0,
-    "surname_exact": 7.0,
     "surname_similar": 4.5,
-    "surname_initial": 1.5,
     "surname_differs": -6.0,
     "names_swapped": 10.0,
     "dob_exact": 8.5,
     "dob_swapped": 7.0,
-    "dob_one_part": 4.0,
+    "dob_one_part": 4.7,
     "dob_differs": -10.0,
     "gender_agrees": 0.5,
     "gender_differs": -6.0,
@@ -134,11 +141,17 @@ def normalise_person_name(name: object) -> str:
     --------
     >>> normalise_person_name("  Mr. Tyler  O'Grady-Smith ")
     'tyler ogrady smith'
+    >>> normalise_person_name("GRANT, Tyler")
+    'tyler grant'
     >>> normalise_person_name(None)
     ''
     """
     if not isinstance(name, str):
         return ""
+    if name.count(",") == 1:  # "SURNAME, Forename" as registers write it
+        head, tail = (x.strip() for x in name.split(","))
+        if head and tail and len(head.split()) == 1:
+            name = f"{tail} {head}"
     tokens = [t for t in _fold(name).split() if t not in _TITLES]
     return " ".join(tokens)
 
@@ -267,8 +280,12 @@ def _prepare(rec: pd.DataFrame) -> dict[str, np.ndarray]:
         [g if isinstance(g, str) and g in ("female", "male", "non_binary") else "" for g in rec["gender"].tolist()],
         dtype=object,
     )
+    first = [x[:1] for x in fn]
+    sfirst = [x[:1] for x in sn]
     return {
         "n": np.array([n]),
+        "fn0": np.array(first, dtype=object),
+        "sn0": np.array(sfirst, dtype=object),
         "fn": np.array(fn, dtype=object),
         "sn": np.array(sn, dtype=object),
         "fn_form": np.array(fn_form, dtype=object),
@@ -353,6 +370,16 @@ def _candidate_pairs(keys: pd.DataFrame, *, max_block_size: int) -> tuple[pd.Dat
 # --- scoring ------------------------------------------------------------------------------
 
 
+def _tf_weight(values: np.ndarray, rows: np.ndarray, m: float, min_u: float) -> np.ndarray:
+    """log2(m / u) per pair, u = share of records holding ``values[rows]``."""
+    present = values != ""
+    total = max(int(present.sum()), 1)
+    counts = pd.Series(values[present]).value_counts()
+    share = pd.Series(values[rows]).map(counts).fillna(1).to_numpy(dtype=float) / total
+    return np.log2(m / np.maximum(share, min_u))
+
+
+
 def _score(pairs: pd.DataFrame, f: dict[str, np.ndarray], weights: dict[str, float], *, workers: int) -> pd.DataFrame:
     a = pairs["a"].to_numpy()
     b = pairs["b"].to_numpy()
@@ -376,7 +403,9 @@ def _score(pairs: pd.DataFrame, f: dict[str, np.ndarray], weights: dict[str, flo
     f_exact = f_both & (fa == fb)
     f_nick = f_both & ~f_exact & (ffa == ffb)
     f_init = f_both & ~f_exact & ((len_fa == 1) | (len_fb == 1)) & (fa0 == fb0)
-    f_sim = f_both & ~f_exact & ~f_nick & ~f_init & (jw_f >= 0.9) & (len_fa > 1) & (len_fb > 1)
+    f_pre = np.array([len(x) >= 3 and len(y) >= 3 and (x.startswith(y) or y.startswith(x))
+                      for x, y in zip(fa, fb, strict=True)], dtype=bool)
+    f_sim = f_both & ~f_exact & ~f_nick & ~f_init & ((jw_f >= 0.9) | f_pre) & (len_fa > 1) & (len_fb > 1)
     f_diff = f_both & ~(f_exact | f_nick | f_init | f_sim)
     # surname level
     s_both = (len_sa > 0) & (len_sb > 0)
@@ -408,12 +437,16 @@ def _score(pairs: pd.DataFrame, f: dict[str, np.ndarray], weights: dict[str, flo
     ident = pairs["ident"].to_numpy(dtype=object)
     has_ident = ident != ""
 
-    score = np.full(k, w["prior"])
-    score += np.where(f_exact, w["forename_exact"], 0) + np.where(f_nick, w["forename_nickname"], 0)
-    score += np.where(f_sim, w["forename_similar"], 0) + np.where(f_init, w["forename_initial"], 0)
+    n_rec = int(f["n"][0])
+    score = np.full(k, np.log2(w["duplicates_per_record"] / max(n_rec - 1, 1)))
+    score += np.where(f_exact, _tf_weight(f["fn"], a, w["forename_exact_m"], w["min_u"]), 0)
+    score += np.where(f_init, _tf_weight(f["fn0"], np.where(len_fa == 1, a, b), w["forename_initial_m"], w["min_u"]), 0)
+    score += np.where(s_exact, _tf_weight(f["sn"], a, w["surname_exact_m"], w["min_u"]), 0)
+    score += np.where(s_init, _tf_weight(f["sn0"], np.where(len_sa == 1, a, b), w["surname_initial_m"], w["min_u"]), 0)
+    score += np.where(f_nick, w["forename_nickname"], 0)
+    score += np.where(f_sim, w["forename_similar"], 0)
     score += np.where(f_diff, w["forename_differs"], 0)
-    score += np.where(s_exact, w["surname_exact"], 0) + np.where(s_sim, w["surname_similar"], 0)
-    score += np.where(s_init, w["surname_initial"], 0) + np.where(s_diff, w["surname_differs"], 0)
+    score += np.where(s_sim, w["surname_similar"], 0) + np.where(s_diff, w["surname_differs"], 0)
     score += np.where(swapped, w["names_swapped"], 0)
     score += np.where(d_exact, w["dob_exact"], 0) + np.where(d_swap, w["dob_swapped"], 0)
     score += np.where(d_one, w["dob_one_part"], 0) + np.where(d_diff, w["dob_differs"], 0)
@@ -442,7 +475,7 @@ def _score(pairs: pd.DataFrame, f: dict[str, np.ndarray], weights: dict[str, flo
 _LEVEL_TEXT = (
     "forename exact",
     "forename nickname",
-    "forename similar (typo)",
+    "forename similar (typo or short form)",
     "forename initial matches",
     "forename differs",
     "surname exact",

@@ -33,7 +33,7 @@ __all__ = [
     "DEFAULT_PLACE_THRESHOLD",
 ]
 
-DEFAULT_PLACE_THRESHOLD = 0.8
+DEFAULT_PLACE_THRESHOLD = 0.5
 
 PLACE_WEIGHTS: dict[str, float] = {
     "prior": -8.0,

@@ -1,0 +1,170 @@
+"""Entity resolution: persons, places, RHI mentions, decisions (tiny invented fixtures)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from contextmap._resolve_example import build_dataset, example_dataset
+from contextmap.decisions import DecisionsError, parse_decisions
+from contextmap.resolve import (
+    link_mentions,
+    provisional_id,
+    resolve_dataset,
+    resolve_locations,
+    resolve_persons,
+)
+from contextmap.resolve_places import normalise_place_name
+
+
+def _persons_ds(extra: list[dict] = ()):  # type: ignore[assignment]
+    rows = [
+        {"person_id": "P1", "name": "Tyler Grant", "aliases": "Big T", "date_of_birth": "1998-03-07", "gender": "male"},
+        {"person_id": "P2", "name": "T Grant", "date_of_birth": "1998-07-03", "gender": "male"},
+        {"person_id": "P3", "name": "Tyler G", "aliases": "Big T"},
+        {"person_id": "P4", "name": "Tom Grant", "date_of_birth": "1975-11-30", "gender": "male"},
+        {"person_id": "P5", "name": "Megan Holt", "date_of_birth": "2001-01-15", "gender": "female"},
+        {"person_id": "P6", "name": "Ruth Lister", "date_of_birth": "1990-06-01", "gender": "female"},
+        *extra,
+    ]
+    return build_dataset(persons=rows)
+
+
+def _entity(res, rid: str) -> str:
+    return res.mapping[rid]
+
+
+def test_tyler_variants_resolve_together_and_namesake_stays_apart():
+    res = resolve_persons(_persons_ds())
+    assert _entity(res, "P1") == _entity(res, "P2") == _entity(res, "P3") == "P1"
+    assert _entity(res, "P4") == "P4"  # same surname, different date of birth
+    assert res.entities.loc[res.entities["record_id"] == "P2", "confidence"].item() >= 0.5
+    row = res.pairs[(res.pairs["record_a"] == "P1") & (res.pairs["record_b"] == "P2")].iloc[0]
+    assert "surname exact" in row["explanation"]
+    assert "DOB day/month swapped" in row["explanation"]
+    row = res.pairs[(res.pairs["record_a"] == "P1") & (res.pairs["record_b"] == "P3")].iloc[0]
+    assert "alias 'Big T'" in row["explanation"]
+
+
+def test_guard_stops_chaining_through_an_initial():
+    # "T Grant" with no date of birth could be Tyler or Tom; Tyler and Tom must not merge
+    ds = build_dataset(persons=[
+        {"person_id": "A1", "name": "Tyler Grant", "date_of_birth": "1998-03-07"},
+        {"person_id": "A2", "name": "T Grant"},
+        {"person_id": "A3", "name": "Tom Grant", "date_of_birth": "1975-11-30"},
+    ])
+    res = resolve_persons(ds, threshold=0.01)
+    assert _entity(res, "A1") != _entity(res, "A3")
+
+
+def test_shared_phone_raises_the_match_probability():
+    def prob(phone_b: str | None) -> float:
+        ds = _persons_ds([{"person_id": "P7", "name": "Kyle Marsh", "phone": "07700 900123"},
+                          {"person_id": "P8", "name": "Kai Marsh", "phone": phone_b}])
+        pairs = resolve_persons(ds, min_pair_probability=0.0).pairs.set_index(["record_a", "record_b"])
+        return float(pairs.loc[("P7", "P8"), "match_probability"]), pairs.loc[("P7", "P8"), "explanation"]
+
+    with_phone, why = prob("07700900123")
+    without, _ = prob(None)
+    assert with_phone > 0.9 > without
+    assert "phone shared" in why
+
+
+def test_decisions_override_scores():
+    ds = _persons_ds()
+    dec = parse_decisions("# checked at MACE\nkeep apart P1 P2\nmerge P5 P6\n")
+    res = resolve_persons(ds, decisions=dec)
+    assert _entity(res, "P1") != _entity(res, "P2")
+    assert _entity(res, "P5") == _entity(res, "P6") == "P5"
+    merged = res.entities.set_index("record_id")
+    assert merged.loc["P6", "confidence"] == 1.0 and bool(merged.loc["P6", "decided"])
+    assert "analyst decision" in res.pairs.set_index(["record_a", "record_b"]).loc[("P5", "P6"), "explanation"]
+
+
+def test_decisions_errors_name_line_and_value(tmp_path):
+    with pytest.raises(DecisionsError, match=r"line 2: expected 'merge A B'.*'join P1 P2'"):
+        parse_decisions("merge P1 P2\njoin P1 P2\n")
+    with pytest.raises(DecisionsError, match=r"line 1: unknown id 'P99'"):
+        resolve_persons(_persons_ds(), decisions=parse_decisions("merge P1 P99\n"))
+    with pytest.raises(DecisionsError, match="contradict"):
+        parse_decisions("merge P1 P2\nmerge P2 P3\nkeep apart P1 P3\n")
+    f = tmp_path / "decisions.txt"
+    f.write_text("merge P5 P6\n", encoding="utf-8")
+    before = f.read_bytes()
+    resolve_dataset(_persons_ds(), decisions=f)
+    assert f.read_bytes() == before  # never overwritten
+
+
+def test_place_nicknames_and_flats():
+    assert normalise_place_name("Maccies Botchergate") == normalise_place_name("McDonald's, Botchergate")
+    assert normalise_place_name("Church St") == "church street"
+    res = resolve_locations(example_dataset())
+    assert res.mapping["L2"] == "L1"
+    assert res.mapping["L3"] != res.mapping["L4"]  # flat 2 and flat 3: one building, two places
+
+
+def test_far_apart_branches_stay_apart():
+    ds = build_dataset(locations=[
+        {"location_id": "L1", "name": "McDonald's", "easting": 340300.0, "northing": 555600.0},
+        {"location_id": "L2", "name": "Maccies", "easting": 345300.0, "northing": 555600.0},
+    ])
+    assert resolve_locations(ds).mapping["L2"] == "L2"
+
+
+def test_mentions_link_or_stay_provisional():
+    ds = example_dataset()
+    m = link_mentions(ds, resolve_persons(ds), resolve_locations(ds)).set_index("mention")
+    assert m.loc["Big T", "entity_id"] == "P1" and not m.loc["Big T", "provisional"]
+    assert m.loc["Tyler's cousin", "provisional"]  # not force-matched to Tyler
+    assert m.loc["Tyler's cousin", "entity_id"] == provisional_id("person", "Tyler's cousin")
+    assert m.loc["the old mill", "entity_id"].startswith("prov-l-")
+    assert m.loc["Maccies Botchergate", "entity_id"] == "L1"
+
+
+def test_resolve_dataset_merges_rows_and_adds_mention_links():
+    out = resolve_dataset(example_dataset())
+    persons = out.persons.set_index("person_id")
+    assert "P2" not in persons.index and "P3" not in persons.index
+    assert set(persons.loc["P1", "aliases"].split("; ")) == {"Big T", "T Grant", "Tyler G"}
+    assert persons.loc["P1", "merged_from"] == "P1; P2; P3"
+    prov = persons[persons["provisional"]]
+    assert list(prov["name"]) == ["Tyler's cousin"]
+    links = out.links
+    assert links.loc[links["link_id"] == "K1", "target_id"].item() == "P1"  # remapped from P2
+    rhi = links[links["source_type"] == "rhi"]
+    assert len(rhi) == 4 and set(rhi["relation"]) == {"seen_with", "visited"}
+    assert (rhi["observed_on"] == pd.Timestamp("2024-05-01")).all()
+    assert rhi["summary"].str.startswith("RHI mention").all()
+    assert set(rhi["target_id"]) <= set(out.persons["person_id"]) | set(out.locations["location_id"])
+    merged = out.resolution.merged
+    assert list(merged["entity_id"]) == ["P1", "L1"] and merged["confidence"].between(0, 1).all()
+
+
+def test_resolve_dataset_switches_off():
+    ds = example_dataset()
+    out = resolve_dataset(ds, persons=False, locations=False, mentions=False)
+    assert sorted(out.persons["person_id"]) == sorted(ds.persons["person_id"])
+    assert len(out.links) == len(ds.links)
+
+
+def test_deterministic():
+    a = resolve_persons(_persons_ds())
+    b = resolve_persons(_persons_ds())
+    pd.testing.assert_frame_equal(a.entities, b.entities)
+    pd.testing.assert_frame_equal(a.pairs, b.pairs)
+
+
+def test_cli_resolve_writes_entities(tmp_path, monkeypatch):
+    from contextmap import cli
+
+    monkeypatch.setattr("contextmap.load", lambda path, **kw: _persons_ds())
+    out = tmp_path / "entities.csv"
+    r = CliRunner().invoke(cli.app, ["resolve", str(tmp_path), "--out", str(out), "--pairs"])
+    assert r.exit_code == 0, r.output
+    got = pd.read_csv(out)
+    assert list(got.columns) == ["record_id", "entity_id", "confidence"]
+    assert got.set_index("record_id").loc["P3", "entity_id"] == "P1"
+    assert (tmp_path / "entities-pairs.csv").exists()
+    r = CliRunner().invoke(cli.app, ["resolve", str(tmp_path), "--out", str(out)])
+    assert r.exit_code == 2 and "overwrite" in r.output
