@@ -111,7 +111,9 @@ def write_csv(
 ) -> Path:
     """Write ``df`` as CSV with formula injection neutralised (see :func:`neutralise_cell`).
 
-    Use this for every CSV contextmap writes. Geometry columns are written as WKT.
+    Use this for every CSV contextmap writes. Geometry columns are written as WKT. Lines end
+    in CRLF (RFC 4180, what Excel writes), so a cell holding a line break or carriage return
+    is quoted and stays one cell.
 
     Parameters
     ----------
@@ -136,7 +138,7 @@ def write_csv(
     frame = pd.DataFrame(df)
     if isinstance(frame, gpd.GeoDataFrame):
         frame = pd.DataFrame(frame.to_wkt())
-    neutralise_frame(frame).to_csv(p, index=index, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\n")
+    neutralise_frame(frame).to_csv(p, index=index, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\r\n")
     return p
 
 

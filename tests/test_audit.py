@@ -1,0 +1,115 @@
+"""The disclosure audit log (issue 5)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import stat
+
+import pytest
+
+from contextmap import InputNotFoundError
+from contextmap.audit import (
+    append_audit,
+    default_audit_path,
+    hash_input,
+    read_audit,
+    verify_audit,
+)
+
+
+def _append(log, n=0, **kw):
+    return append_audit(
+        log, audience="partner", input_path=None, input_hash=f"sha256:{n:064x}",
+        period=("2024-04-01", "2024-06-30"), outputs=kw.pop("outputs", []), user="analyst", **kw,
+    )
+
+
+def test_two_appends_two_lines_first_unchanged(tmp_path):
+    log = tmp_path / "logs" / "audit.jsonl"
+    _append(log, 1)
+    first = log.read_bytes()
+    _append(log, 2)
+    data = log.read_bytes()
+    assert data.startswith(first) and data.count(b"\n") == 2
+    entries = read_audit(log)
+    assert [e["input_hash"][-1] for e in entries] == ["1", "2"]
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+
+
+def test_entry_records_who_what_when_and_file_hashes(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "children.csv").write_text("child_id\nC1\n", encoding="utf-8")
+    out = tmp_path / "pack.html"
+    out.write_text("<p>pack</p>", encoding="utf-8")
+    e = append_audit(tmp_path / "a.jsonl", audience="police", input_path=data, period=("2024-04-01", None),
+                     outputs=[out], command=["contextmap", "pack", "data"], entry_id="abc")
+    assert e["id"] == "abc" and e["audience"] == "police" and e["user"]
+    assert e["at"].endswith("Z") and e["period"] == {"from": "2024-04-01", "to": None}
+    assert e["input_hash"] == hash_input(data)
+    assert e["outputs"] == [{"path": str(out.resolve()), "bytes": 11,
+                             "sha256": hashlib.sha256(b"<p>pack</p>").hexdigest()}]
+    assert json.loads((tmp_path / "a.jsonl").read_text()) == e
+
+
+def test_missing_output_is_an_error_and_nothing_is_written(tmp_path):
+    with pytest.raises(InputNotFoundError, match="pack.pdf"):
+        _append(tmp_path / "a.jsonl", outputs=[tmp_path / "pack.pdf"])
+    assert not (tmp_path / "a.jsonl").exists()
+
+
+def test_hash_chain_detects_an_edited_line(tmp_path):
+    log = tmp_path / "a.jsonl"
+    for n in range(3):
+        _append(log, n)
+    assert verify_audit(log) == []
+    lines = log.read_text().splitlines(keepends=True)
+    lines[0] = lines[0].replace('"partner"', '"police"')
+    log.write_text("".join(lines))
+    assert verify_audit(log) == ["line 2: does not follow line 1 (an earlier line was edited or removed)"]
+
+
+def test_hash_input_is_stable_and_content_sensitive(tmp_path):
+    a = tmp_path / "a"
+    a.mkdir()
+    (a / "children.csv").write_text("child_id\nC1\n")
+    (a / "episodes.csv").write_text("episode_id\nE1\n")
+    (a / ".DS_Store").write_text("ignored")
+    h = hash_input(a)
+    b = tmp_path / "elsewhere" / "b"
+    b.mkdir(parents=True)
+    for f in ("children.csv", "episodes.csv"):
+        (b / f).write_bytes((a / f).read_bytes())
+    assert hash_input(b) == h  # location and hidden files do not matter
+    (b / "episodes.csv").write_text("episode_id\nE2\n")
+    assert hash_input(b) != h
+    (b / "episodes.csv").rename(b / "episodes2.csv")
+    assert hash_input(b) not in (h,)
+    with pytest.raises(InputNotFoundError):
+        hash_input(tmp_path / "missing")
+
+
+def test_default_log_location(tmp_path, monkeypatch):
+    monkeypatch.setenv("CONTEXTMAP_AUDIT_LOG", str(tmp_path / "x.jsonl"))
+    assert default_audit_path() == tmp_path / "x.jsonl"
+    monkeypatch.delenv("CONTEXTMAP_AUDIT_LOG")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert default_audit_path() == tmp_path / "contextmap" / "audit.jsonl"
+
+
+def _worker(args):
+    log, n = args
+    for i in range(10):
+        _append(log, n * 100 + i)
+
+
+def test_concurrent_appends_keep_every_line_and_the_chain(tmp_path):
+    log = tmp_path / "a.jsonl"
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(2) as pool:
+        pool.map(_worker, [(log, 1), (log, 2)])
+    entries = read_audit(log)
+    assert len(entries) == 20 and len({e["input_hash"] for e in entries}) == 20
+    assert verify_audit(log) == []
