@@ -227,6 +227,34 @@ def resolve_cmd(
         console.print(f"Wrote {f}", highlight=False, markup=False)
 
 
+@app.command("audit")
+def audit_cmd(
+    log: Annotated[Path | None, typer.Option("--log", help="Audit log (default: $CONTEXTMAP_AUDIT_LOG or ~/.local/share/contextmap/audit.jsonl).")] = None,
+    last: Annotated[int, typer.Option("--last", help="How many of the latest entries to list.")] = 10,
+) -> None:
+    """List the latest disclosures in the audit log and check that no entry was edited."""
+    from contextmap.audit import default_audit_path, read_audit, verify_audit
+
+    path = log or default_audit_path()
+    try:
+        entries = read_audit(path)
+        broken = verify_audit(path)
+    except (ContextMapError, OSError) as exc:
+        raise _fail(exc, 2) from None
+    console.print(f"{path}: {len(entries)} entries", highlight=False, markup=False)
+    for e in entries[-last:] if last > 0 else []:
+        period = e.get("period") or {}
+        console.print(
+            f"{e.get('at')}  {e.get('id', '')[:12]}  {e.get('user')}  {e.get('audience')}  "
+            f"{period.get('from')}..{period.get('to')}  {len(e.get('outputs') or [])} files",
+            highlight=False, markup=False,
+        )
+    if broken:
+        for msg in broken:
+            err_console.print(f"audit log {path}: {msg}", highlight=False, markup=False)
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point for the ``contextmap`` console script."""
     try:

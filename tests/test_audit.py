@@ -113,3 +113,19 @@ def test_concurrent_appends_keep_every_line_and_the_chain(tmp_path):
     entries = read_audit(log)
     assert len(entries) == 20 and len({e["input_hash"] for e in entries}) == 20
     assert verify_audit(log) == []
+
+
+def test_cli_lists_entries_and_fails_on_a_broken_chain(tmp_path):
+    from typer.testing import CliRunner
+
+    from contextmap.cli import app
+
+    log = tmp_path / "a.jsonl"
+    _append(log, 1, entry_id="first-entry-id")
+    _append(log, 2)
+    result = CliRunner().invoke(app, ["audit", "--log", str(log)])
+    assert result.exit_code == 0, result.output
+    assert "2 entries" in result.output and "first-entry" in result.output and "partner" in result.output
+    log.write_text(log.read_text().replace("analyst", "someone", 1))
+    result = CliRunner().invoke(app, ["audit", "--log", str(log)])
+    assert result.exit_code == 1 and "line 2" in result.output
