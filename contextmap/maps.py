@@ -233,9 +233,11 @@ def _density_bands(density: Any, *, levels: int) -> list[dict]:
     frame = None
     contours = getattr(density, "contours", None)
     if callable(contours):
-        try:
-            frame = contours(levels=levels)
-        except TypeError:
+        values = getattr(density, "values", None)
+        vmax = float(np.nanmax(values)) if isinstance(values, np.ndarray) and values.size else 0.0
+        if vmax > 0:
+            frame = contours(levels=[vmax * (i + 1) / (levels + 1) for i in range(levels)])
+        else:
             frame = contours()
     elif isinstance(density, gpd.GeoDataFrame):
         frame = density

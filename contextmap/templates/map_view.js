@@ -81,6 +81,8 @@
     doc.body.appendChild(bottom);
     map.invalidateSize();
 
+    if (map.options.maxZoom === undefined) map.setMaxZoom(19);  // markercluster needs one
+    if (map.options.minZoom === undefined) map.setMinZoom(3);
     var renderer = meta.cluster ? L.canvas({ padding: 0.5 }) : L.svg();
     var overlays = [];  // [name, layer, count]
     var markers = new Array(n);
@@ -107,7 +109,7 @@
       var dens = L.layerGroup();
       data.density.forEach(function (b) {
         L.polygon(b.rings, {
-          renderer: renderer, stroke: false, fillColor: b.color, fillOpacity: 0.35,
+          renderer: renderer, stroke: false, fillColor: b.color, fillOpacity: 0.22,
           interactive: false, fillRule: "evenodd"
         }).addTo(dens);
       });
@@ -144,18 +146,26 @@
       byCat[L_.cat[i]].push(m);
     }
     var catGroups = [];
+    var clusterGroup = null;
+    if (meta.cluster) {
+      // one cluster group for all locations; category layers add/remove their markers
+      clusterGroup = L.markerClusterGroup({
+        chunkedLoading: false, showCoverageOnHover: false, disableClusteringAtZoom: 16,
+        maxClusterRadius: 60, spiderfyOnMaxZoom: false, removeOutsideVisibleBounds: true
+      });
+      bindGroup(clusterGroup);
+      clusterGroup.addTo(map);
+    }
     data.categories.forEach(function (name, k) {
       var g;
       if (meta.cluster) {
-        g = L.markerClusterGroup({
-          chunkedLoading: false, showCoverageOnHover: false, disableClusteringAtZoom: 16,
-          maxClusterRadius: 60, spiderfyOnMaxZoom: false, removeOutsideVisibleBounds: true
-        });
-        g.addLayers(byCat[k]);
+        g = L.layerGroup();
+        g.on("add", function () { clusterGroup.addLayers(byCat[k]); });
+        g.on("remove", function () { clusterGroup.removeLayers(byCat[k]); });
       } else {
         g = L.featureGroup(byCat[k]);
+        bindGroup(g);
       }
-      bindGroup(g);
       g.addTo(map);
       catGroups.push(g);
       overlays.push(["Locations: " + name, g, byCat[k].length]);
@@ -270,8 +280,8 @@
         var done = function () { openAt(i, ll); };
         var g = catGroups[L_.cat[i]];
         if (!map.hasLayer(g)) g.addTo(map);
-        if (meta.cluster && g.zoomToShowLayer) {
-          g.zoomToShowLayer(markers[i], done);
+        if (meta.cluster) {
+          clusterGroup.zoomToShowLayer(markers[i], done);
         } else {
           map.setView(ll, Math.max(map.getZoom(), 15));
           done();

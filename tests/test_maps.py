@@ -1,0 +1,154 @@
+"""Hotspot maps: what the page holds, what it must never hold, and how it is written."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from conftest import CHILD_NAME, INJECTION_NAMES
+from shapely.geometry import Point
+
+from contextmap import maps
+from contextmap._errors import ConfigError, OutputExistsError
+from contextmap._html import json_for_script
+
+
+def _html(m) -> str:
+    return m.get_root().render()
+
+
+def _payload(html: str) -> dict:
+    raw = re.search(r'<script type="application/json" id="[^"]+_data">(.*?)</script>', html, re.S)
+    assert raw, "payload element missing"
+    return json.loads(raw.group(1))
+
+
+def _tiny(n: int = 3) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"location_id": [f"L{i}" for i in range(n)], "name": [f"Place {i}" for i in range(n)],
+         "category": ["park", "shop", "park"][:n], "rank": list(range(1, n + 1)),
+         "score": [3.0, 2.0, 1.0][:n], "episodes": [4, 2, 1][:n], "children": [3, 2, 1][:n]},
+        geometry=[Point(-1.5 + i * 0.01, 52.4) for i in range(n)], crs=4326)
+
+
+def test_json_for_script_cannot_close_script_or_break_js():
+    text = json_for_script({"a": "</script><!-- \u2028 & `${x}` \\"})
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
+    assert json.loads(text) == {"a": "</script><!-- \u2028 & `${x}` \\"}
+
+
+def test_map_from_real_analyses_has_layers_and_popup_fields(views_parts):
+    m = maps.hotspot_map(views_parts, title="Area A", audience="partner")
+    data = _payload(_html(m))
+    loc = data["loc"]
+    assert sorted(loc["rank"]) == [1, 2, 3]
+    assert data["categories"] == ["park", "shop", "transport"]
+    i = loc["name"].index(INJECTION_NAMES["place"])  # L1, Elm Park in the fixture
+    assert loc["ep"][i] == 2 and loc["ch"][i] == 3
+    assert loc["first"][i] == "2024-06-02" and "1A P" in loc["grading"][i]
+    assert [data["persons"][k] for k in loc["persons"][i]] == [INJECTION_NAMES["person"]]
+    assert [g["id"] for g in data["groups"]] == ["PG1", "PG2"]
+    assert {g["size"] for g in data["groups"]} == {3}
+    # PG1's children were seen at L1 (3 of them) and one of them found at L3
+    pg1 = {loc["name"][j]: kids for j, kids in data["groups"][0]["locs"]}
+    assert pg1[INJECTION_NAMES["place"]] == 3
+    assert len(data["clusters"]) == 1 and data["clusters"][0]["n"] == 2
+    assert len(data["density"]) >= 2  # nested contour bands, from the metre grid
+    assert data["meta"]["audience"] == "partner" and data["meta"]["period"].startswith("01 Jan 2024")
+
+
+def test_map_never_writes_child_names_or_ids(views_parts):
+    html = _html(maps.hotspot_map(views_parts))
+    assert CHILD_NAME not in html
+    data = _payload(html)
+    blob = json.dumps(data)
+    for cid in ("C1", "C2", "C4"):
+        assert f'"{cid}"' not in blob
+
+
+def test_hostile_names_are_escaped_in_the_page(views_parts):
+    html = _html(maps.hotspot_map(views_parts))
+    for name in INJECTION_NAMES.values():
+        assert name not in html  # only its escaped form is written
+    assert "<img src=x" not in html
+    assert html.count("</script>") == html.count("<script")  # nothing closes a script early
+    assert INJECTION_NAMES["place"] in _payload(html)["loc"]["name"]
+
+
+def test_title_is_escaped_in_head():
+    html = _html(maps.hotspot_map(hotspots=_tiny(), title="<b>Area</b>"))
+    assert "<title>&lt;b&gt;Area&lt;/b&gt;</title>" in html
+
+
+def test_no_cdn_and_no_url_fetch_with_tiles_off():
+    html = _html(maps.hotspot_map(hotspots=_tiny()))
+    assert not re.search(r'<(script|link|img)[^>]+(src|href)=', html)
+    for host in ("cdn.jsdelivr", "cdnjs", "code.jquery", "bootstrapcdn", "unpkg"):
+        assert host not in html
+    assert "tile.openstreetmap" not in html and "L.tileLayer(" not in html
+    assert "url(images/" not in html  # Leaflet's images are inlined as data URIs
+
+
+def test_tiles_osm_and_url_template():
+    assert "tile.openstreetmap.org" in _html(maps.hotspot_map(hotspots=_tiny(), tiles="osm"))
+    url = "https://tiles.example.internal/{z}/{x}/{y}.png"
+    assert "tiles.example.internal" in _html(maps.hotspot_map(hotspots=_tiny(), tiles=url))
+    with pytest.raises(ConfigError, match="tiles"):
+        maps.hotspot_map(hotspots=_tiny(), tiles="javascript:alert(1)")
+
+
+def test_clustering_switches_on_for_many_locations():
+    n = maps.CLUSTER_THRESHOLD + 1
+    hs = gpd.GeoDataFrame({"location_id": [f"L{i}" for i in range(n)], "score": range(n)},
+                          geometry=[Point(-1.5 + (i % 50) * 1e-3, 52.4 + (i // 50) * 1e-3) for i in range(n)],
+                          crs=4326)
+    html = _html(maps.hotspot_map(hotspots=hs))
+    assert _payload(html)["meta"]["cluster"] is True
+    assert "markerClusterGroup" in html  # markercluster inlined only when needed
+    assert "markerClusterGroup=" not in _html(maps.hotspot_map(hotspots=_tiny()))
+
+
+def test_score_classes_and_missing_coordinates():
+    hs = _tiny()
+    hs.loc[2, "geometry"] = Point()  # no coordinates: not drawable, left out
+    data = maps.map_payload(hotspots=hs)
+    assert data["meta"]["n"] == 2
+    assert data["loc"]["cls"][0] == len(maps.SCORE_COLOURS) - 1  # highest score, top class
+
+
+def test_projected_hotspots_are_reprojected():
+    hs = _tiny().to_crs(27700)
+    data = maps.map_payload(hotspots=hs)
+    assert data["loc"]["lat"][0] == pytest.approx(52.4, abs=1e-4)
+
+
+def test_requires_hotspots():
+    with pytest.raises(ConfigError, match="hotspots"):
+        maps.hotspot_map({"graph": None})
+
+
+def test_write_map_refuses_to_overwrite(tmp_path):
+    m = maps.hotspot_map(hotspots=_tiny())
+    out = maps.write_map(m, tmp_path / "m.html")
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    with pytest.raises(OutputExistsError, match="m.html"):
+        maps.write_map(m, out)
+    maps.write_map(m, out, overwrite=True)
+
+
+def test_notebook_repr_is_an_isolated_iframe():
+    hs = _tiny()
+    hs.loc[0, "name"] = INJECTION_NAMES["person"]
+    rep = maps.hotspot_map(hotspots=hs)._repr_html_()
+    assert rep.count("<iframe") == 1 and "srcdoc=" in rep
+    assert "<script" not in rep  # everything is inside the attribute, escaped
+
+
+def test_persons_given_as_a_count():
+    hs = _tiny()
+    hs["persons"] = [2, 0, pd.NA]
+    data = maps.map_payload(hotspots=hs)
+    assert data["loc"]["npersons"][:2] == [2, 0] and data["persons"] == []

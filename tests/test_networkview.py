@@ -1,0 +1,120 @@
+"""Peer-network views: edge styles by grading, frozen layout, safe HTML, static renderings."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import networkx as nx
+import pandas as pd
+import pytest
+from conftest import INJECTION_NAMES
+
+from contextmap._errors import ConfigError, OutputExistsError
+from contextmap.networkview import network_view
+
+
+def _ev(grading: str, date: str = "2024-02-01", st: str = "rhi") -> list[dict]:
+    return [{"link_id": f"K{grading}", "episode_id": None, "relation": "associate", "date": date,
+             "source_type": st, "grading": grading, "handling_code": grading[-1]}]
+
+
+@pytest.fixture
+def small_graph() -> nx.Graph:
+    G = nx.Graph()
+    for c in ("C1", "C2", "C3"):
+        G.add_node(c, kind="child", label=f"Child {c}")
+    G.add_node("P1", kind="person", label=INJECTION_NAMES["person"])
+    G.add_node("P2", kind="person", label=INJECTION_NAMES["tick"])
+    G.add_node("L1", kind="location", label=INJECTION_NAMES["place"])
+    G.add_edge("C1", "P1", corroborated=True, evidence=_ev("1A P"))
+    G.add_edge("C2", "P1", corroborated=False, evidence=_ev("2C P"))
+    G.add_edge("C3", "P2", corroborated=False, evidence=_ev("3E P"))  # only E: hidden
+    G.add_edge("C1", "L1", corroborated=True, evidence=_ev("1B P") + _ev("3E C", "2024-03-01"))
+    G.add_edge("C2", "L1", corroborated=False, evidence=_ev("2C P"))
+    return G
+
+
+def _payload(html: str) -> dict:
+    raw = re.search(r'<script type="application/json" id="cm-data">(.*?)</script>', html, re.S)
+    return json.loads(raw.group(1))
+
+
+def test_edge_styles_follow_grading(small_graph):
+    v = network_view(small_graph, groups={"C1": "PG1", "C2": "PG1"})
+    styles = {frozenset((s, t)): st for s, t, st in v.edges[["source", "target", "style"]].itertuples(index=False)}
+    assert styles[frozenset(("C1", "P1"))] == "solid"
+    assert styles[frozenset(("C2", "P1"))] == "dashed"
+    assert frozenset(("C3", "P2")) not in styles and v.hidden_e_edges == 1
+    # E-graded evidence is dropped from an edge that has other evidence
+    c1l1 = v.edges[(v.edges["source"] == "C1") & (v.edges["target"] == "L1")].iloc[0]
+    assert [e["grading"] for e in c1l1["evidence"]] == ["1B P"]
+
+
+def test_e_graded_never_written_unless_asked(small_graph):
+    data = _payload(network_view(small_graph).html())
+    assert "3E" not in json.dumps(data)
+    assert len(data["edges"]) == 4 and data["meta"]["hiddenE"] == 1
+    shown = network_view(small_graph, show_e_graded=True)
+    assert "e_graded" in set(shown.edges["style"])
+
+
+def test_shapes_colours_reach(small_graph):
+    v = network_view(small_graph, groups={"C1": "PG1", "C2": "PG1", "C3": "PG2"})
+    nd = v.nodes.set_index("id")
+    assert nd.at["P1", "reach"] == 2  # two children reached
+    assert nd.at["C1", "reach"] == 2  # connections
+    assert nd.at["C1", "color"] == nd.at["C2", "color"] != nd.at["C3", "color"]
+    assert nd.at["P1", "size"] > nd.at["P2", "size"]
+    assert pd.isna(nd.at["P1", "group"])  # groups colour children only
+
+
+def test_layout_is_seeded_and_frozen(small_graph):
+    a = network_view(small_graph, layout_seed=3).nodes[["x", "y"]].to_numpy()
+    b = network_view(small_graph, layout_seed=3).nodes[["x", "y"]].to_numpy()
+    c = network_view(small_graph, layout_seed=4).nodes[["x", "y"]].to_numpy()
+    assert (a == b).all() and not (a == c).all()
+    assert "physics: false" in network_view(small_graph).html()
+
+
+def test_html_is_offline_and_escaped(small_graph):
+    html = network_view(small_graph).html()
+    assert not re.search(r'<(script|link|img)[^>]+(src|href)=', html)
+    for name in INJECTION_NAMES.values():
+        assert name not in html
+    assert "<img src=x" not in html
+    assert "default-src 'none'" in html  # CSP: the page can fetch nothing
+    labels = [r[0] for r in _payload(html)["nodes"]]
+    assert INJECTION_NAMES["place"] in labels
+
+
+def test_title_and_audience_escaped(small_graph):
+    html = network_view(small_graph, title="<script>x</script>", audience="partner").html()
+    assert "<title>&lt;script&gt;x&lt;/script&gt;</title>" in html
+    assert _payload(html)["meta"]["audience"] == "partner"
+
+
+def test_repr_html_is_isolated_iframe(small_graph):
+    rep = network_view(small_graph)._repr_html_()
+    assert rep.startswith("<iframe srcdoc=") and "<script" not in rep
+
+
+def test_png_and_svg(tmp_path, small_graph):
+    v = network_view(small_graph)
+    png = v.to_png(tmp_path / "n.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = v.to_svg(tmp_path / "n.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert "<img src=x" not in svg  # text drawn as paths; comments escaped
+    with pytest.raises(OutputExistsError):
+        v.to_png(png)
+
+
+def test_from_analysis_like_object(views_parts):
+    v = network_view(views_parts)
+    assert set(v.groups) == {"PG1", "PG2"}
+    assert v.period.startswith("01 Jan 2024")
+    # the graded-E link C1-C6 of the fixture is excluded by the graph itself
+    assert not ((v.edges["source"] == "C1") & (v.edges["target"] == "C6")).any()
+    with pytest.raises(ConfigError, match="graph"):
+        network_view({"graph": "nope"})
