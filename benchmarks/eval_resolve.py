@@ -204,7 +204,7 @@ def splink_persons(df: pd.DataFrame, *, threshold: float = 0.8) -> tuple[pd.Seri
             block_on("first_name"), block_on("surname"), block_on("dob"),
         ],
     )
-    linker = Linker(data, settings, db_api=DuckDBAPI())
+    linker = Linker(DuckDBAPI().register(data), settings, log_level=40)
     linker.training.estimate_probability_two_random_records_match(
         [block_on("first_name", "surname", "dob")], recall=0.7)
     linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)

@@ -110,10 +110,14 @@ def cluster_records(
         union(ra, rb)
 
     roots = np.array([find(i) for i in range(n)], dtype=np.int64)
-    # canonical id: the lowest record id in the cluster
-    frame = pd.DataFrame({"root": roots, "id": ids})
-    canon = frame.groupby("root")["id"].min()
-    entity = frame["root"].map(canon).to_numpy(dtype=object)
+    # canonical id: the lowest record id in the cluster (rank by id, then min rank per root)
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.argsort(ids.astype(str), kind="stable")] = np.arange(n)
+    best = np.full(n, n, dtype=np.int64)
+    np.minimum.at(best, roots, rank)
+    by_rank = np.empty(n, dtype=object)
+    by_rank[rank] = ids
+    entity = by_rank[best[roots]] if n else np.empty(0, dtype=object)
 
     # confidence: strongest accepted link to another member; singletons: 1 - strongest
     # candidate link to anyone (how sure we are that the record stands alone)

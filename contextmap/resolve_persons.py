@@ -360,10 +360,14 @@ def _candidate_pairs(keys: pd.DataFrame, *, max_block_size: int) -> tuple[pd.Dat
     pairs = pd.DataFrame({"a": a, "b": b})
     pairs["alias"] = np.where(is_alias, np.where(np.char.startswith(ka.astype(str), "alias:"), ka, kb), "")
     pairs["ident"] = ident_kind
-    # one row per pair: keep the most informative tags
-    pairs = pairs.sort_values(["a", "b", "alias", "ident"], ascending=[True, True, False, False], kind="stable")
-    agg = pairs.groupby(["a", "b"], sort=True).agg(alias=("alias", "first"), ident=("ident", "max"))
-    agg = agg.reset_index()
+    # one row per pair, keeping an alias tag and an identifier tag where any row has one
+    pairs = pairs.sort_values(["a", "b", "alias"], ascending=[True, True, False], kind="stable")
+    agg = pairs.drop_duplicates(["a", "b"], keep="first")[["a", "b", "alias"]]
+    ids_ = pairs[pairs["ident"] != ""].drop_duplicates(["a", "b"], keep="first")[["a", "b", "ident"]]
+    agg = agg.merge(ids_, on=["a", "b"], how="left")
+    agg["ident"] = agg["ident"].fillna("").astype(object)
+    agg["alias"] = agg["alias"].astype(object)
+    agg = agg.reset_index(drop=True)
     return agg, skipped
 
 
