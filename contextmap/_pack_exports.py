@@ -1,0 +1,62 @@
+"""Private: the ``exports/`` folder of a mapping pack, drawn from the redacted dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__: list[str] = []
+
+
+def _listy(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object and out[c].map(lambda v: isinstance(v, (list, tuple, set))).any():
+            out[c] = out[c].map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple, set)) else v)
+    return out
+
+
+def provenance_frame(G: Any) -> pd.DataFrame:
+    """Every piece of evidence on every edge of the graph, one row each."""
+    rows = []
+    for a, b, d in G.edges(data=True):
+        for ev in d.get("evidence", []):
+            rows.append({"from_id": a, "from_label": G.nodes[a].get("label", a), "to_id": b,
+                         "to_label": G.nodes[b].get("label", b), "relation": ev.get("relation"),
+                         "date": ev.get("date"), "source_type": ev.get("source_type"),
+                         "grading": ev.get("grading"), "link_id": ev.get("link_id"),
+                         "episode_id": ev.get("episode_id"), "corroborated": bool(d.get("corroborated"))})
+    return pd.DataFrame(rows, columns=["from_id", "from_label", "to_id", "to_label", "relation", "date",
+                                       "source_type", "grading", "link_id", "episode_id", "corroborated"])
+
+
+def write_exports(directory: Path, *, red: Any, an: Any, aud: Any, settings: Any) -> list[str]:
+    """Write GeoPackage, GraphML, GEXF, i2 and CSV exports; return paths relative to the pack."""
+    from contextmap import exports
+
+    directory.mkdir(parents=True, exist_ok=True)
+    contours = None
+    if getattr(an, "density", None) is not None and hasattr(an.density, "contours"):
+        contours = an.density.contours()
+    clusters = an.clusters if getattr(an, "clusters", None) is not None and len(an.clusters) else None
+    written = [exports.write_geopackage(
+        directory / "locations.gpkg", locations=red.locations,
+        hotspots=an.hotspots if len(an.hotspots) else None, clusters=clusters,
+        density_contours=contours if contours is not None and len(contours) else None,
+    )]
+    written.append(exports.write_graphml(an.graph, directory / "network.graphml"))
+    written.append(exports.write_gexf(an.graph, directory / "network.gexf"))
+    written += list(exports.write_i2(red, directory / "i2", audience=aud.name, marking=aud.marking).values())
+    tables = {
+        "hotspots": pd.DataFrame(an.hotspots.drop(columns="geometry", errors="ignore")),
+        "persons_of_concern": an.persons,
+        "peer_groups": an.peer_groups.groups,
+        "peer_group_membership": an.peer_groups.membership.rename("peer_group").rename_axis("child_id").reset_index(),
+        "flags": an.flags,
+        "provenance": provenance_frame(an.graph),
+    }
+    for name, df in tables.items():
+        written.append(exports.write_csv(_listy(pd.DataFrame(df)), directory / f"{name}.csv"))
+    return [str(Path("exports") / Path(p).relative_to(directory)) for p in written]

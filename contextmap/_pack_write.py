@@ -1,0 +1,300 @@
+"""Private: write every file of a mapping pack into a (staging) folder.
+
+Called by :func:`contextmap.pack.build_pack` on the redacted dataset and its analysis;
+the privacy scan and publishing happen there.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+from contextmap import _packdata as pdata
+from contextmap import changes as chg
+
+__all__: list[str] = []
+
+_CSS = Path(__file__).with_name("templates") / "pack.css"
+
+
+def group_links(G: nx.Graph, membership: dict[str, str]) -> list[dict[str, Any]]:
+    """Pairs of peer groups joined by a person of concern or a direct link between children."""
+    via: dict[tuple[str, str], set[str]] = {}
+    for n, kind in G.nodes(data="kind"):
+        if kind == "person":
+            gs = sorted({membership[c] for c in G[n] if c in membership})
+            for a, b in combinations(gs, 2):
+                via.setdefault((a, b), set()).add(str(n))
+    for a, b in G.edges():
+        ga, gb = membership.get(a), membership.get(b)
+        if ga and gb and ga != gb:
+            key = tuple(sorted((ga, gb)))
+            via.setdefault(key, set()).add(f"{min(a, b)}\u2013{max(a, b)}")  # type: ignore[arg-type]
+    return [{"groups": list(k), "via": sorted(v)} for k, v in sorted(via.items())]
+
+
+def _membership(an: Any) -> dict[str, str]:
+    m = an.peer_groups.membership
+    return {str(k): str(v) for k, v in m.items() if isinstance(v, str)}
+
+
+def pack_state(an: Any, summary: dict[str, Any], aud: Any, hot: pd.DataFrame, panel: list[str]) -> chg.PackState:
+    hs = [{"location_id": str(r.location_id), "rank": int(r.rank), "score": float(r.score),
+           "episodes": int(r.episodes), "children": int(r.children)} for r in hot.itertuples()]
+    persons = [{"person_id": str(r.person_id), "rank": int(r.rank), "children_reached": int(r.children_reached)}
+               for r in an.persons.itertuples()]
+    groups = [{"id": str(r.group_id), "children": [str(c) for c in r.children]}
+              for r in an.peer_groups.groups.itertuples()]
+    return chg.PackState(
+        ids=summary["ids"], audience=aud.name, period=summary["period"], hotspots=hs,
+        persons_of_concern=persons, peer_groups=groups,
+        group_links=group_links(an.graph, _membership(an)), panel_children=panel,
+    )
+
+
+def _count(aud: Any):
+    from contextmap.privacy import suppress_count
+
+    return lambda n: suppress_count(n, aud)
+
+
+def _context(red: Any, an: Any, aud: Any, settings: Any, opts: dict[str, int], period: tuple,
+             changes: Any, input_hash: str | None, network_svg: Any, map_svg: Any,
+             files: dict[str, Any], seed: int) -> dict[str, Any]:
+    from contextmap.pack import PANEL_FLAGS
+
+    G = an.graph
+    start, end = period
+    count = _count(aud)
+    rhi_hours = float(settings.rhi.within_hours)
+    ep = pdata.episode_table(red, start, end, rhi_hours)
+    labels = {str(n): pdata.node_label(G, n) for n in G}
+    hot = an.hotspots.sort_values("rank").head(opts["top_hotspots"])
+    shown_edges: list[tuple[Any, Any]] = []
+
+    hotspots = []
+    for r in hot.itertuples():
+        hotspots.append({
+            "rank": int(r.rank), "label": labels.get(str(r.location_id), pdata._s(r.name)),
+            "category": pdata._s(r.category), "score": f"{float(r.score):.2f}",
+            "episodes": count(int(r.episodes)), "children": count(int(r.children)),
+            "first_seen": pdata._d(r.first_seen), "last_seen": pdata._d(r.last_seen),
+            "trend": pdata._s(getattr(r, "trend", "")), "grading_mix": pdata.grading_mix(G, r.location_id),
+        })
+    profiles = []
+    for h, r in zip(hotspots[: opts["profiles"]], hot.head(opts["profiles"]).itertuples(), strict=False):
+        loc = r.location_id
+        kids = pdata.neighbours(G, loc, "child")
+        people = pdata.neighbours(G, loc, "person")
+        shown_edges += [(loc, n) for n in kids + people]
+        rows = []
+        for n in kids + people:
+            for ev in G[loc][n].get("evidence", []):
+                rows.append({"date": pdata._d(ev.get("date")), "what": pdata._s(ev.get("relation")),
+                             "who": labels[str(n)], "source": pdata._s(ev.get("source_type")),
+                             "grading": pdata.grade(ev, bool(G[loc][n].get("corroborated"))),
+                             "record": pdata._s(ev.get("link_id") or ev.get("episode_id"))})
+        rows.sort(key=lambda x: x["date"], reverse=True)
+        cap = opts["timeline_rows"]
+        profiles.append({**h, "children_linked": [labels[str(n)] for n in kids],
+                         "persons": [labels[str(n)] for n in people], "timeline": rows[:cap],
+                         "timeline_total": len(rows), "timeline_truncated": len(rows) > cap})
+
+    membership = _membership(an)
+    groups = []
+    for r in an.peer_groups.groups.itertuples():
+        members = [str(c) for c in r.children]
+        binding = [str(x) for x in list(getattr(r, "binding_persons", []) or []) + list(getattr(r, "binding_places", []) or [])]
+        H = G.subgraph([n for n in members + binding if n in G])
+        shown_edges += list(H.edges())
+        groups.append({
+            "group_id": str(r.group_id), "size": count(int(r.size)), "stability": f"{float(r.stability):.2f}",
+            "evidence_text": pdata._s(r.evidence_text), "members": sorted(labels.get(c, c) for c in members),
+            "img": pdata.group_picture(G, members, binding, seed=seed) if len(members) <= 40 else None,
+        })
+
+    persons = []
+    for r in an.persons.sort_values("rank").head(opts["top_persons"]).itertuples():
+        p = r.person_id
+        nb = list(G[p]) if p in G else []
+        shown_edges += [(p, n) for n in nb if G.nodes[n].get("kind") == "child"]
+        unc = sum(1 for n in nb if not G[p][n].get("corroborated"))
+        persons.append({
+            "rank": int(r.rank), "label": labels.get(str(p), str(p)), "children_reached": count(int(r.children_reached)),
+            "groups_reached": int(r.groups_reached), "bridges": "yes" if bool(r.bridges) else "no",
+            "betweenness": f"{float(r.betweenness):.3f}", "first_seen": pdata._d(r.first_seen),
+            "last_seen": pdata._d(r.last_seen), "grading": pdata._s(r.grading), "uncorroborated": unc, "links": len(nb),
+        })
+
+    cohort = _cohort(red, an, ep, settings, end, labels, membership, PANEL_FLAGS)
+    provenance = pdata.provenance(G, shown_edges)
+    return {
+        "meta": {
+            "area": settings.area, "period_start": pdata._d(start) or "the start of the records",
+            "period_end": pdata._d(end), "audience_label": aud.name, "marking": aud.marking,
+            "handling_notice": aud.handling_notice, "produced": datetime.now().strftime("%Y-%m-%d %H:%M"),
+            "produced_by": _user(), "input_hash": input_hash or "unknown", "rhi_hours": f"{rhi_hours:g}",
+            "suppressed": aud.suppress_below is not None, "suppress_below": aud.suppress_below,
+            "audience_note": _audience_note(aud),
+        },
+        "css": pdata.Markup(_CSS.read_text(encoding="utf-8")),
+        "headline": pdata.headline(red, ep, start, end, rhi_hours, count),
+        "changes": changes, "labels": labels, "map_img": map_svg, "network_img": network_svg,
+        "hotspots": hotspots, "profiles": profiles, "groups": groups, "persons": persons,
+        "cohort": cohort, "merged": _merged(an, labels), "quality": _quality(red, settings),
+        "provenance": provenance[: opts["provenance_rows"]], "files": files,
+        "provenance_total": len(provenance),
+    }
+
+
+def _user() -> str:
+    import getpass
+
+    return getpass.getuser()
+
+
+def _audience_note(aud: Any) -> str:
+    parts = []
+    if not aud.show_names:
+        parts.append("children, persons of concern and home addresses appear as pseudonyms")
+    if not aud.include_handling_c:
+        parts.append("intelligence with handling code C is withheld")
+    if not aud.include_e_graded:
+        parts.append("intelligence assessed E is withheld")
+    if not parts:
+        return f"This pack is for the {aud.name} audience and shows all records, including handling code C."
+    return f"This pack is for the {aud.name} audience: " + "; ".join(parts) + "."
+
+
+def _cohort(red, an, ep, settings, end, labels, membership, panel_flags) -> list[dict[str, Any]]:
+    ch = red.children.set_index("child_id")
+    flags = an.flags
+    in_graph = {n for n, k in an.graph.nodes(data="kind") if k == "child"}
+    ids = sorted(set(ep["child_id"].astype(str)) | in_graph | set(flags["child_id"].astype(str)))
+    by_child = ep.groupby("child_id")
+    review_days = settings.risk.review_days
+    rows = []
+    for cid in ids:
+        risk = pdata._s(ch["ce_risk"].get(cid)) if cid in ch.index else ""
+        e = by_child.get_group(cid) if cid in by_child.groups else ep.iloc[0:0]
+        returned = int(e["returned"].sum())
+        reviewed = ch["risk_reviewed_on"].get(cid) if cid in ch.index else None
+        due = None
+        if risk in review_days and reviewed is not None and pd.notna(reviewed):
+            due = pd.Timestamp(reviewed) + pd.Timedelta(days=review_days[risk])
+        f = flags.loc[flags["child_id"].astype(str) == cid]
+        rows.append({
+            "label": labels.get(cid, cid), "risk": risk or "not recorded", "episodes": len(e),
+            "hours": f"{float(e['hours'].sum()):.0f}",
+            "rhi": f"{int(e['rhi_in_time'].sum())} of {returned}" if returned else "no returns",
+            "flags": [{"flag": pdata._s(x.flag), "detail": pdata._s(x.detail)} for x in f.itertuples()],
+            "review_due": pdata._d(due) or ("no review date" if risk in review_days else ""),
+            "overdue": bool(due is not None and due < end), "group": membership.get(cid, ""),
+            "_panel": bool(f["flag"].isin(panel_flags).any()),
+        })
+    order = {lvl: i for i, lvl in enumerate(reversed(settings.risk.scale))}
+    rows.sort(key=lambda r: (not r["_panel"], order.get(r["risk"], 99), -r["episodes"], r["label"]))
+    return rows
+
+
+def _merged(an: Any, labels: dict[str, str]) -> list[dict[str, Any]] | None:
+    rec = getattr(an, "resolution", None)
+    if rec is None:
+        return None
+    df = rec if isinstance(rec, pd.DataFrame) else getattr(rec, "merged", None)
+    if df is None:
+        return None
+    rows = []
+    for r in df.itertuples():
+        ent = str(getattr(r, "entity_id", ""))
+        rows.append({"entity": labels.get(ent, ent), "records": pdata._s(getattr(r, "records", getattr(r, "record_id", ""))),
+                     "confidence": f"{float(getattr(r, 'confidence', float('nan'))):.2f}",
+                     "why": pdata._s(getattr(r, "explanation", getattr(r, "why", "")))})
+    return rows
+
+
+def _quality(red: Any, settings: Any) -> list[dict[str, Any]]:
+    from contextmap.quality import summarise
+
+    q = summarise(red, settings=settings)
+    out = []
+
+    def table(title: str, df: pd.DataFrame) -> None:
+        df = df.reset_index() if df.index.name or not isinstance(df.index, pd.RangeIndex) else df
+        out.append({"title": title, "columns": [str(c) for c in df.columns],
+                    "rows": [[pdata._s(v) if not isinstance(v, float) else f"{v:.2f}" for v in row]
+                             for row in df.itertuples(index=False)]})
+
+    table("Rows read, accepted and quarantined", q.counts)
+    c = q.completeness
+    table("Completeness of columns (less than fully filled)", c[c["share"] < 1])
+    rhi = q.rhi
+    share = "n/a" if rhi.get("share") is None else f"{100 * float(rhi['share']):.0f}%"
+    table("Return Home Interview timeliness", pd.DataFrame([{
+        "episodes returned": rhi.get("returned"), f"RHI within {rhi.get('within_hours')} hours": rhi.get("within"),
+        "share": share}]))
+    co = q.coordinates
+    table("Locations with coordinates", pd.DataFrame([co]))
+    table("Grading mix of links", q.grading_mix)
+    if len(q.quarantine_reasons):
+        table("Quarantined rows by reason", q.quarantine_reasons)
+    if len(q.warning_reasons):
+        table("Warnings (rows kept) by reason", q.warning_reasons)
+    return out
+
+
+def write_pack(staging: Path, *, red, an, aud, settings, opts, period, prev_state, input_hash, seed, pdf,
+               timings) -> tuple[list[str], dict[str, Any], Any]:
+    from contextmap import maps, networkview
+    from contextmap._html import render_template
+    from contextmap.pack import panel_children, summary_with_extras
+
+    t = time.perf_counter()
+    summary = summary_with_extras(an, aud)
+    (staging / "summary.json").write_text(json.dumps(summary, indent=1, default=str), encoding="utf-8")
+    hot = an.hotspots.sort_values("rank").head(opts["top_hotspots"])
+    state = pack_state(an, summary, aud, hot, panel_children(an.flags))
+    state.write(staging / chg.STATE_FILE)
+    changes = chg.compare(prev_state, state) if prev_state is not None else None
+
+    m = maps.hotspot_map(an, tiles=settings.map.tiles, attribution=settings.map.attribution or None,
+                         audience=aud.name, marking=aud.marking)
+    maps.write_map(m, staging / "hotspot_map.html")
+    timings["map"] = time.perf_counter() - t
+    t = time.perf_counter()
+    view = networkview.network_view(an, audience=aud.name, marking=aud.marking, layout_seed=seed)
+    view.to_html(staging / "network.html")
+    network_svg = pdata.svg_markup(view.figure(figsize=(10, 7.5)))
+    timings["network"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    from contextmap._pack_exports import write_exports
+
+    export_files = write_exports(staging / "exports", red=red, an=an, aud=aud, settings=settings)
+    timings["exports"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    files = {"map": "hotspot_map.html", "network": "network.html",
+             "all": ["pack.pdf", "hotspot_map.html", "network.html", "summary.json", chg.STATE_FILE,
+                     *export_files]}
+    ctx = _context(red, an, aud, settings, opts, period, changes, input_hash, network_svg,
+                   pdata.static_map(hot, top=opts["top_hotspots"]), files, seed)
+    (staging / "pack.html").write_text(render_template("pack.html", **ctx), encoding="utf-8")
+    timings["html"] = time.perf_counter() - t
+    if pdf:
+        from contextmap.pdf import html_to_pdf
+
+        t = time.perf_counter()
+        html_to_pdf(staging / "pack.html", staging / "pack.pdf",
+                    header=f"{aud.marking} \u00b7 {aud.name} audience \u00b7 {settings.area}",
+                    footer=aud.handling_notice or aud.marking)
+        timings["pdf"] = time.perf_counter() - t
+    written = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
+    return written, summary, changes

@@ -1,0 +1,228 @@
+"""Private helpers for :mod:`contextmap.pack`: the figures, tables and pictures of a pack.
+
+Everything here works on the *redacted* dataset and the analysis computed from it, so what
+it returns is already fit for the audience. Values are plain Python (str, int, float) for
+the jinja2 template; escaping happens there (autoescape).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from markupsafe import Markup
+
+__all__: list[str] = []
+
+_UNCONFIRMED_E = "E-graded: suspected false"
+_UNCONFIRMED = "uncorroborated"
+
+
+def _d(v: Any) -> str:
+    """A date as ``YYYY-MM-DD`` ('' when missing)."""
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return ""
+    try:
+        return str(pd.Timestamp(v).date())
+    except (ValueError, TypeError):
+        return str(v)
+
+
+def _s(v: Any) -> str:
+    if v is None or (not isinstance(v, (str, list, tuple)) and pd.isna(v)):
+        return ""
+    return str(v)
+
+
+def in_period(dates: pd.Series, start: pd.Timestamp | None, end: pd.Timestamp) -> pd.Series:
+    d = pd.to_datetime(dates)
+    ok = d.notna() & (d < end + pd.Timedelta(days=1))
+    if start is not None:
+        ok &= d >= start
+    return ok
+
+
+def episode_table(ds: Any, start: pd.Timestamp | None, end: pd.Timestamp, rhi_hours: float) -> pd.DataFrame:
+    """Episodes reported in the period with hours missing and RHI timeliness."""
+    ep = ds.episodes.loc[in_period(ds.episodes["reported_at"], start, end)].copy()
+    stop = ep["returned_at"].fillna(end + pd.Timedelta(days=1))
+    ep["hours"] = ((stop - ep["reported_at"]).dt.total_seconds() / 3600).clip(lower=0)
+    gap = (ep["rhi_at"] - ep["returned_at"]).dt.total_seconds() / 3600
+    ep["returned"] = ep["returned_at"].notna()
+    ep["rhi_offered"] = ep["rhi_outcome"].isin(["completed", "declined"]).fillna(False).astype(bool)
+    ep["rhi_in_time"] = ((ep["rhi_outcome"] == "completed").fillna(False).astype(bool)
+                         & gap.between(0, rhi_hours).fillna(False).astype(bool))
+    return ep
+
+
+def headline(ds: Any, ep: pd.DataFrame, start: pd.Timestamp | None, end: pd.Timestamp,
+             rhi_hours: float, count: Any) -> list[dict[str, Any]]:
+    """The headline figures; ``count`` suppresses small counts for the audience."""
+    def first_seen_in_period(ids: pd.Series, dates: pd.Series) -> int:
+        frame = pd.DataFrame({"id": ids.astype(str), "d": pd.to_datetime(dates)}).dropna()
+        first = frame.groupby("id")["d"].min()
+        return int(in_period(first, start, end).sum()) if start is not None else 0
+
+    links = ds.links
+    n_missing = int((ep["classification"] == "missing").sum())
+    n_absent = int((ep["classification"] == "absent").sum())
+    returned = int(ep["returned"].sum())
+    pers = links.loc[links["source_kind"] == "person", ["source_id", "observed_on"]].set_axis(["id", "d"], axis=1)
+    pers = pd.concat([pers, links.loc[links["target_kind"] == "person", ["target_id", "observed_on"]]
+                      .set_axis(["id", "d"], axis=1)])
+    locs = pd.concat([
+        ds.episodes[["found_location_id", "reported_at"]].set_axis(["id", "d"], axis=1),
+        links.loc[links["target_kind"] == "location", ["target_id", "observed_on"]].set_axis(["id", "d"], axis=1),
+    ])
+    new_note = "" if start is not None else " (needs a start date)"
+    return [
+        {"label": "children with an episode", "value": count(int(ep["child_id"].nunique()))},
+        {"label": f"episodes ({count(n_missing)} missing, {count(n_absent)} absent)", "value": count(len(ep))},
+        {"label": "hours missing or absent", "value": f"{float(ep['hours'].sum()):,.0f}"},
+        {"label": f"RHIs offered, of {count(returned)} returns", "value": count(int(ep["rhi_offered"].sum()))},
+        {"label": f"RHIs completed within {rhi_hours:g} hours", "value": count(int(ep["rhi_in_time"].sum()))},
+        {"label": "new children (first episode in the period)" + new_note,
+         "value": count(first_seen_in_period(ds.episodes["child_id"], ds.episodes["reported_at"]))},
+        {"label": "new persons of concern (first linked in the period)" + new_note,
+         "value": count(first_seen_in_period(pers["id"], pers["d"]))},
+        {"label": "new locations (first recorded in the period)" + new_note,
+         "value": count(first_seen_in_period(locs["id"], locs["d"]))},
+    ]
+
+
+def grade(ev: dict[str, Any], corroborated: bool) -> dict[str, Any]:
+    """How one piece of evidence is shown: its code, and whether it must not read as fact."""
+    code = ev.get("grading")
+    if not isinstance(code, str) or not code:
+        code = "episode record" if ev.get("episode_id") and not ev.get("link_id") else "ungraded"
+    if re.match(r"^\dE", code):
+        return {"code": code, "unconfirmed": True, "why": _UNCONFIRMED_E}
+    if not corroborated:
+        return {"code": code, "unconfirmed": True, "why": _UNCONFIRMED}
+    return {"code": code, "unconfirmed": False, "why": ""}
+
+
+def node_label(G: nx.Graph, n: Any) -> str:
+    return str(G.nodes[n].get("label", n)) if n in G else str(n)
+
+
+def provenance(G: nx.Graph, edges: list[tuple[Any, Any]]) -> list[dict[str, Any]]:
+    """One row per piece of evidence behind the given edges, oldest first."""
+    rows = []
+    seen = set()
+    for a, b in edges:
+        if not G.has_edge(a, b):
+            continue
+        key = tuple(sorted((str(a), str(b))))
+        if key in seen:
+            continue
+        seen.add(key)
+        data = G[a][b]
+        for ev in data.get("evidence", []):
+            rows.append({
+                "a": node_label(G, a), "b": node_label(G, b), "relation": _s(ev.get("relation")),
+                "date": _d(ev.get("date")), "source": _s(ev.get("source_type")),
+                "grading": grade(ev, bool(data.get("corroborated"))),
+                "link_id": _s(ev.get("link_id")), "episode_id": _s(ev.get("episode_id")),
+            })
+    rows.sort(key=lambda r: (r["date"], r["a"], r["b"], r["link_id"]))
+    return rows
+
+
+def grading_mix(G: nx.Graph, node: Any) -> str:
+    c: Counter[str] = Counter()
+    if node in G:
+        for nb in G[node]:
+            for ev in G[node][nb].get("evidence", []):
+                g = ev.get("grading")
+                c[g if isinstance(g, str) and g else ("episode record" if ev.get("episode_id") else "ungraded")] += 1
+    return "; ".join(f"{k} \u00d7{v}" for k, v in sorted(c.items()))
+
+
+def neighbours(G: nx.Graph, node: Any, kind: str) -> list[Any]:
+    if node not in G:
+        return []
+    return sorted((n for n in G[node] if G.nodes[n].get("kind") == kind), key=lambda n: node_label(G, n))
+
+
+def svg_markup(fig: Any) -> Markup:
+    """A matplotlib figure as inline SVG markup (text kept as text, no XML prologue)."""
+    import matplotlib.pyplot as plt
+
+    buf = io.StringIO()
+    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "contextmap"}):
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    text = buf.getvalue()
+    text = text[text.index("<svg"):]
+    # matplotlib escapes text it writes; refuse anything active all the same
+    if re.search(r"<script|<foreignObject|\son\w+\s*=", text, re.I):
+        raise ValueError("refusing to inline an SVG that holds script")
+    return Markup(text)
+
+
+def group_picture(G: nx.Graph, members: list[Any], binding: list[Any], *, seed: int) -> Markup:
+    """A small static picture of one peer group: its children and the people/places binding them."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    nodes = [n for n in list(members) + list(binding) if n in G]
+    H = G.subgraph(nodes)
+    pos = nx.spring_layout(H, seed=seed, weight=None) if len(H) else {}
+    fig, ax = plt.subplots(figsize=(6.2, 3.4))
+    ax.set_axis_off()
+    style = {"child": ("o", "#4f81bd"), "person": ("s", "#c0504d"), "location": ("^", "#9bbb59")}
+    for a, b, d in H.edges(data=True):
+        solid = bool(d.get("corroborated"))
+        ax.plot([pos[a][0], pos[b][0]], [pos[a][1], pos[b][1]], color="#777",
+                linestyle="-" if solid else "--", linewidth=0.8 + min(float(d.get("weight", 1.0)), 3.0) * 0.5,
+                zorder=1)
+    for kind, (marker, colour) in style.items():
+        ks = [n for n in H if H.nodes[n].get("kind") == kind]
+        if ks:
+            xy = np.array([pos[n] for n in ks])
+            ax.scatter(xy[:, 0], xy[:, 1], marker=marker, s=110, c=colour, zorder=2, label=kind)
+            for n in ks:
+                ax.annotate(node_label(G, n), pos[n], fontsize=6.5, ha="center", va="bottom",
+                            xytext=(0, 6), textcoords="offset points")
+    if len(H):
+        ax.legend(loc="lower right", fontsize=6.5, frameon=False)
+    return svg_markup(fig)
+
+
+def static_map(hotspots: pd.DataFrame, *, top: int) -> Markup | None:
+    """Locations of concern on a plain metre grid (no base map: nothing loaded from outside)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if hotspots is None or len(hotspots) == 0 or "geometry" not in hotspots:
+        return None
+    hs = hotspots[hotspots.geometry.notna()]
+    hs = hs[~hs.geometry.is_empty]
+    if len(hs) == 0:
+        return None
+    hs = hs.to_crs(27700)
+    x, y = hs.geometry.x.to_numpy(), hs.geometry.y.to_numpy()
+    score = hs["score"].astype(float).to_numpy()
+    size = 20 + 280 * (score / score.max() if score.max() > 0 else score)
+    fig, ax = plt.subplots(figsize=(7, 5.2))
+    ax.scatter(x, y, s=size, c=score, cmap="YlOrRd", edgecolors="#333", linewidths=0.5, alpha=0.85)
+    ranks = hs["rank"].astype(int).to_numpy()
+    for xi, yi, r in zip(x, y, ranks, strict=True):
+        if r <= top:
+            ax.annotate(str(r), (xi, yi), fontsize=7, ha="center", va="center", weight="bold")
+    ax.set_aspect("equal")
+    ax.set_xlabel("easting (m)", fontsize=7)
+    ax.set_ylabel("northing (m)", fontsize=7)
+    ax.tick_params(labelsize=6)
+    ax.set_title("Locations of concern (numbers are ranks; size and colour by score)", fontsize=8)
+    return svg_markup(fig)

@@ -1,0 +1,267 @@
+"""The MACE mapping pack: one command before the meeting, right for its audience.
+
+:func:`build_pack` loads a dataset, redacts it for the audience
+(:func:`contextmap.privacy.redact_dataset`), runs the analyses on the redacted dataset, and
+writes into a folder:
+
+* ``pack.html``: one self-contained, print-ready file (inline CSS, inline SVG pictures,
+  no external request) and ``pack.pdf`` printed from it by Debian's chromium;
+* ``hotspot_map.html`` and ``network.html``: the interactive views;
+* ``summary.json`` (the analyses' keys) and ``pack_state.json`` (what the next pack compares
+  against, see :mod:`contextmap.changes`);
+* ``exports/``: GeoPackage, GraphML, GEXF, i2 files and CSV tables.
+
+Everything is written to a staging folder first and scanned with
+:func:`contextmap.privacy.check_outputs` for identifiers the audience must not see. A hit
+deletes the staging folder and raises :class:`~contextmap.PrivacyError`: the pack is never
+published. Only then is the folder moved into place and an entry appended to the audit log.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from contextmap import _packdata as pdata
+from contextmap import changes as chg
+from contextmap._errors import ConfigError, OutputExistsError
+from contextmap.dataset import Dataset
+from contextmap.settings import Settings, load_settings
+
+__all__ = ["build_pack", "PackResult", "PANEL_FLAGS"]
+
+PANEL_FLAGS = ("panel", "meets_panel_criteria", "panel_criteria")
+"""Flag names (from the analyses) that mean a child meets the panel criteria."""
+
+_DEFAULTS = {"top_hotspots": 15, "profiles": 5, "top_persons": 25, "provenance_rows": 2000,
+             "timeline_rows": 40}
+
+
+@dataclass
+class PackResult:
+    """What :func:`build_pack` wrote.
+
+    Attributes
+    ----------
+    out
+        The pack folder.
+    files
+        Every file written, relative to ``out``.
+    summary
+        The contents of ``summary.json``.
+    changes
+        The comparison with the previous pack (``None`` without ``previous``).
+    audit_entry
+        The audit-log entry appended.
+    timings
+        Seconds per step.
+    """
+
+    out: Path
+    files: list[str]
+    summary: dict[str, Any]
+    changes: chg.Changes | None = None
+    audit_entry: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def html(self) -> Path:
+        return self.out / "pack.html"
+
+    @property
+    def pdf(self) -> Path:
+        return self.out / "pack.pdf"
+
+
+def _settings(settings: Settings | str | Path | None) -> Settings:
+    if settings is None:
+        return Settings()
+    if isinstance(settings, Settings):
+        return settings
+    return load_settings(settings)
+
+
+def _pack_options(settings: Settings) -> dict[str, int]:
+    opts = dict(_DEFAULTS)
+    for k, v in dict(settings.extra.get("pack") or {}).items():
+        if k not in opts:
+            raise ConfigError(f"unknown setting pack.{k}; expected one of {sorted(opts)}")
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ConfigError(f"pack.{k} must be a positive whole number, instead got: {v!r}")
+        opts[k] = v
+    return opts
+
+
+def _check_out(out: Path, overwrite: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise OutputExistsError(f"Expected out to be a folder, instead got a file: {str(out)!r}")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise OutputExistsError(
+            f"Expected out to be a new or empty folder (or overwrite=True), instead got: {str(out)!r}"
+        )
+
+
+def build_pack(
+    path_or_dataset: str | Path | Dataset,
+    *,
+    out: str | Path,
+    audience: str = "internal",
+    start: Any = None,
+    end: Any = None,
+    previous: str | Path | None = None,
+    settings: Settings | str | Path | None = None,
+    overwrite: bool = False,
+    mapping: str | Path | None = None,
+    seed: int = 0,
+    pdf: bool = True,
+    pseudonymiser: Any = None,
+    audit_log: str | Path | None = None,
+) -> PackResult:
+    """Build the mapping pack for a meeting period.
+
+    Parameters
+    ----------
+    path_or_dataset
+        A dataset folder or workbook (read with :func:`contextmap.load`), or a loaded dataset.
+    out
+        The pack folder; must be new or empty unless ``overwrite``.
+    audience
+        ``'internal'``, ``'police'``, ``'social-care'``, ``'partner'`` or one defined in the
+        settings' ``audiences`` section.
+    start, end
+        The meeting period (inclusive dates); ``end`` defaults to the latest date in the data.
+    previous
+        The previous pack's folder: adds the "changes since the previous pack" section.
+    settings
+        :class:`~contextmap.Settings` or a YAML settings file.
+    overwrite
+        Replace an existing pack in ``out``.
+    mapping
+        A column-mapping file for :func:`contextmap.load`.
+    seed
+        Seed for peer-group detection and layouts (same seed, same pack).
+    pdf
+        Print ``pack.pdf`` (needs Debian's chromium).
+    pseudonymiser
+        For audiences that see pseudonyms (default: the key in the user's config directory).
+    audit_log
+        The audit log (default :func:`contextmap.audit.default_audit_path`).
+
+    Returns
+    -------
+    PackResult
+
+    Raises
+    ------
+    PrivacyError
+        If any written file holds an identifier the audience must not see (nothing is published).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from contextmap.sample import generate_sample
+    >>> ds = generate_sample(children=20, seed=3).to_dataset()  # doctest: +SKIP
+    >>> r = build_pack(ds, out=pathlib.Path(tempfile.mkdtemp()) / "pack", pdf=False)  # doctest: +SKIP
+    >>> sorted(p for p in r.files if p.endswith(".html"))  # doctest: +SKIP
+    ['hotspot_map.html', 'network.html', 'pack.html']
+    """
+    from contextmap import audit, privacy
+    from contextmap._pack_write import write_pack
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    st = _settings(settings)
+    opts = _pack_options(st)
+    aud = privacy.get_audience(audience, settings=st)
+    out_dir = Path(out)
+    _check_out(out_dir, overwrite)
+    prev_state = chg.read_state(previous, panel_flags=PANEL_FLAGS) if previous is not None else None
+
+    if isinstance(path_or_dataset, Dataset):
+        ds, input_path = path_or_dataset, path_or_dataset.source
+    else:
+        from contextmap import load
+
+        ds, input_path = load(path_or_dataset, mapping=mapping), Path(path_or_dataset)
+    input_hash = ds.content_hash or (audit.hash_input(input_path) if input_path else None)
+    timings["load"] = time.perf_counter() - t0
+
+    from contextmap.graph import resolve_period
+
+    p_start, p_end = resolve_period(ds, start=start, end=end)
+    t = time.perf_counter()
+    red = privacy.redact_dataset(ds, aud, pseudonymiser=pseudonymiser, as_of=p_end, settings=st)
+    forbidden = _scan_set(privacy, privacy.forbidden_identifiers(ds, aud, settings=st), red)
+    timings["redact"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    from contextmap.analysis import analyze
+
+    an = analyze(red, start=p_start, end=p_end, settings=st, seed=seed)
+    timings["analyse"] = time.perf_counter() - t
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
+    try:
+        written, summary, changes = write_pack(
+            staging, red=red, an=an, aud=aud, settings=st, opts=opts, period=(p_start, p_end),
+            prev_state=prev_state, input_hash=input_hash, seed=seed, pdf=pdf, timings=timings,
+        )
+        t = time.perf_counter()
+        privacy.check_outputs([staging], forbidden)  # cannot be skipped: a hit raises
+        timings["privacy_scan"] = time.perf_counter() - t
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    staging.rename(out_dir)
+
+    entry = audit.append_audit(
+        audit_log, audience=aud.name, input_path=input_path, input_hash=input_hash,
+        period=(pdata._d(p_start) or None, pdata._d(p_end)),
+        outputs=[str(out_dir / f) for f in written], user=getpass.getuser(),
+        command=sys.argv if sys.argv and sys.argv[0].endswith("contextmap") else "contextmap.pack.build_pack",
+    )
+    timings["total"] = time.perf_counter() - t0
+    return PackResult(out=out_dir, files=written, summary=summary, changes=changes,
+                      audit_entry=entry, timings=timings)
+
+
+def _scan_set(privacy: Any, forbidden: Any, red: Dataset) -> Any:
+    """The strings the final scan looks for, less two kinds of certain false positive.
+
+    * aliases of one or two characters (initials such as ``'LI'``): they occur in ordinary
+      text and markup (``<li>``) and identify no one on their own;
+    * a home postcode that is also the postcode of a location this audience is shown (a shop
+      in the same postcode): the audience sees it as that shop's postcode.
+    """
+    shown = set(red.locations["postcode"].dropna().astype(str).str.strip().str.upper())
+    kinds = {
+        s: k for s, k in forbidden.kinds.items()
+        if not (k == "alias" and len(s) < 3) and not (k == "home postcode" and s.upper() in shown)
+    }
+    return privacy.Forbidden(kinds, set(forbidden.case_insensitive) & set(kinds))
+
+
+def summary_with_extras(an: Any, aud: Any) -> dict[str, Any]:
+    """``an.summary()`` plus the audience and the kind of ids it shows (for comparisons)."""
+    summary = json.loads(json.dumps(an.summary(), default=str))
+    summary["audience"] = aud.name
+    summary["ids"] = "raw" if aud.show_ids else "pseudonym"
+    return summary
+
+
+def panel_children(flags: pd.DataFrame) -> list[str]:
+    if flags is None or len(flags) == 0:
+        return []
+    return sorted(set(flags.loc[flags["flag"].isin(PANEL_FLAGS), "child_id"].astype(str)))
