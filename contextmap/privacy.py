@@ -495,7 +495,8 @@ def _age(dob: pd.Series, as_of: pd.Timestamp) -> pd.Series:
 
 def _snap_points(locs: gpd.GeoDataFrame, mask: pd.Series, cell_m: int) -> gpd.GeoDataFrame:
     """Move the masked points to the centre of their ``cell_m`` British National Grid cell."""
-    sel = mask & ~locs.geometry.is_empty & locs.geometry.notna()
+    present = np.array([g is not None and not g.is_empty for g in locs.geometry], dtype=bool)
+    sel = mask & pd.Series(present, index=locs.index)
     if not sel.any():
         return locs
     bng = locs.loc[sel].geometry.to_crs(27700)
@@ -621,7 +622,7 @@ def redact_dataset(
                 if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
                     return pd.NA
                 s = str(v)
-                return mapping.get(s) or pseudonymiser.pseudonym(s, kind=kind)  # type: ignore[union-attr]
+                return mapping.get(s) or pseudonymiser.pseudonym(s, kind=kind)
 
             return series.map(one).astype("string")
 
@@ -771,8 +772,8 @@ def forbidden_identifiers(
 ) -> Forbidden:
     """The strings from the *original* dataset that an output for ``audience`` must not hold.
 
-    Names (children, persons, aliases, home-address names and full postcodes) when the
-    audience does not see names; phone numbers, vehicles and handles when it does not see
+    Names (children, persons, aliases, home-address names and full postcodes, unless a
+    public place shares them) when the audience does not see names; phone numbers, vehicles and handles when it does not see
     free text; every raw id (entity, episode and link ids) when it does not see ids; the
     link ids and summaries of withheld links always. Strings shorter than ``min_length``
     are left out: they cannot be told apart from ordinary text. A summary that is also the
@@ -814,9 +815,14 @@ def forbidden_identifiers(
         add(ds.children["name"].dropna(), "child name", case_insensitive=True)
         add(ds.persons["name"].dropna(), "person name", case_insensitive=True)
         homes = ds.locations["location_id"].astype(str).isin(_home_location_ids(ds))
-        add(ds.locations.loc[homes, "name"].dropna(), "home address", case_insensitive=True)
+        # a home's name or postcode that a public place also carries is the public place's
+        public = {str(v).strip().lower() for c in ("name", "postcode") if c in ds.locations.columns
+                  for v in ds.locations.loc[~homes, c].dropna()}
+        add([v for v in ds.locations.loc[homes, "name"].dropna() if str(v).strip().lower() not in public],
+            "home address", case_insensitive=True)
         if "postcode" in ds.locations.columns:
-            add(ds.locations.loc[homes, "postcode"].dropna(), "home postcode", case_insensitive=True)
+            add([v for v in ds.locations.loc[homes, "postcode"].dropna() if str(v).strip().lower() not in public],
+                "home postcode", case_insensitive=True)
     if not aud.show_free_text:
         for col, kind in (
             ("aliases", "alias"),
@@ -987,8 +993,8 @@ def _scan_pdf(idx: _Index, path: Path) -> list[Hit]:
         flat = " ".join(text.split())  # names broken across lines
         if flat != text:
             hits += idx.scan(flat, path.name, lambda o, p=pageno: f"page {p} (reflowed), offset {o}")
-    meta = reader.metadata or {}
-    for k, v in dict(meta).items():
+    meta: dict[str, Any] = dict(reader.metadata or {})
+    for k, v in meta.items():
         hits += idx.scan(str(v), path.name, lambda _o, k=k: f"metadata {k}")
     return hits
 
@@ -1123,9 +1129,9 @@ def _example_dataset() -> Dataset:
                 df[c.name] = df[c.name].astype("float64")
             else:
                 df[c.name] = df[c.name].astype("string")
-        for c in table.derived:
-            if c in df.columns:
-                df[c] = df[c].astype("string")
+        for d in table.derived:
+            if d in df.columns:
+                df[d] = df[d].astype("string")
         return df
 
     children = frame("children", [{"child_id": "C1", "name": "Ava Example", "date_of_birth": "2010-02-03",

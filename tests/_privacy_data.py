@@ -34,6 +34,7 @@ P2,Tia Madeup,,1999-05-05,female,,,
 L1,12 Fixture Street,address,52.6001,-1.1001,ZZ1 1AA
 L2,Riverside Park,park,52.6100,-1.1200,ZZ1 2BB
 L3,Chicken Spot,food_outlet,52.6200,-1.1300,ZZ1 3CC
+L4,Flat 3 Above The Takeaway,address,,,ZZ1 3CC
 """,
     "episodes.csv": """episode_id,child_id,reported_at,returned_at,classification,found_location_id,rhi_at,rhi_outcome,people_mentioned,places_mentioned
 E1,C1,2024-05-01 20:00,2024-05-02 08:00,missing,L2,2024-05-03 10:00,completed,Big R; Rexy's mate,the flat by the chippy

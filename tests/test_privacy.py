@@ -34,7 +34,7 @@ from contextmap.privacy import (
 )
 
 KEY = b"a test key that is long enough!!"
-RAW_IDS = ["C1", "C10", "C2", "C3", "P1", "P2", "L1", "L2", "L3", "E1", "E10", "E2",
+RAW_IDS = ["C1", "C10", "C2", "C3", "P1", "P2", "L1", "L2", "L3", "L4", "E1", "E10", "E2",
            "K1", "K2", "K3", "K4", "K5", "K6", "K10"]
 
 
@@ -165,6 +165,11 @@ def test_partner_home_address_generalised_public_places_kept(ds, partner):
     assert bng.distance(true) <= 500 * 2**0.5 / 2 + 1
     assert bng.x % 500 == pytest.approx(250, abs=0.01) and bng.y % 500 == pytest.approx(250, abs=0.01)
     assert list(locs.loc[["L2", "L3"], "name"]) == ["Riverside Park", "Chicken Spot"]
+    # an address without coordinates stays without; its postcode is shared with a public place
+    assert locs.loc["L4", "name"].startswith("Place-") and locs.loc["L4", "geometry"].is_empty
+    assert locs.loc["L4", "postcode"] == "ZZ1" and locs.loc["L3", "postcode"] == "ZZ1 3CC"
+    assert "ZZ1 3CC" not in forbidden_identifiers(ds, "partner")
+    assert "Flat 3 Above The Takeaway" in forbidden_identifiers(ds, "partner")
     assert locs.loc["L2", "latitude"] == ds.locations.set_index("location_id").loc["L2", "latitude"]
 
 
