@@ -152,12 +152,11 @@ def neighbours(G: nx.Graph, node: Any, kind: str) -> list[Any]:
 
 def svg_markup(fig: Any) -> Markup:
     """A matplotlib figure as inline SVG markup (text kept as text, no XML prologue)."""
-    import matplotlib.pyplot as plt
+    import matplotlib as mpl
 
     buf = io.StringIO()
-    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "contextmap"}):
+    with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "contextmap"}):
         fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(fig)
     text = buf.getvalue()
     text = text[text.index("<svg"):]
     # matplotlib escapes text it writes; refuse anything active all the same
@@ -168,15 +167,13 @@ def svg_markup(fig: Any) -> Markup:
 
 def group_picture(G: nx.Graph, members: list[Any], binding: list[Any], *, seed: int) -> Markup:
     """A small static picture of one peer group: its children and the people/places binding them."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     nodes = [n for n in list(members) + list(binding) if n in G]
     H = G.subgraph(nodes)
     pos = nx.spring_layout(H, seed=seed, weight=None) if len(H) else {}
-    fig, ax = plt.subplots(figsize=(6.2, 3.4))
+    fig = Figure(figsize=(6.2, 3.4))
+    ax = fig.add_subplot()
     ax.set_axis_off()
     style = {"child": ("o", "#4f81bd"), "person": ("s", "#c0504d"), "location": ("^", "#9bbb59")}
     for a, b, d in H.edges(data=True):
@@ -199,10 +196,7 @@ def group_picture(G: nx.Graph, members: list[Any], binding: list[Any], *, seed: 
 
 def static_map(hotspots: pd.DataFrame, *, top: int) -> Markup | None:
     """Locations of concern on a plain metre grid (no base map: nothing loaded from outside)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     if hotspots is None or len(hotspots) == 0 or "geometry" not in hotspots:
         return None
@@ -214,7 +208,8 @@ def static_map(hotspots: pd.DataFrame, *, top: int) -> Markup | None:
     x, y = hs.geometry.x.to_numpy(), hs.geometry.y.to_numpy()
     score = hs["score"].astype(float).to_numpy()
     size = 20 + 280 * (score / score.max() if score.max() > 0 else score)
-    fig, ax = plt.subplots(figsize=(7, 5.2))
+    fig = Figure(figsize=(7, 5.2))
+    ax = fig.add_subplot()
     ax.scatter(x, y, s=size, c=score, cmap="YlOrRd", edgecolors="#333", linewidths=0.5, alpha=0.85)
     ranks = hs["rank"].astype(int).to_numpy()
     for xi, yi, r in zip(x, y, ranks, strict=True):

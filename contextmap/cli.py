@@ -255,6 +255,51 @@ def audit_cmd(
         raise typer.Exit(1)
 
 
+@app.command("pack")
+def pack_cmd(
+    path: Annotated[Path, typer.Argument(help="A folder of CSV files or one .xlsx workbook.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The pack folder to write (new or empty).")],
+    audience: Annotated[str, typer.Option("--audience", "-a", help="internal, police, social-care or partner (or one from --config).")] = "internal",
+    from_: Annotated[str | None, typer.Option("--from", help="First day of the meeting period.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Last day of the period (default: the latest date in the data).")] = None,
+    previous: Annotated[Path | None, typer.Option("--previous", help="The previous pack's folder, for 'changes since'.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Settings YAML (area, audiences, panel rules...).")] = None,
+    mapping: Annotated[Path | None, typer.Option("--mapping", "-m", help="Column-mapping YAML for a local export.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for peer groups and layouts.")] = 0,
+    no_pdf: Annotated[bool, typer.Option("--no-pdf", help="Skip pack.pdf (no chromium needed).")] = False,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing pack in --out.")] = False,
+) -> None:
+    """Build the MACE mapping pack for an audience: pack.html, pack.pdf, map, network, exports.
+
+    Everything is computed from the dataset redacted for the audience, then every written file
+    is scanned for identifiers the audience must not see: a hit publishes nothing (exit 3).
+    Exit status: 0 done, 2 the input or configuration cannot be used, 3 privacy check failed.
+    """
+    from contextmap._errors import PrivacyError
+    from contextmap.pack import build_pack
+
+    try:
+        with console.status("Building the pack...", spinner="dots"):
+            r = build_pack(path, out=out, audience=audience, start=from_, end=to, previous=previous,
+                           settings=config, mapping=mapping, seed=seed, pdf=not no_pdf, overwrite=overwrite)
+    except PrivacyError as exc:
+        raise _fail(exc, 3) from None
+    except (ContextMapError, ValueError, OSError) as exc:
+        raise _fail(exc, 2) from None
+    s = r.summary
+    console.print(f"{audience} pack for {s['period']['start'] or 'all records'} to {s['period']['end']}: "
+                  f"{len(s['peer_groups'])} peer groups, {len(s['persons_of_concern'])} persons of concern, "
+                  f"{len(s['hotspots'])} locations ranked", highlight=False, markup=False)
+    if r.changes is not None:
+        c = r.changes
+        console.print(f"  since the previous pack: {len(c.new_hotspots)} new and {len(c.escalating_hotspots)} "
+                      f"escalating hotspots, {len(c.new_persons)} new persons of concern, "
+                      f"{len(c.new_panel_children)} children newly meeting panel criteria",
+                      highlight=False, markup=False)
+    console.print(f"Wrote {len(r.files)} files. Open {r.html.resolve()}"
+                  + ("" if no_pdf else f"\n  or print {r.pdf.resolve()}"), highlight=False, markup=False)
+
+
 def main() -> None:
     """Entry point for the ``contextmap`` console script."""
     try:
