@@ -146,6 +146,7 @@ def analyze(
     decisions: Any = None,
     n_runs: int = 20,
     key_player_k: int = 3,
+    min_ties: int = 2,
     progress: Callable[[str], None] | None = None,
 ) -> Analysis:
     """Run every analysis for a period.
@@ -202,7 +203,7 @@ def analyze(
     G = graph_from_dataset(ds, start=s, end=e, settings=settings)
     lap("graph")
     step("finding peer groups")
-    pg = find_peer_groups(G, seed=seed, n_runs=n_runs, settings=settings)
+    pg = find_peer_groups(G, seed=seed, n_runs=n_runs, min_ties=min_ties, settings=settings)
     lap("peer_groups")
     step("ranking persons of concern")
     persons = rank_persons(G, peer_groups=pg, settings=settings, seed=seed)

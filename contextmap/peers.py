@@ -148,6 +148,7 @@ def find_peer_groups(
     n_runs: int = 20,
     resolution: float = 1.0,
     min_size: int = 2,
+    min_ties: int = 2,
     start: Any = None,
     end: Any = None,
     settings: Settings | None = None,
@@ -167,6 +168,11 @@ def find_peer_groups(
         Modularity resolution: higher gives smaller groups.
     min_size
         Smallest group reported (default 2: a lone child is not a group).
+    min_ties
+        Fewest distinct pieces of binding evidence (direct links to members, shared persons,
+        shared places) that keep a child in its group (default 2: one sighting or one
+        shared contact does not make a child part of a peer group). Members below it are
+        removed repeatedly; ``1`` keeps the communities as found.
     start, end, settings
         Passed to :func:`contextmap.graph.graph_from_dataset` when a dataset is given.
 
@@ -190,6 +196,8 @@ def find_peer_groups(
         raise ConfigError(f"Expected n_runs to be a positive whole number, instead got: {n_runs!r}")
     if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 2:
         raise ConfigError(f"Expected min_size to be a whole number of at least 2, instead got: {min_size!r}")
+    if isinstance(min_ties, bool) or not isinstance(min_ties, int) or min_ties < 1:
+        raise ConfigError(f"Expected min_ties to be a positive whole number, instead got: {min_ties!r}")
     if not resolution > 0:
         raise ConfigError(f"Expected resolution to be positive, instead got: {resolution!r}")
     G = _as_graph(ds_or_graph, start=start, end=end, settings=settings)
@@ -207,7 +215,11 @@ def find_peer_groups(
     comms: dict[int, list] = {}
     for n, c in best.items():
         comms.setdefault(c, []).append(n)
-    kept = [sorted(m) for m in comms.values() if len(m) >= min_size]
+    kept = []
+    for m in comms.values():
+        core_m = _peel(H, set(m), min_ties) if min_ties > 1 else set(m)
+        if len(core_m) >= min_size:
+            kept.append(sorted(core_m))
     kept.sort(key=lambda m: (-len(m), m[0]))
     rows = []
     member_of: dict[str, str] = {}
@@ -226,6 +238,30 @@ def find_peer_groups(
                            index=pd.Index(children, name="child_id"), name="peer_group",
                            dtype="string")
     return PeerGroups(membership=membership, groups=groups, projection=H, graph=G, seed=seed)
+
+
+def _bindings(H: nx.Graph, c: str, members: set) -> int:
+    """Distinct pieces of binding evidence between ``c`` and other members: direct links,
+    shared persons and shared places (each person or place counted once)."""
+    direct, via = 0, set()
+    for n in H[c]:
+        if n in members and n != c:
+            d = H[c][n]
+            direct += int(d["direct"])
+            via.update(d["persons"])
+            via.update(d["places"])
+    return direct + len(via)
+
+
+def _peel(H: nx.Graph, members: set, min_ties: int) -> set:
+    """Drop, repeatedly, members bound to the rest by fewer than ``min_ties`` pieces of evidence."""
+    members = set(members)
+    changed = True
+    while changed and members:
+        weak = {c for c in members if _bindings(H, c, members) < min_ties}
+        changed = bool(weak)
+        members -= weak
+    return members
 
 
 def _binding(G: nx.Graph, H: nx.Graph, members: list[str]) -> dict[str, Any]:

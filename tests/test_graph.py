@@ -1,0 +1,137 @@
+"""The context graph: nodes, evidence, weights, windows, grading rules, exports."""
+
+from __future__ import annotations
+
+import math
+
+import igraph as ig
+import networkx as nx
+import pytest
+from _analysis_data import make_dataset, two_groups_dataset
+
+from contextmap import Settings
+from contextmap._errors import ConfigError, OutputExistsError
+from contextmap.graph import (
+    children_projection,
+    evidence_weight,
+    graph_from_dataset,
+    write_gexf,
+    write_graphml,
+)
+
+
+def test_nodes_carry_kind_label_and_attributes():
+    G = graph_from_dataset(two_groups_dataset())
+    assert G.nodes["C1"]["kind"] == "child" and G.nodes["C1"]["ce_risk"] == "high"
+    assert G.nodes["P1"] == {"kind": "person", "label": "Adult 1"}
+    assert G.nodes["L1"]["category"] == "park"
+    assert G.nodes["L1"]["latitude"] == pytest.approx(54.89)
+    assert "C7" not in G  # no evidence and no episode: not in the graph
+
+
+def test_found_location_creates_child_location_evidence():
+    G = graph_from_dataset(two_groups_dataset())
+    ev = G["C1"]["L3"]["evidence"]
+    assert [(e["relation"], e["episode_id"], e["date"]) for e in ev] == [("found_at", "E3", "2024-06-16")]
+    assert G["C1"]["L3"]["corroborated"] is True  # an episode record is a service record
+
+
+def test_e_graded_excluded_by_default_and_included_on_request():
+    ds = two_groups_dataset()
+    assert not graph_from_dataset(ds).has_edge("C1", "C6")
+    G = graph_from_dataset(ds, settings=Settings.from_dict({"graph": {"include_e_graded": True}}))
+    edge = G["C1"]["C6"]
+    assert edge["e_graded"] and not edge["corroborated"] and edge["min_grade"] == "3E"
+
+
+def test_weight_decays_with_half_life_and_grading():
+    assert evidence_weight(["1"], ["A"], [180])[0] == pytest.approx(0.5)
+    assert evidence_weight(["2"], ["A"], [0])[0] == pytest.approx(0.5)  # untested source
+    assert evidence_weight(["3"], ["B"], [0])[0] == pytest.approx(0.25)  # unreliable source
+    s = Settings.from_dict({"graph": {"half_life_days": 10.0}})
+    assert evidence_weight(["1"], ["A"], [20], settings=s)[0] == pytest.approx(0.25)
+    # ungraded evidence counts as untested source, assessment C
+    assert evidence_weight([None], [None], [0])[0] == pytest.approx(0.5 * 0.75)
+
+
+def test_edge_weight_is_sum_of_evidence_weights_relative_to_end():
+    ds = two_groups_dataset()
+    G = graph_from_dataset(ds, end="2024-06-15")
+    # C1-C2: one 1A link on 2024-06-05, 10 days before the end
+    assert G["C1"]["C2"]["weight"] == pytest.approx(0.5 ** (10 / 180))
+    # C4-P3 (2C, 2024-06-11) falls after an end of 2024-06-10: not in the graph
+    G2 = graph_from_dataset(ds, end="2024-06-10")
+    assert not G2.has_edge("C4", "P3") and G2.has_edge("C3", "P3")
+
+
+def test_window_start_excludes_older_evidence():
+    G = graph_from_dataset(two_groups_dataset(), start="2024-06-05", end="2024-06-30")
+    assert not G.has_edge("C1", "P1")  # linked on 2024-06-01
+    assert G.has_edge("C1", "C2")  # 2024-06-05 is inside (inclusive)
+
+
+def test_corroboration_rules():
+    ds = two_groups_dataset()
+    G = graph_from_dataset(ds)
+    assert G["C1"]["P1"]["corroborated"] is True  # 1A
+    assert G["C4"]["P2"]["corroborated"] is False  # 2B from one source type
+    # two independent untested source types make it corroborated
+    rows = {
+        "children": [{"child_id": "C1"}],
+        "persons": [{"person_id": "P1"}],
+        "links": [
+            {"link_id": "K1", "source_id": "C1", "target_id": "P1", "relation": "contact",
+             "observed_on": "2024-01-01", "source_type": "rhi", "grading": "2C P"},
+            {"link_id": "K2", "source_id": "P1", "target_id": "C1", "relation": "contact",
+             "observed_on": "2024-01-02", "source_type": "education", "grading": "2C P"},
+        ],
+    }
+    H = graph_from_dataset(make_dataset(**rows))
+    assert H["C1"]["P1"]["corroborated"] is True
+    assert H["C1"]["P1"]["n_links"] == 2 and H["C1"]["P1"]["first_seen"] == "2024-01-01"
+
+
+def test_bad_dates_raise_naming_the_argument():
+    with pytest.raises(ConfigError, match="start"):
+        graph_from_dataset(two_groups_dataset(), start="not a date")
+    with pytest.raises(ConfigError, match="after end"):
+        graph_from_dataset(two_groups_dataset(), start="2024-07-01", end="2024-06-01")
+
+
+def test_children_projection_says_what_binds_each_pair():
+    G = graph_from_dataset(two_groups_dataset())
+    H = children_projection(G)
+    assert set(H.nodes) == {f"C{i}" for i in range(1, 7)}
+    assert H["C1"]["C2"]["direct"] and H["C1"]["C2"]["persons"] == ["P1"] and H["C1"]["C2"]["places"] == ["L1"]
+    assert H["C3"]["C4"]["persons"] == ["P3"] and not H["C3"]["C4"]["direct"]
+    assert not H.has_edge("C1", "C4")
+
+
+def test_co_location_needs_nearby_dates():
+    rows = {
+        "children": [{"child_id": c} for c in ("C1", "C2", "C3")],
+        "locations": [{"location_id": "L1", "latitude": 54.9, "longitude": -2.9}],
+        "links": [
+            {"link_id": "K1", "source_id": "C1", "target_id": "L1", "relation": "visited", "observed_on": "2024-01-01", "grading": "1A P"},
+            {"link_id": "K2", "source_id": "C2", "target_id": "L1", "relation": "visited", "observed_on": "2024-01-05", "grading": "1A P"},
+            {"link_id": "K3", "source_id": "C3", "target_id": "L1", "relation": "visited", "observed_on": "2024-06-01", "grading": "1A P"},
+        ],
+    }
+    H = children_projection(graph_from_dataset(make_dataset(**rows)))
+    assert H.has_edge("C1", "C2") and not H.has_edge("C1", "C3") and not H.has_edge("C2", "C3")
+    H30 = children_projection(graph_from_dataset(make_dataset(**rows)), co_location_days=200)
+    assert H30.has_edge("C1", "C3")
+
+
+def test_exports_round_trip_through_networkx_and_igraph(tmp_path):
+    G = graph_from_dataset(two_groups_dataset())
+    p = write_graphml(G, tmp_path / "g.graphml")
+    back = nx.read_graphml(p)
+    assert back.number_of_edges() == G.number_of_edges()
+    assert "K13" in back["C1"]["C2"]["link_ids"]
+    assert math.isclose(back["C1"]["C2"]["weight"], G["C1"]["C2"]["weight"])
+    assert ig.Graph.Read_GraphML(str(p)).vcount() == G.number_of_nodes()
+    q = write_gexf(G, tmp_path / "g.gexf")
+    assert nx.read_gexf(q).number_of_nodes() == G.number_of_nodes()
+    with pytest.raises(OutputExistsError, match="g.gexf"):
+        write_gexf(G, q)

@@ -1,0 +1,88 @@
+"""Persons of concern: ranking by reach, brokerage, key players."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+from _analysis_data import make_dataset, two_groups_dataset
+
+from contextmap._errors import ConfigError
+from contextmap.graph import graph_from_dataset
+from contextmap.persons import approximate_betweenness, key_players, rank_persons
+
+
+def test_rank_by_reach_and_grading():
+    df = rank_persons(two_groups_dataset())
+    assert df["person_id"].tolist() == ["P1", "P2", "P3"]
+    assert df["rank"].tolist() == [1, 2, 3]
+    p1 = df.iloc[0]
+    assert p1["children_reached"] == 3 and p1["children"] == ["C1", "C2", "C3"]
+    # P1 and P2 both reach three children; P1's intelligence is 1A, P2's 2B: P1 scores higher
+    assert df.iloc[0]["score"] > df.iloc[1]["score"]
+    assert p1["grading"] == "1A P x3" and p1["corroborated_links"] == 3
+
+
+def test_bridge_between_groups_is_flagged():
+    df = rank_persons(two_groups_dataset()).set_index("person_id")
+    assert df.loc["P3", "bridges"] and df.loc["P3", "groups_reached"] == 2
+    assert not df.loc["P1", "bridges"]
+    assert df.loc["P3", "betweenness"] > df.loc["P1", "betweenness"]
+
+
+def test_recency_lowers_the_score():
+    rows = {
+        "children": [{"child_id": f"C{i}"} for i in range(4)],
+        "persons": [{"person_id": "OLD"}, {"person_id": "NEW"}],
+        "links": [
+            {"link_id": f"K{i}", "source_id": p, "target_id": f"C{i % 2 + (2 if p == 'NEW' else 0)}",
+             "relation": "contact", "observed_on": d, "grading": "1A P"}
+            for i, (p, d) in enumerate([("OLD", "2023-01-01"), ("OLD", "2023-01-02"),
+                                        ("NEW", "2024-01-01"), ("NEW", "2024-01-02")])
+        ],
+    }
+    df = rank_persons(make_dataset(**rows), peer_groups={})
+    assert df["person_id"].tolist() == ["NEW", "OLD"]
+    assert df["children_reached"].tolist() == [2, 2]
+
+
+def test_sampled_betweenness_tracks_exact():
+    G = nx.barabasi_albert_graph(600, 2, seed=1)
+    exact = approximate_betweenness(G, k=None)
+    approx = approximate_betweenness(G, k=200, exact_limit=100, seed=0)
+    ref = nx.betweenness_centrality(G)
+    assert exact[0] == pytest.approx(ref[0])
+    top = sorted(ref, key=ref.get, reverse=True)[:5]
+    assert all(approx[n] == pytest.approx(ref[n], rel=0.35) for n in top)
+
+
+def test_key_player_is_the_bridge():
+    # two groups of four children, each held together by two adults; B alone joins the groups
+    G = nx.Graph()
+    for c in range(8):
+        G.add_node(f"C{c}", kind="child")
+    for p in ("A1", "A2", "B", "D1", "D2"):
+        G.add_node(p, kind="person", label=p)
+    G.add_edges_from([(a, f"C{c}") for a in ("A1", "A2") for c in range(4)])
+    G.add_edges_from([(d, f"C{c}") for d in ("D1", "D2") for c in range(4, 8)])
+    G.add_edges_from([("B", "C0"), ("B", "C4")])
+    kp = key_players(G, k=1)
+    assert kp["person_id"].tolist() == ["B"]
+    assert kp.loc[0, "gain"] == pytest.approx(1 - (2 * 4 * 3) / (8 * 7))
+
+
+def test_key_player_fragmentation_prefers_a_hub_over_a_bridge_when_it_splits_more():
+    # one adult holding four children alone outweighs a bridge between two groups of two
+    G = nx.Graph()
+    G.add_nodes_from([f"C{c}" for c in range(6)], kind="child")
+    G.add_nodes_from(["HUB", "BR", "X"], kind="person", label="p")
+    G.add_edges_from([("HUB", f"C{c}") for c in range(4)] + [("BR", "C3"), ("BR", "C4"), ("X", "C4"), ("X", "C5")])
+    assert key_players(G, k=1)["person_id"].tolist() == ["HUB"]
+
+
+def test_key_players_greedy_gains_and_validation():
+    kp = key_players(graph_from_dataset(two_groups_dataset()), k=3)
+    assert kp["step"].tolist() == [1, 2, 3]
+    assert (kp["gain"] > 0).all()
+    assert kp["fragmentation"].is_monotonic_increasing and kp["fragmentation"].iloc[-1] == 1.0
+    with pytest.raises(ConfigError, match="k.*0"):
+        key_players(nx.Graph(), k=0)
