@@ -47,7 +47,7 @@ bench: install
 
 # Regenerate the committed synthetic sample (same seed, same files).
 sample: install
-	$(VENV)/bin/contextmap sample --out data/sample --children 150 --seed 7
+	$(VENV)/bin/contextmap sample --out data/sample --children 150 --seed 7 --overwrite
 
 clean:
 	rm -rf $(VENV) reports/sample .pytest_cache

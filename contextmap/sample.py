@@ -42,7 +42,7 @@ DEFAULT_END = "2026-10-31"
 DEFAULT_NOISE = 1.0
 """Default amount of background noise (0: none; 2: twice the default)."""
 
-EPISODES_PER_CHILD = 3.1
+EPISODES_PER_CHILD = 2.75
 """Average episodes per child at the defaults (12 months); ``episodes_target`` uses it."""
 
 TRUTH_FILES = (
@@ -256,7 +256,11 @@ def _dob_variant(dob: np.datetime64, rng: np.random.Generator) -> np.datetime64:
         y += int(rng.choice([-1, 1]))
     else:
         d = d + 10 if d <= 18 else d - 10
-    return np.datetime64(f"{y:04d}-{m:02d}-{d:02d}")
+    while True:  # a typed date is still a real date (29 February only in leap years)
+        try:
+            return np.datetime64(f"{y:04d}-{m:02d}-{d:02d}")
+        except ValueError:
+            d -= 1
 
 
 # --- the generator ---------------------------------------------------------------------
@@ -365,7 +369,7 @@ class _Generator:
     def __init__(self, n: int, seed: int, months: int, end_day: pd.Timestamp, noise: float) -> None:
         self.n, self.seed, self.months, self.noise = n, seed, months, noise
         self.rng = np.random.default_rng(seed)
-        start_day = end_day - pd.DateOffset(months=months) + pd.Timedelta(days=1)
+        start_day = end_day + pd.Timedelta(days=1) - pd.DateOffset(months=months)
         self.start = np.datetime64(start_day.date(), "D")
         self.end = np.datetime64(end_day.date(), "D")
         self.days = int((self.end - self.start).astype(int)) + 1
@@ -410,7 +414,7 @@ class _Generator:
         def place_name(cat: str) -> str:
             if cat == "address":
                 street = _STREETS[rng.integers(len(_STREETS))]
-                num = int(rng.integers(1, 140))
+                num = int(rng.integers(1, 400))
                 return f"Flat {int(rng.integers(1, 9))}, {num} {street}" if rng.random() < 0.3 else f"{num} {street}"
             pattern = _PLACE_KINDS[cat][rng.integers(len(_PLACE_KINDS[cat]))]
             return pattern.format(a=_AREAS[rng.integers(len(_AREAS))],
@@ -420,7 +424,7 @@ class _Generator:
         used: set[str] = set()
 
         def unique_name(cat: str) -> str:
-            for _ in range(20):
+            for _ in range(3):
                 name = place_name(cat)
                 if name not in used:
                     break
@@ -607,7 +611,7 @@ class _Generator:
         ch, day, loc, ev = [], [], [], []
         self.events: list[tuple[int, int, np.ndarray]] = []  # (group, day, children)
         for g, m in enumerate(self.members):
-            for _ in range(max(1, int(rng.poisson(0.9 * len(m))))):
+            for _ in range(max(1, int(rng.poisson(0.75 * len(m))))):
                 k = min(len(m), 2 + int(rng.poisson(0.6)))
                 who = np.sort(rng.choice(m, k, replace=False))
                 d = int(rng.integers(self.days))
@@ -621,7 +625,7 @@ class _Generator:
                 loc.append(np.full(k, place))
                 ev.append(np.full(k, len(self.events) - 1))
         # solo episodes: heavy-tailed count per child (most once or twice, a few dozens)
-        mu = np.where(grouped, -0.3, -0.4)
+        mu = np.where(grouped, -0.6, -0.4)
         counts = np.ceil(np.exp(rng.normal(mu, 1.25))).astype(int)
         counts[rng.random(n) < 0.08] = 0
         counts = np.minimum(counts, 90)
@@ -629,17 +633,17 @@ class _Generator:
         sd = rng.integers(0, self.days, len(sc))
         u = rng.random(len(sc))
         sl = np.full(len(sc), -1)
-        usual = u < 0.2
+        usual = u < 0.15
         sl[usual] = self.usual[sc[usual], rng.integers(0, 3, int(usual.sum()))]
-        ordinary = (u >= 0.2) & (u < 0.38)
+        ordinary = (u >= 0.15) & (u < 0.27)
         sl[ordinary] = np.asarray(self.ordinary)[rng.choice(len(self.ordinary), int(ordinary.sum()), p=self.ordinary_p)]
-        home = (u >= 0.38) & (u < 0.45) & (self.home[sc] >= 0)
+        home = (u >= 0.27) & (u < 0.33) & (self.home[sc] >= 0)
         sl[home] = self.home[sc[home]]
         # group children also turn up at their turf alone; anyone may turn up at a hotspot
         g_sc = self.group_of[sc]
-        at_turf = (u >= 0.45) & (u < 0.55) & (g_sc >= 0)
+        at_turf = (u >= 0.33) & (u < 0.5) & (g_sc >= 0)
         sl[at_turf] = self.turf[g_sc[at_turf]]
-        at_hot = (u >= 0.55) & (u < 0.72)
+        at_hot = (u >= 0.5) & (u < 0.78)
         hot = np.asarray(self.hot_persistent)
         sl[at_hot] = hot[rng.integers(0, len(hot), int(at_hot.sum()))]
         late = at_hot & (sd >= self.emerging_from) & (rng.random(len(sc)) < 0.6)
@@ -778,11 +782,13 @@ class _Generator:
 
     def _poc_for(self, child: int) -> int:
         """A driving person of concern who reaches this child (weighted to the primary)."""
-        cands = [(e, w) for e, w in self.group_pocs[self.group_of[child]] if child in self.reach[e]]
+        cands = self.child_pocs.get(child)
         if not cands:
             return self.group_pocs[self.group_of[child]][0][0]
-        w = np.array([1.0 if k == 0 else 0.6 for k in range(len(cands))])
-        return cands[int(self.rng.choice(len(cands), p=w / w.sum()))][0]
+        if len(cands) == 1:
+            return cands[0]
+        w = self.rng.random() * (1.0 + 0.6 * (len(cands) - 1))  # the first (primary) weighs 1, others 0.6
+        return cands[0] if w < 1.0 else cands[1 + min(len(cands) - 2, int((w - 1.0) / 0.6))]
 
     def _reach(self) -> None:
         """Which children each driving person of concern reaches (planted)."""
@@ -791,8 +797,14 @@ class _Generator:
         for g, pocs in enumerate(self.group_pocs):
             m = self.members[g]
             for e, share in pocs:
-                k = min(len(m), max(2, round(share * len(m)))) if share > 0 else min(len(m), int(rng.integers(3, 6)))
+                k = min(len(m), max(2, round(share * len(m)))) if share > 0 else min(len(m), int(rng.integers(2, 4)))
                 self.reach.setdefault(e, set()).update(int(x) for x in rng.choice(m, k, replace=False))
+        self.child_pocs: dict[int, list[int]] = {}
+        for g, pocs in enumerate(self.group_pocs):
+            for e, _share in pocs:
+                for c in self.members[g]:
+                    if int(c) in self.reach[e]:
+                        self.child_pocs.setdefault(int(c), []).append(e)
 
     def _intelligence(self) -> None:
         """Police and partner intelligence, not tied to an episode."""
@@ -806,7 +818,7 @@ class _Generator:
             for i in range(1, len(perm)):
                 s.append(perm[i])
                 t.append(perm[int(rng.integers(i))])
-            for _ in range(len(m) // 2):
+            for _ in range(len(m)):
                 a, b = rng.choice(m, 2, replace=False)
                 s.append(a)
                 t.append(b)
@@ -1106,10 +1118,13 @@ class _Generator:
         # hotspots: persistent and emerging, with the record ids of their duplicates
         lid = self.location_ids
         hrows = []
+        groups_at: dict[int, list[str]] = {}
+        for g in range(self.n_groups):
+            for h in sorted({int(self.turf[g]), int(self.late_turf[g])} - {-1}):
+                groups_at.setdefault(h, []).append(f"G{g + 1:03d}")
         for kind, hs in (("persistent", self.hot_persistent), ("emerging", self.hot_emerging)):
             for h in hs:
-                gs = [f"G{g + 1:03d}" for g in range(self.n_groups)
-                      if self.turf[g] == h or self.late_turf[g] == h]
+                gs = groups_at.get(h, [])
                 hrows.append({"location_id": str(lid[h]), "name": self.place_rows[h]["name"],
                               "kind": kind,
                               "active_from": str(self.start + (self.emerging_from if kind == "emerging" else 0)),
