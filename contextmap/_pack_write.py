@@ -205,18 +205,16 @@ def _cohort(red, an, ep, settings, end, labels, membership, panel_flags) -> list
 
 
 def _merged(an: Any, labels: dict[str, str]) -> list[dict[str, Any]] | None:
-    rec = getattr(an, "resolution", None)
+    """Entities resolution made from several records, with the weakest match confidence."""
+    rec = getattr(getattr(an, "dataset", None), "resolution", None)
     if rec is None:
         return None
-    df = rec if isinstance(rec, pd.DataFrame) else getattr(rec, "merged", None)
-    if df is None:
-        return None
     rows = []
-    for r in df.itertuples():
-        ent = str(getattr(r, "entity_id", ""))
-        rows.append({"entity": labels.get(ent, ent), "records": pdata._s(getattr(r, "records", getattr(r, "record_id", ""))),
-                     "confidence": f"{float(getattr(r, 'confidence', float('nan'))):.2f}",
-                     "why": pdata._s(getattr(r, "explanation", getattr(r, "why", "")))})
+    for r in rec.merged.itertuples():
+        ent = str(r.entity_id)
+        why = "decided by the analyst" if bool(getattr(r, "decided", False)) else f"{r.kind} records matched"
+        rows.append({"entity": labels.get(ent, ent), "records": pdata._s(r.record_ids),
+                     "confidence": f"{float(r.confidence):.2f}", "why": why})
     return rows
 
 

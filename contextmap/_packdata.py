@@ -200,7 +200,7 @@ def static_map(hotspots: pd.DataFrame, *, top: int) -> Markup | None:
 
     if hotspots is None or len(hotspots) == 0 or "geometry" not in hotspots:
         return None
-    hs = hotspots[hotspots.geometry.notna()]
+    hs = hotspots[~hotspots.geometry.isna()]
     hs = hs[~hs.geometry.is_empty]
     if len(hs) == 0:
         return None

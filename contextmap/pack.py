@@ -138,7 +138,8 @@ def build_pack(
         ``'internal'``, ``'police'``, ``'social-care'``, ``'partner'`` or one defined in the
         settings' ``audiences`` section.
     start, end
-        The meeting period (inclusive dates); ``end`` defaults to the latest date in the data.
+        The meeting period (inclusive dates); ``end`` defaults to the latest date in the data and
+        ``start`` to 12 months before it.
     previous
         The previous pack's folder: adds the "changes since the previous pack" section.
     settings
@@ -197,7 +198,7 @@ def build_pack(
 
     from contextmap.graph import resolve_period
 
-    p_start, p_end = resolve_period(ds, start=start, end=end)
+    p_start, p_end = resolve_period(ds, start=start, end=end, default_months=12)
     t = time.perf_counter()
     red = privacy.redact_dataset(ds, aud, pseudonymiser=pseudonymiser, as_of=p_end, settings=st)
     forbidden = _scan_set(privacy, privacy.forbidden_identifiers(ds, aud, settings=st), red)
