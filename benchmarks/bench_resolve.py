@@ -72,11 +72,12 @@ def main() -> None:
     ap.add_argument("--records", type=int, default=50_000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--max-block", type=int, default=None, help="resolve_persons(max_block_size=...)")
     args = ap.parse_args()
     rows, truth = generate(args.records, args.seed)
     ds = build_dataset(persons=rows)
     t0 = time.perf_counter()
-    res = resolve_persons(ds, workers=args.workers)
+    res = resolve_persons(ds, workers=args.workers, max_block_size=args.max_block)
     secs = time.perf_counter() - t0
     import pandas as pd
 

@@ -519,7 +519,7 @@ def resolve_persons(
     threshold: float = DEFAULT_PERSON_THRESHOLD,
     include_children: bool = False,
     min_pair_probability: float = 0.05,
-    max_block_size: int = 400,
+    max_block_size: int | None = None,
     weights: dict[str, float] | None = None,
     workers: int = 1,
 ) -> PersonResolution:
@@ -541,7 +541,9 @@ def resolve_persons(
     min_pair_probability
         Scored pairs below this are left out of ``.pairs`` (they still guard clustering).
     max_block_size
-        Blocks with more records than this are skipped (counted in ``.stats``).
+        Blocks with more records than this are skipped (counted in ``.stats``). Default:
+        ``3_000_000 // records`` clamped to 60..400 (400 for local datasets, 60 at 50,000
+        records, which keeps 50,000 records within a minute).
     weights
         Override some of :data:`PERSON_WEIGHTS` (log2 Bayes factors).
     workers
@@ -572,6 +574,8 @@ def resolve_persons(
     dec.check_ids(dataset_entity_ids(ds), allow_prefix="prov-")
     feats = _prepare(rec)
     keys = _block_keys(rec, feats)
+    if max_block_size is None:
+        max_block_size = int(min(400, max(60, 3_000_000 // max(len(rec), 1))))
     cand, skipped = _candidate_pairs(keys, max_block_size=max_block_size)
     scored = _score(cand, feats, w, workers=workers)
 
