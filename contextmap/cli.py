@@ -189,6 +189,76 @@ def analyze_cmd(
     console.print(f"Wrote {out}", highlight=False, markup=False)
 
 
+def _analyse_for_view(path: Path, from_: str | None, to: str | None, config: Path | None,
+                      mapping: Path | None, seed: int):
+    from contextmap.analysis import analyze
+    from contextmap.ingest import load
+    from contextmap.settings import load_settings
+
+    cfg = load_settings(config)
+    with console.status("Reading the dataset...", spinner="dots") as status:
+        ds = load(path, mapping=mapping)
+        return analyze(ds, start=from_, end=to, settings=cfg, seed=seed,
+                       progress=lambda name: status.update(f"{name[:1].upper()}{name[1:]}..."))
+
+
+@app.command("map")
+def map_cmd(
+    path: Annotated[Path, typer.Argument(help="A folder of CSV files or one .xlsx workbook.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The map's HTML file.")],
+    tiles: Annotated[str, typer.Option("--tiles", help="Base map: none (no network request), osm, or a URL template with {z}/{x}/{y}.")] = "none",
+    from_: Annotated[str | None, typer.Option("--from", help="First day of the period.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Last day of the period.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Settings YAML.")] = None,
+    mapping: Annotated[Path | None, typer.Option("--mapping", "-m", help="Column-mapping YAML for a local export.")] = None,
+    audience: Annotated[str, typer.Option("--audience", help="Shown in the title bar.")] = "internal",
+    seed: Annotated[int, typer.Option("--seed", help="Seed for community detection.")] = 0,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing file.")] = False,
+) -> None:
+    """Write the hotspot map: one self-contained HTML file, offline unless --tiles is set."""
+    from contextmap.maps import hotspot_map, write_map
+
+    try:
+        result = _analyse_for_view(path, from_, to, config, mapping, seed)
+        m = hotspot_map(result, tiles=tiles, audience=audience)
+        written = write_map(m, out, overwrite=overwrite)
+    except (ContextMapError, ValueError, OSError) as exc:
+        raise _fail(exc, 2) from None
+    console.print(f"{len(result.hotspots)} locations mapped; wrote {written}", highlight=False, markup=False)
+
+
+@app.command("network")
+def network_cmd(
+    path: Annotated[Path, typer.Argument(help="A folder of CSV files or one .xlsx workbook.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The network view's HTML file.")],
+    png: Annotated[Path | None, typer.Option("--png", help="Also write a static PNG of the same layout.")] = None,
+    svg: Annotated[Path | None, typer.Option("--svg", help="Also write a static SVG of the same layout.")] = None,
+    from_: Annotated[str | None, typer.Option("--from", help="First day of the period.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Last day of the period.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Settings YAML.")] = None,
+    mapping: Annotated[Path | None, typer.Option("--mapping", "-m", help="Column-mapping YAML for a local export.")] = None,
+    audience: Annotated[str, typer.Option("--audience", help="Shown in the title bar.")] = "internal",
+    seed: Annotated[int, typer.Option("--seed", help="Seed for community detection and the layout.")] = 0,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing files.")] = False,
+) -> None:
+    """Write the peer-network view (self-contained HTML), optionally PNG/SVG renderings."""
+    from contextmap.networkview import network_view
+
+    try:
+        result = _analyse_for_view(path, from_, to, config, mapping, seed)
+        view = network_view(result, audience=audience, layout_seed=seed)
+        written = [view.to_html(out, overwrite=overwrite)]
+        if png is not None:
+            written.append(view.to_png(png, overwrite=overwrite))
+        if svg is not None:
+            written.append(view.to_svg(svg, overwrite=overwrite))
+    except (ContextMapError, ValueError, OSError) as exc:
+        raise _fail(exc, 2) from None
+    console.print(f"{len(view.nodes)} entities, {len(view.edges)} links"
+                  f"{f' ({view.hidden_e_edges} E-graded not shown)' if view.hidden_e_edges else ''}; "
+                  f"wrote {', '.join(map(str, written))}", highlight=False, markup=False)
+
+
 @app.command("resolve")
 def resolve_cmd(
     path: Annotated[Path, typer.Argument(help="Dataset folder of CSV files or an .xlsx workbook.")],

@@ -50,10 +50,12 @@ SCORE_COLOURS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 """Five score classes, lowest first (ColorBrewer YlOrRd)."""
 
 GROUP_COLOURS = (
-    "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2",
-    "#17becf", "#bcbd22", "#ff7f0e", "#7f7f7f", "#393b79",
+    "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#e377c2", "#17becf",
+    "#bcbd22", "#393b79", "#637939", "#7b4173", "#3182bd", "#8c6d31",
 )
-"""Peer-group colours, reused in turn (shared with :mod:`contextmap.networkview`)."""
+"""Peer-group colours (none grey, brown or red: those mark ungrouped children, places and
+persons of concern), reused in turn after twelve groups. Shared with
+:mod:`contextmap.networkview`."""
 
 _DENSITY_COLOURS = ("#fee5d9", "#fcbba1", "#fc9272", "#fb6a4a", "#de2d26", "#a50f15")
 

@@ -142,7 +142,7 @@ class NetworkView:
     def payload(self) -> dict:
         """The JSON-ready data the page draws."""
         nd = self.nodes
-        scale = 60.0 * max(10.0, np.sqrt(len(nd)) * 6)
+        scale = 40.0 * np.sqrt(max(len(nd), 25))  # px: dense enough to read at fit zoom
         node_rows = [
             [str(r.label), str(r.kind), r.group if isinstance(r.group, str) else None,
              int(r.reach), round(float(r.x) * scale, 1), round(float(r.y) * scale, 1),

@@ -81,8 +81,10 @@
     doc.body.appendChild(bottom);
     map.invalidateSize();
 
-    if (map.options.maxZoom === undefined) map.setMaxZoom(19);  // markercluster needs one
-    if (map.options.minZoom === undefined) map.setMinZoom(3);
+    // markercluster needs a max zoom, and builds one grid per zoom level: keep the range to
+    // what a local map needs (county to street), which also keeps 50k locations fast
+    if (map.options.maxZoom === undefined) map.setMaxZoom(meta.cluster ? 18 : 19);
+    if (map.options.minZoom === undefined) map.setMinZoom(meta.cluster ? 7 : 3);
     var renderer = meta.cluster ? L.canvas({ padding: 0.5 }) : L.svg();
     var overlays = [];  // [name, layer, count]
     var markers = new Array(n);
@@ -151,7 +153,7 @@
       // one cluster group for all locations; category layers add/remove their markers
       clusterGroup = L.markerClusterGroup({
         chunkedLoading: false, showCoverageOnHover: false, disableClusteringAtZoom: 16,
-        maxClusterRadius: 60, spiderfyOnMaxZoom: false, removeOutsideVisibleBounds: true
+        maxClusterRadius: 80, spiderfyOnMaxZoom: false, removeOutsideVisibleBounds: true
       });
       bindGroup(clusterGroup);
       clusterGroup.addTo(map);
@@ -322,6 +324,12 @@
     }
 
     window.contextmapView = { overlays: counts, n: n, top: nTop, clustered: meta.cluster };
-    document.documentElement.setAttribute("data-cm-ready", "1");
+    // ready once the first frame with every layer has been painted
+    requestAnimationFrame(function () {
+      setTimeout(function () {
+        window.contextmapReadyAt = performance.now();
+        document.documentElement.setAttribute("data-cm-ready", "1");
+      }, 0);
+    });
   };
 })();

@@ -210,6 +210,7 @@
       nodes: data.nodes.length, edges: data.edges.length, network: network,
       visibleCount: function () { return visible; }
     };
+    window.contextmapReadyAt = performance.now();
     document.documentElement.setAttribute("data-cm-ready", "1");
   });
   network.fit();
