@@ -84,6 +84,9 @@ class Dataset:
     source: Path | None = None
     content_hash: str | None = None
     grading_scheme: str = "3x5x2"
+    resolution: object | None = None
+    """The entity-resolution record (``contextmap.resolve.Resolution``) when this dataset was
+    produced by ``resolve_dataset``; ``None`` for a dataset as loaded."""
 
     def table(self, name: str) -> pd.DataFrame:
         """Return the accepted rows of table ``name``."""

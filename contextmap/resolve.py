@@ -511,7 +511,7 @@ def resolve_dataset(
                            crs=ds.locations.crs or "EPSG:4326")
     out = Dataset(ch, pe, geo, ep, li, ds.report, source=ds.source, content_hash=ds.content_hash,
                   grading_scheme=ds.grading_scheme)
-    out.resolution = Resolution(pr, lr, men, dec, self_links)  # type: ignore[attr-defined]
+    out.resolution = Resolution(pr, lr, men, dec, self_links)
     return out
 
 
