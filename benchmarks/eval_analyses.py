@@ -75,6 +75,7 @@ def _pai(ds: contextmap.Dataset, chosen: pd.DataFrame, test_start: pd.Timestamp,
     found = ep.loc[m.fillna(False).to_numpy(dtype=bool), "found_location_id"].dropna()
     found = found[found.isin(lo.index)]
     pts = shapely.points(lo.loc[found, "easting"].to_numpy(float), lo.loc[found, "northing"].to_numpy(float))
+    chosen = chosen.loc[chosen["easting"].notna() & chosen["northing"].notna()]
     hot = shapely.union_all(shapely.points(chosen["easting"].to_numpy(float),
                                            chosen["northing"].to_numpy(float)).tolist()).buffer(radius_m)
     hits = int(shapely.contains(hot, pts).sum()) if len(pts) else 0

@@ -377,8 +377,10 @@ def getis_ord(ranked: gpd.GeoDataFrame, *, threshold_m: float = 500.0, column: s
     coords = pts[["easting", "northing"]].to_numpy(float)
     with warnings.catch_warnings():  # islands are expected: isolated places get no neighbours
         warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)  # zero variance at islands
+        warnings.simplefilter("ignore", DeprecationWarning)
         w = DistanceBand(coords, threshold=threshold_m, binary=True, silence_warnings=True)
         g = G_Local(pts[column].to_numpy(float), w, transform="B", star=1.0,
-                    permutations=permutations, seed=seed)
+                    permutations=permutations, seed=seed, n_jobs=1)
     return pd.DataFrame({"location_id": pts["location_id"].to_numpy(), "gi_z": g.Zs, "p_sim": g.p_sim,
                          "hot": (g.Zs > 0) & (g.p_sim < 0.05)})

@@ -6,7 +6,11 @@ A person's score sums, over the children they are linked to in the period,
 ``1 - exp(-w)`` where ``w`` is the weight of the child-person edge (the graded, decayed
 evidence; see :mod:`contextmap.graph`). Each distinct child adds up to 1, so the score is
 roughly "children reached", discounted for old or weakly graded intelligence, and one child
-with many records cannot outweigh several children. Ties go to betweenness, then id.
+with many records cannot outweigh several children.
+
+Rank: by distinct children reached, then score (so among persons reaching as many children,
+recent and well-graded intelligence ranks first), then betweenness, then id. ``order='score'``
+ranks by the score first.
 
 Brokerage
 ---------
@@ -101,6 +105,7 @@ def rank_persons(
     settings: Settings | None = None,
     betweenness_k: int | None = 256,
     seed: int = 0,
+    order: str = "reach",
 ) -> pd.DataFrame:
     """Rank persons of concern by the children they reach, recency and grading.
 
@@ -115,6 +120,9 @@ def rank_persons(
         ``groups_reached`` and ``bridges``; computed with ``seed`` when ``None``.
     betweenness_k, seed
         Source sample size for betweenness on large graphs (``None``: exact) and its seed.
+    order
+        ``'reach'`` (default): distinct children reached first, the score (recency and
+        grading) breaks ties; ``'score'``: the score first.
 
     Returns
     -------
@@ -137,6 +145,8 @@ def rank_persons(
     >>> rank_persons(G, peer_groups={}).loc[0, ["person_id", "children_reached"]].tolist()
     ['P1', 2]
     """
+    if order not in ("reach", "score"):
+        raise ConfigError(f"Expected order to be 'reach' or 'score', instead got: {order!r}")
     G = _as_graph(ds_or_graph, start=start, end=end, settings=settings)
     if peer_groups is None:
         from contextmap.peers import find_peer_groups
@@ -176,7 +186,8 @@ def rank_persons(
             "groups": groups,
         })
     df = pd.DataFrame(rows)
-    df = df.sort_values(["score", "betweenness", "person_id"], ascending=[False, False, True],
+    keys = ["children_reached", "score"] if order == "reach" else ["score", "children_reached"]
+    df = df.sort_values([*keys, "betweenness", "person_id"], ascending=[False, False, False, True],
                         kind="stable").reset_index(drop=True)
     df["rank"] = np.arange(1, len(df) + 1)
     return df[_COLUMNS]

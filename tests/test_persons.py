@@ -86,3 +86,21 @@ def test_key_players_greedy_gains_and_validation():
     assert kp["fragmentation"].is_monotonic_increasing and kp["fragmentation"].iloc[-1] == 1.0
     with pytest.raises(ConfigError, match="k.*0"):
         key_players(nx.Graph(), k=0)
+
+
+def test_reach_first_then_score_and_score_order():
+    rows = {
+        "children": [{"child_id": f"C{i}"} for i in range(5)],
+        "persons": [{"person_id": "WIDE"}, {"person_id": "STRONG"}],
+        "links": [
+            *({"link_id": f"W{i}", "source_id": "WIDE", "target_id": f"C{i}", "relation": "contact",
+               "observed_on": "2022-01-01", "grading": "3D P"} for i in range(3)),
+            *({"link_id": f"S{i}", "source_id": "STRONG", "target_id": f"C{i}", "relation": "contact",
+               "observed_on": "2024-01-01", "grading": "1A P"} for i in (3, 4)),
+        ],
+    }
+    ds = make_dataset(**rows)
+    assert rank_persons(ds, peer_groups={})["person_id"].tolist() == ["WIDE", "STRONG"]
+    assert rank_persons(ds, peer_groups={}, order="score")["person_id"].tolist() == ["STRONG", "WIDE"]
+    with pytest.raises(ConfigError, match="'best'"):
+        rank_persons(ds, peer_groups={}, order="best")

@@ -1,0 +1,68 @@
+"""The analysis bundle, summary.json keys, writing, and the analyze command, through load."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from _analysis_data import two_groups, write_csvs
+from typer.testing import CliRunner
+
+import contextmap
+from contextmap._errors import OutputExistsError
+from contextmap.analysis import SUMMARY_KEYS, analyze
+from contextmap.cli import app
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    return write_csvs(tmp_path / "data", **two_groups())
+
+
+def test_analyze_through_load_default_period_and_summary(data_dir):
+    ds = contextmap.load(data_dir)
+    a = analyze(ds, resolve=False, n_runs=3)
+    s = a.summary()
+    assert tuple(s) == SUMMARY_KEYS
+    # default: the 12 months up to the latest date in the data (2024-06-22)
+    assert s["period"] == {"start": "2023-06-23", "end": "2024-06-22"}
+    assert sorted(tuple(g["children"]) for g in s["peer_groups"]) == [("C1", "C2", "C3"), ("C4", "C5", "C6")]
+    assert all(set(g) >= {"id", "children", "stability"} for g in s["peer_groups"])
+    assert [h["rank"] for h in s["hotspots"]] == list(range(1, len(s["hotspots"]) + 1))
+    assert s["persons_of_concern"][0] == {**s["persons_of_concern"][0], "person_id": "P1", "rank": 1, "children_reached": 3}
+    assert {"child_id", "flag", "detail"} == set(s["flags"][0])
+    assert not a.resolved
+
+
+def test_same_seed_same_summary(data_dir):
+    ds = contextmap.load(data_dir)
+    assert analyze(ds, resolve=False, seed=3, n_runs=3).summary() == analyze(ds, resolve=False, seed=3, n_runs=3).summary()
+
+
+def test_write_refuses_to_overwrite(data_dir, tmp_path):
+    a = analyze(contextmap.load(data_dir), resolve=False, n_runs=2, start="2024-06-01", end="2024-06-30")
+    paths = a.write(tmp_path / "out")
+    data = json.loads(paths["summary.json"].read_text())
+    assert data["period"] == {"start": "2024-06-01", "end": "2024-06-30"}
+    assert "C1; C2; C3" in paths["peer_groups.csv"].read_text()
+    with pytest.raises(OutputExistsError, match="summary.json"):
+        a.write(tmp_path / "out")
+    a.write(tmp_path / "out", overwrite=True)
+
+
+def test_resolution_hook_runs_when_asked(data_dir):
+    a = analyze(contextmap.load(data_dir), n_runs=2)
+    assert a.resolved and "merged_from" in a.dataset.persons.columns
+
+
+def test_cli_analyze_writes_summary(data_dir, tmp_path):
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["analyze", str(data_dir), "--out", str(out), "--from", "2024-06-01",
+                                   "--to", "2024-06-30", "--seed", "1", "--no-resolve"])
+    assert res.exit_code == 0, res.output
+    assert "2 peer groups" in res.output and "Period 2024-06-01 to 2024-06-30" in res.output
+    assert json.loads((out / "summary.json").read_text())["period"]["end"] == "2024-06-30"
+    again = CliRunner().invoke(app, ["analyze", str(data_dir), "--out", str(out)])
+    assert again.exit_code == 2 and "overwrite" in again.output
+    bad = CliRunner().invoke(app, ["analyze", str(data_dir), "--out", str(out), "--to", "2024-02-30", "--overwrite"])
+    assert bad.exit_code == 2 and "2024-02-30" in bad.output
