@@ -62,6 +62,8 @@ from contextmap.dataset import Dataset, ValidationReport
 __all__ = [
     "Audience",
     "AUDIENCES",
+    "PRIVATE_CATEGORIES",
+    "restricted_links",
     "get_audience",
     "audience_names",
     "Pseudonymiser",
@@ -108,8 +110,8 @@ class Audience:
     suppress_below
         Counts from 1 up to this value minus one are shown as ``"<N"`` (``None``: never).
     address_precision_m
-        Coordinates of addresses (category ``address``, children's homes, ``lives_at``
-        places) are moved to the centre of a grid cell this many metres wide
+        Coordinates of addresses (categories ``address`` and ``care_home``, places with no
+        category, children's homes, ``lives_at`` places) are moved to the centre of a grid cell this many metres wide
         (``None``: exact).
     marking
         The protective marking printed on every page.
@@ -474,14 +476,24 @@ def restricted_links(links: pd.DataFrame, audience: Audience) -> pd.Series:
     return mask
 
 
-def _home_location_ids(ds: Dataset) -> set[str]:
+PRIVATE_CATEGORIES = ("address", "care_home")
+"""Location categories where people live: treated as addresses (see ``docs/privacy.md``)."""
+
+
+def _home_location_ids(ds: Dataset, *, uncategorised: bool = True) -> set[str]:
+    """Places where people live, or may: addresses, care homes, homes, ``lives_at`` places,
+    and (``uncategorised``) places with no category: unknown is treated as private."""
     ids = set(ds.children["home_location_id"].dropna().astype(str))
     links = ds.links
     lives = _is(links["relation"], "lives_at")
     loc_ids = set(ds.locations["location_id"].dropna().astype(str))
     for col in ("source_id", "target_id"):
         ids |= {v for v in links.loc[lives, col].dropna().astype(str) if v in loc_ids}
-    ids |= set(ds.locations.loc[_is(ds.locations["category"], "address"), "location_id"].dropna().astype(str))
+    cat = ds.locations["category"].astype("string")
+    private = cat.isin(PRIVATE_CATEGORIES).fillna(False).astype(bool)
+    if uncategorised:
+        private |= cat.isna().to_numpy()
+    ids |= set(ds.locations.loc[private, "location_id"].dropna().astype(str))
     return ids
 
 
@@ -773,7 +785,8 @@ def forbidden_identifiers(
     """The strings from the *original* dataset that an output for ``audience`` must not hold.
 
     Names (children, persons, aliases, home-address names and full postcodes, unless a
-    public place shares them) when the audience does not see names; phone numbers, vehicles and handles when it does not see
+    public place shares them; names shorter than 4 characters match case-sensitively)
+    when the audience does not see names; phone numbers, vehicles and handles when it does not see
     free text; every raw id (entity, episode and link ids) when it does not see ids; the
     link ids and summaries of withheld links always. Strings shorter than ``min_length``
     are left out: they cannot be told apart from ordinary text. A summary that is also the
@@ -800,7 +813,7 @@ def forbidden_identifiers(
             if len(s) < min_length or s in kinds:
                 continue
             kinds[s] = kind
-            if case_insensitive:
+            if case_insensitive and len(s) >= 4:  # 'ST' the alias is not 'St' the street
                 ci.add(s)
 
     from contextmap.schema import split_list
@@ -814,7 +827,9 @@ def forbidden_identifiers(
     if not aud.show_names:
         add(ds.children["name"].dropna(), "child name", case_insensitive=True)
         add(ds.persons["name"].dropna(), "person name", case_insensitive=True)
-        homes = ds.locations["location_id"].astype(str).isin(_home_location_ids(ds))
+        # known homes only: an uncategorised place is pseudonymised as a precaution, but its
+        # name is often a public place's name too, so it is not looked for
+        homes = ds.locations["location_id"].astype(str).isin(_home_location_ids(ds, uncategorised=False))
         # a home's name or postcode that a public place also carries is the public place's
         public = {str(v).strip().lower() for c in ("name", "postcode") if c in ds.locations.columns
                   for v in ds.locations.loc[~homes, c].dropna()}

@@ -28,13 +28,15 @@ C3,Zoë Inventé,2012-06-15,female,none,home,
 """,
     "persons.csv": """person_id,name,aliases,date_of_birth,gender,phone,vehicle,social_media
 P1,Rex Invented,Big R; Rexy,1995-01-01,male,07700 900123,ZZ99 XYZ,@rex_invented_fake
-P2,Tia Madeup,,1999-05-05,female,,,
+P2,Tia Madeup,ST,1999-05-05,female,,,
 """,
     "locations.csv": """location_id,name,category,latitude,longitude,postcode
 L1,12 Fixture Street,address,52.6001,-1.1001,ZZ1 1AA
 L2,Riverside Park,park,52.6100,-1.1200,ZZ1 2BB
 L3,Chicken Spot,food_outlet,52.6200,-1.1300,ZZ1 3CC
 L4,Flat 3 Above The Takeaway,address,,,ZZ1 3CC
+L5,Oakview Children's Home,care_home,52.6300,-1.1400,ZZ1 5EE
+L6,Corner by the Depot,,52.6400,-1.1500,
 """,
     "episodes.csv": """episode_id,child_id,reported_at,returned_at,classification,found_location_id,rhi_at,rhi_outcome,people_mentioned,places_mentioned
 E1,C1,2024-05-01 20:00,2024-05-02 08:00,missing,L2,2024-05-03 10:00,completed,Big R; Rexy's mate,the flat by the chippy

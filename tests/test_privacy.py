@@ -34,7 +34,7 @@ from contextmap.privacy import (
 )
 
 KEY = b"a test key that is long enough!!"
-RAW_IDS = ["C1", "C10", "C2", "C3", "P1", "P2", "L1", "L2", "L3", "L4", "E1", "E10", "E2",
+RAW_IDS = ["C1", "C10", "C2", "C3", "P1", "P2", "L1", "L2", "L3", "L4", "L5", "L6", "E1", "E10", "E2",
            "K1", "K2", "K3", "K4", "K5", "K6", "K10"]
 
 
@@ -170,6 +170,12 @@ def test_partner_home_address_generalised_public_places_kept(ds, partner):
     assert locs.loc["L4", "postcode"] == "ZZ1" and locs.loc["L3", "postcode"] == "ZZ1 3CC"
     assert "ZZ1 3CC" not in forbidden_identifiers(ds, "partner")
     assert "Flat 3 Above The Takeaway" in forbidden_identifiers(ds, "partner")
+    # care homes are where children live; a place with no category is treated as private
+    # (pseudonymised, generalised) but not looked for: its name may be a public place's too
+    assert locs.loc["L5", "name"].startswith("Place-") and locs.loc["L6", "name"].startswith("Place-")
+    assert locs.loc["L6", "latitude"] != 52.64
+    assert "Oakview Children's Home" in forbidden_identifiers(ds, "partner")
+    assert "Corner by the Depot" not in forbidden_identifiers(ds, "partner")
     assert locs.loc["L2", "latitude"] == ds.locations.set_index("location_id").loc["L2", "latitude"]
 
 
@@ -309,6 +315,13 @@ def test_short_ids_do_not_match_inside_other_tokens(text):
 @pytest.mark.parametrize("text", ["Child C1 was seen", "(C1)", "node-C1", "C1.", "ids: C10, C1", '"C1"'])
 def test_short_ids_match_as_whole_tokens(text):
     assert [h.value for h in scan_outputs([text], {"C1"})] == ["C1"]
+
+
+def test_short_names_match_case_sensitively(ds):
+    f = forbidden_identifiers(ds, "partner")
+    assert f.kind("ST") == "alias" and "ST" not in f.case_insensitive  # P2's alias
+    assert scan_outputs(["Millbeck St bus stop", "first", "st."], f) == []
+    assert [h.kind for h in scan_outputs(["seen with ST", "seen with BIG R"], f)] == ["alias", "alias"]
 
 
 def test_numeric_ids_are_not_found_in_numbers_or_dates():
