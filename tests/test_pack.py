@@ -1,0 +1,248 @@
+"""The mapping pack end to end on a small generated dataset (built once per module).
+
+Audiences: the partner pack (HTML, PDF text, map, network view, exports) holds no child name,
+no raw id and no C-coded link; the police pack holds them. The previous-pack comparison finds
+exactly the changes planted between two packs.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import igraph as ig
+import networkx as nx
+import pandas as pd
+import pyogrio
+import pytest
+from pypdf import PdfReader
+
+import contextmap
+from contextmap import privacy
+from contextmap.pack import build_pack
+
+pytestmark = pytest.mark.slow
+
+KEY = privacy.Pseudonymiser(b"test key for the pack tests, not a real key")
+START, END = "2025-11-01", "2026-10-31"
+
+
+@pytest.fixture(scope="module")
+def sample_dir(tmp_path_factory) -> Path:
+    from contextmap.sample import generate_sample
+
+    d = tmp_path_factory.mktemp("sample")
+    generate_sample(children=40, seed=1).write(d)
+    return d
+
+
+@pytest.fixture(scope="module")
+def ds(sample_dir):
+    return contextmap.load(sample_dir)
+
+
+def _build(ds, out, audience, **kw):
+    return build_pack(ds, out=out, audience=audience, start=START, end=END, pseudonymiser=KEY,
+                      audit_log=out.parent / "audit.jsonl", **kw)
+
+
+@pytest.fixture(scope="module")
+def packs(ds, tmp_path_factory):
+    root = tmp_path_factory.mktemp("packs")
+    return {a: _build(ds, root / a, a) for a in ("partner", "police")}
+
+
+def _texts(result) -> dict[str, str]:
+    """Every written file as text (PDF: extracted text; GeoPackage: every cell)."""
+    out = {}
+    for rel in result.files:
+        p = result.out / rel
+        if p.suffix == ".pdf":
+            out[rel] = "\n".join(page.extract_text() for page in PdfReader(p).pages)
+        elif p.suffix == ".gpkg":
+            with sqlite3.connect(p) as con:
+                tables = [r[0] for r in con.execute("select table_name from gpkg_contents")]
+                out[rel] = "\n".join(
+                    "\t".join(map(str, row)) for t in tables for row in con.execute(f'select * from "{t}"')
+                )
+        else:
+            out[rel] = p.read_text(encoding="utf-8", errors="replace")
+    return out
+
+
+def _identifiers(ds) -> dict[str, set[str]]:
+    c_links = ds.links.loc[ds.links["handling_code"] == "C", "link_id"]
+    return {
+        "child name": set(ds.children["name"].dropna()),
+        "child id": set(ds.children["child_id"]),
+        "person id": set(ds.persons["person_id"]),
+        "C-coded link": set(c_links),
+    }
+
+
+def _found(text: str, values: set[str]) -> set[str]:
+    return {v for v in values if re.search(rf"(?<![\w-]){re.escape(v)}(?![\w-])", text)}
+
+
+def test_partner_pack_discloses_no_name_raw_id_or_c_coded_link(packs, ds):
+    r = packs["partner"]
+    texts = _texts(r)
+    assert {"pack.html", "pack.pdf", "hotspot_map.html", "network.html", "summary.json"} <= set(texts)
+    assert any(f.startswith("exports/") for f in texts)
+    ids = _identifiers(ds)
+    assert ids["C-coded link"], "the fixture must hold C-coded intelligence for this test to mean anything"
+    for name, text in texts.items():
+        for kind, values in ids.items():
+            assert not _found(text, values), f"{kind} in partner {name}"
+    assert "Child-" in texts["pack.html"] and "Child-" in texts["pack.pdf"]
+
+
+def test_police_pack_shows_names_ids_and_c_coded_links(packs, ds):
+    texts = _texts(packs["police"])
+    ids = _identifiers(ds)
+    for f in ("pack.html", "pack.pdf"):
+        assert _found(texts[f], ids["child name"]), f
+        assert _found(texts[f], ids["child id"] | ids["person id"]), f
+    assert _found(texts["exports/provenance.csv"], ids["C-coded link"])
+
+
+def test_handling_notice_and_marking_on_every_pdf_page(packs):
+    for aud, r in packs.items():
+        pages = PdfReader(r.pdf).pages
+        assert len(pages) > 3
+        for i, page in enumerate(pages, 1):
+            text = page.extract_text()
+            assert "OFFICIAL-SENSITIVE" in text, (aud, i)
+            assert f"page {i} of {len(pages)}" in text, (aud, i)
+            assert "special-category personal data" in re.sub(r"\s+", " ", text), (aud, i)
+
+
+def test_pack_html_is_self_contained_and_escaped(packs):
+    html = packs["partner"].html.read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html, re.I)
+    assert "<script" not in html.lower() and "<link" not in html.lower()
+    assert "<svg" in html  # the pictures are inline
+    for section in ("Headline figures", "Locations of concern", "Peer groups", "Persons of concern",
+                    "Cohort of children", "Data quality", "Provenance"):
+        assert section in html
+
+
+def test_every_uncorroborated_or_e_graded_association_is_marked(packs):
+    html = packs["police"].html.read_text(encoding="utf-8")
+    rows = re.findall(r"<tr>(.*?)</tr>", html.split('id="provenance"')[1], re.S)
+    e_rows = [r for r in rows if re.search(r">\dE [PC]", r)]
+    assert all("suspected false" in r for r in e_rows)
+    assert any("uncorroborated" in r for r in rows)
+
+
+def test_geopackage_and_graphml_open_in_other_tools(packs):
+    out = packs["police"].out / "exports"
+    layers = {name for name, _ in pyogrio.list_layers(out / "locations.gpkg")}
+    assert {"locations", "hotspots"} <= layers
+    G = nx.read_graphml(out / "network.graphml")
+    g = ig.Graph.Read_GraphML(str(out / "network.graphml"))
+    assert G.number_of_nodes() == g.vcount() > 0 and G.number_of_edges() == g.ecount() > 0
+    hs = pyogrio.read_dataframe(out / "locations.gpkg", layer="hotspots")
+    assert len(hs) == len(packs["police"].summary["hotspots"])
+
+
+def test_csv_exports_neutralise_formulas(packs):
+    for p in (packs["police"].out / "exports").glob("*.csv"):
+        df = pd.read_csv(p, dtype=str, keep_default_na=False)
+        for col in df.columns:
+            assert not df[col].str.match(r"^[=+@\t\r]").any(), (p.name, col)
+
+
+def test_audit_entry_records_the_disclosure(packs):
+    e = packs["partner"].audit_entry
+    assert e["audience"] == "partner"
+    assert any(o["path"].endswith("pack.pdf") and o["sha256"] for o in e["outputs"])
+    assert e["period"] == {"from": START, "to": END}
+
+
+def test_existing_pack_is_not_overwritten(packs, ds):
+    with pytest.raises(contextmap.OutputExistsError):
+        _build(ds, packs["police"].out, "police", pdf=False)
+
+
+def test_privacy_hit_publishes_nothing(ds, tmp_path, monkeypatch):
+    # simulate a leak: the summary would carry a child's raw id into the partner pack
+    from contextmap import pack as pack_mod
+
+    real = pack_mod.summary_with_extras
+
+    def leaky(an, aud):
+        s = real(an, aud)
+        s["leak"] = ds.children["child_id"].iloc[0]
+        return s
+
+    monkeypatch.setattr(pack_mod, "summary_with_extras", leaky)
+    with pytest.raises(contextmap.PrivacyError):
+        _build(ds, tmp_path / "leaky", "partner", pdf=False)
+    assert not (tmp_path / "leaky").exists()
+    assert not any(tmp_path.glob(".leaky*"))
+
+
+# --- the previous-pack comparison, with planted changes ------------------------------------
+
+
+def _append(path: Path, rows: list[dict]) -> None:
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    pd.concat([df, pd.DataFrame(rows)], ignore_index=True).fillna("").to_csv(path, index=False)
+
+
+def test_changes_since_previous_pack_are_exactly_the_planted_ones(sample_dir, packs, tmp_path):
+    a = packs["police"]
+    state = a.summary
+    panel_before = {f["child_id"] for f in state["flags"] if f["flag"] == "meets_panel_criteria"}
+    grouped = {c for g in state["peer_groups"] for c in g["children"]}
+    ds0 = contextmap.load(sample_dir)
+    ch = ds0.children
+    ep_count = ds0.episodes["child_id"].value_counts()
+    quiet = [c for c in ch["child_id"] if c not in grouped and c not in panel_before and ep_count.get(c, 0) <= 1
+             and ch.set_index("child_id").loc[c, "ce_risk"] in ("none", "low")]
+    assert len(quiet) >= 6, "the fixture needs quiet children to plant changes on"
+    hot_kids, risk_kid = quiet[:5], quiet[5]
+    big = max(state["peer_groups"], key=lambda g: len(g["children"]))
+
+    d = tmp_path / "modified"
+    shutil.copytree(sample_dir, d)
+    # a new hotspot: five children found at a new place, days apart, a few hours each
+    _append(d / "locations.csv", [{"location_id": "LNEW1", "name": "Quenby Underpass", "category": "other",
+                                   "latitude": "54.8600", "longitude": "-2.8700"}])
+    _append(d / "episodes.csv", [
+        {"episode_id": f"ENEW{i}", "child_id": c, "reported_at": f"2026-{3 + i:02d}-10 20:00",
+         "returned_at": f"2026-{3 + i:02d}-10 23:00", "classification": "absent", "found_location_id": "LNEW1",
+         "rhi_at": f"2026-{3 + i:02d}-11 10:00", "rhi_outcome": "completed"}
+        for i, c in enumerate(hot_kids)])
+    # a new person of concern linked to two children of one existing group
+    _append(d / "persons.csv", [{"person_id": "PNEW1", "name": "Zebedee Quillfeather"}])
+    _append(d / "links.csv", [
+        {"link_id": f"KNEW{i}", "source_id": "PNEW1", "target_id": c, "relation": "associate",
+         "observed_on": "2026-09-01", "source_type": "police", "grading": "1A P"}
+        for i, c in enumerate(big["children"][:2])])
+    # a child pushed over the panel criteria by a new risk assessment
+    chdf = pd.read_csv(d / "children.csv", dtype=str, keep_default_na=False)
+    chdf.loc[chdf["child_id"] == risk_kid, ["ce_risk", "risk_reviewed_on"]] = ["high", "2026-10-20"]
+    chdf.to_csv(d / "children.csv", index=False)
+
+    b = _build(contextmap.load(d), tmp_path / "b", "police", previous=a.out, pdf=False)
+    c = b.changes
+    assert [h["location_id"] for h in c.new_hotspots] == ["LNEW1"]
+    assert c.escalating_hotspots == []
+    assert [p["person_id"] for p in c.new_persons] == ["PNEW1"]
+    assert c.new_panel_children == [risk_kid]
+    assert c.merged_groups == [] and c.split_groups == []
+    assert c.new_group_links == []
+    html = b.html.read_text(encoding="utf-8")
+    assert "Quenby Underpass" in html and "Zebedee Quillfeather" in html
+
+
+def test_partner_packs_compare_on_stable_pseudonyms(ds, packs, tmp_path):
+    again = _build(ds, tmp_path / "again", "partner", previous=packs["partner"].out, pdf=False)
+    assert again.changes is not None and again.changes.is_empty
+    assert again.summary["hotspots"] == packs["partner"].summary["hotspots"]
+    with pytest.raises(contextmap.ConfigError, match="pseudonym"):
+        _build(ds, tmp_path / "mixed", "police", previous=packs["partner"].out, pdf=False)
