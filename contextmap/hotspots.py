@@ -138,20 +138,30 @@ def rank_locations(
         pair_w["sat"] = 1.0 - np.exp(-pair_w["weight"].to_numpy())
         pair_w.loc[pair_w["other_kind"] != "child", "sat"] *= 0.5
         score = pair_w.groupby("location_id")["sat"].sum()
-        for loc, grp in cur.groupby("location_id", sort=False):
-            kids = grp.loc[grp["other_kind"] == "child", "other_id"]
-            pers = sorted(set(grp.loc[grp["other_kind"] == "person", "other_id"]))
-            eps = set(grp["episode_id"].dropna())
-            mix = grp["grading"].fillna("episode").where(grp["link_id"].isna() | grp["grading"].notna(), "ungraded")
-            mix_s = "; ".join(f"{k} x{v}" for k, v in sorted(mix.value_counts().items()))
+        cur = cur.assign(
+            _child=cur["other_id"].where(cur["other_kind"] == "child"),
+            _person=cur["other_id"].where(cur["other_kind"] == "person"),
+            _mix=cur["grading"].where(cur["grading"].notna(),
+                                      np.where(cur["link_id"].isna(), "episode", "ungraded")),
+        )
+        g = cur.groupby("location_id", sort=False)
+        agg = g.agg(episodes=("episode_id", "nunique"), children=("_child", "nunique"),
+                    persons_seen=("_person", "nunique"), first=("date", "min"),
+                    last=("date", "max"), events=("date", "size"))
+        pers = cur.dropna(subset=["_person"]).groupby("location_id")["_person"].agg(lambda x: sorted(set(x)))
+        mix = cur.groupby(["location_id", "_mix"]).size().reset_index(name="n")
+        mix["txt"] = mix["_mix"].astype(str) + " x" + mix["n"].astype(str)
+        mix = mix.sort_values(["location_id", "_mix"]).groupby("location_id")["txt"].agg("; ".join)
+        for loc, r in zip(agg.index, agg.itertuples(index=False), strict=True):
+            prev = int(prev_n.get(loc, 0))
             rows.append({"location_id": loc, "score": round(float(score[loc]), 6),
-                         "episodes": len(eps), "children": int(kids.nunique()),
-                         "persons_seen": len(pers),
-                         "first_seen": grp["date"].min().strftime("%Y-%m-%d"),
-                         "last_seen": grp["date"].max().strftime("%Y-%m-%d"),
-                         "grading_mix": mix_s, "persons": pers,
-                         "events": len(grp), "previous_events": int(prev_n.get(loc, 0)),
-                         "trend": _trend(len(grp), int(prev_n.get(loc, 0)), loc in before)})
+                         "episodes": int(r.episodes), "children": int(r.children),
+                         "persons_seen": int(r.persons_seen),
+                         "first_seen": r.first.strftime("%Y-%m-%d"),
+                         "last_seen": r.last.strftime("%Y-%m-%d"),
+                         "grading_mix": mix.get(loc, ""), "persons": pers.get(loc, []),
+                         "events": int(r.events), "previous_events": prev,
+                         "trend": _trend(int(r.events), prev, loc in before)})
     df = pd.DataFrame(rows, columns=[c for c in _COLUMNS if c not in
                                      ("name", "category", "rank", "easting", "northing", "latitude", "longitude")])
     lo = ds.locations.set_index(ds.locations["location_id"].astype(str))
