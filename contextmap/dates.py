@@ -20,12 +20,13 @@ import pandas as pd
 __all__ = ["parse_dates", "REASON_FORMAT", "REASON_IMPOSSIBLE", "REASON_TWO_DIGIT_YEAR"]
 
 REASON_FORMAT = "not a recognised date (use YYYY-MM-DD or DD/MM/YYYY, optionally with HH:MM)"
-REASON_IMPOSSIBLE = "impossible date or time (no such day, month or hour)"
+REASON_IMPOSSIBLE = "impossible date or time (no such day, month or hour, or a year before 1800 or after 2200)"
 REASON_TWO_DIGIT_YEAR = "two-digit year is ambiguous (write the year in full)"
 
 _TIME = r"(?:[T ]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?)?"
 _ISO = r"^(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})" + _TIME + r"$"
 _UK = r"^(?P<day>\d{1,2})(?P<sep>[/.\-])(?P<month>\d{1,2})(?P=sep)(?P<year>\d{4})" + _TIME + r"$"
+_MIN_YEAR, _MAX_YEAR = 1800, 2200  # inside datetime64[ns]; anything else is a typo
 _TWO_DIGIT = r"^\d{1,2}([/.\-])\d{1,2}\1\d{2}(?:[T ].*)?$"
 
 
@@ -42,7 +43,7 @@ def _from_parts(parts: pd.DataFrame) -> pd.Series:
         & frame["hour"].between(0, 23)
         & frame["minute"].between(0, 59)
         & frame["second"].between(0, 59)
-        & frame["year"].between(1000, 9999)
+        & frame["year"].between(_MIN_YEAR, _MAX_YEAR)
     )
     out = pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
     if ok.any():
@@ -95,6 +96,7 @@ def parse_dates(
         return parsed, reasons
     if date_format is not None:
         got = pd.to_datetime(text[~blank], format=date_format, errors="coerce")
+        got = got.where((got.dt.year >= _MIN_YEAR) & (got.dt.year <= _MAX_YEAR))
         parsed[~blank] = got.astype("datetime64[ns]")
         reasons[~blank & parsed.isna()] = f"does not match the date format {date_format!r} declared in the mapping"
     else:

@@ -460,14 +460,15 @@ class _Checker:
                 except ValueError:
                     example = "'1A P'" if self.scheme == "3x5x2" else "'B2 4'"
                     parsed[u] = f"not a valid {self.scheme} grading (expected e.g. {example})"
-        got = code.map(parsed)
-        invalid = got.map(lambda g: isinstance(g, str), na_action="ignore").fillna(False).astype(bool)
+        got = code.map(parsed).astype(object)
+        invalid = pd.Series([isinstance(g, str) for g in got], index=got.index, dtype=bool)
         values = self.raw["grading"].mask(use_parts, joined)
         self.error(invalid, "grading", got.where(invalid), values=values)
         ok = ~blank & ~invalid
 
         def attr(name: str) -> pd.Series:
-            return _string(got.where(ok).map(lambda g: getattr(g, name), na_action="ignore").fillna(""))
+            vals = [getattr(g, name) if k else "" for g, k in zip(got, ok, strict=True)]
+            return _string(pd.Series(vals, index=got.index, dtype=str))
 
         o["grading"] = attr("code")
         o["source_evaluation"] = attr("source_evaluation")

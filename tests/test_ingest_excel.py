@@ -1,0 +1,77 @@
+"""Ingest from one .xlsx workbook (built here with openpyxl; no workbook is committed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from openpyxl import Workbook
+
+import contextmap
+from contextmap import InputReadError
+
+
+def build(path, sheets: dict[str, list[list[object]]]) -> None:
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+
+
+SHEETS = {
+    "Children": [
+        ["child_id", "name", "date_of_birth", "ce_risk"],
+        [101, "Ada Brindle", dt.datetime(2011, 3, 12), "medium"],  # numeric id, real date cell
+        ["C2", "Bo Carrow", "12/03/11", "low"],  # two-digit year: an error, not a guess
+    ],
+    "episodes": [
+        ["episode_id", "child_id", "reported_at", "returned_at"],
+        ["E1", 101, dt.datetime(2025, 11, 23, 14, 5), "24/11/2025 09:00"],
+        ["E2", "C2", dt.datetime(2025, 11, 24, 10, 0), None],
+        [None, None, None, None],
+    ],
+    "locations": [
+        ["location_id", "category", "easting", "northing"],
+        ["L1", "park", 340000, 555000.0],
+    ],
+}
+
+
+def test_workbook_loads_with_real_datetime_cells(tmp_path):
+    p = tmp_path / "export.xlsx"
+    build(p, SHEETS)
+    ds = contextmap.load(p, as_of="2026-01-01")
+    assert ds.children["child_id"].tolist() == ["101"]  # not '101.0'
+    assert ds.children["date_of_birth"].iloc[0] == pd.Timestamp("2011-03-12")
+    e = ds.episodes.set_index("episode_id")
+    assert e.loc["E1", "reported_at"] == pd.Timestamp("2025-11-23 14:05")
+    assert e.loc["E1", "returned_at"] == pd.Timestamp("2025-11-24 09:00")
+    assert "E2" not in e.index  # its child was quarantined
+    assert 54.8 < ds.locations["latitude"].iloc[0] < 55.0
+    errors = ds.report.errors
+    two = errors[errors["column"] == "date_of_birth"].iloc[0]
+    assert two["file"] == "export.xlsx[Children]" and two["row"] == 3 and "two-digit year" in two["reason"]
+    assert "refers to a child that was quarantined" in ds.quarantine["episodes"]["_reasons"].iloc[0]
+    assert ds.report.counts.loc["episodes", "read"] == 2  # trailing empty row is not a record
+
+
+def test_missing_sheet_names_the_sheets_found(tmp_path):
+    p = tmp_path / "export.xlsx"
+    build(p, {"Kids": SHEETS["Children"], "episodes": SHEETS["episodes"]})
+    with pytest.raises(InputReadError, match=r"no sheet 'children'.*Kids"):
+        contextmap.load(p)
+
+
+def test_mapping_names_sheets(tmp_path):
+    p = tmp_path / "export.xlsx"
+    build(p, {"Kids": SHEETS["Children"], "Missing": SHEETS["episodes"]})
+    m = contextmap.mapping.Mapping.from_dict(
+        {"tables": {"children": {"sheet": "Kids"}, "episodes": {"sheet": "Missing"}}}
+    )
+    ds = contextmap.load(p, mapping=m, as_of="2026-01-01")
+    assert ds.children["child_id"].tolist() == ["101"]
+    assert ds.report.counts.loc["episodes", "accepted"] == 1
