@@ -32,11 +32,13 @@ chromium:
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-demo: install
-	$(VENV)/bin/contextmap validate data/sample --out reports/sample
+demo: install chromium
+	$(VENV)/bin/contextmap pack data/sample --out reports/sample --overwrite
+	$(VENV)/bin/contextmap validate data/sample --out reports/sample/quality
+	@echo "Open reports/sample/pack.html (or reports/sample/pack.pdf) to read the mapping pack."
 
 test: install chromium
-	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --nbmake tests notebooks $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check contextmap tests benchmarks
@@ -44,6 +46,7 @@ lint: install
 
 bench: install
 	$(PY) benchmarks/bench_ingest.py
+	$(PY) benchmarks/bench_pack.py
 
 # Regenerate the committed synthetic sample (same seed, same files).
 sample: install
