@@ -123,7 +123,10 @@ class QualitySummary:
         console.print(f"RHI within {r['within_hours']:g} hours of return: {rhi}", highlight=False)
         console.print(f"Locations with coordinates: {loc}", highlight=False)
         if len(self.grading_mix):
-            mix = ", ".join(f"{g} {s:.0%}" for g, s in zip(self.grading_mix["grading"], self.grading_mix["share"], strict=True))
+            top = self.grading_mix.head(8)
+            mix = ", ".join(f"{g} {s:.0%}" for g, s in zip(top["grading"], top["share"], strict=True))
+            if len(self.grading_mix) > len(top):
+                mix += f", and {len(self.grading_mix) - len(top)} more codes"
             console.print(f"Grading mix: {mix}", highlight=False, markup=False)
         if columns:
             ct = Table(title="Completeness per column", title_justify="left")
