@@ -32,7 +32,7 @@ import json, resource, sys, time
 t0 = time.perf_counter()
 import contextmap
 t1 = time.perf_counter()
-ds = contextmap.load(sys.argv[1], as_of="2027-01-01")
+ds = contextmap.load(sys.argv[1])
 t2 = time.perf_counter()
 print(json.dumps({
     "import_s": t1 - t0, "load_s": t2 - t1,
@@ -83,7 +83,7 @@ def make_dataset(out: Path, *, episodes: int, seed: int = 0) -> None:
         "name": [f"Person {i}" for i in range(n_persons)],
         "aliases": "Big T; TJ",
     }).to_csv(out / "persons.csv", index=False)
-    start = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 360 * 24 * 60, episodes), unit="min")
+    start = pd.Timestamp("2025-01-01")  # the past, so as_of=now passes + pd.to_timedelta(rng.integers(0, 360 * 24 * 60, episodes), unit="min")
     back = start + pd.to_timedelta(rng.integers(30, 72 * 60, episodes), unit="min")
     rhi = back + pd.to_timedelta(rng.integers(60, 120 * 60, episodes), unit="min")
     uk = rng.random(episodes) < 0.5
@@ -122,9 +122,8 @@ def _generate(out: Path, episodes: int) -> str:
     except ImportError:
         sample = None
     if sample is not None and hasattr(sample, "write_sample"):
-        # the generator's episode count depends on its own model; aim by children (~4 each)
         try:
-            sample.write_sample(out, children=max(25, episodes // 4), seed=1)
+            sample.write_sample(out, seed=1, episodes_target=episodes)
             n = len(pd.read_csv(out / "episodes.csv", usecols=[0]))
             if 0.5 * episodes <= n <= 2 * episodes:
                 return "contextmap.sample"
@@ -158,6 +157,7 @@ def main() -> None:
             "links": c["links"]["read"],
             "rows_total": sum(v["read"] for v in c.values()),
             "quarantined": sum(v["quarantined"] for v in c.values()),
+            "problems": r["problems"],
             "load_s": round(r["load_s"], 2),
             "peak_mb": round(r["peak_mb"]),
             "data": maker,

@@ -26,6 +26,7 @@ import io
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -154,7 +155,7 @@ def _cell_text(v: object) -> str:
     return str(v)
 
 
-def _read_sheet(ws) -> tuple[list[str], pd.DataFrame]:  # type: ignore[no-untyped-def]
+def _read_sheet(ws: Any) -> tuple[list[str], pd.DataFrame]:
     rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
     # trailing empty rows in a worksheet's used range are not records
     while rows and not any(c.strip() for c in rows[-1]):
@@ -448,7 +449,7 @@ class _Checker:
         joined = parts[0] + parts[1] + " " + parts[2]
         code = code.mask(use_parts & all_part, joined)
         blank = code == ""
-        parsed = {}
+        parsed: dict[str, Any] = {}  # code -> Grading, or the reason it is invalid
         for u in code[~blank].unique():
             try:
                 parsed[u] = parse_grading(u, scheme=self.scheme)
@@ -700,7 +701,7 @@ class _progress_bar:
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
-        self.bar = None
+        self.bar: Any = None
 
     def __enter__(self) -> _Progress:
         if not self.enabled:
@@ -714,7 +715,7 @@ class _progress_bar:
         task = self.bar.add_task("loading", total=self._TOTAL)
 
         def step(msg: str) -> None:
-            self.bar.update(task, description=msg, advance=1)  # type: ignore[union-attr]
+            self.bar.update(task, description=msg, advance=1)
 
         return step
 

@@ -117,9 +117,9 @@ class QualitySummary:
                       f"[red]{row['quarantined']}[/]" if row["quarantined"] else "0",
                       "-" if comp is None or pd.isna(comp) else f"{comp:.0%}")
         console.print(t)
-        r, c = self.rhi, self.coordinates
+        r, cov = self.rhi, self.coordinates
         rhi = "no returned episodes" if r["share"] is None else f"{r['share']:.0%} ({r['within']} of {r['returned']} returned episodes)"
-        loc = "no locations" if c["share"] is None else f"{c['share']:.0%} ({c['with_coordinates']} of {c['locations']})"
+        loc = "no locations" if cov["share"] is None else f"{cov['share']:.0%} ({cov['with_coordinates']} of {cov['locations']})"
         console.print(f"RHI within {r['within_hours']:g} hours of return: {rhi}", highlight=False)
         console.print(f"Locations with coordinates: {loc}", highlight=False)
         if len(self.grading_mix):
