@@ -109,7 +109,7 @@ def _context(red: Any, an: Any, aud: Any, settings: Any, opts: dict[str, int], p
 
     membership = _membership(an)
     groups = []
-    for r in an.peer_groups.groups.itertuples():
+    for r in an.peer_groups.groups.head(opts["groups"]).itertuples():
         members = [str(c) for c in r.children]
         binding = [str(x) for x in list(getattr(r, "binding_persons", []) or []) + list(getattr(r, "binding_places", []) or [])]
         H = G.subgraph([n for n in members + binding if n in G])
@@ -148,9 +148,10 @@ def _context(red: Any, an: Any, aud: Any, settings: Any, opts: dict[str, int], p
         "headline": pdata.headline(red, ep, start, end, rhi_hours, count),
         "changes": changes, "labels": labels, "map_img": map_svg, "network_img": network_svg,
         "hotspots": hotspots, "profiles": profiles, "groups": groups, "persons": persons,
-        "cohort": cohort, "merged": _merged(an, labels), "quality": _quality(red, settings),
+        "cohort": cohort[: opts["cohort_rows"]], "merged": _merged(an, labels), "quality": _quality(red, settings),
         "provenance": provenance[: opts["provenance_rows"]], "files": files,
-        "provenance_total": len(provenance),
+        "provenance_total": len(provenance), "groups_total": len(an.peer_groups.groups),
+        "cohort_total": len(cohort),
     }
 
 

@@ -42,8 +42,10 @@ __all__ = ["build_pack", "PackResult", "PANEL_FLAGS"]
 PANEL_FLAGS = ("panel", "meets_panel_criteria", "panel_criteria")
 """Flag names (from the analyses) that mean a child meets the panel criteria."""
 
-_DEFAULTS = {"top_hotspots": 15, "profiles": 5, "top_persons": 25, "provenance_rows": 2000,
-             "timeline_rows": 40}
+_DEFAULTS = {"top_hotspots": 15, "profiles": 5, "top_persons": 25, "provenance_rows": 1000,
+             "timeline_rows": 40, "groups": 30, "cohort_rows": 300}
+"""How much the printed pack shows (``pack:`` section of the settings file); the exports
+always hold everything."""
 
 
 @dataclass
