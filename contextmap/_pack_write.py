@@ -94,14 +94,14 @@ def _context(red: Any, an: Any, aud: Any, settings: Any, opts: dict[str, int], p
         kids = pdata.neighbours(G, loc, "child")
         people = pdata.neighbours(G, loc, "person")
         shown_edges += [(loc, n) for n in kids + people]
-        rows = []
+        rows: list[dict[str, Any]] = []
         for n in kids + people:
             for ev in G[loc][n].get("evidence", []):
                 rows.append({"date": pdata._d(ev.get("date")), "what": pdata._s(ev.get("relation")),
                              "who": labels[str(n)], "source": pdata._s(ev.get("source_type")),
                              "grading": pdata.grade(ev, bool(G[loc][n].get("corroborated"))),
                              "record": pdata._s(ev.get("link_id") or ev.get("episode_id"))})
-        rows.sort(key=lambda x: x["date"], reverse=True)
+        rows.sort(key=lambda x: str(x["date"]), reverse=True)
         cap = opts["timeline_rows"]
         profiles.append({**h, "children_linked": [labels[str(n)] for n in kids],
                          "persons": [labels[str(n)] for n in people], "timeline": rows[:cap],

@@ -199,13 +199,13 @@ def compare(previous: PackState, current: PackState) -> Changes:
     pg = {str(g["id"]): set(g["children"]) for g in previous.peer_groups}
     cg = {str(g["id"]): set(g["children"]) for g in current.peer_groups}
     for cid, members in cg.items():
-        sources = sorted(pid for pid, old in pg.items() if _correspond(old, members))
+        sources = sorted(pid for pid, before in pg.items() if _correspond(before, members))
         if len(sources) >= 2:
             ch.merged_groups.append({"group": cid, "previous_groups": sources, "size": len(members)})
-    for pid, old in pg.items():
-        targets = sorted(cid for cid, members in cg.items() if _correspond(old, members))
+    for pid, before in pg.items():
+        targets = sorted(cid for cid, members in cg.items() if _correspond(before, members))
         if len(targets) >= 2:
-            ch.split_groups.append({"previous_group": pid, "groups": targets, "previous_size": len(old)})
+            ch.split_groups.append({"previous_group": pid, "groups": targets, "previous_size": len(before)})
 
     if current.group_links is None:
         pass
