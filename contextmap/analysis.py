@@ -144,7 +144,7 @@ def analyze(
     seed: int = 0,
     resolve: bool = True,
     decisions: Any = None,
-    n_runs: int = 20,
+    n_runs: int = 10,
     key_player_k: int = 3,
     min_ties: int = 2,
     progress: Callable[[str], None] | None = None,

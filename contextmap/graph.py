@@ -289,51 +289,62 @@ def _add_nodes(G: nx.Graph, ds: Dataset, ids: set[str]) -> None:
         G.add_node(n, kind="unknown", label=n)
 
 
+def _none_list(values: Any) -> list:
+    """Column values as a Python list with None for missing (fast path for pandas columns)."""
+    arr = np.asarray(pd.Series(values, dtype=object).to_numpy(), dtype=object)
+    mask = pd.isna(arr)
+    if mask.any():
+        arr = arr.copy()
+        arr[mask] = None
+    return arr.tolist()
+
+
 def _add_edges(G: nx.Graph, ev: pd.DataFrame) -> None:
-    ev = ev.sort_values(["u", "v", "date"], kind="stable")
-    dates = pd.to_datetime(ev["date"]).dt.strftime("%Y-%m-%d").to_numpy()
-    recs = zip(ev["u"].to_numpy(), ev["v"].to_numpy(), ev["link_id"].to_numpy(),
-               ev["episode_id"].to_numpy(), ev["relation"].to_numpy(), dates,
-               ev["source_type"].to_numpy(), ev["grading"].to_numpy(),
-               ev["handling_code"].to_numpy(), ev["source_evaluation"].to_numpy(),
-               ev["intelligence_assessment"].to_numpy(), ev["weight"].to_numpy(), strict=True)
-    cur_key = None
-    items: list[dict] = []
-    w = 0.0
-    stats: dict[str, Any] = {}
-
-    def flush() -> None:
-        u, v = cur_key  # type: ignore[misc]
-        grades = stats["grades"]
-        G.add_edge(
-            u, v, weight=float(w), evidence=items, n_links=len(items),
-            first_seen=items[0]["date"], last_seen=items[-1]["date"],
-            min_grade=max(grades, key=_GRADE_ORDER.__getitem__) if grades else "",
-            corroborated=bool(stats["strong"] or len(stats["types"]) >= 2),
-            e_graded=bool(stats["e"]),
-        )
-
-    for u, v, lid, eid, rel, d, st, gr, hc, se, ia, wt in recs:
-        if (u, v) != cur_key:
-            if cur_key is not None:
-                flush()
-            cur_key, items, w = (u, v), [], 0.0
-            stats = {"grades": [], "strong": False, "types": set(), "e": False}
-        items.append({"link_id": _str_or_none(lid), "episode_id": _str_or_none(eid),
-                      "relation": _str_or_none(rel), "date": d, "source_type": _str_or_none(st),
-                      "grading": _str_or_none(gr), "handling_code": _str_or_none(hc)})
-        w += wt
-        se_s, ia_s = _str_or_none(se), _str_or_none(ia)
-        if st == "episode" or (se_s == "1" and ia_s in ("A", "B")):
-            stats["strong"] = True
-        if isinstance(st, str):
-            stats["types"].add(st)
-        if se_s and ia_s and st != "episode":
-            stats["grades"].append(f"{se_s}{ia_s}")
-        if ia_s == "E":
-            stats["e"] = True
-    if cur_key is not None:
-        flush()
+    ev = ev.sort_values(["u", "v", "date"], kind="stable").reset_index(drop=True)
+    n = len(ev)
+    dates = pd.to_datetime(ev["date"]).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    keys = ("link_id", "episode_id", "relation", "source_type", "grading", "handling_code")
+    cols = [_none_list(ev[k]) for k in keys]
+    items = [
+        {"link_id": a, "episode_id": b, "relation": c, "date": d, "source_type": e, "grading": f,
+         "handling_code": h}
+        for a, b, c, d, e, f, h in zip(cols[0], cols[1], cols[2], dates.tolist(), cols[3], cols[4], cols[5],
+                                       strict=True)
+    ]
+    st = ev["source_type"].astype(object)
+    se = ev["source_evaluation"].astype(object)
+    ia = ev["intelligence_assessment"].astype(object)
+    is_episode = (st == "episode").to_numpy(dtype=bool)
+    strong = is_episode | ((se == "1") & ia.isin(["A", "B"])).to_numpy(dtype=bool)
+    grade = (se.astype(str) + ia.astype(str)).map(_GRADE_ORDER)
+    grade = grade.where(~is_episode & se.notna().to_numpy() & ia.notna().to_numpy())
+    pair = pd.Series(np.arange(n))
+    change = np.ones(n, dtype=bool)
+    u = ev["u"].to_numpy(dtype=object)
+    v = ev["v"].to_numpy(dtype=object)
+    change[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+    gid = np.cumsum(change) - 1
+    frame = pd.DataFrame({"g": gid, "w": ev["weight"].to_numpy(float), "strong": strong,
+                          "e": (ia == "E").to_numpy(dtype=bool), "grade": grade.to_numpy(float),
+                          "st": st.where(st.notna(), None)})
+    agg = frame.groupby("g").agg(w=("w", "sum"), strong=("strong", "any"), e=("e", "any"),
+                                 grade=("grade", "max"), types=("st", "nunique"))
+    starts = np.flatnonzero(change).tolist() + [n]
+    inv_grade = {i: k for k, i in _GRADE_ORDER.items()}
+    del pair
+    edges = []
+    for k, (w, strong_k, e_k, g_k, types) in enumerate(zip(agg["w"].tolist(), agg["strong"].tolist(),
+                                                           agg["e"].tolist(), agg["grade"].tolist(),
+                                                           agg["types"].tolist(), strict=True)):
+        lo, hi = starts[k], starts[k + 1]
+        its = items[lo:hi]
+        edges.append((u[lo], v[lo], {
+            "weight": float(w), "evidence": its, "n_links": hi - lo,
+            "first_seen": its[0]["date"], "last_seen": its[-1]["date"],
+            "min_grade": "" if g_k != g_k else inv_grade[int(g_k)],
+            "corroborated": bool(strong_k or types >= 2), "e_graded": bool(e_k),
+        }))
+    G.add_edges_from(edges)
 
 
 def _kind_nodes(G: nx.Graph, kind: str) -> list[str]:
@@ -373,60 +384,102 @@ def children_projection(
     kinds = nx.get_node_attributes(G, "kind")
     H = nx.Graph()
     H.add_nodes_from((n, d) for n, d in G.nodes(data=True) if d.get("kind") == "child")
-
-    def bump(a: str, b: str, w: float, field: str, via: str | None) -> None:
-        if H.has_edge(a, b):
-            e = H[a][b]
-            e["weight"] += w
-        else:
-            H.add_edge(a, b, weight=w, direct=False, persons=[], places=[])
-            e = H[a][b]
-        if field == "direct":
-            e["direct"] = True
-        else:
-            e[field].append(via)
-
+    direct_rows, ref_rows, visit_rows = [], [], []
     for u, v, d in G.edges(data=True):
-        if kinds.get(u) == "child" and kinds.get(v) == "child":
-            bump(u, v, direct_weight * d["weight"], "direct", None)
-    for p in G.nodes:
-        kind = kinds.get(p)
-        if kind not in ("person", "location"):
-            continue
-        kids = [c for c in G[p] if kinds.get(c) == "child"]
-        k = len(kids)
-        if k < 2:
-            continue
-        if kind == "person":
-            ws = [G[p][c]["weight"] for c in kids]
-            scale = person_weight / (k - 1)
-            for i in range(k):
-                for j in range(i + 1, k):
-                    bump(kids[i], kids[j], scale * min(ws[i], ws[j]), "persons", p)
-        else:
-            _co_located(G, p, kids, days, place_weight / (k - 1), bump)
+        ku, kv = kinds.get(u), kinds.get(v)
+        if ku == "child" and kv == "child":
+            direct_rows.append((u, v, d["weight"]))
+        elif ku == "child" or kv == "child":
+            c, o, ko = (u, v, kv) if ku == "child" else (v, u, ku)
+            if ko == "person":
+                ref_rows.append((o, c, d["weight"]))
+            elif ko == "location":
+                for item in d["evidence"]:
+                    visit_rows.append((o, c, item["date"], d["weight"]))
+    parts = []
+    if direct_rows:
+        dr = pd.DataFrame(direct_rows, columns=["a", "b", "w"])
+        parts.append(dr.assign(w=dr["w"] * direct_weight, via=None, field="direct"))
+    if ref_rows:
+        parts.append(_shared(pd.DataFrame(ref_rows, columns=["via", "child", "w"]), person_weight, "persons"))
+    if visit_rows:
+        vis = pd.DataFrame(visit_rows, columns=["via", "child", "date", "w"])
+        parts.append(_co_located(vis, days, place_weight))
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return H
+    allp = pd.concat(parts, ignore_index=True)
+    order = {n: i for i, n in enumerate(G.nodes)}
+    ia = allp["a"].map(order).to_numpy()
+    ib = allp["b"].map(order).to_numpy()
+    a = allp["a"].to_numpy(dtype=object)
+    b = allp["b"].to_numpy(dtype=object)
+    swap = ia > ib
+    allp["a"], allp["b"] = np.where(swap, b, a), np.where(swap, a, b)
+    allp["_ia"], allp["_ib"] = np.where(swap, ib, ia), np.where(swap, ia, ib)
+    allp["_iv"] = allp["via"].map(order).fillna(-1)
+    allp = allp.sort_values(["_ia", "_ib", "field", "_iv"], kind="stable")
+    w = allp.groupby(["a", "b"], sort=False)["w"].sum()
+    direct = set(zip(allp.loc[allp["field"] == "direct", "a"], allp.loc[allp["field"] == "direct", "b"], strict=True))
+    lists: dict[str, dict[tuple[str, str], list]] = {}
+    for field in ("persons", "places"):
+        sub = allp.loc[allp["field"] == field]
+        lists[field] = sub.groupby(["a", "b"], sort=False)["via"].agg(list).to_dict() if len(sub) else {}
+    H.add_edges_from(
+        (x, y, {"weight": float(wt), "direct": (x, y) in direct, "persons": lists["persons"].get((x, y), []),
+                "places": lists["places"].get((x, y), [])})
+        for (x, y), wt in w.items()
+    )
     return H
 
 
-def _co_located(G: nx.Graph, place: str, kids: list[str], days: float, scale: float, bump) -> None:
-    """Join children seen at ``place`` within ``days`` of each other (sorted sweep)."""
-    rows = []
-    for c in kids:
-        ed = G[place][c]
-        for item in ed["evidence"]:
-            rows.append((np.datetime64(item["date"], "D").astype(np.int64), c))
-    rows.sort()
-    seen: set[tuple[str, str]] = set()
-    lo = 0
-    for hi in range(len(rows)):
-        while rows[hi][0] - rows[lo][0] > days:
-            lo += 1
-        for j in range(lo, hi):
-            a, b = rows[j][1], rows[hi][1]
-            if a != b:
-                seen.add((a, b) if a < b else (b, a))
-    for a, b in seen:
-        bump(a, b, scale * min(G[place][a]["weight"], G[place][b]["weight"]), "places", place)
+def _shared(ref: pd.DataFrame, scale: float, field: str) -> pd.DataFrame:
+    """Pairs of children sharing a person: ``scale * min(w1, w2) / (k - 1)``."""
+    k = ref.groupby("via")["child"].transform("size")
+    ref = ref.loc[k >= 2].assign(k=k[k >= 2])
+    ref = ref.assign(i=pd.factorize(ref["child"])[0])
+    m = ref.merge(ref, on="via", suffixes=("1", "2"))
+    m = m.loc[m["i1"] < m["i2"]]
+    w = scale * np.minimum(m["w1"], m["w2"]) / (m["k1"] - 1)
+    return pd.DataFrame({"a": m["child1"].to_numpy(), "b": m["child2"].to_numpy(), "w": w.to_numpy(),
+                         "via": m["via"].to_numpy(), "field": field})
+
+
+def _co_located(vis: pd.DataFrame, days: float, scale: float) -> pd.DataFrame:
+    """Pairs of children seen at one place within ``days`` of each other (vectorised sweep):
+    ``scale * min(w1, w2) / (k - 1)`` for ``k`` children at the place."""
+    vis = vis.assign(day=pd.to_datetime(vis["date"]).to_numpy("datetime64[D]").astype(np.int64))
+    vis = vis.sort_values(["via", "day"], kind="stable").reset_index(drop=True)
+    k_of = vis.groupby("via")["child"].nunique()
+    place = vis["via"].to_numpy(dtype=object)
+    day = vis["day"].to_numpy()
+    child = vis["child"].to_numpy(dtype=object)
+    found_a, found_b, found_p = [], [], []
+    n = len(vis)
+    for off in range(1, n):
+        same = (place[off:] == place[:-off]) & (day[off:] - day[:-off] <= days)
+        if not same.any():
+            break
+        idx = np.flatnonzero(same)
+        ca, cb = child[idx], child[idx + off]
+        ok = ca != cb
+        found_a.append(ca[ok])
+        found_b.append(cb[ok])
+        found_p.append(place[idx][ok])
+    if not found_a:
+        return pd.DataFrame(columns=["a", "b", "w", "via", "field"])
+    pa, pb = np.concatenate(found_a), np.concatenate(found_b)
+    codes, _ = pd.factorize(np.concatenate([pa, pb]))
+    first = codes[: len(pa)] < codes[len(pa):]
+    pairs = pd.DataFrame({"a": np.where(first, pa, pb), "b": np.where(first, pb, pa),
+                          "via": np.concatenate(found_p)}).drop_duplicates()
+    wmap = vis.drop_duplicates(["via", "child"]).set_index(["via", "child"])["w"]
+    w1 = wmap.reindex(pd.MultiIndex.from_arrays([pairs["via"], pairs["a"]])).to_numpy()
+    w2 = wmap.reindex(pd.MultiIndex.from_arrays([pairs["via"], pairs["b"]])).to_numpy()
+    k = k_of.reindex(pairs["via"]).to_numpy(float)
+    pairs["w"] = scale * np.minimum(w1, w2) / np.maximum(k - 1, 1)
+    pairs["field"] = "places"
+    return pairs[["a", "b", "w", "via", "field"]]
 
 
 def _flatten(G: nx.Graph) -> nx.Graph:
