@@ -204,7 +204,9 @@ def find_peer_groups(
     ...     G.add_edge(c, "P", weight=1.0, evidence=[{"date": "2024-01-01"}])
     >>> for c in "DEF":
     ...     G.add_edge(c, "Q", weight=1.0, evidence=[{"date": "2024-01-01"}])
-    >>> pg = find_peer_groups(G, seed=0)
+    >>> find_peer_groups(G, seed=0).groups.empty  # one shared adult is one piece of evidence
+    True
+    >>> pg = find_peer_groups(G, seed=0, min_ties=1)
     >>> sorted(map(sorted, pg.groups["children"]))
     [['A', 'B', 'C'], ['D', 'E', 'F']]
     """

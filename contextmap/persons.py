@@ -142,8 +142,9 @@ def rank_persons(
     >>> ev = [{"date": "2024-01-01", "grading": "1A P"}]
     >>> G.add_edge("C1", "P1", weight=1.0, evidence=ev, corroborated=True)
     >>> G.add_edge("C2", "P1", weight=1.0, evidence=ev, corroborated=True)
-    >>> rank_persons(G, peer_groups={}).loc[0, ["person_id", "children_reached"]].tolist()
-    ['P1', 2]
+    >>> top = rank_persons(G, peer_groups={}).iloc[0]
+    >>> top["person_id"], int(top["children_reached"])
+    ('P1', 2)
     """
     if order not in ("reach", "score"):
         raise ConfigError(f"Expected order to be 'reach' or 'score', instead got: {order!r}")
