@@ -93,6 +93,10 @@ def test_bad_parameters_name_the_argument():
         find_peer_groups(G, n_runs=0)
     with pytest.raises(ConfigError, match="min_size"):
         find_peer_groups(G, min_size=1)
+    with pytest.raises(ConfigError, match="'louvain'"):
+        find_peer_groups(G, objective="louvain")
+    with pytest.raises(ConfigError, match="resolution.*-1"):
+        find_peer_groups(G, resolution=-1)
     with pytest.raises(TypeError, match="'str'"):
         find_peer_groups("data/sample")
 
@@ -101,7 +105,7 @@ def test_karate_club_split():
     """Zachary's karate club (networkx ships the recorded 'club' split after the fission)."""
     K = nx.karate_club_graph()
     truth = [K.nodes[n]["club"] for n in K]
-    pg = find_peer_groups(_as_context_graph(K), seed=0, resolution=0.5, min_ties=1)
+    pg = find_peer_groups(_as_context_graph(K), seed=0, objective="modularity", resolution=0.5, min_ties=1)
     ari = adjusted_rand_score(truth, [pg.group_of(n) or f"solo{n}" for n in K])
     assert ari >= 0.7  # modularity's two-way cut misplaces a couple of members (ARI ~0.77)
 
@@ -123,7 +127,19 @@ def test_southern_women_through_shared_places():
     D = nx.davis_southern_women_graph()
     events = set(D.graph["bottom"])
     H = _as_context_graph(D, place_nodes=events)
-    pg = find_peer_groups(H, seed=0)
+    pg = find_peer_groups(H, seed=0, objective="modularity")
     women = sorted(_DAVIS_GROUPS)
     ari = adjusted_rand_score([_DAVIS_GROUPS[w] for w in women], [pg.group_of(w) or w for w in women])
-    assert ari >= 0.9  # the recorded split is recovered exactly at the default resolution
+    assert ari >= 0.9  # the recorded split is recovered exactly at modularity's default resolution
+
+
+def test_cpm_has_no_resolution_limit_on_a_ring_of_cliques():
+    """Fortunato and Barthelemy's ring of cliques: modularity merges neighbouring cliques,
+    the default CPM objective keeps each clique a group of its own."""
+    ring = nx.ring_of_cliques(40, 4)
+    truth = [n // 4 for n in ring]
+    H = _as_context_graph(ring)
+    cpm = find_peer_groups(H, seed=0, min_ties=1, resolution=0.5)  # any 1/16 < gamma < 1
+    mod = find_peer_groups(H, seed=0, min_ties=1, objective="modularity")
+    assert adjusted_rand_score(truth, [cpm.group_of(n) for n in ring]) == 1.0
+    assert len(mod.groups) < 40
