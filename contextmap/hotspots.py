@@ -183,6 +183,7 @@ def spatial_clusters(
     eps_m: float = 300.0,
     min_samples: int = 3,
     buffer_m: float | None = None,
+    top: int | None = None,
     start: Any = None,
     end: Any = None,
     settings: Settings | None = None,
@@ -199,6 +200,10 @@ def spatial_clusters(
         Locations needed within ``eps_m`` to start a cluster.
     buffer_m
         Buffer round the convex hull of a cluster (default ``eps_m / 2``).
+    top
+        Cluster the ``top`` highest-ranked locations (default: the larger of 20 and 5% of
+        the ranked locations). Clustering every place a child was ever seen joins a whole
+        town into one cluster; clusters are of locations of concern.
 
     Returns
     -------
@@ -216,6 +221,11 @@ def spatial_clusters(
     ranked = (rank_locations(ds_or_ranked, start=start, end=end, settings=settings)
               if isinstance(ds_or_ranked, Dataset) else ds_or_ranked)
     cols = ["cluster_id", "location_ids", "n_locations", "score", "episodes"]
+    if top is None:
+        top = max(20, int(np.ceil(0.05 * len(ranked))))
+    elif isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        raise ConfigError(f"Expected top to be a positive whole number, instead got: {top!r}")
+    ranked = ranked.sort_values("rank", kind="stable").head(top)
     pts = ranked.loc[ranked["easting"].notna() & ranked["northing"].notna() & (ranked["score"] > 0)]
     if len(pts) == 0:
         return gpd.GeoDataFrame(pd.DataFrame(columns=cols), geometry=[], crs=_WGS84)
