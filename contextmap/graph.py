@@ -2,7 +2,8 @@
 
 Nodes are keyed by entity id and carry ``kind`` (``'child'``, ``'person'``, ``'location'``)
 and ``label`` (the name, or the id when there is none); children also carry ``ce_risk``,
-locations ``category``, ``latitude`` and ``longitude``.
+locations ``category``, ``latitude`` and ``longitude``. Persons that entity resolution made
+from an RHI mention matching no record carry ``provisional=True``.
 
 An edge joins two entities that at least one accepted link, or a missing episode's found
 location, connects in the period. It carries its evidence (a list of dicts with ``link_id``,
@@ -278,8 +279,13 @@ def _add_nodes(G: nx.Graph, ds: Dataset, ids: set[str]) -> None:
         G.add_node(str(cid), kind="child", label=_label(name, str(cid)),
                    ce_risk=_str_or_none(risk) or "")
     pe = ds.persons[ds.persons["person_id"].isin(ids)]
-    for pid, name in zip(pe["person_id"], pe["name"], strict=True):
-        G.add_node(str(pid), kind="person", label=_label(name, str(pid)))
+    prov = (pe["provisional"].fillna(False).astype(bool) if "provisional" in pe.columns
+            else pd.Series(False, index=pe.index))
+    for pid, name, pv in zip(pe["person_id"], pe["name"], prov, strict=True):
+        if pv:  # an entity made by resolution from an RHI mention that matched no record
+            G.add_node(str(pid), kind="person", label=_label(name, str(pid)), provisional=True)
+        else:
+            G.add_node(str(pid), kind="person", label=_label(name, str(pid)))
     lo = ds.locations[ds.locations["location_id"].isin(ids)]
     for lid, name, cat, lat, lon in zip(lo["location_id"], lo["name"], lo["category"],
                                         lo["latitude"], lo["longitude"], strict=True):

@@ -106,6 +106,7 @@ def rank_persons(
     betweenness_k: int | None = 256,
     seed: int = 0,
     order: str = "reach",
+    include_provisional: bool = False,
 ) -> pd.DataFrame:
     """Rank persons of concern by the children they reach, recency and grading.
 
@@ -123,6 +124,11 @@ def rank_persons(
     order
         ``'reach'`` (default): distinct children reached first, the score (recency and
         grading) breaks ties; ``'score'``: the score first.
+    include_provisional
+        Rank provisional persons too (entities resolution made from an RHI mention that
+        matched no record, such as a bare first name). Left out by default: "Rhys" named in
+        twenty RHIs may be twenty different people, and must not top a list of persons to
+        disrupt. They stay in the graph, marked ``provisional``.
 
     Returns
     -------
@@ -156,7 +162,8 @@ def rank_persons(
     membership = getattr(peer_groups, "membership", peer_groups)
     group_of = {k: v for k, v in dict(membership).items() if isinstance(v, str)}
     kinds = nx.get_node_attributes(G, "kind")
-    persons = [n for n, k in kinds.items() if k == "person" and G.degree(n) > 0]
+    persons = [n for n, k in kinds.items() if k == "person" and G.degree(n) > 0
+               and (include_provisional or not G.nodes[n].get("provisional"))]
     if not persons:
         return pd.DataFrame(columns=_COLUMNS)
     btw = approximate_betweenness(_people_graph(G), k=betweenness_k, seed=seed)
@@ -218,7 +225,8 @@ def key_players(
 
     Greedy: at each step, remove the candidate person that most increases fragmentation
     (the share of child pairs that can no longer reach one another through persons). The
-    candidates are the ``candidates`` persons reaching the most children (all, when fewer).
+    candidates are the ``candidates`` persons reaching the most children (all, when fewer);
+    provisional persons (unmatched RHI mentions) are never candidates.
 
     Parameters
     ----------
@@ -256,7 +264,8 @@ def key_players(
     H = _people_graph(G, include_peer_links=include_peer_links)
     g, nodes = _to_igraph(H)
     is_child = np.array([kinds.get(n) == "child" for n in nodes])
-    reach = {n: sum(1 for c in H[n] if kinds.get(c) == "child") for n in nodes if kinds.get(n) == "person"}
+    reach = {n: sum(1 for c in H[n] if kinds.get(c) == "child") for n in nodes
+             if kinds.get(n) == "person" and not G.nodes[n].get("provisional")}
     cand = sorted(reach, key=lambda n: (-reach[n], n))[:candidates]
     index = {n: i for i, n in enumerate(nodes)}
     removed = np.zeros(len(nodes), dtype=bool)

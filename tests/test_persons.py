@@ -104,3 +104,17 @@ def test_reach_first_then_score_and_score_order():
     assert rank_persons(ds, peer_groups={}, order="score")["person_id"].tolist() == ["STRONG", "WIDE"]
     with pytest.raises(ConfigError, match="'best'"):
         rank_persons(ds, peer_groups={}, order="best")
+
+
+def test_provisional_persons_are_not_ranked_by_default():
+    G = nx.Graph()
+    G.add_nodes_from([f"C{i}" for i in range(4)], kind="child")
+    G.add_node("P1", kind="person", label="Adult")
+    G.add_node("prov-1", kind="person", label="Rhys", provisional=True)
+    ev = [{"date": "2024-01-01", "grading": None}]
+    G.add_edges_from([("prov-1", f"C{i}") for i in range(4)], weight=1.0, evidence=ev)
+    G.add_edges_from([("P1", "C0"), ("P1", "C1")], weight=1.0, evidence=ev)
+    assert rank_persons(G, peer_groups={})["person_id"].tolist() == ["P1"]
+    both = rank_persons(G, peer_groups={}, include_provisional=True)
+    assert both["person_id"].tolist() == ["prov-1", "P1"]
+    assert "prov-1" not in set(key_players(G, k=2)["person_id"])
