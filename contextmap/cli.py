@@ -338,6 +338,8 @@ def pack_cmd(
     seed: Annotated[int, typer.Option("--seed", help="Seed for peer groups and layouts.")] = 0,
     no_pdf: Annotated[bool, typer.Option("--no-pdf", help="Skip pack.pdf (no chromium needed).")] = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing pack in --out.")] = False,
+    decisions: Annotated[Path | None, typer.Option("--decisions", help="Entity-resolution decisions file (merge A B / keep apart A B).")] = None,
+    no_resolve: Annotated[bool, typer.Option("--no-resolve", help="Use records as they are, without entity resolution.")] = False,
 ) -> None:
     """Build the MACE mapping pack for an audience: pack.html, pack.pdf, map, network, exports.
 
@@ -351,7 +353,8 @@ def pack_cmd(
     try:
         with console.status("Building the pack...", spinner="dots"):
             r = build_pack(path, out=out, audience=audience, start=from_, end=to, previous=previous,
-                           settings=config, mapping=mapping, seed=seed, pdf=not no_pdf, overwrite=overwrite)
+                           settings=config, mapping=mapping, seed=seed, pdf=not no_pdf, overwrite=overwrite,
+                           resolve=not no_resolve, decisions=decisions)
     except PrivacyError as exc:
         raise _fail(exc, 3) from None
     except (ContextMapError, ValueError, OSError) as exc:

@@ -127,6 +127,8 @@ def build_pack(
     pdf: bool = True,
     pseudonymiser: Any = None,
     audit_log: str | Path | None = None,
+    resolve: bool = True,
+    decisions: Any = None,
 ) -> PackResult:
     """Build the mapping pack for a meeting period.
 
@@ -158,6 +160,13 @@ def build_pack(
         For audiences that see pseudonyms (default: the key in the user's config directory).
     audit_log
         The audit log (default :func:`contextmap.audit.default_audit_path`).
+    resolve
+        Resolve persons, places and RHI mentions into entities first
+        (:func:`contextmap.resolve.resolve_dataset`). Resolution runs on the full dataset,
+        before redaction, so it matches on real names even for a pseudonymised audience;
+        the pack lists the merged entities with their confidence.
+    decisions
+        The analyst's decisions file (``merge A B`` / ``keep apart A B``) for resolution.
 
     Returns
     -------
@@ -202,14 +211,29 @@ def build_pack(
 
     p_start, p_end = resolve_period(ds, start=start, end=end, default_months=12)
     t = time.perf_counter()
-    red = privacy.redact_dataset(ds, aud, pseudonymiser=pseudonymiser, as_of=p_end, settings=st)
-    forbidden = _scan_set(privacy, privacy.forbidden_identifiers(ds, aud, settings=st), red)
+    resolved = ds
+    if resolve:
+        from contextmap.resolve import resolve_dataset
+
+        resolved = resolve_dataset(ds, decisions=decisions)
+    timings["resolve"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    red = privacy.redact_dataset(resolved, aud, pseudonymiser=pseudonymiser, as_of=p_end, settings=st)
+    forbidden = privacy.forbidden_identifiers(ds, aud, settings=st)
+    if resolved is not ds:  # provisional entities from RHI mentions, merged aliases
+        extra = privacy.forbidden_identifiers(resolved, aud, settings=st)
+        forbidden = privacy.Forbidden(
+            {**extra.kinds, **forbidden.kinds}, forbidden.case_insensitive | extra.case_insensitive
+        )
+    forbidden = _scan_set(privacy, forbidden, red)
     timings["redact"] = time.perf_counter() - t
 
     t = time.perf_counter()
     from contextmap.analysis import analyze
 
-    an = analyze(red, start=p_start, end=p_end, settings=st, seed=seed)
+    # resolution already ran on the full data; the redacted data is analysed as it stands
+    an = analyze(red, start=p_start, end=p_end, settings=st, seed=seed, resolve=False)
     timings["analyse"] = time.perf_counter() - t
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)

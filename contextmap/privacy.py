@@ -69,6 +69,7 @@ __all__ = [
     "Pseudonymiser",
     "default_key_path",
     "redact_dataset",
+    "RedactedResolution",
     "suppress_count",
     "suppress_counts",
     "Forbidden",
@@ -615,6 +616,7 @@ def redact_dataset(
 
     # 5. names and ids
     needs_pseudonyms = not aud.show_ids or (not aud.show_names and aud.pseudonymise)
+    entity_map: dict[str, str] = {}
     if needs_pseudonyms and pseudonymiser is None:
         pseudonymiser = Pseudonymiser.from_key_file()
     if needs_pseudonyms:
@@ -669,7 +671,18 @@ def redact_dataset(
         persons["name"] = _str_na(persons["name"])
         locations.loc[is_home, "name"] = pd.NA
 
-    # 6. the validation report: counts only, no rejected rows
+    # 6. columns outside the contract (for example resolution's ``merged_from``, which lists
+    # raw record ids) are kept only for audiences that see everything
+    if not aud.sees_everything:
+        children, persons, locations, episodes, links = (
+            _contract_columns(df, name)
+            for df, name in (
+                (children, "children"), (persons, "persons"), (locations, "locations"),
+                (episodes, "episodes"), (links, "links"),
+            )
+        )
+
+    # 7. the validation report: counts only, no rejected rows
     problems = ds.report.problems.copy()
     if not aud.sees_everything and "value" in problems.columns:
         problems["value"] = pd.Series(pd.NA, index=problems.index, dtype="string")
@@ -687,7 +700,47 @@ def redact_dataset(
         grading_scheme=ds.grading_scheme,
     )
     out.redacted_for = aud  # type: ignore[attr-defined]
+    # 8. the entity-resolution record, in the audience's ids
+    if ds.resolution is not None:
+        ids = entity_map if (needs_pseudonyms and not aud.show_ids) else None
+        out.resolution = RedactedResolution(merged=_redact_merged(ds.resolution, aud, ids))
     return out
+
+
+@dataclass(frozen=True)
+class RedactedResolution:
+    """The part of an entity-resolution record an audience may see.
+
+    ``merged`` has ``kind``, ``entity_id``, ``record_ids``, ``size``, ``confidence`` and
+    ``decided``. For an audience that does not see raw ids, ``entity_id`` is the entity's
+    pseudonym and ``record_ids`` only says how many records were merged.
+    """
+
+    merged: pd.DataFrame
+
+
+_EXTRA_ALLOWED = ("age", "provisional", "geometry")
+
+
+def _contract_columns(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """``df`` with only the contract's columns (and derived ones), in contract order."""
+    from contextmap.schema import TABLES
+
+    spec = TABLES[table]
+    keep = [c for c in (*spec.column_names, *spec.derived, *_EXTRA_ALLOWED) if c in df.columns]
+    return df[keep]
+
+
+def _redact_merged(resolution: Any, aud: Audience, ids: dict[str, str] | None) -> pd.DataFrame:
+    merged = getattr(resolution, "merged", None)
+    cols = ["kind", "entity_id", "record_ids", "size", "confidence", "decided"]
+    if merged is None or len(merged) == 0:
+        return pd.DataFrame(columns=cols)
+    merged = merged.copy()
+    if ids is not None:
+        merged["entity_id"] = [ids.get(str(e), "(withheld)") for e in merged["entity_id"]]
+        merged["record_ids"] = [f"{int(n)} records" for n in merged["size"]]
+    return merged[[c for c in cols if c in merged.columns]].reset_index(drop=True)
 
 
 def _raw_strings(ds: Dataset) -> set[str]:

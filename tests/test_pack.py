@@ -246,3 +246,21 @@ def test_partner_packs_compare_on_stable_pseudonyms(ds, packs, tmp_path):
     assert again.summary["hotspots"] == packs["partner"].summary["hotspots"]
     with pytest.raises(contextmap.ConfigError, match="pseudonym"):
         _build(ds, tmp_path / "mixed", "police", previous=packs["partner"].out, pdf=False)
+
+
+def test_resolution_runs_on_real_names_before_redaction(packs, ds):
+    """Partner packs pseudonymise names, so resolution must run before redaction: both
+    audiences list the same number of merged entities, the partner pack without raw ids."""
+    from contextmap.resolve import resolve_dataset
+
+    expected = len(resolve_dataset(ds).resolution.merged)
+    assert expected > 0, "the fixture must hold duplicate records for this test to mean anything"
+    rows = {}
+    for audience, result in packs.items():
+        html = result.html.read_text(encoding="utf-8")
+        section = html.split('<section id="merged">', 1)[1].split("</section>", 1)[0]
+        rows[audience] = section.count("<tr><td>")
+    assert rows["police"] == rows["partner"] == expected
+    partner = packs["partner"].html.read_text(encoding="utf-8")
+    merged_section = partner.split('<section id="merged">', 1)[1].split("</section>", 1)[0]
+    assert " records</td>" in merged_section
