@@ -26,10 +26,33 @@ CHROMIUM_ARGS = [
 REPORTS = Path(__file__).resolve().parent.parent / "reports"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_user_files(tmp_path_factory):
+    """Keep the test run's pseudonym key and audit log out of the user's own directories.
+
+    Set in the environment (not monkeypatched per test) so that notebooks executed by
+    nbmake, which start their own kernels, inherit it too. Tests that exercise the
+    defaults override these variables themselves.
+    """
+    home = tmp_path_factory.mktemp("user-files")
+    (home / "key").mkdir(mode=0o700)
+    saved = {k: os.environ.get(k) for k in ("CONTEXTMAP_KEY_FILE", "CONTEXTMAP_AUDIT_LOG")}
+    os.environ["CONTEXTMAP_KEY_FILE"] = str(home / "key" / "pseudonym.key")
+    os.environ["CONTEXTMAP_AUDIT_LOG"] = str(home / "audit.jsonl")
+    yield
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
 @pytest.fixture(scope="session")
 def browser():
     """A headless Debian chromium, shared by the whole session."""
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        if os.environ.get("CI"):  # in CI a missing browser is a failure, never a skip
+            pytest.fail(f"chromium not found at {CHROMIUM!r}: the Makefile's chromium target should install it")
         pytest.skip(f"chromium not found at {CHROMIUM!r}: run `make chromium`")
     from playwright.sync_api import sync_playwright
 
