@@ -25,6 +25,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+import jellyfish
 import numpy as np
 import pandas as pd
 from rapidfuzz.distance import JaroWinkler
@@ -56,8 +57,12 @@ PERSON_WEIGHTS: dict[str, float] = {
     # m the share of true matches at this level. u is floored at ``min_u``.
     "forename_exact_m": 0.7,
     "surname_exact_m": 0.8,
-    "forename_initial_m": 0.15,
-    "surname_initial_m": 0.15,
+    # Initial levels ("L Moffat" / "Lewis Moffat") are conditioned on one record being
+    # abbreviated, which is a property of that record and says nothing about the match: m is
+    # then the chance that a true match's initial agrees (almost always) and u the share of
+    # records with that letter, so the factor is about 1 / (share of the letter).
+    "forename_initial_m": 0.95,
+    "surname_initial_m": 0.95,
     "min_u": 0.0005,
     # Fixed log2 Bayes factors for the other levels (documented in docs/resolution.md).
     "forename_nickname": 4.0,
@@ -72,8 +77,15 @@ PERSON_WEIGHTS: dict[str, float] = {
     "dob_differs": -10.0,
     "gender_agrees": 0.5,
     "gender_differs": -6.0,
+    # An alias shared with a name or alias: ``alias`` when no more than two records hold it,
+    # less log2(k / 2) when k records do (an alias that hundreds hold, "Big D", is weak).
     "alias": 8.0,
     "identifier": 12.0,
+    # Context: both records are linked to at least one child and share one (or share none).
+    # u, the chance that two different people share a linked child, is measured on the data
+    # (all pairs of linked records); m is a fixed, conservative guess (the sample generator's
+    # true share is 0.8-0.9).
+    "shared_child_m": 0.6,
 }
 
 _TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "master"}
@@ -297,19 +309,63 @@ def _prepare(rec: pd.DataFrame) -> dict[str, np.ndarray]:
     }
 
 
+def _linked_children(ds, rec: pd.DataFrame) -> tuple[np.ndarray, float] | None:  # type: ignore[no-untyped-def]
+    """Per record, the set of children it is linked to (persons only), and u: the share of
+    pairs of linked records that share a child (measured on the data; nearly all such pairs
+    are different people). None when fewer than two records are linked or none share."""
+    links = getattr(ds, "links", None)
+    if links is None or not len(links) or not {"source_id", "target_id"} <= set(links.columns):
+        return None
+    children = set(ds.children["child_id"].astype(str)) if "child_id" in ds.children.columns else set()
+    src = links["source_id"].astype(str).to_numpy()
+    tgt = links["target_id"].astype(str).to_numpy()
+    person = rec["table"].to_numpy() == "persons"
+    pos = {r: i for i, r in enumerate(rec["record_id"].tolist()) if person[i]}
+    sets: list[set[str]] = [set() for _ in range(len(rec))]
+    for x, y in ((src, tgt), (tgt, src)):
+        for p_, c_ in zip(x.tolist(), y.tolist(), strict=True):
+            i = pos.get(p_)
+            if i is not None and c_ in children:
+                sets[i].add(c_)
+    linked = [i for i, st in enumerate(sets) if st]
+    if len(linked) < 2:
+        return None
+    # pairs sharing a child, counted through the children (each pair once)
+    by_child: dict[str, list[int]] = {}
+    for i in linked:
+        for c_ in sets[i]:
+            by_child.setdefault(c_, []).append(i)
+    sharing: set[tuple[int, int]] = set()
+    for members in by_child.values():
+        members.sort()
+        for j, x in enumerate(members):
+            for y in members[j + 1:]:
+                sharing.add((x, y))
+    total = len(linked) * (len(linked) - 1) // 2
+    if not sharing:
+        return None
+    out = np.empty(len(rec), dtype=object)
+    out[:] = [frozenset(st) for st in sets]
+    return out, len(sharing) / total
+
+
 # --- blocking -----------------------------------------------------------------------------
 
 
 def _block_keys(rec: pd.DataFrame, f: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Rows (idx, key, kind) where kind is '' for plain keys, or 'alias'/'phone'/... ."""
+    """Rows (idx, key, kind, role) where kind is '' for plain keys, or 'alias'/'phone'/...
+    and role is 0 (compare with everyone in the block), 1 (a probe: an abbreviated record)
+    or 2 (a target: compared only with the block's probes, never with other targets)."""
     idx: list[int] = []
     keys: list[str] = []
     kinds: list[str] = []
+    roles: list[int] = []
 
-    def add(i: int, key: str, kind: str = "") -> None:
+    def add(i: int, key: str, kind: str = "", role: int = 0) -> None:
         idx.append(i)
         keys.append(key)
         kinds.append(kind)
+        roles.append(role)
 
     tables = rec["table"].tolist()
     aliases = rec["aliases"].tolist()
@@ -320,7 +376,12 @@ def _block_keys(rec: pd.DataFrame, f: dict[str, np.ndarray]) -> pd.DataFrame:
         y, m, d = f["year"][i], f["month"][i], f["day"][i]
         if sn and fn:
             add(i, f"{t}s|{sn}|{fn[0]}")
-            add(i, f"{t}f|{form}|{sn[0]}")
+            if len(fn) > 1:
+                # "Lewis M" against every Lewis M...: asymmetric, so that the thousands of
+                # full-name pairs sharing a forename and a surname initial are not compared
+                add(i, f"{t}f|{form}|{sn[0]}", role=1 if len(sn) == 1 else 2)
+                if len(sn) > 1:  # surname typos: forename + Soundex of the surname
+                    add(i, f"{t}x|{form}|{jellyfish.soundex(sn)}")
         if y:
             lo, hi = (m, d) if m <= d else (d, m)
             add(i, f"{t}d|{y}|{lo}|{hi}")
@@ -339,18 +400,28 @@ def _block_keys(rec: pd.DataFrame, f: dict[str, np.ndarray]) -> pd.DataFrame:
                 vn = _identifier(v)
                 if len(vn) >= 4:
                     add(i, f"{t}i|{kind}|{vn}", kind)
-    return pd.DataFrame({"idx": idx, "key": keys, "kind": kinds})
+    return pd.DataFrame({"idx": idx, "key": keys, "kind": kinds, "role": roles})
 
 
-def _candidate_pairs(keys: pd.DataFrame, *, max_block_size: int) -> tuple[pd.DataFrame, int]:
+def _candidate_pairs(keys: pd.DataFrame, *, max_block_size: int | None) -> tuple[pd.DataFrame, int]:
     codes, _ = pd.factorize(keys["key"], sort=False)
-    kf = pd.DataFrame({"idx": keys["idx"].to_numpy(), "code": codes, "kind": keys["kind"].to_numpy()})
+    kf = pd.DataFrame({"idx": keys["idx"].to_numpy(), "code": codes, "kind": keys["kind"].to_numpy(),
+                       "role": keys["role"].to_numpy()})
     kf = kf.drop_duplicates(["idx", "code"])
     sizes = kf.groupby("code")["idx"].transform("size")
-    skipped = int(kf.loc[sizes > max_block_size, "code"].nunique())
-    kf = kf[(sizes >= 2) & (sizes <= max_block_size)]
-    m = kf.merge(kf, on="code", suffixes=("_a", "_b"))
-    m = m[m["idx_a"] < m["idx_b"]]
+    kf["size"] = sizes.to_numpy()
+    # only weak keys (names and aliases shared by many records: term-frequency weighted
+    # evidence) are ever skipped; name-part, date-of-birth and identifier keys never are
+    weak = kf["kind"].to_numpy(dtype=object) != ""
+    weak &= ~np.isin(kf["kind"].to_numpy(dtype=object), ["phone", "vehicle", "social_media"])
+    over = (sizes > max_block_size).to_numpy() & weak if max_block_size is not None else np.zeros(len(kf), dtype=bool)
+    skipped = int(kf.loc[over, "code"].nunique())
+    kf = kf[(sizes >= 2).to_numpy() & ~over]
+    # asymmetric blocks: probes (role 1) against everyone; targets (role 2) not with each other
+    probe_codes = kf.loc[kf["role"].to_numpy() == 1, "code"].unique()
+    kf = kf[(kf["role"].to_numpy() != 2) | kf["code"].isin(probe_codes).to_numpy()]
+    m = kf.merge(kf.drop(columns="size"), on="code", suffixes=("_a", "_b"))
+    m = m[(m["idx_a"] < m["idx_b"]) & ~((m["role_a"] == 2) & (m["role_b"] == 2))]
     a = m["idx_a"].to_numpy(dtype=np.int64)
     b = m["idx_b"].to_numpy(dtype=np.int64)
     ka = m["kind_a"].to_numpy(dtype=object)
@@ -359,10 +430,13 @@ def _candidate_pairs(keys: pd.DataFrame, *, max_block_size: int) -> tuple[pd.Dat
     ident_kind = np.where(np.isin(ka, ["phone", "vehicle", "social_media"]), ka, "")
     pairs = pd.DataFrame({"a": a, "b": b})
     pairs["alias"] = np.where(is_alias, np.where(np.char.startswith(ka.astype(str), "alias:"), ka, kb), "")
+    pairs["alias_n"] = np.where(is_alias, m["size"].to_numpy(), 0)
     pairs["ident"] = ident_kind
     # one row per pair, keeping an alias tag and an identifier tag where any row has one
-    pairs = pairs.sort_values(["a", "b", "alias"], ascending=[True, True, False], kind="stable")
-    agg = pairs.drop_duplicates(["a", "b"], keep="first")[["a", "b", "alias"]]
+    # (the rarest shared alias where several are shared)
+    pairs["alias_n"] = np.where(is_alias, pairs["alias_n"], np.iinfo(np.int64).max)
+    pairs = pairs.sort_values(["a", "b", "alias_n"], kind="stable")
+    agg = pairs.drop_duplicates(["a", "b"], keep="first")[["a", "b", "alias", "alias_n"]]
     ids_ = pairs[pairs["ident"] != ""].drop_duplicates(["a", "b"], keep="first")[["a", "b", "ident"]]
     agg = agg.merge(ids_, on=["a", "b"], how="left")
     agg["ident"] = agg["ident"].fillna("").astype(object)
@@ -440,6 +514,20 @@ def _score(pairs: pd.DataFrame, f: dict[str, np.ndarray], weights: dict[str, flo
     has_alias = alias != ""
     ident = pairs["ident"].to_numpy(dtype=object)
     has_ident = ident != ""
+    # an alias held by k records may name k / 2 people: its factor is split between them
+    alias_w = np.maximum(0.0, w["alias"] - np.log2(np.maximum(pairs["alias_n"].to_numpy(dtype=float), 2) / 2))
+    # context: both records linked to children; do they share one?
+    kids = f.get("kids")
+    if kids is not None and k:
+        ka_, kb_ = kids[a], kids[b]
+        ctx_both = np.array([bool(x) and bool(y) for x, y in zip(ka_, kb_, strict=True)], dtype=bool)
+        ctx_share = ctx_both & np.array([not x.isdisjoint(y) for x, y in zip(ka_, kb_, strict=True)], dtype=bool)
+        u_ctx = float(f["kids_u"][0])
+        m_ctx = w["shared_child_m"]
+        ctx_w = np.where(ctx_share, np.log2(m_ctx / u_ctx), np.where(ctx_both, np.log2((1 - m_ctx) / (1 - u_ctx)), 0.0))
+    else:
+        ctx_both = ctx_share = np.zeros(k, dtype=bool)
+        ctx_w = np.zeros(k)
 
     n_rec = int(f["n"][0])
     score = np.full(k, np.log2(w["duplicates_per_record"] / max(n_rec - 1, 1)))
@@ -455,11 +543,15 @@ def _score(pairs: pd.DataFrame, f: dict[str, np.ndarray], weights: dict[str, flo
     score += np.where(d_exact, w["dob_exact"], 0) + np.where(d_swap, w["dob_swapped"], 0)
     score += np.where(d_one, w["dob_one_part"], 0) + np.where(d_diff, w["dob_differs"], 0)
     score += np.where(g_agree, w["gender_agrees"], 0) + np.where(g_diff, w["gender_differs"], 0)
-    score += np.where(has_alias, w["alias"], 0) + np.where(has_ident, w["identifier"], 0)
+    score += np.where(has_alias, alias_w, 0) + np.where(has_ident, w["identifier"], 0)
+    score += ctx_w
     p = 1.0 / (1.0 + np.exp2(-score))
     # hard contradiction: different dates of birth or genders, or wholly different names
     # with nothing else in common; such a pair is never joined through a third record
-    contradiction = (d_diff | g_diff | (f_diff & s_diff & ~swapped)) & ~has_alias & ~has_ident
+    # (two different forenames, "Reece" / "Marcus" or "R" / "Marcus", are two people
+    # unless an alias or identifier says otherwise: brothers share a surname, sometimes a
+    # date of birth, and often the same children)
+    contradiction = (d_diff | g_diff | f_diff | (s_diff & ~swapped)) & ~has_alias & ~has_ident
 
     out = pairs[["a", "b"]].copy()
     out["p"] = p
@@ -467,7 +559,7 @@ def _score(pairs: pd.DataFrame, f: dict[str, np.ndarray], weights: dict[str, flo
     levels = np.zeros(k, dtype=np.int64)
     for bit, arr in enumerate(
         (f_exact, f_nick, f_sim, f_init, f_diff, s_exact, s_sim, s_init, s_diff, swapped,
-         d_exact, d_swap, d_one, d_diff, g_agree, g_diff)
+         d_exact, d_swap, d_one, d_diff, g_agree, g_diff, ctx_share, ctx_both & ~ctx_share)
     ):
         levels |= arr.astype(np.int64) << bit
     out["levels"] = levels
@@ -493,6 +585,8 @@ _LEVEL_TEXT = (
     "DOB differs",
     "gender agrees",
     "gender differs",
+    "linked to a child in common",
+    "no linked child in common",
 )
 
 
@@ -522,6 +616,7 @@ def resolve_persons(
     max_block_size: int | None = None,
     weights: dict[str, float] | None = None,
     workers: int = 1,
+    use_links: bool = True,
 ) -> PersonResolution:
     """Resolve person-of-concern records (and optionally children's records) into entities.
 
@@ -541,13 +636,19 @@ def resolve_persons(
     min_pair_probability
         Scored pairs below this are left out of ``.pairs`` (they still guard clustering).
     max_block_size
-        Blocks with more records than this are skipped (counted in ``.stats``). Default:
-        ``3_000_000 // records`` clamped to 60..400 (400 for local datasets, 60 at 50,000
-        records, which keeps 50,000 records within a minute).
+        Blocks of *weak* keys (a full name or alias) held by more records than this are
+        skipped (counted in ``.stats``): an alias that hundreds of records hold is weak
+        evidence and those pairs are still compared through their other keys. Name-part,
+        date-of-birth and identifier blocks are never skipped. Default None:
+        ``2 ** weights["alias"]`` (256), where a shared alias is worth under 1 bit.
     weights
         Override some of :data:`PERSON_WEIGHTS` (log2 Bayes factors).
     workers
         Threads for RapidFuzz's pairwise similarity (-1: all cores).
+    use_links
+        Use context: two person records that are both linked to children score higher when
+        they share a child and a little lower when they share none (u measured on the data,
+        m from ``shared_child_m``). Names must still agree: context alone joins no one.
 
     Returns
     -------
@@ -573,9 +674,12 @@ def resolve_persons(
 
     dec.check_ids(dataset_entity_ids(ds), allow_prefix="prov-")
     feats = _prepare(rec)
+    ctx = _linked_children(ds, rec) if use_links else None
+    if ctx is not None:
+        feats["kids"], feats["kids_u"] = ctx[0], np.array([ctx[1]])
     keys = _block_keys(rec, feats)
-    if max_block_size is None:
-        max_block_size = int(min(400, max(60, 3_000_000 // max(len(rec), 1))))
+    if max_block_size is None:  # an alias held by more records carries under 1 bit
+        max_block_size = int(2 ** w["alias"])
     cand, skipped = _candidate_pairs(keys, max_block_size=max_block_size)
     scored = _score(cand, feats, w, workers=workers)
 

@@ -168,3 +168,49 @@ def test_cli_resolve_writes_entities(tmp_path, monkeypatch):
     assert (tmp_path / "entities-pairs.csv").exists()
     r = CliRunner().invoke(cli.app, ["resolve", str(tmp_path), "--out", str(out)])
     assert r.exit_code == 2 and "overwrite" in r.output
+
+
+def test_abbreviated_record_without_dob_joins_its_only_candidate():
+    # "L Moffat" (no date of birth) has one compatible record: the initial is worth about
+    # 1 / (share of the letter), so it joins; a different forename initial never does
+    rows = [
+        {"person_id": "Q1", "name": "Lewis Moffat", "date_of_birth": "1994-02-18", "gender": "male"},
+        {"person_id": "Q2", "name": "L Moffat", "gender": "male"},
+        {"person_id": "Q3", "name": "K Moffat", "gender": "male"},
+        *({"person_id": f"Q{i}", "name": f"Person{i} Other{i}", "date_of_birth": f"19{60 + i}-01-01"} for i in range(4, 40)),
+    ]
+    res = resolve_persons(build_dataset(persons=rows))
+    assert res.mapping["Q2"] == "Q1"
+    assert res.mapping["Q3"] == "Q3"
+
+
+def test_brothers_with_one_date_of_birth_stay_apart():
+    # different forenames are a hard contradiction: no chain joins Reece and Marcus
+    rows = [
+        {"person_id": "B1", "name": "Reece Garside", "date_of_birth": "2002-02-09"},
+        {"person_id": "B2", "name": "M Garside", "date_of_birth": "2002-02-09"},
+        {"person_id": "B3", "name": "Marcus Garside", "date_of_birth": "2002-02-19"},
+    ]
+    res = resolve_persons(build_dataset(persons=rows))
+    assert res.mapping["B1"] == "B1"
+    assert res.mapping["B2"] == res.mapping["B3"] == "B2"
+
+
+def test_common_alias_is_weak_evidence():
+    # an alias held by many records ("Big D") cannot join two different names on its own
+    fore = "Aaron Bilal Callum Declan Ewan Fraser Gavin Hamish Isaac Jonah Keir Lorcan".split()
+    sur = "Armer Bowness Crosby Dalton Eden Fell Gosling Hodgson Irving Jopling Kendal Lowes".split()
+    rows = [{"person_id": f"D{i:02d}", "name": f"{f} {s}", "aliases": "Big D"} for i, (f, s) in enumerate(zip(fore, sur, strict=True))]
+    res = resolve_persons(build_dataset(persons=rows))
+    assert res.entities["entity_id"].nunique() == len(rows)
+    assert (res.pairs["match_probability"] < 0.5).all()
+
+
+def test_surname_typo_found_by_soundex_block():
+    rows = [
+        {"person_id": "S1", "name": "Mason Gilsland", "date_of_birth": "2008-03-23"},
+        {"person_id": "S2", "name": "Mason Glisland", "date_of_birth": "2008-03-23"},
+    ]
+    res = resolve_persons(build_dataset(persons=rows))
+    assert res.mapping["S2"] == "S1"
+    assert "surname similar" in res.pairs.loc[0, "explanation"]
