@@ -83,3 +83,16 @@ def test_example_settings_file_is_valid():
     example = Path(__file__).resolve().parents[1] / "docs" / "examples" / "settings.yaml"
     s = load_settings(example)
     assert s.area
+
+
+def test_example_settings_sections_reach_the_modules_that_own_them():
+    from pathlib import Path
+
+    from contextmap import privacy
+    from contextmap.pack import _pack_options
+
+    example = Path(__file__).resolve().parents[1] / "docs" / "examples" / "settings.yaml"
+    s = load_settings(example)
+    assert privacy.get_audience("partner", settings=s).suppress_below == 5
+    assert _pack_options(s)["top_hotspots"] == 15
+    assert s.flags.new_within_days == 28
