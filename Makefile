@@ -44,8 +44,14 @@ lint: install
 	$(VENV)/bin/ruff check contextmap tests benchmarks
 	$(VENV)/bin/mypy contextmap
 
-bench: install
+# Speed and quality benchmarks (minutes, not seconds; not part of make test).
+bench: install chromium
 	$(PY) benchmarks/bench_ingest.py
+	$(PY) benchmarks/bench_analyses.py
+	$(PY) benchmarks/eval_analyses.py
+	$(PY) benchmarks/bench_resolve.py
+	$(PY) benchmarks/eval_resolve.py
+	$(PY) benchmarks/bench_views.py
 	$(PY) benchmarks/bench_pack.py
 
 # Regenerate the committed synthetic sample (same seed, same files).
