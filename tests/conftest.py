@@ -13,16 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from contextmap.pdf import CHROMIUM_ARGS as _PACKAGE_CHROMIUM_ARGS
+
 CHROMIUM = os.environ.get("CONTEXTMAP_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+CHROMIUM_ARGS = list(_PACKAGE_CHROMIUM_ARGS)  # the same flags the package prints PDFs with
 REPORTS = Path(__file__).resolve().parent.parent / "reports"
 
 
