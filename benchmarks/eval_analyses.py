@@ -7,9 +7,12 @@ records, prints:
   children (children outside any group are singletons on both sides) and over the children
   of planted groups only;
 * P@10 hotspots: share of the top-10 ranked locations that are records of a planted hotspot;
+  decoys@10: share that are busy decoys (truth/decoys.csv with 3+ children: stations,
+  shopping centres, fast food, schools, care homes);
 * POC@5: share of the planted persons of concern with the highest reach (the truth's top 5
   by children reached, ties included) that appear among our top 5; and P@5, the share of
-  our top 5 that are planted driving persons of concern at all;
+  our top 5 that are planted driving persons of concern at all; Rprec_poc (R-precision): the
+  share of all N planted driving persons of concern found among our top N;
 * bridges: share of planted bridging persons of concern flagged ``bridges``;
 * hit rate and PAI (Chainey's predictive accuracy index): the top-10 locations chosen on
   months 1-9 (with a 100 m radius round each) against the found locations of episodes in
@@ -102,6 +105,8 @@ def evaluate(children: int, seed: int, noise: float | None, modes: list[str]) ->
         top_truth = set(t_poc.loc[t_poc["children_reached"] >= fifth, "entity_id"])
         bridging = set(t_poc.loc[t_poc["bridging"], "entity_id"])
         drivers = set(t_poc["entity_id"])
+        t_dec = pd.read_csv(truth / "decoys.csv")
+        decoys = set(t_dec.loc[t_dec["children"] >= 3, "location_id"])  # busy ones
         children_ids = sorted(raw.children["child_id"])
         for mode in modes:
             t0 = time.perf_counter()
@@ -114,6 +119,10 @@ def evaluate(children: int, seed: int, noise: float | None, modes: list[str]) ->
             top5 = [pmap.get(x, x) for x in a.persons["person_id"].head(5)]
             poc5 = len(set(top5) & top_truth) / min(5, len(top_truth))
             p5 = sum(x in drivers for x in top5) / 5
+            topn = {pmap.get(x, x) for x in a.persons["person_id"].head(len(drivers))}
+            rprec = len(topn & drivers) / len(drivers) if drivers else float("nan")
+            top10_ids = {lmap.get(x, x) for x in a.hotspots["location_id"].head(10)}
+            d10 = len(top10_ids & decoys) / 10
             flagged = {pmap.get(x, x) for x in a.persons.loc[a.persons["bridges"], "person_id"]}
             br = len(bridging & flagged) / len(bridging) if bridging else float("nan")
             # hotspots chosen on months 1-9, tested on months 10-12
@@ -125,7 +134,8 @@ def evaluate(children: int, seed: int, noise: float | None, modes: list[str]) ->
                          "episodes": len(raw.episodes), "groups": len(a.peer_groups.groups),
                          "planted": t_groups["group_id"].nunique(),
                          "ARI_all": round(ari_all, 3), "ARI_grouped": round(ari_grouped, 3),
-                         "P@10_hot": p10, "POC@5": round(poc5, 2), "P@5_poc": p5,
+                         "P@10_hot": p10, "decoys@10": d10, "POC@5": round(poc5, 2), "P@5_poc": p5,
+                         "Rprec_poc": round(rprec, 2),
                          "bridges": round(br, 2), "hit_rate": round(hit, 3), "PAI": round(pai, 1),
                          "test_eps": n_test, "stability_min": round(float(a.peer_groups.groups["stability"].min()), 2)
                          if len(a.peer_groups.groups) else float("nan"), "secs": round(secs, 1)})
@@ -146,7 +156,8 @@ def main() -> None:
     df = pd.DataFrame(rows)
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(df.to_string(index=False))
-        cols = ["ARI_all", "ARI_grouped", "P@10_hot", "POC@5", "P@5_poc", "bridges", "hit_rate", "PAI"]
+        cols = ["ARI_all", "ARI_grouped", "P@10_hot", "decoys@10", "POC@5", "P@5_poc", "Rprec_poc", "bridges",
+                "hit_rate", "PAI"]
         print("\nmean by mode")
         print(df.groupby("mode")[cols].mean().round(3).to_string())
     print("\ntargets: ARI >= 0.9, P@10 hotspots >= 0.9, POC recall@5 >= 0.8")

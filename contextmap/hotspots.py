@@ -44,8 +44,9 @@ __all__ = ["rank_locations", "spatial_clusters", "density_surface", "DensitySurf
 TRENDS = ("new", "emerging", "persistent", "declining")
 _BNG = "EPSG:27700"
 _WGS84 = "EPSG:4326"
-_COLUMNS = ["location_id", "name", "category", "rank", "score", "episodes", "children",
-            "persons_seen", "first_seen", "last_seen", "grading_mix", "persons", "trend",
+_COLUMNS = ["location_id", "name", "category", "rank", "score", "why", "persons_of_concern",
+            "children_with_poc", "repeat_children", "missing_found_away", "children_away",
+            "episodes", "children", "persons_seen", "first_seen", "last_seen", "grading_mix", "persons", "trend",
             "previous_events", "events", "easting", "northing", "latitude", "longitude"]
 
 
@@ -54,8 +55,15 @@ def location_evidence(ds: Dataset, *, start: Any = None, end: Any = None,
     """Evidence rows touching a location (up to ``end``, all history): one row per record.
 
     Columns ``location_id``, ``other_id``, ``other_kind``, ``date``, ``episode_id``,
-    ``link_id``, ``grading``, ``weight`` (decayed to ``end``) and ``in_period``.
+    ``link_id``, ``grading``, ``relation``, ``source_type``, ``weight`` (decayed to ``end``)
+    and ``in_period``.
     """
+    return _location_evidence(ds, start=start, end=end, settings=settings)[0]
+
+
+def _location_evidence(ds: Dataset, *, start: Any, end: Any,
+                       settings: Settings | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`location_evidence` and the child-person pairs linked in the period."""
     settings = settings or Settings()
     s, e = resolve_period(ds, start=start, end=end, default_months=12)
     ev = _evidence_table(ds, None, e, settings)
@@ -65,6 +73,7 @@ def location_evidence(ds: Dataset, *, start: Any = None, end: Any = None,
     a_loc = ev["a"].isin(locs).to_numpy(dtype=bool) if len(ev) else np.zeros(0, bool)
     b_loc = ev["b"].isin(locs).to_numpy(dtype=bool) if len(ev) else np.zeros(0, bool)
     one = a_loc ^ b_loc
+    ev_all = ev
     ev = ev.loc[one]
     a_loc = a_loc[one]
     out = pd.DataFrame({
@@ -74,13 +83,122 @@ def location_evidence(ds: Dataset, *, start: Any = None, end: Any = None,
         "episode_id": ev["episode_id"].to_numpy(),
         "link_id": ev["link_id"].to_numpy(),
         "grading": ev["grading"].to_numpy(),
+        "relation": ev["relation"].to_numpy(),
+        "source_type": ev["source_type"].to_numpy(),
         "weight": ev["weight"].to_numpy(float),
     })
     out["other_kind"] = out["other_id"].map(kind)
     d = out["date"]
     out["in_period"] = (d >= s) & (d < e + pd.Timedelta(days=1))
     out.attrs["start"], out.attrs["end"] = s, e
+    # child-person evidence in the period (who is linked to whom), for co-presence
+    full = ev_all.loc[(pd.to_datetime(ev_all["date"]) >= s).to_numpy(dtype=bool)] if len(ev_all) else ev_all
+    if len(full):
+        ka = full["a"].map(kind).to_numpy()
+        kb = full["b"].map(kind).to_numpy()
+        cp = ((ka == "child") & (kb == "person")) | ((ka == "person") & (kb == "child"))
+        sub = full.loc[cp]
+        child_first = (ka[cp] == "child")
+        people = pd.DataFrame({"child": np.where(child_first, sub["a"], sub["b"]),
+                               "person": np.where(child_first, sub["b"], sub["a"])}).drop_duplicates()
+    else:
+        people = pd.DataFrame(columns=["child", "person"])
+    return out, people
+
+
+SCORE_WEIGHTS: dict[str, float] = {
+    "persons": 3.0,
+    "copresence": 1.0,
+    "repeat": 1.0,
+    "missing_away": 1.0,
+    "breadth": 0.5,
+}
+"""Weights of the parts of a location's score (see the module docstring)."""
+
+_SATURATE = {"repeat": 4.0, "missing_away": 4.0, "breadth": 5.0}
+
+
+def _weights(weights: dict[str, float] | None) -> dict[str, float]:
+    if weights is None:
+        return dict(SCORE_WEIGHTS)
+    if not isinstance(weights, dict) or set(weights) - set(SCORE_WEIGHTS):
+        raise ConfigError(f"Expected weights to be a dict with keys from {sorted(SCORE_WEIGHTS)}, "
+                          f"instead got: {weights!r}")
+    for k, v in weights.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0:
+            raise ConfigError(f"Expected weights[{k!r}] to be a non-negative number, instead got: {v!r}")
+    return {**SCORE_WEIGHTS, **{k: float(v) for k, v in weights.items()}}
+
+
+def _homes(ds: Dataset) -> set[tuple[str, str]]:
+    """(child, location) pairs where the location is the child's home."""
+    ch = ds.children
+    pairs = set()
+    if "home_location_id" in ch.columns:
+        h = ch.dropna(subset=["home_location_id"])
+        pairs |= set(zip(h["child_id"].astype(str), h["home_location_id"].astype(str), strict=True))
+    li = ds.links
+    if len(li):
+        lv = li.loc[(li["relation"] == "lives_at").fillna(False).to_numpy(dtype=bool)]
+        pairs |= set(zip(lv["source_id"].astype(str), lv["target_id"].astype(str), strict=True))
+        pairs |= set(zip(lv["target_id"].astype(str), lv["source_id"].astype(str), strict=True))
+    return pairs
+
+
+def _score_parts(ds: Dataset, cur: pd.DataFrame, people: pd.DataFrame,
+                 s: pd.Timestamp, e: pd.Timestamp) -> pd.DataFrame:
+    """Per location: the raw signals and their saturated parts of the score."""
+    locs = pd.Index(sorted(set(cur["location_id"])), name="location_id")
+    # persons of concern seen there: graded, decayed evidence, each person adds up to 1
+    pe = cur.loc[cur["other_kind"] == "person"]
+    pw = pe.groupby(["location_id", "other_id"])["weight"].sum()
+    persons = (1.0 - np.exp(-pw)).groupby(level=0).sum().reindex(locs, fill_value=0.0)
+    # children there, away from their own home
+    ce = cur.loc[cur["other_kind"] == "child"]
+    homes = _homes(ds)
+    if homes and len(ce):
+        away = [(c, loc) not in homes for c, loc in zip(ce["other_id"], ce["location_id"], strict=True)]
+        ce = ce.loc[np.asarray(away, dtype=bool)]
+    n_away = ce.groupby("location_id")["other_id"].nunique().reindex(locs, fill_value=0)
+    days = ce.assign(_d=ce["date"].dt.normalize()).groupby(["location_id", "other_id"])["_d"].nunique()
+    repeat = (days >= 2).groupby(level=0).sum().reindex(locs, fill_value=0)
+    # co-presence: children there who are linked to a person of concern also seen there
+    if len(pe) and len(ce) and len(people):
+        at = pe[["location_id", "other_id"]].drop_duplicates().rename(columns={"other_id": "person"})
+        kids = ce[["location_id", "other_id"]].drop_duplicates().rename(columns={"other_id": "child"})
+        both = kids.merge(people, on="child").merge(at, on=["location_id", "person"])
+        copresence = both.groupby("location_id")["child"].nunique().reindex(locs, fill_value=0)
+    else:
+        copresence = pd.Series(0, index=locs)
+    # missing (not absent) episodes that ended there, away from home
+    ep = ds.episodes
+    missing_ids = set(ep.loc[(ep["classification"] == "missing").fillna(False).to_numpy(dtype=bool),
+                             "episode_id"].astype(str))
+    fm = ce.loc[(ce["relation"] == "found_at").to_numpy(dtype=bool)
+                & ce["episode_id"].astype(str).isin(missing_ids).to_numpy(dtype=bool)]
+    missing_away = fm.groupby("location_id")["other_id"].nunique().reindex(locs, fill_value=0)
+    out = pd.DataFrame({"persons_raw": persons.astype(float), "copresence_n": copresence.astype(int),
+                        "repeat_n": repeat.astype(int), "missing_n": missing_away.astype(int),
+                        "n_away": n_away.astype(int)}, index=locs)
+    out["persons"] = out["persons_raw"]
+    out["copresence"] = out["copresence_n"].astype(float)
+    for part, raw in (("repeat", "repeat_n"), ("missing_away", "missing_n"), ("breadth", "n_away")):
+        scale = _SATURATE[part]
+        top = 1.0 if part == "breadth" else scale
+        out[part] = top * (1.0 - np.exp(-out[raw].to_numpy(float) / scale))
     return out
+
+
+def _why(pr: pd.Series, weights: dict[str, float]) -> str:
+    """A short sentence naming the parts of the score, largest first."""
+    names = {"persons": "persons of concern seen there", "copresence": "children linked to a person of concern seen there",
+             "repeat": "children there on 2+ days", "missing_away": "missing episodes ended there (children)",
+             "breadth": "children there (breadth)"}
+    counts = {"persons": f"{pr['persons_raw']:.1f}", "copresence": str(int(pr["copresence_n"])),
+              "repeat": str(int(pr["repeat_n"])), "missing_away": str(int(pr["missing_n"])),
+              "breadth": str(int(pr["n_away"]))}
+    parts = sorted(((weights[k] * pr[k], k) for k in SCORE_WEIGHTS), reverse=True)
+    return "; ".join(f"{counts[k]} {names[k]} (+{v:.2f})" for v, k in parts if v > 0.005)
 
 
 def _trend(cur: int, prev: int, before: bool) -> str:
@@ -99,6 +217,7 @@ def rank_locations(
     start: Any = None,
     end: Any = None,
     settings: Settings | None = None,
+    weights: dict[str, float] | None = None,
 ) -> gpd.GeoDataFrame:
     """Rank the locations with evidence in the period (rank 1 is the highest score).
 
@@ -125,7 +244,8 @@ def rank_locations(
     >>> ranked = rank_locations(ds)  # doctest: +SKIP
     >>> ranked[["location_id", "rank", "trend"]].head()  # doctest: +SKIP
     """
-    ev = location_evidence(ds, start=start, end=end, settings=settings)
+    weights = _weights(weights)
+    ev, people = _location_evidence(ds, start=start, end=end, settings=settings)
     s, e = ev.attrs["start"], ev.attrs["end"]
     length = e + pd.Timedelta(days=1) - s
     prev_mask = (ev["date"] >= s - length) & (ev["date"] < s)
@@ -134,10 +254,8 @@ def rank_locations(
     if len(cur):
         before = set(ev.loc[ev["date"] < s, "location_id"])
         prev_n = ev.loc[prev_mask].groupby("location_id").size()
-        pair_w = cur.groupby(["location_id", "other_id", "other_kind"], sort=False)["weight"].sum().reset_index()
-        pair_w["sat"] = 1.0 - np.exp(-pair_w["weight"].to_numpy())
-        pair_w.loc[pair_w["other_kind"] != "child", "sat"] *= 0.5
-        score = pair_w.groupby("location_id")["sat"].sum()
+        parts = _score_parts(ds, cur, people, s, e)
+        score = sum(weights[k] * parts[k] for k in SCORE_WEIGHTS)
         cur = cur.assign(
             _child=cur["other_id"].where(cur["other_kind"] == "child"),
             _person=cur["other_id"].where(cur["other_kind"] == "person"),
@@ -154,7 +272,14 @@ def rank_locations(
         mix = mix.sort_values(["location_id", "_mix"]).groupby("location_id")["txt"].agg("; ".join)
         for loc, r in zip(agg.index, agg.itertuples(index=False), strict=True):
             prev = int(prev_n.get(loc, 0))
+            pr = parts.loc[loc]
             rows.append({"location_id": loc, "score": round(float(score[loc]), 6),
+                         "persons_of_concern": round(float(pr["persons_raw"]), 3),
+                         "children_with_poc": int(pr["copresence_n"]),
+                         "repeat_children": int(pr["repeat_n"]),
+                         "missing_found_away": int(pr["missing_n"]),
+                         "children_away": int(pr["n_away"]),
+                         "why": _why(pr, weights),
                          "episodes": int(r.episodes), "children": int(r.children),
                          "persons_seen": int(r.persons_seen),
                          "first_seen": r.first.strftime("%Y-%m-%d"),

@@ -52,6 +52,7 @@ TRUTH_FILES = (
     "person_records",
     "location_records",
     "mentions",
+    "decoys",
 )
 
 _CENTRE = (54.8925, -2.9329)  # Carlisle, Cumbria (lat, lon)
@@ -369,6 +370,7 @@ class _Generator:
     def __init__(self, n: int, seed: int, months: int, end_day: pd.Timestamp, noise: float) -> None:
         self.n, self.seed, self.months, self.noise = n, seed, months, noise
         self.rng = np.random.default_rng(seed)
+        self.drng = np.random.default_rng([seed, 0xDEC0])  # decoys: a stream of their own
         start_day = end_day + pd.Timedelta(days=1) - pd.DateOffset(months=months)
         self.start = np.datetime64(start_day.date(), "D")
         self.end = np.datetime64(end_day.date(), "D")
@@ -480,6 +482,46 @@ class _Generator:
                 self.place_of.append(p)
                 self.dups.setdefault(p, []).append(len(rows) - 1)
         self.place_rows = rows
+        self._decoy_places()
+
+    def _decoy_places(self) -> None:
+        """Busy places that are not places of concern (decoys), drawn from their own stream.
+
+        A railway and a bus station, shopping centres and busy fast-food outlets that many
+        children pass through, the schools the children attend and relatives' addresses
+        where a child is often found. Care homes and the children's own homes are decoys too
+        (made in :meth:`_places`). None of them is linked to a driving person of concern.
+        """
+        d = self.drng
+        rows, n = self.place_rows, self.n
+
+        def add(name: str, cat: str, r_max: float, role: str) -> int:
+            r = r_max * math.sqrt(d.random())
+            a = d.random() * 2 * math.pi
+            rows.append({"name": name, "category": cat, "x": r * math.cos(a), "y": r * math.sin(a), "role": role})
+            self.place_of.append(len(rows) - 1)
+            return len(rows) - 1
+
+        areas = list(d.permutation(len(_AREAS)))
+        busy = [(add("Central Railway Station", "transport", 800.0, "station"), 3.0),
+                (add(f"{_AREAS[areas.pop()]} Bus Station", "transport", 800.0, "station"), 2.5)]
+        for _ in range(1 + n // 600):
+            busy.append((add(f"{_AREAS[areas.pop()]} Shopping Centre", "shop", 1500.0, "shopping_centre"), 2.0))
+        for _ in range(2 + n // 500):
+            street = _STREETS[int(d.integers(len(_STREETS)))]
+            food = ("Burger Barn", "Crispy Corner", "Fry Station", "Bun & Grill")[int(d.integers(4))]
+            busy.append((add(f"{food}, {street}", "food_outlet", 2000.0, "fast_food"), 1.5))
+        self.busy = np.array([b for b, _ in busy], dtype=int)
+        self.busy_p = np.array([w for _, w in busy]) / sum(w for _, w in busy)
+        self.schools = [add(f"{_AREAS[int(d.integers(len(_AREAS)))]} {('Academy', 'High School')[k % 2]} ({k + 1})"
+                            if k >= 2 * len(_AREAS) else f"{_AREAS[k // 2]} {('Academy', 'High School')[k % 2]}",
+                            "school", 4000.0, "school") for k in range(max(2, n // 60))]
+        self.school = np.where(d.random(n) < 0.85, np.asarray(self.schools)[d.integers(0, len(self.schools), n)], -1)
+        self.relative = np.full(n, -1)
+        for i in np.flatnonzero(d.random(n) < 0.15):
+            street = _STREETS[int(d.integers(len(_STREETS)))]
+            self.relative[i] = add(f"{int(d.integers(1, 400))} {street} (grandparent)" if d.random() < 0.3
+                                   else f"{int(d.integers(1, 400))} {street}", "address", _RADIUS_M, "relative_address")
 
     def _place_variant(self, name: str, cat: str) -> str:
         rng = self.rng
@@ -648,6 +690,16 @@ class _Generator:
         sl[at_hot] = hot[rng.integers(0, len(hot), int(at_hot.sum()))]
         late = at_hot & (sd >= self.emerging_from) & (rng.random(len(sc)) < 0.6)
         sl[late] = np.asarray(self.hot_emerging)[rng.integers(0, len(self.hot_emerging), int(late.sum()))]
+        # decoys: many of the other episodes end at a busy place, at school, at home or at a relative's
+        d = self.drng
+        free = np.flatnonzero(sl < 0)
+        v = d.random(len(free))
+        pick = free[v < 0.3]
+        sl[pick] = self.busy[d.choice(len(self.busy), len(pick), p=self.busy_p)]
+        for lo, hi, where in ((0.3, 0.45, self.school), (0.45, 0.65, self.home), (0.65, 0.75, self.relative)):
+            pick = free[(v >= lo) & (v < hi)]
+            pick = pick[where[sc[pick]] >= 0]
+            sl[pick] = where[sc[pick]]
         ch.append(sc)
         day.append(sd)
         loc.append(sl)
@@ -747,6 +799,24 @@ class _Generator:
         self._add_links(cid[vchild], lid[rec], rng.choice(np.array(["visited", "stayed_at"]), len(ve), p=[0.9, 0.1]),
                         ep_day[ve], episode=ve, source="rhi",
                         summary=_blank(np.full(len(ve), "RHI: said they went here", dtype=object), 0.4, rng))
+        # 2b. decoys: RHIs often say the child hung around the station, the shopping centre or a
+        # fast-food outlet (mostly ungraded), and police patrols note children seen at the stations
+        d = self.drng
+        de = c[d.random(len(c)) < 0.4]
+        dp = self.busy[d.choice(len(self.busy), len(de), p=self.busy_p)]
+        self._add_links(cid[ep["child"][de]], lid[dp], "visited", ep_day[de], episode=de, source="rhi",
+                        summary=_blank(np.full(len(de), "RHI: said they went here", dtype=object), 0.4, rng))
+        k = int(d.poisson(0.04 * self.n))
+        kids = d.integers(0, self.n, k)
+        self._add_links(cid[kids], lid[self.busy[d.choice(len(self.busy), k, p=self.busy_p)]], "visited",
+                        d.integers(0, self.days, k), source="police",
+                        summary=_blank(np.full(k, "seen at the station by a patrol", dtype=object), 0.3, rng))
+        # a one-off contact (not a driving person of concern) noted at some busy places
+        bsel = self.busy[d.random(len(self.busy)) < 0.3]
+        if len(bsel) and self.background:
+            who = np.asarray(self.background)[d.integers(0, len(self.background), len(bsel))]
+            self._add_links(np.array([self._person_record(int(b), prefer_variant=0.0) for b in who], dtype=object),
+                            lid[bsel], "visited", d.integers(0, self.days, len(bsel)), source="police")
         # 3. co-missing peers named in RHIs (joint episodes)
         by_event: dict[int, list[int]] = {}
         for i in np.flatnonzero(ep["event"] >= 0):
@@ -784,7 +854,10 @@ class _Generator:
         """A driving person of concern who reaches this child (weighted to the primary)."""
         cands = self.child_pocs.get(child)
         if not cands:
-            return self.group_pocs[self.group_of[child]][0][0]
+            # outside every planted reach set: the group's primary is named, and then reaches them too
+            e = self.group_pocs[self.group_of[child]][0][0]
+            self.named_reach.setdefault(e, set()).add(int(child))
+            return e
         if len(cands) == 1:
             return cands[0]
         w = self.rng.random() * (1.0 + 0.6 * (len(cands) - 1))  # the first (primary) weighs 1, others 0.6
@@ -794,6 +867,7 @@ class _Generator:
         """Which children each driving person of concern reaches (planted)."""
         rng = self.rng
         self.reach: dict[int, set[int]] = {}
+        self.named_reach: dict[int, set[int]] = {}  # children linked only through RHIs naming the primary
         for g, pocs in enumerate(self.group_pocs):
             m = self.members[g]
             for e, share in pocs:
@@ -1140,7 +1214,8 @@ class _Generator:
                          "record_ids": "; ".join(str(self.person_ids[r]) for r in self.records_of[e]),
                          "groups": "; ".join(f"G{g + 1:03d}" for g in p["groups"]),
                          "n_groups": len(p["groups"]),
-                         "children_reached": len(self.reach.get(e, ())),
+                         "children_reached": len(self.reach.get(e, set()) | self.named_reach.get(e, set())),
+                         "planted_reach": len(self.reach.get(e, ())),
                          "bridging": len(p["groups"]) > 1})
         pocs = pd.DataFrame(prow).sort_values(["children_reached", "n_groups", "entity_id"],
                                              ascending=[False, False, True], kind="stable")
@@ -1155,7 +1230,27 @@ class _Generator:
         lrec = lrec.sort_values("location_id", kind="stable").reset_index(drop=True)
         return {"peer_groups": groups, "hotspots": hot, "persons_of_concern": pocs.reset_index(drop=True),
                 "person_records": prec.reset_index(drop=True), "location_records": lrec,
-                "mentions": self.mentions}
+                "mentions": self.mentions, "decoys": self._decoy_truth(tables)}
+
+    def _decoy_truth(self, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+        """Busy places that are not places of concern, with the children found or seen there."""
+        lid = self.location_ids
+        kind = {p: r["role"] for p, r in enumerate(self.place_rows)
+                if r["role"] in ("station", "shopping_centre", "fast_food", "school", "relative_address")}
+        kind.update(dict.fromkeys(self.care_homes, "care_home"))
+        kind.update({int(h): "home_address" for h in self.home if h >= 0 and h not in kind})
+        ep = tables["episodes"]
+        li = tables["links"]
+        seen = pd.concat([ep[["child_id", "found_location_id"]].set_axis(["child", "loc"], axis=1),
+                          li[["source_id", "target_id"]].set_axis(["child", "loc"], axis=1)])
+        seen = seen.loc[seen["child"].astype(str).str.startswith("C")]
+        n_children = seen.drop_duplicates().groupby("loc").size()
+        n_found = ep.loc[ep["found_location_id"] != "", "found_location_id"].value_counts()
+        rows = [{"location_id": str(lid[p]), "name": self.place_rows[p]["name"], "kind": k,
+                 "children": int(n_children.get(str(lid[p]), 0)), "episodes_found": int(n_found.get(str(lid[p]), 0))}
+                for p, k in kind.items()]
+        out = pd.DataFrame(rows, columns=["location_id", "name", "kind", "children", "episodes_found"])
+        return out.sort_values(["children", "location_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
     def _params(self, tables: dict[str, pd.DataFrame]) -> dict[str, object]:
         return {
@@ -1167,6 +1262,8 @@ class _Generator:
             "peer_groups": self.n_groups,
             "hotspots": {"persistent": len(self.hot_persistent), "emerging": len(self.hot_emerging)},
             "persons_of_concern": self.n_driving,
+            "decoys": {"busy": len(self.busy), "schools": len(self.schools),
+                       "relative_addresses": int((self.relative >= 0).sum())},
             "files": {
                 "peer_groups.csv": "group_id, child_id: the planted peer groups (children not listed belong to none)",
                 "hotspots.csv": "planted hotspot places (canonical location_id; record_ids lists duplicate records)",
@@ -1174,6 +1271,8 @@ class _Generator:
                 "person_records.csv": "every person record -> its true entity (the canonical person_id)",
                 "location_records.csv": "every location record -> its true place (the canonical location_id)",
                 "mentions.csv": "every RHI mention -> the child, person entity or place it means (blank: none)",
+                "decoys.csv": "busy places that are not places of concern (stations, shopping centres, fast food, "
+                              "schools, care homes, relatives' and children's own addresses) with children seen there",
             },
         }
 
