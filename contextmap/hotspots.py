@@ -2,12 +2,14 @@
 
 Score
 -----
-A location's score sums, over the distinct children linked to it in the period (found there
-at the end of an episode, or seen there by graded intelligence), ``1 - exp(-w)`` where
-``w`` is the weight of the child-location edge (graded, decayed evidence; see
-:mod:`contextmap.graph`), plus half that for each person of concern seen there. A place
-many children are found at scores high; a child's own home, visited by that one child
-many times, scores at most 1.
+Places of concern are told from busy places (stations, shopping centres, schools, homes) by
+signals of concern, not raw counts. The score sums, with :data:`SCORE_WEIGHTS`: persons of
+concern seen there (each distinct person adds ``1 - exp(-w)``, ``w`` the graded, decayed
+evidence of :mod:`contextmap.graph`); children there who are linked to a person of concern
+seen there (co-presence); children there on two or more days (repeat) and children whose
+*missing* episodes ended there (both saturating at 4); and a small breadth term (distinct
+children, at most 1). A child's own home never counts for that child. Each row carries its
+parts and a ``why`` sentence; see ``docs/analyses.md``.
 
 Trend
 -----
