@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional, cast
 
 import typer
 from rich.console import Console
@@ -139,7 +139,8 @@ def sample_cmd(
             path = data.write(out, overwrite=overwrite)
     except (ContextMapError, ValueError, OSError) as exc:
         raise _fail(exc, 2) from None
-    counts = ", ".join(f"{n} {name}" for name, n in data.params["counts"].items())  # type: ignore[union-attr]
+    counts_by_table = cast(dict[str, int], data.params["counts"])
+    counts = ", ".join(f"{n} {name}" for name, n in counts_by_table.items())
     console.print(f"Wrote {counts} to {path} (truth in {path / 'truth'})", highlight=False, markup=False)
 
 
@@ -281,10 +282,13 @@ def resolve_cmd(
 
     try:
         ds = load(path)
-        kw = {} if threshold is None else {"threshold": threshold}
-        pr = resolve_persons(ds, decisions=decisions, include_children=include_children, **kw)
-        lr = resolve_locations(ds, decisions=decisions, **kw)
-        res = Resolution(pr, lr, link_mentions(ds, pr, lr, decisions=decisions))
+        from contextmap.decisions import as_decisions
+
+        dec = as_decisions(decisions)  # read and checked once, honoured by every step
+        kw: dict[str, Any] = {} if threshold is None else {"threshold": threshold}
+        pr = resolve_persons(ds, decisions=dec, include_children=include_children, **kw)
+        lr = resolve_locations(ds, decisions=dec, **kw)
+        res = Resolution(pr, lr, link_mentions(ds, pr, lr, decisions=dec))
         written = write_entities(res, out, overwrite=overwrite, pairs=pairs)
     except (ContextMapError, ValueError, OSError) as exc:
         raise _fail(exc, 2) from None

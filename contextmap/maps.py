@@ -31,7 +31,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import folium
 import geopandas as gpd
@@ -572,9 +572,9 @@ def hotspot_map(
     # drop folium's CDN links (Leaflet, jQuery, Bootstrap, Font Awesome...): we inline Leaflet
     m.default_js = []
     m.default_css = []
-    m.get_root().header.add_child(_InlineAssets(cluster=payload["meta"]["cluster"]),
-                                  name="contextmap_assets")
-    m.get_root().title = str(_html.escape(title))  # branca writes it unescaped
+    root = cast(Any, m.get_root())  # a branca Figure: it has header and title
+    root.header.add_child(_InlineAssets(cluster=payload["meta"]["cluster"]), name="contextmap_assets")
+    root.title = str(_html.escape(title))  # branca writes it unescaped
     if tile is not None:
         tile.add_to(m)
     m.add_child(_ContextLayers(payload), name="contextmap_layers")

@@ -275,7 +275,7 @@ def link_mentions(
     return _apply_mention_decisions(out, dec, persons_res, locations_res)
 
 
-def _apply_mention_decisions(out, dec, persons_res, locations_res):  # type: ignore[no-untyped-def]
+def _apply_mention_decisions(out, dec, persons_res, locations_res):
     prov_ids = set(out.loc[out["provisional"], "entity_id"]) | {
         provisional_id(k, m) for k, m in zip(out["kind"], out["mention"], strict=True)
     }
