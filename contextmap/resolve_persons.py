@@ -232,7 +232,7 @@ def _col(df: pd.DataFrame, name: str) -> list:
     return [None] * len(df)
 
 
-def person_records(ds, *, include_children: bool = False) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def person_records(ds, *, include_children: bool = False) -> pd.DataFrame:
     """The person records to resolve, one row each, in a fixed order (table, then id)."""
     frames = []
     p = ds.persons
@@ -309,7 +309,7 @@ def _prepare(rec: pd.DataFrame) -> dict[str, np.ndarray]:
     }
 
 
-def _linked_children(ds, rec: pd.DataFrame) -> tuple[np.ndarray, float] | None:  # type: ignore[no-untyped-def]
+def _linked_children(ds, rec: pd.DataFrame) -> tuple[np.ndarray, float] | None:
     """Per record, the set of children it is linked to (persons only), and u: the share of
     pairs of linked records that share a child (measured on the data; nearly all such pairs
     are different people). None when fewer than two records are linked or none share."""
@@ -607,7 +607,7 @@ def _explain(levels: int, alias: str, ident: str, a_name: str, b_name: str) -> s
 
 
 def resolve_persons(
-    ds,  # type: ignore[no-untyped-def]
+    ds,
     *,
     decisions: Decisions | str | None = None,
     threshold: float = DEFAULT_PERSON_THRESHOLD,
@@ -718,7 +718,7 @@ def resolve_persons(
     return PersonResolution(entities, pairs, float(threshold), stats)
 
 
-def _pairs_frame(scored, rec, feats, entity, dec, pos, min_p) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def _pairs_frame(scored, rec, feats, entity, dec, pos, min_p) -> pd.DataFrame:
     ids = rec["record_id"].to_numpy(dtype=object)
     keep = scored[scored["p"].to_numpy() >= min_p]
     decided = {}
@@ -748,7 +748,7 @@ def _pairs_frame(scored, rec, feats, entity, dec, pos, min_p) -> pd.DataFrame:  
     return out.reset_index(drop=True)
 
 
-def _decision_word(d) -> str:  # type: ignore[no-untyped-def]
+def _decision_word(d) -> str:
     if d is None:
         return ""
     return "merge" if d.action == "merge" else "keep apart"

@@ -173,7 +173,7 @@ class LocationResolution:
         return _merged_summary(self.entities)
 
 
-def _location_frame(ds) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def _location_frame(ds) -> pd.DataFrame:
     lo = ds.locations
     rec = pd.DataFrame(
         {
@@ -189,7 +189,7 @@ def _location_frame(ds) -> pd.DataFrame:  # type: ignore[no-untyped-def]
 
 
 def resolve_locations(
-    ds,  # type: ignore[no-untyped-def]
+    ds,
     *,
     decisions: Decisions | str | None = None,
     threshold: float = DEFAULT_PLACE_THRESHOLD,
