@@ -61,32 +61,192 @@ def _is_e(item: Mapping[str, Any]) -> bool:
     return False
 
 
-def _layout(G: nx.Graph, seed: int) -> dict[Any, tuple[float, float]]:
-    nodes = list(G.nodes)
-    n = len(nodes)
-    if n == 0:
-        return {}
-    if n == 1:
-        return {nodes[0]: (0.0, 0.0)}
+def _fr(n: int, edges: list[tuple[int, int]], seed: int, *, start: np.ndarray | None = None,
+        bounds: dict[str, list[float]] | None = None, niter: int = 300) -> np.ndarray:
+    """igraph's Fruchterman-Reingold with a private, seeded random generator."""
     import igraph as ig
 
-    index = {v: i for i, v in enumerate(nodes)}
-    edges = [(index[u], index[v]) for u, v in G.edges if u != v]
     g = ig.Graph(n=n, edges=edges)
-    rng = np.random.default_rng(seed)
-    start = rng.uniform(-1, 1, size=(n, 2)) * np.sqrt(n)
+    if start is None:
+        start = np.random.default_rng(seed).uniform(-1, 1, size=(n, 2)) * np.sqrt(n)
     # igraph draws from the Python random module: give it a private, seeded generator
     ig.set_random_number_generator(random.Random(seed))
     try:
-        lay = g.layout_fruchterman_reingold(seed=start.tolist(), niter=300 if n < 2000 else 150,
-                                            grid="auto")
+        lay = g.layout_fruchterman_reingold(seed=start.tolist(), niter=niter, grid="auto",
+                                            **(bounds or {}))
     finally:
         ig.set_random_number_generator(random)
-    xy = np.asarray(lay.coords, dtype=float)
+    return np.asarray(lay.coords, dtype=float)
+
+
+def _block(nodes: list[str], H: nx.Graph, seed: int) -> np.ndarray:
+    """A compact layout of one block, centred, in a disc of radius ~0.6 sqrt(n) (unit spacing)."""
+    n = len(nodes)
+    if n == 1:
+        return np.zeros((1, 2))
+    index = {v: i for i, v in enumerate(nodes)}
+    edges = [(index[u], index[v]) for u, v in H.subgraph(nodes).edges if u != v]
+    xy = _fr(n, edges, seed, niter=300 if n < 2000 else 150)
     xy -= xy.mean(axis=0)
+    span = float(np.sqrt((xy ** 2).sum(axis=1)).max()) or 1.0
+    return xy / span * _radius(n)
+
+
+def _radius(n: int) -> float:
+    return 0.5 if n == 1 else 0.75 * np.sqrt(n)
+
+
+def _pack(radii: np.ndarray, pad: float) -> np.ndarray:
+    """Greedy circle packing, largest first: each disc at the first free point of a Vogel spiral."""
+    k = len(radii)
+    centres = np.zeros((k, 2))
+    if k <= 1:
+        return centres
+    step = max(float(np.median(radii)) * 0.35, 0.25)
+    golden = np.pi * (3 - np.sqrt(5))
+    placed: list[int] = [0]
+    extent = float(radii[0])
+    for i in range(1, k):
+        r = float(radii[i])
+        P = centres[placed]
+        need = radii[placed] + r + pad
+        limit = extent + r + pad + step
+        m = int((limit / step) ** 2) + 8
+        j = np.arange(m)
+        cand = np.column_stack([step * np.sqrt(j) * np.cos(j * golden), step * np.sqrt(j) * np.sin(j * golden)])
+        ok = np.ones(m, bool)
+        for c in range(0, len(P), 256):  # chunks keep the distance matrix small
+            d = np.sqrt(((cand[:, None, :] - P[None, c:c + 256, :]) ** 2).sum(axis=2))
+            ok &= (d >= need[None, c:c + 256]).all(axis=1)
+        hit = np.flatnonzero(ok)
+        centres[i] = cand[hit[0]] if len(hit) else (limit + r, 0.0)
+        extent = max(extent, float(np.hypot(*centres[i])) + r)
+        placed.append(i)
+    return centres
+
+
+def _group_layout(H: nx.Graph, kind_of: Mapping[str, str], member: Mapping[str, str],
+                  order: list[str], seed: int) -> tuple[dict[str, tuple[float, float]], dict[str, tuple[float, float, float]]]:
+    """Group-aware frozen layout.
+
+    Each peer group (its children and the persons and places linked to its children only) is
+    laid out compactly in its own disc; the discs are packed, largest first, from the centre.
+    Ungrouped entities (components away from any group) sit around the edge. Persons and places
+    shared by children of several groups are placed last, between those groups, with the rest
+    held fixed, so a shared hub cannot pull the groups together.
+
+    Returns positions scaled to [-1, 1] and each group's (x, y, radius) on the same scale.
+    """
+    nodes = list(H.nodes)
+    if not nodes:
+        return {}, {}
+    home: dict[str, str | None] = {}
+    shared: list[str] = []
+    for v in nodes:
+        if kind_of[v] == "child":
+            home[v] = member.get(v)
+            continue
+        gs = {member[m] for m in H.neighbors(v) if kind_of[m] == "child" and m in member}
+        if len(gs) == 1:
+            home[v] = next(iter(gs))
+        elif len(gs) > 1:
+            shared.append(v)
+        else:
+            home[v] = None
+    blocks: list[tuple[str | None, list[str]]] = []
+    for g in order:
+        vs = [v for v in nodes if home.get(v, "") == g]
+        if vs:
+            blocks.append((g, vs))
+    loose = [v for v in nodes if v in home and home[v] is None]
+    small: list[list[str]] = []
+    for comp in sorted(nx.connected_components(H.subgraph(loose)), key=lambda c: (-len(c), min(c))):
+        comp = sorted(comp)
+        if blocks and len(comp) < 12:
+            small.append(comp)
+        else:  # a big ungrouped cluster (or no groups at all) is packed like a group
+            blocks.append((None, comp))
+    pos: dict[str, np.ndarray] = {}
+    group_disc: dict[str, tuple[float, float, float]] = {}
+    if blocks:
+        blocks.sort(key=lambda b: (b[0] is None, -len(b[1])))
+        radii = np.array([_radius(len(vs)) for _, vs in blocks])
+        # room between the groups for the persons and places they share
+        pad = 2.5 + 1.2 * np.sqrt(len(shared) / len(blocks))
+        centres = _pack(radii, pad)
+        for (g, vs), c, r, s in zip(blocks, centres, radii, range(len(blocks)), strict=True):
+            xy = _block(vs, H, seed + s) + c
+            pos.update(zip(vs, xy, strict=True))
+            if g is not None:
+                group_disc[g] = (float(c[0]), float(c[1]), float(r))
+        extent = float(max(np.hypot(*c) + r for c, r in zip(centres, radii, strict=True)))
+    else:
+        extent = 0.0
+    # small ungrouped components on rings around the edge, each near what it links to
+    if small:
+        def angle(comp: list[str]) -> float:
+            near = [pos[m] for v in comp for m in H.neighbors(v) if m in pos]
+            if not near:
+                return 10.0 + len(comp)  # unattached: after the attached ones
+            a = np.mean(near, axis=0)
+            return float(np.arctan2(a[1], a[0]))
+        small.sort(key=angle)
+        ring = extent + 2.0
+        theta = -np.pi
+        width = 0.0
+        for s, comp in enumerate(small):
+            r = _radius(len(comp))
+            arc = (2 * r + 1.2) / ring
+            if theta + arc > np.pi:
+                ring += 2 * width + 1.5
+                theta, width = -np.pi, 0.0
+                arc = (2 * r + 1.2) / ring
+            rr = ring + r
+            c = np.array([rr * np.cos(theta + arc / 2), rr * np.sin(theta + arc / 2)])
+            xy = _block(comp, H, seed + 1000 + s) + c
+            pos.update(zip(comp, xy, strict=True))
+            theta += arc
+            width = max(width, r)
+    # shared persons and places: free, everything else fixed
+    if shared:
+        allv = list(pos) + shared
+        index = {v: i for i, v in enumerate(allv)}
+        rng = np.random.default_rng(seed)
+        start = np.zeros((len(allv), 2))
+        for v, i in index.items():
+            if v in pos:
+                start[i] = pos[v]
+        for v in shared:
+            near = [pos[m] for m in H.neighbors(v) if m in pos]
+            start[index[v]] = (np.mean(near, axis=0) if near else 0.0) + rng.normal(0, 0.5, 2)
+        big = 1e6
+        lo = start.copy()
+        hi = start.copy()
+        free = [index[v] for v in shared]
+        lo[free] = -big
+        hi[free] = big
+        edges = [(index[u], index[v]) for u, v in H.edges if u != v]
+        xy = _fr(len(allv), edges, seed, start=start, niter=200,
+                 bounds={"minx": lo[:, 0].tolist(), "maxx": hi[:, 0].tolist(),
+                         "miny": lo[:, 1].tolist(), "maxy": hi[:, 1].tolist()})
+        sxy = xy[[index[v] for v in shared]]
+        if group_disc:
+            # out of every group's disc: a shared node sits between groups, never inside one
+            D = np.array(list(group_disc.values()))
+            for _ in range(3):
+                d = sxy[:, None, :] - D[None, :, :2]
+                dist = np.sqrt((d ** 2).sum(axis=2)) + 1e-9
+                inside = dist < D[None, :, 2] + 1.0
+                for i, j in zip(*np.nonzero(inside), strict=True):
+                    sxy[i] = D[j, :2] + d[i, j] / dist[i, j] * (D[j, 2] + 1.0)
+        pos.update(zip(shared, sxy, strict=True))
+    xy = np.array([pos[v] for v in nodes])
+    centre = xy.mean(axis=0)
+    xy -= centre
     span = float(np.abs(xy).max()) or 1.0
-    xy /= span
-    return {v: (float(xy[i, 0]), float(xy[i, 1])) for i, v in enumerate(nodes)}
+    out = {v: (float(xy[i, 0] / span), float(xy[i, 1] / span)) for i, v in enumerate(nodes)}
+    discs = {g: ((x - centre[0]) / span, (y - centre[1]) / span, r / span) for g, (x, y, r) in group_disc.items()}
+    return out, discs
 
 
 def _membership(groups: Any) -> tuple[dict[str, str], list[str]]:
@@ -118,13 +278,16 @@ class NetworkView:
     ----------
     nodes
         One row per node: ``id``, ``label``, ``kind``, ``group``, ``reach``, ``x``, ``y``,
-        ``color``, ``size``.
+        ``color``, ``size`` and ``prominent`` (labelled at first sight).
     edges
         One row per drawn edge: ``source``, ``target``, ``style`` (``'solid'``, ``'dashed'``
         or ``'e_graded'``), ``weight`` and ``evidence`` (list of dicts, E-graded items removed
         unless ``show_e_graded``).
     groups
         Peer-group ids in legend order, with their colours.
+    group_discs
+        Each peer group's region in the layout: centre ``x``, ``y`` and radius, on the scale
+        of the node positions.
     """
 
     nodes: pd.DataFrame
@@ -135,6 +298,7 @@ class NetworkView:
     audience: str = "internal"
     marking: str = "OFFICIAL-SENSITIVE"
     hidden_e_edges: int = 0
+    group_discs: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
 
     # --- interactive --------------------------------------------------------------------
@@ -146,7 +310,7 @@ class NetworkView:
         node_rows = [
             [str(r.label), str(r.kind), r.group if isinstance(r.group, str) else None,
              int(r.reach), round(float(r.x) * scale, 1), round(float(r.y) * scale, 1),
-             str(r.color), float(r.size)]
+             str(r.color), float(r.size), int(bool(r.prominent))]
             for r in nd.itertuples(index=False)
         ]
         idx = {v: i for i, v in enumerate(nd["id"])}
@@ -154,13 +318,15 @@ class NetworkView:
         for r in self.edges.itertuples(index=False):
             ev = [[e.get("date"), e.get("relation"), e.get("source_type"), e.get("grading"),
                    e.get("link_id") or e.get("episode_id")] for e in r.evidence]
-            edge_rows.append([idx[r.source], idx[r.target], _EDGE_STYLES.index(r.style), ev])
+            edge_rows.append([idx[r.source], idx[r.target], _EDGE_STYLES.index(r.style), ev,
+                              round(float(r.weight), 3)])
         return {
             "meta": {"title": self.title, "period": self.period, "audience": self.audience,
                      "marking": self.marking, "hiddenE": self.hidden_e_edges},
             "kinds": {k: {"shape": v["shape"], "color": v["color"], "label": v["label"]}
                       for k, v in KIND_STYLE.items()},
-            "groups": [[g, c] for g, c in self.groups.items()],
+            "groups": [[g, c, *[round(float(t) * scale, 1) for t in self.group_discs.get(g, (0, 0, 0))],
+                        int((nd["group"] == g).sum())] for g, c in self.groups.items()],
             "nodes": node_rows,
             "edges": edge_rows,
         }
@@ -188,8 +354,9 @@ class NetworkView:
 
     # --- static -------------------------------------------------------------------------
 
-    def figure(self, *, figsize: tuple[float, float] = (11.0, 8.5), max_labels: int = 40) -> Any:
-        """A matplotlib Figure of the same layout (for print and PDF)."""
+    def figure(self, *, figsize: tuple[float, float] = (11.0, 8.5), max_labels: int = 60) -> Any:
+        """A matplotlib Figure of the same layout (for print and PDF): peer-group regions
+        shaded and named, labels on the prominent nodes only (at most ``max_labels``)."""
         from matplotlib.collections import LineCollection
         from matplotlib.figure import Figure
         from matplotlib.lines import Line2D
@@ -198,24 +365,37 @@ class NetworkView:
         ax = fig.add_axes((0.02, 0.06, 0.74, 0.86))
         ax.set_axis_off()
         nd = self.nodes.set_index("id")
-        for style, ls, colour in (("solid", "-", "#555555"), ("dashed", (0, (4, 3)), "#888888"),
+        from matplotlib.patches import Circle
+
+        for g, (cx, cy, r) in self.group_discs.items():
+            colour = self.groups.get(g, "#999999")
+            ax.add_patch(Circle((cx, -cy), r * 1.08, facecolor=colour, alpha=0.08, edgecolor=colour,
+                                linewidth=0.8, zorder=0))
+            ax.text(cx, -cy + r * 1.12, f"Peer group {g}", ha="center", va="bottom", fontsize=7,
+                    color=colour, weight="bold", parse_math=False, zorder=4)
+        w = self.edges["weight"].to_numpy(dtype=float)
+        strong = np.clip(w / (np.percentile(w, 90) if len(w) and np.percentile(w, 90) > 0 else 1.0), 0.15, 1.0)
+        for style, ls, colour in (("solid", "-", "#444444"), ("dashed", (0, (4, 3)), "#777777"),
                                   ("e_graded", ":", "#bbbbbb")):
-            sub = self.edges[self.edges["style"] == style]
+            mask = (self.edges["style"] == style).to_numpy()
+            sub = self.edges[mask]
             if len(sub):
                 segs = [[(nd.at[s, "x"], -nd.at[s, "y"]), (nd.at[t, "x"], -nd.at[t, "y"])]
                         for s, t in zip(sub["source"], sub["target"], strict=True)]
                 ax.add_collection(LineCollection(segs, colors=colour, linestyles=ls,
-                                                 linewidths=0.8, zorder=1))
+                                                 linewidths=0.3 + 0.9 * strong[mask],
+                                                 alpha=0.55, zorder=1))
         for kind, st in KIND_STYLE.items():
             sub = self.nodes[self.nodes["kind"] == kind]
             if len(sub):
-                ax.scatter(sub["x"], -sub["y"], s=(sub["size"] ** 2) * 0.6, c=list(sub["color"]),
-                           marker=st["marker"], edgecolors="#222222", linewidths=0.5, zorder=2)
-        labelled = self.nodes if len(self.nodes) <= max_labels else self.nodes.nlargest(max_labels, "reach")
+                ax.scatter(sub["x"], -sub["y"], s=(sub["size"] ** 2) * 0.45, c=list(sub["color"]),
+                           marker=st["marker"], edgecolors="#222222", linewidths=0.4, zorder=2)
+        labelled = self.nodes[self.nodes["prominent"]] if "prominent" in self.nodes else self.nodes
+        labelled = labelled.nlargest(max_labels, "reach")
         for r in labelled.itertuples(index=False):
             # parse_math=False: '$' in a name is text, never mathtext
-            ax.text(r.x, -r.y, f"  {r.label}", fontsize=7, va="center", zorder=3, parse_math=False,
-                    clip_on=True)
+            ax.text(r.x, -r.y, f"  {r.label}", fontsize=6, va="center", zorder=3, parse_math=False,
+                    clip_on=True, weight="bold" if r.kind != "child" else "normal")
         ax.autoscale_view()
         ax.margins(0.05)
         handles = [Line2D([], [], marker=st["marker"], linestyle="", markerfacecolor=st["color"],
@@ -266,6 +446,7 @@ def network_view(
     marking: str = "OFFICIAL-SENSITIVE",
     show_e_graded: bool = False,
     max_evidence: int = 8,
+    max_labels: int = 60,
 ) -> NetworkView:
     """Lay out a context graph and return a frozen, drawable :class:`NetworkView`.
 
@@ -286,6 +467,10 @@ def network_view(
         evidence is then never written into the page.
     max_evidence
         Evidence items kept per edge for the hover text (most recent first).
+    max_labels
+        Labels drawn at first sight (page at fit zoom and the static rendering): the top
+        persons and places by reach, then children in peer groups. Every label shows when
+        zoomed in or hovered.
 
     Examples
     --------
@@ -344,9 +529,9 @@ def network_view(
     H = nx.Graph()
     H.add_nodes_from(str(n) for n in G.nodes)
     H.add_edges_from(zip(edges["source"], edges["target"], strict=True))
-    pos = _layout(H, layout_seed)
     kind_of = {str(n): (d.get("kind") if d.get("kind") in KIND_STYLE else "unknown")
                for n, d in G.nodes(data=True)}
+    pos, discs = _group_layout(H, kind_of, member, order, layout_seed)
     node_rows = []
     for n, d in G.nodes(data=True):
         nid = str(n)
@@ -361,6 +546,25 @@ def network_view(
                           "size": float(8 + 4 * np.sqrt(reach))})
     nodes = pd.DataFrame(node_rows, columns=["id", "label", "kind", "group", "reach", "x", "y",
                                              "color", "size"])
+    nodes["prominent"] = _prominent(nodes, max_labels=max_labels)
     return NetworkView(nodes=nodes, edges=edges, groups=colours, title=str(title),
                        period=_period_text(period), audience=str(audience), marking=str(marking),
-                       hidden_e_edges=hidden)
+                       hidden_e_edges=hidden, group_discs=discs)
+
+
+def _prominent(nodes: pd.DataFrame, *, max_labels: int) -> np.ndarray:
+    """Which nodes are labelled at first sight: the top persons and places by reach (at most
+    a quarter of ``max_labels`` each, reaching two children or more), then children in peer
+    groups by reach, up to ``max_labels`` in all. The rest are labelled when zoomed in."""
+    out = np.zeros(len(nodes), bool)
+    if max_labels <= 0 or nodes.empty:
+        return out
+    quota = max(1, max_labels // 4)
+    order = nodes.sort_values(["reach", "label"], ascending=[False, True], kind="stable")
+    for kind in ("person", "location"):
+        sub = order[(order["kind"] == kind) & (order["reach"] >= 2)].head(quota)
+        out[nodes.index.get_indexer(sub.index)] = True
+    left = max_labels - int(out.sum())
+    kids = order[(order["kind"] == "child") & order["group"].notna()].head(max(left, 0))
+    out[nodes.index.get_indexer(kids.index)] = True
+    return out

@@ -6,6 +6,7 @@ import json
 import re
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import INJECTION_NAMES
@@ -118,3 +119,63 @@ def test_from_analysis_like_object(views_parts):
     assert not ((v.edges["source"] == "C1") & (v.edges["target"] == "C6")).any()
     with pytest.raises(ConfigError, match="graph"):
         network_view({"graph": "nope"})
+
+
+def _two_groups_sharing_a_hub() -> tuple[nx.Graph, dict[str, str]]:
+    """Two tight peer groups of 8 children, each with its own places, plus a hub place and a
+    person every child is linked to (the shape that pulled a spring layout into a hairball)."""
+    G = nx.Graph()
+    groups = {}
+    for g in ("PG1", "PG2"):
+        kids = [f"{g}-C{i}" for i in range(8)]
+        for i, c in enumerate(kids):
+            G.add_node(c, kind="child", label=f"Child {c}")
+            groups[c] = g
+            G.add_edge(c, kids[(i + 1) % 8], corroborated=True, evidence=_ev("1A P"))
+            G.add_node(f"{g}-L{i % 3}", kind="location", label=f"Place {g} {i % 3}")
+            G.add_edge(c, f"{g}-L{i % 3}", corroborated=False, evidence=_ev("2C P"))
+    G.add_node("HUB", kind="location", label="Shopping centre")
+    G.add_node("BOSS", kind="person", label="Big T")
+    for c in groups:
+        G.add_edge(c, "HUB", corroborated=False, evidence=_ev("2C P"))
+        G.add_edge(c, "BOSS", corroborated=False, evidence=_ev("2C P"))
+    G.add_node("LONE", kind="child", label="Ungrouped child")
+    G.add_edge("LONE", "HUB", corroborated=False, evidence=_ev("2C P"))
+    return G, groups
+
+
+def test_groups_occupy_separate_regions():
+    G, groups = _two_groups_sharing_a_hub()
+    v = network_view(G, groups=groups, layout_seed=1)
+    nd = v.nodes.set_index("id")
+
+    def box(g):
+        xy = nd[nd["group"] == g][["x", "y"]].to_numpy()
+        return xy.min(axis=0), xy.max(axis=0)
+
+    (a0, a1), (b0, b1) = box("PG1"), box("PG2")
+    inter = np.clip(np.minimum(a1, b1) - np.maximum(a0, b0), 0, None).prod()
+    smaller = min((a1 - a0).prod(), (b1 - b0).prod())
+    assert inter <= 0.1 * smaller  # the two groups' bounding boxes barely overlap, if at all
+    # each group's own places sit in its region; shared hub and person sit outside both discs
+    for g in ("PG1", "PG2"):
+        cx, cy, r = v.group_discs[g]
+        for n in (f"{g}-L0", f"{g}-L1", f"{g}-C0"):
+            assert np.hypot(nd.at[n, "x"] - cx, nd.at[n, "y"] - cy) <= r * 1.05
+        for n in ("HUB", "BOSS"):
+            assert np.hypot(nd.at[n, "x"] - cx, nd.at[n, "y"] - cy) > r
+    # the ungrouped child is further from the centre than any grouped child
+    d = np.hypot(nd["x"], nd["y"])
+    assert d["LONE"] > d[list(groups)].max()
+
+
+def test_prominent_labels_are_few_and_important():
+    G, groups = _two_groups_sharing_a_hub()
+    v = network_view(G, groups=groups, max_labels=6)
+    nd = v.nodes.set_index("id")
+    assert int(nd["prominent"].sum()) == 6
+    assert nd.at["HUB", "prominent"] and nd.at["BOSS", "prominent"]  # top place and person
+    assert not nd.at["LONE", "prominent"]  # ungrouped children only when zoomed in
+    payload = _payload(v.html())
+    assert [r[8] for r in payload["nodes"]] == [int(b) for b in v.nodes["prominent"]]
+    assert {g[0] for g in payload["groups"]} == {"PG1", "PG2"} and all(g[4] > 0 for g in payload["groups"])
