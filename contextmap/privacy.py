@@ -39,15 +39,11 @@ import base64
 import dataclasses
 import hashlib
 import hmac
-import html
-import json
 import os
 import re
 import secrets
-import sqlite3
-import zipfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -56,6 +52,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from contextmap import _scan
 from contextmap._errors import ConfigError, PrivacyError
 from contextmap.dataset import Dataset, ValidationReport
 
@@ -915,188 +912,12 @@ def forbidden_identifiers(
 # --- scanning ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Hit:
-    """One forbidden string found in an output. ``str(hit)`` never shows the string itself."""
-
-    source: str
-    kind: str
-    where: str
-    value: str = field(repr=False)
-
-    def __str__(self) -> str:
-        return f"{self.kind} found in {self.source} at {self.where}"
+Hit = _scan.Hit
 
 
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
-_TEXT_SUFFIXES = {
-    ".html", ".htm", ".txt", ".csv", ".tsv", ".json", ".geojson", ".graphml", ".gexf", ".xml",
-    ".svg", ".md", ".js", ".css", ".jsonl", ".yaml", ".yml", ".ximp",
-}
-_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".bmp"}
-_ZIP_SUFFIXES = {".zip", ".xlsx", ".docx", ".anx", ".odt", ".ods"}
-_SQLITE_SUFFIXES = {".gpkg", ".sqlite", ".db"}
-
-
-class _Index:
-    def __init__(self, forbidden: Iterable[str], min_length: int) -> None:
-        f = forbidden if isinstance(forbidden, Forbidden) else Forbidden({s: "identifier" for s in forbidden})
-        self.forbidden = f
-        self.exact: dict[str, list[tuple[str, int]]] = {}
-        self.folded: dict[str, list[tuple[str, int]]] = {}
-        for s in f:
-            if len(s) < min_length:
-                continue
-            m = _WORD.search(s)
-            if m is None:
-                continue
-            if s in f.case_insensitive:
-                self.folded.setdefault(m.group().lower(), []).append((s, m.start()))
-            else:
-                self.exact.setdefault(m.group(), []).append((s, m.start()))
-
-    def scan(self, text: str, source: str, describe: Any = None) -> list[Hit]:
-        hits: list[Hit] = []
-        seen: set[tuple[str, int]] = set()
-        lower = None
-        for m in _WORD.finditer(text):
-            tok = m.group()
-            cands = [(s, off, False) for s, off in self.exact.get(tok, ())]
-            folded = self.folded.get(tok.lower()) if self.folded else None
-            if folded:
-                cands += [(s, off, True) for s, off in folded]
-            for s, off, fold in cands:
-                start = m.start() - off
-                end = start + len(s)
-                if start < 0 or end > len(text):
-                    continue
-                if fold:
-                    if lower is None:
-                        lower = text.lower() if len(text.lower()) == len(text) else None
-                    piece = lower[start:end] if lower is not None else text[start:end].lower()
-                    if piece != s.lower():
-                        continue
-                elif text[start:end] != s:
-                    continue
-                if not _bounded(text, start, end, s) or (s, start) in seen:
-                    continue
-                seen.add((s, start))
-                where = describe(start) if describe else f"offset {start}"
-                hits.append(Hit(source, self.forbidden.kind(s), where, s))
-        return hits
-
-
-def _bounded(text: str, start: int, end: int, s: str) -> bool:
-    before = text[start - 1] if start > 0 else " "
-    after = text[end] if end < len(text) else " "
-    if before.isalnum() or after.isalnum() or before == "_" or after == "_":
-        return False
-    if s[0].isdigit() and before in ".,:/-" and start > 1 and text[start - 2].isdigit():
-        return False  # part of a decimal number, a date or a time
-    if s[-1].isdigit() and after in ".,:/-" and end + 1 < len(text) and text[end + 1].isdigit():
-        return False
-    return True
-
-
-def _variants(text: str) -> list[str]:
-    """The text and, when different, its unescaped form (HTML entities, ``\\uXXXX``, ``\\/``)."""
-    out = [text]
-    un = html.unescape(_UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)).replace("\\/", "/")
-    if un != text:
-        out.append(un)
-    return out
-
-
-def _json_strings(obj: Any) -> Iterable[str]:
-    if isinstance(obj, str):
-        yield obj
-    elif isinstance(obj, dict):
-        for k, v in obj.items():
-            yield str(k)
-            yield from _json_strings(v)
-    elif isinstance(obj, list):
-        for v in obj:
-            yield from _json_strings(v)
-
-
-def _scan_text(idx: _Index, text: str, source: str) -> list[Hit]:
-    hits: list[Hit] = []
-    for i, variant in enumerate(_variants(text)):
-        for h in idx.scan(variant, source):
-            hits.append(h if i == 0 else dataclasses.replace(h, where=h.where + " (after unescaping)"))
-    return hits
-
-
-def _scan_sqlite(idx: _Index, path: Path) -> list[Hit]:
-    hits: list[Hit] = []
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        for t in tables:
-            hits += idx.scan(t, path.name, lambda _o, t=t: f"table name {t!r}")
-            cur = con.execute(f'SELECT * FROM "{t}"')
-            cols = [d[0] for d in cur.description]
-            for c in cols:
-                hits += idx.scan(c, path.name, lambda _o, t=t, c=c: f"table {t!r} column name {c!r}")
-            for rownum, row in enumerate(cur, start=1):
-                for c, v in zip(cols, row, strict=True):
-                    if isinstance(v, str):
-                        hits += idx.scan(
-                            v, path.name, lambda _o, t=t, c=c, r=rownum: f"table {t!r} row {r} column {c!r}"
-                        )
-    finally:
-        con.close()
-    return hits
-
-
-def _scan_pdf(idx: _Index, path: Path) -> list[Hit]:
-    from pypdf import PdfReader
-
-    hits: list[Hit] = []
-    reader = PdfReader(str(path))
-    for pageno, page in enumerate(reader.pages, start=1):
-        text = page.extract_text() or ""
-        hits += idx.scan(text, path.name, lambda o, p=pageno: f"page {p}, offset {o}")
-        flat = " ".join(text.split())  # names broken across lines
-        if flat != text:
-            hits += idx.scan(flat, path.name, lambda o, p=pageno: f"page {p} (reflowed), offset {o}")
-    meta: dict[str, Any] = dict(reader.metadata or {})
-    for k, v in meta.items():
-        hits += idx.scan(str(v), path.name, lambda _o, k=k: f"metadata {k}")
-    return hits
-
-
-def _scan_path(idx: _Index, path: Path, root: Path | None = None) -> list[Hit]:
-    label = str(path.relative_to(root)) if root is not None else path.name
-    suffix = path.suffix.lower()
-    if suffix in _IMAGE_SUFFIXES:
-        return []
-    if suffix in _SQLITE_SUFFIXES:
-        return [dataclasses.replace(h, source=label) for h in _scan_sqlite(idx, path)]
-    if suffix == ".pdf":
-        return [dataclasses.replace(h, source=label) for h in _scan_pdf(idx, path)]
-    if suffix in _ZIP_SUFFIXES and zipfile.is_zipfile(path):
-        hits: list[Hit] = []
-        with zipfile.ZipFile(path) as zf:
-            for info in zf.infolist():
-                if not info.is_dir():
-                    text = zf.read(info).decode("utf-8", errors="replace")
-                    hits += _scan_text(idx, text, f"{label}:{info.filename}")
-        return hits
-    text = path.read_bytes().decode("utf-8", errors="replace")
-    hits = _scan_text(idx, text, label)
-    if suffix in (".json", ".geojson"):
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError:
-            obj = None
-        if obj is not None:
-            joined = "\n".join(_json_strings(obj))
-            found = {(h.value, h.kind) for h in hits}
-            hits += [h for h in idx.scan(joined, label, lambda o: f"decoded JSON string, offset {o}")
-                     if (h.value, h.kind) not in found]
-    return hits
+def _scanner(forbidden: Iterable[str], min_length: int) -> _scan.Scanner:
+    f = forbidden if isinstance(forbidden, Forbidden) else Forbidden({s: "identifier" for s in forbidden})
+    return _scan.Scanner(f.kinds, f.case_insensitive, min_length=min_length)
 
 
 def scan_outputs(
@@ -1127,7 +948,7 @@ def scan_outputs(
     >>> [str(h) for h in scan_outputs(["child C1 and C10", "C10 only"], {"C1"})]
     ['identifier found in <text 0> at offset 6']
     """
-    idx = _Index(forbidden, min_length)
+    sc = _scanner(forbidden, min_length)
     if isinstance(paths_or_texts, (str, Path)) or (
         isinstance(paths_or_texts, tuple) and len(paths_or_texts) == 2 and isinstance(paths_or_texts[1], str)
     ):
@@ -1138,16 +959,16 @@ def scan_outputs(
             p = Path(item)
             if p.is_dir():
                 for f in sorted(x for x in p.rglob("*") if x.is_file()):
-                    hits += _scan_path(idx, f, root=p)
+                    hits += _scan.scan_path(sc, f, root=p)
             elif p.is_file():
-                hits += _scan_path(idx, p)
+                hits += _scan.scan_path(sc, p)
             else:
                 raise PrivacyError(f"cannot scan output: file not found: {str(p)!r}")
         elif isinstance(item, tuple):
             label, text = item
-            hits += _scan_text(idx, str(text), str(label))
+            hits += _scan.scan_text(sc, str(text), str(label))
         else:
-            hits += _scan_text(idx, str(item), f"<text {i}>")
+            hits += _scan.scan_text(sc, str(item), f"<text {i}>")
     return hits
 
 
