@@ -209,12 +209,14 @@ def test_changes_since_previous_pack_are_exactly_the_planted_ones(sample_dir, pa
 
     d = tmp_path / "modified"
     shutil.copytree(sample_dir, d)
-    # a new hotspot: five children found at a new place, days apart, a few hours each
+    # a new hotspot: five children missing and found at a new place, months apart, a few hours
+    # each, where a new person of concern is known to spend time (a busy place with no
+    # person of concern would not be a place of concern)
     _append(d / "locations.csv", [{"location_id": "LNEW1", "name": "Quenby Underpass", "category": "other",
                                    "latitude": "54.8600", "longitude": "-2.8700"}])
     _append(d / "episodes.csv", [
         {"episode_id": f"ENEW{i}", "child_id": c, "reported_at": f"2026-{3 + i:02d}-10 20:00",
-         "returned_at": f"2026-{3 + i:02d}-10 23:00", "classification": "absent", "found_location_id": "LNEW1",
+         "returned_at": f"2026-{3 + i:02d}-10 23:00", "classification": "missing", "found_location_id": "LNEW1",
          "rhi_at": f"2026-{3 + i:02d}-11 10:00", "rhi_outcome": "completed"}
         for i, c in enumerate(hot_kids)])
     # a new person of concern linked to two children of one existing group
@@ -222,7 +224,9 @@ def test_changes_since_previous_pack_are_exactly_the_planted_ones(sample_dir, pa
     _append(d / "links.csv", [
         {"link_id": f"KNEW{i}", "source_id": "PNEW1", "target_id": c, "relation": "associate",
          "observed_on": "2026-09-01", "source_type": "police", "grading": "1A P"}
-        for i, c in enumerate(big["children"][:2])])
+        for i, c in enumerate(big["children"][:2])] + [
+        {"link_id": "KNEWPLACE", "source_id": "PNEW1", "target_id": "LNEW1", "relation": "frequents",
+         "observed_on": "2026-08-15", "source_type": "police", "grading": "1B P"}])
     # a child pushed over the panel criteria by a new risk assessment
     chdf = pd.read_csv(d / "children.csv", dtype=str, keep_default_na=False)
     chdf.loc[chdf["child_id"] == risk_kid, ["ce_risk", "risk_reviewed_on"]] = ["high", "2026-10-20"]
