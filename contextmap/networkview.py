@@ -306,7 +306,7 @@ class NetworkView:
     def payload(self) -> dict:
         """The JSON-ready data the page draws."""
         nd = self.nodes
-        scale = 40.0 * np.sqrt(max(len(nd), 25))  # px: dense enough to read at fit zoom
+        scale = 90.0 * np.sqrt(max(len(nd), 25))  # px: groups are compact; room for node sizes
         node_rows = [
             [str(r.label), str(r.kind), r.group if isinstance(r.group, str) else None,
              int(r.reach), round(float(r.x) * scale, 1), round(float(r.y) * scale, 1),

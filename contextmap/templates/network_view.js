@@ -29,25 +29,56 @@
 
   // --- data sets ---
   var STYLE = ["solid", "dashed", "e_graded"];
+  var container = document.getElementById("cm-network");
+  // the zoom at which the whole layout fits: labels are sized against it, so the prominent
+  // nodes (top persons and places, children in groups) are labelled at first sight and every
+  // other label appears only when zoomed in (vis-network's label drawThreshold)
+  var x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  data.nodes.forEach(function (r) {
+    x0 = Math.min(x0, r[4] - r[7]); x1 = Math.max(x1, r[4] + r[7]);
+    y0 = Math.min(y0, r[5] - r[7]); y1 = Math.max(y1, r[5] + r[7]);
+  });
+  var fitScale = data.nodes.length ?
+    Math.min(1.5, 0.95 * Math.min((container.clientWidth || 1000) / Math.max(x1 - x0, 1),
+                                  (container.clientHeight || 700) / Math.max(y1 - y0, 1))) : 1;
+  var LABEL_PX = 13, SMALL_PX = 10, THRESHOLD = 12;
+  function font(prominent, faded) {
+    return { size: (prominent ? LABEL_PX : SMALL_PX) / fitScale, strokeWidth: faded ? 0 : 3, strokeColor: "#fff",
+             color: faded ? "rgba(0,0,0,0)" : "#111" };
+  }
+  function nodeColour(r, faded) {
+    var bg = faded ? "rgba(200,200,200,0.35)" : r[6];
+    return { background: bg, border: faded ? "rgba(120,120,120,0.35)" : "#222",
+             highlight: { background: r[6], border: "#000" }, hover: { background: r[6], border: "#000" } };
+  }
   var nodes = data.nodes.map(function (r, i) {
     return {
       id: i, label: r[0], shape: data.kinds[r[1]].shape, x: r[4], y: r[5], size: r[7],
-      color: { background: r[6], border: "#222", highlight: { background: r[6], border: "#000" } },
-      borderWidth: 1, font: { size: 12, strokeWidth: 3, strokeColor: "#fff" }
+      color: nodeColour(r, false), borderWidth: 1, font: font(r[8] === 1, false)
     };
   });
+  // weaker evidence, lighter and thinner line (weight relative to the 90th percentile)
+  var ws = data.edges.map(function (r) { return r[4] || 0; }).sort(function (a, b) { return a - b; });
+  var w90 = ws.length ? (ws[Math.floor(0.9 * (ws.length - 1))] || 1) : 1;
+  function edgeLook(r, faded) {
+    var s = STYLE[r[2]];
+    var k = Math.max(0.15, Math.min(1, (r[4] || 0) / w90));
+    var a = faded ? 0.06 : (s === "solid" ? 0.35 + 0.5 * k : 0.25 + 0.4 * k);
+    var rgb = s === "solid" ? "68,68,68" : (s === "dashed" ? "120,120,120" : "187,187,187");
+    return { color: { color: "rgba(" + rgb + "," + a.toFixed(2) + ")", highlight: "#000", hover: "#000" },
+             width: (s === "solid" ? 0.8 : 0.5) + 1.4 * k };
+  }
   var edges = data.edges.map(function (r, k) {
     var s = STYLE[r[2]];
+    var look = edgeLook(r, false);
     return {
       id: k, from: r[0], to: r[1],
       dashes: s === "solid" ? false : (s === "dashed" ? [6, 4] : [2, 4]),
-      color: { color: s === "solid" ? "#555" : (s === "dashed" ? "#888" : "#bbb"), highlight: "#000" },
-      width: s === "solid" ? 1.5 : 1
+      color: look.color, width: look.width
     };
   });
   var nodeSet = new vis.DataSet(nodes);
   var edgeSet = new vis.DataSet(edges);
-  var container = document.getElementById("cm-network");
   var big = nodes.length > 1500;
   var network = new vis.Network(container, { nodes: nodeSet, edges: edgeSet }, {
     physics: false,
@@ -55,7 +86,32 @@
     interaction: { hover: true, tooltipDelay: 100, hideEdgesOnDrag: big, hideEdgesOnZoom: big,
                    multiselect: true },
     edges: { smooth: false, selectionWidth: 2 },
-    nodes: { scaling: { label: { enabled: false } } }
+    nodes: { scaling: { label: { enabled: false, drawThreshold: THRESHOLD, maxVisible: 15 } } }
+  });
+
+  // --- peer-group regions: a tinted disc and the group's name, drawn on the canvas ---
+  var chosen = "";
+  network.on("beforeDrawing", function (ctx) {
+    var scale = network.getScale();
+    data.groups.forEach(function (g) {
+      if (!(g[4] > 0)) return;
+      var on = !chosen || chosen === g[0];
+      ctx.beginPath();
+      ctx.arc(g[2], g[3], g[4] * 1.1, 0, 2 * Math.PI);
+      ctx.globalAlpha = on ? 0.09 : 0.03;
+      ctx.fillStyle = g[1];
+      ctx.fill();
+      ctx.globalAlpha = on ? 0.5 : 0.15;
+      ctx.lineWidth = 1.5 / scale;
+      ctx.strokeStyle = g[1];
+      ctx.stroke();
+      ctx.globalAlpha = on ? 1 : 0.3;
+      ctx.font = "bold " + (14 / scale) + "px system-ui, Arial, sans-serif";
+      ctx.textAlign = "center";
+      ctx.textBaseline = "bottom";
+      ctx.fillText("Peer group " + g[0] + " (" + g[5] + ")", g[2], g[3] - g[4] * 1.1 - 3 / scale);
+      ctx.globalAlpha = 1;
+    });
   });
 
   // --- tooltip built with textContent ---
@@ -131,11 +187,14 @@
   var adj = data.nodes.map(function () { return []; });
   data.edges.forEach(function (r) { adj[r[0]].push(r[1]); adj[r[1]].push(r[0]); });
   var visible = data.nodes.length;
+  var faded = data.nodes.map(function () { return false; });
   function applyFilter() {
     var g = groupSel.value;
+    chosen = g;
     var inGroup = null;
     if (g) {
-      // the group's children and the persons and places directly linked to them
+      // the group's children and the persons and places directly linked to them stay in
+      // colour; everything else fades (kept in place, for context)
       inGroup = {};
       data.nodes.forEach(function (r, i) {
         if (r[2] === g) { inGroup[i] = true; adj[i].forEach(function (j) { inGroup[j] = true; }); }
@@ -144,17 +203,38 @@
     var updates = [];
     visible = 0;
     data.nodes.forEach(function (r, i) {
-      var show = kindOn[r[1]] !== false && (!inGroup || inGroup[i] === true);
-      if (show) visible++;
-      updates.push({ id: i, hidden: !show });
+      var shown = kindOn[r[1]] !== false;
+      var fade = !!inGroup && inGroup[i] !== true;
+      if (shown && !fade) visible++;
+      var u = { id: i, hidden: !shown };
+      if (fade !== faded[i]) {
+        faded[i] = fade;
+        u.color = nodeColour(r, fade);
+        // in the chosen group every label shows; faded nodes show none
+        u.font = font(r[8] === 1 || (!!inGroup && !fade), fade);
+      } else if (!inGroup && r[8] !== 1) {
+        u.font = font(false, false);
+      }
+      updates.push(u);
     });
     nodeSet.update(updates);
+    edgeSet.update(data.edges.map(function (r, k) {
+      var look = edgeLook(r, !!inGroup && !(inGroup[r[0]] && inGroup[r[1]]));
+      return { id: k, color: look.color, width: look.width };
+    }));
     stats();
   }
-  groupSel.addEventListener("change", function () { applyFilter(); network.fit(); });
+  groupSel.addEventListener("change", function () {
+    applyFilter();
+    var g = groupSel.value;
+    if (!g) { network.fit(); return; }
+    var ids = [];
+    data.nodes.forEach(function (r, i) { if (r[2] === g) ids.push(i); });
+    network.fit({ nodes: ids, animation: false, maxZoomLevel: 1.8 * fitScale });
+  });
   function stats() {
     document.getElementById("cm-stats").textContent =
-      visible + " of " + data.nodes.length + " shown, " + data.edges.length + " links" +
+      visible + " of " + data.nodes.length + (chosen ? " highlighted, " : " shown, ") + data.edges.length + " links" +
       (meta.hiddenE ? " (" + meta.hiddenE + " E-graded not shown)" : "");
   }
 
@@ -195,6 +275,8 @@
       legend.appendChild(r);
     });
   legend.appendChild(el("div", "cm-muted", "Size: reach (children connected)"));
+  legend.appendChild(el("div", "cm-muted", "Darker, thicker line: stronger evidence"));
+  legend.appendChild(el("div", "cm-muted", "Zoom in or hover to read every name"));
   data.groups.forEach(function (g) {
     var r = el("div", "cm-legend-row");
     var s = el("span", "cm-sym cm-sym-dot");
@@ -208,7 +290,9 @@
   network.once("afterDrawing", function () {
     window.contextmapNetwork = {
       nodes: data.nodes.length, edges: data.edges.length, network: network,
-      visibleCount: function () { return visible; }
+      visibleCount: function () { return visible; },
+      fadedCount: function () { return faded.filter(function (f) { return f; }).length; },
+      fitScale: fitScale
     };
     window.contextmapReadyAt = performance.now();
     document.documentElement.setAttribute("data-cm-ready", "1");
