@@ -129,6 +129,8 @@ def test_network_view_in_browser(recorded_page, views_parts, tmp_path, reports_d
     page.select_option("#cm-group", "PG2")
     visible = page.evaluate("window.contextmapNetwork.visibleCount()")
     assert 3 < visible < len(v.nodes)
+    # the rest fades, kept in place for context (not hidden)
+    assert page.evaluate("window.contextmapNetwork.fadedCount()") == len(v.nodes) - visible
     page.select_option("#cm-group", "")
     # search by label finds the hostile name as text
     page.fill("#cm-search", "onerror")
