@@ -374,7 +374,7 @@ class _Generator:
         start_day = end_day + pd.Timedelta(days=1) - pd.DateOffset(months=months)
         self.start = np.datetime64(start_day.date(), "D")
         self.end = np.datetime64(end_day.date(), "D")
-        self.days = int((self.end - self.start).astype(int)) + 1
+        self.days = int((self.end - self.start) / np.timedelta64(1, "D")) + 1
         self.start_m = self.start.astype("datetime64[m]")
         self.last_minute = self.days * 1440 - 1  # 23:59 on the end day
         self.emerging_from = max(self.days - 75, int(self.days * 0.8))
@@ -691,11 +691,11 @@ class _Generator:
         late = at_hot & (sd >= self.emerging_from) & (rng.random(len(sc)) < 0.6)
         sl[late] = np.asarray(self.hot_emerging)[rng.integers(0, len(self.hot_emerging), int(late.sum()))]
         # decoys: many of the other episodes end at a busy place, at school, at home or at a relative's
-        d = self.drng
+        drng = self.drng
         free = np.flatnonzero(sl < 0)
-        v = d.random(len(free))
+        v = drng.random(len(free))
         pick = free[v < 0.3]
-        sl[pick] = self.busy[d.choice(len(self.busy), len(pick), p=self.busy_p)]
+        sl[pick] = self.busy[drng.choice(len(self.busy), len(pick), p=self.busy_p)]
         for lo, hi, where in ((0.3, 0.45, self.school), (0.45, 0.65, self.home), (0.65, 0.75, self.relative)):
             pick = free[(v >= lo) & (v < hi)]
             pick = pick[where[sc[pick]] >= 0]
@@ -708,38 +708,38 @@ class _Generator:
         e_day = np.concatenate(day).astype(int)
         e_place = np.concatenate(loc).astype(int)
         e_event = np.concatenate(ev).astype(int)
-        m = len(e_child)
+        n_ep = len(e_child)
         # times: mostly afternoon and evening; joint episodes reported within a few hours
-        hour = rng.choice(24, m, p=_HOUR_P)
-        rep = e_day * 1440 + hour * 60 + rng.integers(0, 60, m)
+        hour = rng.choice(24, n_ep, p=_HOUR_P)
+        rep = e_day * 1440 + hour * 60 + rng.integers(0, 60, n_ep)
         joint = e_event >= 0
         if joint.any():
             base_h = rng.choice(24, len(self.events), p=_HOUR_P)
             rep[joint] = e_day[joint] * 1440 + base_h[e_event[joint]] * 60 + rng.integers(0, 180, int(joint.sum()))
         rep = np.minimum(rep, self.last_minute - 30)
-        dur = np.exp(rng.normal(np.log(4 * 60), 1.0, m)).astype(int) + 30
-        long_ = rng.random(m) < 0.04
+        dur = np.exp(rng.normal(np.log(4 * 60), 1.0, n_ep)).astype(int) + 30
+        long_ = rng.random(n_ep) < 0.04
         dur[long_] += rng.integers(24 * 60, 6 * 24 * 60, int(long_.sum()))
         ret = rep + dur
         still = ret > self.last_minute
         ret[still] = -1
         # RHI: ~80% completed (about three quarters of those within 72 hours), some declined/not offered
-        outcome = rng.choice(np.array(["completed", "declined", "not_offered", ""]), m, p=[0.8, 0.08, 0.08, 0.04])
+        outcome = rng.choice(np.array(["completed", "declined", "not_offered", ""]), n_ep, p=[0.8, 0.08, 0.08, 0.04])
         outcome[still] = ""
-        delay = np.where(rng.random(m) < 0.76, rng.integers(2 * 60, 72 * 60, m), rng.integers(73 * 60, 21 * 24 * 60, m))
+        delay = np.where(rng.random(n_ep) < 0.76, rng.integers(2 * 60, 72 * 60, n_ep), rng.integers(73 * 60, 21 * 24 * 60, n_ep))
         rhi = np.where(outcome == "completed", ret + delay, -1)
         late_rhi = rhi > self.last_minute
         rhi[late_rhi] = -1
         outcome[late_rhi] = ""
-        classification = rng.choice(np.array(["missing", "absent", ""]), m, p=[0.7, 0.26, 0.04])
+        classification = rng.choice(np.array(["missing", "absent", ""]), n_ep, p=[0.7, 0.26, 0.04])
         found = self._pick_record(np.where(ret >= 0, e_place, -1), 0.2)
         # sort by report time; ids follow
         order = np.lexsort((e_child, rep))
         self.ep = {"child": e_child[order], "day": e_day[order], "place": e_place[order],
                    "found": found[order], "event": e_event[order], "rep": rep[order], "ret": ret[order],
                    "rhi": rhi[order], "outcome": outcome[order], "class": classification[order]}
-        self.n_ep = m
-        self.episode_ids = _ids("E", m, max(6, len(str(m))))
+        self.n_ep = n_ep
+        self.episode_ids = _ids("E", n_ep, max(6, len(str(n_ep))))
 
     # -- links ------------------------------------------------------------------------
 
@@ -819,8 +819,8 @@ class _Generator:
                             lid[bsel], "visited", d.integers(0, self.days, len(bsel)), source="police")
         # 3. co-missing peers named in RHIs (joint episodes)
         by_event: dict[int, list[int]] = {}
-        for i in np.flatnonzero(ep["event"] >= 0):
-            by_event.setdefault(int(ep["event"][i]), []).append(int(i))
+        for row_i in np.flatnonzero(ep["event"] >= 0):
+            by_event.setdefault(int(ep["event"][row_i]), []).append(int(row_i))
         s, t, e = [], [], []
         for _ev, idx in sorted(by_event.items()):
             for i in idx:
@@ -838,7 +838,7 @@ class _Generator:
         # 4. persons of concern named in RHIs of group children
         g_ep = np.flatnonzero(completed & (self.group_of[ep["child"]] >= 0) & (rng.random(self.n_ep) < 0.5))
         src_ids, tgt_ids = [], []
-        for i in g_ep:
+        for i in g_ep.tolist():
             ch = int(ep["child"][i])
             poc = self._poc_for(ch)
             src_ids.append(cid[ch])
@@ -980,8 +980,8 @@ class _Generator:
         places = np.full(self.n_ep, "", dtype=object)
         truth: list[tuple[str, str, str, str, str, str]] = []
         by_event: dict[int, list[int]] = {}
-        for i in np.flatnonzero(ep["event"] >= 0):
-            by_event.setdefault(int(ep["event"][i]), []).append(int(i))
+        for k in np.flatnonzero(ep["event"] >= 0):
+            by_event.setdefault(int(ep["event"][k]), []).append(int(k))
         sel = np.flatnonzero((ep["outcome"] == "completed") & (rng.random(self.n_ep) < 0.7))
         for i in sel:
             eid = str(self.episode_ids[i])
@@ -992,9 +992,9 @@ class _Generator:
                     o = int(ep["child"][j])
                     if o != ch and rng.random() < 0.6:
                         first, sur = self.child_names[o]
-                        form = int(rng.integers(3))
-                        text = first if form == 0 else f"{first} {sur[0]}" if form == 1 else f"{first} {sur}"
-                        ment.append((text, str(self.child_ids[o]), "child", ("first_name", "first_initial", "full_name")[form]))
+                        form_i = int(rng.integers(3))
+                        text = first if form_i == 0 else f"{first} {sur[0]}" if form_i == 1 else f"{first} {sur}"
+                        ment.append((text, str(self.child_ids[o]), "child", ("first_name", "first_initial", "full_name")[form_i]))
             if self.group_of[ch] >= 0 and rng.random() < 0.5:
                 e = self._poc_for(ch)
                 ment.append(self._person_mention(e))
@@ -1006,7 +1006,11 @@ class _Generator:
                 ment.append((f"a lad called {nm}" if rng.random() < 0.5 else f"{nm} from {_AREAS[rng.integers(len(_AREAS))]}",
                              "", "none", "unknown"))
             seen: set[str] = set()
-            kept = [m for m in ment if not (m[0].lower() in seen or seen.add(m[0].lower()))]
+            kept = []
+            for mention in ment:
+                if mention[0].lower() not in seen:
+                    seen.add(mention[0].lower())
+                    kept.append(mention)
             if kept:
                 people[i] = "; ".join(m[0] for m in kept)
                 truth += [(eid, "people_mentioned", m[0], m[1], m[2], m[3]) for m in kept]
