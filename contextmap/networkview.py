@@ -174,11 +174,11 @@ def _group_layout(H: nx.Graph, kind_of: Mapping[str, str], member: Mapping[str, 
         # room between the groups for the persons and places they share
         pad = 2.5 + 1.2 * np.sqrt(len(shared) / len(blocks))
         centres = _pack(radii, pad)
-        for (g, vs), c, r, s in zip(blocks, centres, radii, range(len(blocks)), strict=True):
+        for (block_group, vs), c, r, s in zip(blocks, centres, radii, range(len(blocks)), strict=True):
             xy = _block(vs, H, seed + s) + c
             pos.update(zip(vs, xy, strict=True))
-            if g is not None:
-                group_disc[g] = (float(c[0]), float(c[1]), float(r))
+            if block_group is not None:
+                group_disc[block_group] = (float(c[0]), float(c[1]), float(r))
         extent = float(max(np.hypot(*c) + r for c, r in zip(centres, radii, strict=True)))
     else:
         extent = 0.0
