@@ -267,15 +267,17 @@ def build_pack(
 def _scan_set(privacy: Any, forbidden: Any, red: Dataset) -> Any:
     """The strings the final scan looks for, less two kinds of certain false positive.
 
-    * aliases of one or two characters (initials such as ``'LI'``): they occur in ordinary
-      text and markup (``<li>``) and identify no one on their own;
+    * aliases and person names of one or two characters (initials such as ``'LI'``, and the
+      provisional persons that resolution makes from initials mentioned in Return Home
+      Interviews): they occur in ordinary text, markup (``<li>``) and minified scripts
+      (``LE=``), and identify no one on their own;
     * a home postcode that is also the postcode of a location this audience is shown (a shop
       in the same postcode): the audience sees it as that shop's postcode.
     """
     shown = set(red.locations["postcode"].dropna().astype(str).str.strip().str.upper())
     kinds = {
         s: k for s, k in forbidden.kinds.items()
-        if not (k == "alias" and len(s) < 3) and not (k == "home postcode" and s.upper() in shown)
+        if not (k in ("alias", "person name") and len(s) < 3) and not (k == "home postcode" and s.upper() in shown)
     }
     return privacy.Forbidden(kinds, set(forbidden.case_insensitive) & set(kinds))
 

@@ -134,3 +134,20 @@ def test_geopackage_cells_scanned_one_by_one(tmp_path):
     hits = scan_outputs([tmp_path / "x.gpkg"], f)
     # 'Ava' + 'Example' in two cells is not the name; each hit names its own row and column
     assert sorted(h.where for h in hits) == ["table 'places' row 2 column 'b'", "table 'places' row 3 column 'b'"]
+
+
+def test_pack_scan_leaves_out_initials_but_not_short_ids():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from contextmap import privacy
+    from contextmap.pack import _scan_set
+
+    f = Forbidden({"LE": "person name", "LI": "alias", "C1": "entity id", "Tia": "child name", "Rex Invented": "person name"},
+                  {"Rex Invented"})
+    red = SimpleNamespace(locations=pd.DataFrame({"postcode": ["CA3 5RN"]}))
+    kept = _scan_set(privacy, f, red)
+    assert set(kept) == {"C1", "Tia", "Rex Invented"} and kept.case_insensitive == {"Rex Invented"}
+    # minified script ('LE=') is not a person; the id still is found
+    assert [h.value for h in scan_outputs(["var LE=function(){}; node C1"], kept)] == ["C1"]
