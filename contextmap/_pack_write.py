@@ -179,26 +179,36 @@ def _cohort(red, an, ep, settings, end, labels, membership, panel_flags) -> list
     flags = an.flags
     in_graph = {n for n, k in an.graph.nodes(data="kind") if k == "child"}
     ids = sorted(set(ep["child_id"].astype(str)) | in_graph | set(flags["child_id"].astype(str)))
-    by_child = ep.groupby("child_id")
+    # per-child sums and flag lists in one pass each (a lookup per child was quadratic)
+    per = (ep.assign(child_id=ep["child_id"].astype(str), n=1)
+           .groupby("child_id")[["n", "hours", "returned", "rhi_in_time"]].sum())
+    per_child = {str(k): v for k, v in zip(per.index, per.itertuples(index=False), strict=True)}
+    child_flags: dict[str, list[dict[str, str]]] = {}
+    panel: set[str] = set()
+    for c, fl, detail in zip(flags["child_id"].astype(str), flags["flag"], flags["detail"], strict=True):
+        child_flags.setdefault(c, []).append({"flag": pdata._s(fl), "detail": pdata._s(detail)})
+        if isinstance(fl, str) and fl in panel_flags:
+            panel.add(c)
+    risk_of = ch["ce_risk"].to_dict()
+    reviewed_on = ch["risk_reviewed_on"].to_dict()
     review_days = settings.risk.review_days
     rows = []
     for cid in ids:
-        risk = pdata._s(ch["ce_risk"].get(cid)) if cid in ch.index else ""
-        e = by_child.get_group(cid) if cid in by_child.groups else ep.iloc[0:0]
-        returned = int(e["returned"].sum())
-        reviewed = ch["risk_reviewed_on"].get(cid) if cid in ch.index else None
+        risk = pdata._s(risk_of.get(cid))
+        e = per_child.get(cid)
+        n, hours, returned, in_time = (int(e.n), float(e.hours), int(e.returned), int(e.rhi_in_time)) if e else (0, 0.0, 0, 0)
+        reviewed = reviewed_on.get(cid)
         due = None
         if risk in review_days and reviewed is not None and pd.notna(reviewed):
             due = pd.Timestamp(reviewed) + pd.Timedelta(days=review_days[risk])
-        f = flags.loc[flags["child_id"].astype(str) == cid]
         rows.append({
-            "label": labels.get(cid, cid), "risk": risk or "not recorded", "episodes": len(e),
-            "hours": f"{float(e['hours'].sum()):.0f}",
-            "rhi": f"{int(e['rhi_in_time'].sum())} of {returned}" if returned else "no returns",
-            "flags": [{"flag": pdata._s(x.flag), "detail": pdata._s(x.detail)} for x in f.itertuples()],
+            "label": labels.get(cid, cid), "risk": risk or "not recorded", "episodes": n,
+            "hours": f"{hours:.0f}",
+            "rhi": f"{in_time} of {returned}" if returned else "no returns",
+            "flags": child_flags.get(cid, []),
             "review_due": pdata._d(due) or ("no review date" if risk in review_days else ""),
             "overdue": bool(due is not None and due < end), "group": membership.get(cid, ""),
-            "_panel": bool(f["flag"].isin(panel_flags).any()),
+            "_panel": cid in panel,
         })
     order = {lvl: i for i, lvl in enumerate(reversed(settings.risk.scale))}
     rows.sort(key=lambda r: (not r["_panel"], order.get(r["risk"], 99), -r["episodes"], r["label"]))
