@@ -280,7 +280,7 @@ def write_pack(staging: Path, *, red, an, aud, settings, opts, period, prev_stat
     t = time.perf_counter()
     view = networkview.network_view(an, audience=aud.name, marking=aud.marking, layout_seed=seed)
     view.to_html(staging / "network.html")
-    network_svg = pdata.svg_markup(view.figure(figsize=(10, 7.5)))
+    network_svg = pdata.svg_markup(pdata.compact_lines(view.figure(figsize=(10, 7.5))))
     timings["network"] = time.perf_counter() - t
 
     t = time.perf_counter()
