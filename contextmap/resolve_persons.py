@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import jellyfish
 import numpy as np
 import pandas as pd
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.process import cpdist
 
 from contextmap._errors import ConfigError
@@ -68,6 +68,11 @@ PERSON_WEIGHTS: dict[str, float] = {
     "forename_nickname": 4.0,
     "forename_similar": 3.5,
     "forename_differs": -4.0,
+    # A differing forename is a hard contradiction (two people: brothers) unless it is close
+    # enough to be a typo: Jaro-Winkler at least ``typo_jw``, at most ``typo_edits`` edits
+    # (both names of 4+ letters), or the same Metaphone code. Not log2 factors.
+    "typo_jw": 0.8,
+    "typo_edits": 2.0,
     "surname_similar": 4.5,
     "surname_differs": -6.0,
     "names_swapped": 10.0,
@@ -485,6 +490,23 @@ def _score(pairs: pd.DataFrame, f: dict[str, np.ndarray], weights: dict[str, flo
                       for x, y in zip(fa, fb, strict=True)], dtype=bool)
     f_sim = f_both & ~f_exact & ~f_nick & ~f_init & ((jw_f >= 0.9) | f_pre) & (len_fa > 1) & (len_fb > 1)
     f_diff = f_both & ~(f_exact | f_nick | f_init | f_sim)
+    # a differing forename that may still be a slip of the keyboard or the ear ("jonathon" /
+    # "jonathan", "natahn", "dzne" / "dante", "aprlol" / "april"): scored as different, but
+    # not a hard contradiction. Close = Jaro-Winkler >= typo_jw, at most typo_edits
+    # edits (adjacent transpositions count one; names of 4+ letters), or one Metaphone code.
+    f_close = np.zeros(k, dtype=bool)
+    if f_diff.any():
+        di = np.flatnonzero(f_diff & (len_fa > 1) & (len_fb > 1))
+        xa, xb = list(fa[di]), list(fb[di])
+        osa = cpdist(xa, xb, scorer=OSA.distance, workers=workers) if len(di) else np.zeros(0)
+        short = np.minimum(len_fa[di], len_fb[di])
+        codes = {x: jellyfish.metaphone(x) for x in set(xa) | set(xb)}
+        same_sound = np.array([codes[x] == codes[y] for x, y in zip(xa, xb, strict=True)], dtype=bool)
+        f_close[di] = (jw_f[di] >= w["typo_jw"]) | ((osa <= w["typo_edits"]) & (short >= 4)) | same_sound
+    # a one-word name may be a surname alone ("Garside"), and a forename written where the
+    # other record has the surname is a half-swapped name: neither contradicts a forename
+    one_word = (len_sa == 0) | (len_sb == 0)
+    cross = f_both & ((fa == sb) | (fb == sa))
     # surname level
     s_both = (len_sa > 0) & (len_sb > 0)
     s_exact = s_both & (sa == sb)
@@ -550,8 +572,10 @@ def _score(pairs: pd.DataFrame, f: dict[str, np.ndarray], weights: dict[str, flo
     # with nothing else in common; such a pair is never joined through a third record
     # (two different forenames, "Reece" / "Marcus" or "R" / "Marcus", are two people
     # unless an alias or identifier says otherwise: brothers share a surname, sometimes a
-    # date of birth, and often the same children)
-    contradiction = (d_diff | g_diff | f_diff | (s_diff & ~swapped)) & ~has_alias & ~has_ident
+    # date of birth, and often the same children; a forename close enough to be a typo, a
+    # one-word name or a half-swapped name is not a contradiction)
+    f_contra = f_diff & ~f_close & ~one_word & ~cross
+    contradiction = (d_diff | g_diff | f_contra | (s_diff & ~swapped)) & ~has_alias & ~has_ident
 
     out = pairs[["a", "b"]].copy()
     out["p"] = p

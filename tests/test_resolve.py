@@ -214,3 +214,24 @@ def test_surname_typo_found_by_soundex_block():
     res = resolve_persons(build_dataset(persons=rows))
     assert res.mapping["S2"] == "S1"
     assert "surname similar" in res.pairs.loc[0, "explanation"]
+
+
+def test_forename_typo_is_not_a_contradiction_but_a_different_forename_is():
+    # "Kaitlyn" / "Caitlin" (one sound) and "Aprlol" / "April" (two keystrokes) are below the
+    # similar-forename level but are typos, not two people: a record without a date of birth
+    # may chain them together; "Reece" / "Marcus" (brothers) are never chained
+    rows = [
+        {"person_id": "T1", "name": "Kaitlyn Ashby", "date_of_birth": "2003-04-11"},
+        {"person_id": "T2", "name": "K Ashby"},
+        {"person_id": "T3", "name": "Caitlin Ashby", "date_of_birth": "2003-04-17"},
+        {"person_id": "T4", "name": "Aprlol Brough", "date_of_birth": "2001-09-02"},
+        {"person_id": "T5", "name": "A Brough"},
+        {"person_id": "T6", "name": "April Brough", "date_of_birth": "2001-09-08"},
+        {"person_id": "T7", "name": "Reece Garside", "date_of_birth": "2002-02-09"},
+        {"person_id": "T8", "name": "R Garside"},
+        {"person_id": "T9", "name": "Marcus Garside", "date_of_birth": "2002-02-19"},
+    ]
+    res = resolve_persons(build_dataset(persons=rows), threshold=0.01)
+    assert res.mapping["T1"] == res.mapping["T3"]
+    assert res.mapping["T4"] == res.mapping["T6"]
+    assert res.mapping["T7"] != res.mapping["T9"]
