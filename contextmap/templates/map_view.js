@@ -55,12 +55,24 @@
   }
 
   function radius(data, i, base) {
-    var c = data.loc.cls[i];
-    return base + 2 * c;
+    return base + 2 * data.loc.cls[i];
   }
 
   window.contextmapHotspotMap = function (map, data) {
     var meta = data.meta, L_ = data.loc, n = meta.n;
+    // phase timings (ms since navigation start), read by benchmarks/bench_views.py
+    var marks = window.contextmapMarks = { start: performance.now() };
+    // ready once the first frame with every layer (clusters included) has been painted
+    var pending = 1;
+    function ready() {
+      if (pending > 0) return;
+      requestAnimationFrame(function () {
+        setTimeout(function () {
+          window.contextmapReadyAt = marks.ready = performance.now();
+          document.documentElement.setAttribute("data-cm-ready", "1");
+        }, 0);
+      });
+    }
     var doc = document;
     var container = map.getContainer();
     container.classList.add("cm-map");
@@ -85,6 +97,12 @@
     // what a local map needs (county to street), which also keeps 50k locations fast
     if (map.options.maxZoom === undefined) map.setMaxZoom(meta.cluster ? 18 : 19);
     if (map.options.minZoom === undefined) map.setMinZoom(meta.cluster ? 7 : 3);
+    // the final view first: layers are then drawn once, at the zoom the user sees
+    if (data.bounds) {
+      var b = data.bounds;
+      if (b[0][0] === b[1][0] && b[0][1] === b[1][1]) map.setView(b[0], 15, { animate: false });
+      else map.fitBounds(b, { padding: [20, 20], animate: false });
+    }
     var renderer = meta.cluster ? L.canvas({ padding: 0.5 }) : L.svg();
     var overlays = [];  // [name, layer, count]
     var markers = new Array(n);
@@ -137,38 +155,54 @@
     }
 
     // --- one layer per location category ---
+    // markers are plain circle markers (canvas when clustered); popups and tooltips are built
+    // only when asked for (bindGroup, openAt)
     var byCat = data.categories.map(function () { return []; });
+    var base = meta.cluster ? 4 : 5;
+    var styles = data.classes.map(function (c, k) {
+      return { renderer: renderer, radius: base + 2 * k, color: "#444", weight: 1,
+               fillColor: c.color, fillOpacity: 0.9 };
+    });
+    var lat = L_.lat, lon = L_.lon, cls = L_.cls, cat = L_.cat;
     for (var i = 0; i < n; i++) {
-      var m = L.circleMarker([L_.lat[i], L_.lon[i]], {
-        renderer: renderer, radius: radius(data, i, meta.cluster ? 4 : 5),
-        color: "#444", weight: 1, fillColor: data.classes[L_.cls[i]].color, fillOpacity: 0.9,
-        cmIndex: i
-      });
+      var m = new L.CircleMarker([lat[i], lon[i]], styles[cls[i]]);
+      m.options.cmIndex = i;
       markers[i] = m;
-      byCat[L_.cat[i]].push(m);
+      byCat[cat[i]].push(m);
     }
+    marks.markers = performance.now();
     var catGroups = [];
     var clusterGroup = null;
     if (meta.cluster) {
-      // one cluster group for all locations; category layers add/remove their markers
+      // one cluster group for all locations, on the map first (markercluster's addLayers off
+      // the map checks each marker against its pending list: quadratic), then filled with ONE
+      // addLayers call: every marker clustered once, in chunks that let the page paint, with no
+      // 'layeradd' event per marker; category layers add/remove their markers
       clusterGroup = L.markerClusterGroup({
-        chunkedLoading: false, showCoverageOnHover: false, disableClusteringAtZoom: 16,
+        chunkedLoading: true, chunkInterval: 250, chunkDelay: 1,
+        chunkProgress: function (done, total) {
+          if (done === total) { marks.clustered = performance.now(); pending--; ready(); }
+        },
+        showCoverageOnHover: false, disableClusteringAtZoom: 16,
         maxClusterRadius: 80, spiderfyOnMaxZoom: false, removeOutsideVisibleBounds: true
       });
       bindGroup(clusterGroup);
       clusterGroup.addTo(map);
+      pending++;
+      clusterGroup.addLayers(markers, true);
     }
     data.categories.forEach(function (name, k) {
       var g;
       if (meta.cluster) {
         g = L.layerGroup();
+        g.addTo(map);  // its markers are already in the cluster group
         g.on("add", function () { clusterGroup.addLayers(byCat[k]); });
         g.on("remove", function () { clusterGroup.removeLayers(byCat[k]); });
       } else {
         g = L.featureGroup(byCat[k]);
         bindGroup(g);
+        g.addTo(map);
       }
-      g.addTo(map);
       catGroups.push(g);
       overlays.push(["Locations: " + name, g, byCat[k].length]);
     });
@@ -317,19 +351,8 @@
     };
     search.addTo(map);
 
-    if (data.bounds) {
-      var b = data.bounds;
-      if (b[0][0] === b[1][0] && b[0][1] === b[1][1]) map.setView(b[0], 15);
-      else map.fitBounds(b, { padding: [20, 20] });
-    }
-
     window.contextmapView = { overlays: counts, n: n, top: nTop, clustered: meta.cluster };
-    // ready once the first frame with every layer has been painted
-    requestAnimationFrame(function () {
-      setTimeout(function () {
-        window.contextmapReadyAt = performance.now();
-        document.documentElement.setAttribute("data-cm-ready", "1");
-      }, 0);
-    });
+    pending--;
+    ready();
   };
 })();
