@@ -4,7 +4,9 @@ Records come from a variant generator in this file: invented entities (forename 
 surname from 600, date of birth over 40 years), each written 1-3 times with the variants
 the sample generator plants (initial, surname initial, typo, "SURNAME, Forename", short
 forename, DOB day/month swap or one part off, missing DOB, aliases, shared phone). Prints
-the time and pairwise precision/recall against the planted truth.
+the time and pairwise precision/recall against the planted truth, then (untimed) the
+blocking recall (share of true pairs ever compared) and the pairwise recall before
+clustering, so that a recall shortfall can be put down to blocking or to scoring.
 
     .venv/bin/python benchmarks/bench_resolve.py [--records 50000] [--seed 0]
 """
@@ -19,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from eval_resolve import pair_scores  # noqa: E402
+from eval_resolve import blocking_recall, pair_scores  # noqa: E402
 
 from contextmap._resolve_example import build_dataset  # noqa: E402
 from contextmap.resolve import resolve_persons  # noqa: E402
@@ -84,6 +86,8 @@ def main() -> None:
     e = res.entities.set_index("record_id")["entity_id"]
     scores = pair_scores(e, pd.Series(truth).reindex(e.index))
     print(f"records={len(rows)} seconds={secs:.1f} stats={res.stats} {scores}")
+    # where recall is lost: never compared (blocking) or compared but scored below threshold
+    print(f"blocking and pairwise recall (not timed): {blocking_recall(ds, pd.Series(truth))}")
 
 
 if __name__ == "__main__":
