@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
 import networkx as nx
 import numpy as np
@@ -185,7 +185,7 @@ def compact_lines(fig: Any, *, width_step: float = 0.25) -> Any:
             styles = getattr(coll, "_us_linestyles", None)
             if not segs or not styles:
                 continue
-            lws = np.broadcast_to(np.asarray(coll.get_linewidths(), dtype=float), (len(segs),))
+            lws = np.broadcast_to(np.asarray(cast(Any, coll).get_linewidths(), dtype=np.float64), (len(segs),))
             cols = np.asarray(coll.get_edgecolor())
             if len(cols) not in (1, len(segs)):
                 continue

@@ -223,11 +223,11 @@ def _scan_sqlite(sc: Scanner, path: Path) -> list[Hit]:
     try:
         tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         for t in tables:
-            hits += sc.scan(t, path.name, lambda _o, t=t: f"table name {t!r}")
+            hits += sc.scan(t, path.name, lambda _o, t=t: f"table name {t!r}")  # type: ignore[misc]  # default-arg lambdas
             cur = con.execute(f'SELECT * FROM "{t}"')
             cols = [d[0] for d in cur.description]
             for c in cols:
-                hits += sc.scan(c, path.name, lambda _o, t=t, c=c: f"table {t!r} column name {c!r}")
+                hits += sc.scan(c, path.name, lambda _o, t=t, c=c: f"table {t!r} column name {c!r}")  # type: ignore[misc]  # default-arg lambdas
             cells: list[str] = []
             where: list[tuple[int, str]] = []
             for rownum, row in enumerate(cur, start=1):
@@ -236,7 +236,7 @@ def _scan_sqlite(sc: Scanner, path: Path) -> list[Hit]:
                         cells.append(v)
                         where.append((rownum, c))
             hits += sc.scan_many(
-                cells, path.name, lambda i, _o, t=t, w=where: f"table {t!r} row {w[i][0]} column {w[i][1]!r}"
+                cells, path.name, lambda i, _o, t=t, w=where: f"table {t!r} row {w[i][0]} column {w[i][1]!r}"  # type: ignore[misc]  # default-arg lambdas
             )
     finally:
         con.close()
@@ -271,13 +271,13 @@ def _scan_pdf(sc: Scanner, path: Path) -> list[Hit]:
 
     hits: list[Hit] = []
     for pageno, text in enumerate(_pdf_pages(path), start=1):
-        hits += sc.scan(text, path.name, lambda o, p=pageno: f"page {p}, offset {o}")
+        hits += sc.scan(text, path.name, lambda o, p=pageno: f"page {p}, offset {o}")  # type: ignore[misc]  # default-arg lambdas
         flat = " ".join(text.split())  # names broken across lines
         if flat != text:
-            hits += sc.scan(flat, path.name, lambda o, p=pageno: f"page {p} (reflowed), offset {o}")
+            hits += sc.scan(flat, path.name, lambda o, p=pageno: f"page {p} (reflowed), offset {o}")  # type: ignore[misc]  # default-arg lambdas
     meta: dict[str, Any] = dict(PdfReader(str(path)).metadata or {})
     for k, v in meta.items():
-        hits += sc.scan(str(v), path.name, lambda _o, k=k: f"metadata {k}")
+        hits += sc.scan(str(v), path.name, lambda _o, k=k: f"metadata {k}")  # type: ignore[misc]  # default-arg lambdas
     return hits
 
 
