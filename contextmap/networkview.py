@@ -125,6 +125,165 @@ def _pack(radii: np.ndarray, pad: float) -> np.ndarray:
     return centres
 
 
+_LABEL_GAP = 0.6
+"""Half-width (radians) of the arc above each group's disc kept clear for the group's name."""
+
+
+def _group_counts(v: str, H: nx.Graph, kind_of: Mapping[str, str], member: Mapping[str, str]) -> dict[str, int]:
+    """Children of each peer group linked to ``v``."""
+    out: dict[str, int] = {}
+    for m in H.neighbors(v):
+        if kind_of[m] == "child" and m in member:
+            out[member[m]] = out.get(member[m], 0) + 1
+    return out
+
+
+def _split_shared(links: Mapping[str, Mapping[str, int]], *, n_groups: int) -> tuple[list[str], list[str], list[str]]:
+    """Split persons and places linked to several groups into (attached, hubs, between).
+
+    * hubs: linked to many groups (at least ``max(4, n_groups / 3)``), or to three or more with
+      no group holding 60 % of the linked children: stations, shopping centres.
+    * attached: at least 60 % of the linked children are in one group (its main group).
+    * between: the rest (two groups, near evenly).
+    """
+    attached: list[str] = []
+    hubs: list[str] = []
+    between: list[str] = []
+    many = max(4, int(np.ceil(n_groups / 3)))
+    for v, c in links.items():
+        share = max(c.values()) / sum(c.values())
+        if len(c) >= many or (len(c) >= 3 and share < 0.6):
+            hubs.append(v)
+        elif share >= 0.6:
+            attached.append(v)
+        else:
+            between.append(v)
+    return attached, hubs, between
+
+
+def _main_group(c: Mapping[str, int]) -> str:
+    return min(c, key=lambda g: (-c[g], g))
+
+
+def _place_attached(attached: list[str], links: Mapping[str, Mapping[str, int]],
+                    discs: Mapping[str, tuple[float, float, float]]) -> dict[str, np.ndarray]:
+    """Each node just outside its main group's disc, on the side facing the other groups it
+    links to; slots one unit apart on rings round the disc, the arc above the disc (where the
+    group's name is drawn, y up is negative) left clear."""
+    out: dict[str, np.ndarray] = {}
+    by_group: dict[str, list[tuple[float, str]]] = {}
+    for v in attached:
+        c = links[v]
+        g = _main_group(c)
+        cx, cy, _ = discs[g]
+        pull = np.zeros(2)
+        for h, k in c.items():
+            if h != g:
+                d = np.array(discs[h][:2]) - (cx, cy)
+                pull += k * d / (np.hypot(*d) or 1.0)
+        by_group.setdefault(g, []).append((float(np.arctan2(pull[1], pull[0])), v))
+    top = -np.pi / 2
+    for g, items in by_group.items():
+        cx, cy, r = discs[g]
+        items.sort(key=lambda t: (-sum(links[t[1]].values()), t[1]))  # biggest first: best slots
+        taken: list[set[int]] = []
+        for want, v in items:
+            ring = 0
+            while True:
+                R = r * 1.1 + 1.0 + 1.2 * ring
+                m = max(6, int(2 * np.pi * R / 1.2))
+                angles = -np.pi + 2 * np.pi * np.arange(m) / m
+                clear = np.abs(np.angle(np.exp(1j * (angles - top)))) > _LABEL_GAP
+                if len(taken) <= ring:
+                    taken.append(set())
+                free = [j for j in range(m) if clear[j] and j not in taken[ring]]
+                if free:
+                    j = min(free, key=lambda j: abs(np.angle(np.exp(1j * (angles[j] - want)))))
+                    taken[ring].add(j)
+                    out[v] = np.array([cx + R * np.cos(angles[j]), cy + R * np.sin(angles[j])])
+                    break
+                ring += 1
+    return out
+
+
+def _push_out(xy: np.ndarray, discs: Mapping[str, tuple[float, float, float]], *, gap: float = 1.0) -> np.ndarray:
+    """Move points out of every group's disc (radius + ``gap``), radially."""
+    if not discs:
+        return xy
+    D = np.array(list(discs.values()))
+    for _ in range(3):
+        d = xy[:, None, :] - D[None, :, :2]
+        dist = np.sqrt((d ** 2).sum(axis=2)) + 1e-9
+        inside = dist < D[None, :, 2] + gap
+        for i, j in zip(*np.nonzero(inside), strict=True):
+            xy[i] = D[j, :2] + d[i, j] / dist[i, j] * (D[j, 2] + gap)
+    return xy
+
+
+def _place_between(between: list[str], pos: Mapping[str, np.ndarray], H: nx.Graph,
+                   discs: Mapping[str, tuple[float, float, float]], seed: int) -> dict[str, np.ndarray]:
+    """Free nodes laid out with everything else held fixed (so they cannot pull groups
+    together), then moved out of any group's disc."""
+    allv = list(pos) + between
+    index = {v: i for i, v in enumerate(allv)}
+    rng = np.random.default_rng(seed)
+    start = np.zeros((len(allv), 2))
+    for v, i in index.items():
+        if v in pos:
+            start[i] = pos[v]
+    for v in between:
+        near = [pos[m] for m in H.neighbors(v) if m in pos]
+        start[index[v]] = (np.mean(near, axis=0) if near else 0.0) + rng.normal(0, 0.5, 2)
+    big = 1e6
+    lo = start.copy()
+    hi = start.copy()
+    free = [index[v] for v in between]
+    lo[free] = -big
+    hi[free] = big
+    sub = H.subgraph(allv)
+    edges = [(index[u], index[v]) for u, v in sub.edges if u != v]
+    xy = _fr(len(allv), edges, seed, start=start, niter=200,
+             bounds={"minx": lo[:, 0].tolist(), "maxx": hi[:, 0].tolist(),
+                     "miny": lo[:, 1].tolist(), "maxy": hi[:, 1].tolist()})
+    sxy = _push_out(xy[free], discs)
+    return dict(zip(between, sxy, strict=True))
+
+
+def _place_hubs(hubs: list[str], links: Mapping[str, Mapping[str, int]], pos: Mapping[str, np.ndarray],
+                discs: Mapping[str, tuple[float, float, float]], H: nx.Graph) -> dict[str, np.ndarray]:
+    """Hubs on a ring outside everything placed so far, each at the angle of the (weighted)
+    centre of the groups it links to, at least 4 units apart along the ring (room for labels)."""
+    xy = np.array(list(pos.values())) if pos else np.zeros((1, 2))
+    centre = xy.mean(axis=0)
+    R = float(np.hypot(*(xy - centre).T).max()) + 2.5
+    want = []
+    for v in hubs:
+        c = links[v]
+        p = sum(k * (np.array(discs[g][:2]) - centre) for g, k in c.items() if g in discs)
+        if not isinstance(p, np.ndarray) or np.hypot(*p) < 1e-6:
+            near = [pos[m] - centre for m in H.neighbors(v) if m in pos]
+            p = np.mean(near, axis=0) if near else np.array([1.0, 0.0])
+        want.append((float(np.arctan2(p[1], p[0])), v))
+    want.sort()
+    gap = 4.0
+    step = gap / R
+    if step * len(want) > 2 * np.pi:  # more hubs than fit: widen the ring
+        R = gap * len(want) / (2 * np.pi)
+        step = gap / R
+    out: dict[str, np.ndarray] = {}
+    prev = -np.inf
+    first = None
+    for a, v in want:
+        a = max(a, prev + step)
+        if first is not None and a > first + 2 * np.pi - step:
+            a = first + 2 * np.pi - step  # crowded: squeeze rather than overlap the first
+        if first is None:
+            first = a
+        prev = a
+        out[v] = centre + R * np.array([np.cos(a), np.sin(a)])
+    return out
+
+
 def _group_layout(H: nx.Graph, kind_of: Mapping[str, str], member: Mapping[str, str],
                   order: list[str], seed: int) -> tuple[dict[str, tuple[float, float]], dict[str, tuple[float, float, float]]]:
     """Group-aware frozen layout.
@@ -132,8 +291,11 @@ def _group_layout(H: nx.Graph, kind_of: Mapping[str, str], member: Mapping[str, 
     Each peer group (its children and the persons and places linked to its children only) is
     laid out compactly in its own disc; the discs are packed, largest first, from the centre.
     Ungrouped entities (components away from any group) sit around the edge. Persons and places
-    shared by children of several groups are placed last, between those groups, with the rest
-    held fixed, so a shared hub cannot pull the groups together.
+    shared by children of several groups are placed last, with the rest held fixed, so a shared
+    hub cannot pull the groups together: one whose linked children are mostly (60 %) in one
+    group sits just outside that group's disc, on the side facing the other groups, never over
+    the group's name; a hub linked to many groups goes on a ring outside everything; one split
+    between two groups is laid out between them, out of both discs.
 
     Returns positions scaled to [-1, 1] and each group's (x, y, radius) on the same scale.
     """
@@ -207,39 +369,17 @@ def _group_layout(H: nx.Graph, kind_of: Mapping[str, str], member: Mapping[str, 
             pos.update(zip(comp, xy, strict=True))
             theta += arc
             width = max(width, r)
-    # shared persons and places: free, everything else fixed
-    if shared:
-        allv = list(pos) + shared
-        index = {v: i for i, v in enumerate(allv)}
-        rng = np.random.default_rng(seed)
-        start = np.zeros((len(allv), 2))
-        for v, i in index.items():
-            if v in pos:
-                start[i] = pos[v]
-        for v in shared:
-            near = [pos[m] for m in H.neighbors(v) if m in pos]
-            start[index[v]] = (np.mean(near, axis=0) if near else 0.0) + rng.normal(0, 0.5, 2)
-        big = 1e6
-        lo = start.copy()
-        hi = start.copy()
-        free = [index[v] for v in shared]
-        lo[free] = -big
-        hi[free] = big
-        edges = [(index[u], index[v]) for u, v in H.edges if u != v]
-        xy = _fr(len(allv), edges, seed, start=start, niter=200,
-                 bounds={"minx": lo[:, 0].tolist(), "maxx": hi[:, 0].tolist(),
-                         "miny": lo[:, 1].tolist(), "maxy": hi[:, 1].tolist()})
-        sxy = xy[[index[v] for v in shared]]
-        if group_disc:
-            # out of every group's disc: a shared node sits between groups, never inside one
-            D = np.array(list(group_disc.values()))
-            for _ in range(3):
-                d = sxy[:, None, :] - D[None, :, :2]
-                dist = np.sqrt((d ** 2).sum(axis=2)) + 1e-9
-                inside = dist < D[None, :, 2] + 1.0
-                for i, j in zip(*np.nonzero(inside), strict=True):
-                    sxy[i] = D[j, :2] + d[i, j] / dist[i, j] * (D[j, 2] + 1.0)
-        pos.update(zip(shared, sxy, strict=True))
+    # shared persons and places, in three kinds (see _split_shared)
+    links = {v: _group_counts(v, H, kind_of, member) for v in shared}
+    attached, hubs, between = _split_shared(links, n_groups=len(group_disc))
+    if attached:
+        pos.update(_place_attached(attached, links, group_disc))
+    # split evenly between two groups: free, everything else fixed, out of every disc
+    if between:
+        pos.update(_place_between(between, pos, H, group_disc, seed))
+    # hubs (linked to many groups): on a ring outside everything, towards their groups
+    if hubs:
+        pos.update(_place_hubs(hubs, links, pos, group_disc, H))
     xy = np.array([pos[v] for v in nodes])
     centre = xy.mean(axis=0)
     xy -= centre

@@ -179,3 +179,55 @@ def test_prominent_labels_are_few_and_important():
     payload = _payload(v.html())
     assert [r[8] for r in payload["nodes"]] == [int(b) for b in v.nodes["prominent"]]
     assert {g[0] for g in payload["groups"]} == {"PG1", "PG2"} and all(g[4] > 0 for g in payload["groups"])
+
+
+def _groups_with_shared_places() -> tuple[nx.Graph, dict[str, str]]:
+    """Five peer groups of 6 children in a ring; MAIN links 4 children of PG1 and 1 of PG2;
+    STATION links 2 children of every group (a hub)."""
+    G = nx.Graph()
+    groups = {}
+    for g in ("PG1", "PG2", "PG3", "PG4", "PG5"):
+        kids = [f"{g}-C{i}" for i in range(6)]
+        for i, c in enumerate(kids):
+            G.add_node(c, kind="child", label=f"Child {c}")
+            groups[c] = g
+            G.add_edge(c, kids[(i + 1) % 6], corroborated=True, evidence=_ev("1A P"))
+            G.add_node(f"{g}-L{i % 2}", kind="location", label=f"Place {g} {i % 2}")
+            G.add_edge(c, f"{g}-L{i % 2}", corroborated=False, evidence=_ev("2C P"))
+    G.add_node("MAIN", kind="location", label="Chip shop")
+    for c in ["PG1-C0", "PG1-C1", "PG1-C2", "PG1-C3", "PG2-C0"]:
+        G.add_edge(c, "MAIN", corroborated=False, evidence=_ev("2C P"))
+    G.add_node("STATION", kind="location", label="Central station")
+    for g in ("PG1", "PG2", "PG3", "PG4", "PG5"):
+        for c in (f"{g}-C4", f"{g}-C5"):
+            G.add_edge(c, "STATION", corroborated=False, evidence=_ev("2C P"))
+    return G, groups
+
+
+def test_shared_places_sit_by_their_main_group_and_hubs_outside():
+    G, groups = _groups_with_shared_places()
+    v = network_view(G, groups=groups, layout_seed=2)
+    nd = v.nodes.set_index("id")
+    pt = nd.loc["MAIN", ["x", "y"]].to_numpy(dtype=float)
+
+    def gap(g: str, p: np.ndarray) -> float:  # distance from a disc's edge (negative: inside)
+        cx, cy, r = v.group_discs[g]
+        return float(np.hypot(*(p - (cx, cy))) - r)
+
+    # mostly PG1's: just outside PG1's disc (within a couple of node spacings of its edge),
+    # nearer PG1's disc than any other group's, and outside every disc
+    r1 = v.group_discs["PG1"][2]
+    assert 0 < gap("PG1", pt) < 0.5 * r1 + 0.1
+    assert all(gap("PG1", pt) < gap(g, pt) for g in v.group_discs if g != "PG1")
+    # on PG1's side facing PG2 (the other group it links to), not over PG1's name above the disc
+    c1 = np.array(v.group_discs["PG1"][:2])
+    towards = np.array(v.group_discs["PG2"][:2]) - c1
+    assert np.dot(pt - c1, towards) > 0
+    away = pt - c1
+    assert np.degrees(abs(np.arctan2(away[0], -away[1]))) > 30  # y grows downward on screen
+    # the hub linked to every group: further from the centre than every group's disc
+    centre = nd[["x", "y"]].to_numpy(dtype=float).mean(axis=0)
+    hub = nd.loc["STATION", ["x", "y"]].to_numpy(dtype=float)
+    far = max(np.hypot(cx - centre[0], cy - centre[1]) + r for cx, cy, r in v.group_discs.values())
+    assert np.hypot(*(hub - centre)) > far
+    assert all(gap(g, hub) > 0 for g in v.group_discs)

@@ -105,13 +105,31 @@
       ctx.lineWidth = 1.5 / scale;
       ctx.strokeStyle = g[1];
       ctx.stroke();
-      ctx.globalAlpha = on ? 1 : 0.3;
-      ctx.font = "bold " + (14 / scale) + "px system-ui, Arial, sans-serif";
-      ctx.textAlign = "center";
-      ctx.textBaseline = "bottom";
-      ctx.fillText("Peer group " + g[0] + " (" + g[5] + ")", g[2], g[3] - g[4] * 1.1 - 3 / scale);
       ctx.globalAlpha = 1;
     });
+  });
+  // group names above their discs, drawn after the nodes and links with a white halo, so
+  // shared persons and places never hide them (the layout keeps the arc above a disc clear)
+  network.on("afterDrawing", function (ctx) {
+    var scale = network.getScale();
+    ctx.font = "bold " + (14 / scale) + "px system-ui, Arial, sans-serif";
+    ctx.textAlign = "center";
+    ctx.textBaseline = "bottom";
+    ctx.lineJoin = "round";
+    ctx.lineWidth = 4 / scale;
+    ctx.strokeStyle = "#ffffff";
+    data.groups.forEach(function (g) {
+      if (!(g[4] > 0)) return;
+      var on = !chosen || chosen === g[0];
+      var text = "Peer group " + g[0] + " (" + g[5] + ")";
+      var y = g[3] - g[4] * 1.1 - 3 / scale;
+      ctx.globalAlpha = on ? 0.9 : 0.3;
+      ctx.strokeText(text, g[2], y);
+      ctx.globalAlpha = on ? 1 : 0.3;
+      ctx.fillStyle = g[1];
+      ctx.fillText(text, g[2], y);
+    });
+    ctx.globalAlpha = 1;
   });
 
   // --- tooltip built with textContent ---
