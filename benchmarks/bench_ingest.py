@@ -9,9 +9,8 @@ Each size is generated once into a temporary folder (about 3 links per episode),
 in a fresh subprocess so that its peak resident memory (``ru_maxrss``) belongs to that load
 alone. Target (issue 2): 100k episodes with about 300k links in at most 15 s and 1.5 GB.
 
-The data comes from ``contextmap.sample.write_sample`` when that generator can reach the size
-(it is the realistic one); otherwise from the small maker below, which writes valid rows with
-the contract's columns, a mix of date styles, BNG and WGS84 coordinates and gradings.
+The data comes from the synthetic sample generator (``contextmap.sample.write_sample``), with
+its mix of date styles, BNG and WGS84 coordinates, gradings and messy fields.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 _CHILD = """
@@ -43,96 +41,12 @@ print(json.dumps({
 """
 
 
-def make_dataset(out: Path, *, episodes: int, seed: int = 0) -> None:
-    """Write a valid synthetic dataset with ``episodes`` episodes and ~3 links each."""
-    rng = np.random.default_rng(seed)
-    n_children = max(10, episodes // 4)
-    n_persons = max(5, episodes // 20)
-    n_locations = max(10, episodes // 10)
-    out.mkdir(parents=True, exist_ok=True)
-    child_ids = np.array([f"C{i:06d}" for i in range(n_children)])
-    person_ids = np.array([f"P{i:06d}" for i in range(n_persons)])
-    loc_ids = np.array([f"L{i:06d}" for i in range(n_locations)])
-    # Locations around a town centre; half as WGS84, half as British National Grid.
-    lat = 52.63 + rng.normal(0, 0.03, n_locations)
-    lon = -1.13 + rng.normal(0, 0.05, n_locations)
-    east = 458000 + rng.normal(0, 2000, n_locations)
-    north = 304000 + rng.normal(0, 2000, n_locations)
-    bng = rng.random(n_locations) < 0.5
-    pd.DataFrame({
-        "location_id": loc_ids,
-        "name": [f"Place {i}" for i in range(n_locations)],
-        "category": rng.choice(["address", "park", "shop", "food_outlet", "transport"], n_locations),
-        "latitude": np.where(bng, "", lat.round(5).astype(str)),
-        "longitude": np.where(bng, "", lon.round(5).astype(str)),
-        "easting": np.where(bng, east.round().astype(int).astype(str), ""),
-        "northing": np.where(bng, north.round().astype(int).astype(str), ""),
-        "postcode": "LE1 1AA",
-    }).to_csv(out / "locations.csv", index=False)
-    pd.DataFrame({
-        "child_id": child_ids,
-        "name": [f"Child {i}" for i in range(n_children)],
-        "date_of_birth": "12/03/2011",
-        "gender": rng.choice(["female", "male"], n_children),
-        "ce_risk": rng.choice(["none", "low", "medium", "high"], n_children),
-        "placement": rng.choice(["home", "foster", "residential"], n_children),
-        "home_location_id": rng.choice(loc_ids, n_children),
-    }).to_csv(out / "children.csv", index=False)
-    pd.DataFrame({
-        "person_id": person_ids,
-        "name": [f"Person {i}" for i in range(n_persons)],
-        "aliases": "Big T; TJ",
-    }).to_csv(out / "persons.csv", index=False)
-    start = pd.Timestamp("2025-01-01")  # the past, so as_of=now passes + pd.to_timedelta(rng.integers(0, 360 * 24 * 60, episodes), unit="min")
-    back = start + pd.to_timedelta(rng.integers(30, 72 * 60, episodes), unit="min")
-    rhi = back + pd.to_timedelta(rng.integers(60, 120 * 60, episodes), unit="min")
-    uk = rng.random(episodes) < 0.5
-    iso = start.strftime("%Y-%m-%d %H:%M").to_numpy()
-    ukf = start.strftime("%d/%m/%Y %H:%M").to_numpy()
-    episode_ids = np.array([f"E{i:07d}" for i in range(episodes)])
-    pd.DataFrame({
-        "episode_id": episode_ids,
-        "child_id": rng.choice(child_ids, episodes),
-        "reported_at": np.where(uk, ukf, iso),
-        "returned_at": back.strftime("%Y-%m-%dT%H:%M"),
-        "classification": rng.choice(["missing", "absent"], episodes),
-        "found_location_id": rng.choice(loc_ids, episodes),
-        "rhi_at": rhi.strftime("%Y-%m-%d %H:%M:%S"),
-        "rhi_outcome": "completed",
-    }).to_csv(out / "episodes.csv", index=False)
-    n_links = episodes * 3
-    people = np.concatenate([child_ids, person_ids])
-    to_place = rng.random(n_links) < 0.5
-    pd.DataFrame({
-        "link_id": [f"K{i:07d}" for i in range(n_links)],
-        "source_id": rng.choice(people, n_links),
-        "target_id": np.where(to_place, rng.choice(loc_ids, n_links), rng.choice(people, n_links)),
-        "relation": np.where(to_place, "visited", "seen_with"),
-        "observed_on": start.strftime("%d/%m/%Y").to_numpy()[rng.integers(0, episodes, n_links)],
-        "episode_id": rng.choice(episode_ids, n_links),
-        "source_type": rng.choice(["rhi", "police", "education"], n_links),
-        "grading": rng.choice(["1A P", "2B C", "3C P", "2C C"], n_links),
-        "summary": "seen together near the bus station",
-    }).to_csv(out / "links.csv", index=False)
-
-
 def _generate(out: Path, episodes: int) -> str:
-    try:
-        from contextmap import sample  # type: ignore[attr-defined]
-    except ImportError:
-        sample = None
-    if sample is not None and hasattr(sample, "write_sample"):
-        try:
-            sample.write_sample(out, seed=1, episodes_target=episodes)
-            n = len(pd.read_csv(out / "episodes.csv", usecols=[0]))
-            if 0.5 * episodes <= n <= 2 * episodes:
-                return "contextmap.sample"
-        except Exception as exc:  # fall back, but say why
-            print(f"  (contextmap.sample failed: {exc}; using the benchmark's own maker)", file=sys.stderr)
-        for f in out.glob("*.csv"):
-            f.unlink()
-    make_dataset(out, episodes=episodes)
-    return "bench maker"
+    """Write a realistic synthetic dataset of about ``episodes`` episodes into ``out``."""
+    from contextmap.sample import write_sample
+
+    write_sample(out, seed=1, episodes_target=episodes, overwrite=True)
+    return "contextmap.sample"
 
 
 def main() -> None:

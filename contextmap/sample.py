@@ -503,10 +503,16 @@ class _Generator:
             return len(rows) - 1
 
         areas = list(d.permutation(len(_AREAS)))
+
+        def area(k: int) -> str:
+            """The k-th area drawn; numbered once a large town has used every area name."""
+            name = _AREAS[areas[-1 - k % len(areas)]]
+            return name if k < len(areas) else f"{name} ({k // len(areas) + 1})"
+
         busy = [(add("Central Railway Station", "transport", 800.0, "station"), 3.0),
-                (add(f"{_AREAS[areas.pop()]} Bus Station", "transport", 800.0, "station"), 2.5)]
-        for _ in range(1 + n // 600):
-            busy.append((add(f"{_AREAS[areas.pop()]} Shopping Centre", "shop", 1500.0, "shopping_centre"), 2.0))
+                (add(f"{area(0)} Bus Station", "transport", 800.0, "station"), 2.5)]
+        for k in range(1 + n // 600):
+            busy.append((add(f"{area(k + 1)} Shopping Centre", "shop", 1500.0, "shopping_centre"), 2.0))
         for _ in range(2 + n // 500):
             street = _STREETS[int(d.integers(len(_STREETS)))]
             food = ("Burger Barn", "Crispy Corner", "Fry Station", "Bun & Grill")[int(d.integers(4))]
