@@ -159,8 +159,9 @@ def svg_markup(fig: Any) -> Markup:
         fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buf.getvalue()
     text = text[text.index("<svg"):]
-    # matplotlib escapes text it writes; refuse anything active all the same
-    if re.search(r"<script|<foreignObject|\son\w+\s*=", text, re.I):
+    # matplotlib escapes text it writes; refuse anything active all the same. Handlers are
+    # looked for inside tags only: a label's text (escaped) may read " onerror=" harmlessly.
+    if re.search(r"<script|<foreignObject|<[^>]*\son\w+\s*=", text, re.I):
         raise ValueError("refusing to inline an SVG that holds script")
     return Markup(text)
 

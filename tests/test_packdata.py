@@ -37,3 +37,35 @@ def test_compact_lines_keeps_every_segment_and_the_text():
     before, after = str(pdata.svg_markup(_figure())), str(pdata.svg_markup(fig))
     assert len(after) < len(before) / 2
     assert "Place-7B3FNK" in after and len(re.findall("<path", after)) < len(re.findall("<path", before)) / 10
+
+
+def test_svg_markup_keeps_a_label_that_merely_reads_like_an_event_handler():
+    # a location or person name is data: matplotlib escapes it, so text like ' onerror=' in
+    # a label is harmless and must not stop the pack being built
+    fig = Figure()
+    ax = fig.add_subplot()
+    ax.text(0.5, 0.5, 'Park "><img src=x onerror=alert(1)><script>alert(2)</script>')
+    svg = str(pdata.svg_markup(fig))
+    assert "<img" not in svg and "<script" not in svg
+    assert "onerror=alert(1)" in svg
+
+
+def test_svg_markup_still_refuses_a_real_event_handler_attribute():
+    fig = Figure()
+    fig.add_subplot().text(0.5, 0.5, "x")
+
+    class _Fig:
+        def savefig(self, buf, **kw):
+            fig.savefig(buf, **kw)
+            buf.seek(0)
+            text = buf.getvalue().replace("<svg ", '<svg onload="alert(1)" ', 1)
+            buf.seek(0)
+            buf.truncate()
+            buf.write(text)
+
+    try:
+        pdata.svg_markup(_Fig())
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("an SVG with an onload attribute was inlined")
