@@ -132,7 +132,9 @@ def _csv(df: pd.DataFrame, path: Path) -> None:
     for c in df.columns:
         if df[c].dtype == object and df[c].map(lambda v: isinstance(v, (list, tuple))).any():
             df[c] = df[c].map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
-    df.to_csv(path, index=False, lineterminator="\n")
+    from contextmap.exports import write_csv
+
+    write_csv(df, path, overwrite=True, bom=False)  # formula injection neutralised
 
 
 def analyze(

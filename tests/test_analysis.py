@@ -66,3 +66,13 @@ def test_cli_analyze_writes_summary(data_dir, tmp_path):
     assert again.exit_code == 2 and "overwrite" in again.output
     bad = CliRunner().invoke(app, ["analyze", str(data_dir), "--out", str(out), "--to", "2024-02-30", "--overwrite"])
     assert bad.exit_code == 2 and "2024-02-30" in bad.output
+
+
+def test_written_csvs_neutralise_spreadsheet_formulas(data_dir, tmp_path):
+    # analysts open these in Excel: a data string starting '=' must not run as a formula
+    a = analyze(contextmap.load(data_dir), resolve=False, n_runs=2)
+    a.flags.loc[a.flags.index[0], "detail"] = '=HYPERLINK("http://x.example","click")'
+    paths = a.write(tmp_path / "out")
+    text = paths["flags.csv"].read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text
+    assert not any(cell.startswith("=") for line in text.splitlines() for cell in line.split(","))
