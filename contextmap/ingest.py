@@ -765,11 +765,13 @@ def write_quarantine(source: Dataset | ValidationReport, out_dir: str | Path, *,
         if existing:
             raise OutputExistsError(f"refusing to overwrite {existing[0]!r} (pass overwrite=True)")
     (out / "quarantine").mkdir(parents=True, exist_ok=True)
-    report.problems.to_csv(paths["problems"], index=False, encoding="utf-8-sig")
+    from contextmap.exports import write_csv  # raw input values: neutralise spreadsheet formulas
+
+    write_csv(report.problems, paths["problems"], overwrite=True)
     for name in TABLE_NAMES:
         q = report.quarantined.get(name)
         if q is None:
             q = pd.DataFrame(columns=["_row", "_reasons", *_contract_columns(TABLES[name])])
-        q.to_csv(paths[name], index=False, encoding="utf-8-sig")
+        write_csv(q, paths[name], overwrite=True)
     return paths
 

@@ -321,3 +321,12 @@ def test_content_hash_changes_with_content(tmp_path):
     a = load(write(tmp_path))
     b = load(write(tmp_path, persons=add_row("persons", "P2,Other,")))
     assert a.content_hash != b.content_hash and len(a.content_hash) == 64
+
+
+def test_write_quarantine_neutralises_spreadsheet_formulas(tmp_path):
+    # quarantined rows quote raw input: a cell starting '=' must not run when opened in Excel
+    ds = load(write(tmp_path, persons=add_row("persons", 'P1,=HYPERLINK("http://x.example"),')))
+    paths = write_quarantine(ds, tmp_path / "out")
+    persons = pd.read_csv(paths["persons"], dtype=str, encoding="utf-8-sig")
+    assert "'=HYPERLINK(\"http://x.example\")" in persons["name"].tolist()
+    assert not persons["name"].dropna().str.startswith("=").any()
