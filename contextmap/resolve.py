@@ -569,12 +569,14 @@ def write_entities(res: PersonResolution | LocationResolution | Resolution, path
         if t.exists() and not overwrite:
             raise OutputExistsError(f"refusing to overwrite {str(t)!r} (pass overwrite=True / --overwrite)")
     ent = res.entities[["record_id", "entity_id", "confidence"]]
-    ent.to_csv(path, index=False)
+    from contextmap.exports import write_csv  # record ids and names are data: neutralise formulas
+
+    write_csv(ent, path, overwrite=True)
     if pairs:
         if isinstance(res, Resolution):
             parts = [r.pairs for r in (res.persons, res.locations) if r is not None]
             pr = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
         else:
             pr = res.pairs
-        pr.to_csv(targets[1], index=False)
+        write_csv(pr, targets[1], overwrite=True)
     return targets

@@ -235,3 +235,14 @@ def test_forename_typo_is_not_a_contradiction_but_a_different_forename_is():
     assert res.mapping["T1"] == res.mapping["T3"]
     assert res.mapping["T4"] == res.mapping["T6"]
     assert res.mapping["T7"] != res.mapping["T9"]
+
+
+def test_write_entities_neutralises_spreadsheet_formulas(tmp_path):
+    from contextmap.resolve import write_entities
+
+    ds = _persons_ds([{"person_id": "=1+2", "name": "Nia Example"}])
+    out = tmp_path / "entities.csv"
+    write_entities(resolve_persons(ds), out, pairs=True)
+    got = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
+    assert "'=1+2" in got["record_id"].tolist()
+    assert not got["record_id"].str.startswith("=").any()
