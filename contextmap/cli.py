@@ -190,6 +190,21 @@ def analyze_cmd(
     console.print(f"Wrote {out}", highlight=False, markup=False)
 
 
+def _view_audience(audience: str, config: Path | None, command: str) -> None:
+    """Refuse an audience a single view would not redact for (names would reach it)."""
+    from contextmap import privacy
+    from contextmap._errors import ConfigError
+    from contextmap.settings import load_settings
+
+    aud = privacy.get_audience(audience, settings=load_settings(config))
+    if not aud.sees_everything:
+        raise ConfigError(
+            f"Expected --audience to be one that sees everything (e.g. 'internal'), instead got: "
+            f"{audience!r}; '{command}' does not redact. For this audience run "
+            f"'contextmap pack DATA --out DIR --audience {audience}': its {command} file is redacted "
+            "and checked")
+
+
 def _analyse_for_view(path: Path, from_: str | None, to: str | None, config: Path | None,
                       mapping: Path | None, seed: int):
     from contextmap.analysis import analyze
@@ -212,7 +227,7 @@ def map_cmd(
     to: Annotated[str | None, typer.Option("--to", help="Last day of the period.")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="Settings YAML.")] = None,
     mapping: Annotated[Path | None, typer.Option("--mapping", "-m", help="Column-mapping YAML for a local export.")] = None,
-    audience: Annotated[str, typer.Option("--audience", help="Shown in the title bar.")] = "internal",
+    audience: Annotated[str, typer.Option("--audience", help="Shown in the title bar; only an audience that sees everything (use 'pack' for others).")] = "internal",
     seed: Annotated[int, typer.Option("--seed", help="Seed for community detection.")] = 0,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing file.")] = False,
 ) -> None:
@@ -220,6 +235,7 @@ def map_cmd(
     from contextmap.maps import hotspot_map, write_map
 
     try:
+        _view_audience(audience, config, "hotspot_map.html")
         result = _analyse_for_view(path, from_, to, config, mapping, seed)
         m = hotspot_map(result, tiles=tiles, audience=audience)
         written = write_map(m, out, overwrite=overwrite)
@@ -238,7 +254,7 @@ def network_cmd(
     to: Annotated[str | None, typer.Option("--to", help="Last day of the period.")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="Settings YAML.")] = None,
     mapping: Annotated[Path | None, typer.Option("--mapping", "-m", help="Column-mapping YAML for a local export.")] = None,
-    audience: Annotated[str, typer.Option("--audience", help="Shown in the title bar.")] = "internal",
+    audience: Annotated[str, typer.Option("--audience", help="Shown in the title bar; only an audience that sees everything (use 'pack' for others).")] = "internal",
     seed: Annotated[int, typer.Option("--seed", help="Seed for community detection and the layout.")] = 0,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing files.")] = False,
 ) -> None:
@@ -246,6 +262,7 @@ def network_cmd(
     from contextmap.networkview import network_view
 
     try:
+        _view_audience(audience, config, "network.html")
         result = _analyse_for_view(path, from_, to, config, mapping, seed)
         view = network_view(result, audience=audience, layout_seed=seed)
         written = [view.to_html(out, overwrite=overwrite)]

@@ -76,3 +76,14 @@ def test_written_csvs_neutralise_spreadsheet_formulas(data_dir, tmp_path):
     text = paths["flags.csv"].read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in text
     assert not any(cell.startswith("=") for line in text.splitlines() for cell in line.split(","))
+
+
+@pytest.mark.parametrize(("command", "fname"), [("map", "m.html"), ("network", "n.html")])
+@pytest.mark.parametrize("audience", ["partner", "nosuch"])
+def test_cli_views_refuse_an_audience_they_cannot_redact_for(data_dir, tmp_path, command, fname, audience):
+    # 'map --audience partner' used to write real names under a "partner" title bar
+    out = tmp_path / fname
+    res = CliRunner().invoke(app, [command, str(data_dir), "--out", str(out), "--audience", audience])
+    assert res.exit_code == 2, res.output
+    assert not out.exists()
+    assert res.exception is None or isinstance(res.exception, SystemExit)
