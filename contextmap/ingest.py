@@ -33,7 +33,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from contextmap._errors import InputNotFoundError, InputReadError, MappingError, OutputExistsError
+from contextmap._errors import (
+    ConfigError,
+    InputNotFoundError,
+    InputReadError,
+    MappingError,
+    OutputExistsError,
+)
 from contextmap.dataset import PROBLEM_COLUMNS, Dataset, ValidationReport
 from contextmap.dates import parse_dates
 from contextmap.mapping import GRADING_PART_COLUMNS, Mapping, TableMapping, load_mapping
@@ -608,7 +614,12 @@ def load(
     scheme = (grading_scheme or m.grading_scheme or "3x5x2").strip().lower()
     if scheme not in GRADING_SCHEMES:
         raise ValueError(f"Expected grading_scheme to be one of {list(GRADING_SCHEMES)}, instead got: {grading_scheme!r}")
-    now = pd.Timestamp.now() if as_of is None else pd.Timestamp(as_of)
+    try:
+        now = pd.Timestamp.now() if as_of is None else pd.Timestamp(as_of)
+    except (ValueError, TypeError):
+        raise ConfigError(f"Expected as_of to be a date such as '2026-11-23', instead got: {as_of!r}") from None
+    if pd.isna(now):
+        raise ConfigError(f"Expected as_of to be a date such as '2026-11-23', instead got: {as_of!r}")
     if now.tzinfo is not None:
         now = now.tz_convert("Europe/London").tz_localize(None)
 

@@ -330,3 +330,9 @@ def test_write_quarantine_neutralises_spreadsheet_formulas(tmp_path):
     persons = pd.read_csv(paths["persons"], dtype=str, encoding="utf-8-sig")
     assert "'=HYPERLINK(\"http://x.example\")" in persons["name"].tolist()
     assert not persons["name"].dropna().str.startswith("=").any()
+
+
+def test_load_names_a_bad_as_of(tmp_path):
+    d = write(tmp_path)
+    with pytest.raises(ValueError, match=r"as_of.*'banana'"):
+        contextmap.load(d, as_of="banana")
