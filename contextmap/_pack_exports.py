@@ -18,6 +18,25 @@ def _listy(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+_NOT_COUNTS = ("rank", "group_id", "cluster_id")
+
+
+def suppressed(df: pd.DataFrame, aud: Any) -> pd.DataFrame:
+    """``df`` with the audience's small counts suppressed in its count columns.
+
+    Count columns are the integer columns other than ranks and ids: an audience with
+    ``suppress_below`` (partner: 5) sees ``'<5'`` in the exports as in the printed pack.
+    """
+    from contextmap import privacy
+
+    if getattr(aud, "suppress_below", None) is None:
+        return df
+    cols = [c for c in df.columns
+            if c not in _NOT_COUNTS and not str(c).endswith("_id")
+            and pd.api.types.is_integer_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
+    return privacy.suppress_counts(df, aud, columns=cols)
+
+
 def provenance_frame(G: Any) -> pd.DataFrame:
     """Every piece of evidence on every edge of the graph, one row each."""
     rows = []
@@ -43,16 +62,16 @@ def write_exports(directory: Path, *, red: Any, an: Any, aud: Any, settings: Any
     clusters = an.clusters if getattr(an, "clusters", None) is not None and len(an.clusters) else None
     written = [exports.write_geopackage(
         directory / "locations.gpkg", locations=red.locations,
-        hotspots=an.hotspots if len(an.hotspots) else None, clusters=clusters,
+        hotspots=suppressed(an.hotspots, aud) if len(an.hotspots) else None, clusters=clusters,
         density_contours=contours if contours is not None and len(contours) else None,
     )]
     written.append(exports.write_graphml(an.graph, directory / "network.graphml"))
     written.append(exports.write_gexf(an.graph, directory / "network.gexf"))
     written += list(exports.write_i2(red, directory / "i2", audience=aud.name, marking=aud.marking).values())
     tables = {
-        "hotspots": pd.DataFrame(an.hotspots.drop(columns="geometry", errors="ignore")),
-        "persons_of_concern": an.persons,
-        "peer_groups": an.peer_groups.groups,
+        "hotspots": suppressed(pd.DataFrame(an.hotspots.drop(columns="geometry", errors="ignore")), aud),
+        "persons_of_concern": suppressed(an.persons, aud),
+        "peer_groups": suppressed(an.peer_groups.groups, aud),
         "peer_group_membership": an.peer_groups.membership.rename("peer_group").rename_axis("child_id").reset_index(),
         "flags": an.flags,
         "provenance": provenance_frame(an.graph),

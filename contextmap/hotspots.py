@@ -200,7 +200,13 @@ def _why(pr: pd.Series, weights: dict[str, float]) -> str:
               "repeat": str(int(pr["repeat_n"])), "missing_away": str(int(pr["missing_n"])),
               "breadth": str(int(pr["n_away"]))}
     parts = sorted(((weights[k] * pr[k], k) for k in SCORE_WEIGHTS), reverse=True)
-    return "; ".join(f"{counts[k]} {names[k]} (+{v:.2f})" for v, k in parts if v > 0.005)
+
+    def phrase(k: str) -> str:
+        if k == "persons":  # a weighted sum, not a head-count: say so
+            return f"{names[k]}, weighted by grading and age: {counts[k]}"
+        return f"{counts[k]} {names[k]}"
+
+    return "; ".join(f"{phrase(k)} (+{v:.2f})" for v, k in parts if v > 0.005)
 
 
 def _trend(cur: int, prev: int, before: bool) -> str:

@@ -101,3 +101,16 @@ def test_getis_ord_marks_the_dense_corner_hot():
     ranked = rank_locations(_ds(spec), start="2024-01-01", end="2024-06-30")
     gi = getis_ord(ranked, threshold_m=300, permutations=49).set_index("location_id")
     assert gi.loc["A", "gi_z"] > gi.loc["FAR", "gi_z"]
+
+
+def test_why_words_the_persons_part_as_weighted_evidence_not_a_head_count():
+    import pandas as pd
+
+    from contextmap.hotspots import SCORE_WEIGHTS, _why
+
+    pr = pd.Series({"persons_raw": 0.2, "copresence_n": 3, "repeat_n": 0, "missing_n": 1, "n_away": 4,
+                    "persons": 0.2, "copresence": 0.5, "repeat": 0.0, "missing_away": 0.3, "breadth": 0.1})
+    text = _why(pr, dict(SCORE_WEIGHTS))
+    assert "weighted by grading and age: 0.2" in text
+    assert "0.2 persons" not in text
+    assert text.index("weighted") < text.index("3 children linked")  # largest part first

@@ -268,3 +268,15 @@ def test_resolution_runs_on_real_names_before_redaction(packs, ds):
     partner = packs["partner"].html.read_text(encoding="utf-8")
     merged_section = partner.split('<section id="merged">', 1)[1].split("</section>", 1)[0]
     assert " records</td>" in merged_section
+
+
+def test_partner_exports_suppress_small_counts_as_the_printed_pack_does(packs):
+    partner = pd.read_csv(packs["partner"].out / "exports" / "hotspots.csv", dtype=str)
+    police = pd.read_csv(packs["police"].out / "exports" / "hotspots.csv", dtype=str)
+    small = police["children"].astype(int).between(1, 4)
+    assert small.any(), "the fixture must hold places with few children for this test to mean anything"
+    assert set(partner["children"]) - {"<5"} <= {str(n) for n in range(0, 1000) if n == 0 or n >= 5}
+    assert (partner["children"] == "<5").any()
+    assert partner["rank"].str.fullmatch(r"\d+").all()  # ranks are not counts
+    persons = pd.read_csv(packs["partner"].out / "exports" / "persons_of_concern.csv", dtype=str)
+    assert not persons["children_reached"].isin([str(n) for n in range(1, 5)]).any()
