@@ -534,7 +534,10 @@ def hotspot_map(
     attribution
         Attribution text for a custom tile URL.
     title, audience, marking
-        Shown in the title bar and the protective-marking banners.
+        Shown in the title bar and the protective-marking banners. For an audience that does
+        not see everything, an ``analysis`` must have been run on
+        ``privacy.redact_dataset(ds, audience)`` (else ``PrivacyError``); parts passed by hand
+        are drawn as given, so redact them first.
     top_n
         Locations ranked this high or better also go on the "Top hotspots" layer.
     density_levels
@@ -558,6 +561,9 @@ def hotspot_map(
     >>> "cdn." in m.get_root().render()
     False
     """
+    from contextmap.privacy import check_redacted_for
+
+    check_redacted_for(analysis, audience)  # an analysis must be redacted for a restricted audience
     tile = _tile_layer(tiles, attribution)
     payload = map_payload(
         analysis, hotspots=hotspots, clusters=clusters, density=density, peer_groups=peer_groups,

@@ -599,7 +599,9 @@ def network_view(
         Peer groups (``peers.find_peer_groups``) or a child id -> group id mapping.
     audience, title, period, marking
         Shown in the title bar and banners. Labels are drawn as the graph holds them: pass a
-        graph built from a dataset already redacted for the audience.
+        graph built from a dataset already redacted for the audience. An analysis passed for an
+        audience that does not see everything must come from ``privacy.redact_dataset(ds,
+        audience)``, else ``PrivacyError``.
     layout_seed
         Seed of the layout: same graph and seed, same picture.
     show_e_graded
@@ -627,6 +629,9 @@ def network_view(
     if isinstance(G_or_analysis, nx.Graph):
         G = G_or_analysis
     else:
+        from contextmap.privacy import check_redacted_for
+
+        check_redacted_for(G_or_analysis, audience)  # must be redacted for a restricted audience
         G = _get(G_or_analysis, "graph")
         if not isinstance(G, nx.Graph):
             raise ConfigError(

@@ -74,6 +74,7 @@ __all__ = [
     "Hit",
     "scan_outputs",
     "check_outputs",
+    "check_redacted_for",
 ]
 
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
@@ -804,6 +805,35 @@ def suppress_counts(
     for c in cols:
         out[c] = out[c].map(lambda v: str(suppress_count(v, aud)) if not pd.isna(v) else pd.NA).astype("string")
     return out
+
+
+def check_redacted_for(source: Any, audience: str | Audience, *, settings: Any = None) -> None:
+    """Refuse to label a view for an audience whose analysis was not redacted for it.
+
+    ``source`` is what a view is drawn from. When it is an analysis (anything with a
+    ``dataset``), an audience that does not see everything requires that dataset to come from
+    :func:`redact_dataset` for that same audience; otherwise the view would show names or
+    withheld intelligence under that audience's title. Parts passed by hand cannot be checked:
+    callers must redact first.
+
+    Raises
+    ------
+    PrivacyError
+        If the analysis was not redacted for ``audience``.
+    """
+    aud = get_audience(audience, settings=settings)
+    if aud.sees_everything:
+        return
+    ds = source.get("dataset") if isinstance(source, Mapping) else getattr(source, "dataset", None)
+    if ds is None:
+        return
+    red = getattr(ds, "redacted_for", None)
+    if getattr(red, "name", None) != aud.name:
+        raise PrivacyError(
+            f"this analysis was not redacted for the {aud.name!r} audience (redacted for: "
+            f"{getattr(red, 'name', None)!r}); analyse privacy.redact_dataset(ds, {aud.name!r}) "
+            f"instead, or build the pack with `contextmap pack --audience {aud.name}`"
+        )
 
 
 # --- what must not appear ----------------------------------------------------------------

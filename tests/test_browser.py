@@ -31,7 +31,7 @@ def _assert_inert(rec) -> None:
 
 @pytest.fixture(scope="module")
 def map_file(views_parts, tmp_path_factory):
-    m = maps.hotspot_map(views_parts, title="Sample area: locations of concern", audience="partner")
+    m = maps.hotspot_map(views_parts, title="Sample area: locations of concern", audience="police")
     return maps.write_map(m, tmp_path_factory.mktemp("views") / "map.html")
 
 
@@ -55,7 +55,7 @@ def test_map_loads_offline_with_layers(recorded_page, map_file, reports_dir):
     rec.page.locator(".leaflet-control-layers-overlays label", has_text="Peer group PG1").click()
     assert paths.count() == 7 + pg1 and pg1 == 2  # L1 and L3
     banner = rec.page.locator(".cm-banner-top").inner_text()
-    assert "OFFICIAL-SENSITIVE" in banner and "partner" in banner and "01 Jan 2024" in banner
+    assert "OFFICIAL-SENSITIVE" in banner and "police" in banner and "01 Jan 2024" in banner
     rec.page.screenshot(path=str(reports_dir / "browser_map.png"))
     _assert_inert(rec)
 

@@ -41,7 +41,7 @@ def test_json_for_script_cannot_close_script_or_break_js():
 
 
 def test_map_from_real_analyses_has_layers_and_popup_fields(views_parts):
-    m = maps.hotspot_map(views_parts, title="Area A", audience="partner")
+    m = maps.hotspot_map(views_parts, title="Area A", audience="police")
     data = _payload(_html(m))
     loc = data["loc"]
     assert sorted(loc["rank"]) == [1, 2, 3]
@@ -57,7 +57,7 @@ def test_map_from_real_analyses_has_layers_and_popup_fields(views_parts):
     assert pg1[INJECTION_NAMES["place"]] == 3
     assert len(data["clusters"]) == 1 and data["clusters"][0]["n"] == 2
     assert len(data["density"]) >= 2  # nested contour bands, from the metre grid
-    assert data["meta"]["audience"] == "partner" and data["meta"]["period"].startswith("01 Jan 2024")
+    assert data["meta"]["audience"] == "police" and data["meta"]["period"].startswith("01 Jan 2024")
 
 
 def test_map_never_writes_child_names_or_ids(views_parts):

@@ -368,3 +368,25 @@ def _tiny_pdf(text: str) -> bytes:
 
 def test_e_graded_link_kept_for_social_care(ds):
     assert E_GRADED_LINK in set(redact_dataset(ds, "social-care").links["link_id"])
+
+
+def test_views_refuse_an_analysis_not_redacted_for_their_audience(tmp_path):
+    """A map or network labelled 'partner' must not be drawn from unredacted data."""
+    import contextmap
+    from contextmap import privacy
+    from contextmap.analysis import analyze
+    from contextmap.maps import hotspot_map
+    from contextmap.networkview import network_view
+    from contextmap.sample import generate_sample
+
+    generate_sample(children=20, seed=2).write(tmp_path / "d")
+    ds = contextmap.load(tmp_path / "d")
+    raw = analyze(ds, resolve=False)
+    for draw in (lambda a, aud: hotspot_map(a, audience=aud), lambda a, aud: network_view(a, audience=aud)):
+        with pytest.raises(PrivacyError, match="not redacted for the 'partner' audience"):
+            draw(raw, "partner")
+        draw(raw, "police")  # police sees everything: no redaction needed
+    key = privacy.Pseudonymiser(b"a test key that is long enough")
+    red = analyze(privacy.redact_dataset(ds, "partner", pseudonymiser=key), resolve=False)
+    hotspot_map(red, audience="partner")
+    network_view(red, audience="partner")
