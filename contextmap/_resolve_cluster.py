@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 __all__: list[str] = []
 
@@ -81,6 +83,19 @@ def cluster_records(
             union(ra, rb)
 
     hard = pairs[pairs["contradiction"].to_numpy()] if len(pairs) else pairs
+    if len(hard):
+        # a contradiction can only ever matter between records that some chain of strong
+        # pairs or merge decisions could join: drop the rest (often millions) up front
+        strong_mask = pairs["p"].to_numpy() >= threshold
+        ea = np.concatenate([pairs["a"].to_numpy(dtype=np.int64)[strong_mask],
+                             np.array([m[0] for m in must], dtype=np.int64)])
+        eb = np.concatenate([pairs["b"].to_numpy(dtype=np.int64)[strong_mask],
+                             np.array([m[1] for m in must], dtype=np.int64)])
+        graph = coo_matrix((np.ones(len(ea), dtype=np.int8), (ea, eb)), shape=(n, n))
+        _, comp = connected_components(graph, directed=False)
+        ha = hard["a"].to_numpy(dtype=np.int64)
+        hb = hard["b"].to_numpy(dtype=np.int64)
+        hard = hard[comp[ha] == comp[hb]]
     cannot_all = list(cannot) + list(zip(hard["a"].tolist(), hard["b"].tolist(), strict=True))
     for a, b in cannot_all:
         ra, rb = find(a), find(b)

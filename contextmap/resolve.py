@@ -253,22 +253,27 @@ def link_mentions(
     pchoices = sorted(pidx[0])
     lchoices = sorted(lidx[0])
     ep = ds.episodes
+    days = pd.to_datetime(ep["reported_at"]).dt.normalize().tolist()
+    # the same mention text always gets the same answer: match each distinct text once
+    cache: dict[tuple[str, str], tuple[str, float, bool, str]] = {}
     rows = []
-    for eid, cid, rep, pm, lm in zip(ep["episode_id"], ep["child_id"], ep["reported_at"],
+    for eid, cid, day, pm, lm in zip(ep["episode_id"], ep["child_id"], days,
                                     ep["people_mentioned"], ep["places_mentioned"], strict=True):
-        day = pd.Timestamp(rep).normalize() if pd.notna(rep) else pd.NaT
         for kind, cell in (("person", pm), ("place", lm)):
             for mention in split_list(cell):
-                if kind == "person":
-                    ent, conf, how = _match_person(mention, pidx, pchoices)
-                else:
-                    ent, conf, how = _match_place(mention, lidx, lchoices)
-                prov = ent is None or conf < min_confidence
-                if prov:
-                    if ent is not None:
-                        how = f"{how} (confidence {conf:.2f} below {min_confidence})"
-                    ent, conf = provisional_id(kind, mention), 0.0
-                rows.append([eid, cid, day, mention, kind, ent, conf, prov, how])
+                hit = cache.get((kind, mention))
+                if hit is None:
+                    if kind == "person":
+                        ent, conf, how = _match_person(mention, pidx, pchoices)
+                    else:
+                        ent, conf, how = _match_place(mention, lidx, lchoices)
+                    prov = ent is None or conf < min_confidence
+                    if prov:
+                        if ent is not None:
+                            how = f"{how} (confidence {conf:.2f} below {min_confidence})"
+                        ent, conf = provisional_id(kind, mention), 0.0
+                    hit = cache[(kind, mention)] = (ent, conf, prov, how)
+                rows.append((eid, cid, day, mention, kind, *hit))
     out = pd.DataFrame(rows, columns=list(MENTION_COLUMNS))
     out["observed_on"] = pd.to_datetime(out["observed_on"])
     out["provisional"] = out["provisional"].astype(bool)
@@ -276,9 +281,12 @@ def link_mentions(
 
 
 def _apply_mention_decisions(out, dec, persons_res, locations_res):
-    prov_ids = set(out.loc[out["provisional"], "entity_id"]) | {
-        provisional_id(k, m) for k, m in zip(out["kind"], out["mention"], strict=True)
-    }
+    if not dec.items:
+        return out
+    uniq = dict.fromkeys(zip(out["kind"], out["mention"], strict=True))
+    for km in uniq:
+        uniq[km] = provisional_id(*km)
+    prov_ids = set(out.loc[out["provisional"], "entity_id"]) | set(uniq.values())
     unknown = [f"{d.source} line {d.line}: unknown provisional id {x!r}" for d in dec.items
                for x in (d.a, d.b) if x.startswith("prov-") and x not in prov_ids]
     if unknown:
@@ -286,7 +294,7 @@ def _apply_mention_decisions(out, dec, persons_res, locations_res):
     mapping = {**(persons_res.mapping if persons_res else {}), **(locations_res.mapping if locations_res else {})}
     ent_of = lambda x: mapping.get(x, x)  # noqa: E731
     # provisional ids named by decisions, keyed by the mention's own provisional id
-    own = np.array([provisional_id(k, m) for k, m in zip(out["kind"], out["mention"], strict=True)], dtype=object)
+    own = np.array([uniq[km] for km in zip(out["kind"], out["mention"], strict=True)], dtype=object)
     for d in dec.items:
         for p, other in ((d.a, d.b), (d.b, d.a)):
             if not p.startswith("prov-"):
@@ -373,33 +381,42 @@ def _union_list(values: list[object], *, exclude: set[str] = frozenset()) -> obj
 
 def _merge_rows(df: pd.DataFrame, key: str, mapping: dict[str, str], list_cols: tuple[str, ...],
                 name_to_alias: bool) -> pd.DataFrame:
-    df = df.copy()
-    df["_entity"] = df[key].astype(str).map(lambda x: mapping.get(x, x))
-    df["_canon"] = df[key].astype(str) == df["_entity"]
-    df = df.sort_values(["_entity", "_canon", key], ascending=[True, False, True], kind="stable")
-    out_rows = []
-    cols = [c for c in df.columns if not c.startswith("_")]
-    for ent, g in df.groupby("_entity", sort=True):
-        first = g.iloc[0].copy()
-        for c in cols:
-            if c in list_cols or c == key:
-                continue
-            if pd.isna(first[c]) if not isinstance(first[c], str) else False:
-                vals = g[c].dropna()
-                if len(vals):
-                    first[c] = vals.iloc[0]
-        for c in list_cols:
-            vals = g[c].tolist()
-            exclude = set()
+    """One row per entity, in entity order: the canonical record's row (the record whose id is
+    the entity id, else the lowest id), each missing value filled from the entity's other
+    records in that order, list columns the union of all records' lists (other records' names
+    become aliases), ``merged_from`` the sorted record ids."""
+    cols = list(df.columns)
+    rid = df[key].astype(str)
+    ent = rid.map(mapping).fillna(rid) if mapping else rid
+    work = pd.DataFrame(df, copy=False).assign(_entity=ent.to_numpy(), _canon=(rid == ent).to_numpy(),
+                                               _rid=rid.to_numpy())
+    work = work.sort_values(["_entity", "_canon", key], ascending=[True, False, True], kind="stable")
+    scalar = [c for c in cols if c not in list_cols and c != key]
+    grouped = work.groupby("_entity", sort=True)
+    out = grouped[scalar].first() if scalar else pd.DataFrame(index=grouped.size().index)  # first non-missing
+    ents = out.index.to_numpy()
+    out = out.reset_index(drop=True)
+    members: dict[str, list[int]] = {}
+    for pos, e in enumerate(work["_entity"].tolist()):
+        members.setdefault(e, []).append(pos)
+    rids = work["_rid"].tolist()
+    out[key] = ents
+    out["merged_from"] = ["; ".join(sorted(rids[i] for i in members[e])) for e in ents]
+    raw_names = work["name"].tolist() if "name" in work.columns else []
+    canon_names = out["name"].tolist() if "name" in out.columns else [None] * len(out)
+    for c in list_cols:
+        vals = work[c].tolist()
+        merged = []
+        for e, canon_name in zip(ents, canon_names, strict=True):
+            rows = members[e]
+            v = [vals[i] for i in rows]
+            exclude: set[str] = set()
             if c == "aliases" and name_to_alias:
-                canon_name = first.get("name")
                 exclude = {canon_name.lower()} if isinstance(canon_name, str) else set()
-                vals = vals + [n for n in g["name"].tolist()[1:] if isinstance(n, str)]
-            first[c] = _union_list(vals, exclude=exclude)
-        first[key] = ent
-        first["merged_from"] = "; ".join(sorted(g[key].astype(str)))
-        out_rows.append(first)
-    out = pd.DataFrame(out_rows, columns=cols + ["merged_from"]).reset_index(drop=True)
+                v += [raw_names[i] for i in rows[1:] if isinstance(raw_names[i], str)]
+            merged.append(_union_list(v, exclude=exclude))
+        out[c] = merged
+    out = out[cols + ["merged_from"]]
     for c in cols:
         out[c] = out[c].astype(df[c].dtype)
     out["merged_from"] = out["merged_from"].astype(df[key].dtype)

@@ -1,8 +1,9 @@
 """Place entity resolution: one location, however the records name it.
 
 "McDonald's, Botchergate", "Maccies Botchergate" and "MCDONALDS BOTCHERGATE CA1 1RP" are
-one place. Candidate pairs share a postcode, a normalised name, or a grid cell (four
-offset 400 m grids, so any two records within 200 m are compared). Each pair is scored on
+one place. Candidate pairs share a postcode, a normalised name, or lie within 200 m of each other
+(:data:`NEAR_METRES`, a KD-tree radius query on easting/northing, so dense town centres
+do not make huge blocks). Each pair is scored on
 distance in metres (easting/northing), name similarity after nickname and abbreviation
 normalisation (:func:`normalise_place_name`), postcode and category, with log2 Bayes factors
 (:data:`PLACE_WEIGHTS`); different house or flat numbers ("Flat 2" / "Flat 3") are a hard
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
+from scipy.spatial import cKDTree
 
 from contextmap._errors import ConfigError
 from contextmap._resolve_cluster import cluster_records
@@ -34,6 +36,9 @@ __all__ = [
 ]
 
 DEFAULT_PLACE_THRESHOLD = 0.5
+
+NEAR_METRES = 200.0
+"""Records at most this far apart (metres, easting/northing) are always compared."""
 
 PLACE_WEIGHTS: dict[str, float] = {
     "prior": -8.0,
@@ -154,6 +159,46 @@ def _postcode(value: object) -> str:
     return re.sub(r"\s+", "", value).upper()
 
 
+def _candidate_pairs(names: np.ndarray, pcs: np.ndarray, e: np.ndarray, n: np.ndarray, *,
+                     max_block_size: int, radius: float = NEAR_METRES) -> tuple[np.ndarray, np.ndarray, int]:
+    """Index pairs ``a < b`` (sorted) that share a normalised name or postcode (blocks of at
+    most ``max_block_size`` records), or lie within ``radius`` metres of each other (a KD-tree
+    radius query on easting/northing: exactly the pairs that are that close, however densely
+    the records are packed). Also returns the number of oversized blocks skipped."""
+    parts_a, parts_b = [], []
+    skipped = 0
+    for keys in (names, pcs):
+        codes, uniq = pd.factorize(pd.Series(keys, dtype=object).where(keys != "", None), use_na_sentinel=True)
+        ok = codes >= 0
+        idx = np.flatnonzero(ok)
+        if not len(idx):
+            continue
+        sizes = np.bincount(codes[idx], minlength=len(uniq))
+        skipped += int((sizes > max_block_size).sum())
+        keep = idx[(sizes[codes[idx]] >= 2) & (sizes[codes[idx]] <= max_block_size)]
+        if not len(keep):
+            continue
+        kf = pd.DataFrame({"key": codes[keep], "idx": keep})
+        mm = kf.merge(kf, on="key", suffixes=("_a", "_b"))
+        mm = mm[mm["idx_a"].to_numpy() < mm["idx_b"].to_numpy()]
+        parts_a.append(mm["idx_a"].to_numpy(dtype=np.int64))
+        parts_b.append(mm["idx_b"].to_numpy(dtype=np.int64))
+    geo = np.flatnonzero(np.isfinite(e) & np.isfinite(n))
+    if len(geo) >= 2:
+        tree = cKDTree(np.column_stack([e[geo], n[geo]]))
+        pr = tree.query_pairs(radius, output_type="ndarray")
+        if len(pr):
+            ga, gb = geo[pr[:, 0]], geo[pr[:, 1]]
+            parts_a.append(np.minimum(ga, gb))
+            parts_b.append(np.maximum(ga, gb))
+    if not parts_a:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), skipped
+    a = np.concatenate(parts_a)
+    b = np.concatenate(parts_b)
+    key = pd.unique(a * (len(names) + 1) + b)  # dedupe (hash-based; order does not matter)
+    return key // (len(names) + 1), key % (len(names) + 1), skipped
+
+
 @dataclass
 class LocationResolution:
     """The result of :func:`resolve_locations`; same shape as
@@ -244,50 +289,38 @@ def resolve_locations(
     e = rec["easting"].to_numpy(dtype=float)
     n = rec["northing"].to_numpy(dtype=float)
 
-    kidx, kkey = [], []
-    for i in range(len(rec)):
-        if names[i]:
-            kidx.append(i)
-            kkey.append("n|" + names[i])
-        if pcs[i]:
-            kidx.append(i)
-            kkey.append("p|" + pcs[i])
-        if np.isfinite(e[i]) and np.isfinite(n[i]):
-            for ox in (0, 200):
-                for oy in (0, 200):
-                    kidx.append(i)
-                    kkey.append(f"g{ox}{oy}|{int((e[i] + ox) // 400)}|{int((n[i] + oy) // 400)}")
-    kf = pd.DataFrame({"idx": kidx, "key": kkey}).drop_duplicates()
-    sizes = kf.groupby("key")["idx"].transform("size")
-    skipped = int(kf.loc[sizes > max_block_size, "key"].nunique())
-    kf = kf[(sizes >= 2) & (sizes <= max_block_size)]
-    m = kf.merge(kf, on="key", suffixes=("_a", "_b"))
-    m = m[m["idx_a"] < m["idx_b"]][["idx_a", "idx_b"]].drop_duplicates()
-    m = m.sort_values(["idx_a", "idx_b"]).reset_index(drop=True)
-    a = m["idx_a"].to_numpy(dtype=np.int64)
-    b = m["idx_b"].to_numpy(dtype=np.int64)
-    k = len(m)
+    a, b, skipped = _candidate_pairs(names, pcs, e, n, max_block_size=max_block_size)
+    k = len(a)
 
     dist = np.hypot(e[a] - e[b], n[a] - n[b]) if k else np.zeros(0)
     has_d = np.isfinite(dist)
-    sim = cpdist(list(names[a]), list(names[b]), scorer=fuzz.token_set_ratio) if k else np.zeros(0)
-    sort_sim = cpdist(list(names[a]), list(names[b]), scorer=fuzz.token_sort_ratio) if k else np.zeros(0)
-    n_both = (names[a] != "") & (names[b] != "") if k else np.zeros(0, dtype=bool)
+    # compare strings as integer codes ("" is code 0 in each column)
+    nc, pc, uc, cc = (pd.factorize(pd.Series(x, dtype=object).where(x != "", None))[0] + 1
+                      for x in (names, pcs, nums, cats))
+    n_both = (nc[a] != 0) & (nc[b] != 0)
+    name_same = n_both & (nc[a] == nc[b])
+    fuzzy = np.flatnonzero(n_both & ~name_same)
+    sim = np.where(name_same, 100.0, 0.0)
+    sort_sim = sim.copy()
+    if len(fuzzy):
+        la, lb = names[a[fuzzy]].tolist(), names[b[fuzzy]].tolist()
+        sim[fuzzy] = cpdist(la, lb, scorer=fuzz.token_set_ratio, workers=-1)
+        sort_sim[fuzzy] = cpdist(la, lb, scorer=fuzz.token_sort_ratio, workers=-1)
     levels = {
         "within_25m": has_d & (dist <= 25),
         "within_75m": has_d & (dist > 25) & (dist <= 75),
         "within_200m": has_d & (dist > 75) & (dist <= 200),
         "within_1km": has_d & (dist > 200) & (dist <= 1000),
         "far": has_d & (dist > 1000),
-        "postcode_same": (pcs[a] != "") & (pcs[a] == pcs[b]),
-        "postcode_differs": (pcs[a] != "") & (pcs[b] != "") & (pcs[a] != pcs[b]),
-        "name_same": n_both & (names[a] == names[b]),
-        "name_similar": n_both & (names[a] != names[b]) & (sort_sim >= 88),
+        "postcode_same": (pc[a] != 0) & (pc[a] == pc[b]),
+        "postcode_differs": (pc[a] != 0) & (pc[b] != 0) & (pc[a] != pc[b]),
+        "name_same": name_same,
+        "name_similar": n_both & ~name_same & (sort_sim >= 88),
         "name_partial": n_both & (sort_sim < 88) & (sim >= 80),
         "name_differs": n_both & (sim < 60),
-        "numbers_differ": (nums[a] != "") & (nums[b] != "") & (nums[a] != nums[b]),
-        "category_same": (cats[a] != "") & (cats[a] == cats[b]),
-        "category_differs": (cats[a] != "") & (cats[b] != "") & (cats[a] != cats[b]),
+        "numbers_differ": (uc[a] != 0) & (uc[b] != 0) & (uc[a] != uc[b]),
+        "category_same": (cc[a] != 0) & (cc[a] == cc[b]),
+        "category_differs": (cc[a] != 0) & (cc[b] != 0) & (cc[a] != cc[b]),
     }
     score = np.full(k, w["prior"])
     for key, arr in levels.items():
@@ -316,19 +349,18 @@ def resolve_locations(
         "category_differs": "category differs",
     }
     decided = {tuple(sorted((pos[d.a], pos[d.b]))): d for d in mine.items}
-    rows = []
     sel = np.flatnonzero(p >= min_pair_probability)
-    seen = set()
-    for r in sel.tolist():
-        i, j = int(a[r]), int(b[r])
-        seen.add((i, j))
-        parts = [texts[key] for key, arr in levels.items() if arr[r]]
-        if has_d[r]:
-            parts.insert(0, f"{dist[r]:.0f} m apart")
-        d = decided.get((i, j))
-        rows.append((ids[i], ids[j], round(float(p[r]), 4), "; ".join(parts),
-                     "" if d is None else ("merge" if d.action == "merge" else "keep apart"),
-                     cl.entity_id[i] == cl.entity_id[j]))
+    sa, sb = a[sel], b[sel]
+    # explanations built column-wise: "<d> m apart; level; level ..."
+    expl = pd.Series(np.where(has_d[sel], np.char.add(np.round(np.nan_to_num(dist[sel])).astype(np.int64).astype(str), " m apart; "), ""), dtype=object)
+    for key, arr in levels.items():
+        expl = expl + np.where(arr[sel], texts[key] + "; ", "")
+    expl = expl.str.slice(0, -2)
+    dec_of = np.array([decided.get((int(i), int(j))) for i, j in zip(sa, sb, strict=True)], dtype=object) if decided else np.full(len(sel), None, dtype=object)
+    rows = list(zip(ids[sa], ids[sb], np.round(p[sel], 4).tolist(), expl.tolist(),
+                    ["" if d is None else ("merge" if d.action == "merge" else "keep apart") for d in dec_of],
+                    (cl.entity_id[sa] == cl.entity_id[sb]).tolist(), strict=True))
+    seen = set(zip(sa.tolist(), sb.tolist(), strict=True)) if decided else set()
     for (i, j), d in decided.items():
         if (i, j) not in seen:
             rows.append((ids[i], ids[j], 1.0 if d.action == "merge" else 0.0, f"analyst decision: {d}",
