@@ -35,7 +35,12 @@ from contextmap.resolve_persons import (
     normalise_person_name,
     resolve_persons,
 )
-from contextmap.resolve_places import LocationResolution, normalise_place_name, resolve_locations
+from contextmap.resolve_places import (
+    LocationResolution,
+    _normalise_place_names,
+    normalise_place_name,
+    resolve_locations,
+)
 from contextmap.schema import split_list
 
 __all__ = [
@@ -139,9 +144,8 @@ def _place_index(ds: Dataset, locations_res: LocationResolution | None) -> tuple
     names: dict[str, set[str]] = {}
     pcs: dict[str, set[str]] = {}
     lo = ds.locations
-    for rid, name, pc in zip(lo["location_id"], lo["name"], lo["postcode"], strict=True):
+    for rid, nn, pc in zip(lo["location_id"], _normalise_place_names(lo["name"].tolist()), lo["postcode"], strict=True):
         ent = mapping.get(str(rid), str(rid))
-        nn = normalise_place_name(name)
         if nn:
             names.setdefault(nn, set()).add(ent)
         if isinstance(pc, str) and pc.strip():
@@ -149,7 +153,8 @@ def _place_index(ds: Dataset, locations_res: LocationResolution | None) -> tuple
     return names, pcs
 
 
-def _match_person(mention: str, idx: tuple[dict, dict, dict, dict], choices: list[str]) -> tuple[str | None, float, str]:
+def _match_person(mention: str, idx: tuple[dict, dict, dict, dict], choices: list[str],
+                  fuzzy: dict | None = None) -> tuple[str | None, float, str]:
     names, fore, sur, _ = idx
     if _RELATIONAL_RE.search(mention):
         return None, 0.0, "relational description: not matched to the person it names"
@@ -177,7 +182,8 @@ def _match_person(mention: str, idx: tuple[dict, dict, dict, dict], choices: lis
         hit = sur.get((NICKNAME_TO_FORM.get(toks[0], toks[0]), toks[1], "fs"), set())
         if len(hit) == 1:
             return next(iter(hit)), 0.75, "forename and surname initial"
-    best = process.extractOne(norm, choices, scorer=fuzz.token_sort_ratio, score_cutoff=88)
+    best = fuzzy[norm] if fuzzy is not None and norm in fuzzy else process.extractOne(
+        norm, choices, scorer=fuzz.token_sort_ratio, score_cutoff=88)
     if best is not None:
         hit = names[best[0]]
         if len(hit) == 1:
@@ -185,7 +191,8 @@ def _match_person(mention: str, idx: tuple[dict, dict, dict, dict], choices: lis
     return None, 0.0, "no match"
 
 
-def _match_place(mention: str, idx: tuple[dict, dict], choices: list[str]) -> tuple[str | None, float, str]:
+def _match_place(mention: str, idx: tuple[dict, dict], choices: list[str],
+                 fuzzy: dict | None = None) -> tuple[str | None, float, str]:
     names, pcs = idx
     pc = re.search(r"\b([A-Za-z]{1,2}\d[A-Za-z\d]?)\s*(\d[A-Za-z]{2})\b", mention)
     norm = normalise_place_name(mention)
@@ -200,10 +207,28 @@ def _match_place(mention: str, idx: tuple[dict, dict], choices: list[str]) -> tu
         if len(hit) == 1:
             return next(iter(hit)), 0.85, "postcode"
     if norm:
-        best = process.extractOne(norm, choices, scorer=fuzz.token_sort_ratio, score_cutoff=90)
+        best = fuzzy[norm] if fuzzy is not None and norm in fuzzy else process.extractOne(
+            norm, choices, scorer=fuzz.token_sort_ratio, score_cutoff=90)
         if best is not None and len(names[best[0]]) == 1:
             return next(iter(names[best[0]])), round(0.9 * best[1] / 100, 4), f"name similar to {best[0]!r}"
     return None, 0.0, "no match"
+
+
+def _best_matches(queries: list[str], choices: list[str], *, cutoff: int, chunk: int = 256) -> dict:
+    """``query -> (choice, score, index)`` of each query's best ``token_sort_ratio`` choice at
+    or above ``cutoff`` (None if none): what ``process.extractOne`` returns (first best
+    choice), computed in chunks of queries with ``process.cdist`` on all cores."""
+    out: dict[str, tuple | None] = {}
+    if not choices:
+        return dict.fromkeys(queries)
+    for i in range(0, len(queries), chunk):
+        q = queries[i:i + chunk]
+        m = process.cdist(q, choices, scorer=fuzz.token_sort_ratio, score_cutoff=cutoff, workers=-1)
+        best = m.argmax(axis=1)
+        score = m[np.arange(len(q)), best]
+        for text, j, sc in zip(q, best.tolist(), score.tolist(), strict=True):
+            out[text] = (choices[j], float(sc), j) if sc >= cutoff and sc > 0 else None
+    return out
 
 
 def link_mentions(
@@ -253,6 +278,11 @@ def link_mentions(
     pchoices = sorted(pidx[0])
     lchoices = sorted(lidx[0])
     ep = ds.episodes
+    # fuzzy name matching for every distinct mention without an exact hit, in one batch
+    pn = {normalise_person_name(m) for c in ep["people_mentioned"] for m in split_list(c)}
+    ln = {normalise_place_name(m) for c in ep["places_mentioned"] for m in split_list(c)}
+    pfuzzy = _best_matches(sorted(x for x in pn if x and x not in pidx[0]), pchoices, cutoff=88)
+    lfuzzy = _best_matches(sorted(x for x in ln if x and x not in lidx[0]), lchoices, cutoff=90)
     days = pd.to_datetime(ep["reported_at"]).dt.normalize().tolist()
     # the same mention text always gets the same answer: match each distinct text once
     cache: dict[tuple[str, str], tuple[str, float, bool, str]] = {}
@@ -264,9 +294,9 @@ def link_mentions(
                 hit = cache.get((kind, mention))
                 if hit is None:
                     if kind == "person":
-                        ent, conf, how = _match_person(mention, pidx, pchoices)
+                        ent, conf, how = _match_person(mention, pidx, pchoices, pfuzzy)
                     else:
-                        ent, conf, how = _match_place(mention, lidx, lchoices)
+                        ent, conf, how = _match_place(mention, lidx, lchoices, lfuzzy)
                     prov = ent is None or conf < min_confidence
                     if prov:
                         if ent is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -153,6 +154,16 @@ def normalise_place_name(name: object) -> str:
     return " ".join(out)
 
 
+@lru_cache(maxsize=262144)
+def _normalise_cached(name: str) -> str:
+    return normalise_place_name(name)
+
+
+def _normalise_place_names(values) -> np.ndarray:
+    """:func:`normalise_place_name` of each value (object array), each distinct text once."""
+    return np.array([_normalise_cached(x) if isinstance(x, str) else "" for x in values], dtype=object)
+
+
 def _postcode(value: object) -> str:
     if not isinstance(value, str):
         return ""
@@ -282,7 +293,7 @@ def resolve_locations(
     dec.check_ids(dataset_entity_ids(ds), allow_prefix="prov-")
     rec = _location_frame(ds)
     ids = rec["record_id"].to_numpy(dtype=object)
-    names = np.array([normalise_place_name(x) for x in rec["name"].tolist()], dtype=object)
+    names = _normalise_place_names(rec["name"].tolist())
     nums = np.array([" ".join(sorted(set(_NUMBER.findall(_fold(x) if isinstance(x, str) else "")))) for x in rec["name"].tolist()], dtype=object)
     pcs = np.array([_postcode(x) for x in rec["postcode"].tolist()], dtype=object)
     cats = np.array([x if isinstance(x, str) else "" for x in rec["category"].tolist()], dtype=object)
