@@ -145,8 +145,10 @@ _APOSTROPHE = re.compile(r"['\u2019`]")
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    if not text.isascii():  # ASCII has no accents to strip (the usual case: skip the walk)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.lower()
     text = _APOSTROPHE.sub("", text)
     return _NON_ALNUM.sub(" ", text).strip()
 
