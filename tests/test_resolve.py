@@ -112,6 +112,23 @@ def test_far_apart_branches_stay_apart():
     assert resolve_locations(ds).mapping["L2"] == "L2"
 
 
+
+def test_dense_places_are_still_compared_within_200m():
+    # 450 distinct units packed into ~60 m (more than max_block_size) around two spellings
+    # of one cafe 30 m apart: records that close are always compared, however dense
+    locs = [{"location_id": f"L{i:03d}", "name": f"Unit {i} Trading Estate",
+             "easting": 340000.0 + (i % 21) * 3, "northing": 555000.0 + (i // 21) * 3} for i in range(450)]
+    locs += [{"location_id": "LA", "name": "Rosewood Cafe", "easting": 340010.0, "northing": 555010.0},
+             {"location_id": "LB", "name": "Rosewod Cafe", "easting": 340040.0, "northing": 555010.0},
+             {"location_id": "LC", "name": "Rosewood Cafe", "easting": 341000.0, "northing": 555010.0}]
+    res = resolve_locations(build_dataset(locations=locs), max_block_size=400)
+    assert res.mapping["LB"] == "LA"
+    assert res.mapping["L001"] == "L001" and res.mapping["L002"] == "L002"  # unit numbers differ
+    pairs = set(zip(res.pairs["record_a"], res.pairs["record_b"], strict=True))
+    assert ("LA", "LC") in pairs  # same name, 990 m apart: compared through the name block
+    assert res.mapping["LC"] == "LC"
+    assert ("LB", "LC") not in pairs  # different spelling and 960 m apart: never compared
+
 def test_mentions_link_or_stay_provisional():
     ds = example_dataset()
     m = link_mentions(ds, resolve_persons(ds), resolve_locations(ds)).set_index("mention")
