@@ -302,6 +302,7 @@ def link_mentions(
                         if ent is not None:
                             how = f"{how} (confidence {conf:.2f} below {min_confidence})"
                         ent, conf = provisional_id(kind, mention), 0.0
+                    assert ent is not None  # matched, or given a provisional id just above
                     hit = cache[(kind, mention)] = (ent, conf, prov, how)
                 rows.append((eid, cid, day, mention, kind, *hit))
     out = pd.DataFrame(rows, columns=list(MENTION_COLUMNS))
