@@ -370,8 +370,8 @@ def children_projection(
 
     Two children are joined when (1) a link joins them directly (weight ``direct_weight *
     w``), (2) they share a person (``person_weight * min(w1, w2) / (k - 1)`` for a person
-    linked to ``k`` children, so a person in touch with many children binds each pair less),
-    or (3) they were at the same place within ``co_location_days`` of each other
+    linked to ``k`` children, so a person in touch with many children binds each pair less;
+    provisional persons, RHI mentions that matched no record, do not bind), or (3) they were at the same place within ``co_location_days`` of each other
     (``place_weight * min(w1, w2) / (k - 1)`` for ``k`` children at the place in the period).
     Edge attributes ``direct``, ``persons`` and ``places`` list what binds the pair.
 
@@ -398,7 +398,11 @@ def children_projection(
         elif ku == "child" or kv == "child":
             c, o, ko = (u, v, kv) if ku == "child" else (v, u, ku)
             if ko == "person":
-                ref_rows.append((o, c, d["weight"]))
+                # a provisional person (an RHI mention that matched no record, often a bare
+                # first name) is not evidence that binds two children: it is kept in the
+                # graph for the record but left out of the projection
+                if not G.nodes[o].get("provisional", False):
+                    ref_rows.append((o, c, d["weight"]))
             elif ko == "location":
                 for item in d["evidence"]:
                     visit_rows.append((o, c, item["date"], d["weight"]))

@@ -135,3 +135,21 @@ def test_exports_round_trip_through_networkx_and_igraph(tmp_path):
     assert nx.read_gexf(q).number_of_nodes() == G.number_of_nodes()
     with pytest.raises(OutputExistsError, match="g.gexf"):
         write_gexf(G, q)
+
+
+def test_a_provisional_person_does_not_bind_children_in_the_projection():
+    """Two children who both mentioned an unmatched 'Rhys' are not thereby linked; a real
+    person of concern shared by them does link them."""
+    from contextmap.graph import children_projection
+
+    G = nx.Graph()
+    G.add_nodes_from(["C1", "C2"], kind="child")
+    G.add_node("prov-p-1", kind="person", provisional=True)
+    for c in ("C1", "C2"):
+        G.add_edge(c, "prov-p-1", weight=1.0, evidence=[])
+    assert not children_projection(G).has_edge("C1", "C2")
+    G.add_node("P1", kind="person")
+    for c in ("C1", "C2"):
+        G.add_edge(c, "P1", weight=1.0, evidence=[])
+    H = children_projection(G)
+    assert H.has_edge("C1", "C2") and H["C1"]["C2"]["persons"] == ["P1"]
