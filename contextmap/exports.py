@@ -291,6 +291,18 @@ def _harmonise(records: list[dict[str, Any]]) -> None:
                     attrs[k] = str(attrs[k]).lower() if isinstance(attrs[k], bool) else str(attrs[k])
 
 
+def _evidence_ids(d: Mapping[str, Any], attrs: Mapping[str, Any]) -> dict[str, str]:
+    """``link_ids`` and ``episode_ids`` of an edge's evidence list, for filtering in Gephi."""
+    ev = d.get("evidence")
+    if not isinstance(ev, list) or not all(isinstance(e, Mapping) for e in ev):
+        return {}
+    out = {}
+    for key, col in (("link_id", "link_ids"), ("episode_id", "episode_ids")):
+        if col not in attrs:
+            out[col] = ";".join(str(e[key]) for e in ev if e.get(key) is not None and e.get(key) is not pd.NA)
+    return out
+
+
 def graph_for_export(G: nx.Graph) -> nx.Graph:
     """A copy of ``G`` whose node ids are text and whose attributes GraphML and GEXF can hold.
 
@@ -308,10 +320,12 @@ def graph_for_export(G: nx.Graph) -> nx.Graph:
     if G.is_multigraph():
         for u, v, key, d in G.edges(keys=True, data=True):
             attrs = {str(k): s for k, x in d.items() if (s := _scalar(x)) is not None}
+            attrs.update(_evidence_ids(d, attrs))
             edge_attrs.append((str(u), str(v), key, attrs))
     else:
         for u, v, d in G.edges(data=True):
             attrs = {str(k): s for k, x in d.items() if (s := _scalar(x)) is not None}
+            attrs.update(_evidence_ids(d, attrs))
             edge_attrs.append((str(u), str(v), None, attrs))
     _harmonise([a for _, a in node_attrs])
     _harmonise([e[3] for e in edge_attrs])

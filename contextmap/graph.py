@@ -39,7 +39,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from contextmap._errors import ConfigError, OutputExistsError
+from contextmap._errors import ConfigError
 from contextmap.dataset import Dataset
 from contextmap.settings import Settings
 
@@ -492,65 +492,30 @@ def _co_located(vis: pd.DataFrame, days: float, scale: float) -> pd.DataFrame:
     return pairs[["a", "b", "w", "via", "field"]]
 
 
-def _flatten(G: nx.Graph) -> nx.Graph:
-    H = G.copy()
-    for _, d in H.nodes(data=True):
-        for k, v in list(d.items()):
-            if v is None:
-                d[k] = ""
-            elif isinstance(v, (list, dict, set, tuple)):
-                d[k] = repr(v)
-    for _, _, d in H.edges(data=True):
-        for k, v in list(d.items()):
-            if k == "evidence":
-                d[k] = "; ".join(
-                    f"{e.get('date')} {e.get('relation')} {e.get('link_id') or e.get('episode_id')}"
-                    f" {e.get('source_type') or ''} {e.get('grading') or 'ungraded'}".strip()
-                    for e in v
-                )
-                d["link_ids"] = ";".join(e["link_id"] for e in v if e.get("link_id"))
-                d["episode_ids"] = ";".join(e["episode_id"] for e in v if e.get("episode_id"))
-            elif v is None:
-                d[k] = ""
-            elif isinstance(v, (list, set, tuple)):
-                d[k] = ";".join(str(x) for x in v)
-    for k, v in list(H.graph.items()):
-        if v is None:
-            H.graph[k] = ""
-    return H
-
-
-def _check_out(path: str | Path, overwrite: bool) -> Path:
-    p = Path(path)
-    if p.exists() and not overwrite:
-        raise OutputExistsError(f"path exists (pass overwrite=True to replace it): {str(p)!r}")
-    return p
-
-
 def write_graphml(G: nx.Graph, path: str | Path, *, overwrite: bool = False) -> Path:
-    """Write the graph as GraphML (evidence lists flattened to text) for Gephi, igraph, yEd.
+    """Write the graph as GraphML for Gephi, igraph, yEd (see :func:`contextmap.exports.write_graphml`).
 
     Raises
     ------
     OutputExistsError
         If ``path`` exists and ``overwrite`` is false.
     """
-    p = _check_out(path, overwrite)
-    nx.write_graphml(_flatten(G), p)
-    return p
+    from contextmap.exports import write_graphml as _write
+
+    return _write(G, path, overwrite=overwrite)
 
 
 def write_gexf(G: nx.Graph, path: str | Path, *, overwrite: bool = False) -> Path:
-    """Write the graph as GEXF (evidence lists flattened to text) for Gephi.
+    """Write the graph as GEXF for Gephi (see :func:`contextmap.exports.write_gexf`).
 
     Raises
     ------
     OutputExistsError
         If ``path`` exists and ``overwrite`` is false.
     """
-    p = _check_out(path, overwrite)
-    nx.write_gexf(_flatten(G), p)
-    return p
+    from contextmap.exports import write_gexf as _write
+
+    return _write(G, path, overwrite=overwrite)
 
 
 def _as_graph(ds_or_graph: Any, *, start: Any, end: Any, settings: Settings | None) -> nx.Graph:
