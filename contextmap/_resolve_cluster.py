@@ -13,6 +13,7 @@ This stops chaining: "T Grant" may link to "Tyler Grant" and "Tom Grant" may lin
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -153,3 +154,22 @@ def cluster_records(
     conf = np.where(decided, 1.0, conf)
     refused_df = pd.DataFrame(refused, columns=["a", "b", "p", "reason"])
     return Clusters(entity, np.round(conf, 4), decided, refused_df)
+
+
+def checked_weights(
+    threshold: float, weights: Mapping[str, float] | None, defaults: Mapping[str, float], name: str
+) -> dict[str, float]:
+    """Validate a resolver's ``threshold`` and ``weights``; return the defaults overridden.
+
+    Raises ``ConfigError`` naming the argument and quoting the value (``name`` is the
+    defaults' public name, e.g. ``'PERSON_WEIGHTS'``).
+    """
+    from contextmap._errors import ConfigError
+
+    if not 0.0 < float(threshold) < 1.0:
+        raise ConfigError(f"Expected threshold to be between 0 and 1, instead got: {threshold!r}")
+    w = {**defaults, **(weights or {})}
+    unknown = set(w) - set(defaults)
+    if unknown:
+        raise ConfigError(f"Expected weights keys from {name}, instead got: {sorted(unknown)!r}")
+    return w

@@ -31,8 +31,7 @@ import pandas as pd
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.process import cpdist
 
-from contextmap._errors import ConfigError
-from contextmap._resolve_cluster import cluster_records
+from contextmap._resolve_cluster import checked_weights, cluster_records
 from contextmap.decisions import Decisions, as_decisions
 from contextmap.schema import split_list
 
@@ -687,12 +686,7 @@ def resolve_persons(
     >>> res.entities.set_index("record_id")["entity_id"].to_dict()
     {'P1': 'P1', 'P2': 'P1', 'P3': 'P1', 'P4': 'P4'}
     """
-    if not 0.0 < float(threshold) < 1.0:
-        raise ConfigError(f"Expected threshold to be between 0 and 1, instead got: {threshold!r}")
-    w = {**PERSON_WEIGHTS, **(weights or {})}
-    unknown = set(w) - set(PERSON_WEIGHTS)
-    if unknown:
-        raise ConfigError(f"Expected weights keys from PERSON_WEIGHTS, instead got: {sorted(unknown)!r}")
+    w = checked_weights(threshold, weights, PERSON_WEIGHTS, "PERSON_WEIGHTS")
     dec = as_decisions(decisions)
     rec = person_records(ds, include_children=include_children)
     ids = rec["record_id"].to_numpy(dtype=object)

@@ -22,8 +22,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
 from scipy.spatial import cKDTree
 
-from contextmap._errors import ConfigError
-from contextmap._resolve_cluster import cluster_records
+from contextmap._resolve_cluster import checked_weights, cluster_records
 from contextmap.decisions import Decisions, as_decisions
 from contextmap.resolve_persons import _fold, _merged_summary
 
@@ -281,12 +280,7 @@ def resolve_locations(
     >>> res.entities.set_index("record_id")["entity_id"].to_dict()
     {'L1': 'L1', 'L2': 'L1', 'L3': 'L3', 'L4': 'L4'}
     """
-    if not 0.0 < float(threshold) < 1.0:
-        raise ConfigError(f"Expected threshold to be between 0 and 1, instead got: {threshold!r}")
-    w = {**PLACE_WEIGHTS, **(weights or {})}
-    unknown = set(w) - set(PLACE_WEIGHTS)
-    if unknown:
-        raise ConfigError(f"Expected weights keys from PLACE_WEIGHTS, instead got: {sorted(unknown)!r}")
+    w = checked_weights(threshold, weights, PLACE_WEIGHTS, "PLACE_WEIGHTS")
     dec = as_decisions(decisions)
     from contextmap.resolve import dataset_entity_ids
 

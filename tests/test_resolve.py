@@ -263,3 +263,15 @@ def test_write_entities_neutralises_spreadsheet_formulas(tmp_path):
     got = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
     assert "'=1+2" in got["record_id"].tolist()
     assert not got["record_id"].str.startswith("=").any()
+
+
+@pytest.mark.parametrize("resolver", ["resolve_persons", "resolve_locations"])
+def test_resolvers_reject_a_bad_threshold_or_unknown_weight(resolver):
+    from contextmap import ConfigError, resolve
+    from contextmap.resolve import example_dataset
+
+    fn = getattr(resolve, resolver)
+    with pytest.raises(ConfigError, match="threshold to be between 0 and 1, instead got: 1.5"):
+        fn(example_dataset(), threshold=1.5)
+    with pytest.raises(ConfigError, match=r"weights keys from (PERSON|PLACE)_WEIGHTS, instead got: \['nonsense'\]"):
+        fn(example_dataset(), weights={"nonsense": 1.0})
