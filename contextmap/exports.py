@@ -36,7 +36,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from contextmap._errors import OutputExistsError
+from contextmap._html import check_writable
 from contextmap.dataset import Dataset
 
 __all__ = [
@@ -53,14 +53,6 @@ __all__ = [
 ]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _check_target(path: str | Path, overwrite: bool) -> Path:
-    p = Path(path)
-    if p.exists() and not overwrite:
-        raise OutputExistsError(f"{str(p)!r} exists; pass overwrite=True to replace it")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    return p
 
 
 # --- CSV ---------------------------------------------------------------------------------
@@ -134,7 +126,7 @@ def write_csv(
     Path
         The file written.
     """
-    p = _check_target(path, overwrite)
+    p = check_writable(path, overwrite=overwrite)
     frame = pd.DataFrame(df)
     if isinstance(frame, gpd.GeoDataFrame):
         frame = pd.DataFrame(frame.to_wkt())
@@ -211,7 +203,7 @@ def write_geopackage(
     """
     if Path(path).suffix.lower() != ".gpkg":
         raise ValueError(f"Expected path to end in .gpkg, instead got: {str(path)!r}")
-    p = _check_target(path, overwrite)
+    p = check_writable(path, overwrite=overwrite)
     layers = {"locations": locations, "hotspots": hotspots, "clusters": clusters, "density_contours": density_contours}
     prepared = {name: _for_gdal(g, name) for name, g in layers.items() if g is not None}
     tmp = p.with_name(p.stem + ".partial.gpkg")
@@ -350,14 +342,14 @@ def write_graphml(G: nx.Graph, path: str | Path, *, overwrite: bool = False) -> 
     >>> nx.read_graphml(p).edges["Child-1", "Place-2"]["relations"]
     '["visited", "found_at"]'
     """
-    p = _check_target(path, overwrite)
+    p = check_writable(path, overwrite=overwrite)
     nx.write_graphml(graph_for_export(G), p, encoding="utf-8", prettyprint=True)
     return p
 
 
 def write_gexf(G: nx.Graph, path: str | Path, *, overwrite: bool = False) -> Path:
     """Write ``G`` as GEXF 1.2 (Gephi), attributes made portable."""
-    p = _check_target(path, overwrite)
+    p = check_writable(path, overwrite=overwrite)
     H = graph_for_export(G)
     if G.is_multigraph():
         # GEXF edge ids must be unique; networkx uses the key when it is text
@@ -520,7 +512,7 @@ def write_i2(
     d.mkdir(parents=True, exist_ok=True)
     targets = {"entities": d / "i2_entities.csv", "links": d / "i2_links.csv", "note": d / "i2_import.txt"}
     for p in targets.values():
-        _check_target(p, overwrite)
+        check_writable(p, overwrite=overwrite)
     entities = _i2_entities(ds)
     links = _i2_links(ds, entities)
     write_csv(entities, targets["entities"], overwrite=overwrite)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from contextmap._errors import OutputExistsError
+from contextmap._html import check_writable
 from contextmap.dataset import Dataset
 from contextmap.schema import TABLE_NAMES, TABLES
 from contextmap.settings import Settings
@@ -83,7 +83,7 @@ class QualitySummary:
 
     def to_json(self, path: str | Path, *, overwrite: bool = False) -> Path:
         """Write the summary as JSON; refuses to replace a file unless ``overwrite=True``."""
-        p = _target(path, overwrite)
+        p = check_writable(path, overwrite=overwrite)
         p.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
         return p
 
@@ -97,7 +97,7 @@ class QualitySummary:
             undefined=jinja2.StrictUndefined,
         )
         html = env.get_template("quality.html.j2").render(s=self.to_dict(), marking=MARKING)
-        p = _target(path, overwrite)
+        p = check_writable(path, overwrite=overwrite)
         p.write_text(html, encoding="utf-8")
         return p
 
@@ -142,14 +142,6 @@ class QualitySummary:
             for row in self.quarantine_reasons.itertuples():
                 qt.add_row(row.table, row.column, row.reason, str(row.rows))
             console.print(qt)
-
-
-def _target(path: str | Path, overwrite: bool) -> Path:
-    p = Path(path)
-    if p.exists() and not overwrite:
-        raise OutputExistsError(f"refusing to overwrite {str(p)!r} (pass overwrite=True)")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    return p
 
 
 def _by_reason(problems: pd.DataFrame, severity: str) -> pd.DataFrame:
