@@ -285,6 +285,7 @@ def resolve_cmd(
     threshold: Annotated[float | None, typer.Option("--threshold", help="Match probability to join records (default 0.5).")] = None,
     pairs: Annotated[bool, typer.Option("--pairs", help="Also write OUT-pairs.csv: every scored pair with its explanation.")] = False,
     include_children: Annotated[bool, typer.Option("--children", help="Also resolve children's records.")] = False,
+    engine: Annotated[str, typer.Option("--engine", help="Score person pairs with Splink on 'duckdb' (default) or 'spark', or 'fixed' weights.")] = "duckdb",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
 ) -> None:
     """Resolve person and location records into entities (persons of concern and places)."""
@@ -303,7 +304,7 @@ def resolve_cmd(
 
         dec = as_decisions(decisions)  # read and checked once, honoured by every step
         kw: dict[str, Any] = {} if threshold is None else {"threshold": threshold}
-        pr = resolve_persons(ds, decisions=dec, include_children=include_children, **kw)
+        pr = resolve_persons(ds, decisions=dec, include_children=include_children, engine=engine, **kw)
         lr = resolve_locations(ds, decisions=dec, **kw)
         res = Resolution(pr, lr, link_mentions(ds, pr, lr, decisions=dec))
         written = write_entities(res, out, overwrite=overwrite, pairs=pairs)
@@ -314,6 +315,8 @@ def resolve_cmd(
                   f"{lr.stats['records']} location records -> {lr.stats['entities']} places; "
                   f"{len(m)} merged entities; {len(res.provisional)} RHI mentions kept as provisional",
                   highlight=False, markup=False)
+    if pr.model is not None:
+        console.print(pr.model.note, highlight=False, markup=False)
     for f in written:
         console.print(f"Wrote {f}", highlight=False, markup=False)
 

@@ -21,6 +21,7 @@ Blocking + RapidFuzz scoring (chosen over Splink by measurement: see ``docs/reso
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.process import cpdist
 
 from contextmap._resolve_cluster import checked_weights, cluster_records
+from contextmap._splink_engine import ENGINES, LEVEL_WORDS, SplinkModel, check_engine, score_pairs, splink_input
 from contextmap.decisions import Decisions, as_decisions
 from contextmap.schema import split_list
 
@@ -41,7 +43,12 @@ __all__ = [
     "normalise_person_name",
     "PERSON_WEIGHTS",
     "DEFAULT_PERSON_THRESHOLD",
+    "DEFAULT_ENGINE",
 ]
+
+DEFAULT_ENGINE = "duckdb"
+"""Splink on embedded DuckDB. Others: ``'spark'`` (Splink on Spark) and ``'fixed'`` (the
+documented fixed weights of :data:`PERSON_WEIGHTS`, no Splink, no training)."""
 
 DEFAULT_PERSON_THRESHOLD = 0.5
 """Default match probability at or above which two person records are joined."""
@@ -197,12 +204,21 @@ class PersonResolution:
         The match probability used to join records.
     stats
         Counts: records, candidate pairs scored, oversized blocks skipped, entities.
+    model
+        The Splink model that scored the pairs (how it was trained, every level's m, u
+        and weight); None with ``engine='fixed'``.
+    refused
+        Pairs scored at or above the threshold that the anti-chaining guard did not join:
+        ``record_a``, ``record_b``, ``match_probability``, ``reason`` (the review queue
+        shows them).
     """
 
     entities: pd.DataFrame
     pairs: pd.DataFrame
     threshold: float
     stats: dict[str, int] = field(default_factory=dict)
+    model: SplinkModel | None = None
+    refused: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def mapping(self) -> dict[str, str]:
@@ -581,6 +597,10 @@ def _score(pairs: pd.DataFrame, f: dict[str, np.ndarray], weights: dict[str, flo
     out = pairs[["a", "b"]].copy()
     out["p"] = p
     out["contradiction"] = contradiction
+    # the pieces of the guard, for the Splink engine's version of it
+    out["forename_contradiction"] = f_contra
+    out["gender_differs"] = g_diff
+    out["shared_alias_or_identifier"] = has_alias | has_ident
     levels = np.zeros(k, dtype=np.int64)
     for bit, arr in enumerate(
         (f_exact, f_nick, f_sim, f_init, f_diff, s_exact, s_sim, s_init, s_diff, swapped,
@@ -642,6 +662,9 @@ def resolve_persons(
     weights: dict[str, float] | None = None,
     workers: int = 1,
     use_links: bool = True,
+    engine: str = DEFAULT_ENGINE,
+    seed: int = 1,
+    spark_session=None,  # type: ignore[no-untyped-def]
 ) -> PersonResolution:
     """Resolve person-of-concern records (and optionally children's records) into entities.
 
@@ -674,6 +697,15 @@ def resolve_persons(
         Use context: two person records that are both linked to children score higher when
         they share a child and a little lower when they share none (u measured on the data,
         m from ``shared_child_m``). Names must still agree: context alone joins no one.
+    engine
+        ``'duckdb'`` (default) or ``'spark'``: Splink scores the candidate pairs with a
+        model trained on the data (m by EM, u by random sampling with ``seed``; fixed
+        priors under :data:`~contextmap._splink_engine.MIN_RECORDS_FOR_EM` records).
+        ``'fixed'``: the fixed weights of :data:`PERSON_WEIGHTS`, without Splink.
+    seed
+        Seed of Splink's random sampling of u (same seed, same answer).
+    spark_session
+        With ``engine='spark'``: a SparkSession to run on (a cluster); default a local one.
 
     Returns
     -------
@@ -701,7 +733,14 @@ def resolve_persons(
     if max_block_size is None:  # an alias held by more records carries under 1 bit
         max_block_size = int(2 ** w["alias"])
     cand, skipped = _candidate_pairs(keys, max_block_size=max_block_size)
+    check_engine(engine)
     scored = _score(cand, feats, w, workers=workers)
+    model = None
+    if engine != "fixed":
+        prior = w["duplicates_per_record"] / max(len(rec) - 1, 1)
+        sp, model = score_pairs(splink_input(rec, feats, feats.get("kids")), cand, engine=engine,
+                                seed=seed, prior=prior, spark=spark_session)
+        scored = _splink_scored(scored, sp, model)
 
     pos = {rid: i for i, rid in enumerate(ids)}
     tables = rec["table"].to_numpy(dtype=object)
@@ -735,7 +774,45 @@ def resolve_persons(
         "entities": int(entities["entity_id"].nunique()),
         "pairs_refused_by_guard": len(cl.refused),
     }
-    return PersonResolution(entities, pairs, float(threshold), stats)
+    refused = pd.DataFrame({"record_a": ids[cl.refused["a"].to_numpy(dtype=np.int64)],
+                            "record_b": ids[cl.refused["b"].to_numpy(dtype=np.int64)],
+                            "match_probability": cl.refused["p"].to_numpy(dtype=float).round(4),
+                            "reason": cl.refused["reason"].astype(object).to_numpy()})
+    return PersonResolution(entities, pairs, float(threshold), stats, model, refused)
+
+
+def _splink_scored(scored: pd.DataFrame, sp: pd.DataFrame, model: SplinkModel) -> pd.DataFrame:
+    """Our pairs with Splink's probability and weights, and the guard recast on Splink's
+    levels: a date of birth more than two characters and a month apart, a different gender,
+    or a different forename (not a typo, both names in two parts) where the dates of birth
+    are not identical is a hard contradiction, unless an identifier (phone, vehicle,
+    social media) is shared. A shared alias does not lift it: "Big T" is many people."""
+    out = scored.copy()
+    out["p"] = sp["p"].to_numpy(dtype=float)
+    g_dob = sp["g_dob"].to_numpy()
+    dob_top = int(model.levels.loc[model.levels["comparison"] == "dob", "level"].max())
+    contra = (g_dob == 0) | out["gender_differs"].to_numpy(dtype=bool)
+    contra |= out["forename_contradiction"].to_numpy(dtype=bool) & (g_dob != dob_top)
+    out["contradiction"] = contra & (out["ident"].to_numpy(dtype=object) == "")
+    for c in sp.columns:
+        if c.startswith(("w_", "g_")):
+            out[c] = sp[c].to_numpy()
+    out.attrs["prior_weight"] = float(np.log2(model.probability_two_random_records_match
+                                              / (1 - model.probability_two_random_records_match)))
+    out.attrs["comparisons"] = [c[2:] for c in sp.columns if c.startswith("w_")]
+    out.attrs["top"] = model.levels.groupby("comparison")["level"].max().astype(int).to_dict()
+    return out
+
+
+def _splink_words(row: dict, comparisons: list[str], top: dict[str, int], prior: float) -> list[tuple[str, float]]:
+    """[(plain words, match weight)] per comparison, the prior first: the waterfall.
+    ``top`` is each comparison's highest level (Splink numbers levels best-first, down to 0)."""
+    out = [("prior (how rare a match is among this many records)", round(prior, 2))]
+    for c in comparisons:
+        g = int(row[f"g_{c}"])
+        words = LEVEL_WORDS[c]
+        out.append((words[0] if g < 0 else words[top[c] - g + 1], round(float(row[f"w_{c}"]), 2)))
+    return out
 
 
 def _pairs_frame(scored, rec, feats, entity, dec, pos, min_p) -> pd.DataFrame:
@@ -748,20 +825,32 @@ def _pairs_frame(scored, rec, feats, entity, dec, pos, min_p) -> pd.DataFrame:
     rows = []
     full = feats["full"]
     seen = set()
-    for a, b, p, lv, al, idn in zip(
+    comps = scored.attrs.get("comparisons")
+    records = keep[[c for c in keep.columns if c.startswith(("w_", "g_"))]].to_dict("records") if comps else None
+    for n_, (a, b, p, lv, al, idn) in enumerate(zip(
         keep["a"].tolist(), keep["b"].tolist(), keep["p"].tolist(), keep["levels"].tolist(),
         keep["alias"].tolist(), keep["ident"].tolist(), strict=True,
-    ):
+    )):
         seen.add((a, b))
         d = decided.get((a, b))
-        rows.append((ids[a], ids[b], round(p, 4), _explain(lv, al, idn, full[a], full[b]),
-                     _decision_word(d), entity[a] == entity[b]))
+        if records is not None:
+            fall = _splink_words(records[n_], comps, scored.attrs["top"], scored.attrs["prior_weight"])
+            text = "; ".join(f"{w} ({x:+.1f})" for w, x in fall[1:])
+            if al:
+                text += f"; alias {al.removeprefix('alias:')!r}"
+            weight = round(sum(x for _, x in fall), 2)
+            water = json.dumps(fall)
+        else:
+            text, weight, water = _explain(lv, al, idn, full[a], full[b]), float(np.log2(p / (1 - p))) if 0 < p < 1 else 0.0, ""
+        rows.append((ids[a], ids[b], round(p, 4), text, _decision_word(d), entity[a] == entity[b],
+                     round(weight, 2), water))
     for (a, b), d in decided.items():
         if (a, b) in seen:
             continue
         rows.append((ids[a], ids[b], 1.0 if d.action == "merge" else 0.0,
-                     f"analyst decision: {d}", _decision_word(d), entity[a] == entity[b]))
-    cols = ["record_a", "record_b", "match_probability", "explanation", "decision", "joined"]
+                     f"analyst decision: {d}", _decision_word(d), entity[a] == entity[b], 0.0, ""))
+    cols = ["record_a", "record_b", "match_probability", "explanation", "decision", "joined",
+            "match_weight", "waterfall"]
     out = pd.DataFrame(rows, columns=cols)
     if len(out):
         out = out.sort_values(["match_probability", "record_a", "record_b"], ascending=[False, True, True], kind="stable")
