@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from contextmap._errors import ConfigError
+
 __all__ = [
     "ENGINES",
     "LEVEL_WORDS",
@@ -34,7 +36,6 @@ __all__ = [
     "FIXED_M",
     "SplinkModel",
     "score_pairs",
-    "splink_input",
 ]
 
 ENGINES = ("duckdb", "spark")
@@ -137,66 +138,7 @@ class SplinkModel:
 def check_engine(engine: object) -> None:
     """Raise ``ConfigError`` unless ``engine`` is ``'duckdb'``, ``'spark'`` or ``'fixed'``."""
     if engine not in (*ENGINES, "fixed"):
-        from contextmap._errors import ConfigError
-
         raise ConfigError(f"Expected engine to be one of {(*ENGINES, 'fixed')!r}, instead got: {engine!r}")
-
-
-def splink_input(rec: pd.DataFrame, feats: dict[str, np.ndarray], kids: np.ndarray | None) -> pd.DataFrame:
-    """Records in the form the Splink model reads (integer ``unique_id`` = row position).
-
-    Names are already normalised (``feats`` from the person resolver), blanks are nulls,
-    dates are ISO strings (with a day/month-swapped twin), aliases / identifiers / linked
-    children are lists.
-    """
-    from contextmap.resolve_persons import _identifier, normalise_person_name
-    from contextmap.schema import split_list
-
-    n = len(rec)
-
-    def nul(values: np.ndarray) -> pd.Series:
-        s = pd.Series(values, dtype=object)
-        return s.where(s.astype(bool), None)
-
-    y, m, d = feats["year"], feats["month"], feats["day"]
-    known = y > 0
-    ys = pd.Series(y).astype(str).str.zfill(4)
-    ms = pd.Series(m).astype(str).str.zfill(2)
-    ds_ = pd.Series(d).astype(str).str.zfill(2)
-    dob = (ys + "-" + ms + "-" + ds_).where(known, None)
-    swap = (ys + "-" + ds_ + "-" + ms).where(known & (d <= 12), None)
-    norm: dict[str, str] = {}
-
-    def aliases(v: object) -> list[str] | None:
-        out = set()
-        for a in split_list(v):
-            if a not in norm:
-                norm[a] = normalise_person_name(a)
-            if norm[a]:
-                out.add(norm[a])
-        return sorted(out) or None
-
-    ident_cols = [(k, rec[k].tolist()) for k in ("phone", "vehicle", "social_media")]
-    idents: list[list[str] | None] = []
-    for i in range(n):
-        got = {f"{k}:{vn}" for k, vals in ident_cols if isinstance(vals[i], str)
-               for vn in map(_identifier, split_list(vals[i])) if len(vn) >= 4}
-        idents.append(sorted(got) or None)
-    return pd.DataFrame(
-        {
-            "unique_id": np.arange(n, dtype=np.int64),
-            "forename": nul(feats["fn"]),
-            "forename_form": nul(feats["fn_form"]),
-            "surname": nul(feats["sn"]),
-            "full_name": nul(feats["full"]),
-            "dob": dob.astype(object),
-            "dob_swapped": swap.astype(object),
-            "gender": nul(feats["gender"]),
-            "aliases": [aliases(v) if isinstance(v, str) else None for v in rec["aliases"].tolist()],
-            "identifiers": idents,
-            "linked_children": [sorted(k) if k else None for k in kids.tolist()] if kids is not None else [None] * n,
-        }
-    )
 
 
 def _settings(*, with_kids: bool, with_alias: bool, with_ident: bool, with_gender: bool, prior: float,
@@ -309,8 +251,6 @@ def _backend(engine: str, workdir: str, spark=None):  # type: ignore[no-untyped-
             if own:
                 spark.stop()
     else:
-        from contextmap._errors import ConfigError
-
         raise ConfigError(f"Expected engine to be one of {ENGINES!r}, instead got: {engine!r}")
 
 
@@ -321,8 +261,6 @@ def local_spark(workdir: str, *, master: str = "local[2]"):  # type: ignore[no-u
         from pyspark.sql import SparkSession
         from splink.backends.spark import similarity_jar_location
     except ImportError as exc:  # pragma: no cover - depends on the install
-        from contextmap._errors import ConfigError
-
         raise ConfigError("engine 'spark' needs pyspark: pip install 'contextmap[spark]' "
                           "(and a Java runtime)") from exc
     return (

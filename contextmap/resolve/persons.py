@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 import jellyfish
@@ -32,9 +31,15 @@ import pandas as pd
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.process import cpdist
 
-from contextmap._resolve_cluster import checked_weights, cluster_records
-from contextmap._splink_engine import ENGINES, LEVEL_WORDS, SplinkModel, check_engine, score_pairs, splink_input
-from contextmap.decisions import Decisions, as_decisions
+from contextmap.resolve.cluster import (
+    checked_weights,
+    cluster_records,
+    dataset_entity_ids,
+    merged_summary,
+)
+from contextmap.resolve.decisions import Decisions, DecisionsError, as_decisions
+from contextmap.resolve.text import fold
+from contextmap.resolve.splink_engine import LEVEL_WORDS, SplinkModel, check_engine, score_pairs
 from contextmap.schema import split_list
 
 __all__ = [
@@ -146,19 +151,6 @@ _NICKNAMES = {
 }
 NICKNAME_TO_FORM: dict[str, str] = {nick: full for full, nicks in _NICKNAMES.items() for nick in nicks.split()}
 
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_APOSTROPHE = re.compile(r"['\u2019`]")
-
-
-def _fold(text: str) -> str:
-    if not text.isascii():  # ASCII has no accents to strip (the usual case: skip the walk)
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.lower()
-    text = _APOSTROPHE.sub("", text)
-    return _NON_ALNUM.sub(" ", text).strip()
-
-
 def normalise_person_name(name: object) -> str:
     """Return a person's name in comparison form: lower case, no accents, apostrophes or titles.
 
@@ -177,7 +169,7 @@ def normalise_person_name(name: object) -> str:
         head, tail = (x.strip() for x in name.split(","))
         if head and tail and len(head.split()) == 1:
             name = f"{tail} {head}"
-    tokens = [t for t in _fold(name).split() if t not in _TITLES]
+    tokens = [t for t in fold(name).split() if t not in _TITLES]
     return " ".join(tokens)
 
 
@@ -229,20 +221,7 @@ class PersonResolution:
     def merged(self) -> pd.DataFrame:
         """Entities of more than one record: ``entity_id``, ``record_ids``, ``size``,
         ``confidence`` (the weakest member's), ``decided``."""
-        return _merged_summary(self.entities)
-
-
-def _merged_summary(entities: pd.DataFrame) -> pd.DataFrame:
-    g = entities.groupby("entity_id", sort=True)
-    out = pd.DataFrame(
-        {
-            "record_ids": g["record_id"].agg(lambda s: "; ".join(sorted(s))),
-            "size": g.size(),
-            "confidence": g["confidence"].min(),
-            "decided": g["decided"].any(),
-        }
-    ).reset_index()
-    return out[out["size"] > 1].reset_index(drop=True)
+        return merged_summary(self.entities)
 
 
 # --- records ------------------------------------------------------------------------------
@@ -674,7 +653,7 @@ def resolve_persons(
         A :class:`contextmap.Dataset` (its ``persons`` and, with ``include_children``,
         ``children`` tables are read).
     decisions
-        A :class:`~contextmap.decisions.Decisions`, a path to a decisions file, or None.
+        A :class:`~contextmap.resolve.decisions.Decisions`, a path to a decisions file, or None.
         Decisions always win over scores.
     threshold
         Match probability at or above which two records are joined (0 < threshold < 1).
@@ -700,7 +679,7 @@ def resolve_persons(
     engine
         ``'duckdb'`` (default) or ``'spark'``: Splink scores the candidate pairs with a
         model trained on the data (m by EM, u by random sampling with ``seed``; fixed
-        priors under :data:`~contextmap._splink_engine.MIN_RECORDS_FOR_EM` records).
+        priors under :data:`~contextmap.resolve.splink_engine.MIN_RECORDS_FOR_EM` records).
         ``'fixed'``: the fixed weights of :data:`PERSON_WEIGHTS`, without Splink.
     seed
         Seed of Splink's random sampling of u (same seed, same answer).
@@ -713,7 +692,7 @@ def resolve_persons(
 
     Examples
     --------
-    >>> from contextmap.resolve import example_dataset
+    >>> from contextmap.resolve.dataset import example_dataset
     >>> res = resolve_persons(example_dataset())
     >>> res.entities.set_index("record_id")["entity_id"].to_dict()
     {'P1': 'P1', 'P2': 'P1', 'P3': 'P1', 'P4': 'P4'}
@@ -722,7 +701,6 @@ def resolve_persons(
     dec = as_decisions(decisions)
     rec = person_records(ds, include_children=include_children)
     ids = rec["record_id"].to_numpy(dtype=object)
-    from contextmap.resolve import dataset_entity_ids
 
     dec.check_ids(dataset_entity_ids(ds), allow_prefix="prov-")
     feats = _prepare(rec)
@@ -747,7 +725,7 @@ def resolve_persons(
     mine = dec.restricted_to(set(pos))
     for d in mine.items:
         if tables[pos[d.a]] != tables[pos[d.b]]:
-            from contextmap.decisions import DecisionsError
+
 
             raise DecisionsError(
                 f"{d.source} line {d.line}: cannot {d.action.replace('_', ' ')} a child's record "
@@ -779,6 +757,60 @@ def resolve_persons(
                             "match_probability": cl.refused["p"].to_numpy(dtype=float).round(4),
                             "reason": cl.refused["reason"].astype(object).to_numpy()})
     return PersonResolution(entities, pairs, float(threshold), stats, model, refused)
+
+
+def splink_input(rec: pd.DataFrame, feats: dict[str, np.ndarray], kids: np.ndarray | None) -> pd.DataFrame:
+    """Records in the form the Splink model reads (integer ``unique_id`` = row position).
+
+    Names are already normalised (``feats`` from the person resolver), blanks are nulls,
+    dates are ISO strings (with a day/month-swapped twin), aliases / identifiers / linked
+    children are lists.
+    """
+    n = len(rec)
+
+    def nul(values: np.ndarray) -> pd.Series:
+        s = pd.Series(values, dtype=object)
+        return s.where(s.astype(bool), None)
+
+    y, m, d = feats["year"], feats["month"], feats["day"]
+    known = y > 0
+    ys = pd.Series(y).astype(str).str.zfill(4)
+    ms = pd.Series(m).astype(str).str.zfill(2)
+    ds_ = pd.Series(d).astype(str).str.zfill(2)
+    dob = (ys + "-" + ms + "-" + ds_).where(known, None)
+    swap = (ys + "-" + ds_ + "-" + ms).where(known & (d <= 12), None)
+    norm: dict[str, str] = {}
+
+    def aliases(v: object) -> list[str] | None:
+        out = set()
+        for a in split_list(v):
+            if a not in norm:
+                norm[a] = normalise_person_name(a)
+            if norm[a]:
+                out.add(norm[a])
+        return sorted(out) or None
+
+    ident_cols = [(k, rec[k].tolist()) for k in ("phone", "vehicle", "social_media")]
+    idents: list[list[str] | None] = []
+    for i in range(n):
+        got = {f"{k}:{vn}" for k, vals in ident_cols if isinstance(vals[i], str)
+               for vn in map(_identifier, split_list(vals[i])) if len(vn) >= 4}
+        idents.append(sorted(got) or None)
+    return pd.DataFrame(
+        {
+            "unique_id": np.arange(n, dtype=np.int64),
+            "forename": nul(feats["fn"]),
+            "forename_form": nul(feats["fn_form"]),
+            "surname": nul(feats["sn"]),
+            "full_name": nul(feats["full"]),
+            "dob": dob.astype(object),
+            "dob_swapped": swap.astype(object),
+            "gender": nul(feats["gender"]),
+            "aliases": [aliases(v) if isinstance(v, str) else None for v in rec["aliases"].tolist()],
+            "identifiers": idents,
+            "linked_children": [sorted(k) if k else None for k in kids.tolist()] if kids is not None else [None] * n,
+        }
+    )
 
 
 def _splink_scored(scored: pd.DataFrame, sp: pd.DataFrame, model: SplinkModel) -> pd.DataFrame:
