@@ -321,6 +321,33 @@ def resolve_cmd(
         console.print(f"Wrote {f}", highlight=False, markup=False)
 
 
+@app.command("review")
+def review_cmd(
+    path: Annotated[Path, typer.Argument(help="Dataset folder of CSV files or an .xlsx workbook.")],
+    out: Annotated[Path, typer.Option("--out", help="HTML page to write: the doubtful person pairs.")],
+    decisions: Annotated[Path | None, typer.Option("--decisions", help="Decisions already taken (their pairs are left out).")] = None,
+    threshold: Annotated[float | None, typer.Option("--threshold", help="Match probability to join records (default 0.5).")] = None,
+    low: Annotated[float, typer.Option("--low", help="Pairs from this match probability are doubtful.")] = 0.1,
+    high: Annotated[float, typer.Option("--high", help="... up to (not including) this one.")] = 0.95,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many pairs, the closest to the threshold first.")] = 500,
+    engine: Annotated[str, typer.Option("--engine", help="Score person pairs with Splink on 'duckdb' (default) or 'spark', or 'fixed' weights.")] = "duckdb",
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing page.")] = False,
+) -> None:
+    """Write an offline page of the doubtful person pairs to mark merge / keep apart / not sure;
+    its Save button downloads a decisions file for --decisions."""
+    from contextmap import load
+    from contextmap.resolve.review import write_review
+
+    try:
+        ds = load(path)
+        written = write_review(ds, out, decisions=decisions, engine=engine, threshold=threshold,
+                               band=(low, high), limit=limit, overwrite=overwrite)
+    except (ContextMapError, ValueError, OSError) as exc:
+        raise _fail(exc, 2) from None
+    console.print(f"Wrote {written}: open it in a browser, decide, and Save decisions",
+                  highlight=False, markup=False)
+
+
 @app.command("audit")
 def audit_cmd(
     log: Annotated[Path | None, typer.Option("--log", help="Audit log (default: $CONTEXTMAP_AUDIT_LOG or ~/.local/share/contextmap/audit.jsonl).")] = None,
