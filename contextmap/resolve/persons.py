@@ -39,7 +39,7 @@ from contextmap.resolve.cluster import (
 )
 from contextmap.resolve.decisions import Decisions, DecisionsError, as_decisions
 from contextmap.resolve.text import fold
-from contextmap.resolve.splink_engine import LEVEL_WORDS, SplinkModel, check_engine, score_pairs
+from contextmap.resolve.splink_engine import LEVEL_WORDS, RARE_ALIAS, SplinkModel, check_engine, score_pairs
 from contextmap.schema import split_list
 
 __all__ = [
@@ -790,6 +790,9 @@ def splink_input(rec: pd.DataFrame, feats: dict[str, np.ndarray], kids: np.ndarr
                 out.add(norm[a])
         return sorted(out) or None
 
+    alias_lists = [aliases(v) if isinstance(v, str) else None for v in rec["aliases"].tolist()]
+    holders = pd.Series([x for i, al in enumerate(alias_lists) for x in {*(al or ()), feats["full"][i]}]).value_counts()
+    rare = [[x for x in al if holders.get(x, 0) <= RARE_ALIAS] or None if al else None for al in alias_lists]
     ident_cols = [(k, rec[k].tolist()) for k in ("phone", "vehicle", "social_media")]
     idents: list[list[str] | None] = []
     for i in range(n):
@@ -806,7 +809,8 @@ def splink_input(rec: pd.DataFrame, feats: dict[str, np.ndarray], kids: np.ndarr
             "dob": dob.astype(object),
             "dob_swapped": swap.astype(object),
             "gender": nul(feats["gender"]),
-            "aliases": [aliases(v) if isinstance(v, str) else None for v in rec["aliases"].tolist()],
+            "aliases": alias_lists,
+            "rare_aliases": rare,
             "identifiers": idents,
             "linked_children": [sorted(k) if k else None for k in kids.tolist()] if kids is not None else [None] * n,
         }
@@ -816,15 +820,19 @@ def splink_input(rec: pd.DataFrame, feats: dict[str, np.ndarray], kids: np.ndarr
 def _splink_scored(scored: pd.DataFrame, sp: pd.DataFrame, model: SplinkModel) -> pd.DataFrame:
     """Our pairs with Splink's probability and weights, and the guard recast on Splink's
     levels: a date of birth more than two characters and a month apart, a different gender,
-    or a different forename (not a typo, both names in two parts) where the dates of birth
-    are not identical is a hard contradiction, unless an identifier (phone, vehicle,
+    or, where the dates of birth are not identical (or one is missing), a different forename
+    (not a typo, both names in two parts) or a wholly different surname, is a hard
+    contradiction, unless an identifier (phone, vehicle,
     social media) is shared. A shared alias does not lift it: "Big T" is many people."""
     out = scored.copy()
     out["p"] = sp["p"].to_numpy(dtype=float)
     g_dob = sp["g_dob"].to_numpy()
     dob_top = int(model.levels.loc[model.levels["comparison"] == "dob", "level"].max())
     contra = (g_dob == 0) | out["gender_differs"].to_numpy(dtype=bool)
-    contra |= out["forename_contradiction"].to_numpy(dtype=bool) & (g_dob != dob_top)
+    g_sur = sp["g_surname"].to_numpy()
+    not_same_dob = g_dob != dob_top
+    contra |= out["forename_contradiction"].to_numpy(dtype=bool) & not_same_dob
+    contra |= (g_sur == 0) & not_same_dob
     out["contradiction"] = contra & (out["ident"].to_numpy(dtype=object) == "")
     for c in sp.columns:
         if c.startswith(("w_", "g_")):
@@ -867,6 +875,8 @@ def _pairs_frame(scored, rec, feats, entity, dec, pos, min_p) -> pd.DataFrame:
         d = decided.get((a, b))
         if records is not None:
             fall = _splink_words(records[n_], comps, scored.attrs["top"], scored.attrs["prior_weight"])
+            if idn:  # name the identifier: "phone shared"
+                fall = [(f"{idn.replace('_', ' ')} shared" if w == "identifier shared" else w, x) for w, x in fall]
             text = "; ".join(f"{w} ({x:+.1f})" for w, x in fall[1:])
             if al:
                 text += f"; alias {al.removeprefix('alias:')!r}"

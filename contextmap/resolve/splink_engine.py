@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+import time
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -31,6 +33,7 @@ __all__ = [
     "check_engine",
     "local_spark",
     "MIN_RECORDS_FOR_EM",
+    "RARE_ALIAS",
     "PRIOR_M",
     "PRIOR_U",
     "FIXED_M",
@@ -40,6 +43,12 @@ __all__ = [
 
 ENGINES = ("duckdb", "spark")
 """Backends Splink runs on: ``duckdb`` (embedded, default) and ``spark``."""
+
+RARE_ALIAS = 3
+"""An alias held (as a name or an alias) by at most this many records is *rare*: strong
+evidence. One that more records hold ("Big D") is weaker, learnt as its own level."""
+
+U_CHUNKS = 10  # Splink's default: one chunk of 1e6 pairs ran 100x slower on DuckDB
 
 MIN_RECORDS_FOR_EM = 1000
 """Below this many records the m-probabilities are fixed priors, not EM estimates."""
@@ -60,7 +69,9 @@ PRIOR_M: dict[str, tuple[float, ...]] = {
     # agrees, differs
     "gender": (0.97, 0.03),
     # an alias equals the other record's name or alias, neither
-    "alias": (0.40, 0.60),
+    # a rare alias (held by at most RARE_ALIAS records) equals the other's name or alias, a
+    # common one does ("Big D"), neither
+    "alias": (0.35, 0.10, 0.55),
     # a phone, vehicle or social-media handle shared, none shared
     "identifier": (0.50, 0.50),
     # a linked child in common, none in common (both records linked to children)
@@ -82,11 +93,11 @@ FIXED_M: dict[str, tuple[int, ...]] = {
 # sampling a few hundred records cannot measure them; same order as PRIOR_M. Rounded from
 # Splink's estimates on FEBRL (5,000-10,000 records) and the sample generator at region scale.
 PRIOR_U: dict[str, tuple[float, ...]] = {
-    "forename": (0.004, 0.0003, 0.002, 0.0016, 0.001, 0.025, 0.9661),
-    "surname": (0.0035, 0.0008, 0.0009, 0.001, 0.015, 0.9788),
+    "forename": (0.004, 0.0003, 0.006, 0.0016, 0.001, 0.025, 0.9621),
+    "surname": (0.0035, 0.003, 0.0009, 0.001, 0.015, 0.9766),
     "dob": (0.0007, 0.0001, 0.001, 0.0013, 0.013, 0.9839),
     "gender": (0.5, 0.5),
-    "alias": (0.0005, 0.9995),
+    "alias": (0.001, 0.005, 0.994),
     "identifier": (0.0001, 0.9999),
     "linked_child": (0.05, 0.95),
 }
@@ -100,7 +111,8 @@ LEVEL_WORDS: dict[str, tuple[str, ...]] = {
     "dob": ("DOB missing", "DOB exact", "DOB day/month swapped", "DOB one character off",
             "DOB within a month", "DOB two characters off", "DOB differs"),
     "gender": ("gender missing", "gender agrees", "gender differs"),
-    "alias": ("no aliases", "alias equals a name or alias", "no alias in common"),
+    "alias": ("no aliases", "alias equals a name or alias", "a common alias (held by many) in common",
+              "no alias in common"),
     "identifier": ("no identifiers", "identifier shared", "no identifier in common"),
     "linked_child": ("not both linked to children", "linked to a child in common", "no linked child in common"),
 }
@@ -160,7 +172,7 @@ def _settings(*, with_kids: bool, with_alias: bool, with_ident: bool, with_gende
 
     fore = levels("forename", [
         cll.NullLevel("forename"),
-        cll.ExactMatchLevel("forename", term_frequency_adjustments=not fixed),
+        cll.ExactMatchLevel("forename", term_frequency_adjustments=True),
         cll.ExactMatchLevel("forename_form").configure(label_for_charts="nickname"),
         cll.CustomLevel("(length(forename_l) = 1 or length(forename_r) = 1) and "
                         "substr(forename_l, 1, 1) = substr(forename_r, 1, 1)", "initial"),
@@ -171,7 +183,7 @@ def _settings(*, with_kids: bool, with_alias: bool, with_ident: bool, with_gende
     ])
     sur = levels("surname", [
         cll.NullLevel("surname"),
-        cll.ExactMatchLevel("surname", term_frequency_adjustments=not fixed),
+        cll.ExactMatchLevel("surname", term_frequency_adjustments=True),
         cll.CustomLevel("(length(surname_l) = 1 or length(surname_r) = 1) and "
                         "substr(surname_l, 1, 1) = substr(surname_r, 1, 1)", "initial"),
         cll.JaroWinklerLevel("surname", 0.9),
@@ -199,6 +211,9 @@ def _settings(*, with_kids: bool, with_alias: bool, with_ident: bool, with_gende
     if with_alias:
         comps.append(cl.CustomComparison(levels("alias", [
             cll.CustomLevel("aliases_l is null and aliases_r is null").configure(is_null_level=True),
+            cll.Or(cll.ArrayIntersectLevel("rare_aliases", 1),
+                   cll.CustomLevel("array_contains(rare_aliases_l, full_name_r) or "
+                                   "array_contains(rare_aliases_r, full_name_l)")),
             cll.Or(cll.ArrayIntersectLevel("aliases", 1),
                    cll.CustomLevel("array_contains(aliases_l, full_name_r) or array_contains(aliases_r, full_name_l)")),
             cll.ElseLevel(),
@@ -263,7 +278,7 @@ def local_spark(workdir: str, *, master: str = "local[2]"):  # type: ignore[no-u
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ConfigError("engine 'spark' needs pyspark: pip install 'contextmap[spark]' "
                           "(and a Java runtime)") from exc
-    return (
+    session = (
         SparkSession.builder.master(master).appName("contextmap-resolve")
         .config("spark.jars", similarity_jar_location())
         .config("spark.ui.enabled", "false")
@@ -273,8 +288,11 @@ def local_spark(workdir: str, *, master: str = "local[2]"):  # type: ignore[no-u
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.default.parallelism", "2")
         .config("spark.sql.adaptive.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
     )
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 def score_pairs(
@@ -284,7 +302,7 @@ def score_pairs(
     engine: str = "duckdb",
     seed: int = 1,
     prior: float,
-    max_pairs_u: float = 2e6,
+    max_pairs_u: float = 2e5,
     spark=None,  # type: ignore[no-untyped-def]
 ) -> tuple[pd.DataFrame, SplinkModel]:
     """Train the model on ``data`` and score the candidate ``pairs`` (columns ``a``, ``b``,
@@ -312,23 +330,51 @@ def score_pairs(
     old_level = splink_log.level
     splink_log.setLevel(logging.ERROR)
     try:
-        with _backend(engine, workdir, spark) as db:
+        with _quiet_pyspark(), _backend(engine, workdir, spark) as db:
+            clock = _Clock()
             table = db.register(data)
             linker = Linker(table, settings(), log_level=logging.ERROR)
+            clock("setup")
             if use_em:
-                linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs_u, seed=seed)
+                linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs_u, seed=seed, num_chunks=U_CHUNKS)
+                clock("u by random sampling")
                 # one EM session over the pairs sharing a date of birth estimates the name,
                 # alias, identifier and linked-child levels (DOB and gender m are fixed)
                 linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
+                clock("m by EM")
             bp = pd.DataFrame({"match_key": "0", "join_key_l": pairs["a"].to_numpy(dtype=np.int64),
                                "join_key_r": pairs["b"].to_numpy(dtype=np.int64)})
             linker.table_management.register_blocked_pairs_for_predict(db.register(bp))
             pred = _fetch(linker.inference.predict(), engine)
+            clock("predict")
             model = _model(linker, engine, "EM" if use_em else "fixed priors", n)
+            model.extra["seconds"] = clock.times
     finally:
         splink_log.setLevel(old_level)
         shutil.rmtree(workdir, ignore_errors=True)
     return _scores(pred, pairs, [c["comparison"] for c in model.extra["comparisons"]]), model
+
+
+@contextmanager
+def _quiet_pyspark():  # type: ignore[no-untyped-def]
+    """pyspark 4.3 warns that it does not yet fully support pandas 3 (the columns we hand it
+    are plain numbers, strings and lists of strings): silence that one warning."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")
+        yield
+
+
+class _Clock:
+    """Seconds per step, for benchmarks (``model.extra['seconds']``)."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        now = time.perf_counter()
+        self.times[step] = round(now - self._t, 3)
+        self._t = now
 
 
 def _fetch(pred, engine: str) -> pd.DataFrame:  # type: ignore[no-untyped-def]
