@@ -639,7 +639,7 @@ def resolve_persons(
     min_pair_probability: float = 0.05,
     max_block_size: int | None = None,
     weights: dict[str, float] | None = None,
-    workers: int = 1,
+    workers: int = -1,
     use_links: bool = True,
     engine: str = DEFAULT_ENGINE,
     seed: int = 1,

@@ -302,7 +302,7 @@ def score_pairs(
     engine: str = "duckdb",
     seed: int = 1,
     prior: float,
-    max_pairs_u: float = 2e5,
+    max_pairs_u: float = 1e5,
     spark=None,  # type: ignore[no-untyped-def]
 ) -> tuple[pd.DataFrame, SplinkModel]:
     """Train the model on ``data`` and score the candidate ``pairs`` (columns ``a``, ``b``,
