@@ -38,8 +38,14 @@ from contextmap.resolve.cluster import (
     merged_summary,
 )
 from contextmap.resolve.decisions import Decisions, DecisionsError, as_decisions
+from contextmap.resolve.splink_engine import (
+    LEVEL_WORDS,
+    RARE_ALIAS,
+    SplinkModel,
+    check_engine,
+    score_pairs,
+)
 from contextmap.resolve.text import fold
-from contextmap.resolve.splink_engine import LEVEL_WORDS, RARE_ALIAS, SplinkModel, check_engine, score_pairs
 from contextmap.schema import split_list
 
 __all__ = [
@@ -643,7 +649,7 @@ def resolve_persons(
     use_links: bool = True,
     engine: str = DEFAULT_ENGINE,
     seed: int = 1,
-    spark_session=None,  # type: ignore[no-untyped-def]
+    spark_session: object = None,
 ) -> PersonResolution:
     """Resolve person-of-concern records (and optionally children's records) into entities.
 

@@ -24,10 +24,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from contextmap._errors import ConfigError
 from contextmap.dataset import Dataset
 from contextmap.files import check_writable
 from contextmap.resolve.decisions import Decisions, as_decisions
-from contextmap.resolve.persons import DEFAULT_ENGINE, PersonResolution, resolve_persons
+from contextmap.resolve.persons import (
+    DEFAULT_ENGINE,
+    DEFAULT_PERSON_THRESHOLD,
+    PersonResolution,
+    resolve_persons,
+)
 
 __all__ = ["REVIEW_BAND", "review_pairs", "write_review"]
 
@@ -58,14 +64,12 @@ def review_pairs(res: PersonResolution, *, band: tuple[float, float] = REVIEW_BA
     Examples
     --------
     >>> from contextmap.resolve import example_dataset
-    >>> q = review_pairs(resolve_persons(example_dataset()))
-    >>> q[["record_a", "record_b", "status"]].to_dict("records")
-    [{'record_a': 'P2', 'record_b': 'P4', 'status': 'refused by the guard'}]
+    >>> q = review_pairs(resolve_persons(example_dataset()), band=(0.05, 0.95))
+    >>> q[["record_a", "record_b", "status"]].to_dict("records")  # T Grant / Tom Grant
+    [{'record_a': 'P2', 'record_b': 'P4', 'status': 'not joined'}]
     """
     lo, hi = band
     if not (0.0 <= lo < hi <= 1.0):
-        from contextmap._errors import ConfigError
-
         raise ConfigError(f"Expected band to be (low, high) with 0 <= low < high <= 1, instead got: {band!r}")
     p = res.pairs
     if not len(p):
@@ -138,8 +142,8 @@ def write_review(
     """
     out = check_writable(path, overwrite=overwrite, argument="path")
     dec = as_decisions(decisions)
-    kw = {} if threshold is None else {"threshold": threshold}
-    res = resolve_persons(ds, decisions=dec, engine=engine, **kw)
+    res = resolve_persons(ds, decisions=dec, engine=engine,
+                          threshold=DEFAULT_PERSON_THRESHOLD if threshold is None else threshold)
     queue = review_pairs(res, band=band, limit=limit)
     ids = set(queue["record_a"]) | set(queue["record_b"])
     data = {

@@ -201,7 +201,7 @@ def _settings(*, with_kids: bool, with_alias: bool, with_ident: bool, with_gende
         cll.ElseLevel(),
     ])
     gender = levels("gender", [cll.NullLevel("gender"), cll.ExactMatchLevel("gender"), cll.ElseLevel()])
-    comps = [
+    comps: list = [
         cl.CustomComparison(fore, "forename", "forename"),
         cl.CustomComparison(sur, "surname", "surname"),
         cl.CustomComparison(dob, "dob", "date of birth"),
@@ -238,7 +238,7 @@ def _settings(*, with_kids: bool, with_alias: bool, with_ident: bool, with_gende
 
 
 @contextmanager
-def _backend(engine: str, workdir: str, spark=None):  # type: ignore[no-untyped-def]
+def _backend(engine: str, workdir: str, spark=None):
     """A Splink database API whose temporary files live only in ``workdir`` (never the
     user's dataset folder, never the working directory) and that installs nothing."""
     if engine == "duckdb":
@@ -269,7 +269,7 @@ def _backend(engine: str, workdir: str, spark=None):  # type: ignore[no-untyped-
         raise ConfigError(f"Expected engine to be one of {ENGINES!r}, instead got: {engine!r}")
 
 
-def local_spark(workdir: str, *, master: str = "local[2]"):  # type: ignore[no-untyped-def]
+def local_spark(workdir: str, *, master: str = "local[2]"):
     """A Spark session in local mode with Splink's similarity functions, writing only into
     ``workdir``, with no web UI. (On a cluster, pass your own session instead.)"""
     try:
@@ -303,7 +303,7 @@ def score_pairs(
     seed: int = 1,
     prior: float,
     max_pairs_u: float = 1e5,
-    spark=None,  # type: ignore[no-untyped-def]
+    spark=None,
 ) -> tuple[pd.DataFrame, SplinkModel]:
     """Train the model on ``data`` and score the candidate ``pairs`` (columns ``a``, ``b``,
     row positions with a < b).
@@ -321,7 +321,7 @@ def score_pairs(
     with_kids = data["linked_children"].notna().sum() >= 2
     use_em = n >= MIN_RECORDS_FOR_EM
 
-    def settings():  # type: ignore[no-untyped-def]
+    def settings():
         return _settings(with_kids=with_kids, with_alias=with_alias, with_ident=with_ident,
                          with_gender=with_gender, prior=float(prior), fixed=not use_em)
 
@@ -356,7 +356,7 @@ def score_pairs(
 
 
 @contextmanager
-def _quiet_pyspark():  # type: ignore[no-untyped-def]
+def _quiet_pyspark():
     """pyspark 4.3 warns that it does not yet fully support pandas 3 (the columns we hand it
     are plain numbers, strings and lists of strings): silence that one warning."""
     with warnings.catch_warnings():
@@ -377,7 +377,7 @@ class _Clock:
         self._t = now
 
 
-def _fetch(pred, engine: str) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def _fetch(pred, engine: str) -> pd.DataFrame:
     """Only the columns we read, straight from the engine (the full table carries every
     record's fields twice)."""
     names = [c.unquote().name for c in pred.columns]
@@ -404,7 +404,7 @@ def _scores(pred: pd.DataFrame, pairs: pd.DataFrame, comparisons: list[str]) -> 
     return out.drop(columns="_order").reset_index(drop=True)
 
 
-def _model(linker, engine: str, trained: str, n: int) -> SplinkModel:  # type: ignore[no-untyped-def]
+def _model(linker, engine: str, trained: str, n: int) -> SplinkModel:
     s = linker._settings_obj
     rows = []
     comps = []
