@@ -155,3 +155,13 @@ def test_spark_and_duckdb_give_the_same_entities(tmp_path):
     pd.testing.assert_series_equal(a["entity_id"], b["entity_id"])
     assert np.allclose(a["confidence"].astype(float), b["confidence"].astype(float), atol=1e-3)
     assert not any(Path(data).glob("**/*.parquet")) and not (data / ".tmp").exists()
+
+
+def test_no_dates_of_birth_means_nothing_for_em_so_priors_and_it_says_why():
+    rows, _ = _invented_people(800, seed=7)
+    for r in rows:
+        r["date_of_birth"] = None
+    res = resolve_persons(build_dataset(persons=rows))
+    assert len(rows) >= MIN_RECORDS_FOR_EM
+    assert res.model.trained == "fixed priors"
+    assert "share a date of birth" in res.model.note and "fixed priors" in res.model.note

@@ -33,6 +33,7 @@ __all__ = [
     "check_engine",
     "local_spark",
     "MIN_RECORDS_FOR_EM",
+    "MIN_PAIRS_FOR_EM",
     "RARE_ALIAS",
     "PRIOR_M",
     "PRIOR_U",
@@ -47,6 +48,10 @@ ENGINES = ("duckdb", "spark")
 RARE_ALIAS = 3
 """An alias held (as a name or an alias) by at most this many records is *rare*: strong
 evidence. One that more records hold ("Big D") is weaker, learnt as its own level."""
+
+MIN_PAIRS_FOR_EM = 200
+"""EM runs over the pairs of records that share a date of birth: with fewer than this many
+it has nothing to learn from, and the fixed priors are used (and the model says why)."""
 
 U_CHUNKS = 10  # Splink's default: one chunk of 1e6 pairs ran 100x slower on DuckDB
 
@@ -319,7 +324,11 @@ def score_pairs(
     with_alias = data["aliases"].notna().any()
     with_ident = data["identifiers"].notna().any()
     with_kids = data["linked_children"].notna().sum() >= 2
-    use_em = n >= MIN_RECORDS_FOR_EM
+    dob_counts = data["dob"].dropna().value_counts().to_numpy(dtype=np.int64)
+    em_pairs = int((dob_counts * (dob_counts - 1) // 2).sum())
+    use_em = n >= MIN_RECORDS_FOR_EM and em_pairs >= MIN_PAIRS_FOR_EM
+    why = "" if use_em or n < MIN_RECORDS_FOR_EM else (
+        f"only {em_pairs:,} pairs of records share a date of birth (EM needs {MIN_PAIRS_FOR_EM:,})")
 
     def settings():
         return _settings(with_kids=with_kids, with_alias=with_alias, with_ident=with_ident,
@@ -347,7 +356,7 @@ def score_pairs(
             linker.table_management.register_blocked_pairs_for_predict(db.register(bp))
             pred = _fetch(linker.inference.predict(), engine)
             clock("predict")
-            model = _model(linker, engine, "EM" if use_em else "fixed priors", n)
+            model = _model(linker, engine, "EM" if use_em else "fixed priors", n, why)
             model.extra["seconds"] = clock.times
     finally:
         splink_log.setLevel(old_level)
@@ -404,7 +413,7 @@ def _scores(pred: pd.DataFrame, pairs: pd.DataFrame, comparisons: list[str]) -> 
     return out.drop(columns="_order").reset_index(drop=True)
 
 
-def _model(linker, engine: str, trained: str, n: int) -> SplinkModel:
+def _model(linker, engine: str, trained: str, n: int, why: str = "") -> SplinkModel:
     s = linker._settings_obj
     rows = []
     comps = []
@@ -421,7 +430,7 @@ def _model(linker, engine: str, trained: str, n: int) -> SplinkModel:
     lam = float(s._probability_two_random_records_match)
     note = (f"Splink model on {engine}: m-probabilities estimated by EM over {n:,} records, "
             "u by random sampling, names weighted by how common they are" if trained == "EM" else
-            f"Splink model on {engine}: {n:,} records are too few for EM to learn from (fewer than "
-            f"{MIN_RECORDS_FOR_EM:,}), so the m- and u-probabilities are the documented fixed priors "
-            "(PRIOR_M, PRIOR_U)")
+            f"Splink model on {engine}: " + (why or f"{n:,} records are too few for EM to learn from "
+                                              f"(fewer than {MIN_RECORDS_FOR_EM:,})")
+            + ", so the m- and u-probabilities are the documented fixed priors (PRIOR_M, PRIOR_U)")
     return SplinkModel(engine, trained, lam, pd.DataFrame(rows), note, n, {"comparisons": comps})
