@@ -1,6 +1,7 @@
 """Person entity resolution: one person of concern, however the records spell them.
 
-Blocking + RapidFuzz scoring (chosen over Splink by measurement: see ``docs/resolution.md``).
+contextmap blocks and clusters; Splink scores (:mod:`contextmap.resolve.splink_engine`; see
+``docs/resolution.md`` for the measurements).
 
 1. **Normalise** each record: names lower-cased, accents and apostrophes removed, titles
    dropped, common forename nicknames mapped to one form ("Tom" -> "thomas"); aliases and
@@ -9,16 +10,16 @@ Blocking + RapidFuzz scoring (chosen over Splink by measurement: see ``docs/reso
    surname initial, forename + birth year, surname + birth year, date of birth with day and
    month in either order, any full name or alias, any identifier). Keys are scoped to the
    source table, so children are compared only with children.
-3. **Score** each candidate pair field by field into comparison levels (exact, typo, initial,
-   nickname, day/month swapped...). Each level carries a Bayes factor; the log-odds sum,
-   plus a prior, gives a match probability (the Fellegi-Sunter model that Splink uses, with
-   documented fixed weights). String similarity is RapidFuzz Jaro-Winkler, computed pairwise
-   in C.
+3. **Score** each candidate pair: with ``engine='duckdb'`` (default) or ``'spark'``, a
+   Splink Fellegi-Sunter model trained on the data (m by EM, u by random sampling, names
+   weighted by how common they are; documented fixed priors for small datasets); with
+   ``engine='fixed'``, the documented fixed weights of :data:`PERSON_WEIGHTS` (RapidFuzz
+   Jaro-Winkler in C). Either way every pair gets an explanation in plain words.
 4. **Cluster** pairs at or above the threshold into entities, strongest first, never
-   joining two clusters across a hard contradiction (different dates of birth or genders, or
-   a ``keep apart`` decision). ``merge`` decisions are applied first, with confidence 1.0.
+   joining two clusters across a hard contradiction (different dates of birth or genders,
+   different forenames that are not typos, or a ``keep apart`` decision). ``merge``
+   decisions are applied first, with confidence 1.0.
 """
-
 from __future__ import annotations
 
 import json
