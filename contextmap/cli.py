@@ -435,3 +435,7 @@ def main() -> None:
 
 # Silence "imported but unused" until subcommands use them.
 _ = (Path, Optional)
+
+
+if __name__ == "__main__":  # python -m contextmap.cli
+    main()
