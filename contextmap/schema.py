@@ -170,6 +170,7 @@ PERSONS = Table(
         Column("vehicle", "list", description="vehicle registrations, semicolon-separated (optional identifier)"),
         Column("social_media", "list", description="social-media handles, semicolon-separated (optional identifier)"),
     ),
+    derived=("provisional",),  # True for a record ingest made from a link's name that matched none
 )
 
 LOCATIONS = Table(
@@ -190,6 +191,7 @@ LOCATIONS = Table(
         Column("northing", "float", description="British National Grid metres"),
         Column("postcode", "text", description="UK postcode, normalised to upper case with one space"),
     ),
+    derived=("provisional",),  # True for a record ingest made from a found location's text that matched none
 )
 
 EPISODES = Table(
@@ -207,6 +209,9 @@ EPISODES = Table(
         Column("rhi_outcome", "enum", values=RHI_OUTCOME),
         Column("people_mentioned", "list", description="free-text names from the RHI, semicolon-separated"),
         Column("places_mentioned", "list", description="free-text places from the RHI, semicolon-separated"),
+        Column("people_described", "list", description=(
+            "who the child was with when it is not a name ('a friend', 'mum', 'no one'): kept as text, "
+            "never a person; ingest moves such parts of people_mentioned here")),
     ),
 )
 
