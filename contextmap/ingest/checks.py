@@ -89,6 +89,8 @@ class TableChecker:
         self.source_of, self.tms = mappings, tms
         self.text = {c: self._mapped(c, raw[c].str.strip()) for c in raw.columns}
         self.out: dict[str, pd.Series] = {}
+        self.unknown_only = pd.Series(False, index=raw.index)
+        """Rows holding data only in dropped columns (reported once, not as blank values)."""
 
     def _mapped(self, column: str, text: pd.Series) -> pd.Series:
         if len(self.tms) == 1:
@@ -138,7 +140,7 @@ class TableChecker:
             blank = text == ""
             kind = col.kind
             if col.required:
-                self.error(blank, col.name, "missing required value")
+                self.error(blank & ~self.unknown_only, col.name, "missing required value")
             if kind in ("id", "text"):
                 self.out[col.name] = _string(self._postcode(text, blank) if col.name == "postcode" else text)
             elif kind == "list":

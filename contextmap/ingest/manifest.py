@@ -10,8 +10,9 @@ with its own column mapping and constants, and is accepted wherever a dataset pa
 
     description: Eden Vale council and Fellside police (fictional)
     grading_scheme: 3x5x2
+    folder: exports                        # where the files are (default: this file's folder)
     sources:
-      - file: council/young_people.xlsx      # relative to this file, inside its folder
+      - file: council/young_people.xlsx      # inside the folder; ../ is refused
         agency: Eden Vale Council
         sheets:
           - sheet: Young People
@@ -46,7 +47,7 @@ __all__ = ["Manifest", "load_manifest", "is_manifest", "MANIFEST_SUFFIXES"]
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 """A dataset path with one of these suffixes is read as a sources manifest."""
 
-_TOP = ("description", "grading_scheme", "sources")
+_TOP = ("description", "grading_scheme", "folder", "sources")
 _MAPPING = ("columns", "values", "date_formats", "constants")
 _SOURCE = ("file", "table", "sheet", "sheets", "agency", *_MAPPING)
 _SHEET = ("sheet", "table", "agency", *_MAPPING)
@@ -114,7 +115,8 @@ def load_manifest(path: str | Path) -> Manifest:
     Parameters
     ----------
     path
-        The YAML file. File names in it are relative to its folder and must stay inside it.
+        The YAML file. File names in it are relative to its ``folder`` (default: the
+        manifest's own folder; relative to the manifest) and must stay inside it.
 
     Raises
     ------
@@ -158,6 +160,11 @@ def load_manifest(path: str | Path) -> Manifest:
     if not isinstance(entries, list) or not entries:
         raise MappingError(f"{where}: 'sources' must list the files to read, instead got: {entries!r}")
     folder = p.parent
+    if data.get("folder") is not None:
+        rel = _text(where, "folder", data["folder"]) or "."
+        folder = (p.parent / rel)
+        if not folder.is_dir():
+            raise InputNotFoundError(f"{where}: folder {rel!r} not found (looked for {str(folder)!r})")
     sources: list[Source] = []
     for n, entry in enumerate(entries, start=1):
         what = f"sources[{n}]"

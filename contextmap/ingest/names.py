@@ -108,7 +108,7 @@ class NameIndex:
                 return None, "has the name of a record with another date of birth"
         ids = sorted({c[0] for c in cands})
         if len(ids) > 1:
-            return None, f"matches {len(ids)} records ({', '.join(ids[:5])}); add a date of birth or an id"
+            return None, f"matches {len(ids)} records (give a date of birth or an id to say which)"
         return ids[0], ""
 
     def place(self, text: str) -> tuple[str | None, str]:
@@ -121,7 +121,7 @@ class NameIndex:
         if not ids:
             return None, "matches no location by name or postcode"
         if len(ids) > 1:
-            return None, f"matches {len(ids)} locations ({', '.join(ids[:5])})"
+            return None, f"matches {len(ids)} locations (give an id to say which)"
         return ids[0], ""
 
 

@@ -154,13 +154,8 @@ def _stack(name: str, parts: list[RawTable], P: Problems) -> _Stacked:
     h = pd.util.hash_pandas_object(stripped, index=False)
     dup = h.duplicated(keep="first") & ~unknown_only
     if dup.any():
-        first = pd.Series(h.index, index=h.to_numpy())
-        first = first[~first.index.duplicated(keep="first")]
-        orig = h[dup].map(first)
-        where = prov.loc[orig.to_numpy(), "file"].astype(str).to_numpy() + " row " + prov.loc[orig.to_numpy(), "row"].astype(str).to_numpy()
         key = TABLES[name].key
-        P.add(name, dup, key, raw[key], pd.Series("exact copy of " + where + ": kept once", index=orig.index),
-              "warning")
+        P.add(name, dup, key, raw[key], "exact copy of an earlier row (every column the same): kept once", "warning")
         raw, prov, unknown_only, utext = raw[~dup], prov[~dup], unknown_only[~dup], utext[~dup]
     if len(mappings) > 1:
         row_ids = pd.Series([f"{_slug(f)}-row-{r}" for f, r in zip(prov["file"], prov["row"], strict=True)],
@@ -202,8 +197,8 @@ def _by_name(ch: TableChecker, column: str, names: str, dobs: str | None, kind: 
         ch.text[column] = ch.text[column].mask(rows, ids.reindex(text.index))
         unmatched = why.notna().reindex(text.index, fill_value=False)
         label = "person" if k == "person" else "location"
-        ch.warn(unmatched, names, pd.Series(why.reindex(text.index).astype(str) + f": kept as a provisional {label} "
-                                            + ids.reindex(text.index).fillna("").astype(str), index=text.index))
+        ch.warn(unmatched, names, pd.Series(why.reindex(text.index).astype(str) + f": kept as a provisional {label}",
+                                            index=text.index))
         if len(new):
             pos = new["position"].to_numpy()
             new = new.assign(**{c: prov.loc[pos, c].to_numpy() for c in _PROV_COLUMNS})
@@ -215,12 +210,13 @@ def _provisional_rows(table: str, parts: list[pd.DataFrame], accepted: pd.DataFr
         return accepted.iloc[0:0], pd.DataFrame(columns=list(_PROV_COLUMNS))
     new = pd.concat(parts, ignore_index=True).drop_duplicates("id")
     key = TABLES[table].key
-    rows = pd.DataFrame({c: pd.Series([pd.NA] * len(new), dtype=accepted[c].dtype) for c in accepted.columns})
+    rows = accepted.iloc[:0].reindex(range(len(new)))
+    rows["provisional"] = True
+    rows = rows.astype({c: accepted[c].dtype for c in accepted.columns})
     rows[key] = new["id"].astype(accepted[key].dtype).to_numpy()
     rows["name"] = new["name"].astype(accepted["name"].dtype).to_numpy()
     if "date_of_birth" in rows:
         rows["date_of_birth"] = pd.to_datetime(new["date_of_birth"]).astype(accepted["date_of_birth"].dtype).to_numpy()
-    rows["provisional"] = True
     return rows, new[list(_PROV_COLUMNS)].reset_index(drop=True)
 
 
@@ -330,6 +326,7 @@ def load(
             s = stacked[name]
             ch = TableChecker(TABLES[name], s.raw, s.source_of, s.mappings, P, now, scheme, area=area)
             ch.row_ids = s.row_ids
+            ch.unknown_only = s.unknown_only
             key = TABLES[name].required[0]
             ch.error(s.unknown_only, key, "this row holds data only in columns outside the data contract, which are dropped",
                      values=s.unknown_text)

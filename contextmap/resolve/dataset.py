@@ -517,8 +517,12 @@ def resolve_dataset(
     pe = _merge_rows(ds.persons, "person_id", mapping, ("aliases", "phone", "vehicle", "social_media"), True)
     ch = _merge_rows(ds.children, "child_id", mapping, (), False)
     lo = _merge_rows(pd.DataFrame(ds.locations.drop(columns="geometry")), "location_id", mapping, (), False)
-    for df in (pe, ch, lo):
-        df["provisional"] = False
+    for df, src, key in ((pe, ds.persons, "person_id"), (ch, ds.children, "child_id"),
+                         (lo, ds.locations, "location_id")):
+        # an entity is provisional only when every record in it is (ingest marks records it
+        # made from names that matched nothing; resolution may have merged them into real ones)
+        prov_ids = set(src.loc[src["provisional"].fillna(False).astype(bool), key].astype(str)) if "provisional" in src else set()
+        df["provisional"] = [bool(prov_ids) and all(r in prov_ids for r in str(m).split("; ")) for m in df["merged_from"]]
     ch["home_location_id"] = remap(ch["home_location_id"])
     ep = ds.episodes.copy()
     ep["child_id"] = remap(ep["child_id"])
