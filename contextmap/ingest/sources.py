@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import unescape
 
 import pandas as pd
 
@@ -326,7 +327,7 @@ def read_sheet(ws: Any) -> tuple[list[str], pd.DataFrame, list[tuple[int, str, s
             c, r = _col(ref.group(1)), int(ref.group(2))
             if r <= len(rows) and c < width and rows[r - 1][c] == "":
                 formula = re.search(rb"<f[^>]*>(.*?)</f>", inner, re.DOTALL)
-                text = "=" + formula.group(1).decode("utf-8", "replace") if formula else "(shared formula)"
+                text = "=" + unescape(formula.group(1).decode("utf-8", "replace"), {"&quot;": '"', "&apos;": "'"}) if formula else "(shared formula)"
                 notes.append((r, head(c), text,
                               f"formula cell {ref.group(1).decode()}{r} has no saved value, so it reads as blank: "
                               "open the workbook in Excel and save it (or paste values) to keep the result"))
