@@ -120,7 +120,7 @@ def validate_cmd(
         f"{int(counts['quarantined'].sum())} quarantined"
         + (f", {merged} exact duplicates kept once" if merged else "")
         + (f"; {made} provisional records made from names that matched none" if made else ""),
-        highlight=False,
+        highlight=False, soft_wrap=True,
     )
     raise typer.Exit(0 if ds.report.is_clean else 1)
 

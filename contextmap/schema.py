@@ -209,10 +209,10 @@ EPISODES = Table(
         Column("rhi_outcome", "enum", values=RHI_OUTCOME),
         Column("people_mentioned", "list", description="free-text names from the RHI, semicolon-separated"),
         Column("places_mentioned", "list", description="free-text places from the RHI, semicolon-separated"),
-        Column("people_described", "list", description=(
-            "who the child was with when it is not a name ('a friend', 'mum', 'no one'): kept as text, "
-            "never a person; ingest moves such parts of people_mentioned here")),
     ),
+    # who the child was with when it is not a name ('a friend', 'mum', 'no one'): ingest moves such
+    # parts of people_mentioned here, kept as text, never made into a person
+    derived=("people_described",),
 )
 
 LINKS = Table(

@@ -147,12 +147,6 @@ class TableChecker:
                 if (self.t.name, col.name) == ("episodes", "people_mentioned"):
                     self._people(text)
                     continue
-                if (self.t.name, col.name) == ("episodes", "people_described"):
-                    given = text.str.replace(r"\s*;[\s;]*", "; ", regex=True).str.strip("; ")
-                    split = self.out["people_described"].fillna("")
-                    both = (split != "") & (given != "")
-                    self.out[col.name] = _string((given + np.where(both, "; ", "") + split).astype(str))
-                    continue
                 joined = text.str.replace(r"\s*;[\s;]*", "; ", regex=True).str.strip("; ")
                 self.out[col.name] = _string(joined)
             elif kind == "enum":
