@@ -158,8 +158,8 @@ def _stack(name: str, parts: list[RawTable], P: Problems) -> _Stacked:
         P.add(name, dup, key, raw[key], "exact copy of an earlier row (every column the same): kept once", "warning")
         raw, prov, unknown_only, utext = raw[~dup], prov[~dup], unknown_only[~dup], utext[~dup]
     if len(mappings) > 1:
-        row_ids = pd.Series([f"{_slug(f)}-row-{r}" for f, r in zip(prov["file"], prov["row"], strict=True)],
-                            index=raw.index, dtype=object)
+        slugs = {f: _slug(f) for f in prov["file"].unique()}
+        row_ids = prov["file"].map(slugs) + "-row-" + prov["row"].astype(str)
     else:
         row_ids = "row-" + prov["row"].astype(str)
     return _Stacked(raw, prov, prov["_source"].astype(int), mappings, present, read, int(dup.sum()),
@@ -330,13 +330,12 @@ def load(
             key = TABLES[name].required[0]
             ch.error(s.unknown_only, key, "this row holds data only in columns outside the data contract, which are dropped",
                      values=s.unknown_text)
-            if name in ("episodes", "links") and index is None:
+            by_name = {"episodes": ("found_location",), "links": ("source_name", "target_name")}.get(name, ())
+            if index is None and any((ch.text[c] != "").any() for c in by_name):
                 index = NameIndex.build(*(_accepted(checkers[n]) for n in ENTITY_TABLES))
-            if name == "episodes":
-                assert index is not None
+            if name == "episodes" and index is not None:
                 _by_name(ch, "found_location_id", "found_location", None, "location", index, made, s.provenance)
-            elif name == "links":
-                assert index is not None
+            elif name == "links" and index is not None:
                 rel = ch.text["relation"].str.lower().str.replace(r"[\s\-/]+", "_", regex=True).str.strip("_")
                 target_kind = pd.Series(np.where(rel.isin(list(PLACE_RELATIONS)), "location", "person"), index=rel.index)
                 _by_name(ch, "source_id", "source_name", "source_dob", "person", index, made, s.provenance)
