@@ -243,3 +243,24 @@ def test_dangling_symlink_is_named(tmp_path):
 def test_manifest_and_mapping_together_is_refused(tmp_path):
     with pytest.raises(MappingError, match="carries its own column mappings"):
         contextmap.load(MANIFEST, mapping=ROOT / "docs" / "examples" / "mapping.yaml")
+
+
+def test_misspelt_name_becomes_provisional_then_resolution_merges_it(tmp_path):
+    d = tmp_path / "rx"
+    d.mkdir()
+    (d / "children.csv").write_text("child_id,name,date_of_birth\nC1,Leah Tindall,05/05/2010\nC2,Kacey Moran,22/07/2011\n")
+    (d / "persons.csv").write_text("person_id,name,date_of_birth,aliases\nP1,Tyrone Mullaney,17/06/2007,Ty\n"
+                                   "P2,Marcus Hebblethwaite,01/01/1999,\nP3,Jordan Cragg,02/03/2005,\n")
+    (d / "episodes.csv").write_text("episode_id,child_id,reported_at\nE1,C1,2025-11-23\n")
+    (d / "links.csv").write_text("source_id,target_name,target_dob,relation,observed_on\n"
+                                 "C1,Tyrone Mulaney,17/06/2007,associate,2025-11-01\n"
+                                 "C1,T Mullaney,,associate,2025-11-02\n"
+                                 "C2,Marcus Hebblethwaite,,associate,2025-11-02\n")
+    ds = contextmap.load(d, as_of="2026-01-01")
+    assert ds.links["target_id"].str.startswith("prov-p-").tolist() == [True, True, False]
+    out = contextmap.resolve_dataset(ds)
+    pe = out.persons.set_index("person_id")
+    assert "prov-p-" in pe.loc["P1", "merged_from"] and not bool(pe.loc["P1", "provisional"])  # same DOB, near name
+    assert out.links["target_id"].tolist()[0] == "P1"
+    left = out.links["target_id"].tolist()[1]
+    assert left.startswith("prov-p-") and bool(pe.loc[left, "provisional"])  # an initial alone: kept provisional

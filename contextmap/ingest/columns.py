@@ -1,4 +1,4 @@
-"""Column-mapping files: how a local export's names and codes map onto the data contract.
+r"""Column-mapping files: how a local export's names and codes map onto the data contract.
 
 Every council's case-management export looks different. A mapping file (YAML) says, per
 table, which file or sheet holds it, which local column is which contract column, and which
@@ -84,7 +84,7 @@ def input_columns(table: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class ColumnRule:
-    """A contract column made from local columns: ``sources`` joined by ``sep`` (blank parts
+    r"""A contract column made from local columns: ``sources`` joined by ``sep`` (blank parts
     left out), then, with a ``pattern``, its first group (or whole match) taken out.
 
     Examples

@@ -60,7 +60,7 @@ def provisional_record_id(kind: str, name: str, dob: object = None) -> str:
     >>> provisional_record_id("location", "the old mill")[:7]
     'prov-l-'
     """
-    day = "" if dob is None or pd.isna(dob) else str(pd.Timestamp(dob).date())  # type: ignore[arg-type]
+    day = "" if dob is None or pd.isna(dob) else str(pd.Timestamp(dob).date())
     digest = hashlib.sha1(f"{kind}|{fold_name(name)}|{day}".encode()).hexdigest()[:10]
     return PROVISIONAL_PREFIX[kind] + digest
 
@@ -100,8 +100,8 @@ class NameIndex:
         cands = self.people.get(fold_name(name), [])
         if not cands:
             return None, "matches no child or person of concern"
-        if dob is not None and not pd.isna(dob):  # type: ignore[arg-type]
-            same = [c for c in cands if c[1] is not None and not pd.isna(c[1]) and pd.Timestamp(c[1]) == pd.Timestamp(dob)]  # type: ignore[arg-type]
+        if dob is not None and not pd.isna(dob):
+            same = [c for c in cands if c[1] is not None and not pd.isna(c[1]) and pd.Timestamp(c[1]) == pd.Timestamp(dob)]
             unknown = [c for c in cands if c[1] is None or pd.isna(c[1])]
             cands = same or unknown
             if not cands:
@@ -165,7 +165,7 @@ def resolve_names(
         rid, reason = cache[key]
         if rid is None:
             rid = provisional_record_id(kind, name, dob)
-            made.setdefault(rid, (name, dob, i))  # type: ignore[arg-type]
+            made.setdefault(rid, (name, dob, i))
             why[i] = reason
         ids[i] = rid
     prov = pd.DataFrame(

@@ -154,7 +154,7 @@ def write_quarantine(source: Dataset | ValidationReport, out_dir: str | Path, *,
     >>> _ = (d / "episodes.csv").write_text("episode_id,child_id,reported_at\\n")
     >>> paths = write_quarantine(load(d), d / "out")
     >>> (d / "out" / "quarantine" / "children.csv").read_text(encoding="utf-8-sig").splitlines()[1]
-    '2,children.csv,child_id: duplicate id (every row with this id is quarantined),C1,Ada'
+    '2,children.csv,child_id: duplicate id (every row with this id is quarantined; the rows differ),C1,Ada'
     """
     report = source.report if isinstance(source, Dataset) else source
     out = Path(out_dir)

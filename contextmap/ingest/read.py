@@ -51,7 +51,14 @@ from contextmap.ingest.manifest import is_manifest, load_manifest
 from contextmap.ingest.names import NameIndex, resolve_names
 from contextmap.ingest.quarantine import Problems, split_rows, write_quarantine
 from contextmap.ingest.sources import REQUIRED_TABLES, RawTable, dataset_sources, read_sources
-from contextmap.schema import ENTITY_KIND, ENTITY_TABLES, GRADING_SCHEMES, PLACE_RELATIONS, TABLE_NAMES, TABLES
+from contextmap.schema import (
+    ENTITY_KIND,
+    ENTITY_TABLES,
+    GRADING_SCHEMES,
+    PLACE_RELATIONS,
+    TABLE_NAMES,
+    TABLES,
+)
 
 __all__ = ["load", "write_quarantine", "REQUIRED_TABLES", "GB_NI_BOUNDS"]
 
@@ -281,7 +288,8 @@ def load(
     >>> ds = load(d)
     >>> ds.children["child_id"].tolist(), ds.report.counts.loc["children"].tolist()
     (['C1', 'C2'], [3, 2, 0, 1, 0])
-    >>> ds.report.warnings[["row", "column", "value"]].values.tolist()
+    >>> w = ds.report.warnings
+    >>> w.loc[w["table"] == "children", ["row", "column", "value"]].values.tolist()
     [[3, 'ce_risk', 'severe'], [4, 'child_id', 'C2']]
     """
     p = Path(path)
@@ -370,15 +378,15 @@ def load(
             if "provisional" in t.derived:
                 frame["provisional"] = False
             cols = list(t.column_names) + list(t.derived)
-            acc, q, prov, n = split_rows(name, frame, s.raw, ch.bad, s.present, s.provenance, problems, cols,
+            acc, q, prov, tally = split_rows(name, frame, s.raw, ch.bad, s.present, s.provenance, problems, cols,
                                          read=s.read, duplicates=s.duplicates)
             prov = prov[list(_PROV_COLUMNS)]
             extra_rows, extra_prov = _provisional_rows(name, made.get(name, []), acc)
-            n["provisional"] = len(extra_rows)
+            tally["provisional"] = len(extra_rows)
             if len(extra_rows):
                 acc = pd.concat([acc, extra_rows], ignore_index=True)
                 prov = pd.concat([prov, extra_prov], ignore_index=True)
-            tables[name], quarantined[name], counts[name], provenance[name] = acc, q, n, prov
+            tables[name], quarantined[name], counts[name], provenance[name] = acc, q, tally, prov
         tables["locations"] = _geo(tables["locations"])
         report = ValidationReport(
             problems=problems[list(PROBLEM_COLUMNS)],

@@ -321,15 +321,15 @@ def read_sheet(ws: Any) -> tuple[list[str], pd.DataFrame, list[tuple[int, str, s
                 continue
             if b"<v>" in inner.replace(b"<v />", b"").replace(b"<v/>", b"") and not _EMPTY_VALUE.search(inner):
                 continue
-            ref = _REF.search(m.group(1))
-            if not ref:
+            cell = _REF.search(m.group(1))
+            if not cell:
                 continue
-            c, r = _col(ref.group(1)), int(ref.group(2))
+            c, r = _col(cell.group(1)), int(cell.group(2))
             if r <= len(rows) and c < width and rows[r - 1][c] == "":
                 formula = re.search(rb"<f[^>]*>(.*?)</f>", inner, re.DOTALL)
                 text = "=" + unescape(formula.group(1).decode("utf-8", "replace"), {"&quot;": '"', "&apos;": "'"}) if formula else "(shared formula)"
                 notes.append((r, head(c), text,
-                              f"formula cell {ref.group(1).decode()}{r} has no saved value, so it reads as blank: "
+                              f"formula cell {cell.group(1).decode()}{r} has no saved value, so it reads as blank: "
                               "open the workbook in Excel and save it (or paste values) to keep the result"))
     body = pd.DataFrame(rows[1:], columns=range(width), dtype=str)
     body.index = pd.RangeIndex(2, len(rows) + 1)
