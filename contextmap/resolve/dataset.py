@@ -483,7 +483,8 @@ def resolve_dataset(
         remapped; merged rows keep the union of aliases and identifiers (other records'
         names become aliases). ``persons``, ``children`` and ``locations`` gain
         ``merged_from`` (the record ids of the entity) and ``provisional`` (True for an
-        entity created from an unmatched RHI mention). Mentions become links (``seen_with``
+        entity created from an unmatched RHI mention, or made only of records ingest created
+        from link or found-location names that matched none). Mentions become links (``seen_with``
         or ``visited``, ``source_type`` 'rhi', observed on the episode's report date, no
         grading, a summary saying they come from an RHI mention). ``.resolution`` holds
         the :class:`Resolution`.
