@@ -264,3 +264,31 @@ def test_misspelt_name_becomes_provisional_then_resolution_merges_it(tmp_path):
     assert out.links["target_id"].tolist()[0] == "P1"
     left = out.links["target_id"].tolist()[1]
     assert left.startswith("prov-p-") and bool(pe.loc[left, "provisional"])  # an initial alone: kept provisional
+
+
+def test_each_source_has_its_own_date_formats_and_value_maps(tmp_path):
+    d = tmp_path / "two"
+    d.mkdir()
+    (d / "a.csv").write_text("Ref,Born,Risk\nA1,03 Mar 2011,R\nA2,2011-03-04,A\n")
+    (d / "b.csv").write_text("ID,DOB,RAG\nB1,2010-05-06,Red\nB2,06/05/2010,Amber\n")
+    (d / "e.csv").write_text("episode_id,child_id,reported_at\n")
+    (d / "l.csv").write_text("source_id,target_id,relation,observed_on,Grade\n"
+                             "A1,B1,friend,2025-01-01,Reliable - known directly\nA1,B2,friend,2025-01-01,Rumour\n")
+    (d / "sources.yaml").write_text(
+        "sources:\n"
+        "  - {file: a.csv, table: children, columns: {Ref: child_id, Born: date_of_birth, Risk: ce_risk},\n"
+        "     date_formats: {date_of_birth: '%d %b %Y'}, values: {ce_risk: {R: high, A: medium}}}\n"
+        "  - {file: b.csv, table: children, columns: {ID: child_id, DOB: date_of_birth, RAG: ce_risk},\n"
+        "     values: {ce_risk: {Red: high, Amber: medium}}}\n"
+        "  - {file: e.csv, table: episodes}\n"
+        "  - {file: l.csv, table: links, columns: {Grade: grading},\n"
+        "     values: {grading: {Reliable - known directly: 1A P, Rumour: 3E C}}}\n")
+    ds = contextmap.load(d / "sources.yaml", as_of="2026-01-01")
+    ch = ds.children.set_index("child_id")
+    assert ch.loc["A1", "date_of_birth"] == pd.Timestamp("2011-03-03")
+    assert pd.isna(ch.loc["A2", "date_of_birth"])  # a.csv declares '%d %b %Y' only
+    assert ch.loc["B2", "date_of_birth"] == pd.Timestamp("2010-05-06")  # b.csv: the contract's forms
+    assert ch["ce_risk"].tolist() == ["high", "medium", "high", "medium"]
+    assert ds.links["grading"].tolist() == ["1A P", "3E C"]
+    w = ds.report.warnings
+    assert w.loc[w["column"] == "date_of_birth", ["file", "row"]].values.tolist() == [["a.csv", 3]]
