@@ -292,3 +292,14 @@ def test_each_source_has_its_own_date_formats_and_value_maps(tmp_path):
     assert ds.links["grading"].tolist() == ["1A P", "3E C"]
     w = ds.report.warnings
     assert w.loc[w["column"] == "date_of_birth", ["file", "row"]].values.tolist() == [["a.csv", 3]]
+
+
+def test_analyst_decision_merges_a_provisional_record(ds, tmp_path):
+    kyle = ds.links.set_index("link_id").loc["FC-I9006", "target_id"]
+    dec = tmp_path / "decisions.txt"
+    dec.write_text(f"merge {kyle} FC-N0452\n")
+    out = contextmap.resolve_dataset(ds, decisions=dec)
+    pe = out.persons.set_index("person_id")
+    assert kyle not in pe.index and kyle in pe.loc["FC-N0452", "merged_from"]
+    assert not bool(pe.loc["FC-N0452", "provisional"])
+    assert out.links.set_index("link_id").loc["FC-I9006", "target_id"] == "FC-N0452"

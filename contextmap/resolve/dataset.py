@@ -301,10 +301,13 @@ def link_mentions(
     out = pd.DataFrame(rows, columns=list(MENTION_COLUMNS))
     out["observed_on"] = pd.to_datetime(out["observed_on"])
     out["provisional"] = out["provisional"].astype(bool)
-    return _apply_mention_decisions(out, dec, persons_res, locations_res)
+    # provisional records ingest made from names are records: person/place resolution honours
+    # decisions about them, so they are not "unknown provisional ids" here
+    records = set(ds.persons["person_id"].astype(str)) | set(ds.locations["location_id"].astype(str))
+    return _apply_mention_decisions(out, dec, persons_res, locations_res, records=records)
 
 
-def _apply_mention_decisions(out, dec, persons_res, locations_res):
+def _apply_mention_decisions(out, dec, persons_res, locations_res, *, records=frozenset()):
     if not dec.items:
         return out
     uniq = dict.fromkeys(zip(out["kind"], out["mention"], strict=True))
@@ -312,7 +315,7 @@ def _apply_mention_decisions(out, dec, persons_res, locations_res):
         uniq[km] = provisional_id(*km)
     prov_ids = set(out.loc[out["provisional"], "entity_id"]) | set(uniq.values())
     unknown = [f"{d.source} line {d.line}: unknown provisional id {x!r}" for d in dec.items
-               for x in (d.a, d.b) if x.startswith("prov-") and x not in prov_ids]
+               for x in (d.a, d.b) if x.startswith("prov-") and x not in prov_ids and x not in records]
     if unknown:
         raise DecisionsError("decisions name provisional ids that no mention produced:\n  " + "\n  ".join(unknown))
     mapping = {**(persons_res.mapping if persons_res else {}), **(locations_res.mapping if locations_res else {})}
