@@ -247,6 +247,15 @@ def test_changes_since_previous_pack_are_exactly_the_planted_ones(sample_dir, pa
     assert c.new_group_links == []
     html = b.html.read_text(encoding="utf-8")
     assert "Quenby Underpass" in html and "Zebedee Quillfeather" in html
+    # marked new in the decisions and the tables, ringed on the network
+    decide = html.split('id="decide"', 1)[1].split("</section>", 1)[0]
+    assert re.search(r'<span class="new">new</span> Quenby Underpass', decide)
+    assert re.search(r'<span class="new">new</span> Zebedee Quillfeather', decide)
+    persons = html.split('id="persons"', 1)[1].split("</section>", 1)[0]
+    assert re.search(r'Zebedee Quillfeather <span class="new">new</span>', persons)
+    assert b.changes.new_marks()["LNEW1"].startswith("new location of concern")
+    net = (b.out / "network.html").read_text(encoding="utf-8")
+    assert "new person of concern" in net and "newly meets panel criteria" in net
 
 
 def test_partner_packs_compare_on_stable_pseudonyms(ds, packs, tmp_path):
@@ -333,7 +342,7 @@ def test_sample_pack_names_children_in_the_cohort_and_decisions(sample_pack):
     html = sample_pack.html.read_text(encoding="utf-8")
     cohort = html.split('id="cohort"', 1)[1].split("</section>", 1)[0]
     named = set(ds.children["name"].dropna())
-    rows = re.findall(r"<tr><td>([^<]+)</td>", cohort)
+    rows = re.findall(r'<tr><td class="nowrap">([^<]+?)\s*(?:<span class="new">new</span>)?</td>', cohort)
     assert rows and sum(r in named for r in rows) / len(rows) > 0.95  # names, not ids
     decide = html.split('id="decide"', 1)[1].split("</section>", 1)[0]
     assert sum(n in decide for n in named) > 10

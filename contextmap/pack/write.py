@@ -160,6 +160,8 @@ def _context(red: Any, an: Any, aud: Any, settings: Any, opts: dict[str, int], p
                      and G.degree(n) > 0)
 
     cohort = _cohort(red, an, ep, settings, end, labels, membership, PANEL_FLAGS, words)
+    for row in cohort:
+        row["new"] = new.get(row["id"], "")
     provenance = pdata.provenance(G, shown_edges, words=words)
     decide = _decisions(an, changes, cohort, labels, words)
     return {

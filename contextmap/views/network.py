@@ -783,22 +783,34 @@ def place_labels(ax: Any, *, x: np.ndarray, y: np.ndarray, texts: list[str], fon
 
     halo = [withStroke(linewidth=2.0, foreground="white")]
 
-    def attempt(i: int, *, avoid_points: bool) -> bool:
-        for (dx, dy), ha, va in options:
-            t = ax.annotate(texts[i], (x[i], y[i]), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
-                            ha=ha, va=va, zorder=3, weight="bold" if bold[i] else "normal", parse_math=False,
-                            path_effects=halo)
+    sizes: dict[int, tuple[float, float]] = {}
+
+    def size(i: int) -> tuple[float, float]:
+        """The label's width and height in pixels, measured once by the renderer."""
+        if i not in sizes:
+            t = ax.text(0, 0, texts[i], fontsize=fontsize, weight="bold" if bold[i] else "normal", parse_math=False)
             bb = t.get_window_extent(renderer)
-            x0, y0, x1, y1 = bb.x0 - 1, bb.y0 - 1, bb.x1 + 1, bb.y1 + 1
-            clash = (x0 < frame.x0 or x1 > frame.x1 or y0 < frame.y0 or y1 > frame.y1
-                     or any(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in placed))
-            if not clash and avoid_points:
-                inside = ((obs[:, 0] > x0 - r_obs) & (obs[:, 0] < x1 + r_obs)
-                          & (obs[:, 1] > y0 - r_obs) & (obs[:, 1] < y1 + r_obs))
-                clash = bool(inside.any())
-            if clash:
-                t.remove()
+            t.remove()
+            sizes[i] = (bb.width, bb.height)
+        return sizes[i]
+
+    def attempt(i: int, *, avoid_points: bool) -> bool:
+        w, h = size(i)
+        px, py = float(pts[i][0]), float(pts[i][1])
+        for (dx, dy), ha, va in options:
+            ox, oy = px + dx * k, py + dy * k  # the anchor, in pixels
+            x0 = ox - (0 if ha == "left" else w if ha == "right" else w / 2) - 1
+            y0 = oy - (0 if va == "bottom" else h if va == "top" else h / 2) - 1
+            x1, y1 = x0 + w + 2, y0 + h + 2
+            if (x0 < frame.x0 or x1 > frame.x1 or y0 < frame.y0 or y1 > frame.y1
+                    or any(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in placed)):
                 continue
+            if avoid_points and bool(((obs[:, 0] > x0 - r_obs) & (obs[:, 0] < x1 + r_obs)
+                                      & (obs[:, 1] > y0 - r_obs) & (obs[:, 1] < y1 + r_obs)).any()):
+                continue
+            ax.annotate(texts[i], (x[i], y[i]), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
+                        ha=ha, va=va, zorder=3, weight="bold" if bold[i] else "normal", parse_math=False,
+                        path_effects=halo)
             placed.append((x0, y0, x1, y1))
             return True
         return False
