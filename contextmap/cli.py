@@ -285,6 +285,7 @@ def resolve_cmd(
     threshold: Annotated[float | None, typer.Option("--threshold", help="Match probability to join records (default 0.5).")] = None,
     pairs: Annotated[bool, typer.Option("--pairs", help="Also write OUT-pairs.csv: every scored pair with its explanation.")] = False,
     include_children: Annotated[bool, typer.Option("--children", help="Also resolve children's records.")] = False,
+    engine: Annotated[str, typer.Option("--engine", help="Score person pairs with Splink on 'duckdb' (default) or 'spark', or 'fixed' weights.")] = "duckdb",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
 ) -> None:
     """Resolve person and location records into entities (persons of concern and places)."""
@@ -303,7 +304,7 @@ def resolve_cmd(
 
         dec = as_decisions(decisions)  # read and checked once, honoured by every step
         kw: dict[str, Any] = {} if threshold is None else {"threshold": threshold}
-        pr = resolve_persons(ds, decisions=dec, include_children=include_children, **kw)
+        pr = resolve_persons(ds, decisions=dec, include_children=include_children, engine=engine, **kw)
         lr = resolve_locations(ds, decisions=dec, **kw)
         res = Resolution(pr, lr, link_mentions(ds, pr, lr, decisions=dec))
         written = write_entities(res, out, overwrite=overwrite, pairs=pairs)
@@ -314,8 +315,37 @@ def resolve_cmd(
                   f"{lr.stats['records']} location records -> {lr.stats['entities']} places; "
                   f"{len(m)} merged entities; {len(res.provisional)} RHI mentions kept as provisional",
                   highlight=False, markup=False)
+    if pr.model is not None:
+        console.print(pr.model.note, highlight=False, markup=False)
     for f in written:
         console.print(f"Wrote {f}", highlight=False, markup=False)
+
+
+@app.command("review")
+def review_cmd(
+    path: Annotated[Path, typer.Argument(help="Dataset folder of CSV files or an .xlsx workbook.")],
+    out: Annotated[Path, typer.Option("--out", help="HTML page to write: the doubtful person pairs.")],
+    decisions: Annotated[Path | None, typer.Option("--decisions", help="Decisions already taken (their pairs are left out).")] = None,
+    threshold: Annotated[float | None, typer.Option("--threshold", help="Match probability to join records (default 0.5).")] = None,
+    low: Annotated[float, typer.Option("--low", help="Pairs from this match probability are doubtful.")] = 0.1,
+    high: Annotated[float, typer.Option("--high", help="... up to (not including) this one.")] = 0.95,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many pairs, the closest to the threshold first.")] = 500,
+    engine: Annotated[str, typer.Option("--engine", help="Score person pairs with Splink on 'duckdb' (default) or 'spark', or 'fixed' weights.")] = "duckdb",
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing page.")] = False,
+) -> None:
+    """Write an offline page of the doubtful person pairs to mark merge / keep apart / not sure;
+    its Save button downloads a decisions file for --decisions."""
+    from contextmap import load
+    from contextmap.resolve.review import write_review
+
+    try:
+        ds = load(path)
+        written = write_review(ds, out, decisions=decisions, engine=engine, threshold=threshold,
+                               band=(low, high), limit=limit, overwrite=overwrite)
+    except (ContextMapError, ValueError, OSError) as exc:
+        raise _fail(exc, 2) from None
+    console.print(f"Wrote {written}: open it in a browser, decide, and Save decisions",
+                  highlight=False, markup=False)
 
 
 @app.command("audit")
@@ -446,3 +476,7 @@ def main() -> None:
 
 # Silence "imported but unused" until subcommands use them.
 _ = (Path, Optional)
+
+
+if __name__ == "__main__":  # python -m contextmap.cli
+    main()

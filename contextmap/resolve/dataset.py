@@ -31,6 +31,7 @@ from contextmap.resolve.cluster import dataset_entity_ids
 from contextmap.resolve.decisions import Decisions, DecisionsError, as_decisions, read_decisions
 from contextmap.resolve.example import example_dataset
 from contextmap.resolve.persons import (
+    DEFAULT_ENGINE,
     NICKNAME_TO_FORM,
     PersonResolution,
     normalise_person_name,
@@ -457,6 +458,7 @@ def resolve_dataset(
     include_children: bool = False,
     person_threshold: float | None = None,
     place_threshold: float | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> Dataset:
     """Return ``ds`` with persons and places resolved into entities and RHI mentions linked.
 
@@ -474,6 +476,10 @@ def resolve_dataset(
         Also resolve children's records among themselves.
     person_threshold, place_threshold
         Match probability thresholds (defaults: 0.5).
+    engine
+        How person pairs are scored: ``'duckdb'`` (Splink on embedded DuckDB, default),
+        ``'spark'`` (Splink on Spark) or ``'fixed'`` (fixed weights, no Splink); see
+        :func:`~contextmap.resolve_persons.resolve_persons`.
 
     Returns
     -------
@@ -499,7 +505,7 @@ def resolve_dataset(
     dec = as_decisions(decisions)
     dec.check_ids(dataset_entity_ids(ds), allow_prefix="prov-")
     kw: dict = {} if person_threshold is None else {"threshold": person_threshold}
-    pr = resolve_persons(ds, decisions=dec, include_children=include_children, **kw) if persons else None
+    pr = resolve_persons(ds, decisions=dec, include_children=include_children, engine=engine, **kw) if persons else None
     kw = {} if place_threshold is None else {"threshold": place_threshold}
     lr = resolve_locations(ds, decisions=dec, **kw) if locations else None
     if mentions:
