@@ -392,6 +392,47 @@ def audit_cmd(
         raise typer.Exit(1)
 
 
+def _is_terminal() -> bool:
+    """Whether standard output is a terminal (``reveal`` prints an identity only there)."""
+    return sys.stdout.isatty()
+
+
+@app.command("reveal")
+def reveal_cmd(
+    pseudonym: Annotated[str, typer.Argument(help="The pseudonym as printed in the pack, e.g. Child-4F7K2Q.", show_default=False)],
+    pack: Annotated[Path, typer.Option("--pack", help="The pack folder the pseudonym is from.")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why the identity is needed (recorded in the audit log); asked for when not given.")] = None,
+    data: Annotated[Path | None, typer.Option("--data", help="The dataset, if it has moved since the pack was built.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Settings file the pack was built with (custom audiences).")] = None,
+    log: Annotated[Path | None, typer.Option("--log", help="Audit log (default: $CONTEXTMAP_AUDIT_LOG or ~/.local/share/contextmap/audit.jsonl).")] = None,
+) -> None:
+    """For the chair: show the real identity behind a pseudonym, after a stated reason, on the record.
+
+    Prints to the terminal only (never to a pipe or file); the disclosure (pseudonym, reason,
+    pack, who and when; not the identity) is appended to the audit log first.
+    """
+    from contextmap.pack.reveal import reveal
+    from contextmap.settings import load_settings
+
+    if not _is_terminal():
+        raise _fail(ContextMapError("reveal prints an identity to a terminal only; run it in a terminal, "
+                                    "not with its output redirected to a file or a pipe"), 2)
+    if not (reason or "").strip():
+        reason = typer.prompt("Reason for revealing this identity (recorded in the audit log)", default="",
+                              show_default=False)
+    try:
+        st = load_settings(config) if config else None
+        r = reveal(pseudonym, pack=pack, reason=reason or "", data=data, settings=st, audit_log=log)
+    except ContextMapError as exc:
+        raise _fail(exc, 2) from None
+    for n in r.notes:
+        err_console.print(f"note: {n}", highlight=False, markup=False)
+    console.print(f"{r.pseudonym} is the {r.kind} record:", highlight=False, markup=False)
+    for k, v in r.record.items():
+        console.print(f"  {k}: {'' if v is None else v}", highlight=False, markup=False)
+    console.print(f"Disclosure logged as audit entry {r.audit_entry.get('id', '')}.", highlight=False, markup=False)
+
+
 @app.command("pack")
 def pack_cmd(
     path: Annotated[Path, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml).", show_default=False)],

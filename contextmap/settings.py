@@ -23,6 +23,7 @@ import yaml
 
 from contextmap._errors import ConfigError, InputNotFoundError
 from contextmap.schema import CE_RISK
+from contextmap.vocabulary import check_vocabulary
 
 __all__ = [
     "Settings",
@@ -183,7 +184,7 @@ class Settings:
     extra: dict[str, Any] = field(default_factory=dict)
     """Sections owned by other modules (for example ``audiences``), validated there."""
 
-    _EXTRA_SECTIONS = ("audiences", "pack")
+    _EXTRA_SECTIONS = ("audiences", "pack", "vocabulary")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Settings:
@@ -195,6 +196,8 @@ class Settings:
         known = {f.name for f in fields(cls)} - {"extra"}
         for key, value in data.items():
             if key in cls._EXTRA_SECTIONS:
+                if key == "vocabulary":  # plain words for codes: validated when read
+                    value = check_vocabulary(value)
                 extra[key] = value
                 continue
             if key not in known:

@@ -47,7 +47,7 @@ __all__ = ["build_pack", "PackResult", "PANEL_FLAGS"]
 """Flag names (from the analyses) that mean a child meets the panel criteria."""
 
 _DEFAULTS = {"top_hotspots": 15, "profiles": 5, "top_persons": 25, "provenance_rows": 1000,
-             "timeline_rows": 40, "groups": 30, "cohort_rows": 300}
+             "timeline_rows": 8, "groups": 30, "cohort_rows": 300}
 """How much the printed pack shows (``pack:`` section of the settings file); the exports
 always hold everything."""
 
@@ -236,6 +236,7 @@ def build_pack(
         written, summary, changes = write_pack(
             staging, red=red, an=an, aud=aud, settings=st, opts=opts, period=(p_start, p_end),
             prev_state=prev_state, input_hash=input_hash, seed=seed, pdf=pdf, timings=timings,
+            input_path=input_path, resolved=resolve,
         )
         t = time.perf_counter()
         privacy.check_outputs([staging], forbidden)  # cannot be skipped: a hit raises
