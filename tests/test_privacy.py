@@ -20,7 +20,7 @@ from _privacy_data import (
 )
 
 from contextmap import ConfigError, PrivacyError, Settings
-from contextmap.privacy.core import (
+from contextmap.privacy import (
     Audience,
     Pseudonymiser,
     check_outputs,

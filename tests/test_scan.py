@@ -1,6 +1,6 @@
 """The one-pass identifier scanner (contextmap.privacy.scan) finds exactly what the token scanner found.
 
-``_token_scan`` below is the earlier scanner of ``contextmap.privacy.core`` (one dictionary lookup
+``_token_scan`` below is the earlier scanner of the privacy package (one dictionary lookup
 per word of the text, then a check of every forbidden string starting with that word), kept
 here as the reference: the new scanner must agree with it hit for hit.
 """
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contextmap.privacy.core import Forbidden, scan_outputs
+from contextmap.privacy import Forbidden, scan_outputs
 from contextmap.privacy.scan import Scanner, bounded, fold
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)

@@ -1,4 +1,4 @@
-"""Private: the identifier scan behind :func:`contextmap.privacy.scan_outputs`.
+"""The identifier scan: :func:`scan_outputs` and :func:`check_outputs` over written files.
 
 Every forbidden string goes into one Aho-Corasick automaton (``pyahocorasick``, a C
 extension), so each text is read once whatever the number of strings: a 10k-episode
@@ -32,6 +32,7 @@ import bisect
 import dataclasses
 import html
 import json
+import os
 import re
 import sqlite3
 import zipfile
@@ -42,7 +43,10 @@ from typing import Any
 
 import ahocorasick
 
-__all__: list[str] = []
+from contextmap._errors import PrivacyError
+from contextmap.privacy.forbidden import Forbidden
+
+__all__ = ["Hit", "Scanner", "fold", "bounded", "scan_text", "scan_path", "scan_outputs", "check_outputs"]
 
 
 @dataclass(frozen=True)
@@ -312,3 +316,88 @@ def scan_path(sc: Scanner, path: Path, root: Path | None = None) -> list[Hit]:
             hits += [h for h in sc.scan(joined, label, lambda o: f"decoded JSON string, offset {o}")
                      if (h.value, h.kind) not in found]
     return hits
+
+
+def _scanner(forbidden: Iterable[str], min_length: int) -> Scanner:
+    f = forbidden if isinstance(forbidden, Forbidden) else Forbidden({s: "identifier" for s in forbidden})
+    return Scanner(f.kinds, f.case_insensitive, min_length=min_length)
+
+
+def scan_outputs(
+    paths_or_texts: Iterable[Any] | Path | str, forbidden: Iterable[str], *, min_length: int = 2
+) -> list[Hit]:
+    """Find forbidden strings in written outputs.
+
+    Parameters
+    ----------
+    paths_or_texts
+        :class:`pathlib.Path` objects (files, or directories scanned recursively),
+        ``(label, text)`` pairs, or plain ``str`` texts (labelled ``<text N>``). A plain
+        ``str`` is always text, never a path: wrap paths in :class:`~pathlib.Path`.
+        HTML, XML and JSON are also scanned after unescaping; GeoPackage/SQLite files cell
+        by cell; PDFs by extracted text and metadata; zip-based files (``.xlsx``) member by
+        member. Images are not scanned (draw them from the redacted dataset).
+    forbidden
+        From :func:`forbidden_identifiers` (kinds and case rules kept), or any set of
+        strings (matched exactly).
+    min_length
+        Shorter strings are ignored.
+
+    Matching respects word boundaries: ``'C1'`` is not found in ``'C10'``, ``'#C1C1C1'``
+    or ``'2.C1x'``, and a digit id is not found inside a decimal number or a date.
+
+    Examples
+    --------
+    >>> [str(h) for h in scan_outputs(["child C1 and C10", "C10 only"], {"C1"})]
+    ['identifier found in <text 0> at offset 6']
+    """
+    sc = _scanner(forbidden, min_length)
+    if isinstance(paths_or_texts, (str, Path)) or (
+        isinstance(paths_or_texts, tuple) and len(paths_or_texts) == 2 and isinstance(paths_or_texts[1], str)
+    ):
+        paths_or_texts = [paths_or_texts]
+    hits: list[Hit] = []
+    for i, item in enumerate(paths_or_texts):
+        if isinstance(item, os.PathLike):
+            p = Path(item)
+            if p.is_dir():
+                for f in sorted(x for x in p.rglob("*") if x.is_file()):
+                    hits += scan_path(sc, f, root=p)
+            elif p.is_file():
+                hits += scan_path(sc, p)
+            else:
+                raise PrivacyError(f"cannot scan output: file not found: {str(p)!r}")
+        elif isinstance(item, tuple):
+            label, text = item
+            hits += scan_text(sc, str(text), str(label))
+        else:
+            hits += scan_text(sc, str(item), f"<text {i}>")
+    return hits
+
+
+def check_outputs(
+    paths_or_texts: Iterable[Any] | Path | str, forbidden: Iterable[str], *, min_length: int = 2, max_listed: int = 10
+) -> None:
+    """Raise :class:`PrivacyError` if any output holds a forbidden string.
+
+    The message names each file, the kind of identifier and where it is, never the
+    identifier itself (the message may end up in logs).
+
+    Examples
+    --------
+    >>> check_outputs(["nothing to see"], {"C1"})
+    >>> check_outputs(["child C1"], {"C1"})
+    Traceback (most recent call last):
+    ...
+    contextmap._errors.PrivacyError: 1 forbidden identifier(s) found in the outputs; nothing may be shared until they are removed:
+      identifier found in <text 0> at offset 6
+    """
+    hits = scan_outputs(paths_or_texts, forbidden, min_length=min_length)
+    if hits:
+        lines = [f"  {h}" for h in hits[:max_listed]]
+        if len(hits) > max_listed:
+            lines.append(f"  ... and {len(hits) - max_listed} more")
+        raise PrivacyError(
+            f"{len(hits)} forbidden identifier(s) found in the outputs; nothing may be shared "
+            "until they are removed:\n" + "\n".join(lines)
+        )
