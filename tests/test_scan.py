@@ -115,7 +115,7 @@ def test_names_that_fold_to_the_same_text_are_each_reported():
 def test_folding_keeps_offsets_and_only_adds_matches():
     assert fold("\u0130stanbul") == "istanbul" and len(fold("ΣΑΣ")) == 3
     sc = Scanner({"Odysseus Σας": "person name"}, {"Odysseus Σας"})
-    assert [h.where for h in sc.scan("x ODYSSEUS ΣΑΣ", "t")] == ["offset 2"]
+    assert [h.where for h in sc.scan("x ODYSSEUS ΣΑΣ", "t")] == ["line 1, column 3 (offset 2)"]
 
 
 def test_strings_without_letters_or_digits_or_too_short_are_not_looked_for():

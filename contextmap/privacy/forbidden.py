@@ -23,11 +23,16 @@ class Forbidden(frozenset):
 
     kinds: dict[str, str]
     case_insensitive: frozenset[str]
+    origins: dict[str, str]
+    """Where each string comes from in the input (``'children row 4'``), for messages that
+    must name the identifier without quoting it."""
 
-    def __new__(cls, kinds: Mapping[str, str], case_insensitive: Iterable[str] = ()) -> Forbidden:
+    def __new__(cls, kinds: Mapping[str, str], case_insensitive: Iterable[str] = (),
+                origins: Mapping[str, str] | None = None) -> Forbidden:
         obj = super().__new__(cls, kinds)
         obj.kinds = dict(kinds)
         obj.case_insensitive = frozenset(case_insensitive) & frozenset(kinds)
+        obj.origins = {k: v for k, v in (origins or {}).items() if k in obj.kinds}
         return obj
 
     def kind(self, value: str) -> str:
@@ -59,40 +64,67 @@ def forbidden_identifiers(
     aud = get_audience(audience, settings=settings)
     kinds: dict[str, str] = {}
     ci: set[str] = set()
+    origins: dict[str, str] = {}
 
-    def add(values: Iterable[Any], kind: str, *, case_insensitive: bool = False) -> None:
-        for v in values:
+    def add(values: Iterable[Any], kind: str, *, case_insensitive: bool = False, table: str = "") -> None:
+        items = values.items() if isinstance(values, pd.Series) else ((None, v) for v in values)
+        for idx, v in items:
             if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
                 continue
             s = str(v).strip()
             if len(s) < min_length or s in kinds:
                 continue
             kinds[s] = kind
+            if table:
+                origins[s] = f"{table} row {idx}" if idx is not None else table
             if case_insensitive and len(s) >= 4:  # 'ST' the alias is not 'St' the street
                 ci.add(s)
+
+    def rows(df: pd.DataFrame, col: str) -> pd.Series:
+        """``df[col]`` indexed by input row (header is row 1, as validation reports rows)."""
+        if "_row" in df.columns:  # a quarantine table carries its input row
+            return pd.Series(df[col].to_numpy(), index=df["_row"].to_numpy()).dropna()
+        if pd.api.types.is_integer_dtype(df.index):
+            return pd.Series(df[col].to_numpy(), index=df.index.to_numpy() + 2).dropna()
+        return df[col].dropna().reset_index(drop=True)
+
+    quarantine = getattr(ds.report, "quarantined", None) or {}
+
+    def quarantined(table: str, col: str) -> pd.Series:
+        q = quarantine.get(table)
+        if q is None or col not in getattr(q, "columns", ()):
+            return pd.Series([], dtype=object)
+        return rows(q, col)
 
     from contextmap.schema import split_list
 
     if not aud.show_ids:
-        add(ds.children["child_id"].dropna(), "entity id")
-        add(ds.persons["person_id"].dropna(), "entity id")
-        add(ds.locations["location_id"].dropna(), "entity id")
-        add(ds.episodes["episode_id"].dropna(), "episode id")
-        add(ds.links["link_id"].dropna(), "link id")
+        add(rows(ds.children, "child_id"), "entity id", table="children")
+        add(rows(ds.persons, "person_id"), "entity id", table="persons")
+        add(rows(ds.locations, "location_id"), "entity id", table="locations")
+        add(rows(ds.episodes, "episode_id"), "episode id", table="episodes")
+        add(rows(ds.links, "link_id"), "link id", table="links")
+        for table, col in (("children", "child_id"), ("persons", "person_id"), ("locations", "location_id")):
+            add(quarantined(table, col), "entity id", table=f"{table} (quarantined)")
     if not aud.show_names:
-        add(ds.children["name"].dropna(), "child name", case_insensitive=True)
-        add(ds.persons["name"].dropna(), "person name", case_insensitive=True)
+        add(rows(ds.children, "name"), "child name", case_insensitive=True, table="children")
+        add(rows(ds.persons, "name"), "person name", case_insensitive=True, table="persons")
+        # quarantined rows are never shown, but a name in them is still a name
+        add(quarantined("children", "name"), "child name", case_insensitive=True, table="children (quarantined)")
+        add(quarantined("persons", "name"), "person name", case_insensitive=True, table="persons (quarantined)")
         # known homes only: an uncategorised place is pseudonymised as a precaution, but its
         # name is often a public place's name too, so it is not looked for
         homes = ds.locations["location_id"].astype(str).isin(home_location_ids(ds, uncategorised=False))
         # a home's name or postcode that a public place also carries is the public place's
         public = {str(v).strip().lower() for c in ("name", "postcode") if c in ds.locations.columns
                   for v in ds.locations.loc[~homes, c].dropna()}
-        add([v for v in ds.locations.loc[homes, "name"].dropna() if str(v).strip().lower() not in public],
-            "home address", case_insensitive=True)
+        home_names = rows(ds.locations.loc[homes], "name")
+        add(home_names[~home_names.astype(str).str.strip().str.lower().isin(public)],
+            "home address", case_insensitive=True, table="locations")
         if "postcode" in ds.locations.columns:
-            add([v for v in ds.locations.loc[homes, "postcode"].dropna() if str(v).strip().lower() not in public],
-                "home postcode", case_insensitive=True)
+            home_pc = rows(ds.locations.loc[homes], "postcode")
+            add(home_pc[~home_pc.astype(str).str.strip().str.lower().isin(public)],
+                "home postcode", case_insensitive=True, table="locations")
     if not aud.show_free_text:
         for col, kind in (
             ("aliases", "alias"),
@@ -100,15 +132,15 @@ def forbidden_identifiers(
             ("vehicle", "vehicle"),
             ("social_media", "social-media handle"),
         ):
-            vals = [x for cell in ds.persons[col].dropna() for x in split_list(cell)]
-            add(vals, kind, case_insensitive=True)
+            cells = rows(ds.persons, col)
+            vals = pd.Series([x for cell in cells for x in split_list(cell)],
+                             index=[i for i, cell in cells.items() for _x in split_list(cell)], dtype=object)
+            add(vals, kind, case_insensitive=True, table="persons")
     withheld = restricted_links(ds.links, aud)
     if withheld.any():
-        add(ds.links.loc[withheld, "link_id"].dropna(), "withheld link id")
+        add(rows(ds.links.loc[withheld], "link_id"), "withheld link id", table="links")
         shown = set(ds.links.loc[~withheld, "summary"].dropna().astype(str).str.strip())
-        add(
-            [s for s in ds.links.loc[withheld, "summary"].dropna().astype(str) if s.strip() not in shown],
-            "withheld link summary",
-            case_insensitive=True,
-        )
-    return Forbidden(kinds, ci)
+        summaries = rows(ds.links.loc[withheld], "summary")
+        add(summaries[~summaries.astype(str).str.strip().isin(shown)], "withheld link summary",
+            case_insensitive=True, table="links")
+    return Forbidden(kinds, ci, origins)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from contextmap._errors import PrivacyError
 
-__all__ = ["Pseudonymiser", "default_key_path"]
+__all__ = ["Pseudonymiser", "default_key_path", "read_key_file"]
 
 _PREFIX = {
     "child": "Child",
@@ -94,34 +94,7 @@ class Pseudonymiser:
             lies inside a git repository, or does not hold a valid key.
         """
         p = Path(path).expanduser() if path is not None else default_key_path()
-        for parent in p.absolute().parents:
-            if (parent / ".git").exists():
-                raise PrivacyError(
-                    f"the pseudonym key must live outside any repository, instead got: {str(p)!r} "
-                    f"(inside {str(parent)!r}); set CONTEXTMAP_KEY_FILE to a path in your config directory"
-                )
-        if not p.exists():
-            if not create:
-                raise PrivacyError(f"pseudonym key file not found: {str(p)!r}")
-            p.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            try:
-                fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:  # another process created it first: use theirs
-                pass
-            else:
-                with os.fdopen(fd, "w", encoding="ascii") as fh:
-                    fh.write(secrets.token_hex(32) + "\n")
-                    fh.flush()
-                    os.fsync(fh.fileno())
-        if os.name == "posix" and p.stat().st_mode & 0o077:
-            raise PrivacyError(
-                f"pseudonym key file {str(p)!r} is readable by other users; run: chmod 600 {p}"
-            )
-        text = p.read_text(encoding="ascii", errors="replace").strip()
-        try:
-            key = bytes.fromhex(text)
-        except ValueError:
-            raise PrivacyError(f"pseudonym key file {str(p)!r} does not hold a hex key") from None
+        key = read_key_file(p, create=create, what="pseudonym key")
         return cls(key)
 
     def _code(self, value: str, kind: str) -> str:
@@ -164,3 +137,47 @@ class Pseudonymiser:
             if length > 52:  # pragma: no cover - would need a SHA-256 collision
                 raise PrivacyError(f"cannot build distinct pseudonyms for kind {kind!r}")
         return out
+
+
+def read_key_file(path: str | Path, *, create: bool = True, what: str = "key") -> bytes:
+    """Read a secret key kept as hex in ``path``, creating it (32 random bytes, mode 0600) if asked.
+
+    Shared by the pseudonym key and the audit-log key: both must live outside any git
+    repository and outside every pack, readable by their owner only.
+
+    Raises
+    ------
+    PrivacyError
+        If the file is missing and ``create`` is false, is readable by group or others,
+        lies inside a git repository, or does not hold a valid key.
+    """
+    p = Path(path).expanduser()
+    for parent in p.absolute().parents:
+        if (parent / ".git").exists():
+            raise PrivacyError(
+                f"the {what} must live outside any repository, instead got: {str(p)!r} "
+                f"(inside {str(parent)!r}); set CONTEXTMAP_KEY_FILE to a path in your config directory"
+            )
+    if not p.exists():
+        if not create:
+            raise PrivacyError(f"{what} file not found: {str(p)!r}")
+        p.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first: use theirs
+            pass
+        else:
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(secrets.token_hex(32) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+    if os.name == "posix" and p.stat().st_mode & 0o077:
+        raise PrivacyError(
+            f"{what} file {str(p)!r} is readable by other users; run: chmod 600 {p}"
+        )
+    text = p.read_text(encoding="ascii", errors="replace").strip()
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        raise PrivacyError(f"{what} file {str(p)!r} does not hold a hex key") from None
+    return key

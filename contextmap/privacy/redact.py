@@ -19,6 +19,7 @@ import pandas as pd
 from contextmap._errors import PrivacyError
 from contextmap.dataset import Dataset, ValidationReport
 from contextmap.privacy.audiences import Audience, get_audience
+from contextmap.privacy.folding import contains_name, reader_fold, reader_variants
 from contextmap.privacy.pseudonyms import Pseudonymiser
 
 __all__ = [
@@ -27,6 +28,8 @@ __all__ = [
     "restricted_links",
     "PRIVATE_CATEGORIES",
     "home_location_ids",
+    "names_in_places",
+    "UNKNOWN_RELATION",
     "check_redacted_for",
 ]
 
@@ -62,19 +65,59 @@ PRIVATE_CATEGORIES = ("address", "care_home")
 
 def home_location_ids(ds: Dataset, *, uncategorised: bool = True) -> set[str]:
     """Places where people live, or may: addresses, care homes, homes, ``lives_at`` places,
-    and (``uncategorised``) places with no category: unknown is treated as private."""
+    and (``uncategorised``) places with no category: unknown is treated as private.
+
+    A home stays a home whatever the state of the row that points at it: the home of a
+    quarantined child, or a quarantined ``lives_at`` link, makes the place private too.
+    """
     ids = set(ds.children["home_location_id"].dropna().astype(str))
     links = ds.links
     lives = _is(links["relation"], "lives_at")
     loc_ids = set(ds.locations["location_id"].dropna().astype(str))
     for col in ("source_id", "target_id"):
         ids |= {v for v in links.loc[lives, col].dropna().astype(str) if v in loc_ids}
+    quarantine = getattr(ds.report, "quarantined", None) or {}
+    qc = quarantine.get("children")
+    if qc is not None and "home_location_id" in qc.columns:
+        ids |= {str(v).strip() for v in qc["home_location_id"].dropna()}
+    ql = quarantine.get("links")
+    if ql is not None and {"relation", "source_id", "target_id"} <= set(ql.columns):
+        q_lives = ql["relation"].astype("string").str.strip().str.lower().eq("lives_at").fillna(False).astype(bool)
+        for col in ("source_id", "target_id"):
+            ids |= {str(v).strip() for v in ql.loc[q_lives, col].dropna() if str(v).strip() in loc_ids}
     cat = ds.locations["category"].astype("string")
     private = cat.isin(PRIVATE_CATEGORIES).fillna(False).astype(bool)
     if uncategorised:
         private |= cat.isna().to_numpy()
     ids |= set(ds.locations.loc[private, "location_id"].dropna().astype(str))
     return ids
+
+
+def names_in_places(ds: Dataset) -> pd.Series:
+    """Boolean mask of the locations whose name holds a child's or person's name, as a
+    reader reads it (any case, accents, separators or part order: ``'Chloe Dawson Cafe'``,
+    ``'Wharton, Megan'``). Such a place name is treated as data, not vocabulary: an
+    audience that does not see names sees its pseudonym instead.
+    """
+    names: dict[str, str] = {}
+    quarantine = getattr(ds.report, "quarantined", None) or {}
+    for table in ("children", "persons"):
+        frames = [ds.table(table)]
+        if quarantine.get(table) is not None:
+            frames.append(quarantine[table])
+        for df in frames:
+            if "name" in df.columns:
+                for v in df["name"].dropna().astype(str):
+                    if len(v.strip()) >= 4:
+                        names[v.strip()] = "person name"
+    variants = {v for n in names for v in reader_variants(n)}
+    flags = [isinstance(v, str) and bool(variants) and contains_name(reader_fold(v), variants)
+             for v in ds.locations["name"]]
+    return pd.Series(flags, index=ds.locations.index, dtype=bool)
+
+
+UNKNOWN_RELATION = "other"
+"""What an audience without free text sees for a relation word outside the vocabulary."""
 
 
 def _age(dob: pd.Series, as_of: pd.Timestamp) -> pd.Series:
@@ -187,9 +230,21 @@ def redact_dataset(
                 if c in df.columns:
                     df[c] = _str_na(df[c])
 
+    # 3b. a relation word outside the vocabulary is free text ("cousin of ...")
+    if not aud.show_free_text:
+        from contextmap.schema import RELATIONS
+
+        rel = links["relation"].astype("string")
+        unknown = ~rel.isin(list(RELATIONS)).fillna(False).astype(bool) & rel.notna().to_numpy()
+        links.loc[unknown, "relation"] = UNKNOWN_RELATION
+        links["relation"] = links["relation"].astype(ds.links["relation"].dtype)
+
     # 4. addresses: generalised coordinates, pseudonymised names, outward postcode
     homes = home_location_ids(ds)
     is_home = locations["location_id"].astype(str).isin(homes)
+    # a public place named after a person is named by pseudonym too (coordinates kept)
+    named_after = names_in_places(ds).to_numpy() if not aud.show_names else np.zeros(len(locations), bool)
+    renamed = is_home | named_after
     if aud.address_precision_m is not None:
         locations = _snap_points(locations, is_home, aud.address_precision_m)
 
@@ -223,8 +278,8 @@ def redact_dataset(
             fill_names = aud.pseudonymise
             for df, key, kind in ((children, "child_id", "child"), (persons, "person_id", "person")):
                 df["name"] = remap(df[key], maps[kind], kind) if fill_names else _str_na(df["name"])
-            locations.loc[is_home, "name"] = (
-                remap(locations.loc[is_home, "location_id"], maps["location"], "location")
+            locations.loc[renamed, "name"] = (
+                remap(locations.loc[renamed, "location_id"], maps["location"], "location")
                 if fill_names
                 else pd.NA
             )
@@ -248,7 +303,7 @@ def redact_dataset(
     elif not aud.show_names:  # names hidden, no pseudonyms wanted, ids shown
         children["name"] = _str_na(children["name"])
         persons["name"] = _str_na(persons["name"])
-        locations.loc[is_home, "name"] = pd.NA
+        locations.loc[renamed, "name"] = pd.NA
 
     # 6. columns outside the contract (for example resolution's ``merged_from``, which lists
     # raw record ids) are kept only for audiences that see everything
