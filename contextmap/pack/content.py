@@ -240,10 +240,12 @@ def group_picture(G: nx.Graph, members: list[Any], binding: list[Any], *, seed: 
             xy = np.array([pos[n] for n in ks])
             ax.scatter(xy[:, 0], xy[:, 1], marker=marker, s=110, c=colour, zorder=2, label=kind)
             for n in ks:
+                # parse_math=False: a '$' or '\\' in a name is text, never mathtext
                 ax.annotate(node_label(G, n), pos[n], fontsize=6.5, ha="center", va="bottom",
-                            xytext=(0, 6), textcoords="offset points")
+                            xytext=(0, 6), textcoords="offset points", parse_math=False)
     if len(H):
-        ax.legend(loc="lower right", fontsize=6.5, frameon=False)
+        for t in ax.legend(loc="lower right", fontsize=6.5, frameon=False).get_texts():
+            t.set_parse_math(False)
     return svg_markup(fig)
 
 
@@ -267,7 +269,7 @@ def static_map(hotspots: pd.DataFrame, *, top: int) -> Markup | None:
     ranks = hs["rank"].astype(int).to_numpy()
     for xi, yi, r in zip(x, y, ranks, strict=True):
         if r <= top:
-            ax.annotate(str(r), (xi, yi), fontsize=7, ha="center", va="center", weight="bold")
+            ax.annotate(str(r), (xi, yi), fontsize=7, ha="center", va="center", weight="bold", parse_math=False)
     ax.set_aspect("equal")
     ax.set_xlabel("easting (m)", fontsize=7)
     ax.set_ylabel("northing (m)", fontsize=7)

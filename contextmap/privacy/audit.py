@@ -58,6 +58,7 @@ import hmac
 import json
 import os
 import socket
+import stat
 import sys
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -363,6 +364,10 @@ def append_audit(
         fd = os.open(log, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
     except OSError as exc:
         raise AuditError(f"cannot open the audit log {str(log)!r}: {exc}; nothing is published") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # a device (/dev/full, /dev/null) records nothing
+        os.close(fd)
+        raise AuditError(f"the audit log {str(log)!r} is not a regular file, so nothing can be recorded "
+                         "in it; nothing is published")
     with os.fdopen(fd, "a+b") as fh, _locked(fh):
         fh.seek(0)
         count = sum(1 for raw in fh if raw.strip())
@@ -459,7 +464,7 @@ def verify_audit(
     """
     log = Path(log_path) if log_path is not None else default_audit_path()
     head_file = Path(head_path) if head_path is not None else default_head_path(log)
-    k = _key(key)
+    k = key if key is not None else read_key_file(default_audit_key_path(), create=False, what="audit key")
     head = _read_head(head_file)
     problems: list[str] = []
     if not log.exists():

@@ -491,7 +491,9 @@ def check_outputs(
         lines = [f"  {h}" for h in hits[:max_listed]]
         if len(hits) > max_listed:
             lines.append(f"  ... and {len(hits) - max_listed} more")
-        raise PrivacyError(
+        err = PrivacyError(
             f"{len(hits)} forbidden identifier(s) found in the outputs; nothing may be shared "
             "until they are removed:\n" + "\n".join(lines)
         )
+        err.hits = hits  # type: ignore[attr-defined]  # the values stay out of the message
+        raise err
