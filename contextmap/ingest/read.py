@@ -177,6 +177,14 @@ def _read_sheet(ws: Any) -> tuple[list[str], pd.DataFrame]:
 
 def _find_file(folder: Path, wanted: str) -> Path | None:
     p = folder / wanted
+    if p.is_symlink() and not p.exists():
+        raise InputReadError(f"file {wanted!r} is a symbolic link to {str(p.readlink())!r}, which does not exist")
+    try:
+        p.resolve().relative_to(folder.resolve())
+    except ValueError:
+        raise InputReadError(
+            f"file {wanted!r} is outside the folder {str(folder)!r}; keep the files the dataset reads inside it"
+        ) from None
     if p.is_file():
         return p
     lower = {c.name.lower(): c for c in folder.iterdir() if c.is_file()}

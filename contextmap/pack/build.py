@@ -234,7 +234,8 @@ def build_pack(
     if resolved is not ds:  # provisional entities from RHI mentions, merged aliases
         extra = privacy.forbidden_identifiers(resolved, aud, settings=st)
         forbidden = privacy.Forbidden(
-            {**extra.kinds, **forbidden.kinds}, forbidden.case_insensitive | extra.case_insensitive
+            {**extra.kinds, **forbidden.kinds}, forbidden.case_insensitive | extra.case_insensitive,
+            {**extra.origins, **forbidden.origins},
         )
     forbidden = _scan_set(privacy, forbidden, red)
     timings["redact"] = time.perf_counter() - t
@@ -303,4 +304,4 @@ def _scan_set(privacy: Any, forbidden: Any, red: Dataset) -> Any:
         s: k for s, k in forbidden.kinds.items()
         if not (k in ("alias", "person name") and len(s) < 3) and not (k == "home postcode" and s.upper() in shown)
     }
-    return privacy.Forbidden(kinds, set(forbidden.case_insensitive) & set(kinds))
+    return privacy.Forbidden(kinds, set(forbidden.case_insensitive) & set(kinds), getattr(forbidden, "origins", {}))

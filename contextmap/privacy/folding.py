@@ -76,12 +76,13 @@ def reader_fold_index(text: str) -> list[int]:
 
 def reader_variants(name: str, *, reorder: bool = True) -> set[str]:
     """The reader-folded forms a name is looked for in: as written, with its last part
-    first (``'Wharton, Megan'``), reversed, and run together (``'MeganWharton'``).
+    first (``'Wharton, Megan'``), reversed, run together (``'MeganWharton'``), and each of
+    these possessive (``"Megan Wharton's"``).
 
     Examples
     --------
     >>> sorted(reader_variants("Megan Wharton"))
-    ['megan wharton', 'meganwharton', 'wharton megan']
+    ['megan wharton', 'megan whartons', 'meganwharton', 'meganwhartons', 'wharton megan', 'wharton megans']
     """
     base = reader_fold(name).strip()
     if not base:
@@ -92,6 +93,7 @@ def reader_variants(name: str, *, reorder: bool = True) -> set[str]:
         out.add(" ".join([parts[-1], *parts[:-1]]))
         out.add(" ".join(reversed(parts)))
         out.add("".join(parts))
+        out |= {v + "s" for v in out}  # the possessive: "Megan Wharton's" folds to "megan whartons"
     return {v for v in out if len(v) >= 3}
 
 

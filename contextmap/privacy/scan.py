@@ -253,12 +253,32 @@ def _line_col(text: str, offset: int) -> str:
     return f"line {line}, column {col} (offset {offset})"
 
 
+_JS_ESCAPE = re.compile(r"\\[nrtfv]")
+
+
 def _unescaped(text: str) -> str | None:
-    """The text with HTML entities, ``\\uXXXX`` and ``\\/`` undone, or None when unchanged."""
+    """The text with HTML entities, ``\\uXXXX``, ``\\/`` and the JavaScript/JSON white-space
+    escapes (``\\n``, ``\\t``...) undone, or None when unchanged."""
     if "&" not in text and "\\" not in text:
         return None
     un = html.unescape(_UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)).replace("\\/", "/")
+    un = _JS_ESCAPE.sub(" ", un)
     return un if un != text else None
+
+
+_TAG = re.compile(r"<[^<>]*>")
+MARKUP_SUFFIXES = {".html", ".htm", ".svg", ".xml", ".graphml", ".gexf", ".ximp"}
+
+
+def _between_tags(sc: Scanner, text: str, source: str, found: list[Hit]) -> list[Hit]:
+    """Names a reader reads across markup (``<td>Wharton,</td><td>Megan</td>``): the text
+    with every tag blanked (same length, so offsets hold), read as a reader reads it."""
+    if "<" not in text:
+        return []
+    stripped = _TAG.sub(lambda m: " " * len(m.group(0)), text)
+    seen = {h.value for h in found}
+    return [Hit(source, sc.kinds.get(s, "identifier"), f"{_line_col(text, a)} (text between tags)", s,
+                sc.origins.get(s, "")) for a, _b, s in sc.find_folded(stripped) if s not in seen]
 
 
 def _json_strings(obj: Any) -> Iterable[str]:
@@ -399,6 +419,8 @@ def scan_path(sc: Scanner, path: Path, root: Path | None = None) -> list[Hit]:
     if suffix in (".html", ".htm"):
         text, _ = mask_vendored(text)  # the libraries we ship hold no data: verified by hash
     hits = scan_text(sc, text, label)
+    if suffix in MARKUP_SUFFIXES:
+        hits += _between_tags(sc, text, label, hits)
     if suffix in (".json", ".geojson"):
         try:
             obj = json.loads(text)
