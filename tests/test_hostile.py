@@ -546,7 +546,7 @@ def test_recover_touches_only_what_contextmap_marked(tmp_path):
 
 def _cli(args, env):
     code = "import sys; from contextmap.cli import main; sys.argv = ['contextmap'] + sys.argv[1:]; main()"
-    return subprocess.Popen([sys.executable, "-c", code, *args], env=env, stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-c", code, *args], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
 
 
@@ -575,11 +575,11 @@ def test_killed_at_any_moment_the_old_or_the_new_pack_is_whole(hostile_dir, tmp_
     old = _state(out)
     names = set(old)
     outcomes = []
-    for frac in (0.15, 0.4, 0.6, 0.8, 0.9, 0.97):
+    for frac in (0.3, 0.6, 0.85, 0.95):
         p = _cli(args, cli_env)
         time.sleep(full * frac)
         p.send_signal(signal.SIGKILL)
-        p.wait(timeout=60)
+        p.communicate(timeout=60)
         now = _state(out)  # before any recovery
         assert set(now) == names, f"after SIGKILL at {frac:.0%}: pack not whole"
         outcomes.append("old" if now == old else "new")
@@ -617,7 +617,7 @@ def test_the_next_run_cleans_what_a_sigkill_left(hostile_dir, tmp_path, cli_env)
     while not list(tmp_path.glob(".pack.staging-*")) and time.monotonic() < deadline and p.poll() is None:
         time.sleep(0.05)
     p.send_signal(signal.SIGKILL)
-    p.wait(timeout=60)
+    p.communicate(timeout=60)
     assert list(tmp_path.glob(".pack.staging-*"))  # left behind by the kill
     p = _cli(args, cli_env)
     _, err = p.communicate(timeout=300)

@@ -22,7 +22,7 @@ _DELETE = "\x7f"
 _INVISIBLE = {"\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "'", "\u2019", "\u02bc", "`"}
 
 
-class _ReaderTable(dict):  # type: ignore[type-arg]  # str.translate table, filled on demand
+class _ReaderTable(dict):  # str.translate table, filled on demand
     def __missing__(self, code: int) -> str:
         c = chr(code)
         if c == _SEP:
