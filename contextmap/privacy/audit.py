@@ -4,8 +4,8 @@ UK data protection law expects a record of each disclosure of personal data: whe
 to whom, of what, and what was sent. Every run of ``contextmap pack`` appends one entry:
 
 ``id``
-    A random entry id (printed on the pack's cover, so a pack can be traced to its entry
-    without carrying the user's name out of the organisation).
+    A random entry id. A pack in circulation is traced to its entry by the SHA-256 of its
+    files (``outputs``), without carrying the user's name out of the organisation.
 ``at``
     UTC time, ISO 8601.
 ``user``, ``host``
@@ -37,7 +37,7 @@ nothing.
 
 The log lives outside the pack, in the user's data directory
 (``$CONTEXTMAP_AUDIT_LOG``, else ``$XDG_DATA_HOME/contextmap/audit.jsonl``, else
-``~/.local/share/contextmap/audit.jsonl``). The pack holds no copy: it names its entry id.
+``~/.local/share/contextmap/audit.jsonl``). The pack holds no copy.
 
 Examples
 --------
