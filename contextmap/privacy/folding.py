@@ -9,7 +9,6 @@ space, a line break, an underscore or a comma: "Chlo\u00e9 Dawson", "CHLOE_DAWSO
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 __all__ = ["reader_fold", "reader_fold_index", "reader_variants", "CELL_SEPARATOR", "contains_name"]
@@ -41,36 +40,45 @@ class _ReaderTable(dict):  # str.translate table, filled on demand
 
 
 _READER = _ReaderTable()
-_RUNS = re.compile(" {2,}")
+_ASCII = bytes(ord(_READER[i]) for i in range(128)) + bytes(range(128, 256))
 
 
 def reader_fold(text: str) -> str:
     """The text as a reader reads it: case, accents (NFKD), apostrophes and zero-width
-    characters dropped; every run of whitespace, line breaks, ``_`` and punctuation one space.
+    characters dropped; every run of whitespace, line breaks, ``_`` and punctuation one
+    space; no space at either end.
 
     Examples
     --------
-    >>> reader_fold("Chlo\u00e9  O\u2019Neil_DAWSON,\\nCafe")
+    >>> reader_fold("Chlo\u00e9  O\u2019Neil_DAWSON,\\nCafe ")
     'chloe oneil dawson cafe'
     """
-    return _RUNS.sub(" ", text.translate(_READER).replace(_DELETE, ""))
+    if text.isascii():  # the usual case: one C pass over bytes
+        folded = text.encode("ascii").translate(_ASCII).decode("ascii")
+    else:
+        folded = text.translate(_READER)
+    # after the table only ' ' is white space (and '\x00', the cell separator, is not)
+    return " ".join(folded.replace(_DELETE, "").split())
 
 
 def reader_fold_index(text: str) -> list[int]:
     """For each character of :func:`reader_fold` ``(text)``, its offset in ``text``."""
     index: list[int] = []
-    last_space = False
+    pending_space: int | None = None
+    started = False
     for i, c in enumerate(text):
         for f in _READER[ord(c)]:
             if f == _DELETE:
                 continue
             if f == " ":
-                if last_space:
-                    continue
-                last_space = True
-            else:
-                last_space = False
+                if started and pending_space is None:
+                    pending_space = i
+                continue
+            if pending_space is not None:
+                index.append(pending_space)
+                pending_space = None
             index.append(i)
+            started = True
     return index
 
 

@@ -212,19 +212,21 @@ class Scanner:
             out += [(o_start, o_end, s) for s in originals]
         return out
 
-    def find_spans(self, text: str) -> list[tuple[int, int, str]]:
-        """Every hit, strict (:meth:`find`) and as a reader reads it (:meth:`find_folded`)."""
+    def find_spans(self, text: str, *, folded: bool = True) -> list[tuple[int, int, str]]:
+        """Every hit, strict (:meth:`find`) and (``folded``) as a reader reads it (:meth:`find_folded`)."""
         spans = [(start, start + len(s), s) for start, s in self.find(text)]
         seen = {(a, s) for a, _b, s in spans}
-        spans += [h for h in self.find_folded(text) if (h[0], h[2]) not in seen]
+        if folded:
+            spans += [h for h in self.find_folded(text) if (h[0], h[2]) not in seen]
         spans.sort(key=lambda h: (h[0], self._order[h[2]]))
         return spans
 
-    def scan(self, text: str, source: str, describe: Callable[[int], str] | None = None) -> list[Hit]:
+    def scan(self, text: str, source: str, describe: Callable[[int], str] | None = None, *,
+             folded: bool = True) -> list[Hit]:
         """The hits in one text, labelled ``source``; ``describe(offset)`` says where."""
         where = describe or (lambda o: _line_col(text, o))
         return [Hit(source, self.kinds.get(s, "identifier"), where(start), s, self.origins.get(s, ""))
-                for start, _end, s in self.find_spans(text)]
+                for start, _end, s in self.find_spans(text, folded=folded)]
 
     def scan_many(self, texts: list[str], source: str, describe: Callable[[int, int], str]) -> list[Hit]:
         """Scan many short texts (cells) as one; ``describe(i, offset)`` says where in ``texts[i]``."""
@@ -325,9 +327,13 @@ def mask_vendored(text: str) -> tuple[str, int]:
 
 
 def scan_text(sc: Scanner, text: str, source: str) -> list[Hit]:
-    """The text as written, then (when different) after unescaping."""
-    hits = sc.scan(text, source)
+    """The text as written, then (when different) after unescaping.
+
+    Read as a reader reads (:meth:`Scanner.find_folded`) only once: after unescaping when
+    that changes the text (a reader reads ``&#10;`` as a line break), else as written.
+    """
     un = _unescaped(text)
+    hits = sc.scan(text, source, folded=un is None)
     if un is not None:
         hits += [dataclasses.replace(h, where=h.where + " (after unescaping)") for h in sc.scan(un, source)]
     return hits
@@ -420,7 +426,7 @@ def scan_path(sc: Scanner, path: Path, root: Path | None = None) -> list[Hit]:
         text, _ = mask_vendored(text)  # the libraries we ship hold no data: verified by hash
     hits = scan_text(sc, text, label)
     if suffix in MARKUP_SUFFIXES:
-        hits += _between_tags(sc, text, label, hits)
+        hits += _between_tags(sc, _unescaped(text) or text, label, hits)
     if suffix in (".json", ".geojson"):
         try:
             obj = json.loads(text)
