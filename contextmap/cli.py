@@ -332,17 +332,17 @@ def audit_cmd(
         broken = verify_audit(path)
     except (ContextMapError, OSError) as exc:
         raise _fail(exc, 2) from None
-    console.print(f"{path}: {len(entries)} entries", highlight=False, markup=False)
+    console.print(f"{path}: {len(entries)} entries", highlight=False, markup=False, soft_wrap=True)
     for e in entries[-last:] if last > 0 else []:
         period = e.get("period") or {}
         console.print(
             f"{e.get('at')}  {e.get('id', '')[:12]}  {e.get('user')}  {e.get('audience')}  "
             f"{period.get('from')}..{period.get('to')}  {len(e.get('outputs') or [])} files",
-            highlight=False, markup=False,
+            highlight=False, markup=False, soft_wrap=True,
         )
     if broken:
         for msg in broken:
-            err_console.print(f"audit log {path}: {msg}", highlight=False, markup=False)
+            err_console.print(f"audit log {path}: {msg}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(1)
 
 
@@ -448,13 +448,13 @@ def _show_identifiers(hits: list[Any]) -> None:
         return
     show = err_console.is_terminal
     err_console.print("The privacy scan found these identifiers (each: kind, file, position, input row):",
-                      markup=False, highlight=False)
+                      markup=False, highlight=False, soft_wrap=True)
     for h in hits[:20]:
         value = f"  value: {h.value!r}" if show else ""
-        err_console.print(f"  {h}{value}", markup=False, highlight=False)
+        err_console.print(f"  {h}{value}", markup=False, highlight=False, soft_wrap=True)
     if not show:
         err_console.print("  (values are shown only on an interactive terminal, so they never reach a file)",
-                          markup=False, highlight=False)
+                          markup=False, highlight=False, soft_wrap=True)
 
 
 def main() -> None:

@@ -776,3 +776,10 @@ def test_map_page_never_evaluates_data_as_a_template(tmp_path):
     text = json_for_script({"names": hostile_names})
     assert json.loads(text) == {"names": hostile_names}
     assert not re.search(r"\{[{%#]", text)
+
+
+def test_audit_without_its_key_is_reported_not_trusted(tmp_path, monkeypatch):
+    log, head = _log(tmp_path)
+    monkeypatch.setenv("CONTEXTMAP_AUDIT_KEY_FILE", str(tmp_path / "no-such.key"))
+    problems = audit.verify_audit(log, head_path=head)
+    assert problems and "missing" in problems[0]

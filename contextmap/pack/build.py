@@ -235,7 +235,8 @@ def build_pack(
         extra = privacy.forbidden_identifiers(resolved, aud, settings=st)
         forbidden = privacy.Forbidden(
             {**extra.kinds, **forbidden.kinds}, forbidden.case_insensitive | extra.case_insensitive,
-            {**extra.origins, **forbidden.origins},
+            {**{k: "the resolved records (an RHI mention or a merged record)" for k in extra.kinds},
+             **forbidden.origins},
         )
     forbidden = _scan_set(privacy, forbidden, red)
     timings["redact"] = time.perf_counter() - t

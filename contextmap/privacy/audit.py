@@ -464,7 +464,9 @@ def verify_audit(
     """
     log = Path(log_path) if log_path is not None else default_audit_path()
     head_file = Path(head_path) if head_path is not None else default_head_path(log)
-    k = key if key is not None else read_key_file(default_audit_key_path(), create=False, what="audit key")
+    k: bytes | None = key
+    if k is None and default_audit_key_path().exists():
+        k = read_key_file(default_audit_key_path(), create=False, what="audit key")
     head = _read_head(head_file)
     problems: list[str] = []
     if not log.exists():
@@ -502,6 +504,10 @@ def verify_audit(
                     problems.append(f"line {n}: does not follow line {n - 1} (an earlier line was edited or removed)")
                 prev = hashlib.sha256(line).hexdigest()
                 continue
+            if k is None:
+                problems.append(f"the audit key {str(default_audit_key_path())!r} is missing, so the "
+                                "keyed entries cannot be checked")
+                return problems
             keyed_seen = True
             if not isinstance(mac, str) or not hmac.compare_digest(mac, _mac(k, entry)):
                 problems.append(f"line {n}: the entry does not match its MAC (edited, or written without the key)")
@@ -511,6 +517,10 @@ def verify_audit(
     if head is None:
         if keyed_seen:
             problems.append(f"no sealed head at {str(head_file)!r} (it was removed, or the log was moved)")
+        return problems
+    if k is None:
+        problems.append(f"the audit key {str(default_audit_key_path())!r} is missing, so the sealed head "
+                        "cannot be checked")
         return problems
     if not isinstance(head.get("seal"), str) or not hmac.compare_digest(
         head["seal"], _seal(k, head.get("count"), head.get("last"))  # type: ignore[arg-type]
