@@ -170,6 +170,12 @@ def recover(out: Path) -> list[str]:
         else:
             shutil.rmtree(old)
             done.append(f"deleted {old.name}, a previous pack already replaced")
+    stale = out / STAGING_MARKER  # killed just after the swap, before the marker went
+    if stale.is_file() and (out / MARKER).is_file():
+        pid = _owner(out)
+        if pid is None or not _alive(pid):
+            stale.unlink()
+            done.append(f"removed a stale {STAGING_MARKER} from the pack")
     for trash in parent.glob(f".{out.name}.trash-*"):
         if trash.is_dir():
             shutil.rmtree(trash, ignore_errors=True)
