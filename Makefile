@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint bench chromium clean sample
+.PHONY: install demo test lint bench chromium java clean sample
 
 $(STAMP): pyproject.toml
 	@if ! [ -x $(PY) ]; then \
@@ -33,12 +33,19 @@ chromium:
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The Spark engine test runs Spark in local mode, which needs a Java runtime: Debian's.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "installing Debian's Java runtime for the Spark engine test"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; }
+
 demo: install chromium
 	$(VENV)/bin/contextmap pack data/sample --out reports/sample --overwrite
 	$(VENV)/bin/contextmap validate data/sample --out reports/sample/quality
 	@echo "Open reports/sample/pack.html (or reports/sample/pack.pdf) to read the mapping pack."
 
-test: install chromium lint
+test: install chromium java lint
 	$(PY) -m pytest -n 2 --nbmake tests notebooks $(PYTEST_ARGS)
 
 # ruff (with the nx/pd/gpd/np alias conventions) and mypy; part of make test.
