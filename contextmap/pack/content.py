@@ -302,7 +302,7 @@ def static_map(hotspots: pd.DataFrame, *, top: int) -> Markup | None:
     ranks = hs["rank"].astype(int).to_numpy()
     for xi, yi, r in zip(x, y, ranks, strict=True):
         if r <= top:
-            ax.annotate(str(r), (xi, yi), fontsize=7, ha="center", va="center", weight="bold")
+            ax.annotate(str(r), (xi, yi), fontsize=7, ha="center", va="center", weight="bold", parse_math=False)
     ax.set_aspect("equal")
     ax.set_xlabel("easting (m)", fontsize=7)
     ax.set_ylabel("northing (m)", fontsize=7)

@@ -54,8 +54,11 @@ _JSON_SCRIPT_ESCAPES = {
     "&": "\\u0026",
     "\u2028": "\\u2028",
     "\u2029": "\\u2029",
+    "{": "\\u007b",
 }
-_JSON_SCRIPT_RE = re.compile("[<>&\u2028\u2029]")
+# '{' before '{', '%' or '#' only occurs inside JSON strings, and would open template syntax
+# where a page builder (folium's Element) renders its parts as jinja2 templates
+_JSON_SCRIPT_RE = re.compile("[<>&\u2028\u2029]|\\{(?=[{%#])")
 
 
 def json_for_script(obj: Any) -> str:
@@ -63,7 +66,9 @@ def json_for_script(obj: Any) -> str:
 
     ``<``, ``>``, ``&`` and the JavaScript line separators U+2028/U+2029 are written as
     ``\\uXXXX`` escapes, so no data string can close the script element, open a comment or
-    start markup. The result is valid JSON and a valid JavaScript expression.
+    start markup; so is a ``{`` that would open template syntax (``{{``, ``{%``, ``{#``),
+    so no data string is ever evaluated as a template. The result is valid JSON and a valid
+    JavaScript expression.
 
     Examples
     --------

@@ -669,7 +669,7 @@ def network_view(
     if isinstance(G_or_analysis, nx.Graph):
         G = G_or_analysis
     else:
-        from contextmap.privacy.core import check_redacted_for
+        from contextmap.privacy import check_redacted_for
 
         check_redacted_for(G_or_analysis, audience)  # must be redacted for a restricted audience
         G = field_of(G_or_analysis, "graph")
