@@ -87,7 +87,7 @@ def _hostile(d: Path) -> Path:
     new.append(dict(base, location_id="LHOME", name=HOME, category="other", postcode="CA9 9ZZ",
                     latitude="54.890123", longitude="-2.931234"))
     lo = pd.concat([lo, pd.DataFrame(new)], ignore_index=True)
-    quarantined = dict(ch.iloc[3].to_dict(), child_id="CQ1", name="Quinn Quarantine", date_of_birth="not a date",
+    quarantined = dict(ch.iloc[3].to_dict(), child_id="", name="Quinn Quarantine", date_of_birth="not a date",
                        home_location_id="LHOME")
     ch = pd.concat([ch, pd.DataFrame([quarantined])], ignore_index=True)
     row = li.iloc[1].to_dict()

@@ -520,8 +520,6 @@ class NetworkView:
         from matplotlib.collections import LineCollection
         from matplotlib.figure import Figure
         from matplotlib.lines import Line2D
-        from matplotlib.patheffects import withStroke
-
         fig = Figure(figsize=figsize)
         ax = fig.add_axes((0.02, 0.06, 0.74, 0.86))
         ax.set_axis_off()
@@ -535,7 +533,7 @@ class NetworkView:
                                 linewidth=0.8, zorder=0))
             names.append(ax.text(cx, -cy + r * 1.12, f"Peer group {g}", ha="center", va="bottom", fontsize=7,
                                  color=colour, weight="bold", parse_math=False, zorder=4,
-                                 path_effects=[withStroke(linewidth=2.5, foreground="white")]))
+                                 bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none", "alpha": 0.75}))
         w = self.edges["weight"].to_numpy(dtype=float)
         strong = np.clip(w / (np.percentile(w, 90) if len(w) and np.percentile(w, 90) > 0 else 1.0), 0.15, 1.0)
         for style, ls, colour in (("solid", "-", "#444444"), ("dashed", (0, (4, 3)), "#777777"),
@@ -779,9 +777,9 @@ def place_labels(ax: Any, *, x: np.ndarray, y: np.ndarray, texts: list[str], fon
     options = [((gap, 0), "left", "center"), ((-gap, 0), "right", "center"), ((0, gap), "center", "bottom"),
                ((0, -gap), "center", "top"), ((d, d), "left", "bottom"), ((-d, d), "right", "bottom"),
                ((d, -d), "left", "top"), ((-d, -d), "right", "top")]
-    from matplotlib.patheffects import withStroke
-
-    halo = [withStroke(linewidth=2.0, foreground="white")]
+    # a white box, not a stroke path effect: path effects turn SVG/PDF text into outlines, which
+    # the privacy scan cannot read
+    halo = {"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none", "alpha": 0.75}
 
     sizes: dict[int, tuple[float, float]] = {}
 
@@ -810,7 +808,7 @@ def place_labels(ax: Any, *, x: np.ndarray, y: np.ndarray, texts: list[str], fon
                 continue
             ax.annotate(texts[i], (x[i], y[i]), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
                         ha=ha, va=va, zorder=3, weight="bold" if bold[i] else "normal", parse_math=False,
-                        path_effects=halo)
+                        bbox=halo)
             placed.append((x0, y0, x1, y1))
             return True
         return False
