@@ -27,14 +27,10 @@ class Events(People):
     """Third layer of a generation run: episodes, links and mentions."""
 
     def _episodes(self) -> None:
-        rng, n, G = self.rng, self.n, self.n_groups
+        rng, n = self.rng, self.n
         grouped = self.group_of >= 0
-        # group turf: each group has its own persistent hotspot; some move to an emerging one late
-        self.turf = np.array(self.hot_persistent[:G])
-        self.late_turf = np.full(G, -1)
-        for k, h in enumerate(self.hot_emerging):
-            if G:
-                self.late_turf[(k * 7 + int(rng.integers(G))) % G] = h
+        # group turf (see World._places): each group has its own persistent hotspot; some move
+        # to an emerging one late
         ch, day, loc, ev = [], [], [], []
         self.events: list[tuple[int, int, np.ndarray]] = []  # (group, day, children)
         for g, m in enumerate(self.members):
@@ -63,24 +59,24 @@ class Events(People):
         usual = u < 0.15
         sl[usual] = self.usual[sc[usual], rng.integers(0, 3, int(usual.sum()))]
         ordinary = (u >= 0.15) & (u < 0.27)
-        sl[ordinary] = np.asarray(self.ordinary)[rng.choice(len(self.ordinary), int(ordinary.sum()), p=self.ordinary_p)]
+        sl[ordinary] = self._by_settlement(sc[ordinary], self.ordinary_by, rng, probs=self.ordinary_p_by)
         home = (u >= 0.27) & (u < 0.33) & (self.home[sc] >= 0)
         sl[home] = self.home[sc[home]]
-        # group children also turn up at their turf alone; anyone may turn up at a hotspot
+        # group children also turn up at their turf alone; anyone may turn up at a hotspot (of
+        # their own settlement; a village without one sends its children to any)
         g_sc = self.group_of[sc]
         at_turf = (u >= 0.33) & (u < 0.5) & (g_sc >= 0)
         sl[at_turf] = self.turf[g_sc[at_turf]]
         at_hot = (u >= 0.5) & (u < 0.78)
-        hot = np.asarray(self.hot_persistent)
-        sl[at_hot] = hot[rng.integers(0, len(hot), int(at_hot.sum()))]
+        sl[at_hot] = self._by_settlement(sc[at_hot], self.hot_persistent_by, rng)
         late = at_hot & (sd >= self.emerging_from) & (rng.random(len(sc)) < 0.6)
-        sl[late] = np.asarray(self.hot_emerging)[rng.integers(0, len(self.hot_emerging), int(late.sum()))]
+        sl[late] = self._by_settlement(sc[late], self.hot_emerging_by, rng)
         # decoys: many of the other episodes end at a busy place, at school, at home or at a relative's
         drng = self.drng
         free = np.flatnonzero(sl < 0)
         v = drng.random(len(free))
         pick = free[v < 0.3]
-        sl[pick] = self.busy[drng.choice(len(self.busy), len(pick), p=self.busy_p)]
+        sl[pick] = self._by_settlement(sc[pick], self.busy_by, drng, probs=self.busy_p_by)
         for lo, hi, where in ((0.3, 0.45, self.school), (0.45, 0.65, self.home), (0.65, 0.75, self.relative)):
             pick = free[(v >= lo) & (v < hi)]
             pick = pick[where[sc[pick]] >= 0]
@@ -168,10 +164,9 @@ class Events(People):
         use_found = (u >= 0.45) & (u < 0.6) & (ep["place"][ve] >= 0)
         place[use_found] = ep["place"][ve][use_found]
         use_hot = (u >= 0.6) & (u < 0.72)
-        hot = np.asarray(self.hot_persistent)
-        place[use_hot] = hot[rng.integers(0, len(hot), int(use_hot.sum()))]
+        place[use_hot] = self._by_settlement(vchild[use_hot], self.hot_persistent_by, rng)
         late = use_hot & (ep_day[ve] >= self.emerging_from) & (rng.random(len(ve)) < 0.6)
-        place[late] = np.asarray(self.hot_emerging)[rng.integers(0, len(self.hot_emerging), int(late.sum()))]
+        place[late] = self._by_settlement(vchild[late], self.hot_emerging_by, rng)
         rec = self._pick_record(place, 0.3)
         self._add_links(cid[vchild], lid[rec], rng.choice(np.array(["visited", "stayed_at"]), len(ve), p=[0.9, 0.1]),
                         ep_day[ve], episode=ve, source="rhi",
@@ -180,12 +175,12 @@ class Events(People):
         # fast-food outlet (mostly ungraded), and police patrols note children seen at the stations
         d = self.drng
         de = c[d.random(len(c)) < 0.4]
-        dp = self.busy[d.choice(len(self.busy), len(de), p=self.busy_p)]
+        dp = self._by_settlement(ep["child"][de], self.busy_by, d, probs=self.busy_p_by)
         self._add_links(cid[ep["child"][de]], lid[dp], "visited", ep_day[de], episode=de, source="rhi",
                         summary=blank_cells(np.full(len(de), "RHI: said they went here", dtype=object), 0.4, rng))
         k = int(d.poisson(0.04 * self.n))
         kids = d.integers(0, self.n, k)
-        self._add_links(cid[kids], lid[self.busy[d.choice(len(self.busy), k, p=self.busy_p)]], "visited",
+        self._add_links(cid[kids], lid[self._by_settlement(kids, self.busy_by, d, probs=self.busy_p_by)], "visited",
                         d.integers(0, self.days, k), source="police",
                         summary=blank_cells(np.full(k, "seen at the station by a patrol", dtype=object), 0.3, rng))
         # a one-off contact (not a driving person of concern) noted at some busy places
@@ -299,14 +294,15 @@ class Events(People):
                         source=rng.choice(np.array(["rhi", "police", "community"]), len(bg)).astype(object))
         # random child-child sightings (may cross groups)
         k = int(rng.poisson(0.12 * n * z))
-        a, b = rng.integers(0, n, k), rng.integers(0, n, k)
+        a = rng.integers(0, n, k)
+        b = self._by_settlement(a, self.children_by, rng)  # children of one settlement
         ok = a != b
         self._add_links(cid[a[ok]], cid[b[ok]], "seen_with", rng.integers(0, self.days, int(ok.sum())),
                         source=rng.choice(np.array(["rhi", "police", "education"]), int(ok.sum())).astype(object))
         # random visits to ordinary places
         k = int(rng.poisson(0.4 * n * z))
         kids = rng.integers(0, n, k)
-        places = np.asarray(self.ordinary)[rng.choice(len(self.ordinary), k, p=self.ordinary_p)]
+        places = self._by_settlement(kids, self.ordinary_by, rng, probs=self.ordinary_p_by)
         self._add_links(cid[kids], lid[self._pick_record(places, 0.1)], "visited", rng.integers(0, self.days, k),
                         source=rng.choice(np.array(["rhi", "police", "community"]), k).astype(object))
         # E-graded: intelligence suspected to be false, naming another group's person of concern

@@ -213,6 +213,7 @@ class _Generator(Truth):
     """
 
     def run(self) -> SampleData:
+        self._settlements()
         self._groups()
         self._places()
         self._assign_location_ids()

@@ -11,6 +11,7 @@ import numpy as np
 __all__ = [
     "CENTRE", "RADIUS_M", "M_PER_DEG_LAT", "GIVEN_F", "GIVEN_M", "SURNAMES", "AREAS", "STREETS",
     "ABBREV", "FOOD", "PLACE_KINDS", "HOT_CATEGORIES", "POSTCODE_LETTERS", "GRADING_FORMS", "HOUR_P",
+    "TOWN_PREFIXES", "TOWN_SUFFIXES", "STREET_STEMS", "STREET_SUFFIXES",
 ]
 
 CENTRE = (54.8925, -2.9329)  # Carlisle, Cumbria (lat, lon)
@@ -63,3 +64,24 @@ GRADING_FORMS = ("{s}{i} {h}",) * 16 + ("{s}{i}{h}", "{s}-{i}-{h}", "{s}{il} {hl
 
 HOUR_P = np.array([3, 2, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 4, 6, 7, 8, 9, 9, 8, 7, 5, 4], dtype=float)
 HOUR_P /= HOUR_P.sum()
+
+# --- a region: invented town and village names, street stems ------------------------------
+
+TOWN_PREFIXES = (
+    "Brack Crag Fell Gill Holl Kell Lenn Mord Pell Rask Skel Thurl Wend Yarr Quell Vant Dorn "
+    "Harl Tarn Sower Marr Cald Blen Rud Ost"
+).split()
+"""First halves of invented town and village names (combined with :data:`TOWN_SUFFIXES`)."""
+
+TOWN_SUFFIXES = "by thwaite ham wick holme beck stead ford ley ton".split()
+
+STREET_STEMS = (
+    "Rowan Hawthorn Beech Heron Kestrel Alder Bracken Heather Juniper Linnet Curlew Plover "
+    "Sorrel Teasel Bramble Thistle Willow Hazel Birch Larch Elder Aspen Sedge Fern Moss Wren "
+    "Lapwing Merlin Osprey Otter Badger Falcon Swallow Martin Finch Lark Dipper Sandpiper "
+    "Meadow Orchard Quarry Mill Forge Tannery Chapel Granary Ferry Brewery Pinfold Croft Garth "
+    "Intake Pasture Moorland Ridge Scar Howe Knott Pike Tarn Beck Gill Fold Raise Brow"
+).split()
+"""First words of invented street names beyond :data:`STREETS` (with :data:`STREET_SUFFIXES`)."""
+
+STREET_SUFFIXES = ("Road", "Street", "Avenue", "Lane", "Drive", "Terrace", "Close", "Way", "Crescent", "Row")
