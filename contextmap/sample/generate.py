@@ -23,7 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from contextmap.dataset import Dataset
 from contextmap.files import check_new_files
+from contextmap.ingest import load
 from contextmap.sample.truth import Truth
 from contextmap.schema import TABLE_NAMES, TABLES
 
@@ -81,6 +83,25 @@ class SampleData:
         if name in tables:
             return tables[name]
         raise AttributeError(name)
+
+    def to_dataset(self) -> Dataset:
+        """The tables as :func:`contextmap.load` reads them (through a temporary folder).
+
+        The dataset is exactly what loading the written files gives; its ``source`` is
+        ``None`` because the folder is gone once it is read.
+
+        Examples
+        --------
+        >>> ds = generate_sample(children=20, seed=1).to_dataset()
+        >>> len(ds.children), ds.report.is_clean
+        (20, True)
+        """
+        import dataclasses
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="contextmap-sample-") as tmp:
+            ds = load(self.write(Path(tmp) / "sample"))
+        return dataclasses.replace(ds, source=None)
 
     def write(self, out_dir: str | Path, *, overwrite: bool = False) -> Path:
         """Write the tables as CSV and the truth under ``out_dir/truth/``; return ``out_dir``.
