@@ -290,9 +290,11 @@ class World:
                 self.late_turf[grp] = h
         cats = list(PLACE_KINDS)
         self.ordinary = []
-        for _ in range(max(60, round(0.8 * n))):
+        n_ordinary = max(60, round(0.8 * n))
+        where_ord = np.zeros(n_ordinary, dtype=int) if S == 1 else g.choice(S, n_ordinary, p=self.settle_share)
+        for k in where_ord.tolist():
             cat = cats[rng.integers(len(cats))]
-            self.ordinary.append(add(cat, 1.0, "ordinary", settlement_by_share()))
+            self.ordinary.append(add(cat, 1.0, "ordinary", k))
         self.care_homes = []
         for _ in range(max(2, n // 40)):
             k = int(self.service[settlement_by_share()])
