@@ -15,7 +15,7 @@ from pathlib import Path
 
 import contextmap
 from contextmap.pack.build import build_pack
-from contextmap.privacy.core import Pseudonymiser
+from contextmap.privacy import Pseudonymiser
 from contextmap.sample.generate import generate_sample
 
 ROOT = Path(__file__).resolve().parents[1]

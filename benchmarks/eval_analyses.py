@@ -114,16 +114,16 @@ def evaluate(children: int, seed: int, noise: float | None, modes: list[str]) ->
             a = analyze(ds, seed=0, resolve=(mode == "resolved"))
             secs = time.perf_counter() - t0
             ari_all, ari_grouped = _partition_ari(a.peer_groups.membership, t_groups, children_ids)
-            top10 = [lmap.get(x, x) for x in a.hotspots["location_id"].head(10)]
+            top10 = [lmap.get(x, x) for x in a.hotspots.index[:10]]
             p10 = sum(x in hot_places for x in top10) / 10
-            top5 = [pmap.get(x, x) for x in a.persons["person_id"].head(5)]
+            top5 = [pmap.get(x, x) for x in a.persons.index[:5]]
             poc5 = len(set(top5) & top_truth) / min(5, len(top_truth))
             p5 = sum(x in drivers for x in top5) / 5
-            topn = {pmap.get(x, x) for x in a.persons["person_id"].head(len(drivers))}
+            topn = {pmap.get(x, x) for x in a.persons.index[:len(drivers)]}
             rprec = len(topn & drivers) / len(drivers) if drivers else float("nan")
-            top10_ids = {lmap.get(x, x) for x in a.hotspots["location_id"].head(10)}
+            top10_ids = {lmap.get(x, x) for x in a.hotspots.index[:10]}
             d10 = len(top10_ids & decoys) / 10
-            flagged = {pmap.get(x, x) for x in a.persons.loc[a.persons["bridges"], "person_id"]}
+            flagged = {pmap.get(x, x) for x in a.persons.index[a.persons["bridges"].to_numpy(dtype=bool)]}
             br = len(bridging & flagged) / len(bridging) if bridging else float("nan")
             # hotspots chosen on months 1-9, tested on months 10-12
             s, e = a.period

@@ -18,6 +18,16 @@ inclusive.
 
 Ids are the dataset's own ids (with resolution on: the entity id, which is the lowest record
 id of the entity).
+
+The result's frames are indexed by their entity id, as pandas users expect
+(``result.hotspots.loc["L0012"]``, ``result.persons.loc["P0003"]``,
+``result.peer_groups.groups.loc["PG1"]``); ``reset_index()`` gives the id back as a column.
+Dates (``first_seen``, ``last_seen``) are datetimes.
+
+For an audience that may not see everything, pass ``audience=``: resolution runs on the full
+records (it matches real names), the resolved dataset is redacted for the audience
+(:func:`contextmap.privacy.redact_dataset`) and everything after is computed from that, so
+views drawn from the result are labelled for that audience without complaint.
 """
 
 from __future__ import annotations
@@ -41,6 +51,7 @@ from contextmap.graph import graph_from_dataset
 from contextmap.hotspots import DensitySurface, density_surface, rank_locations, spatial_clusters
 from contextmap.peers import PeerGroups, find_peer_groups
 from contextmap.persons import key_players, rank_persons
+from contextmap.privacy import get_audience, redact_dataset
 from contextmap.resolve import resolve_dataset
 from contextmap.settings import Settings
 
@@ -59,6 +70,10 @@ class Analysis:
     ----------
     period
         ``(start, end)`` timestamps, both inclusive days.
+    hotspots
+        Indexed by ``location_id``.
+    persons
+        Indexed by ``person_id``.
     dataset
         The dataset analysed (resolved when resolution was on).
     graph, peer_groups, persons, key_players, hotspots, clusters, density, flags
@@ -87,13 +102,13 @@ class Analysis:
     def summary(self) -> dict[str, Any]:
         """The summary.json content (see the module docstring for the keys)."""
         s, e = self.period
-        groups = [{"id": r.group_id, "children": list(r.children), "stability": float(r.stability),
+        groups = [{"id": r.Index, "children": list(r.children), "stability": float(r.stability),
                    "size": int(r.size), "evidence": r.evidence_text}
                   for r in self.peer_groups.groups.itertuples()]
-        hot = [{"location_id": str(r.location_id), "rank": int(r.rank), "score": float(r.score),
+        hot = [{"location_id": str(r.Index), "rank": int(r.rank), "score": float(r.score),
                 "episodes": int(r.episodes), "children": int(r.children), "trend": r.trend}
                for r in self.hotspots.itertuples()]
-        pocs = [{"person_id": str(r.person_id), "rank": int(r.rank),
+        pocs = [{"person_id": str(r.Index), "rank": int(r.rank),
                  "children_reached": int(r.children_reached), "groups_reached": int(r.groups_reached),
                  "score": float(r.score), "bridges": bool(r.bridges)}
                 for r in self.persons.itertuples()]
@@ -115,9 +130,9 @@ class Analysis:
                                          encoding="utf-8")
         _csv(self.peer_groups.groups, paths["peer_groups.csv"])
         _csv(self.peer_groups.membership.reset_index(), paths["peer_membership.csv"])
-        _csv(self.persons, paths["persons.csv"])
+        _csv(self.persons.reset_index(), paths["persons.csv"])
         _csv(self.key_players, paths["key_players.csv"])
-        hot = pd.DataFrame(self.hotspots.drop(columns="geometry"))
+        hot = pd.DataFrame(self.hotspots.drop(columns="geometry")).reset_index()
         _csv(hot, paths["hotspots.csv"])
         cl = pd.DataFrame(self.clusters.drop(columns="geometry"))
         cl["wkt"] = self.clusters.geometry.to_wkt() if len(self.clusters) else []
@@ -148,6 +163,8 @@ def analyze(
     key_player_k: int = 3,
     min_ties: int = 2,
     progress: Callable[[str], None] | None = None,
+    audience: str | None = None,
+    pseudonymiser: Any = None,
 ) -> Analysis:
     """Run every analysis for a period.
 
@@ -171,6 +188,14 @@ def analyze(
         How many key players to pick.
     progress
         Called with the name of each step as it starts (the CLI shows it).
+    audience
+        Analyse what this audience may see: resolve on the full records, redact the resolved
+        dataset for the audience (``privacy.redact_dataset``, ``as_of`` the end of the
+        period, the audiences of ``settings``), then analyse the redacted dataset. Views drawn
+        from the result (map, network) may then be labelled for that audience.
+    pseudonymiser
+        For an audience that sees pseudonyms (default: the key in the user's configuration
+        directory, ``privacy.default_key_path()``).
 
     Examples
     --------
@@ -193,11 +218,19 @@ def analyze(
 
     s, e = period_bounds(ds, start=start, end=end, default_months=12)
     resolved = False
+    redacted_for = getattr(ds, "redacted_for", None)
     if resolve:
         step("resolving persons and places")
         ds = resolve_dataset(ds, decisions=decisions)
         resolved = True
+        if redacted_for is not None:  # resolving a redacted dataset keeps it redacted
+            ds.redacted_for = redacted_for  # type: ignore[attr-defined]
         lap("resolve")
+    if audience is not None:
+        step(f"redacting for the {audience} audience")
+        aud = get_audience(audience, settings=settings)
+        ds = redact_dataset(ds, aud, pseudonymiser=pseudonymiser, as_of=e, settings=settings)
+        lap("redact")
     step("building the context graph")
     G = graph_from_dataset(ds, start=s, end=e, settings=settings)
     lap("graph")
@@ -216,6 +249,7 @@ def analyze(
     step("flagging children")
     flags = child_flags(ds, start=s, end=e, settings=settings, hotspots=hot, persons=persons)
     lap("flags")
-    return Analysis(period=(s, e), dataset=ds, graph=G, peer_groups=pg, persons=persons,
-                    key_players=kp, hotspots=hot, clusters=clusters, density=dens, flags=flags,
+    return Analysis(period=(s, e), dataset=ds, graph=G, peer_groups=pg, persons=persons.set_index("person_id"),
+                    key_players=kp, hotspots=hot.set_index("location_id"), clusters=clusters, density=dens,
+                    flags=flags,
                     seed=seed, resolved=resolved, timings=timings)

@@ -378,18 +378,59 @@ def audit_cmd(
         broken = verify_audit(path)
     except (ContextMapError, OSError) as exc:
         raise _fail(exc, 2) from None
-    console.print(f"{path}: {len(entries)} entries", highlight=False, markup=False)
+    console.print(f"{path}: {len(entries)} entries", highlight=False, markup=False, soft_wrap=True)
     for e in entries[-last:] if last > 0 else []:
         period = e.get("period") or {}
         console.print(
             f"{e.get('at')}  {e.get('id', '')[:12]}  {e.get('user')}  {e.get('audience')}  "
             f"{period.get('from')}..{period.get('to')}  {len(e.get('outputs') or [])} files",
-            highlight=False, markup=False,
+            highlight=False, markup=False, soft_wrap=True,
         )
     if broken:
         for msg in broken:
-            err_console.print(f"audit log {path}: {msg}", highlight=False, markup=False)
+            err_console.print(f"audit log {path}: {msg}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(1)
+
+
+def _is_terminal() -> bool:
+    """Whether standard output is a terminal (``reveal`` prints an identity only there)."""
+    return sys.stdout.isatty()
+
+
+@app.command("reveal")
+def reveal_cmd(
+    pseudonym: Annotated[str, typer.Argument(help="The pseudonym as printed in the pack, e.g. Child-4F7K2Q.", show_default=False)],
+    pack: Annotated[Path, typer.Option("--pack", help="The pack folder the pseudonym is from.")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why the identity is needed (recorded in the audit log); asked for when not given.")] = None,
+    data: Annotated[Path | None, typer.Option("--data", help="The dataset, if it has moved since the pack was built.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Settings file the pack was built with (custom audiences).")] = None,
+    log: Annotated[Path | None, typer.Option("--log", help="Audit log (default: $CONTEXTMAP_AUDIT_LOG or ~/.local/share/contextmap/audit.jsonl).")] = None,
+) -> None:
+    """For the chair: show the real identity behind a pseudonym, after a stated reason, on the record.
+
+    Prints to the terminal only (never to a pipe or file); the disclosure (pseudonym, reason,
+    pack, who and when; not the identity) is appended to the audit log first.
+    """
+    from contextmap.pack.reveal import reveal
+    from contextmap.settings import load_settings
+
+    if not _is_terminal():
+        raise _fail(ContextMapError("reveal prints an identity to a terminal only; run it in a terminal, "
+                                    "not with its output redirected to a file or a pipe"), 2)
+    if not (reason or "").strip():
+        reason = typer.prompt("Reason for revealing this identity (recorded in the audit log)", default="",
+                              show_default=False)
+    try:
+        st = load_settings(config) if config else None
+        r = reveal(pseudonym, pack=pack, reason=reason or "", data=data, settings=st, audit_log=log)
+    except ContextMapError as exc:
+        raise _fail(exc, 2) from None
+    for n in r.notes:
+        err_console.print(f"note: {n}", highlight=False, markup=False)
+    console.print(f"{r.pseudonym} is the {r.kind} record:", highlight=False, markup=False)
+    for k, v in r.record.items():
+        console.print(f"  {k}: {'' if v is None else v}", highlight=False, markup=False)
+    console.print(f"Disclosure logged as audit entry {r.audit_entry.get('id', '')}.", highlight=False, markup=False)
 
 
 @app.command("pack")
@@ -407,26 +448,53 @@ def pack_cmd(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing pack in --out.")] = False,
     decisions: Annotated[Path | None, typer.Option("--decisions", help="Entity-resolution decisions file (merge A B / keep apart A B).")] = None,
     no_resolve: Annotated[bool, typer.Option("--no-resolve", help="Use records as they are, without entity resolution.")] = False,
+    keep_failed: Annotated[bool, typer.Option("--keep-failed", help="When the privacy scan refuses the pack, keep it (hidden folder beside --out) for inspection.")] = False,
+    encrypt_pdf: Annotated[bool, typer.Option("--encrypt-pdf", help="Encrypt pack.pdf with AES-256 for secure e-mail; the passphrase is asked for, or read from --passphrase-file.")] = False,
+    passphrase_file: Annotated[Path | None, typer.Option("--passphrase-file", help="With --encrypt-pdf: a file whose first line is the passphrase (keep it outside the pack).")] = None,
 ) -> None:
     """Build the MACE mapping pack for an audience: pack.html, pack.pdf, map, network, exports.
 
     Everything is computed from the dataset redacted for the audience, then every written file
     is scanned for identifiers the audience must not see: a hit publishes nothing (exit 3).
-    Exit status: 0 done, 2 the input or configuration cannot be used, 3 privacy check failed.
+    --overwrite replaces only a pack contextmap wrote, never the input.
+    Exit status: 0 done, 2 the input or configuration cannot be used (or the disclosure could
+    not be logged), 3 privacy check failed, 130/143 interrupted (nothing published, nothing left).
     """
     from contextmap._errors import PrivacyError
     from contextmap.pack.build import build_pack
+    from contextmap.pack.publish import Terminated
+    from contextmap.privacy.audit import AuditError
 
+    passphrase = None
+    if passphrase_file is not None and not encrypt_pdf:
+        raise _fail(ValueError("--passphrase-file needs --encrypt-pdf"), 2)
+    if encrypt_pdf:
+        try:
+            passphrase = _passphrase(passphrase_file)
+        except (ValueError, OSError) as exc:
+            raise _fail(exc, 2) from None
     try:
         start, end = _date(from_, "--from"), _date(to, "--to")
         with console.status("Building the pack...", spinner="dots"):
             r = build_pack(path, out=out, audience=audience, start=start, end=end, previous=previous,
                            settings=config, mapping=mapping, seed=seed, pdf=not no_pdf, overwrite=overwrite,
-                           resolve=not no_resolve, decisions=decisions)
+                           resolve=not no_resolve, decisions=decisions, keep_failed=keep_failed,
+                           encrypt_pdf=passphrase)
+    except AuditError as exc:
+        raise _fail(exc, 2) from None
     except PrivacyError as exc:
+        _show_identifiers(getattr(exc, "hits", []))
         raise _fail(exc, 3) from None
     except (ContextMapError, ValueError, OSError) as exc:
         raise _fail(exc, 2) from None
+    except KeyboardInterrupt:
+        err_console.print("interrupted: nothing was published and the staging folder was removed",
+                          markup=False, highlight=False)
+        raise typer.Exit(130) from None
+    except Terminated:
+        err_console.print("terminated: nothing was published and the staging folder was removed",
+                          markup=False, highlight=False)
+        raise typer.Exit(143) from None
     s = r.summary
     console.print(f"{audience} pack for {s['period']['start'] or 'all records'} to {s['period']['end']}: "
                   f"{len(s['peer_groups'])} peer groups, {len(s['persons_of_concern'])} persons of concern, "
@@ -439,6 +507,42 @@ def pack_cmd(
                       highlight=False, markup=False)
     console.print(f"Wrote {len(r.files)} files. Open {r.html.resolve()}"
                   + ("" if no_pdf else f"\n  or print {r.pdf.resolve()}"), highlight=False, markup=False)
+
+
+def _passphrase(path: Path | None) -> str:
+    """The PDF passphrase: the first line of ``path``, else asked twice on the terminal."""
+    import getpass
+
+    if path is not None:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        text = lines[0] if lines else ""
+        if not text:
+            raise ValueError(f"passphrase file {str(path)!r} is empty: its first line is the passphrase")
+        return text
+    if not sys.stdin.isatty():
+        raise ValueError("--encrypt-pdf needs a terminal to ask for the passphrase, or --passphrase-file FILE")
+    first = getpass.getpass("Passphrase for pack.pdf: ")
+    if not first:
+        raise ValueError("the passphrase is empty")
+    if getpass.getpass("Repeat the passphrase: ") != first:
+        raise ValueError("the two passphrases differ")
+    return first
+
+
+def _show_identifiers(hits: list[Any]) -> None:
+    """Tell the operator which identifier hit. The value itself is shown only on an
+    interactive terminal (never into a file or a log); the input row always."""
+    if not hits:
+        return
+    show = err_console.is_terminal
+    err_console.print("The privacy scan found these identifiers (each: kind, file, position, input row):",
+                      markup=False, highlight=False, soft_wrap=True)
+    for h in hits[:20]:
+        value = f"  value: {h.value!r}" if show else ""
+        err_console.print(f"  {h}{value}", markup=False, highlight=False, soft_wrap=True)
+    if not show:
+        err_console.print("  (values are shown only on an interactive terminal, so they never reach a file)",
+                          markup=False, highlight=False, soft_wrap=True)
 
 
 def main() -> None:

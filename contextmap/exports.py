@@ -411,8 +411,8 @@ def write_i2(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from contextmap.privacy.core import _example_dataset
-    >>> paths = write_i2(_example_dataset(), pathlib.Path(tempfile.mkdtemp()))
+    >>> from contextmap.privacy.example import example_dataset
+    >>> paths = write_i2(example_dataset(), pathlib.Path(tempfile.mkdtemp()))
     >>> pd.read_csv(paths["links"])[["from_id", "to_id", "strength"]].values.tolist()
     [['C1', 'P1', 'Confirmed'], ['C1', 'L2', 'Unconfirmed']]
     """

@@ -58,7 +58,8 @@ def location_evidence(ds: Dataset, *, start: Any = None, end: Any = None,
                       settings: Settings | None = None) -> pd.DataFrame:
     """Evidence rows touching a location (up to ``end``, all history): one row per record.
 
-    Columns ``location_id``, ``other_id``, ``other_kind``, ``date``, ``episode_id``,
+    Columns ``location_id``, ``other_id``, ``other_kind`` (``child``, ``person``, ``mention`` for a
+    provisional person, ``location``), ``date``, ``episode_id``,
     ``link_id``, ``grading``, ``relation``, ``source_type``, ``weight`` (decayed to ``end``)
     and ``in_period``.
     """
@@ -72,8 +73,14 @@ def _location_evidence(ds: Dataset, *, start: Any, end: Any,
     s, e = period_bounds(ds, start=start, end=end, default_months=12)
     ev = evidence_table(ds, None, e, settings)
     locs = set(ds.locations["location_id"].astype(str))
+    # a provisional person (an RHI mention that matched no record) is not a person of concern:
+    # it neither raises a place's score nor is listed among the persons seen there
+    prov = (ds.persons["provisional"].fillna(False).astype(bool).to_numpy()
+            if "provisional" in ds.persons.columns else np.zeros(len(ds.persons), bool))
+    pids = ds.persons["person_id"].astype(str)
     kind = {**dict.fromkeys(ds.children["child_id"].astype(str), "child"),
-            **dict.fromkeys(ds.persons["person_id"].astype(str), "person"), **dict.fromkeys(locs, "location")}
+            **dict.fromkeys(pids[~prov], "person"), **dict.fromkeys(pids[prov], "mention"),
+            **dict.fromkeys(locs, "location")}
     a_loc = ev["a"].isin(locs).to_numpy(dtype=bool) if len(ev) else np.zeros(0, bool)
     b_loc = ev["b"].isin(locs).to_numpy(dtype=bool) if len(ev) else np.zeros(0, bool)
     one = a_loc ^ b_loc
@@ -294,8 +301,8 @@ def rank_locations(
                          "why": _why(pr, weights),
                          "episodes": int(r.episodes), "children": int(r.children),
                          "persons_seen": int(r.persons_seen),
-                         "first_seen": r.first.strftime("%Y-%m-%d"),
-                         "last_seen": r.last.strftime("%Y-%m-%d"),
+                         "first_seen": r.first.normalize(),
+                         "last_seen": r.last.normalize(),
                          "grading_mix": mix.get(loc, ""), "persons": pers.get(loc, []),
                          "events": int(r.events), "previous_events": prev,
                          "trend": _trend(int(r.events), prev, loc in before)})

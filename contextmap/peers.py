@@ -30,7 +30,7 @@ from contextmap._errors import ConfigError
 from contextmap.graph import as_graph, children_projection, to_igraph
 from contextmap.settings import Settings
 
-__all__ = ["PeerGroups", "find_peer_groups", "leiden_partition"]
+__all__ = ["PeerGroups", "GroupExplanation", "find_peer_groups", "leiden_partition"]
 
 
 def _plural(n: int, word: str) -> str:
@@ -47,8 +47,9 @@ class PeerGroups:
         Child id -> group id (``'PG1'``, ``'PG2'``... largest first), named ``peer_group``;
         ``NA`` for children in no group.
     groups
-        One row per group: ``group_id``, ``children`` (list), ``size``, ``stability``,
-        ``binding_persons`` and ``binding_places`` (lists, most shared first),
+        One row per group, indexed by ``group_id``: ``children`` (list), ``size``,
+        ``stability``, ``binding_persons`` and ``binding_places`` (lists, most shared first;
+        provisional persons, RHI mentions that matched no record, are never binding),
         ``direct_links`` and ``evidence_text``.
     projection
         The children projection the groups were found on (edge attributes say what binds
@@ -71,9 +72,12 @@ class PeerGroups:
     def explain(self, a: str, b: str) -> pd.DataFrame:
         """Why two children are linked: one row per binding, with its evidence.
 
-        Columns: ``via_kind`` (``'direct'``, ``'person'``, ``'place'``), ``via_id``,
-        ``via_label``, then ``relation``, ``date``, ``link_id``, ``episode_id``,
-        ``source_type``, ``grading`` for each piece of evidence on either side.
+        Columns: ``a``, ``a_name``, ``b``, ``b_name`` (the two children), ``via_kind``
+        (``'direct'``, ``'person'``, ``'place'``), ``via_id``, ``via_label``, ``side`` (which
+        child the evidence row is about), then ``relation``, ``date`` (datetime),
+        ``link_id``, ``episode_id``, ``source_type``, ``grading`` for each piece of evidence on
+        either side. Provisional persons (unmatched RHI mentions) do not bind children and
+        are not listed.
         """
         G = self.graph
         for x, name in ((a, "a"), (b, "b")):
@@ -84,7 +88,7 @@ class PeerGroups:
         def add(kind: str, via: str | None, side: str, ev: list[dict]) -> None:
             for e in ev:
                 rows.append({"via_kind": kind, "via_id": via,
-                             "via_label": G.nodes[via]["label"] if via else None,
+                             "via_label": G.nodes[via].get("label", via) if via else None,
                              "side": side, **{k: e.get(k) for k in
                                               ("relation", "date", "link_id", "episode_id",
                                                "source_type", "grading")}})
@@ -93,19 +97,93 @@ class PeerGroups:
             add("direct", None, f"{a}-{b}", G[a][b]["evidence"])
         for via in sorted(set(G[a]) & set(G[b])):
             kind = G.nodes[via].get("kind")
+            if kind == "person" and G.nodes[via].get("provisional"):
+                continue
             if kind in ("person", "location"):
                 add("person" if kind == "person" else "place", via, a, G[a][via]["evidence"])
                 add("person" if kind == "person" else "place", via, b, G[b][via]["evidence"])
         cols = ["via_kind", "via_id", "via_label", "side", "relation", "date", "link_id",
                 "episode_id", "source_type", "grading"]
-        return pd.DataFrame(rows, columns=cols)
+        out = pd.DataFrame(rows, columns=cols)
+        out["date"] = pd.to_datetime(out["date"], errors="coerce")
+        out.insert(0, "b_name", G.nodes[b].get("label", b))
+        out.insert(0, "b", b)
+        out.insert(0, "a_name", G.nodes[a].get("label", a))
+        out.insert(0, "a", a)
+        return out
 
-    def explain_group(self, group_id: str) -> str:
-        """The evidence text of a group."""
-        row = self.groups.loc[self.groups["group_id"] == group_id]
-        if row.empty:
-            raise KeyError(f"Expected a group id in {list(self.groups['group_id'])}, instead got: {group_id!r}")
-        return str(row["evidence_text"].iloc[0])
+    def explain_group(self, group_id: str) -> GroupExplanation:
+        """What binds a group: one row per shared contact, shared place or direct link.
+
+        Returns a :class:`GroupExplanation` (a DataFrame) with columns ``via_kind``
+        (``'person'``, ``'place'``, ``'direct'``), ``via_id``, ``via_label``, ``children``
+        (the members it links, by name), ``n_children``, ``n_evidence``, ``first_seen`` and
+        ``last_seen`` (datetimes). Its ``evidence_text`` attribute is the group's sentence
+        ("linked through 3 shared contacts ..."), printed above the table by ``repr``.
+        """
+        if group_id not in self.groups.index:
+            raise KeyError(f"Expected a group id in {list(self.groups.index)}, instead got: {group_id!r}")
+        row = self.groups.loc[group_id]
+        G = self.graph
+        members = [str(c) for c in row["children"]]
+        mset = set(members)
+
+        def label(n: str) -> str:
+            return str(G.nodes[n].get("label", n)) if n in G else str(n)
+
+        def dates(evs: list[dict]) -> list[pd.Timestamp]:
+            return [pd.Timestamp(e["date"]) for e in evs if e.get("date")]
+
+        rows = []
+        for kind, ids in (("person", row["binding_persons"]), ("place", row["binding_places"])):
+            for v in ids:
+                kids = sorted((c for c in G[v] if c in mset), key=label)
+                evs = [e for c in kids for e in G[c][v].get("evidence", [])]
+                ds = dates(evs)
+                rows.append({"via_kind": kind, "via_id": v, "via_label": label(v),
+                             "children": ", ".join(label(c) for c in kids), "n_children": len(kids),
+                             "n_evidence": len(evs), "first_seen": min(ds) if ds else pd.NaT,
+                             "last_seen": max(ds) if ds else pd.NaT})
+        for u, v in sorted(tuple(sorted(e)) for e in G.subgraph(mset).edges()):
+            evs = list(G[u][v].get("evidence", []))
+            ds = dates(evs)
+            rows.append({"via_kind": "direct", "via_id": None, "via_label": "direct link",
+                         "children": f"{label(u)}, {label(v)}", "n_children": 2, "n_evidence": len(evs),
+                         "first_seen": min(ds) if ds else pd.NaT, "last_seen": max(ds) if ds else pd.NaT})
+        cols = ["via_kind", "via_id", "via_label", "children", "n_children", "n_evidence",
+                "first_seen", "last_seen"]
+        out = GroupExplanation(pd.DataFrame(rows, columns=cols))
+        for c in ("first_seen", "last_seen"):
+            out[c] = pd.to_datetime(out[c])
+        out.group_id = str(group_id)
+        out.evidence_text = str(row["evidence_text"])
+        out.members = [label(c) for c in members]
+        return out
+
+
+class GroupExplanation(pd.DataFrame):
+    """A DataFrame of what binds one peer group, printed under the group's sentence."""
+
+    _metadata = ["group_id", "evidence_text", "members"]
+
+    @property
+    def _constructor(self) -> type:
+        return GroupExplanation
+
+    def _header(self) -> str:
+        g = getattr(self, "group_id", "") or ""
+        text = getattr(self, "evidence_text", "") or ""
+        members = getattr(self, "members", None) or []
+        return (f"Peer group {g}: {len(members)} children, {text}.\n"
+                f"Children: {', '.join(members)}")
+
+    def __repr__(self) -> str:
+        return self._header() + "\n\n" + pd.DataFrame(self).to_string(max_colwidth=40, max_rows=30)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<p>{html.escape(self._header()).replace(chr(10), '<br>')}</p>" + str(pd.DataFrame(self)._repr_html_())
 
 
 def _leiden(g: ig.Graph, weights: list[float], *, seed: int, resolution: float,
@@ -263,7 +341,7 @@ def find_peer_groups(
                      "stability": round(stability, 4), **_binding(G, H, members)})
     groups = pd.DataFrame(rows, columns=["group_id", "children", "size", "stability",
                                          "binding_persons", "binding_places", "direct_links",
-                                         "evidence_text"])
+                                         "evidence_text"]).set_index("group_id")
     children = sorted(n for n, k in G.nodes(data="kind") if k == "child")
     membership = pd.Series([member_of.get(c, pd.NA) for c in children],
                            index=pd.Index(children, name="child_id"), name="peer_group",
@@ -300,7 +378,9 @@ def _binding(G: nx.Graph, H: nx.Graph, members: list[str]) -> dict[str, Any]:
     reach: dict[str, int] = {}
     for c in members:
         for nb in G[c]:
-            if G.nodes[nb].get("kind") in ("person", "location"):
+            node = G.nodes[nb]
+            # a provisional person (an unmatched RHI mention) is not a shared contact
+            if node.get("kind") == "location" or (node.get("kind") == "person" and not node.get("provisional")):
                 reach[nb] = reach.get(nb, 0) + 1
     shared = sorted((n for n, k in reach.items() if k >= 2), key=lambda n: (-reach[n], n))
     persons = [n for n in shared if G.nodes[n]["kind"] == "person"]

@@ -187,6 +187,8 @@ def rank_persons(
             "groups": groups,
         })
     df = pd.DataFrame(rows)
+    for c in ("first_seen", "last_seen"):  # datetimes, as pandas users expect
+        df[c] = pd.to_datetime(df[c], errors="coerce")
     keys = ["children_reached", "score"] if order == "reach" else ["score", "children_reached"]
     df = df.sort_values([*keys, "betweenness", "person_id"], ascending=[False, False, False, True],
                         kind="stable").reset_index(drop=True)

@@ -35,6 +35,7 @@ import yaml
 
 from contextmap._errors import ConfigError, InputNotFoundError
 from contextmap.schema import CE_RISK
+from contextmap.vocabulary import check_vocabulary
 
 __all__ = [
     "Settings",
@@ -53,7 +54,7 @@ __all__ = [
 
 PACK_OPTIONS: dict[str, int] = {
     "top_hotspots": 15, "profiles": 5, "top_persons": 25, "provenance_rows": 1000,
-    "timeline_rows": 40, "groups": 30, "cohort_rows": 300,
+    "timeline_rows": 8, "groups": 30, "cohort_rows": 300,
 }
 """The ``pack:`` section: how many rows the printed pack shows, each a positive whole number
 (the exports always hold everything). Read by :mod:`contextmap.pack`."""
@@ -230,7 +231,7 @@ class Settings:
     extra: dict[str, Any] = field(default_factory=dict)
     """Sections owned by other modules (for example ``audiences``), validated there."""
 
-    _EXTRA_SECTIONS = ("audiences", "pack")
+    _EXTRA_SECTIONS = ("audiences", "pack", "vocabulary")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Settings:
@@ -250,6 +251,12 @@ class Settings:
         hints = get_type_hints(cls)
         known = {f.name for f in fields(cls)} - {"extra"}
         for key, value in data.items():
+            if key == "vocabulary":  # plain words for codes (contextmap.vocabulary)
+                try:
+                    extra[key] = check_vocabulary(value)
+                except ConfigError as exc:
+                    problems.append(str(exc))
+                continue
             if key == "pack":
                 extra[key] = value
                 problems += _pack_problems(value)

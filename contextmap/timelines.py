@@ -11,10 +11,21 @@ from contextmap.dates import period_bounds
 
 __all__ = ["timeline", "TIMELINE_COLUMNS"]
 
-TIMELINE_COLUMNS = ["date", "event", "entity_id", "other_id", "other_kind", "relation",
-                    "episode_id", "link_id", "source_type", "grading", "detail"]
+TIMELINE_COLUMNS = ["date", "event", "entity_id", "entity_name", "other_id", "other_name", "other_kind",
+                    "relation", "episode_id", "link_id", "source_type", "grading", "detail"]
 """Columns of a timeline: ``event`` is ``'episode'`` (a missing or absent episode) or
-``'link'`` (an association); ``date`` is when it was reported or observed."""
+``'link'`` (an association); ``date`` (a datetime) is when it was reported or observed;
+``entity_name`` and ``other_name`` are the names beside the ids (as the dataset holds them:
+pseudonyms in a redacted dataset)."""
+
+
+def _names(ds: Dataset) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for frame, col in ((ds.children, "child_id"), (ds.persons, "person_id"), (ds.locations, "location_id")):
+        for i, n in zip(frame[col].astype(str), frame["name"], strict=True):
+            if isinstance(n, str) and n:
+                out[i] = n
+    return out
 
 
 def _kind_of(ds: Dataset, entity_id: str) -> str | None:
@@ -59,6 +70,7 @@ def timeline(ds: Dataset, entity_id: str, *, start: Any = None, end: Any = None)
         raise KeyError(f"Expected a child, person or location id of the dataset for entity_id, instead got: {entity_id!r}")
     s, e = (None, None) if start is None and end is None else period_bounds(ds, start=start, end=end)
     rows: list[dict[str, Any]] = []
+    names = _names(ds)
     ep = ds.episodes
     if kind == "child":
         sub = ep.loc[(ep["child_id"] == entity_id).fillna(False).to_numpy(dtype=bool)]
@@ -73,8 +85,9 @@ def timeline(ds: Dataset, entity_id: str, *, start: Any = None, end: Any = None)
         rhi = r["rhi_outcome"] if isinstance(r["rhi_outcome"], str) else "no RHI recorded"
         if pd.notna(r["rhi_at"]) and pd.notna(r["returned_at"]):
             rhi += f" {((r['rhi_at'] - r['returned_at']).total_seconds() / 3600):.0f} h after return"
-        found = f"found at {o}" if kind == "child" and isinstance(o, str) else (
-            f"{o} found here" if isinstance(o, str) else "")
+        shown = names.get(str(o), o) if isinstance(o, str) else o
+        found = f"found at {shown}" if kind == "child" and isinstance(o, str) else (
+            f"{shown} found here" if isinstance(o, str) else "")
         rows.append({"date": r["reported_at"], "event": "episode", "entity_id": entity_id,
                      "other_id": o if isinstance(o, str) else None,
                      "other_kind": okind if isinstance(o, str) else None, "relation": None,
@@ -94,6 +107,8 @@ def timeline(ds: Dataset, entity_id: str, *, start: Any = None, end: Any = None)
                          "grading": r["grading"] if isinstance(r["grading"], str) else None,
                          "detail": r["summary"] if isinstance(r["summary"], str) else ""})
     out = pd.DataFrame(rows, columns=TIMELINE_COLUMNS)
+    out["entity_name"] = names.get(entity_id)
+    out["other_name"] = out["other_id"].map(lambda v: names.get(str(v)) if isinstance(v, str) else None)
     out["date"] = pd.to_datetime(out["date"])
     if s is not None:
         out = out.loc[out["date"] >= s]

@@ -68,7 +68,7 @@ def test_hash_chain_detects_an_edited_line(tmp_path):
     lines = log.read_text().splitlines(keepends=True)
     lines[0] = lines[0].replace('"partner"', '"police"')
     log.write_text("".join(lines))
-    assert verify_audit(log) == ["line 2: does not follow line 1 (an earlier line was edited or removed)"]
+    assert verify_audit(log) == ["line 1: the entry does not match its MAC (edited, or written without the key)"]
 
 
 def test_hash_input_is_stable_and_content_sensitive(tmp_path):
@@ -128,4 +128,4 @@ def test_cli_lists_entries_and_fails_on_a_broken_chain(tmp_path):
     assert "2 entries" in result.output and "first-entry" in result.output and "partner" in result.output
     log.write_text(log.read_text().replace("analyst", "someone", 1))
     result = CliRunner().invoke(app, ["audit", "--log", str(log)])
-    assert result.exit_code == 1 and "line 2" in result.output
+    assert result.exit_code == 1 and "line 1" in result.output

@@ -151,3 +151,91 @@ def test_network_view_in_browser(recorded_page, views_parts, tmp_path, reports_d
     _assert_inert(rec)
     legend = page.locator("#cm-legend").inner_text()
     assert "Person of concern" in legend and "Peer group PG1" in legend
+
+
+def _overlaps(labels: list[dict]) -> list[tuple[str, str]]:
+    out = []
+    for i, a in enumerate(labels):
+        for b in labels[:i]:
+            p, q = a["box"], b["box"]
+            if p[0] < q[2] and q[0] < p[2] and p[1] < q[3] and q[1] < p[3]:
+                out.append((a["text"], b["text"]))
+    return out
+
+
+@pytest.fixture(scope="module")
+def sample_network(tmp_path_factory):
+    """The sample's network as the pack draws it: resolved (so RHI mentions are provisional)."""
+    from pathlib import Path
+
+    import contextmap
+    from contextmap.analysis import analyze
+
+    an = analyze(contextmap.load(Path(__file__).resolve().parents[1] / "data" / "sample"), n_runs=3)
+    new = {an.persons.index[0]: "new person of concern", an.hotspots.index[0]: "new location of concern (rank 1)"}
+    v = network_view(an, new=new, period=an.period)
+    return v, v.to_html(tmp_path_factory.mktemp("net") / "sample_network.html")
+
+
+def test_network_labels_never_overlap_and_survive_search(recorded_page, sample_network, reports_dir):
+    v, path = sample_network
+    rec = recorded_page
+    rec.open(path)
+    page = rec.page
+    assert rec.console_errors == [] and _only_local(rec.requests) == []
+    labels = page.evaluate("window.contextmapNetwork.labels()")
+    assert len(labels) >= 15 and _overlaps(labels) == []
+    page.screenshot(path=str(reports_dir / "browser_network_sample.png"))
+    # search: the view zooms to the matches and every match keeps its label
+    surname = v.nodes.loc[v.nodes["kind"] == "child", "label"].str.split().str[-1].value_counts().index[0]
+    page.fill("#cm-search", surname)
+    page.press("#cm-search", "Enter")
+    hits = v.nodes.index[v.nodes["label"].str.lower().str.contains(surname.lower())]
+    assert page.locator("#cm-search-count").inner_text().startswith(str(len(hits)))
+    labels = page.evaluate("window.contextmapNetwork.labels()")
+    assert _overlaps(labels) == []
+    labelled = {d["node"] for d in labels}
+    assert len(set(hits) & labelled) >= len(hits) - 1, (len(hits), len(set(hits) & labelled))
+    page.screenshot(path=str(reports_dir / "browser_network_search.png"))
+    # zooming in shows more names, still without overlap
+    page.fill("#cm-search", "")
+    page.press("#cm-search", "Enter")
+    page.evaluate("(() => { const n = window.contextmapNetwork.network; n.moveTo({scale: n.getScale() * 3}); })()")
+    page.wait_for_timeout(200)
+    zoomed = page.evaluate("window.contextmapNetwork.labels()")
+    assert _overlaps(zoomed) == []
+
+
+def test_network_mentions_new_marks_and_collapsible_legend(recorded_page, sample_network, reports_dir):
+    v, path = sample_network
+    rec = recorded_page
+    rec.open(path)
+    page = rec.page
+    legend = page.locator("#cm-legend")
+    toggle = page.locator(".cm-legend-toggle")
+    if toggle.get_attribute("aria-expanded") == "false":
+        toggle.click()
+    text = legend.inner_text()
+    assert "Unconfirmed mention" in text and "New since the previous pack (2)" in text
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert not page.locator(".cm-legend-body").is_visible()
+    toggle.click()
+    assert page.locator(".cm-legend-body").is_visible()
+    # hovering an unconfirmed mention: not a person of concern, reach not counted
+    import numpy as np
+
+    xy = v.nodes[["x", "y"]].to_numpy(float)
+    d = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2)) + np.eye(len(xy)) * 9
+    cand = v.nodes.index[v.nodes["kind"] == "provisional"]
+    i = int(max(cand, key=lambda k: d[k].min()))  # the most isolated mention: nothing else under the mouse
+    page.evaluate(f"window.contextmapNetwork.network.focus({i}, {{scale: 2}})")
+    pos = page.evaluate(
+        f"(() => {{ const nw = window.contextmapNetwork.network; const p = nw.canvasToDOM(nw.getPositions([{i}])[{i}]);"
+        " const r = document.getElementById('cm-network').getBoundingClientRect();"
+        " return {x: p.x + r.left, y: p.y + r.top}; })()")
+    page.mouse.move(pos["x"], pos["y"])
+    page.wait_for_selector("#cm-tip:not([hidden])", timeout=3000)
+    tip = page.locator("#cm-tip").inner_text()
+    assert "Unconfirmed mention" in tip and "not a person of concern" in tip and "Children reached" not in tip
+    page.screenshot(path=str(reports_dir / "browser_network_mention.png"))

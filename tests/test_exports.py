@@ -23,7 +23,7 @@ from contextmap.exports import (
     write_graphml,
     write_i2,
 )
-from contextmap.privacy.core import (
+from contextmap.privacy import (
     Pseudonymiser,
     forbidden_identifiers,
     redact_dataset,

@@ -114,3 +114,20 @@ def test_why_words_the_persons_part_as_weighted_evidence_not_a_head_count():
     assert "weighted by grading and age: 0.2" in text
     assert "0.2 persons" not in text
     assert text.index("weighted") < text.index("3 children linked")  # largest part first
+
+
+def test_an_unconfirmed_mention_does_not_make_a_place_of_concern():
+    """A provisional person (an RHI name that matched no record) is not a person of concern:
+    it does not raise a place's score and is not listed among the persons seen there."""
+    from _analysis_data import two_groups
+
+    tables = two_groups()
+    tables["links"].append({"link_id": "K90", "source_id": "P1", "target_id": "L1", "relation": "frequents",
+                            "observed_on": "2024-06-05", "source_type": "police", "grading": "1B P"})
+    ds = make_dataset(**tables)
+    before = rank_locations(ds).set_index("location_id")
+    assert "P1" in before.loc["L1", "persons"] and before.loc["L1", "persons_seen"] == 1
+    ds.persons["provisional"] = ds.persons["person_id"].eq("P1")
+    after = rank_locations(ds).set_index("location_id")
+    assert "P1" not in after.loc["L1", "persons"] and after.loc["L1", "persons_seen"] == 0
+    assert after.loc["L1", "score"] < before.loc["L1", "score"]

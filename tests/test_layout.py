@@ -44,7 +44,7 @@ KNOWN_UPWARD_IMPORTS: set[tuple[str, str]] = set()
 # foundation (errors, the data contract, dates, settings, file writing) imports no stage;
 # the services (privacy rules, exports) import only the foundation; every stage may use both.
 FOUNDATION = {"contextmap._errors", "contextmap.schema", "contextmap.dataset", "contextmap.dates",
-              "contextmap.settings", "contextmap.files"}
+              "contextmap.settings", "contextmap.files", "contextmap.vocabulary"}
 SERVICES = ("contextmap.privacy", "contextmap.exports")
 STAGES = (
     ("ingest", ("contextmap.ingest",)),

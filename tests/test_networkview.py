@@ -231,3 +231,77 @@ def test_shared_places_sit_by_their_main_group_and_hubs_outside():
     far = max(np.hypot(cx - centre[0], cy - centre[1]) + r for cx, cy, r in v.group_discs.values())
     assert np.hypot(*(hub - centre)) > far
     assert all(gap(g, hub) > 0 for g in v.group_discs)
+
+
+# --- unconfirmed mentions, new since the previous pack, labels, one symbol set ------------
+
+
+def _with_mention(G: nx.Graph) -> nx.Graph:
+    G = G.copy()
+    G.add_node("X1", kind="person", label="an older lad called Dwayne", provisional=True)
+    for c in ("C1", "C2"):
+        G.add_edge(c, "X1", corroborated=False, evidence=_ev("2C P"))
+    return G
+
+
+def test_unconfirmed_mentions_are_their_own_kind_and_reach_no_one(small_graph):
+    v = network_view(_with_mention(small_graph), groups={"C1": "PG1", "C2": "PG1"})
+    nd = v.nodes.set_index("id")
+    assert nd.at["X1", "kind"] == "provisional"
+    assert nd.at["X1", "reach"] == 0 and nd.at["X1", "mentions"] == 2
+    assert not nd.at["X1", "prominent"]
+    assert nd.at["X1", "size"] < nd.at["P1", "size"]
+    data = _payload(v.html())
+    assert data["kinds"]["provisional"]["label"].startswith("Unconfirmed mention")
+    assert data["kinds"]["provisional"]["shape"] != data["kinds"]["person"]["shape"]
+    # the static rendering uses the same symbol set and legend words
+    fig = v.figure()
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "Unconfirmed mention" in legend and "Person of concern" in legend
+
+
+def test_one_symbol_set_for_view_pictures_and_pack(small_graph):
+    from contextmap.pack.content import group_picture
+    from contextmap.views.network import KIND_STYLE
+
+    data = _payload(network_view(small_graph).html())
+    assert {k: v["shape"] for k, v in data["kinds"].items()} == {k: v["shape"] for k, v in KIND_STYLE.items()}
+    svg = str(group_picture(_with_mention(small_graph), ["C1", "C2"], ["P1", "L1", "X1"], seed=0))
+    for word in ("Child", "Person of concern", "Place", "Unconfirmed mention"):
+        assert word in svg
+
+
+def test_new_since_previous_pack_is_marked(small_graph):
+    v = network_view(small_graph, new={"P1": "new person of concern"})
+    nd = v.nodes.set_index("id")
+    assert nd.at["P1", "new"] == "new person of concern" and nd.at["P2", "new"] == ""
+    data = _payload(v.html())
+    row = data["nodes"][list(v.nodes["id"]).index("P1")]
+    assert row[9] == "new person of concern"
+    legend = [t.get_text() for t in v.figure().legends[0].get_texts()]
+    assert "New since the previous pack" in legend
+
+
+def test_static_labels_never_overlap():
+    from matplotlib.figure import Figure
+
+    from contextmap.views.network import place_labels
+
+    rng = np.random.default_rng(0)
+    xy = rng.uniform(0, 1, size=(120, 2))
+    fig = Figure(figsize=(4, 3))
+    ax = fig.add_subplot()
+    ax.scatter(xy[:, 0], xy[:, 1])
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    done = place_labels(ax, x=xy[:, 0], y=xy[:, 1], texts=[f"Person number {i}" for i in range(120)])
+    assert 10 < len(done) < 120  # crowded: some are left out rather than overlap
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    r = FigureCanvasAgg(fig).get_renderer()
+    boxes = [t.get_window_extent(r) for t in ax.texts]
+    assert len(boxes) == len(done)
+    for i in range(len(boxes)):
+        for j in range(i):
+            assert not boxes[i].overlaps(boxes[j]), (ax.texts[i].get_text(), ax.texts[j].get_text())
+    assert all(not t.get_parse_math() for t in ax.texts)

@@ -124,13 +124,18 @@ def test_pack_html_is_self_contained_and_escaped(packs):
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html, re.I)
     assert "<script" not in html.lower() and "<link" not in html.lower()
     assert "<svg" in html  # the pictures are inline
-    for section in ("Headline figures", "Locations of concern", "Peer groups", "Persons of concern",
-                    "Cohort of children", "Data quality", "Provenance"):
+    for section in ("Headline figures", "For decision today", "Locations of concern", "Peer groups",
+                    "Persons of concern", "5. Children", "Data quality"):
         assert section in html
+    # in the order a MACE works: decisions, places, persons, groups, children
+    order = [html.index(f'id="{s}"') for s in ("decide", "locations", "persons", "groups", "cohort")]
+    assert order == sorted(order)
+    annex = (packs["partner"].out / "annex.html").read_text(encoding="utf-8")
+    assert "Provenance annex" in annex and "<script" not in annex.lower() and "<svg" not in annex
 
 
 def test_every_uncorroborated_or_e_graded_association_is_marked(packs):
-    html = packs["police"].html.read_text(encoding="utf-8")
+    html = (packs["police"].out / "annex.html").read_text(encoding="utf-8")
     rows = re.findall(r"<tr>(.*?)</tr>", html.split('id="provenance"')[1], re.S)
     e_rows = [r for r in rows if re.search(r">\dE [PC]", r)]
     assert all("suspected false" in r for r in e_rows)
@@ -242,6 +247,15 @@ def test_changes_since_previous_pack_are_exactly_the_planted_ones(sample_dir, pa
     assert c.new_group_links == []
     html = b.html.read_text(encoding="utf-8")
     assert "Quenby Underpass" in html and "Zebedee Quillfeather" in html
+    # marked new in the decisions and the tables, ringed on the network
+    decide = html.split('id="decide"', 1)[1].split("</section>", 1)[0]
+    assert re.search(r'<span class="new">new</span> Quenby Underpass', decide)
+    assert re.search(r'<span class="new">new</span> Zebedee Quillfeather', decide)
+    persons = html.split('id="persons"', 1)[1].split("</section>", 1)[0]
+    assert re.search(r'Zebedee Quillfeather <span class="new">new</span>', persons)
+    assert b.changes.new_marks()["LNEW1"].startswith("new location of concern")
+    net = (b.out / "network.html").read_text(encoding="utf-8")
+    assert "new person of concern" in net and "newly meets panel criteria" in net
 
 
 def test_partner_packs_compare_on_stable_pseudonyms(ds, packs, tmp_path):
@@ -262,11 +276,11 @@ def test_resolution_runs_on_real_names_before_redaction(packs, ds):
     rows = {}
     for audience, result in packs.items():
         html = result.html.read_text(encoding="utf-8")
-        section = html.split('<section id="merged">', 1)[1].split("</section>", 1)[0]
+        section = html.split('<section class="page" id="merged">', 1)[1].split("</section>", 1)[0]
         rows[audience] = section.count("<tr><td>")
     assert rows["police"] == rows["partner"] == expected
     partner = packs["partner"].html.read_text(encoding="utf-8")
-    merged_section = partner.split('<section id="merged">', 1)[1].split("</section>", 1)[0]
+    merged_section = partner.split('<section class="page" id="merged">', 1)[1].split("</section>", 1)[0]
     assert " records</td>" in merged_section
 
 
@@ -280,3 +294,63 @@ def test_partner_exports_suppress_small_counts_as_the_printed_pack_does(packs):
     assert partner["rank"].str.fullmatch(r"\d+").all()  # ranks are not counts
     persons = pd.read_csv(packs["partner"].out / "exports" / "persons_of_concern.csv", dtype=str)
     assert not persons["children_reached"].isin([str(n) for n in range(1, 5)]).any()
+
+
+# --- the sample's meeting pack as the meeting reads it ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample_pack(tmp_path_factory):
+    """`contextmap pack data/sample --audience internal`, with its PDF and annex."""
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path_factory.mktemp("meeting") / "internal"
+    return build_pack(root / "data" / "sample", out=out, audience="internal", audit_log=out.parent / "audit.jsonl")
+
+
+def test_sample_pack_is_at_most_20_pages_with_the_annex_beside_it(sample_pack):
+    pages = len(PdfReader(sample_pack.pdf).pages)
+    assert pages <= 20, pages
+    annex = PdfReader(sample_pack.out / "annex.pdf")
+    assert len(annex.pages) >= 1
+    assert "Provenance annex" in annex.pages[0].extract_text()
+    assert {"annex.html", "annex.pdf", "manifest.json"} <= set(sample_pack.files)
+    # the pack refers to the records behind associations by number; the annex lists them
+    html = sample_pack.html.read_text(encoding="utf-8")
+    profiles = html.split('id="profiles"', 1)[1].split("</section>", 1)[0]
+    records = set(re.findall(r"<td>([KE]\d{6}|rhi-E\d{6}-\d+)</td>", profiles))
+    annex_text = (sample_pack.out / "annex.html").read_text(encoding="utf-8")
+    assert len(records) >= 20 and all(f"<td>{r}</td>" in annex_text for r in records)
+
+
+def _code_words(text: str) -> set[str]:
+    """Words written as code: snake_case identifiers (file names and record numbers aside)."""
+    return {w for w in re.findall(r"\b[a-z]+(?:_[a-z]+)+\b", text)
+            if not re.search(rf"{w}\.(csv|json|html|pdf|gpkg|graphml|gexf)", text)}
+
+
+def test_sample_pack_prints_no_code_style_words(sample_pack):
+    text = "\n".join(p.extract_text() for p in PdfReader(sample_pack.pdf).pages)
+    text = re.sub(r"\s+", " ", text)
+    assert _code_words(text) == set()
+    for code in ("meets_panel_criteria", "rhi_late", "risk_review_overdue", "ce_risk", "food_outlet", "found_at"):
+        assert code not in text
+    assert "meets panel criteria" in text and "Risk of exploitation" in text
+
+
+def test_sample_pack_names_children_in_the_cohort_and_decisions(sample_pack):
+    ds = contextmap.load(Path(__file__).resolve().parents[1] / "data" / "sample")
+    html = sample_pack.html.read_text(encoding="utf-8")
+    cohort = html.split('id="cohort"', 1)[1].split("</section>", 1)[0]
+    named = set(ds.children["name"].dropna())
+    rows = re.findall(r'<tr><td class="nowrap">([^<]+?)\s*(?:<span class="new">new</span>)?</td>', cohort)
+    assert rows and sum(r in named for r in rows) / len(rows) > 0.95  # names, not ids
+    decide = html.split('id="decide"', 1)[1].split("</section>", 1)[0]
+    assert sum(n in decide for n in named) > 10
+
+
+def test_changes_name_children_not_ids(sample_pack, tmp_path):
+    """A direct link between groups reads as the two children's names."""
+    from contextmap.pack.write import names_for
+
+    labels = {"C1": "Amber Example", "C2": "Ben Example", "P1": "Big T"}
+    assert names_for(["C1\u2013C2", "P1"], labels) == ["a direct link between Amber Example and Ben Example", "Big T"]

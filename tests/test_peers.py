@@ -34,7 +34,7 @@ def test_two_planted_groups_found_with_bridge_left_out():
 
 def test_evidence_text_is_evidence_not_a_label():
     pg = find_peer_groups(two_groups_dataset(), seed=0)
-    row = pg.groups.set_index("group_id").loc[pg.group_of("C1")]
+    row = pg.groups.loc[pg.group_of("C1")]  # indexed by group_id
     assert row["binding_persons"] == ["P1"] and row["binding_places"] == ["L1"]
     assert row["evidence_text"] == "linked through 1 shared contact, 1 shared place and 1 direct link"
     assert "gang" not in " ".join(pg.groups["evidence_text"]).lower()

@@ -20,7 +20,7 @@ from _privacy_data import (
 )
 
 from contextmap import ConfigError, PrivacyError, Settings
-from contextmap.privacy.core import (
+from contextmap.privacy import (
     Audience,
     Pseudonymiser,
     check_outputs,
@@ -334,7 +334,7 @@ def test_check_outputs_names_file_and_kind_but_not_the_identifier(ds, tmp_path):
     with pytest.raises(PrivacyError) as info:
         check_outputs([tmp_path / "network.html"], forbidden_identifiers(ds, "partner"))
     msg = str(info.value)
-    assert "person name found in network.html at offset 5" in msg and "Rex" not in msg
+    assert "person name found in network.html at line 1, column 6 (offset 5) (the person name of persons row 2)" in msg and "Rex" not in msg
     check_outputs([tmp_path / "network.html"], forbidden_identifiers(ds, "police"))  # police may see it
 
 

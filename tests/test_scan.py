@@ -1,6 +1,6 @@
 """The one-pass identifier scanner (contextmap.privacy.scan) finds exactly what the token scanner found.
 
-``_token_scan`` below is the earlier scanner of ``contextmap.privacy.core`` (one dictionary lookup
+``_token_scan`` below is the earlier scanner of the privacy package (one dictionary lookup
 per word of the text, then a check of every forbidden string starting with that word), kept
 here as the reference: the new scanner must agree with it hit for hit.
 """
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contextmap.privacy.core import Forbidden, scan_outputs
+from contextmap.privacy import Forbidden, scan_outputs
 from contextmap.privacy.scan import Scanner, bounded, fold
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -115,7 +115,7 @@ def test_names_that_fold_to_the_same_text_are_each_reported():
 def test_folding_keeps_offsets_and_only_adds_matches():
     assert fold("\u0130stanbul") == "istanbul" and len(fold("ΣΑΣ")) == 3
     sc = Scanner({"Odysseus Σας": "person name"}, {"Odysseus Σας"})
-    assert [h.where for h in sc.scan("x ODYSSEUS ΣΑΣ", "t")] == ["offset 2"]
+    assert [h.where for h in sc.scan("x ODYSSEUS ΣΑΣ", "t")] == ["line 1, column 3 (offset 2)"]
 
 
 def test_strings_without_letters_or_digits_or_too_short_are_not_looked_for():

@@ -13,8 +13,10 @@ writes into a folder:
 
 Everything is written to a staging folder first and scanned with
 :func:`contextmap.privacy.check_outputs` for identifiers the audience must not see. A hit
-deletes the staging folder and raises :class:`~contextmap.PrivacyError`: the pack is never
-published. Only then is the folder moved into place and an entry appended to the audit log.
+deletes the staging folder (kept for inspection only with ``keep_failed``) and raises
+:class:`~contextmap.PrivacyError`: the pack is never published. Then the disclosure is
+logged (a pack that cannot be logged is not published) and the pack swapped into place
+atomically (:mod:`contextmap.pack.publish`: only a folder contextmap wrote is replaced).
 """
 
 from __future__ import annotations
@@ -22,20 +24,20 @@ from __future__ import annotations
 import getpass
 import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from contextmap import privacy
-from contextmap._errors import ConfigError, OutputExistsError
+from contextmap._errors import ConfigError, PrivacyError
 from contextmap.analysis import analyze
 from contextmap.dataset import Dataset
 from contextmap.dates import period_bounds
 from contextmap.ingest import load
 from contextmap.pack import changes as chg
 from contextmap.pack import content as pdata
+from contextmap.pack import publish
 from contextmap.pack.content import PANEL_FLAGS
 from contextmap.pack.write import write_pack
 from contextmap.privacy import audit
@@ -47,7 +49,7 @@ __all__ = ["build_pack", "PackResult", "PANEL_FLAGS"]
 """Flag names (from the analyses) that mean a child meets the panel criteria."""
 
 _DEFAULTS = {"top_hotspots": 15, "profiles": 5, "top_persons": 25, "provenance_rows": 1000,
-             "timeline_rows": 40, "groups": 30, "cohort_rows": 300}
+             "timeline_rows": 8, "groups": 30, "cohort_rows": 300}
 """How much the printed pack shows (``pack:`` section of the settings file); the exports
 always hold everything."""
 
@@ -107,15 +109,6 @@ def _pack_options(settings: Settings) -> dict[str, int]:
     return opts
 
 
-def _check_out(out: Path, overwrite: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise OutputExistsError(f"Expected out to be a folder, instead got a file: {str(out)!r}")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise OutputExistsError(
-            f"Expected out to be a new or empty folder (or overwrite=True), instead got: {str(out)!r}"
-        )
-
-
 def build_pack(
     path_or_dataset: str | Path | Dataset,
     *,
@@ -133,6 +126,8 @@ def build_pack(
     audit_log: str | Path | None = None,
     resolve: bool = True,
     decisions: Any = None,
+    keep_failed: bool = False,
+    encrypt_pdf: str | None = None,
 ) -> PackResult:
     """Build the mapping pack for a meeting period.
 
@@ -171,6 +166,12 @@ def build_pack(
         the pack lists the merged entities with their confidence.
     decisions
         The analyst's decisions file (``merge A B`` / ``keep apart A B``) for resolution.
+    keep_failed
+        When the privacy scan refuses the pack, keep its staging folder (renamed
+        ``.OUT.failed-*`` beside ``out``) for inspection instead of deleting it.
+    encrypt_pdf
+        A passphrase: ``pack.pdf`` is encrypted with AES-256 (for secure e-mail to partners),
+        after the scan has read it. The passphrase is never written anywhere.
 
     Returns
     -------
@@ -179,7 +180,13 @@ def build_pack(
     Raises
     ------
     PrivacyError
-        If any written file holds an identifier the audience must not see (nothing is published).
+        If any written file holds an identifier the audience must not see (nothing is
+        published); its ``hits`` say which (kind, file, position, input row).
+    OutputExistsError
+        If ``out`` is not new or empty (without ``overwrite``), is not a pack contextmap
+        wrote, or is (or holds, or sits inside) the input. Checked before any work.
+    AuditError
+        If the disclosure cannot be logged (nothing is published).
 
     Examples
     --------
@@ -196,8 +203,15 @@ def build_pack(
     st = _settings(settings)
     opts = _pack_options(st)
     aud = privacy.get_audience(audience, settings=st)
-    out_dir = Path(out)
-    _check_out(out_dir, overwrite)
+    if encrypt_pdf is not None and (not isinstance(encrypt_pdf, str) or not encrypt_pdf):
+        raise ConfigError("Expected encrypt_pdf to be a non-empty passphrase, instead got an empty one")
+    if encrypt_pdf is not None and not pdf:
+        raise ConfigError("encrypt_pdf needs the PDF: do not combine it with pdf=False (--no-pdf)")
+    inputs = [] if isinstance(path_or_dataset, Dataset) else [Path(path_or_dataset)]
+    if isinstance(path_or_dataset, Dataset) and path_or_dataset.source is not None:
+        inputs.append(Path(path_or_dataset.source))
+    out_dir = publish.check_destination(out, overwrite=overwrite, inputs=inputs)
+    publish.recover(out_dir)
     prev_state = chg.read_state(previous, panel_flags=PANEL_FLAGS) if previous is not None else None
 
     if isinstance(path_or_dataset, Dataset):
@@ -220,7 +234,9 @@ def build_pack(
     if resolved is not ds:  # provisional entities from RHI mentions, merged aliases
         extra = privacy.forbidden_identifiers(resolved, aud, settings=st)
         forbidden = privacy.Forbidden(
-            {**extra.kinds, **forbidden.kinds}, forbidden.case_insensitive | extra.case_insensitive
+            {**extra.kinds, **forbidden.kinds}, forbidden.case_insensitive | extra.case_insensitive,
+            {**{k: "the resolved records (an RHI mention or a merged record)" for k in extra.kinds},
+             **forbidden.origins},
         )
     forbidden = _scan_set(privacy, forbidden, red)
     timings["redact"] = time.perf_counter() - t
@@ -230,31 +246,48 @@ def build_pack(
     an = analyze(red, start=p_start, end=p_end, settings=st, seed=seed, resolve=False)
     timings["analyse"] = time.perf_counter() - t
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
-    try:
-        written, summary, changes = write_pack(
-            staging, red=red, an=an, aud=aud, settings=st, opts=opts, period=(p_start, p_end),
-            prev_state=prev_state, input_hash=input_hash, seed=seed, pdf=pdf, timings=timings,
-        )
-        t = time.perf_counter()
-        privacy.check_outputs([staging], forbidden)  # cannot be skipped: a hit raises
-        timings["privacy_scan"] = time.perf_counter() - t
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    staging.rename(out_dir)
+    with publish.signals_raise():
+        staging = publish.new_staging(out_dir)
+        try:
+            written, summary, changes = write_pack(
+                staging, red=red, an=an, aud=aud, settings=st, opts=opts, period=(p_start, p_end),
+                prev_state=prev_state, input_hash=input_hash, seed=seed, pdf=pdf, timings=timings,
+                input_path=input_path, resolved=resolve,
+            )
+            publish.write_marker(staging, audience=aud.name, period=[pdata._d(p_start), pdata._d(p_end)])
+            t = time.perf_counter()
+            try:
+                privacy.check_outputs([staging], forbidden)  # cannot be skipped: a hit raises
+            except PrivacyError as exc:
+                if keep_failed:
+                    kept = publish.keep_failed(staging, out_dir)
+                    exc.kept = kept  # type: ignore[attr-defined]
+                    exc.args = (f"{exc}\nThe refused pack is kept for inspection in {kept} "
+                                "(delete it when done: it holds what the audience must not see).",)
+                raise
+            timings["privacy_scan"] = time.perf_counter() - t
+            if encrypt_pdf is not None and (staging / "pack.pdf").is_file():
+                from contextmap.pack.pdf import encrypt_pdf as _encrypt
 
-    entry = audit.append_audit(
-        audit_log, audience=aud.name, input_path=input_path, input_hash=input_hash,
-        period=(pdata._d(p_start) or None, pdata._d(p_end)),
-        outputs=[str(out_dir / f) for f in written], user=getpass.getuser(),
-        command=sys.argv if sys.argv and sys.argv[0].endswith("contextmap") else "contextmap.pack.build_pack",
-    )
+                _encrypt(staging / "pack.pdf", passphrase=encrypt_pdf)
+            written = sorted(str(q.relative_to(staging)) for q in staging.rglob("*")
+                             if q.is_file() and q.name != publish.STAGING_MARKER)
+            # fail closed: the disclosure is logged before the pack is published
+            entry = audit.append_audit(
+                audit_log, audience=aud.name, input_path=input_path, input_hash=input_hash,
+                period=(pdata._d(p_start) or None, pdata._d(p_end)),
+                outputs=[str(staging / f) for f in written], user=getpass.getuser(),
+                command=sys.argv if sys.argv and sys.argv[0].endswith("contextmap") else "contextmap.pack.build_pack",
+                record_as=(staging, out_dir),
+                extra={"encrypted_pdf": encrypt_pdf is not None},
+            )
+            publish.swap_in(staging, out_dir)
+        except BaseException:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+            raise
     timings["total"] = time.perf_counter() - t0
-    return PackResult(out=out_dir, files=written, summary=summary, changes=changes,
+    return PackResult(out=Path(out), files=written, summary=summary, changes=changes,
                       audit_entry=entry, timings=timings)
 
 
@@ -273,4 +306,4 @@ def _scan_set(privacy: Any, forbidden: Any, red: Dataset) -> Any:
         s: k for s, k in forbidden.kinds.items()
         if not (k in ("alias", "person name") and len(s) < 3) and not (k == "home postcode" and s.upper() in shown)
     }
-    return privacy.Forbidden(kinds, set(forbidden.case_insensitive) & set(kinds))
+    return privacy.Forbidden(kinds, set(forbidden.case_insensitive) & set(kinds), getattr(forbidden, "origins", {}))

@@ -87,6 +87,32 @@ class Changes:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def new_marks(self) -> dict[str, str]:
+        """Entity id -> why it is marked new since the previous pack, for the map and the
+        network view (``network_view(..., new=...)``): new and escalating locations of
+        concern, new persons of concern, children newly meeting panel criteria, and the
+        persons joining two groups for the first time.
+
+        Examples
+        --------
+        >>> Changes({}, new_hotspots=[{"location_id": "L2", "rank": 1}], new_panel_children=["C1"]).new_marks()
+        {'L2': 'new location of concern (rank 1)', 'C1': 'newly meets panel criteria'}
+        """
+        out: dict[str, str] = {}
+        for h in self.new_hotspots:
+            out[str(h["location_id"])] = f"new location of concern (rank {h.get('rank')})"
+        for h in self.escalating_hotspots:
+            out[str(h["location_id"])] = f"escalating location ({h.get('detail', '')})"
+        for p in self.new_persons:
+            out[str(p["person_id"])] = "new person of concern"
+        for lk in self.new_group_links:
+            for v in lk.get("via", []):
+                if "\u2013" not in str(v):  # a person joining the groups, not a direct link
+                    out.setdefault(str(v), "newly links groups " + " and ".join(map(str, lk["groups"])))
+        for c in self.new_panel_children:
+            out[str(c)] = "newly meets panel criteria"
+        return out
+
 
 def read_state(pack_dir: str | Path, *, panel_flags: tuple[str, ...] = ()) -> PackState:
     """Read the comparison state of the pack in ``pack_dir``.

@@ -18,8 +18,12 @@ import pandas as pd
 from markupsafe import Markup
 
 from contextmap import schema
+from contextmap.views.network import KIND_STYLE, NEW_COLOUR, node_kind, place_labels
+from contextmap.vocabulary import vocabulary
 
-__all__: list[str] = []
+__all__ = ["episode_table", "headline", "grade", "provenance", "grading_mix", "neighbours",
+           "svg_markup", "compact_lines", "group_picture", "static_map", "summary_with_extras",
+           "panel_children", "node_label", "in_period", "PANEL_FLAGS"]
 
 _UNCONFIRMED_E = "E-graded: suspected false"
 _UNCONFIRMED = "uncorroborated"
@@ -63,8 +67,11 @@ def episode_table(ds: Any, start: pd.Timestamp | None, end: pd.Timestamp, rhi_ho
 
 
 def headline(ds: Any, ep: pd.DataFrame, start: pd.Timestamp | None, end: pd.Timestamp,
-             rhi_hours: float, count: Any) -> list[dict[str, Any]]:
-    """The headline figures; ``count`` suppresses small counts for the audience."""
+             rhi_hours: float, count: Any, provisional: set[str] | frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    """The headline figures; ``count`` suppresses small counts for the audience.
+
+    ``provisional``: ids of unconfirmed mentions (RHI mentions matching no record), which are
+    not persons of concern and are not counted as new ones."""
     def first_seen_in_period(ids: pd.Series, dates: pd.Series) -> int:
         frame = pd.DataFrame({"id": ids.astype(str), "d": pd.to_datetime(dates)}).dropna()
         first = frame.groupby("id")["d"].min()
@@ -77,6 +84,7 @@ def headline(ds: Any, ep: pd.DataFrame, start: pd.Timestamp | None, end: pd.Time
     pers = links.loc[links["source_kind"] == "person", ["source_id", "observed_on"]].set_axis(["id", "d"], axis=1)
     pers = pd.concat([pers, links.loc[links["target_kind"] == "person", ["target_id", "observed_on"]]
                       .set_axis(["id", "d"], axis=1)])
+    pers = pers.loc[~pers["id"].astype(str).isin(set(provisional))]
     locs = pd.concat([
         ds.episodes[["found_location_id", "reported_at"]].set_axis(["id", "d"], axis=1),
         links.loc[links["target_kind"] == "location", ["target_id", "observed_on"]].set_axis(["id", "d"], axis=1),
@@ -113,8 +121,10 @@ def node_label(G: nx.Graph, n: Any) -> str:
     return str(G.nodes[n].get("label", n)) if n in G else str(n)
 
 
-def provenance(G: nx.Graph, edges: list[tuple[Any, Any]]) -> list[dict[str, Any]]:
-    """One row per piece of evidence behind the given edges, oldest first."""
+def provenance(G: nx.Graph, edges: list[tuple[Any, Any]], *, words: Any = None) -> list[dict[str, Any]]:
+    """One row per piece of evidence behind the given edges, oldest first (relations and
+    sources in ``words``, the vocabulary)."""
+    words = words or vocabulary()
     rows = []
     seen = set()
     for a, b in edges:
@@ -127,8 +137,8 @@ def provenance(G: nx.Graph, edges: list[tuple[Any, Any]]) -> list[dict[str, Any]
         data = G[a][b]
         for ev in data.get("evidence", []):
             rows.append({
-                "a": node_label(G, a), "b": node_label(G, b), "relation": _s(ev.get("relation")),
-                "date": _d(ev.get("date")), "source": _s(ev.get("source_type")),
+                "a": node_label(G, a), "b": node_label(G, b), "relation": words("relations", _s(ev.get("relation"))),
+                "date": _d(ev.get("date")), "source": words("sources", _s(ev.get("source_type"))),
                 "grading": grade(ev, bool(data.get("corroborated"))),
                 "link_id": _s(ev.get("link_id")), "episode_id": _s(ev.get("episode_id")),
             })
@@ -217,35 +227,58 @@ def compact_lines(fig: Any, *, width_step: float = 0.25) -> Any:
     return fig
 
 
-def group_picture(G: nx.Graph, members: list[Any], binding: list[Any], *, seed: int) -> Markup:
-    """A small static picture of one peer group: its children and the people/places binding them."""
-    from matplotlib.figure import Figure
+def group_picture(G: nx.Graph, members: list[Any], binding: list[Any], *, seed: int, words: Any = None,
+                  new: Any = None) -> Markup:
+    """A small static picture of one peer group: its children and the people/places binding them.
 
+    Drawn with the one symbol set of the network view (:data:`contextmap.views.network.KIND_STYLE`):
+    children circles, persons of concern triangles, places squares, unconfirmed mentions
+    pale down-pointing triangles; labels placed so that none overlap; anything new since the
+    previous pack ringed in orange."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    words = words or vocabulary()
+    new = new or {}
     nodes = [n for n in list(members) + list(binding) if n in G]
     H = G.subgraph(nodes)
     pos = nx.spring_layout(H, seed=seed, weight=None) if len(H) else {}
-    fig = Figure(figsize=(6.2, 3.4))
-    ax = fig.add_subplot()
+    fig = Figure(figsize=(6.2, 3.0))
+    ax = fig.add_axes((0.01, 0.01, 0.72, 0.98))
     ax.set_axis_off()
-    style = {"child": ("o", "#4f81bd"), "person": ("s", "#c0504d"), "location": ("^", "#9bbb59")}
-    from matplotlib.collections import LineCollection
-
     for solid in (True, False):  # one collection per line style, not one artist per link
         es = [(a, b, d) for a, b, d in H.edges(data=True) if bool(d.get("corroborated")) == solid]
         if es:
             ax.add_collection(LineCollection(
                 [[pos[a], pos[b]] for a, b, _ in es], colors="#777", linestyles="-" if solid else "--",
-                linewidths=[0.8 + min(float(d.get("weight", 1.0)), 3.0) * 0.5 for _, _, d in es], zorder=1))
-    for kind, (marker, colour) in style.items():
-        ks = [n for n in H if H.nodes[n].get("kind") == kind]
+                linewidths=[0.6 + min(float(d.get("weight", 1.0)), 3.0) * 0.4 for _, _, d in es], zorder=1))
+    kinds = {n: node_kind(H.nodes[n]) for n in H}
+    handles = []
+    for kind, st in KIND_STYLE.items():
+        ks = [n for n in H if kinds[n] == kind]
         if ks:
             xy = np.array([pos[n] for n in ks])
-            ax.scatter(xy[:, 0], xy[:, 1], marker=marker, s=110, c=colour, zorder=2, label=kind)
-            for n in ks:
-                ax.annotate(node_label(G, n), pos[n], fontsize=6.5, ha="center", va="bottom",
-                            xytext=(0, 6), textcoords="offset points")
+            ax.scatter(xy[:, 0], xy[:, 1], marker=st["marker"], s=70, c=st["color"], edgecolors="#222",
+                       linewidths=0.5, zorder=2)
+            handles.append(Line2D([], [], marker=st["marker"], linestyle="", markerfacecolor=st["color"],
+                                  markeredgecolor="#222", markersize=6, label=words("kinds", kind)))
+    fresh = [n for n in H if str(n) in new]
+    if fresh:
+        xy = np.array([pos[n] for n in fresh])
+        ax.scatter(xy[:, 0], xy[:, 1], s=220, facecolors="none", edgecolors=NEW_COLOUR, linewidths=1.4, zorder=2.5)
+        handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="none", markeredgecolor=NEW_COLOUR,
+                              markersize=8, label="New since the previous pack"))
     if len(H):
-        ax.legend(loc="lower right", fontsize=6.5, frameon=False)
+        ax.autoscale_view()
+        ax.margins(0.12)
+        order = sorted(H, key=lambda n: (kinds[n] == "child", kinds[n] == "provisional", -H.degree(n), node_label(G, n)))
+        xy = np.array([pos[n] for n in order])
+        place_labels(ax, x=xy[:, 0], y=xy[:, 1], texts=[node_label(G, n) for n in order], fontsize=6,
+                     bold=[kinds[n] != "child" for n in order], marker_pt=4.5)
+        leg = fig.legend(handles=handles, loc="center right", fontsize=6.5, frameon=False)
+        for t in leg.get_texts():
+            t.set_parse_math(False)
     return svg_markup(fig)
 
 
@@ -269,7 +302,7 @@ def static_map(hotspots: pd.DataFrame, *, top: int) -> Markup | None:
     ranks = hs["rank"].astype(int).to_numpy()
     for xi, yi, r in zip(x, y, ranks, strict=True):
         if r <= top:
-            ax.annotate(str(r), (xi, yi), fontsize=7, ha="center", va="center", weight="bold")
+            ax.annotate(str(r), (xi, yi), fontsize=7, ha="center", va="center", weight="bold", parse_math=False)
     ax.set_aspect("equal")
     ax.set_xlabel("easting (m)", fontsize=7)
     ax.set_ylabel("northing (m)", fontsize=7)

@@ -60,16 +60,17 @@ def write_exports(directory: Path, *, red: Any, an: Any, aud: Any, settings: Any
     clusters = an.clusters if getattr(an, "clusters", None) is not None and len(an.clusters) else None
     written = [exports.write_geopackage(
         directory / "locations.gpkg", locations=red.locations,
-        hotspots=suppressed(an.hotspots, aud) if len(an.hotspots) else None, clusters=clusters,
+        hotspots=suppressed(an.hotspots.reset_index(), aud) if len(an.hotspots) else None, clusters=clusters,
         density_contours=contours if contours is not None and len(contours) else None,
     )]
     written.append(exports.write_graphml(an.graph, directory / "network.graphml"))
     written.append(exports.write_gexf(an.graph, directory / "network.gexf"))
     written += list(exports.write_i2(red, directory / "i2", audience=aud.name, marking=aud.marking).values())
     tables = {
-        "hotspots": suppressed(pd.DataFrame(an.hotspots.drop(columns="geometry", errors="ignore")), aud),
-        "persons_of_concern": suppressed(an.persons, aud),
-        "peer_groups": suppressed(an.peer_groups.groups, aud),
+        # the analyses' frames are indexed by entity id: the id is the first column of each CSV
+        "hotspots": suppressed(pd.DataFrame(an.hotspots.drop(columns="geometry", errors="ignore")).reset_index(), aud),
+        "persons_of_concern": suppressed(an.persons.reset_index(), aud),
+        "peer_groups": suppressed(an.peer_groups.groups.reset_index(), aud),
         "peer_group_membership": an.peer_groups.membership.rename("peer_group").rename_axis("child_id").reset_index(),
         "flags": an.flags,
         "provenance": provenance_frame(an.graph),

@@ -1,4 +1,4 @@
-"""Private: the identifier scan behind :func:`contextmap.privacy.scan_outputs`.
+"""The identifier scan: :func:`scan_outputs` and :func:`check_outputs` over written files.
 
 Every forbidden string goes into one Aho-Corasick automaton (``pyahocorasick``, a C
 extension), so each text is read once whatever the number of strings: a 10k-episode
@@ -30,19 +30,27 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
+import hashlib
 import html
 import json
+import os
 import re
 import sqlite3
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import ahocorasick
 
-__all__: list[str] = []
+from contextmap._errors import PrivacyError
+from contextmap.privacy.folding import reader_fold, reader_fold_index, reader_variants
+from contextmap.privacy.forbidden import Forbidden
+
+__all__ = ["Hit", "Scanner", "fold", "bounded", "vendored_digests", "mask_vendored", "scan_text", "scan_path", "scan_outputs", "check_outputs"]
 
 
 @dataclass(frozen=True)
@@ -53,9 +61,12 @@ class Hit:
     kind: str
     where: str
     value: str = field(repr=False)
+    origin: str = ""
+    """Where the identifier comes from in the input (``'children.csv row 4'``): never the value."""
 
     def __str__(self) -> str:
-        return f"{self.kind} found in {self.source} at {self.where}"
+        text = f"{self.kind} found in {self.source} at {self.where}"
+        return f"{text} (the {self.kind} of {self.origin})" if self.origin else text
 
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -96,6 +107,7 @@ def bounded(text: str, start: int, end: int, s: str) -> bool:
     return True
 
 
+
 class Scanner:
     """Finds forbidden strings in texts, all strings in one pass.
 
@@ -112,13 +124,15 @@ class Scanner:
     --------
     >>> sc = Scanner({"C1": "entity id", "Ava Example": "child name"}, {"Ava Example"})
     >>> [(h.kind, h.where) for h in sc.scan("C10 and AVA EXAMPLE, C1.", "t")]
-    [('child name', 'offset 8'), ('entity id', 'offset 21')]
+    [('child name', 'line 1, column 9 (offset 8)'), ('entity id', 'line 1, column 22 (offset 21)')]
     """
 
     def __init__(self, kinds: Mapping[str, str], case_insensitive: Iterable[str] = (), *,
-                 min_length: int = 2) -> None:
+                 min_length: int = 2, origins: Mapping[str, str] | None = None) -> None:
         self.kinds = dict(kinds)
+        self.origins = dict(origins or {})
         ci = set(case_insensitive)
+        reader: dict[str, list[str]] = {}
         self._order: dict[str, int] = {}
         exact = ahocorasick.Automaton()
         folded: dict[str, list[str]] = {}
@@ -128,6 +142,8 @@ class Scanner:
             self._order[s] = len(self._order)
             if s in ci:
                 folded.setdefault(fold(s), []).append(s)
+                for variant in reader_variants(s, reorder="name" in self.kinds[s]):
+                    reader.setdefault(variant, []).append(s)
             else:
                 exact.add_word(s, s)
         self._exact = exact if len(exact) else None
@@ -139,6 +155,12 @@ class Scanner:
             for key, originals in folded.items():
                 self._folded.add_word(key, (key, tuple(originals)))
             self._folded.make_automaton()
+        self._reader = None
+        if reader:
+            self._reader = ahocorasick.Automaton()
+            for key, originals in reader.items():
+                self._reader.add_word(key, (key, tuple(dict.fromkeys(originals))))
+            self._reader.make_automaton()
 
     def __len__(self) -> int:
         return len(self._order)
@@ -164,10 +186,47 @@ class Scanner:
         found.sort(key=lambda h: (h[0], self._order[h[1]]))
         return found
 
-    def scan(self, text: str, source: str, describe: Callable[[int], str] | None = None) -> list[Hit]:
+    def find_folded(self, text: str) -> list[tuple[int, int, str]]:
+        """``(start, end, string)`` of each occurrence as a reader reads it (:func:`reader_fold`).
+
+        Only the case-insensitive strings are looked for this way (ids match exactly). A
+        name is also found with its parts in another order (``'Wharton, Megan'``) or run
+        together (``'MeganWharton'``).
+        """
+        if self._reader is None or not text:
+            return []
+        folded = reader_fold(text)
+        index: list[int] | None = None
+        out: list[tuple[int, int, str]] = []
+        for last, (key, originals) in self._reader.iter(folded):
+            start = last - len(key) + 1
+            before = folded[start - 1] if start > 0 else " "
+            after = folded[last + 1] if last + 1 < len(folded) else " "
+            if before.isalnum() or after.isalnum():
+                continue
+            if index is None:
+                index = reader_fold_index(text)
+                if len(index) != len(folded):  # pragma: no cover - the two folds disagree
+                    raise RuntimeError("reader_fold and reader_fold_index disagree")
+            o_start, o_end = index[start], index[last] + 1
+            out += [(o_start, o_end, s) for s in originals]
+        return out
+
+    def find_spans(self, text: str, *, folded: bool = True) -> list[tuple[int, int, str]]:
+        """Every hit, strict (:meth:`find`) and (``folded``) as a reader reads it (:meth:`find_folded`)."""
+        spans = [(start, start + len(s), s) for start, s in self.find(text)]
+        seen = {(a, s) for a, _b, s in spans}
+        if folded:
+            spans += [h for h in self.find_folded(text) if (h[0], h[2]) not in seen]
+        spans.sort(key=lambda h: (h[0], self._order[h[2]]))
+        return spans
+
+    def scan(self, text: str, source: str, describe: Callable[[int], str] | None = None, *,
+             folded: bool = True) -> list[Hit]:
         """The hits in one text, labelled ``source``; ``describe(offset)`` says where."""
-        return [Hit(source, self.kinds.get(s, "identifier"), describe(start) if describe else f"offset {start}", s)
-                for start, s in self.find(text)]
+        where = describe or (lambda o: _line_col(text, o))
+        return [Hit(source, self.kinds.get(s, "identifier"), where(start), s, self.origins.get(s, ""))
+                for start, _end, s in self.find_spans(text, folded=folded)]
 
     def scan_many(self, texts: list[str], source: str, describe: Callable[[int, int], str]) -> list[Hit]:
         """Scan many short texts (cells) as one; ``describe(i, offset)`` says where in ``texts[i]``."""
@@ -180,20 +239,48 @@ class Scanner:
             pos += len(t) + 1
         joined = _SEP.join(texts)
         hits = []
-        for start, s in self.find(joined):
+        for start, end, s in self.find_spans(joined):
             i = bisect.bisect_right(starts, start) - 1
-            if start + len(s) > starts[i] + len(texts[i]):
+            if end > starts[i] + len(texts[i]):
                 continue  # spans two cells: not in any one of them
-            hits.append(Hit(source, self.kinds.get(s, "identifier"), describe(i, start - starts[i]), s))
+            hits.append(Hit(source, self.kinds.get(s, "identifier"), describe(i, start - starts[i]), s,
+                            self.origins.get(s, "")))
         return hits
 
 
+def _line_col(text: str, offset: int) -> str:
+    """``'line L, column C (offset O)'`` of an offset (1-based line and column)."""
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return f"line {line}, column {col} (offset {offset})"
+
+
+_JS_ESCAPE = re.compile(r"\\[nrtfv]")
+
+
 def _unescaped(text: str) -> str | None:
-    """The text with HTML entities, ``\\uXXXX`` and ``\\/`` undone, or None when unchanged."""
+    """The text with HTML entities, ``\\uXXXX``, ``\\/`` and the JavaScript/JSON white-space
+    escapes (``\\n``, ``\\t``...) undone, or None when unchanged."""
     if "&" not in text and "\\" not in text:
         return None
     un = html.unescape(_UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)).replace("\\/", "/")
+    un = _JS_ESCAPE.sub(" ", un)
     return un if un != text else None
+
+
+_TAG = re.compile(r"<[^<>]*>")
+MARKUP_SUFFIXES = {".html", ".htm", ".svg", ".xml", ".graphml", ".gexf", ".ximp"}
+
+
+def _between_tags(sc: Scanner, text: str, source: str, found: list[Hit]) -> list[Hit]:
+    """Names a reader reads across markup (``<td>Wharton,</td><td>Megan</td>``): the text
+    with every tag blanked (same length, so offsets hold), read as a reader reads it."""
+    if "<" not in text:
+        return []
+    stripped = _TAG.sub(lambda m: " " * len(m.group(0)), text)
+    seen = {h.value for h in found}
+    return [Hit(source, sc.kinds.get(s, "identifier"), f"{_line_col(text, a)} (text between tags)", s,
+                sc.origins.get(s, "")) for a, _b, s in sc.find_folded(stripped) if s not in seen]
 
 
 def _json_strings(obj: Any) -> Iterable[str]:
@@ -208,10 +295,45 @@ def _json_strings(obj: Any) -> Iterable[str]:
             yield from _json_strings(v)
 
 
+@functools.cache
+def vendored_digests() -> frozenset[str]:
+    """The SHA-256 digests of the vendored libraries (``privacy/vendored.sha256``)."""
+    text = resources.files("contextmap.privacy").joinpath("vendored.sha256").read_text(encoding="utf-8")
+    return frozenset(line.split()[0] for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+_SCRIPT = re.compile(r"(<script>)(.*?)(\n?</script>)", re.DOTALL | re.IGNORECASE)
+
+
+def mask_vendored(text: str) -> tuple[str, int]:
+    """``text`` with the body of every vendored ``<script>`` blanked (same length, so
+    offsets hold), and how many were blanked. A body is vendored when its SHA-256, once the
+    ``<\\/script`` escape of :func:`contextmap.views.html.inline_script` is undone, is in
+    :func:`vendored_digests`."""
+    digests = vendored_digests()
+    count = 0
+
+    def blank(m: re.Match[str]) -> str:
+        nonlocal count
+        body = re.sub(r"<\\/(script)", r"</\1", m.group(2), flags=re.IGNORECASE)
+        if hashlib.sha256(body.encode("utf-8")).hexdigest() in digests:
+            count += 1
+            return m.group(1) + " " * len(m.group(2)) + m.group(3)
+        return m.group(0)
+
+    if "<script>" not in text:
+        return text, 0
+    return _SCRIPT.sub(blank, text), count
+
+
 def scan_text(sc: Scanner, text: str, source: str) -> list[Hit]:
-    """The text as written, then (when different) after unescaping."""
-    hits = sc.scan(text, source)
+    """The text as written, then (when different) after unescaping.
+
+    Read as a reader reads (:meth:`Scanner.find_folded`) only once: after unescaping when
+    that changes the text (a reader reads ``&#10;`` as a line break), else as written.
+    """
     un = _unescaped(text)
+    hits = sc.scan(text, source, folded=un is None)
     if un is not None:
         hits += [dataclasses.replace(h, where=h.where + " (after unescaping)") for h in sc.scan(un, source)]
     return hits
@@ -300,7 +422,11 @@ def scan_path(sc: Scanner, path: Path, root: Path | None = None) -> list[Hit]:
                     hits += scan_text(sc, text, f"{label}:{info.filename}")
         return hits
     text = path.read_bytes().decode("utf-8", errors="replace")
+    if suffix in (".html", ".htm"):
+        text, _ = mask_vendored(text)  # the libraries we ship hold no data: verified by hash
     hits = scan_text(sc, text, label)
+    if suffix in MARKUP_SUFFIXES:
+        hits += _between_tags(sc, _unescaped(text) or text, label, hits)
     if suffix in (".json", ".geojson"):
         try:
             obj = json.loads(text)
@@ -312,3 +438,90 @@ def scan_path(sc: Scanner, path: Path, root: Path | None = None) -> list[Hit]:
             hits += [h for h in sc.scan(joined, label, lambda o: f"decoded JSON string, offset {o}")
                      if (h.value, h.kind) not in found]
     return hits
+
+
+def _scanner(forbidden: Iterable[str], min_length: int) -> Scanner:
+    f = forbidden if isinstance(forbidden, Forbidden) else Forbidden({s: "identifier" for s in forbidden})
+    return Scanner(f.kinds, f.case_insensitive, min_length=min_length, origins=getattr(f, "origins", None))
+
+
+def scan_outputs(
+    paths_or_texts: Iterable[Any] | Path | str, forbidden: Iterable[str], *, min_length: int = 2
+) -> list[Hit]:
+    """Find forbidden strings in written outputs.
+
+    Parameters
+    ----------
+    paths_or_texts
+        :class:`pathlib.Path` objects (files, or directories scanned recursively),
+        ``(label, text)`` pairs, or plain ``str`` texts (labelled ``<text N>``). A plain
+        ``str`` is always text, never a path: wrap paths in :class:`~pathlib.Path`.
+        HTML, XML and JSON are also scanned after unescaping; GeoPackage/SQLite files cell
+        by cell; PDFs by extracted text and metadata; zip-based files (``.xlsx``) member by
+        member. Images are not scanned (draw them from the redacted dataset).
+    forbidden
+        From :func:`forbidden_identifiers` (kinds and case rules kept), or any set of
+        strings (matched exactly).
+    min_length
+        Shorter strings are ignored.
+
+    Matching respects word boundaries: ``'C1'`` is not found in ``'C10'``, ``'#C1C1C1'``
+    or ``'2.C1x'``, and a digit id is not found inside a decimal number or a date.
+
+    Examples
+    --------
+    >>> [str(h) for h in scan_outputs(["child C1 and C10", "C10 only"], {"C1"})]
+    ['identifier found in <text 0> at line 1, column 7 (offset 6)']
+    """
+    sc = _scanner(forbidden, min_length)
+    if isinstance(paths_or_texts, (str, Path)) or (
+        isinstance(paths_or_texts, tuple) and len(paths_or_texts) == 2 and isinstance(paths_or_texts[1], str)
+    ):
+        paths_or_texts = [paths_or_texts]
+    hits: list[Hit] = []
+    for i, item in enumerate(paths_or_texts):
+        if isinstance(item, os.PathLike):
+            p = Path(item)
+            if p.is_dir():
+                for f in sorted(x for x in p.rglob("*") if x.is_file()):
+                    hits += scan_path(sc, f, root=p)
+            elif p.is_file():
+                hits += scan_path(sc, p)
+            else:
+                raise PrivacyError(f"cannot scan output: file not found: {str(p)!r}")
+        elif isinstance(item, tuple):
+            label, text = item
+            hits += scan_text(sc, str(text), str(label))
+        else:
+            hits += scan_text(sc, str(item), f"<text {i}>")
+    return hits
+
+
+def check_outputs(
+    paths_or_texts: Iterable[Any] | Path | str, forbidden: Iterable[str], *, min_length: int = 2, max_listed: int = 10
+) -> None:
+    """Raise :class:`PrivacyError` if any output holds a forbidden string.
+
+    The message names each file, the kind of identifier and where it is, never the
+    identifier itself (the message may end up in logs).
+
+    Examples
+    --------
+    >>> check_outputs(["nothing to see"], {"C1"})
+    >>> check_outputs(["child C1"], {"C1"})
+    Traceback (most recent call last):
+    ...
+    contextmap._errors.PrivacyError: 1 forbidden identifier(s) found in the outputs; nothing may be shared until they are removed:
+      identifier found in <text 0> at line 1, column 7 (offset 6)
+    """
+    hits = scan_outputs(paths_or_texts, forbidden, min_length=min_length)
+    if hits:
+        lines = [f"  {h}" for h in hits[:max_listed]]
+        if len(hits) > max_listed:
+            lines.append(f"  ... and {len(hits) - max_listed} more")
+        err = PrivacyError(
+            f"{len(hits)} forbidden identifier(s) found in the outputs; nothing may be shared "
+            "until they are removed:\n" + "\n".join(lines)
+        )
+        err.hits = hits  # type: ignore[attr-defined]  # the values stay out of the message
+        raise err

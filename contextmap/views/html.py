@@ -30,6 +30,8 @@ from markupsafe import Markup, escape
 from contextmap.files import to_jsonable
 
 __all__ = [
+    "ID_INDEXES",
+    "with_id_column",
     "escape",
     "json_for_script",
     "inline_script",
@@ -52,8 +54,11 @@ _JSON_SCRIPT_ESCAPES = {
     "&": "\\u0026",
     "\u2028": "\\u2028",
     "\u2029": "\\u2029",
+    "{": "\\u007b",
 }
-_JSON_SCRIPT_RE = re.compile("[<>&\u2028\u2029]")
+# '{' before '{', '%' or '#' only occurs inside JSON strings, and would open template syntax
+# where a page builder (folium's Element) renders its parts as jinja2 templates
+_JSON_SCRIPT_RE = re.compile("[<>&\u2028\u2029]|\\{(?=[{%#])")
 
 
 def json_for_script(obj: Any) -> str:
@@ -61,7 +66,9 @@ def json_for_script(obj: Any) -> str:
 
     ``<``, ``>``, ``&`` and the JavaScript line separators U+2028/U+2029 are written as
     ``\\uXXXX`` escapes, so no data string can close the script element, open a comment or
-    start markup. The result is valid JSON and a valid JavaScript expression.
+    start markup; so is a ``{`` that would open template syntax (``{{``, ``{%``, ``{#``),
+    so no data string is ever evaluated as a template. The result is valid JSON and a valid
+    JavaScript expression.
 
     Examples
     --------
@@ -166,13 +173,27 @@ def srcdoc_iframe(document: str, *, width: str = "100%", height: str = "600px") 
     )
 
 
+ID_INDEXES = ("location_id", "person_id", "child_id", "group_id", "cluster_id")
+"""Index names of the analyses' frames (``Analysis.hotspots`` is indexed by ``location_id``)."""
+
+
 def field_of(obj: Any, name: str) -> Any:
-    """``obj[name]`` for a mapping, ``obj.name`` otherwise, ``None`` when absent."""
+    """``obj[name]`` for a mapping, ``obj.name`` otherwise, ``None`` when absent.
+
+    A frame indexed by an entity id (:data:`ID_INDEXES`) comes back with the id as a column
+    too, so views read ``hotspots["location_id"]`` whichever way the frame is indexed.
+    """
     if obj is None:
         return None
-    if isinstance(obj, Mapping):
-        return obj.get(name)
-    return getattr(obj, name, None)
+    value = obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+    return with_id_column(value)
+
+
+def with_id_column(value: Any) -> Any:
+    """A frame indexed by an entity id with that id also as a column (others unchanged)."""
+    if isinstance(value, pd.DataFrame) and value.index.name in ID_INDEXES and value.index.name not in value.columns:
+        return value.reset_index()
+    return value
 
 
 def period_text(period: Any) -> str:

@@ -518,7 +518,7 @@ def hotspot_map(
     >>> "cdn." in m.get_root().render()
     False
     """
-    from contextmap.privacy.core import check_redacted_for
+    from contextmap.privacy import check_redacted_for
 
     check_redacted_for(analysis, audience)  # an analysis must be redacted for a restricted audience
     tile = _tile_layer(tiles, attribution)

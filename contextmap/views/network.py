@@ -24,7 +24,7 @@ or drawn on the canvas; vis-network's HTML ``title`` tooltips are not used.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,15 +40,32 @@ from contextmap.views import html as _html
 from contextmap.views.html import field_of, period_text, text_or_none
 from contextmap.views.maps import GROUP_COLOURS
 
-__all__ = ["NetworkView", "network_view", "KIND_STYLE"]
+__all__ = ["NetworkView", "network_view", "KIND_STYLE", "NEW_COLOUR", "node_kind", "place_labels"]
 
 KIND_STYLE: dict[str, dict[str, str]] = {
     "child": {"shape": "dot", "marker": "o", "color": "#9e9e9e", "label": "Child"},
     "person": {"shape": "triangle", "marker": "^", "color": "#c62828", "label": "Person of concern"},
+    "provisional": {"shape": "triangleDown", "marker": "v", "color": "#f3c1c1",
+                    "label": "Unconfirmed mention"},
     "location": {"shape": "square", "marker": "s", "color": "#6d4c41", "label": "Place"},
     "unknown": {"shape": "diamond", "marker": "D", "color": "#607d8b", "label": "Unresolved entity"},
 }
-"""Shape (vis-network and matplotlib) and colour for each node kind."""
+"""The one symbol set: shape (vis-network and matplotlib marker), colour and legend words for
+each node kind, used by the interactive view, its static rendering and the pack's pictures.
+``provisional`` is a person that resolution made from a Return Home Interview mention matching
+no record ("an older lad called Dwayne"): an unconfirmed mention, never a person of concern."""
+
+NEW_COLOUR = "#ff8f00"
+"""The ring drawn round anything new since the previous pack (view, pictures, legend)."""
+
+
+def node_kind(data: Mapping[str, Any]) -> str:
+    """The drawing kind of a graph node: its ``kind``, ``'provisional'`` for a provisional
+    person, ``'unknown'`` for anything else."""
+    kind = data.get("kind")
+    if kind == "person" and data.get("provisional"):
+        return "provisional"
+    return kind if kind in KIND_STYLE else "unknown"
 
 _EDGE_STYLES = ("solid", "dashed", "e_graded")
 
@@ -399,8 +416,11 @@ def _membership(groups: Any) -> tuple[dict[str, str], list[str]]:
     items = membership.items()
     out = {str(k): str(v) for k, v in items if text_or_none(v) is not None}
     table = field_of(groups, "groups")
-    if table is not None and "group_id" in table:
-        order = [str(g) for g in table["group_id"] if str(g) in set(out.values())]
+    ids = None
+    if table is not None:  # PeerGroups.groups is indexed by group_id
+        ids = table.index if table.index.name == "group_id" else table.get("group_id")
+    if ids is not None:
+        order = [str(g) for g in ids if str(g) in set(out.values())]
     else:
         order = sorted(set(out.values()))
     return out, order
@@ -437,6 +457,9 @@ class NetworkView:
     group_discs: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
 
+    def _kind_label(self, kind: str) -> str:
+        return str(self.meta.get("kind_words", {}).get(kind, KIND_STYLE[kind]["label"]))
+
     # --- interactive --------------------------------------------------------------------
 
     def payload(self) -> dict:
@@ -446,7 +469,8 @@ class NetworkView:
         node_rows = [
             [str(r.label), str(r.kind), r.group if isinstance(r.group, str) else None,
              int(r.reach), round(float(r.x) * scale, 1), round(float(r.y) * scale, 1),
-             str(r.color), float(r.size), int(bool(r.prominent))]
+             str(r.color), float(r.size), int(bool(r.prominent)), str(getattr(r, "new", "") or ""),
+             int(getattr(r, "mentions", 0) or 0)]
             for r in nd.itertuples(index=False)
         ]
         idx = {v: i for i, v in enumerate(nd["id"])}
@@ -458,8 +482,8 @@ class NetworkView:
                               round(float(r.weight), 3)])
         return {
             "meta": {"title": self.title, "period": self.period, "audience": self.audience,
-                     "marking": self.marking, "hiddenE": self.hidden_e_edges},
-            "kinds": {k: {"shape": v["shape"], "color": v["color"], "label": v["label"]}
+                     "marking": self.marking, "hiddenE": self.hidden_e_edges, "newColour": NEW_COLOUR},
+            "kinds": {k: {"shape": v["shape"], "color": v["color"], "label": self._kind_label(k)}
                       for k, v in KIND_STYLE.items()},
             "groups": [[g, c, *[round(float(t) * scale, 1) for t in self.group_discs.get(g, (0, 0, 0))],
                         int((nd["group"] == g).sum())] for g, c in self.groups.items()],
@@ -496,6 +520,7 @@ class NetworkView:
         from matplotlib.collections import LineCollection
         from matplotlib.figure import Figure
         from matplotlib.lines import Line2D
+        from matplotlib.patheffects import withStroke
 
         fig = Figure(figsize=figsize)
         ax = fig.add_axes((0.02, 0.06, 0.74, 0.86))
@@ -503,12 +528,14 @@ class NetworkView:
         nd = self.nodes.set_index("id")
         from matplotlib.patches import Circle
 
+        names = []
         for g, (cx, cy, r) in self.group_discs.items():
             colour = self.groups.get(g, "#999999")
             ax.add_patch(Circle((cx, -cy), r * 1.08, facecolor=colour, alpha=0.08, edgecolor=colour,
                                 linewidth=0.8, zorder=0))
-            ax.text(cx, -cy + r * 1.12, f"Peer group {g}", ha="center", va="bottom", fontsize=7,
-                    color=colour, weight="bold", parse_math=False, zorder=4)
+            names.append(ax.text(cx, -cy + r * 1.12, f"Peer group {g}", ha="center", va="bottom", fontsize=7,
+                                 color=colour, weight="bold", parse_math=False, zorder=4,
+                                 path_effects=[withStroke(linewidth=2.5, foreground="white")]))
         w = self.edges["weight"].to_numpy(dtype=float)
         strong = np.clip(w / (np.percentile(w, 90) if len(w) and np.percentile(w, 90) > 0 else 1.0), 0.15, 1.0)
         for style, ls, colour in (("solid", "-", "#444444"), ("dashed", (0, (4, 3)), "#777777"),
@@ -526,17 +553,26 @@ class NetworkView:
             if len(sub):
                 ax.scatter(sub["x"], -sub["y"], s=(sub["size"] ** 2) * 0.45, c=list(sub["color"]),
                            marker=st["marker"], edgecolors="#222222", linewidths=0.4, zorder=2)
-        labelled = self.nodes[self.nodes["prominent"]] if "prominent" in self.nodes else self.nodes
-        labelled = labelled.nlargest(max_labels, "reach")
-        for r in labelled.itertuples(index=False):
-            # parse_math=False: '$' in a name is text, never mathtext
-            ax.text(r.x, -r.y, f"  {r.label}", fontsize=6, va="center", zorder=3, parse_math=False,
-                    clip_on=True, weight="bold" if r.kind != "child" else "normal")
+        fresh = self.nodes[self.nodes["new"].astype(bool)] if "new" in self.nodes else self.nodes.iloc[0:0]
+        if len(fresh):
+            ax.scatter(fresh["x"], -fresh["y"], s=(fresh["size"] ** 2) * 1.3, facecolors="none",
+                       edgecolors=NEW_COLOUR, linewidths=1.6, zorder=2.5)
         ax.autoscale_view()
         ax.margins(0.05)
+        labelled = self.nodes[self.nodes["prominent"]] if "prominent" in self.nodes else self.nodes
+        labelled = pd.concat([fresh, labelled.nlargest(max_labels, "reach")]).drop_duplicates("id")
+        place_labels(ax, x=labelled["x"].to_numpy(float), y=-labelled["y"].to_numpy(float),
+                     texts=[str(t) for t in labelled["label"]],
+                     bold=[k != "child" for k in labelled["kind"]], fontsize=6,
+                     obstacles=np.column_stack([self.nodes["x"].to_numpy(float), -self.nodes["y"].to_numpy(float)]),
+                     reserved=names)
         handles = [Line2D([], [], marker=st["marker"], linestyle="", markerfacecolor=st["color"],
-                          markeredgecolor="#222222", markersize=8, label=st["label"])
+                          markeredgecolor="#222222", markersize=8, label=self._kind_label(k))
                    for k, st in KIND_STYLE.items() if (self.nodes["kind"] == k).any()]
+        if len(fresh):
+            handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="none",
+                                  markeredgecolor=NEW_COLOUR, markeredgewidth=1.6, markersize=10,
+                                  label="New since the previous pack"))
         handles += [Line2D([], [], color="#555555", label="Corroborated link"),
                     Line2D([], [], color="#888888", linestyle=(0, (4, 3)), label="Untested / uncorroborated")]
         if (self.edges["style"] == "e_graded").any():
@@ -583,6 +619,8 @@ def network_view(
     show_e_graded: bool = False,
     max_evidence: int = 8,
     max_labels: int = 60,
+    new: Mapping[str, str] | None = None,
+    words: Any = None,
 ) -> NetworkView:
     """Lay out a context graph and return a frozen, drawable :class:`NetworkView`.
 
@@ -609,6 +647,12 @@ def network_view(
         Labels drawn at first sight (page at fit zoom and the static rendering): the top
         persons and places by reach, then children in peer groups. Every label shows when
         zoomed in or hovered.
+    new
+        Entity id -> why it is new since the previous pack (``Changes.new_marks()``): drawn
+        with an orange ring, listed in the legend and the hover text.
+    words
+        The vocabulary (:func:`contextmap.vocabulary.vocabulary`) for the legend's words of
+        each kind; the defaults when ``None``.
 
     Examples
     --------
@@ -625,7 +669,7 @@ def network_view(
     if isinstance(G_or_analysis, nx.Graph):
         G = G_or_analysis
     else:
-        from contextmap.privacy.core import check_redacted_for
+        from contextmap.privacy import check_redacted_for
 
         check_redacted_for(G_or_analysis, audience)  # must be redacted for a restricted audience
         G = field_of(G_or_analysis, "graph")
@@ -638,6 +682,7 @@ def network_view(
             groups = field_of(G_or_analysis, "peer_groups")
         if period is None:
             period = field_of(G_or_analysis, "period")
+    new_marks = {str(k): str(v) for k, v in (new or {}).items()}
     member, order = _membership(groups)
     colours = {g: GROUP_COLOURS[i % len(GROUP_COLOURS)] for i, g in enumerate(order)}
 
@@ -670,27 +715,112 @@ def network_view(
     H = nx.Graph()
     H.add_nodes_from(str(n) for n in G.nodes)
     H.add_edges_from(zip(edges["source"], edges["target"], strict=True))
-    kind_of = {str(n): (d.get("kind") if d.get("kind") in KIND_STYLE else "unknown")
-               for n, d in G.nodes(data=True)}
+    kind_of = {str(n): node_kind(d) for n, d in G.nodes(data=True)}
     pos, discs = _group_layout(H, kind_of, member, order, layout_seed)
     node_rows = []
     for n, d in G.nodes(data=True):
         nid = str(n)
         kind = kind_of[nid]
         nbrs = list(H.neighbors(nid))
-        reach = len(nbrs) if kind == "child" else sum(1 for m in nbrs if kind_of[m] == "child")
+        # an unconfirmed mention reaches no one: it is drawn small, never counted as reach
+        reach = (len(nbrs) if kind == "child" else 0 if kind == "provisional"
+                 else sum(1 for m in nbrs if kind_of[m] == "child"))
         grp = member.get(nid) if kind == "child" else None
         colour = colours.get(grp, KIND_STYLE[kind]["color"]) if grp else KIND_STYLE[kind]["color"]
         x, y = pos.get(nid, (0.0, 0.0))
         node_rows.append({"id": nid, "label": str(d.get("label") or nid), "kind": kind,
                           "group": grp, "reach": reach, "x": x, "y": y, "color": colour,
-                          "size": float(8 + 4 * np.sqrt(reach))})
+                          "size": float(8 + 4 * np.sqrt(reach)),
+                          "mentions": sum(1 for m in nbrs if kind_of[m] == "child") if kind == "provisional" else 0,
+                          "new": text_or_none(new_marks.get(nid)) or ""})
     nodes = pd.DataFrame(node_rows, columns=["id", "label", "kind", "group", "reach", "x", "y",
-                                             "color", "size"])
+                                             "color", "size", "mentions", "new"])
     nodes["prominent"] = _prominent(nodes, max_labels=max_labels)
+    kind_words = {k: (words("kinds", k) if words is not None else st["label"]) for k, st in KIND_STYLE.items()}
     return NetworkView(nodes=nodes, edges=edges, groups=colours, title=str(title),
                        period=period_text(period), audience=str(audience), marking=str(marking),
-                       hidden_e_edges=hidden, group_discs=discs)
+                       hidden_e_edges=hidden, group_discs=discs, meta={"kind_words": kind_words})
+
+
+def place_labels(ax: Any, *, x: np.ndarray, y: np.ndarray, texts: list[str], fontsize: float = 6.5,
+                 bold: list[bool] | None = None, obstacles: np.ndarray | None = None,
+                 marker_pt: float = 4.0, reserved: Sequence[Any] = ()) -> list[int]:
+    """Label points on a matplotlib axes without two labels overlapping.
+
+    Points are taken in order (most important first). Each label tries eight places round its
+    point (right, left, above, below, then the diagonals); the first whose box (measured by the
+    renderer) overlaps no label placed so far and covers no other point (``obstacles``,
+    default the points) is kept; a label with no free place is left out (the interactive
+    view shows it on zoom). Text is drawn with ``parse_math=False``: a ``$`` in a name is
+    text. Labels that find no such place try again allowing points under them (never another
+    label). ``reserved``: text artists already drawn (group names) that labels must not cover.
+    Call after the axes limits are final. Returns the indices labelled.
+    """
+    fig = ax.figure
+    canvas = fig.canvas
+    if not hasattr(canvas, "get_renderer"):  # a bare Figure: measure text with Agg
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        canvas = FigureCanvasAgg(fig)
+    renderer = canvas.get_renderer()
+    to_px = ax.transData.transform
+    pts = to_px(np.column_stack([x, y])) if len(x) else np.zeros((0, 2))
+    obs = to_px(obstacles) if obstacles is not None and len(obstacles) else pts
+    k = fig.dpi / 72.0
+    gap = (marker_pt + 1.0)
+    r_obs = marker_pt * 0.7 * k
+    placed: list[tuple[float, float, float, float]] = []
+    for t in reserved:
+        b = t.get_window_extent(renderer)
+        placed.append((b.x0, b.y0, b.x1, b.y1))
+    bold = bold or [False] * len(texts)
+    frame = ax.get_window_extent(renderer)
+    d = gap * 0.75
+    options = [((gap, 0), "left", "center"), ((-gap, 0), "right", "center"), ((0, gap), "center", "bottom"),
+               ((0, -gap), "center", "top"), ((d, d), "left", "bottom"), ((-d, d), "right", "bottom"),
+               ((d, -d), "left", "top"), ((-d, -d), "right", "top")]
+    from matplotlib.patheffects import withStroke
+
+    halo = [withStroke(linewidth=2.0, foreground="white")]
+
+    sizes: dict[int, tuple[float, float]] = {}
+
+    def size(i: int) -> tuple[float, float]:
+        """The label's width and height in pixels, measured once by the renderer."""
+        if i not in sizes:
+            t = ax.text(0, 0, texts[i], fontsize=fontsize, weight="bold" if bold[i] else "normal", parse_math=False)
+            bb = t.get_window_extent(renderer)
+            t.remove()
+            sizes[i] = (bb.width, bb.height)
+        return sizes[i]
+
+    def attempt(i: int, *, avoid_points: bool) -> bool:
+        w, h = size(i)
+        px, py = float(pts[i][0]), float(pts[i][1])
+        for (dx, dy), ha, va in options:
+            ox, oy = px + dx * k, py + dy * k  # the anchor, in pixels
+            x0 = ox - (0 if ha == "left" else w if ha == "right" else w / 2) - 1
+            y0 = oy - (0 if va == "bottom" else h if va == "top" else h / 2) - 1
+            x1, y1 = x0 + w + 2, y0 + h + 2
+            if (x0 < frame.x0 or x1 > frame.x1 or y0 < frame.y0 or y1 > frame.y1
+                    or any(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in placed)):
+                continue
+            if avoid_points and bool(((obs[:, 0] > x0 - r_obs) & (obs[:, 0] < x1 + r_obs)
+                                      & (obs[:, 1] > y0 - r_obs) & (obs[:, 1] < y1 + r_obs)).any()):
+                continue
+            ax.annotate(texts[i], (x[i], y[i]), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
+                        ha=ha, va=va, zorder=3, weight="bold" if bold[i] else "normal", parse_math=False,
+                        path_effects=halo)
+            placed.append((x0, y0, x1, y1))
+            return True
+        return False
+
+    # first where a label covers no point; then, for the rest, anywhere no label is (a white
+    # halo keeps them readable over the drawing)
+    left = [i for i in range(len(texts)) if not attempt(i, avoid_points=True)]
+    done = sorted(set(range(len(texts))) - set(left))
+    done += [i for i in left if attempt(i, avoid_points=False)]
+    return done
 
 
 def _prominent(nodes: pd.DataFrame, *, max_labels: int) -> np.ndarray:

@@ -41,20 +41,19 @@
   var fitScale = data.nodes.length ?
     Math.min(1.5, 0.95 * Math.min((container.clientWidth || 1000) / Math.max(x1 - x0, 1),
                                   (container.clientHeight || 700) / Math.max(y1 - y0, 1))) : 1;
-  var LABEL_PX = 13, SMALL_PX = 10, THRESHOLD = 12;
-  function font(prominent, faded) {
-    return { size: (prominent ? LABEL_PX : SMALL_PX) / fitScale, strokeWidth: faded ? 0 : 3, strokeColor: "#fff",
-             color: faded ? "rgba(0,0,0,0)" : "#111" };
-  }
   function nodeColour(r, faded) {
     var bg = faded ? "rgba(200,200,200,0.35)" : r[6];
     return { background: bg, border: faded ? "rgba(120,120,120,0.35)" : "#222",
              highlight: { background: r[6], border: "#000" }, hover: { background: r[6], border: "#000" } };
   }
+  // labels are not vis-network's: they are drawn after each frame at a fixed screen size,
+  // most important first, and a label whose box would overlap one already drawn is left out
+  // (zoom in and it finds room). See drawLabels below.
   var nodes = data.nodes.map(function (r, i) {
     return {
-      id: i, label: r[0], shape: data.kinds[r[1]].shape, x: r[4], y: r[5], size: r[7],
-      color: nodeColour(r, false), borderWidth: 1, font: font(r[8] === 1, false)
+      id: i, shape: data.kinds[r[1]].shape, x: r[4], y: r[5], size: r[7],
+      color: nodeColour(r, false), borderWidth: 1,
+      shapeProperties: r[1] === "provisional" ? { borderDashes: [3, 2] } : {}
     };
   });
   // weaker evidence, lighter and thinner line (weight relative to the 90th percentile)
@@ -86,7 +85,7 @@
     interaction: { hover: true, tooltipDelay: 100, hideEdgesOnDrag: big, hideEdgesOnZoom: big,
                    multiselect: true },
     edges: { smooth: false, selectionWidth: 2 },
-    nodes: { scaling: { label: { enabled: false, drawThreshold: THRESHOLD, maxVisible: 15 } } }
+    nodes: { font: { size: 0 } }
   });
 
   // --- peer-group regions: a tinted disc and the group's name, drawn on the canvas ---
@@ -118,11 +117,26 @@
     ctx.lineJoin = "round";
     ctx.lineWidth = 4 / scale;
     ctx.strokeStyle = "#ffffff";
+    drawNew(ctx, scale);
+    drawLabels(ctx, scale);
+    ctx.font = "bold " + (14 / scale) + "px system-ui, Arial, sans-serif";
+    ctx.textAlign = "center";
+    ctx.textBaseline = "bottom";
+    ctx.lineJoin = "round";
+    ctx.lineWidth = 4 / scale;
+    ctx.strokeStyle = "#ffffff";
+    var nameBoxes = [];
     data.groups.forEach(function (g) {
       if (!(g[4] > 0)) return;
       var on = !chosen || chosen === g[0];
       var text = "Peer group " + g[0] + " (" + g[5] + ")";
       var y = g[3] - g[4] * 1.1 - 3 / scale;
+      // names never overlap: one that would cover a name already drawn waits for a closer zoom
+      var tw = ctx.measureText(text).width, box = [g[2] - tw / 2, y - 16 / scale, g[2] + tw / 2, y];
+      if (chosen !== g[0] && nameBoxes.some(function (q) {
+        return box[0] < q[2] && q[0] < box[2] && box[1] < q[3] && q[1] < box[3];
+      })) return;
+      nameBoxes.push(box);
       ctx.globalAlpha = on ? 0.9 : 0.3;
       ctx.strokeText(text, g[2], y);
       ctx.globalAlpha = on ? 1 : 0.3;
@@ -131,6 +145,95 @@
     });
     ctx.globalAlpha = 1;
   });
+
+  // --- new since the previous pack: an orange ring ---
+  function drawNew(ctx, scale) {
+    ctx.lineWidth = 3 / scale;
+    ctx.strokeStyle = meta.newColour;
+    data.nodes.forEach(function (r, i) {
+      if (!r[9] || hiddenNode[i]) return;
+      ctx.beginPath();
+      ctx.arc(r[4], r[5], r[7] * 1.5 + 3 / scale, 0, 2 * Math.PI);
+      ctx.globalAlpha = faded[i] ? 0.25 : 1;
+      ctx.stroke();
+    });
+    ctx.globalAlpha = 1;
+  }
+
+  // --- labels: fixed screen size, most important first, none overlapping ---
+  // order: search matches, the chosen group, new since the previous pack, prominent nodes
+  // (top persons and places, children in groups), then persons and places by reach, then
+  // children by connections; unconfirmed mentions last.
+  var rankOf = data.nodes.map(function (r, i) { return i; }).sort(function (a, b) {
+    var A = data.nodes[a], B = data.nodes[b];
+    function base(r) { return (r[8] === 1 ? 0 : 2) + (r[1] === "child" ? 1 : 0) + (r[1] === "provisional" ? 4 : 0); }
+    return base(A) - base(B) || B[3] - A[3] || (A[0] < B[0] ? -1 : A[0] > B[0] ? 1 : 0);
+  });
+  var widths = {};
+  var drawn = [];
+  var MAX_LABELS = 600;
+  function drawLabels(ctx, scale) {
+    var pr = window.devicePixelRatio || 1;
+    var W = container.clientWidth, H = container.clientHeight;
+    var searching = Object.keys(hitSet).length > 0;
+    // while a search is on, the other names wait for a closer zoom, so the matches stand out
+    var zoomedIn = scale > (searching ? 3 : 1.3) * fitScale;
+    var hits = [], first = [], rest = [];
+    rankOf.forEach(function (i) {
+      var r = data.nodes[i];
+      if (hiddenNode[i] || faded[i]) return;
+      if (hitSet[i]) hits.push(i);
+      else if ((chosen && r[2] === chosen) || !!r[9]) first.push(i);
+      else if (r[8] === 1 || zoomedIn || (chosen && !faded[i])) rest.push(i);
+    });
+    var order = hits.concat(first, rest);
+    drawn = [];
+    var boxes = [];
+    ctx.save();
+    ctx.setTransform(pr, 0, 0, pr, 0, 0);
+    // the group names (drawn after) are obstacles too
+    ctx.font = "bold 14px system-ui, Arial, sans-serif";
+    data.groups.forEach(function (g) {
+      if (!(g[4] > 0)) return;
+      var q = network.canvasToDOM({ x: g[2], y: g[3] - g[4] * 1.1 });
+      var gw = ctx.measureText("Peer group " + g[0] + " (" + g[5] + ")").width;
+      boxes.push([q.x - gw / 2, q.y - 20, q.x + gw / 2, q.y]);
+    });
+    ctx.textAlign = "left";
+    ctx.textBaseline = "top";
+    ctx.lineJoin = "round";
+    for (var n = 0; n < order.length && drawn.length < MAX_LABELS; n++) {
+      var i = order[n], r = data.nodes[i];
+      var p = network.canvasToDOM({ x: r[4], y: r[5] });
+      if (p.x < -50 || p.y < -20 || p.x > W + 50 || p.y > H + 20) continue;
+      var mention = r[1] === "provisional";
+      var strong = (r[1] !== "child" && !mention) || hitSet[i];
+      var fontPx = strong ? 12 : 11;
+      ctx.font = (mention ? "italic " : "") + (strong ? "bold " : "") + fontPx + "px system-ui, Arial, sans-serif";
+      var key = (strong ? "b" : "n") + i;
+      if (widths[key] === undefined) widths[key] = ctx.measureText(r[0]).width;
+      var w = widths[key], h = fontPx + 3, rad = r[7] * scale + 2;
+      var cands = [[p.x - w / 2, p.y + rad], [p.x + rad, p.y - h / 2], [p.x - w / 2, p.y - rad - h],
+                   [p.x - rad - w, p.y - h / 2]];
+      for (var c = 0; c < cands.length; c++) {
+        var x0 = cands[c][0], y0 = cands[c][1], x1 = x0 + w, y1 = y0 + h, free = true;
+        for (var b = 0; b < boxes.length; b++) {
+          var q = boxes[b];
+          if (x0 < q[2] && q[0] < x1 && y0 < q[3] && q[1] < y1) { free = false; break; }
+        }
+        if (!free) continue;
+        boxes.push([x0, y0, x1, y1]);
+        ctx.lineWidth = 3;
+        ctx.strokeStyle = "rgba(255,255,255,0.9)";
+        ctx.strokeText(r[0], x0, y0 + 1);
+        ctx.fillStyle = hitSet[i] ? "#0d47a1" : (mention ? "#8d6e63" : "#111");
+        ctx.fillText(r[0], x0, y0 + 1);
+        drawn.push({ i: i, text: r[0], box: [x0, y0, x1, y1] });
+        break;
+      }
+    }
+    ctx.restore();
+  }
 
   // --- tooltip built with textContent ---
   var tip = document.getElementById("cm-tip");
@@ -152,7 +255,13 @@
     tip.appendChild(el("div", "cm-tip-title", r[0]));
     var kind = data.kinds[r[1]].label;
     tip.appendChild(el("div", null, kind + (r[2] ? " \u00b7 peer group " + r[2] : "")));
-    tip.appendChild(el("div", null, (r[1] === "child" ? "Connections: " : "Children reached: ") + r[3]));
+    if (r[1] === "provisional") {
+      tip.appendChild(el("div", null, "Named in return interviews of " + r[10] + (r[10] === 1 ? " child" : " children") +
+        "; matched no record, so not a person of concern and not counted as a shared contact"));
+    } else {
+      tip.appendChild(el("div", null, (r[1] === "child" ? "Connections: " : "Children reached: ") + r[3]));
+    }
+    if (r[9]) tip.appendChild(el("div", "cm-new", "New since the previous pack: " + r[9]));
     tip.hidden = false; place();
   }
   function showEdge(k) {
@@ -206,6 +315,7 @@
   data.edges.forEach(function (r) { adj[r[0]].push(r[1]); adj[r[1]].push(r[0]); });
   var visible = data.nodes.length;
   var faded = data.nodes.map(function () { return false; });
+  var hiddenNode = data.nodes.map(function () { return false; });
   function applyFilter() {
     var g = groupSel.value;
     chosen = g;
@@ -225,13 +335,10 @@
       var fade = !!inGroup && inGroup[i] !== true;
       if (shown && !fade) visible++;
       var u = { id: i, hidden: !shown };
+      hiddenNode[i] = !shown;
       if (fade !== faded[i]) {
         faded[i] = fade;
         u.color = nodeColour(r, fade);
-        // in the chosen group every label shows; faded nodes show none
-        u.font = font(r[8] === 1 || (!!inGroup && !fade), fade);
-      } else if (!inGroup && r[8] !== 1) {
-        u.font = font(false, false);
       }
       updates.push(u);
     });
@@ -260,31 +367,56 @@
   var search = document.getElementById("cm-search");
   var count = document.getElementById("cm-search-count");
   var lower = null;
+  var hitSet = {};
   function doSearch() {
     if (!lower) lower = data.nodes.map(function (r) { return String(r[0]).toLowerCase(); });
     var q = search.value.trim().toLowerCase();
-    if (!q) { count.textContent = ""; network.unselectAll(); return; }
+    hitSet = {};
+    if (!q) { count.textContent = ""; network.unselectAll(); network.redraw(); return; }
     var hits = [];
     lower.forEach(function (s, i) { if (s.indexOf(q) !== -1) hits.push(i); });
+    hits.forEach(function (i) { hitSet[i] = true; });
     count.textContent = hits.length + (hits.length === 1 ? " match" : " matches");
     network.selectNodes(hits);
-    if (hits.length) network.fit({ nodes: hits, animation: false, maxZoomLevel: 2 });
+    // matches are labelled first whatever the zoom (they keep their labels after the fit)
+    if (hits.length) network.fit({ nodes: hits, animation: false, maxZoomLevel: 2 * fitScale + 0.5 });
+    network.redraw();
   }
   search.addEventListener("change", doSearch);
   search.addEventListener("keydown", function (e) { if (e.key === "Enter") doSearch(); });
 
   // --- legend ---
-  var legend = document.getElementById("cm-legend");
-  legend.appendChild(el("b", null, "Legend"));
+  var legendBox = document.getElementById("cm-legend");
+  var toggle = el("button", "cm-legend-toggle", "Legend \u25be");
+  toggle.type = "button";
+  toggle.setAttribute("aria-expanded", "true");
+  legendBox.appendChild(toggle);
+  var legend = el("div", "cm-legend-body");
+  legendBox.appendChild(legend);
+  toggle.addEventListener("click", function () {
+    var open = legendBox.classList.toggle("cm-collapsed") === false;
+    toggle.textContent = open ? "Legend \u25be" : "Legend \u25b8";
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
   Object.keys(kindOn).forEach(function (k) {
     var r = el("div", "cm-legend-row");
     var s = el("span", "cm-sym cm-sym-" + data.kinds[k].shape);
     if (data.kinds[k].shape === "triangle") s.style.borderBottomColor = data.kinds[k].color;
+    else if (data.kinds[k].shape === "triangleDown") s.style.borderTopColor = data.kinds[k].color;
     else s.style.background = data.kinds[k].color;
     r.appendChild(s);
     r.appendChild(el("span", null, data.kinds[k].label));
     legend.appendChild(r);
   });
+  var nNew = data.nodes.filter(function (r) { return !!r[9]; }).length;
+  if (nNew) {
+    var rn = el("div", "cm-legend-row");
+    var ring = el("span", "cm-sym cm-sym-dot cm-sym-new");
+    ring.style.borderColor = meta.newColour;
+    rn.appendChild(ring);
+    rn.appendChild(el("span", null, "New since the previous pack (" + nNew + ")"));
+    legend.appendChild(rn);
+  }
   [["cm-line", "Corroborated link"], ["cm-line cm-line-dashed", "Untested / uncorroborated"]]
     .forEach(function (x) {
       var r = el("div", "cm-legend-row");
@@ -294,7 +426,7 @@
     });
   legend.appendChild(el("div", "cm-muted", "Size: reach (children connected)"));
   legend.appendChild(el("div", "cm-muted", "Darker, thicker line: stronger evidence"));
-  legend.appendChild(el("div", "cm-muted", "Zoom in or hover to read every name"));
+  legend.appendChild(el("div", "cm-muted", "Names are left out where they would overlap: zoom in or hover"));
   data.groups.forEach(function (g) {
     var r = el("div", "cm-legend-row");
     var s = el("span", "cm-sym cm-sym-dot");
@@ -304,13 +436,19 @@
     legend.appendChild(r);
   });
 
+  if (legendBox.offsetHeight > 0.45 * container.clientHeight) {
+    legendBox.classList.add("cm-collapsed");
+    toggle.textContent = "Legend \u25b8";
+    toggle.setAttribute("aria-expanded", "false");
+  }
   stats();
   network.once("afterDrawing", function () {
     window.contextmapNetwork = {
       nodes: data.nodes.length, edges: data.edges.length, network: network,
       visibleCount: function () { return visible; },
       fadedCount: function () { return faded.filter(function (f) { return f; }).length; },
-      fitScale: fitScale
+      fitScale: fitScale,
+      labels: function () { return drawn.map(function (d) { return { text: d.text, box: d.box, node: d.i }; }); }
     };
     window.contextmapReadyAt = performance.now();
     document.documentElement.setAttribute("data-cm-ready", "1");
