@@ -8,6 +8,7 @@ import pandas as pd
 
 from contextmap.dataset import Dataset
 from contextmap.dates import period_bounds
+from contextmap.graph import AnalysisContext
 
 __all__ = ["timeline", "TIMELINE_COLUMNS"]
 
@@ -31,12 +32,13 @@ def _hours(a: Any, b: Any) -> str:
     return f"{(b - a).total_seconds() / 3600:.1f} hours"
 
 
-def timeline(ds: Dataset, entity_id: str, *, start: Any = None, end: Any = None) -> pd.DataFrame:
+def timeline(ds: Dataset | AnalysisContext, entity_id: str, *, start: Any = None, end: Any = None) -> pd.DataFrame:
     """Episodes and links of a child, a person or a place, oldest first.
 
     For a child: their episodes and every link naming them. For a person: every link naming
     them. For a place: the episodes whose child was found there and every link naming it.
-    ``start``/``end`` restrict the dates (inclusive); default everything.
+    ``start``/``end`` restrict the dates (inclusive); default everything for a dataset, and
+    the context's period for an analysis context (:class:`contextmap.graph.AnalysisContext`).
 
     Raises
     ------
@@ -48,6 +50,14 @@ def timeline(ds: Dataset, entity_id: str, *, start: Any = None, end: Any = None)
     >>> from contextmap.timelines import timeline
     >>> timeline(ds, "C0001")[["date", "event", "other_id"]]  # doctest: +SKIP
     """
+    if isinstance(ds, AnalysisContext):
+        if ds.dataset is None:
+            raise TypeError("Expected an analysis context with a dataset for a timeline, instead got one made from a graph")
+        if start is None and end is None:
+            start, end = ds.start, ds.end
+        ds = ds.dataset
+    if not isinstance(ds, Dataset):
+        raise TypeError(f"Expected a Dataset or an AnalysisContext, instead got: {type(ds).__name__!r}")
     entity_id = str(entity_id)
     kind = _kind_of(ds, entity_id)
     if kind is None:
