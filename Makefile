@@ -37,8 +37,10 @@ demo: install chromium
 	$(VENV)/bin/contextmap validate data/sample --out reports/sample/quality
 	@echo "Open reports/sample/pack.html (or reports/sample/pack.pdf) to read the mapping pack."
 
+# Doctests: every Examples section in contextmap/ runs (--doctest-modules); they write only
+# into temporary folders.
 test: install chromium lint
-	$(PY) -m pytest -n 2 --nbmake tests notebooks $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --doctest-modules contextmap tests --nbmake notebooks $(PYTEST_ARGS)
 
 # ruff (with the nx/pd/gpd/np alias conventions) and mypy; part of make test.
 lint: install

@@ -253,9 +253,10 @@ def analyze(
 
     Examples
     --------
-    >>> from contextmap.analysis import analyze
-    >>> result = analyze(ds, seed=0)  # doctest: +SKIP
-    >>> sorted(result.summary())  # doctest: +SKIP
+    >>> from contextmap.sample import generate_sample
+    >>> ds = generate_sample(children=20, seed=1).to_dataset()
+    >>> result = analyze(ds, seed=0)
+    >>> sorted(result.summary())
     ['flags', 'hotspots', 'peer_groups', 'period', 'persons_of_concern']
     """
     with _gc_paused():

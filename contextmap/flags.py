@@ -100,8 +100,13 @@ def child_flags(
 
     Examples
     --------
-    >>> from contextmap.flags import child_flags
-    >>> child_flags(ds).query("flag == 'rhi_late'")  # doctest: +SKIP
+    >>> from contextmap.sample import generate_sample
+    >>> ds = generate_sample(children=20, seed=1).to_dataset()
+    >>> flags = child_flags(ds)
+    >>> list(flags.columns)
+    ['child_id', 'flag', 'detail']
+    >>> "rhi_late" in set(flags["flag"])
+    True
     """
     ctx = as_context(ds, start=start, end=end, settings=settings, default_months=12)
     if ctx.dataset is None or ctx.start is None:

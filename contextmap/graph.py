@@ -399,10 +399,11 @@ def graph_from_dataset(
 
     Examples
     --------
-    >>> import contextmap
-    >>> from contextmap.graph import graph_from_dataset
-    >>> ds = contextmap.sample.generate_sample(children=20, seed=1)  # doctest: +SKIP
-    >>> G = graph_from_dataset(ds)  # doctest: +SKIP
+    >>> from contextmap.sample import generate_sample
+    >>> ds = generate_sample(children=20, seed=1).to_dataset()
+    >>> G = graph_from_dataset(ds)
+    >>> sorted({kind for _, kind in G.nodes(data="kind")})
+    ['child', 'location', 'person']
     """
     return AnalysisContext(ds, start=start, end=end, settings=settings, default_months=None).graph
 

@@ -279,9 +279,13 @@ def rank_locations(
 
     Examples
     --------
-    >>> from contextmap.hotspots import rank_locations
-    >>> ranked = rank_locations(ds)  # doctest: +SKIP
-    >>> ranked[["location_id", "rank", "trend"]].head()  # doctest: +SKIP
+    >>> from contextmap.sample import generate_sample
+    >>> ds = generate_sample(children=20, seed=1).to_dataset()
+    >>> ranked = rank_locations(ds)
+    >>> list(ranked["rank"].head(3)), ranked.crs.to_string()
+    ([1, 2, 3], 'EPSG:4326')
+    >>> ranked["score"].is_monotonic_decreasing
+    True
     """
     weights = _weights(weights)
     ctx = as_context(ds, start=start, end=end, settings=settings, default_months=12)
@@ -526,9 +530,11 @@ def density_surface(
 
     Examples
     --------
-    >>> from contextmap.hotspots import density_surface
-    >>> surf = density_surface(ds, cell_m=50, bandwidth_m=200)  # doctest: +SKIP
-    >>> surf.values.shape, surf.crs  # doctest: +SKIP
+    >>> from contextmap.sample import generate_sample
+    >>> ds = generate_sample(children=20, seed=1).to_dataset()
+    >>> surf = density_surface(ds, cell_m=50, bandwidth_m=200)
+    >>> surf.values.ndim, str(surf.crs)
+    (2, 'EPSG:27700')
     """
     from scipy.ndimage import gaussian_filter
 

@@ -2,19 +2,31 @@
 
 Every area defines its own rules, so they live in a YAML file rather than in code. Defaults
 follow common practice (see ``docs/settings.md``); a settings file overrides any subset.
-Unknown keys and invalid values are rejected with an error that names the key and quotes the
-value.
+Every section is validated when the settings are loaded, including those read later by other
+modules (``pack``, ``audiences``): unknown keys are rejected with the list of allowed keys,
+invalid values with an error that names the key and quotes the value, and every problem is
+reported at once in one :class:`~contextmap.ConfigError` (its ``problems`` attribute lists
+them), so an analyst fixes the whole file in one pass.
 
 Examples
 --------
 >>> s = Settings.from_dict({"panel": {"episodes_in_period": 5}})
 >>> s.panel.episodes_in_period, s.panel.hours_missing
 (5, 24.0)
+>>> try:
+...     Settings.from_dict({"panel": {"hours": 3}, "pack": {"top_hotspot": 5}})
+... except ConfigError as exc:
+...     for problem in exc.problems:
+...         print(problem)
+unknown setting panel.hours; expected one of ['episodes_in_period', 'episodes_in_window', 'hours_missing', 'risk_levels', 'window_days']
+unknown setting pack.top_hotspot; expected one of ['cohort_rows', 'groups', 'profiles', 'provenance_rows', 'timeline_rows', 'top_hotspots', 'top_persons']
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -32,8 +44,33 @@ __all__ = [
     "GraphSettings",
     "FlagSettings",
     "MapSettings",
+    "PACK_OPTIONS",
+    "AUDIENCE_OPTIONS",
+    "DEFAULT_AUDIENCES",
     "load_settings",
 ]
+
+PACK_OPTIONS: dict[str, int] = {
+    "top_hotspots": 15, "profiles": 5, "top_persons": 25, "provenance_rows": 1000,
+    "timeline_rows": 40, "groups": 30, "cohort_rows": 300,
+}
+"""The ``pack:`` section: how many rows the printed pack shows, each a positive whole number
+(the exports always hold everything). Read by :mod:`contextmap.pack`."""
+
+AUDIENCE_OPTIONS: dict[str, str] = {
+    "show_names": "bool", "show_ids": "bool", "pseudonymise": "bool", "include_handling_c": "bool",
+    "include_e_graded": "bool", "dob_as_age": "bool", "show_free_text": "bool",
+    "suppress_below": "count", "address_precision_m": "count", "marking": "text",
+    "handling_notice": "text", "based_on": "audience",
+}
+"""The options of one entry of the ``audiences:`` section and their kind: ``bool`` (true or
+false), ``count`` (a positive whole number or null), ``text``, ``audience`` (the name of a
+default audience or of one defined in the section). They mirror
+:class:`contextmap.privacy.Audience`, which builds the audiences from them."""
+
+DEFAULT_AUDIENCES = ("internal", "police", "social-care", "partner")
+"""The audiences every area has (:data:`contextmap.privacy.AUDIENCES`)."""
+
 
 
 @dataclass(frozen=True)
@@ -45,16 +82,18 @@ class RiskSettings:
         default_factory=lambda: {"low": 84, "medium": 28, "high": 28}
     )
 
-    def _validate(self) -> None:
+    def _validate(self) -> list[str]:
+        problems = []
         if len(set(self.scale)) != len(self.scale) or not self.scale:
-            raise ConfigError(f"risk.scale must list distinct levels, instead got: {list(self.scale)!r}")
+            problems.append(f"risk.scale must list distinct levels, instead got: {list(self.scale)!r}")
         for level, days in self.review_days.items():
             if level not in self.scale:
-                raise ConfigError(
+                problems.append(
                     f"risk.review_days names level {level!r}, which is not in risk.scale {list(self.scale)!r}"
                 )
-            if not isinstance(days, int) or days <= 0:
-                raise ConfigError(f"risk.review_days.{level} must be a positive whole number of days, instead got: {days!r}")
+            if isinstance(days, bool) or not isinstance(days, int) or days <= 0:
+                problems.append(f"risk.review_days.{level} must be a positive whole number of days, instead got: {days!r}")
+        return problems
 
 
 @dataclass(frozen=True)
@@ -67,11 +106,13 @@ class PanelSettings:
     episodes_in_window: int = 3
     window_days: int = 30
 
-    def _validate(self) -> None:
+    def _validate(self) -> list[str]:
+        problems = []
         for name in ("hours_missing", "episodes_in_period", "episodes_in_window", "window_days"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise ConfigError(f"panel.{name} must be a positive number, instead got: {value!r}")
+                problems.append(f"panel.{name} must be a positive number, instead got: {value!r}")
+        return problems
 
 
 @dataclass(frozen=True)
@@ -80,9 +121,10 @@ class RhiSettings:
 
     within_hours: float = 72.0
 
-    def _validate(self) -> None:
+    def _validate(self) -> list[str]:
         if isinstance(self.within_hours, bool) or not isinstance(self.within_hours, (int, float)) or self.within_hours <= 0:
-            raise ConfigError(f"rhi.within_hours must be a positive number, instead got: {self.within_hours!r}")
+            return [f"rhi.within_hours must be a positive number, instead got: {self.within_hours!r}"]
+        return []
 
 
 @dataclass(frozen=True)
@@ -95,15 +137,17 @@ class GraphSettings:
     unreliable_weight: float = 0.25
     co_location_days: float = 7.0
 
-    def _validate(self) -> None:
-        if self.half_life_days <= 0:
-            raise ConfigError(f"graph.half_life_days must be positive, instead got: {self.half_life_days!r}")
+    def _validate(self) -> list[str]:
+        problems = []
+        if not self.half_life_days > 0:
+            problems.append(f"graph.half_life_days must be positive, instead got: {self.half_life_days!r}")
         for name in ("untested_weight", "unreliable_weight"):
             v = getattr(self, name)
             if not 0 <= v <= 1:
-                raise ConfigError(f"graph.{name} must be between 0 and 1, instead got: {v!r}")
-        if self.co_location_days < 0:
-            raise ConfigError(f"graph.co_location_days must not be negative, instead got: {self.co_location_days!r}")
+                problems.append(f"graph.{name} must be between 0 and 1, instead got: {v!r}")
+        if not self.co_location_days >= 0:
+            problems.append(f"graph.co_location_days must not be negative, instead got: {self.co_location_days!r}")
+        return problems
 
 
 @dataclass(frozen=True)
@@ -116,11 +160,13 @@ class FlagSettings:
     """A link is "new" when the child's first evidence with that person or place falls in
     the last ``new_within_days`` days of the period (the time since the last meeting)."""
 
-    def _validate(self) -> None:
+    def _validate(self) -> list[str]:
+        problems = []
         for name in ("high_reach_top", "hotspot_top", "new_within_days"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ConfigError(f"flags.{name} must be a positive whole number, instead got: {v!r}")
+                problems.append(f"flags.{name} must be a positive whole number, instead got: {v!r}")
+        return problems
 
 
 @dataclass(frozen=True)
@@ -130,12 +176,13 @@ class MapSettings:
     tiles: str = "none"
     attribution: str = ""
 
-    def _validate(self) -> None:
+    def _validate(self) -> list[str]:
         if self.tiles not in ("none", "osm") and "{z}" not in self.tiles:
-            raise ConfigError(
+            return [
                 "map.tiles must be 'none', 'osm' or a URL template containing {z}/{x}/{y}, "
                 f"instead got: {self.tiles!r}"
-            )
+            ]
+        return []
 
 
 @dataclass(frozen=True)
@@ -156,26 +203,47 @@ class Settings:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Settings:
-        """Build settings from a mapping, rejecting unknown keys and invalid values."""
+        """Build settings from a mapping, validating every section.
+
+        Raises
+        ------
+        ConfigError
+            Listing every unknown key and invalid value at once (``problems`` holds them).
+        """
+        if data is not None and not isinstance(data, Mapping):
+            raise ConfigError(f"settings must be a mapping of sections, instead got: {data!r}")
         data = dict(data or {})
         kwargs: dict[str, Any] = {}
         extra: dict[str, Any] = {}
+        problems: list[str] = []
         hints = get_type_hints(cls)
         known = {f.name for f in fields(cls)} - {"extra"}
         for key, value in data.items():
-            if key in cls._EXTRA_SECTIONS:
+            if key == "pack":
                 extra[key] = value
+                problems += _pack_problems(value)
+                continue
+            if key == "audiences":
+                extra[key] = value
+                problems += _audience_problems(value)
                 continue
             if key not in known:
-                raise ConfigError(
+                problems.append(
                     f"unknown settings section {key!r}; expected one of {sorted(known | set(cls._EXTRA_SECTIONS))}"
                 )
+                continue
             if key == "area":
                 if not isinstance(value, str):
-                    raise ConfigError(f"area must be text, instead got: {value!r}")
-                kwargs[key] = value
+                    problems.append(f"area must be text, instead got: {value!r}")
+                else:
+                    kwargs[key] = value
                 continue
-            kwargs[key] = _section(key, hints[key], value)
+            section, found = _section(key, hints[key], value)
+            problems += found
+            if section is not None:
+                kwargs[key] = section
+        if problems:
+            raise _config_error(problems)
         return cls(**kwargs, extra=extra)
 
     def to_dict(self) -> dict[str, Any]:
@@ -185,43 +253,118 @@ class Settings:
         return out
 
 
-def _section(name: str, cls: type, value: Any) -> Any:
-    if not isinstance(value, dict):
-        raise ConfigError(f"settings section {name!r} must be a mapping, instead got: {value!r}")
+def _config_error(problems: list[str]) -> ConfigError:
+    """One error for every problem found (the first alone when there is only one)."""
+    if len(problems) == 1:
+        exc = ConfigError(problems[0])
+    else:
+        exc = ConfigError(f"{len(problems)} problems in the settings:\n" + "\n".join(f"  - {p}" for p in problems))
+    exc.problems = list(problems)  # type: ignore[attr-defined]
+    return exc
+
+
+def _section(name: str, cls: type, value: Any) -> tuple[Any, list[str]]:
+    """Build one section's settings; return it (None if it cannot be built) and its problems."""
+    if not isinstance(value, Mapping):
+        return None, [f"settings section {name!r} must be a mapping, instead got: {value!r}"]
     allowed = {f.name: f for f in fields(cls)}
     defaults = cls()
     kwargs: dict[str, Any] = {}
+    problems: list[str] = []
     for key, v in value.items():
         if key not in allowed:
-            raise ConfigError(f"unknown setting {name}.{key}; expected one of {sorted(allowed)}")
+            problems.append(f"unknown setting {name}.{key}; expected one of {sorted(allowed)}")
+            continue
         current = getattr(defaults, key)
+        problem = None
         if isinstance(current, tuple):
             if not isinstance(v, (list, tuple)) or not all(isinstance(x, str) for x in v):
-                raise ConfigError(f"{name}.{key} must be a list of names, instead got: {v!r}")
-            v = tuple(v)
+                problem = f"{name}.{key} must be a list of names, instead got: {v!r}"
+            else:
+                v = tuple(v)
         elif isinstance(current, bool):
             if not isinstance(v, bool):
-                raise ConfigError(f"{name}.{key} must be true or false, instead got: {v!r}")
+                problem = f"{name}.{key} must be true or false, instead got: {v!r}"
         elif isinstance(current, float):
             if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise ConfigError(f"{name}.{key} must be a number, instead got: {v!r}")
-            v = float(v)
+                problem = f"{name}.{key} must be a number, instead got: {v!r}"
+            else:
+                v = float(v)
         elif isinstance(current, int):
             if isinstance(v, bool) or not isinstance(v, int):
-                raise ConfigError(f"{name}.{key} must be a whole number, instead got: {v!r}")
+                problem = f"{name}.{key} must be a whole number, instead got: {v!r}"
         elif isinstance(current, str):
             if not isinstance(v, str):
-                raise ConfigError(f"{name}.{key} must be text, instead got: {v!r}")
+                problem = f"{name}.{key} must be text, instead got: {v!r}"
         elif isinstance(current, dict):
-            if not isinstance(v, dict):
-                raise ConfigError(f"{name}.{key} must be a mapping, instead got: {v!r}")
-        kwargs[key] = v
-    if cls is RiskSettings and "scale" in kwargs and "review_days" not in kwargs:
+            if not isinstance(v, Mapping):
+                problem = f"{name}.{key} must be a mapping, instead got: {v!r}"
+            else:
+                v = dict(v)
+        if problem:
+            problems.append(problem)
+        else:
+            kwargs[key] = v
+    if cls is RiskSettings and "scale" in kwargs and "review_days" not in kwargs and "review_days" not in value:
         # a custom scale keeps only the default cadences for levels it still has
         kwargs["review_days"] = {k: d for k, d in defaults.review_days.items() if k in kwargs["scale"]}
     obj = cls(**kwargs)
-    obj._validate()
-    return obj
+    try:
+        found = obj._validate()
+    except ConfigError as exc:  # a section whose check raises its first problem
+        found = [str(exc)]
+    problems += list(found or [])
+    return (None if problems else obj), problems
+
+
+def _pack_problems(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, Mapping):
+        return [f"settings section 'pack' must be a mapping, instead got: {value!r}"]
+    problems = []
+    for k, v in value.items():
+        if k not in PACK_OPTIONS:
+            problems.append(f"unknown setting pack.{k}; expected one of {sorted(PACK_OPTIONS)}")
+        elif isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            problems.append(f"pack.{k} must be a positive whole number, instead got: {v!r}")
+    return problems
+
+
+def _audience_problems(value: Any) -> list[str]:
+    """Every problem in the ``audiences:`` section (the checks :class:`privacy.Audience` makes)."""
+    if value is None:
+        return []
+    if not isinstance(value, Mapping):
+        return [f"settings section 'audiences' must be a mapping, instead got: {value!r}"]
+    problems = []
+    names = set(DEFAULT_AUDIENCES) | {str(k) for k in value}
+    for name, spec in value.items():
+        where = f"audiences.{name}"
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
+            problems.append(f"audience name must be lower-case letters, digits, '-' or '_', instead got: {name!r}")
+        if spec is None:
+            continue
+        if not isinstance(spec, Mapping):
+            problems.append(f"{where} must be a mapping of options, instead got: {spec!r}")
+            continue
+        for key, v in spec.items():
+            kind = AUDIENCE_OPTIONS.get(key)
+            if kind is None:
+                problems.append(f"unknown setting {where}.{key}; expected one of {sorted(AUDIENCE_OPTIONS)}")
+            elif kind == "bool" and not isinstance(v, bool):
+                problems.append(f"{where}.{key} must be true or false, instead got: {v!r}")
+            elif kind == "count" and v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+                problems.append(f"{where}.{key} must be a positive whole number or null, instead got: {v!r}")
+            elif kind == "text" and not isinstance(v, str):
+                problems.append(f"{where}.{key} must be text, instead got: {v!r}")
+            elif kind == "audience" and (v not in names or v == name):
+                problems.append(f"{where}.based_on names an unknown audience; expected one of "
+                                f"{sorted(names - {name})}, instead got: {v!r}")
+        if spec.get("show_ids") is False and spec.get("pseudonymise") is False:
+            problems.append(f"{where}: show_ids is false, so pseudonymise must be true "
+                            "(records need a key), instead got: pseudonymise=False")
+    return problems
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
@@ -248,4 +391,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     try:
         return Settings.from_dict(data)
     except ConfigError as exc:
-        raise ConfigError(f"{p}: {exc}") from None
+        problems = getattr(exc, "problems", [str(exc)])
+        err = ConfigError(f"{p}: {exc}")
+        err.problems = problems  # type: ignore[attr-defined]
+        raise err from None

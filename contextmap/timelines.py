@@ -47,8 +47,13 @@ def timeline(ds: Dataset | AnalysisContext, entity_id: str, *, start: Any = None
 
     Examples
     --------
-    >>> from contextmap.timelines import timeline
-    >>> timeline(ds, "C0001")[["date", "event", "other_id"]]  # doctest: +SKIP
+    >>> from contextmap.sample import generate_sample
+    >>> ds = generate_sample(children=20, seed=1).to_dataset()
+    >>> t = timeline(ds, "C0001")
+    >>> sorted(set(t["event"]))
+    ['episode', 'link']
+    >>> t["date"].is_monotonic_increasing
+    True
     """
     if isinstance(ds, AnalysisContext):
         if ds.dataset is None:

@@ -403,9 +403,9 @@ def test_cli_sample_writes_files_and_exit_codes(tmp_path):
 def test_a_large_town_gets_more_shopping_centres_than_area_names():
     """Above ~10,000 children the generator needs more shopping centres than there are area
     names: they are numbered rather than failing (the 100k-episode benchmarks need this)."""
-    from contextmap.sample.generate import _AREAS
+    from contextmap.sample.vocabularies import AREAS
 
     data = generate_sample(children=11_000, seed=0, months=1)
     names = data.locations.loc[data.locations["name"].str.contains("Shopping Centre"), "name"]
-    assert len(names) > len(_AREAS)
+    assert len(names) > len(AREAS)
     assert names.str.strip().is_unique
