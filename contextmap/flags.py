@@ -109,9 +109,9 @@ def child_flags(
     True
     """
     ctx = as_context(ds, start=start, end=end, settings=settings, default_months=12)
-    if ctx.dataset is None or ctx.start is None:
-        raise ConfigError("Expected a dataset or an analysis context with a dataset and a period start for flags")
-    ds, settings = ctx.dataset, ctx.settings
+    ds, settings = ctx.require_dataset("flags"), ctx.settings
+    if ctx.start is None:
+        raise ConfigError("Expected an analysis context with a period start for flags, instead got start=None")
     s, e = ctx.start, ctx.end
     end_excl = e + pd.Timedelta(days=1)
     as_of_ts = end_excl if as_of is None else pd.Timestamp(as_of)

@@ -238,8 +238,13 @@ class AnalysisContext:
     Examples
     --------
     >>> from contextmap.graph import AnalysisContext
-    >>> ctx = AnalysisContext(ds, start="2026-01-01", end="2026-06-30")  # doctest: +SKIP
-    >>> ctx.graph is ctx.graph  # built once  # doctest: +SKIP
+    >>> from contextmap.peers import find_peer_groups
+    >>> from contextmap.sample import generate_sample
+    >>> ds = generate_sample(children=20, seed=1).to_dataset()
+    >>> ctx = AnalysisContext(ds)
+    >>> ctx.graph is ctx.graph  # built once, then kept
+    True
+    >>> find_peer_groups(ctx).projection is ctx.projection  # the analyses read the same one
     True
     """
 

@@ -72,8 +72,10 @@ def _location_evidence(ctx: AnalysisContext) -> tuple[pd.DataFrame, pd.DataFrame
 
 
 def _build_location_evidence(ctx: AnalysisContext) -> tuple[pd.DataFrame, pd.DataFrame]:
-    if ctx.dataset is None or ctx.start is None:
-        raise ConfigError("Expected an analysis context with a dataset and a period start for hotspots")
+    ctx.require_dataset("hotspots")
+    if ctx.start is None:
+        raise ConfigError("Expected an analysis context with a period start for hotspots (trends compare it "
+                          "with the period before), instead got start=None")
     s, e = ctx.start, ctx.end
     ev = ctx.history
     kind = ctx.kinds

@@ -37,8 +37,8 @@ def timeline(ds: Dataset | AnalysisContext, entity_id: str, *, start: Any = None
 
     For a child: their episodes and every link naming them. For a person: every link naming
     them. For a place: the episodes whose child was found there and every link naming it.
-    ``start``/``end`` restrict the dates (inclusive); default everything for a dataset, and
-    the context's period for an analysis context (:class:`contextmap.graph.AnalysisContext`).
+    ``start``/``end`` restrict the dates (inclusive); each defaults to no bound for a dataset,
+    and to the context's own for an analysis context (:class:`contextmap.graph.AnalysisContext`).
 
     Raises
     ------
@@ -58,8 +58,8 @@ def timeline(ds: Dataset | AnalysisContext, entity_id: str, *, start: Any = None
     if isinstance(ds, AnalysisContext):
         if ds.dataset is None:
             raise TypeError("Expected an analysis context with a dataset for a timeline, instead got one made from a graph")
-        if start is None and end is None:
-            start, end = ds.start, ds.end
+        start = ds.start if start is None else start
+        end = ds.end if end is None else end
         ds = ds.dataset
     if not isinstance(ds, Dataset):
         raise TypeError(f"Expected a Dataset or an AnalysisContext, instead got: {type(ds).__name__!r}")
