@@ -337,15 +337,19 @@ def _peel(H: nx.Graph, members: set, min_ties: int) -> set:
 
 def _binding(G: nx.Graph, H: nx.Graph, members: list[str]) -> dict[str, Any]:
     mset = set(members)
+    nodes = G.nodes
     reach: dict[str, int] = {}
+    ends = 0  # ends of edges between two members: twice the direct links
     for c in members:
         for nb in G[c]:
-            if G.nodes[nb].get("kind") in ("person", "location"):
+            if nb in mset:
+                ends += 1 if nb != c else 2
+            elif nodes[nb].get("kind") in ("person", "location"):
                 reach[nb] = reach.get(nb, 0) + 1
     shared = sorted((n for n, k in reach.items() if k >= 2), key=lambda n: (-reach[n], n))
-    persons = [n for n in shared if G.nodes[n]["kind"] == "person"]
-    places = [n for n in shared if G.nodes[n]["kind"] == "location"]
-    direct = sum(1 for u, v in G.subgraph(mset).edges())
+    persons = [n for n in shared if nodes[n]["kind"] == "person"]
+    places = [n for n in shared if nodes[n]["kind"] == "location"]
+    direct = ends // 2
     parts = []
     if persons:
         parts.append(_plural(len(persons), "shared contact"))

@@ -82,10 +82,12 @@ def _people_graph(G: nx.Graph, *, include_peer_links: bool = True) -> nx.Graph:
     keep = [n for n, k in kinds.items() if k in ("child", "person")]
     H = nx.Graph()
     H.add_nodes_from(keep)
-    for u, v in G.subgraph(keep).edges():
-        if not include_peer_links and kinds[u] == "child" and kinds[v] == "child":
-            continue
-        H.add_edge(u, v)
+    people = ("child", "person")
+    # one pass over the graph's edges in its own order (a subgraph view would test every
+    # neighbour through filters, and iterate a set when few nodes are kept)
+    H.add_edges_from((u, v) for u, v in G.edges()
+                     if kinds.get(u) in people and kinds.get(v) in people
+                     and (include_peer_links or not (kinds[u] == "child" and kinds[v] == "child")))
     return H
 
 
