@@ -409,3 +409,82 @@ def test_a_large_town_gets_more_shopping_centres_than_area_names():
     names = data.locations.loc[data.locations["name"].str.contains("Shopping Centre"), "name"]
     assert len(names) > len(AREAS)
     assert names.str.strip().is_unique
+
+
+# --- geography: streets, and a county at region scale ---------------------------------
+
+_STREET_RE = r"(?:^|, |\d )([A-Z][a-z']+ (?:Road|Street|Avenue|Lane|Drive|Terrace|Close|Way|Crescent|Row))$"
+
+
+def _metres(locations: pd.DataFrame) -> pd.DataFrame:
+    """Canonical-looking records with lat/lon, as x/y metres round the first one."""
+    lo = locations[locations["latitude"] != ""].copy()
+    lat, lon = lo["latitude"].astype(float), lo["longitude"].astype(float)
+    lo["x"] = (lon - lon.mean()) * 111_320 * np.cos(np.radians(lat.mean()))
+    lo["y"] = (lat - lat.mean()) * 111_320
+    return lo
+
+
+def _street_spread(data) -> pd.DataFrame:
+    """Per street name: places, spread along its main axis and off it (metres)."""
+    canon = data.truth["location_records"].query("location_id == place_id")["location_id"]
+    lo = _metres(data.locations[data.locations["location_id"].isin(canon)])
+    lo["street"] = lo["name"].str.strip().str.extract(_STREET_RE)[0]
+    rows = []
+    for street, g in lo.dropna(subset=["street"]).groupby("street"):
+        if len(g) < 4:
+            continue
+        xy = g[["x", "y"]].to_numpy() - g[["x", "y"]].to_numpy().mean(axis=0)
+        sv = np.linalg.svd(xy, compute_uv=False) / np.sqrt(len(g))
+        rows.append({"street": street, "n": len(g), "along": sv[0], "off": sv[1],
+                     "extent": float(np.ptp(xy @ np.linalg.svd(xy)[2][0]))})
+    return pd.DataFrame(rows)
+
+
+def test_places_of_one_street_lie_along_one_line(small):
+    spread = _street_spread(small)
+    assert len(spread) >= 10
+    # a street is a line: tens of metres either side of it, up to about 1.2 km along it
+    assert (spread["off"] < 40).mean() > 0.9, spread.sort_values("off").tail()
+    assert (spread["extent"] < 1300).all(), spread.sort_values("extent").tail()
+    assert spread["along"].median() > 3 * spread["off"].median()
+
+
+@pytest.fixture(scope="module")
+def county():
+    return generate_sample(children=2600, seed=4, months=2)
+
+
+def test_region_scale_is_a_county_of_towns_and_villages(county):
+    settlements = county.params["settlements"]
+    kinds = pd.Series([s["kind"] for s in settlements]).value_counts()
+    assert kinds.get("main") == 1 and kinds.get("town", 0) >= 1 and kinds.get("village", 0) >= 2
+    names = [s["name"] for s in settlements if s["kind"] != "main"]
+    assert len(set(names)) == len(names)
+    assert sum(s["children"] for s in settlements) == 2600
+    lo = _metres(county.locations)
+    # the county spans tens of kilometres, and places gather in several separate settlements
+    assert max(np.ptp(lo["x"]), np.ptp(lo["y"])) > 20_000
+    from sklearn.cluster import DBSCAN
+
+    labels = DBSCAN(eps=1500, min_samples=5).fit(lo[["x", "y"]].to_numpy()).labels_
+    assert len(set(labels) - {-1}) >= len(settlements) - 1
+    # every settlement has children living there and places of its own
+    assert all(s["children"] > 0 for s in settlements)
+
+
+def test_at_region_scale_a_peer_group_lives_in_one_settlement(county):
+    homes = county.children.set_index("child_id")["home_location_id"]
+    lo = _metres(county.locations).set_index("location_id")
+    lo = lo[lo["category"].str.strip().str.lower() == "address"]  # a care home may be in the next town
+    spans = []
+    for _, g in county.truth["peer_groups"].groupby("group_id"):
+        h = homes.reindex(g["child_id"])
+        pts = lo.reindex(h[h.isin(lo.index)])[["x", "y"]].dropna().to_numpy()
+        if len(pts) >= 2:
+            spans.append(float(np.max(np.linalg.norm(pts[:, None] - pts[None], axis=-1))))
+    assert len(spans) >= 20
+    assert max(spans) <= 10_000  # within one settlement (the main town is 10 km across)
+    # places of one street never lie in two settlements
+    spread = _street_spread(county)
+    assert (spread["extent"] < 1300).all(), spread.sort_values("extent").tail()

@@ -7,9 +7,11 @@ hotspots, persons of concern, duplicate person and place records, RHI mentions).
 :func:`write_sample` writes them as CSV files plus ``truth/``. See ``docs/sample-data.md``
 for how the structure is planted and what every truth file means.
 
-Every name is invented (given names and surnames combined at random; invented places);
-coordinates lie around Carlisle, Cumbria; postcodes look like ``CA1``-``CA3`` postcodes but
-are made up; phone numbers come from Ofcom's range reserved for drama (07700 900xxx).
+Every name is invented (given names and surnames combined at random; invented places,
+streets, towns and villages); the world is one town round Carlisle, Cumbria, or from
+:data:`~contextmap.sample.world.REGION_FROM` children a county of towns and villages
+(:mod:`contextmap.sample.world`); postcodes look like ``CA`` postcodes but are made up;
+phone numbers come from Ofcom's range reserved for drama (07700 900xxx).
 The same arguments always give byte-identical files.
 """
 

@@ -4,10 +4,13 @@ parameters and counts written to ``truth/truth.json``.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
 from contextmap.sample.episodes import Events
+from contextmap.sample.vocabularies import CENTRE, M_PER_DEG_LAT
 
 __all__ = ["Truth"]
 
@@ -83,6 +86,17 @@ class Truth(Events):
         out = pd.DataFrame(rows, columns=["location_id", "name", "kind", "children", "episodes_found"])
         return out.sort_values(["children", "location_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
+    def _settlement_summary(self) -> list[dict[str, object]]:
+        """Each settlement: name, kind, centre (WGS84), radius and children living there."""
+        out = []
+        per_lon = M_PER_DEG_LAT * math.cos(math.radians(CENTRE[0]))
+        for k, s in enumerate(self.settlements):
+            out.append({"name": s["name"] or "(main town)", "kind": s["kind"],
+                        "latitude": round(CENTRE[0] + s["y"] / M_PER_DEG_LAT, 5),
+                        "longitude": round(CENTRE[1] + s["x"] / per_lon, 5),
+                        "radius_m": round(s["r"]), "children": int((self.settle_of == k).sum())})
+        return out
+
     def _params(self, tables: dict[str, pd.DataFrame]) -> dict[str, object]:
         return {
             "generator": "contextmap.sample.generate",
@@ -93,6 +107,8 @@ class Truth(Events):
             "peer_groups": self.n_groups,
             "hotspots": {"persistent": len(self.hot_persistent), "emerging": len(self.hot_emerging)},
             "persons_of_concern": self.n_driving,
+            "settlements": self._settlement_summary(),
+            "streets": len(self.streets),
             "decoys": {"busy": len(self.busy), "schools": len(self.schools),
                        "relative_addresses": int((self.relative >= 0).sum())},
             "files": {

@@ -80,7 +80,10 @@ STREET_STEMS = (
     "Sorrel Teasel Bramble Thistle Willow Hazel Birch Larch Elder Aspen Sedge Fern Moss Wren "
     "Lapwing Merlin Osprey Otter Badger Falcon Swallow Martin Finch Lark Dipper Sandpiper "
     "Meadow Orchard Quarry Mill Forge Tannery Chapel Granary Ferry Brewery Pinfold Croft Garth "
-    "Intake Pasture Moorland Ridge Scar Howe Knott Pike Tarn Beck Gill Fold Raise Brow"
+    "Intake Pasture Moorland Ridge Scar Howe Knott Pike Tarn Beck Gill Fold Raise Brow "
+    "Acorn Bluebell Cobble Damson Foxglove Gorse Ivy Kingfisher Lupin Maple Nettle Primrose "
+    "Quince Redwing Rush Sloe Thrush Vetch Yew Barley Clover Daisy Hops Ling Marram Reed Rye "
+    "Sycamore Tansy Whin Yarrow Bilberry Cowslip Elm Lime Poplar Cedar Laurel Myrtle Hazelwood"
 ).split()
 """First words of invented street names beyond :data:`STREETS` (with :data:`STREET_SUFFIXES`)."""
 

@@ -1,8 +1,11 @@
-"""The sample's world: where children live, their peer groups, and the places of the town.
+"""The sample's world: where children live, their peer groups, and the places they go.
 
 :class:`World` is the first layer of a generation run: the run's parameters and random
-streams, the planted peer groups, the places (ordinary places, hotspots, homes, care homes
-and the busy decoys) with their duplicate records, and the ``locations`` table.
+streams; the settlements (one town, or from :data:`REGION_FROM` children a county of a main
+town, towns and villages), their neighbourhoods and straight named streets; the planted peer
+groups (each in one settlement); the places (ordinary places, hotspots, homes, care homes and
+the busy decoys), each standing on a street whose name it carries, with their duplicate
+records; and the ``locations`` table.
 """
 
 from __future__ import annotations
@@ -30,10 +33,23 @@ from contextmap.sample.vocabularies import (
     TOWN_SUFFIXES,
 )
 
-__all__ = ["World", "REGION_FROM"]
+__all__ = ["World", "REGION_FROM", "town_names"]
 
 REGION_FROM = 2000
 """From this many children the sample is a county of towns and villages, not one town."""
+
+
+def town_names() -> list[str]:
+    """Every invented town or village name (``Crag`` + ``thwaite``; ``Gill`` + ``ley`` is ``Gilley``).
+
+    Examples
+    --------
+    >>> names = town_names()
+    >>> "Cragthwaite" in names, "Gilley" in names, len(names) == len(set(names))
+    (True, True, True)
+    """
+    out = [p + (s[1:] if p[-1] == s[0] else s) for p in TOWN_PREFIXES for s in TOWN_SUFFIXES]
+    return list(dict.fromkeys(out))
 
 
 class World:
@@ -68,7 +84,7 @@ class World:
         g, n = self.grng, self.n
         n_towns = 0 if n < REGION_FROM else min(8, 1 + n // 5000)
         n_villages = 0 if n < REGION_FROM else min(30, n // 1200)
-        names = [p + s for p in TOWN_PREFIXES for s in TOWN_SUFFIXES]
+        names = town_names()
         names = [names[i] for i in g.permutation(len(names))]
         self.settlements: list[dict] = [{"name": "", "kind": "main", "x": 0.0, "y": 0.0, "r": RADIUS_M}]
         for kind, count, (d_lo, d_hi), (r_lo, r_hi), gap in (
@@ -107,13 +123,15 @@ class World:
         expected = 1.7 * n  # places, roughly (ordinary places, homes, hotspots, decoys)
         per_street = min(60.0, max(10.0, expected / 1200))
         stems = [STREET_STEMS[i] for i in g.permutation(len(STREET_STEMS))]
-        fresh = iter([f"{s} {x}" for x in STREET_SUFFIXES for s in stems])
-        spare = [n_ for p in TOWN_PREFIXES for n_ in (p + "gate",)] + [f"{a} Road" for a in AREAS]
-        area_pool = iter([n_ for n_ in (p + s for s in TOWN_SUFFIXES for p in TOWN_PREFIXES)
-                          if n_ not in {s["name"] for s in self.settlements}])
+        # every street name once in the county (the main town's first); a county with more
+        # streets than names reuses them, each in another settlement
+        fresh = [f"{s} {x}" for x in STREET_SUFFIXES for s in stems]
+        names = list(dict.fromkeys(list(STREETS) + [fresh[i] for i in g.permutation(len(fresh))]))
+        next_name = 0
+        taken = {s["name"] for s in self.settlements}
+        area_pool = iter([a for a in sorted(town_names()) if a not in taken])
         self.streets: list[dict] = []
         self.street_of_settlement: list[list[int]] = []
-        used_names: set[str] = set()
         for k, s in enumerate(self.settlements):
             # neighbourhoods: the invented areas in the main town; a village is one area
             if s["kind"] == "main":
@@ -128,16 +146,9 @@ class World:
             n_streets = max(2 if s["kind"] == "village" else 6,
                             round(expected * float(self.settle_share[k]) / per_street))
             mine = []
-            for j in range(n_streets):
-                if s["kind"] == "main" and j < len(STREETS):
-                    name = STREETS[j]
-                else:
-                    name = next(fresh, None) or f"{spare[j % len(spare)]}"
-                    while name in used_names:
-                        name = next(fresh, None) or f"{spare[int(g.integers(len(spare)))]}"
-                        if name in used_names and len(used_names) >= 1000 + len(spare):
-                            break  # a very large county: a name may repeat in another settlement
-                used_names.add(name)
+            for _ in range(n_streets):
+                name = names[next_name % len(names)]
+                next_name += 1
                 rr, aa = s["r"] * 0.85 * math.sqrt(g.random()), g.uniform(0, 2 * math.pi)
                 mx, my = s["x"] + rr * math.cos(aa), s["y"] + rr * math.sin(aa)
                 half = 0.5 * (g.uniform(150, 500) if s["kind"] == "village" else g.uniform(300, 1200))
@@ -279,9 +290,11 @@ class World:
                 self.late_turf[grp] = h
         cats = list(PLACE_KINDS)
         self.ordinary = []
-        for _ in range(max(60, round(0.8 * n))):
+        n_ordinary = max(60, round(0.8 * n))
+        where_ord = np.zeros(n_ordinary, dtype=int) if S == 1 else g.choice(S, n_ordinary, p=self.settle_share)
+        for k in where_ord.tolist():
             cat = cats[rng.integers(len(cats))]
-            self.ordinary.append(add(cat, 1.0, "ordinary", settlement_by_share()))
+            self.ordinary.append(add(cat, 1.0, "ordinary", k))
         self.care_homes = []
         for _ in range(max(2, n // 40)):
             k = int(self.service[settlement_by_share()])
@@ -481,8 +494,12 @@ class World:
         lon_t = np.where(form == 0, np.char.mod("%.6f", lon), "").astype(object)
         e_t = np.where(form == 1, np.char.mod("%.0f", east), "").astype(object)
         n_t = np.where(form == 1, np.char.mod("%.0f", north), "").astype(object)
-        # postcodes: outward code by direction from the centre, invented inward code
-        outward = np.where(y > 800, "CA3", np.where(x < 0, "CA2", "CA1"))
+        # postcodes: in the main town an outward code by direction from the centre; every other
+        # settlement one of its own (CA4, CA5...); an invented inward code
+        settlement = np.array([r["settlement"] for r in rows], dtype=int)
+        outward = np.where(y > 800, "CA3", np.where(x < 0, "CA2", "CA1")).astype(object)
+        far = settlement > 0
+        outward[far] = np.char.add("CA", (settlement[far] + 3).astype(str)).astype(object)
         letters = np.array(list(POSTCODE_LETTERS))
         inward = [f"{d}{a}{b}" for d, a, b in zip(rng.integers(1, 10, len(rows)), rng.choice(letters, len(rows)),
                                                    rng.choice(letters, len(rows)), strict=True)]
