@@ -32,9 +32,11 @@ views drawn from the result are labelled for that audience without complaint.
 
 from __future__ import annotations
 
+import gc
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,15 +49,16 @@ from contextmap.dataset import Dataset
 from contextmap.dates import period_bounds
 from contextmap.files import check_new_files, write_csv
 from contextmap.flags import child_flags
-from contextmap.graph import graph_from_dataset
+from contextmap.graph import AnalysisContext
 from contextmap.hotspots import DensitySurface, density_surface, rank_locations, spatial_clusters
 from contextmap.peers import PeerGroups, find_peer_groups
 from contextmap.persons import key_players, rank_persons
 from contextmap.privacy import get_audience, redact_dataset
 from contextmap.resolve import resolve_dataset
 from contextmap.settings import Settings
+from contextmap.timelines import timeline
 
-__all__ = ["Analysis", "analyze", "SUMMARY_KEYS", "OUTPUT_FILES"]
+__all__ = ["Analysis", "AnalysisContext", "analyze", "SUMMARY_KEYS", "OUTPUT_FILES"]
 
 SUMMARY_KEYS = ("period", "peer_groups", "hotspots", "persons_of_concern", "flags")
 OUTPUT_FILES = ("summary.json", "peer_groups.csv", "peer_membership.csv", "persons.csv",
@@ -83,6 +86,12 @@ class Analysis:
         Seconds per step.
     resolved
         Whether entity resolution ran.
+    context
+        The :class:`contextmap.graph.AnalysisContext` every analysis read (the evidence
+        table, the graph and the children projection, each built once).
+
+    Results draw their own views (as esda's ``Moran_Local.explore()``):
+    :meth:`hotspot_map`, :meth:`network_view` and :meth:`explore`.
     """
 
     period: tuple[pd.Timestamp, pd.Timestamp]
@@ -98,6 +107,41 @@ class Analysis:
     seed: int = 0
     resolved: bool = False
     timings: dict[str, float] = field(default_factory=dict)
+    context: AnalysisContext | None = field(default=None, repr=False)
+
+    def hotspot_map(self, **kwargs: Any) -> Any:
+        """The hotspot map of this analysis (:func:`contextmap.views.maps.hotspot_map`; the
+        keywords are passed on). A ``folium.Map``: offline, it displays inline in a notebook.
+        """
+        from contextmap.views.maps import (
+            hotspot_map,  # views sit above analyses: imported when drawn
+        )
+
+        return hotspot_map(self, **kwargs)
+
+    def network_view(self, **kwargs: Any) -> Any:
+        """The peer network of this analysis (:func:`contextmap.views.network.network_view`;
+        the keywords are passed on): a :class:`contextmap.views.network.NetworkView`."""
+        from contextmap.views.network import network_view
+
+        return network_view(self, **kwargs)
+
+    def explore(self, *, height: str = "600px", **kwargs: Any) -> Any:
+        """The hotspot map for a notebook: an object Jupyter displays as an isolated
+        ``<iframe srcdoc>`` holding the whole map, which makes no network request with the
+        default ``tiles='none'``. Keywords go to :meth:`hotspot_map`.
+        """
+        from contextmap.views.html import srcdoc_iframe
+
+        document = self.hotspot_map(**kwargs).get_root().render()
+        return _Embedded(srcdoc_iframe(document, height=height))
+
+    def timeline(self, entity_id: str, *, start: Any = None, end: Any = None) -> pd.DataFrame:
+        """The timeline of a child, person or place in the analysed dataset
+        (:func:`contextmap.timelines.timeline`), over the analysis period by default."""
+        s, e = self.period
+        return timeline(self.dataset, entity_id, start=s if start is None else start,
+                        end=e if end is None else end)
 
     def summary(self) -> dict[str, Any]:
         """The summary.json content (see the module docstring for the keys)."""
@@ -141,6 +185,22 @@ class Analysis:
         return paths
 
 
+class _Embedded:
+    """HTML that Jupyter displays (``_repr_html_``); ``str()`` gives the markup."""
+
+    def __init__(self, html: str) -> None:
+        self.html = html
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __str__(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return f"<embedded map: {len(self.html)} characters of HTML>"
+
+
 def _csv(df: pd.DataFrame, path: Path) -> None:
     df = df.copy()
     for c in df.columns:
@@ -148,6 +208,24 @@ def _csv(df: pd.DataFrame, path: Path) -> None:
             df[c] = df[c].map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
 
     write_csv(df, path, overwrite=True, bom=False)  # formula injection neutralised
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the analyses run.
+
+    They build millions of small objects (evidence dicts, networkx adjacency, Python lists
+    of ids), and each full collection walks every live object: at 100,000 episodes that was
+    about a quarter of the CPU time, with no garbage found. Reference counting still frees
+    everything at once; cycles are collected when the collector resumes.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def analyze(
@@ -159,7 +237,7 @@ def analyze(
     seed: int = 0,
     resolve: bool = True,
     decisions: Any = None,
-    n_runs: int = 10,
+    n_runs: int | None = None,
     key_player_k: int = 3,
     min_ties: int = 2,
     progress: Callable[[str], None] | None = None,
@@ -183,7 +261,8 @@ def analyze(
         (:func:`contextmap.resolve.resolve_dataset`, with ``decisions``). ``False`` analyses
         the records as they are.
     n_runs
-        Leiden runs for peer groups and their stability.
+        Leiden runs for peer groups and their stability (default: 10, or 3 above 10,000
+        linked children; see :data:`contextmap.peers.LARGE_NETWORK_RUNS`).
     key_player_k
         How many key players to pick.
     progress
@@ -205,7 +284,16 @@ def analyze(
     >>> sorted(result.summary())
     ['flags', 'hotspots', 'peer_groups', 'period', 'persons_of_concern']
     """
-    settings = settings or Settings()
+    with _gc_paused():
+        return _analyze(ds, start=start, end=end, settings=settings or Settings(), seed=seed,
+                        resolve=resolve, decisions=decisions, n_runs=n_runs, key_player_k=key_player_k,
+                        min_ties=min_ties, progress=progress, audience=audience, pseudonymiser=pseudonymiser)
+
+
+def _analyze(ds: Dataset, *, start: Any, end: Any, settings: Settings, seed: int, resolve: bool,
+             decisions: Any, n_runs: int | None, key_player_k: int, min_ties: int,
+             progress: Callable[[str], None] | None, audience: str | None = None,
+             pseudonymiser: Any = None) -> Analysis:
     step = progress or (lambda _name: None)
     timings: dict[str, float] = {}
     t = time.perf_counter()
@@ -232,24 +320,24 @@ def analyze(
         ds = redact_dataset(ds, aud, pseudonymiser=pseudonymiser, as_of=e, settings=settings)
         lap("redact")
     step("building the context graph")
-    G = graph_from_dataset(ds, start=s, end=e, settings=settings)
+    ctx = AnalysisContext(ds, start=s, end=e, settings=settings)  # every analysis reads this one
+    G = ctx.graph
     lap("graph")
     step("finding peer groups")
-    pg = find_peer_groups(G, seed=seed, n_runs=n_runs, min_ties=min_ties, settings=settings)
+    pg = find_peer_groups(ctx, seed=seed, n_runs=n_runs, min_ties=min_ties)
     lap("peer_groups")
     step("ranking persons of concern")
-    persons = rank_persons(G, peer_groups=pg, settings=settings, seed=seed)
-    kp = key_players(G, k=key_player_k)
+    persons = rank_persons(ctx, peer_groups=pg, seed=seed)
+    kp = key_players(ctx, k=key_player_k)
     lap("persons")
     step("ranking locations")
-    hot = rank_locations(ds, start=s, end=e, settings=settings)
+    hot = rank_locations(ctx)
     clusters = spatial_clusters(hot)
-    dens = density_surface(ds, start=s, end=e, settings=settings)
+    dens = density_surface(ctx)
     lap("hotspots")
     step("flagging children")
-    flags = child_flags(ds, start=s, end=e, settings=settings, hotspots=hot, persons=persons)
+    flags = child_flags(ctx, hotspots=hot, persons=persons)
     lap("flags")
     return Analysis(period=(s, e), dataset=ds, graph=G, peer_groups=pg, persons=persons.set_index("person_id"),
                     key_players=kp, hotspots=hot.set_index("location_id"), clusters=clusters, density=dens,
-                    flags=flags,
-                    seed=seed, resolved=resolved, timings=timings)
+                    flags=flags, seed=seed, resolved=resolved, timings=timings, context=ctx)

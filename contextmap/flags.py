@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from contextmap._errors import ConfigError
 from contextmap.dataset import Dataset
-from contextmap.dates import period_bounds
-from contextmap.graph import evidence_table
+from contextmap.graph import AnalysisContext, as_context
 from contextmap.settings import Settings
 
 __all__ = ["child_flags", "FLAGS"]
@@ -46,13 +46,27 @@ def _fmt_hours(h: float) -> str:
     return f"{h:.0f} h" if h >= 10 else f"{h:.1f} h"
 
 
+def _by_child(frame: pd.DataFrame, *columns: str) -> list[tuple[str, list[list[Any]]]]:
+    """Rows grouped by ``child_id`` (sorted; rows of a child in their order):
+    ``[(child_id, [column values...]), ...]``, without pandas' per-group objects."""
+    frame = frame.loc[frame["child_id"].notna().to_numpy(dtype=bool)]
+    if not len(frame):
+        return []
+    keys = frame["child_id"].to_numpy(dtype=object).astype(str)
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    cols = [frame[c].to_numpy(dtype=object)[order].tolist() for c in columns]
+    cut = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]).tolist() + [len(keys)]
+    return [(str(keys[lo]), [c[lo:hi] for c in cols]) for lo, hi in zip(cut[:-1], cut[1:], strict=True)]
+
+
 def _join_ids(items: list[str], limit: int = 5) -> str:
     more = len(items) - limit
     return ", ".join(items[:limit]) + (f" and {more} more" if more > 0 else "")
 
 
 def child_flags(
-    ds: Dataset,
+    ds: Any,
     *,
     start: Any = None,
     end: Any = None,
@@ -66,9 +80,10 @@ def child_flags(
     Parameters
     ----------
     ds
-        A dataset.
+        An analysis context (:class:`contextmap.graph.AnalysisContext`) or a dataset.
     start, end
-        The period (inclusive days); default the 12 months up to the latest date in the data.
+        The period (inclusive days) of the context built for a dataset; default the 12
+        months up to the latest date in the data.
     settings
         The rules (see the module docstring).
     as_of
@@ -93,8 +108,11 @@ def child_flags(
     >>> "rhi_late" in set(flags["flag"])
     True
     """
-    settings = settings or Settings()
-    s, e = period_bounds(ds, start=start, end=end, default_months=12)
+    ctx = as_context(ds, start=start, end=end, settings=settings, default_months=12)
+    ds, settings = ctx.require_dataset("flags"), ctx.settings
+    if ctx.start is None:
+        raise ConfigError("Expected an analysis context with a period start for flags, instead got start=None")
+    s, e = ctx.start, ctx.end
     end_excl = e + pd.Timedelta(days=1)
     as_of_ts = end_excl if as_of is None else pd.Timestamp(as_of)
     rows: list[tuple[str, str, str]] = []
@@ -104,7 +122,7 @@ def child_flags(
     rows += _panel(ds, epp, settings, as_of_ts)
     rows += _rhi(ep, s, end_excl, settings, as_of_ts)
     rows += _reviews(ds, settings, as_of_ts)
-    rows += _new_links(ds, s, e, settings, hotspots, persons)
+    rows += _new_links(ctx, hotspots, persons)
     out = pd.DataFrame(rows, columns=_COLUMNS)
     out["flag"] = pd.Categorical(out["flag"], categories=list(FLAGS))
     out = out.sort_values(["child_id", "flag"], kind="stable").reset_index(drop=True)
@@ -123,13 +141,13 @@ def _panel(ds: Dataset, epp: pd.DataFrame, settings: Settings, as_of: pd.Timesta
         ret = epp["returned_at"].fillna(as_of)
         hours = (ret - epp["reported_at"]).dt.total_seconds() / 3600
         long_ = epp.assign(_h=hours.to_numpy()).loc[hours.to_numpy() > ps.hours_missing]
-        for cid, grp in long_.groupby("child_id", sort=True):
-            worst = grp.sort_values("_h", ascending=False).iloc[0]
-            still = " (still missing)" if pd.isna(worst["returned_at"]) else ""
-            n = len(grp)
+        for cid, (hrs, eids, rets) in _by_child(long_, "_h", "episode_id", "returned_at"):
+            w = max(range(len(hrs)), key=lambda i: hrs[i])  # the longest; the first of equals
+            still = " (still missing)" if pd.isna(rets[w]) else ""
+            n = len(hrs)
             lead = f"{n} episodes over {ps.hours_missing:g} hours, longest" if n > 1 else "missing"
-            reasons.setdefault(str(cid), []).append(
-                f"{lead} {worst['episode_id']} {_fmt_hours(worst['_h'])}{still} (rule: over {ps.hours_missing:g} hours)")
+            reasons.setdefault(cid, []).append(
+                f"{lead} {eids[w]} {_fmt_hours(hrs[w])}{still} (rule: over {ps.hours_missing:g} hours)")
         counts = epp.groupby("child_id").size()
         for cid, n in counts[counts >= ps.episodes_in_period].items():
             reasons.setdefault(str(cid), []).append(
@@ -168,17 +186,16 @@ def _rhi(ep: pd.DataFrame, s: pd.Timestamp, end_excl: pd.Timestamp, settings: Se
         return rows
     delay = (sub["rhi_at"] - sub["returned_at"]).dt.total_seconds() / 3600
     late = sub.assign(_h=delay.to_numpy()).loc[(delay > within).fillna(False).to_numpy(dtype=bool)]
-    for cid, grp in late.groupby("child_id", sort=True):
-        items = [f"{eid} ({_fmt_hours(h)})" for eid, h in zip(grp["episode_id"], grp["_h"], strict=True)]
-        rows.append((str(cid), "rhi_late",
+    for cid, (eids, hrs) in _by_child(late, "episode_id", "_h"):
+        items = [f"{eid} ({_fmt_hours(h)})" for eid, h in zip(eids, hrs, strict=True)]
+        rows.append((cid, "rhi_late",
                      f"{len(items)} interview(s) more than {within:g} h after return: {_join_ids(items)}"))
     no_rhi = sub["rhi_at"].isna() & ~sub["rhi_outcome"].isin(["completed", "declined"]).fillna(False)
     overdue = (as_of - sub["returned_at"]).dt.total_seconds() / 3600 > within
     miss = sub.loc[(no_rhi & overdue).fillna(False).to_numpy(dtype=bool)]
-    for cid, grp in miss.groupby("child_id", sort=True):
-        items = [f"{eid} ({o if isinstance(o, str) else 'no outcome'})"
-                 for eid, o in zip(grp["episode_id"], grp["rhi_outcome"], strict=True)]
-        rows.append((str(cid), "rhi_missing",
+    for cid, (eids, outcomes) in _by_child(miss, "episode_id", "rhi_outcome"):
+        items = [f"{eid} ({o if isinstance(o, str) else 'no outcome'})" for eid, o in zip(eids, outcomes, strict=True)]
+        rows.append((cid, "rhi_missing",
                      f"{len(items)} return(s) with no interview within {within:g} h: {_join_ids(items)}"))
     return rows
 
@@ -201,25 +218,24 @@ def _reviews(ds: Dataset, settings: Settings, as_of: pd.Timestamp) -> list[tuple
     return rows
 
 
-def _new_links(ds: Dataset, s: pd.Timestamp, e: pd.Timestamp, settings: Settings,
-               hotspots: pd.DataFrame | None, persons: pd.DataFrame | None) -> list[tuple[str, str, str]]:
-    fs = settings.flags
-    if persons is None or hotspots is None:
-        from contextmap.graph import graph_from_dataset
+def _new_links(ctx: AnalysisContext, hotspots: pd.DataFrame | None,
+               persons: pd.DataFrame | None) -> list[tuple[str, str, str]]:
+    fs = ctx.settings.flags
+    ds = ctx.require_dataset("flags")
+    s, e = ctx.start, ctx.end
+    if hotspots is None:
+        from contextmap.hotspots import rank_locations
 
-        if hotspots is None:
-            from contextmap.hotspots import rank_locations
+        hotspots = rank_locations(ctx)
+    if persons is None:
+        from contextmap.persons import rank_persons
 
-            hotspots = rank_locations(ds, start=s, end=e, settings=settings)
-        if persons is None:
-            from contextmap.persons import rank_persons
-
-            persons = rank_persons(graph_from_dataset(ds, start=s, end=e, settings=settings), settings=settings)
+        persons = rank_persons(ctx)
     top_p = persons.sort_values("rank").head(fs.high_reach_top)
     top_l = hotspots.sort_values("rank").head(fs.hotspot_top)
     p_label = dict(zip(top_p["person_id"], top_p["rank"], strict=True))
     l_label = dict(zip(top_l["location_id"], top_l["rank"], strict=True))
-    ev = evidence_table(ds, None, e, settings)
+    ev = ctx.history
     if not len(ev):
         return []
     children = set(ds.children["child_id"].astype(str))
@@ -228,20 +244,21 @@ def _new_links(ds: Dataset, s: pd.Timestamp, e: pd.Timestamp, settings: Settings
                                 ("newly_linked_hotspot", l_label, "hotspot")):
         if not targets:
             continue
-        a_c = ev["a"].isin(children) & ev["b"].isin(targets.keys())
-        b_c = ev["b"].isin(children) & ev["a"].isin(targets.keys())
+        a_c = (ev["a"].isin(children) & ev["b"].isin(targets.keys())).to_numpy(dtype=bool)
+        b_c = (ev["b"].isin(children) & ev["a"].isin(targets.keys())).to_numpy(dtype=bool)
+        a, b, d = ev["a"].to_numpy(dtype=object), ev["b"].to_numpy(dtype=object), ev["date"].to_numpy()
         pairs = pd.DataFrame({
-            "child": np.concatenate([ev.loc[a_c, "a"].to_numpy(), ev.loc[b_c, "b"].to_numpy()]),
-            "other": np.concatenate([ev.loc[a_c, "b"].to_numpy(), ev.loc[b_c, "a"].to_numpy()]),
-            "date": np.concatenate([ev.loc[a_c, "date"].to_numpy(), ev.loc[b_c, "date"].to_numpy()]),
+            "child": pd.Series(np.concatenate([a[a_c], b[b_c]]), dtype=object),
+            "other": pd.Series(np.concatenate([b[a_c], a[b_c]]), dtype=object),
+            "date": np.concatenate([d[a_c], d[b_c]]),
         })
         if not len(pairs):
             continue
         first = pairs.groupby(["child", "other"])["date"].min().reset_index()
         new = first.loc[first["date"] >= max(s, e - pd.Timedelta(days=fs.new_within_days - 1))]
-        for cid, grp in new.groupby("child", sort=True):
-            grp = grp.sort_values("date")
-            items = [f"{o} (rank {targets[o]}, first linked {pd.Timestamp(d).date()})"
-                     for o, d in zip(grp["other"], grp["date"], strict=True)]
-            rows.append((str(cid), flag, f"newly linked to {noun} {_join_ids(items)}"))
+        new = new.sort_values(["child", "date"], kind="stable").rename(columns={"child": "child_id"})
+        for cid, (others, dates) in _by_child(new, "other", "date"):
+            items = [f"{o} (rank {targets[o]}, first linked {pd.Timestamp(dt).date()})"
+                     for o, dt in zip(others, dates, strict=True)]
+            rows.append((cid, flag, f"newly linked to {noun} {_join_ids(items)}"))
     return rows

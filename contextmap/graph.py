@@ -31,7 +31,7 @@ report it. Views must draw other edges as untested, never as fact.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import igraph as ig
@@ -39,6 +39,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from contextmap._errors import ConfigError
 from contextmap.dataset import Dataset
 from contextmap.dates import period_bounds
 from contextmap.schema import e_graded
@@ -50,6 +51,8 @@ __all__ = [
     "evidence_table",
     "to_igraph",
     "as_graph",
+    "AnalysisContext",
+    "as_context",
     "evidence_weight",
     "ASSESSMENT_WEIGHT",
 ]
@@ -92,73 +95,286 @@ def _str_or_none(v: Any) -> str | None:
     return None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else str(v)
 
 
-def evidence_table(ds: Dataset, start, end, settings: Settings) -> pd.DataFrame:
-    """One row per piece of evidence in the period: a, b, weight and the evidence fields."""
+def _objects(col: pd.Series) -> np.ndarray:
+    """A column as a numpy object array with ``None`` for missing (one conversion, no copies
+    of Arrow-backed strings per use)."""
+    arr = col.to_numpy(dtype=object)
+    mask = pd.isna(arr)
+    if mask.any():
+        arr = arr.copy() if not arr.flags.writeable else arr
+        arr[mask] = None
+    return arr
+
+
+def _object_frame(data: dict[str, Any]) -> pd.DataFrame:
+    """A DataFrame that keeps object arrays as object columns (pandas would convert strings
+    to its Arrow-backed dtype, slow to iterate and to index row by row)."""
+    return pd.DataFrame({k: pd.Series(v, dtype=object) if isinstance(v, np.ndarray) and v.dtype == object else v
+                         for k, v in data.items()})
+
+
+_EVIDENCE_COLUMNS = ["a", "b", "link_id", "episode_id", "relation", "date", "source_type", "grading",
+                     "handling_code", "source_evaluation", "intelligence_assessment"]
+
+
+def _evidence_rows(ds: Dataset, end: pd.Timestamp, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Evidence up to ``end`` (no lower bound), before the period and duplicates are applied:
+    the link rows and the episode found-location rows, object columns, weight decayed to ``end``."""
     gs = settings.graph
     li = ds.links
-    cols = ["a", "b", "link_id", "episode_id", "relation", "date", "source_type", "grading",
-            "handling_code", "source_evaluation", "intelligence_assessment"]
-    parts = []
+    empty = pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "date" else object)
+                          for c in _EVIDENCE_COLUMNS} | {"weight": pd.Series(dtype=float)})
+    links = empty
     if len(li):
-        keep = _in_period(li["observed_on"], start, end)
+        keep = _in_period(li["observed_on"], None, end)
         keep &= li["source_kind"].notna().to_numpy() & li["target_kind"].notna().to_numpy()
         keep &= (li["source_id"] != li["target_id"]).fillna(False).to_numpy(dtype=bool)
         if not gs.include_e_graded:
             keep &= ~e_graded(li["intelligence_assessment"])
-        sub = li.loc[keep]
-        parts.append(pd.DataFrame({
-            "a": sub["source_id"].astype(object).to_numpy(),
-            "b": sub["target_id"].astype(object).to_numpy(),
-            "link_id": sub["link_id"].astype(object).to_numpy(),
-            "episode_id": sub["episode_id"].astype(object).to_numpy(),
-            "relation": sub["relation"].astype(object).to_numpy(),
-            "date": pd.to_datetime(sub["observed_on"]).to_numpy(),
-            "source_type": sub["source_type"].astype(object).to_numpy(),
-            "grading": sub["grading"].astype(object).to_numpy(),
-            "handling_code": sub["handling_code"].astype(object).to_numpy(),
-            "source_evaluation": sub["source_evaluation"].astype(object).to_numpy(),
-            "intelligence_assessment": sub["intelligence_assessment"].astype(object).to_numpy(),
-        }))
+        names = {"a": "source_id", "b": "target_id", "link_id": "link_id", "episode_id": "episode_id",
+                 "relation": "relation", "source_type": "source_type", "grading": "grading",
+                 "handling_code": "handling_code", "source_evaluation": "source_evaluation",
+                 "intelligence_assessment": "intelligence_assessment"}
+        data: dict[str, Any] = {k: _objects(li[c])[keep] for k, c in names.items()}
+        data["date"] = pd.to_datetime(li["observed_on"]).to_numpy()[keep]
+        links = _object_frame({c: data[c] for c in _EVIDENCE_COLUMNS})
     ep = ds.episodes
+    episodes = empty
     if len(ep):
         when = ep["returned_at"].fillna(ep["reported_at"])
-        keep = _in_period(when, start, end) & ep["found_location_id"].notna().to_numpy()
+        keep = _in_period(when, None, end) & ep["found_location_id"].notna().to_numpy()
         keep &= ep["found_location_id"].isin(ds.locations["location_id"]).to_numpy(dtype=bool)
-        sub = ep.loc[keep]
-        epf = pd.DataFrame({
-            "a": sub["child_id"].astype(object).to_numpy(),
-            "b": sub["found_location_id"].astype(object).to_numpy(),
-            "link_id": None,
-            "episode_id": sub["episode_id"].astype(object).to_numpy(),
-            "relation": "found_at",
-            "date": pd.to_datetime(when[keep]).dt.normalize().to_numpy(),
-            "source_type": "episode",
-            "grading": None,
-            "handling_code": None,
-            "source_evaluation": "1",
-            "intelligence_assessment": "A",
+        n = int(keep.sum())
+        none = np.full(n, None, dtype=object)
+        episodes = _object_frame({
+            "a": _objects(ep["child_id"])[keep],
+            "b": _objects(ep["found_location_id"])[keep],
+            "link_id": none,
+            "episode_id": _objects(ep["episode_id"])[keep],
+            "relation": np.full(n, "found_at", dtype=object),
+            "date": pd.to_datetime(when).dt.normalize().to_numpy()[keep],
+            "source_type": np.full(n, "episode", dtype=object),
+            "grading": none.copy(),
+            "handling_code": none.copy(),
+            "source_evaluation": np.full(n, "1", dtype=object),
+            "intelligence_assessment": np.full(n, "A", dtype=object),
         })
-        if parts and len(parts[0]):
-            # a link already recording this episode's found location is the same evidence
-            lk = parts[0]
-            dup = lk.loc[lk["relation"] == "found_at", ["a", "b", "episode_id"]].dropna()
-            key = set(zip(dup["a"], dup["b"], dup["episode_id"], strict=True)) | set(
-                zip(dup["b"], dup["a"], dup["episode_id"], strict=True))
-            if key:
-                mask = [(a, b, e) not in key for a, b, e in zip(epf["a"], epf["b"], epf["episode_id"], strict=True)]
-                epf = epf.loc[mask]
-        parts.append(epf)
+    for part in (links, episodes):
+        if len(part):
+            age = (end - part["date"]).dt.days.to_numpy(dtype=float)
+            part["weight"] = evidence_weight(part["source_evaluation"], part["intelligence_assessment"], age,
+                                             settings=settings)
+    return links, episodes
+
+
+def _evidence_for(rows: tuple[pd.DataFrame, pd.DataFrame], start: pd.Timestamp | None) -> pd.DataFrame:
+    """The evidence table from :func:`_evidence_rows` for a period starting at ``start``."""
+    links, episodes = rows
+    if start is not None:
+        links = links.loc[(links["date"] >= start).to_numpy(dtype=bool)]
+        episodes = episodes.loc[(episodes["date"] >= start).to_numpy(dtype=bool)]
+    if len(links) and len(episodes):
+        # a link already recording this episode's found location (in the period) is the same evidence
+        fa = (links["relation"] == "found_at").to_numpy(dtype=bool) & links["episode_id"].notna().to_numpy()
+        dup = links.loc[fa, ["a", "b", "episode_id"]]
+        key = set(zip(dup["a"], dup["b"], dup["episode_id"], strict=True)) | set(
+            zip(dup["b"], dup["a"], dup["episode_id"], strict=True))
+        if key:
+            mask = [(a, b, e) not in key for a, b, e in zip(episodes["a"], episodes["b"], episodes["episode_id"],
+                                                             strict=True)]
+            episodes = episodes.loc[np.asarray(mask, dtype=bool)]
+    parts = [p for p in (links, episodes) if len(p)]
     if not parts:
-        return pd.DataFrame(columns=cols + ["weight", "u", "v"])
-    ev = pd.concat(parts, ignore_index=True)
-    ev = ev.astype({c: object for c in cols if c != "date"})
-    age = (end - pd.to_datetime(ev["date"])).dt.days.to_numpy(dtype=float)
-    ev["weight"] = evidence_weight(ev["source_evaluation"], ev["intelligence_assessment"], age, settings=settings)
-    a = ev["a"].astype(str).to_numpy()
-    b = ev["b"].astype(str).to_numpy()
-    ev["u"] = np.where(a <= b, a, b)
-    ev["v"] = np.where(a <= b, b, a)
+        return pd.DataFrame(columns=_EVIDENCE_COLUMNS + ["weight", "u", "v"])
+    ev = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+    a = ev["a"].to_numpy(dtype=object).astype(str)
+    b = ev["b"].to_numpy(dtype=object).astype(str)
+    first = a <= b
+    ev["u"] = np.where(first, a, b).astype(object)
+    ev["v"] = np.where(first, b, a).astype(object)
     return ev
+
+
+def evidence_table(ds: Dataset, start: pd.Timestamp | None, end: pd.Timestamp, settings: Settings) -> pd.DataFrame:
+    """One row per piece of evidence in the period: ``a``, ``b``, the evidence fields, ``weight``
+    (decayed to ``end``) and ``u``/``v`` (``a``/``b`` in sorted order).
+
+    Links (accepted, both ends known, not E-graded unless ``graph.include_e_graded``) observed
+    in the period, and the found locations of episodes returned (or reported) in it; an
+    episode's found location already recorded by a ``found_at`` link of that episode counts
+    once. :attr:`AnalysisContext.evidence` and :attr:`AnalysisContext.history` hold it built
+    once for an analysis.
+    """
+    return _evidence_for(_evidence_rows(ds, end, settings), start)
+
+
+class AnalysisContext:
+    """What every analysis of one period reads, built once and shared.
+
+    The period's evidence table, the evidence history up to the end of the period, the
+    context graph and its children projection are built the first time they are asked for
+    and then kept, so :func:`contextmap.analysis.analyze` builds each once for peer groups,
+    persons, hotspots, flags and timelines. Every analysis function accepts a context where
+    it accepts a dataset (a dataset still works: the function builds a context for it).
+
+    Parameters
+    ----------
+    dataset
+        A dataset from :func:`contextmap.load` (resolved or redacted first, as wanted).
+    start, end
+        The period (inclusive days); ``end`` defaults to the latest date in the data and is
+        the reference date of the evidence decay.
+    settings
+        Area rules and weights; defaults when ``None``.
+    default_months
+        With no ``start``: the period is the ``default_months`` months up to ``end`` (12, as
+        :func:`contextmap.analysis.analyze` uses), or has no lower bound when ``None``.
+
+    Attributes
+    ----------
+    dataset, start, end, settings
+        As given (``start`` and ``end`` as midnight timestamps; ``start`` may be ``None``).
+
+    Examples
+    --------
+    >>> from contextmap.graph import AnalysisContext
+    >>> from contextmap.peers import find_peer_groups
+    >>> from contextmap.sample import generate_sample
+    >>> ds = generate_sample(children=20, seed=1).to_dataset()
+    >>> ctx = AnalysisContext(ds)
+    >>> ctx.graph is ctx.graph  # built once, then kept
+    True
+    >>> find_peer_groups(ctx).projection is ctx.projection  # the analyses read the same one
+    True
+    """
+
+    def __init__(self, dataset: Dataset, *, start: Any = None, end: Any = None,
+                 settings: Settings | None = None, default_months: int | None = 12) -> None:
+        if not isinstance(dataset, Dataset):
+            raise TypeError(f"Expected a Dataset for dataset, instead got: {type(dataset).__name__!r}")
+        if settings is not None and not isinstance(settings, Settings):
+            raise TypeError(f"Expected a Settings for settings, instead got: {type(settings).__name__!r}")
+        self.dataset: Dataset | None = dataset
+        self.settings: Settings = settings or Settings()
+        self.start, self.end = period_bounds(dataset, start=start, end=end, default_months=default_months)
+        self._cache: dict[str, Any] = {}
+
+    @classmethod
+    def from_graph(cls, G: nx.Graph, *, settings: Settings | None = None) -> AnalysisContext:
+        """A context around a context graph built elsewhere (no dataset: only the graph
+        analyses, peer groups and persons, can run on it)."""
+        if not isinstance(G, nx.Graph):
+            raise TypeError(f"Expected a networkx Graph, instead got: {type(G).__name__!r}")
+        ctx = cls.__new__(cls)
+        ctx.dataset = None
+        ctx.settings = settings or Settings()
+        start, end = G.graph.get("start"), G.graph.get("end")
+        ctx.start = None if start is None else pd.Timestamp(start)
+        ctx.end = pd.Timestamp(end) if end is not None else pd.Timestamp.today().normalize()
+        ctx._cache = {"graph": G}
+        return ctx
+
+    def __repr__(self) -> str:
+        s = "None" if self.start is None else str(self.start.date())
+        return f"<AnalysisContext start={s} end={self.end.date()} built={sorted(self._cache)}>"
+
+    @property
+    def period(self) -> tuple[pd.Timestamp | None, pd.Timestamp]:
+        """``(start, end)``."""
+        return self.start, self.end
+
+    def require_dataset(self, what: str) -> Dataset:
+        """The dataset; :class:`ConfigError` naming ``what`` needs it when the context was
+        made from a graph alone."""
+        if self.dataset is None:
+            raise ConfigError(f"this analysis context was made from a graph alone and has no dataset "
+                              f"for {what}: build it with AnalysisContext(ds, ...)")
+        return self.dataset
+
+    def memo(self, name: str, build: Callable[[], Any]) -> Any:
+        """The value stored under ``name``, built with ``build()`` the first time.
+
+        For derived tables that more than one analysis reads (hotspots keep their location
+        evidence here, for the ranking and the density surface).
+        """
+        if name not in self._cache:
+            self._cache[name] = build()
+        return self._cache[name]
+
+    @property
+    def _rows(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return self.memo("evidence_rows", lambda: _evidence_rows(self.require_dataset("evidence"), self.end,
+                                                                   self.settings))
+
+    @property
+    def evidence(self) -> pd.DataFrame:
+        """The evidence table of the period (:func:`evidence_table`)."""
+        return self.memo("evidence", lambda: _evidence_for(self._rows, self.start))
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """The evidence table up to ``end`` with no lower bound (trends, first links)."""
+        if self.start is None:
+            return self.evidence
+        return self.memo("history", lambda: _evidence_for(self._rows, None))
+
+    @property
+    def kinds(self) -> pd.Series:
+        """Entity id -> ``'child'``, ``'person'`` or ``'location'`` for every record of the dataset."""
+        def build() -> pd.Series:
+            ds = self.require_dataset("entity kinds")
+            parts = [pd.Series(kind, index=_objects(frame[col]), dtype=object)
+                     for frame, col, kind in ((ds.children, "child_id", "child"), (ds.persons, "person_id", "person"),
+                                              (ds.locations, "location_id", "location"))]
+            out = pd.concat(parts)
+            return out[~out.index.duplicated(keep="last")]
+        return self.memo("kinds", build)
+
+    @property
+    def graph(self) -> nx.Graph:
+        """The context graph of the period (:func:`graph_from_dataset`)."""
+        return self.memo("graph", lambda: _graph_from_evidence(self.require_dataset("the graph"), self.evidence,
+                                                               self.start, self.end, self.settings))
+
+    @property
+    def projection(self) -> nx.Graph:
+        """The children projection of the graph (:func:`children_projection`, settings' defaults)."""
+        return self.memo("projection", lambda: children_projection(self.graph, settings=self.settings))
+
+
+def as_context(
+    source: Any, *, start: Any = None, end: Any = None, settings: Settings | None = None,
+    default_months: int | None = 12,
+) -> AnalysisContext:
+    """The analysis context of ``source``: a context as it is, a dataset or a graph wrapped.
+
+    ``start``, ``end`` and ``settings`` apply when a context is built; a context already fixes
+    them, so passing a different period or settings with one is an error.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from contextmap.graph import as_context
+    >>> G = nx.Graph(end="2024-03-31")
+    >>> as_context(G).graph is G
+    True
+    """
+    if isinstance(source, AnalysisContext):
+        given = {"start": start, "end": end}
+        for name, value in given.items():
+            if value is not None and pd.Timestamp(value).normalize() != getattr(source, name):
+                raise ConfigError(f"Expected no {name} with an AnalysisContext (it fixes the period), "
+                                  f"instead got: {value!r}")
+        if settings is not None and settings is not source.settings and settings != source.settings:
+            raise ConfigError("Expected no settings with an AnalysisContext (it fixes the settings), "
+                              "instead got different settings")
+        return source
+    if isinstance(source, nx.Graph):
+        return AnalysisContext.from_graph(source, settings=settings)
+    if isinstance(source, Dataset):
+        return AnalysisContext(source, start=start, end=end, settings=settings, default_months=default_months)
+    raise TypeError("Expected a Dataset, an AnalysisContext or a networkx Graph, instead got: "
+                    f"{type(source).__name__!r}")
 
 
 def graph_from_dataset(
@@ -194,9 +410,11 @@ def graph_from_dataset(
     >>> sorted({kind for _, kind in G.nodes(data="kind")})
     ['child', 'location', 'person']
     """
-    settings = settings or Settings()
-    start_ts, end_ts = period_bounds(ds, start=start, end=end)
-    ev = evidence_table(ds, start_ts, end_ts, settings)
+    return AnalysisContext(ds, start=start, end=end, settings=settings, default_months=None).graph
+
+
+def _graph_from_evidence(ds: Dataset, ev: pd.DataFrame, start_ts: pd.Timestamp | None, end_ts: pd.Timestamp,
+                         settings: Settings) -> nx.Graph:
     G = nx.Graph(
         start=None if start_ts is None else str(start_ts.date()),
         end=str(end_ts.date()),
@@ -206,7 +424,7 @@ def graph_from_dataset(
     node_ids: set[str] = set(ev["u"]) | set(ev["v"]) if len(ev) else set()
     if len(ds.episodes):
         inper = _in_period(ds.episodes["reported_at"], start_ts, end_ts)
-        node_ids |= set(ds.episodes.loc[inper, "child_id"].astype(str))
+        node_ids |= set(_objects(ds.episodes["child_id"])[inper].astype(str))
     _add_nodes(G, ds, node_ids)
     if len(ev):
         _add_edges(G, ev)
@@ -372,17 +590,30 @@ def children_projection(
     allp["a"], allp["b"] = np.where(swap, b, a), np.where(swap, a, b)
     allp["_ia"], allp["_ib"] = np.where(swap, ib, ia), np.where(swap, ia, ib)
     allp["_iv"] = allp["via"].map(order).fillna(-1)
-    allp = allp.sort_values(["_ia", "_ib", "field", "_iv"], kind="stable")
-    w = allp.groupby(["a", "b"], sort=False)["w"].sum()
-    direct = set(zip(allp.loc[allp["field"] == "direct", "a"], allp.loc[allp["field"] == "direct", "b"], strict=True))
-    lists: dict[str, dict[tuple[str, str], list]] = {}
+    allp = allp.sort_values(["_ia", "_ib", "field", "_iv"], kind="stable").reset_index(drop=True)
+    # one group per pair of children, in sorted order (integer ids: no per-group objects)
+    ia, ib = allp["_ia"].to_numpy(), allp["_ib"].to_numpy()
+    change = np.r_[True, (ia[1:] != ia[:-1]) | (ib[1:] != ib[:-1])]
+    gid = np.cumsum(change) - 1
+    starts = np.flatnonzero(change)
+    w = allp["w"].groupby(gid, sort=True).sum().to_numpy(float)  # pandas' (compensated) sum, as before
+    fields = allp["field"].to_numpy(dtype=object)
+    direct = np.zeros(len(starts), dtype=bool)
+    direct[gid[fields == "direct"]] = True
+    via = allp["via"].to_numpy(dtype=object)
+    lists: dict[str, dict[int, list]] = {}
     for field in ("persons", "places"):
-        sub = allp.loc[allp["field"] == field]
-        lists[field] = sub.groupby(["a", "b"], sort=False)["via"].agg(list).to_dict() if len(sub) else {}
+        rows = np.flatnonzero(fields == field)
+        g = gid[rows]
+        cut = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]).tolist() + [len(rows)] if len(rows) else [0]
+        vals = via[rows].tolist()
+        lists[field] = {int(g[lo]): vals[lo:hi] for lo, hi in zip(cut[:-1], cut[1:], strict=True)}
+    xs = allp["a"].to_numpy(dtype=object)[starts].tolist()
+    ys = allp["b"].to_numpy(dtype=object)[starts].tolist()
     H.add_edges_from(
-        (x, y, {"weight": float(wt), "direct": (x, y) in direct, "persons": lists["persons"].get((x, y), []),
-                "places": lists["places"].get((x, y), [])})
-        for (x, y), wt in w.items()
+        (xs[k], ys[k], {"weight": float(w[k]), "direct": bool(direct[k]), "persons": lists["persons"].get(k, []),
+                        "places": lists["places"].get(k, [])})
+        for k in range(len(starts))
     )
     return H
 
@@ -436,12 +667,9 @@ def _co_located(vis: pd.DataFrame, days: float, scale: float) -> pd.DataFrame:
     return pairs[["a", "b", "w", "via", "field"]]
 
 
-def as_graph(ds_or_graph: Any, *, start: Any, end: Any, settings: Settings | None) -> nx.Graph:
-    if isinstance(ds_or_graph, nx.Graph):
-        return ds_or_graph
-    if isinstance(ds_or_graph, Dataset):
-        return graph_from_dataset(ds_or_graph, start=start, end=end, settings=settings)
-    raise TypeError(f"Expected a Dataset or a networkx Graph, instead got: {type(ds_or_graph).__name__!r}")
+def as_graph(ds_or_graph: Any, *, start: Any = None, end: Any = None, settings: Settings | None = None) -> nx.Graph:
+    """The context graph of a dataset, a context or a graph (see :func:`as_context`)."""
+    return as_context(ds_or_graph, start=start, end=end, settings=settings, default_months=None).graph
 
 
 def _iter_ids(x: Iterable[Any]) -> list[str]:

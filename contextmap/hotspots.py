@@ -37,8 +37,7 @@ from pyproj import Transformer
 
 from contextmap._errors import ConfigError
 from contextmap.dataset import Dataset
-from contextmap.dates import period_bounds
-from contextmap.graph import evidence_table
+from contextmap.graph import AnalysisContext, as_context
 from contextmap.schema import grading_mix_by
 from contextmap.settings import Settings
 
@@ -54,64 +53,72 @@ _COLUMNS = ["location_id", "name", "category", "rank", "score", "why", "persons_
             "previous_events", "events", "easting", "northing", "latitude", "longitude"]
 
 
-def location_evidence(ds: Dataset, *, start: Any = None, end: Any = None,
+def location_evidence(ds: Any, *, start: Any = None, end: Any = None,
                       settings: Settings | None = None) -> pd.DataFrame:
     """Evidence rows touching a location (up to ``end``, all history): one row per record.
 
+    ``ds`` is a dataset or an analysis context (:class:`contextmap.graph.AnalysisContext`).
     Columns ``location_id``, ``other_id``, ``other_kind`` (``child``, ``person``, ``mention`` for a
     provisional person, ``location``), ``date``, ``episode_id``,
     ``link_id``, ``grading``, ``relation``, ``source_type``, ``weight`` (decayed to ``end``)
     and ``in_period``.
     """
-    return _location_evidence(ds, start=start, end=end, settings=settings)[0]
+    return _location_evidence(as_context(ds, start=start, end=end, settings=settings))[0]
 
 
-def _location_evidence(ds: Dataset, *, start: Any, end: Any,
-                       settings: Settings | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`location_evidence` and the child-person pairs linked in the period."""
-    settings = settings or Settings()
-    s, e = period_bounds(ds, start=start, end=end, default_months=12)
-    ev = evidence_table(ds, None, e, settings)
-    locs = set(ds.locations["location_id"].astype(str))
+def _location_evidence(ctx: AnalysisContext) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`location_evidence` and the child-person pairs linked in the period (built once
+    per context)."""
+    return ctx.memo("location_evidence", lambda: _build_location_evidence(ctx))
+
+
+def _build_location_evidence(ctx: AnalysisContext) -> tuple[pd.DataFrame, pd.DataFrame]:
+    ctx.require_dataset("hotspots")
+    if ctx.start is None:
+        raise ConfigError("Expected an analysis context with a period start for hotspots (trends compare it "
+                          "with the period before), instead got start=None")
+    s, e = ctx.start, ctx.end
+    ev = ctx.history
+    kind = ctx.kinds.copy()
     # a provisional person (an RHI mention that matched no record) is not a person of concern:
     # it neither raises a place's score nor is listed among the persons seen there
-    prov = (ds.persons["provisional"].fillna(False).astype(bool).to_numpy()
-            if "provisional" in ds.persons.columns else np.zeros(len(ds.persons), bool))
-    pids = ds.persons["person_id"].astype(str)
-    kind = {**dict.fromkeys(ds.children["child_id"].astype(str), "child"),
-            **dict.fromkeys(pids[~prov], "person"), **dict.fromkeys(pids[prov], "mention"),
-            **dict.fromkeys(locs, "location")}
+    persons = ctx.require_dataset("hotspots").persons
+    if "provisional" in persons.columns:
+        prov = persons.loc[persons["provisional"].fillna(False).astype(bool), "person_id"].astype(str)
+        kind[kind.index.isin(prov)] = "mention"
+    locs = kind.index[kind.to_numpy() == "location"]
     a_loc = ev["a"].isin(locs).to_numpy(dtype=bool) if len(ev) else np.zeros(0, bool)
     b_loc = ev["b"].isin(locs).to_numpy(dtype=bool) if len(ev) else np.zeros(0, bool)
     one = a_loc ^ b_loc
     ev_all = ev
     ev = ev.loc[one]
     a_loc = a_loc[one]
+    a, b = ev["a"].to_numpy(dtype=object), ev["b"].to_numpy(dtype=object)
     out = pd.DataFrame({
-        "location_id": np.where(a_loc, ev["a"], ev["b"]),
-        "other_id": np.where(a_loc, ev["b"], ev["a"]),
+        "location_id": pd.Series(np.where(a_loc, a, b), dtype=object),
+        "other_id": pd.Series(np.where(a_loc, b, a), dtype=object),
         "date": pd.to_datetime(ev["date"]).to_numpy(),
-        "episode_id": ev["episode_id"].to_numpy(),
-        "link_id": ev["link_id"].to_numpy(),
-        "grading": ev["grading"].to_numpy(),
-        "relation": ev["relation"].to_numpy(),
-        "source_type": ev["source_type"].to_numpy(),
+        "episode_id": pd.Series(ev["episode_id"].to_numpy(dtype=object), dtype=object),
+        "link_id": pd.Series(ev["link_id"].to_numpy(dtype=object), dtype=object),
+        "grading": pd.Series(ev["grading"].to_numpy(dtype=object), dtype=object),
+        "relation": pd.Series(ev["relation"].to_numpy(dtype=object), dtype=object),
+        "source_type": pd.Series(ev["source_type"].to_numpy(dtype=object), dtype=object),
         "weight": ev["weight"].to_numpy(float),
     })
-    out["other_kind"] = out["other_id"].map(kind)
+    out["other_kind"] = pd.Series(kind.reindex(out["other_id"]).to_numpy(dtype=object), dtype=object)
     d = out["date"]
     out["in_period"] = (d >= s) & (d < e + pd.Timedelta(days=1))
     out.attrs["start"], out.attrs["end"] = s, e
     # child-person evidence in the period (who is linked to whom), for co-presence
     full = ev_all.loc[(pd.to_datetime(ev_all["date"]) >= s).to_numpy(dtype=bool)] if len(ev_all) else ev_all
     if len(full):
-        ka = full["a"].map(kind).to_numpy()
-        kb = full["b"].map(kind).to_numpy()
+        ka = kind.reindex(full["a"]).to_numpy(dtype=object)
+        kb = kind.reindex(full["b"]).to_numpy(dtype=object)
         cp = ((ka == "child") & (kb == "person")) | ((ka == "person") & (kb == "child"))
-        sub = full.loc[cp]
+        fa, fb = full["a"].to_numpy(dtype=object)[cp], full["b"].to_numpy(dtype=object)[cp]
         child_first = (ka[cp] == "child")
-        people = pd.DataFrame({"child": np.where(child_first, sub["a"], sub["b"]),
-                               "person": np.where(child_first, sub["b"], sub["a"])}).drop_duplicates()
+        people = pd.DataFrame({"child": pd.Series(np.where(child_first, fa, fb), dtype=object),
+                               "person": pd.Series(np.where(child_first, fb, fa), dtype=object)}).drop_duplicates()
     else:
         people = pd.DataFrame(columns=["child", "person"])
     return out, people
@@ -156,8 +163,7 @@ def _homes(ds: Dataset) -> set[tuple[str, str]]:
     return pairs
 
 
-def _score_parts(ds: Dataset, cur: pd.DataFrame, people: pd.DataFrame,
-                 s: pd.Timestamp, e: pd.Timestamp) -> pd.DataFrame:
+def _score_parts(ds: Dataset, cur: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     """Per location: the raw signals and their saturated parts of the score."""
     locs = pd.Index(sorted(set(cur["location_id"])), name="location_id")
     # persons of concern seen there: graded, decayed evidence, each person adds up to 1
@@ -168,7 +174,8 @@ def _score_parts(ds: Dataset, cur: pd.DataFrame, people: pd.DataFrame,
     ce = cur.loc[cur["other_kind"] == "child"]
     homes = _homes(ds)
     if homes and len(ce):
-        away = [(c, loc) not in homes for c, loc in zip(ce["other_id"], ce["location_id"], strict=True)]
+        away = [(c, loc) not in homes for c, loc in zip(ce["other_id"].tolist(), ce["location_id"].tolist(),
+                                                         strict=True)]
         ce = ce.loc[np.asarray(away, dtype=bool)]
     n_away = ce.groupby("location_id")["other_id"].nunique().reindex(locs, fill_value=0)
     days = ce.assign(_d=ce["date"].dt.normalize()).groupby(["location_id", "other_id"])["_d"].nunique()
@@ -200,22 +207,45 @@ def _score_parts(ds: Dataset, cur: pd.DataFrame, people: pd.DataFrame,
     return out
 
 
+_WHY_NAMES = {"persons": "persons of concern seen there",
+              "copresence": "children linked to a person of concern seen there",
+              "repeat": "children there on 2+ days", "missing_away": "missing episodes ended there (children)",
+              "breadth": "children there (breadth)"}
+
+
+def _why_all(parts: pd.DataFrame, weights: dict[str, float]) -> list[str]:
+    """For each row of ``parts``: a short sentence naming the parts of the score, largest first."""
+    keys = list(SCORE_WEIGHTS)
+    values = np.column_stack([weights[k] * parts[k].to_numpy(float) for k in keys]).tolist()
+    raw = {"persons": [f"{x:.1f}" for x in parts["persons_raw"].to_numpy(float).tolist()],
+           "copresence": parts["copresence_n"].astype(int).astype(str).tolist(),
+           "repeat": parts["repeat_n"].astype(int).astype(str).tolist(),
+           "missing_away": parts["missing_n"].astype(int).astype(str).tolist(),
+           "breadth": parts["n_away"].astype(int).astype(str).tolist()}
+    out = []
+    for i, row in enumerate(values):
+        ranked = sorted(zip(row, keys, strict=True), reverse=True)
+        out.append("; ".join(
+            (f"{_WHY_NAMES[k]}, weighted by grading and age: {raw[k][i]}" if k == "persons"  # a weighted sum
+             else f"{raw[k][i]} {_WHY_NAMES[k]}") + f" (+{v:.2f})" for v, k in ranked if v > 0.005))
+    return out
+
+
 def _why(pr: pd.Series, weights: dict[str, float]) -> str:
     """A short sentence naming the parts of the score, largest first."""
-    names = {"persons": "persons of concern seen there", "copresence": "children linked to a person of concern seen there",
-             "repeat": "children there on 2+ days", "missing_away": "missing episodes ended there (children)",
-             "breadth": "children there (breadth)"}
-    counts = {"persons": f"{pr['persons_raw']:.1f}", "copresence": str(int(pr["copresence_n"])),
-              "repeat": str(int(pr["repeat_n"])), "missing_away": str(int(pr["missing_n"])),
-              "breadth": str(int(pr["n_away"]))}
-    parts = sorted(((weights[k] * pr[k], k) for k in SCORE_WEIGHTS), reverse=True)
+    return _why_all(pr.to_frame().T, weights)[0]
 
-    def phrase(k: str) -> str:
-        if k == "persons":  # a weighted sum, not a head-count: say so
-            return f"{names[k]}, weighted by grading and age: {counts[k]}"
-        return f"{counts[k]} {names[k]}"
 
-    return "; ".join(f"{phrase(k)} (+{v:.2f})" for v, k in parts if v > 0.005)
+def _sorted_sets_by(keys: np.ndarray, values: np.ndarray) -> dict[Any, list]:
+    """key -> sorted list of the distinct values with that key."""
+    if not len(keys):
+        return {}
+    frame = pd.DataFrame({"k": pd.Series(keys, dtype=object), "v": pd.Series(values, dtype=object)})
+    frame = frame.drop_duplicates().sort_values(["k", "v"], kind="stable")
+    k = frame["k"].to_numpy(dtype=object)
+    v = frame["v"].tolist()
+    cut = np.flatnonzero(np.r_[True, k[1:] != k[:-1]]).tolist() + [len(k)]
+    return {k[lo]: v[lo:hi] for lo, hi in zip(cut[:-1], cut[1:], strict=True)}
 
 
 def _trend(cur: int, prev: int, before: bool) -> str:
@@ -229,7 +259,7 @@ def _trend(cur: int, prev: int, before: bool) -> str:
 
 
 def rank_locations(
-    ds: Dataset,
+    ds: Any,
     *,
     start: Any = None,
     end: Any = None,
@@ -241,9 +271,10 @@ def rank_locations(
     Parameters
     ----------
     ds
-        A dataset.
+        An analysis context (:class:`contextmap.graph.AnalysisContext`) or a dataset.
     start, end
-        The period (inclusive); default the 12 months up to the latest date in the data.
+        The period (inclusive) of the context built for a dataset; default the 12 months up
+        to the latest date in the data.
     settings
         Graph weights (``settings.graph``).
 
@@ -266,20 +297,26 @@ def rank_locations(
     True
     """
     weights = _weights(weights)
-    ev, people = _location_evidence(ds, start=start, end=end, settings=settings)
+    ctx = as_context(ds, start=start, end=end, settings=settings, default_months=12)
+    ds = ctx.dataset
+    ev, people = _location_evidence(ctx)
     s, e = ev.attrs["start"], ev.attrs["end"]
     length = e + pd.Timedelta(days=1) - s
     prev_mask = (ev["date"] >= s - length) & (ev["date"] < s)
     cur = ev.loc[ev["in_period"]]
-    rows = []
+    cols = [c for c in _COLUMNS if c not in ("name", "category", "rank", "easting", "northing", "latitude",
+                                              "longitude")]
+    df = pd.DataFrame(columns=cols)
     if len(cur):
         before = set(ev.loc[ev["date"] < s, "location_id"])
         prev_n = ev.loc[prev_mask].groupby("location_id").size()
-        parts = _score_parts(ds, cur, people, s, e)
+        parts = _score_parts(ds, cur, people)
         score = sum(weights[k] * parts[k] for k in SCORE_WEIGHTS)
+        is_child = (cur["other_kind"] == "child").to_numpy(dtype=bool)
+        is_person = (cur["other_kind"] == "person").to_numpy(dtype=bool)
         cur = cur.assign(
-            _child=cur["other_id"].where(cur["other_kind"] == "child"),
-            _person=cur["other_id"].where(cur["other_kind"] == "person"),
+            _child=cur["other_id"].where(is_child),
+            _person=cur["other_id"].where(is_person),
             _mix=cur["grading"].where(cur["grading"].notna(),
                                       np.where(cur["link_id"].isna(), "episode", "ungraded")),
         )
@@ -287,27 +324,37 @@ def rank_locations(
         agg = g.agg(episodes=("episode_id", "nunique"), children=("_child", "nunique"),
                     persons_seen=("_person", "nunique"), first=("date", "min"),
                     last=("date", "max"), events=("date", "size"))
-        pers = cur.dropna(subset=["_person"]).groupby("location_id")["_person"].agg(lambda x: sorted(set(x)))
+        idx = agg.index
+        pers = _sorted_sets_by(cur["location_id"].to_numpy(dtype=object)[is_person],
+                               cur["other_id"].to_numpy(dtype=object)[is_person])
         mix = grading_mix_by(cur["location_id"].to_numpy(), cur["_mix"].to_numpy())
-        for loc, r in zip(agg.index, agg.itertuples(index=False), strict=True):
-            prev = int(prev_n.get(loc, 0))
-            pr = parts.loc[loc]
-            rows.append({"location_id": loc, "score": round(float(score[loc]), 6),
-                         "persons_of_concern": round(float(pr["persons_raw"]), 3),
-                         "children_with_poc": int(pr["copresence_n"]),
-                         "repeat_children": int(pr["repeat_n"]),
-                         "missing_found_away": int(pr["missing_n"]),
-                         "children_away": int(pr["n_away"]),
-                         "why": _why(pr, weights),
-                         "episodes": int(r.episodes), "children": int(r.children),
-                         "persons_seen": int(r.persons_seen),
-                         "first_seen": r.first.normalize(),
-                         "last_seen": r.last.normalize(),
-                         "grading_mix": mix.get(loc, ""), "persons": pers.get(loc, []),
-                         "events": int(r.events), "previous_events": prev,
-                         "trend": _trend(int(r.events), prev, loc in before)})
-    df = pd.DataFrame(rows, columns=[c for c in _COLUMNS if c not in
-                                     ("name", "category", "rank", "easting", "northing", "latitude", "longitude")])
+        pr = parts.reindex(idx)
+        prev = prev_n.reindex(idx, fill_value=0).astype(int).to_numpy()
+        events = agg["events"].astype(int).to_numpy()
+        had_before = np.fromiter((loc in before for loc in idx), dtype=bool, count=len(idx))
+        trend = np.where(~had_before, "new",
+                         np.where((prev == 0) | (events >= 1.5 * prev), "emerging",
+                                  np.where(events * 1.5 <= prev, "declining", "persistent")))
+        df = pd.DataFrame({
+            "location_id": pd.Series(idx.to_numpy(dtype=object), dtype=object),
+            "score": [round(float(x), 6) for x in score.reindex(idx).tolist()],
+            "persons_of_concern": [round(float(x), 3) for x in pr["persons_raw"].tolist()],
+            "children_with_poc": pr["copresence_n"].astype(int).to_numpy(),
+            "repeat_children": pr["repeat_n"].astype(int).to_numpy(),
+            "missing_found_away": pr["missing_n"].astype(int).to_numpy(),
+            "children_away": pr["n_away"].astype(int).to_numpy(),
+            "why": _why_all(pr, weights),
+            "episodes": agg["episodes"].astype(int).to_numpy(),
+            "children": agg["children"].astype(int).to_numpy(),
+            "persons_seen": agg["persons_seen"].astype(int).to_numpy(),
+            "first_seen": agg["first"].dt.normalize().to_numpy(),
+            "last_seen": agg["last"].dt.normalize().to_numpy(),
+            "grading_mix": pd.Series(mix).reindex(idx).fillna("").to_numpy(dtype=object),
+            "persons": [pers.get(loc, []) for loc in idx],
+            "events": events,
+            "previous_events": prev,
+            "trend": trend.astype(object),
+        })[cols]
     lo = ds.locations.set_index(ds.locations["location_id"].astype(str))
     df = df.sort_values(["score", "children", "location_id"], ascending=[False, False, True], kind="stable")
     df = df.reset_index(drop=True)
@@ -337,7 +384,8 @@ def spatial_clusters(
     Parameters
     ----------
     ds_or_ranked
-        A dataset (ranked first with :func:`rank_locations`) or a ranked GeoDataFrame.
+        A dataset or an analysis context (ranked first with :func:`rank_locations`), or a
+        ranked GeoDataFrame.
     eps_m
         Neighbourhood radius in metres.
     min_samples
@@ -363,7 +411,7 @@ def spatial_clusters(
     if isinstance(min_samples, bool) or not isinstance(min_samples, int) or min_samples < 1:
         raise ConfigError(f"Expected min_samples to be a positive whole number, instead got: {min_samples!r}")
     ranked = (rank_locations(ds_or_ranked, start=start, end=end, settings=settings)
-              if isinstance(ds_or_ranked, Dataset) else ds_or_ranked)
+              if isinstance(ds_or_ranked, (Dataset, AnalysisContext)) else ds_or_ranked)
     cols = ["cluster_id", "location_ids", "n_locations", "score", "episodes"]
     if top is None:
         top = max(20, int(np.ceil(0.05 * len(ranked))))
@@ -472,7 +520,7 @@ class DensitySurface:
 
 
 def density_surface(
-    ds: Dataset,
+    ds: Any,
     *,
     start: Any = None,
     end: Any = None,
@@ -483,6 +531,7 @@ def density_surface(
 ) -> DensitySurface:
     """Kernel density of events at locations, computed in metres on British National Grid.
 
+    ``ds`` is an analysis context (:class:`contextmap.graph.AnalysisContext`) or a dataset.
     Events are episodes' found locations and child-location links in the period. Counts are
     binned on a ``cell_m`` grid padded by three bandwidths and smoothed with a Gaussian of
     standard deviation ``bandwidth_m`` (a binned KDE); the cell grows when the area would
@@ -501,7 +550,9 @@ def density_surface(
     for name, v in (("cell_m", cell_m), ("bandwidth_m", bandwidth_m)):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
             raise ConfigError(f"Expected {name} to be a positive number of metres, instead got: {v!r}")
-    ev = location_evidence(ds, start=start, end=end, settings=settings)
+    ctx = as_context(ds, start=start, end=end, settings=settings, default_months=12)
+    ds = ctx.dataset
+    ev = _location_evidence(ctx)[0]
     ev = ev.loc[ev["in_period"] & (ev["other_kind"] == "child")]
     lo = ds.locations.set_index(ds.locations["location_id"].astype(str))
     x = lo["easting"].reindex(ev["location_id"]).to_numpy(float)

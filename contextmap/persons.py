@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from contextmap._errors import ConfigError
-from contextmap.graph import as_graph, to_igraph
+from contextmap.graph import as_context, to_igraph
 from contextmap.settings import Settings
 
 __all__ = ["rank_persons", "key_players", "approximate_betweenness"]
@@ -82,10 +82,12 @@ def _people_graph(G: nx.Graph, *, include_peer_links: bool = True) -> nx.Graph:
     keep = [n for n, k in kinds.items() if k in ("child", "person")]
     H = nx.Graph()
     H.add_nodes_from(keep)
-    for u, v in G.subgraph(keep).edges():
-        if not include_peer_links and kinds[u] == "child" and kinds[v] == "child":
-            continue
-        H.add_edge(u, v)
+    people = ("child", "person")
+    # one pass over the graph's edges in its own order (a subgraph view would test every
+    # neighbour through filters, and iterate a set when few nodes are kept)
+    H.add_edges_from((u, v) for u, v in G.edges()
+                     if kinds.get(u) in people and kinds.get(v) in people
+                     and (include_peer_links or not (kinds[u] == "child" and kinds[v] == "child")))
     return H
 
 
@@ -106,9 +108,11 @@ def rank_persons(
     Parameters
     ----------
     ds_or_graph
-        A dataset or a context graph.
+        An analysis context (:class:`contextmap.graph.AnalysisContext`), a dataset or a
+        context graph.
     start, end, settings
-        Passed to :func:`contextmap.graph.graph_from_dataset` when a dataset is given.
+        The period and settings of the context built when a dataset is given (as
+        :func:`contextmap.graph.graph_from_dataset`).
     peer_groups
         A :class:`contextmap.peers.PeerGroups` (or a Series child id -> group id) for
         ``groups_reached`` and ``bridges``; computed with ``seed`` when ``None``.
@@ -147,11 +151,12 @@ def rank_persons(
     """
     if order not in ("reach", "score"):
         raise ConfigError(f"Expected order to be 'reach' or 'score', instead got: {order!r}")
-    G = as_graph(ds_or_graph, start=start, end=end, settings=settings)
+    ctx = as_context(ds_or_graph, start=start, end=end, settings=settings, default_months=None)
+    G = ctx.graph
     if peer_groups is None:
         from contextmap.peers import find_peer_groups
 
-        peer_groups = find_peer_groups(G, seed=seed, settings=settings)
+        peer_groups = find_peer_groups(ctx, seed=seed)
     membership = getattr(peer_groups, "membership", peer_groups)
     group_of = {k: v for k, v in dict(membership).items() if isinstance(v, str)}
     kinds = nx.get_node_attributes(G, "kind")
@@ -159,7 +164,7 @@ def rank_persons(
                and (include_provisional or not G.nodes[n].get("provisional"))]
     if not persons:
         return pd.DataFrame(columns=_COLUMNS)
-    btw = approximate_betweenness(_people_graph(G), k=betweenness_k, seed=seed)
+    btw = approximate_betweenness(ctx.memo("people_graph", lambda: _people_graph(G)), k=betweenness_k, seed=seed)
     rows = []
     for p in persons:
         kids = sorted(c for c in G[p] if kinds.get(c) == "child")
@@ -210,7 +215,7 @@ def _fragmentation(g: ig.Graph, is_child: np.ndarray, removed: np.ndarray) -> fl
 
 
 def key_players(
-    G: nx.Graph,
+    G: Any,
     *,
     k: int = 3,
     candidates: int = 50,
@@ -226,7 +231,8 @@ def key_players(
     Parameters
     ----------
     G
-        A context graph (or a dataset).
+        A context graph, an analysis context (:class:`contextmap.graph.AnalysisContext`) or
+        a dataset.
     k
         How many persons to pick.
     candidates
@@ -254,9 +260,11 @@ def key_players(
     """
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise ConfigError(f"Expected k to be a positive whole number, instead got: {k!r}")
-    G = as_graph(G, start=None, end=None, settings=None)
+    ctx = as_context(G, default_months=None)
+    G = ctx.graph
     kinds = nx.get_node_attributes(G, "kind")
-    H = _people_graph(G, include_peer_links=include_peer_links)
+    H = (ctx.memo("people_graph", lambda: _people_graph(G)) if include_peer_links
+         else ctx.memo("adult_links_graph", lambda: _people_graph(G, include_peer_links=False)))
     g, nodes, _ = to_igraph(H, weight=None)
     is_child = np.array([kinds.get(n) == "child" for n in nodes])
     reach = {n: sum(1 for c in H[n] if kinds.get(c) == "child") for n in nodes

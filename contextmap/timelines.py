@@ -8,6 +8,7 @@ import pandas as pd
 
 from contextmap.dataset import Dataset
 from contextmap.dates import period_bounds
+from contextmap.graph import AnalysisContext
 
 __all__ = ["timeline", "TIMELINE_COLUMNS"]
 
@@ -42,12 +43,13 @@ def _hours(a: Any, b: Any) -> str:
     return f"{(b - a).total_seconds() / 3600:.1f} hours"
 
 
-def timeline(ds: Dataset, entity_id: str, *, start: Any = None, end: Any = None) -> pd.DataFrame:
+def timeline(ds: Dataset | AnalysisContext, entity_id: str, *, start: Any = None, end: Any = None) -> pd.DataFrame:
     """Episodes and links of a child, a person or a place, oldest first.
 
     For a child: their episodes and every link naming them. For a person: every link naming
     them. For a place: the episodes whose child was found there and every link naming it.
-    ``start``/``end`` restrict the dates (inclusive); default everything.
+    ``start``/``end`` restrict the dates (inclusive); each defaults to no bound for a dataset,
+    and to the context's own for an analysis context (:class:`contextmap.graph.AnalysisContext`).
 
     Raises
     ------
@@ -64,6 +66,14 @@ def timeline(ds: Dataset, entity_id: str, *, start: Any = None, end: Any = None)
     >>> t["date"].is_monotonic_increasing
     True
     """
+    if isinstance(ds, AnalysisContext):
+        if ds.dataset is None:
+            raise TypeError("Expected an analysis context with a dataset for a timeline, instead got one made from a graph")
+        start = ds.start if start is None else start
+        end = ds.end if end is None else end
+        ds = ds.dataset
+    if not isinstance(ds, Dataset):
+        raise TypeError(f"Expected a Dataset or an AnalysisContext, instead got: {type(ds).__name__!r}")
     entity_id = str(entity_id)
     kind = _kind_of(ds, entity_id)
     if kind is None:
