@@ -96,7 +96,7 @@ def test_analysis_draws_its_hotspot_map_offline(result):
     page = m.get_root().render()
     assert "cdn." not in page and "<b>A</b>" not in page  # inlined assets; the title escaped
     top = result.hotspots.iloc[0]
-    assert str(top["location_id"]) in page
+    assert str(top.name) in page  # hotspots are indexed by location_id
 
 
 def test_analysis_draws_its_network_view(result):
@@ -124,4 +124,4 @@ def test_explore_is_an_isolated_iframe_that_displays_in_a_notebook(result):
     assert "<script" not in srcdoc  # the whole document is attribute-escaped
     document = html.unescape(srcdoc)
     assert document.lstrip().lower().startswith("<!doctype html>")
-    assert "cdn." not in document and str(result.hotspots.iloc[0]["location_id"]) in document
+    assert "cdn." not in document and str(result.hotspots.index[0]) in document
