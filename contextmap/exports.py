@@ -36,8 +36,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from contextmap._html import check_writable
 from contextmap.dataset import Dataset
+from contextmap.files import check_writable, neutralise_cell, neutralise_frame, write_csv
 
 __all__ = [
     "neutralise_cell",
@@ -51,88 +51,6 @@ __all__ = [
     "write_i2",
     "I2_ENTITY_TYPES",
 ]
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-# --- CSV ---------------------------------------------------------------------------------
-
-
-def neutralise_cell(value: Any) -> Any:
-    """Prefix a text cell that a spreadsheet would run as a formula with ``'``.
-
-    Text starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return is prefixed
-    (OWASP's CSV-injection advice); numbers and every other value are returned unchanged.
-
-    Examples
-    --------
-    >>> neutralise_cell("=1+1"), neutralise_cell("-3.2"), neutralise_cell(-3.2), neutralise_cell("Ava")
-    ("'=1+1", "'-3.2", -3.2, 'Ava')
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``df`` with every text cell, column name and index label neutralised.
-
-    Numeric, boolean and date columns are left as they are.
-    """
-    out = df.copy()
-    for c in out.columns:
-        s = out[c]
-        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_bool_dtype(s):
-            continue
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            s = s.astype("object")
-        out[c] = s.map(neutralise_cell) if len(s) else s
-    out.columns = [neutralise_cell(c) if isinstance(c, str) else c for c in out.columns]
-    if not pd.api.types.is_numeric_dtype(out.index):
-        out.index = out.index.map(neutralise_cell)
-    return out
-
-
-def write_csv(
-    df: pd.DataFrame,
-    path: str | Path,
-    *,
-    index: bool = False,
-    overwrite: bool = False,
-    bom: bool = True,
-) -> Path:
-    """Write ``df`` as CSV with formula injection neutralised (see :func:`neutralise_cell`).
-
-    Use this for every CSV contextmap writes. Geometry columns are written as WKT. Lines end
-    in CRLF (RFC 4180, what Excel writes), so a cell holding a line break or carriage return
-    is quoted and stays one cell.
-
-    Parameters
-    ----------
-    df
-        The table.
-    path
-        Where to write.
-    index
-        Write the index as the first column.
-    overwrite
-        Replace an existing file.
-    bom
-        Start with a UTF-8 byte-order mark so that Excel shows non-ASCII names correctly
-        (pandas and most tools skip it on reading).
-
-    Returns
-    -------
-    Path
-        The file written.
-    """
-    p = check_writable(path, overwrite=overwrite)
-    frame = pd.DataFrame(df)
-    if isinstance(frame, gpd.GeoDataFrame):
-        frame = pd.DataFrame(frame.to_wkt())
-    neutralise_frame(frame).to_csv(p, index=index, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\r\n")
-    return p
-
 
 # --- GeoPackage --------------------------------------------------------------------------
 
@@ -503,7 +421,7 @@ def write_i2(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from contextmap.privacy import _example_dataset
+    >>> from contextmap.privacy.core import _example_dataset
     >>> paths = write_i2(_example_dataset(), pathlib.Path(tempfile.mkdtemp()))
     >>> pd.read_csv(paths["links"])[["from_id", "to_id", "strength"]].values.tolist()
     [['C1', 'P1', 'Confirmed'], ['C1', 'L2', 'Unconfirmed']]

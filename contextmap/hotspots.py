@@ -37,7 +37,8 @@ from pyproj import Transformer
 
 from contextmap._errors import ConfigError
 from contextmap.dataset import Dataset
-from contextmap.graph import _evidence_table, resolve_period
+from contextmap.dates import period_bounds
+from contextmap.graph import evidence_table
 from contextmap.settings import Settings
 
 __all__ = ["rank_locations", "spatial_clusters", "density_surface", "DensitySurface",
@@ -67,8 +68,8 @@ def _location_evidence(ds: Dataset, *, start: Any, end: Any,
                        settings: Settings | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`location_evidence` and the child-person pairs linked in the period."""
     settings = settings or Settings()
-    s, e = resolve_period(ds, start=start, end=end, default_months=12)
-    ev = _evidence_table(ds, None, e, settings)
+    s, e = period_bounds(ds, start=start, end=end, default_months=12)
+    ev = evidence_table(ds, None, e, settings)
     locs = set(ds.locations["location_id"].astype(str))
     kind = {**dict.fromkeys(ds.children["child_id"].astype(str), "child"),
             **dict.fromkeys(ds.persons["person_id"].astype(str), "person"), **dict.fromkeys(locs, "location")}

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from contextmap._errors import ConfigError
-from contextmap.graph import _as_graph, children_projection
+from contextmap.graph import as_graph, children_projection
 from contextmap.settings import Settings
 
 __all__ = ["PeerGroups", "find_peer_groups", "leiden_partition"]
@@ -240,7 +240,7 @@ def find_peer_groups(
     if isinstance(min_ties, bool) or not isinstance(min_ties, int) or min_ties < 1:
         raise ConfigError(f"Expected min_ties to be a positive whole number, instead got: {min_ties!r}")
     resolution = _check_objective(objective, resolution)
-    G = _as_graph(ds_or_graph, start=start, end=end, settings=settings)
+    G = as_graph(ds_or_graph, start=start, end=end, settings=settings)
     H = children_projection(G, settings=settings)
     # run on the children with at least one peer; isolated children are never grouped
     core = H.subgraph([n for n in H if H.degree(n) > 0])

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from contextmap._errors import ConfigError
-from contextmap.graph import _as_graph
+from contextmap.graph import as_graph
 from contextmap.settings import Settings
 
 __all__ = ["rank_persons", "key_players", "approximate_betweenness"]
@@ -154,7 +154,7 @@ def rank_persons(
     """
     if order not in ("reach", "score"):
         raise ConfigError(f"Expected order to be 'reach' or 'score', instead got: {order!r}")
-    G = _as_graph(ds_or_graph, start=start, end=end, settings=settings)
+    G = as_graph(ds_or_graph, start=start, end=end, settings=settings)
     if peer_groups is None:
         from contextmap.peers import find_peer_groups
 
@@ -259,7 +259,7 @@ def key_players(
     """
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise ConfigError(f"Expected k to be a positive whole number, instead got: {k!r}")
-    G = _as_graph(G, start=None, end=None, settings=None)
+    G = as_graph(G, start=None, end=None, settings=None)
     kinds = nx.get_node_attributes(G, "kind")
     H = _people_graph(G, include_peer_links=include_peer_links)
     g, nodes = _to_igraph(H)
