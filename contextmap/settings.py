@@ -32,6 +32,8 @@ __all__ = [
     "GraphSettings",
     "FlagSettings",
     "MapSettings",
+    "BasemapSettings",
+    "AreasSettings",
     "load_settings",
 ]
 
@@ -125,17 +127,54 @@ class FlagSettings:
 
 @dataclass(frozen=True)
 class MapSettings:
-    """Base-map tiles: ``'none'`` (default: no network request at all), ``'osm'``, or a URL template."""
+    """Base-map tiles: ``'none'`` (default: no network request at all), ``'osm'``, a URL
+    template, ``'wms:URL?layers=NAME'`` or a local folder of XYZ tiles."""
 
     tiles: str = "none"
     attribution: str = ""
 
     def _validate(self) -> None:
-        if self.tiles not in ("none", "osm") and "{z}" not in self.tiles:
+        t = self.tiles
+        if t not in ("none", "osm") and "{z}" not in t and not t.startswith("wms:") and "://" in t:
             raise ConfigError(
-                "map.tiles must be 'none', 'osm' or a URL template containing {z}/{x}/{y}, "
-                f"instead got: {self.tiles!r}"
+                "map.tiles must be 'none', 'osm', a URL template containing {z}/{x}/{y}, 'wms:URL' or a "
+                f"folder of XYZ tiles, instead got: {t!r}"
             )
+
+
+@dataclass(frozen=True)
+class BasemapSettings:
+    """The user's own vector base map (``basemap: FILE`` for short): any file GDAL reads.
+
+    ``path`` (default none), ``layers`` (default all), ``margin_m`` kept round the data.
+    A relative path is read from the working directory.
+    """
+
+    path: str = ""
+    layers: tuple[str, ...] = ()
+    margin_m: float = 1500.0
+
+    def _validate(self) -> None:
+        if not self.margin_m >= 0:
+            raise ConfigError(f"basemap.margin_m must be a number of metres, 0 or more, instead got: {self.margin_m!r}")
+
+
+@dataclass(frozen=True)
+class AreasSettings:
+    """Area boundaries to count by (``areas: FILE`` for short): polygons with a name.
+
+    ``path``, ``layer`` (default the first), ``name_column`` and ``id_column`` (default guessed).
+    """
+
+    path: str = ""
+    layer: str = ""
+    name_column: str = ""
+    id_column: str = ""
+
+    def _validate(self) -> None:
+        if not self.path and (self.layer or self.name_column or self.id_column):
+            raise ConfigError("areas.layer, areas.name_column and areas.id_column need areas.path, instead "
+                              "areas.path is empty")
 
 
 @dataclass(frozen=True)
@@ -149,6 +188,8 @@ class Settings:
     graph: GraphSettings = field(default_factory=GraphSettings)
     flags: FlagSettings = field(default_factory=FlagSettings)
     map: MapSettings = field(default_factory=MapSettings)
+    basemap: BasemapSettings = field(default_factory=BasemapSettings)
+    areas: AreasSettings = field(default_factory=AreasSettings)
     extra: dict[str, Any] = field(default_factory=dict)
     """Sections owned by other modules (for example ``audiences``), validated there."""
 
@@ -175,6 +216,8 @@ class Settings:
                     raise ConfigError(f"area must be text, instead got: {value!r}")
                 kwargs[key] = value
                 continue
+            if key in ("basemap", "areas") and isinstance(value, str):  # `basemap: town.gpkg`
+                value = {"path": value}
             kwargs[key] = _section(key, hints[key], value)
         return cls(**kwargs, extra=extra)
 

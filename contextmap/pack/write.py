@@ -16,6 +16,8 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
+from contextmap.areas import areas_summary, count_by_area
+from contextmap.emerging import emerging_hotspots
 from contextmap.ingest.quality import summarise
 from contextmap.pack import changes as chg
 from contextmap.pack import content as pdata
@@ -25,6 +27,7 @@ from contextmap.privacy import suppress_count
 from contextmap.views import maps
 from contextmap.views import network as networkview
 from contextmap.views.html import asset_text, render_template
+from contextmap.views.printmap import printed_map
 
 __all__: list[str] = []
 
@@ -261,19 +264,39 @@ def _quality(red: Any, settings: Any) -> list[dict[str, Any]]:
     return out
 
 
+def _areas_rows(counts: Any, aud: Any) -> list[dict[str, Any]] | None:
+    """The pack's table of counts per area (small counts suppressed for the audience)."""
+    if counts is None:
+        return None
+    count = _count(aud)
+    rows = counts.sort_values(["episodes", "children", "name"], ascending=[False, False, True], kind="stable")
+    return [{"area_id": str(r.area_id), "name": str(r.name), "episodes": count(int(r.episodes)),
+             "children": count(int(r.children)), "hotspots": int(r.hotspots), "persons": count(int(r.persons))}
+            for r in rows.itertuples()]
+
+
 def write_pack(staging: Path, *, red, an, aud, settings, opts, period, prev_state, input_hash, seed, pdf,
-               timings) -> tuple[list[str], dict[str, Any], Any]:
+               timings, geo=None) -> tuple[list[str], dict[str, Any], Any]:
 
     t = time.perf_counter()
+    geo = geo or {}
+    emerging = emerging_hotspots(red, start=period[0], end=period[1], settings=settings)
+    area_counts = (count_by_area(an, geo["areas"], top_n=opts["top_hotspots"])
+                   if geo.get("areas") is not None else None)
+    timings["geography"] = time.perf_counter() - t
+    t = time.perf_counter()
     summary = summary_with_extras(an, aud)
+    summary["areas"] = areas_summary(area_counts)
     (staging / "summary.json").write_text(json.dumps(summary, indent=1, default=str), encoding="utf-8")
     hot = an.hotspots.sort_values("rank").head(opts["top_hotspots"])
     state = pack_state(an, summary, aud, hot, panel_children(an.flags))
     state.write(staging / chg.STATE_FILE)
     changes = chg.compare(prev_state, state) if prev_state is not None else None
 
+    new_ids = [str(h["location_id"]) for h in changes.new_hotspots] if changes is not None else []
     m = maps.hotspot_map(an, tiles=settings.map.tiles, attribution=settings.map.attribution or None,
-                         audience=aud.name, marking=aud.marking)
+                         audience=aud.name, marking=aud.marking, basemap=geo.get("basemap"),
+                         areas=area_counts, new_ids=new_ids, emerging=emerging)
     maps.write_map(m, staging / "hotspot_map.html")
     timings["map"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -291,8 +314,18 @@ def write_pack(staging: Path, *, red, an, aud, settings, opts, period, prev_stat
     files = {"map": "hotspot_map.html", "network": "network.html",
              "all": ["pack.pdf", "hotspot_map.html", "network.html", "summary.json", chg.STATE_FILE,
                      *export_files]}
+    labels = {str(n): pdata.node_label(an.graph, n) for n in an.graph}
+    fig = printed_map(an.hotspots, basemap=geo.get("basemap"), areas=area_counts, top=opts["top_hotspots"],
+                      labels=labels, new_ids=new_ids, source_note=geo.get("basemap_note"))
+    map_svg = pdata.svg_markup(pdata.compact_lines(fig)) if fig is not None else None
     ctx = _context(red, an, aud, settings, opts, period, changes, input_hash, network_svg,
-                   pdata.static_map(hot, top=opts["top_hotspots"]), files, seed)
+                   map_svg, files, seed)
+    ctx["areas"] = _areas_rows(area_counts, aud)
+    ctx["emerging_counts"] = emerging.counts()
+    emerging_of = dict(zip(emerging.places["location_id"].astype(str), emerging.places["category"], strict=True))
+    for h, r in zip(ctx["hotspots"], an.hotspots.sort_values("rank").itertuples(), strict=False):
+        h["emerging"] = emerging_of.get(str(r.location_id), "no pattern")
+        h["new"] = str(r.location_id) in set(new_ids)
     (staging / "pack.html").write_text(render_template("pack.html", **ctx), encoding="utf-8")
     timings["html"] = time.perf_counter() - t
     if pdf:

@@ -526,7 +526,7 @@ def draw_basemap(ax: Any, bm: BaseMap | None, *, extent: tuple[float, float, flo
     rd = bm.layers.get("roads")
     placed = 0
     if rd is not None and len(rd):
-        widths = {"minor": 0.9, "street": 1.5, "major": 2.4}
+        widths = {"minor": 0.55, "street": 1.6, "major": 2.4}
         for rank in ("minor", "street", "major"):
             sub = rd.loc[(rd["rank"] == rank).to_numpy()]
             if not len(sub):
@@ -559,16 +559,19 @@ def _road_labels(ax: Any, rd: gpd.GeoDataFrame, extent: Any, *, size: float) -> 
         geom, name = named.geometry.iloc[i], str(named["name"].iloc[i])
         need = char_m * (len(name) + 2)
         best = None
-        for part in _parts_of(geom):
-            c = np.asarray(part.coords)
-            for a, b in zip(c[:-1], c[1:], strict=True):
-                ln = float(np.hypot(*(b - a)))
-                if ln >= need and (best is None or ln > best[0]):
-                    best = (ln, a, b)
+        for part in _parts_of(geom):  # the longest stretch of the road, labelled at its middle
+            if part.length >= need and (best is None or part.length > best.length):
+                best = part
         if best is None:
             continue
-        _, a, b = best
-        mx, my = (a + b) / 2
+        mid = best.length / 2
+        a = np.asarray(best.interpolate(mid - need / 2).coords[0])
+        b = np.asarray(best.interpolate(mid + need / 2).coords[0])
+        mx, my = np.asarray(best.interpolate(mid).coords[0])
+        if float(np.hypot(*(b - a))) < need * 0.8:  # too bendy to carry the name
+            continue
+        if not (extent is None or (extent[0] < mx < extent[2] and extent[1] < my < extent[3])):
+            continue
         if any(math.hypot(mx - x, my - y) < span / 6 for x, y in done.get(name, [])):
             continue
         half = need / 2
