@@ -15,6 +15,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -135,10 +136,11 @@ class MapSettings:
 
     def _validate(self) -> None:
         t = self.tiles
-        if t not in ("none", "osm") and "{z}" not in t and not t.startswith("wms:") and "://" in t:
+        folder = "://" not in t and ("/" in t or os.path.isdir(t))
+        if t not in ("none", "osm") and "{z}" not in t and not t.startswith("wms:") and not folder:
             raise ConfigError(
-                "map.tiles must be 'none', 'osm', a URL template containing {z}/{x}/{y}, 'wms:URL' or a "
-                f"folder of XYZ tiles, instead got: {t!r}"
+                "map.tiles must be 'none', 'osm' or a URL template containing {z}/{x}/{y} (or 'wms:URL', or "
+                f"a folder of XYZ tiles such as ./tiles), instead got: {t!r}"
             )
 
 

@@ -249,13 +249,16 @@ def sample_geography(locations: pd.DataFrame, *, seed: int = 0) -> tuple[dict[st
         return v / (np.linalg.norm(v) or 1.0)
 
     streets = pts["name"].map(street_of)
+    spurs: list[tuple[str, shapely.LineString]] = []
     for i in np.flatnonzero(streets.notna().to_numpy()):
         street = streets.iloc[i]
         inc = adj.get(int(i), [])
         if any(names[k] == street for k in inc):
             continue
         free = [k for k in inc if names[k] is None]
-        if not free:
+        if not free:  # every street here is taken (or none left after the river): a short lane of its own
+            spur = xy[i] + 120.0 * np.array([math.cos(i * 2.4), math.sin(i * 2.4)])
+            spurs.append((street, shapely.LineString([xy[i], spur])))
             continue
         # the free edge towards the nearest other place of the same street, else the longest
         same = pts.index[(streets == street).to_numpy() & (pts.index != i)]
@@ -282,8 +285,9 @@ def sample_geography(locations: pd.DataFrame, *, seed: int = 0) -> tuple[dict[st
                 heading = direction(k, node)
                 prev_k, node = k, int(b if a == node else a)
     road_rows, road_geoms = [], []
-    for street in sorted({n for n in names if n is not None}):
-        merged = shapely.line_merge(shapely.multilinestrings(list(segs[names == street])))
+    for street in sorted({n for n in names if n is not None} | {n for n, _ in spurs}):
+        merged = shapely.line_merge(shapely.multilinestrings(
+            list(segs[names == street]) + [g for n, g in spurs if n == street]))
         for part in getattr(merged, "geoms", [merged]):
             road_rows.append({"name": street, "class": "street"})
             road_geoms.append(part)
