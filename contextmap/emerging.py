@@ -227,8 +227,10 @@ def emerging_hotspots(
         return EmergingHotspots(pd.DataFrame(columns=place_cols),
                                 gpd.GeoDataFrame(pd.DataFrame(columns=cell_cols), geometry=[], crs=_BNG),
                                 step_list, float(alpha), float(threshold_m), float(cell_m))
-    # places
-    ids, inv = np.unique(ev["location_id"].astype(str).to_numpy(), return_inverse=True)
+    # places: every place with coordinates takes part (a quiet neighbour counts as a zero)
+    all_ids = lo.index[np.isfinite(lo["easting"].to_numpy(float)) & np.isfinite(lo["northing"].to_numpy(float))]
+    ids = np.asarray(sorted(set(all_ids.astype(str))), dtype=object)
+    inv = pd.Index(ids).get_indexer(ev["location_id"].astype(str))
     vals = np.zeros((len(ids), T))
     np.add.at(vals, (inv, t), 1.0)
     pxy = np.column_stack([lo["easting"].reindex(ids).to_numpy(float), lo["northing"].reindex(ids).to_numpy(float)])
@@ -238,6 +240,7 @@ def emerging_hotspots(
         places = pd.DataFrame({"category": "no pattern", "hot_steps": 0, "steps": T, "trend_tau": np.nan,
                                "trend_p": np.nan, "events": vals.sum(axis=1).astype(int)})
     places.insert(0, "location_id", ids)
+    places = places.loc[places["events"] > 0].reset_index(drop=True)  # reported: places with evidence
     # grid cells
     x0, y0 = np.floor(x.min() / cell_m) * cell_m, np.floor(y.min() / cell_m) * cell_m
     cx = ((x - x0) // cell_m).astype(int)
