@@ -35,7 +35,7 @@ def _grid_dataset(seed: int = 0):
     start = pd.Timestamp("2024-01-01")
     for step in range(6):  # two-month steps over 2024
         s = start + pd.DateOffset(months=2 * step)
-        days = lambda k: [s + pd.Timedelta(days=int(d)) for d in rng.integers(0, 58, k)]  # noqa: E731
+        days = lambda k, s=s: [s + pd.Timedelta(days=int(d)) for d in rng.integers(0, 58, k)]  # noqa: E731
         for loc in ("L00", "L01", "L10", "L11"):  # persistent, south-west corner
             for d in days(12):
                 visit(loc, d)
