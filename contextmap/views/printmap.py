@@ -24,7 +24,7 @@ from contextmap.views.maps import SCORE_COLOURS, SCORE_TEXT
 __all__ = ["printed_map", "map_extent"]
 
 _BNG = "EPSG:27700"
-_FIGSIZE = (10.9, 6.9)
+_FIGSIZE = (10.9, 7.5)
 """Inches: the printable area of an A4 landscape page under the pack's margins and header."""
 _MAP_W = 0.76
 """Share of the figure's width the map takes; the legend sits to its right."""
@@ -124,7 +124,6 @@ def printed_map(
     matplotlib.figure.Figure or None
         None when no place has coordinates.
     """
-    import matplotlib.patheffects as pe
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
@@ -143,7 +142,9 @@ def printed_map(
     ax.set_yticks([])
     ax.set_facecolor("#f4f3ef" if basemap is not None else "#ffffff")
     draw_basemap(ax, basemap, extent=extent)
-    halo = [pe.withStroke(linewidth=2.2, foreground="white")]
+    # no path effects: matplotlib draws path-effect text as outlines, and text must stay text in
+    # the SVG and PDF (the privacy scan reads it); a pale box gives the labels their contrast
+    halo = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.75}
     if areas is not None and len(areas):
         ar = areas.to_crs(_BNG)
         import shapely
@@ -156,7 +157,7 @@ def printed_map(
             p = r.geometry.representative_point()
             if extent[0] < p.x < extent[2] and extent[1] < p.y < extent[3]:
                 ax.text(p.x, p.y, str(r.name).upper(), fontsize=7, color="#54278f", alpha=0.8, ha="center",
-                        va="center", zorder=2.1, parse_math=False, path_effects=halo, clip_on=True)
+                        va="center", zorder=2.1, parse_math=False, clip_on=True)
     x, y = hs.geometry.x.to_numpy(), hs.geometry.y.to_numpy()
     score = pd.to_numeric(hs["score"], errors="coerce").fillna(0).to_numpy(float)
     hi = float(score.max()) if len(score) else 0.0
@@ -196,7 +197,7 @@ def printed_map(
                 break
         boxes.append(box)
         ax.text(ox, oy, text, fontsize=6.5, weight="bold", ha=ha, va=va, zorder=8, parse_math=False,
-                path_effects=halo, clip_on=True)
+                bbox=halo, clip_on=True)
     _scale_bar(ax, extent)
     _north_arrow(ax, extent)
     handles = [Line2D([], [], marker="o", linestyle="", markersize=4 + 1.6 * i, markerfacecolor=SCORE_COLOURS[i],
