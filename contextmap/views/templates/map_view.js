@@ -236,7 +236,7 @@
   });
 
   var EMERGING = {
-    "new": ["#7b3294", "New hotspot: significant only in the last time step"],
+    "new": ["#7b3294", "New: a hotspot only lately (every step to the last)"],
     "intensifying": ["#d7191c", "Intensifying: a hotspot in most steps, getting hotter"],
     "persistent": ["#fdae61", "Persistent: a hotspot in most steps, no clear trend"],
     "diminishing": ["#2c7bb6", "Diminishing: a hotspot in most steps, cooling"],
@@ -366,7 +366,7 @@
       var dens = L.layerGroup();
       data.density.forEach(function (b) {
         L.polygon(b.rings, {
-          renderer: renderer, stroke: false, fillColor: b.color, fillOpacity: 0.22,
+          renderer: renderer, stroke: false, fillColor: b.color, fillOpacity: data.basemap ? 0.13 : 0.22,
           interactive: false, fillRule: "evenodd"
         }).addTo(dens);
       });
@@ -468,7 +468,7 @@
       if (L_.rank[q] !== null && L_.rank[q] <= meta.labelTop) {
         L.tooltip({ permanent: true, direction: "right", offset: [10, 0], className: "cm-rank-label",
                     interactive: false })
-          .setLatLng([L_.lat[q], L_.lon[q]]).setContent(el("span", null, L_.rank[q] + "  " + L_.name[q]))
+          .setLatLng([L_.lat[q], L_.lon[q]]).setContent(el("span", null, L_.rank[q] + ". " + L_.name[q]))
           .addTo(labelLayer);
         nLabels++;
       }
@@ -552,15 +552,17 @@
         box.appendChild(ra);
       }
       if (data.emergingCells && data.emergingCells.length) {
-        box.appendChild(el("div", "cm-legend-title", "Emerging hotspots (Gi*, FDR 5%)"));
+        var det = el("details", "cm-legend-more");
+        det.appendChild(el("summary", "cm-legend-title", "Emerging hotspots (Gi*, FDR 5%)"));
         Object.keys(EMERGING).forEach(function (k) {
           var re_ = el("div", "cm-legend-row");
           var sq = el("span", "cm-sq");
           sq.style.background = EMERGING[k][0];
           re_.appendChild(sq);
           re_.appendChild(el("span", null, EMERGING[k][1]));
-          box.appendChild(re_);
+          det.appendChild(re_);
         });
+        box.appendChild(det);
       }
       var r2 = el("div", "cm-legend-row");
       r2.appendChild(el("span", "cm-dot cm-dot-top"));
