@@ -108,10 +108,13 @@ def _area_of(name: str) -> str | None:
 def _points_bng(locations: pd.DataFrame) -> pd.DataFrame:
     """location_id, name, category, x, y (metres, EPSG:27700) of locations with coordinates."""
     lo = locations
-    lat = pd.to_numeric(lo.get("latitude"), errors="coerce")
-    lon = pd.to_numeric(lo.get("longitude"), errors="coerce")
-    e = pd.to_numeric(lo.get("easting"), errors="coerce")
-    n = pd.to_numeric(lo.get("northing"), errors="coerce")
+
+    def num(col: str) -> pd.Series:
+        if col not in lo.columns:
+            return pd.Series(np.nan, index=lo.index)
+        return pd.to_numeric(lo[col], errors="coerce")
+
+    lat, lon, e, n = num("latitude"), num("longitude"), num("easting"), num("northing")
     tr = Transformer.from_crs("EPSG:4326", _BNG, always_xy=True)
     x, y = tr.transform(lon.to_numpy(float), lat.to_numpy(float))
     x = np.where(e.notna(), e, x)

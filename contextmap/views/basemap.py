@@ -479,7 +479,7 @@ def draw_basemap(ax: Any, bm: BaseMap | None, *, extent: tuple[float, float, flo
     span = max(extent[2] - extent[0], extent[3] - extent[1]) if extent else 10_000.0
     tol = span / 4000.0
 
-    def polys(kind: str, z: int) -> None:
+    def polys(kind: str, z: float) -> None:
         g = bm.layers.get(kind)
         if g is None or not len(g):
             return

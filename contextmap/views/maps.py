@@ -513,7 +513,7 @@ def _tile_ext(folder: Path) -> str:
                       ".webp), instead found none")
 
 
-def _tile_layer(tiles: str | Path | None, attribution: str | None) -> folium.TileLayer | None:
+def _tile_layer(tiles: str | Path | None, attribution: str | None) -> folium.TileLayer | folium.WmsTileLayer | None:
     if tiles is None or str(tiles).lower() in ("none", "off", ""):
         return None
     if str(tiles).lower() in ("osm", "openstreetmap"):

@@ -170,7 +170,8 @@ def printed_map(
     sizes = 14 + 22 * cls
     istop = ranks <= top
     ax.scatter(x[order], y[order], s=sizes[order], c=[SCORE_COLOURS[c] for c in cls[order]],
-               edgecolors=np.where(istop[order], "#000", "#555"), linewidths=np.where(istop[order], 1.1, 0.4),
+               edgecolors=["#000" if t else "#555" for t in istop[order]],
+               linewidths=[1.1 if t else 0.4 for t in istop[order]],
                zorder=5)
     new = set(map(str, new_ids or ()))
     ids = hs["location_id"].astype(str).to_numpy()
