@@ -120,12 +120,14 @@ def _popup_html(hs: gpd.GeoDataFrame) -> list[str]:
 def fast_marker_cluster_page(hs: gpd.GeoDataFrame, path: Path) -> Path:
     """folium + FastMarkerCluster with the same popup and tooltip per place, assets inlined."""
     import folium
-    from branca.element import Element
+    from branca.element import Element, MacroElement
+    from jinja2 import Template
     from folium.plugins import FastMarkerCluster
 
     from contextmap.views import html as _html
 
-    m = folium.Map(location=[52.4, -1.5], zoom_start=11, tiles=None, prefer_canvas=True)
+    # the zoom range our clustered map uses (markercluster needs a max zoom; folium sets none without tiles)
+    m = folium.Map(location=[52.4, -1.5], zoom_start=11, tiles=None, prefer_canvas=True, max_zoom=18, min_zoom=7)
     m.default_js, m.default_css = [], []
     root = m.get_root()
     root.header.add_child(Element("\n".join([
@@ -139,7 +141,13 @@ def fast_marker_cluster_page(hs: gpd.GeoDataFrame, path: Path) -> Path:
         marker.bindTooltip(row[3]);
         return marker;
     }"""
-    FastMarkerCluster(data, callback=callback).add_to(m)
+    zoom = MacroElement()
+    zoom._template = Template("{% macro script(this, kwargs) %}{{ this._parent.get_name() }}.setMaxZoom(18);"
+                              "{{ this._parent.get_name() }}.setMinZoom(7);{% endmacro %}")
+    m.add_child(zoom)
+    fmc = FastMarkerCluster(data, callback=callback)
+    fmc.default_js, fmc.default_css = [], []  # markercluster is inlined above, as in ours
+    fmc.add_to(m)
     # ready at the first frame painted after every marker is clustered (as our map's flag)
     m.get_root().script.add_child(Element(
         "requestAnimationFrame(function () { setTimeout(function () {"

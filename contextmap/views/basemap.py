@@ -126,8 +126,14 @@ def _col(frame: pd.DataFrame, names: Sequence[str]) -> str | None:
     return None
 
 
+_NOT_BY_NAME = ("national_park", "boundar", "label", "urban_area", "contour")
+"""Layer names that look like a kind but are not drawn as one (Zoomstack's national_parks)."""
+
+
 def _kind_by_name(layer: str) -> str | None:
     low = layer.lower()
+    if any(w in low for w in _NOT_BY_NAME):
+        return None
     for kind, words in _BY_NAME:
         if any(w in low for w in words):
             return kind
