@@ -37,6 +37,8 @@ def zoomstack(tmp_path):
                      crs=27700).to_file(f, layer="local_buildings")
     gpd.GeoDataFrame({"name": ["Far Road"]}, geometry=[_line(20_000, 0, 21_000, 0)], crs=27700).to_file(f, layer="roads_national")
     gpd.GeoDataFrame({"name": ["Somewhere"]}, geometry=[Point(E0, N0)], crs=27700).to_file(f, layer="names")
+    gpd.GeoDataFrame({"name": ["Fell Park"]}, geometry=[box(E0 - 9000, N0 - 9000, E0 + 9000, N0 + 9000)],
+                     crs=27700).to_file(f, layer="national_parks")  # a boundary, not green space to paint
     return f
 
 
@@ -45,7 +47,7 @@ def test_zoomstack_layers_are_sorted_by_name_and_rank(zoomstack):
     assert bm.read["roads_local"] == ("roads", 2) and bm.read["rail"] == ("railways", 1)
     assert bm.read["surfacewater"] == ("water", 1) and bm.read["greenspace"] == ("green", 1)
     assert bm.read["local_buildings"] == ("buildings", 1)
-    assert "names" in bm.skipped  # point labels: not one of the kinds
+    assert "names" in bm.skipped and "national_parks" in bm.skipped  # labels, and a park boundary
     roads = bm.layers["roads"].set_index("name", drop=False)
     assert roads.loc["Kestrel Way", "rank"] == "major" and roads.loc["Tanners Lane", "rank"] == "street"
     assert (bm.layers["roads"]["name"].isna() & (bm.layers["roads"]["rank"] == "minor")).sum() == 1
