@@ -142,7 +142,24 @@ def test_hostile_street_names_are_data_in_the_page_and_text_in_print(tmp_path):
 def test_payload_levels_and_vertex_budget(zoomstack):
     bm = read_basemap(zoomstack)
     p = basemap_payload(bm)
-    assert [lv["z"] for lv in p["levels"]] == [0, 14]
+    assert [lv["z"] for lv in p["levels"]] == [0, 13]
     assert "buildings" not in p["levels"][0] and "buildings" in p["levels"][1]
+    assert {f["r"] for f in p["levels"][0]["roads"]} == {1, 2}  # minor roads only from zoom 13
+    assert {f["r"] for f in p["levels"][1]["roads"]} == {0, 1, 2}
     with pytest.raises(ConfigError, match="vertices"):
         basemap_payload(bm, max_vertices=3)
+
+
+def test_payload_round_trips_coordinates_and_marks_lines(zoomstack):
+    """Delta-decoding the page's integers gives back the vertices (to 1e-5 degrees)."""
+    import numpy as np
+    from pyproj import Transformer
+
+    p = basemap_payload(read_basemap(zoomstack))
+    hi = p["levels"][1]
+    road = next(f for f in hi["roads"] if p["names"][f.get("n", -1)] == "Tanners Lane")
+    xy = np.cumsum(np.asarray(road["p"][0]).reshape(-1, 2), axis=0) / 1e5 + np.asarray(p["origin"])
+    lon, lat = Transformer.from_crs(27700, 4326, always_xy=True).transform([E0, E0 + 800], [N0, N0])
+    assert np.allclose(xy[[0, -1]], np.column_stack([lon, lat]), atol=2e-5)
+    assert all("l" not in f for f in hi["water"])  # a river polygon is filled
+    assert {f["r"] for f in hi["roads"]} == {0, 1, 2}

@@ -373,17 +373,10 @@ def basemap_for(source: Any, hotspots: Any = None, *, margin_m: float = 1500.0,
 
 # --- the HTML map's payload ---------------------------------------------------------------
 
-_LEVELS = ((0, 12.0), (14, 1.5))
-"""(from zoom, simplification tolerance in metres): one level of detail per zoom range."""
-
-
-def _encode(coords: np.ndarray, origin: tuple[float, float]) -> list[int]:
-    """Lon/lat vertices as 1e-5 degree integers, delta-encoded: [x0, y0, dx1, dy1, ...]."""
-    q = np.round((coords - np.asarray(origin)) * 1e5).astype(np.int64)
-    d = np.diff(q, axis=0, prepend=np.zeros((1, 2), np.int64))
-    keep = np.ones(len(d), bool)
-    keep[1:] = np.any(d[1:] != 0, axis=1)
-    return [int(v) for v in d[keep].ravel()]
+_LEVELS = ((0, 12.0), (13, 1.5))
+"""(from zoom, simplification tolerance in metres): one level of detail per zoom range. The
+first (county to town) leaves out minor roads and buildings, which the page draws only from
+zoom 13 and 15: they are most of a town's features and would only make the page slower."""
 
 
 def _parts_of(geom: Any) -> list[Any]:
@@ -397,6 +390,79 @@ def _parts_of(geom: Any) -> list[Any]:
     for g in getattr(geom, "geoms", []):
         out.extend(_parts_of(g))
     return out
+
+
+_RANK_CODE = {"minor": 0, "street": 1, "major": 2}
+
+
+def _features(kind: str, geoms: np.ndarray, g: gpd.GeoDataFrame, tr: Transformer, origin: tuple[float, float],
+              names: list[str], name_idx: dict[str, int], *, labels: bool) -> tuple[list[dict], int]:
+    """One kind's features for the page, vectorised: every ring or line of every feature is
+    transformed to WGS84 in one call, quantised to 1e-5 degrees and delta-encoded per part."""
+    ok = np.asarray([x is not None and not x.is_empty for x in geoms], dtype=bool)
+    idx_ok = np.flatnonzero(ok)
+    if not len(idx_ok):
+        return [], 0
+    parts, owner = shapely.get_parts(geoms[idx_ok], return_index=True)
+    is_poly = shapely.get_type_id(parts) == 3
+    rings, ring_owner = [], []
+    if is_poly.any():
+        r, ro = shapely.get_rings(parts[is_poly], return_index=True)
+        rings.append(r)
+        ring_owner.append(owner[is_poly][ro])
+    if (~is_poly).any():
+        rings.append(parts[~is_poly])
+        ring_owner.append(owner[~is_poly])
+    all_rings = np.concatenate(rings)
+    all_owner = idx_ok[np.concatenate(ring_owner)]
+    order = np.argsort(all_owner, kind="stable")
+    all_rings, all_owner = all_rings[order], all_owner[order]
+    coords, which = shapely.get_coordinates(all_rings, return_index=True)
+    if not len(coords):
+        return [], 0
+    lon, lat = tr.transform(coords[:, 0], coords[:, 1])
+    q = np.column_stack([np.round((np.asarray(lon) - origin[0]) * 1e5), np.round((np.asarray(lat) - origin[1]) * 1e5)])
+    q = q.astype(np.int64)
+    d = np.diff(q, axis=0, prepend=np.zeros((1, 2), np.int64))
+    start = np.r_[True, which[1:] != which[:-1]]
+    d[start] = q[start]  # each part starts from the origin
+    keep = start | np.any(d != 0, axis=1)
+    d, which = d[keep], which[keep]
+    bounds = np.flatnonzero(np.r_[True, which[1:] != which[:-1]])
+    flat = d.ravel().tolist()
+    part_lists = [flat[2 * a:2 * b] for a, b in zip(bounds, np.r_[bounds[1:], len(which)], strict=True)]
+    part_owner = all_owner[which[bounds]]
+    gname = g["name"].to_numpy() if "name" in g else np.full(len(g), None, dtype=object)
+    granks = g["rank"].to_numpy() if "rank" in g else np.full(len(g), "minor", dtype=object)
+    feats: list[dict] = []
+    cur: dict[str, Any] | None = None
+    cur_owner = -1
+    for pl, o in zip(part_lists, part_owner, strict=True):
+        if len(pl) < 4:
+            continue
+        if o != cur_owner:
+            cur = {"p": []}
+            nm = gname[o]
+            if isinstance(nm, str) and nm and kind in ("roads", "green", "water"):
+                if nm not in name_idx:
+                    name_idx[nm] = len(names)
+                    names.append(nm)
+                cur["n"] = name_idx[nm]
+                if labels and kind != "roads":
+                    geom = geoms[o]
+                    pt = geom.representative_point() if geom.geom_type.endswith("Polygon") else \
+                        geom.interpolate(0.5, normalized=True)
+                    plon, plat = tr.transform(pt.x, pt.y)
+                    cur["lp"] = [round(float(plon), 5), round(float(plat), 5)]
+            if kind == "roads":
+                cur["r"] = _RANK_CODE.get(str(granks[o]), 0)
+            elif kind == "water" and "Line" in geoms[o].geom_type:
+                cur["l"] = 1  # a river's centre line: stroked, not filled
+            feats.append(cur)
+            cur_owner = int(o)
+        assert cur is not None
+        cur["p"].append(pl)
+    return feats, int(len(coords))
 
 
 def basemap_payload(bm: BaseMap | None, *, max_vertices: int = 1_500_000) -> dict | None:
@@ -421,41 +487,18 @@ def basemap_payload(bm: BaseMap | None, *, max_vertices: int = 1_500_000) -> dic
         level: dict[str, Any] = {"z": from_zoom}
         for kind in KINDS:
             g = bm.layers.get(kind)
-            if g is None or not len(g) or (kind == "buildings" and from_zoom < 14):
+            if g is None or not len(g) or (kind == "buildings" and from_zoom < 13):
                 continue
-            geoms = shapely.simplify(g.geometry.to_numpy(), tol, preserve_topology=kind != "roads")
-            if kind in ("green", "water", "buildings") and from_zoom < 14:
+            if kind == "roads" and from_zoom < 13:
+                g = g.loc[(g["rank"] != "minor").to_numpy()]
+                if not len(g):
+                    continue
+            geoms = shapely.simplify(g.geometry.to_numpy(), tol, preserve_topology=kind in ("green", "water"))
+            if kind in ("green", "water", "buildings") and from_zoom < 13:
                 area = shapely.area(geoms)
                 geoms = np.where(area >= (tol * 4) ** 2, geoms, None) if kind != "water" else geoms
-            wgs = gpd.GeoSeries(geoms, crs=_BNG).to_crs(_WGS84).to_numpy()
-            feats = []
-            rank_code = {"minor": 0, "street": 1, "major": 2}
-            gname = g["name"].to_numpy() if "name" in g else [None] * len(g)
-            granks = g["rank"].to_numpy() if "rank" in g else ["minor"] * len(g)
-            for geom, nm, rk in zip(wgs, gname, granks, strict=True):
-                if geom is None or geom.is_empty:
-                    continue
-                parts = []
-                for ring in _parts_of(geom):
-                    c = shapely.get_coordinates(ring)
-                    if len(c) >= 2:
-                        parts.append(_encode(c, origin))
-                        total += len(c)
-                if not parts:
-                    continue
-                f: dict[str, Any] = {"p": parts}
-                if isinstance(nm, str) and nm and kind in ("roads", "green", "water"):
-                    if nm not in name_idx:
-                        name_idx[nm] = len(names)
-                        names.append(nm)
-                    f["n"] = name_idx[nm]
-                if kind == "roads":
-                    f["r"] = rank_code.get(str(rk), 0)
-                if kind in ("green", "water") and isinstance(nm, str) and from_zoom >= 14:
-                    pt = geom.representative_point() if geom.geom_type.endswith("Polygon") else \
-                        geom.interpolate(0.5, normalized=True)
-                    f["lp"] = [round(pt.x, 5), round(pt.y, 5)]
-                feats.append(f)
+            feats, n_vertices = _features(kind, geoms, g, tr, origin, names, name_idx, labels=from_zoom >= 13)
+            total += n_vertices
             if feats:
                 level[kind] = feats
         levels.append(level)

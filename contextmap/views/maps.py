@@ -27,6 +27,7 @@ How the page stays safe and offline
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -482,7 +483,15 @@ class _ContextLayers(MacroElement):
         self._name = "ContextLayers"
         self.payload = payload
         # escaped for a <script> element: no '<', '>', '&' survive
-        self.payload_json = _html.json_for_script(payload)
+        # the base map is plain lists of numbers and strings (basemap_payload): serialised as it
+        # is, not walked value by value (a county's roads are millions of numbers)
+        bm = payload.get("basemap")
+        text = _html.json_for_script({k: v for k, v in payload.items() if k != "basemap"})
+        if bm is not None:
+            bm_text = _html.json_text_for_script(json.dumps(bm, ensure_ascii=False, allow_nan=False,
+                                                            separators=(",", ":")))
+            text = text[:-1] + ', "basemap": ' + bm_text + "}"
+        self.payload_json = text
 
 
 _TILES_DIR = "contextmap-tiles-dir"

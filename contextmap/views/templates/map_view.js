@@ -75,11 +75,14 @@
       }
       return { xy: xy, b: b };
     }
-    bm.levels.forEach(function (lv) {
+    bm.decode = function (lv) {  // a level is decoded the first time its zoom is drawn
+      if (lv.decoded) return lv;
       ["green", "water", "buildings", "railways", "roads"].forEach(function (k) {
         (lv[k] || []).forEach(function (f) { f.q = f.p.map(proj); f.p = null; });
       });
-    });
+      lv.decoded = true;
+      return lv;
+    };
     return bm;
   }
 
@@ -121,6 +124,7 @@
       var vx0 = org.x / scale, vy0 = org.y / scale, vx1 = (org.x + size.x) / scale, vy1 = (org.y + size.y) / scale;
       var lv = bm.levels[0];
       bm.levels.forEach(function (l) { if (z >= l.z) lv = l; });
+      bm.decode(lv);
       var drawn = 0;
       function visible(q) { return !(q.b[2] < vx0 || q.b[0] > vx1 || q.b[3] < vy0 || q.b[1] > vy1); }
       function trace(q) {
@@ -133,6 +137,7 @@
         if (!fs) return;
         ctx.beginPath();
         fs.forEach(function (f) {
+          if (f.l) return;  // lines are stroked, not filled
           var any = false;
           f.q.forEach(function (q) { if (visible(q)) any = true; });
           if (!any) return;
@@ -153,8 +158,8 @@
       ctx.fillRect(0, 0, size.x, size.y);
       fillKind("green", st.green.fill, st.green.edge);
       fillKind("water", st.water.fill, null);
-      if (lv.water) {  // rivers drawn as lines too
-        strokeKind(lv.water);
+      if (lv.water) {  // rivers as centre lines, stroked
+        strokeKind(lv.water, function (f) { return f.l === 1; });
         ctx.strokeStyle = st.water.fill; ctx.lineWidth = Math.max(1.5, z - 11); ctx.stroke();
       }
       if (z >= 15) fillKind("buildings", st.buildings.fill, st.buildings.edge);
