@@ -121,8 +121,8 @@ def fast_marker_cluster_page(hs: gpd.GeoDataFrame, path: Path) -> Path:
     """folium + FastMarkerCluster with the same popup and tooltip per place, assets inlined."""
     import folium
     from branca.element import Element, MacroElement
-    from jinja2 import Template
     from folium.plugins import FastMarkerCluster
+    from jinja2 import Template
 
     from contextmap.views import html as _html
 
