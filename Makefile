@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint bench chromium clean sample
+.PHONY: install demo test lint bench chromium java clean sample
 
 $(STAMP): pyproject.toml
 	@if ! [ -x $(PY) ]; then \
@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml
 	fi
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@git rev-parse --git-dir >/dev/null 2>&1 && git config core.hooksPath .githooks || true
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -32,17 +33,25 @@ chromium:
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The Spark engine test runs Spark in local mode, which needs a Java runtime: Debian's.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "installing Debian's Java runtime for the Spark engine test"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; }
+
 demo: install chromium
 	$(VENV)/bin/contextmap pack data/sample --out reports/sample --overwrite \
 	  --basemap data/sample/basemap.gpkg --areas data/sample/areas.gpkg
 	$(VENV)/bin/contextmap validate data/sample --out reports/sample/quality
 	@echo "Open reports/sample/pack.html (or reports/sample/pack.pdf) to read the mapping pack."
 
-test: install chromium lint
+test: install chromium java lint
 	$(PY) -m pytest -n 2 --nbmake tests notebooks $(PYTEST_ARGS)
 
 # ruff (with the nx/pd/gpd/np alias conventions) and mypy; part of make test.
 lint: install
+	python3 .ci/check_files.py
 	$(VENV)/bin/ruff check contextmap tests benchmarks
 	$(VENV)/bin/mypy contextmap
 

@@ -33,6 +33,14 @@ console = Console(stderr=False)
 err_console = Console(stderr=True)
 
 
+def _date(value: str | None, option: str) -> Any:
+    """A date option read as the data contract reads dates: ISO or UK day-first
+    (``01/11/2026`` is 1 November); anything else is a clear error (exit 2)."""
+    from contextmap.dates import parse_date_option
+
+    return parse_date_option(value, name=option)
+
+
 def _fail(exc: Exception, code: int = 2) -> typer.Exit:
     err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
     return typer.Exit(code)
@@ -51,7 +59,7 @@ def _root(
 
 @app.command("validate")
 def validate_cmd(
-    path: Annotated[Path, typer.Argument(help="A folder of CSV files (children.csv, episodes.csv, ...) or one .xlsx workbook.", show_default=False)],
+    path: Annotated[Path, typer.Argument(help="A folder of CSV files (children.csv, episodes.csv, ...), one .xlsx workbook, or a sources manifest (.yaml) listing files from several agencies.", show_default=False)],
     mapping: Annotated[Path | None, typer.Option("--mapping", "-m", help="Column-mapping YAML for a local export (see docs/examples/mapping.yaml).")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write problems.csv, quarantine/<table>.csv, quality.json and quality.html here (replacing this command's earlier files).")] = None,
     settings: Annotated[Path | None, typer.Option("--settings", help="Settings YAML (for the RHI timeliness window).")] = None,
@@ -76,7 +84,7 @@ def validate_cmd(
 
     try:
         cfg = load_settings(settings)
-        ds = load(path, mapping=mapping, as_of=as_of, progress=True)
+        ds = load(path, mapping=mapping, as_of=_date(as_of, "--as-of"), settings=cfg, progress=True)
     except (ContextMapError, ValueError) as exc:
         raise _fail(exc, 2) from None
     summary = summarise(ds, settings=cfg)
@@ -105,10 +113,14 @@ def validate_cmd(
             raise _fail(exc, 2) from None
         console.print(f"Wrote problems, quarantine and quality summary to {out}", highlight=False, markup=False)
     counts = ds.report.counts
+    merged = int(counts["duplicates"].sum()) if "duplicates" in counts else 0
+    made = int(counts["provisional"].sum()) if "provisional" in counts else 0
     console.print(
         f"read {int(counts['read'].sum())} rows: {int(counts['accepted'].sum())} accepted, "
-        f"{int(counts['quarantined'].sum())} quarantined",
-        highlight=False,
+        f"{int(counts['quarantined'].sum())} quarantined"
+        + (f", {merged} exact duplicates kept once" if merged else "")
+        + (f"; {made} provisional records made from names that matched none" if made else ""),
+        highlight=False, soft_wrap=True,
     )
     raise typer.Exit(0 if ds.report.is_clean else 1)
 
@@ -134,7 +146,9 @@ def sample_cmd(
 
     try:
         with console.status("Generating synthetic sample...", spinner="dots"):
-            data = generate_sample(children=children, seed=seed, months=months, end=end,
+            end_day = _date(end, "--end")
+            data = generate_sample(children=children, seed=seed, months=months,
+                                   end=None if end_day is None else end_day.strftime("%Y-%m-%d"),
                                    noise=noise, episodes_target=episodes)
             path = data.write(out, overwrite=overwrite)
     except (ContextMapError, ValueError, OSError) as exc:
@@ -146,7 +160,7 @@ def sample_cmd(
 
 @app.command("analyze")
 def analyze_cmd(
-    path: Annotated[Path, typer.Argument(help="A folder of CSV files or one .xlsx workbook.", show_default=False)],
+    path: Annotated[Path, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml).", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Write summary.json and the CSV tables here.")],
     from_: Annotated[str | None, typer.Option("--from", help="First day of the period (default: 12 months before --to).")] = None,
     to: Annotated[str | None, typer.Option("--to", help="Last day of the period (default: the latest date in the data).")] = None,
@@ -168,9 +182,10 @@ def analyze_cmd(
 
     try:
         cfg = load_settings(config)
+        start, end = _date(from_, "--from"), _date(to, "--to")
         with console.status("Reading the dataset...", spinner="dots") as status:
-            ds = load(path, mapping=mapping)
-            result = analyze(ds, start=from_, end=to, settings=cfg, seed=seed, resolve=resolve,
+            ds = load(path, mapping=mapping, settings=cfg)
+            result = analyze(ds, start=start, end=end, settings=cfg, seed=seed, resolve=resolve,
                              decisions=decisions,
                              progress=lambda name: status.update(f"{name[:1].upper()}{name[1:]}..."))
             result.write(out, overwrite=overwrite)
@@ -212,15 +227,16 @@ def _analyse_for_view(path: Path, from_: str | None, to: str | None, config: Pat
     from contextmap.settings import load_settings
 
     cfg = load_settings(config)
+    start, end = _date(from_, "--from"), _date(to, "--to")
     with console.status("Reading the dataset...", spinner="dots") as status:
-        ds = load(path, mapping=mapping)
-        return analyze(ds, start=from_, end=to, settings=cfg, seed=seed,
+        ds = load(path, mapping=mapping, settings=cfg)
+        return analyze(ds, start=start, end=end, settings=cfg, seed=seed,
                        progress=lambda name: status.update(f"{name[:1].upper()}{name[1:]}..."))
 
 
 @app.command("map")
 def map_cmd(
-    path: Annotated[Path, typer.Argument(help="A folder of CSV files or one .xlsx workbook.", show_default=False)],
+    path: Annotated[Path, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml).", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="The map's HTML file.")],
     tiles: Annotated[str, typer.Option("--tiles", help="Tiles: none (no network request), osm, a URL template with {z}/{x}/{y}, wms:URL?layers=NAME, or a local folder of XYZ tiles.")] = "none",
     basemap: Annotated[Path | None, typer.Option("--basemap", help="Your own vector map data (GeoPackage, Shapefile, GeoJSON...): inlined, offline.")] = None,
@@ -261,7 +277,7 @@ def map_cmd(
 
 @app.command("network")
 def network_cmd(
-    path: Annotated[Path, typer.Argument(help="A folder of CSV files or one .xlsx workbook.", show_default=False)],
+    path: Annotated[Path, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml).", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="The network view's HTML file.")],
     png: Annotated[Path | None, typer.Option("--png", help="Also write a static PNG of the same layout.")] = None,
     svg: Annotated[Path | None, typer.Option("--svg", help="Also write a static SVG of the same layout.")] = None,
@@ -294,12 +310,13 @@ def network_cmd(
 
 @app.command("resolve")
 def resolve_cmd(
-    path: Annotated[Path, typer.Argument(help="Dataset folder of CSV files or an .xlsx workbook.")],
+    path: Annotated[Path, typer.Argument(help="Dataset folder of CSV files, an .xlsx workbook, or a sources manifest (.yaml).")],
     out: Annotated[Path, typer.Option("--out", help="CSV to write: record_id, entity_id, confidence.")],
     decisions: Annotated[Path | None, typer.Option("--decisions", help="Decisions file: 'merge A B' / 'keep apart A B' lines.")] = None,
     threshold: Annotated[float | None, typer.Option("--threshold", help="Match probability to join records (default 0.5).")] = None,
     pairs: Annotated[bool, typer.Option("--pairs", help="Also write OUT-pairs.csv: every scored pair with its explanation.")] = False,
     include_children: Annotated[bool, typer.Option("--children", help="Also resolve children's records.")] = False,
+    engine: Annotated[str, typer.Option("--engine", help="Score person pairs with Splink on 'duckdb' (default) or 'spark', or 'fixed' weights.")] = "duckdb",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
 ) -> None:
     """Resolve person and location records into entities (persons of concern and places)."""
@@ -318,7 +335,7 @@ def resolve_cmd(
 
         dec = as_decisions(decisions)  # read and checked once, honoured by every step
         kw: dict[str, Any] = {} if threshold is None else {"threshold": threshold}
-        pr = resolve_persons(ds, decisions=dec, include_children=include_children, **kw)
+        pr = resolve_persons(ds, decisions=dec, include_children=include_children, engine=engine, **kw)
         lr = resolve_locations(ds, decisions=dec, **kw)
         res = Resolution(pr, lr, link_mentions(ds, pr, lr, decisions=dec))
         written = write_entities(res, out, overwrite=overwrite, pairs=pairs)
@@ -329,8 +346,37 @@ def resolve_cmd(
                   f"{lr.stats['records']} location records -> {lr.stats['entities']} places; "
                   f"{len(m)} merged entities; {len(res.provisional)} RHI mentions kept as provisional",
                   highlight=False, markup=False)
+    if pr.model is not None:
+        console.print(pr.model.note, highlight=False, markup=False)
     for f in written:
         console.print(f"Wrote {f}", highlight=False, markup=False)
+
+
+@app.command("review")
+def review_cmd(
+    path: Annotated[Path, typer.Argument(help="Dataset folder of CSV files or an .xlsx workbook.")],
+    out: Annotated[Path, typer.Option("--out", help="HTML page to write: the doubtful person pairs.")],
+    decisions: Annotated[Path | None, typer.Option("--decisions", help="Decisions already taken (their pairs are left out).")] = None,
+    threshold: Annotated[float | None, typer.Option("--threshold", help="Match probability to join records (default 0.5).")] = None,
+    low: Annotated[float, typer.Option("--low", help="Pairs from this match probability are doubtful.")] = 0.1,
+    high: Annotated[float, typer.Option("--high", help="... up to (not including) this one.")] = 0.95,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many pairs, the closest to the threshold first.")] = 500,
+    engine: Annotated[str, typer.Option("--engine", help="Score person pairs with Splink on 'duckdb' (default) or 'spark', or 'fixed' weights.")] = "duckdb",
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing page.")] = False,
+) -> None:
+    """Write an offline page of the doubtful person pairs to mark merge / keep apart / not sure;
+    its Save button downloads a decisions file for --decisions."""
+    from contextmap import load
+    from contextmap.resolve.review import write_review
+
+    try:
+        ds = load(path)
+        written = write_review(ds, out, decisions=decisions, engine=engine, threshold=threshold,
+                               band=(low, high), limit=limit, overwrite=overwrite)
+    except (ContextMapError, ValueError, OSError) as exc:
+        raise _fail(exc, 2) from None
+    console.print(f"Wrote {written}: open it in a browser, decide, and Save decisions",
+                  highlight=False, markup=False)
 
 
 @app.command("audit")
@@ -363,7 +409,7 @@ def audit_cmd(
 
 @app.command("pack")
 def pack_cmd(
-    path: Annotated[Path, typer.Argument(help="A folder of CSV files or one .xlsx workbook.", show_default=False)],
+    path: Annotated[Path, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml).", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="The pack folder to write (new or empty).")],
     audience: Annotated[str, typer.Option("--audience", "-a", help="internal, police, social-care or partner (or one from --config).")] = "internal",
     from_: Annotated[str | None, typer.Option("--from", help="First day of the meeting period.")] = None,
@@ -389,8 +435,9 @@ def pack_cmd(
     from contextmap.pack.build import build_pack
 
     try:
+        start, end = _date(from_, "--from"), _date(to, "--to")
         with console.status("Building the pack...", spinner="dots"):
-            r = build_pack(path, out=out, audience=audience, start=from_, end=to, previous=previous,
+            r = build_pack(path, out=out, audience=audience, start=start, end=end, previous=previous,
                            settings=config, mapping=mapping, seed=seed, pdf=not no_pdf, overwrite=overwrite,
                            resolve=not no_resolve, decisions=decisions, basemap=basemap, areas=areas)
     except PrivacyError as exc:
@@ -422,3 +469,7 @@ def main() -> None:
 
 # Silence "imported but unused" until subcommands use them.
 _ = (Path, Optional)
+
+
+if __name__ == "__main__":  # python -m contextmap.cli
+    main()

@@ -37,7 +37,13 @@ import numpy as np
 import pandas as pd
 
 from contextmap.dataset import Dataset
-from contextmap.files import check_writable, neutralise_cell, neutralise_frame, write_csv
+from contextmap.files import (
+    check_writable,
+    neutralise_cell,
+    neutralise_frame,
+    to_jsonable,
+    write_csv,
+)
 
 __all__ = [
     "neutralise_cell",
@@ -61,7 +67,7 @@ def _plain_value(v: Any) -> Any:
     if isinstance(v, (list, tuple, set, frozenset)):
         return "; ".join(str(x) for x in v)
     if isinstance(v, Mapping):
-        return json.dumps({str(k): _jsonable(x) for k, x in v.items()}, ensure_ascii=False)
+        return json.dumps({str(k): to_jsonable(x) for k, x in v.items()}, ensure_ascii=False)
     return v
 
 
@@ -143,22 +149,6 @@ def write_geopackage(
 # --- networks ----------------------------------------------------------------------------
 
 
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (np.floating,)):
-        return float(v)
-    if isinstance(v, (np.bool_,)):
-        return bool(v)
-    if isinstance(v, (datetime, date, pd.Timestamp)):
-        return v.isoformat()
-    if isinstance(v, Mapping):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple, set, frozenset)):
-        return [_jsonable(x) for x in v]
-    return v
-
-
 def _scalar(v: Any) -> Any:
     """A GraphML/GEXF-safe value, or ``None`` to leave the attribute out."""
     if v is None or v is pd.NA or v is pd.NaT:
@@ -178,7 +168,7 @@ def _scalar(v: Any) -> Any:
         items = v.tolist() if isinstance(v, np.ndarray) else v
         if isinstance(items, (set, frozenset)):
             items = sorted(items, key=str)
-        return json.dumps(_jsonable(items), ensure_ascii=False)
+        return json.dumps(to_jsonable(items), ensure_ascii=False)
     return str(v)
 
 

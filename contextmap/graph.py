@@ -34,18 +34,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import igraph as ig
 import networkx as nx
 import numpy as np
 import pandas as pd
 
 from contextmap.dataset import Dataset
 from contextmap.dates import period_bounds
+from contextmap.schema import e_graded
 from contextmap.settings import Settings
 
 __all__ = [
     "graph_from_dataset",
     "children_projection",
     "evidence_table",
+    "to_igraph",
     "as_graph",
     "evidence_weight",
     "ASSESSMENT_WEIGHT",
@@ -101,7 +104,7 @@ def evidence_table(ds: Dataset, start, end, settings: Settings) -> pd.DataFrame:
         keep &= li["source_kind"].notna().to_numpy() & li["target_kind"].notna().to_numpy()
         keep &= (li["source_id"] != li["target_id"]).fillna(False).to_numpy(dtype=bool)
         if not gs.include_e_graded:
-            keep &= ~(li["intelligence_assessment"] == "E").fillna(False).to_numpy(dtype=bool)
+            keep &= ~e_graded(li["intelligence_assessment"])
         sub = li.loc[keep]
         parts.append(pd.DataFrame({
             "a": sub["source_id"].astype(object).to_numpy(),
@@ -271,7 +274,7 @@ def _add_edges(G: nx.Graph, ev: pd.DataFrame) -> None:
     change[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
     gid = np.cumsum(change) - 1
     frame = pd.DataFrame({"g": gid, "w": ev["weight"].to_numpy(float), "strong": strong,
-                          "e": (ia == "E").to_numpy(dtype=bool), "grade": grade.to_numpy(float),
+                          "e": e_graded(ia), "grade": grade.to_numpy(float),
                           "st": st.where(st.notna(), None)})
     agg = frame.groupby("g").agg(w=("w", "sum"), strong=("strong", "any"), e=("e", "any"),
                                  grade=("grade", "max"), types=("st", "nunique"))
@@ -442,3 +445,24 @@ def as_graph(ds_or_graph: Any, *, start: Any, end: Any, settings: Settings | Non
 
 def _iter_ids(x: Iterable[Any]) -> list[str]:
     return [str(v) for v in x]
+
+
+def to_igraph(H: nx.Graph, *, weight: str | None = "weight") -> tuple[ig.Graph, list, list[float]]:
+    """An undirected igraph copy of ``H``: the graph, its node ids in vertex order, edge weights.
+
+    Weights are read from the edge attribute ``weight`` (1.0 where absent; all 1.0 when
+    ``weight`` is None), in igraph's edge order.
+
+    Examples
+    --------
+    >>> g, nodes, w = to_igraph(nx.Graph([("a", "b", {"weight": 2.0}), ("b", "c", {})]))
+    >>> g.vcount(), g.ecount(), nodes, w
+    (3, 2, ['a', 'b', 'c'], [2.0, 1.0])
+    """
+    nodes = list(H.nodes)
+    index = {n: i for i, n in enumerate(nodes)}
+    edges, weights = [], []
+    for u, v, d in H.edges(data=True):
+        edges.append((index[u], index[v]))
+        weights.append(float(d.get(weight, 1.0)) if weight is not None else 1.0)
+    return ig.Graph(n=len(nodes), edges=edges), nodes, weights

@@ -39,6 +39,7 @@ from contextmap._errors import ConfigError
 from contextmap.dataset import Dataset
 from contextmap.dates import period_bounds
 from contextmap.graph import evidence_table
+from contextmap.schema import grading_mix_by
 from contextmap.settings import Settings
 
 __all__ = ["rank_locations", "spatial_clusters", "density_surface", "DensitySurface",
@@ -276,9 +277,7 @@ def rank_locations(
                     persons_seen=("_person", "nunique"), first=("date", "min"),
                     last=("date", "max"), events=("date", "size"))
         pers = cur.dropna(subset=["_person"]).groupby("location_id")["_person"].agg(lambda x: sorted(set(x)))
-        mix = cur.groupby(["location_id", "_mix"]).size().reset_index(name="n")
-        mix["txt"] = mix["_mix"].astype(str) + " x" + mix["n"].astype(str)
-        mix = mix.sort_values(["location_id", "_mix"]).groupby("location_id")["txt"].agg("; ".join)
+        mix = grading_mix_by(cur["location_id"].to_numpy(), cur["_mix"].to_numpy())
         for loc, r in zip(agg.index, agg.itertuples(index=False), strict=True):
             prev = int(prev_n.get(loc, 0))
             pr = parts.loc[loc]

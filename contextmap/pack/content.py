@@ -10,13 +10,14 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections import Counter
 from typing import Any, cast
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 from markupsafe import Markup
+
+from contextmap import schema
 
 __all__: list[str] = []
 
@@ -136,13 +137,14 @@ def provenance(G: nx.Graph, edges: list[tuple[Any, Any]]) -> list[dict[str, Any]
 
 
 def grading_mix(G: nx.Graph, node: Any) -> str:
-    c: Counter[str] = Counter()
+    """The gradings of all evidence on a node's links (see :func:`contextmap.schema.grading_mix`)."""
+    labels = []
     if node in G:
         for nb in G[node]:
             for ev in G[node][nb].get("evidence", []):
                 g = ev.get("grading")
-                c[g if isinstance(g, str) and g else ("episode record" if ev.get("episode_id") else "ungraded")] += 1
-    return "; ".join(f"{k} \u00d7{v}" for k, v in sorted(c.items()))
+                labels.append(g if isinstance(g, str) and g else ("episode" if ev.get("episode_id") else "ungraded"))
+    return schema.grading_mix(labels)
 
 
 def neighbours(G: nx.Graph, node: Any, kind: str) -> list[Any]:

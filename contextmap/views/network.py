@@ -35,6 +35,7 @@ import pandas as pd
 
 from contextmap._errors import ConfigError
 from contextmap.files import check_writable
+from contextmap.schema import is_e_graded
 from contextmap.views import html as _html
 from contextmap.views.html import field_of, period_text, text_or_none
 from contextmap.views.maps import GROUP_COLOURS
@@ -53,14 +54,7 @@ _EDGE_STYLES = ("solid", "dashed", "e_graded")
 
 
 def _is_e(item: Mapping[str, Any]) -> bool:
-    ia = item.get("intelligence_assessment")
-    if isinstance(ia, str):
-        return ia.strip().upper() == "E"
-    g = item.get("grading")
-    if isinstance(g, str):
-        code = g.strip().upper().replace(" ", "")
-        return len(code) >= 2 and code[1] == "E"
-    return False
+    return is_e_graded(item.get("intelligence_assessment"), grading=item.get("grading"))
 
 
 def _fr(n: int, edges: list[tuple[int, int]], seed: int, *, start: np.ndarray | None = None,
