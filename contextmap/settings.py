@@ -222,9 +222,6 @@ class Settings:
     map: MapSettings = field(default_factory=MapSettings)
     basemap: BasemapSettings = field(default_factory=BasemapSettings)
     areas: AreasSettings = field(default_factory=AreasSettings)
-
-
-@dataclass(frozen=True)
     ingest: IngestSettings = field(default_factory=IngestSettings)
     extra: dict[str, Any] = field(default_factory=dict)
     """Sections owned by other modules (for example ``audiences``), validated there."""
