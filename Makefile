@@ -41,7 +41,8 @@ java:
 	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; }
 
 demo: install chromium
-	$(VENV)/bin/contextmap pack data/sample --out reports/sample --overwrite
+	$(VENV)/bin/contextmap pack data/sample --out reports/sample --overwrite \
+	  --basemap data/sample/basemap.gpkg --areas data/sample/areas.gpkg
 	$(VENV)/bin/contextmap validate data/sample --out reports/sample/quality
 	@echo "Open reports/sample/pack.html (or reports/sample/pack.pdf) to read the mapping pack."
 

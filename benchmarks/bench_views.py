@@ -4,7 +4,15 @@ Measures, in headless Debian chromium (/usr/bin/chromium) through playwright: th
 navigation to the view's ready flag (every layer drawn), file size, and Python build time.
 Targets (issue 4): map opens within 3 s and stays under 20 MB; network opens within 3 s.
 
-    .venv/bin/python benchmarks/bench_views.py [--locations 50000] [--nodes 5000]
+Issue 13 adds, in the same chromium run, the comparison that matters for a METCO's laptop:
+our 50,000-place map *with a base map* (a street network, river, railway and parks derived
+from the places by :mod:`contextmap.sample.geography`, read back from a GeoPackage) against
+folium's FastMarkerCluster carrying the same popup and tooltip per place. Both pages inline
+the same Leaflet and markercluster (folium's CDN links are replaced by the local copies, so
+neither waits on a network) and both mark "ready" at the first frame painted after every
+marker is clustered. Target: ours opens no slower than FastMarkerCluster, under 20 MB.
+
+    .venv/bin/python benchmarks/bench_views.py [--locations 50000] [--nodes 5000] [--no-compare]
 """
 
 from __future__ import annotations
@@ -27,6 +35,12 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 CATS = ["address", "park", "shop", "food_outlet", "transport", "hotel", "school", "care_home", "other"]
 
 
+STREETS = [f"{a} {b}" for a in ("Quarry", "Wren", "Tolly", "Fenner", "Abbots", "Linnet", "Cobble", "Harrow",
+                                  "Osier", "Marram", "Bracken", "Sorrel")
+           for b in ("Road", "Street", "Lane", "Avenue", "Close", "Way")]
+"""Invented street names for the synthetic places' addresses (72 of them)."""
+
+
 def synthetic_hotspots(n: int, seed: int = 0) -> gpd.GeoDataFrame:
     rng = np.random.default_rng(seed)
     lat = 52.40 + rng.normal(0, 0.08, n)
@@ -35,9 +49,10 @@ def synthetic_hotspots(n: int, seed: int = 0) -> gpd.GeoDataFrame:
     order = np.argsort(-score)
     rank = np.empty(n, int)
     rank[order] = np.arange(1, n + 1)
+    streets = rng.choice(STREETS, n)
     return gpd.GeoDataFrame({
         "location_id": [f"L{i}" for i in range(n)],
-        "name": [f"Invented place {i}" for i in range(n)],
+        "name": [f"{int(k)} {s}" for k, s in zip(rng.integers(1, 400, n), streets, strict=True)],
         "category": rng.choice(CATS, n), "rank": rank, "score": score,
         "episodes": rng.integers(1, 20, n), "children": rng.integers(1, 8, n),
         "first_seen": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 90, n), "D"),
@@ -69,10 +84,86 @@ def synthetic_graph(n: int, seed: int = 0) -> tuple[nx.Graph, dict[str, str]]:
     return G, groups
 
 
+def synthetic_basemap(hs: gpd.GeoDataFrame, out: Path):
+    """A street network (named as the places' addresses), river, railway and parks round the
+    places, written to a GeoPackage and read back as a user's base map would be."""
+    from contextmap.sample.geography import write_sample_geography
+    from contextmap.views.basemap import data_bounds, read_basemap
+
+    lo = pd.DataFrame({"location_id": hs["location_id"], "name": hs["name"],
+                       "category": hs["category"].replace({"transport": "other"}),
+                       "latitude": hs.geometry.y, "longitude": hs.geometry.x})
+    lo.loc[0, ["name", "category"]] = ["Central Railway Station", "transport"]
+    write_sample_geography(lo, out)
+    return read_basemap(out / "basemap.gpkg", bounds=data_bounds(hs, margin_m=1500))
+
+
+def _popup_html(hs: gpd.GeoDataFrame) -> list[str]:
+    """The popup our map builds on click (name, category, rank, score, counts, dates, grading,
+    trend, persons), as the HTML string FastMarkerCluster needs up front, escaped."""
+    from html import escape
+
+    out = []
+    for r in hs.itertuples():
+        rows = [("Category", r.category), ("Rank", r.rank), ("Score", f"{r.score:.3f}"), ("Episodes", r.episodes),
+                ("Distinct children", r.children), ("First seen", r.first_seen.strftime("%Y-%m-%d")),
+                ("Last seen", r.last_seen.strftime("%Y-%m-%d")), ("Grading mix", r.grading_mix), ("Trend", r.trend)]
+        html = (f"<div class='cm-popup'><div class='cm-popup-title'>{escape(r.name)}</div><table>"
+                + "".join(f"<tr><th>{k}</th><td>{escape(str(v))}</td></tr>" for k, v in rows) + "</table>")
+        if r.persons:
+            html += "<div>Persons of concern seen here</div><ul>" + "".join(
+                f"<li>{escape(p)}</li>" for p in r.persons) + "</ul>"
+        out.append(html + "</div>")
+    return out
+
+
+def fast_marker_cluster_page(hs: gpd.GeoDataFrame, path: Path) -> Path:
+    """folium + FastMarkerCluster with the same popup and tooltip per place, assets inlined."""
+    import folium
+    from branca.element import Element, MacroElement
+    from folium.plugins import FastMarkerCluster
+    from jinja2 import Template
+
+    from contextmap.views import html as _html
+
+    # the zoom range our clustered map uses (markercluster needs a max zoom; folium sets none without tiles)
+    m = folium.Map(location=[52.4, -1.5], zoom_start=11, tiles=None, prefer_canvas=True, max_zoom=18, min_zoom=7)
+    m.default_js, m.default_css = [], []
+    root = m.get_root()
+    root.header.add_child(Element("\n".join([
+        _html.inline_style(_html.leaflet_css()), _html.inline_style(_html.markercluster_css()),
+        _html.inline_script(_html.leaflet_js()), _html.inline_script(_html.markercluster_js())])))
+    data = [[float(y), float(x), p, n] for y, x, p, n in
+            zip(hs.geometry.y, hs.geometry.x, _popup_html(hs), hs["name"], strict=True)]
+    callback = """function (row) {
+        var marker = L.marker(new L.LatLng(row[0], row[1]));
+        marker.bindPopup(row[2], {maxWidth: 340});
+        marker.bindTooltip(row[3]);
+        return marker;
+    }"""
+    zoom = MacroElement()
+    zoom._template = Template("{% macro script(this, kwargs) %}{{ this._parent.get_name() }}.setMaxZoom(18);"
+                              "{{ this._parent.get_name() }}.setMinZoom(7);{% endmacro %}")
+    m.add_child(zoom)
+    fmc = FastMarkerCluster(data, callback=callback)
+    fmc.default_js, fmc.default_css = [], []  # markercluster is inlined above, as in ours
+    fmc.add_to(m)
+    # ready at the first frame painted after every marker is clustered (as our map's flag)
+    m.get_root().script.add_child(Element(
+        "requestAnimationFrame(function () { setTimeout(function () {"
+        " window.contextmapReadyAt = performance.now();"
+        " document.documentElement.setAttribute('data-cm-ready', '1'); }, 0); });"))
+    m.save(str(path))
+    return path
+
+
 def open_time(browser, path: Path) -> tuple[float, float, dict | None]:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    outside: list[str] = []
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
+               else (outside.append(route.request.url), route.abort()))
     t0 = time.perf_counter()
     page.goto(path.resolve().as_uri(), wait_until="commit")
     page.wait_for_selector("html[data-cm-ready='1']", state="attached", timeout=60_000)
@@ -82,6 +173,8 @@ def open_time(browser, path: Path) -> tuple[float, float, dict | None]:
     page.close()
     if errors:
         raise RuntimeError(f"page errors: {errors[:3]}")
+    if outside:
+        raise RuntimeError(f"{path.name} asked for the network: {outside[:3]}")
     return in_page, wall, marks
 
 
@@ -90,6 +183,7 @@ def main() -> None:
     ap.add_argument("--locations", type=int, default=50_000)
     ap.add_argument("--nodes", type=int, default=5_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-compare", action="store_true", help="skip the base map / FastMarkerCluster comparison")
     a = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -106,11 +200,26 @@ def main() -> None:
     t = time.perf_counter()
     view.to_png(out / "network.png")
     build_png = time.perf_counter() - t
+    if not a.no_compare:
+        t = time.perf_counter()
+        bm = synthetic_basemap(hs, out)
+        read_bm = time.perf_counter() - t
+        t = time.perf_counter()
+        bm_path = maps.write_map(maps.hotspot_map(hotspots=hs, basemap=bm), out / "map_basemap.html")
+        build_bm = time.perf_counter() - t
+        t = time.perf_counter()
+        fmc_path = fast_marker_cluster_page(hs, out / "fast_marker_cluster.html")
+        build_fmc = time.perf_counter() - t
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         map_times = [open_time(browser, map_path) for _ in range(a.repeat)]
         net_times = [open_time(browser, net_path) for _ in range(a.repeat)]
+        if not a.no_compare:  # side by side, interleaved, in the same browser
+            bm_times, fmc_times = [], []
+            for _ in range(a.repeat):
+                bm_times.append(open_time(browser, bm_path))
+                fmc_times.append(open_time(browser, fmc_path))
         browser.close()
 
     def fmt(runs: list[tuple[float, float, dict | None]]) -> str:
@@ -127,6 +236,15 @@ def main() -> None:
     mb = map_path.stat().st_size / 1e6
     print(f"hotspot map, {a.locations:,} locations: build {build_map:.1f} s, file {mb:.1f} MB, "
           f"open in chromium {fmt(map_times)} [target < 3 s, < 20 MB]")
+    if not a.no_compare:
+        n_feat = len(bm)
+        ours, theirs = float(np.median([r[0] for r in bm_times])), float(np.median([r[0] for r in fmc_times]))
+        print(f"base map: {n_feat:,} features read in {read_bm:.1f} s")
+        print(f"hotspot map + base map, {a.locations:,} locations: build {build_bm:.1f} s, "
+              f"file {bm_path.stat().st_size / 1e6:.1f} MB, open {fmt(bm_times)}")
+        print(f"folium FastMarkerCluster, same popup + tooltip: build {build_fmc:.1f} s, "
+              f"file {fmc_path.stat().st_size / 1e6:.1f} MB, open {fmt(fmc_times)}")
+        print(f"ratio ours / FastMarkerCluster: {ours / theirs:.2f} [target <= 1.0, ours < 20 MB]")
     print(f"network view, {a.nodes:,} nodes / {len(view.edges):,} edges: layout+build {build_net:.1f} s, "
           f"file {net_path.stat().st_size / 1e6:.1f} MB, open in chromium {fmt(net_times)} "
           f"[target < 3 s]; PNG {build_png:.1f} s")

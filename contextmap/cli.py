@@ -238,7 +238,9 @@ def _analyse_for_view(path: Path, from_: str | None, to: str | None, config: Pat
 def map_cmd(
     path: Annotated[Path, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml).", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="The map's HTML file.")],
-    tiles: Annotated[str, typer.Option("--tiles", help="Base map: none (no network request), osm, or a URL template with {z}/{x}/{y}.")] = "none",
+    tiles: Annotated[str, typer.Option("--tiles", help="Tiles: none (no network request), osm, a URL template with {z}/{x}/{y}, wms:URL?layers=NAME, or a local folder of XYZ tiles.")] = "none",
+    basemap: Annotated[Path | None, typer.Option("--basemap", help="Your own vector map data (GeoPackage, Shapefile, GeoJSON...): inlined, offline.")] = None,
+    areas: Annotated[Path | None, typer.Option("--areas", help="Area polygons with names (wards, beats, LSOAs): counts and a choropleth.")] = None,
     from_: Annotated[str | None, typer.Option("--from", help="First day of the period.")] = None,
     to: Annotated[str | None, typer.Option("--to", help="Last day of the period.")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="Settings YAML.")] = None,
@@ -247,13 +249,26 @@ def map_cmd(
     seed: Annotated[int, typer.Option("--seed", help="Seed for community detection.")] = 0,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing file.")] = False,
 ) -> None:
-    """Write the hotspot map: one self-contained HTML file, offline unless --tiles is set."""
+    """Write the hotspot map: one self-contained HTML file, offline unless --tiles is a URL."""
+    from contextmap.areas import count_by_area, read_areas
+    from contextmap.emerging import emerging_hotspots
+    from contextmap.settings import load_settings
+    from contextmap.views.basemap import data_bounds, read_basemap
     from contextmap.views.maps import hotspot_map, write_map
 
     try:
         _view_audience(audience, config, "hotspot_map.html")
+        cfg = load_settings(config)
+        bm_path = basemap or (Path(cfg.basemap.path) if cfg.basemap.path else None)
+        ar_path = areas or (Path(cfg.areas.path) if cfg.areas.path else None)
+        area_polys = (read_areas(ar_path, layer=cfg.areas.layer or None, name_column=cfg.areas.name_column or None,
+                                 id_column=cfg.areas.id_column or None) if ar_path else None)
         result = _analyse_for_view(path, from_, to, config, mapping, seed)
-        m = hotspot_map(result, tiles=tiles, audience=audience)
+        bm = (read_basemap(bm_path, layers=list(cfg.basemap.layers) or None,
+                           bounds=data_bounds(result.hotspots, margin_m=cfg.basemap.margin_m)) if bm_path else None)
+        counts = count_by_area(result, area_polys) if area_polys is not None else None
+        em = emerging_hotspots(result.dataset, start=result.period[0], end=result.period[1], settings=cfg)
+        m = hotspot_map(result, tiles=tiles, audience=audience, basemap=bm, areas=counts, emerging=em)
         written = write_map(m, out, overwrite=overwrite)
     except (ContextMapError, ValueError, OSError) as exc:
         raise _fail(exc, 2) from None
@@ -447,6 +462,8 @@ def pack_cmd(
     no_pdf: Annotated[bool, typer.Option("--no-pdf", help="Skip pack.pdf (no chromium needed).")] = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing pack in --out.")] = False,
     decisions: Annotated[Path | None, typer.Option("--decisions", help="Entity-resolution decisions file (merge A B / keep apart A B).")] = None,
+    basemap: Annotated[Path | None, typer.Option("--basemap", help="Your own vector map data (GeoPackage, Shapefile, GeoJSON...), drawn under both maps.")] = None,
+    areas: Annotated[Path | None, typer.Option("--areas", help="Area polygons with names: counts per area in the pack, map and summary.json.")] = None,
     no_resolve: Annotated[bool, typer.Option("--no-resolve", help="Use records as they are, without entity resolution.")] = False,
     keep_failed: Annotated[bool, typer.Option("--keep-failed", help="When the privacy scan refuses the pack, keep it (hidden folder beside --out) for inspection.")] = False,
     encrypt_pdf: Annotated[bool, typer.Option("--encrypt-pdf", help="Encrypt pack.pdf with AES-256 for secure e-mail; the passphrase is asked for, or read from --passphrase-file.")] = False,
@@ -479,6 +496,7 @@ def pack_cmd(
             r = build_pack(path, out=out, audience=audience, start=start, end=end, previous=previous,
                            settings=config, mapping=mapping, seed=seed, pdf=not no_pdf, overwrite=overwrite,
                            resolve=not no_resolve, decisions=decisions, keep_failed=keep_failed,
+                           basemap=basemap, areas=areas,
                            encrypt_pdf=passphrase)
     except AuditError as exc:
         raise _fail(exc, 2) from None

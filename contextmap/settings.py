@@ -25,6 +25,7 @@ unknown setting pack.top_hotspot; expected one of ['cohort_rows', 'groups', 'pro
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -49,6 +50,8 @@ __all__ = [
     "PACK_OPTIONS",
     "AUDIENCE_OPTIONS",
     "DEFAULT_AUDIENCES",
+    "BasemapSettings",
+    "AreasSettings",
     "load_settings",
 ]
 
@@ -173,18 +176,56 @@ class FlagSettings:
 
 @dataclass(frozen=True)
 class MapSettings:
-    """Base-map tiles: ``'none'`` (default: no network request at all), ``'osm'``, or a URL template."""
+    """Base-map tiles: ``'none'`` (default: no network request at all), ``'osm'``, a URL
+    template, ``'wms:URL?layers=NAME'`` or a local folder of XYZ tiles."""
 
     tiles: str = "none"
     attribution: str = ""
 
     def _validate(self) -> list[str]:
-        if self.tiles not in ("none", "osm") and "{z}" not in self.tiles:
+        t = self.tiles
+        folder = "://" not in t and ("/" in t or os.path.isdir(t))
+        if t not in ("none", "osm") and "{z}" not in t and not t.startswith("wms:") and not folder:
             return [
-                "map.tiles must be 'none', 'osm' or a URL template containing {z}/{x}/{y}, "
-                f"instead got: {self.tiles!r}"
+                "map.tiles must be 'none', 'osm' or a URL template containing {z}/{x}/{y} (or 'wms:URL', or "
+                f"a folder of XYZ tiles such as ./tiles), instead got: {t!r}"
             ]
         return []
+
+
+@dataclass(frozen=True)
+class BasemapSettings:
+    """The user's own vector base map (``basemap: FILE`` for short): any file GDAL reads.
+
+    ``path`` (default none), ``layers`` (default all), ``margin_m`` kept round the data.
+    A relative path is read from the working directory.
+    """
+
+    path: str = ""
+    layers: tuple[str, ...] = ()
+    margin_m: float = 1500.0
+
+    def _validate(self) -> None:
+        if not self.margin_m >= 0:
+            raise ConfigError(f"basemap.margin_m must be a number of metres, 0 or more, instead got: {self.margin_m!r}")
+
+
+@dataclass(frozen=True)
+class AreasSettings:
+    """Area boundaries to count by (``areas: FILE`` for short): polygons with a name.
+
+    ``path``, ``layer`` (default the first), ``name_column`` and ``id_column`` (default guessed).
+    """
+
+    path: str = ""
+    layer: str = ""
+    name_column: str = ""
+    id_column: str = ""
+
+    def _validate(self) -> None:
+        if not self.path and (self.layer or self.name_column or self.id_column):
+            raise ConfigError("areas.layer, areas.name_column and areas.id_column need areas.path, instead "
+                              "areas.path is empty")
 
 
 @dataclass(frozen=True)
@@ -227,6 +268,8 @@ class Settings:
     graph: GraphSettings = field(default_factory=GraphSettings)
     flags: FlagSettings = field(default_factory=FlagSettings)
     map: MapSettings = field(default_factory=MapSettings)
+    basemap: BasemapSettings = field(default_factory=BasemapSettings)
+    areas: AreasSettings = field(default_factory=AreasSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
     extra: dict[str, Any] = field(default_factory=dict)
     """Sections owned by other modules (for example ``audiences``), validated there."""
@@ -276,6 +319,8 @@ class Settings:
                 else:
                     kwargs[key] = value
                 continue
+            if key in ("basemap", "areas") and isinstance(value, str):  # `basemap: town.gpkg`
+                value = {"path": value}
             section, found = _section(key, hints[key], value)
             problems += found
             if section is not None:

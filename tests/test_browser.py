@@ -239,3 +239,102 @@ def test_network_mentions_new_marks_and_collapsible_legend(recorded_page, sample
     tip = page.locator("#cm-tip").inner_text()
     assert "Unconfirmed mention" in tip and "not a person of concern" in tip and "Children reached" not in tip
     page.screenshot(path=str(reports_dir / "browser_network_mention.png"))
+
+
+# --- base maps from the user's own data: drawn offline, street names at street zoom ----------------
+
+
+def _route_everything(page) -> list[str]:
+    """Route every request: record it, let file:// and data: through, abort anything else."""
+    seen: list[str] = []
+
+    def handle(route):
+        url = route.request.url
+        seen.append(url)
+        if url.startswith(("file://", "data:")):
+            route.continue_()
+        else:
+            route.abort()
+
+    page.route("**/*", handle)
+    return seen
+
+
+@pytest.fixture(scope="module")
+def sample_map(tmp_path_factory):
+    """The committed sample, analysed, mapped over its own base map and wards."""
+    from pathlib import Path
+
+    from contextmap.analysis import analyze
+    from contextmap.areas import count_by_area
+    from contextmap.emerging import emerging_hotspots
+    from contextmap.ingest import load
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    an = analyze(load(sample), seed=0)
+    em = emerging_hotspots(an.dataset, start=an.period[0], end=an.period[1])
+    m = maps.hotspot_map(an, basemap=sample / "basemap.gpkg", areas=count_by_area(an, sample / "areas.gpkg"),
+                         emerging=em, new_ids=[str(an.hotspots["location_id"].iloc[1])],
+                         title="Sample town: locations of concern")
+    return maps.write_map(m, tmp_path_factory.mktemp("basemap") / "map.html"), an
+
+
+def test_basemap_draws_offline_with_street_names(recorded_page, sample_map, reports_dir):
+    path, an = sample_map
+    rec = recorded_page
+    routed = _route_everything(rec.page)
+    rec.open(path)
+    assert rec.console_errors == []
+    assert [u for u in routed if not u.startswith(("file://", "data:"))] == []
+    assert _only_local(rec.requests) == []
+    view = rec.page.evaluate("({f: window.contextmapView.basemap.features, labels: window.contextmapView.labels,"
+                             " o: window.contextmapView.overlays, n: window.contextmapView['new']})")
+    assert view["f"] > 100 and view["labels"] == 9 and view["n"] == 1  # rank 1-10 with coordinates
+    assert view["o"]["Areas: boundaries and names"] == 18
+    labels = rec.page.locator(".cm-rank-label").all_inner_texts()
+    top1 = an.hotspots.sort_values("rank").iloc[0]
+    assert f"1. {top1['name']}" in labels
+    assert "What" not in labels and rec.page.locator(".cm-legend-what").inner_text().startswith("The score adds up")
+    rec.page.screenshot(path=str(reports_dir / "browser_map_basemap.png"))
+    # street zoom at the top place: road names drawn along the roads, on the canvas
+    rec.page.evaluate(
+        "(ll) => { const m = window.contextmapView.basemap._map; m.setView(ll, 16, {animate: false}); }",
+        [float(top1.geometry.y), float(top1.geometry.x)])
+    rec.page.wait_for_function("window.contextmapView.basemap.roadLabels > 0", timeout=5000)
+    rec.page.screenshot(path=str(reports_dir / "browser_map_street.png"))
+    assert [u for u in routed if not u.startswith(("file://", "data:"))] == []
+    _assert_inert(rec)
+
+
+def test_local_tile_folder_is_read_as_relative_files(recorded_page, views_parts, tmp_path):
+    import io
+
+    import numpy as np
+    from matplotlib.image import imsave
+
+    buf = io.BytesIO()
+    imsave(buf, np.full((256, 256, 3), 0.8), format="png")
+    tiles = tmp_path / "tiles"
+    for z in range(10, 19):  # a few tiles per zoom round the fixture's places, enough to be asked for
+        n = 2 ** z
+        x0 = int((-2.9310 + 180) / 360 * n)
+        lat = np.radians(54.891)
+        y0 = int((1 - np.log(np.tan(lat) + 1 / np.cos(lat)) / np.pi) / 2 * n)
+        for x in range(x0 - 3, x0 + 4):
+            for y in range(y0 - 3, y0 + 4):
+                (tiles / str(z) / str(x)).mkdir(parents=True, exist_ok=True)
+                (tiles / str(z) / str(x) / f"{y}.png").write_bytes(buf.getvalue())
+    out = tmp_path / "pages" / "map.html"
+    out.parent.mkdir()
+    m = maps.hotspot_map(views_parts, tiles=tiles)
+    maps.write_map(m, out)
+    html = out.read_text(encoding="utf-8")
+    assert "../tiles/{z}/{x}/{y}.png" in html and str(tmp_path) not in html  # relative, portable
+    rec = recorded_page
+    routed = _route_everything(rec.page)
+    rec.open(out)
+    rec.page.wait_for_function("document.querySelectorAll('img.leaflet-tile-loaded').length > 0", timeout=5000)
+    # a tile folder covers part of the world: a tile it lacks is a missing file, nothing else
+    assert [e for e in rec.console_errors if "ERR_FILE_NOT_FOUND" not in e] == []
+    tiles_asked = [u for u in routed if "/tiles/" in u]
+    assert tiles_asked and all(u.startswith("file://") for u in routed if not u.startswith("data:"))

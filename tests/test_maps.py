@@ -152,3 +152,30 @@ def test_persons_given_as_a_count():
     hs["persons"] = [2, 0, pd.NA]
     data = maps.map_payload(hotspots=hs)
     assert data["loc"]["npersons"][:2] == [2, 0] and data["persons"] == []
+
+
+def test_wms_and_tile_folder_and_refusals(tmp_path):
+    html = _html(maps.hotspot_map(hotspots=_tiny(), tiles="wms:https://gis.example.internal/wms?LAYERS=base&format=image/png"))
+    assert "gis.example.internal/wms" in html and '"layers": "base"' in html
+    with pytest.raises(ConfigError, match="layers=NAME"):
+        maps.hotspot_map(hotspots=_tiny(), tiles="wms:https://gis.example.internal/wms")
+    empty = tmp_path / "tiles"
+    empty.mkdir()
+    with pytest.raises(ConfigError, match="Z/X/Y"):
+        maps.hotspot_map(hotspots=_tiny(), tiles=empty)
+
+
+def test_payload_marks_new_places_labels_and_areas():
+    from shapely.geometry import box
+
+    hs = _tiny()
+    areas = gpd.GeoDataFrame({"area_id": ["W1"], "name": ["Ashby <i>Vale</i>"], "episodes": [7], "children": [3],
+                              "hotspots": [2], "persons": [1]},
+                             geometry=[box(-1.51, 52.39, -1.47, 52.41)], crs=4326)
+    data = maps.map_payload(hotspots=hs, new_ids=["L1"], areas=areas, label_top=2)
+    assert data["loc"]["new"] == [0, 1, 0]
+    assert data["meta"]["labelTop"] == 2 and "persons of concern" in data["meta"]["scoreText"]
+    a = data["areas"][0]
+    assert (a["name"], a["ep"], a["ch"], a["hot"], a["poc"]) == ("Ashby <i>Vale</i>", 7, 3, 2, 1)
+    html = _html(maps.hotspot_map(hotspots=hs, areas=areas))
+    assert "<i>Vale</i>" not in html  # only as escaped JSON data

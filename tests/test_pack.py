@@ -49,9 +49,48 @@ def _build(ds, out, audience, **kw):
 
 
 @pytest.fixture(scope="module")
-def packs(ds, tmp_path_factory):
+def packs(ds, sample_dir, tmp_path_factory):
+    """Both packs with the sample's own geography (its base map and wards), as `make demo` builds them."""
     root = tmp_path_factory.mktemp("packs")
-    return {a: _build(ds, root / a, a) for a in ("partner", "police")}
+    geo = {"basemap": sample_dir / "basemap.gpkg", "areas": sample_dir / "areas.gpkg"}
+    return {a: _build(ds, root / a, a, **geo) for a in ("partner", "police")}
+
+
+def _map_payload(result) -> dict:
+    import json
+
+    html = (result.out / "hotspot_map.html").read_text(encoding="utf-8")
+    raw = re.search(r'<script type="application/json" id="[^"]+_data">(.*?)</script>', html, re.S)
+    return json.loads(raw.group(1))
+
+
+def test_geography_reaches_the_summary_the_map_and_the_printed_page(packs, sample_dir, reports_dir):
+    import geopandas as gpd
+    import pypdfium2 as pdfium
+
+    r = packs["police"]
+    wards = gpd.read_file(sample_dir / "areas.gpkg")
+    areas = r.summary["areas"]
+    assert [a["area_id"] for a in areas] == list(wards["area_id"])
+    assert all(set(a) == {"area_id", "name", "episodes", "children", "hotspots"} for a in areas)
+    assert sum(a["hotspots"] for a in areas) <= 15 and sum(a["episodes"] for a in areas) > 0
+    payload = _map_payload(r)
+    streets = set(gpd.read_file(sample_dir / "basemap.gpkg", layer="roads")["name"].dropna())
+    assert payload["basemap"] is not None and set(payload["basemap"]["names"]) & streets
+    assert len(payload["areas"]) == len(wards)
+    assert len(payload["loc"]["emerging"]) == payload["meta"]["n"]
+    html = r.html.read_text(encoding="utf-8")
+    assert "Counts by area" in html and "Emerging" in html
+    # the printed map: an A4 landscape page of its own, with street names and "rank. name" labels
+    reader = PdfReader(r.pdf)
+    land = [i for i, pg in enumerate(reader.pages) if float(pg.mediabox.width) > float(pg.mediabox.height)]
+    assert len(land) == 1
+    page = pdfium.PdfDocument(r.pdf)[land[0]]
+    page.render(scale=1.5).to_pil().save(reports_dir / "pack_map_page.png")  # to look at
+    text = reader.pages[land[0]].extract_text()
+    (reports_dir / "pack_map_page.txt").write_text(text, encoding="utf-8")
+    assert "Locations of concern: map" in text and len({s for s in streets if s in text}) >= 5
+    assert re.search(r"\b1\. \S", text) and "grid north" in text and "What the score measures" in text
 
 
 def _texts(result) -> dict[str, str]:
@@ -256,6 +295,8 @@ def test_changes_since_previous_pack_are_exactly_the_planted_ones(sample_dir, pa
     assert b.changes.new_marks()["LNEW1"].startswith("new location of concern")
     net = (b.out / "network.html").read_text(encoding="utf-8")
     assert "new person of concern" in net and "newly meets panel criteria" in net
+    loc = _map_payload(b)["loc"]  # the map rings it as new, and only it
+    assert [n for n, new in zip(loc["name"], loc["new"], strict=True) if new] == ["Quenby Underpass"]
 
 
 def test_partner_packs_compare_on_stable_pseudonyms(ds, packs, tmp_path):

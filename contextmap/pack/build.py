@@ -29,9 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+
 from contextmap import privacy
 from contextmap._errors import ConfigError, PrivacyError
 from contextmap.analysis import analyze
+from contextmap.areas import read_areas
 from contextmap.dataset import Dataset
 from contextmap.dates import period_bounds
 from contextmap.ingest import load
@@ -43,6 +46,7 @@ from contextmap.pack.write import write_pack
 from contextmap.privacy import audit
 from contextmap.resolve import resolve_dataset
 from contextmap.settings import Settings, load_settings
+from contextmap.views.basemap import BaseMap, data_bounds, read_basemap
 
 __all__ = ["build_pack", "PackResult", "PANEL_FLAGS"]
 
@@ -109,6 +113,28 @@ def _pack_options(settings: Settings) -> dict[str, int]:
     return opts
 
 
+def _geography(st: Settings, basemap: Any, areas: Any, ds: Dataset) -> dict[str, Any]:
+    """The base map (clipped to the data plus a margin) and the area polygons, read once."""
+    src = basemap if basemap is not None else (st.basemap.path or None)
+    bm = None
+    if isinstance(src, BaseMap):
+        bm = src
+    elif src is not None:
+        bm = read_basemap(src, layers=list(st.basemap.layers) or None,
+                          bounds=data_bounds(ds.locations, margin_m=st.basemap.margin_m))
+    asrc = areas if areas is not None else (st.areas.path or None)
+    ar = None
+    if isinstance(asrc, gpd.GeoDataFrame):
+        ar = asrc
+    elif asrc is not None:
+        ar = read_areas(asrc, layer=st.areas.layer or None, name_column=st.areas.name_column or None,
+                        id_column=st.areas.id_column or None)
+    note = None
+    if bm is not None:
+        note = f"Base map: {Path(bm.source).name if bm.source else 'supplied'} (the organisation's own map data)"
+    return {"basemap": bm, "areas": ar, "basemap_note": note}
+
+
 def build_pack(
     path_or_dataset: str | Path | Dataset,
     *,
@@ -128,6 +154,8 @@ def build_pack(
     decisions: Any = None,
     keep_failed: bool = False,
     encrypt_pdf: str | None = None,
+    basemap: str | Path | BaseMap | None = None,
+    areas: str | Path | gpd.GeoDataFrame | None = None,
 ) -> PackResult:
     """Build the mapping pack for a meeting period.
 
@@ -172,6 +200,12 @@ def build_pack(
     encrypt_pdf
         A passphrase: ``pack.pdf`` is encrypted with AES-256 (for secure e-mail to partners),
         after the scan has read it. The passphrase is never written anywhere.
+    basemap
+        The user's own vector base map (any file GDAL reads; default ``settings.basemap``),
+        drawn under the interactive map and the printed one.
+    areas
+        Area polygons with names (default ``settings.areas``): counts per area in the pack,
+        on the map and in ``summary.json`` (``areas``).
 
     Returns
     -------
@@ -219,6 +253,7 @@ def build_pack(
     else:
         ds, input_path = load(path_or_dataset, mapping=mapping), Path(path_or_dataset)
     input_hash = ds.content_hash or (audit.hash_input(input_path) if input_path else None)
+    geo = _geography(st, basemap, areas, ds)  # read first: a bad file fails before the analyses
     timings["load"] = time.perf_counter() - t0
 
     p_start, p_end = period_bounds(ds, start=start, end=end, default_months=12)
@@ -252,7 +287,7 @@ def build_pack(
             written, summary, changes = write_pack(
                 staging, red=red, an=an, aud=aud, settings=st, opts=opts, period=(p_start, p_end),
                 prev_state=prev_state, input_hash=input_hash, seed=seed, pdf=pdf, timings=timings,
-                input_path=input_path, resolved=resolve,
+                input_path=input_path, resolved=resolve, geo=geo,
             )
             publish.write_marker(staging, audience=aud.name, period=[pdata._d(p_start), pdata._d(p_end)])
             t = time.perf_counter()

@@ -101,6 +101,7 @@ def _render(source: Path, out: Path, header: str, footer: str, chromium: Path) -
             page.pdf(
                 path=str(out),
                 format="A4",
+                prefer_css_page_size=True,  # the map page is A4 landscape (@page landscape)
                 print_background=True,
                 display_header_footer=True,
                 header_template=_band(header, where="header"),

@@ -16,6 +16,8 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
+from contextmap.areas import areas_summary, count_by_area
+from contextmap.emerging import emerging_hotspots
 from contextmap.ingest.quality import summarise
 from contextmap.pack import changes as chg
 from contextmap.pack import content as pdata
@@ -26,6 +28,7 @@ from contextmap.privacy import suppress_count
 from contextmap.views import maps
 from contextmap.views import network as networkview
 from contextmap.views.html import asset_text, render_template
+from contextmap.views.printmap import printed_map
 from contextmap.vocabulary import vocabulary
 
 __all__ = ["ANNEX_FILES", "group_links", "names_for", "pack_state", "write_pack"]
@@ -344,12 +347,30 @@ def _quality(red: Any, settings: Any, words: Any) -> list[dict[str, Any]]:
     return out
 
 
+def _areas_rows(counts: Any, aud: Any) -> list[dict[str, Any]] | None:
+    """The pack's table of counts per area (small counts suppressed for the audience)."""
+    if counts is None:
+        return None
+    count = _count(aud)
+    rows = counts.sort_values(["episodes", "children", "name"], ascending=[False, False, True], kind="stable")
+    return [{"area_id": str(r.area_id), "name": str(r.name), "episodes": count(int(r.episodes)),
+             "children": count(int(r.children)), "hotspots": int(r.hotspots), "persons": count(int(r.persons))}
+            for r in rows.itertuples()]
+
+
 def write_pack(staging: Path, *, red, an, aud, settings, opts, period, prev_state, input_hash, seed, pdf,
-               timings, input_path=None, resolved=True) -> tuple[list[str], dict[str, Any], Any]:
+               timings, input_path=None, resolved=True, geo=None) -> tuple[list[str], dict[str, Any], Any]:
 
     t = time.perf_counter()
     words = vocabulary(settings)
+    geo = geo or {}
+    emerging = emerging_hotspots(red, start=period[0], end=period[1], settings=settings)
+    area_counts = (count_by_area(an, geo["areas"], top_n=opts["top_hotspots"])
+                   if geo.get("areas") is not None else None)
+    timings["geography"] = time.perf_counter() - t
+    t = time.perf_counter()
     summary = summary_with_extras(an, aud)
+    summary["areas"] = areas_summary(area_counts)
     (staging / "summary.json").write_text(json.dumps(summary, indent=1, default=str), encoding="utf-8")
     # where the data came from (no identity): `contextmap reveal` re-derives pseudonyms from it
     write_manifest(staging / MANIFEST_FILE, input_path=input_path, input_hash=input_hash, audience=aud.name,
@@ -360,8 +381,10 @@ def write_pack(staging: Path, *, red, an, aud, settings, opts, period, prev_stat
     changes = chg.compare(prev_state, state) if prev_state is not None else None
     new = changes.new_marks() if changes is not None else {}
 
+    new_ids = [str(h["location_id"]) for h in changes.new_hotspots] if changes is not None else []
     m = maps.hotspot_map(an, tiles=settings.map.tiles, attribution=settings.map.attribution or None,
-                         audience=aud.name, marking=aud.marking)
+                         audience=aud.name, marking=aud.marking, basemap=geo.get("basemap"),
+                         areas=area_counts, new_ids=new_ids, emerging=emerging)
     maps.write_map(m, staging / "hotspot_map.html")
     timings["map"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -381,8 +404,18 @@ def write_pack(staging: Path, *, red, an, aud, settings, opts, period, prev_stat
              "all": ["pack.pdf", *ANNEX_FILES, "hotspot_map.html", "network.html", "summary.json", chg.STATE_FILE,
                      MANIFEST_FILE,
                      *export_files]}
+    labels = {str(n): pdata.node_label(an.graph, n) for n in an.graph}
+    fig = printed_map(an.hotspots.reset_index(), basemap=geo.get("basemap"), areas=area_counts, top=opts["top_hotspots"],
+                      labels=labels, new_ids=new_ids, source_note=geo.get("basemap_note"))
+    map_svg = pdata.svg_markup(pdata.compact_lines(fig)) if fig is not None else None
     ctx = _context(red, an, aud, settings, opts, period, changes, input_hash, network_svg,
-                   pdata.static_map(hot, top=opts["top_hotspots"]), files, seed, words, new)
+                   map_svg, files, seed, words, new)
+    ctx["areas"] = _areas_rows(area_counts, aud)
+    ctx["emerging_counts"] = emerging.counts()
+    emerging_of = dict(zip(emerging.places["location_id"].astype(str), emerging.places["category"], strict=True))
+    for h, r in zip(ctx["hotspots"], an.hotspots.sort_values("rank").reset_index().itertuples(), strict=False):
+        h["emerging"] = emerging_of.get(str(r.location_id), "no pattern")
+        h["new"] = h.get("new") or str(r.location_id) in set(new_ids)
     (staging / "pack.html").write_text(render_template("pack.html", **ctx), encoding="utf-8")
     (staging / "annex.html").write_text(render_template("pack_annex.html", **ctx), encoding="utf-8")
     timings["html"] = time.perf_counter() - t

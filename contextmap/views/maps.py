@@ -27,7 +27,8 @@ How the page stays safe and offline
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -43,6 +44,7 @@ from jinja2 import Template
 from contextmap._errors import ConfigError
 from contextmap.files import check_writable
 from contextmap.views import html as _html
+from contextmap.views.basemap import basemap_for, basemap_payload
 from contextmap.views.html import field_of, period_text, text_or_none
 
 __all__ = ["hotspot_map", "write_map", "map_payload", "SCORE_COLOURS", "GROUP_COLOURS"]
@@ -62,6 +64,11 @@ _DENSITY_COLOURS = ("#fee5d9", "#fcbba1", "#fc9272", "#fb6a4a", "#de2d26", "#a50
 
 OSM_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTR = "&copy; OpenStreetMap contributors"
+SCORE_TEXT = ("The score adds up signals of concern at a place, not how busy it is: persons of concern "
+              "seen there (weighted by grading and age), children linked to them seen there, children "
+              "there on 2 or more days, missing episodes that ended there, and a little for how many "
+              "children were there.")
+"""What the hotspot score is made of, in words, for the legends."""
 CLUSTER_THRESHOLD = 2000
 """Above this many locations, category layers cluster their markers."""
 
@@ -286,6 +293,11 @@ def map_payload(
     density_levels: int = 6,
     max_persons: int = 12,
     tiles: bool = False,
+    basemap: Any = None,
+    areas: Any = None,
+    new_ids: Sequence[str] | None = None,
+    emerging: Any = None,
+    label_top: int = 10,
 ) -> dict:
     """The JSON-ready data a hotspot map page draws (no child names or ids, ever).
 
@@ -346,6 +358,8 @@ def map_payload(
         "persons": loc_persons,
         "npersons": person_counts,
         "trend": [text_or_none(x) for x in col("trend")],
+        "new": [1 if i in set(map(str, new_ids or ())) else 0 for i in ids],
+        "emerging": _emerging_of(emerging, ids),
     }
     loc_index = {i: j for j, i in enumerate(ids)}
 
@@ -370,8 +384,12 @@ def map_payload(
         "meta": {
             "title": str(title), "period": period_text(parts.period), "audience": str(audience),
             "marking": str(marking), "tiles": bool(tiles), "n": n,
-            "topN": int(top_n), "cluster": n > CLUSTER_THRESHOLD,
+            "topN": int(top_n), "cluster": n > CLUSTER_THRESHOLD, "labelTop": int(label_top),
+            "scoreText": SCORE_TEXT,
         },
+        "basemap": basemap_payload(basemap_for(basemap, hs)) if basemap is not None else None,
+        "areas": _areas_payload(areas),
+        "emergingCells": _emerging_cells(emerging),
         "bounds": bounds,
         "categories": [c.replace("_", " ") for c in categories],
         "classes": classes,
@@ -381,6 +399,45 @@ def map_payload(
         "density": _density_bands(parts.density, levels=density_levels),
         "groups": _group_layers(parts, loc_index),
     }
+
+
+def _emerging_of(emerging: Any, ids: list[str]) -> list[str | None]:
+    places = field_of(emerging, "places")
+    if places is None or not len(places):
+        return [None] * len(ids)
+    cls = dict(zip(places["location_id"].astype(str), places["category"], strict=True))
+    return [(text_or_none(cls.get(i)) if cls.get(i) not in (None, "no pattern") else None) for i in ids]
+
+
+def _emerging_cells(emerging: Any) -> list[dict]:
+    cells = _to_wgs84(field_of(emerging, "cells"))
+    if cells is None:
+        return []
+    out = []
+    for r in cells.itertuples():
+        if r.category in (None, "no pattern"):
+            continue
+        rings = _rings_wgs84(r.geometry)
+        if rings:
+            out.append({"cls": str(r.category), "rings": rings, "events": _count(getattr(r, "events", None))})
+    return out
+
+
+def _areas_payload(areas: Any) -> list[dict]:
+    fr = _to_wgs84(areas)
+    if fr is None:
+        return []
+    out = []
+    for r in fr.itertuples():
+        rings = _rings_wgs84(r.geometry)
+        if not rings:
+            continue
+        pt = r.geometry.representative_point()
+        out.append({"id": str(r.area_id), "name": str(r.name), "ep": _count(getattr(r, "episodes", None)),
+                    "ch": _count(getattr(r, "children", None)), "hot": _count(getattr(r, "hotspots", None)),
+                    "poc": _count(getattr(r, "persons", None)), "rings": rings,
+                    "at": [round(pt.y, 5), round(pt.x, 5)]})
+    return out
 
 
 # --- folium elements ----------------------------------------------------------------------
@@ -426,21 +483,75 @@ class _ContextLayers(MacroElement):
         self._name = "ContextLayers"
         self.payload = payload
         # escaped for a <script> element: no '<', '>', '&' survive
-        self.payload_json = _html.json_for_script(payload)
+        # the base map is plain lists of numbers and strings (basemap_payload): serialised as it
+        # is, not walked value by value (a county's roads are millions of numbers)
+        bm = payload.get("basemap")
+        text = _html.json_for_script({k: v for k, v in payload.items() if k != "basemap"})
+        if bm is not None:
+            bm_text = _html.json_text_for_script(json.dumps(bm, ensure_ascii=False, allow_nan=False,
+                                                            separators=(",", ":")))
+            text = text[:-1] + ', "basemap": ' + bm_text + "}"
+        self.payload_json = text
 
 
-def _tile_layer(tiles: str | None, attribution: str | None) -> folium.TileLayer | None:
+_TILES_DIR = "contextmap-tiles-dir"
+"""Stands for a local tile folder in the page until :func:`write_map` knows where it goes."""
+
+
+def _tiles_dir(tiles: Any) -> Path | None:
+    """The local XYZ tile folder ``tiles`` names, or None when it is a keyword or a URL."""
+    if isinstance(tiles, Path):
+        return tiles if tiles.is_dir() else None
+    if not isinstance(tiles, str) or "{" in tiles or ":" in tiles.split("/")[0] and len(tiles.split(":")[0]) > 1:
+        return None
+    if tiles.lower() in ("none", "off", "", "osm", "openstreetmap"):
+        return None
+    p = Path(tiles)
+    return p if p.is_dir() else None
+
+
+def _tile_ext(folder: Path) -> str:
+    for z in sorted(folder.iterdir(), key=lambda q: q.name):
+        if z.is_dir() and z.name.isdigit():
+            for x in z.iterdir():
+                if x.is_dir() and x.name.isdigit():
+                    for f in x.iterdir():
+                        if f.stem.isdigit() and f.suffix.lower() in (".png", ".jpg", ".jpeg", ".webp"):
+                            return f.suffix.lower()
+    raise ConfigError(f"Expected tiles folder {str(folder)!r} to hold XYZ tiles as Z/X/Y.png (or .jpg, "
+                      ".webp), instead found none")
+
+
+def _tile_layer(tiles: str | Path | None, attribution: str | None) -> folium.TileLayer | folium.WmsTileLayer | None:
     if tiles is None or str(tiles).lower() in ("none", "off", ""):
         return None
     if str(tiles).lower() in ("osm", "openstreetmap"):
         return folium.TileLayer(tiles=OSM_URL, attr=OSM_ATTR, name="OpenStreetMap", max_zoom=19,
                                 overlay=False, control=False)
+    folder = _tiles_dir(tiles)
+    if folder is not None:
+        url = f"{_TILES_DIR}/{{z}}/{{x}}/{{y}}{_tile_ext(folder)}"
+        return folium.TileLayer(tiles=url, attr=str(_html.escape(attribution or "Tiles: local folder")),
+                                name="Base map", overlay=False, control=False, max_zoom=19)
     url = str(tiles)
+    if url.lower().startswith("wms:"):
+        from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+        base = url[4:]
+        parts = urlsplit(base)
+        q = {k.lower(): v[0] for k, v in parse_qs(parts.query).items()}
+        if parts.scheme not in ("http", "https") or not q.get("layers"):
+            raise ConfigError("Expected a WMS base map as 'wms:https://host/path?layers=NAME', instead got: "
+                              f"{tiles!r}")
+        return folium.WmsTileLayer(url=urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")),
+                                   layers=q["layers"], fmt=q.get("format", "image/png"),
+                                   attr=str(_html.escape(attribution or "Base map: internal WMS")),
+                                   name="Base map", overlay=False, control=False)
     if not (url.startswith(("http://", "https://", "file://", "/")) and "{z}" in url
             and "{x}" in url and "{y}" in url):
         raise ConfigError(
-            "Expected tiles to be 'none', 'osm' or a URL template with {z}, {x} and {y}, "
-            f"instead got: {tiles!r}"
+            "Expected tiles to be 'none', 'osm', a URL template with {z}, {x} and {y}, 'wms:URL' or a "
+            f"folder of XYZ tiles, instead got: {tiles!r}"
         )
     return folium.TileLayer(tiles=url, attr=str(_html.escape(attribution or "Tiles: local server")),
                             name="Base map", overlay=False, control=False)
@@ -455,7 +566,7 @@ def hotspot_map(
     peer_groups: Any = None,
     graph: nx.Graph | None = None,
     period: Any = None,
-    tiles: str | None = "none",
+    tiles: str | Path | None = "none",
     attribution: str | None = None,
     title: str = "Locations of concern",
     audience: str = "internal",
@@ -463,6 +574,11 @@ def hotspot_map(
     top_n: int = 25,
     density_levels: int = 6,
     max_persons: int = 12,
+    basemap: Any = None,
+    areas: Any = None,
+    new_ids: Sequence[str] | None = None,
+    emerging: Any = None,
+    label_top: int = 10,
 ) -> folium.Map:
     """Draw the hotspot map of an analysis as a self-contained folium map.
 
@@ -486,8 +602,25 @@ def hotspot_map(
     period
         ``{"start", "end"}`` (or an object with those attributes) for the title bar.
     tiles
-        ``'none'`` (default; the page then makes no network request at all), ``'osm'`` or a
-        tile URL template such as ``'https://tiles.example.internal/{z}/{x}/{y}.png'``.
+        ``'none'`` (default; the page then makes no network request at all), ``'osm'``, a
+        tile URL template such as ``'https://tiles.example.internal/{z}/{x}/{y}.png'`` (an
+        internal XYZ server; a WMS server as ``'wms:https://host/wms?layers=NAME'``), or a
+        local folder of XYZ tiles (``DIR/{z}/{x}/{y}.png``), read by the page as files
+        relative to it (:func:`write_map` writes the relative path).
+    basemap
+        The user's own vector base map: a file path (any format GDAL reads; read clipped to
+        the data plus 1.5 km) or a :class:`contextmap.basemap.BaseMap`. Inlined into the page
+        and drawn on a canvas under everything else: no server, no request.
+    areas
+        Counts per area (:func:`contextmap.areas.count_by_area`): boundaries with names, and a
+        choropleth of episodes.
+    new_ids
+        Location ids new since the last pack: marked with a blue ring.
+    emerging
+        Emerging hotspot classes (:func:`contextmap.emerging.emerging_hotspots`): per place in
+        the popups, and grid cells as a layer.
+    label_top
+        The top places by rank labelled on the map with their rank and name.
     attribution
         Attribution text for a custom tile URL.
     title, audience, marking
@@ -522,10 +655,13 @@ def hotspot_map(
 
     check_redacted_for(analysis, audience)  # an analysis must be redacted for a restricted audience
     tile = _tile_layer(tiles, attribution)
+    if emerging is None:
+        emerging = field_of(analysis, "emerging")
     payload = map_payload(
         analysis, hotspots=hotspots, clusters=clusters, density=density, peer_groups=peer_groups,
         graph=graph, period=period, title=title, audience=audience, marking=marking, top_n=top_n,
         density_levels=density_levels, max_persons=max_persons, tiles=tile is not None,
+        basemap=basemap, areas=areas, new_ids=new_ids, emerging=emerging, label_top=label_top,
     )
     bounds = payload["bounds"]
     centre = ([(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
@@ -542,6 +678,7 @@ def hotspot_map(
         tile.add_to(m)
     m.add_child(_ContextLayers(payload), name="contextmap_layers")
     m._contextmap_payload = payload  # type: ignore[attr-defined]
+    m._contextmap_tiles_dir = _tiles_dir(tiles)  # type: ignore[attr-defined]
     return m
 
 
@@ -558,7 +695,14 @@ def write_map(m: folium.Map, path: str | Path, *, overwrite: bool = False) -> Pa
     >>> out.name
     'map.html'
     """
+    import os
+    from urllib.parse import quote
+
     p = check_writable(path, overwrite=overwrite)
     html = m.get_root().render()
+    folder = getattr(m, "_contextmap_tiles_dir", None)
+    if folder is not None:  # a local tile folder: read as files relative to the page
+        rel = Path(os.path.relpath(Path(folder).resolve(), p.resolve().parent)).as_posix()
+        html = html.replace(_TILES_DIR + "/", quote(rel, safe="/._-~") + "/")
     p.write_text(html, encoding="utf-8")
     return p
