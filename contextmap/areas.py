@@ -168,6 +168,8 @@ def count_by_area(analysis: Any, areas: Any, *, top_n: int = 25) -> gpd.GeoDataF
     children = ev.loc[ev["other_kind"] == "child"].groupby("area_id")["other_id"].nunique()
     persons = ev.loc[ev["other_kind"] == "person"].groupby("area_id")["other_id"].nunique()
     hs = analysis.hotspots
+    if "location_id" not in hs.columns:  # Analysis.hotspots is indexed by location_id
+        hs = hs.reset_index()
     top = hs.loc[pd.to_numeric(hs["rank"]) <= top_n, "location_id"].astype(str)
     hot = top.map(area_of).dropna().value_counts()
     out = ar[["area_id", "name"]].copy()

@@ -183,7 +183,7 @@ def _context(red: Any, an: Any, aud: Any, settings: Any, opts: dict[str, int], p
         "hotspots": hotspots, "profiles": profiles, "groups": groups, "persons": persons,
         "n_mentions": n_mentions,
         "cohort": cohort[: opts["cohort_rows"]], "merged": _merged(an, labels), "quality": _quality(red, settings, words),
-        "provenance": provenance[: opts["provenance_rows"]], "files": files,
+        "provenance": _annex_rows(provenance, profiles, opts["provenance_rows"]), "files": files,
         "provenance_total": len(provenance), "groups_total": len(an.peer_groups.groups),
         "cohort_total": len(cohort),
     }
@@ -431,3 +431,11 @@ def write_pack(staging: Path, *, red, an, aud, settings, opts, period, prev_stat
         timings["pdf"] = time.perf_counter() - t
     written = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
     return written, summary, changes
+
+
+def _annex_rows(provenance: list[dict[str, Any]], profiles: list[dict[str, Any]], cap: int) -> list[dict[str, Any]]:
+    """The annex's rows: the first ``cap``, and every record the pack itself refers to (a record
+    number printed in the pack must be found in its annex)."""
+    referenced = {r["record"] for p in profiles for r in p["timeline"] if r.get("record")}
+    return [r for i, r in enumerate(provenance)
+            if i < cap or (r.get("link_id") or r.get("episode_id")) in referenced]

@@ -79,7 +79,8 @@ def json_for_script(obj: Any) -> str:
     return json_text_for_script(json.dumps(to_jsonable(obj), ensure_ascii=False, allow_nan=False))
 
 
-_JSON_SCRIPT_TABLE = {ord(k): v for k, v in _JSON_SCRIPT_ESCAPES.items()}
+_JSON_SCRIPT_TABLE = {ord(k): v for k, v in _JSON_SCRIPT_ESCAPES.items() if k != "{"}
+_TEMPLATE_OPEN = re.compile("\\{(?=[{%#])")
 
 
 def json_text_for_script(text: str) -> str:
@@ -91,7 +92,7 @@ def json_text_for_script(text: str) -> str:
     >>> json_text_for_script('["</script>"]')
     '["\\\\u003c/script\\\\u003e"]'
     """
-    return text.translate(_JSON_SCRIPT_TABLE)
+    return _TEMPLATE_OPEN.sub("\\\\u007b", text.translate(_JSON_SCRIPT_TABLE))
 
 
 def inline_script(js: str) -> Markup:
