@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml
 	fi
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@git rev-parse --git-dir >/dev/null 2>&1 && git config core.hooksPath .githooks || true
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -42,6 +43,7 @@ test: install chromium lint
 
 # ruff (with the nx/pd/gpd/np alias conventions) and mypy; part of make test.
 lint: install
+	python3 .ci/check_files.py
 	$(VENV)/bin/ruff check contextmap tests benchmarks
 	$(VENV)/bin/mypy contextmap
 

@@ -1,6 +1,6 @@
 """Speed and memory of the analyses on a large generated dataset (target: 100k episodes in 60 s).
 
-Generates a sample of about ``--episodes`` episodes (``contextmap.sample``), loads it, then
+Generates a sample of about ``--episodes`` episodes (``contextmap.sample.generate``), loads it, then
 times ``contextmap.analysis.analyze`` without entity resolution (graph + peer groups +
 persons and key players + hotspots, clusters and density + flags), step by step, and reports
 peak resident memory. Entity resolution is timed separately with ``--resolve``.
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import contextmap
 from contextmap.analysis import analyze
-from contextmap.sample import write_sample
+from contextmap.sample.generate import write_sample
 
 
 def _peak_mb() -> float:

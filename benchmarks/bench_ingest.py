@@ -43,10 +43,10 @@ print(json.dumps({
 
 def _generate(out: Path, episodes: int) -> str:
     """Write a realistic synthetic dataset of about ``episodes`` episodes into ``out``."""
-    from contextmap.sample import write_sample
+    from contextmap.sample.generate import write_sample
 
     write_sample(out, seed=1, episodes_target=episodes, overwrite=True)
-    return "contextmap.sample"
+    return "contextmap.sample.generate"
 
 
 def main() -> None:

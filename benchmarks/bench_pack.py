@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 import contextmap
-from contextmap.pack import build_pack
-from contextmap.privacy import Pseudonymiser
-from contextmap.sample import generate_sample
+from contextmap.pack.build import build_pack
+from contextmap.privacy.core import Pseudonymiser
+from contextmap.sample.generate import generate_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out" / "pack"

@@ -23,8 +23,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from eval_resolve import blocking_recall, pair_scores  # noqa: E402
 
-from contextmap._resolve_example import build_dataset  # noqa: E402
-from contextmap.resolve import resolve_persons  # noqa: E402
+from contextmap.resolve.dataset import resolve_persons  # noqa: E402
+from contextmap.resolve.example import build_dataset  # noqa: E402
 
 _SYL = "ka ty ler ja den ma son ri ley ro wan be la mi a na ell io sh an ty ne dre".split()
 

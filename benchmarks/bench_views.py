@@ -19,8 +19,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from contextmap import maps
-from contextmap.networkview import network_view
+from contextmap.views import maps
+from contextmap.views.network import network_view
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]

@@ -19,7 +19,7 @@ records, prints:
   months 10-12; PAI = (hits / episodes) / (hotspot area / study area), study area = the
   convex hull of all locations.
 
-Modes: ``records`` (no entity resolution), ``resolved`` (``contextmap.resolve``), ``oracle``
+Modes: ``records`` (no entity resolution), ``resolved`` (``contextmap.resolve.dataset``), ``oracle``
 (records merged with the truth mapping: the analyses' own quality, apart from resolution).
 
 Run: ``.venv/bin/python benchmarks/eval_analyses.py [--children 150 400] [--seeds 0 1 2]``
@@ -41,7 +41,7 @@ from sklearn.metrics import adjusted_rand_score
 import contextmap
 from contextmap.analysis import analyze
 from contextmap.hotspots import rank_locations
-from contextmap.sample import write_sample
+from contextmap.sample.generate import write_sample
 
 
 def oracle_dataset(ds: contextmap.Dataset, truth: Path) -> contextmap.Dataset:

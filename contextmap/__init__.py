@@ -19,8 +19,26 @@ from contextmap._errors import (
     PrivacyError,
 )
 from contextmap.dataset import Dataset, ValidationReport
-from contextmap.ingest import load
+from contextmap.ingest.read import load
 from contextmap.settings import Settings, load_settings
+
+_LAZY = {
+    "analyze": "contextmap.analysis",
+    "Analysis": "contextmap.analysis",
+    "resolve_dataset": "contextmap.resolve",
+    "redact_dataset": "contextmap.privacy",
+    "build_pack": "contextmap.pack",
+}
+
+
+def __getattr__(name: str) -> object:
+    """The notebook API, imported when first used (``import contextmap`` stays light)."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'contextmap' has no attribute {name!r}")
+
 
 try:
     __version__ = version("contextmap")
@@ -30,6 +48,11 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 __all__ = [
     "__version__",
     "load",
+    "analyze",
+    "Analysis",
+    "resolve_dataset",
+    "redact_dataset",
+    "build_pack",
     "Dataset",
     "ValidationReport",
     "Settings",

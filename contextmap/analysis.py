@@ -33,13 +33,15 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 
-from contextmap._errors import OutputExistsError
 from contextmap.dataset import Dataset
+from contextmap.dates import period_bounds
+from contextmap.files import check_new_files, write_csv
 from contextmap.flags import child_flags
-from contextmap.graph import graph_from_dataset, resolve_period
+from contextmap.graph import graph_from_dataset
 from contextmap.hotspots import DensitySurface, density_surface, rank_locations, spatial_clusters
 from contextmap.peers import PeerGroups, find_peer_groups
 from contextmap.persons import key_players, rank_persons
+from contextmap.resolve import resolve_dataset
 from contextmap.settings import Settings
 
 __all__ = ["Analysis", "analyze", "SUMMARY_KEYS", "OUTPUT_FILES"]
@@ -108,10 +110,7 @@ class Analysis:
         """
         out = Path(out_dir)
         paths = {name: out / name for name in OUTPUT_FILES}
-        existing = [str(p) for p in paths.values() if p.exists()]
-        if existing and not overwrite:
-            raise OutputExistsError(f"output files exist (pass overwrite=True to replace them): {existing[:3]!r}")
-        out.mkdir(parents=True, exist_ok=True)
+        check_new_files(paths.values(), overwrite=overwrite)
         paths["summary.json"].write_text(json.dumps(self.summary(), indent=2, ensure_ascii=False) + "\n",
                                          encoding="utf-8")
         _csv(self.peer_groups.groups, paths["peer_groups.csv"])
@@ -132,7 +131,6 @@ def _csv(df: pd.DataFrame, path: Path) -> None:
     for c in df.columns:
         if df[c].dtype == object and df[c].map(lambda v: isinstance(v, (list, tuple))).any():
             df[c] = df[c].map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
-    from contextmap.exports import write_csv
 
     write_csv(df, path, overwrite=True, bom=False)  # formula injection neutralised
 
@@ -192,12 +190,10 @@ def analyze(
         timings[name] = round(now - t, 3)
         t = now
 
-    s, e = resolve_period(ds, start=start, end=end, default_months=12)
+    s, e = period_bounds(ds, start=start, end=end, default_months=12)
     resolved = False
     if resolve:
         step("resolving persons and places")
-        from contextmap.resolve import resolve_dataset
-
         ds = resolve_dataset(ds, decisions=decisions)
         resolved = True
         lap("resolve")

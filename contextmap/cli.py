@@ -70,8 +70,8 @@ def validate_cmd(
     import pandas as pd
     from rich.table import Table
 
-    from contextmap.ingest import load, write_quarantine
-    from contextmap.quality import summarise
+    from contextmap.ingest.quality import summarise
+    from contextmap.ingest.read import load, write_quarantine
     from contextmap.settings import load_settings
 
     try:
@@ -130,7 +130,7 @@ def sample_cmd(
     contract) and truth/ (peer groups, hotspots, persons of concern, duplicate person and
     place records, RHI mentions, truth.json). See docs/sample-data.md.
     """
-    from contextmap.sample import generate_sample
+    from contextmap.sample.generate import generate_sample
 
     try:
         with console.status("Generating synthetic sample...", spinner="dots"):
@@ -163,7 +163,7 @@ def analyze_cmd(
     tables into OUT. Exit status: 0 done, 2 the input or configuration cannot be used.
     """
     from contextmap.analysis import analyze
-    from contextmap.ingest import load
+    from contextmap.ingest.read import load
     from contextmap.settings import load_settings
 
     try:
@@ -208,7 +208,7 @@ def _view_audience(audience: str, config: Path | None, command: str) -> None:
 def _analyse_for_view(path: Path, from_: str | None, to: str | None, config: Path | None,
                       mapping: Path | None, seed: int):
     from contextmap.analysis import analyze
-    from contextmap.ingest import load
+    from contextmap.ingest.read import load
     from contextmap.settings import load_settings
 
     cfg = load_settings(config)
@@ -232,7 +232,7 @@ def map_cmd(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing file.")] = False,
 ) -> None:
     """Write the hotspot map: one self-contained HTML file, offline unless --tiles is set."""
-    from contextmap.maps import hotspot_map, write_map
+    from contextmap.views.maps import hotspot_map, write_map
 
     try:
         _view_audience(audience, config, "hotspot_map.html")
@@ -259,7 +259,7 @@ def network_cmd(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing files.")] = False,
 ) -> None:
     """Write the peer-network view (self-contained HTML), optionally PNG/SVG renderings."""
-    from contextmap.networkview import network_view
+    from contextmap.views.network import network_view
 
     try:
         _view_audience(audience, config, "network.html")
@@ -289,7 +289,7 @@ def resolve_cmd(
 ) -> None:
     """Resolve person and location records into entities (persons of concern and places)."""
     from contextmap import load
-    from contextmap.resolve import (
+    from contextmap.resolve.dataset import (
         Resolution,
         link_mentions,
         resolve_locations,
@@ -299,7 +299,7 @@ def resolve_cmd(
 
     try:
         ds = load(path)
-        from contextmap.decisions import as_decisions
+        from contextmap.resolve.decisions import as_decisions
 
         dec = as_decisions(decisions)  # read and checked once, honoured by every step
         kw: dict[str, Any] = {} if threshold is None else {"threshold": threshold}
@@ -324,7 +324,7 @@ def audit_cmd(
     last: Annotated[int, typer.Option("--last", help="How many of the latest entries to list.")] = 10,
 ) -> None:
     """List the latest disclosures in the audit log and check that no entry was edited."""
-    from contextmap.audit import default_audit_path, read_audit, verify_audit
+    from contextmap.privacy.audit import default_audit_path, read_audit, verify_audit
 
     path = log or default_audit_path()
     try:
@@ -369,7 +369,7 @@ def pack_cmd(
     Exit status: 0 done, 2 the input or configuration cannot be used, 3 privacy check failed.
     """
     from contextmap._errors import PrivacyError
-    from contextmap.pack import build_pack
+    from contextmap.pack.build import build_pack
 
     try:
         with console.status("Building the pack...", spinner="dots"):

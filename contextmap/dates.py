@@ -14,10 +14,17 @@ vectorised: a whole column is parsed in a few regular-expression passes.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["parse_dates", "REASON_FORMAT", "REASON_IMPOSSIBLE", "REASON_TWO_DIGIT_YEAR"]
+from contextmap._errors import ConfigError
+
+if TYPE_CHECKING:
+    from contextmap.dataset import Dataset
+
+__all__ = ["parse_dates", "period_bounds", "REASON_FORMAT", "REASON_IMPOSSIBLE", "REASON_TWO_DIGIT_YEAR"]
 
 REASON_FORMAT = "not a recognised date (use YYYY-MM-DD or DD/MM/YYYY, optionally with HH:MM)"
 REASON_IMPOSSIBLE = "impossible date or time (no such day, month or hour, or a year before 1800 or after 2200)"
@@ -117,3 +124,61 @@ def parse_dates(
     if kind == "date":
         parsed = parsed.dt.normalize()
     return parsed, reasons
+
+
+def _ts(value: Any, name: str) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise ConfigError(f"Expected a date for {name} (e.g. '2024-03-31'), instead got: {value!r}") from None
+    if ts is pd.NaT:
+        raise ConfigError(f"Expected a date for {name}, instead got: {value!r}")
+    return ts.tz_localize(None) if ts.tzinfo else ts
+
+
+def _latest_date(ds: Dataset) -> pd.Timestamp | None:
+    cands = []
+    for frame, col in ((ds.episodes, "reported_at"), (ds.episodes, "returned_at"), (ds.links, "observed_on")):
+        if col in frame and len(frame):
+            m = frame[col].max()
+            if pd.notna(m):
+                cands.append(pd.Timestamp(m))
+    return max(cands).normalize() if cands else None
+
+
+def period_bounds(
+    ds: Dataset | None, *, start: Any = None, end: Any = None, default_months: int | None = None
+) -> tuple[pd.Timestamp | None, pd.Timestamp]:
+    """Return the period ``(start, end)`` as midnight timestamps; both ends are inclusive days.
+
+    ``end`` defaults to the latest date in the data (episodes and links). ``start`` defaults
+    to ``None`` (no lower bound) or, when ``default_months`` is given, to the day after
+    ``end`` minus that many months (so 12 gives the 12 months up to ``end``).
+
+    Raises
+    ------
+    ConfigError
+        If a date cannot be read or ``start`` is after ``end``.
+
+    Examples
+    --------
+    >>> from contextmap.dates import period_bounds
+    >>> period_bounds(None, start="2024-01-01", end="2024-03-31")
+    (Timestamp('2024-01-01 00:00:00'), Timestamp('2024-03-31 00:00:00'))
+    """
+    s = _ts(start, "start")
+    e = _ts(end, "end")
+    if e is None:
+        e = _latest_date(ds) if ds is not None else None
+        if e is None:
+            e = pd.Timestamp.today().normalize()
+    e = e.normalize()
+    if s is None and default_months:
+        s = e - pd.DateOffset(months=default_months) + pd.Timedelta(days=1)
+    if s is not None:
+        s = s.normalize()
+        if s > e:
+            raise ConfigError(f"start {str(s.date())!r} is after end {str(e.date())!r}")
+    return s, e

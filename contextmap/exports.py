@@ -36,8 +36,14 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from contextmap._html import check_writable
 from contextmap.dataset import Dataset
+from contextmap.files import (
+    check_writable,
+    neutralise_cell,
+    neutralise_frame,
+    to_jsonable,
+    write_csv,
+)
 
 __all__ = [
     "neutralise_cell",
@@ -52,88 +58,6 @@ __all__ = [
     "I2_ENTITY_TYPES",
 ]
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-# --- CSV ---------------------------------------------------------------------------------
-
-
-def neutralise_cell(value: Any) -> Any:
-    """Prefix a text cell that a spreadsheet would run as a formula with ``'``.
-
-    Text starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return is prefixed
-    (OWASP's CSV-injection advice); numbers and every other value are returned unchanged.
-
-    Examples
-    --------
-    >>> neutralise_cell("=1+1"), neutralise_cell("-3.2"), neutralise_cell(-3.2), neutralise_cell("Ava")
-    ("'=1+1", "'-3.2", -3.2, 'Ava')
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``df`` with every text cell, column name and index label neutralised.
-
-    Numeric, boolean and date columns are left as they are.
-    """
-    out = df.copy()
-    for c in out.columns:
-        s = out[c]
-        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_bool_dtype(s):
-            continue
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            s = s.astype("object")
-        out[c] = s.map(neutralise_cell) if len(s) else s
-    out.columns = [neutralise_cell(c) if isinstance(c, str) else c for c in out.columns]
-    if not pd.api.types.is_numeric_dtype(out.index):
-        out.index = out.index.map(neutralise_cell)
-    return out
-
-
-def write_csv(
-    df: pd.DataFrame,
-    path: str | Path,
-    *,
-    index: bool = False,
-    overwrite: bool = False,
-    bom: bool = True,
-) -> Path:
-    """Write ``df`` as CSV with formula injection neutralised (see :func:`neutralise_cell`).
-
-    Use this for every CSV contextmap writes. Geometry columns are written as WKT. Lines end
-    in CRLF (RFC 4180, what Excel writes), so a cell holding a line break or carriage return
-    is quoted and stays one cell.
-
-    Parameters
-    ----------
-    df
-        The table.
-    path
-        Where to write.
-    index
-        Write the index as the first column.
-    overwrite
-        Replace an existing file.
-    bom
-        Start with a UTF-8 byte-order mark so that Excel shows non-ASCII names correctly
-        (pandas and most tools skip it on reading).
-
-    Returns
-    -------
-    Path
-        The file written.
-    """
-    p = check_writable(path, overwrite=overwrite)
-    frame = pd.DataFrame(df)
-    if isinstance(frame, gpd.GeoDataFrame):
-        frame = pd.DataFrame(frame.to_wkt())
-    neutralise_frame(frame).to_csv(p, index=index, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\r\n")
-    return p
-
-
 # --- GeoPackage --------------------------------------------------------------------------
 
 GEOPACKAGE_LAYERS = ("locations", "hotspots", "clusters", "density_contours")
@@ -143,7 +67,7 @@ def _plain_value(v: Any) -> Any:
     if isinstance(v, (list, tuple, set, frozenset)):
         return "; ".join(str(x) for x in v)
     if isinstance(v, Mapping):
-        return json.dumps({str(k): _jsonable(x) for k, x in v.items()}, ensure_ascii=False)
+        return json.dumps({str(k): to_jsonable(x) for k, x in v.items()}, ensure_ascii=False)
     return v
 
 
@@ -225,22 +149,6 @@ def write_geopackage(
 # --- networks ----------------------------------------------------------------------------
 
 
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (np.floating,)):
-        return float(v)
-    if isinstance(v, (np.bool_,)):
-        return bool(v)
-    if isinstance(v, (datetime, date, pd.Timestamp)):
-        return v.isoformat()
-    if isinstance(v, Mapping):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple, set, frozenset)):
-        return [_jsonable(x) for x in v]
-    return v
-
-
 def _scalar(v: Any) -> Any:
     """A GraphML/GEXF-safe value, or ``None`` to leave the attribute out."""
     if v is None or v is pd.NA or v is pd.NaT:
@@ -260,7 +168,7 @@ def _scalar(v: Any) -> Any:
         items = v.tolist() if isinstance(v, np.ndarray) else v
         if isinstance(items, (set, frozenset)):
             items = sorted(items, key=str)
-        return json.dumps(_jsonable(items), ensure_ascii=False)
+        return json.dumps(to_jsonable(items), ensure_ascii=False)
     return str(v)
 
 
@@ -503,7 +411,7 @@ def write_i2(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from contextmap.privacy import _example_dataset
+    >>> from contextmap.privacy.core import _example_dataset
     >>> paths = write_i2(_example_dataset(), pathlib.Path(tempfile.mkdtemp()))
     >>> pd.read_csv(paths["links"])[["from_id", "to_id", "strength"]].values.tolist()
     [['C1', 'P1', 'Confirmed'], ['C1', 'L2', 'Unconfirmed']]

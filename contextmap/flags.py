@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from contextmap.dataset import Dataset
-from contextmap.graph import _evidence_table, resolve_period
+from contextmap.dates import period_bounds
+from contextmap.graph import evidence_table
 from contextmap.settings import Settings
 
 __all__ = ["child_flags", "FLAGS"]
@@ -88,7 +89,7 @@ def child_flags(
     >>> child_flags(ds).query("flag == 'rhi_late'")  # doctest: +SKIP
     """
     settings = settings or Settings()
-    s, e = resolve_period(ds, start=start, end=end, default_months=12)
+    s, e = period_bounds(ds, start=start, end=end, default_months=12)
     end_excl = e + pd.Timedelta(days=1)
     as_of_ts = end_excl if as_of is None else pd.Timestamp(as_of)
     rows: list[tuple[str, str, str]] = []
@@ -213,7 +214,7 @@ def _new_links(ds: Dataset, s: pd.Timestamp, e: pd.Timestamp, settings: Settings
     top_l = hotspots.sort_values("rank").head(fs.hotspot_top)
     p_label = dict(zip(top_p["person_id"], top_p["rank"], strict=True))
     l_label = dict(zip(top_l["location_id"], top_l["rank"], strict=True))
-    ev = _evidence_table(ds, None, e, settings)
+    ev = evidence_table(ds, None, e, settings)
     if not len(ev):
         return []
     children = set(ds.children["child_id"].astype(str))

@@ -32,24 +32,25 @@ report it. Views must draw other edges as untested, never as fact.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
+import igraph as ig
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from contextmap._errors import ConfigError
 from contextmap.dataset import Dataset
+from contextmap.dates import period_bounds
+from contextmap.schema import e_graded
 from contextmap.settings import Settings
 
 __all__ = [
     "graph_from_dataset",
     "children_projection",
-    "write_graphml",
-    "write_gexf",
+    "evidence_table",
+    "to_igraph",
+    "as_graph",
     "evidence_weight",
-    "resolve_period",
     "ASSESSMENT_WEIGHT",
 ]
 
@@ -57,64 +58,6 @@ ASSESSMENT_WEIGHT = {"A": 1.0, "B": 1.0, "C": 0.75, "D": 0.5, "E": 0.25}
 """Multiplier for the intelligence assessment (ungraded evidence counts as C)."""
 
 _GRADE_ORDER = {f"{s}{a}": i for i, (s, a) in enumerate((s, a) for s in "123" for a in "ABCDE")}
-
-
-def _ts(value: Any, name: str) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise ConfigError(f"Expected a date for {name} (e.g. '2024-03-31'), instead got: {value!r}") from None
-    if ts is pd.NaT:
-        raise ConfigError(f"Expected a date for {name}, instead got: {value!r}")
-    return ts.tz_localize(None) if ts.tzinfo else ts
-
-
-def _latest_date(ds: Dataset) -> pd.Timestamp | None:
-    cands = []
-    for frame, col in ((ds.episodes, "reported_at"), (ds.episodes, "returned_at"), (ds.links, "observed_on")):
-        if col in frame and len(frame):
-            m = frame[col].max()
-            if pd.notna(m):
-                cands.append(pd.Timestamp(m))
-    return max(cands).normalize() if cands else None
-
-
-def resolve_period(
-    ds: Dataset, *, start: Any = None, end: Any = None, default_months: int | None = None
-) -> tuple[pd.Timestamp | None, pd.Timestamp]:
-    """Return the period ``(start, end)`` as midnight timestamps; both ends are inclusive days.
-
-    ``end`` defaults to the latest date in the data (episodes and links). ``start`` defaults
-    to ``None`` (no lower bound) or, when ``default_months`` is given, to the day after
-    ``end`` minus that many months (so 12 gives the 12 months up to ``end``).
-
-    Raises
-    ------
-    ConfigError
-        If a date cannot be read or ``start`` is after ``end``.
-
-    Examples
-    --------
-    >>> from contextmap.graph import resolve_period
-    >>> resolve_period(None, start="2024-01-01", end="2024-03-31")
-    (Timestamp('2024-01-01 00:00:00'), Timestamp('2024-03-31 00:00:00'))
-    """
-    s = _ts(start, "start")
-    e = _ts(end, "end")
-    if e is None:
-        e = _latest_date(ds) if ds is not None else None
-        if e is None:
-            e = pd.Timestamp.today().normalize()
-    e = e.normalize()
-    if s is None and default_months:
-        s = e - pd.DateOffset(months=default_months) + pd.Timedelta(days=1)
-    if s is not None:
-        s = s.normalize()
-        if s > e:
-            raise ConfigError(f"start {str(s.date())!r} is after end {str(e.date())!r}")
-    return s, e
 
 
 def _in_period(dates: pd.Series, start: pd.Timestamp | None, end: pd.Timestamp) -> np.ndarray:
@@ -149,7 +92,7 @@ def _str_or_none(v: Any) -> str | None:
     return None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else str(v)
 
 
-def _evidence_table(ds: Dataset, start, end, settings: Settings) -> pd.DataFrame:
+def evidence_table(ds: Dataset, start, end, settings: Settings) -> pd.DataFrame:
     """One row per piece of evidence in the period: a, b, weight and the evidence fields."""
     gs = settings.graph
     li = ds.links
@@ -161,7 +104,7 @@ def _evidence_table(ds: Dataset, start, end, settings: Settings) -> pd.DataFrame
         keep &= li["source_kind"].notna().to_numpy() & li["target_kind"].notna().to_numpy()
         keep &= (li["source_id"] != li["target_id"]).fillna(False).to_numpy(dtype=bool)
         if not gs.include_e_graded:
-            keep &= ~(li["intelligence_assessment"] == "E").fillna(False).to_numpy(dtype=bool)
+            keep &= ~e_graded(li["intelligence_assessment"])
         sub = li.loc[keep]
         parts.append(pd.DataFrame({
             "a": sub["source_id"].astype(object).to_numpy(),
@@ -251,8 +194,8 @@ def graph_from_dataset(
     >>> G = graph_from_dataset(ds)  # doctest: +SKIP
     """
     settings = settings or Settings()
-    start_ts, end_ts = resolve_period(ds, start=start, end=end)
-    ev = _evidence_table(ds, start_ts, end_ts, settings)
+    start_ts, end_ts = period_bounds(ds, start=start, end=end)
+    ev = evidence_table(ds, start_ts, end_ts, settings)
     G = nx.Graph(
         start=None if start_ts is None else str(start_ts.date()),
         end=str(end_ts.date()),
@@ -331,7 +274,7 @@ def _add_edges(G: nx.Graph, ev: pd.DataFrame) -> None:
     change[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
     gid = np.cumsum(change) - 1
     frame = pd.DataFrame({"g": gid, "w": ev["weight"].to_numpy(float), "strong": strong,
-                          "e": (ia == "E").to_numpy(dtype=bool), "grade": grade.to_numpy(float),
+                          "e": e_graded(ia), "grade": grade.to_numpy(float),
                           "st": st.where(st.notna(), None)})
     agg = frame.groupby("g").agg(w=("w", "sum"), strong=("strong", "any"), e=("e", "any"),
                                  grade=("grade", "max"), types=("st", "nunique"))
@@ -492,33 +435,7 @@ def _co_located(vis: pd.DataFrame, days: float, scale: float) -> pd.DataFrame:
     return pairs[["a", "b", "w", "via", "field"]]
 
 
-def write_graphml(G: nx.Graph, path: str | Path, *, overwrite: bool = False) -> Path:
-    """Write the graph as GraphML for Gephi, igraph, yEd (see :func:`contextmap.exports.write_graphml`).
-
-    Raises
-    ------
-    OutputExistsError
-        If ``path`` exists and ``overwrite`` is false.
-    """
-    from contextmap.exports import write_graphml as _write
-
-    return _write(G, path, overwrite=overwrite)
-
-
-def write_gexf(G: nx.Graph, path: str | Path, *, overwrite: bool = False) -> Path:
-    """Write the graph as GEXF for Gephi (see :func:`contextmap.exports.write_gexf`).
-
-    Raises
-    ------
-    OutputExistsError
-        If ``path`` exists and ``overwrite`` is false.
-    """
-    from contextmap.exports import write_gexf as _write
-
-    return _write(G, path, overwrite=overwrite)
-
-
-def _as_graph(ds_or_graph: Any, *, start: Any, end: Any, settings: Settings | None) -> nx.Graph:
+def as_graph(ds_or_graph: Any, *, start: Any, end: Any, settings: Settings | None) -> nx.Graph:
     if isinstance(ds_or_graph, nx.Graph):
         return ds_or_graph
     if isinstance(ds_or_graph, Dataset):
@@ -528,3 +445,24 @@ def _as_graph(ds_or_graph: Any, *, start: Any, end: Any, settings: Settings | No
 
 def _iter_ids(x: Iterable[Any]) -> list[str]:
     return [str(v) for v in x]
+
+
+def to_igraph(H: nx.Graph, *, weight: str | None = "weight") -> tuple[ig.Graph, list, list[float]]:
+    """An undirected igraph copy of ``H``: the graph, its node ids in vertex order, edge weights.
+
+    Weights are read from the edge attribute ``weight`` (1.0 where absent; all 1.0 when
+    ``weight`` is None), in igraph's edge order.
+
+    Examples
+    --------
+    >>> g, nodes, w = to_igraph(nx.Graph([("a", "b", {"weight": 2.0}), ("b", "c", {})]))
+    >>> g.vcount(), g.ecount(), nodes, w
+    (3, 2, ['a', 'b', 'c'], [2.0, 1.0])
+    """
+    nodes = list(H.nodes)
+    index = {n: i for i, n in enumerate(nodes)}
+    edges, weights = [], []
+    for u, v, d in H.edges(data=True):
+        edges.append((index[u], index[v]))
+        weights.append(float(d.get(weight, 1.0)) if weight is not None else 1.0)
+    return ig.Graph(n=len(nodes), edges=edges), nodes, weights

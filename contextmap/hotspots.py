@@ -37,7 +37,9 @@ from pyproj import Transformer
 
 from contextmap._errors import ConfigError
 from contextmap.dataset import Dataset
-from contextmap.graph import _evidence_table, resolve_period
+from contextmap.dates import period_bounds
+from contextmap.graph import evidence_table
+from contextmap.schema import grading_mix_by
 from contextmap.settings import Settings
 
 __all__ = ["rank_locations", "spatial_clusters", "density_surface", "DensitySurface",
@@ -67,8 +69,8 @@ def _location_evidence(ds: Dataset, *, start: Any, end: Any,
                        settings: Settings | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`location_evidence` and the child-person pairs linked in the period."""
     settings = settings or Settings()
-    s, e = resolve_period(ds, start=start, end=end, default_months=12)
-    ev = _evidence_table(ds, None, e, settings)
+    s, e = period_bounds(ds, start=start, end=end, default_months=12)
+    ev = evidence_table(ds, None, e, settings)
     locs = set(ds.locations["location_id"].astype(str))
     kind = {**dict.fromkeys(ds.children["child_id"].astype(str), "child"),
             **dict.fromkeys(ds.persons["person_id"].astype(str), "person"), **dict.fromkeys(locs, "location")}
@@ -275,9 +277,7 @@ def rank_locations(
                     persons_seen=("_person", "nunique"), first=("date", "min"),
                     last=("date", "max"), events=("date", "size"))
         pers = cur.dropna(subset=["_person"]).groupby("location_id")["_person"].agg(lambda x: sorted(set(x)))
-        mix = cur.groupby(["location_id", "_mix"]).size().reset_index(name="n")
-        mix["txt"] = mix["_mix"].astype(str) + " x" + mix["n"].astype(str)
-        mix = mix.sort_values(["location_id", "_mix"]).groupby("location_id")["txt"].agg("; ".join)
+        mix = grading_mix_by(cur["location_id"].to_numpy(), cur["_mix"].to_numpy())
         for loc, r in zip(agg.index, agg.itertuples(index=False), strict=True):
             prev = int(prev_n.get(loc, 0))
             pr = parts.loc[loc]

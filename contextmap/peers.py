@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from contextmap._errors import ConfigError
-from contextmap.graph import _as_graph, children_projection
+from contextmap.graph import as_graph, children_projection, to_igraph
 from contextmap.settings import Settings
 
 __all__ = ["PeerGroups", "find_peer_groups", "leiden_partition"]
@@ -108,16 +108,6 @@ class PeerGroups:
         return str(row["evidence_text"].iloc[0])
 
 
-def _igraph_of(H: nx.Graph, weight: str = "weight") -> tuple[ig.Graph, list, list[float]]:
-    nodes = list(H.nodes)
-    index = {n: i for i, n in enumerate(nodes)}
-    edges, weights = [], []
-    for u, v, d in H.edges(data=True):
-        edges.append((index[u], index[v]))
-        weights.append(float(d.get(weight, 1.0)))
-    return ig.Graph(n=len(nodes), edges=edges), nodes, weights
-
-
 def _leiden(g: ig.Graph, weights: list[float], *, seed: int, resolution: float,
             objective: str = "cpm") -> tuple[list[int], float]:
     """igraph's Leiden with its random numbers drawn from ``seed``: membership, quality."""
@@ -148,7 +138,7 @@ def leiden_partition(
     >>> len(set(part.values()))
     2
     """
-    g, nodes, weights = _igraph_of(H, weight)
+    g, nodes, weights = to_igraph(H, weight=weight)
     res = _check_objective(objective, resolution)
     member, q = _leiden(g, weights, seed=seed, resolution=res, objective=objective)
     return dict(zip(nodes, member, strict=True)), q
@@ -240,13 +230,13 @@ def find_peer_groups(
     if isinstance(min_ties, bool) or not isinstance(min_ties, int) or min_ties < 1:
         raise ConfigError(f"Expected min_ties to be a positive whole number, instead got: {min_ties!r}")
     resolution = _check_objective(objective, resolution)
-    G = _as_graph(ds_or_graph, start=start, end=end, settings=settings)
+    G = as_graph(ds_or_graph, start=start, end=end, settings=settings)
     H = children_projection(G, settings=settings)
     # run on the children with at least one peer; isolated children are never grouped
     core = H.subgraph([n for n in H if H.degree(n) > 0])
     runs: list[tuple[float, int, dict]] = []
     if core.number_of_nodes():
-        g, nodes, weights = _igraph_of(core)
+        g, nodes, weights = to_igraph(core)
         for r in range(n_runs):
             member, q = _leiden(g, weights, seed=seed + r, resolution=resolution, objective=objective)
             runs.append((q, r, dict(zip(nodes, member, strict=True))))

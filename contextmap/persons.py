@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from contextmap._errors import ConfigError
-from contextmap.graph import _as_graph
+from contextmap.graph import as_graph, to_igraph
 from contextmap.settings import Settings
 
 __all__ = ["rank_persons", "key_players", "approximate_betweenness"]
@@ -46,13 +46,6 @@ __all__ = ["rank_persons", "key_players", "approximate_betweenness"]
 _COLUMNS = ["person_id", "label", "rank", "score", "children_reached", "groups_reached",
             "betweenness", "first_seen", "last_seen", "n_links", "grading", "corroborated_links",
             "bridges", "children", "groups"]
-
-
-def _to_igraph(H: nx.Graph) -> tuple[ig.Graph, list]:
-    nodes = list(H.nodes)
-    index = {n: i for i, n in enumerate(nodes)}
-    g = ig.Graph(n=len(nodes), edges=[(index[u], index[v]) for u, v in H.edges()])
-    return g, nodes
 
 
 def approximate_betweenness(
@@ -71,7 +64,7 @@ def approximate_betweenness(
     n = H.number_of_nodes()
     if n < 3:
         return dict.fromkeys(H.nodes, 0.0)
-    g, nodes = _to_igraph(H)
+    g, nodes, _ = to_igraph(H, weight=None)
     if k is None or n <= max(exact_limit, k):
         raw = np.asarray(g.betweenness(directed=False), dtype=float)
     else:
@@ -154,7 +147,7 @@ def rank_persons(
     """
     if order not in ("reach", "score"):
         raise ConfigError(f"Expected order to be 'reach' or 'score', instead got: {order!r}")
-    G = _as_graph(ds_or_graph, start=start, end=end, settings=settings)
+    G = as_graph(ds_or_graph, start=start, end=end, settings=settings)
     if peer_groups is None:
         from contextmap.peers import find_peer_groups
 
@@ -259,10 +252,10 @@ def key_players(
     """
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise ConfigError(f"Expected k to be a positive whole number, instead got: {k!r}")
-    G = _as_graph(G, start=None, end=None, settings=None)
+    G = as_graph(G, start=None, end=None, settings=None)
     kinds = nx.get_node_attributes(G, "kind")
     H = _people_graph(G, include_peer_links=include_peer_links)
-    g, nodes = _to_igraph(H)
+    g, nodes, _ = to_igraph(H, weight=None)
     is_child = np.array([kinds.get(n) == "child" for n in nodes])
     reach = {n: sum(1 for c in H[n] if kinds.get(c) == "child") for n in nodes
              if kinds.get(n) == "person" and not G.nodes[n].get("provisional")}

@@ -12,8 +12,12 @@ endpoint can name any entity.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
 
 __all__ = [
     "Column",
@@ -36,6 +40,10 @@ __all__ = [
     "parse_grading",
     "GRADING_SCHEMES",
     "split_list",
+    "is_e_graded",
+    "e_graded",
+    "grading_mix",
+    "grading_mix_by",
     "normalise_code",
 ]
 
@@ -347,3 +355,74 @@ def parse_grading(value: str, *, scheme: str = "3x5x2") -> Grading:
         raise ValueError(f"not a 5x5x5 grading (expected e.g. 'B2 4'): {value!r}")
     s5, i5, h5 = m.group(1).upper(), m.group(2), m.group(3)
     return Grading(_SOURCE_5_TO_3[s5], _INTEL_5_TO_3[i5], _HANDLING_5_TO_3[h5], scheme, text.strip())
+
+
+# --- grading rules used across the package (one place each) ------------------------------
+
+
+def is_e_graded(assessment: Any = None, *, grading: Any = None) -> bool:
+    """Whether a piece of intelligence is graded E (suspected to be false).
+
+    Reads the intelligence assessment letter, or failing that the 3x5x2 code
+    (``'3E P'``: the letter after the source evaluation).
+
+    Examples
+    --------
+    >>> is_e_graded("E"), is_e_graded(" e "), is_e_graded("B"), is_e_graded(None, grading="3E P")
+    (True, True, False, True)
+    >>> is_e_graded(None, grading=None)
+    False
+    """
+    if isinstance(assessment, str) and assessment.strip():
+        return assessment.strip().upper() == "E"
+    if isinstance(grading, str):
+        code = grading.strip().upper().replace(" ", "")
+        return len(code) >= 2 and code[1] == "E"
+    return False
+
+
+def e_graded(assessment: pd.Series | Iterable[Any]) -> np.ndarray:
+    """Boolean array: which intelligence assessments are E (missing values are not).
+
+    Examples
+    --------
+    >>> e_graded(pd.Series(["A", "E", None, "e"])).tolist()
+    [False, True, False, True]
+    """
+    s = pd.Series(assessment, dtype="object") if not isinstance(assessment, pd.Series) else assessment
+    return s.astype("string").str.strip().str.upper().eq("E").fillna(False).to_numpy(dtype=bool)
+
+
+def grading_mix_by(keys: Iterable[Any], labels: Iterable[Any]) -> pd.Series:
+    """:func:`grading_mix` for many keys at once: a Series of mix text indexed by key.
+
+    Examples
+    --------
+    >>> grading_mix_by(["a", "a", "b"], ["1A P", "1A P", None]).to_dict()
+    {'a': '1A P x2', 'b': 'ungraded x1'}
+    """
+    lab = pd.Series(list(labels), dtype="object")
+    lab = lab.where(lab.map(lambda x: isinstance(x, str) and bool(x)), "ungraded")
+    frame = pd.DataFrame({"k": list(keys), "g": lab.astype(str)})
+    if frame.empty:
+        return pd.Series(dtype="object")
+    n = frame.groupby(["k", "g"], sort=True).size().reset_index(name="n")
+    n["txt"] = n["g"] + " x" + n["n"].astype(str)
+    return n.groupby("k", sort=True)["txt"].agg("; ".join).rename_axis(None).rename("grading_mix")
+
+
+def grading_mix(labels: Iterable[Any]) -> str:
+    """The mix of gradings behind some evidence, as people read it: ``'1A P x2; episode x4'``.
+
+    Each label is a grading code or a word for evidence without one (``'episode'``,
+    ``'ungraded'``); labels are counted and listed in sorted order.
+
+    Examples
+    --------
+    >>> grading_mix(["1A P", "episode", "1A P", None])
+    '1A P x2; episode x1; ungraded x1'
+    >>> grading_mix([])
+    ''
+    """
+    labels = list(labels)
+    return str(grading_mix_by([0] * len(labels), labels).get(0, ""))

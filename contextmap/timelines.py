@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from contextmap.dataset import Dataset
-from contextmap.graph import resolve_period
+from contextmap.dates import period_bounds
 
 __all__ = ["timeline", "TIMELINE_COLUMNS"]
 
@@ -52,7 +52,7 @@ def timeline(ds: Dataset, entity_id: str, *, start: Any = None, end: Any = None)
     kind = _kind_of(ds, entity_id)
     if kind is None:
         raise KeyError(f"Expected a child, person or location id of the dataset for entity_id, instead got: {entity_id!r}")
-    s, e = (None, None) if start is None and end is None else resolve_period(ds, start=start, end=end)
+    s, e = (None, None) if start is None and end is None else period_bounds(ds, start=start, end=end)
     rows: list[dict[str, Any]] = []
     ep = ds.episodes
     if kind == "child":

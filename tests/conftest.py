@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from contextmap.pdf import CHROMIUM_ARGS as _PACKAGE_CHROMIUM_ARGS
+from contextmap.pack.pdf import CHROMIUM_ARGS as _PACKAGE_CHROMIUM_ARGS
 
 CHROMIUM = os.environ.get("CONTEXTMAP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = list(_PACKAGE_CHROMIUM_ARGS)  # the same flags the package prints PDFs with

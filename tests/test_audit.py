@@ -10,7 +10,7 @@ import stat
 import pytest
 
 from contextmap import InputNotFoundError
-from contextmap.audit import (
+from contextmap.privacy.audit import (
     append_audit,
     default_audit_path,
     hash_input,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 from conftest import INJECTION_NAMES
 
-from contextmap import maps
-from contextmap.networkview import network_view
+from contextmap.views import maps
+from contextmap.views.network import network_view
 
 pytestmark = pytest.mark.browser
 

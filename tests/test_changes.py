@@ -7,7 +7,7 @@ import json
 import pytest
 
 from contextmap._errors import ConfigError, InputNotFoundError
-from contextmap.changes import PackState, compare, read_state
+from contextmap.pack.changes import PackState, compare, read_state
 
 
 def _state(**kw) -> PackState:

@@ -23,7 +23,12 @@ from contextmap.exports import (
     write_graphml,
     write_i2,
 )
-from contextmap.privacy import Pseudonymiser, forbidden_identifiers, redact_dataset, scan_outputs
+from contextmap.privacy.core import (
+    Pseudonymiser,
+    forbidden_identifiers,
+    redact_dataset,
+    scan_outputs,
+)
 
 KEY = b"a test key that is long enough!!"
 

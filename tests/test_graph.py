@@ -11,12 +11,11 @@ from _analysis_data import make_dataset, two_groups_dataset
 
 from contextmap import Settings
 from contextmap._errors import ConfigError, OutputExistsError
+from contextmap.exports import write_gexf, write_graphml
 from contextmap.graph import (
     children_projection,
     evidence_weight,
     graph_from_dataset,
-    write_gexf,
-    write_graphml,
 )
 
 

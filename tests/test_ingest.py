@@ -11,7 +11,7 @@ from pyproj import Transformer
 
 import contextmap
 from contextmap import InputNotFoundError, InputReadError, OutputExistsError
-from contextmap.ingest import write_quarantine
+from contextmap.ingest.read import write_quarantine
 
 AS_OF = "2026-01-01"
 

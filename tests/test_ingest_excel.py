@@ -69,7 +69,7 @@ def test_missing_sheet_names_the_sheets_found(tmp_path):
 def test_mapping_names_sheets(tmp_path):
     p = tmp_path / "export.xlsx"
     build(p, {"Kids": SHEETS["Children"], "Missing": SHEETS["episodes"]})
-    m = contextmap.mapping.Mapping.from_dict(
+    m = contextmap.ingest.columns.Mapping.from_dict(
         {"tables": {"children": {"sheet": "Kids"}, "episodes": {"sheet": "Missing"}}}
     )
     ds = contextmap.load(p, mapping=m, as_of="2026-01-01")

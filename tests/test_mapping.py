@@ -10,7 +10,7 @@ import yaml
 
 import contextmap
 from contextmap import InputNotFoundError, MappingError
-from contextmap.mapping import Mapping, load_mapping
+from contextmap.ingest.columns import Mapping, load_mapping
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "docs" / "examples" / "mapping.yaml"

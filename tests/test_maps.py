@@ -11,9 +11,9 @@ import pytest
 from conftest import CHILD_NAME, INJECTION_NAMES
 from shapely.geometry import Point
 
-from contextmap import maps
 from contextmap._errors import ConfigError, OutputExistsError
-from contextmap._html import json_for_script
+from contextmap.views import maps
+from contextmap.views.html import json_for_script
 
 
 def _html(m) -> str:

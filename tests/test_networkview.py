@@ -12,7 +12,7 @@ import pytest
 from conftest import INJECTION_NAMES
 
 from contextmap._errors import ConfigError, OutputExistsError
-from contextmap.networkview import network_view
+from contextmap.views.network import network_view
 
 
 def _ev(grading: str, date: str = "2024-02-01", st: str = "rhi") -> list[dict]:

@@ -21,7 +21,7 @@ from pypdf import PdfReader
 
 import contextmap
 from contextmap import privacy
-from contextmap.pack import build_pack
+from contextmap.pack.build import build_pack
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +31,7 @@ START, END = "2025-11-01", "2026-10-31"
 
 @pytest.fixture(scope="module")
 def sample_dir(tmp_path_factory) -> Path:
-    from contextmap.sample import generate_sample
+    from contextmap.sample.generate import generate_sample
 
     d = tmp_path_factory.mktemp("sample")
     generate_sample(children=40, seed=1).write(d)
@@ -169,7 +169,7 @@ def test_existing_pack_is_not_overwritten(packs, ds):
 
 def test_privacy_hit_publishes_nothing(ds, tmp_path, monkeypatch):
     # simulate a leak: the summary would carry a child's raw id into the partner pack
-    from contextmap import pack as pack_mod
+    from contextmap.pack import write as pack_mod
 
     real = pack_mod.summary_with_extras
 
@@ -255,7 +255,7 @@ def test_partner_packs_compare_on_stable_pseudonyms(ds, packs, tmp_path):
 def test_resolution_runs_on_real_names_before_redaction(packs, ds):
     """Partner packs pseudonymise names, so resolution must run before redaction: both
     audiences list the same number of merged entities, the partner pack without raw ids."""
-    from contextmap.resolve import resolve_dataset
+    from contextmap.resolve.dataset import resolve_dataset
 
     expected = len(resolve_dataset(ds).resolution.merged)
     assert expected > 0, "the fixture must hold duplicate records for this test to mean anything"

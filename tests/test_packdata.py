@@ -9,7 +9,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 
-from contextmap import _packdata as pdata
+from contextmap.pack import content as pdata
 
 
 def _figure(n: int = 400) -> Figure:

@@ -20,7 +20,7 @@ from _privacy_data import (
 )
 
 from contextmap import ConfigError, PrivacyError, Settings
-from contextmap.privacy import (
+from contextmap.privacy.core import (
     Audience,
     Pseudonymiser,
     check_outputs,
@@ -375,9 +375,9 @@ def test_views_refuse_an_analysis_not_redacted_for_their_audience(tmp_path):
     import contextmap
     from contextmap import privacy
     from contextmap.analysis import analyze
-    from contextmap.maps import hotspot_map
-    from contextmap.networkview import network_view
-    from contextmap.sample import generate_sample
+    from contextmap.sample.generate import generate_sample
+    from contextmap.views.maps import hotspot_map
+    from contextmap.views.network import network_view
 
     generate_sample(children=20, seed=2).write(tmp_path / "d")
     ds = contextmap.load(tmp_path / "d")

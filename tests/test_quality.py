@@ -9,7 +9,7 @@ from rich.console import Console
 
 import contextmap
 from contextmap import OutputExistsError
-from contextmap.quality import summarise
+from contextmap.ingest.quality import summarise
 from contextmap.settings import Settings
 
 

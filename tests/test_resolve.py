@@ -6,16 +6,16 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from contextmap._resolve_example import build_dataset, example_dataset
-from contextmap.decisions import DecisionsError, parse_decisions
-from contextmap.resolve import (
+from contextmap.resolve.dataset import (
     link_mentions,
     provisional_id,
     resolve_dataset,
     resolve_locations,
     resolve_persons,
 )
-from contextmap.resolve_places import normalise_place_name
+from contextmap.resolve.decisions import DecisionsError, parse_decisions
+from contextmap.resolve.example import build_dataset, example_dataset
+from contextmap.resolve.places import normalise_place_name
 
 
 def _persons_ds(extra: list[dict] = ()):  # type: ignore[assignment]
@@ -255,7 +255,7 @@ def test_forename_typo_is_not_a_contradiction_but_a_different_forename_is():
 
 
 def test_write_entities_neutralises_spreadsheet_formulas(tmp_path):
-    from contextmap.resolve import write_entities
+    from contextmap.resolve.dataset import write_entities
 
     ds = _persons_ds([{"person_id": "=1+2", "name": "Nia Example"}])
     out = tmp_path / "entities.csv"
@@ -268,7 +268,7 @@ def test_write_entities_neutralises_spreadsheet_formulas(tmp_path):
 @pytest.mark.parametrize("resolver", ["resolve_persons", "resolve_locations"])
 def test_resolvers_reject_a_bad_threshold_or_unknown_weight(resolver):
     from contextmap import ConfigError, resolve
-    from contextmap.resolve import example_dataset
+    from contextmap.resolve.dataset import example_dataset
 
     fn = getattr(resolve, resolver)
     with pytest.raises(ConfigError, match="threshold to be between 0 and 1, instead got: 1.5"):

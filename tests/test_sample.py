@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 import contextmap
 from contextmap import OutputExistsError
 from contextmap.cli import app
-from contextmap.sample import TRUTH_FILES, generate_sample, write_sample
+from contextmap.sample.generate import TRUTH_FILES, generate_sample, write_sample
 from contextmap.schema import RELATIONS, TABLES, normalise_code, parse_grading
 
 REPO = Path(__file__).resolve().parents[1]
@@ -403,7 +403,7 @@ def test_cli_sample_writes_files_and_exit_codes(tmp_path):
 def test_a_large_town_gets_more_shopping_centres_than_area_names():
     """Above ~10,000 children the generator needs more shopping centres than there are area
     names: they are numbered rather than failing (the 100k-episode benchmarks need this)."""
-    from contextmap.sample import _AREAS
+    from contextmap.sample.generate import _AREAS
 
     data = generate_sample(children=11_000, seed=0, months=1)
     names = data.locations.loc[data.locations["name"].str.contains("Shopping Centre"), "name"]

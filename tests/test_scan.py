@@ -1,6 +1,6 @@
-"""The one-pass identifier scanner (contextmap._scan) finds exactly what the token scanner found.
+"""The one-pass identifier scanner (contextmap.privacy.scan) finds exactly what the token scanner found.
 
-``_token_scan`` below is the earlier scanner of ``contextmap.privacy`` (one dictionary lookup
+``_token_scan`` below is the earlier scanner of ``contextmap.privacy.core`` (one dictionary lookup
 per word of the text, then a check of every forbidden string starting with that word), kept
 here as the reference: the new scanner must agree with it hit for hit.
 """
@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contextmap._scan import Scanner, bounded, fold
-from contextmap.privacy import Forbidden, scan_outputs
+from contextmap.privacy.core import Forbidden, scan_outputs
+from contextmap.privacy.scan import Scanner, bounded, fold
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -142,7 +142,7 @@ def test_pack_scan_leaves_out_initials_but_not_short_ids():
     import pandas as pd
 
     from contextmap import privacy
-    from contextmap.pack import _scan_set
+    from contextmap.pack.build import _scan_set
 
     f = Forbidden({"LE": "person name", "LI": "alias", "C1": "entity id", "Tia": "child name", "Rex Invented": "person name"},
                   {"Rex Invented"})

@@ -89,7 +89,7 @@ def test_example_settings_sections_reach_the_modules_that_own_them():
     from pathlib import Path
 
     from contextmap import privacy
-    from contextmap.pack import _pack_options
+    from contextmap.pack.build import _pack_options
 
     example = Path(__file__).resolve().parents[1] / "docs" / "examples" / "settings.yaml"
     s = load_settings(example)

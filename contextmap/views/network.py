@@ -33,9 +33,12 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from contextmap import _html
 from contextmap._errors import ConfigError
-from contextmap.maps import GROUP_COLOURS, _get, _period_text, _text
+from contextmap.files import check_writable
+from contextmap.schema import is_e_graded
+from contextmap.views import html as _html
+from contextmap.views.html import field_of, period_text, text_or_none
+from contextmap.views.maps import GROUP_COLOURS
 
 __all__ = ["NetworkView", "network_view", "KIND_STYLE"]
 
@@ -51,14 +54,7 @@ _EDGE_STYLES = ("solid", "dashed", "e_graded")
 
 
 def _is_e(item: Mapping[str, Any]) -> bool:
-    ia = item.get("intelligence_assessment")
-    if isinstance(ia, str):
-        return ia.strip().upper() == "E"
-    g = item.get("grading")
-    if isinstance(g, str):
-        code = g.strip().upper().replace(" ", "")
-        return len(code) >= 2 and code[1] == "E"
-    return False
+    return is_e_graded(item.get("intelligence_assessment"), grading=item.get("grading"))
 
 
 def _fr(n: int, edges: list[tuple[int, int]], seed: int, *, start: np.ndarray | None = None,
@@ -392,7 +388,7 @@ def _group_layout(H: nx.Graph, kind_of: Mapping[str, str], member: Mapping[str, 
 def _membership(groups: Any) -> tuple[dict[str, str], list[str]]:
     if groups is None:
         return {}, []
-    membership = _get(groups, "membership")
+    membership = field_of(groups, "membership")
     if membership is None and isinstance(groups, (pd.Series, Mapping)):
         membership = groups
     if membership is None:
@@ -401,8 +397,8 @@ def _membership(groups: Any) -> tuple[dict[str, str], list[str]]:
             f"instead got: {type(groups).__name__}"
         )
     items = membership.items()
-    out = {str(k): str(v) for k, v in items if _text(v) is not None}
-    table = _get(groups, "groups")
+    out = {str(k): str(v) for k, v in items if text_or_none(v) is not None}
+    table = field_of(groups, "groups")
     if table is not None and "group_id" in table:
         order = [str(g) for g in table["group_id"] if str(g) in set(out.values())]
     else:
@@ -485,7 +481,7 @@ class NetworkView:
 
     def to_html(self, path: str | Path, *, overwrite: bool = False) -> Path:
         """Write the interactive view; refuse to replace a file unless ``overwrite``."""
-        p = _html.check_writable(path, overwrite=overwrite)
+        p = check_writable(path, overwrite=overwrite)
         p.write_text(self.html(), encoding="utf-8")
         return p
 
@@ -564,13 +560,13 @@ class NetworkView:
 
     def to_png(self, path: str | Path, *, overwrite: bool = False, dpi: int = 150) -> Path:
         """Write the static rendering as PNG."""
-        p = _html.check_writable(path, overwrite=overwrite)
+        p = check_writable(path, overwrite=overwrite)
         self.figure().savefig(p, format="png", dpi=dpi)
         return p
 
     def to_svg(self, path: str | Path, *, overwrite: bool = False) -> Path:
         """Write the static rendering as SVG."""
-        p = _html.check_writable(path, overwrite=overwrite)
+        p = check_writable(path, overwrite=overwrite)
         self.figure().savefig(p, format="svg")
         return p
 
@@ -629,19 +625,19 @@ def network_view(
     if isinstance(G_or_analysis, nx.Graph):
         G = G_or_analysis
     else:
-        from contextmap.privacy import check_redacted_for
+        from contextmap.privacy.core import check_redacted_for
 
         check_redacted_for(G_or_analysis, audience)  # must be redacted for a restricted audience
-        G = _get(G_or_analysis, "graph")
+        G = field_of(G_or_analysis, "graph")
         if not isinstance(G, nx.Graph):
             raise ConfigError(
                 "Expected a networkx graph or an Analysis with .graph, instead got: "
                 f"{type(G_or_analysis).__name__}"
             )
         if groups is None:
-            groups = _get(G_or_analysis, "peer_groups")
+            groups = field_of(G_or_analysis, "peer_groups")
         if period is None:
-            period = _get(G_or_analysis, "period")
+            period = field_of(G_or_analysis, "period")
     member, order = _membership(groups)
     colours = {g: GROUP_COLOURS[i % len(GROUP_COLOURS)] for i, g in enumerate(order)}
 
@@ -662,7 +658,7 @@ def network_view(
         else:
             style = "dashed"
         kept.sort(key=lambda e: str(e.get("date") or ""), reverse=True)
-        clean = [{k: _text(e.get(k)) for k in ("date", "relation", "source_type", "grading",
+        clean = [{k: text_or_none(e.get(k)) for k in ("date", "relation", "source_type", "grading",
                                               "link_id", "episode_id")} for e in kept[:max_evidence]]
         if len(kept) > max_evidence:
             clean.append({"date": None, "relation": f"and {len(kept) - max_evidence} more",
@@ -693,7 +689,7 @@ def network_view(
                                              "color", "size"])
     nodes["prominent"] = _prominent(nodes, max_labels=max_labels)
     return NetworkView(nodes=nodes, edges=edges, groups=colours, title=str(title),
-                       period=_period_text(period), audience=str(audience), marking=str(marking),
+                       period=period_text(period), audience=str(audience), marking=str(marking),
                        hidden_e_edges=hidden, group_discs=discs)
 
 

@@ -16,12 +16,17 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from contextmap import _packdata as pdata
-from contextmap import changes as chg
+from contextmap.ingest.quality import summarise
+from contextmap.pack import changes as chg
+from contextmap.pack import content as pdata
+from contextmap.pack.content import PANEL_FLAGS, panel_children, summary_with_extras
+from contextmap.pack.exports import write_exports
+from contextmap.privacy import suppress_count
+from contextmap.views import maps
+from contextmap.views import network as networkview
+from contextmap.views.html import asset_text, render_template
 
 __all__: list[str] = []
-
-_CSS = Path(__file__).with_name("templates") / "pack.css"
 
 
 def group_links(G: nx.Graph, membership: dict[str, str]) -> list[dict[str, Any]]:
@@ -60,7 +65,6 @@ def pack_state(an: Any, summary: dict[str, Any], aud: Any, hot: pd.DataFrame, pa
 
 
 def _count(aud: Any):
-    from contextmap.privacy import suppress_count
 
     return lambda n: suppress_count(n, aud)
 
@@ -68,7 +72,6 @@ def _count(aud: Any):
 def _context(red: Any, an: Any, aud: Any, settings: Any, opts: dict[str, int], period: tuple,
              changes: Any, input_hash: str | None, network_svg: Any, map_svg: Any,
              files: dict[str, Any], seed: int) -> dict[str, Any]:
-    from contextmap.pack import PANEL_FLAGS
 
     G = an.graph
     start, end = period
@@ -144,7 +147,7 @@ def _context(red: Any, an: Any, aud: Any, settings: Any, opts: dict[str, int], p
             "suppressed": aud.suppress_below is not None, "suppress_below": aud.suppress_below,
             "audience_note": _audience_note(aud),
         },
-        "css": pdata.Markup(_CSS.read_text(encoding="utf-8")),
+        "css": pdata.Markup(asset_text("pack.css")),
         "headline": pdata.headline(red, ep, start, end, rhi_hours, count),
         "changes": changes, "labels": labels, "map_img": map_svg, "network_img": network_svg,
         "hotspots": hotspots, "profiles": profiles, "groups": groups, "persons": persons,
@@ -230,7 +233,6 @@ def _merged(an: Any, labels: dict[str, str]) -> list[dict[str, Any]] | None:
 
 
 def _quality(red: Any, settings: Any) -> list[dict[str, Any]]:
-    from contextmap.quality import summarise
 
     q = summarise(red, settings=settings)
     out = []
@@ -261,9 +263,6 @@ def _quality(red: Any, settings: Any) -> list[dict[str, Any]]:
 
 def write_pack(staging: Path, *, red, an, aud, settings, opts, period, prev_state, input_hash, seed, pdf,
                timings) -> tuple[list[str], dict[str, Any], Any]:
-    from contextmap import maps, networkview
-    from contextmap._html import render_template
-    from contextmap.pack import panel_children, summary_with_extras
 
     t = time.perf_counter()
     summary = summary_with_extras(an, aud)
@@ -284,7 +283,6 @@ def write_pack(staging: Path, *, red, an, aud, settings, opts, period, prev_stat
     timings["network"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    from contextmap._pack_exports import write_exports
 
     export_files = write_exports(staging / "exports", red=red, an=an, aud=aud, settings=settings)
     timings["exports"] = time.perf_counter() - t
@@ -298,7 +296,7 @@ def write_pack(staging: Path, *, red, an, aud, settings, opts, period, prev_stat
     (staging / "pack.html").write_text(render_template("pack.html", **ctx), encoding="utf-8")
     timings["html"] = time.perf_counter() - t
     if pdf:
-        from contextmap.pdf import html_to_pdf
+        from contextmap.pack.pdf import html_to_pdf
 
         t = time.perf_counter()
         html_to_pdf(staging / "pack.html", staging / "pack.pdf",

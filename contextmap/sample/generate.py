@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from contextmap._errors import OutputExistsError
+from contextmap.files import check_new_files
 from contextmap.schema import TABLE_NAMES, TABLES
 
 __all__ = [
@@ -140,12 +140,7 @@ class SampleData:
         out = Path(out_dir)
         targets = [out / f"{n}.csv" for n in TABLE_NAMES]
         targets += [out / "truth" / f"{n}.csv" for n in TRUTH_FILES] + [out / "truth" / "truth.json"]
-        existing = [p for p in targets if p.exists()]
-        if existing and not overwrite:
-            raise OutputExistsError(
-                f"Expected out_dir to hold no sample files (pass overwrite=True or --overwrite to replace them), "
-                f"instead found: {str(existing[0])!r}"
-            )
+        check_new_files(targets, overwrite=overwrite)
         (out / "truth").mkdir(parents=True, exist_ok=True)
         for name in TABLE_NAMES:
             _write_csv(self.tables[name], out / f"{name}.csv")
@@ -1264,7 +1259,7 @@ class _Generator:
 
     def _params(self, tables: dict[str, pd.DataFrame]) -> dict[str, object]:
         return {
-            "generator": "contextmap.sample",
+            "generator": "contextmap.sample.generate",
             "seed": self.seed, "children": self.n, "months": self.months, "noise": self.noise,
             "start": str(self.start), "end": str(self.end),
             "emerging_from": str(self.start + self.emerging_from),

@@ -1,7 +1,7 @@
 """Read a dataset, map its columns, validate every row, quarantine bad rows.
 
 :func:`load` reads a folder of CSV files or one ``.xlsx`` workbook, applies a column mapping
-(:mod:`contextmap.mapping`), parses every cell by its contract kind (:mod:`contextmap.schema`),
+(:mod:`contextmap.ingest.columns`), parses every cell by its contract kind (:mod:`contextmap.schema`),
 checks every row and every reference, and returns a :class:`~contextmap.Dataset` of accepted
 rows plus a :class:`~contextmap.ValidationReport` of everything found, in one pass.
 
@@ -38,11 +38,11 @@ from contextmap._errors import (
     InputNotFoundError,
     InputReadError,
     MappingError,
-    OutputExistsError,
 )
 from contextmap.dataset import PROBLEM_COLUMNS, Dataset, ValidationReport
 from contextmap.dates import parse_dates
-from contextmap.mapping import GRADING_PART_COLUMNS, Mapping, TableMapping, load_mapping
+from contextmap.files import check_new_files, write_csv
+from contextmap.ingest.columns import GRADING_PART_COLUMNS, Mapping, TableMapping, load_mapping
 from contextmap.schema import (
     ENTITY_KIND,
     ENTITY_TABLES,
@@ -565,7 +565,7 @@ def load(
         A folder of CSV files (``children.csv``, ``persons.csv``, ``locations.csv``,
         ``episodes.csv``, ``links.csv``) or one ``.xlsx`` workbook with one sheet per table.
     mapping
-        A column-mapping file or :class:`~contextmap.mapping.Mapping` (local column names and
+        A column-mapping file or :class:`~contextmap.ingest.columns.Mapping` (local column names and
         codes onto the contract). ``None``: the input already uses contract names.
     as_of
         Dates after this moment are errors (default: now).
@@ -771,12 +771,7 @@ def write_quarantine(source: Dataset | ValidationReport, out_dir: str | Path, *,
     out = Path(out_dir)
     paths = {"problems": out / "problems.csv"}
     paths.update({name: out / "quarantine" / f"{name}.csv" for name in TABLE_NAMES})
-    if not overwrite:
-        existing = [str(q) for q in paths.values() if q.exists()]
-        if existing:
-            raise OutputExistsError(f"refusing to overwrite {existing[0]!r} (pass overwrite=True)")
-    (out / "quarantine").mkdir(parents=True, exist_ok=True)
-    from contextmap.exports import write_csv  # raw input values: neutralise spreadsheet formulas
+    check_new_files(paths.values(), overwrite=overwrite)
 
     write_csv(report.problems, paths["problems"], overwrite=True)
     for name in TABLE_NAMES:

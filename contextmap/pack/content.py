@@ -1,4 +1,4 @@
-"""Private helpers for :mod:`contextmap.pack`: the figures, tables and pictures of a pack.
+"""Private helpers for :mod:`contextmap.pack.build`: the figures, tables and pictures of a pack.
 
 Everything here works on the *redacted* dataset and the analysis computed from it, so what
 it returns is already fit for the audience. Values are plain Python (str, int, float) for
@@ -8,14 +8,16 @@ the jinja2 template; escaping happens there (autoescape).
 from __future__ import annotations
 
 import io
+import json
 import re
-from collections import Counter
 from typing import Any, cast
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 from markupsafe import Markup
+
+from contextmap import schema
 
 __all__: list[str] = []
 
@@ -135,13 +137,14 @@ def provenance(G: nx.Graph, edges: list[tuple[Any, Any]]) -> list[dict[str, Any]
 
 
 def grading_mix(G: nx.Graph, node: Any) -> str:
-    c: Counter[str] = Counter()
+    """The gradings of all evidence on a node's links (see :func:`contextmap.schema.grading_mix`)."""
+    labels = []
     if node in G:
         for nb in G[node]:
             for ev in G[node][nb].get("evidence", []):
                 g = ev.get("grading")
-                c[g if isinstance(g, str) and g else ("episode record" if ev.get("episode_id") else "ungraded")] += 1
-    return "; ".join(f"{k} \u00d7{v}" for k, v in sorted(c.items()))
+                labels.append(g if isinstance(g, str) and g else ("episode" if ev.get("episode_id") else "ungraded"))
+    return schema.grading_mix(labels)
 
 
 def neighbours(G: nx.Graph, node: Any, kind: str) -> list[Any]:
@@ -273,3 +276,22 @@ def static_map(hotspots: pd.DataFrame, *, top: int) -> Markup | None:
     ax.tick_params(labelsize=6)
     ax.set_title("Locations of concern (numbers are ranks; size and colour by score)", fontsize=8)
     return svg_markup(fig)
+
+
+PANEL_FLAGS = ("panel", "meets_panel_criteria", "panel_criteria")
+"""Flags that put a child on the panel list."""
+
+
+def summary_with_extras(an: Any, aud: Any) -> dict[str, Any]:
+    """``an.summary()`` plus the audience and the kind of ids it shows (for comparisons)."""
+    summary = json.loads(json.dumps(an.summary(), default=str))
+    summary["audience"] = aud.name
+    summary["ids"] = "raw" if aud.show_ids else "pseudonym"
+    return summary
+
+
+def panel_children(flags: pd.DataFrame) -> list[str]:
+    """Children with a panel-criteria flag, sorted."""
+    if flags is None or len(flags) == 0:
+        return []
+    return sorted(set(flags.loc[flags["flag"].isin(PANEL_FLAGS), "child_id"].astype(str)))

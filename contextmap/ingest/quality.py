@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from contextmap._html import check_writable
 from contextmap.dataset import Dataset
+from contextmap.files import check_writable
 from contextmap.schema import TABLE_NAMES, TABLES
 from contextmap.settings import Settings
 
@@ -92,7 +92,7 @@ class QualitySummary:
         import jinja2
 
         env = jinja2.Environment(
-            loader=jinja2.PackageLoader("contextmap", "templates"),
+            loader=jinja2.PackageLoader("contextmap.views", "templates"),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
         )

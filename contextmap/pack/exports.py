@@ -7,6 +7,8 @@ from typing import Any
 
 import pandas as pd
 
+from contextmap import exports, privacy
+
 __all__: list[str] = []
 
 
@@ -27,8 +29,6 @@ def suppressed(df: pd.DataFrame, aud: Any) -> pd.DataFrame:
     Count columns are the integer columns other than ranks and ids: an audience with
     ``suppress_below`` (partner: 5) sees ``'<5'`` in the exports as in the printed pack.
     """
-    from contextmap import privacy
-
     if getattr(aud, "suppress_below", None) is None:
         return df
     cols = [c for c in df.columns
@@ -53,8 +53,6 @@ def provenance_frame(G: Any) -> pd.DataFrame:
 
 def write_exports(directory: Path, *, red: Any, an: Any, aud: Any, settings: Any) -> list[str]:
     """Write GeoPackage, GraphML, GEXF, i2 and CSV exports; return paths relative to the pack."""
-    from contextmap import exports
-
     directory.mkdir(parents=True, exist_ok=True)
     contours = None
     if getattr(an, "density", None) is not None and hasattr(an.density, "contours"):

@@ -8,7 +8,7 @@ writes into a folder:
   no external request) and ``pack.pdf`` printed from it by Debian's chromium;
 * ``hotspot_map.html`` and ``network.html``: the interactive views;
 * ``summary.json`` (the analyses' keys) and ``pack_state.json`` (what the next pack compares
-  against, see :mod:`contextmap.changes`);
+  against, see :mod:`contextmap.pack.changes`);
 * ``exports/``: GeoPackage, GraphML, GEXF, i2 files and CSV tables.
 
 Everything is written to a staging folder first and scanned with
@@ -20,7 +20,6 @@ published. Only then is the folder moved into place and an entry appended to the
 from __future__ import annotations
 
 import getpass
-import json
 import shutil
 import sys
 import tempfile
@@ -29,17 +28,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from contextmap import _packdata as pdata
-from contextmap import changes as chg
+from contextmap import privacy
 from contextmap._errors import ConfigError, OutputExistsError
+from contextmap.analysis import analyze
 from contextmap.dataset import Dataset
+from contextmap.dates import period_bounds
+from contextmap.ingest import load
+from contextmap.pack import changes as chg
+from contextmap.pack import content as pdata
+from contextmap.pack.content import PANEL_FLAGS
+from contextmap.pack.write import write_pack
+from contextmap.privacy import audit
+from contextmap.resolve import resolve_dataset
 from contextmap.settings import Settings, load_settings
 
 __all__ = ["build_pack", "PackResult", "PANEL_FLAGS"]
 
-PANEL_FLAGS = ("panel", "meets_panel_criteria", "panel_criteria")
 """Flag names (from the analyses) that mean a child meets the panel criteria."""
 
 _DEFAULTS = {"top_hotspots": 15, "profiles": 5, "top_persons": 25, "provenance_rows": 1000,
@@ -159,7 +163,7 @@ def build_pack(
     pseudonymiser
         For audiences that see pseudonyms (default: the key in the user's config directory).
     audit_log
-        The audit log (default :func:`contextmap.audit.default_audit_path`).
+        The audit log (default :func:`contextmap.privacy.audit.default_audit_path`).
     resolve
         Resolve persons, places and RHI mentions into entities first
         (:func:`contextmap.resolve.resolve_dataset`). Resolution runs on the full dataset,
@@ -180,14 +184,12 @@ def build_pack(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from contextmap.sample import generate_sample
+    >>> from contextmap.sample.generate import generate_sample
     >>> ds = generate_sample(children=20, seed=3).to_dataset()  # doctest: +SKIP
     >>> r = build_pack(ds, out=pathlib.Path(tempfile.mkdtemp()) / "pack", pdf=False)  # doctest: +SKIP
     >>> sorted(p for p in r.files if p.endswith(".html"))  # doctest: +SKIP
     ['hotspot_map.html', 'network.html', 'pack.html']
     """
-    from contextmap import audit, privacy
-    from contextmap._pack_write import write_pack
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -201,20 +203,14 @@ def build_pack(
     if isinstance(path_or_dataset, Dataset):
         ds, input_path = path_or_dataset, path_or_dataset.source
     else:
-        from contextmap import load
-
         ds, input_path = load(path_or_dataset, mapping=mapping), Path(path_or_dataset)
     input_hash = ds.content_hash or (audit.hash_input(input_path) if input_path else None)
     timings["load"] = time.perf_counter() - t0
 
-    from contextmap.graph import resolve_period
-
-    p_start, p_end = resolve_period(ds, start=start, end=end, default_months=12)
+    p_start, p_end = period_bounds(ds, start=start, end=end, default_months=12)
     t = time.perf_counter()
     resolved = ds
     if resolve:
-        from contextmap.resolve import resolve_dataset
-
         resolved = resolve_dataset(ds, decisions=decisions)
     timings["resolve"] = time.perf_counter() - t
 
@@ -230,8 +226,6 @@ def build_pack(
     timings["redact"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    from contextmap.analysis import analyze
-
     # resolution already ran on the full data; the redacted data is analysed as it stands
     an = analyze(red, start=p_start, end=p_end, settings=st, seed=seed, resolve=False)
     timings["analyse"] = time.perf_counter() - t
@@ -280,17 +274,3 @@ def _scan_set(privacy: Any, forbidden: Any, red: Dataset) -> Any:
         if not (k in ("alias", "person name") and len(s) < 3) and not (k == "home postcode" and s.upper() in shown)
     }
     return privacy.Forbidden(kinds, set(forbidden.case_insensitive) & set(kinds))
-
-
-def summary_with_extras(an: Any, aud: Any) -> dict[str, Any]:
-    """``an.summary()`` plus the audience and the kind of ids it shows (for comparisons)."""
-    summary = json.loads(json.dumps(an.summary(), default=str))
-    summary["audience"] = aud.name
-    summary["ids"] = "raw" if aud.show_ids else "pseudonym"
-    return summary
-
-
-def panel_children(flags: pd.DataFrame) -> list[str]:
-    if flags is None or len(flags) == 0:
-        return []
-    return sorted(set(flags.loc[flags["flag"].isin(PANEL_FLAGS), "child_id"].astype(str)))

@@ -6,10 +6,10 @@ record id of each entity, so ids stay the dataset's own), with links remapped, d
 rows merged, RHI mentions turned into links, and a :class:`Resolution` record of every
 merge attached as ``ds.resolution`` for the pack to list (so a meeting can challenge it).
 
-* :func:`~contextmap.resolve_persons.resolve_persons`: persons of concern (and children)
-* :func:`~contextmap.resolve_places.resolve_locations`: places
+* :func:`~contextmap.resolve.persons.resolve_persons`: persons of concern (and children)
+* :func:`~contextmap.resolve.places.resolve_locations`: places
 * :func:`link_mentions`: RHI ``people_mentioned`` / ``places_mentioned`` free text
-* :mod:`contextmap.decisions`: the analyst's ``merge`` / ``keep apart`` file, always honoured
+* :mod:`contextmap.resolve.decisions`: the analyst's ``merge`` / ``keep apart`` file, always honoured
 """
 
 from __future__ import annotations
@@ -25,17 +25,18 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 from shapely.geometry import Point
 
-from contextmap._errors import OutputExistsError
-from contextmap._resolve_example import example_dataset
 from contextmap.dataset import Dataset
-from contextmap.decisions import Decisions, DecisionsError, as_decisions, read_decisions
-from contextmap.resolve_persons import (
+from contextmap.files import check_new_files, write_csv
+from contextmap.resolve.cluster import dataset_entity_ids
+from contextmap.resolve.decisions import Decisions, DecisionsError, as_decisions, read_decisions
+from contextmap.resolve.example import example_dataset
+from contextmap.resolve.persons import (
     NICKNAME_TO_FORM,
     PersonResolution,
     normalise_person_name,
     resolve_persons,
 )
-from contextmap.resolve_places import (
+from contextmap.resolve.places import (
     LocationResolution,
     _normalise_place_names,
     normalise_place_name,
@@ -80,14 +81,6 @@ _RELATIONAL_RE = re.compile(
 _VAGUE = {"unknown", "someone", "somebody", "man", "men", "woman", "boy", "boys", "girl", "girls",
           "older", "male", "female", "lad", "lads", "people", "person", "guy", "guys", "them", "others",
           "called", "from"}
-
-
-def dataset_entity_ids(ds: Dataset) -> set[str]:
-    """Every child, person and location id in ``ds``."""
-    out: set[str] = set()
-    for table, key in (("children", "child_id"), ("persons", "person_id"), ("locations", "location_id")):
-        out.update(ds.table(table)[key].dropna().astype(str).tolist())
-    return out
 
 
 def provisional_id(kind: str, mention: str) -> str:
@@ -472,8 +465,8 @@ def resolve_dataset(
     ds
         A validated dataset (:func:`contextmap.load`).
     decisions
-        The analyst's decisions (:mod:`contextmap.decisions`): a path, a
-        :class:`~contextmap.decisions.Decisions`, or None. Always honoured, never written.
+        The analyst's decisions (:mod:`contextmap.resolve.decisions`): a path, a
+        :class:`~contextmap.resolve.decisions.Decisions`, or None. Always honoured, never written.
     persons, locations, mentions
         Switch each step off (``False``); with all three off the result equals ``ds`` apart
         from the two marker columns below.
@@ -613,12 +606,8 @@ def write_entities(res: PersonResolution | LocationResolution | Resolution, path
     targets = [path]
     if pairs:
         targets.append(path.with_name(path.stem + "-pairs.csv"))
-    for t in targets:
-        if t.exists() and not overwrite:
-            raise OutputExistsError(f"refusing to overwrite {str(t)!r} (pass overwrite=True / --overwrite)")
+    check_new_files(targets, overwrite=overwrite, argument="path")
     ent = res.entities[["record_id", "entity_id", "confidence"]]
-    from contextmap.exports import write_csv  # record ids and names are data: neutralise formulas
-
     write_csv(ent, path, overwrite=True)
     if pairs:
         if isinstance(res, Resolution):

@@ -22,7 +22,6 @@ Blocking + RapidFuzz scoring (chosen over Splink by measurement: see ``docs/reso
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 import jellyfish
@@ -31,8 +30,14 @@ import pandas as pd
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.process import cpdist
 
-from contextmap._resolve_cluster import checked_weights, cluster_records
-from contextmap.decisions import Decisions, as_decisions
+from contextmap.resolve.cluster import (
+    checked_weights,
+    cluster_records,
+    dataset_entity_ids,
+    merged_summary,
+)
+from contextmap.resolve.decisions import Decisions, DecisionsError, as_decisions
+from contextmap.resolve.text import fold
 from contextmap.schema import split_list
 
 __all__ = [
@@ -139,19 +144,6 @@ _NICKNAMES = {
 }
 NICKNAME_TO_FORM: dict[str, str] = {nick: full for full, nicks in _NICKNAMES.items() for nick in nicks.split()}
 
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_APOSTROPHE = re.compile(r"['\u2019`]")
-
-
-def _fold(text: str) -> str:
-    if not text.isascii():  # ASCII has no accents to strip (the usual case: skip the walk)
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.lower()
-    text = _APOSTROPHE.sub("", text)
-    return _NON_ALNUM.sub(" ", text).strip()
-
-
 def normalise_person_name(name: object) -> str:
     """Return a person's name in comparison form: lower case, no accents, apostrophes or titles.
 
@@ -170,7 +162,7 @@ def normalise_person_name(name: object) -> str:
         head, tail = (x.strip() for x in name.split(","))
         if head and tail and len(head.split()) == 1:
             name = f"{tail} {head}"
-    tokens = [t for t in _fold(name).split() if t not in _TITLES]
+    tokens = [t for t in fold(name).split() if t not in _TITLES]
     return " ".join(tokens)
 
 
@@ -213,20 +205,7 @@ class PersonResolution:
     def merged(self) -> pd.DataFrame:
         """Entities of more than one record: ``entity_id``, ``record_ids``, ``size``,
         ``confidence`` (the weakest member's), ``decided``."""
-        return _merged_summary(self.entities)
-
-
-def _merged_summary(entities: pd.DataFrame) -> pd.DataFrame:
-    g = entities.groupby("entity_id", sort=True)
-    out = pd.DataFrame(
-        {
-            "record_ids": g["record_id"].agg(lambda s: "; ".join(sorted(s))),
-            "size": g.size(),
-            "confidence": g["confidence"].min(),
-            "decided": g["decided"].any(),
-        }
-    ).reset_index()
-    return out[out["size"] > 1].reset_index(drop=True)
+        return merged_summary(self.entities)
 
 
 # --- records ------------------------------------------------------------------------------
@@ -651,7 +630,7 @@ def resolve_persons(
         A :class:`contextmap.Dataset` (its ``persons`` and, with ``include_children``,
         ``children`` tables are read).
     decisions
-        A :class:`~contextmap.decisions.Decisions`, a path to a decisions file, or None.
+        A :class:`~contextmap.resolve.decisions.Decisions`, a path to a decisions file, or None.
         Decisions always win over scores.
     threshold
         Match probability at or above which two records are joined (0 < threshold < 1).
@@ -681,7 +660,7 @@ def resolve_persons(
 
     Examples
     --------
-    >>> from contextmap.resolve import example_dataset
+    >>> from contextmap.resolve.dataset import example_dataset
     >>> res = resolve_persons(example_dataset())
     >>> res.entities.set_index("record_id")["entity_id"].to_dict()
     {'P1': 'P1', 'P2': 'P1', 'P3': 'P1', 'P4': 'P4'}
@@ -690,7 +669,6 @@ def resolve_persons(
     dec = as_decisions(decisions)
     rec = person_records(ds, include_children=include_children)
     ids = rec["record_id"].to_numpy(dtype=object)
-    from contextmap.resolve import dataset_entity_ids
 
     dec.check_ids(dataset_entity_ids(ds), allow_prefix="prov-")
     feats = _prepare(rec)
@@ -708,7 +686,7 @@ def resolve_persons(
     mine = dec.restricted_to(set(pos))
     for d in mine.items:
         if tables[pos[d.a]] != tables[pos[d.b]]:
-            from contextmap.decisions import DecisionsError
+
 
             raise DecisionsError(
                 f"{d.source} line {d.line}: cannot {d.action.replace('_', ' ')} a child's record "

@@ -1,7 +1,7 @@
 """Cluster scored record pairs into entities, honouring decisions and refusing chains.
 
-Private helper shared by :mod:`contextmap.resolve_persons` and
-:mod:`contextmap.resolve_places`.
+Private helper shared by :mod:`contextmap.resolve.persons` and
+:mod:`contextmap.resolve.places`.
 
 The clustering is greedy, constrained single linkage: the analyst's ``merge`` decisions are
 applied first; then pairs at or above the threshold are taken strongest first, and two
@@ -21,7 +21,10 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-__all__: list[str] = []
+from contextmap._errors import ConfigError
+from contextmap.dataset import Dataset
+
+__all__ = ["cluster_records", "checked_weights", "merged_summary", "dataset_entity_ids"]
 
 
 @dataclass
@@ -164,7 +167,7 @@ def checked_weights(
     Raises ``ConfigError`` naming the argument and quoting the value (``name`` is the
     defaults' public name, e.g. ``'PERSON_WEIGHTS'``).
     """
-    from contextmap._errors import ConfigError
+
 
     if not 0.0 < float(threshold) < 1.0:
         raise ConfigError(f"Expected threshold to be between 0 and 1, instead got: {threshold!r}")
@@ -173,3 +176,25 @@ def checked_weights(
     if unknown:
         raise ConfigError(f"Expected weights keys from {name}, instead got: {sorted(unknown)!r}")
     return w
+
+
+def merged_summary(entities: pd.DataFrame) -> pd.DataFrame:
+    """One row per entity of more than one record: its record ids, size, least confidence, decided."""
+    g = entities.groupby("entity_id", sort=True)
+    out = pd.DataFrame(
+        {
+            "record_ids": g["record_id"].agg(lambda s: "; ".join(sorted(s))),
+            "size": g.size(),
+            "confidence": g["confidence"].min(),
+            "decided": g["decided"].any(),
+        }
+    ).reset_index()
+    return out[out["size"] > 1].reset_index(drop=True)
+
+
+def dataset_entity_ids(ds: Dataset) -> set[str]:
+    """Every child, person and location id in ``ds``."""
+    out: set[str] = set()
+    for table, key in (("children", "child_id"), ("persons", "person_id"), ("locations", "location_id")):
+        out.update(ds.table(table)[key].dropna().astype(str).tolist())
+    return out

@@ -27,8 +27,7 @@ How the page stays safe and offline
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -41,8 +40,10 @@ import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from contextmap import _html
 from contextmap._errors import ConfigError
+from contextmap.files import check_writable
+from contextmap.views import html as _html
+from contextmap.views.html import field_of, period_text, text_or_none
 
 __all__ = ["hotspot_map", "write_map", "map_payload", "SCORE_COLOURS", "GROUP_COLOURS"]
 
@@ -55,7 +56,7 @@ GROUP_COLOURS = (
 )
 """Peer-group colours (none grey, brown or red: those mark ungrouped children, places and
 persons of concern), reused in turn after twelve groups. Shared with
-:mod:`contextmap.networkview`."""
+:mod:`contextmap.views.network`."""
 
 _DENSITY_COLOURS = ("#fee5d9", "#fcbba1", "#fc9272", "#fb6a4a", "#de2d26", "#a50f15")
 
@@ -79,21 +80,13 @@ class _Parts:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-def _get(obj: Any, name: str) -> Any:
-    if obj is None:
-        return None
-    if isinstance(obj, Mapping):
-        return obj.get(name)
-    return getattr(obj, name, None)
-
-
 def _parts(analysis: Any, **given: Any) -> _Parts:
     """Collect the parts from an Analysis-like object or mapping, overridden by keywords."""
     out = _Parts()
     for name in ("hotspots", "clusters", "density", "peer_groups", "graph", "period"):
         value = given.get(name)
         if value is None:
-            value = _get(analysis, name)
+            value = field_of(analysis, name)
         setattr(out, name, value)
     if out.hotspots is None and isinstance(analysis, pd.DataFrame):
         out.hotspots = analysis
@@ -103,42 +96,6 @@ def _parts(analysis: Any, **given: Any) -> _Parts:
             f"instead got: {type(analysis).__name__}"
         )
     return out
-
-
-def _period_text(period: Any) -> str:
-    if period is None:
-        return ""
-    start = _get(period, "start")
-    end = _get(period, "end")
-    if start is None and end is None and isinstance(period, Sequence) and len(period) == 2:
-        start, end = period
-
-    def fmt(v: Any) -> str:
-        if v is None or (not isinstance(v, str) and pd.isna(v)):
-            return "…"
-        try:
-            return pd.Timestamp(v).strftime("%d %b %Y")
-        except (ValueError, TypeError):
-            return str(v)
-
-    if start is None and end is None:
-        return str(period)
-    return f"{fmt(start)} to {fmt(end)}"
-
-
-def _text(v: Any) -> str | None:
-    if v is None:
-        return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    try:
-        if not isinstance(v, (list, tuple, dict, np.ndarray)) and pd.isna(v):
-            return None
-    except (TypeError, ValueError):
-        pass
-    if isinstance(v, pd.Timestamp):
-        return v.strftime("%Y-%m-%d")
-    return str(v)
 
 
 def _count(v: Any) -> int | None:
@@ -163,7 +120,7 @@ def _grading_text(v: Any) -> str | None:
         return ", ".join(f"{k}: {_count(n) if _count(n) is not None else n}" for k, n in items) or None
     if isinstance(v, pd.Series):
         return _grading_text(v.to_dict())
-    return _text(v)
+    return text_or_none(v)
 
 
 def _person_list(v: Any, labels: Mapping[str, str]) -> list[str]:
@@ -172,7 +129,7 @@ def _person_list(v: Any, labels: Mapping[str, str]) -> list[str]:
     if isinstance(v, str):
         items = [s.strip() for s in v.split(";") if s.strip()]
     elif isinstance(v, (list, tuple, set, np.ndarray, pd.Series)):
-        items = [str(s) for s in v if _text(s)]
+        items = [str(s) for s in v if text_or_none(s)]
     else:
         return []
     return [labels.get(s, s) for s in items]
@@ -256,7 +213,7 @@ def _density_bands(density: Any, *, levels: int) -> list[dict]:
         if not rings:
             continue
         colour = _DENSITY_COLOURS[min(len(_DENSITY_COLOURS) - 1, int(i * len(_DENSITY_COLOURS) / max(n, 1)))]
-        level = _text(row[level_col]) if level_col else None
+        level = text_or_none(row[level_col]) if level_col else None
         out.append({"level": level, "color": colour, "rings": rings})
     return out
 
@@ -283,15 +240,15 @@ def _group_layers(parts: _Parts, loc_index: Mapping[str, int]) -> list[dict]:
     pg, G = parts.peer_groups, parts.graph
     if pg is None:
         return []
-    membership = _get(pg, "membership")
-    groups = _get(pg, "groups")
+    membership = field_of(pg, "membership")
+    groups = field_of(pg, "groups")
     if G is None:
-        G = _get(pg, "graph")
+        G = field_of(pg, "graph")
     if membership is None or G is None:
         return []
     members: dict[str, list[str]] = {}
     for child, gid in membership.items():
-        if _text(gid) is not None:
+        if text_or_none(gid) is not None:
             members.setdefault(str(gid), []).append(str(child))
     order = list(groups["group_id"].astype(str)) if groups is not None and "group_id" in groups else sorted(members)
     out = []
@@ -351,11 +308,11 @@ def map_payload(
     cls, classes = _score_classes(scores)
     ranks = [_count(r) for r in col("rank")]
     ids = [str(x) for x in col("location_id", "")]
-    names = [_text(x) or ids[i] or "(unnamed place)" for i, x in enumerate(col("name"))]
-    cats_raw = [_text(c) or "other" for c in col("category")]
+    names = [text_or_none(x) or ids[i] or "(unnamed place)" for i, x in enumerate(col("name"))]
+    cats_raw = [text_or_none(c) or "other" for c in col("category")]
     categories = sorted(set(cats_raw))
     cat_idx = {c: i for i, c in enumerate(categories)}
-    person_labels = _node_labels(parts.graph or _get(parts.peer_groups, "graph"), "person")
+    person_labels = _node_labels(parts.graph or field_of(parts.peer_groups, "graph"), "person")
     persons: list[str] = []
     p_index: dict[str, int] = {}
     loc_persons = []
@@ -383,12 +340,12 @@ def map_payload(
         "rank": ranks,
         "ep": [_count(x) for x in col("episodes")],
         "ch": [_count(x) for x in col("children")],
-        "first": [_text(x) for x in col("first_seen")],
-        "last": [_text(x) for x in col("last_seen")],
+        "first": [text_or_none(x) for x in col("first_seen")],
+        "last": [text_or_none(x) for x in col("last_seen")],
         "grading": [_grading_text(x) for x in col("grading_mix")],
         "persons": loc_persons,
         "npersons": person_counts,
-        "trend": [_text(x) for x in col("trend")],
+        "trend": [text_or_none(x) for x in col("trend")],
     }
     loc_index = {i: j for j, i in enumerate(ids)}
 
@@ -399,7 +356,7 @@ def map_payload(
             rings = _rings_wgs84(row.geometry)
             if rings:
                 clusters_out.append({
-                    "id": _text(row.get("cluster_id")) or "",
+                    "id": text_or_none(row.get("cluster_id")) or "",
                     "n": _count(row.get("n_locations")),
                     "score": None if pd.isna(row.get("score", np.nan)) else round(float(row["score"]), 3),
                     "rings": rings,
@@ -411,7 +368,7 @@ def map_payload(
 
     return {
         "meta": {
-            "title": str(title), "period": _period_text(parts.period), "audience": str(audience),
+            "title": str(title), "period": period_text(parts.period), "audience": str(audience),
             "marking": str(marking), "tiles": bool(tiles), "n": n,
             "topN": int(top_n), "cluster": n > CLUSTER_THRESHOLD,
         },
@@ -561,7 +518,7 @@ def hotspot_map(
     >>> "cdn." in m.get_root().render()
     False
     """
-    from contextmap.privacy import check_redacted_for
+    from contextmap.privacy.core import check_redacted_for
 
     check_redacted_for(analysis, audience)  # an analysis must be redacted for a restricted audience
     tile = _tile_layer(tiles, attribution)
@@ -601,7 +558,7 @@ def write_map(m: folium.Map, path: str | Path, *, overwrite: bool = False) -> Pa
     >>> out.name
     'map.html'
     """
-    p = _html.check_writable(path, overwrite=overwrite)
+    p = check_writable(path, overwrite=overwrite)
     html = m.get_root().render()
     p.write_text(html, encoding="utf-8")
     return p

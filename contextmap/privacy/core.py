@@ -52,9 +52,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from contextmap import _scan
 from contextmap._errors import ConfigError, PrivacyError
 from contextmap.dataset import Dataset, ValidationReport
+from contextmap.privacy import scan as _scan
 
 __all__ = [
     "Audience",
@@ -568,7 +568,7 @@ def redact_dataset(
 
     Examples
     --------
-    >>> from contextmap.privacy import _example_dataset
+    >>> from contextmap.privacy.core import _example_dataset
     >>> red = redact_dataset(_example_dataset(), "partner",
     ...                      pseudonymiser=Pseudonymiser(b"an example key, never use this one"),
     ...                      as_of="2024-06-01")
@@ -874,7 +874,7 @@ def forbidden_identifiers(
 
     Examples
     --------
-    >>> from contextmap.privacy import _example_dataset
+    >>> from contextmap.privacy.core import _example_dataset
     >>> f = forbidden_identifiers(_example_dataset(), "partner")
     >>> "Ava Example" in f, f.kind("C1")
     (True, 'entity id')

@@ -1,6 +1,6 @@
 """Private helpers that put data and vendored assets into HTML safely.
 
-Every interactive view (:mod:`contextmap.maps`, :mod:`contextmap.networkview`) follows one rule:
+Every interactive view (:mod:`contextmap.views.maps`, :mod:`contextmap.views.network`) follows one rule:
 **data never becomes markup or code**. Data travels to the browser as a single JSON payload
 (:func:`json_for_script`), is parsed with ``JSON.parse`` and reaches the page only through
 ``textContent``, canvas text or SVG attributes set from numbers. Server-side HTML is rendered by
@@ -16,7 +16,7 @@ import html as _stdhtml
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup, escape
 
-from contextmap._errors import OutputExistsError
+from contextmap.files import to_jsonable
 
 __all__ = [
     "escape",
@@ -41,8 +41,9 @@ __all__ = [
     "markercluster_css",
     "render_template",
     "srcdoc_iframe",
-    "check_writable",
-    "to_jsonable",
+    "field_of",
+    "period_text",
+    "text_or_none",
 ]
 
 _JSON_SCRIPT_ESCAPES = {
@@ -53,34 +54,6 @@ _JSON_SCRIPT_ESCAPES = {
     "\u2029": "\\u2029",
 }
 _JSON_SCRIPT_RE = re.compile("[<>&\u2028\u2029]")
-
-
-def to_jsonable(value: Any) -> Any:
-    """Turn pandas/numpy scalars and containers into plain JSON values (NaN/NA -> None)."""
-    if value is None:
-        return None
-    if isinstance(value, Mapping):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset, np.ndarray, pd.Series, pd.Index)):
-        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else list(value)
-        return [to_jsonable(v) for v in items]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        f = float(value)
-        return None if math.isnan(f) or math.isinf(f) else f
-    if isinstance(value, (pd.Timestamp,)):
-        return None if pd.isna(value) else value.strftime("%Y-%m-%d")
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
 
 
 def json_for_script(obj: Any) -> str:
@@ -117,9 +90,9 @@ def _package_text(package: str, *parts: str) -> str:
 
 @cache
 def asset_text(name: str) -> str:
-    """Text of a file shipped in ``contextmap/assets`` or ``contextmap/templates``."""
+    """Text of a file shipped in ``contextmap/views/assets`` or ``contextmap/views/templates``."""
     for folder in ("assets", "templates"):
-        ref = resources.files("contextmap").joinpath(folder, name)
+        ref = resources.files("contextmap.views").joinpath(folder, name)
         if ref.is_file():
             return ref.read_text(encoding="utf-8")
     raise FileNotFoundError(f"Expected a packaged asset named {name!r}; it is not installed")
@@ -167,7 +140,7 @@ def markercluster_css() -> str:
 @lru_cache(maxsize=1)
 def _template_env() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("contextmap", "templates"),
+        loader=jinja2.PackageLoader("contextmap.views", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -193,15 +166,48 @@ def srcdoc_iframe(document: str, *, width: str = "100%", height: str = "600px") 
     )
 
 
-def check_writable(path: str | Path, *, overwrite: bool, argument: str = "path") -> Path:
-    """Return ``path`` as a Path, refusing to replace an existing file unless ``overwrite``."""
-    p = Path(path)
-    if p.exists() and not overwrite:
-        raise OutputExistsError(
-            f"Expected {argument} to be a new file (or overwrite=True), instead got an existing "
-            f"file: {str(p)!r}"
-        )
-    if p.is_dir():
-        raise OutputExistsError(f"Expected {argument} to be a file, instead got a directory: {str(p)!r}")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    return p
+def field_of(obj: Any, name: str) -> Any:
+    """``obj[name]`` for a mapping, ``obj.name`` otherwise, ``None`` when absent."""
+    if obj is None:
+        return None
+    if isinstance(obj, Mapping):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+def period_text(period: Any) -> str:
+    """A period as people read it: ``'01 Nov 2026 to 30 Nov 2026'``."""
+    if period is None:
+        return ""
+    start = field_of(period, "start")
+    end = field_of(period, "end")
+    if start is None and end is None and isinstance(period, Sequence) and len(period) == 2:
+        start, end = period
+
+    def fmt(v: Any) -> str:
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            return "…"
+        try:
+            return pd.Timestamp(v).strftime("%d %b %Y")
+        except (ValueError, TypeError):
+            return str(v)
+
+    if start is None and end is None:
+        return str(period)
+    return f"{fmt(start)} to {fmt(end)}"
+
+
+def text_or_none(v: Any) -> str | None:
+    """A value as display text; ``None`` for missing values (None, NaN, NA)."""
+    if v is None:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    try:
+        if not isinstance(v, (list, tuple, dict, np.ndarray)) and pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(v, pd.Timestamp):
+        return v.strftime("%Y-%m-%d")
+    return str(v)

@@ -22,9 +22,14 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
 from scipy.spatial import cKDTree
 
-from contextmap._resolve_cluster import checked_weights, cluster_records
-from contextmap.decisions import Decisions, as_decisions
-from contextmap.resolve_persons import _fold, _merged_summary
+from contextmap.resolve.cluster import (
+    checked_weights,
+    cluster_records,
+    dataset_entity_ids,
+    merged_summary,
+)
+from contextmap.resolve.decisions import Decisions, as_decisions
+from contextmap.resolve.text import fold
 
 __all__ = [
     "LocationResolution",
@@ -136,7 +141,7 @@ def normalise_place_name(name: object) -> str:
     if not isinstance(name, str):
         return ""
     text = _POSTCODE.sub(" ", name)
-    text = _fold(text)
+    text = fold(text)
     padded = f" {text} "
     for nick in sorted(PLACE_NICKNAMES, key=len, reverse=True):
         padded = padded.replace(f" {nick} ", f" {PLACE_NICKNAMES[nick]} ")
@@ -212,7 +217,7 @@ def _candidate_pairs(names: np.ndarray, pcs: np.ndarray, e: np.ndarray, n: np.nd
 @dataclass
 class LocationResolution:
     """The result of :func:`resolve_locations`; same shape as
-    :class:`~contextmap.resolve_persons.PersonResolution`."""
+    :class:`~contextmap.resolve.persons.PersonResolution`."""
 
     entities: pd.DataFrame
     pairs: pd.DataFrame
@@ -225,7 +230,7 @@ class LocationResolution:
 
     @property
     def merged(self) -> pd.DataFrame:
-        return _merged_summary(self.entities)
+        return merged_summary(self.entities)
 
 
 def _location_frame(ds) -> pd.DataFrame:
@@ -259,7 +264,7 @@ def resolve_locations(
     ds
         A :class:`contextmap.Dataset`; its ``locations`` table is read.
     decisions
-        A :class:`~contextmap.decisions.Decisions`, a path, or None. Decisions always win.
+        A :class:`~contextmap.resolve.decisions.Decisions`, a path, or None. Decisions always win.
     threshold
         Match probability at or above which two records are joined.
     min_pair_probability
@@ -275,20 +280,19 @@ def resolve_locations(
 
     Examples
     --------
-    >>> from contextmap.resolve import example_dataset
+    >>> from contextmap.resolve.dataset import example_dataset
     >>> res = resolve_locations(example_dataset())
     >>> res.entities.set_index("record_id")["entity_id"].to_dict()
     {'L1': 'L1', 'L2': 'L1', 'L3': 'L3', 'L4': 'L4'}
     """
     w = checked_weights(threshold, weights, PLACE_WEIGHTS, "PLACE_WEIGHTS")
     dec = as_decisions(decisions)
-    from contextmap.resolve import dataset_entity_ids
 
     dec.check_ids(dataset_entity_ids(ds), allow_prefix="prov-")
     rec = _location_frame(ds)
     ids = rec["record_id"].to_numpy(dtype=object)
     names = _normalise_place_names(rec["name"].tolist())
-    nums = np.array([" ".join(sorted(set(_NUMBER.findall(_fold(x) if isinstance(x, str) else "")))) for x in rec["name"].tolist()], dtype=object)
+    nums = np.array([" ".join(sorted(set(_NUMBER.findall(fold(x) if isinstance(x, str) else "")))) for x in rec["name"].tolist()], dtype=object)
     pcs = np.array([_postcode(x) for x in rec["postcode"].tolist()], dtype=object)
     cats = np.array([x if isinstance(x, str) else "" for x in rec["category"].tolist()], dtype=object)
     e = rec["easting"].to_numpy(dtype=float)
