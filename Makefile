@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint bench chromium clean sample
+.PHONY: install demo test lint bench chromium postgresql clean sample
 
 $(STAMP): pyproject.toml
 	@if ! [ -x $(PY) ]; then \
@@ -38,8 +38,16 @@ demo: install chromium
 	$(VENV)/bin/contextmap validate data/sample --out reports/sample/quality
 	@echo "Open reports/sample/pack.html (or reports/sample/pack.pdf) to read the mapping pack."
 
-test: install chromium lint
-	$(PY) -m pytest -n 2 --nbmake tests notebooks $(PYTEST_ARGS)
+# Workspace tests run against Debian's PostgreSQL too: .ci/with-postgres starts a throwaway
+# server (temporary folder, 127.0.0.1, free port) for the test run and always stops it.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { \
+	  echo "installing Debian's postgresql for the workspace tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
+test: install chromium postgresql lint
+	bash .ci/with-postgres $(PY) -m pytest -n 2 --nbmake tests notebooks $(PYTEST_ARGS)
 
 # ruff (with the nx/pd/gpd/np alias conventions) and mypy; part of make test.
 lint: install
