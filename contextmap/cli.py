@@ -38,6 +38,24 @@ def _fail(exc: Exception, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _input(path: Path | None, workspace: str | None, *, mapping: Path | None = None, as_of: str | None = None,
+           progress: bool = False) -> tuple[Any, Any]:
+    """The dataset from PATH or from --workspace, and the workspace's decisions (None for PATH)."""
+    from contextmap._errors import ConfigError
+
+    if (path is None) == (workspace is None):
+        raise ConfigError("Expected a dataset PATH or --workspace W (one of the two), instead got "
+                          + ("both" if path is not None else "neither"))
+    if workspace is not None:
+        from contextmap.workspace import open_workspace
+
+        with open_workspace(workspace) as ws:
+            return ws.dataset(), ws.decisions()
+    from contextmap.ingest.read import load
+
+    return load(path, mapping=mapping, as_of=as_of, progress=progress), None
+
+
 @app.callback()
 def _root(
     version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
@@ -51,13 +69,14 @@ def _root(
 
 @app.command("validate")
 def validate_cmd(
-    path: Annotated[Path, typer.Argument(help="A folder of CSV files (children.csv, episodes.csv, ...) or one .xlsx workbook.", show_default=False)],
     mapping: Annotated[Path | None, typer.Option("--mapping", "-m", help="Column-mapping YAML for a local export (see docs/examples/mapping.yaml).")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write problems.csv, quarantine/<table>.csv, quality.json and quality.html here (replacing this command's earlier files).")] = None,
     settings: Annotated[Path | None, typer.Option("--settings", help="Settings YAML (for the RHI timeliness window).")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Treat dates after this moment as errors (default: now), e.g. 2026-11-23.")] = None,
     show: Annotated[int, typer.Option("--show", help="How many problems to list.")] = 20,
     columns: Annotated[bool, typer.Option("--columns", help="Also print completeness per column.")] = False,
+    path: Annotated[Path | None, typer.Argument(help="A folder of CSV files (children.csv, episodes.csv, ...) or one .xlsx workbook; or give --workspace W", show_default=False)] = None,
+    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
 ) -> None:
     """Check a dataset against the data contract and print its data-quality summary.
 
@@ -71,12 +90,12 @@ def validate_cmd(
     from rich.table import Table
 
     from contextmap.ingest.quality import summarise
-    from contextmap.ingest.read import load, write_quarantine
+    from contextmap.ingest.read import write_quarantine
     from contextmap.settings import load_settings
 
     try:
         cfg = load_settings(settings)
-        ds = load(path, mapping=mapping, as_of=as_of, progress=True)
+        ds, _ = _input(path, workspace, mapping=mapping, as_of=as_of, progress=True)
     except (ContextMapError, ValueError) as exc:
         raise _fail(exc, 2) from None
     summary = summarise(ds, settings=cfg)
@@ -146,7 +165,6 @@ def sample_cmd(
 
 @app.command("analyze")
 def analyze_cmd(
-    path: Annotated[Path, typer.Argument(help="A folder of CSV files or one .xlsx workbook.", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Write summary.json and the CSV tables here.")],
     from_: Annotated[str | None, typer.Option("--from", help="First day of the period (default: 12 months before --to).")] = None,
     to: Annotated[str | None, typer.Option("--to", help="Last day of the period (default: the latest date in the data).")] = None,
@@ -156,6 +174,8 @@ def analyze_cmd(
     resolve: Annotated[bool, typer.Option("--resolve/--no-resolve", help="Resolve persons and places into entities first.")] = True,
     decisions: Annotated[Path | None, typer.Option("--decisions", help="Analyst's merge / keep-apart decisions file.")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace files an earlier run wrote.")] = False,
+    path: Annotated[Path | None, typer.Argument(help="A folder of CSV files or one .xlsx workbook; or give --workspace W", show_default=False)] = None,
+    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
 ) -> None:
     """Find peer groups, persons of concern, hotspots and flags for a period.
 
@@ -163,15 +183,14 @@ def analyze_cmd(
     tables into OUT. Exit status: 0 done, 2 the input or configuration cannot be used.
     """
     from contextmap.analysis import analyze
-    from contextmap.ingest.read import load
     from contextmap.settings import load_settings
 
     try:
         cfg = load_settings(config)
         with console.status("Reading the dataset...", spinner="dots") as status:
-            ds = load(path, mapping=mapping)
+            ds, ws_decisions = _input(path, workspace, mapping=mapping)
             result = analyze(ds, start=from_, end=to, settings=cfg, seed=seed, resolve=resolve,
-                             decisions=decisions,
+                             decisions=decisions if decisions is not None else ws_decisions,
                              progress=lambda name: status.update(f"{name[:1].upper()}{name[1:]}..."))
             result.write(out, overwrite=overwrite)
     except (ContextMapError, ValueError, OSError) as exc:
@@ -205,22 +224,20 @@ def _view_audience(audience: str, config: Path | None, command: str) -> None:
             "and checked")
 
 
-def _analyse_for_view(path: Path, from_: str | None, to: str | None, config: Path | None,
-                      mapping: Path | None, seed: int):
+def _analyse_for_view(path: Path | None, from_: str | None, to: str | None, config: Path | None,
+                      mapping: Path | None, seed: int, workspace: str | None = None):
     from contextmap.analysis import analyze
-    from contextmap.ingest.read import load
     from contextmap.settings import load_settings
 
     cfg = load_settings(config)
     with console.status("Reading the dataset...", spinner="dots") as status:
-        ds = load(path, mapping=mapping)
-        return analyze(ds, start=from_, end=to, settings=cfg, seed=seed,
+        ds, ws_decisions = _input(path, workspace, mapping=mapping)
+        return analyze(ds, start=from_, end=to, settings=cfg, seed=seed, decisions=ws_decisions,
                        progress=lambda name: status.update(f"{name[:1].upper()}{name[1:]}..."))
 
 
 @app.command("map")
 def map_cmd(
-    path: Annotated[Path, typer.Argument(help="A folder of CSV files or one .xlsx workbook.", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="The map's HTML file.")],
     tiles: Annotated[str, typer.Option("--tiles", help="Base map: none (no network request), osm, or a URL template with {z}/{x}/{y}.")] = "none",
     from_: Annotated[str | None, typer.Option("--from", help="First day of the period.")] = None,
@@ -230,13 +247,15 @@ def map_cmd(
     audience: Annotated[str, typer.Option("--audience", help="Shown in the title bar; only an audience that sees everything (use 'pack' for others).")] = "internal",
     seed: Annotated[int, typer.Option("--seed", help="Seed for community detection.")] = 0,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing file.")] = False,
+    path: Annotated[Path | None, typer.Argument(help="A folder of CSV files or one .xlsx workbook; or give --workspace W", show_default=False)] = None,
+    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
 ) -> None:
     """Write the hotspot map: one self-contained HTML file, offline unless --tiles is set."""
     from contextmap.views.maps import hotspot_map, write_map
 
     try:
         _view_audience(audience, config, "hotspot_map.html")
-        result = _analyse_for_view(path, from_, to, config, mapping, seed)
+        result = _analyse_for_view(path, from_, to, config, mapping, seed, workspace)
         m = hotspot_map(result, tiles=tiles, audience=audience)
         written = write_map(m, out, overwrite=overwrite)
     except (ContextMapError, ValueError, OSError) as exc:
@@ -246,7 +265,6 @@ def map_cmd(
 
 @app.command("network")
 def network_cmd(
-    path: Annotated[Path, typer.Argument(help="A folder of CSV files or one .xlsx workbook.", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="The network view's HTML file.")],
     png: Annotated[Path | None, typer.Option("--png", help="Also write a static PNG of the same layout.")] = None,
     svg: Annotated[Path | None, typer.Option("--svg", help="Also write a static SVG of the same layout.")] = None,
@@ -257,13 +275,15 @@ def network_cmd(
     audience: Annotated[str, typer.Option("--audience", help="Shown in the title bar; only an audience that sees everything (use 'pack' for others).")] = "internal",
     seed: Annotated[int, typer.Option("--seed", help="Seed for community detection and the layout.")] = 0,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing files.")] = False,
+    path: Annotated[Path | None, typer.Argument(help="A folder of CSV files or one .xlsx workbook; or give --workspace W", show_default=False)] = None,
+    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
 ) -> None:
     """Write the peer-network view (self-contained HTML), optionally PNG/SVG renderings."""
     from contextmap.views.network import network_view
 
     try:
         _view_audience(audience, config, "network.html")
-        result = _analyse_for_view(path, from_, to, config, mapping, seed)
+        result = _analyse_for_view(path, from_, to, config, mapping, seed, workspace)
         view = network_view(result, audience=audience, layout_seed=seed)
         written = [view.to_html(out, overwrite=overwrite)]
         if png is not None:
@@ -279,16 +299,16 @@ def network_cmd(
 
 @app.command("resolve")
 def resolve_cmd(
-    path: Annotated[Path, typer.Argument(help="Dataset folder of CSV files or an .xlsx workbook.")],
     out: Annotated[Path, typer.Option("--out", help="CSV to write: record_id, entity_id, confidence.")],
     decisions: Annotated[Path | None, typer.Option("--decisions", help="Decisions file: 'merge A B' / 'keep apart A B' lines.")] = None,
     threshold: Annotated[float | None, typer.Option("--threshold", help="Match probability to join records (default 0.5).")] = None,
     pairs: Annotated[bool, typer.Option("--pairs", help="Also write OUT-pairs.csv: every scored pair with its explanation.")] = False,
     include_children: Annotated[bool, typer.Option("--children", help="Also resolve children's records.")] = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
+    path: Annotated[Path | None, typer.Argument(help="Dataset folder of CSV files or an .xlsx workbook; or give --workspace W", show_default=False)] = None,
+    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
 ) -> None:
     """Resolve person and location records into entities (persons of concern and places)."""
-    from contextmap import load
     from contextmap.resolve.dataset import (
         Resolution,
         link_mentions,
@@ -298,10 +318,10 @@ def resolve_cmd(
     )
 
     try:
-        ds = load(path)
+        ds, ws_decisions = _input(path, workspace)
         from contextmap.resolve.decisions import as_decisions
 
-        dec = as_decisions(decisions)  # read and checked once, honoured by every step
+        dec = as_decisions(decisions) if decisions is not None or ws_decisions is None else ws_decisions  # read and checked once, honoured by every step
         kw: dict[str, Any] = {} if threshold is None else {"threshold": threshold}
         pr = resolve_persons(ds, decisions=dec, include_children=include_children, **kw)
         lr = resolve_locations(ds, decisions=dec, **kw)
@@ -348,7 +368,6 @@ def audit_cmd(
 
 @app.command("pack")
 def pack_cmd(
-    path: Annotated[Path, typer.Argument(help="A folder of CSV files or one .xlsx workbook.", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="The pack folder to write (new or empty).")],
     audience: Annotated[str, typer.Option("--audience", "-a", help="internal, police, social-care or partner (or one from --config).")] = "internal",
     from_: Annotated[str | None, typer.Option("--from", help="First day of the meeting period.")] = None,
@@ -361,6 +380,8 @@ def pack_cmd(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing pack in --out.")] = False,
     decisions: Annotated[Path | None, typer.Option("--decisions", help="Entity-resolution decisions file (merge A B / keep apart A B).")] = None,
     no_resolve: Annotated[bool, typer.Option("--no-resolve", help="Use records as they are, without entity resolution.")] = False,
+    path: Annotated[Path | None, typer.Argument(help="A folder of CSV files or one .xlsx workbook; or give --workspace W", show_default=False)] = None,
+    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
 ) -> None:
     """Build the MACE mapping pack for an audience: pack.html, pack.pdf, map, network, exports.
 
@@ -373,7 +394,9 @@ def pack_cmd(
 
     try:
         with console.status("Building the pack...", spinner="dots"):
-            r = build_pack(path, out=out, audience=audience, start=from_, end=to, previous=previous,
+            if workspace is not None and path is not None:
+                raise ContextMapError("Expected a dataset PATH or --workspace W (one of the two), instead got both")
+            r = build_pack(path if workspace is None else None, workspace=workspace, out=out, audience=audience, start=from_, end=to, previous=previous,
                            settings=config, mapping=mapping, seed=seed, pdf=not no_pdf, overwrite=overwrite,
                            resolve=not no_resolve, decisions=decisions)
     except PrivacyError as exc:
@@ -392,6 +415,11 @@ def pack_cmd(
                       highlight=False, markup=False)
     console.print(f"Wrote {len(r.files)} files. Open {r.html.resolve()}"
                   + ("" if no_pdf else f"\n  or print {r.pdf.resolve()}"), highlight=False, markup=False)
+
+
+from contextmap.workspace.commands import register as _register_workspace_commands  # noqa: E402
+
+_register_workspace_commands(app)  # workspace, import, decide, case, action
 
 
 def main() -> None:

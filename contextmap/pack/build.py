@@ -133,6 +133,7 @@ def build_pack(
     audit_log: str | Path | None = None,
     resolve: bool = True,
     decisions: Any = None,
+    workspace: Any = None,
 ) -> PackResult:
     """Build the mapping pack for a meeting period.
 
@@ -171,6 +172,12 @@ def build_pack(
         the pack lists the merged entities with their confidence.
     decisions
         The analyst's decisions file (``merge A B`` / ``keep apart A B``) for resolution.
+    workspace
+        A workspace (path, URL or :class:`~contextmap.workspace.Workspace`) to build from in
+        place of ``path_or_dataset`` (pass ``None`` there): its records, its decisions (unless
+        ``decisions`` is given), an opening section with the last meeting's actions, the open
+        cases and the trends (:mod:`contextmap.pack.workspace`); the pack is recorded as a
+        meeting in the workspace.
 
     Returns
     -------
@@ -200,7 +207,14 @@ def build_pack(
     _check_out(out_dir, overwrite)
     prev_state = chg.read_state(previous, panel_flags=PANEL_FLAGS) if previous is not None else None
 
-    if isinstance(path_or_dataset, Dataset):
+    ws = None
+    if workspace is not None:  # the workspace hook (issue 15): records, decisions, opening section
+        from contextmap.workspace import open_workspace
+
+        ws = open_workspace(workspace)
+        ds, input_path = ws.dataset(), None
+        decisions = ws.decisions() if decisions is None else decisions
+    elif isinstance(path_or_dataset, Dataset):
         ds, input_path = path_or_dataset, path_or_dataset.source
     else:
         ds, input_path = load(path_or_dataset, mapping=mapping), Path(path_or_dataset)
@@ -229,13 +243,18 @@ def build_pack(
     # resolution already ran on the full data; the redacted data is analysed as it stands
     an = analyze(red, start=p_start, end=p_end, settings=st, seed=seed, resolve=False)
     timings["analyse"] = time.perf_counter() - t
+    front = None
+    if ws is not None:
+        from contextmap.pack.workspace import workspace_section
+
+        front = workspace_section(ws, resolved=resolved, red=red, aud=aud, period=(p_start, p_end), settings=st)
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
     try:
         written, summary, changes = write_pack(
             staging, red=red, an=an, aud=aud, settings=st, opts=opts, period=(p_start, p_end),
-            prev_state=prev_state, input_hash=input_hash, seed=seed, pdf=pdf, timings=timings,
+            prev_state=prev_state, input_hash=input_hash, seed=seed, pdf=pdf, timings=timings, front=front,
         )
         t = time.perf_counter()
         privacy.check_outputs([staging], forbidden)  # cannot be skipped: a hit raises
@@ -253,6 +272,12 @@ def build_pack(
         outputs=[str(out_dir / f) for f in written], user=getpass.getuser(),
         command=sys.argv if sys.argv and sys.argv[0].endswith("contextmap") else "contextmap.pack.build_pack",
     )
+    if ws is not None:
+        from contextmap.workspace.record import record_meeting
+
+        record_meeting(ws.engine, period=(p_start, p_end), audience=aud.name, audit_entry=entry["id"])
+        if ws is not workspace:
+            ws.close()
     timings["total"] = time.perf_counter() - t0
     return PackResult(out=out_dir, files=written, summary=summary, changes=changes,
                       audit_entry=entry, timings=timings)

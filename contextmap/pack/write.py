@@ -262,7 +262,7 @@ def _quality(red: Any, settings: Any) -> list[dict[str, Any]]:
 
 
 def write_pack(staging: Path, *, red, an, aud, settings, opts, period, prev_state, input_hash, seed, pdf,
-               timings) -> tuple[list[str], dict[str, Any], Any]:
+               timings, front: Any = None) -> tuple[list[str], dict[str, Any], Any]:
 
     t = time.perf_counter()
     summary = summary_with_extras(an, aud)
@@ -293,6 +293,7 @@ def write_pack(staging: Path, *, red, an, aud, settings, opts, period, prev_stat
                      *export_files]}
     ctx = _context(red, an, aud, settings, opts, period, changes, input_hash, network_svg,
                    pdata.static_map(hot, top=opts["top_hotspots"]), files, seed)
+    ctx["front"] = front  # an opening section from a hook (the workspace's: contextmap.pack.workspace)
     (staging / "pack.html").write_text(render_template("pack.html", **ctx), encoding="utf-8")
     timings["html"] = time.perf_counter() - t
     if pdf:

@@ -96,9 +96,9 @@ class Workspace:
         """The import log, oldest first."""
         import json
 
-        I = db.imports
+        Imp = db.imports
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(I).order_by(I.c.import_id)).mappings().all()
+            rows = conn.execute(sa.select(Imp).order_by(Imp.c.import_id)).mappings().all()
         return [{"import_id": int(r["import_id"]), "imported_at": r["imported_at"].isoformat(),
                  "imported_by": r["imported_by"], "source": r["source"], "content_hash": r["content_hash"],
                  "files": json.loads(r["files"]), "counts": json.loads(r["counts"]),

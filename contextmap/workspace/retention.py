@@ -73,7 +73,7 @@ def purge(engine: sa.Engine, *, older_than: str, as_of: Any = None) -> dict[str,
     cutoff = (pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(now_utc())) - parse_age(older_than)
     cut: datetime = cutoff.to_pydatetime()
     E, L, C, P, Loc = (db.DATA_TABLES[n] for n in ("episodes", "links", "children", "persons", "locations"))
-    I = db.imports
+    Imp = db.imports
     removed: dict[str, int] = {}
     with engine.begin() as conn:
         _secure(conn)
@@ -87,7 +87,7 @@ def purge(engine: sa.Engine, *, older_than: str, as_of: Any = None) -> dict[str,
             by_episode |= set(_keys(conn, sa.select(L.c.record_key).where(L.c.episode_id.in_(old_eps[i:i + CHUNK]))))
         old_links = sorted(set(old_links) | by_episode)
         removed["links"] = _delete_keys(conn, "links", old_links)
-        recent_imports = sa.select(I.c.import_id).where(I.c.imported_at >= cut)
+        recent_imports = sa.select(Imp.c.import_id).where(Imp.c.imported_at >= cut)
         referenced = (
             set(_keys(conn, sa.select(E.c.child_id).where(E.c.is_current)))
             | set(_keys(conn, sa.select(E.c.found_location_id).where(E.c.is_current)))
@@ -107,9 +107,9 @@ def purge(engine: sa.Engine, *, older_than: str, as_of: Any = None) -> dict[str,
         # history of records kept: versions superseded before the cut-off
         for name, T in db.DATA_TABLES.items():
             removed[name] += conn.execute(T.delete().where(
-                ~T.c.is_current, T.c.superseded_import.in_(sa.select(I.c.import_id).where(I.c.imported_at < cut))
+                ~T.c.is_current, T.c.superseded_import.in_(sa.select(Imp.c.import_id).where(Imp.c.imported_at < cut))
             )).rowcount or 0
-        old_imports = sa.select(I.c.import_id).where(I.c.imported_at < cut)
+        old_imports = sa.select(Imp.c.import_id).where(Imp.c.imported_at < cut)
         removed["quarantined_rows"] = conn.execute(
             db.import_quarantine.delete().where(db.import_quarantine.c.import_id.in_(old_imports))).rowcount or 0
         conn.execute(db.import_problems.delete().where(db.import_problems.c.import_id.in_(old_imports)))
