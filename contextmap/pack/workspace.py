@@ -198,12 +198,12 @@ def workspace_section(ws: Any, *, resolved: Any, red: Any, aud: Any, period: tup
             reach = subject_reach(red, shown_id, kind=c.kind)
             opened = pd.Timestamp(c.opened_at).to_period("M")
             ev = subject_events(red, shown_id, kind=c.kind)
-            since = ev[ev["when"] >= pd.Timestamp(c.opened_at).normalize()]
+            after = ev["when"] >= pd.Timestamp(c.opened_at).normalize()
+            since, before_case = ev[after], ev[~after]
             parts.append(Markup("<p>Since the case was opened: {} children reached in {} records "
                                 "(before it: {} children in {} records).</p>").format(
                 count(since["child"].nunique()), count(len(since)),
-                count(ev["child"].nunique() - 0 if not len(since) else ev.loc[~ev.index.isin(since.index), "child"].nunique()),
-                count(len(ev) - len(since))))
+                count(before_case["child"].nunique()), count(len(before_case))))
             if len(reach) >= 2 and aud.suppress_below is None:
                 full = pd.period_range(reach.index.min(), max(reach.index.max(), opened), freq="M")
                 reach = reach.reindex(full, fill_value=0)
