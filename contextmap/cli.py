@@ -53,6 +53,7 @@ def _input(path: Path | None, workspace: str | None, *, mapping: Path | None = N
             return ws.dataset(), ws.decisions()
     from contextmap.ingest.read import load
 
+    assert path is not None
     return load(path, mapping=mapping, as_of=as_of, progress=progress), None
 
 

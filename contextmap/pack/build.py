@@ -117,7 +117,7 @@ def _check_out(out: Path, overwrite: bool) -> None:
 
 
 def build_pack(
-    path_or_dataset: str | Path | Dataset,
+    path_or_dataset: str | Path | Dataset | None,
     *,
     out: str | Path,
     audience: str = "internal",
@@ -216,6 +216,8 @@ def build_pack(
         decisions = ws.decisions() if decisions is None else decisions
     elif isinstance(path_or_dataset, Dataset):
         ds, input_path = path_or_dataset, path_or_dataset.source
+    elif path_or_dataset is None:
+        raise ConfigError("Expected path_or_dataset (a dataset folder, workbook or Dataset) or workspace, instead got neither")
     else:
         ds, input_path = load(path_or_dataset, mapping=mapping), Path(path_or_dataset)
     input_hash = ds.content_hash or (audit.hash_input(input_path) if input_path else None)

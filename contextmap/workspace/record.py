@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from contextmap._errors import WorkspaceError
 from contextmap.resolve.decisions import Decision, Decisions, check_consistent, parse_decisions
 from contextmap.workspace import db
-from contextmap.workspace.store import now_utc
+from contextmap.workspace.store import inserted_id, now_utc
 
 __all__ = [
     "CASE_KINDS",
@@ -116,9 +116,9 @@ def add_decision(engine: sa.Engine, action: str, a: str, b: str, *, reason: str,
         current = read_workspace_decisions(conn)
         check_consistent(Decisions(current.items + (Decision(action, a, b, 0, "new decision"),),  # type: ignore[arg-type]
                                    current.source))
-        return int(conn.execute(db.decisions.insert().values(
+        return inserted_id(conn.execute(db.decisions.insert().values(
             action=action, a=a, b=b, reason=reason, decided_by=_user(user), decided_at=now_utc(),
-        )).inserted_primary_key[0])
+        )))
 
 
 def read_workspace_decisions(conn_or_engine: sa.Engine | sa.Connection) -> Decisions:
@@ -224,9 +224,9 @@ def open_case(engine: sa.Engine, *, kind: str, subject: str, title: str, childre
         elif kind == "person":
             _check_entity(conn, subject, tables=("persons",), argument="subject")
         now = now_utc()
-        case_id = int(conn.execute(db.cases.insert().values(
+        case_id = inserted_id(conn.execute(db.cases.insert().values(
             kind=kind, subject_id=subject, title=title, status="open", opened_at=now, opened_by=_user(user),
-        )).inserted_primary_key[0])
+        )))
         linked = _children_linked_to(conn, subject, kind)
         _link(conn, case_id, sorted(linked | set(_checked_children(conn, children))), now)
     return case_id
@@ -299,10 +299,10 @@ def add_action(engine: sa.Engine, case: str | int, *, owner: str, due: Any, text
         if row.status != "open":
             raise WorkspaceError(f"case-{case_id} is closed: open a new case to add actions")
         now = now_utc()
-        action_id = int(conn.execute(db.actions.insert().values(
+        action_id = inserted_id(conn.execute(db.actions.insert().values(
             case_id=case_id, owner=owner, due=when, text=text, status="open", outcome=None,
             created_at=now, created_by=_user(user), updated_at=now,
-        )).inserted_primary_key[0])
+        )))
         conn.execute(db.action_events.insert().values(action_id=action_id, at=now, by_user=_user(user),
                                                       status="open", outcome=None))
     return action_id
@@ -379,9 +379,9 @@ def record_meeting(engine: sa.Engine, *, period: tuple[Any, Any], audience: str,
         return None if v is None or pd.isna(v) else pd.Timestamp(v).date()
 
     with engine.begin() as conn:
-        meeting_id = int(conn.execute(db.meetings.insert().values(
+        meeting_id = inserted_id(conn.execute(db.meetings.insert().values(
             held_at=now_utc(), period_start=d(period[0]), period_end=d(period[1]), audience=audience,
-            audit_entry=audit_entry)).inserted_primary_key[0])
+            audit_entry=audit_entry)))
         rows = conn.execute(sa.select(db.actions.c.action_id, db.actions.c.status)).all()
         if rows:
             conn.execute(db.meeting_actions.insert(),

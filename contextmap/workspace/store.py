@@ -36,13 +36,20 @@ from contextmap.dataset import PROBLEM_COLUMNS, Dataset, ValidationReport
 from contextmap.schema import TABLE_NAMES, TABLES
 from contextmap.workspace import db
 
-__all__ = ["ImportResult", "import_dataset", "read_dataset", "record_keys", "now_utc", "CHUNK"]
+__all__ = ["ImportResult", "import_dataset", "read_dataset", "record_keys", "now_utc", "inserted_id", "bump_revision", "CHUNK"]
 
 CHUNK = 5000
 """Ids per ``IN (...)`` list (well under SQLite's and PostgreSQL's parameter limits)."""
 
 _ASSIGNED_LINK_ID = re.compile(r"^row-\d+$")
 _DT_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def inserted_id(result: sa.CursorResult) -> int:
+    """The primary key of the row an ``INSERT`` just added."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def now_utc() -> datetime:
@@ -99,7 +106,7 @@ def _text(series: pd.Series, kind: str) -> pd.Series:
 
 def _columns(name: str) -> list[tuple[str, str]]:
     t = TABLES[name]
-    return [(c.name, c.kind) for c in t.columns] + [(d, "text") for d in t.derived]
+    return [(c.name, str(c.kind)) for c in t.columns] + [(d, "text") for d in t.derived]
 
 
 def _digest(parts: list[pd.Series]) -> list[str]:
@@ -201,10 +208,10 @@ def import_dataset(
     files = _source_files(src, Path(mapping) if mapping is not None else None)
     counts: dict[str, dict[str, int]] = {}
     with engine.begin() as conn:
-        import_id = int(conn.execute(db.imports.insert().values(
+        import_id = inserted_id(conn.execute(db.imports.insert().values(
             imported_at=now_utc(), imported_by=user or getpass.getuser(), source=str(src.resolve()),
             content_hash=ds.content_hash, files=json.dumps(files), counts="{}", quarantined=0,
-        )).inserted_primary_key[0])
+        )))
         for name in TABLE_NAMES:
             counts[name] = _import_table(conn, name, ds.table(name), import_id)
             rc = ds.report.counts
