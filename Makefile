@@ -64,6 +64,7 @@ bench: install chromium
 	$(PY) benchmarks/eval_resolve.py
 	$(PY) benchmarks/bench_views.py
 	$(PY) benchmarks/bench_pack.py
+	$(PY) benchmarks/bench_workspace.py
 
 # Regenerate the committed synthetic sample (same seed, same files).
 sample: install
