@@ -237,3 +237,31 @@ def test_opening_what_is_not_a_workspace_says_so(tmp_path):
     with pytest.raises(WorkspaceError, match="mysql"):
         open_workspace("mysql://u@h/db")
     assert "secret" not in db.parse_location("postgresql://u:secret@h/db").label
+
+
+def test_hostile_ids_and_names_survive_the_database_unchanged(ws_url, tmp_path):
+    """Ids and names that look like SQL, markup or odd Unicode are data, stored and read back as given."""
+    d = tmp_path / "hostile"
+    d.mkdir()
+    evil = "C1'); DROP TABLE children;--"
+    (d / "children.csv").write_text(
+        "child_id,name,ce_risk\n"
+        f"\"{evil}\",\"Zoë O'Brien-<b>Ñ</b>\",high\nC2,\"Robert \"\"Bobby\"\" Tables\",low\n", encoding="utf-8")
+    (d / "episodes.csv").write_text(
+        "episode_id,child_id,reported_at,people_mentioned\n"
+        f"E%_1,\"{evil}\",2026-01-02 10:00,\"Big T; \u202eevil\u202c; %; _\"\n", encoding="utf-8")
+    (d / "links.csv").write_text(  # no link ids: keyed by content, stable across imports
+        "source_id,target_id,relation,observed_on\n"
+        f"\"{evil}\",C2,friend,2026-01-03\n", encoding="utf-8")
+    with init_workspace(ws_url) as ws:
+        first = ws.import_source(d, as_of="2026-10-01")
+        again = ws.import_source(d, as_of="2026-10-01")
+        assert first.totals()["new"] == 4 and again.totals()["unchanged"] == 4 and again.totals()["new"] == 0
+        got = ws.dataset()
+        want = load(d, as_of="2026-10-01")
+        assert got.children["child_id"].tolist() == want.children["child_id"].tolist() == [evil, "C2"]
+        assert got.children["name"].tolist() == want.children["name"].tolist()
+        assert got.episodes["people_mentioned"].tolist() == want.episodes["people_mentioned"].tolist()
+        assert got.links["link_id"].iloc[0].startswith("h-")
+        assert ws.erase(child=evil)["episodes"] == 1
+        assert ws.dataset().children["child_id"].tolist() == ["C2"]
