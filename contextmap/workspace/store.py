@@ -92,16 +92,17 @@ class ImportResult:
 # --- canonical values and keys -----------------------------------------------------------
 
 
-def _text(series: pd.Series, kind: str) -> pd.Series:
-    """Each value as text, for hashing (``\\x00`` for a missing value)."""
+def _text(series: pd.Series, kind: str) -> list[str]:
+    """Each value as text, for hashing (``\x00`` for a missing value)."""
+    missing = series.isna().to_numpy()
     if kind in ("date", "datetime"):
-        out = series.dt.strftime(_DT_FORMAT)
+        arr = np.datetime_as_string(series.to_numpy(dtype="datetime64[s]"), unit="s").astype(object)
     elif kind == "float":
-        out = series.map(lambda v: "" if pd.isna(v) else repr(float(v)))
-        out = out.where(series.notna())
+        arr = np.array([repr(v) for v in series.to_numpy(dtype=float).tolist()], dtype=object)
     else:
-        out = series.astype("string")
-    return out.astype(object).where(out.notna(), "\x00").astype(str)
+        arr = series.to_numpy(dtype=object, na_value="\x00")  # string columns: str values already
+    arr[missing] = "\x00"
+    return arr.tolist()
 
 
 def _columns(name: str) -> list[tuple[str, str]]:
@@ -109,9 +110,9 @@ def _columns(name: str) -> list[tuple[str, str]]:
     return [(c.name, str(c.kind)) for c in t.columns] + [(d, "text") for d in t.derived]
 
 
-def _digest(parts: list[pd.Series]) -> list[str]:
-    joined = parts[0].str.cat(parts[1:], sep="\x1f") if len(parts) > 1 else parts[0]
-    return [hashlib.blake2b(s.encode("utf-8"), digest_size=16).hexdigest() for s in joined]
+def _digest(parts: list[list[str]]) -> list[str]:
+    blake = hashlib.blake2b
+    return [blake("\x1f".join(row).encode("utf-8"), digest_size=16).hexdigest() for row in zip(*parts, strict=True)]
 
 
 def record_keys(frame: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -229,13 +230,15 @@ def _import_table(conn: sa.Connection, name: str, frame: pd.DataFrame, import_id
     T = db.DATA_TABLES[name]
     incoming = record_keys(frame, name)
     keys = incoming["record_key"].tolist()
-    current: list[tuple[str, int, int, str]] = []
+    current: list[tuple[Any, ...]] = []
     for chunk in _chunks(keys):
-        current += conn.execute(
+        current += map(tuple, conn.execute(
             sa.select(T.c.record_key, T.c.row_id, T.c.version, T.c.row_hash)
             .where(T.c.is_current, T.c.record_key.in_(chunk))
-        ).all()
-    have = pd.DataFrame(current, columns=["record_key", "row_id", "version", "old_hash"])
+        ).all())
+    cols = list(zip(*current, strict=True)) if current else [(), (), (), ()]
+    have = pd.DataFrame({"record_key": pd.Series(cols[0], dtype=object), "row_id": pd.Series(cols[1], dtype="float64"),
+                         "version": pd.Series(cols[2], dtype="float64"), "old_hash": pd.Series(cols[3], dtype=object)})
     merged = incoming[["record_key", "row_hash"]].merge(have, on="record_key", how="left")
     is_new = merged["row_id"].isna()
     same = ~is_new & (merged["row_hash"] == merged["old_hash"])
@@ -304,7 +307,9 @@ def _read_table(conn: sa.Connection, name: str, *, sqlite: bool) -> pd.DataFrame
     sel = [sa.type_coerce(T.c[c], sa.Text).label(c) if sqlite and k in ("date", "datetime") else T.c[c]
            for c, k in cols]
     result = conn.execute(sa.select(*sel).where(T.c.is_current).order_by(T.c.row_id))
-    frame = pd.DataFrame(result.all(), columns=[c for c, _ in cols])
+    rows = [tuple(r) for r in result.all()]
+    frame = pd.DataFrame.from_records(rows, columns=[c for c, _ in cols]) if rows else pd.DataFrame(
+        {c: pd.Series(dtype=object) for c, _ in cols})
     out: dict[str, pd.Series] = {}
     for c, kind in cols:
         s = frame[c]
