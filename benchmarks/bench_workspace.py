@@ -1,9 +1,9 @@
 """Workspace speed: import a month of a region into a workspace that already holds five years.
 
-Generates one synthetic region over 61 months (about 10,000 episodes and 30,000 links a
+Generates one synthetic region over 61 months (about 10,000 episodes and 33,000 links a
 month), writes five yearly exports (months 1-60) and one monthly export (month 61), each
-holding every child, person and location (as case-management exports do), imports the five
-years, then times:
+holding its episodes and links and the children, persons and locations they refer to (as a
+monthly extract does), imports the five years, then times:
 
 * importing the month (the target: at most 30 s);
 * importing the same month again (nothing changes);
@@ -36,15 +36,28 @@ from contextmap.workspace import init_workspace
 MONTHS = 61
 
 
+def _full(work: Path, per_month: int) -> dict[str, pd.DataFrame]:
+    full = work / f"full-{per_month}"
+    if not (full / "links.csv").exists():
+        t = time.perf_counter()
+        s = generate_sample(episodes_target=per_month * MONTHS, months=MONTHS, seed=11)
+        print(f"generated {len(s.episodes)} episodes, {len(s.links)} links in {time.perf_counter() - t:.0f} s")
+        full.mkdir(parents=True, exist_ok=True)
+        for name, frame in s.tables.items():
+            frame.to_csv(full / f"{name}.csv", index=False)
+    return {n: pd.read_csv(full / f"{n}.csv", dtype=str, keep_default_na=False)
+            for n in ("children", "persons", "locations", "episodes", "links")}
+
+
 def _exports(work: Path, per_month: int) -> list[Path]:
-    done = work / f"exports-{per_month}"
+    """Five yearly exports and one monthly one, each holding its episodes and links and the
+    children, persons and locations they refer to (as a monthly extract does)."""
+    done = work / f"exports-by-reference-{per_month}"
     names = [f"year-{y}" for y in range(1, 6)] + ["month-61"]
     if all((done / n / "links.csv").exists() for n in names):
         return [done / n for n in names]
-    t = time.perf_counter()
-    s = generate_sample(episodes_target=per_month * MONTHS, months=MONTHS, seed=11)
-    print(f"generated {len(s.episodes)} episodes, {len(s.links)} links in {time.perf_counter() - t:.0f} s")
-    ep, lk = s.episodes, s.links
+    tables = _full(work, per_month)
+    ep, lk = tables["episodes"], tables["links"]
     reported, _ = parse_dates(ep["reported_at"])
     first = reported.min().to_period("M")
     ep_month = (reported.dt.to_period("M") - first).map(lambda d: d.n)  # 0..60
@@ -53,14 +66,20 @@ def _exports(work: Path, per_month: int) -> list[Path]:
     by_episode = lk["episode_id"].map(dict(zip(ep["episode_id"], ep_month, strict=True)))
     lk_month = by_episode.where(by_episode.notna(), lk_month)
     windows = [range(12 * y, 12 * y + 12) for y in range(5)] + [range(60, 61)]
+    ch, pe, lo = tables["children"], tables["persons"], tables["locations"]
     out = []
     for name, months in zip(names, windows, strict=True):
         d = done / name
         d.mkdir(parents=True, exist_ok=True)
-        for table in ("children", "persons", "locations"):
-            s.tables[table].to_csv(d / f"{table}.csv", index=False)
-        ep[ep_month.isin(months)].to_csv(d / "episodes.csv", index=False)
-        lk[lk_month.isin(months)].to_csv(d / "links.csv", index=False)
+        e, k = ep[ep_month.isin(months)], lk[lk_month.isin(months)]
+        ends = set(k["source_id"]) | set(k["target_id"])
+        c = ch[ch["child_id"].isin(set(e["child_id"]) | ends)]
+        places = set(e["found_location_id"]) | ends | set(c["home_location_id"])
+        c.to_csv(d / "children.csv", index=False)
+        pe[pe["person_id"].isin(ends)].to_csv(d / "persons.csv", index=False)
+        lo[lo["location_id"].isin(places)].to_csv(d / "locations.csv", index=False)
+        e.to_csv(d / "episodes.csv", index=False)
+        k.to_csv(d / "links.csv", index=False)
         out.append(d)
     return out
 
@@ -84,8 +103,8 @@ def main() -> None:
     st = ws.status()["counts"]
     print(f"five years imported in {seed_s:.0f} s: {st}", flush=True)
     month = exports[5]
-    n_ep = len(pd.read_csv(month / "episodes.csv", usecols=[0]))
-    n_lk = len(pd.read_csv(month / "links.csv", usecols=[0]))
+    n = {t: len(pd.read_csv(month / f"{t}.csv", usecols=[0], dtype=str))
+         for t in ("children", "persons", "locations", "episodes", "links")}
     t, c = time.perf_counter(), time.process_time()
     r = ws.import_source(month, as_of="2030-01-01")
     month_s, month_cpu = time.perf_counter() - t, time.process_time() - c
@@ -98,7 +117,7 @@ def main() -> None:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     figures = {
         "backend": ws.location.backend,
-        "month_export": {"episodes": n_ep, "links": n_lk},
+        "month_export": n,
         "workspace_before": st,
         "import_month_s": round(month_s, 1),
         "import_month_cpu_s": round(month_cpu, 1),
