@@ -51,10 +51,10 @@ def _input(path: Path | None, workspace: str | None, *, mapping: Path | None = N
 
         with open_workspace(workspace) as ws:
             return ws.dataset(), ws.decisions()
-    from contextmap.ingest.read import load
+    import contextmap  # contextmap.load, looked up at call time
 
     assert path is not None
-    return load(path, mapping=mapping, as_of=as_of, progress=progress), None
+    return contextmap.load(path, mapping=mapping, as_of=as_of, progress=progress), None
 
 
 @app.callback()
