@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint bench chromium postgresql clean sample
+.PHONY: install demo test lint bench chromium java postgresql clean sample
 
 $(STAMP): pyproject.toml
 	@if ! [ -x $(PY) ]; then \
@@ -33,6 +33,13 @@ chromium:
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The Spark engine test runs Spark in local mode, which needs a Java runtime: Debian's.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "installing Debian's Java runtime for the Spark engine test"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; }
+
 demo: install chromium
 	$(VENV)/bin/contextmap pack data/sample --out reports/sample --overwrite
 	$(VENV)/bin/contextmap validate data/sample --out reports/sample/quality
@@ -46,7 +53,7 @@ postgresql:
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
-test: install chromium postgresql lint
+test: install chromium java postgresql lint
 	bash .ci/with-postgres $(PY) -m pytest -n 2 --nbmake tests notebooks $(PYTEST_ARGS)
 
 # ruff (with the nx/pd/gpd/np alias conventions) and mypy; part of make test.

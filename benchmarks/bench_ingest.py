@@ -4,6 +4,12 @@ Usage::
 
     .venv/bin/python benchmarks/bench_ingest.py              # 1k, 10k, 100k episodes
     .venv/bin/python benchmarks/bench_ingest.py --sizes 1000 --keep /tmp/bench
+    .venv/bin/python benchmarks/bench_ingest.py --manifest   # read through a sources manifest
+
+With ``--manifest`` the data is read through a sources manifest (``sources.yaml``) as two
+agencies would send it: the links split into two files (a council's and the police's, each
+with its own column names and a ``source_type`` constant) stacked into one table, and the
+children's names split into forename and surname columns joined by the mapping.
 
 Each size is generated once into a temporary folder (about 3 links per episode), then loaded
 in a fresh subprocess so that its peak resident memory (``ru_maxrss``) belongs to that load
@@ -49,10 +55,48 @@ def _generate(out: Path, episodes: int) -> str:
     return "contextmap.sample.generate"
 
 
+_MANIFEST = """\
+description: benchmark data as two agencies send it
+sources:
+  - file: young_people.csv
+    table: children
+    columns: {Child ID: child_id, name: [Forename, Surname]}
+  - {file: persons.csv, table: persons}
+  - {file: locations.csv, table: locations}
+  - {file: episodes.csv, table: episodes}
+  - file: links_council.csv
+    table: links
+    constants: {source_type: social_care}
+  - file: links_police.csv
+    table: links
+    constants: {source_type: police}
+    columns: {Intel Ref: link_id, Subject: source_id, Linked: target_id, Link Type: relation, Date: observed_on}
+"""
+
+
+def _as_manifest(out: Path) -> Path:
+    """Rewrite the generated folder as two agencies' files plus ``sources.yaml``."""
+    ch = pd.read_csv(out / "children.csv", dtype=str, keep_default_na=False)
+    parts = ch.pop("name").str.split(" ", n=1, expand=True).reindex(columns=[0, 1]).fillna("")
+    ch.insert(1, "Forename", parts[0])
+    ch.insert(2, "Surname", parts[1])
+    ch.rename(columns={"child_id": "Child ID"}).to_csv(out / "young_people.csv", index=False)
+    li = pd.read_csv(out / "links.csv", dtype=str, keep_default_na=False)
+    half = len(li) // 2
+    li.iloc[:half].drop(columns=["source_type"]).to_csv(out / "links_council.csv", index=False)
+    police = li.iloc[half:].drop(columns=["source_type"]).rename(columns={
+        "link_id": "Intel Ref", "source_id": "Subject", "target_id": "Linked", "relation": "Link Type",
+        "observed_on": "Date"})
+    police.to_csv(out / "links_police.csv", index=False)
+    (out / "sources.yaml").write_text(_MANIFEST, encoding="utf-8")
+    return out / "sources.yaml"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     ap.add_argument("--keep", type=Path, help="generate into this folder and keep the data")
+    ap.add_argument("--manifest", action="store_true", help="read through a sources manifest (two agencies' files)")
     args = ap.parse_args()
     rows = []
     base = args.keep or Path(tempfile.mkdtemp(prefix="bench_ingest_"))
@@ -60,8 +104,9 @@ def main() -> None:
         out = base / f"e{size}"
         t0 = time.perf_counter()
         maker = _generate(out, size)
+        target = _as_manifest(out) if args.manifest else out
         gen_s = time.perf_counter() - t0
-        proc = subprocess.run([sys.executable, "-c", _CHILD, str(out)], capture_output=True, text=True, check=False)
+        proc = subprocess.run([sys.executable, "-c", _CHILD, str(target)], capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             sys.exit(f"load failed for {size} episodes:\n{proc.stderr}")
         r = json.loads(proc.stdout)
@@ -74,7 +119,7 @@ def main() -> None:
             "problems": r["problems"],
             "load_s": round(r["load_s"], 2),
             "peak_mb": round(r["peak_mb"]),
-            "data": maker,
+            "data": maker + (" via sources.yaml" if args.manifest else ""),
             "gen_s": round(gen_s, 1),
         })
         print(f"  {size:>7} episodes: {r['load_s']:.2f} s, {r['peak_mb']:.0f} MB peak", file=sys.stderr)

@@ -73,19 +73,22 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--records", type=int, default=50_000)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=-1)
+    ap.add_argument("--engine", default="duckdb", help="resolve_persons engine: duckdb (Splink), spark, fixed")
     ap.add_argument("--max-block", type=int, default=None, help="resolve_persons(max_block_size=...)")
     args = ap.parse_args()
     rows, truth = generate(args.records, args.seed)
     ds = build_dataset(persons=rows)
-    t0 = time.perf_counter()
-    res = resolve_persons(ds, workers=args.workers, max_block_size=args.max_block)
-    secs = time.perf_counter() - t0
+    t0, c0 = time.perf_counter(), time.process_time()
+    res = resolve_persons(ds, workers=args.workers, max_block_size=args.max_block, engine=args.engine)
+    secs, cpu = time.perf_counter() - t0, time.process_time() - c0
     import pandas as pd
 
     e = res.entities.set_index("record_id")["entity_id"]
     scores = pair_scores(e, pd.Series(truth).reindex(e.index))
-    print(f"records={len(rows)} seconds={secs:.1f} stats={res.stats} {scores}")
+    print(f"engine={args.engine} records={len(rows)} seconds={secs:.1f} cpu_seconds={cpu:.1f} stats={res.stats} {scores}")
+    if res.model is not None:
+        print(f"  {res.model.note}; Splink steps (s): {res.model.extra['seconds']}")
     # where recall is lost: never compared (blocking) or compared but scored below threshold
     print(f"blocking and pairwise recall (not timed): {blocking_recall(ds, pd.Series(truth))}")
 

@@ -20,7 +20,7 @@ import time
 import pandas as pd
 
 import contextmap
-from contextmap import resolve as R
+from contextmap.resolve import dataset as R
 
 
 def _peak_mb() -> float:
@@ -30,16 +30,21 @@ def _peak_mb() -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("path", help="a dataset folder (contextmap sample --out ...)")
+    ap.add_argument("--engines", default="duckdb,fixed", help="person engines to time resolve_dataset with")
     args = ap.parse_args()
     ds = contextmap.load(args.path)
     print(f"loaded {len(ds.episodes)} episodes, {len(ds.persons)} persons, {len(ds.locations)} locations; "
           f"peak {_peak_mb():.0f} MB")
-    t = time.perf_counter()
-    R.resolve_dataset(ds)
-    print(f"resolve_dataset {time.perf_counter() - t:.1f} s, peak {_peak_mb():.0f} MB")
-    t = time.perf_counter()
-    pr = R.resolve_persons(ds)
-    print(f"  resolve_persons   {time.perf_counter() - t:5.1f} s")
+    for engine in args.engines.split(","):
+        t, c = time.perf_counter(), time.process_time()
+        R.resolve_dataset(ds, engine=engine)
+        print(f"resolve_dataset (engine={engine}) {time.perf_counter() - t:.1f} s "
+              f"(CPU {time.process_time() - c:.1f} s, all threads), peak {_peak_mb():.0f} MB")
+    for engine in args.engines.split(","):
+        t, c = time.perf_counter(), time.process_time()
+        pr = R.resolve_persons(ds, engine=engine)
+        print(f"  resolve_persons (engine={engine}) {time.perf_counter() - t:5.1f} s (CPU {time.process_time() - c:.1f} s)"
+              + (f" Splink steps {pr.model.extra['seconds']}" if pr.model is not None else ""))
     t = time.perf_counter()
     lr = R.resolve_locations(ds)
     print(f"  resolve_locations {time.perf_counter() - t:5.1f} s ({lr.stats['candidate_pairs']} candidate pairs)")

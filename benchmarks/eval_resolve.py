@@ -85,7 +85,7 @@ def blocking_recall(ds, truth: pd.Series, *, threshold: float = 0.5) -> dict[str
 # --- the sample generator ------------------------------------------------------------------
 
 
-def sample_eval(seeds: list[int], children: int) -> list[dict]:
+def sample_eval(seeds: list[int], children: int, *, engines: tuple[str, ...] = ("duckdb",)) -> list[dict]:
     from contextmap import load
     from contextmap.sample.generate import generate_sample
 
@@ -97,18 +97,22 @@ def sample_eval(seeds: list[int], children: int) -> list[dict]:
             truth_p = pd.read_csv(Path(tmp) / "s/truth/person_records.csv", dtype=str)
             truth_l = pd.read_csv(Path(tmp) / "s/truth/location_records.csv", dtype=str)
             truth_m = pd.read_csv(Path(tmp) / "s/truth/mentions.csv", dtype=str, keep_default_na=False)
-        t0 = time.perf_counter()
-        pr = resolve_persons(ds)
+        for engine in engines:
+            t0 = time.perf_counter()
+            pr = resolve_persons(ds, engine=engine)
+            t1 = time.perf_counter()
+            e = pr.entities.set_index("record_id")["entity_id"]
+            tp = truth_p.set_index("person_id")["entity_id"].reindex(e.index)
+            row = {"data": f"sample seed={seed} children={children}", "kind": "persons", "method": engine,
+                   "records": len(e), **pair_scores(e, tp), "seconds": round(t1 - t0, 3)}
+            if engine == "fixed":
+                row.update(blocking_recall(ds, truth_p.set_index("person_id")["entity_id"]))
+            out.append(row)
+        pr = resolve_persons(ds, engine=engines[0])
         t1 = time.perf_counter()
         lr = resolve_locations(ds)
         t2 = time.perf_counter()
         m = link_mentions(ds, pr, lr)
-        e = pr.entities.set_index("record_id")["entity_id"]
-        tp = truth_p.set_index("person_id")["entity_id"].reindex(e.index)
-        row = {"data": f"sample seed={seed} children={children}", "kind": "persons",
-               "records": len(e), **pair_scores(e, tp), "seconds": round(t1 - t0, 3),
-               **blocking_recall(ds, truth_p.set_index("person_id")["entity_id"])}
-        out.append(row)
         e = lr.entities.set_index("record_id")["entity_id"]
         tl = truth_l.set_index("location_id")["place_id"].reindex(e.index)
         out.append({"data": f"sample seed={seed} children={children}", "kind": "locations",
@@ -177,29 +181,89 @@ def febrl_dataset(df: pd.DataFrame, *, identifier: bool):  # type: ignore[no-unt
     return build_dataset(persons=rows)
 
 
-def febrl_eval(*, splink: bool = False) -> list[dict]:
+def febrl_eval(*, splink: bool = False, engines: tuple[str, ...] = ("duckdb", "fixed")) -> list[dict]:
     files = febrl_files()
     sets = {"febrl1": files["dataset1"], "febrl2": files["dataset2"], "febrl3": files["dataset3"],
             "febrl4 (4a+4b)": pd.concat([files["dataset4a"], files["dataset4b"]])}
     out = []
     for name, df in sets.items():
         truth = pd.Series(df.index.str.extract(r"rec-(\d+)", expand=False), index=df.index)
-        for ident in (False, True):
-            ds = febrl_dataset(df, identifier=ident)
-            t0 = time.perf_counter()
-            pr = resolve_persons(ds)
-            secs = time.perf_counter() - t0
-            e = pr.entities.set_index("record_id")["entity_id"]
-            out.append({"data": name, "kind": "persons" + (" +soc_sec_id" if ident else " name+DOB"),
-                        "method": "contextmap", "records": len(e),
-                        **pair_scores(e, truth.reindex(e.index)), "seconds": round(secs, 3),
-                        **blocking_recall(ds, truth)})
+        for engine in engines:
+            for ident in (False, True):
+                ds = febrl_dataset(df, identifier=ident)
+                t0 = time.perf_counter()
+                pr = resolve_persons(ds, engine=engine)
+                secs = time.perf_counter() - t0
+                e = pr.entities.set_index("record_id")["entity_id"]
+                row = {"data": name, "kind": "persons" + (" +soc_sec_id" if ident else " name+DOB"),
+                       "method": f"contextmap {engine}", "records": len(e),
+                       **pair_scores(e, truth.reindex(e.index)), "seconds": round(secs, 3)}
+                if engine == "fixed":
+                    row.update(blocking_recall(ds, truth))
+                out.append(row)
+        labels, secs, t = baseline_persons(df)
+        out.append({"data": name, "kind": "persons name+DOB", "method": f"baseline (JW name + DOB chars >= {t})",
+                    "records": len(labels), **pair_scores(labels, truth.reindex(labels.index)),
+                    "seconds": round(secs, 3)})
         if splink:
             labels, secs = splink_persons(df)
-            out.append({"data": name, "kind": "persons name+DOB", "method": "splink",
+            out.append({"data": name, "kind": "persons name+DOB", "method": "splink (stock model)",
                         "records": len(labels), **pair_scores(labels, truth.reindex(labels.index)),
                         "seconds": round(secs, 3)})
     return out
+
+
+def baseline_persons(df: pd.DataFrame, *, thresholds: tuple[float, ...] = (0.8, 0.85, 0.9)) -> tuple[pd.Series, float, float]:
+    """The plain fuzzy baseline: score = mean of Jaro-Winkler on the full name and the share
+    of the eight date-of-birth characters that agree; pairs at or above one threshold are
+    joined (connected components). Candidates share a given name, surname, date of birth or
+    contextmap's blocking keys. Returns the labels at the best of ``thresholds`` (measured
+    against the truth: generous to the baseline), the seconds, and that threshold."""
+    from rapidfuzz.distance import JaroWinkler
+    from rapidfuzz.process import cpdist
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from contextmap.resolve import persons as rp
+
+    t0 = time.perf_counter()
+    g = df["given_name"].fillna("").str.lower()
+    s = df["surname"].fillna("").str.lower()
+    d = df["date_of_birth"].fillna("")
+    full = (g + " " + s).str.strip().to_numpy(dtype=object)
+    dob = d.to_numpy(dtype=object)
+    n = len(df)
+    ds = febrl_dataset(df, identifier=False)
+    rec = rp.person_records(ds)
+    pos = pd.Series(np.arange(n), index=df.index).reindex(rec["record_id"]).to_numpy()
+    cand, _ = rp._candidate_pairs(rp._block_keys(rec, rp._prepare(rec)), max_block_size=256)
+    ia, ib = pos[cand["a"].to_numpy()], pos[cand["b"].to_numpy()]
+    keys = [(ia, ib)]
+    for key in (g.to_numpy(), s.to_numpy(), dob):
+        k = pd.DataFrame({"k": key, "i": np.arange(n)})
+        k = k[k["k"] != ""]
+        m = k.merge(k, on="k")
+        m = m[m["i_x"] < m["i_y"]]
+        keys.append((m["i_x"].to_numpy(), m["i_y"].to_numpy()))
+    pairs = np.unique(np.sort(np.column_stack([np.concatenate([x for x, _ in keys]),
+                                               np.concatenate([y for _, y in keys])]), axis=1), axis=0)
+    a, b = pairs[:, 0], pairs[:, 1]
+    jw = cpdist(list(full[a]), list(full[b]), scorer=JaroWinkler.normalized_similarity)
+    dc = np.array([sum(x == y for x, y in zip(u, v, strict=True)) / 8 if len(u) == 8 and len(v) == 8 else 0.0
+                   for u, v in zip(dob[a], dob[b], strict=True)])
+    score = (jw + dc) / 2
+    truth = df.index.str.extract(r"rec-(\d+)", expand=False).to_numpy()
+    best = None
+    for t in thresholds:
+        k = score >= t
+        graph = coo_matrix((np.ones(int(k.sum())), (a[k], b[k])), shape=(n, n))
+        _, lab = connected_components(graph, directed=False)
+        labels = pd.Series(lab.astype(str), index=df.index)
+        f1 = pair_scores(labels, pd.Series(truth, index=df.index))["f1"]
+        if best is None or f1 > best[0]:
+            best = (f1, labels, t)
+    assert best is not None
+    return best[1], time.perf_counter() - t0, best[2]
 
 
 # --- Splink, for the comparison ----------------------------------------------------------------
@@ -248,13 +312,14 @@ def main() -> None:
     ap.add_argument("--skip-sample", action="store_true")
     ap.add_argument("--skip-febrl", action="store_true")
     ap.add_argument("--splink", action="store_true", help="also run Splink on FEBRL (needs splink)")
+    ap.add_argument("--engines", default="duckdb,fixed", help="resolve_persons engines to measure (first: the one used for mentions)")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     rows: list[dict] = []
     if not args.skip_sample:
-        rows += sample_eval([int(s) for s in args.seeds.split(",")], args.children)
+        rows += sample_eval([int(s) for s in args.seeds.split(",")], args.children, engines=tuple(args.engines.split(",")))
     if not args.skip_febrl:
-        rows += febrl_eval(splink=args.splink)
+        rows += febrl_eval(splink=args.splink, engines=tuple(args.engines.split(",")))
     table = pd.DataFrame(rows)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(table.to_string(index=False))

@@ -33,13 +33,21 @@ console = Console(stderr=False)
 err_console = Console(stderr=True)
 
 
+def _date(value: str | None, option: str) -> Any:
+    """A date option read as the data contract reads dates: ISO or UK day-first
+    (``01/11/2026`` is 1 November); anything else is a clear error (exit 2)."""
+    from contextmap.dates import parse_date_option
+
+    return parse_date_option(value, name=option)
+
+
 def _fail(exc: Exception, code: int = 2) -> typer.Exit:
     err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
     return typer.Exit(code)
 
 
-def _input(path: Path | None, workspace: str | None, *, mapping: Path | None = None, as_of: str | None = None,
-           progress: bool = False) -> tuple[Any, Any]:
+def _input(path: Path | None, workspace: str | None, *, mapping: Path | None = None, as_of: Any = None,
+           settings: Any = None, progress: bool = False) -> tuple[Any, Any]:
     """The dataset from PATH or from --workspace, and the workspace's decisions (None for PATH)."""
     from contextmap._errors import ConfigError
 
@@ -54,7 +62,8 @@ def _input(path: Path | None, workspace: str | None, *, mapping: Path | None = N
     import contextmap  # contextmap.load, looked up at call time
 
     assert path is not None
-    return contextmap.load(path, mapping=mapping, as_of=as_of, progress=progress), None
+    kw: dict[str, Any] = {} if settings is None else {"settings": settings}
+    return contextmap.load(path, mapping=mapping, as_of=as_of, progress=progress, **kw), None
 
 
 @app.callback()
@@ -76,7 +85,7 @@ def validate_cmd(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Treat dates after this moment as errors (default: now), e.g. 2026-11-23.")] = None,
     show: Annotated[int, typer.Option("--show", help="How many problems to list.")] = 20,
     columns: Annotated[bool, typer.Option("--columns", help="Also print completeness per column.")] = False,
-    path: Annotated[Path | None, typer.Argument(help="A folder of CSV files (children.csv, episodes.csv, ...) or one .xlsx workbook; or give --workspace W", show_default=False)] = None,
+    path: Annotated[Path | None, typer.Argument(help="A folder of CSV files (children.csv, episodes.csv, ...), one .xlsx workbook, or a sources manifest (.yaml) listing files from several agencies; or give --workspace W.", show_default=False)] = None,
     workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
 ) -> None:
     """Check a dataset against the data contract and print its data-quality summary.
@@ -96,7 +105,7 @@ def validate_cmd(
 
     try:
         cfg = load_settings(settings)
-        ds, _ = _input(path, workspace, mapping=mapping, as_of=as_of, progress=True)
+        ds, _ = _input(path, workspace, mapping=mapping, as_of=_date(as_of, "--as-of"), settings=cfg, progress=True)
     except (ContextMapError, ValueError) as exc:
         raise _fail(exc, 2) from None
     summary = summarise(ds, settings=cfg)
@@ -125,10 +134,14 @@ def validate_cmd(
             raise _fail(exc, 2) from None
         console.print(f"Wrote problems, quarantine and quality summary to {out}", highlight=False, markup=False)
     counts = ds.report.counts
+    merged = int(counts["duplicates"].sum()) if "duplicates" in counts else 0
+    made = int(counts["provisional"].sum()) if "provisional" in counts else 0
     console.print(
         f"read {int(counts['read'].sum())} rows: {int(counts['accepted'].sum())} accepted, "
-        f"{int(counts['quarantined'].sum())} quarantined",
-        highlight=False,
+        f"{int(counts['quarantined'].sum())} quarantined"
+        + (f", {merged} exact duplicates kept once" if merged else "")
+        + (f"; {made} provisional records made from names that matched none" if made else ""),
+        highlight=False, soft_wrap=True,
     )
     raise typer.Exit(0 if ds.report.is_clean else 1)
 
@@ -154,7 +167,9 @@ def sample_cmd(
 
     try:
         with console.status("Generating synthetic sample...", spinner="dots"):
-            data = generate_sample(children=children, seed=seed, months=months, end=end,
+            end_day = _date(end, "--end")
+            data = generate_sample(children=children, seed=seed, months=months,
+                                   end=None if end_day is None else end_day.strftime("%Y-%m-%d"),
                                    noise=noise, episodes_target=episodes)
             path = data.write(out, overwrite=overwrite)
     except (ContextMapError, ValueError, OSError) as exc:
@@ -175,7 +190,7 @@ def analyze_cmd(
     resolve: Annotated[bool, typer.Option("--resolve/--no-resolve", help="Resolve persons and places into entities first.")] = True,
     decisions: Annotated[Path | None, typer.Option("--decisions", help="Analyst's merge / keep-apart decisions file.")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace files an earlier run wrote.")] = False,
-    path: Annotated[Path | None, typer.Argument(help="A folder of CSV files or one .xlsx workbook; or give --workspace W", show_default=False)] = None,
+    path: Annotated[Path | None, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
     workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
 ) -> None:
     """Find peer groups, persons of concern, hotspots and flags for a period.
@@ -188,9 +203,10 @@ def analyze_cmd(
 
     try:
         cfg = load_settings(config)
+        start, end = _date(from_, "--from"), _date(to, "--to")
         with console.status("Reading the dataset...", spinner="dots") as status:
-            ds, ws_decisions = _input(path, workspace, mapping=mapping)
-            result = analyze(ds, start=from_, end=to, settings=cfg, seed=seed, resolve=resolve,
+            ds, ws_decisions = _input(path, workspace, mapping=mapping, settings=cfg)
+            result = analyze(ds, start=start, end=end, settings=cfg, seed=seed, resolve=resolve,
                              decisions=decisions if decisions is not None else ws_decisions,
                              progress=lambda name: status.update(f"{name[:1].upper()}{name[1:]}..."))
             result.write(out, overwrite=overwrite)
@@ -231,9 +247,10 @@ def _analyse_for_view(path: Path | None, from_: str | None, to: str | None, conf
     from contextmap.settings import load_settings
 
     cfg = load_settings(config)
+    start, end = _date(from_, "--from"), _date(to, "--to")
     with console.status("Reading the dataset...", spinner="dots") as status:
-        ds, ws_decisions = _input(path, workspace, mapping=mapping)
-        return analyze(ds, start=from_, end=to, settings=cfg, seed=seed, decisions=ws_decisions,
+        ds, ws_decisions = _input(path, workspace, mapping=mapping, settings=cfg)
+        return analyze(ds, start=start, end=end, settings=cfg, seed=seed, decisions=ws_decisions,
                        progress=lambda name: status.update(f"{name[:1].upper()}{name[1:]}..."))
 
 
@@ -248,7 +265,7 @@ def map_cmd(
     audience: Annotated[str, typer.Option("--audience", help="Shown in the title bar; only an audience that sees everything (use 'pack' for others).")] = "internal",
     seed: Annotated[int, typer.Option("--seed", help="Seed for community detection.")] = 0,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing file.")] = False,
-    path: Annotated[Path | None, typer.Argument(help="A folder of CSV files or one .xlsx workbook; or give --workspace W", show_default=False)] = None,
+    path: Annotated[Path | None, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
     workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
 ) -> None:
     """Write the hotspot map: one self-contained HTML file, offline unless --tiles is set."""
@@ -276,7 +293,7 @@ def network_cmd(
     audience: Annotated[str, typer.Option("--audience", help="Shown in the title bar; only an audience that sees everything (use 'pack' for others).")] = "internal",
     seed: Annotated[int, typer.Option("--seed", help="Seed for community detection and the layout.")] = 0,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing files.")] = False,
-    path: Annotated[Path | None, typer.Argument(help="A folder of CSV files or one .xlsx workbook; or give --workspace W", show_default=False)] = None,
+    path: Annotated[Path | None, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
     workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
 ) -> None:
     """Write the peer-network view (self-contained HTML), optionally PNG/SVG renderings."""
@@ -305,8 +322,9 @@ def resolve_cmd(
     threshold: Annotated[float | None, typer.Option("--threshold", help="Match probability to join records (default 0.5).")] = None,
     pairs: Annotated[bool, typer.Option("--pairs", help="Also write OUT-pairs.csv: every scored pair with its explanation.")] = False,
     include_children: Annotated[bool, typer.Option("--children", help="Also resolve children's records.")] = False,
+    engine: Annotated[str, typer.Option("--engine", help="Score person pairs with Splink on 'duckdb' (default) or 'spark', or 'fixed' weights.")] = "duckdb",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
-    path: Annotated[Path | None, typer.Argument(help="Dataset folder of CSV files or an .xlsx workbook; or give --workspace W", show_default=False)] = None,
+    path: Annotated[Path | None, typer.Argument(help="Dataset folder of CSV files, an .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
     workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
 ) -> None:
     """Resolve person and location records into entities (persons of concern and places)."""
@@ -322,9 +340,10 @@ def resolve_cmd(
         ds, ws_decisions = _input(path, workspace)
         from contextmap.resolve.decisions import as_decisions
 
-        dec = as_decisions(decisions) if decisions is not None or ws_decisions is None else ws_decisions  # read and checked once, honoured by every step
+        # read and checked once, honoured by every step (the workspace's unless --decisions)
+        dec = as_decisions(decisions) if decisions is not None or ws_decisions is None else ws_decisions
         kw: dict[str, Any] = {} if threshold is None else {"threshold": threshold}
-        pr = resolve_persons(ds, decisions=dec, include_children=include_children, **kw)
+        pr = resolve_persons(ds, decisions=dec, include_children=include_children, engine=engine, **kw)
         lr = resolve_locations(ds, decisions=dec, **kw)
         res = Resolution(pr, lr, link_mentions(ds, pr, lr, decisions=dec))
         written = write_entities(res, out, overwrite=overwrite, pairs=pairs)
@@ -335,8 +354,37 @@ def resolve_cmd(
                   f"{lr.stats['records']} location records -> {lr.stats['entities']} places; "
                   f"{len(m)} merged entities; {len(res.provisional)} RHI mentions kept as provisional",
                   highlight=False, markup=False)
+    if pr.model is not None:
+        console.print(pr.model.note, highlight=False, markup=False)
     for f in written:
         console.print(f"Wrote {f}", highlight=False, markup=False)
+
+
+@app.command("review")
+def review_cmd(
+    out: Annotated[Path, typer.Option("--out", help="HTML page to write: the doubtful person pairs.")],
+    decisions: Annotated[Path | None, typer.Option("--decisions", help="Decisions already taken (their pairs are left out).")] = None,
+    threshold: Annotated[float | None, typer.Option("--threshold", help="Match probability to join records (default 0.5).")] = None,
+    low: Annotated[float, typer.Option("--low", help="Pairs from this match probability are doubtful.")] = 0.1,
+    high: Annotated[float, typer.Option("--high", help="... up to (not including) this one.")] = 0.95,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many pairs, the closest to the threshold first.")] = 500,
+    engine: Annotated[str, typer.Option("--engine", help="Score person pairs with Splink on 'duckdb' (default) or 'spark', or 'fixed' weights.")] = "duckdb",
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing page.")] = False,
+    path: Annotated[Path | None, typer.Argument(help="Dataset folder of CSV files or an .xlsx workbook; or give --workspace W.", show_default=False)] = None,
+    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
+) -> None:
+    """Write an offline page of the doubtful person pairs to mark merge / keep apart / not sure;
+    its Save button downloads a decisions file for --decisions."""
+    from contextmap.resolve.review import write_review
+
+    try:
+        ds, ws_decisions = _input(path, workspace)
+        written = write_review(ds, out, decisions=decisions if decisions is not None else ws_decisions, engine=engine, threshold=threshold,
+                               band=(low, high), limit=limit, overwrite=overwrite)
+    except (ContextMapError, ValueError, OSError) as exc:
+        raise _fail(exc, 2) from None
+    console.print(f"Wrote {written}: open it in a browser, decide, and Save decisions",
+                  highlight=False, markup=False)
 
 
 @app.command("audit")
@@ -381,7 +429,7 @@ def pack_cmd(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing pack in --out.")] = False,
     decisions: Annotated[Path | None, typer.Option("--decisions", help="Entity-resolution decisions file (merge A B / keep apart A B).")] = None,
     no_resolve: Annotated[bool, typer.Option("--no-resolve", help="Use records as they are, without entity resolution.")] = False,
-    path: Annotated[Path | None, typer.Argument(help="A folder of CSV files or one .xlsx workbook; or give --workspace W", show_default=False)] = None,
+    path: Annotated[Path | None, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
     workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
 ) -> None:
     """Build the MACE mapping pack for an audience: pack.html, pack.pdf, map, network, exports.
@@ -394,10 +442,11 @@ def pack_cmd(
     from contextmap.pack.build import build_pack
 
     try:
+        start, end = _date(from_, "--from"), _date(to, "--to")
         with console.status("Building the pack...", spinner="dots"):
             if workspace is not None and path is not None:
                 raise ContextMapError("Expected a dataset PATH or --workspace W (one of the two), instead got both")
-            r = build_pack(path if workspace is None else None, workspace=workspace, out=out, audience=audience, start=from_, end=to, previous=previous,
+            r = build_pack(path if workspace is None else None, workspace=workspace, out=out, audience=audience, start=start, end=end, previous=previous,
                            settings=config, mapping=mapping, seed=seed, pdf=not no_pdf, overwrite=overwrite,
                            resolve=not no_resolve, decisions=decisions)
     except PrivacyError as exc:
@@ -434,3 +483,7 @@ def main() -> None:
 
 # Silence "imported but unused" until subcommands use them.
 _ = (Path, Optional)
+
+
+if __name__ == "__main__":  # python -m contextmap.cli
+    main()

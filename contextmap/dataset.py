@@ -47,15 +47,24 @@ class ValidationReport:
         One row per problem, columns :data:`PROBLEM_COLUMNS`.
     counts
         One row per table, indexed by table name, columns ``read``, ``accepted``,
-        ``quarantined``. ``read == accepted + quarantined`` always holds.
+        ``quarantined``, ``duplicates`` (exact copies of another row, kept once) and
+        ``provisional`` (records made from names that matched none).
+        ``read == accepted + quarantined + duplicates`` always holds; a table holds
+        ``accepted + provisional`` rows.
     quarantined
         Per table, the rejected rows as read (all values as text), with ``_row`` (the
-        spreadsheet row number) and ``_reasons`` (every reason, ``'; '``-joined).
+        spreadsheet row number), ``_file`` (the file, or ``book.xlsx[sheet]``) and
+        ``_reasons`` (every reason, ``'; '``-joined).
+    provenance
+        Per table, one row per row of the table, in the same order: ``file``, ``sheet``,
+        ``row`` (spreadsheet row) and ``agency`` of the row it was read from (for a
+        provisional record, the row whose name made it).
     """
 
     problems: pd.DataFrame
     counts: pd.DataFrame
     quarantined: dict[str, pd.DataFrame] = field(default_factory=dict)
+    provenance: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def is_clean(self) -> bool:

@@ -14,6 +14,7 @@ vectorised: a whole column is parsed in a few regular-expression passes.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,7 +25,8 @@ from contextmap._errors import ConfigError
 if TYPE_CHECKING:
     from contextmap.dataset import Dataset
 
-__all__ = ["parse_dates", "period_bounds", "REASON_FORMAT", "REASON_IMPOSSIBLE", "REASON_TWO_DIGIT_YEAR"]
+__all__ = ["parse_dates", "parse_date_option", "period_bounds", "REASON_FORMAT", "REASON_IMPOSSIBLE",
+           "REASON_TWO_DIGIT_YEAR"]
 
 REASON_FORMAT = "not a recognised date (use YYYY-MM-DD or DD/MM/YYYY, optionally with HH:MM)"
 REASON_IMPOSSIBLE = "impossible date or time (no such day, month or hour, or a year before 1800 or after 2200)"
@@ -126,16 +128,60 @@ def parse_dates(
     return parsed, reasons
 
 
-def _ts(value: Any, name: str) -> pd.Timestamp | None:
+def parse_date_option(value: Any, *, name: str, kind: str = "datetime") -> pd.Timestamp | None:
+    """Read one date given as an option (``--from``, ``as_of``...) exactly as the data
+    contract reads a date cell: ISO (``2026-11-01``) or UK day-first (``01/11/2026`` is
+    1 November 2026), optionally with a time.
+
+    Parameters
+    ----------
+    value
+        Text, a ``datetime``/``date``/``Timestamp``, or None (returned as None).
+    name
+        The option's name, for the error message.
+    kind
+        ``'date'`` drops any time part.
+
+    Raises
+    ------
+    ConfigError
+        If the text is not one of the contract's forms (a two-digit year, a US month-first
+        date, an impossible day...), naming the option and the value.
+
+    Examples
+    --------
+    >>> parse_date_option("01/11/2026", name="--from")
+    Timestamp('2026-11-01 00:00:00')
+    >>> parse_date_option("2026-11-13T09:30", name="--to")
+    Timestamp('2026-11-13 09:30:00')
+    >>> parse_date_option("11/23/2026", name="--to")
+    Traceback (most recent call last):
+    ...
+    contextmap._errors.ConfigError: Expected --to to be a date written YYYY-MM-DD or DD/MM/YYYY (day first: 01/11/2026 is 1 November 2026), instead got: '11/23/2026' (impossible date or time (no such day, month or hour, or a year before 1800 or after 2200))
+    """
     if value is None:
         return None
-    try:
+    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date, np.datetime64)):
         ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise ConfigError(f"Expected a date for {name} (e.g. '2024-03-31'), instead got: {value!r}") from None
-    if ts is pd.NaT:
-        raise ConfigError(f"Expected a date for {name}, instead got: {value!r}")
-    return ts.tz_localize(None) if ts.tzinfo else ts
+        if pd.isna(ts):
+            raise ConfigError(f"Expected {name} to be a date, instead got: {value!r}")
+        if ts.tzinfo is not None:
+            ts = ts.tz_convert("Europe/London").tz_localize(None)
+        return ts.normalize() if kind == "date" else ts
+    if not isinstance(value, str):
+        raise ConfigError(f"Expected {name} to be a date such as '2026-11-01' or '01/11/2026', instead got: {value!r}")
+    parsed, reasons = parse_dates(pd.Series([value]), kind="date" if kind == "date" else "datetime")
+    if not value.strip() or pd.notna(reasons.iloc[0]):
+        why = reasons.iloc[0] if pd.notna(reasons.iloc[0]) else "blank"
+        raise ConfigError(
+            f"Expected {name} to be a date written YYYY-MM-DD or DD/MM/YYYY (day first: 01/11/2026 is "
+            f"1 November 2026), instead got: {value!r} ({why})"
+        )
+    return pd.Timestamp(parsed.iloc[0])
+
+
+def _ts(value: Any, name: str) -> pd.Timestamp | None:
+    return parse_date_option(value, name=name)
 
 
 def _latest_date(ds: Dataset) -> pd.Timestamp | None:

@@ -178,6 +178,7 @@ PERSONS = Table(
         Column("vehicle", "list", description="vehicle registrations, semicolon-separated (optional identifier)"),
         Column("social_media", "list", description="social-media handles, semicolon-separated (optional identifier)"),
     ),
+    derived=("provisional",),  # True for a record ingest made from a link's name that matched none
 )
 
 LOCATIONS = Table(
@@ -198,6 +199,7 @@ LOCATIONS = Table(
         Column("northing", "float", description="British National Grid metres"),
         Column("postcode", "text", description="UK postcode, normalised to upper case with one space"),
     ),
+    derived=("provisional",),  # True for a record ingest made from a found location's text that matched none
 )
 
 EPISODES = Table(
@@ -216,6 +218,9 @@ EPISODES = Table(
         Column("people_mentioned", "list", description="free-text names from the RHI, semicolon-separated"),
         Column("places_mentioned", "list", description="free-text places from the RHI, semicolon-separated"),
     ),
+    # who the child was with when it is not a name ('a friend', 'mum', 'no one'): ingest moves such
+    # parts of people_mentioned here, kept as text, never made into a person
+    derived=("people_described",),
 )
 
 LINKS = Table(

@@ -30,6 +30,7 @@ __all__ = [
     "PanelSettings",
     "RhiSettings",
     "GraphSettings",
+    "IngestSettings",
     "FlagSettings",
     "MapSettings",
     "load_settings",
@@ -139,6 +140,35 @@ class MapSettings:
 
 
 @dataclass(frozen=True)
+class IngestSettings:
+    """Where the area's locations are expected, so that mistyped coordinates are caught.
+
+    ``area_bounds`` is a WGS84 box ``[min longitude, min latitude, max longitude, max
+    latitude]``; a location outside it by more than ``area_buffer_km`` is a warning naming
+    the row (kept: a child placed out of area lives elsewhere). Without ``area_bounds``, a
+    location more than ``outlier_km`` from the middle of the others is the warning.
+    """
+
+    area_bounds: tuple[float, float, float, float] | None = None
+    area_buffer_km: float = 10.0
+    outlier_km: float = 80.0
+
+    def _validate(self) -> None:
+        b = self.area_bounds
+        if b is not None:
+            ok = (isinstance(b, (list, tuple)) and len(b) == 4
+                  and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in b))
+            if not ok or not (b[0] < b[2] and b[1] < b[3]):
+                raise ConfigError(
+                    "ingest.area_bounds must be [min longitude, min latitude, max longitude, max latitude] "
+                    f"with min below max, instead got: {b!r}")
+            object.__setattr__(self, "area_bounds", tuple(float(v) for v in b))
+        for name in ("area_buffer_km", "outlier_km"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"ingest.{name} must not be negative, instead got: {getattr(self, name)!r}")
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings. Build with :meth:`from_dict` or :func:`load_settings`."""
 
@@ -149,6 +179,7 @@ class Settings:
     graph: GraphSettings = field(default_factory=GraphSettings)
     flags: FlagSettings = field(default_factory=FlagSettings)
     map: MapSettings = field(default_factory=MapSettings)
+    ingest: IngestSettings = field(default_factory=IngestSettings)
     extra: dict[str, Any] = field(default_factory=dict)
     """Sections owned by other modules (for example ``audiences``), validated there."""
 

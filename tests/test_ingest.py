@@ -60,9 +60,10 @@ def load(d: Path, **kw) -> contextmap.Dataset:
 
 def assert_invariant(ds: contextmap.Dataset) -> None:
     c = ds.report.counts
-    assert (c["read"] == c["accepted"] + c["quarantined"]).all()
+    assert (c["read"] == c["accepted"] + c["quarantined"] + c["duplicates"]).all()
     for name in c.index:
-        assert len(ds.table(name)) == c.loc[name, "accepted"]
+        assert len(ds.table(name)) == c.loc[name, "accepted"] + c.loc[name, "provisional"]
+        assert len(ds.report.provenance[name]) == len(ds.table(name))
         assert len(ds.quarantine[name]) == c.loc[name, "quarantined"]
 
 
@@ -114,49 +115,58 @@ def problem(ds, table, column):
     return p[(p["table"] == table) & (p["column"] == column)]
 
 
-# Every quarantine reason: (table, changes to BASE, problem column, reason fragment, row).
+# Every problem: (table, changes to BASE, problem column, reason fragment, row, severity). An error
+# quarantines the row; a bad optional value is a warning: the field is blanked and the row kept.
 CASES = {
-    "missing required": ("children", {"children": add_row("children", ",No Id,,,,,")}, "child_id", "missing required value", 4),
-    "unknown category": ("locations", {"locations": add_row("locations", "L3,X,nightclub,,,,,")}, "category", "unknown category value", 4),
-    "unknown enum": ("children", {"children": add_row("children", "C3,X,,female,severe,,")}, "ce_risk", "unknown ce_risk", 4),
-    "bad date format": ("children", {"children": add_row("children", "C3,X,March 2011,,,,")}, "date_of_birth", "not a recognised date", 4),
-    "impossible date": ("children", {"children": add_row("children", "C3,X,31/02/2011,,,,")}, "date_of_birth", "impossible date", 4),
-    "impossible month": ("children", {"children": add_row("children", "C3,X,13/13/2011,,,,")}, "date_of_birth", "impossible date", 4),
-    "two-digit year": ("children", {"children": add_row("children", "C3,X,12/03/11,,,,")}, "date_of_birth", "two-digit year", 4),
-    "future date": ("episodes", {"episodes": add_row("episodes", "E3,C1,2026-03-01,,,,,")}, "reported_at", "in the future", 4),
-    "returned before reported": ("episodes", {"episodes": add_row("episodes", "E3,C1,2025-03-02,2025-03-01,,,,")}, "returned_at", "returned before", 4),
-    "rhi before return": ("episodes", {"episodes": add_row("episodes", "E3,C1,2025-03-01,2025-03-02,,,2025-03-01 12:00,")}, "rhi_at", "before the return", 4),
-    "unknown child": ("episodes", {"episodes": add_row("episodes", "E3,C9,2025-03-01,,,,,")}, "child_id", "refers to an unknown child", 4),
-    "unknown found location": ("episodes", {"episodes": add_row("episodes", "E3,C1,2025-03-01,,,L9,,")}, "found_location_id", "refers to an unknown location", 4),
-    "unknown home location": ("children", {"children": add_row("children", "C3,X,,,,,L9")}, "home_location_id", "refers to an unknown location", 4),
-    "duplicate id": ("persons", {"persons": add_row("persons", "P1,Other,")}, "person_id", "duplicate id", 2),
-    "id across tables": ("persons", {"persons": add_row("persons", "C2,Other,")}, "person_id", "id also used in children", 3),
-    "link unknown entity": ("links", {"links": add_row("links", "K3,C1,Z9,seen_with,2025-01-01,,,,")}, "target_id", "refers to an unknown entity", 4),
-    "link unknown episode": ("links", {"links": add_row("links", "K3,C1,P1,seen_with,2025-01-01,E9,,,")}, "episode_id", "refers to an unknown episode", 4),
-    "link missing date": ("links", {"links": add_row("links", "K3,C1,P1,seen_with,,,,,")}, "observed_on", "missing required value", 4),
-    "invalid grading": ("links", {"links": add_row("links", "K3,C1,P1,seen_with,2025-01-01,,,4F X,")}, "grading", "not a valid 3x5x2 grading", 4),
-    "5x5x5 code undeclared": ("links", {"links": add_row("links", "K3,C1,P1,seen_with,2025-01-01,,,B24,")}, "grading", "a 5x5x5 code", 4),
-    "outside GB and NI": ("locations", {"locations": add_row("locations", "L3,Paris,other,48.86,2.35,,,")}, "latitude", "outside Great Britain", 4),
-    "outside GB via BNG": ("locations", {"locations": add_row("locations", "L3,Sea,other,,,900000,100000,")}, "easting", "outside Great Britain", 4),
-    "half a pair": ("locations", {"locations": add_row("locations", "L3,X,other,54.9,,,,")}, "longitude", "latitude given without longitude", 4),
-    "not a number": ("locations", {"locations": add_row("locations", "L3,X,other,54.9,west,,,")}, "longitude", "not a number", 4),
+    "missing required": ("children", {"children": add_row("children", ",No Id,,,,,")}, "child_id", "missing required value", 4, "error"),
+    "unknown category": ("locations", {"locations": add_row("locations", "L3,X,nightclub,,,,,")}, "category", "unknown category value", 4, "warning"),
+    "unknown enum": ("children", {"children": add_row("children", "C3,X,,female,severe,,")}, "ce_risk", "unknown ce_risk", 4, "warning"),
+    "bad date format": ("children", {"children": add_row("children", "C3,X,March 2011,,,,")}, "date_of_birth", "not a recognised date", 4, "warning"),
+    "impossible date": ("children", {"children": add_row("children", "C3,X,31/02/2011,,,,")}, "date_of_birth", "impossible date", 4, "warning"),
+    "impossible month": ("children", {"children": add_row("children", "C3,X,13/13/2011,,,,")}, "date_of_birth", "impossible date", 4, "warning"),
+    "two-digit year": ("children", {"children": add_row("children", "C3,X,12/03/11,,,,")}, "date_of_birth", "two-digit year", 4, "warning"),
+    "future date": ("episodes", {"episodes": add_row("episodes", "E3,C1,2026-03-01,,,,,")}, "reported_at", "in the future", 4, "error"),
+    "returned before reported": ("episodes", {"episodes": add_row("episodes", "E3,C1,2025-03-02,2025-03-01,,,,")}, "returned_at", "returned before", 4, "error"),
+    "rhi before return": ("episodes", {"episodes": add_row("episodes", "E3,C1,2025-03-01,2025-03-02,,,2025-03-01 12:00,")}, "rhi_at", "before the return", 4, "warning"),
+    "unknown child": ("episodes", {"episodes": add_row("episodes", "E3,C9,2025-03-01,,,,,")}, "child_id", "refers to an unknown child", 4, "error"),
+    "unknown found location": ("episodes", {"episodes": add_row("episodes", "E3,C1,2025-03-01,,,L9,,")}, "found_location_id", "refers to an unknown location", 4, "warning"),
+    "unknown home location": ("children", {"children": add_row("children", "C3,X,,,,,L9")}, "home_location_id", "refers to an unknown location", 4, "warning"),
+    "duplicate id": ("persons", {"persons": add_row("persons", "P1,Other,")}, "person_id", "duplicate id", 2, "error"),
+    "id across tables": ("persons", {"persons": add_row("persons", "C2,Other,")}, "person_id", "id also used in children", 3, "error"),
+    "link unknown entity": ("links", {"links": add_row("links", "K3,C1,Z9,seen_with,2025-01-01,,,,")}, "target_id", "refers to an unknown entity", 4, "error"),
+    "link unknown episode": ("links", {"links": add_row("links", "K3,C1,P1,seen_with,2025-01-01,E9,,,")}, "episode_id", "refers to an unknown episode", 4, "warning"),
+    "link missing date": ("links", {"links": add_row("links", "K3,C1,P1,seen_with,,,,,")}, "observed_on", "missing required value", 4, "error"),
+    "invalid grading": ("links", {"links": add_row("links", "K3,C1,P1,seen_with,2025-01-01,,,4F X,")}, "grading", "not a valid 3x5x2 grading", 4, "error"),
+    "5x5x5 code undeclared": ("links", {"links": add_row("links", "K3,C1,P1,seen_with,2025-01-01,,,B24,")}, "grading", "a 5x5x5 code", 4, "error"),
+    "outside GB and NI": ("locations", {"locations": add_row("locations", "L3,Paris,other,48.86,2.35,,,")}, "latitude", "outside Great Britain", 4, "warning"),
+    "outside GB via BNG": ("locations", {"locations": add_row("locations", "L3,Sea,other,,,900000,100000,")}, "easting", "outside Great Britain", 4, "warning"),
+    "half a pair": ("locations", {"locations": add_row("locations", "L3,X,other,54.9,,,,")}, "longitude", "latitude given without longitude", 4, "warning"),
+    "not a number": ("locations", {"locations": add_row("locations", "L3,X,other,54.9,west,,,")}, "longitude", "not a number", 4, "warning"),
 }
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_every_quarantine_reason(tmp_path, case):
-    table, changes, column, fragment, row = CASES[case]
+def test_every_problem_reason(tmp_path, case):
+    table, changes, column, fragment, row, severity = CASES[case]
     ds = load(write(tmp_path, **changes))
     assert_invariant(ds)
     found = problem(ds, table, column)
     found = found[found["reason"].str.contains(fragment, regex=False)]
     assert len(found) >= 1, ds.report.problems.to_string()
     assert row in found["row"].tolist()
-    assert (found["severity"] == "error").all()
+    assert (found["severity"] == severity).all()
     q = ds.quarantine[table]
-    assert row in q["_row"].tolist()
-    assert fragment in q.set_index("_row").loc[row, "_reasons"]
-    assert not ds.report.is_clean
+    if severity == "error":
+        assert row in q["_row"].tolist()
+        assert fragment in q.set_index("_row").loc[row, "_reasons"]
+        assert not ds.report.is_clean
+    else:  # kept, the bad field blanked, the value as written in the report
+        assert row not in q["_row"].tolist()
+        assert "row kept" in found["reason"].iloc[0]
+        kept = ds.table(table).iloc[-1]
+        if column in kept.index:
+            assert pd.isna(kept[column]), kept
+        assert found["value"].iloc[0] not in ("", None)
 
 
 def test_swapped_coordinates_get_a_hint(tmp_path):
@@ -165,11 +175,12 @@ def test_swapped_coordinates_get_a_hint(tmp_path):
 
 
 def test_problem_names_file_row_column_and_original_value(tmp_path):
-    ds = load(write(tmp_path, children=add_row("children", "C3,X, 31/02/2011 ,,,,")))
+    ds = load(write(tmp_path, children=add_row("children", "C3,X, 31/02/2011 ,,severe,,")))
     p = problem(ds, "children", "date_of_birth").iloc[0]
-    assert (p["file"], p["row"], p["value"]) == ("children.csv", 4, " 31/02/2011 ")
+    assert (p["file"], p["row"], p["value"], p["severity"]) == ("children.csv", 4, " 31/02/2011 ", "warning")
+    ds = load(write(tmp_path, children=add_row("children", ",X, 31/02/2011 ,,,,")))
     q = ds.quarantine["children"].iloc[0]
-    assert q["date_of_birth"] == " 31/02/2011 "  # original text kept
+    assert q["date_of_birth"] == " 31/02/2011 " and q["_file"] == "children.csv"  # original text kept
 
 
 def test_duplicates_quarantine_every_copy(tmp_path):
@@ -182,12 +193,17 @@ def test_ids_across_entity_tables_quarantine_both_sides(tmp_path):
     ds = load(write(tmp_path, persons=add_row("persons", "L1,Other,")))
     assert "L1" not in ds.locations["location_id"].tolist()
     assert ds.persons["person_id"].tolist() == ["P1"]
-    # the cascade: C1 lives at L1, so C1 is quarantined too, then its episode and links
-    reasons = ds.quarantine["children"].set_index("_row").loc[2, "_reasons"]
-    assert "refers to a location that was quarantined" in reasons
+    # no cascade through an optional reference: C1 lives at L1, so C1 loses its home (with a
+    # warning) but is kept, and so are its episode and links
+    w = problem(ds, "children", "home_location_id")
+    assert w["severity"].tolist() == ["warning"] and "refers to a location that was quarantined" in w["reason"].iloc[0]
+    assert pd.isna(ds.children.set_index("child_id").loc["C1", "home_location_id"])
+    assert "E1" in ds.episodes["episode_id"].tolist()
+    assert len(ds.links) == 2
+    # a required reference does cascade, saying why
+    ds = load(write(tmp_path, persons=add_row("persons", "C1,Other,")))
     assert "E1" not in ds.episodes["episode_id"].tolist()
     assert "refers to a child that was quarantined" in problem(ds, "episodes", "child_id")["reason"].iloc[0]
-    assert len(ds.links) == 0
     assert_invariant(ds)
 
 
@@ -234,7 +250,8 @@ def test_blank_rows_are_skipped_and_row_numbers_kept(tmp_path):
 
 def test_optional_tables_absent_are_empty_with_warning(tmp_path):
     ds = load(write(tmp_path, persons=None, links=None))
-    assert len(ds.persons) == 0 and list(ds.persons.columns) == list(contextmap.schema.PERSONS.column_names)
+    persons = contextmap.schema.PERSONS
+    assert len(ds.persons) == 0 and list(ds.persons.columns) == [*persons.column_names, *persons.derived]
     assert len(ds.links) == 0 and "source_kind" in ds.links
     w = ds.report.warnings
     assert set(w.loc[w["reason"].str.contains("table not found"), "table"]) == {"persons", "links"}
@@ -295,7 +312,7 @@ def test_missing_path_and_wrong_file_type(tmp_path):
         contextmap.load(tmp_path / "nope")
     f = tmp_path / "data.csv"
     f.write_text("a\n")
-    with pytest.raises(InputReadError, match="folder of CSV files or an .xlsx"):
+    with pytest.raises(InputReadError, match="folder of CSV files, an .xlsx workbook or a sources manifest"):
         contextmap.load(f)
     x = tmp_path / "fake.xlsx"
     x.write_text("not a zip")

@@ -30,11 +30,13 @@ def test_clean_export_exits_0_and_writes_reports(tmp_path):
 
 
 def test_quarantined_rows_exit_1_and_list_problems(tmp_path):
-    (tmp_path / "children.csv").write_text("child_id,ce_risk\nC1,high\nC2,severe\n" + "".join(f"C{i},bad\n" for i in range(3, 30)))
+    # 14 ids each on two rows that differ: all 28 quarantined; 'severe' is a warning (kept)
+    pairs = "".join(f"X{i},low\nX{i},high\n" for i in range(3, 17))
+    (tmp_path / "children.csv").write_text("child_id,ce_risk\nC1,high\nC2,severe\n" + pairs)
     (tmp_path / "episodes.csv").write_text("episode_id,child_id,reported_at\nE1,C1,23/11/2025\n")
     r = runner.invoke(app, ["validate", str(tmp_path), "--show", "5", "--as-of", "2026-01-01"])
     assert r.exit_code == 1, r.output
-    assert "'severe'" in r.output and "and 26 more" in r.output
+    assert "'X3'" in r.output and "and 27 more" in r.output
     assert "28 quarantined" in r.output
 
 

@@ -45,17 +45,18 @@ def test_workbook_loads_with_real_datetime_cells(tmp_path):
     p = tmp_path / "export.xlsx"
     build(p, SHEETS)
     ds = contextmap.load(p, as_of="2026-01-01")
-    assert ds.children["child_id"].tolist() == ["101"]  # not '101.0'
+    assert ds.children["child_id"].tolist() == ["101", "C2"]  # not '101.0'
     assert ds.children["date_of_birth"].iloc[0] == pd.Timestamp("2011-03-12")
+    assert pd.isna(ds.children["date_of_birth"].iloc[1])  # two-digit year: blanked, child kept
     e = ds.episodes.set_index("episode_id")
     assert e.loc["E1", "reported_at"] == pd.Timestamp("2025-11-23 14:05")
     assert e.loc["E1", "returned_at"] == pd.Timestamp("2025-11-24 09:00")
-    assert "E2" not in e.index  # its child was quarantined
+    assert "E2" in e.index  # its child was kept
     assert 54.8 < ds.locations["latitude"].iloc[0] < 55.0
-    errors = ds.report.errors
-    two = errors[errors["column"] == "date_of_birth"].iloc[0]
+    warnings = ds.report.warnings
+    two = warnings[warnings["column"] == "date_of_birth"].iloc[0]
     assert two["file"] == "export.xlsx[Children]" and two["row"] == 3 and "two-digit year" in two["reason"]
-    assert "refers to a child that was quarantined" in ds.quarantine["episodes"]["_reasons"].iloc[0]
+    assert two["value"] == "12/03/11"
     assert ds.report.counts.loc["episodes", "read"] == 2  # trailing empty row is not a record
 
 
@@ -73,5 +74,5 @@ def test_mapping_names_sheets(tmp_path):
         {"tables": {"children": {"sheet": "Kids"}, "episodes": {"sheet": "Missing"}}}
     )
     ds = contextmap.load(p, mapping=m, as_of="2026-01-01")
-    assert ds.children["child_id"].tolist() == ["101"]
-    assert ds.report.counts.loc["episodes", "accepted"] == 1
+    assert ds.children["child_id"].tolist() == ["101", "C2"]
+    assert ds.report.counts.loc["episodes", "accepted"] == 2

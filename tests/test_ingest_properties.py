@@ -1,4 +1,6 @@
-"""Property tests: whatever the cell values, ingest never crashes and never loses a row."""
+"""Property tests: whatever the cell values, ingest never crashes and never loses a row:
+rows read = accepted + quarantined + exact duplicates merged, for a folder and for a manifest
+stacking several sources per table."""
 
 from __future__ import annotations
 
@@ -52,8 +54,11 @@ def test_ingest_never_crashes_and_never_loses_a_row(children, persons, locations
             blank = df.apply(lambda s: s.str.strip() == "").all(axis=1) if len(df) else pd.Series(dtype=bool)
             expected = int((~blank).sum())
             assert c.loc[name, "read"] == expected
-            assert c.loc[name, "read"] == c.loc[name, "accepted"] + c.loc[name, "quarantined"]
-            assert len(ds.table(name)) == c.loc[name, "accepted"]
+            kept = df[~blank.to_numpy()].apply(lambda s: s.str.strip()) if len(df) else df
+            assert c.loc[name, "duplicates"] == int(kept.duplicated().sum())  # exact copies, spacing ignored
+            assert c.loc[name, "read"] == c.loc[name, "accepted"] + c.loc[name, "quarantined"] + c.loc[name, "duplicates"]
+            assert len(ds.table(name)) == c.loc[name, "accepted"] + c.loc[name, "provisional"]
+            assert len(ds.report.provenance[name]) == len(ds.table(name))
             q = ds.quarantine[name]
             assert len(q) == c.loc[name, "quarantined"]
             assert q["_reasons"].notna().all()  # every quarantined row says why
@@ -67,5 +72,42 @@ def test_ingest_never_crashes_and_never_loses_a_row(children, persons, locations
         for name in frames:
             bad_rows = set(errors.loc[errors["table"] == name, "row"])
             assert bad_rows == set(ds.quarantine[name]["_row"])
+    finally:
+        shutil.rmtree(d)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@given(a=st.lists(st.tuples(_cell, _cell, _cell, _cell), max_size=6),
+       b=st.lists(st.tuples(_cell, _cell, _cell), max_size=6),
+       episodes=_table("episodes"))
+def test_manifest_with_stacked_sources_never_loses_a_row(a, b, episodes):
+    d = Path(tempfile.mkdtemp())
+    try:
+        pd.DataFrame(a, columns=["Child Ref", "Forename", "Surname", "Case Notes"]).to_csv(
+            d / "council.csv", index=False, quoting=csv.QUOTE_ALL)
+        pd.DataFrame(b, columns=["ID", "Full Name", "DOB"]).to_csv(d / "police.csv", index=False, quoting=csv.QUOTE_ALL)
+        episodes.to_csv(d / "episodes.csv", index=False, quoting=csv.QUOTE_ALL)
+        (d / "sources.yaml").write_text(
+            "sources:\n"
+            "  - {file: council.csv, table: children, columns: {Child Ref: child_id, name: [Forename, Surname]}}\n"
+            "  - {file: police.csv, table: children, columns: {ID: child_id, Full Name: name, DOB: date_of_birth},"
+            " constants: {gender: unknown}}\n"
+            "  - {file: episodes.csv, table: episodes}\n")
+        ds = contextmap.load(d / "sources.yaml", as_of="2026-01-01")
+        c = ds.report.counts
+        assert (c["read"] == c["accepted"] + c["quarantined"] + c["duplicates"]).all()
+        for name in c.index:
+            assert len(ds.table(name)) == c.loc[name, "accepted"] + c.loc[name, "provisional"]
+        # every row of either file is read, unless every cell of it is blank
+        n = sum(any(str(x).strip() for x in row) for row in a) + sum(any(str(x).strip() for x in row) for row in b)
+        assert c.loc["children", "read"] == n
+        q = ds.quarantine["children"]
+        assert set(q["_file"]) <= {"council.csv", "police.csv"} and q["_reasons"].notna().all()
+        errors = ds.report.errors
+        got = set(zip(errors.loc[errors["table"] == "children", "file"], errors.loc[errors["table"] == "children", "row"], strict=False))
+        assert got == set(zip(q["_file"], q["_row"], strict=False))
+        prov = ds.report.provenance["children"]
+        assert len(prov) == len(ds.children) and prov["file"].isin(["council.csv", "police.csv"]).all()
     finally:
         shutil.rmtree(d)

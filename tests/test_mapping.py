@@ -46,17 +46,19 @@ def test_without_the_mapping_the_export_cannot_be_read():
         contextmap.load(EXPORT)
 
 
-def test_unmapped_code_is_still_an_error(tmp_path):
+def test_unmapped_code_is_reported_and_blanked_not_lost(tmp_path):
     d = tmp_path / "export"
     d.mkdir()
     for f in EXPORT.iterdir():
         (d / f.name).write_text(f.read_text().replace(",Amber,", ",Purple,"))
     ds = contextmap.load(d, mapping=EXAMPLE, as_of="2026-01-01")
-    bad = ds.report.errors
-    own = bad[bad["table"] == "children"]
+    w = ds.report.warnings
+    own = w[(w["table"] == "children") & (w["column"] == "ce_risk")]
     assert own[["file", "row", "column", "value"]].values.tolist() == [["CYP.csv", 2, "ce_risk", "Purple"]]
-    # the child's episodes and links follow it into quarantine, saying why
-    assert bad.loc[bad["table"] == "episodes", "reason"].eq("refers to a child that was quarantined").all()
+    # the child is kept with the risk level blank, and so are its episodes and links
+    assert ds.report.is_clean
+    assert pd.isna(ds.children.set_index("child_id").loc["NB-C001", "ce_risk"])
+    assert (ds.episodes["child_id"] == "NB-C001").any()
 
 
 def test_mapped_column_missing_from_input_names_it(tmp_path):

@@ -18,7 +18,7 @@ def dataset(tmp_path):
     d = tmp_path / "data"
     d.mkdir()
     (d / "children.csv").write_text(
-        "child_id,name,ce_risk\nC1,<script>alert(1)</script>,high\nC2,,low\nC3,Bad,severe\n"
+        "child_id,name,ce_risk\nC1,<script>alert(1)</script>,high\nC2,,low\n,Bad,severe\n"
     )
     (d / "episodes.csv").write_text(
         "episode_id,child_id,reported_at,returned_at,rhi_at\n"
@@ -44,7 +44,7 @@ def test_figures(dataset):
     comp = s.completeness.set_index(["table", "column"])
     assert comp.loc[("children", "name"), "filled"] == 1 and comp.loc[("children", "name"), "rows"] == 2
     q = s.quarantine_reasons
-    assert q[["table", "column", "rows"]].values.tolist() == [["children", "ce_risk", 1]]
+    assert q[["table", "column", "rows"]].values.tolist() == [["children", "child_id", 1]]
     assert not s.is_clean
 
 
@@ -57,10 +57,10 @@ def test_json_and_html(dataset, tmp_path):
     s = summarise(dataset)
     j = s.to_json(tmp_path / "q.json")
     data = json.loads(j.read_text())
-    assert data["counts"]["children"] == {"read": 3, "accepted": 2, "quarantined": 1}
+    assert data["counts"]["children"] == {"read": 3, "accepted": 2, "quarantined": 1, "duplicates": 0, "provisional": 0}
     assert data["rhi"]["within"] == 1
     h = s.to_html(tmp_path / "q.html").read_text()
-    assert "OFFICIAL-SENSITIVE" in h and "unknown ce_risk value" in h
+    assert "OFFICIAL-SENSITIVE" in h and "missing required value" in h
     assert "<script" not in h.lower()  # no data turned into markup, no scripts at all
     assert "http://" not in h and "https://" not in h  # nothing fetched when opened
     with pytest.raises(OutputExistsError):
@@ -87,4 +87,4 @@ def test_print(dataset):
     text = console.export_text()
     assert "RHI within 72 hours of return: 33% (1 of 3 returned episodes)" in text
     assert "Locations with coordinates: 50% (1 of 2)" in text
-    assert "unknown ce_risk value" in text and "Completeness per column" in text
+    assert "missing required value" in text and "Completeness per column" in text

@@ -32,7 +32,9 @@ class QualitySummary:
     Attributes
     ----------
     counts
-        Per table: ``read``, ``accepted``, ``quarantined`` (``read == accepted + quarantined``).
+        Per table: ``read``, ``accepted``, ``quarantined``, ``duplicates`` (exact copies kept
+        once), ``provisional`` (records made from unmatched names); ``read == accepted +
+        quarantined + duplicates``.
     completeness
         One row per (table, column) of accepted rows: ``filled``, ``rows``, ``share``.
     rhi
@@ -108,13 +110,15 @@ class QualitySummary:
 
         console = console or Console()
         t = Table(title=f"Data quality: {self.source}", title_justify="left")
-        for c in ("table", "read", "accepted", "quarantined", "completeness"):
+        extra = [c for c in ("duplicates", "provisional") if c in self.counts and self.counts[c].sum()]
+        for c in ("table", "read", "accepted", "quarantined", *extra, "completeness"):
             t.add_column(c, justify="left" if c == "table" else "right")
         mean = self.completeness.groupby("table")["share"].mean()
         for name, row in self.counts.iterrows():
             comp = mean.get(name)
             t.add_row(str(name), str(row["read"]), str(row["accepted"]),
                       f"[red]{row['quarantined']}[/]" if row["quarantined"] else "0",
+                      *(str(row[c]) for c in extra),
                       "-" if comp is None or pd.isna(comp) else f"{comp:.0%}")
         console.print(t)
         r, cov = self.rhi, self.coordinates

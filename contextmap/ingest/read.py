@@ -1,30 +1,31 @@
-"""Read a dataset, map its columns, validate every row, quarantine bad rows.
+"""Load a dataset: find its sources, read them, map their columns, check every row, report.
 
-:func:`load` reads a folder of CSV files or one ``.xlsx`` workbook, applies a column mapping
-(:mod:`contextmap.ingest.columns`), parses every cell by its contract kind (:mod:`contextmap.schema`),
-checks every row and every reference, and returns a :class:`~contextmap.Dataset` of accepted
-rows plus a :class:`~contextmap.ValidationReport` of everything found, in one pass.
+:func:`load` is the one entry point. It reads a folder of CSV files, one ``.xlsx`` workbook
+or a sources manifest (:mod:`.manifest`: several files and sheets per table, from several
+agencies, each in its own column names), and returns a :class:`~contextmap.Dataset` of
+accepted rows plus a :class:`~contextmap.ValidationReport` of everything found, in one pass.
+The steps, each in its own module:
 
-Rules (documented for users in ``docs/data-contract.md``):
+1. :mod:`.sources`: which files and sheets hold which table; read each as text.
+2. :mod:`.columns`: map each source's columns onto the contract (rename, join, extract,
+   constants); unknown columns dropped with a warning.
+3. here: stack each table's sources (provenance: file, sheet, row, agency per row); skip
+   blank rows; merge exact duplicate rows (kept once, with a warning).
+4. :mod:`.checks`: parse every cell by kind and check every row and reference; link ends
+   and found locations given by name are matched (:mod:`.names`), RHI "who were you with"
+   text is split (:mod:`.mentions`).
+5. :mod:`.quarantine`: accepted and quarantined rows; ``read = accepted + quarantined +
+   duplicates`` asserted for every table.
 
-* ``children`` and ``episodes`` are required tables; ``persons``, ``locations`` and ``links``
-  are read as empty, with a warning, when absent.
-* A file that cannot be read at all raises :class:`~contextmap.InputReadError`; row-level
-  problems never raise, they are collected and the row is quarantined.
-* Duplicate ids (within a table, or across children, persons and locations) quarantine every
-  row carrying the id: ingest does not guess which copy is right.
-* A row that refers to a quarantined or unknown row is quarantined too, with a reason that
-  says so (``refers to a child that was quarantined``).
-* Row numbers are spreadsheet row numbers: the header is row 1, the first record row 2.
+Rules for users are in ``docs/data-contract.md``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import io
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,505 +34,37 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from contextmap._errors import (
-    ConfigError,
-    InputNotFoundError,
-    InputReadError,
-    MappingError,
-)
+from contextmap._errors import ConfigError, InputNotFoundError, MappingError
 from contextmap.dataset import PROBLEM_COLUMNS, Dataset, ValidationReport
-from contextmap.dates import parse_dates
-from contextmap.files import check_new_files, write_csv
-from contextmap.ingest.columns import GRADING_PART_COLUMNS, Mapping, TableMapping, load_mapping
+from contextmap.dates import parse_date_option
+from contextmap.ingest.checks import (
+    AreaCheck,
+    TableChecker,
+    check_references,
+    cross_entity_duplicates,
+    relation_kinds,
+    status,
+)
+from contextmap.ingest.columns import Mapping, TableMapping, conform, input_columns, load_mapping
+from contextmap.ingest.coordinates import GB_NI_BOUNDS
+from contextmap.ingest.manifest import is_manifest, load_manifest
+from contextmap.ingest.names import NameIndex, resolve_names
+from contextmap.ingest.quarantine import Problems, split_rows, write_quarantine
+from contextmap.ingest.sources import REQUIRED_TABLES, RawTable, dataset_sources, read_sources
 from contextmap.schema import (
     ENTITY_KIND,
     ENTITY_TABLES,
     GRADING_SCHEMES,
-    PEOPLE_RELATIONS,
     PLACE_RELATIONS,
     TABLE_NAMES,
     TABLES,
-    Table,
-    normalise_code,
-    parse_grading,
 )
 
 __all__ = ["load", "write_quarantine", "REQUIRED_TABLES", "GB_NI_BOUNDS"]
 
-REQUIRED_TABLES = ("children", "episodes")
-"""Tables a dataset must have; the others are read as empty (with a warning) when absent."""
-
-GB_NI_BOUNDS = (-8.7, 49.8, 1.8, 61.0)
-"""WGS84 box (min longitude, min latitude, max longitude, max latitude) that holds Great
-Britain, Northern Ireland and their islands (Scilly to Shetland, Lough Erne to Lowestoft).
-Coordinates outside it are errors."""
-
 _VALIDATION_ORDER = ("locations", "persons", "children", "episodes", "links")
-_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
-_SEP = r"[\s\-/]+"
-
 _Progress = Callable[[str], None]
-
-
-# --- problems ---------------------------------------------------------------------------
-
-
-class _Problems:
-    """Collects problems as small frames; one concat at the end."""
-
-    def __init__(self) -> None:
-        self.parts: list[pd.DataFrame] = []
-
-    def add(self, table: str, file: str, mask: pd.Series, column: str, values: pd.Series | str,
-            reason: pd.Series | str, severity: str = "error") -> None:
-        if not mask.any():
-            return
-        rows = mask.index[mask.to_numpy()]
-        self.parts.append(pd.DataFrame({
-            "table": table,
-            "file": file,
-            "row": pd.array(rows, dtype="Int64"),
-            "column": column,
-            "value": values.loc[rows].to_numpy() if isinstance(values, pd.Series) else values,
-            "reason": reason.loc[rows].to_numpy() if isinstance(reason, pd.Series) else reason,
-            "severity": severity,
-        }))
-
-    def note(self, table: str, file: str, column: str, value: str, reason: str) -> None:
-        """A file-level warning (no row)."""
-        self.parts.append(pd.DataFrame({
-            "table": [table], "file": [file], "row": pd.array([pd.NA], dtype="Int64"),
-            "column": [column], "value": [value], "reason": [reason], "severity": ["warning"],
-        }))
-
-    def frame(self) -> pd.DataFrame:
-        if not self.parts:
-            empty = {c: pd.Series(dtype="string") for c in PROBLEM_COLUMNS}
-            empty["row"] = pd.Series(dtype="Int64")
-            return pd.DataFrame(empty)
-        out = pd.concat(self.parts, ignore_index=True)
-        order = out["table"].map({t: i for i, t in enumerate(TABLE_NAMES)})
-        out = out.assign(_t=order, _r=out["row"].fillna(0)).sort_values(["_t", "_r"], kind="stable")
-        out = out.drop(columns=["_t", "_r"]).reset_index(drop=True)
-        for c in PROBLEM_COLUMNS:
-            if c != "row":
-                out[c] = out[c].astype("string")
-        return out
-
-
-# --- reading ----------------------------------------------------------------------------
-
-
-def _read_csv(path: Path) -> tuple[list[str], pd.DataFrame, bytes]:
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputReadError(
-            f"{str(path)!r} is not UTF-8 text: byte {data[exc.start]:#04x} at byte offset {exc.start} "
-            "cannot be decoded. Save the file as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8)."
-        ) from None
-    if "\x00" in text:
-        raise InputReadError(f"{str(path)!r} is not a CSV file: it holds binary data (a NUL byte at character {text.index(chr(0))})")
-    if not text.strip():
-        raise InputReadError(f"{str(path)!r} is empty: expected a header row naming the columns")
-    try:
-        raw = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
-                          na_filter=False, skip_blank_lines=False)
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise InputReadError(f"{str(path)!r} cannot be read as CSV: {exc}") from None
-    header = [str(h) for h in raw.iloc[0].tolist()]
-    body = raw.iloc[1:]
-    body.index = pd.RangeIndex(2, len(raw) + 1)
-    body.columns = range(len(header))
-    return header, body, data
-
-
-def _cell_text(v: object) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "TRUE" if v else "FALSE"
-    if isinstance(v, dt.datetime):
-        return v.isoformat(sep=" ")
-    if isinstance(v, (dt.date, dt.time)):
-        return v.isoformat()
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
-def _read_sheet(ws: Any) -> tuple[list[str], pd.DataFrame]:
-    rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-    # trailing empty rows in a worksheet's used range are not records
-    while rows and not any(c.strip() for c in rows[-1]):
-        rows.pop()
-    if not rows:
-        return [], pd.DataFrame()
-    width = max(len(r) for r in rows)
-    rows = [r + [""] * (width - len(r)) for r in rows]
-    body = pd.DataFrame(rows[1:], columns=range(width), dtype=str)
-    body.index = pd.RangeIndex(2, len(rows) + 1)
-    return rows[0], body
-
-
-def _find_file(folder: Path, wanted: str) -> Path | None:
-    p = folder / wanted
-    if p.is_file():
-        return p
-    lower = {c.name.lower(): c for c in folder.iterdir() if c.is_file()}
-    return lower.get(wanted.lower())
-
-
-def _read_all(path: Path, mapping: Mapping, P: _Problems, step: _Progress) -> tuple[dict, hashlib._Hash]:
-    """Return {table: (file label, header, body)} for tables found, and a hash of the input."""
-    digest = hashlib.sha256()
-    found: dict[str, tuple[str, list[str], pd.DataFrame]] = {}
-    if path.is_dir():
-        for name in TABLE_NAMES:
-            wanted = mapping.table(name).file or f"{name}.csv"
-            f = _find_file(path, wanted)
-            step(f"reading {wanted}")
-            if f is None:
-                if name in REQUIRED_TABLES:
-                    have = sorted(c.name for c in path.iterdir() if c.suffix.lower() == ".csv")
-                    raise InputReadError(
-                        f"{str(path)!r} has no {wanted!r} (the {name} table is required); CSV files found: {have}"
-                    )
-                P.note(name, wanted, "", "", "table not found; read as empty")
-                continue
-            header, body, data = _read_csv(f)
-            digest.update(name.encode() + b"\0" + data)
-            found[name] = (f.name, header, body)
-        return found, digest
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise InputReadError(
-            f"Expected path to be a folder of CSV files or an .xlsx workbook, instead got: {str(path)!r}"
-            + (" (save .xls workbooks as .xlsx)" if path.suffix.lower() == ".xls" else "")
-        )
-    import openpyxl
-
-    digest.update(path.read_bytes())
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException variants
-        raise InputReadError(f"{str(path)!r} cannot be read as an .xlsx workbook: {exc}") from None
-    try:
-        sheets = {ws.strip().lower(): ws for ws in wb.sheetnames}
-        for name in TABLE_NAMES:
-            wanted = mapping.table(name).sheet or name
-            step(f"reading sheet {wanted}")
-            title = sheets.get(wanted.strip().lower())
-            if title is None:
-                if name in REQUIRED_TABLES:
-                    raise InputReadError(
-                        f"{str(path)!r} has no sheet {wanted!r} (the {name} table is required); "
-                        f"sheets found: {wb.sheetnames}"
-                    )
-                P.note(name, f"{path.name}[{wanted}]", "", "", "sheet not found; read as empty")
-                continue
-            header, body = _read_sheet(wb[title])
-            label = f"{path.name}[{title}]"
-            if not header:
-                raise InputReadError(f"{label} is empty: expected a header row naming the columns")
-            found[name] = (label, header, body)
-    finally:
-        wb.close()
-    return found, digest
-
-
-def _contract_columns(t: Table) -> tuple[str, ...]:
-    return t.column_names + GRADING_PART_COLUMNS if t.name == "links" else t.column_names
-
-
-def _conform(t: Table, label: str, header: list[str], body: pd.DataFrame, tm: TableMapping,
-             P: _Problems) -> tuple[pd.DataFrame, list[str]]:
-    """Rename columns onto the contract, drop unknown ones, check required columns exist.
-
-    Returns the frame with every contract column (blank where absent) and the names of the
-    columns the input really had."""
-    header = [h.strip() for h in header]
-    contract = _contract_columns(t)
-    rename: dict[int, str] = {}
-    exact = {h: i for i, h in reversed(list(enumerate(header)))}
-    folded = {h.casefold(): i for i, h in reversed(list(enumerate(header)))}
-    for local, target in tm.columns.items():
-        i = exact.get(local, folded.get(local.casefold()))
-        if i is None:
-            raise MappingError(
-                f"mapping: tables.{t.name}.columns names {local!r}, which is not a column of {label}; "
-                f"its columns are {header}"
-            )
-        rename[i] = target
-    for i, h in enumerate(header):
-        if i in rename:
-            continue
-        code = normalise_code(h)
-        if code in contract and code not in tm.columns.values():
-            rename[i] = code
-        elif h or body[i].str.strip().ne("").any():
-            P.note(t.name, label, h, "", "unknown column dropped (not in the data contract)")
-    targets = list(rename.values())
-    twice = sorted({c for c in targets if targets.count(c) > 1})
-    if twice:
-        raise InputReadError(f"{label}: several columns map onto {twice}; keep one of each (columns: {header})")
-    missing = [c for c in t.required if c not in targets]
-    if missing:
-        raise InputReadError(
-            f"{label} has no column {missing[0]!r}, which the {t.name} table requires; its columns are "
-            f"{header}. Rename the column, or map it in a mapping file (--mapping)."
-        )
-    frame = body[list(rename)].set_axis(targets, axis=1)
-    present = [c for c in contract if c in frame]
-    for c in contract:
-        if c not in frame:
-            frame[c] = ""
-    return frame[list(contract)].astype(str), present
-
-
-# --- parsing helpers --------------------------------------------------------------------
-
-
-def _norm(s: pd.Series) -> pd.Series:
-    """Vectorised :func:`schema.normalise_code`."""
-    return s.str.lower().str.replace(_SEP, "_", regex=True).str.strip("_")
-
-
-def _apply_values(text: pd.Series, vm: dict[str, str]) -> pd.Series:
-    if not vm:
-        return text
-    key = _norm(text)
-    hit = key.isin(list(vm))
-    return text.mask(hit, key.map(vm)) if hit.any() else text
-
-
-def _string(text: pd.Series) -> pd.Series:
-    return text.mask(text == "").astype("string")
-
-
-_TRANSFORMERS: dict[str, object] = {}
-
-
-def _transform(direction: str, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    from pyproj import Transformer
-
-    if direction not in _TRANSFORMERS:
-        src, dst = (27700, 4326) if direction == "bng_to_wgs84" else (4326, 27700)
-        _TRANSFORMERS[direction] = Transformer.from_crs(src, dst, always_xy=True)
-    return _TRANSFORMERS[direction].transform(x, y)  # type: ignore[attr-defined]
-
-
-class _Checker:
-    """Validates one table; records problems and the rows that must be quarantined."""
-
-    def __init__(self, t: Table, label: str, raw: pd.DataFrame, tm: TableMapping, P: _Problems,
-                 as_of: pd.Timestamp, scheme: str) -> None:
-        self.t, self.label, self.raw, self.tm, self.P = t, label, raw, tm, P
-        self.as_of, self.scheme = as_of, scheme
-        self.bad = pd.Series(False, index=raw.index)
-        self.text = {c: _apply_values(raw[c].str.strip(), tm.values.get(c, {})) for c in raw.columns}
-        self.out: dict[str, pd.Series] = {}
-
-    def error(self, mask: pd.Series, column: str, reason: pd.Series | str, values: pd.Series | None = None) -> None:
-        mask = mask.fillna(False).astype(bool)
-        self.P.add(self.t.name, self.label, mask, column, self.raw[column] if values is None else values, reason)
-        self.bad |= mask
-
-    def warn(self, mask: pd.Series, column: str, reason: pd.Series | str) -> None:
-        mask = mask.fillna(False).astype(bool)
-        self.P.add(self.t.name, self.label, mask, column, self.raw[column], reason, "warning")
-
-    def run(self) -> pd.DataFrame:
-        for col in self.t.columns:
-            text = self.text[col.name]
-            blank = text == ""
-            if col.required:
-                self.error(blank, col.name, "missing required value")
-            kind = col.kind
-            if kind in ("id", "text"):
-                if col.name == "postcode":
-                    text = self._postcode(text, blank)
-                self.out[col.name] = _string(text)
-            elif kind == "list":
-                joined = text.str.replace(r"\s*;[\s;]*", "; ", regex=True).str.strip("; ")
-                self.out[col.name] = _string(joined)
-            elif kind == "enum":
-                self.out[col.name] = self._enum(col.name, text, blank, col.values)
-            elif kind in ("date", "datetime"):
-                parsed, reasons = parse_dates(text, kind=kind, date_format=self.tm.date_formats.get(col.name))
-                self.error(reasons.notna(), col.name, reasons)
-                limit = self.as_of.normalize() if kind == "date" else self.as_of
-                self.error(parsed > limit, col.name, f"date is in the future (after {self.as_of:%Y-%m-%d %H:%M})")
-                self.out[col.name] = parsed
-            elif kind == "float":
-                num = pd.to_numeric(text.mask(blank), errors="coerce").astype("float64")
-                finite = pd.Series(np.isfinite(num.to_numpy()), index=num.index)
-                self.error(~blank & ~finite, col.name, "not a number")
-                self.out[col.name] = num.where(finite)
-            elif kind == "grading":
-                self.out[col.name] = _string(text)  # parsed in _links
-        key = self.t.key
-        ids = self.out[key]
-        dup = ids.notna() & ids.duplicated(keep=False)
-        self.error(dup, key, "duplicate id (every row with this id is quarantined)")
-        getattr(self, f"_{self.t.name}", lambda: None)()
-        frame = pd.DataFrame(self.out, index=self.raw.index)
-        return frame
-
-    def _postcode(self, text: pd.Series, blank: pd.Series) -> pd.Series:
-        squashed = text.str.upper().str.replace(r"\s+", "", regex=True)
-        norm = squashed.str.replace(r"^(.+)(\d[A-Z]{2})$", r"\1 \2", regex=True)
-        valid = norm.str.match(_POSTCODE)
-        self.warn(~blank & ~valid, "postcode", "not a valid UK postcode format (kept as written)")
-        return norm.where(valid, text)
-
-    def _enum(self, name: str, text: pd.Series, blank: pd.Series, values: tuple[str, ...]) -> pd.Series:
-        codes = _norm(text)
-        unknown = ~blank & ~codes.isin(values)
-        if name == "relation":
-            self.warn(unknown, name, "relation not in the documented vocabulary (kept)")
-            return _string(codes)
-        self.error(unknown, name, f"unknown {name} value; expected one of {list(values)}")
-        return _string(codes.where(~unknown, ""))
-
-    # table-specific checks --------------------------------------------------------------
-
-    def _locations(self) -> None:
-        o = self.out
-        for a, b in (("latitude", "longitude"), ("easting", "northing")):
-            ta, tb = self.text[a] == "", self.text[b] == ""
-            self.error(~ta & tb, b, f"{a} given without {b}")
-            self.error(ta & ~tb, a, f"{b} given without {a}")
-        lat, lon, e, n = o["latitude"].copy(), o["longitude"].copy(), o["easting"].copy(), o["northing"].copy()
-        ll = lat.notna() & lon.notna()
-        en = e.notna() & n.notna()
-        from_bng = en & ~ll
-        if from_bng.any():
-            x, y = _transform("bng_to_wgs84", e[from_bng].to_numpy(), n[from_bng].to_numpy())
-            lon[from_bng], lat[from_bng] = x, y
-        to_bng = ll & ~en
-        if to_bng.any():
-            x, y = _transform("wgs84_to_bng", lon[to_bng].to_numpy(), lat[to_bng].to_numpy())
-            e[to_bng], n[to_bng] = x, y
-        lon_min, lat_min, lon_max, lat_max = GB_NI_BOUNDS
-        has = lat.notna() & lon.notna()
-        inside = lat.between(lat_min, lat_max) & lon.between(lon_min, lon_max)
-        swapped = lon.between(lat_min, lat_max) & lat.between(lon_min, lon_max)
-        outside = has & ~inside
-        where = f"outside Great Britain and Northern Ireland (latitude {lat_min} to {lat_max}, longitude {lon_min} to {lon_max})"
-        reason = pd.Series(where, index=lat.index).mask(swapped, where + "; latitude and longitude look swapped")
-        value = self.raw["latitude"].str.strip() + ", " + self.raw["longitude"].str.strip()
-        value = value.mask(from_bng, self.raw["easting"].str.strip() + ", " + self.raw["northing"].str.strip())
-        col_ll = outside & ~from_bng
-        self.error(col_ll, "latitude", reason, values=value)
-        self.error(outside & from_bng, "easting", reason, values=value)
-        keep = has & inside
-        o["latitude"], o["longitude"] = lat.where(keep), lon.where(keep)
-        o["easting"], o["northing"] = e.where(keep | (en & ~has)), n.where(keep | (en & ~has))
-
-    def _episodes(self) -> None:
-        o = self.out
-        self.error(o["returned_at"] < o["reported_at"], "returned_at", "returned before the episode was reported")
-        self.error(o["rhi_at"] < o["returned_at"], "rhi_at", "Return Home Interview dated before the return")
-        self.warn((o["rhi_outcome"] == "completed") & o["rhi_at"].isna(), "rhi_outcome",
-                  "Return Home Interview completed but rhi_at is blank")
-
-    def _links(self) -> None:
-        o = self.out
-        given = o["link_id"]
-        before = given.notna() & given.duplicated(keep=False)  # already reported in run()
-        o["link_id"] = given.mask(given.isna(), pd.Series("row-" + self.raw.index.astype(str), index=self.raw.index))
-        dup = o["link_id"].duplicated(keep=False) & ~before  # assigned ids colliding with given ones
-        self.error(dup, "link_id", "duplicate id (every row with this id is quarantined)")
-        parts = [self.text[c] for c in GRADING_PART_COLUMNS]
-        any_part = (parts[0] != "") | (parts[1] != "") | (parts[2] != "")
-        all_part = (parts[0] != "") & (parts[1] != "") & (parts[2] != "")
-        code = self.text["grading"]
-        use_parts = (code == "") & any_part
-        self.error(use_parts & ~all_part, "grading",
-                   f"incomplete grading: give all three of {list(GRADING_PART_COLUMNS)}",
-                   values=self.raw["source_evaluation"] + " / " + self.raw["intelligence_assessment"]
-                   + " / " + self.raw["handling_code"])
-        joined = parts[0] + parts[1] + " " + parts[2]
-        code = code.mask(use_parts & all_part, joined)
-        blank = code == ""
-        parsed: dict[str, Any] = {}  # code -> Grading, or the reason it is invalid
-        for u in code[~blank].unique():
-            try:
-                parsed[u] = parse_grading(u, scheme=self.scheme)
-            except ValueError:
-                other = "5x5x5" if self.scheme == "3x5x2" else "3x5x2"
-                try:
-                    parse_grading(u, scheme=other)
-                    parsed[u] = f"a {other} code, but the dataset declares {self.scheme} (set grading_scheme in the mapping file)"
-                except ValueError:
-                    example = "'1A P'" if self.scheme == "3x5x2" else "'B2 4'"
-                    parsed[u] = f"not a valid {self.scheme} grading (expected e.g. {example})"
-        got = code.map(parsed).astype(object)
-        invalid = pd.Series([isinstance(g, str) for g in got], index=got.index, dtype=bool)
-        values = self.raw["grading"].mask(use_parts, joined)
-        self.error(invalid, "grading", got.where(invalid), values=values)
-        ok = ~blank & ~invalid
-
-        def attr(name: str) -> pd.Series:
-            vals = [getattr(g, name) if k else "" for g, k in zip(got, ok, strict=True)]
-            return _string(pd.Series(vals, index=got.index, dtype=str))
-
-        o["grading"] = attr("code")
-        o["source_evaluation"] = attr("source_evaluation")
-        o["intelligence_assessment"] = attr("intelligence_assessment")
-        o["handling_code"] = attr("handling_code")
-        o["grading_scheme"] = _string(pd.Series(self.scheme, index=code.index).where(ok, ""))
-        o["grading_original"] = _string(code.where(ok, ""))
-
-
-# --- cross-table checks -----------------------------------------------------------------
-
-
-def _refcheck(ch: _Checker, column: str, targets: dict[str, tuple[pd.Index, pd.Index]], noun: str) -> None:
-    values = ch.out[column]
-    present = values.notna()
-    accepted = pd.Index([]).append([a for a, _ in targets.values()]) if targets else pd.Index([])
-    quarantined = pd.Index([]).append([q for _, q in targets.values()]) if targets else pd.Index([])
-    ok = values.isin(accepted)
-    q = present & ~ok & values.isin(quarantined)
-    ch.error(q, column, f"refers to {noun} that was quarantined")
-    ch.error(present & ~ok & ~q, column, f"refers to an unknown {noun.split(' ', 1)[1]}")
-
-
-def _status(ch: _Checker) -> tuple[pd.Index, pd.Index]:
-    ids = ch.out[ch.t.key]
-    good = pd.Index(ids[~ch.bad & ids.notna()].unique())
-    bad = pd.Index(ids[ch.bad & ids.notna()].unique()).difference(good)
-    return good, bad
-
-
-def _cross_entity_duplicates(checkers: dict[str, _Checker]) -> None:
-    owners = {n: set(checkers[n].out[checkers[n].t.key].dropna()) for n in ENTITY_TABLES if n in checkers}
-    for name, ids in owners.items():
-        ch = checkers[name]
-        for other, other_ids in owners.items():
-            if other == name:
-                continue
-            clash = ids & other_ids
-            if clash:
-                col = ch.out[ch.t.key]
-                ch.error(col.isin(clash), ch.t.key,
-                         f"id also used in {other} (ids must be unique across children, persons and locations)")
-
-
-def _relation_kinds(ch: _Checker) -> None:
-    o = ch.out
-    rel, sk, tk = o["relation"], o["source_kind"], o["target_kind"]
-    loc = (sk == "location").fillna(False).astype(int) + (tk == "location").fillna(False).astype(int)
-    both = sk.notna() & tk.notna() & ~ch.bad
-    ch.warn(both & rel.isin(list(PEOPLE_RELATIONS)) & (loc > 0), "relation",
-            "relation between people used with a location")
-    ch.warn(both & rel.isin(list(PLACE_RELATIONS)) & (loc != 1), "relation",
-            "relation between a person and a place used without exactly one location")
-
-
-# --- public API -------------------------------------------------------------------------
+_PROV_COLUMNS = ("file", "sheet", "row", "agency")
 
 
 def _blank_rows(body: pd.DataFrame) -> pd.Series:
@@ -541,12 +74,157 @@ def _blank_rows(body: pd.DataFrame) -> pd.Series:
         idx = blank.index[blank.to_numpy()]
         if not len(idx):
             break
-        blank.loc[idx] = (body.loc[idx, c].str.strip() == "").to_numpy()
+        blank.loc[idx] = (body.loc[idx, c].astype(str).str.strip() == "").to_numpy()
     return blank
 
 
-def _empty_raw(t: Table) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=str) for c in _contract_columns(t)}, index=pd.RangeIndex(2, 2))
+def _slug(label: str) -> str:
+    text = re.sub(r"\.(csv|xlsx|xlsm)\b", "", label, flags=re.IGNORECASE)
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "source"
+
+
+@dataclass
+class _Stacked:
+    """One table's sources stacked: text on contract names, provenance, per-row mapping."""
+
+    raw: pd.DataFrame
+    provenance: pd.DataFrame
+    source_of: pd.Series
+    mappings: list[TableMapping]
+    present: list[str]
+    read: int
+    duplicates: int
+    unknown_only: pd.Series
+    unknown_text: pd.Series
+    row_ids: pd.Series
+
+
+def _stack(name: str, parts: list[RawTable], P: Problems) -> _Stacked:
+    cols = list(input_columns(name))
+    frames, provs, unknown, unknown_text, unmatched = [], [], [], [], []
+    present: list[str] = []
+    mappings: list[TableMapping] = []
+    cell_notes: list[tuple[str, int, str, str, str]] = []
+    for k, r in enumerate(parts):
+        c = conform(name, r.label, r.header, r.body, r.source.mapping)
+        mappings.append(r.source.mapping)
+        for h in c.dropped:
+            P.note(name, r.label, h, "", "unknown column dropped (not in the data contract)")
+        blank_all = _blank_rows(r.body)
+        own = [x for x in c.frame.columns if x not in c.constants]
+        blank_contract = _blank_rows(c.frame[own]) if own else pd.Series(True, index=c.frame.index)
+        if blank_all.any():
+            P.note(name, r.label, "", str(int(blank_all.sum())), "blank rows skipped (not counted as read)")
+        keep = ~blank_all.to_numpy()
+        frame = c.frame[keep]
+        u = (blank_contract & ~blank_all)[keep]
+        if u.any() and c.dropped:
+            dropped = r.body.loc[u[u].index, list(c.dropped.values())].astype(str)
+            dropped.columns = list(c.dropped)
+            text = dropped.apply(lambda row: "; ".join(f"{h}: {v.strip()}" for h, v in row.items() if v.strip()), axis=1)
+        else:
+            text = pd.Series("", index=u[u].index, dtype=str)
+        unknown.append(u.to_numpy())
+        unknown_text.append(text.reindex(frame.index, fill_value="").to_numpy())
+        unmatched.append({t: m[keep].to_numpy() for t, m in c.unmatched.items()})
+        present += [x for x in c.present if x not in present]
+        provs.append(pd.DataFrame({
+            "file": r.label, "sheet": r.sheet, "row": frame.index.to_numpy(), "agency": r.source.agency,
+            "_source": k,
+        }))
+        frames.append(frame)
+        cell_notes += [(r.label, *n) for n in r.cell_notes]
+    if frames:
+        raw = pd.concat(frames, ignore_index=True)
+        prov = pd.concat(provs, ignore_index=True)
+    else:
+        raw = pd.DataFrame({c: pd.Series(dtype=str) for c in cols})
+        prov = pd.DataFrame({c: pd.Series(dtype=object) for c in (*_PROV_COLUMNS, "_source")})
+        present = list(cols)
+        mappings = [TableMapping()]
+    raw = raw[cols].astype(str)
+    prov["row"] = prov["row"].astype("int64")
+    P.register(name, prov["file"].astype(str), prov["row"])
+    for label, row, column, value, reason in cell_notes:
+        P.cell(name, label, row, column, value, reason)
+    unknown_only = pd.Series(np.concatenate(unknown) if unknown else np.array([], bool), index=raw.index, dtype=bool)
+    utext = pd.Series(np.concatenate(unknown_text) if unknown_text else np.array([], object), index=raw.index, dtype=object)
+    for k, um in enumerate(unmatched):
+        for target, m in um.items():
+            mask = pd.Series(False, index=raw.index)
+            mask[prov.index[(prov["_source"] == k).to_numpy()][m]] = True
+            P.add(name, mask, target, raw[target],
+                  "the mapping's pattern does not match this cell: the whole cell is used", "warning")
+    # exact copies of an earlier row: kept once
+    read = len(raw)
+    stripped = raw.apply(lambda s: s.str.strip())
+    h = pd.util.hash_pandas_object(stripped, index=False)
+    dup = h.duplicated(keep="first") & ~unknown_only
+    if dup.any():
+        key = TABLES[name].key
+        P.add(name, dup, key, raw[key], "exact copy of an earlier row (every column the same): kept once", "warning")
+        raw, prov, unknown_only, utext = raw[~dup], prov[~dup], unknown_only[~dup], utext[~dup]
+    if len(mappings) > 1:
+        slugs = {f: _slug(f) for f in prov["file"].unique()}
+        row_ids = prov["file"].map(slugs) + "-row-" + prov["row"].astype(str)
+    else:
+        row_ids = "row-" + prov["row"].astype(str)
+    return _Stacked(raw, prov, prov["_source"].astype(int), mappings, present, read, int(dup.sum()),
+                    unknown_only, utext, row_ids)
+
+
+def _area(settings: Any) -> AreaCheck:
+    if settings is None:
+        return AreaCheck()
+    from contextmap.settings import Settings, load_settings
+
+    cfg = settings if isinstance(settings, Settings) else load_settings(settings)
+    ing = cfg.ingest
+    return AreaCheck(ing.area_bounds, buffer_km=ing.area_buffer_km, outlier_km=ing.outlier_km)
+
+
+def _accepted(ch: TableChecker) -> pd.DataFrame:
+    return pd.DataFrame(ch.out, index=ch.raw.index)[~ch.bad]
+
+
+def _by_name(ch: TableChecker, column: str, names: str, dobs: str | None, kind: str | pd.Series,
+             index: NameIndex, made: dict[str, list[pd.DataFrame]], prov: pd.DataFrame) -> None:
+    """Fill ``column``'s text from the names in ``names`` where it is blank."""
+    text = ch.text[names]
+    use = (ch.text[column] == "") & (text != "")
+    if not use.any():
+        return
+    kinds = kind if isinstance(kind, pd.Series) else pd.Series(kind, index=text.index)
+    for k in ("person", "location"):
+        rows = use & (kinds == k)
+        if not rows.any():
+            continue
+        dob = ch.text[dobs][rows] if dobs else None
+        ids, new, why = resolve_names(text[rows], dob, kind=k, index=index)
+        ch.text[column] = ch.text[column].mask(rows, ids.reindex(text.index))
+        unmatched = why.notna().reindex(text.index, fill_value=False)
+        label = "person" if k == "person" else "location"
+        ch.warn(unmatched, names, pd.Series(why.reindex(text.index).astype(str) + f": kept as a provisional {label}",
+                                            index=text.index))
+        if len(new):
+            pos = new["position"].to_numpy()
+            new = new.assign(**{c: prov.loc[pos, c].to_numpy() for c in _PROV_COLUMNS})
+            made["persons" if k == "person" else "locations"].append(new)
+
+
+def _provisional_rows(table: str, parts: list[pd.DataFrame], accepted: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if not parts:
+        return accepted.iloc[0:0], pd.DataFrame(columns=list(_PROV_COLUMNS))
+    new = pd.concat(parts, ignore_index=True).drop_duplicates("id")
+    key = TABLES[table].key
+    rows = accepted.iloc[:0].reindex(range(len(new)))
+    rows["provisional"] = True
+    rows = rows.astype({c: accepted[c].dtype for c in accepted.columns})
+    rows[key] = new["id"].astype(accepted[key].dtype).to_numpy()
+    rows["name"] = new["name"].astype(accepted["name"].dtype).to_numpy()
+    if "date_of_birth" in rows:
+        rows["date_of_birth"] = pd.to_datetime(new["date_of_birth"]).astype(accepted["date_of_birth"].dtype).to_numpy()
+    return rows, new[list(_PROV_COLUMNS)].reset_index(drop=True)
 
 
 def load(
@@ -555,6 +233,7 @@ def load(
     mapping: str | Path | Mapping | None = None,
     as_of: str | pd.Timestamp | dt.datetime | None = None,
     grading_scheme: str | None = None,
+    settings: Any = None,
     progress: bool = False,
 ) -> Dataset:
     """Read, map, validate and quarantine a dataset.
@@ -563,137 +242,159 @@ def load(
     ----------
     path
         A folder of CSV files (``children.csv``, ``persons.csv``, ``locations.csv``,
-        ``episodes.csv``, ``links.csv``) or one ``.xlsx`` workbook with one sheet per table.
+        ``episodes.csv``, ``links.csv``), one ``.xlsx`` workbook with one sheet per table, or
+        a sources manifest (``.yaml``: any number of files and sheets per table, each with its
+        own column mapping; see ``docs/examples/sources.yaml``).
     mapping
         A column-mapping file or :class:`~contextmap.ingest.columns.Mapping` (local column names and
-        codes onto the contract). ``None``: the input already uses contract names.
+        codes onto the contract) for a folder or workbook. ``None``: the input already uses
+        contract names. A manifest carries its own mappings.
     as_of
-        Dates after this moment are errors (default: now).
+        Dates after this moment are errors (default: now). Text is read as the data
+        contract reads dates (ISO or UK day-first).
     grading_scheme
-        ``'3x5x2'`` or ``'5x5x5'``; overrides the mapping's ``grading_scheme``
+        ``'3x5x2'`` or ``'5x5x5'``; overrides the mapping's or manifest's ``grading_scheme``
         (default ``'3x5x2'``).
+    settings
+        :class:`~contextmap.Settings` or a settings file: its ``ingest`` section says where
+        locations are expected (``area_bounds``).
     progress
         Show a progress bar on standard error.
 
     Returns
     -------
     Dataset
-        Accepted rows per table plus ``report`` (problems, counts, quarantined rows).
+        Accepted rows per table plus ``report`` (problems, counts, quarantined rows,
+        provenance).
 
     Raises
     ------
     InputNotFoundError
-        If ``path`` does not exist.
+        If ``path`` (or a file a manifest lists) does not exist.
     InputReadError
-        If a file cannot be read at all: not UTF-8, not CSV/xlsx, a required table or
-        required column missing.
+        If a file cannot be read at all: not UTF-8, not CSV/xlsx, password-protected, a
+        required table or required column missing, sheet names that collide.
     MappingError
-        If the mapping file is malformed or names a column the input does not have.
+        If the mapping or manifest is malformed or names a column the input does not have.
+    ConfigError
+        If ``as_of`` is not a date.
 
     Examples
     --------
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "children.csv").write_text("child_id,ce_risk\\nC1,high\\nC2,severe\\n")
+    >>> _ = (d / "children.csv").write_text("child_id,ce_risk\\nC1,high\\nC2,severe\\nC2,severe\\n")
     >>> _ = (d / "episodes.csv").write_text("episode_id,child_id,reported_at\\nE1,C1,23/11/2025 14:05\\n")
     >>> ds = load(d)
     >>> ds.children["child_id"].tolist(), ds.report.counts.loc["children"].tolist()
-    (['C1'], [2, 1, 1])
-    >>> ds.report.errors[["row", "column", "value"]].values.tolist()
-    [[3, 'ce_risk', 'severe']]
+    (['C1', 'C2'], [3, 2, 0, 1, 0])
+    >>> w = ds.report.warnings
+    >>> w.loc[w["table"] == "children", ["row", "column", "value"]].values.tolist()
+    [[3, 'ce_risk', 'severe'], [4, 'child_id', 'C2']]
     """
     p = Path(path)
     if not p.exists():
-        raise InputNotFoundError(f"Expected path to be an existing folder or .xlsx file, instead got: {str(p)!r}")
-    if mapping is None:
-        m = Mapping()
-    elif isinstance(mapping, Mapping):
-        m = mapping
+        raise InputNotFoundError(
+            f"Expected path to be an existing folder, .xlsx file or sources manifest, instead got: {str(p)!r}")
+    if is_manifest(p):
+        if mapping is not None:
+            raise MappingError(f"{str(p)!r} is a sources manifest, which carries its own column mappings; "
+                               "do not give a mapping file as well")
+        man = load_manifest(p)
+        sources, notes, default_scheme, extra = list(man.sources), man.notes(), man.grading_scheme, p.read_bytes()
     else:
-        m = load_mapping(mapping)
-    scheme = (grading_scheme or m.grading_scheme or "3x5x2").strip().lower()
+        m = mapping if isinstance(mapping, Mapping) else Mapping() if mapping is None else load_mapping(mapping)
+        sources, notes = dataset_sources(p, m)
+        default_scheme, extra = m.grading_scheme, m.source.read_bytes() if m.source is not None else b""
+    scheme = (grading_scheme or default_scheme or "3x5x2").strip().lower()
     if scheme not in GRADING_SCHEMES:
         raise ValueError(f"Expected grading_scheme to be one of {list(GRADING_SCHEMES)}, instead got: {grading_scheme!r}")
-    try:
-        now = pd.Timestamp.now() if as_of is None else pd.Timestamp(as_of)
-    except (ValueError, TypeError):
-        raise ConfigError(f"Expected as_of to be a date such as '2026-11-23', instead got: {as_of!r}") from None
-    if pd.isna(now):
+    now = parse_date_option(as_of, name="as_of")
+    now = pd.Timestamp.now() if now is None else now
+    if not isinstance(now, pd.Timestamp) or pd.isna(now):  # pragma: no cover - parse_date_option raises
         raise ConfigError(f"Expected as_of to be a date such as '2026-11-23', instead got: {as_of!r}")
-    if now.tzinfo is not None:
-        now = now.tz_convert("Europe/London").tz_localize(None)
+    area = _area(settings)
 
-    with _progress_bar(progress) as step:
-        P = _Problems()
-        found, digest = _read_all(p, m, P, step)
-        if m.source is not None:
-            digest.update(m.source.read_bytes())
-        raws: dict[str, pd.DataFrame] = {}
-        labels: dict[str, str] = {}
-        present: dict[str, list[str]] = {}
-        for name in TABLE_NAMES:
-            t = TABLES[name]
-            if name in found:
-                label, header, body = found[name]
-                body, present[name] = _conform(t, label, header, body, m.table(name), P)
-                blank = _blank_rows(body)
-                if blank.any():
-                    P.note(name, label, "", str(int(blank.sum())), "blank rows skipped (not counted as read)")
-                    body = body[~blank]
-            else:
-                label, body = (m.table(name).file or f"{name}.csv"), _empty_raw(t)
-                present[name] = list(_contract_columns(t))
-            raws[name], labels[name] = body, label
+    with _progress_bar(progress, len(sources) + len(TABLE_NAMES) + 1) as step:
+        P = Problems()
+        for n in notes:
+            P.note(*n)
+        raws, digest = read_sources(sources, step=step)
+        import hashlib
 
-        checkers: dict[str, _Checker] = {}
+        content_hash = hashlib.sha256(digest.encode() + extra).hexdigest() if extra else digest
+        stacked = {name: _stack(name, [r for r in raws if r.source.table == name], P) for name in TABLE_NAMES}
+
+        checkers: dict[str, TableChecker] = {}
         frames: dict[str, pd.DataFrame] = {}
+        made: dict[str, list[pd.DataFrame]] = {"persons": [], "locations": []}
+        index: NameIndex | None = None
         for name in _VALIDATION_ORDER:
             step(f"checking {name}")
-            ch = _Checker(TABLES[name], labels[name], raws[name], m.table(name), P, now, scheme)
+            s = stacked[name]
+            ch = TableChecker(TABLES[name], s.raw, s.source_of, s.mappings, P, now, scheme, area=area)
+            ch.row_ids = s.row_ids
+            ch.unknown_only = s.unknown_only
+            key = TABLES[name].required[0]
+            ch.error(s.unknown_only, key, "this row holds data only in columns outside the data contract, which are dropped",
+                     values=s.unknown_text)
+            by_name = {"episodes": ("found_location",), "links": ("source_name", "target_name")}.get(name, ())
+            if index is None and any((ch.text[c] != "").any() for c in by_name):
+                index = NameIndex.build(*(_accepted(checkers[n]) for n in ENTITY_TABLES))
+            if name == "episodes" and index is not None:
+                _by_name(ch, "found_location_id", "found_location", None, "location", index, made, s.provenance)
+            elif name == "links" and index is not None:
+                rel = ch.text["relation"].str.lower().str.replace(r"[\s\-/]+", "_", regex=True).str.strip("_")
+                target_kind = pd.Series(np.where(rel.isin(list(PLACE_RELATIONS)), "location", "person"), index=rel.index)
+                _by_name(ch, "source_id", "source_name", "source_dob", "person", index, made, s.provenance)
+                _by_name(ch, "target_id", "target_name", "target_dob", target_kind, index, made, s.provenance)
             frames[name] = ch.run()
             checkers[name] = ch
+            extra_ids = {t: pd.Index(pd.concat(made[t])["id"].unique()) if made.get(t) else None for t in ("persons", "locations")}
             if name == "children":
-                _cross_entity_duplicates(checkers)
-                _refcheck(ch, "home_location_id", {"locations": _status(checkers["locations"])}, "a location")
+                cross_entity_duplicates(checkers)
+                check_references(ch, "home_location_id", {"locations": status(checkers["locations"])}, "a location")
             elif name == "episodes":
-                _refcheck(ch, "child_id", {"children": _status(checkers["children"])}, "a child")
-                _refcheck(ch, "found_location_id", {"locations": _status(checkers["locations"])}, "a location")
+                check_references(ch, "child_id", {"children": status(checkers["children"])}, "a child")
+                check_references(ch, "found_location_id",
+                                 {"locations": status(checkers["locations"], extra_ids["locations"])}, "a location")
             elif name == "links":
-                ents = {n: _status(checkers[n]) for n in ENTITY_TABLES}
-                _refcheck(ch, "source_id", ents, "an entity")
-                _refcheck(ch, "target_id", ents, "an entity")
-                _refcheck(ch, "episode_id", {"episodes": _status(checkers["episodes"])}, "an episode")
+                ents = {n: status(checkers[n], extra_ids.get(n)) for n in ENTITY_TABLES}
+                check_references(ch, "source_id", ents, "an entity")
+                check_references(ch, "target_id", ents, "an entity")
+                check_references(ch, "episode_id", {"episodes": status(checkers["episodes"])}, "an episode")
                 kinds = pd.concat([pd.Series(ENTITY_KIND[n], index=ents[n][0]) for n in ENTITY_TABLES])
+                kinds = kinds[~kinds.index.duplicated()]
                 for end in ("source", "target"):
                     ch.out[f"{end}_kind"] = ch.out[f"{end}_id"].map(kinds).astype("string")
-                _relation_kinds(ch)
-                frames[name] = pd.DataFrame(ch.out, index=ch.raw.index)
+                relation_kinds(ch)
+            frames[name] = pd.DataFrame(ch.out, index=ch.raw.index)
         step("assembling")
         problems = P.frame()
-        tables, quarantined, counts = {}, {}, {}
-        errors = problems[problems["severity"] == "error"]
+        tables, quarantined, counts, provenance = {}, {}, {}, {}
         for name in TABLE_NAMES:
-            ch, frame = checkers[name], frames[name]
+            ch, frame, s = checkers[name], frames[name], stacked[name]
             t = TABLES[name]
+            if "provisional" in t.derived:
+                frame["provisional"] = False
             cols = list(t.column_names) + list(t.derived)
-            accepted = frame.loc[~ch.bad, cols].reset_index(drop=True)
-            q = ch.raw.loc[ch.bad, present[name]].copy()
-            mine = errors[errors["table"] == name]
-            reasons = (mine["column"] + ": " + mine["reason"]).groupby(mine["row"].to_numpy()).agg(lambda s: "; ".join(dict.fromkeys(s)))
-            q.insert(0, "_reasons", reasons.reindex(q.index).astype("string").to_numpy())
-            q.insert(0, "_row", q.index.to_numpy())
-            q = q.reset_index(drop=True)
-            read, acc, qn = len(ch.raw), len(accepted), len(q)
-            assert read == acc + qn, f"{name}: {read} read != {acc} accepted + {qn} quarantined"
-            tables[name], quarantined[name] = accepted, q
-            counts[name] = {"read": read, "accepted": acc, "quarantined": qn}
+            acc, q, prov, tally = split_rows(name, frame, s.raw, ch.bad, s.present, s.provenance, problems, cols,
+                                         read=s.read, duplicates=s.duplicates)
+            prov = prov[list(_PROV_COLUMNS)]
+            extra_rows, extra_prov = _provisional_rows(name, made.get(name, []), acc)
+            tally["provisional"] = len(extra_rows)
+            if len(extra_rows):
+                acc = pd.concat([acc, extra_rows], ignore_index=True)
+                prov = pd.concat([prov, extra_prov], ignore_index=True)
+            tables[name], quarantined[name], counts[name], provenance[name] = acc, q, tally, prov
         tables["locations"] = _geo(tables["locations"])
         report = ValidationReport(
-            problems=problems,
-            counts=pd.DataFrame.from_dict(counts, orient="index")[["read", "accepted", "quarantined"]],
+            problems=problems[list(PROBLEM_COLUMNS)],
+            counts=pd.DataFrame.from_dict(counts, orient="index")[["read", "accepted", "quarantined", "duplicates", "provisional"]],
             quarantined=quarantined,
+            provenance=provenance,
         )
-    return Dataset(**tables, report=report, source=p, content_hash=digest.hexdigest(), grading_scheme=scheme)
+    return Dataset(**tables, report=report, source=p, content_hash=content_hash, grading_scheme=scheme)
 
 
 def _geo(frame: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -708,10 +409,8 @@ def _geo(frame: pd.DataFrame) -> gpd.GeoDataFrame:
 class _progress_bar:
     """A rich progress bar on stderr (or nothing) that advances one step per call."""
 
-    _TOTAL = len(TABLE_NAMES) * 2 + 1
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
+    def __init__(self, enabled: bool, total: int) -> None:
+        self.enabled, self.total = enabled, total
         self.bar: Any = None
 
     def __enter__(self) -> _Progress:
@@ -723,7 +422,7 @@ class _progress_bar:
         self.bar = Progress(TextColumn("{task.description:<28}"), BarColumn(), TimeElapsedColumn(),
                             console=Console(stderr=True), transient=True)
         self.bar.start()
-        task = self.bar.add_task("loading", total=self._TOTAL)
+        task = self.bar.add_task("loading", total=self.total)
 
         def step(msg: str) -> None:
             self.bar.update(task, description=msg, advance=1)
@@ -733,51 +432,3 @@ class _progress_bar:
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.stop()
-
-
-def write_quarantine(source: Dataset | ValidationReport, out_dir: str | Path, *, overwrite: bool = False) -> dict[str, Path]:
-    """Write the quarantined rows and the problem list as CSV files.
-
-    Writes ``out_dir/quarantine/<table>.csv`` for every table (header only when nothing was
-    quarantined, so a re-run never leaves a stale file) and ``out_dir/problems.csv``.
-    Files are UTF-8 with a byte-order mark, so Excel shows accented names correctly.
-
-    Parameters
-    ----------
-    source
-        A loaded dataset or its validation report.
-    out_dir
-        Folder to write into (created if missing).
-    overwrite
-        Replace existing files; otherwise an existing file raises
-        :class:`~contextmap.OutputExistsError`.
-
-    Returns
-    -------
-    dict
-        ``{'problems': path, '<table>': path, ...}``.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "children.csv").write_text("child_id\\nC1\\nC1\\n")
-    >>> _ = (d / "episodes.csv").write_text("episode_id,child_id,reported_at\\n")
-    >>> paths = write_quarantine(load(d), d / "out")
-    >>> (d / "out" / "quarantine" / "children.csv").read_text(encoding="utf-8-sig").splitlines()[1]
-    '2,child_id: duplicate id (every row with this id is quarantined),C1'
-    """
-    report = source.report if isinstance(source, Dataset) else source
-    out = Path(out_dir)
-    paths = {"problems": out / "problems.csv"}
-    paths.update({name: out / "quarantine" / f"{name}.csv" for name in TABLE_NAMES})
-    check_new_files(paths.values(), overwrite=overwrite)
-
-    write_csv(report.problems, paths["problems"], overwrite=True)
-    for name in TABLE_NAMES:
-        q = report.quarantined.get(name)
-        if q is None:
-            q = pd.DataFrame(columns=["_row", "_reasons", *_contract_columns(TABLES[name])])
-        write_csv(q, paths[name], overwrite=True)
-    return paths
-

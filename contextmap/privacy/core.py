@@ -600,7 +600,7 @@ def redact_dataset(
         for df, cols in (
             (persons, ("aliases", "phone", "vehicle", "social_media")),
             (links, ("summary",)),
-            (episodes, ("people_mentioned", "places_mentioned")),
+            (episodes, ("people_mentioned", "places_mentioned", "people_described")),
         ):
             for c in cols:
                 if c in df.columns:
@@ -725,7 +725,7 @@ def _contract_columns(df: pd.DataFrame, table: str) -> pd.DataFrame:
     from contextmap.schema import TABLES
 
     spec = TABLES[table]
-    keep = [c for c in (*spec.column_names, *spec.derived, *_EXTRA_ALLOWED) if c in df.columns]
+    keep = [c for c in dict.fromkeys((*spec.column_names, *spec.derived, *_EXTRA_ALLOWED)) if c in df.columns]
     return df[keep]
 
 

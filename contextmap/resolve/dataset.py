@@ -31,6 +31,7 @@ from contextmap.resolve.cluster import dataset_entity_ids
 from contextmap.resolve.decisions import Decisions, DecisionsError, as_decisions, read_decisions
 from contextmap.resolve.example import example_dataset
 from contextmap.resolve.persons import (
+    DEFAULT_ENGINE,
     NICKNAME_TO_FORM,
     PersonResolution,
     normalise_person_name,
@@ -301,10 +302,13 @@ def link_mentions(
     out = pd.DataFrame(rows, columns=list(MENTION_COLUMNS))
     out["observed_on"] = pd.to_datetime(out["observed_on"])
     out["provisional"] = out["provisional"].astype(bool)
-    return _apply_mention_decisions(out, dec, persons_res, locations_res)
+    # provisional records ingest made from names are records: person/place resolution honours
+    # decisions about them, so they are not "unknown provisional ids" here
+    records = set(ds.persons["person_id"].astype(str)) | set(ds.locations["location_id"].astype(str))
+    return _apply_mention_decisions(out, dec, persons_res, locations_res, records=records)
 
 
-def _apply_mention_decisions(out, dec, persons_res, locations_res):
+def _apply_mention_decisions(out, dec, persons_res, locations_res, *, records=frozenset()):
     if not dec.items:
         return out
     uniq = dict.fromkeys(zip(out["kind"], out["mention"], strict=True))
@@ -312,7 +316,7 @@ def _apply_mention_decisions(out, dec, persons_res, locations_res):
         uniq[km] = provisional_id(*km)
     prov_ids = set(out.loc[out["provisional"], "entity_id"]) | set(uniq.values())
     unknown = [f"{d.source} line {d.line}: unknown provisional id {x!r}" for d in dec.items
-               for x in (d.a, d.b) if x.startswith("prov-") and x not in prov_ids]
+               for x in (d.a, d.b) if x.startswith("prov-") and x not in prov_ids and x not in records]
     if unknown:
         raise DecisionsError("decisions name provisional ids that no mention produced:\n  " + "\n  ".join(unknown))
     mapping = {**(persons_res.mapping if persons_res else {}), **(locations_res.mapping if locations_res else {})}
@@ -457,6 +461,7 @@ def resolve_dataset(
     include_children: bool = False,
     person_threshold: float | None = None,
     place_threshold: float | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> Dataset:
     """Return ``ds`` with persons and places resolved into entities and RHI mentions linked.
 
@@ -474,6 +479,10 @@ def resolve_dataset(
         Also resolve children's records among themselves.
     person_threshold, place_threshold
         Match probability thresholds (defaults: 0.5).
+    engine
+        How person pairs are scored: ``'duckdb'`` (Splink on embedded DuckDB, default),
+        ``'spark'`` (Splink on Spark) or ``'fixed'`` (fixed weights, no Splink); see
+        :func:`~contextmap.resolve_persons.resolve_persons`.
 
     Returns
     -------
@@ -483,7 +492,8 @@ def resolve_dataset(
         remapped; merged rows keep the union of aliases and identifiers (other records'
         names become aliases). ``persons``, ``children`` and ``locations`` gain
         ``merged_from`` (the record ids of the entity) and ``provisional`` (True for an
-        entity created from an unmatched RHI mention). Mentions become links (``seen_with``
+        entity created from an unmatched RHI mention, or made only of records ingest created
+        from link or found-location names that matched none). Mentions become links (``seen_with``
         or ``visited``, ``source_type`` 'rhi', observed on the episode's report date, no
         grading, a summary saying they come from an RHI mention). ``.resolution`` holds
         the :class:`Resolution`.
@@ -499,7 +509,7 @@ def resolve_dataset(
     dec = as_decisions(decisions)
     dec.check_ids(dataset_entity_ids(ds), allow_prefix="prov-")
     kw: dict = {} if person_threshold is None else {"threshold": person_threshold}
-    pr = resolve_persons(ds, decisions=dec, include_children=include_children, **kw) if persons else None
+    pr = resolve_persons(ds, decisions=dec, include_children=include_children, engine=engine, **kw) if persons else None
     kw = {} if place_threshold is None else {"threshold": place_threshold}
     lr = resolve_locations(ds, decisions=dec, **kw) if locations else None
     if mentions:
@@ -517,8 +527,12 @@ def resolve_dataset(
     pe = _merge_rows(ds.persons, "person_id", mapping, ("aliases", "phone", "vehicle", "social_media"), True)
     ch = _merge_rows(ds.children, "child_id", mapping, (), False)
     lo = _merge_rows(pd.DataFrame(ds.locations.drop(columns="geometry")), "location_id", mapping, (), False)
-    for df in (pe, ch, lo):
-        df["provisional"] = False
+    for df, src, key in ((pe, ds.persons, "person_id"), (ch, ds.children, "child_id"),
+                         (lo, ds.locations, "location_id")):
+        # an entity is provisional only when every record in it is (ingest marks records it
+        # made from names that matched nothing; resolution may have merged them into real ones)
+        prov_ids = set(src.loc[src["provisional"].fillna(False).astype(bool), key].astype(str)) if "provisional" in src else set()
+        df["provisional"] = [bool(prov_ids) and all(r in prov_ids for r in str(m).split("; ")) for m in df["merged_from"]]
     ch["home_location_id"] = remap(ch["home_location_id"])
     ep = ds.episodes.copy()
     ep["child_id"] = remap(ep["child_id"])

@@ -1,6 +1,7 @@
 """Person entity resolution: one person of concern, however the records spell them.
 
-Blocking + RapidFuzz scoring (chosen over Splink by measurement: see ``docs/resolution.md``).
+contextmap blocks and clusters; Splink scores (:mod:`contextmap.resolve.splink_engine`; see
+``docs/resolution.md`` for the measurements).
 
 1. **Normalise** each record: names lower-cased, accents and apostrophes removed, titles
    dropped, common forename nicknames mapped to one form ("Tom" -> "thomas"); aliases and
@@ -9,18 +10,19 @@ Blocking + RapidFuzz scoring (chosen over Splink by measurement: see ``docs/reso
    surname initial, forename + birth year, surname + birth year, date of birth with day and
    month in either order, any full name or alias, any identifier). Keys are scoped to the
    source table, so children are compared only with children.
-3. **Score** each candidate pair field by field into comparison levels (exact, typo, initial,
-   nickname, day/month swapped...). Each level carries a Bayes factor; the log-odds sum,
-   plus a prior, gives a match probability (the Fellegi-Sunter model that Splink uses, with
-   documented fixed weights). String similarity is RapidFuzz Jaro-Winkler, computed pairwise
-   in C.
+3. **Score** each candidate pair: with ``engine='duckdb'`` (default) or ``'spark'``, a
+   Splink Fellegi-Sunter model trained on the data (m by EM, u by random sampling, names
+   weighted by how common they are; documented fixed priors for small datasets); with
+   ``engine='fixed'``, the documented fixed weights of :data:`PERSON_WEIGHTS` (RapidFuzz
+   Jaro-Winkler in C). Either way every pair gets an explanation in plain words.
 4. **Cluster** pairs at or above the threshold into entities, strongest first, never
-   joining two clusters across a hard contradiction (different dates of birth or genders, or
-   a ``keep apart`` decision). ``merge`` decisions are applied first, with confidence 1.0.
+   joining two clusters across a hard contradiction (different dates of birth or genders,
+   different forenames that are not typos, or a ``keep apart`` decision). ``merge``
+   decisions are applied first, with confidence 1.0.
 """
-
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -37,6 +39,13 @@ from contextmap.resolve.cluster import (
     merged_summary,
 )
 from contextmap.resolve.decisions import Decisions, DecisionsError, as_decisions
+from contextmap.resolve.splink_engine import (
+    LEVEL_WORDS,
+    RARE_ALIAS,
+    SplinkModel,
+    check_engine,
+    score_pairs,
+)
 from contextmap.resolve.text import fold
 from contextmap.schema import split_list
 
@@ -46,7 +55,12 @@ __all__ = [
     "normalise_person_name",
     "PERSON_WEIGHTS",
     "DEFAULT_PERSON_THRESHOLD",
+    "DEFAULT_ENGINE",
 ]
+
+DEFAULT_ENGINE = "duckdb"
+"""Splink on embedded DuckDB. Others: ``'spark'`` (Splink on Spark) and ``'fixed'`` (the
+documented fixed weights of :data:`PERSON_WEIGHTS`, no Splink, no training)."""
 
 DEFAULT_PERSON_THRESHOLD = 0.5
 """Default match probability at or above which two person records are joined."""
@@ -189,12 +203,21 @@ class PersonResolution:
         The match probability used to join records.
     stats
         Counts: records, candidate pairs scored, oversized blocks skipped, entities.
+    model
+        The Splink model that scored the pairs (how it was trained, every level's m, u
+        and weight); None with ``engine='fixed'``.
+    refused
+        Pairs scored at or above the threshold that the anti-chaining guard did not join:
+        ``record_a``, ``record_b``, ``match_probability``, ``reason`` (the review queue
+        shows them).
     """
 
     entities: pd.DataFrame
     pairs: pd.DataFrame
     threshold: float
     stats: dict[str, int] = field(default_factory=dict)
+    model: SplinkModel | None = None
+    refused: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def mapping(self) -> dict[str, str]:
@@ -560,6 +583,10 @@ def _score(pairs: pd.DataFrame, f: dict[str, np.ndarray], weights: dict[str, flo
     out = pairs[["a", "b"]].copy()
     out["p"] = p
     out["contradiction"] = contradiction
+    # the pieces of the guard, for the Splink engine's version of it
+    out["forename_contradiction"] = f_contra
+    out["gender_differs"] = g_diff
+    out["shared_alias_or_identifier"] = has_alias | has_ident
     levels = np.zeros(k, dtype=np.int64)
     for bit, arr in enumerate(
         (f_exact, f_nick, f_sim, f_init, f_diff, s_exact, s_sim, s_init, s_diff, swapped,
@@ -619,8 +646,11 @@ def resolve_persons(
     min_pair_probability: float = 0.05,
     max_block_size: int | None = None,
     weights: dict[str, float] | None = None,
-    workers: int = 1,
+    workers: int = -1,
     use_links: bool = True,
+    engine: str = DEFAULT_ENGINE,
+    seed: int = 1,
+    spark_session: object = None,
 ) -> PersonResolution:
     """Resolve person-of-concern records (and optionally children's records) into entities.
 
@@ -653,6 +683,15 @@ def resolve_persons(
         Use context: two person records that are both linked to children score higher when
         they share a child and a little lower when they share none (u measured on the data,
         m from ``shared_child_m``). Names must still agree: context alone joins no one.
+    engine
+        ``'duckdb'`` (default) or ``'spark'``: Splink scores the candidate pairs with a
+        model trained on the data (m by EM, u by random sampling with ``seed``; fixed
+        priors under :data:`~contextmap.resolve.splink_engine.MIN_RECORDS_FOR_EM` records).
+        ``'fixed'``: the fixed weights of :data:`PERSON_WEIGHTS`, without Splink.
+    seed
+        Seed of Splink's random sampling of u (same seed, same answer).
+    spark_session
+        With ``engine='spark'``: a SparkSession to run on (a cluster); default a local one.
 
     Returns
     -------
@@ -679,7 +718,14 @@ def resolve_persons(
     if max_block_size is None:  # an alias held by more records carries under 1 bit
         max_block_size = int(2 ** w["alias"])
     cand, skipped = _candidate_pairs(keys, max_block_size=max_block_size)
+    check_engine(engine)
     scored = _score(cand, feats, w, workers=workers)
+    model = None
+    if engine != "fixed":
+        prior = w["duplicates_per_record"] / max(len(rec) - 1, 1)
+        sp, model = score_pairs(splink_input(rec, feats, feats.get("kids")), cand, engine=engine,
+                                seed=seed, prior=prior, spark=spark_session)
+        scored = _splink_scored(scored, sp, model)
 
     pos = {rid: i for i, rid in enumerate(ids)}
     tables = rec["table"].to_numpy(dtype=object)
@@ -713,7 +759,107 @@ def resolve_persons(
         "entities": int(entities["entity_id"].nunique()),
         "pairs_refused_by_guard": len(cl.refused),
     }
-    return PersonResolution(entities, pairs, float(threshold), stats)
+    refused = pd.DataFrame({"record_a": ids[cl.refused["a"].to_numpy(dtype=np.int64)],
+                            "record_b": ids[cl.refused["b"].to_numpy(dtype=np.int64)],
+                            "match_probability": cl.refused["p"].to_numpy(dtype=float).round(4),
+                            "reason": cl.refused["reason"].astype(object).to_numpy()})
+    return PersonResolution(entities, pairs, float(threshold), stats, model, refused)
+
+
+def splink_input(rec: pd.DataFrame, feats: dict[str, np.ndarray], kids: np.ndarray | None) -> pd.DataFrame:
+    """Records in the form the Splink model reads (integer ``unique_id`` = row position).
+
+    Names are already normalised (``feats`` from the person resolver), blanks are nulls,
+    dates are ISO strings (with a day/month-swapped twin), aliases / identifiers / linked
+    children are lists.
+    """
+    n = len(rec)
+
+    def nul(values: np.ndarray) -> pd.Series:
+        s = pd.Series(values, dtype=object)
+        return s.where(s.astype(bool), None)
+
+    y, m, d = feats["year"], feats["month"], feats["day"]
+    known = y > 0
+    ys = pd.Series(y).astype(str).str.zfill(4)
+    ms = pd.Series(m).astype(str).str.zfill(2)
+    ds_ = pd.Series(d).astype(str).str.zfill(2)
+    dob = (ys + "-" + ms + "-" + ds_).where(known, None)
+    swap = (ys + "-" + ds_ + "-" + ms).where(known & (d <= 12), None)
+    norm: dict[str, str] = {}
+
+    def aliases(v: object) -> list[str] | None:
+        out = set()
+        for a in split_list(v):
+            if a not in norm:
+                norm[a] = normalise_person_name(a)
+            if norm[a]:
+                out.add(norm[a])
+        return sorted(out) or None
+
+    alias_lists = [aliases(v) if isinstance(v, str) else None for v in rec["aliases"].tolist()]
+    holders = pd.Series([x for i, al in enumerate(alias_lists) for x in {*(al or ()), feats["full"][i]}]).value_counts()
+    rare = [[x for x in al if holders.get(x, 0) <= RARE_ALIAS] or None if al else None for al in alias_lists]
+    ident_cols = [(k, rec[k].tolist()) for k in ("phone", "vehicle", "social_media")]
+    idents: list[list[str] | None] = []
+    for i in range(n):
+        got = {f"{k}:{vn}" for k, vals in ident_cols if isinstance(vals[i], str)
+               for vn in map(_identifier, split_list(vals[i])) if len(vn) >= 4}
+        idents.append(sorted(got) or None)
+    return pd.DataFrame(
+        {
+            "unique_id": np.arange(n, dtype=np.int64),
+            "forename": nul(feats["fn"]),
+            "forename_form": nul(feats["fn_form"]),
+            "surname": nul(feats["sn"]),
+            "full_name": nul(feats["full"]),
+            "dob": dob.astype(object),
+            "dob_swapped": swap.astype(object),
+            "gender": nul(feats["gender"]),
+            "aliases": alias_lists,
+            "rare_aliases": rare,
+            "identifiers": idents,
+            "linked_children": [sorted(k) if k else None for k in kids.tolist()] if kids is not None else [None] * n,
+        }
+    )
+
+
+def _splink_scored(scored: pd.DataFrame, sp: pd.DataFrame, model: SplinkModel) -> pd.DataFrame:
+    """Our pairs with Splink's probability and weights, and the guard recast on Splink's
+    levels: a date of birth more than two characters and a month apart, a different gender,
+    or, where the dates of birth are not identical (or one is missing), a different forename
+    (not a typo, both names in two parts) or a wholly different surname, is a hard
+    contradiction, unless an identifier (phone, vehicle,
+    social media) is shared. A shared alias does not lift it: "Big T" is many people."""
+    out = scored.copy()
+    out["p"] = sp["p"].to_numpy(dtype=float)
+    g_dob = sp["g_dob"].to_numpy()
+    dob_top = int(model.levels.loc[model.levels["comparison"] == "dob", "level"].max())
+    contra = (g_dob == 0) | out["gender_differs"].to_numpy(dtype=bool)
+    g_sur = sp["g_surname"].to_numpy()
+    not_same_dob = g_dob != dob_top
+    contra |= out["forename_contradiction"].to_numpy(dtype=bool) & not_same_dob
+    contra |= (g_sur == 0) & not_same_dob
+    out["contradiction"] = contra & (out["ident"].to_numpy(dtype=object) == "")
+    for c in sp.columns:
+        if c.startswith(("w_", "g_")):
+            out[c] = sp[c].to_numpy()
+    out.attrs["prior_weight"] = float(np.log2(model.probability_two_random_records_match
+                                              / (1 - model.probability_two_random_records_match)))
+    out.attrs["comparisons"] = [c[2:] for c in sp.columns if c.startswith("w_")]
+    out.attrs["top"] = model.levels.groupby("comparison")["level"].max().astype(int).to_dict()
+    return out
+
+
+def _splink_words(row: dict, comparisons: list[str], top: dict[str, int], prior: float) -> list[tuple[str, float]]:
+    """[(plain words, match weight)] per comparison, the prior first: the waterfall.
+    ``top`` is each comparison's highest level (Splink numbers levels best-first, down to 0)."""
+    out = [("prior (how rare a match is among this many records)", round(prior, 2))]
+    for c in comparisons:
+        g = int(row[f"g_{c}"])
+        words = LEVEL_WORDS[c]
+        out.append((words[0] if g < 0 else words[top[c] - g + 1], round(float(row[f"w_{c}"]), 2)))
+    return out
 
 
 def _pairs_frame(scored, rec, feats, entity, dec, pos, min_p) -> pd.DataFrame:
@@ -726,20 +872,34 @@ def _pairs_frame(scored, rec, feats, entity, dec, pos, min_p) -> pd.DataFrame:
     rows = []
     full = feats["full"]
     seen = set()
-    for a, b, p, lv, al, idn in zip(
+    comps = scored.attrs.get("comparisons")
+    records = keep[[c for c in keep.columns if c.startswith(("w_", "g_"))]].to_dict("records") if comps else None
+    for n_, (a, b, p, lv, al, idn) in enumerate(zip(
         keep["a"].tolist(), keep["b"].tolist(), keep["p"].tolist(), keep["levels"].tolist(),
         keep["alias"].tolist(), keep["ident"].tolist(), strict=True,
-    ):
+    )):
         seen.add((a, b))
         d = decided.get((a, b))
-        rows.append((ids[a], ids[b], round(p, 4), _explain(lv, al, idn, full[a], full[b]),
-                     _decision_word(d), entity[a] == entity[b]))
+        if records is not None:
+            fall = _splink_words(records[n_], comps, scored.attrs["top"], scored.attrs["prior_weight"])
+            if idn:  # name the identifier: "phone shared"
+                fall = [(f"{idn.replace('_', ' ')} shared" if w == "identifier shared" else w, x) for w, x in fall]
+            text = "; ".join(f"{w} ({x:+.1f})" for w, x in fall[1:])
+            if al:
+                text += f"; alias {al.removeprefix('alias:')!r}"
+            weight = round(sum(x for _, x in fall), 2)
+            water = json.dumps(fall)
+        else:
+            text, weight, water = _explain(lv, al, idn, full[a], full[b]), float(np.log2(p / (1 - p))) if 0 < p < 1 else 0.0, ""
+        rows.append((ids[a], ids[b], round(p, 4), text, _decision_word(d), entity[a] == entity[b],
+                     round(weight, 2), water))
     for (a, b), d in decided.items():
         if (a, b) in seen:
             continue
         rows.append((ids[a], ids[b], 1.0 if d.action == "merge" else 0.0,
-                     f"analyst decision: {d}", _decision_word(d), entity[a] == entity[b]))
-    cols = ["record_a", "record_b", "match_probability", "explanation", "decision", "joined"]
+                     f"analyst decision: {d}", _decision_word(d), entity[a] == entity[b], 0.0, ""))
+    cols = ["record_a", "record_b", "match_probability", "explanation", "decision", "joined",
+            "match_weight", "waterfall"]
     out = pd.DataFrame(rows, columns=cols)
     if len(out):
         out = out.sort_values(["match_probability", "record_a", "record_b"], ascending=[False, True, True], kind="stable")

@@ -79,10 +79,11 @@ class Workspace:
     # --- records ---------------------------------------------------------------------
 
     def import_source(self, source: str | Path, *, mapping: str | Path | None = None, as_of: Any = None,
-                      grading_scheme: str | None = None, user: str | None = None) -> ImportResult:
+                      grading_scheme: str | None = None, settings: Any = None,
+                      user: str | None = None) -> ImportResult:
         """Import an export (see :func:`contextmap.workspace.store.import_dataset`)."""
         return store.import_dataset(self.engine, source, mapping=mapping, as_of=as_of,
-                                    grading_scheme=grading_scheme, user=user)
+                                    grading_scheme=grading_scheme, settings=settings, user=user)
 
     def dataset(self) -> Dataset:
         """The current records as a :class:`~contextmap.Dataset`."""

@@ -130,15 +130,19 @@ def import_cmd(
     mapping: Annotated[Path | None, typer.Option("--mapping", "-m", help="Column-mapping YAML for a local export.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Treat dates after this moment as errors (default: now).")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write problems.csv and quarantine/<table>.csv here.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Settings YAML (as for validate).")] = None,
 ) -> None:
     """Import an export into the workspace: new, changed and unchanged rows; nothing deleted.
 
     Validation and quarantine are those of `contextmap validate`. Exit status: 0 imported,
     1 imported but rows were quarantined, 2 the input or workspace cannot be used.
     """
+    from contextmap.settings import load_settings
+
     try:
+        cfg = load_settings(config)
         with _open(workspace) as ws:
-            r = ws.import_source(source, mapping=mapping, as_of=as_of)
+            r = ws.import_source(source, mapping=mapping, as_of=as_of, settings=cfg)
         if out is not None:
             from contextmap.ingest import write_quarantine
 

@@ -183,6 +183,7 @@ def import_dataset(
     mapping: str | Path | None = None,
     as_of: Any = None,
     grading_scheme: str | None = None,
+    settings: Any = None,
     user: str | None = None,
 ) -> ImportResult:
     """Import one export (a dataset folder, workbook or sources manifest) into the workspace.
@@ -193,7 +194,7 @@ def import_dataset(
         The workspace's engine.
     source
         Anything :func:`contextmap.load` reads.
-    mapping, as_of, grading_scheme
+    mapping, as_of, grading_scheme, settings
         Passed to :func:`contextmap.load`.
     user
         Who imported (default: the operating-system user).
@@ -205,7 +206,7 @@ def import_dataset(
     from contextmap.ingest import load
 
     src = Path(source)
-    ds = load(src, mapping=mapping, as_of=as_of, grading_scheme=grading_scheme)
+    ds = load(src, mapping=mapping, as_of=as_of, grading_scheme=grading_scheme, settings=settings)
     files = _source_files(src, Path(mapping) if mapping is not None else None)
     counts: dict[str, dict[str, int]] = {}
     with engine.begin() as conn:

@@ -1,0 +1,348 @@
+"""The review queue: the doubtful person pairs, for an analyst to decide on one offline page.
+
+A pair is *doubtful* when its match probability lies in the review band around the
+threshold (default 0.1 to 0.95), or when it scored at or above the threshold but the
+anti-chaining guard refused to join it (different dates of birth, a different forename...).
+Pairs the decisions file already settles are left out. :func:`write_review` writes one
+self-contained HTML page: each pair with both records side by side and a waterfall of the
+match weights (the prior, then what agreed and what disagreed, to the final score); the
+analyst marks *merge*, *keep apart* or *not sure*, and *Save decisions* downloads a
+decisions file (made in the page, no server) that ``contextmap resolve --decisions`` reads.
+
+The page makes no network request (a Content-Security-Policy forbids any), its script is
+inline, and every data string reaches the page as JSON inside a ``<script
+type="application/json">`` element and is shown with ``textContent``, never as HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from contextmap._errors import ConfigError
+from contextmap.dataset import Dataset
+from contextmap.files import check_writable
+from contextmap.resolve.decisions import Decisions, as_decisions
+from contextmap.resolve.persons import (
+    DEFAULT_ENGINE,
+    DEFAULT_PERSON_THRESHOLD,
+    PersonResolution,
+    resolve_persons,
+)
+
+__all__ = ["REVIEW_BAND", "review_pairs", "write_review"]
+
+REVIEW_BAND = (0.1, 0.95)
+"""Match probabilities from which (inclusive) to which (exclusive) a pair is doubtful."""
+
+_FIELDS = ("name", "aliases", "date_of_birth", "gender", "phone", "vehicle", "social_media")
+
+
+def review_pairs(res: PersonResolution, *, band: tuple[float, float] = REVIEW_BAND, limit: int = 500) -> pd.DataFrame:
+    """The doubtful pairs of a person resolution, most doubtful first.
+
+    Parameters
+    ----------
+    res
+        A :func:`~contextmap.resolve.persons.resolve_persons` result.
+    band
+        ``(low, high)``: pairs with ``low <= match_probability < high`` are doubtful.
+    limit
+        At most this many pairs (the closest to the threshold).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``res.pairs`` rows (not yet decided) with a ``status`` column: ``joined``, ``not
+        joined`` or ``refused by the guard``.
+
+    Examples
+    --------
+    >>> from contextmap.resolve import example_dataset
+    >>> q = review_pairs(resolve_persons(example_dataset()), band=(0.05, 0.95))
+    >>> q[["record_a", "record_b", "status"]].to_dict("records")  # T Grant / Tom Grant
+    [{'record_a': 'P2', 'record_b': 'P4', 'status': 'not joined'}]
+    """
+    lo, hi = band
+    if not (0.0 <= lo < hi <= 1.0):
+        raise ConfigError(f"Expected band to be (low, high) with 0 <= low < high <= 1, instead got: {band!r}")
+    p = res.pairs
+    if not len(p):
+        return p.assign(status=pd.Series(dtype=object))
+    refused = set(zip(res.refused["record_a"], res.refused["record_b"], strict=True)) if len(res.refused) else set()
+    key = list(zip(p["record_a"], p["record_b"], strict=True))
+    is_refused = np.array([k in refused for k in key], dtype=bool)
+    prob = p["match_probability"].to_numpy(dtype=float)
+    doubt = ((prob >= lo) & (prob < hi)) | is_refused
+    doubt &= p["decision"].to_numpy(dtype=object) == ""
+    out = p[doubt].copy()
+    out["status"] = np.where(is_refused[doubt], "refused by the guard",
+                             np.where(out["joined"].to_numpy(dtype=bool), "joined", "not joined"))
+    t = float(np.clip(res.threshold, 1e-9, 1 - 1e-9))
+    distance = np.abs(out["match_weight"].to_numpy(dtype=float) - np.log2(t / (1 - t)))
+    out = out.assign(_d=distance).sort_values(["_d", "record_a", "record_b"], kind="stable")
+    return out.drop(columns="_d").head(limit).reset_index(drop=True)
+
+
+def _records(ds: Dataset, ids: set[str]) -> dict[str, dict[str, str]]:
+    p = ds.persons
+    p = p[p["person_id"].astype(str).isin(ids)]
+    out: dict[str, dict[str, str]] = {}
+    for row in p.to_dict("records"):
+        rec = {}
+        for f in _FIELDS:
+            v = row.get(f)
+            if v is None or (not isinstance(v, str) and pd.isna(v)):
+                continue
+            rec[f] = v.date().isoformat() if isinstance(v, pd.Timestamp) else str(v)
+        out[str(row["person_id"])] = rec
+    return out
+
+
+def write_review(
+    ds: Dataset,
+    path: str | Path,
+    *,
+    decisions: Decisions | str | Path | None = None,
+    engine: str = DEFAULT_ENGINE,
+    threshold: float | None = None,
+    band: tuple[float, float] = REVIEW_BAND,
+    limit: int = 500,
+    overwrite: bool = False,
+    title: str = "Entity resolution: pairs to review",
+) -> Path:
+    """Resolve the persons of ``ds`` and write the review page of the doubtful pairs.
+
+    Parameters
+    ----------
+    ds
+        A validated dataset (:func:`contextmap.load`).
+    path
+        The HTML file to write (refused if it exists, unless ``overwrite``).
+    decisions
+        Decisions already taken: honoured by the resolution, and their pairs left out.
+    engine, threshold
+        As for :func:`~contextmap.resolve.persons.resolve_persons`.
+    band, limit
+        As for :func:`review_pairs`.
+    overwrite
+        Replace an existing file.
+    title
+        The page's heading.
+
+    Returns
+    -------
+    pathlib.Path
+        The page written.
+    """
+    out = check_writable(path, overwrite=overwrite, argument="path")
+    dec = as_decisions(decisions)
+    res = resolve_persons(ds, decisions=dec, engine=engine,
+                          threshold=DEFAULT_PERSON_THRESHOLD if threshold is None else threshold)
+    queue = review_pairs(res, band=band, limit=limit)
+    ids = set(queue["record_a"]) | set(queue["record_b"])
+    data = {
+        "title": title,
+        "threshold": res.threshold,
+        "band": list(band),
+        "model": res.model.note if res.model is not None else "fixed weights (PERSON_WEIGHTS), no Splink model",
+        "decisions_source": dec.source if len(dec) else "",
+        "created": datetime.now().strftime("%d %b %Y %H:%M"),
+        "records": _records(ds, ids),
+        "pairs": [
+            {"a": r.record_a, "b": r.record_b, "p": float(r.match_probability), "status": r.status,
+             "weight": float(r.match_weight), "explanation": r.explanation,
+             "waterfall": json.loads(r.waterfall) if r.waterfall else []}
+            for r in queue.itertuples()
+        ],
+    }
+    out.write_text(_page(data), encoding="utf-8")
+    return out
+
+
+def _page(data: dict) -> str:
+    # JSON inside <script type="application/json">: "<", ">" and "&" escaped so that no data
+    # string can close the element or open a comment; read back with JSON.parse
+    blob = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return _TEMPLATE.replace("__TITLE__", html.escape(data["title"])).replace("__DATA__", blob)
+
+
+_TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>__TITLE__</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 0; color: #1b1b1b; background: #f4f5f7; }
+.marking { background: #1d3557; color: #fff; text-align: center; font-weight: 600; padding: 4px; letter-spacing: .05em; }
+header, main { max-width: 1100px; margin: 0 auto; padding: 12px 20px; }
+h1 { font-size: 1.4em; margin: 8px 0; }
+.meta { color: #444; font-size: .9em; }
+.bar { position: sticky; top: 0; background: #fff; border-bottom: 1px solid #ccc; padding: 8px 20px; display: flex; gap: 16px; align-items: center; z-index: 2; }
+.bar button { font-size: 1em; padding: 6px 14px; background: #1d3557; color: #fff; border: 0; border-radius: 4px; cursor: pointer; }
+.pair { background: #fff; border: 1px solid #d0d4da; border-radius: 6px; margin: 14px 0; padding: 12px 16px; }
+.pair h2 { font-size: 1.05em; margin: 0 0 6px; }
+.status { font-size: .85em; padding: 2px 8px; border-radius: 10px; background: #e9ecef; margin-left: 8px; }
+.status.refused { background: #ffe3c2; }
+.status.joined { background: #d8f0dc; }
+table.recs { border-collapse: collapse; margin: 6px 0 10px; font-size: .92em; }
+table.recs th, table.recs td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
+table.recs th { background: #f1f3f5; font-weight: 600; }
+.choices label { margin-right: 18px; cursor: pointer; }
+.expl { color: #333; font-size: .88em; margin: 4px 0 8px; }
+svg text { font-size: 11px; fill: #222; }
+.pos { fill: #2a9d8f; } .neg { fill: #d62828; } .tot { fill: #1d3557; } .prior { fill: #8d99ae; }
+</style>
+</head>
+<body>
+<div class="marking">OFFICIAL-SENSITIVE</div>
+<header>
+<h1 id="title"></h1>
+<div class="meta" id="meta"></div>
+</header>
+<div class="bar"><button id="save" type="button">Save decisions</button><span id="count"></span></div>
+<main id="pairs"></main>
+<div class="marking">OFFICIAL-SENSITIVE</div>
+<script type="application/json" id="cm-data">__DATA__</script>
+<script>
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("cm-data").textContent);
+  var choice = {};
+  var SVGNS = "http://www.w3.org/2000/svg";
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    for (var k in attrs || {}) { e.setAttribute(k, attrs[k]); }
+    if (text !== undefined) { e.textContent = text; }
+    return e;
+  }
+  function sv(tag, attrs, text) {
+    var e = document.createElementNS(SVGNS, tag);
+    for (var k in attrs || {}) { e.setAttribute(k, attrs[k]); }
+    if (text !== undefined) { e.textContent = text; }
+    return e;
+  }
+  document.getElementById("title").textContent = data.title;
+  document.getElementById("meta").textContent = data.pairs.length + " pairs to review (match probability " +
+    data.band[0] + " to " + data.band[1] + ", or refused by the guard); threshold " + data.threshold + ". " +
+    data.model + ". Made " + data.created + (data.decisions_source ? "; decisions already taken: " + data.decisions_source : "") + ".";
+
+  function waterfall(steps) {
+    // steps: [[label, weight], ...], the prior first; bars from the running total
+    var rowH = 18, left = 330, width = 420, n = steps.length + 1;
+    var totals = [0], run = 0;
+    steps.forEach(function (s) { run += s[1]; totals.push(run); });
+    var lo = Math.min.apply(null, totals.concat([0])), hi = Math.max.apply(null, totals.concat([0]));
+    if (hi - lo < 1) { hi = lo + 1; }
+    var x = function (v) { return left + (v - lo) / (hi - lo) * width; };
+    var svg = sv("svg", {width: left + width + 70, height: n * rowH + 24, role: "img"});
+    svg.appendChild(sv("title", {}, "Waterfall of match weights (bits): what agreed adds, what disagreed subtracts"));
+    svg.appendChild(sv("line", {x1: x(0), x2: x(0), y1: 0, y2: n * rowH + 4, stroke: "#999"}));
+    var acc = 0;
+    steps.forEach(function (s, i) {
+      var a = acc, b = acc + s[1];
+      acc = b;
+      var y = i * rowH + 2;
+      svg.appendChild(sv("text", {x: left - 6, y: y + 12, "text-anchor": "end"}, s[0]));
+      var cls = i === 0 ? "prior" : (s[1] >= 0 ? "pos" : "neg");
+      svg.appendChild(sv("rect", {x: Math.min(x(a), x(b)), y: y, width: Math.max(1, Math.abs(x(b) - x(a))), height: rowH - 4, "class": cls}));
+      svg.appendChild(sv("text", {x: Math.max(x(a), x(b)) + 4, y: y + 12}, (s[1] >= 0 ? "+" : "") + s[1].toFixed(1)));
+    });
+    var y = steps.length * rowH + 2;
+    svg.appendChild(sv("text", {x: left - 6, y: y + 12, "text-anchor": "end", "font-weight": "bold"}, "match weight (total)"));
+    svg.appendChild(sv("rect", {x: Math.min(x(0), x(acc)), y: y, width: Math.max(1, Math.abs(x(acc) - x(0))), height: rowH - 4, "class": "tot"}));
+    svg.appendChild(sv("text", {x: Math.max(x(0), x(acc)) + 4, y: y + 12}, (acc >= 0 ? "+" : "") + acc.toFixed(1)));
+    svg.appendChild(sv("text", {x: left, y: n * rowH + 20}, "bits of evidence: right of the line for the same person, left against"));
+    return svg;
+  }
+
+  var FIELDS = [["name", "Name"], ["aliases", "Aliases"], ["date_of_birth", "Date of birth"], ["gender", "Gender"],
+                ["phone", "Phone"], ["vehicle", "Vehicle"], ["social_media", "Social media"]];
+  var main = document.getElementById("pairs");
+  data.pairs.forEach(function (pr, i) {
+    var box = el("section", {"class": "pair", "data-pair": String(i)});
+    var h = el("h2", {}, pr.a + " and " + pr.b + ": " + Math.round(pr.p * 1000) / 10 + " % the same person");
+    var st = el("span", {"class": "status " + (pr.status === "joined" ? "joined" : pr.status.indexOf("refused") === 0 ? "refused" : "")}, pr.status);
+    h.appendChild(st);
+    box.appendChild(h);
+    var t = el("table", {"class": "recs"});
+    var head = el("tr");
+    head.appendChild(el("th", {}, ""));
+    head.appendChild(el("th", {}, pr.a));
+    head.appendChild(el("th", {}, pr.b));
+    t.appendChild(head);
+    var ra = data.records[pr.a] || {}, rb = data.records[pr.b] || {};
+    FIELDS.forEach(function (f) {
+      if (ra[f[0]] === undefined && rb[f[0]] === undefined) { return; }
+      var tr = el("tr");
+      tr.appendChild(el("th", {}, f[1]));
+      tr.appendChild(el("td", {}, ra[f[0]] === undefined ? "" : ra[f[0]]));
+      tr.appendChild(el("td", {}, rb[f[0]] === undefined ? "" : rb[f[0]]));
+      t.appendChild(tr);
+    });
+    box.appendChild(t);
+    box.appendChild(el("div", {"class": "expl"}, pr.explanation));
+    if (pr.waterfall.length) { box.appendChild(waterfall(pr.waterfall)); }
+    var ch = el("div", {"class": "choices"});
+    [["merge", "Merge (the same person)"], ["keep apart", "Keep apart (two people)"], ["not sure", "Not sure"]].forEach(function (c) {
+      var lab = el("label");
+      var inp = el("input", {type: "radio", name: "pair-" + i, value: c[0]});
+      inp.addEventListener("change", function () { choice[i] = c[0]; count(); });
+      lab.appendChild(inp);
+      lab.appendChild(document.createTextNode(" " + c[1]));
+      ch.appendChild(lab);
+    });
+    box.appendChild(ch);
+    main.appendChild(box);
+  });
+
+  function count() {
+    var n = Object.keys(choice).length;
+    document.getElementById("count").textContent = n + " of " + data.pairs.length + " pairs decided";
+  }
+  count();
+
+  function quote(id) {
+    // the decisions file is read with shell-like words: quote ids that need it
+    if (/^[A-Za-z0-9_.:@\\-]+$/.test(id)) { return id; }
+    return '"' + id.replace(/\\\\/g, "\\\\\\\\").replace(/"/g, '\\\\"') + '"';
+  }
+  function oneLine(s) { return String(s).replace(/[\\r\\n]+/g, " "); }
+
+  function decisionsText() {
+    var lines = ["# contextmap review decisions, saved " + new Date().toISOString().slice(0, 16).replace("T", " ") +
+                 " from the review page (" + oneLine(data.title) + ")"];
+    data.pairs.forEach(function (pr, i) {
+      var c = choice[i];
+      if (!c) { return; }
+      var ra = data.records[pr.a] || {}, rb = data.records[pr.b] || {};
+      lines.push("# " + oneLine(pr.a + " " + (ra.name || "") + " / " + pr.b + " " + (rb.name || "")) + ": " +
+                 Math.round(pr.p * 1000) / 10 + " %, " + pr.status);
+      if (/[\\r\\n]/.test(pr.a + pr.b)) { lines.push("# (ids hold a line break: decide this pair by hand)"); return; }
+      if (c === "not sure") { lines.push("# not sure: " + quote(pr.a) + " " + quote(pr.b)); }
+      else { lines.push(c + " " + quote(pr.a) + " " + quote(pr.b)); }
+    });
+    return lines.join("\\n") + "\\n";
+  }
+  window.contextmapDecisionsText = decisionsText;
+
+  document.getElementById("save").addEventListener("click", function () {
+    var blob = new Blob([decisionsText()], {type: "text/plain"});
+    var a = el("a", {href: URL.createObjectURL(blob), download: "decisions.txt"});
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  });
+  document.documentElement.setAttribute("data-cm-ready", "1");
+})();
+</script>
+</body>
+</html>
+"""

@@ -1,0 +1,120 @@
+"""The review queue: which pairs are doubtful, the offline page, and its saved decisions."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+from conftest import INJECTION_NAMES
+from typer.testing import CliRunner
+
+from contextmap._errors import OutputExistsError
+from contextmap.cli import app
+from contextmap.resolve import read_decisions, resolve_persons
+from contextmap.resolve.example import build_dataset
+from contextmap.resolve.review import review_pairs, write_review
+
+
+def _review_ds():
+    """Pairs near the threshold and pairs the guard refuses; names that try to inject."""
+    return build_dataset(persons=[
+        {"person_id": "P1", "name": "Tyler Grant", "aliases": "Big T", "date_of_birth": "1998-03-07", "gender": "male"},
+        {"person_id": "P2", "name": "T Grant", "date_of_birth": "1998-07-03", "gender": "male"},
+        {"person_id": "P4", "name": "Tom Grant", "date_of_birth": "1975-11-30", "gender": "male"},
+        {"person_id": "P5", "name": INJECTION_NAMES["person"] + " Otway", "date_of_birth": "2001-02-16"},
+        {"person_id": "P6", "name": "Jordan Otway", "date_of_birth": "2000-07-30", "aliases": INJECTION_NAMES["tick"]},
+        {"person_id": "P7", "name": "Jordan O", "gender": "male", "aliases": INJECTION_NAMES["person"]},
+        {"person_id": "P8", "name": "Kai Marsh"},
+        {"person_id": "P9", "name": "Kai Marsh", "date_of_birth": "1990-01-01"},
+        {"person_id": "P10", "name": "Jordan Otway", "date_of_birth": "1992-01-20"},
+    ])
+
+
+def test_queue_holds_refused_and_near_threshold_pairs_not_decided_ones(tmp_path):
+    ds = _review_ds()
+    res = resolve_persons(ds)
+    q = review_pairs(res)
+    assert len(q) >= 3
+    p = q["match_probability"]
+    assert ((p >= 0.1) & (p < 0.95) | (q["status"] == "refused by the guard")).all()
+    refused = set(zip(res.refused["record_a"], res.refused["record_b"], strict=True))
+    assert refused and refused <= set(zip(q["record_a"], q["record_b"], strict=True))
+    # most doubtful first: closest match weight to the threshold's (0 bits at 0.5)
+    w = q["match_weight"].abs().to_numpy()
+    assert (w[:-1] <= w[1:] + 1e-9).all()
+    # a decided pair leaves the queue
+    a, b = q.iloc[0]["record_a"], q.iloc[0]["record_b"]
+    dec = tmp_path / "d.txt"
+    dec.write_text(f"keep apart {a} {b}\n")
+    q2 = review_pairs(resolve_persons(ds, decisions=str(dec)))
+    assert (a, b) not in set(zip(q2["record_a"], q2["record_b"], strict=True))
+
+
+def test_page_is_offline_and_data_cannot_escape_its_json(tmp_path):
+    out = write_review(_review_ds(), tmp_path / "review.html")
+    page = out.read_text(encoding="utf-8")
+    assert "default-src 'none'" in page and "OFFICIAL-SENSITIVE" in page
+    assert not re.search(r"(src|href)=[\"']?https?:", page)
+    blob = re.search(r'<script type="application/json" id="cm-data">(.*?)</script>', page, re.S).group(1)
+    assert "<" not in blob and ">" not in blob  # no data string can close the element
+    data = json.loads(blob)
+    assert data["records"]["P7"]["aliases"] == INJECTION_NAMES["person"]
+    assert data["records"]["P6"]["aliases"] == INJECTION_NAMES["tick"]
+    assert all(p["waterfall"] and p["waterfall"][0][0].startswith("prior") for p in data["pairs"])
+    with pytest.raises(OutputExistsError):
+        write_review(_review_ds(), out)
+
+
+@pytest.mark.browser
+def test_review_in_the_browser_decide_two_pairs_save_and_resolve_with_them(recorded_page, tmp_path, reports_dir,
+                                                                           monkeypatch):
+    monkeypatch.setattr("contextmap.load", lambda path, **kw: _review_ds())
+    page_path = tmp_path / "review.html"
+    made = CliRunner().invoke(app, ["review", str(tmp_path), "--out", str(page_path)])
+    assert made.exit_code == 0, made.output
+    rec = recorded_page
+    rec.open(page_path)
+    page = rec.page
+    assert rec.console_errors == [] and rec.dialogs == []
+    assert page.evaluate("window.__injected === undefined")
+    cards = page.locator("section.pair")
+    n = cards.count()
+    assert n >= 3
+    # hostile names shown as text, never as markup
+    assert page.locator("img[src='x']").count() == 0
+    shown = page.locator("main").inner_text()
+    assert INJECTION_NAMES["person"] in shown and INJECTION_NAMES["tick"] in shown
+    assert page.locator("section.pair svg").count() == n  # a waterfall per pair
+    first = cards.nth(0)
+    second = cards.nth(1)
+    a1, b1 = first.locator("table.recs tr").first.locator("th").nth(1).inner_text(), \
+        first.locator("table.recs tr").first.locator("th").nth(2).inner_text()
+    a2, b2 = second.locator("table.recs tr").first.locator("th").nth(1).inner_text(), \
+        second.locator("table.recs tr").first.locator("th").nth(2).inner_text()
+    first.locator("input[value='merge']").check()
+    second.locator("input[value='keep apart']").check()
+    cards.nth(2).locator("input[value='not sure']").check()
+    assert page.locator("#count").inner_text().startswith("3 of")
+    page.screenshot(path=str(reports_dir / "browser_review.png"), full_page=True)
+    with page.expect_download() as info:
+        page.locator("#save").click()
+    saved = tmp_path / "decisions.txt"
+    info.value.save_as(saved)
+    assert info.value.suggested_filename == "decisions.txt"
+    assert _only_local(rec.requests) == []
+    text = saved.read_text(encoding="utf-8")
+    assert f"merge {a1} {b1}" in text and f"keep apart {a2} {b2}" in text and "# not sure:" in text
+    dec = read_decisions(saved)
+    assert len(dec.merges) == 1 and len(dec.keep_apart) == 1
+    # the saved file is accepted by `contextmap resolve --decisions` and takes effect
+    out = tmp_path / "entities.csv"
+    res = CliRunner().invoke(app, ["resolve", str(tmp_path), "--out", str(out), "--decisions", str(saved)])
+    assert res.exit_code == 0, res.output
+    ent = pd.read_csv(out, dtype=str).set_index("record_id")["entity_id"]
+    assert ent[a1] == ent[b1] and ent[a2] != ent[b2]
+
+
+def _only_local(requests: list[str]) -> list[str]:
+    return [u for u in requests if not u.startswith(("file://", "data:", "blob:"))]
