@@ -265,3 +265,24 @@ def test_hostile_ids_and_names_survive_the_database_unchanged(ws_url, tmp_path):
         assert got.links["link_id"].iloc[0].startswith("h-")
         assert ws.erase(child=evil)["episodes"] == 1
         assert ws.dataset().children["child_id"].tolist() == ["C2"]
+
+
+def test_an_older_workspace_is_migrated_when_opened(ws_url):
+    """A workspace made by an earlier version (schema 0001) gains the new columns on opening."""
+    from alembic import command
+
+    loc = db.parse_location(ws_url)
+    engine = db.create_engine_for(loc, create=True)
+    with engine.begin() as conn:
+        command.upgrade(db._alembic_config(conn), "0001")
+    engine.dispose()
+    engine = db.create_engine_for(loc)
+    assert db.current_revision(engine) == "0001"
+    with engine.begin() as conn:
+        conn.execute(db.workspace_info.insert(), [{"name": "workspace_id", "value": "old"},
+                                                  {"name": "revision", "value": "0"}])
+    engine.dispose()
+    with open_workspace(ws_url) as ws:
+        assert db.current_revision(ws.engine) == db.head_revision() != "0001"
+        cols = {c["name"] for c in sa.inspect(ws.engine).get_columns("persons")}
+        assert "provisional" in cols

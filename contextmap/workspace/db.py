@@ -45,6 +45,7 @@ __all__ = [
     "metadata",
     "DATA_TABLES",
     "BOOKKEEPING_COLUMNS",
+    "DERIVED_TYPES",
     "WorkspaceLocation",
     "parse_location",
     "create_engine_for",
@@ -60,6 +61,8 @@ BOOKKEEPING_COLUMNS = (
 """Columns every versioned contract table carries besides the contract's own."""
 
 _KIND_TYPES = {"date": sa.DateTime, "datetime": sa.DateTime, "float": sa.Float}
+DERIVED_TYPES: dict[str, type[sa.types.TypeEngine]] = {"provisional": sa.Boolean}
+"""Columns ingest derives that are not text (``provisional``: a record ingest made from a name)."""
 
 metadata = sa.MetaData()
 """Every table of a workspace (the migrations create exactly these; a test compares them)."""
@@ -78,7 +81,7 @@ def _data_table(name: str) -> sa.Table:
         sa.Column("is_current", sa.Boolean, nullable=False),
     ]
     cols += [sa.Column(c.name, _KIND_TYPES.get(c.kind, sa.Text)(), nullable=True) for c in t.columns]
-    cols += [sa.Column(d, sa.Text, nullable=True) for d in t.derived]
+    cols += [sa.Column(d, DERIVED_TYPES.get(d, sa.Text)(), nullable=True) for d in t.derived]
     return sa.Table(
         name, metadata, *cols,
         sa.Index(f"ix_{name}_current_key", "record_key", unique=True,

@@ -99,6 +99,8 @@ def _text(series: pd.Series, kind: str) -> list[str]:
         arr = np.datetime_as_string(series.to_numpy(dtype="datetime64[s]"), unit="s").astype(object)
     elif kind == "float":
         arr = np.array([repr(v) for v in series.to_numpy(dtype=float).tolist()], dtype=object)
+    elif kind == "bool":
+        arr = np.array(["1" if v is True or v == 1 else "0" for v in series.astype(object).tolist()], dtype=object)
     else:
         arr = series.to_numpy(dtype=object, na_value="\x00")  # string columns: str values already
     arr[missing] = "\x00"
@@ -107,7 +109,8 @@ def _text(series: pd.Series, kind: str) -> list[str]:
 
 def _columns(name: str) -> list[tuple[str, str]]:
     t = TABLES[name]
-    return [(c.name, str(c.kind)) for c in t.columns] + [(d, "text") for d in t.derived]
+    return [(c.name, str(c.kind)) for c in t.columns] + [
+        (d, "bool" if d in db.DERIVED_TYPES else "text") for d in t.derived]
 
 
 def _digest(parts: list[list[str]]) -> list[str]:
@@ -149,6 +152,8 @@ def _db_records(frame: pd.DataFrame, name: str) -> list[dict[str, Any]]:
             data[c] = arr.tolist()
         elif kind == "float":
             data[c] = [None if np.isnan(v) else float(v) for v in s.to_numpy(dtype=float)]
+        elif kind == "bool":
+            data[c] = [None if v is None or v is pd.NA else bool(v) for v in s.astype(object).tolist()]
         else:
             data[c] = [None if v is pd.NA or v is None else str(v) for v in s.astype(object).tolist()]
     keys = list(data)
@@ -319,6 +324,8 @@ def _read_table(conn: sa.Connection, name: str, *, sqlite: bool) -> pd.DataFrame
             out[c] = out[c].astype("datetime64[ns]")
         elif kind == "float":
             out[c] = pd.to_numeric(s, errors="coerce").astype("float64")
+        elif kind == "bool":
+            out[c] = s.map(lambda v: bool(v) if v is not None and not pd.isna(v) else False).astype(bool)
         else:
             out[c] = s.astype("string")
     return pd.DataFrame(out, columns=[c for c, _ in cols])
