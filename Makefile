@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint bench chromium java clean sample
+.PHONY: install demo test lint bench chromium java postgresql clean sample
 
 $(STAMP): pyproject.toml
 	@if ! [ -x $(PY) ]; then \
@@ -46,10 +46,18 @@ demo: install chromium
 	$(VENV)/bin/contextmap validate data/sample --out reports/sample/quality
 	@echo "Open reports/sample/pack.html (or reports/sample/pack.pdf) to read the mapping pack."
 
+# Workspace tests run against Debian's PostgreSQL too: .ci/with-postgres starts a throwaway
+# server (temporary folder, 127.0.0.1, free port) for the test run and always stops it.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { \
+	  echo "installing Debian's postgresql for the workspace tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
 # Doctests: every Examples section in contextmap/ runs (--doctest-modules); they write only
 # into temporary folders.
-test: install chromium java lint
-	$(PY) -m pytest -n 2 --doctest-modules contextmap tests --nbmake notebooks $(PYTEST_ARGS)
+test: install chromium java postgresql lint
+	bash .ci/with-postgres $(PY) -m pytest -n 2 --doctest-modules contextmap tests --nbmake notebooks $(PYTEST_ARGS)
 
 # ruff (with the nx/pd/gpd/np alias conventions) and mypy; part of make test.
 lint: install
@@ -66,6 +74,7 @@ bench: install chromium
 	$(PY) benchmarks/eval_resolve.py
 	$(PY) benchmarks/bench_views.py
 	$(PY) benchmarks/bench_pack.py
+	$(PY) benchmarks/bench_workspace.py
 
 # Regenerate the committed synthetic sample (same seed, same files).
 sample: install

@@ -15,6 +15,7 @@ __all__ = [
     "MappingError",
     "PrivacyError",
     "OutputExistsError",
+    "WorkspaceError",
 ]
 
 
@@ -47,3 +48,7 @@ class PrivacyError(ContextMapError, RuntimeError):
 
 class OutputExistsError(ContextMapError, FileExistsError):
     """A writer was asked to write over an existing file without ``overwrite=True``."""
+
+
+class WorkspaceError(ContextMapError, ValueError):
+    """A workspace cannot be opened or used (not created yet, unknown case or action id...)."""

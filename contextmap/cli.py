@@ -46,6 +46,26 @@ def _fail(exc: Exception, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _input(path: Path | None, workspace: str | None, *, mapping: Path | None = None, as_of: Any = None,
+           settings: Any = None, progress: bool = False) -> tuple[Any, Any]:
+    """The dataset from PATH or from --workspace, and the workspace's decisions (None for PATH)."""
+    from contextmap._errors import ConfigError
+
+    if (path is None) == (workspace is None):
+        raise ConfigError("Expected a dataset PATH or --workspace W (one of the two), instead got "
+                          + ("both" if path is not None else "neither"))
+    if workspace is not None:
+        from contextmap.workspace import open_workspace
+
+        with open_workspace(workspace) as ws:
+            return ws.dataset(), ws.decisions()
+    import contextmap  # contextmap.load, looked up at call time
+
+    assert path is not None
+    kw: dict[str, Any] = {} if settings is None else {"settings": settings}
+    return contextmap.load(path, mapping=mapping, as_of=as_of, progress=progress, **kw), None
+
+
 @app.callback()
 def _root(
     version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
@@ -59,13 +79,14 @@ def _root(
 
 @app.command("validate")
 def validate_cmd(
-    path: Annotated[Path, typer.Argument(help="A folder of CSV files (children.csv, episodes.csv, ...), one .xlsx workbook, or a sources manifest (.yaml) listing files from several agencies.", show_default=False)],
     mapping: Annotated[Path | None, typer.Option("--mapping", "-m", help="Column-mapping YAML for a local export (see docs/examples/mapping.yaml).")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write problems.csv, quarantine/<table>.csv, quality.json and quality.html here (replacing this command's earlier files).")] = None,
     settings: Annotated[Path | None, typer.Option("--settings", help="Settings YAML (for the RHI timeliness window).")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Treat dates after this moment as errors (default: now), e.g. 2026-11-23.")] = None,
     show: Annotated[int, typer.Option("--show", help="How many problems to list.")] = 20,
     columns: Annotated[bool, typer.Option("--columns", help="Also print completeness per column.")] = False,
+    path: Annotated[Path | None, typer.Argument(help="A folder of CSV files (children.csv, episodes.csv, ...), one .xlsx workbook, or a sources manifest (.yaml) listing files from several agencies; or give --workspace W.", show_default=False)] = None,
+    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
 ) -> None:
     """Check a dataset against the data contract and print its data-quality summary.
 
@@ -79,12 +100,12 @@ def validate_cmd(
     from rich.table import Table
 
     from contextmap.ingest.quality import summarise
-    from contextmap.ingest.read import load, write_quarantine
+    from contextmap.ingest.read import write_quarantine
     from contextmap.settings import load_settings
 
     try:
         cfg = load_settings(settings)
-        ds = load(path, mapping=mapping, as_of=_date(as_of, "--as-of"), settings=cfg, progress=True)
+        ds, _ = _input(path, workspace, mapping=mapping, as_of=_date(as_of, "--as-of"), settings=cfg, progress=True)
     except (ContextMapError, ValueError) as exc:
         raise _fail(exc, 2) from None
     summary = summarise(ds, settings=cfg)
@@ -160,7 +181,6 @@ def sample_cmd(
 
 @app.command("analyze")
 def analyze_cmd(
-    path: Annotated[Path, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml).", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Write summary.json and the CSV tables here.")],
     from_: Annotated[str | None, typer.Option("--from", help="First day of the period (default: 12 months before --to).")] = None,
     to: Annotated[str | None, typer.Option("--to", help="Last day of the period (default: the latest date in the data).")] = None,
@@ -170,6 +190,8 @@ def analyze_cmd(
     resolve: Annotated[bool, typer.Option("--resolve/--no-resolve", help="Resolve persons and places into entities first.")] = True,
     decisions: Annotated[Path | None, typer.Option("--decisions", help="Analyst's merge / keep-apart decisions file.")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace files an earlier run wrote.")] = False,
+    path: Annotated[Path | None, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
+    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
 ) -> None:
     """Find peer groups, persons of concern, hotspots and flags for a period.
 
@@ -177,16 +199,15 @@ def analyze_cmd(
     tables into OUT. Exit status: 0 done, 2 the input or configuration cannot be used.
     """
     from contextmap.analysis import analyze
-    from contextmap.ingest.read import load
     from contextmap.settings import load_settings
 
     try:
         cfg = load_settings(config)
         start, end = _date(from_, "--from"), _date(to, "--to")
         with console.status("Reading the dataset...", spinner="dots") as status:
-            ds = load(path, mapping=mapping, settings=cfg)
+            ds, ws_decisions = _input(path, workspace, mapping=mapping, settings=cfg)
             result = analyze(ds, start=start, end=end, settings=cfg, seed=seed, resolve=resolve,
-                             decisions=decisions,
+                             decisions=decisions if decisions is not None else ws_decisions,
                              progress=lambda name: status.update(f"{name[:1].upper()}{name[1:]}..."))
             result.write(out, overwrite=overwrite)
     except (ContextMapError, ValueError, OSError) as exc:
@@ -220,23 +241,21 @@ def _view_audience(audience: str, config: Path | None, command: str) -> None:
             "and checked")
 
 
-def _analyse_for_view(path: Path, from_: str | None, to: str | None, config: Path | None,
-                      mapping: Path | None, seed: int):
+def _analyse_for_view(path: Path | None, from_: str | None, to: str | None, config: Path | None,
+                      mapping: Path | None, seed: int, workspace: str | None = None):
     from contextmap.analysis import analyze
-    from contextmap.ingest.read import load
     from contextmap.settings import load_settings
 
     cfg = load_settings(config)
     start, end = _date(from_, "--from"), _date(to, "--to")
     with console.status("Reading the dataset...", spinner="dots") as status:
-        ds = load(path, mapping=mapping, settings=cfg)
-        return analyze(ds, start=start, end=end, settings=cfg, seed=seed,
+        ds, ws_decisions = _input(path, workspace, mapping=mapping, settings=cfg)
+        return analyze(ds, start=start, end=end, settings=cfg, seed=seed, decisions=ws_decisions,
                        progress=lambda name: status.update(f"{name[:1].upper()}{name[1:]}..."))
 
 
 @app.command("map")
 def map_cmd(
-    path: Annotated[Path, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml).", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="The map's HTML file.")],
     tiles: Annotated[str, typer.Option("--tiles", help="Tiles: none (no network request), osm, a URL template with {z}/{x}/{y}, wms:URL?layers=NAME, or a local folder of XYZ tiles.")] = "none",
     basemap: Annotated[Path | None, typer.Option("--basemap", help="Your own vector map data (GeoPackage, Shapefile, GeoJSON...): inlined, offline.")] = None,
@@ -248,6 +267,8 @@ def map_cmd(
     audience: Annotated[str, typer.Option("--audience", help="Shown in the title bar; only an audience that sees everything (use 'pack' for others).")] = "internal",
     seed: Annotated[int, typer.Option("--seed", help="Seed for community detection.")] = 0,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing file.")] = False,
+    path: Annotated[Path | None, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
+    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
 ) -> None:
     """Write the hotspot map: one self-contained HTML file, offline unless --tiles is a URL."""
     from contextmap.areas import count_by_area, read_areas
@@ -263,7 +284,7 @@ def map_cmd(
         ar_path = areas or (Path(cfg.areas.path) if cfg.areas.path else None)
         area_polys = (read_areas(ar_path, layer=cfg.areas.layer or None, name_column=cfg.areas.name_column or None,
                                  id_column=cfg.areas.id_column or None) if ar_path else None)
-        result = _analyse_for_view(path, from_, to, config, mapping, seed)
+        result = _analyse_for_view(path, from_, to, config, mapping, seed, workspace)
         bm = (read_basemap(bm_path, layers=list(cfg.basemap.layers) or None,
                            bounds=data_bounds(result.hotspots, margin_m=cfg.basemap.margin_m)) if bm_path else None)
         counts = count_by_area(result, area_polys) if area_polys is not None else None
@@ -277,7 +298,6 @@ def map_cmd(
 
 @app.command("network")
 def network_cmd(
-    path: Annotated[Path, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml).", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="The network view's HTML file.")],
     png: Annotated[Path | None, typer.Option("--png", help="Also write a static PNG of the same layout.")] = None,
     svg: Annotated[Path | None, typer.Option("--svg", help="Also write a static SVG of the same layout.")] = None,
@@ -288,13 +308,15 @@ def network_cmd(
     audience: Annotated[str, typer.Option("--audience", help="Shown in the title bar; only an audience that sees everything (use 'pack' for others).")] = "internal",
     seed: Annotated[int, typer.Option("--seed", help="Seed for community detection and the layout.")] = 0,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing files.")] = False,
+    path: Annotated[Path | None, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
+    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
 ) -> None:
     """Write the peer-network view (self-contained HTML), optionally PNG/SVG renderings."""
     from contextmap.views.network import network_view
 
     try:
         _view_audience(audience, config, "network.html")
-        result = _analyse_for_view(path, from_, to, config, mapping, seed)
+        result = _analyse_for_view(path, from_, to, config, mapping, seed, workspace)
         view = network_view(result, audience=audience, layout_seed=seed)
         written = [view.to_html(out, overwrite=overwrite)]
         if png is not None:
@@ -310,7 +332,6 @@ def network_cmd(
 
 @app.command("resolve")
 def resolve_cmd(
-    path: Annotated[Path, typer.Argument(help="Dataset folder of CSV files, an .xlsx workbook, or a sources manifest (.yaml).")],
     out: Annotated[Path, typer.Option("--out", help="CSV to write: record_id, entity_id, confidence.")],
     decisions: Annotated[Path | None, typer.Option("--decisions", help="Decisions file: 'merge A B' / 'keep apart A B' lines.")] = None,
     threshold: Annotated[float | None, typer.Option("--threshold", help="Match probability to join records (default 0.5).")] = None,
@@ -318,9 +339,10 @@ def resolve_cmd(
     include_children: Annotated[bool, typer.Option("--children", help="Also resolve children's records.")] = False,
     engine: Annotated[str, typer.Option("--engine", help="Score person pairs with Splink on 'duckdb' (default) or 'spark', or 'fixed' weights.")] = "duckdb",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
+    path: Annotated[Path | None, typer.Argument(help="Dataset folder of CSV files, an .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
+    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
 ) -> None:
     """Resolve person and location records into entities (persons of concern and places)."""
-    from contextmap import load
     from contextmap.resolve.dataset import (
         Resolution,
         link_mentions,
@@ -330,10 +352,11 @@ def resolve_cmd(
     )
 
     try:
-        ds = load(path)
+        ds, ws_decisions = _input(path, workspace)
         from contextmap.resolve.decisions import as_decisions
 
-        dec = as_decisions(decisions)  # read and checked once, honoured by every step
+        # read and checked once, honoured by every step (the workspace's unless --decisions)
+        dec = as_decisions(decisions) if decisions is not None or ws_decisions is None else ws_decisions
         kw: dict[str, Any] = {} if threshold is None else {"threshold": threshold}
         pr = resolve_persons(ds, decisions=dec, include_children=include_children, engine=engine, **kw)
         lr = resolve_locations(ds, decisions=dec, **kw)
@@ -354,7 +377,6 @@ def resolve_cmd(
 
 @app.command("review")
 def review_cmd(
-    path: Annotated[Path, typer.Argument(help="Dataset folder of CSV files or an .xlsx workbook.")],
     out: Annotated[Path, typer.Option("--out", help="HTML page to write: the doubtful person pairs.")],
     decisions: Annotated[Path | None, typer.Option("--decisions", help="Decisions already taken (their pairs are left out).")] = None,
     threshold: Annotated[float | None, typer.Option("--threshold", help="Match probability to join records (default 0.5).")] = None,
@@ -363,15 +385,16 @@ def review_cmd(
     limit: Annotated[int, typer.Option("--limit", help="At most this many pairs, the closest to the threshold first.")] = 500,
     engine: Annotated[str, typer.Option("--engine", help="Score person pairs with Splink on 'duckdb' (default) or 'spark', or 'fixed' weights.")] = "duckdb",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing page.")] = False,
+    path: Annotated[Path | None, typer.Argument(help="Dataset folder of CSV files or an .xlsx workbook; or give --workspace W.", show_default=False)] = None,
+    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
 ) -> None:
     """Write an offline page of the doubtful person pairs to mark merge / keep apart / not sure;
     its Save button downloads a decisions file for --decisions."""
-    from contextmap import load
     from contextmap.resolve.review import write_review
 
     try:
-        ds = load(path)
-        written = write_review(ds, out, decisions=decisions, engine=engine, threshold=threshold,
+        ds, ws_decisions = _input(path, workspace)
+        written = write_review(ds, out, decisions=decisions if decisions is not None else ws_decisions, engine=engine, threshold=threshold,
                                band=(low, high), limit=limit, overwrite=overwrite)
     except (ContextMapError, ValueError, OSError) as exc:
         raise _fail(exc, 2) from None
@@ -450,7 +473,6 @@ def reveal_cmd(
 
 @app.command("pack")
 def pack_cmd(
-    path: Annotated[Path, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml).", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="The pack folder to write (new or empty).")],
     audience: Annotated[str, typer.Option("--audience", "-a", help="internal, police, social-care or partner (or one from --config).")] = "internal",
     from_: Annotated[str | None, typer.Option("--from", help="First day of the meeting period.")] = None,
@@ -465,6 +487,8 @@ def pack_cmd(
     basemap: Annotated[Path | None, typer.Option("--basemap", help="Your own vector map data (GeoPackage, Shapefile, GeoJSON...), drawn under both maps.")] = None,
     areas: Annotated[Path | None, typer.Option("--areas", help="Area polygons with names: counts per area in the pack, map and summary.json.")] = None,
     no_resolve: Annotated[bool, typer.Option("--no-resolve", help="Use records as they are, without entity resolution.")] = False,
+    path: Annotated[Path | None, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
+    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
     keep_failed: Annotated[bool, typer.Option("--keep-failed", help="When the privacy scan refuses the pack, keep it (hidden folder beside --out) for inspection.")] = False,
     encrypt_pdf: Annotated[bool, typer.Option("--encrypt-pdf", help="Encrypt pack.pdf with AES-256 for secure e-mail; the passphrase is asked for, or read from --passphrase-file.")] = False,
     passphrase_file: Annotated[Path | None, typer.Option("--passphrase-file", help="With --encrypt-pdf: a file whose first line is the passphrase (keep it outside the pack).")] = None,
@@ -493,7 +517,9 @@ def pack_cmd(
     try:
         start, end = _date(from_, "--from"), _date(to, "--to")
         with console.status("Building the pack...", spinner="dots"):
-            r = build_pack(path, out=out, audience=audience, start=start, end=end, previous=previous,
+            if workspace is not None and path is not None:
+                raise ContextMapError("Expected a dataset PATH or --workspace W (one of the two), instead got both")
+            r = build_pack(path if workspace is None else None, workspace=workspace, out=out, audience=audience, start=start, end=end, previous=previous,
                            settings=config, mapping=mapping, seed=seed, pdf=not no_pdf, overwrite=overwrite,
                            resolve=not no_resolve, decisions=decisions, keep_failed=keep_failed,
                            basemap=basemap, areas=areas,
@@ -561,6 +587,11 @@ def _show_identifiers(hits: list[Any]) -> None:
     if not show:
         err_console.print("  (values are shown only on an interactive terminal, so they never reach a file)",
                           markup=False, highlight=False, soft_wrap=True)
+
+
+from contextmap.workspace.commands import register as _register_workspace_commands  # noqa: E402
+
+_register_workspace_commands(app)  # workspace, import, decide, case, action
 
 
 def main() -> None:

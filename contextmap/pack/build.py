@@ -136,7 +136,7 @@ def _geography(st: Settings, basemap: Any, areas: Any, ds: Dataset) -> dict[str,
 
 
 def build_pack(
-    path_or_dataset: str | Path | Dataset,
+    path_or_dataset: str | Path | Dataset | None,
     *,
     out: str | Path,
     audience: str = "internal",
@@ -156,6 +156,7 @@ def build_pack(
     encrypt_pdf: str | None = None,
     basemap: str | Path | BaseMap | None = None,
     areas: str | Path | gpd.GeoDataFrame | None = None,
+    workspace: Any = None,
 ) -> PackResult:
     """Build the mapping pack for a meeting period.
 
@@ -206,6 +207,12 @@ def build_pack(
     areas
         Area polygons with names (default ``settings.areas``): counts per area in the pack,
         on the map and in ``summary.json`` (``areas``).
+    workspace
+        A workspace (path, URL or :class:`~contextmap.workspace.Workspace`) to build from in
+        place of ``path_or_dataset`` (pass ``None`` there): its records, its decisions (unless
+        ``decisions`` is given), an opening section with the last meeting's actions, the open
+        cases and the trends (:mod:`contextmap.pack.workspace`); the pack is recorded as a
+        meeting in the workspace.
 
     Returns
     -------
@@ -241,15 +248,24 @@ def build_pack(
         raise ConfigError("Expected encrypt_pdf to be a non-empty passphrase, instead got an empty one")
     if encrypt_pdf is not None and not pdf:
         raise ConfigError("encrypt_pdf needs the PDF: do not combine it with pdf=False (--no-pdf)")
-    inputs = [] if isinstance(path_or_dataset, Dataset) else [Path(path_or_dataset)]
+    inputs = [] if isinstance(path_or_dataset, Dataset) or path_or_dataset is None else [Path(path_or_dataset)]
     if isinstance(path_or_dataset, Dataset) and path_or_dataset.source is not None:
         inputs.append(Path(path_or_dataset.source))
     out_dir = publish.check_destination(out, overwrite=overwrite, inputs=inputs)
     publish.recover(out_dir)
     prev_state = chg.read_state(previous, panel_flags=PANEL_FLAGS) if previous is not None else None
 
-    if isinstance(path_or_dataset, Dataset):
+    ws = None
+    if workspace is not None:  # the workspace hook (issue 15): records, decisions, opening section
+        from contextmap.workspace import open_workspace
+
+        ws = open_workspace(workspace)
+        ds, input_path = ws.dataset(), None
+        decisions = ws.decisions() if decisions is None else decisions
+    elif isinstance(path_or_dataset, Dataset):
         ds, input_path = path_or_dataset, path_or_dataset.source
+    elif path_or_dataset is None:
+        raise ConfigError("Expected path_or_dataset (a dataset folder, workbook or Dataset) or workspace, instead got neither")
     else:
         ds, input_path = load(path_or_dataset, mapping=mapping), Path(path_or_dataset)
     input_hash = ds.content_hash or (audit.hash_input(input_path) if input_path else None)
@@ -280,6 +296,11 @@ def build_pack(
     # resolution already ran on the full data; the redacted data is analysed as it stands
     an = analyze(red, start=p_start, end=p_end, settings=st, seed=seed, resolve=False)
     timings["analyse"] = time.perf_counter() - t
+    front = None
+    if ws is not None:
+        from contextmap.pack.workspace import workspace_section
+
+        front = workspace_section(ws, resolved=resolved, red=red, aud=aud, period=(p_start, p_end), settings=st)
 
     with publish.signals_raise():
         staging = publish.new_staging(out_dir)
@@ -287,7 +308,7 @@ def build_pack(
             written, summary, changes = write_pack(
                 staging, red=red, an=an, aud=aud, settings=st, opts=opts, period=(p_start, p_end),
                 prev_state=prev_state, input_hash=input_hash, seed=seed, pdf=pdf, timings=timings,
-                input_path=input_path, resolved=resolve, geo=geo,
+                input_path=input_path, resolved=resolve, geo=geo, front=front,
             )
             publish.write_marker(staging, audience=aud.name, period=[pdata._d(p_start), pdata._d(p_end)])
             t = time.perf_counter()
@@ -317,10 +338,16 @@ def build_pack(
                 extra={"encrypted_pdf": encrypt_pdf is not None},
             )
             publish.swap_in(staging, out_dir)
+            if ws is not None:
+                from contextmap.workspace.record import record_meeting
+
+                record_meeting(ws.engine, period=(p_start, p_end), audience=aud.name, audit_entry=entry["id"])
         except BaseException:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
             raise
+    if ws is not None and ws is not workspace:
+        ws.close()
     timings["total"] = time.perf_counter() - t0
     return PackResult(out=Path(out), files=written, summary=summary, changes=changes,
                       audit_entry=entry, timings=timings)

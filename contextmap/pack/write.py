@@ -359,7 +359,8 @@ def _areas_rows(counts: Any, aud: Any) -> list[dict[str, Any]] | None:
 
 
 def write_pack(staging: Path, *, red, an, aud, settings, opts, period, prev_state, input_hash, seed, pdf,
-               timings, input_path=None, resolved=True, geo=None) -> tuple[list[str], dict[str, Any], Any]:
+               timings, input_path=None, resolved=True, geo=None,
+               front: Any = None) -> tuple[list[str], dict[str, Any], Any]:
 
     t = time.perf_counter()
     words = vocabulary(settings)
@@ -416,6 +417,7 @@ def write_pack(staging: Path, *, red, an, aud, settings, opts, period, prev_stat
     for h, r in zip(ctx["hotspots"], an.hotspots.sort_values("rank").reset_index().itertuples(), strict=False):
         h["emerging"] = emerging_of.get(str(r.location_id), "no pattern")
         h["new"] = h.get("new") or str(r.location_id) in set(new_ids)
+    ctx["front"] = front  # an opening section from a hook (the workspace's: contextmap.pack.workspace)
     (staging / "pack.html").write_text(render_template("pack.html", **ctx), encoding="utf-8")
     (staging / "annex.html").write_text(render_template("pack_annex.html", **ctx), encoding="utf-8")
     timings["html"] = time.perf_counter() - t

@@ -1,0 +1,236 @@
+"""The pack's opening section when it is built from a workspace.
+
+It comes first, before the headline figures, because a meeting starts from what the last
+one asked for:
+
+1. **Actions since the last meeting**: every action open at the last meeting or added
+   since, overdue first, with its status then and now and its outcome;
+2. **Open context cases**: each case's subject, the children it links, and its picture
+   since it was opened (children reached and records per month, the opening date marked);
+3. **Trends across meetings**: episodes and children per month, and the share of Return
+   Home Interviews held within the settings' window (72 hours by default).
+
+Everything shown is computed from the dataset redacted for the pack's audience: subjects and
+children appear as that audience sees them (pseudonyms for partners), counts are suppressed
+below the audience's threshold, and action texts, outcomes and case titles (free text written
+by the team) are withheld from audiences that do not see free text.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from markupsafe import Markup, escape
+
+from contextmap.pack.content import svg_markup
+
+__all__ = ["workspace_section", "monthly_trends", "subject_reach", "subject_events"]
+
+_STATUS_ORDER = {"overdue": 0, "open": 1, "done": 2, "dropped": 3}
+
+
+def monthly_trends(ds: Any, *, rhi_hours: float = 72.0) -> pd.DataFrame:
+    """Per calendar month: ``episodes``, ``children`` (distinct), ``returned`` and ``rhi_in_time``.
+
+    Episodes count in the month they were reported; RHI timeliness in the month the child
+    returned (an interview held within ``rhi_hours`` of the return).
+    """
+    ep = ds.episodes
+    if not len(ep):
+        return pd.DataFrame(columns=["episodes", "children", "returned", "rhi_in_time", "rhi_share"])
+    month = ep["reported_at"].dt.to_period("M")
+    out = pd.DataFrame({"episodes": ep.groupby(month).size(),
+                        "children": ep.groupby(month)["child_id"].nunique()})
+    ret = ep[ep["returned_at"].notna()]
+    rmonth = ret["returned_at"].dt.to_period("M")
+    in_time = (ret["rhi_at"] - ret["returned_at"]).dt.total_seconds().le(rhi_hours * 3600) & ret["rhi_at"].notna()
+    out = out.join(pd.DataFrame({"returned": ret.groupby(rmonth).size(),
+                                 "rhi_in_time": in_time.groupby(rmonth).sum()}), how="outer").fillna(0)
+    full = pd.period_range(out.index.min(), out.index.max(), freq="M")
+    out = out.reindex(full, fill_value=0).astype(int)
+    out["rhi_share"] = (out["rhi_in_time"] / out["returned"].where(out["returned"] > 0)).astype(float)
+    return out
+
+
+def subject_events(ds: Any, subject: str, *, kind: str) -> pd.DataFrame:
+    """Every record tying a child to a place or person: ``when`` and ``child`` (links; episodes found there)."""
+    L, E = ds.links, ds.episodes
+    kids = set(ds.children["child_id"].astype(str))
+    rows = []
+    for end, other in (("source_id", "target_id"), ("target_id", "source_id")):
+        hit = L[(L[end].astype(str) == subject) & L[other].astype(str).isin(kids)]
+        rows.append(pd.DataFrame({"when": hit["observed_on"], "child": hit[other].astype(str)}))
+    if kind == "location":
+        hit = E[E["found_location_id"].astype(str) == subject]
+        rows.append(pd.DataFrame({"when": hit["reported_at"], "child": hit["child_id"].astype(str)}))
+    return pd.concat(rows, ignore_index=True).dropna(subset=["when"])
+
+
+def subject_reach(ds: Any, subject: str, *, kind: str) -> pd.DataFrame:
+    """Per month: distinct ``children`` linked to a place or person, and ``records`` (links, episodes found there)."""
+    ev = subject_events(ds, subject, kind=kind)
+    if not len(ev):
+        return pd.DataFrame(columns=["children", "records"])
+    m = ev["when"].dt.to_period("M")
+    return pd.DataFrame({"children": ev.groupby(m)["child"].nunique(), "records": ev.groupby(m).size()})
+
+
+def _chart(series: dict[str, pd.Series], *, ylabel: str, marker: pd.Period | None = None, share: bool = False) -> Markup:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7.2, 2.1))
+    ax = fig.add_subplot()
+    for label, s in series.items():
+        x = [p.to_timestamp() for p in s.index]
+        ax.plot(x, s.to_numpy(dtype=float), marker="o", markersize=2.5, linewidth=1.4, label=label)
+    if marker is not None:
+        ax.axvline(marker.to_timestamp(), color="#b03a2e", linestyle="--", linewidth=1)
+        ax.annotate("case opened", (marker.to_timestamp(), 1), xycoords=("data", "axes fraction"),
+                    fontsize=7, color="#b03a2e", ha="left", va="top")
+    ax.set_ylabel(ylabel, fontsize=8)
+    if share:
+        ax.set_ylim(0, 1)
+        ax.yaxis.set_major_formatter(lambda v, _pos: f"{100 * v:.0f}%")
+    else:
+        ax.set_ylim(bottom=0)
+    ax.tick_params(labelsize=7)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if len(series) > 1:
+        ax.legend(fontsize=7, frameon=False)
+    fig.tight_layout()
+    return svg_markup(fig)
+
+
+def _id_maps(resolved: Any, red: Any) -> dict[str, str]:
+    """Raw record id -> the id this audience sees (through resolution's entities, then redaction)."""
+    out: dict[str, str] = {}
+    for table, key in (("children", "child_id"), ("persons", "person_id"), ("locations", "location_id")):
+        out.update(zip(resolved.table(table)[key].astype(str), red.table(table)[key].astype(str), strict=False))
+    rec = getattr(resolved, "resolution", None)
+    if rec is not None and hasattr(rec, "entities"):
+        ent = rec.entities
+        for r, e in zip(ent["record_id"].astype(str), ent["entity_id"].astype(str), strict=True):
+            if e in out and r not in out:
+                out[r] = out[e]
+    return out
+
+
+def _name_of(red: Any, shown_id: str) -> str:
+    for table, key in (("locations", "location_id"), ("persons", "person_id"), ("children", "child_id")):
+        t = red.table(table)
+        hit = t.loc[t[key].astype(str) == shown_id, "name"]
+        if len(hit) and pd.notna(hit.iloc[0]) and str(hit.iloc[0]).strip():
+            name = str(hit.iloc[0]).strip()
+            return name if name == shown_id else f"{name} ({shown_id})"
+    return shown_id
+
+
+def workspace_section(ws: Any, *, resolved: Any, red: Any, aud: Any, period: tuple[Any, Any],
+                      settings: Any) -> Markup:
+    """The opening section of a pack built from workspace ``ws`` (HTML, every value escaped)."""
+    from contextmap.privacy import suppress_count
+    from contextmap.workspace import record
+
+    end = pd.Timestamp(period[1]) if period[1] is not None else pd.Timestamp(date.today())
+    today = max(pd.Timestamp(date.today()).normalize(), end.normalize())
+    free = bool(getattr(aud, "show_free_text", False))
+    withheld = Markup('<span class="muted">withheld for this audience</span>')
+
+    def count(n: int) -> Any:
+        return suppress_count(int(n), aud)
+
+    ids = _id_maps(resolved, red)
+    last = record.last_meeting(ws.engine)
+    acts = record.actions_frame(ws.engine, as_of=today)
+    cases = record.cases_frame(ws.engine)
+
+    parts: list[Markup] = [Markup('<section class="page" id="workspace">'),
+                           Markup("<h2>Since the last meeting</h2>")]
+    if last is None:
+        parts.append(Markup("<p>This is the first pack recorded in this workspace: every action is listed.</p>"))
+        shown = acts
+    else:
+        parts.append(Markup("<p>Last meeting recorded {} (period {} to {}, {} audience).</p>").format(
+            f"{last['held_at']:%Y-%m-%d}", last["period_start"] or "start", last["period_end"] or "", last["audience"]))
+        then = last["statuses"]
+        keep = acts["action_id"].map(lambda a: then.get(int(a)) == "open" or int(a) not in then)
+        shown = acts[keep.astype(bool)] if len(acts) else acts
+    parts.append(Markup("<h3>Actions</h3>"))
+    if not len(shown):
+        parts.append(Markup("<p>No actions were open at the last meeting and none has been added since.</p>"))
+    else:
+        shown = shown.assign(state_=[("overdue" if o else s) for o, s in zip(shown["overdue"], shown["status"], strict=True)])
+        shown = shown.sort_values(["state_", "due"], key=lambda s: s.map(_STATUS_ORDER) if s.name == "state_" else s,
+                                  kind="stable")
+        rows = []
+        for r in shown.itertuples():
+            if last is None:
+                before = "(first pack)"
+            else:
+                before = last["statuses"].get(int(r.action_id), "added since")
+            now = Markup("<strong>overdue</strong>") if r.state_ == "overdue" else escape(r.status)
+            rows.append(Markup("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>").format(
+                r.action, r.case, r.owner, "" if r.due is None or pd.isna(r.due) else str(r.due)[:10],
+                escape(r.text) if free else withheld, before, now,
+                (escape(r.outcome) if free else withheld) if isinstance(r.outcome, str) and r.outcome else ""))
+        parts.append(Markup('<table class="compact"><thead><tr><th>Action</th><th>Case</th><th>Owner</th><th>Due</th>'
+                            "<th>What</th><th>At last meeting</th><th>Now</th><th>Outcome</th></tr></thead><tbody>")
+                     + Markup("").join(rows) + Markup("</tbody></table>"))
+
+    open_cases = cases[cases["status"] == "open"] if len(cases) else cases
+    parts.append(Markup("<h3>Open context cases</h3>"))
+    if not len(open_cases):
+        parts.append(Markup("<p>No context case is open.</p>"))
+    for c in open_cases.itertuples():
+        shown_id = ids.get(str(c.subject_id), "")
+        label = (escape(_name_of(red, shown_id)) if shown_id else
+                 (escape(c.subject_id) if c.kind == "group" and free else Markup("a subject not in this pack's data")))
+        kids = [ids.get(k, "") for k in c.children]
+        kids = [k for k in kids if k]
+        title = escape(c.title) if free else withheld
+        parts.append(Markup("<h4>{} &middot; {} case on {} (opened {})</h4><p>{} &middot; {} children linked{}</p>").format(
+            c.case, c.kind, label, f"{c.opened_at:%Y-%m-%d}", title, count(len(kids)),
+            Markup(": ") + escape(", ".join(sorted(kids)[:30])) if kids and aud.suppress_below is None else ""))
+        if c.kind in ("location", "person") and shown_id:
+            reach = subject_reach(red, shown_id, kind=c.kind)
+            opened = pd.Timestamp(c.opened_at).to_period("M")
+            ev = subject_events(red, shown_id, kind=c.kind)
+            after = ev["when"] >= pd.Timestamp(c.opened_at).normalize()
+            since, before_case = ev[after], ev[~after]
+            parts.append(Markup("<p>Since the case was opened: {} children reached in {} records "
+                                "(before it: {} children in {} records).</p>").format(
+                count(since["child"].nunique()), count(len(since)),
+                count(before_case["child"].nunique()), count(len(before_case))))
+            if len(reach) >= 2 and aud.suppress_below is None:
+                full = pd.period_range(reach.index.min(), max(reach.index.max(), opened), freq="M")
+                reach = reach.reindex(full, fill_value=0)
+                parts.append(Markup('<div class="figure-img">{}</div>').format(
+                    _chart({"children reached": reach["children"], "records": reach["records"]},
+                           ylabel="per month", marker=opened)))
+
+    rhi_hours = float(settings.rhi.within_hours)
+    trends = monthly_trends(red, rhi_hours=rhi_hours)
+    parts.append(Markup("<h3>Trends across meetings</h3>"))
+    if len(trends) < 2:
+        parts.append(Markup("<p>Not enough months in the workspace to draw trends yet.</p>"))
+    else:
+        counts = trends[["episodes", "children"]].astype(float)
+        note = Markup("")
+        if aud.suppress_below is not None:
+            counts = counts.where(counts >= aud.suppress_below)
+            note = Markup('<p class="muted">Months with fewer than {} are not drawn for this audience.</p>').format(aud.suppress_below)
+        parts.append(Markup('<div class="figure-img">{}</div>').format(
+            _chart({"episodes": counts["episodes"], "children": counts["children"]}, ylabel="per month")))
+        parts.append(Markup('<div class="figure-img">{}</div>').format(
+            _chart({f"RHI within {rhi_hours:g} h": trends["rhi_share"]}, ylabel="share of returns", share=True)))
+        parts.append(note)
+        last3 = trends.tail(3)
+        parts.append(Markup("<p>Latest months: {}.</p>").format("; ".join(
+            f"{p}: {count(r.episodes)} episodes, {count(r.children)} children, "
+            + ("no returns" if not r.returned else f"{100 * r.rhi_share:.0f}% RHI within {rhi_hours:g} h")
+            for p, r in zip(last3.index.astype(str), last3.itertuples(), strict=True))))
+    parts.append(Markup("</section>"))
+    return Markup("\n").join(parts)

@@ -1,0 +1,389 @@
+"""Imports into a workspace, and reading a workspace back as a :class:`~contextmap.Dataset`.
+
+An import reads its source with :func:`contextmap.load` (so validation and quarantine are
+exactly those of a folder), then compares every accepted row with the current version of
+its record:
+
+* a record the workspace has never held is **new** (version 1);
+* a record whose contract values are the same is **unchanged** (only marked as seen);
+* a record whose values differ is **changed**: the old version is kept as history
+  (``is_current`` false, ``superseded_import`` set) and a new version becomes current;
+* a current record the export does not hold is **not in latest**: kept, and marked by its
+  ``last_seen_import`` being an earlier import. Nothing is deleted by an import.
+
+Importing the same export twice therefore changes nothing but the import log, and two
+overlapping monthly exports leave exactly their union.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+
+from contextmap.dataset import PROBLEM_COLUMNS, Dataset, ValidationReport
+from contextmap.schema import TABLE_NAMES, TABLES
+from contextmap.workspace import db
+
+__all__ = ["ImportResult", "import_dataset", "read_dataset", "record_keys", "now_utc", "inserted_id", "bump_revision", "CHUNK"]
+
+CHUNK = 5000
+"""Ids per ``IN (...)`` list (well under SQLite's and PostgreSQL's parameter limits)."""
+
+_ASSIGNED_LINK_ID = re.compile(r"^row-\d+$")
+_DT_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def inserted_id(result: sa.CursorResult) -> int:
+    """The primary key of the row an ``INSERT`` just added."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def now_utc() -> datetime:
+    """The current UTC time, naive (as every workspace timestamp is stored)."""
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+@dataclass
+class ImportResult:
+    """What one import did.
+
+    Attributes
+    ----------
+    import_id
+        The import's number in the workspace's import log.
+    counts
+        Per table: ``read``, ``quarantined``, ``new``, ``changed``, ``unchanged``,
+        ``not_in_latest`` (current records this export did not hold).
+    files
+        The files read, each with its ``sha256`` and ``bytes``.
+    dataset
+        The dataset as loaded from the source (its ``report`` holds every problem).
+    """
+
+    import_id: int
+    counts: dict[str, dict[str, int]]
+    files: list[dict[str, Any]]
+    dataset: Dataset = field(repr=False)
+
+    @property
+    def quarantined(self) -> int:
+        return sum(c["quarantined"] for c in self.counts.values())
+
+    def totals(self) -> dict[str, int]:
+        """The counts summed over the five tables."""
+        keys = ("new", "changed", "unchanged", "not_in_latest", "quarantined")
+        return {k: sum(c[k] for c in self.counts.values()) for k in keys}
+
+
+# --- canonical values and keys -----------------------------------------------------------
+
+
+def _text(series: pd.Series, kind: str) -> list[str]:
+    """Each value as text, for hashing (``\x00`` for a missing value)."""
+    missing = series.isna().to_numpy()
+    if kind in ("date", "datetime"):
+        arr = np.datetime_as_string(series.to_numpy(dtype="datetime64[s]"), unit="s").astype(object)
+    elif kind == "float":
+        arr = np.array([repr(v) for v in series.to_numpy(dtype=float).tolist()], dtype=object)
+    elif kind == "bool":
+        arr = np.array(["1" if v is True or v == 1 else "0" for v in series.astype(object).tolist()], dtype=object)
+    else:
+        arr = series.to_numpy(dtype=object, na_value="\x00")  # string columns: str values already
+    arr[missing] = "\x00"
+    return arr.tolist()
+
+
+def _columns(name: str) -> list[tuple[str, str]]:
+    t = TABLES[name]
+    return [(c.name, str(c.kind)) for c in t.columns] + [
+        (d, "bool" if d in db.DERIVED_TYPES else "text") for d in t.derived]
+
+
+def _digest(parts: list[list[str]]) -> list[str]:
+    blake = hashlib.blake2b
+    return [blake("\x1f".join(row).encode("utf-8"), digest_size=16).hexdigest() for row in zip(*parts, strict=True)]
+
+
+def record_keys(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """``frame`` with ``record_key`` and ``row_hash`` added (links without ids get content keys).
+
+    A link whose id ingest assigned (``row-N``: the export has no link ids) is keyed by a
+    hash of its content, and that key replaces the id, because row numbers change from one
+    export to the next while the association does not.
+    """
+    t = TABLES[name]
+    out = frame.copy()
+    cols = _columns(name)
+    texts = {c: _text(out[c], k) for c, k in cols}
+    if name == "links" and len(out):
+        assigned = out["link_id"].astype("string").str.match(_ASSIGNED_LINK_ID.pattern).fillna(False).astype(bool)
+        if assigned.any():
+            content = _digest([texts[c] for c, _ in cols if c != "link_id"])
+            keys = pd.Series(["h-" + h for h in content], index=out.index)
+            out["link_id"] = out["link_id"].astype("string").mask(assigned, keys).astype("string")
+            texts["link_id"] = _text(out["link_id"], "id")
+    out["record_key"] = out[t.key].astype(str)
+    out["row_hash"] = _digest([texts[c] for c, _ in cols]) if len(out) else pd.Series(dtype=str)
+    return out.drop_duplicates("record_key", keep="first")
+
+
+def _db_records(frame: pd.DataFrame, name: str) -> list[dict[str, Any]]:
+    """Rows as plain Python values for the driver (``None`` for every missing value)."""
+    data: dict[str, list[Any]] = {}
+    for c, kind in _columns(name) + [("record_key", "text"), ("row_hash", "text")]:
+        s = frame[c]
+        if kind in ("date", "datetime"):
+            arr = np.array(s.dt.to_pydatetime(), dtype=object)
+            arr[s.isna().to_numpy()] = None
+            data[c] = arr.tolist()
+        elif kind == "float":
+            data[c] = [None if np.isnan(v) else float(v) for v in s.to_numpy(dtype=float)]
+        elif kind == "bool":
+            data[c] = [None if v is None or v is pd.NA else bool(v) for v in s.astype(object).tolist()]
+        else:
+            data[c] = [None if v is pd.NA or v is None else str(v) for v in s.astype(object).tolist()]
+    keys = list(data)
+    return [dict(zip(keys, row, strict=True)) for row in zip(*data.values(), strict=True)]
+
+
+def _chunks(values: list[Any], size: int = CHUNK):
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
+# --- import ------------------------------------------------------------------------------
+
+
+def _source_files(source: Path, mapping: Path | None) -> list[dict[str, Any]]:
+    from contextmap.privacy.audit import hash_file
+
+    if source.is_dir():
+        paths = sorted(p for p in source.iterdir() if p.is_file() and not p.name.startswith(".")
+                       and p.suffix.lower() in (".csv", ".yaml", ".yml", ".json"))
+    else:
+        paths = [source]
+    if mapping is not None:
+        paths.append(Path(mapping))
+    return [{"path": str(p.resolve()), "sha256": hash_file(p)[7:], "bytes": p.stat().st_size} for p in paths]
+
+
+def import_dataset(
+    engine: sa.Engine,
+    source: str | Path,
+    *,
+    mapping: str | Path | None = None,
+    as_of: Any = None,
+    grading_scheme: str | None = None,
+    settings: Any = None,
+    user: str | None = None,
+) -> ImportResult:
+    """Import one export (a dataset folder, workbook or sources manifest) into the workspace.
+
+    Parameters
+    ----------
+    engine
+        The workspace's engine.
+    source
+        Anything :func:`contextmap.load` reads.
+    mapping, as_of, grading_scheme, settings
+        Passed to :func:`contextmap.load`.
+    user
+        Who imported (default: the operating-system user).
+
+    Returns
+    -------
+    ImportResult
+    """
+    from contextmap.ingest import load
+
+    src = Path(source)
+    ds = load(src, mapping=mapping, as_of=as_of, grading_scheme=grading_scheme, settings=settings)
+    files = _source_files(src, Path(mapping) if mapping is not None else None)
+    counts: dict[str, dict[str, int]] = {}
+    with engine.begin() as conn:
+        import_id = inserted_id(conn.execute(db.imports.insert().values(
+            imported_at=now_utc(), imported_by=user or getpass.getuser(), source=str(src.resolve()),
+            content_hash=ds.content_hash, files=json.dumps(files), counts="{}", quarantined=0,
+        )))
+        for name in TABLE_NAMES:
+            counts[name] = _import_table(conn, name, ds.table(name), import_id)
+            rc = ds.report.counts
+            counts[name]["read"] = int(rc.loc[name, "read"]) if name in rc.index else 0
+            counts[name]["quarantined"] = int(rc.loc[name, "quarantined"]) if name in rc.index else 0
+        _store_report(conn, ds.report, import_id)
+        quarantined = sum(c["quarantined"] for c in counts.values())
+        conn.execute(db.imports.update().where(db.imports.c.import_id == import_id)
+                     .values(counts=json.dumps(counts), quarantined=quarantined))
+        bump_revision(conn)
+    return ImportResult(import_id=import_id, counts=counts, files=files, dataset=ds)
+
+
+def _import_table(conn: sa.Connection, name: str, frame: pd.DataFrame, import_id: int) -> dict[str, int]:
+    T = db.DATA_TABLES[name]
+    incoming = record_keys(frame, name)
+    keys = incoming["record_key"].tolist()
+    current: list[tuple[Any, ...]] = []
+    for chunk in _chunks(keys):
+        current += map(tuple, conn.execute(
+            sa.select(T.c.record_key, T.c.row_id, T.c.version, T.c.row_hash)
+            .where(T.c.is_current, T.c.record_key.in_(chunk))
+        ).all())
+    cols = list(zip(*current, strict=True)) if current else [(), (), (), ()]
+    have = pd.DataFrame({"record_key": pd.Series(cols[0], dtype=object), "row_id": pd.Series(cols[1], dtype="float64"),
+                         "version": pd.Series(cols[2], dtype="float64"), "old_hash": pd.Series(cols[3], dtype=object)})
+    merged = incoming[["record_key", "row_hash"]].merge(have, on="record_key", how="left")
+    is_new = merged["row_id"].isna()
+    same = ~is_new & (merged["row_hash"] == merged["old_hash"])
+    changed = ~is_new & ~same
+    unchanged_ids = merged.loc[same, "row_id"].astype(int).tolist()
+    changed_ids = merged.loc[changed, "row_id"].astype(int).tolist()
+    for chunk in _chunks(unchanged_ids):
+        conn.execute(T.update().where(T.c.row_id.in_(chunk)).values(last_seen_import=import_id))
+    for chunk in _chunks(changed_ids):
+        conn.execute(T.update().where(T.c.row_id.in_(chunk))
+                     .values(is_current=False, superseded_import=import_id))
+    version = merged["version"].fillna(0).astype(int).to_numpy() + 1
+    insert = (~same).to_numpy()
+    rows = _db_records(incoming.loc[insert], name) if insert.any() else []
+    for row, v in zip(rows, version[insert], strict=True):
+        row.update(version=int(v), first_import=import_id, last_seen_import=import_id,
+                   superseded_import=None, is_current=True)
+    for chunk in _chunks(rows):
+        conn.execute(T.insert(), chunk)
+    not_in_latest = conn.execute(
+        sa.select(sa.func.count()).select_from(T).where(T.c.is_current, T.c.last_seen_import != import_id)
+    ).scalar_one()
+    return {"new": int(is_new.sum()), "changed": int(changed.sum()), "unchanged": int(same.sum()),
+            "not_in_latest": int(not_in_latest)}
+
+
+def _store_report(conn: sa.Connection, report: ValidationReport, import_id: int) -> None:
+    p = report.problems
+    if len(p):
+        rows = [{"import_id": import_id, "table_name": r.table, "file": r.file,
+                 "row": None if pd.isna(r.row) else int(r.row), "column_name": r.column,
+                 "value": None if pd.isna(r.value) else str(r.value), "reason": r.reason,
+                 "severity": r.severity} for r in p.itertuples(index=False)]
+        for chunk in _chunks(rows):
+            conn.execute(db.import_problems.insert(), chunk)
+    for table, q in report.quarantined.items():
+        if q is None or not len(q):
+            continue
+        rows = []
+        for rec in q.astype(object).where(q.notna(), None).to_dict("records"):
+            rows.append({"import_id": import_id, "table_name": table, "row": int(rec["_row"]),
+                         "data": json.dumps({k: (None if v is None else str(v)) for k, v in rec.items()},
+                                            ensure_ascii=False)})
+        for chunk in _chunks(rows):
+            conn.execute(db.import_quarantine.insert(), chunk)
+
+
+def bump_revision(conn: sa.Connection) -> int:
+    """Count one more change to the workspace's records (part of its content hash)."""
+    info = db.workspace_info
+    rev = conn.execute(sa.select(info.c.value).where(info.c.name == "revision")).scalar_one_or_none()
+    new = int(rev or 0) + 1
+    if rev is None:
+        conn.execute(info.insert().values(name="revision", value=str(new)))
+    else:
+        conn.execute(info.update().where(info.c.name == "revision").values(value=str(new)))
+    return new
+
+
+# --- reading back ------------------------------------------------------------------------
+
+
+def _read_table(conn: sa.Connection, name: str, *, sqlite: bool) -> pd.DataFrame:
+    T = db.DATA_TABLES[name]
+    cols = _columns(name)
+    sel = [sa.type_coerce(T.c[c], sa.Text).label(c) if sqlite and k in ("date", "datetime") else T.c[c]
+           for c, k in cols]
+    result = conn.execute(sa.select(*sel).where(T.c.is_current).order_by(T.c.row_id))
+    rows = [tuple(r) for r in result.all()]
+    frame = pd.DataFrame.from_records(rows, columns=[c for c, _ in cols]) if rows else pd.DataFrame(
+        {c: pd.Series(dtype=object) for c, _ in cols})
+    out: dict[str, pd.Series] = {}
+    for c, kind in cols:
+        s = frame[c]
+        if kind in ("date", "datetime"):
+            out[c] = pd.to_datetime(s, format="ISO8601") if len(s) else pd.Series(dtype="datetime64[ns]")
+            out[c] = out[c].astype("datetime64[ns]")
+        elif kind == "float":
+            out[c] = pd.to_numeric(s, errors="coerce").astype("float64")
+        elif kind == "bool":
+            out[c] = s.map(lambda v: bool(v) if v is not None and not pd.isna(v) else False).astype(bool)
+        else:
+            out[c] = s.astype("string")
+    return pd.DataFrame(out, columns=[c for c, _ in cols])
+
+
+def _geo(frame: pd.DataFrame) -> gpd.GeoDataFrame:
+    lon, lat = frame["longitude"].to_numpy(dtype=float), frame["latitude"].to_numpy(dtype=float)
+    pts = shapely.points(np.column_stack([lon, lat])) if len(frame) else np.array([], dtype=object)
+    missing = np.isnan(lon) | np.isnan(lat)
+    if missing.any():
+        pts[missing] = shapely.Point()
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(pts, index=frame.index, crs=4326), crs=4326)
+
+
+def read_dataset(engine: sa.Engine, *, workspace_id: str = "", label: str = "") -> Dataset:
+    """The workspace's current records as a :class:`~contextmap.Dataset` (every analysis works on it).
+
+    The report holds the latest import's problems and quarantined rows; ``counts`` give
+    the rows held (``accepted``) and the latest import's quarantined rows.
+    """
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        tables = {name: _read_table(conn, name, sqlite=sqlite) for name in TABLE_NAMES}
+        latest = conn.execute(sa.select(sa.func.max(db.imports.c.import_id))).scalar_one()
+        rev = conn.execute(sa.select(db.workspace_info.c.value)
+                           .where(db.workspace_info.c.name == "revision")).scalar_one_or_none()
+        problems, quarantined = _latest_report(conn, latest)
+    counts = {name: {"read": len(tables[name]) + len(quarantined.get(name, ())),
+                     "accepted": len(tables[name]), "quarantined": len(quarantined.get(name, ()))}
+              for name in TABLE_NAMES}
+    report = ValidationReport(
+        problems=problems,
+        counts=pd.DataFrame.from_dict(counts, orient="index")[["read", "accepted", "quarantined"]],
+        quarantined=quarantined,
+    )
+    tables["locations"] = _geo(tables["locations"])
+    digest = hashlib.sha256(f"workspace:{workspace_id}:revision:{rev or 0}".encode()).hexdigest()
+    ds = Dataset(**tables, report=report, source=None, content_hash=digest)
+    ds.workspace = label  # type: ignore[attr-defined]
+    return ds
+
+
+def _latest_report(conn: sa.Connection, import_id: int | None) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    P = db.import_problems
+    rows = [] if import_id is None else conn.execute(
+        sa.select(P.c.table_name, P.c.file, P.c.row, P.c.column_name, P.c.value, P.c.reason, P.c.severity)
+        .where(P.c.import_id == import_id).order_by(P.c.problem_id)).all()
+    problems = pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS))
+    for c in PROBLEM_COLUMNS:
+        problems[c] = problems[c].astype("Int64" if c == "row" else "string")
+    Q = db.import_quarantine
+    qrows = [] if import_id is None else conn.execute(
+        sa.select(Q.c.table_name, Q.c.data).where(Q.c.import_id == import_id).order_by(Q.c.quarantine_id)).all()
+    by_table: dict[str, list[dict[str, Any]]] = {}
+    for table, data in qrows:
+        by_table.setdefault(table, []).append(json.loads(data))
+    quarantined = {t: pd.DataFrame(recs) for t, recs in by_table.items()}
+    for q in quarantined.values():
+        if "_row" in q:
+            q["_row"] = pd.to_numeric(q["_row"]).astype("int64")
+    return problems, quarantined
