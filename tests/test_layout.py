@@ -56,6 +56,8 @@ SERVICES = ("contextmap.privacy", "contextmap.exports")
 STAGES = (
     ("ingest", ("contextmap.ingest",)),
     ("resolve", ("contextmap.resolve",)),
+    # the workspace stores what ingest read and the analyst decided; the pack reads it back
+    ("workspace", ("contextmap.workspace",)),
     ("graph", ("contextmap.graph",)),
     ("analyses", ("contextmap.peers", "contextmap.persons", "contextmap.hotspots", "contextmap.emerging",
                   "contextmap.areas", "contextmap.flags",
@@ -64,9 +66,8 @@ STAGES = (
     ("pack", ("contextmap.pack",)),
 )
 # Outside the pipeline, on top of it: the package root (the notebook API), the command line,
-# and tools that use the whole pipeline (the sample generator, the workspace). No pipeline
-# module may import them.
-TOP = ("contextmap.cli", "contextmap.__main__", "contextmap.sample", "contextmap.workspace")
+# and the sample generator, which uses the whole pipeline. No pipeline module may import them.
+TOP = ("contextmap.cli", "contextmap.__main__", "contextmap.sample")
 
 
 def _rank(module: str) -> float | None:

@@ -228,7 +228,7 @@ def parse_location(workspace: str | Path) -> WorkspaceLocation:
     'sqlite'
     >>> loc = parse_location("postgresql://analyst:secret@db.example/cs")
     >>> loc.backend, loc.label
-    ('postgresql', 'postgresql+psycopg://analyst:***@db.example/cs')
+    ('postgresql', 'postgresql://analyst:***@db.example/cs')
     """
     text = str(workspace)
     if "://" not in text:
