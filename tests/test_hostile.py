@@ -788,3 +788,20 @@ def test_audit_without_its_key_is_reported_not_trusted(tmp_path, monkeypatch):
     monkeypatch.setenv("CONTEXTMAP_AUDIT_KEY_FILE", str(tmp_path / "no-such.key"))
     problems = audit.verify_audit(log, head_path=head)
     assert problems and "missing" in problems[0]
+
+
+def test_mapping_may_allow_a_file_outside_the_folder_and_it_is_noted(hostile_dir, tmp_path):
+    import shutil
+
+    d = tmp_path / "data"
+    shutil.copytree(hostile_dir, d)
+    (tmp_path / "elsewhere.csv").write_bytes((d / "links.csv").read_bytes())
+    (d / "links.csv").unlink()
+    m = tmp_path / "m.yaml"
+    m.write_text("allow_outside: true\ntables:\n  links:\n    file: ../elsewhere.csv\n")
+    ds = contextmap.load(d, mapping=m)
+    assert len(ds.links) > 0
+    assert ds.report.problems["reason"].str.contains("outside the dataset folder").any()
+    m.write_text("allow_outside: yes please\ntables: {}\n")
+    with pytest.raises(contextmap.ContextMapError, match="allow_outside must be true or false"):
+        contextmap.load(d, mapping=m)

@@ -22,7 +22,6 @@ MAX_LINES = 900
 # module was split: sample/generate.py (1,290 lines) became sample/{vocabularies, noise, world,
 # people, episodes, truth, generate}.py.
 TOO_LONG = {
-    "contextmap.privacy.core": "being split into audiences/pseudonyms/redaction modules by issue 10",
     "contextmap.ingest.read": "owned by issue 11 (sources manifest, faults), which is reshaping it",
     "contextmap.resolve.persons": "912 lines after issue 11's provisional records; owned by issue 14 (Splink "
                                   "engine), which is reshaping resolve/",

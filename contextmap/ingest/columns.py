@@ -64,7 +64,7 @@ INPUT_COLUMNS: dict[str, tuple[str, ...]] = {
 the grading in three parts; link ends by name (and date of birth) instead of id; an Ordnance
 Survey grid reference instead of easting/northing; a found location as text instead of id."""
 
-_TOP_KEYS = ("grading_scheme", "tables", "description")
+_TOP_KEYS = ("grading_scheme", "tables", "description", "allow_outside")
 TABLE_KEYS = ("file", "sheet", "columns", "values", "date_formats", "constants")
 """Keys of one table's mapping (a mapping file's ``tables.<table>``, or a sources manifest's
 source)."""
@@ -144,6 +144,8 @@ class Mapping:
     tables: dict[str, TableMapping] = field(default_factory=dict)
     grading_scheme: str | None = None
     source: Path | None = None
+    allow_outside: bool = False
+    """A table's ``file:`` may lie outside the dataset folder (``allow_outside: true``)."""
 
     def table(self, name: str) -> TableMapping:
         """The mapping for table ``name`` (the identity mapping when the file has none)."""
@@ -174,6 +176,9 @@ class Mapping:
                 raise MappingError(
                     f"{where}: grading_scheme must be one of {list(GRADING_SCHEMES)}, instead got: {data['grading_scheme']!r}"
                 )
+        allow = data.get("allow_outside", False)
+        if not isinstance(allow, bool):
+            raise MappingError(f"{where}: allow_outside must be true or false, instead got: {allow!r}")
         raw_tables = data.get("tables") or {}
         if not isinstance(raw_tables, dict):
             raise MappingError(f"{where}: 'tables' must map table names to settings, instead got: {raw_tables!r}")
@@ -182,7 +187,7 @@ class Mapping:
             if name not in TABLES:
                 raise MappingError(f"{where}: unknown table {name!r}; expected one of {list(TABLES)}")
             tables[name] = _table(where, name, spec)
-        return cls(tables=tables, grading_scheme=scheme, source=source)
+        return cls(tables=tables, grading_scheme=scheme, source=source, allow_outside=allow)
 
 
 def _str_map(where: str, what: str, value: Any) -> dict[str, str]:

@@ -47,7 +47,7 @@ __all__ = ["Manifest", "load_manifest", "is_manifest", "MANIFEST_SUFFIXES"]
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 """A dataset path with one of these suffixes is read as a sources manifest."""
 
-_TOP = ("description", "grading_scheme", "folder", "sources")
+_TOP = ("description", "grading_scheme", "folder", "sources", "allow_outside")
 _MAPPING = ("columns", "values", "date_formats", "constants")
 _SOURCE = ("file", "table", "sheet", "sheets", "agency", *_MAPPING)
 _SHEET = ("sheet", "table", "agency", *_MAPPING)
@@ -151,6 +151,9 @@ def load_manifest(path: str | Path) -> Manifest:
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise MappingError(f"{where} is not valid YAML: {exc}") from None
     data = _check_keys(where, data or {}, _TOP, "the manifest")
+    allow_outside = data.get("allow_outside", False)
+    if not isinstance(allow_outside, bool):
+        raise MappingError(f"{where}: allow_outside must be true or false, instead got: {allow_outside!r}")
     scheme = data.get("grading_scheme")
     if scheme is not None:
         scheme = str(scheme).strip().lower()
@@ -172,7 +175,7 @@ def load_manifest(path: str | Path) -> Manifest:
         name = _text(where, f"{what}.file", entry.get("file"))
         if not name:
             raise MappingError(f"{where}: {what} has no 'file'")
-        f = check_inside(folder, name, what=f"{where}: {what}.file")
+        f = check_inside(folder, name, what=f"{where}: {what}.file", allow_outside=allow_outside)
         if not f.is_file():
             raise InputNotFoundError(f"{where}: {what}.file {name!r} not found (looked for {str(f)!r})")
         agency = _text(where, f"{what}.agency", entry.get("agency"))

@@ -100,28 +100,32 @@ class RawTable:
 # --- paths ------------------------------------------------------------------------------
 
 
-def check_inside(folder: Path, name: str, *, what: str) -> Path:
+def check_inside(folder: Path, name: str, *, what: str, allow_outside: bool = False) -> Path:
     """``folder / name``, refusing a name that leaves ``folder`` (``../``, an absolute path, a
-    symbolic link pointing outside) and naming a dangling link.
+    symbolic link pointing outside) unless ``allow_outside`` (the mapping or manifest says
+    ``allow_outside: true``), and naming a dangling link.
 
     Raises
     ------
     InputReadError
-        If the path leaves the folder or is a link to nothing.
+        If the path leaves the folder (and that is not allowed) or is a link to nothing.
     """
     p = folder / name
     if p.is_symlink() and not p.exists():
         raise InputReadError(f"{what} {name!r} is a symbolic link to {str(p.readlink())!r}, which does not exist")
+    if allow_outside:
+        return p
     try:
         p.resolve().relative_to(folder.resolve())
     except ValueError:
         raise InputReadError(
-            f"{what} {name!r} is outside the folder {str(folder)!r}; keep the files the dataset reads inside it"
+            f"{what} {name!r} is outside the folder {str(folder)!r}; keep the files the dataset reads inside it "
+            "(or say `allow_outside: true` in the mapping file)"
         ) from None
     return p
 
 
-def find_file(folder: Path, wanted: str) -> Path | None:
+def find_file(folder: Path, wanted: str, *, allow_outside: bool = False) -> Path | None:
     """The file ``wanted`` in ``folder`` (ignoring case), or None.
 
     Raises
@@ -130,7 +134,7 @@ def find_file(folder: Path, wanted: str) -> Path | None:
         If the name leaves the folder, is a dangling link, or matches several files once
         case is ignored (``children.csv`` and ``Children.csv``).
     """
-    p = check_inside(folder, wanted, what="file")
+    p = check_inside(folder, wanted, what="file", allow_outside=allow_outside)
     same = [c for c in folder.iterdir() if c.name.strip().casefold() == wanted.strip().casefold()]
     if len(same) > 1:
         raise InputReadError(
@@ -353,7 +357,10 @@ def dataset_sources(path: Path, mapping: Mapping) -> tuple[list[Source], list[No
     if path.is_dir():
         for name in TABLE_NAMES:
             wanted = mapping.table(name).file or f"{name}.csv"
-            f = find_file(path, wanted)
+            allow = bool(getattr(mapping, "allow_outside", False))
+            f = find_file(path, wanted, allow_outside=allow)
+            if f is not None and allow and not f.resolve().is_relative_to(path.resolve()):
+                notes.append((name, wanted, "", "", "read from outside the dataset folder (allow_outside: true)"))
             if f is None:
                 if name in REQUIRED_TABLES:
                     have = sorted(c.name for c in path.iterdir() if c.suffix.lower() == ".csv")
