@@ -292,8 +292,9 @@ def test_basemap_draws_offline_with_street_names(recorded_page, sample_map, repo
     top10 = an.hotspots[an.hotspots["rank"] <= 10]
     with_xy = sum(g is not None and not g.is_empty for g in top10.geometry)
     assert view["f"] > 50 and view["labels"] == with_xy and view["n"] == 1  # rank 1-10 with coordinates
-    import geopandas as gpd
     from pathlib import Path
+
+    import geopandas as gpd
 
     wards = gpd.read_file(Path(__file__).resolve().parents[1] / "data" / "sample" / "areas.gpkg")
     assert view["o"]["Areas: boundaries and names"] == len(wards)
