@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from contextmap._errors import ConfigError
+from contextmap.arrays import isin
 from contextmap.dataset import Dataset
 from contextmap.dates import period_bounds
 from contextmap.schema import e_graded
@@ -98,6 +99,9 @@ def _str_or_none(v: Any) -> str | None:
 def _objects(col: pd.Series) -> np.ndarray:
     """A column as a numpy object array with ``None`` for missing (one conversion, no copies
     of Arrow-backed strings per use)."""
+    if isinstance(col.dtype, pd.StringDtype):  # Arrow knows where its nulls are
+        arr = col.to_numpy(dtype=object, na_value=None)
+        return arr if arr.flags.writeable else arr.copy()
     arr = col.to_numpy(dtype=object)
     mask = pd.isna(arr)
     if mask.any():
@@ -143,7 +147,7 @@ def _evidence_rows(ds: Dataset, end: pd.Timestamp, settings: Settings) -> tuple[
     if len(ep):
         when = ep["returned_at"].fillna(ep["reported_at"])
         keep = _in_period(when, None, end) & ep["found_location_id"].notna().to_numpy()
-        keep &= ep["found_location_id"].isin(ds.locations["location_id"]).to_numpy(dtype=bool)
+        keep &= isin(ep["found_location_id"], ds.locations["location_id"])
         n = int(keep.sum())
         none = np.full(n, None, dtype=object)
         episodes = _object_frame({
@@ -190,8 +194,9 @@ def _evidence_for(rows: tuple[pd.DataFrame, pd.DataFrame], start: pd.Timestamp |
     a = ev["a"].to_numpy(dtype=object).astype(str)
     b = ev["b"].to_numpy(dtype=object).astype(str)
     first = a <= b
-    ev["u"] = np.where(first, a, b).astype(object)
-    ev["v"] = np.where(first, b, a).astype(object)
+    # object columns: pandas would store the ids as Arrow text, slow to hash and iterate
+    ev["u"] = pd.Series(np.where(first, a, b), index=ev.index, dtype=object)
+    ev["v"] = pd.Series(np.where(first, b, a), index=ev.index, dtype=object)
     return ev
 
 
@@ -436,21 +441,21 @@ def _label(name: Any, ident: str) -> str:
 
 
 def _add_nodes(G: nx.Graph, ds: Dataset, ids: set[str]) -> None:
-    ch = ds.children[ds.children["child_id"].isin(ids)]
-    for cid, name, risk in zip(ch["child_id"], ch["name"], ch["ce_risk"], strict=True):
+    ch = ds.children[isin(ds.children["child_id"], ids)]
+    for cid, name, risk in zip(_objects(ch["child_id"]), _objects(ch["name"]), _objects(ch["ce_risk"]), strict=True):
         G.add_node(str(cid), kind="child", label=_label(name, str(cid)),
                    ce_risk=_str_or_none(risk) or "")
-    pe = ds.persons[ds.persons["person_id"].isin(ids)]
+    pe = ds.persons[isin(ds.persons["person_id"], ids)]
     prov = (pe["provisional"].fillna(False).astype(bool) if "provisional" in pe.columns
             else pd.Series(False, index=pe.index))
-    for pid, name, pv in zip(pe["person_id"], pe["name"], prov, strict=True):
+    for pid, name, pv in zip(_objects(pe["person_id"]), _objects(pe["name"]), prov.tolist(), strict=True):
         if pv:  # an entity made by resolution from an RHI mention that matched no record
             G.add_node(str(pid), kind="person", label=_label(name, str(pid)), provisional=True)
         else:
             G.add_node(str(pid), kind="person", label=_label(name, str(pid)))
-    lo = ds.locations[ds.locations["location_id"].isin(ids)]
-    for lid, name, cat, lat, lon in zip(lo["location_id"], lo["name"], lo["category"],
-                                        lo["latitude"], lo["longitude"], strict=True):
+    lo = ds.locations[isin(ds.locations["location_id"], ids)]
+    for lid, name, cat, lat, lon in zip(_objects(lo["location_id"]), _objects(lo["name"]), _objects(lo["category"]),
+                                        lo["latitude"].tolist(), lo["longitude"].tolist(), strict=True):
         G.add_node(str(lid), kind="location", label=_label(name, str(lid)),
                    category=_str_or_none(cat) or "", latitude=float(lat), longitude=float(lon))
     for n in ids - set(G.nodes):  # referenced but unknown: kept, marked
