@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from contextmap._errors import ConfigError
 
@@ -34,18 +36,39 @@ REASON_TWO_DIGIT_YEAR = "two-digit year is ambiguous (write the year in full)"
 
 _TIME = r"(?:[T ]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?)?"
 _ISO = r"^(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})" + _TIME + r"$"
-_UK = r"^(?P<day>\d{1,2})(?P<sep>[/.\-])(?P<month>\d{1,2})(?P=sep)(?P<year>\d{4})" + _TIME + r"$"
 _MIN_YEAR, _MAX_YEAR = 1800, 2200  # inside datetime64[ns]; anything else is a typo
-_TWO_DIGIT = r"^\d{1,2}([/.\-])\d{1,2}\1\d{2}(?:[T ].*)?$"
+_TWO_DIGIT = r"^[0-9]{1,2}([/.\-])[0-9]{1,2}\1[0-9]{2}(?:[T ].*)?$"  # ASCII digits, as RE2 reads the forms
 
 
-def _from_parts(parts: pd.DataFrame) -> pd.Series:
-    """Build timestamps from extracted text parts; impossible combinations become NaT."""
-    nums = {
-        k: pd.to_numeric(parts[k], errors="coerce").fillna(0).astype("int64")
-        for k in ("year", "month", "day", "hour", "minute", "second")
-    }
-    frame = pd.DataFrame(nums, index=parts.index)
+_PARTS = ("year", "month", "day", "hour", "minute", "second")
+# The forms run in pyarrow's RE2 engine (one pass over a column in C++), which has no
+# back-references: the UK form captures both separators and keeps the match only when they are
+# the same. RE2's ``\d`` is ASCII digits only: a date in another script's digits is "not a
+# recognised date".
+_UK_RE2 = (r"^(?P<day>\d{1,2})(?P<sep>[/.\-])(?P<month>\d{1,2})(?P<sep2>[/.\-])(?P<year>\d{4})"
+           + _TIME + r"$")
+
+
+def _extract(text: pd.Series, pattern: str) -> pd.DataFrame:
+    """The named parts of ``pattern`` in each cell as integers (0 for an absent optional
+    part), for the rows where it matches; one vectorised pass in pyarrow."""
+    arr = pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())
+    found = pc.extract_regex(arr, pattern)
+    hit = np.asarray(found.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    if "sep2" in found.type.names:
+        same = pc.equal(pc.struct_field(found, "sep"), pc.struct_field(found, "sep2"))
+        hit &= np.asarray(pc.fill_null(same, False).to_numpy(zero_copy_only=False), dtype=bool)
+    found = found.filter(pa.array(hit))
+    parts = {}
+    for name in _PARTS:
+        field = pc.struct_field(found, name)
+        digits = pc.if_else(pc.equal(field, ""), "0", field)
+        parts[name] = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
+    return pd.DataFrame(parts, index=text.index[hit])
+
+
+def _from_parts(frame: pd.DataFrame) -> pd.Series:
+    """Build timestamps from integer parts; impossible combinations become NaT."""
     ok = (
         frame["month"].between(1, 12)
         & frame["day"].between(1, 31)
@@ -54,7 +77,7 @@ def _from_parts(parts: pd.DataFrame) -> pd.Series:
         & frame["second"].between(0, 59)
         & frame["year"].between(_MIN_YEAR, _MAX_YEAR)
     )
-    out = pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
+    out = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     if ok.any():
         built = pd.to_datetime(frame[ok], errors="coerce")  # 31 February -> NaT
         out[ok] = built.astype("datetime64[ns]")
@@ -111,13 +134,12 @@ def parse_dates(
     else:
         todo = text[~blank]
         found = pd.Series(False, index=todo.index)
-        for pattern in (_ISO, _UK):
-            parts = todo[~found].str.extract(pattern)
-            hit = parts["year"].notna()
-            if hit.any():
-                got = _from_parts(parts[hit].drop(columns=[c for c in ("sep",) if c in parts]))
+        for pattern in (_ISO, _UK_RE2):
+            parts = _extract(todo[~found], pattern)
+            if len(parts):
+                got = _from_parts(parts)
                 parsed[got.index] = got
-                found[hit[hit].index] = True
+                found[got.index] = True
                 reasons[got.index[got.isna().to_numpy()]] = REASON_IMPOSSIBLE
         rest = todo[~found]
         if len(rest):
