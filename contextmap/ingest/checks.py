@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from contextmap.arrays import SPACE
 from contextmap.dates import parse_dates
 from contextmap.ingest.columns import GRADING_PART_COLUMNS, TableMapping
 from contextmap.ingest.coordinates import (
@@ -48,7 +49,7 @@ STRICT_COLUMNS = {("episodes", "returned_at"), ("links", "grading")}
 quarantines the row instead of blanking the field."""
 
 _POSTCODE = r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$"
-_SEP = r"[\s\-/]+"
+_SEP = rf"[{SPACE}\-/]+"  # SPACE, not \s: pandas then runs it in pyarrow
 _KEPT = " (value left blank, row kept)"
 
 
@@ -152,7 +153,7 @@ class TableChecker:
                 if (self.t.name, col.name) == ("episodes", "people_mentioned"):
                     self._people(text)
                     continue
-                joined = text.str.replace(r"\s*;[\s;]*", "; ", regex=True).str.strip("; ")
+                joined = text.str.replace(rf"[{SPACE}]*;[{SPACE};]*", "; ", regex=True).str.strip("; ")
                 self.out[col.name] = _string(joined)
             elif kind == "enum":
                 self.out[col.name] = self._enum(col.name, text, blank, col.values)
@@ -202,7 +203,7 @@ class TableChecker:
                   "cannot be split into names (kept whole as a description in people_described, not as a person)")
 
     def _postcode(self, text: pd.Series, blank: pd.Series) -> pd.Series:
-        squashed = text.str.upper().str.replace(r"\s+", "", regex=True)
+        squashed = text.str.upper().str.replace(rf"[{SPACE}]+", "", regex=True)
         norm = squashed.str.replace(r"^(.+)(\d[A-Z]{2})$", r"\1 \2", regex=True)
         valid = norm.str.match(_POSTCODE)
         self.warn(~blank & ~valid, "postcode", "not a valid UK postcode format (kept as written)")

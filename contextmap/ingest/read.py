@@ -35,6 +35,7 @@ import pandas as pd
 import shapely
 
 from contextmap._errors import ConfigError, InputNotFoundError, MappingError
+from contextmap.arrays import SPACE
 from contextmap.dataset import PROBLEM_COLUMNS, Dataset, ValidationReport
 from contextmap.dates import parse_date_option
 from contextmap.ingest.checks import (
@@ -344,7 +345,7 @@ def load(
             if name == "episodes" and index is not None:
                 _by_name(ch, "found_location_id", "found_location", None, "location", index, made, s.provenance)
             elif name == "links" and index is not None:
-                rel = ch.text["relation"].str.lower().str.replace(r"[\s\-/]+", "_", regex=True).str.strip("_")
+                rel = ch.text["relation"].str.lower().str.replace(rf"[{SPACE}\-/]+", "_", regex=True).str.strip("_")
                 target_kind = pd.Series(np.where(rel.isin(list(PLACE_RELATIONS)), "location", "person"), index=rel.index)
                 _by_name(ch, "source_id", "source_name", "source_dob", "person", index, made, s.provenance)
                 _by_name(ch, "target_id", "target_name", "target_dob", target_kind, index, made, s.provenance)
