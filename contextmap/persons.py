@@ -61,10 +61,14 @@ def approximate_betweenness(
     >>> round(b[1], 3), b[0]
     (1.0, 0.0)
     """
-    n = H.number_of_nodes()
-    if n < 3:
-        return dict.fromkeys(H.nodes, 0.0)
     g, nodes, _ = to_igraph(H, weight=None)
+    return _betweenness(g, nodes, k=k, seed=seed, exact_limit=exact_limit)
+
+
+def _betweenness(g: ig.Graph, nodes: list, *, k: int | None, seed: int, exact_limit: int) -> dict[Any, float]:
+    n = len(nodes)
+    if n < 3:
+        return dict.fromkeys(nodes, 0.0)
     if k is None or n <= max(exact_limit, k):
         raw = np.asarray(g.betweenness(directed=False), dtype=float)
     else:
@@ -77,18 +81,32 @@ def approximate_betweenness(
     return {nodes[i]: float(raw[i] * norm) for i in range(n)}
 
 
-def _people_graph(G: nx.Graph, *, include_peer_links: bool = True) -> nx.Graph:
-    kinds = nx.get_node_attributes(G, "kind")
-    keep = [n for n, k in kinds.items() if k in ("child", "person")]
-    H = nx.Graph()
-    H.add_nodes_from(keep)
-    people = ("child", "person")
-    # one pass over the graph's edges in its own order (a subgraph view would test every
-    # neighbour through filters, and iterate a set when few nodes are kept)
-    H.add_edges_from((u, v) for u, v in G.edges()
-                     if kinds.get(u) in people and kinds.get(v) in people
-                     and (include_peer_links or not (kinds[u] == "child" and kinds[v] == "child")))
-    return H
+class _PeopleNetwork:
+    """The network of children and persons (places left out) as an igraph graph, built
+    straight from the context graph's edge list: the vertices in the graph's node order,
+    ``is_child`` per vertex, and for each vertex the number of children it is linked to."""
+
+    def __init__(self, G: nx.Graph, *, include_peer_links: bool) -> None:
+        kinds = dict(G.nodes(data="kind"))
+        self.nodes = [n for n, k in kinds.items() if k in ("child", "person")]
+        index = {n: i for i, n in enumerate(self.nodes)}
+        self.is_child = np.array([kinds[n] == "child" for n in self.nodes], dtype=bool)
+        m = G.number_of_edges()
+        iu = np.fromiter((index.get(u, -1) for u, _ in G.edges()), dtype=np.int64, count=m)
+        iv = np.fromiter((index.get(v, -1) for _, v in G.edges()), dtype=np.int64, count=m)
+        keep = (iu >= 0) & (iv >= 0)
+        if not include_peer_links:
+            keep &= ~(self.is_child[np.maximum(iu, 0)] & self.is_child[np.maximum(iv, 0)])
+        iu, iv = iu[keep], iv[keep]
+        self.graph = ig.Graph(n=len(self.nodes), edges=np.column_stack([iu, iv]).tolist())
+        # children linked to each vertex (child-person edges; a child's own count is unused)
+        self.children = (np.bincount(iu[self.is_child[iv]], minlength=len(self.nodes))
+                         + np.bincount(iv[self.is_child[iu]], minlength=len(self.nodes)))
+
+
+def _people_network(ctx: Any, *, include_peer_links: bool) -> _PeopleNetwork:
+    name = "people_network" if include_peer_links else "adult_links_network"
+    return ctx.memo(name, lambda: _PeopleNetwork(ctx.graph, include_peer_links=include_peer_links))
 
 
 def rank_persons(
@@ -164,7 +182,8 @@ def rank_persons(
                and (include_provisional or not G.nodes[n].get("provisional"))]
     if not persons:
         return pd.DataFrame(columns=_COLUMNS)
-    btw = approximate_betweenness(ctx.memo("people_graph", lambda: _people_graph(G)), k=betweenness_k, seed=seed)
+    net = _people_network(ctx, include_peer_links=True)
+    btw = _betweenness(net.graph, net.nodes, k=betweenness_k, seed=seed, exact_limit=2000)
     rows = []
     for p in persons:
         kids = sorted(c for c in G[p] if kinds.get(c) == "child")
@@ -201,17 +220,64 @@ def rank_persons(
     return df[_COLUMNS]
 
 
-def _fragmentation(g: ig.Graph, is_child: np.ndarray, removed: np.ndarray) -> float:
-    """Share of child pairs that cannot reach each other once ``removed`` vertices are gone."""
-    n_child = int(is_child.sum())
-    if n_child < 2:
-        return 0.0
-    keep = np.flatnonzero(~removed)
-    sub = g.induced_subgraph(keep.tolist())
-    memb = np.asarray(sub.connected_components().membership)
-    sizes = np.bincount(memb, weights=is_child[keep].astype(float))
-    reach = float((sizes * (sizes - 1)).sum())
-    return 1.0 - reach / (n_child * (n_child - 1))
+def _pairs(sizes: np.ndarray) -> int:
+    """Ordered pairs within groups of these sizes: sum of s * (s - 1), exactly."""
+    sizes = np.asarray(sizes, dtype=np.int64)
+    return int((sizes * (sizes - 1)).sum())
+
+
+def _reach_after_removal(g: ig.Graph, weight: np.ndarray) -> tuple[int, np.ndarray]:
+    """Reachable ordered pairs of weighted vertices (children) now, and after removing each
+    vertex in turn, for every vertex at once.
+
+    Removing a vertex splits its component only when it is an articulation point. The
+    pieces are read from the block-cut tree (one node per biconnected block, one per
+    articulation point): the subtrees hanging off the articulation point, and the rest of
+    its component. One pass, instead of one connected-components run per vertex.
+    """
+    n = g.vcount()
+    weight = np.asarray(weight, dtype=np.int64)
+    memb = np.asarray(ig.GraphBase.connected_components(g), dtype=np.int64) if n else np.zeros(0, np.int64)
+    total = np.bincount(memb, weights=weight, minlength=int(memb.max()) + 1 if n else 0).astype(np.int64)
+    now = _pairs(total)
+    tc = total[memb] if n else np.zeros(0, np.int64)
+    after = now - tc * (tc - 1) + (tc - weight) * (tc - weight - 1)  # not a cut vertex: the component just loses it
+    trees, arts = ig.GraphBase.biconnected_components(g, True)
+    if not arts:
+        return now, after
+    edges = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    lens = np.fromiter((len(t) for t in trees), dtype=np.int64, count=len(trees))
+    blk = np.repeat(np.arange(len(trees), dtype=np.int64), lens)
+    eid = np.fromiter((e for t in trees for e in t), dtype=np.int64, count=int(lens.sum()))
+    # (block, vertex) memberships from each block's spanning-tree edges
+    bv = np.unique(np.column_stack([np.r_[blk, blk], np.r_[edges[eid, 0], edges[eid, 1]]]), axis=0)
+    nb, arts_arr = len(trees), np.asarray(sorted(arts), dtype=np.int64)
+    art_node = np.full(n, -1, dtype=np.int64)
+    art_node[arts_arr] = nb + np.arange(len(arts_arr))
+    is_art = art_node[bv[:, 1]] >= 0
+    node_w = np.zeros(nb + len(arts_arr), dtype=np.int64)
+    np.add.at(node_w, bv[~is_art, 0], weight[bv[~is_art, 1]])
+    node_w[nb:] = weight[arts_arr]
+    # the block-cut forest, rooted under one extra node joined to a node of each tree
+    tree_edges = np.column_stack([bv[is_art, 0], art_node[bv[is_art, 1]]])
+    n_tree = nb + len(arts_arr)
+    forest = ig.Graph(n=n_tree, edges=tree_edges.tolist())
+    comp = np.asarray(ig.GraphBase.connected_components(forest), dtype=np.int64)
+    _, roots = np.unique(comp, return_index=True)
+    forest.add_vertices(1)
+    forest.add_edges([(n_tree, int(r)) for r in roots])
+    order, layers, parent = ig.GraphBase.bfs(forest, n_tree)
+    order, parent = np.asarray(order, dtype=np.int64), np.asarray(parent, dtype=np.int64)
+    sub = np.r_[node_w, 0]
+    child_pairs = np.zeros(n_tree + 1, dtype=np.int64)
+    for lo, hi in reversed(list(zip(layers[1:-1], layers[2:], strict=True))):  # deepest layer first
+        nodes = order[lo:hi]
+        np.add.at(sub, parent[nodes], sub[nodes])
+        np.add.at(child_pairs, parent[nodes], sub[nodes] * (sub[nodes] - 1))
+    t = art_node[arts_arr]
+    up = tc[arts_arr] - sub[t]  # the rest of the component, above the articulation point
+    after[arts_arr] = now - tc[arts_arr] * (tc[arts_arr] - 1) + child_pairs[t] + up * (up - 1)
+    return now, after
 
 
 def key_players(
@@ -262,32 +328,39 @@ def key_players(
         raise ConfigError(f"Expected k to be a positive whole number, instead got: {k!r}")
     ctx = as_context(G, default_months=None)
     G = ctx.graph
-    kinds = nx.get_node_attributes(G, "kind")
-    H = (ctx.memo("people_graph", lambda: _people_graph(G)) if include_peer_links
-         else ctx.memo("adult_links_graph", lambda: _people_graph(G, include_peer_links=False)))
-    g, nodes, _ = to_igraph(H, weight=None)
-    is_child = np.array([kinds.get(n) == "child" for n in nodes])
-    reach = {n: sum(1 for c in H[n] if kinds.get(c) == "child") for n in nodes
-             if kinds.get(n) == "person" and not G.nodes[n].get("provisional")}
+    net = _people_network(ctx, include_peer_links=include_peer_links)
+    g, nodes, is_child = net.graph, net.nodes, net.is_child
+    reach = {n: int(net.children[i]) for i, n in enumerate(nodes)
+             if not is_child[i] and not G.nodes[n].get("provisional")}
     cand = sorted(reach, key=lambda n: (-reach[n], n))[:candidates]
     index = {n: i for i, n in enumerate(nodes)}
     removed = np.zeros(len(nodes), dtype=bool)
-    current = _fragmentation(g, is_child, removed)
+    n_child = int(is_child.sum())
+    denominator = n_child * (n_child - 1)
+
+    def fragmentation(pairs: int) -> float:
+        return 1.0 - pairs / denominator if n_child >= 2 else 0.0
+
+    left = np.flatnonzero(~removed)
+    now, after = _reach_after_removal(g, is_child)
+    current = fragmentation(now)
     rows = []
     for step in range(1, min(k, len(cand)) + 1):
+        position = np.full(len(nodes), -1, dtype=np.int64)  # vertex -> index in the graph left
+        position[left] = np.arange(len(left))
         best, best_f = None, -1.0
         for p in cand:
             i = index[p]
             if removed[i]:
                 continue
-            removed[i] = True
-            f = _fragmentation(g, is_child, removed)
-            removed[i] = False
+            f = fragmentation(int(after[position[i]]))
             if f > best_f + 1e-12:
                 best, best_f = p, f
         if best is None:
             break
         removed[index[best]] = True
+        left = np.flatnonzero(~removed)
+        now, after = _reach_after_removal(g.induced_subgraph(left.tolist()), is_child[left])
         rows.append({"step": step, "person_id": best, "label": G.nodes[best].get("label", best),
                      "fragmentation": round(best_f, 6), "gain": round(best_f - current, 6),
                      "children_reached": reach[best]})

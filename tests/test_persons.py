@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import networkx as nx
+import numpy as np
 import pytest
 from _analysis_data import make_dataset, two_groups_dataset
 
@@ -118,3 +119,51 @@ def test_provisional_persons_are_not_ranked_by_default():
     both = rank_persons(G, peer_groups={}, include_provisional=True)
     assert both["person_id"].tolist() == ["prov-1", "P1"]
     assert "prov-1" not in set(key_players(G, k=2)["person_id"])
+
+
+def _brute_force_key_players(G: nx.Graph, k: int) -> list[tuple[str, float]]:
+    """Key players as defined: remove each candidate in turn and count child pairs that still
+    reach each other with networkx (children joined only through adults)."""
+    kinds = nx.get_node_attributes(G, "kind")
+    H = nx.Graph()
+    H.add_nodes_from(n for n, kd in kinds.items() if kd in ("child", "person"))
+    H.add_edges_from((u, v) for u, v in G.edges() if u in H and v in H and not (kinds[u] == kinds[v] == "child"))
+    children = [n for n in H if kinds[n] == "child"]
+    pairs = len(children) * (len(children) - 1)
+
+    def frag(removed: set[str]) -> float:
+        rest = H.subgraph(set(H) - removed)
+        reach = sum(s * (s - 1) for s in (sum(kinds[n] == "child" for n in c) for c in nx.connected_components(rest)))
+        return 1.0 - reach / pairs
+
+    reach_of = {p: sum(kinds[c] == "child" for c in H[p]) for p in H if kinds[p] == "person"}
+    cand = sorted(reach_of, key=lambda p: (-reach_of[p], p))[:50]
+    removed: set[str] = set()
+    out = []
+    for _ in range(min(k, len(cand))):
+        scores = [(frag(removed | {p}), p) for p in cand if p not in removed]
+        best_f = max(f for f, _ in scores)
+        best = next(p for f, p in scores if f > best_f - 1e-12)
+        removed.add(best)
+        out.append((best, best_f))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_key_players_match_removing_each_candidate_by_brute_force(seed: int) -> None:
+    # random networks with trees, cycles, isolated children and person-person links: the
+    # one-pass block-cut-tree computation must pick what trying every removal picks
+    rng = np.random.default_rng(seed)
+    G = nx.Graph()
+    n_c, n_p = int(rng.integers(5, 40)), int(rng.integers(3, 25))
+    G.add_nodes_from((f"C{i}" for i in range(n_c)), kind="child")
+    G.add_nodes_from((f"P{i}" for i in range(n_p)), kind="person", label="p")
+    G.add_node("L0", kind="location")
+    nodes = list(G)
+    for _ in range(int(rng.integers(n_c // 2, 3 * (n_c + n_p)))):
+        u, v = rng.choice(len(nodes), size=2, replace=False)
+        G.add_edge(nodes[u], nodes[v])
+    got = key_players(G, k=3)
+    want = _brute_force_key_players(G, 3)
+    assert got["person_id"].tolist() == [p for p, _ in want]
+    assert got["fragmentation"].tolist() == [round(f, 6) for _, f in want]
