@@ -61,10 +61,10 @@ def isin(values: pd.Series, candidates: Iterable[Any]) -> np.ndarray:
         found = values.isin(list(candidates) if not isinstance(candidates, (pd.Series, pd.Index, list))
                             else candidates)
         return (found & values.notna()).to_numpy(dtype=bool)
-    if isinstance(candidates, (pd.Series, pd.Index)) and _arrow_strings(pd.Series(candidates)) is not None:
-        value_set = _arrow_strings(pd.Series(candidates))
-        value_set = value_set.combine_chunks() if isinstance(value_set, pa.ChunkedArray) else value_set
-        value_set = value_set.cast(data.type).drop_null()
+    given = _arrow_strings(pd.Series(candidates)) if isinstance(candidates, (pd.Series, pd.Index)) else None
+    if given is not None:
+        given = given.combine_chunks() if isinstance(given, pa.ChunkedArray) else given
+        value_set = given.cast(data.type).drop_null()
     else:
         items = [v for v in candidates if isinstance(v, str)]
         if not items:

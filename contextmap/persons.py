@@ -91,9 +91,9 @@ class _PeopleNetwork:
         self.nodes = [n for n, k in kinds.items() if k in ("child", "person")]
         index = {n: i for i, n in enumerate(self.nodes)}
         self.is_child = np.array([kinds[n] == "child" for n in self.nodes], dtype=bool)
-        m = G.number_of_edges()
-        iu = np.fromiter((index.get(u, -1) for u, _ in G.edges()), dtype=np.int64, count=m)
-        iv = np.fromiter((index.get(v, -1) for _, v in G.edges()), dtype=np.int64, count=m)
+        ends = np.fromiter((index.get(x, -1) for e in G.edges() for x in e), dtype=np.int64,
+                           count=2 * G.number_of_edges())
+        iu, iv = ends[0::2], ends[1::2]
         keep = (iu >= 0) & (iv >= 0)
         if not include_peer_links:
             keep &= ~(self.is_child[np.maximum(iu, 0)] & self.is_child[np.maximum(iv, 0)])
@@ -176,7 +176,8 @@ def rank_persons(
 
         peer_groups = find_peer_groups(ctx, seed=seed)
     membership = getattr(peer_groups, "membership", peer_groups)
-    group_of = {k: v for k, v in dict(membership).items() if isinstance(v, str)}
+    items = membership.to_dict() if isinstance(membership, pd.Series) else dict(membership)
+    group_of = {k: v for k, v in items.items() if isinstance(v, str)}
     kinds = nx.get_node_attributes(G, "kind")
     persons = [n for n, k in kinds.items() if k == "person" and G.degree(n) > 0
                and (include_provisional or not G.nodes[n].get("provisional"))]
