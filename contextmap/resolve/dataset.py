@@ -30,19 +30,14 @@ from contextmap.files import check_new_files, write_csv
 from contextmap.resolve.cluster import dataset_entity_ids
 from contextmap.resolve.decisions import Decisions, DecisionsError, as_decisions, read_decisions
 from contextmap.resolve.example import example_dataset
-from contextmap.resolve.persons import (
-    DEFAULT_ENGINE,
-    NICKNAME_TO_FORM,
-    PersonResolution,
-    normalise_person_name,
-    resolve_persons,
-)
+from contextmap.resolve.persons import DEFAULT_ENGINE, PersonResolution, resolve_persons
 from contextmap.resolve.places import (
     LocationResolution,
-    _normalise_place_names,
     normalise_place_name,
+    normalise_place_names,
     resolve_locations,
 )
+from contextmap.resolve.text import NICKNAME_TO_FORM, normalise_person_name
 from contextmap.schema import split_list
 
 __all__ = [
@@ -138,7 +133,7 @@ def _place_index(ds: Dataset, locations_res: LocationResolution | None) -> tuple
     names: dict[str, set[str]] = {}
     pcs: dict[str, set[str]] = {}
     lo = ds.locations
-    for rid, nn, pc in zip(lo["location_id"], _normalise_place_names(lo["name"].tolist()), lo["postcode"], strict=True):
+    for rid, nn, pc in zip(lo["location_id"], normalise_place_names(lo["name"].tolist()), lo["postcode"], strict=True):
         ent = mapping.get(str(rid), str(rid))
         if nn:
             names.setdefault(nn, set()).add(ent)

@@ -23,7 +23,6 @@ contextmap blocks and clusters; Splink scores (:mod:`contextmap.resolve.splink_e
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 
 import jellyfish
@@ -46,13 +45,13 @@ from contextmap.resolve.splink_engine import (
     check_engine,
     score_pairs,
 )
-from contextmap.resolve.text import fold
+from contextmap.resolve.text import NICKNAME_TO_FORM, normalise_identifier, normalise_person_name
 from contextmap.schema import split_list
 
 __all__ = [
     "PersonResolution",
     "resolve_persons",
-    "normalise_person_name",
+    "normalise_person_name",  # from contextmap.resolve.text, where it lives
     "PERSON_WEIGHTS",
     "DEFAULT_PERSON_THRESHOLD",
     "DEFAULT_ENGINE",
@@ -110,79 +109,6 @@ PERSON_WEIGHTS: dict[str, float] = {
     # true share is 0.8-0.9).
     "shared_child_m": 0.6,
 }
-
-_TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "master"}
-_NICKNAMES = {
-    "thomas": "tom tommy",
-    "james": "jim jimmy jamie",
-    "william": "bill billy will willie",
-    "robert": "bob bobby rob robbie",
-    "daniel": "dan danny",
-    "david": "dave davey",
-    "michael": "mike mick mikey micky",
-    "christopher": "chris",
-    "matthew": "matt matty",
-    "nicholas": "nick nicky",
-    "anthony": "tony ant",
-    "stephen": "steve stevie steven",
-    "joseph": "joe joey",
-    "samuel": "sam sammy",
-    "alexander": "alex",
-    "elizabeth": "liz lizzie beth betty",
-    "katherine": "kate katie kat kathryn catherine",
-    "jennifer": "jen jenny",
-    "rebecca": "becky becca",
-    "victoria": "vicky vicki tori",
-    "tyler": "ty",
-    "benjamin": "ben benny",
-    "jacob": "jake",
-    "joshua": "josh",
-    "nathan": "nate",
-    "zachary": "zach zac",
-    "charles": "charlie chaz",
-    "henry": "harry hal",
-    "jonathan": "jon jonny johnny",
-    "richard": "rich richie dick",
-    "edward": "ed eddie ted",
-    "andrew": "andy drew",
-    "patrick": "pat paddy",
-    "callum": "cal",
-    "kieran": "kie",
-    "connor": "con",
-    "jordan": "jord",
-    "margaret": "maggie meg peggy",
-    "jessica": "jess jessie",
-    "abigail": "abbie abby",
-    "natalie": "nat",
-    "danielle": "dani",
-}
-NICKNAME_TO_FORM: dict[str, str] = {nick: full for full, nicks in _NICKNAMES.items() for nick in nicks.split()}
-
-def normalise_person_name(name: object) -> str:
-    """Return a person's name in comparison form: lower case, no accents, apostrophes or titles.
-
-    Examples
-    --------
-    >>> normalise_person_name("  Mr. Tyler  O'Grady-Smith ")
-    'tyler ogrady smith'
-    >>> normalise_person_name("GRANT, Tyler")
-    'tyler grant'
-    >>> normalise_person_name(None)
-    ''
-    """
-    if not isinstance(name, str):
-        return ""
-    if name.count(",") == 1:  # "SURNAME, Forename" as registers write it
-        head, tail = (x.strip() for x in name.split(","))
-        if head and tail and len(head.split()) == 1:
-            name = f"{tail} {head}"
-    tokens = [t for t in fold(name).split() if t not in _TITLES]
-    return " ".join(tokens)
-
-
-def _identifier(value: str) -> str:
-    return re.sub(r"[^a-z0-9@]", "", value.lower().lstrip("@"))
-
 
 @dataclass
 class PersonResolution:
@@ -405,7 +331,7 @@ def _block_keys(rec: pd.DataFrame, f: dict[str, np.ndarray]) -> pd.DataFrame:
                 add(i, f"{t}n|{an}", "alias:" + a)
         for kind, values in ident.items():
             for v in split_list(values[i]):
-                vn = _identifier(v)
+                vn = normalise_identifier(v)
                 if len(vn) >= 4:
                     add(i, f"{t}i|{kind}|{vn}", kind)
     return pd.DataFrame({"idx": idx, "key": keys, "kind": kinds, "role": roles})
@@ -804,7 +730,7 @@ def splink_input(rec: pd.DataFrame, feats: dict[str, np.ndarray], kids: np.ndarr
     idents: list[list[str] | None] = []
     for i in range(n):
         got = {f"{k}:{vn}" for k, vals in ident_cols if isinstance(vals[i], str)
-               for vn in map(_identifier, split_list(vals[i])) if len(vn) >= 4}
+               for vn in map(normalise_identifier, split_list(vals[i])) if len(vn) >= 4}
         idents.append(sorted(got) or None)
     return pd.DataFrame(
         {

@@ -36,6 +36,7 @@ __all__ = [
     "resolve_locations",
     "normalise_place_name",
     "PLACE_NICKNAMES",
+    "normalise_place_names",
     "PLACE_WEIGHTS",
     "DEFAULT_PLACE_THRESHOLD",
 ]
@@ -163,8 +164,12 @@ def _normalise_cached(name: str) -> str:
     return normalise_place_name(name)
 
 
-def _normalise_place_names(values) -> np.ndarray:
-    """:func:`normalise_place_name` of each value (object array), each distinct text once."""
+def normalise_place_names(values) -> np.ndarray:
+    """:func:`normalise_place_name` of each value (object array), each distinct text once.
+
+    >>> normalise_place_names(["St Mary's Church", None]).tolist()
+    ['saint marys church', '']
+    """
     return np.array([_normalise_cached(x) if isinstance(x, str) else "" for x in values], dtype=object)
 
 
@@ -291,7 +296,7 @@ def resolve_locations(
     dec.check_ids(dataset_entity_ids(ds), allow_prefix="prov-")
     rec = _location_frame(ds)
     ids = rec["record_id"].to_numpy(dtype=object)
-    names = _normalise_place_names(rec["name"].tolist())
+    names = normalise_place_names(rec["name"].tolist())
     nums = np.array([" ".join(sorted(set(_NUMBER.findall(fold(x) if isinstance(x, str) else "")))) for x in rec["name"].tolist()], dtype=object)
     pcs = np.array([_postcode(x) for x in rec["postcode"].tolist()], dtype=object)
     cats = np.array([x if isinstance(x, str) else "" for x in rec["category"].tolist()], dtype=object)

@@ -1,4 +1,5 @@
-"""Text in comparison form, shared by person and place resolution.
+"""Text in comparison form, shared by person and place resolution: folding, person names
+(titles dropped, "SURNAME, Forename" turned round, nicknames mapped to one form) and identifiers.
 
 Examples
 --------
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["fold"]
+__all__ = ["fold", "normalise_person_name", "normalise_identifier", "NICKNAME_TO_FORM"]
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _APOSTROPHE = re.compile(r"['\u2019`]")
@@ -25,3 +26,81 @@ def fold(text: str) -> str:
     text = text.lower()
     text = _APOSTROPHE.sub("", text)
     return _NON_ALNUM.sub(" ", text).strip()
+
+
+_TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "master"}
+_NICKNAMES = {
+    "thomas": "tom tommy",
+    "james": "jim jimmy jamie",
+    "william": "bill billy will willie",
+    "robert": "bob bobby rob robbie",
+    "daniel": "dan danny",
+    "david": "dave davey",
+    "michael": "mike mick mikey micky",
+    "christopher": "chris",
+    "matthew": "matt matty",
+    "nicholas": "nick nicky",
+    "anthony": "tony ant",
+    "stephen": "steve stevie steven",
+    "joseph": "joe joey",
+    "samuel": "sam sammy",
+    "alexander": "alex",
+    "elizabeth": "liz lizzie beth betty",
+    "katherine": "kate katie kat kathryn catherine",
+    "jennifer": "jen jenny",
+    "rebecca": "becky becca",
+    "victoria": "vicky vicki tori",
+    "tyler": "ty",
+    "benjamin": "ben benny",
+    "jacob": "jake",
+    "joshua": "josh",
+    "nathan": "nate",
+    "zachary": "zach zac",
+    "charles": "charlie chaz",
+    "henry": "harry hal",
+    "jonathan": "jon jonny johnny",
+    "richard": "rich richie dick",
+    "edward": "ed eddie ted",
+    "andrew": "andy drew",
+    "patrick": "pat paddy",
+    "callum": "cal",
+    "kieran": "kie",
+    "connor": "con",
+    "jordan": "jord",
+    "margaret": "maggie meg peggy",
+    "jessica": "jess jessie",
+    "abigail": "abbie abby",
+    "natalie": "nat",
+    "danielle": "dani",
+}
+NICKNAME_TO_FORM: dict[str, str] = {nick: full for full, nicks in _NICKNAMES.items() for nick in nicks.split()}
+
+def normalise_person_name(name: object) -> str:
+    """Return a person's name in comparison form: lower case, no accents, apostrophes or titles.
+
+    Examples
+    --------
+    >>> normalise_person_name("  Mr. Tyler  O'Grady-Smith ")
+    'tyler ogrady smith'
+    >>> normalise_person_name("GRANT, Tyler")
+    'tyler grant'
+    >>> normalise_person_name(None)
+    ''
+    """
+    if not isinstance(name, str):
+        return ""
+    if name.count(",") == 1:  # "SURNAME, Forename" as registers write it
+        head, tail = (x.strip() for x in name.split(","))
+        if head and tail and len(head.split()) == 1:
+            name = f"{tail} {head}"
+    tokens = [t for t in fold(name).split() if t not in _TITLES]
+    return " ".join(tokens)
+
+
+def normalise_identifier(value: str) -> str:
+    """A phone number, vehicle registration or social-media handle in comparison form.
+
+    >>> normalise_identifier("@Big.T_07 ")
+    'bigt07'
+    """
+    return re.sub(r"[^a-z0-9@]", "", value.lower().lstrip("@"))
