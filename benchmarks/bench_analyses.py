@@ -3,11 +3,12 @@
 Generates a sample of about ``--episodes`` episodes (``contextmap.sample.generate``), loads it,
 then times ``contextmap.analysis.analyze`` step by step: entity resolution (with
 ``--resolve``), the context graph, peer groups, persons and key players, hotspots (ranking,
-spatial clusters, density) and flags. For each step it prints wall-clock seconds and CPU
-seconds of this process (on a shared machine the wall clock also counts other programs'
-turns; the load average is printed too), then the end-to-end total (load + analyze), the
-number of spatial clusters, peak resident memory, and, when the generator's truth is there,
-the ARI of the peer groups against the planted groups.
+spatial clusters, density) and flags. For each step it prints wall-clock seconds, CPU seconds
+of this process (every thread) and the peak resident memory reached by the end of the step
+(on a shared machine the wall clock also counts other programs' turns; the load average is
+printed too), then the end-to-end total (load + analyze), the number of spatial clusters,
+peak resident memory, and, when the generator's truth is there, the ARI of the peer groups
+against the planted groups.
 
 Run: ``.venv/bin/python benchmarks/bench_analyses.py [--episodes 100000] [--resolve]``
 """
@@ -69,17 +70,21 @@ def main() -> None:
         print(f"loaded {ds!r}, peak {_peak_mb():.0f} MB")
         after_load = _peak_mb()
         marks: list[tuple[str, float]] = []
+        peaks: dict[str, float] = {"load": after_load}
         names = {"resolving persons and places": "resolve", "building the context graph": "graph",
                  "finding peer groups": "peer_groups", "ranking persons of concern": "persons",
                  "ranking locations": "hotspots", "flagging children": "flags"}
 
         def progress(step: str) -> None:
+            if marks:
+                peaks[marks[-1][0]] = _peak_mb()  # the peak so far, at the end of the step before
             marks.append((names.get(step, step), time.process_time()))
 
         t = time.perf_counter()
         runs = {} if args.n_runs is None else {"n_runs": args.n_runs}
         a = analyze(ds, resolve=args.resolve, seed=0, progress=progress, **runs)
         total = time.perf_counter() - t
+        peaks[marks[-1][0]] = _peak_mb()
         marks.append(("end", time.process_time()))
         for (name, c0), (_, c1) in zip(marks[:-1], marks[1:], strict=True):
             cpu[name] = c1 - c0
@@ -89,9 +94,9 @@ def main() -> None:
               f"{len(a.peer_groups.groups)} peer groups; {len(a.persons)} persons; "
               f"{len(a.hotspots)} locations; {len(a.flags)} flags")
         print(f"spatial clusters: {len(a.clusters)}")
-        print(f"  {'step':<12} {'wall s':>8} {'cpu s':>8}")
+        print(f"  {'step':<12} {'wall s':>8} {'cpu s':>8} {'peak MB':>8}")
         for step in wall:
-            print(f"  {step:<12} {wall[step]:8.2f} {cpu.get(step, float('nan')):8.2f}")
+            print(f"  {step:<12} {wall[step]:8.2f} {cpu.get(step, float('nan')):8.2f} {peaks.get(step, float('nan')):8.0f}")
         end_to_end = wall["load"] + total
         print(f"  {'total':<12} {end_to_end:8.2f} {sum(cpu.values()):8.2f}   (load + analyze"
               f"{', resolution on' if args.resolve else ', resolution off'}; target <= 60 s)")
