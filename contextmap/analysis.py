@@ -45,8 +45,10 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 
+from contextmap.areas import areas_summary, count_by_area
 from contextmap.dataset import Dataset
 from contextmap.dates import period_bounds
+from contextmap.emerging import EmergingHotspots, emerging_hotspots
 from contextmap.files import check_new_files, write_csv
 from contextmap.flags import child_flags
 from contextmap.graph import AnalysisContext
@@ -91,7 +93,9 @@ class Analysis:
         table, the graph and the children projection, each built once).
 
     Results draw their own views (as esda's ``Moran_Local.explore()``):
-    :meth:`hotspot_map`, :meth:`network_view` and :meth:`explore`.
+    :meth:`hotspot_map`, :meth:`network_view` and :meth:`explore`. Two analyses run only
+    when asked for: :meth:`emerging` (space-time hotspot classes) and :meth:`area_counts`
+    (counts per ward, beat or LSOA).
     """
 
     period: tuple[pd.Timestamp, pd.Timestamp]
@@ -136,6 +140,31 @@ class Analysis:
         document = self.hotspot_map(**kwargs).get_root().render()
         return _Embedded(srcdoc_iframe(document, height=height))
 
+    def emerging(self, **kwargs: Any) -> EmergingHotspots:
+        """Emerging hotspots over the analysis period (:func:`contextmap.emerging.emerging_hotspots`:
+        new, intensifying, persistent, diminishing and sporadic places and grid cells; the
+        keywords are passed on). Computed on first call and kept (per set of keywords).
+
+        Examples
+        --------
+        >>> from contextmap.sample import generate_sample
+        >>> result = analyze(generate_sample(children=30, seed=2).to_dataset(), seed=0)
+        >>> em = result.emerging()
+        >>> em is result.emerging(), set(em.places.columns) >= {"location_id", "category"}
+        (True, True)
+        """
+        s, e = self.period
+        settings = self.context.settings if self.context is not None else None
+        key = "emerging:" + json.dumps(kwargs, sort_keys=True, default=str)
+        build = lambda: emerging_hotspots(self.dataset, start=s, end=e, settings=settings, **kwargs)  # noqa: E731
+        return self.context.memo(key, build) if self.context is not None else build()
+
+    def area_counts(self, areas: Any, *, top_n: int = 25) -> gpd.GeoDataFrame:
+        """Episodes, children, places of concern (ranked ``top_n`` or better) and persons of
+        concern per area (:func:`contextmap.areas.count_by_area`); ``areas`` is a file
+        (:func:`contextmap.areas.read_areas`) or a GeoDataFrame with ``area_id`` and ``name``."""
+        return count_by_area(self, areas, top_n=top_n)
+
     def timeline(self, entity_id: str, *, start: Any = None, end: Any = None) -> pd.DataFrame:
         """The timeline of a child, person or place in the analysed dataset
         (:func:`contextmap.timelines.timeline`), over the analysis period by default."""
@@ -161,16 +190,24 @@ class Analysis:
         return {"period": {"start": str(s.date()), "end": str(e.date())}, "peer_groups": groups,
                 "hotspots": hot, "persons_of_concern": pocs, "flags": flags}
 
-    def write(self, out_dir: str | Path, *, overwrite: bool = False) -> dict[str, Path]:
+    def write(self, out_dir: str | Path, *, overwrite: bool = False,
+              areas: pd.DataFrame | None = None) -> dict[str, Path]:
         """Write CSV tables and ``summary.json`` into ``out_dir``; return the paths.
 
-        List columns are written ``'; '``-joined. Raises :class:`OutputExistsError` if any
-        of :data:`OUTPUT_FILES` exists and ``overwrite`` is false.
+        List columns are written ``'; '``-joined. With ``areas`` (from :meth:`area_counts`),
+        also ``areas.csv`` and ``summary.json`` ``areas`` (``area_id``, ``name``,
+        ``episodes``, ``children``, ``hotspots``, as the pack writes it). Raises
+        :class:`OutputExistsError` if any file to write exists and ``overwrite`` is false.
         """
         out = Path(out_dir)
-        paths = {name: out / name for name in OUTPUT_FILES}
+        names = OUTPUT_FILES + (("areas.csv",) if areas is not None else ())
+        paths = {name: out / name for name in names}
         check_new_files(paths.values(), overwrite=overwrite)
-        paths["summary.json"].write_text(json.dumps(self.summary(), indent=2, ensure_ascii=False) + "\n",
+        summary = self.summary()
+        if areas is not None:
+            summary["areas"] = areas_summary(areas)
+            _csv(pd.DataFrame(areas.drop(columns="geometry", errors="ignore")), paths["areas.csv"])
+        paths["summary.json"].write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
                                          encoding="utf-8")
         _csv(self.peer_groups.groups, paths["peer_groups.csv"])
         _csv(self.peer_groups.membership.reset_index(), paths["peer_membership.csv"])

@@ -192,24 +192,31 @@ def analyze_cmd(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace files an earlier run wrote.")] = False,
     path: Annotated[Path | None, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
     workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
+    areas: Annotated[Path | None, typer.Option("--areas", help="Area polygons with names (wards, beats, LSOAs): counts per area in areas.csv and summary.json.")] = None,
 ) -> None:
     """Find peer groups, persons of concern, hotspots and flags for a period.
 
-    Writes summary.json (period, peer_groups, hotspots, persons_of_concern, flags) and CSV
-    tables into OUT. Exit status: 0 done, 2 the input or configuration cannot be used.
+    Writes summary.json (period, peer_groups, hotspots, persons_of_concern, flags; areas with
+    --areas or areas: in the settings) and CSV tables into OUT. Exit status: 0 done, 2 the
+    input or configuration cannot be used.
     """
     from contextmap.analysis import analyze
+    from contextmap.areas import read_areas
     from contextmap.settings import load_settings
 
     try:
         cfg = load_settings(config)
         start, end = _date(from_, "--from"), _date(to, "--to")
+        ar_path = areas or (Path(cfg.areas.path) if cfg.areas.path else None)
+        area_polys = (read_areas(ar_path, layer=cfg.areas.layer or None, name_column=cfg.areas.name_column or None,
+                                 id_column=cfg.areas.id_column or None) if ar_path else None)
         with console.status("Reading the dataset...", spinner="dots") as status:
             ds, ws_decisions = _input(path, workspace, mapping=mapping, settings=cfg)
             result = analyze(ds, start=start, end=end, settings=cfg, seed=seed, resolve=resolve,
                              decisions=decisions if decisions is not None else ws_decisions,
                              progress=lambda name: status.update(f"{name[:1].upper()}{name[1:]}..."))
-            result.write(out, overwrite=overwrite)
+            counts = result.area_counts(area_polys) if area_polys is not None else None
+            result.write(out, overwrite=overwrite, areas=counts)
     except (ContextMapError, ValueError, OSError) as exc:
         raise _fail(exc, 2) from None
     s = result.summary()
@@ -223,6 +230,10 @@ def analyze_cmd(
     for p in s["persons_of_concern"][:3]:
         console.print(f"  person {p['rank']}: {p['person_id']} reaches {p['children_reached']} children",
                       highlight=False, markup=False)
+    if counts is not None:
+        busiest = counts.sort_values(["episodes", "area_id"], ascending=[False, True], kind="stable").head(1)
+        top = "".join(f"; most episodes: {r.name} ({r.episodes})" for r in busiest.itertuples() if r.episodes)
+        console.print(f"  {len(counts)} areas counted{top}", highlight=False, markup=False)
     console.print(f"Wrote {out}", highlight=False, markup=False)
 
 

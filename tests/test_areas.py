@@ -90,3 +90,41 @@ def test_broken_areas_files_name_row_column_and_value(tmp_path):
     gpd.GeoDataFrame({"fid_2": [1]}, geometry=[box(0, 0, 1, 1)], crs=27700).to_file(h)
     with pytest.raises(InputReadError, match="name column"):
         read_areas(h)
+
+
+def test_analysis_area_counts_and_write_put_areas_in_summary_json(analysed, wards_file, tmp_path):
+    import json
+
+    counts = analysed.area_counts(wards_file)
+    assert counts.set_index("area_id").loc["E05000001", "episodes"] == 4
+    paths = analysed.write(tmp_path / "out", areas=counts)
+    summary = json.loads(paths["summary.json"].read_text(encoding="utf-8"))
+    assert summary["areas"][1] == {"area_id": "E05000002", "name": "Kestrel <b>Moor</b>", "episodes": 1,
+                                   "children": 1, "hotspots": 1}
+    assert (tmp_path / "out" / "areas.csv").read_text(encoding="utf-8").splitlines()[0] == \
+        "area_id,name,episodes,children,hotspots,persons"
+    plain = json.loads(analysed.write(tmp_path / "plain")["summary.json"].read_text(encoding="utf-8"))
+    assert "areas" not in plain and not (tmp_path / "plain" / "areas.csv").exists()
+
+
+def test_analyze_command_counts_by_area(wards_file, tmp_path):
+    import json
+
+    from _analysis_data import two_groups
+    from typer.testing import CliRunner
+
+    from contextmap.cli import app
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for table, rows in two_groups().items():
+        gpd.pd.DataFrame(rows).to_csv(data / f"{table}.csv", index=False)
+    out = tmp_path / "out"
+    r = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["analyze", str(data), "--out", str(out), "--areas", str(wards_file)])
+    assert r.exit_code == 0, r.output
+    assert "3 areas counted; most episodes: Ashby Vale (4)" in r.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert [a["episodes"] for a in summary["areas"]] == [4, 1, 0]
+    bad = CliRunner().invoke(app, ["analyze", str(data), "--out", str(tmp_path / "o2"), "--areas", str(tmp_path / "nope.gpkg")])
+    assert bad.exit_code == 2 and "nope.gpkg" in bad.output
+    assert not (tmp_path / "o2").exists()
