@@ -269,7 +269,7 @@ def link_mentions(
     ep = ds.episodes
     # fuzzy name matching for every distinct mention without an exact hit, in one batch
     pn = {normalise_person_name(m) for c in ep["people_mentioned"] for m in split_list(c)}
-    ln = {normalise_place_name(m) for c in ep["places_mentioned"] for m in split_list(c)}
+    ln = set(normalise_place_names([m for c in ep["places_mentioned"] for m in split_list(c)]).tolist())
     pfuzzy = _best_matches(sorted(x for x in pn if x and x not in pidx[0]), pchoices, cutoff=88)
     lfuzzy = _best_matches(sorted(x for x in ln if x and x not in lidx[0]), lchoices, cutoff=90)
     days = pd.to_datetime(ep["reported_at"]).dt.normalize().tolist()
