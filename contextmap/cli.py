@@ -388,7 +388,7 @@ def resolve_cmd(
 
 @app.command("review")
 def review_cmd(
-    out: Annotated[Path, typer.Option("--out", help="HTML page to write: the doubtful person pairs.")],
+    out: Annotated[Path, typer.Option("--out", help="HTML page to write: the doubtful person and place pairs.")],
     decisions: Annotated[Path | None, typer.Option("--decisions", help="Decisions already taken (their pairs are left out).")] = None,
     threshold: Annotated[float | None, typer.Option("--threshold", help="Match probability to join records (default 0.5).")] = None,
     low: Annotated[float, typer.Option("--low", help="Pairs from this match probability are doubtful.")] = 0.1,
@@ -398,15 +398,16 @@ def review_cmd(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing page.")] = False,
     path: Annotated[Path | None, typer.Argument(help="Dataset folder of CSV files or an .xlsx workbook; or give --workspace W.", show_default=False)] = None,
     workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
+    places: Annotated[bool, typer.Option("--places/--no-places", help="Also queue the doubtful place pairs.")] = True,
 ) -> None:
-    """Write an offline page of the doubtful person pairs to mark merge / keep apart / not sure;
-    its Save button downloads a decisions file for --decisions."""
+    """Write an offline page of the doubtful person and place pairs to mark merge / keep apart /
+    not sure; its Save button downloads a decisions file for --decisions."""
     from contextmap.resolve.review import write_review
 
     try:
         ds, ws_decisions = _input(path, workspace)
         written = write_review(ds, out, decisions=decisions if decisions is not None else ws_decisions, engine=engine, threshold=threshold,
-                               band=(low, high), limit=limit, overwrite=overwrite)
+                               band=(low, high), limit=limit, overwrite=overwrite, places=places)
     except (ContextMapError, ValueError, OSError) as exc:
         raise _fail(exc, 2) from None
     console.print(f"Wrote {written}: open it in a browser, decide, and Save decisions",

@@ -29,6 +29,21 @@ def _review_ds():
         {"person_id": "P8", "name": "Kai Marsh"},
         {"person_id": "P9", "name": "Kai Marsh", "date_of_birth": "1990-01-01"},
         {"person_id": "P10", "name": "Jordan Otway", "date_of_birth": "1992-01-20"},
+    ], locations=[
+        # the same takeaway written two ways, 60 m apart; a park whose name tries to inject,
+        # recorded twice 150 m apart; two flats in one house (never the same place)
+        {"location_id": "L1", "name": "McDonald's, High Street", "category": "fast_food", "easting": 345000.0,
+         "northing": 555000.0, "postcode": "CA1 1AA"},
+        {"location_id": "L2", "name": "Maccies High St", "category": "fast_food", "easting": 345060.0,
+         "northing": 555000.0},
+        {"location_id": "L3", "name": INJECTION_NAMES["place"], "category": "park", "easting": 347000.0,
+         "northing": 556000.0},
+        {"location_id": "L4", "name": INJECTION_NAMES["place"], "category": "park", "easting": 347150.0,
+         "northing": 556000.0},
+        {"location_id": "L5", "name": "Flat 2, Hope House", "category": "residential", "easting": 349000.0,
+         "northing": 557000.0},
+        {"location_id": "L6", "name": "Flat 3, Hope House", "category": "residential", "easting": 349004.0,
+         "northing": 557000.0},
     ])
 
 
@@ -67,6 +82,30 @@ def test_page_is_offline_and_data_cannot_escape_its_json(tmp_path):
         write_review(_review_ds(), out)
 
 
+def test_place_pairs_are_queued_with_a_waterfall_that_adds_up(tmp_path):
+    from contextmap.resolve.places import resolve_locations
+
+    ds = _review_ds()
+    q = review_pairs(resolve_locations(ds))
+    pairs = set(zip(q["record_a"], q["record_b"], strict=True))
+    assert {("L1", "L2"), ("L3", "L4")} <= pairs  # near the threshold: doubtful
+    assert ("L5", "L6") not in pairs  # different flat numbers: far below the band
+    for r in q.itertuples():
+        steps = json.loads(r.waterfall)
+        assert steps[0][0].startswith("prior")
+        assert sum(w for _, w in steps) == pytest.approx(r.match_weight, abs=0.02)
+    data = json.loads(re.search(r'id="cm-data">(.*?)</script>', write_review(ds, tmp_path / "r.html").read_text(
+        encoding="utf-8"), re.S).group(1))
+    kinds = {(p["a"], p["b"]): p["kind"] for p in data["pairs"]}
+    assert kinds[("L1", "L2")] == "place" and all(k == "person" for (a, _), k in kinds.items() if a.startswith("P"))
+    assert data["records"]["L3"]["name"] == INJECTION_NAMES["place"]
+    assert data["records"]["L1"]["grid"] == "E 345,000, N 555,000" and data["records"]["L1"]["postcode"] == "CA1 1AA"
+    assert "Places: fixed weights" in data["model"]
+    only_persons = json.loads(re.search(r'id="cm-data">(.*?)</script>', write_review(
+        ds, tmp_path / "p.html", places=False).read_text(encoding="utf-8"), re.S).group(1))
+    assert {p["kind"] for p in only_persons["pairs"]} == {"person"}
+
+
 @pytest.mark.browser
 def test_review_in_the_browser_decide_two_pairs_save_and_resolve_with_them(recorded_page, tmp_path, reports_dir,
                                                                            monkeypatch):
@@ -96,7 +135,13 @@ def test_review_in_the_browser_decide_two_pairs_save_and_resolve_with_them(recor
     first.locator("input[value='merge']").check()
     second.locator("input[value='keep apart']").check()
     cards.nth(2).locator("input[value='not sure']").check()
-    assert page.locator("#count").inner_text().startswith("3 of")
+    # a place pair: worded as places, its own fields, and merged
+    takeaway = cards.filter(has_text="L1 and L2")
+    assert "the same place" in takeaway.locator("h2").inner_text()
+    assert "Grid reference" in takeaway.locator("table.recs").inner_text()
+    takeaway.locator("input[value='merge']").check()
+    assert page.locator("#count").inner_text().startswith("4 of")
+    assert page.locator("main").inner_text().count(INJECTION_NAMES["place"]) >= 2
     page.screenshot(path=str(reports_dir / "browser_review.png"), full_page=True)
     with page.expect_download() as info:
         page.locator("#save").click()
@@ -107,13 +152,15 @@ def test_review_in_the_browser_decide_two_pairs_save_and_resolve_with_them(recor
     text = saved.read_text(encoding="utf-8")
     assert f"merge {a1} {b1}" in text and f"keep apart {a2} {b2}" in text and "# not sure:" in text
     dec = read_decisions(saved)
-    assert len(dec.merges) == 1 and len(dec.keep_apart) == 1
+    assert len(dec.merges) == 2 and len(dec.keep_apart) == 1
+    assert "merge L1 L2" in text
     # the saved file is accepted by `contextmap resolve --decisions` and takes effect
     out = tmp_path / "entities.csv"
     res = CliRunner().invoke(app, ["resolve", str(tmp_path), "--out", str(out), "--decisions", str(saved)])
     assert res.exit_code == 0, res.output
     ent = pd.read_csv(out, dtype=str).set_index("record_id")["entity_id"]
     assert ent[a1] == ent[b1] and ent[a2] != ent[b2]
+    assert ent["L1"] == ent["L2"] and ent["L5"] != ent["L6"]
 
 
 def _only_local(requests: list[str]) -> list[str]:

@@ -12,6 +12,7 @@ contradiction, so two flats in one block are never merged.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -63,6 +64,8 @@ PLACE_WEIGHTS: dict[str, float] = {
     "category_same": 0.5,
     "category_differs": -1.5,
 }
+
+_PLACE_PRIOR_WORDS = "prior (how rare a match is among nearby places)"
 
 PLACE_NICKNAMES: dict[str, str] = {
     "maccies": "mcdonalds",
@@ -228,6 +231,9 @@ class LocationResolution:
     pairs: pd.DataFrame
     threshold: float
     stats: dict[str, int] = field(default_factory=dict)
+    refused: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["record_a", "record_b", "match_probability", "reason"]))
+    """Pairs at or above the threshold the guard did not join (as for persons)."""
 
     @property
     def mapping(self) -> dict[str, str]:
@@ -371,17 +377,30 @@ def resolve_locations(
         expl = expl + np.where(arr[sel], texts[key] + "; ", "")
     expl = expl.str.slice(0, -2)
     dec_of = np.array([decided.get((int(i), int(j))) for i, j in zip(sa, sb, strict=True)], dtype=object) if decided else np.full(len(sel), None, dtype=object)
+    # the waterfall of each pair, as the person pairs have it: the prior, then each level's weight
+    prior = [_PLACE_PRIOR_WORDS, round(float(w["prior"]), 2)]
+    steps: list[list[list]] = [[prior] for _ in range(len(sel))]
+    for key, arr in levels.items():
+        step = [texts[key], round(float(w[key]), 2)]
+        for r in np.flatnonzero(arr[sel]).tolist():
+            steps[r].append(step)
     rows = list(zip(ids[sa], ids[sb], np.round(p[sel], 4).tolist(), expl.tolist(),
                     ["" if d is None else ("merge" if d.action == "merge" else "keep apart") for d in dec_of],
-                    (cl.entity_id[sa] == cl.entity_id[sb]).tolist(), strict=True))
+                    (cl.entity_id[sa] == cl.entity_id[sb]).tolist(), np.round(score[sel], 2).tolist(),
+                    [json.dumps(x) for x in steps], strict=True))
     seen = set(zip(sa.tolist(), sb.tolist(), strict=True)) if decided else set()
     for (i, j), d in decided.items():
         if (i, j) not in seen:
             rows.append((ids[i], ids[j], 1.0 if d.action == "merge" else 0.0, f"analyst decision: {d}",
-                         "merge" if d.action == "merge" else "keep apart", cl.entity_id[i] == cl.entity_id[j]))
-    pairs = pd.DataFrame(rows, columns=["record_a", "record_b", "match_probability", "explanation", "decision", "joined"])
+                         "merge" if d.action == "merge" else "keep apart", cl.entity_id[i] == cl.entity_id[j], 0.0, ""))
+    pairs = pd.DataFrame(rows, columns=["record_a", "record_b", "match_probability", "explanation", "decision", "joined",
+                                        "match_weight", "waterfall"])
     if len(pairs):
         pairs = pairs.sort_values(["match_probability", "record_a", "record_b"], ascending=[False, True, True], kind="stable").reset_index(drop=True)
     stats = {"records": len(rec), "candidate_pairs": k, "oversized_blocks_skipped": skipped,
              "entities": int(entities["entity_id"].nunique()), "pairs_refused_by_guard": len(cl.refused)}
-    return LocationResolution(entities, pairs, float(threshold), stats)
+    refused = pd.DataFrame({"record_a": ids[cl.refused["a"].to_numpy(dtype=np.int64)],
+                            "record_b": ids[cl.refused["b"].to_numpy(dtype=np.int64)],
+                            "match_probability": cl.refused["p"].to_numpy(dtype=float).round(4),
+                            "reason": cl.refused["reason"].astype(object).to_numpy()})
+    return LocationResolution(entities, pairs, float(threshold), stats, refused)

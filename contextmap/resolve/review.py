@@ -1,4 +1,4 @@
-"""The review queue: the doubtful person pairs, for an analyst to decide on one offline page.
+"""The review queue: the doubtful person and place pairs, for an analyst to decide on one offline page.
 
 A pair is *doubtful* when its match probability lies in the review band around the
 threshold (default 0.1 to 0.95), or when it scored at or above the threshold but the
@@ -34,6 +34,7 @@ from contextmap.resolve.persons import (
     PersonResolution,
     resolve_persons,
 )
+from contextmap.resolve.places import DEFAULT_PLACE_THRESHOLD, LocationResolution, resolve_locations
 
 __all__ = ["REVIEW_BAND", "review_pairs", "write_review"]
 
@@ -41,15 +42,18 @@ REVIEW_BAND = (0.1, 0.95)
 """Match probabilities from which (inclusive) to which (exclusive) a pair is doubtful."""
 
 _FIELDS = ("name", "aliases", "date_of_birth", "gender", "phone", "vehicle", "social_media")
+_PLACE_FIELDS = ("name", "category", "address", "postcode")
 
 
-def review_pairs(res: PersonResolution, *, band: tuple[float, float] = REVIEW_BAND, limit: int = 500) -> pd.DataFrame:
-    """The doubtful pairs of a person resolution, most doubtful first.
+def review_pairs(res: PersonResolution | LocationResolution, *, band: tuple[float, float] = REVIEW_BAND,
+                 limit: int = 500) -> pd.DataFrame:
+    """The doubtful pairs of a person or place resolution, most doubtful first.
 
     Parameters
     ----------
     res
-        A :func:`~contextmap.resolve.persons.resolve_persons` result.
+        A :func:`~contextmap.resolve.persons.resolve_persons` or
+        :func:`~contextmap.resolve.places.resolve_locations` result.
     band
         ``(low, high)``: pairs with ``low <= match_probability < high`` are doubtful.
     limit
@@ -90,18 +94,29 @@ def review_pairs(res: PersonResolution, *, band: tuple[float, float] = REVIEW_BA
 
 
 def _records(ds: Dataset, ids: set[str]) -> dict[str, dict[str, str]]:
-    p = ds.persons
-    p = p[p["person_id"].astype(str).isin(ids)]
+    """The fields the page shows for each record in ``ids`` (persons and places)."""
     out: dict[str, dict[str, str]] = {}
-    for row in p.to_dict("records"):
-        rec = {}
-        for f in _FIELDS:
-            v = row.get(f)
-            if v is None or (not isinstance(v, str) and pd.isna(v)):
-                continue
-            rec[f] = v.date().isoformat() if isinstance(v, pd.Timestamp) else str(v)
-        out[str(row["person_id"])] = rec
+    for frame, key, fields in ((ds.persons, "person_id", _FIELDS), (ds.locations, "location_id", _PLACE_FIELDS)):
+        for row in frame[frame[key].astype(str).isin(ids)].to_dict("records"):
+            rec = {}
+            for f in fields:
+                v = row.get(f)
+                if v is None or (not isinstance(v, str) and pd.isna(v)):
+                    continue
+                rec[f] = v.date().isoformat() if isinstance(v, pd.Timestamp) else str(v)
+            if key == "location_id":
+                e, n = row.get("easting"), row.get("northing")
+                if isinstance(e, float) and isinstance(n, float) and np.isfinite(e) and np.isfinite(n):
+                    rec["grid"] = f"E {e:,.0f}, N {n:,.0f}"
+            out[str(row[key])] = rec
     return out
+
+
+def _page_pairs(queue: pd.DataFrame, kind: str) -> list[dict]:
+    return [{"a": r.record_a, "b": r.record_b, "kind": kind, "p": float(r.match_probability), "status": r.status,
+             "weight": float(r.match_weight), "explanation": r.explanation,
+             "waterfall": json.loads(r.waterfall) if r.waterfall else []}
+            for r in queue.itertuples()]
 
 
 def write_review(
@@ -115,8 +130,9 @@ def write_review(
     limit: int = 500,
     overwrite: bool = False,
     title: str = "Entity resolution: pairs to review",
+    places: bool = True,
 ) -> Path:
-    """Resolve the persons of ``ds`` and write the review page of the doubtful pairs.
+    """Resolve the persons (and places) of ``ds`` and write the review page of the doubtful pairs.
 
     Parameters
     ----------
@@ -127,9 +143,12 @@ def write_review(
     decisions
         Decisions already taken: honoured by the resolution, and their pairs left out.
     engine, threshold
-        As for :func:`~contextmap.resolve.persons.resolve_persons`.
+        As for :func:`~contextmap.resolve.persons.resolve_persons` (places keep their own
+        threshold, :data:`~contextmap.resolve.places.DEFAULT_PLACE_THRESHOLD`).
     band, limit
-        As for :func:`review_pairs`.
+        As for :func:`review_pairs` (``limit`` for persons and places each).
+    places
+        Also queue the doubtful place pairs (fixed weights, :data:`~contextmap.resolve.places.PLACE_WEIGHTS`).
     overwrite
         Replace an existing file.
     title
@@ -145,21 +164,25 @@ def write_review(
     res = resolve_persons(ds, decisions=dec, engine=engine,
                           threshold=DEFAULT_PERSON_THRESHOLD if threshold is None else threshold)
     queue = review_pairs(res, band=band, limit=limit)
+    model = res.model.note if res.model is not None else "fixed weights (PERSON_WEIGHTS), no Splink model"
+    pairs = _page_pairs(queue, "person")
+    if places:
+        place_res = resolve_locations(ds, decisions=dec)
+        place_queue = review_pairs(place_res, band=band, limit=limit)
+        pairs += _page_pairs(place_queue, "place")
+        queue = pd.concat([queue, place_queue], ignore_index=True)
+        model = (f"Persons: {model}. Places: fixed weights (PLACE_WEIGHTS), threshold "
+                 f"{DEFAULT_PLACE_THRESHOLD}")
     ids = set(queue["record_a"]) | set(queue["record_b"])
     data = {
         "title": title,
         "threshold": res.threshold,
         "band": list(band),
-        "model": res.model.note if res.model is not None else "fixed weights (PERSON_WEIGHTS), no Splink model",
+        "model": model,
         "decisions_source": dec.source if len(dec) else "",
         "created": datetime.now().strftime("%d %b %Y %H:%M"),
         "records": _records(ds, ids),
-        "pairs": [
-            {"a": r.record_a, "b": r.record_b, "p": float(r.match_probability), "status": r.status,
-             "weight": float(r.match_weight), "explanation": r.explanation,
-             "waterfall": json.loads(r.waterfall) if r.waterfall else []}
-            for r in queue.itertuples()
-        ],
+        "pairs": pairs,
     }
     out.write_text(_page(data), encoding="utf-8")
     return out
@@ -230,11 +253,13 @@ svg text { font-size: 11px; fill: #222; }
     return e;
   }
   document.getElementById("title").textContent = data.title;
-  document.getElementById("meta").textContent = data.pairs.length + " pairs to review (match probability " +
+  var nPlaces = data.pairs.filter(function (pr) { return pr.kind === "place"; }).length;
+  document.getElementById("meta").textContent = (data.pairs.length - nPlaces) + " person pairs and " + nPlaces +
+    " place pairs to review (match probability " +
     data.band[0] + " to " + data.band[1] + ", or refused by the guard); threshold " + data.threshold + ". " +
     data.model + ". Made " + data.created + (data.decisions_source ? "; decisions already taken: " + data.decisions_source : "") + ".";
 
-  function waterfall(steps) {
+  function waterfall(steps, noun) {
     // steps: [[label, weight], ...], the prior first; bars from the running total
     var rowH = 18, left = 330, width = 420, n = steps.length + 1;
     var totals = [0], run = 0;
@@ -259,16 +284,20 @@ svg text { font-size: 11px; fill: #222; }
     svg.appendChild(sv("text", {x: left - 6, y: y + 12, "text-anchor": "end", "font-weight": "bold"}, "match weight (total)"));
     svg.appendChild(sv("rect", {x: Math.min(x(0), x(acc)), y: y, width: Math.max(1, Math.abs(x(acc) - x(0))), height: rowH - 4, "class": "tot"}));
     svg.appendChild(sv("text", {x: Math.max(x(0), x(acc)) + 4, y: y + 12}, (acc >= 0 ? "+" : "") + acc.toFixed(1)));
-    svg.appendChild(sv("text", {x: left, y: n * rowH + 20}, "bits of evidence: right of the line for the same person, left against"));
+    svg.appendChild(sv("text", {x: left, y: n * rowH + 20}, "bits of evidence: right of the line for " + noun + ", left against"));
     return svg;
   }
 
-  var FIELDS = [["name", "Name"], ["aliases", "Aliases"], ["date_of_birth", "Date of birth"], ["gender", "Gender"],
-                ["phone", "Phone"], ["vehicle", "Vehicle"], ["social_media", "Social media"]];
+  var FIELDS = {person: [["name", "Name"], ["aliases", "Aliases"], ["date_of_birth", "Date of birth"], ["gender", "Gender"],
+                         ["phone", "Phone"], ["vehicle", "Vehicle"], ["social_media", "Social media"]],
+                place: [["name", "Name"], ["category", "Category"], ["address", "Address"], ["postcode", "Postcode"],
+                        ["grid", "Grid reference (BNG)"]]};
+  var NOUN = {person: ["the same person", "two people"], place: ["the same place", "two places"]};
   var main = document.getElementById("pairs");
   data.pairs.forEach(function (pr, i) {
     var box = el("section", {"class": "pair", "data-pair": String(i)});
-    var h = el("h2", {}, pr.a + " and " + pr.b + ": " + Math.round(pr.p * 1000) / 10 + " % the same person");
+    var kind = pr.kind === "place" ? "place" : "person";
+    var h = el("h2", {}, pr.a + " and " + pr.b + ": " + Math.round(pr.p * 1000) / 10 + " % " + NOUN[kind][0]);
     var st = el("span", {"class": "status " + (pr.status === "joined" ? "joined" : pr.status.indexOf("refused") === 0 ? "refused" : "")}, pr.status);
     h.appendChild(st);
     box.appendChild(h);
@@ -279,7 +308,7 @@ svg text { font-size: 11px; fill: #222; }
     head.appendChild(el("th", {}, pr.b));
     t.appendChild(head);
     var ra = data.records[pr.a] || {}, rb = data.records[pr.b] || {};
-    FIELDS.forEach(function (f) {
+    FIELDS[kind].forEach(function (f) {
       if (ra[f[0]] === undefined && rb[f[0]] === undefined) { return; }
       var tr = el("tr");
       tr.appendChild(el("th", {}, f[1]));
@@ -289,9 +318,9 @@ svg text { font-size: 11px; fill: #222; }
     });
     box.appendChild(t);
     box.appendChild(el("div", {"class": "expl"}, pr.explanation));
-    if (pr.waterfall.length) { box.appendChild(waterfall(pr.waterfall)); }
+    if (pr.waterfall.length) { box.appendChild(waterfall(pr.waterfall, NOUN[kind][0])); }
     var ch = el("div", {"class": "choices"});
-    [["merge", "Merge (the same person)"], ["keep apart", "Keep apart (two people)"], ["not sure", "Not sure"]].forEach(function (c) {
+    [["merge", "Merge (" + NOUN[kind][0] + ")"], ["keep apart", "Keep apart (" + NOUN[kind][1] + ")"], ["not sure", "Not sure"]].forEach(function (c) {
       var lab = el("label");
       var inp = el("input", {type: "radio", name: "pair-" + i, value: c[0]});
       inp.addEventListener("change", function () { choice[i] = c[0]; count(); });
