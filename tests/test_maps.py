@@ -179,3 +179,30 @@ def test_payload_marks_new_places_labels_and_areas():
     assert (a["name"], a["ep"], a["ch"], a["hot"], a["poc"]) == ("Ashby <i>Vale</i>", 7, 3, 2, 1)
     html = _html(maps.hotspot_map(hotspots=hs, areas=areas))
     assert "<i>Vale</i>" not in html  # only as escaped JSON data
+
+
+def test_map_and_payload_take_the_same_keywords_with_the_same_defaults(views_parts):
+    import inspect
+
+    # one declaration: the keywords hotspot_map passes on are exactly those map_payload reads
+    assert set(maps.MapOptions.__annotations__) == set(maps.MAP_DEFAULTS)
+    for f in (maps.hotspot_map, maps.map_payload):
+        assert "options" in inspect.signature(f).parameters
+        with pytest.raises(TypeError, match=rf"{f.__name__}\(\) got an unexpected keyword argument 'tile'"):
+            f(views_parts, tile="osm")
+    # the defaults reach the page (title, audience, marking, top N, labels)
+    meta = _payload(_html(maps.hotspot_map(hotspots=_tiny())))["meta"]
+    assert (meta["title"], meta["audience"], meta["marking"], meta["topN"], meta["labelTop"]) == (
+        "Locations of concern", "internal", "OFFICIAL-SENSITIVE", 25, 10)
+    # and every keyword given to the map reaches its payload as map_payload draws it
+    kw = {"title": "Area B", "audience": "police", "marking": "OFFICIAL", "top_n": 2, "label_top": 1,
+          "max_persons": 0, "density_levels": 3, "new_ids": ["L1"]}
+    page = _payload(_html(maps.hotspot_map(views_parts, **kw)))
+    direct = maps.map_payload(views_parts, **kw)
+    assert direct.pop("basemap") is None  # the page leaves out a missing base map
+    assert page == json.loads(json_for_script(direct))
+    assert page["meta"]["title"] == "Area B" and page["meta"]["topN"] == 2 and page["meta"]["labelTop"] == 1
+    persons = page["loc"]["persons"]
+    assert any(persons) and all(p == [] or p == [p[0]] and p[0] < 0 for p in persons)  # counted, not listed
+    assert page["loc"]["new"][page["loc"]["name"].index(INJECTION_NAMES["place"])] == 1  # L1
+    assert sum(page["loc"]["new"]) == 1

@@ -363,6 +363,22 @@ def test_sample_pack_is_at_most_20_pages_with_the_annex_beside_it(sample_pack):
     assert len(records) >= 20 and all(f"<td>{r}</td>" in annex_text for r in records)
 
 
+def test_pack_and_annex_share_one_head_and_marking(sample_pack):
+    def parts(name):
+        html = (sample_pack.out / name).read_text(encoding="utf-8")
+        head, body = html.split("<body>", 1)
+        return re.sub(r"<title>.*?</title>", "", head), re.search(r"<title>(.*?)</title>", head).group(1), body
+
+    pack_head, pack_title, pack_body = parts("pack.html")
+    annex_head, annex_title, annex_body = parts("annex.html")
+    assert pack_head == annex_head and "Content-Security-Policy" in pack_head
+    assert " - mapping pack - " in pack_title and " - provenance annex - " in annex_title
+    assert pack_title.replace("mapping pack", "provenance annex") == annex_title
+    for body in (pack_body, annex_body):
+        assert body.lstrip().startswith('<div class="marking top screen-only">OFFICIAL-SENSITIVE')
+        assert body.rstrip().endswith("</small></div>\n</body>\n</html>")
+
+
 def _code_words(text: str) -> set[str]:
     """Words written as code: snake_case identifiers (file names and record numbers aside)."""
     return {w for w in re.findall(r"\b[a-z]+(?:_[a-z]+)+\b", text)

@@ -286,3 +286,24 @@ def test_an_older_workspace_is_migrated_when_opened(ws_url):
         assert db.current_revision(ws.engine) == db.head_revision() != "0001"
         cols = {c["name"] for c in sa.inspect(ws.engine).get_columns("persons")}
         assert "provisional" in cols
+
+
+def test_locations_read_back_as_ingest_reads_them(ws_url, tmp_path):
+    """The workspace builds its locations' points with ingest's own function: same points, same
+    empty point for a place without coordinates, same CRS."""
+    d = tmp_path / "places"
+    d.mkdir()
+    (d / "children.csv").write_text("child_id,name,ce_risk\nC1,Ada Quillfeather,low\n", encoding="utf-8")
+    (d / "locations.csv").write_text(
+        "location_id,name,category,latitude,longitude,postcode\n"
+        "L1,Wrenfield Park,park,52.41,-1.51,\nL2,Flat 2 Copperbeech Row,address,,,ZZ9 9ZZ\n", encoding="utf-8")
+    (d / "episodes.csv").write_text("episode_id,child_id,reported_at,found_location_id\nE1,C1,2026-01-02 10:00,L2\n",
+                                    encoding="utf-8")
+    want = load(d, as_of="2026-10-01").locations
+    with init_workspace(ws_url) as ws:
+        ws.import_source(d, as_of="2026-10-01")
+        got = ws.dataset().locations
+    assert got.crs == want.crs and got.crs.to_epsg() == 4326
+    assert got["location_id"].tolist() == want["location_id"].tolist() == ["L1", "L2"]
+    assert got.geometry.iloc[0].equals(want.geometry.iloc[0]) and (got.geometry.iloc[0].x, got.geometry.iloc[0].y) == (-1.51, 52.41)
+    assert got.geometry.iloc[1].is_empty and want.geometry.iloc[1].is_empty

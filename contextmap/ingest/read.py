@@ -61,7 +61,7 @@ from contextmap.schema import (
     TABLES,
 )
 
-__all__ = ["load", "write_quarantine", "REQUIRED_TABLES", "GB_NI_BOUNDS"]
+__all__ = ["load", "write_quarantine", "REQUIRED_TABLES", "GB_NI_BOUNDS", "locations_to_gdf"]
 
 _VALIDATION_ORDER = ("locations", "persons", "children", "episodes", "links")
 _Progress = Callable[[str], None]
@@ -405,6 +405,9 @@ def _geo(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     if missing.any():
         pts[missing] = shapely.Point()
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(pts, index=frame.index, crs=4326), crs=4326)
+
+
+locations_to_gdf = _geo  # public: the workspace reads its locations back through it
 
 
 class _progress_bar:

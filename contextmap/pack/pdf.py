@@ -1,4 +1,4 @@
-"""Render a self-contained HTML file to PDF with Debian's chromium, offline.
+"""Render self-contained HTML files to PDF with Debian's chromium, offline.
 
 The pack's PDF is printed from the very same HTML the user opens, so the two never
 disagree. Chromium is driven through playwright with ``executable_path`` pointing at the
@@ -6,7 +6,9 @@ system browser (never a downloaded build) and every request other than ``file:``
 ``data:`` is refused, so rendering makes no network request.
 
 Each printed page carries the protective marking and handling notice in its header and
-footer (chromium's print header/footer templates), whatever the content.
+footer (chromium's print header/footer templates), whatever the content. Several files
+(the pack and its annex) are printed in one browser session, since launching chromium costs
+more than printing.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ import concurrent.futures
 import html
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from contextmap._errors import ContextMapError, InputNotFoundError
 
-__all__ = ["html_to_pdf", "encrypt_pdf", "find_chromium", "ChromiumNotFoundError", "CHROMIUM_ARGS"]
+__all__ = ["html_to_pdf", "html_to_pdfs", "PdfJob", "encrypt_pdf", "find_chromium", "ChromiumNotFoundError", "CHROMIUM_ARGS"]
 
 CHROMIUM_ARGS = (
     "--no-sandbox",
@@ -81,35 +85,114 @@ def _band(text: str, *, where: str) -> str:
     )
 
 
-def _render(source: Path, out: Path, header: str, footer: str, chromium: Path) -> None:
+class PdfJob(NamedTuple):
+    """One HTML file to print: ``source`` to ``out``, with its own header and footer text."""
+
+    source: str | os.PathLike[str]
+    out: str | os.PathLike[str]
+    header: str
+    footer: str
+
+
+def _print_page(context: Any, source: Path, out: Path, header: str, footer: str) -> None:
+    page = context.new_page()
+    try:
+        page.goto(source.resolve().as_uri(), wait_until="load")
+        page.evaluate("document.documentElement.classList.add('pdf-render')")
+        page.pdf(
+            path=str(out),
+            format="A4",
+            prefer_css_page_size=True,  # the map page is A4 landscape (@page landscape)
+            print_background=True,
+            display_header_footer=True,
+            header_template=_band(header, where="header"),
+            footer_template=_band(footer, where="footer"),
+            margin={"top": "16mm", "bottom": "16mm", "left": "12mm", "right": "12mm"},
+        )
+    finally:
+        page.close()
+
+
+def _render(jobs: list[tuple[Path, Path, str, str]], chromium: Path) -> None:
     from playwright.sync_api import sync_playwright
 
+    # one browser launch for every document: starting chromium costs more than printing
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(chromium), args=list(CHROMIUM_ARGS))
         try:
-            context = browser.new_context(offline=True)
-            page = context.new_page()
-            # refuse anything that would leave the machine
-            page.route(
-                "**/*",
-                lambda route: route.continue_()
-                if route.request.url.startswith(("file:", "data:"))
-                else route.abort(),
-            )
-            page.goto(source.resolve().as_uri(), wait_until="load")
-            page.evaluate("document.documentElement.classList.add('pdf-render')")
-            page.pdf(
-                path=str(out),
-                format="A4",
-                prefer_css_page_size=True,  # the map page is A4 landscape (@page landscape)
-                print_background=True,
-                display_header_footer=True,
-                header_template=_band(header, where="header"),
-                footer_template=_band(footer, where="footer"),
-                margin={"top": "16mm", "bottom": "16mm", "left": "12mm", "right": "12mm"},
-            )
+            for source, out, header, footer in jobs:
+                # a fresh context per document: nothing one page stored is seen by the next
+                context = browser.new_context(offline=True)
+                try:
+                    # refuse anything that would leave the machine
+                    context.route(
+                        "**/*",
+                        lambda route: route.continue_()
+                        if route.request.url.startswith(("file:", "data:"))
+                        else route.abort(),
+                    )
+                    _print_page(context, source, out, header, footer)
+                finally:
+                    context.close()
         finally:
             browser.close()
+
+
+def html_to_pdfs(jobs: Sequence[PdfJob], *, chromium: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Print several HTML files to PDF in one chromium session (one launch for them all).
+
+    Parameters
+    ----------
+    jobs
+        What to print: each :class:`PdfJob` names a self-contained HTML file (opened offline:
+        nothing outside ``file:`` and ``data:`` loads), where to write its PDF, and the plain
+        text repeated at the top and bottom of each of its pages (escaped; the footer also gets
+        "page N of M").
+    chromium
+        The chromium executable (see :func:`find_chromium`).
+
+    Returns
+    -------
+    list of Path
+        Each job's ``out``, in order.
+
+    Raises
+    ------
+    InputNotFoundError
+        Before anything is printed, if any job's ``source`` is missing.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.html").write_text("<p>hello</p>")
+    >>> _ = (d / "b.html").write_text("<p>annex</p>")
+    >>> outs = html_to_pdfs([PdfJob(d / "a.html", d / "a.pdf", "OFFICIAL", "notice"),
+    ...                      PdfJob(d / "b.html", d / "b.pdf", "OFFICIAL \u00b7 annex", "notice")])
+    >>> [o.name for o in outs], all(o.stat().st_size > 0 for o in outs)
+    (['a.pdf', 'b.pdf'], True)
+    """
+    todo: list[tuple[Path, Path, str, str]] = []
+    for i, job in enumerate(jobs):
+        src = Path(job.source)
+        if not src.is_file():
+            raise InputNotFoundError(f"HTML to print not found: jobs[{i}].source={str(src)!r}")
+        todo.append((src, Path(job.out), job.header, job.footer))
+    if not todo:
+        return []
+    exe = find_chromium(chromium)
+    try:
+        asyncio.get_running_loop()
+        running = True
+    except RuntimeError:
+        running = False
+    if running:
+        # playwright's sync API refuses to run inside an event loop (Jupyter): use a thread
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(_render, todo, exe).result()
+    else:
+        _render(todo, exe)
+    return [out for _, out, _, _ in todo]
 
 
 def html_to_pdf(
@@ -121,6 +204,8 @@ def html_to_pdf(
     chromium: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Print the HTML file ``source`` to the PDF ``out`` with a header and footer on every page.
+
+    To print several files, :func:`html_to_pdfs` does it in one chromium launch.
 
     Parameters
     ----------
@@ -151,20 +236,7 @@ def html_to_pdf(
     src = Path(source)
     if not src.is_file():
         raise InputNotFoundError(f"HTML to print not found: source={str(src)!r}")
-    exe = find_chromium(chromium)
-    dest = Path(out)
-    try:
-        asyncio.get_running_loop()
-        running = True
-    except RuntimeError:
-        running = False
-    if running:
-        # playwright's sync API refuses to run inside an event loop (Jupyter): use a thread
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            pool.submit(_render, src, dest, header, footer, exe).result()
-    else:
-        _render(src, dest, header, footer, exe)
-    return dest
+    return html_to_pdfs([PdfJob(src, out, header, footer)], chromium=chromium)[0]
 
 
 def encrypt_pdf(path: str | os.PathLike[str], *, passphrase: str) -> Path:

@@ -422,14 +422,15 @@ def write_pack(staging: Path, *, red, an, aud, settings, opts, period, prev_stat
     (staging / "annex.html").write_text(render_template("pack_annex.html", **ctx), encoding="utf-8")
     timings["html"] = time.perf_counter() - t
     if pdf:
-        from contextmap.pack.pdf import html_to_pdf
+        from contextmap.pack.pdf import PdfJob, html_to_pdfs
 
         t = time.perf_counter()
         header = f"{aud.marking} \u00b7 {aud.name} audience \u00b7 {settings.area}"
-        html_to_pdf(staging / "pack.html", staging / "pack.pdf", header=header,
-                    footer=aud.handling_notice or aud.marking)
-        html_to_pdf(staging / "annex.html", staging / "annex.pdf", header=header + " \u00b7 provenance annex",
-                    footer=aud.handling_notice or aud.marking)
+        footer = aud.handling_notice or aud.marking
+        # the pack and its annex in one chromium session: a second launch doubled the time
+        html_to_pdfs([PdfJob(staging / "pack.html", staging / "pack.pdf", header, footer),
+                      PdfJob(staging / "annex.html", staging / "annex.pdf",
+                             header + " \u00b7 provenance annex", footer)])
         timings["pdf"] = time.perf_counter() - t
     written = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
     return written, summary, changes

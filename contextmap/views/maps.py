@@ -31,7 +31,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypedDict, Unpack, cast
 
 import folium
 import geopandas as gpd
@@ -47,7 +47,8 @@ from contextmap.views import html as _html
 from contextmap.views.basemap import basemap_for, basemap_payload
 from contextmap.views.html import field_of, period_text, text_or_none
 
-__all__ = ["hotspot_map", "write_map", "map_payload", "SCORE_COLOURS", "GROUP_COLOURS"]
+__all__ = ["hotspot_map", "write_map", "map_payload", "MapOptions", "MAP_DEFAULTS", "SCORE_COLOURS",
+           "GROUP_COLOURS"]
 
 SCORE_COLOURS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 """Five score classes, lowest first (ColorBrewer YlOrRd)."""
@@ -103,6 +104,46 @@ def _parts(analysis: Any, **given: Any) -> _Parts:
             f"instead got: {type(analysis).__name__}"
         )
     return out
+
+
+class MapOptions(TypedDict, total=False):
+    """The keywords :func:`hotspot_map` and :func:`map_payload` share (documented in
+    :func:`hotspot_map`); every one is optional, with the defaults in ``MAP_DEFAULTS``."""
+
+    hotspots: pd.DataFrame | None
+    clusters: gpd.GeoDataFrame | None
+    density: Any
+    peer_groups: Any
+    graph: nx.Graph | None
+    period: Any
+    title: str
+    audience: str
+    marking: str
+    top_n: int
+    density_levels: int
+    max_persons: int
+    basemap: Any
+    areas: Any
+    new_ids: Sequence[str] | None
+    emerging: Any
+    label_top: int
+
+
+MAP_DEFAULTS: MapOptions = {
+    "hotspots": None, "clusters": None, "density": None, "peer_groups": None, "graph": None,
+    "period": None, "title": "Locations of concern", "audience": "internal",
+    "marking": "OFFICIAL-SENSITIVE", "top_n": 25, "density_levels": 6, "max_persons": 12,
+    "basemap": None, "areas": None, "new_ids": None, "emerging": None, "label_top": 10,
+}
+"""The default of every :class:`MapOptions` keyword."""
+
+
+def _map_options(function: str, options: Mapping[str, Any]) -> MapOptions:
+    """``options`` over :data:`MAP_DEFAULTS`; a keyword neither function takes is refused by name."""
+    unknown = sorted(set(options) - set(MAP_DEFAULTS))
+    if unknown:
+        raise TypeError(f"{function}() got an unexpected keyword argument {unknown[0]!r}")
+    return cast(MapOptions, {**MAP_DEFAULTS, **options})
 
 
 def _count(v: Any) -> int | None:
@@ -277,34 +318,16 @@ def _group_layers(parts: _Parts, loc_index: Mapping[str, int]) -> list[dict]:
     return out
 
 
-def map_payload(
-    analysis: Any = None,
-    *,
-    hotspots: pd.DataFrame | None = None,
-    clusters: gpd.GeoDataFrame | None = None,
-    density: Any = None,
-    peer_groups: Any = None,
-    graph: nx.Graph | None = None,
-    period: Any = None,
-    title: str = "Locations of concern",
-    audience: str = "internal",
-    marking: str = "OFFICIAL-SENSITIVE",
-    top_n: int = 25,
-    density_levels: int = 6,
-    max_persons: int = 12,
-    tiles: bool = False,
-    basemap: Any = None,
-    areas: Any = None,
-    new_ids: Sequence[str] | None = None,
-    emerging: Any = None,
-    label_top: int = 10,
-) -> dict:
+def map_payload(analysis: Any = None, *, tiles: bool = False, **options: Unpack[MapOptions]) -> dict:
     """The JSON-ready data a hotspot map page draws (no child names or ids, ever).
 
-    Exposed so the pack and tests can inspect exactly what a map page will hold.
+    Exposed so the pack and tests can inspect exactly what a map page will hold. Takes the
+    keywords of :func:`hotspot_map` (:class:`MapOptions`); ``tiles`` says only whether the
+    page has a tile layer.
     """
-    parts = _parts(analysis, hotspots=hotspots, clusters=clusters, density=density,
-                   peer_groups=peer_groups, graph=graph, period=period)
+    opts = _map_options("map_payload", options)
+    parts = _parts(analysis, **opts)
+    max_persons, new_ids, emerging = opts["max_persons"], opts["new_ids"], opts["emerging"]
     hs = parts.hotspots
     assert hs is not None
     lat, lon = _lat_lon(hs)
@@ -382,13 +405,13 @@ def map_payload(
 
     return {
         "meta": {
-            "title": str(title), "period": period_text(parts.period), "audience": str(audience),
-            "marking": str(marking), "tiles": bool(tiles), "n": n,
-            "topN": int(top_n), "cluster": n > CLUSTER_THRESHOLD, "labelTop": int(label_top),
+            "title": str(opts["title"]), "period": period_text(parts.period), "audience": str(opts["audience"]),
+            "marking": str(opts["marking"]), "tiles": bool(tiles), "n": n,
+            "topN": int(opts["top_n"]), "cluster": n > CLUSTER_THRESHOLD, "labelTop": int(opts["label_top"]),
             "scoreText": SCORE_TEXT,
         },
-        "basemap": basemap_payload(basemap_for(basemap, hs)) if basemap is not None else None,
-        "areas": _areas_payload(areas),
+        "basemap": basemap_payload(basemap_for(opts["basemap"], hs)) if opts["basemap"] is not None else None,
+        "areas": _areas_payload(opts["areas"]),
         "emergingCells": _emerging_cells(emerging),
         "bounds": bounds,
         "categories": [c.replace("_", " ") for c in categories],
@@ -396,7 +419,7 @@ def map_payload(
         "loc": loc,
         "persons": persons,
         "clusters": clusters_out,
-        "density": _density_bands(parts.density, levels=density_levels),
+        "density": _density_bands(parts.density, levels=opts["density_levels"]),
         "groups": _group_layers(parts, loc_index),
     }
 
@@ -560,27 +583,14 @@ def _tile_layer(tiles: str | Path | None, attribution: str | None) -> folium.Til
 def hotspot_map(
     analysis: Any = None,
     *,
-    hotspots: pd.DataFrame | None = None,
-    clusters: gpd.GeoDataFrame | None = None,
-    density: Any = None,
-    peer_groups: Any = None,
-    graph: nx.Graph | None = None,
-    period: Any = None,
     tiles: str | Path | None = "none",
     attribution: str | None = None,
-    title: str = "Locations of concern",
-    audience: str = "internal",
-    marking: str = "OFFICIAL-SENSITIVE",
-    top_n: int = 25,
-    density_levels: int = 6,
-    max_persons: int = 12,
-    basemap: Any = None,
-    areas: Any = None,
-    new_ids: Sequence[str] | None = None,
-    emerging: Any = None,
-    label_top: int = 10,
+    **options: Unpack[MapOptions],
 ) -> folium.Map:
     """Draw the hotspot map of an analysis as a self-contained folium map.
+
+    Every keyword but ``tiles`` and ``attribution`` is one of :class:`MapOptions`, which
+    :func:`map_payload` takes too (defaults in :data:`MAP_DEFAULTS`).
 
     Parameters
     ----------
@@ -653,16 +663,12 @@ def hotspot_map(
     """
     from contextmap.privacy import check_redacted_for
 
-    check_redacted_for(analysis, audience)  # an analysis must be redacted for a restricted audience
+    opts = _map_options("hotspot_map", options)
+    check_redacted_for(analysis, opts["audience"])  # an analysis must be redacted for a restricted audience
     tile = _tile_layer(tiles, attribution)
-    if emerging is None:
-        emerging = field_of(analysis, "emerging")
-    payload = map_payload(
-        analysis, hotspots=hotspots, clusters=clusters, density=density, peer_groups=peer_groups,
-        graph=graph, period=period, title=title, audience=audience, marking=marking, top_n=top_n,
-        density_levels=density_levels, max_persons=max_persons, tiles=tile is not None,
-        basemap=basemap, areas=areas, new_ids=new_ids, emerging=emerging, label_top=label_top,
-    )
+    if opts["emerging"] is None:
+        opts["emerging"] = field_of(analysis, "emerging")
+    payload = map_payload(analysis, tiles=tile is not None, **opts)
     bounds = payload["bounds"]
     centre = ([(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
               if bounds else [52.5, -1.5])
@@ -673,7 +679,7 @@ def hotspot_map(
     m.default_css = []
     root = cast(Any, m.get_root())  # a branca Figure: it has header and title
     root.header.add_child(_InlineAssets(cluster=payload["meta"]["cluster"]), name="contextmap_assets")
-    root.title = str(_html.escape(title))  # branca writes it unescaped
+    root.title = str(_html.escape(opts["title"]))  # branca writes it unescaped
     if tile is not None:
         tile.add_to(m)
     m.add_child(_ContextLayers(payload), name="contextmap_layers")

@@ -26,13 +26,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 import sqlalchemy as sa
 
 from contextmap.dataset import PROBLEM_COLUMNS, Dataset, ValidationReport
+from contextmap.ingest.read import locations_to_gdf
 from contextmap.schema import TABLE_NAMES, TABLES
 from contextmap.workspace import db
 
@@ -331,15 +330,6 @@ def _read_table(conn: sa.Connection, name: str, *, sqlite: bool) -> pd.DataFrame
     return pd.DataFrame(out, columns=[c for c, _ in cols])
 
 
-def _geo(frame: pd.DataFrame) -> gpd.GeoDataFrame:
-    lon, lat = frame["longitude"].to_numpy(dtype=float), frame["latitude"].to_numpy(dtype=float)
-    pts = shapely.points(np.column_stack([lon, lat])) if len(frame) else np.array([], dtype=object)
-    missing = np.isnan(lon) | np.isnan(lat)
-    if missing.any():
-        pts[missing] = shapely.Point()
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(pts, index=frame.index, crs=4326), crs=4326)
-
-
 def read_dataset(engine: sa.Engine, *, workspace_id: str = "", label: str = "") -> Dataset:
     """The workspace's current records as a :class:`~contextmap.Dataset` (every analysis works on it).
 
@@ -361,7 +351,7 @@ def read_dataset(engine: sa.Engine, *, workspace_id: str = "", label: str = "") 
         counts=pd.DataFrame.from_dict(counts, orient="index")[["read", "accepted", "quarantined"]],
         quarantined=quarantined,
     )
-    tables["locations"] = _geo(tables["locations"])
+    tables["locations"] = locations_to_gdf(tables["locations"])
     digest = hashlib.sha256(f"workspace:{workspace_id}:revision:{rev or 0}".encode()).hexdigest()
     ds = Dataset(**tables, report=report, source=None, content_hash=digest)
     ds.workspace = label  # type: ignore[attr-defined]
