@@ -187,7 +187,7 @@ def test_map_and_payload_take_the_same_keywords_with_the_same_defaults(views_par
     # one declaration: the keywords hotspot_map passes on are exactly those map_payload reads
     assert set(maps.MapOptions.__annotations__) == set(maps.MAP_DEFAULTS)
     for f in (maps.hotspot_map, maps.map_payload):
-        assert "options" in inspect.signature(f).parameters
+        assert set(maps.MAP_DEFAULTS) <= set(inspect.signature(f).parameters)  # listed one by one
         with pytest.raises(TypeError, match=rf"{f.__name__}\(\) got an unexpected keyword argument 'tile'"):
             f(views_parts, tile="osm")
     # the defaults reach the page (title, audience, marking, top N, labels)
@@ -206,3 +206,16 @@ def test_map_and_payload_take_the_same_keywords_with_the_same_defaults(views_par
     assert any(persons) and all(p == [] or p == [p[0]] and p[0] < 0 for p in persons)  # counted, not listed
     assert page["loc"]["new"][page["loc"]["name"].index(INJECTION_NAMES["place"])] == 1  # L1
     assert sum(page["loc"]["new"]) == 1
+
+
+def test_map_functions_list_every_option_in_their_signature():
+    import inspect
+
+    from contextmap.views.maps import MAP_DEFAULTS, hotspot_map, map_payload
+
+    for fn in (hotspot_map, map_payload):
+        params = inspect.signature(fn).parameters
+        assert "options" not in params
+        assert {k: params[k].default for k in MAP_DEFAULTS} == MAP_DEFAULTS
+        assert params["top_n"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert list(inspect.signature(hotspot_map).parameters)[:3] == ["analysis", "tiles", "attribution"]

@@ -27,6 +27,7 @@ How the page stays safe and offline
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -686,6 +687,23 @@ def hotspot_map(
     m._contextmap_payload = payload  # type: ignore[attr-defined]
     m._contextmap_tiles_dir = _tiles_dir(tiles)  # type: ignore[attr-defined]
     return m
+
+
+def _spell_out_options(fn: Any) -> None:
+    """Give ``fn`` (which takes ``**options: Unpack[MapOptions]``) a signature naming every
+    option with its default, so ``help()``, ``inspect.signature`` and a notebook's completion
+    list the keywords one by one, from the one declaration in :class:`MapOptions`."""
+    sig = inspect.signature(fn)
+    params = [q for q in sig.parameters.values() if q.kind is not inspect.Parameter.VAR_KEYWORD]
+    hints = {k: getattr(v, "__forward_arg__", v) for k, v in MapOptions.__annotations__.items()}
+    params += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                                 annotation=hints.get(name, inspect.Parameter.empty))
+               for name, default in MAP_DEFAULTS.items()]
+    fn.__signature__ = sig.replace(parameters=params)
+
+
+_spell_out_options(hotspot_map)
+_spell_out_options(map_payload)
 
 
 def write_map(m: folium.Map, path: str | Path, *, overwrite: bool = False) -> Path:
