@@ -48,6 +48,8 @@ from contextmap.settings import Settings
 
 __all__ = [
     "graph_from_dataset",
+    "induced_edges",
+    "induced_subgraph",
     "children_projection",
     "evidence_table",
     "to_igraph",
@@ -518,6 +520,42 @@ def _add_edges(G: nx.Graph, ev: pd.DataFrame) -> None:
             "corroborated": bool(strong_k or types >= 2), "e_graded": bool(e_k),
         }))
     G.add_edges_from(edges)
+
+
+def induced_edges(G: nx.Graph, nodes: Iterable[Any]) -> list[tuple[Any, Any]]:
+    """The edges of ``G`` among ``nodes``, in an order fixed by the order of ``nodes``.
+
+    ``G.subgraph(nodes).edges()`` walks a set when the nodes are few, so its order (and every
+    layout, picture or table drawn from it) changes with Python's string hashing from one run
+    to the next; this does not. Each edge once, from the end listed first; no self-loops.
+
+    Examples
+    --------
+    >>> G = nx.Graph([("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")])
+    >>> induced_edges(G, ["c", "b", "a"])
+    [('c', 'b'), ('c', 'a'), ('b', 'a')]
+    """
+    index: dict[Any, int] = {}
+    for n in nodes:
+        if n in G and n not in index:
+            index[n] = len(index)
+    out = []
+    for u, i in index.items():
+        for v in G[u]:
+            j = index.get(v)
+            if j is not None and j > i:
+                out.append((u, v))
+    return out
+
+
+def induced_subgraph(G: nx.Graph, nodes: Iterable[Any]) -> nx.Graph:
+    """A copy of ``G`` on ``nodes`` (attributes shared), nodes and edges in the order of
+    ``nodes`` (:func:`induced_edges`): the same graph, and the same drawing, on every run."""
+    keep = [n for n in dict.fromkeys(nodes) if n in G]
+    H = nx.Graph(**G.graph)
+    H.add_nodes_from((n, G.nodes[n]) for n in keep)
+    H.add_edges_from((u, v, G[u][v]) for u, v in induced_edges(G, keep))
+    return H
 
 
 def _kind_nodes(G: nx.Graph, kind: str) -> list[str]:

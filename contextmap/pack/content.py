@@ -18,6 +18,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from contextmap import schema
+from contextmap.graph import induced_subgraph
 from contextmap.views.network import KIND_STYLE, NEW_COLOUR, node_kind, place_labels
 from contextmap.vocabulary import vocabulary
 
@@ -242,7 +243,7 @@ def group_picture(G: nx.Graph, members: list[Any], binding: list[Any], *, seed: 
     words = words or vocabulary()
     new = new or {}
     nodes = [n for n in list(members) + list(binding) if n in G]
-    H = G.subgraph(nodes)
+    H = induced_subgraph(G, nodes)  # same order, same layout, on every run
     pos = nx.spring_layout(H, seed=seed, weight=None) if len(H) else {}
     fig = Figure(figsize=(6.2, 3.0))
     ax = fig.add_axes((0.01, 0.01, 0.72, 0.98))

@@ -18,6 +18,7 @@ import pandas as pd
 
 from contextmap.areas import areas_summary, count_by_area
 from contextmap.emerging import emerging_hotspots
+from contextmap.graph import induced_edges
 from contextmap.ingest.quality import summarise
 from contextmap.pack import changes as chg
 from contextmap.pack import content as pdata
@@ -136,8 +137,7 @@ def _context(red: Any, an: Any, aud: Any, settings: Any, opts: dict[str, int], p
         gid = str(r.Index)
         members = [str(c) for c in r.children]
         binding = [str(x) for x in list(getattr(r, "binding_persons", []) or []) + list(getattr(r, "binding_places", []) or [])]
-        H = G.subgraph([n for n in members + binding if n in G])
-        shown_edges += list(H.edges())
+        shown_edges += induced_edges(G, members + binding)
         groups.append({
             "group_id": gid, "size": count(int(r.size)), "stability": f"{float(r.stability):.2f}",
             "evidence_text": pdata._s(r.evidence_text), "members": sorted(labels.get(c, c) for c in members),

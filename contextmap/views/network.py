@@ -35,6 +35,7 @@ import pandas as pd
 
 from contextmap._errors import ConfigError
 from contextmap.files import check_writable
+from contextmap.graph import induced_edges
 from contextmap.schema import is_e_graded
 from contextmap.views import html as _html
 from contextmap.views.html import field_of, period_text, text_or_none
@@ -98,7 +99,7 @@ def _block(nodes: list[str], H: nx.Graph, seed: int) -> np.ndarray:
     if n == 1:
         return np.zeros((1, 2))
     index = {v: i for i, v in enumerate(nodes)}
-    edges = [(index[u], index[v]) for u, v in H.subgraph(nodes).edges if u != v]
+    edges = [(index[u], index[v]) for u, v in induced_edges(H, nodes)]
     xy = _fr(n, edges, seed, niter=300 if n < 2000 else 150)
     xy -= xy.mean(axis=0)
     span = float(np.sqrt((xy ** 2).sum(axis=1)).max()) or 1.0
@@ -253,8 +254,7 @@ def _place_between(between: list[str], pos: Mapping[str, np.ndarray], H: nx.Grap
     free = [index[v] for v in between]
     lo[free] = -big
     hi[free] = big
-    sub = H.subgraph(allv)
-    edges = [(index[u], index[v]) for u, v in sub.edges if u != v]
+    edges = [(index[u], index[v]) for u, v in induced_edges(H, allv)]
     xy = _fr(len(allv), edges, seed, start=start, niter=200,
              bounds={"minx": lo[:, 0].tolist(), "maxx": hi[:, 0].tolist(),
                      "miny": lo[:, 1].tolist(), "maxy": hi[:, 1].tolist()})
