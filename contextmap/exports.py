@@ -4,7 +4,7 @@ Every writer takes data that is already redacted for its audience (see
 :func:`contextmap.privacy.redact_dataset`): exports honour the audience because they are
 drawn from the audience's dataset. Writers refuse to overwrite unless ``overwrite=True``.
 
-* :func:`write_geopackage`: layers ``locations``, ``hotspots``, ``clusters``,
+* :func:`write_geopackage`: layers ``locations``, ``hotspots``, ``clusters``, ``areas``, ``emerging_cells``,
   ``density_contours`` in one ``.gpkg`` (GDAL/QGIS/ArcGIS read it natively).
 * :func:`write_graphml`, :func:`write_gexf`: networks for Gephi, yEd, igraph, networkx.
 * :func:`write_i2`: entity and link CSVs plus an import note for i2 Analyst's Notebook.
@@ -97,6 +97,8 @@ def write_geopackage(
     hotspots: gpd.GeoDataFrame | None = None,
     clusters: gpd.GeoDataFrame | None = None,
     density_contours: gpd.GeoDataFrame | None = None,
+    areas: gpd.GeoDataFrame | None = None,
+    emerging_cells: gpd.GeoDataFrame | None = None,
     overwrite: bool = False,
 ) -> Path:
     """Write the map layers to one GeoPackage that QGIS, ArcGIS and GDAL open directly.
@@ -105,9 +107,11 @@ def write_geopackage(
     ----------
     path
         The ``.gpkg`` file.
-    locations, hotspots, clusters, density_contours
+    locations, hotspots, clusters, density_contours, areas, emerging_cells
         GeoDataFrames with a CRS; each becomes the layer of the same name (``None``: no
-        layer). List and mapping cells are written as text, durations as hours.
+        layer). List and mapping cells are written as text, durations as hours. ``areas``:
+        counts per area (:func:`contextmap.areas.count_by_area`); ``emerging_cells``: the
+        grid cells of :func:`contextmap.emerging.emerging_hotspots` with their class.
     overwrite
         Replace an existing file (the whole file, not just the layers given).
 
@@ -128,7 +132,8 @@ def write_geopackage(
     if Path(path).suffix.lower() != ".gpkg":
         raise ValueError(f"Expected path to end in .gpkg, instead got: {str(path)!r}")
     p = check_writable(path, overwrite=overwrite)
-    layers = {"locations": locations, "hotspots": hotspots, "clusters": clusters, "density_contours": density_contours}
+    layers = {"locations": locations, "hotspots": hotspots, "clusters": clusters, "density_contours": density_contours,
+              "areas": areas, "emerging_cells": emerging_cells}
     prepared = {name: _for_gdal(g, name) for name, g in layers.items() if g is not None}
     tmp = p.with_name(p.stem + ".partial.gpkg")
     if tmp.exists():

@@ -192,6 +192,30 @@ def test_geopackage_and_graphml_open_in_other_tools(packs):
     assert len(hs) == len(packs["police"].summary["hotspots"])
 
 
+def test_exports_carry_areas_and_emerging_hotspots_for_gis(packs, sample_dir):
+    import geopandas as gpd
+
+    out = packs["police"].out / "exports"
+    layers = {name for name, _ in pyogrio.list_layers(out / "locations.gpkg")}
+    assert {"areas", "emerging_cells"} <= layers
+    areas = pyogrio.read_dataframe(out / "locations.gpkg", layer="areas")
+    assert list(areas["area_id"]) == list(gpd.read_file(sample_dir / "areas.gpkg")["area_id"])
+    by_area = {a["area_id"]: a["episodes"] for a in packs["police"].summary["areas"]}
+    assert dict(zip(areas["area_id"], areas["episodes"], strict=True)) == by_area  # the map's and summary's figures
+    table = pd.read_csv(out / "areas.csv", dtype={"area_id": str})
+    assert table["episodes"].tolist() == areas["episodes"].tolist()
+    places = pd.read_csv(out / "emerging_places.csv", dtype=str)
+    assert {"location_id", "category", "events"} <= set(places.columns) and len(places)
+    cells = pyogrio.read_dataframe(out / "locations.gpkg", layer="emerging_cells")
+    assert len(cells) and cells.geometry.geom_type.eq("Polygon").all()
+    # a partner sees the same layers with small counts suppressed, as in the printed pack
+    part = pd.read_csv(packs["partner"].out / "exports" / "areas.csv", dtype=str)
+    assert not part["children"].isin([str(n) for n in range(1, 5)]).any()
+    assert part["hotspots"].str.fullmatch(r"\d+").all()  # places are not people: not suppressed
+    pe = pd.read_csv(packs["partner"].out / "exports" / "emerging_places.csv", dtype=str)
+    assert not pe["events"].isin([str(n) for n in range(1, 5)]).any()
+
+
 def test_csv_exports_neutralise_formulas(packs):
     for p in (packs["police"].out / "exports").glob("*.csv"):
         df = pd.read_csv(p, dtype=str, keep_default_na=False)

@@ -51,17 +51,34 @@ def provenance_frame(G: Any) -> pd.DataFrame:
                                        "source_type", "grading", "link_id", "episode_id", "corroborated"])
 
 
-def write_exports(directory: Path, *, red: Any, an: Any, aud: Any, settings: Any) -> list[str]:
-    """Write GeoPackage, GraphML, GEXF, i2 and CSV exports; return paths relative to the pack."""
+def _people_counts(df: pd.DataFrame | None, aud: Any, columns: tuple[str, ...]) -> pd.DataFrame | None:
+    """``df`` with the audience's small counts suppressed in ``columns`` (counts of episodes,
+    children or persons; not counts of places or time steps)."""
+    if df is None or getattr(aud, "suppress_below", None) is None:
+        return df
+    return privacy.suppress_counts(df, aud, columns=[c for c in columns if c in df.columns])
+
+
+def write_exports(directory: Path, *, red: Any, an: Any, aud: Any, settings: Any, emerging: Any = None,
+                  area_counts: Any = None) -> list[str]:
+    """Write GeoPackage, GraphML, GEXF, i2 and CSV exports; return paths relative to the pack.
+
+    With ``emerging`` (:func:`contextmap.emerging.emerging_hotspots`) the GeoPackage gets an
+    ``emerging_cells`` layer and ``emerging_places.csv`` is written; with ``area_counts``
+    (:func:`contextmap.areas.count_by_area`) an ``areas`` layer and ``areas.csv``."""
     directory.mkdir(parents=True, exist_ok=True)
     contours = None
     if getattr(an, "density", None) is not None and hasattr(an.density, "contours"):
         contours = an.density.contours()
     clusters = an.clusters if getattr(an, "clusters", None) is not None and len(an.clusters) else None
+    areas = _people_counts(area_counts, aud, ("episodes", "children", "persons"))
+    cells = getattr(emerging, "cells", None)
+    cells = _people_counts(cells, aud, ("events",)) if cells is not None and len(cells) else None
     written = [exports.write_geopackage(
         directory / "locations.gpkg", locations=red.locations,
         hotspots=suppressed(an.hotspots.reset_index(), aud) if len(an.hotspots) else None, clusters=clusters,
         density_contours=contours if contours is not None and len(contours) else None,
+        areas=areas, emerging_cells=cells,
     )]
     written.append(exports.write_graphml(an.graph, directory / "network.graphml"))
     written.append(exports.write_gexf(an.graph, directory / "network.gexf"))
@@ -75,6 +92,10 @@ def write_exports(directory: Path, *, red: Any, an: Any, aud: Any, settings: Any
         "flags": an.flags,
         "provenance": provenance_frame(an.graph),
     }
+    if emerging is not None:
+        tables["emerging_places"] = _people_counts(emerging.places, aud, ("events",))
+    if areas is not None:
+        tables["areas"] = pd.DataFrame(areas.drop(columns="geometry", errors="ignore"))
     for name, df in tables.items():
         written.append(exports.write_csv(_listy(pd.DataFrame(df)), directory / f"{name}.csv"))
     return [str(Path("exports") / Path(p).relative_to(directory)) for p in written]

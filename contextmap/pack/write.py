@@ -397,7 +397,8 @@ def write_pack(staging: Path, *, red, an, aud, settings, opts, period, prev_stat
 
     t = time.perf_counter()
 
-    export_files = write_exports(staging / "exports", red=red, an=an, aud=aud, settings=settings)
+    export_files = write_exports(staging / "exports", red=red, an=an, aud=aud, settings=settings, emerging=emerging,
+                                 area_counts=area_counts)
     timings["exports"] = time.perf_counter() - t
 
     t = time.perf_counter()
