@@ -120,11 +120,12 @@ def test_analyze_command_counts_by_area(wards_file, tmp_path):
     for table, rows in two_groups().items():
         gpd.pd.DataFrame(rows).to_csv(data / f"{table}.csv", index=False)
     out = tmp_path / "out"
-    r = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["analyze", str(data), "--out", str(out), "--areas", str(wards_file)])
+    runner = CliRunner(env={"COLUMNS": "300"})  # wide: paths are not wrapped
+    r = runner.invoke(app, ["analyze", str(data), "--out", str(out), "--areas", str(wards_file)])
     assert r.exit_code == 0, r.output
     assert "3 areas counted; most episodes: Ashby Vale (4)" in r.output
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert [a["episodes"] for a in summary["areas"]] == [4, 1, 0]
-    bad = CliRunner().invoke(app, ["analyze", str(data), "--out", str(tmp_path / "o2"), "--areas", str(tmp_path / "nope.gpkg")])
+    bad = runner.invoke(app, ["analyze", str(data), "--out", str(tmp_path / "o2"), "--areas", str(tmp_path / "nope.gpkg")])
     assert bad.exit_code == 2 and "nope.gpkg" in bad.output
     assert not (tmp_path / "o2").exists()
