@@ -106,8 +106,8 @@ def _person_index(ds: Dataset, persons_res: PersonResolution | None) -> tuple[di
     fore: dict[str, set[str]] = {}
     sur: dict[tuple[str, str], set[str]] = {}
     kind: dict[str, str] = {}
-    rows = [(r, "person", n, a) for r, n, a in zip(ds.persons["person_id"], ds.persons["name"], ds.persons["aliases"], strict=True)]
-    rows += [(r, "child", n, None) for r, n in zip(ds.children["child_id"], ds.children["name"], strict=True)]
+    rows = [(r, "person", n, a) for r, n, a in zip(ds.persons["person_id"].tolist(), ds.persons["name"].tolist(), ds.persons["aliases"].tolist(), strict=True)]
+    rows += [(r, "child", n, None) for r, n in zip(ds.children["child_id"].tolist(), ds.children["name"].tolist(), strict=True)]
     for rid, k, name, aliases in rows:
         ent = mapping.get(str(rid), str(rid))
         kind[ent] = k
@@ -133,7 +133,7 @@ def _place_index(ds: Dataset, locations_res: LocationResolution | None) -> tuple
     names: dict[str, set[str]] = {}
     pcs: dict[str, set[str]] = {}
     lo = ds.locations
-    for rid, nn, pc in zip(lo["location_id"], normalise_place_names(lo["name"].tolist()), lo["postcode"], strict=True):
+    for rid, nn, pc in zip(lo["location_id"].tolist(), normalise_place_names(lo["name"].tolist()), lo["postcode"].tolist(), strict=True):
         ent = mapping.get(str(rid), str(rid))
         if nn:
             names.setdefault(nn, set()).add(ent)
@@ -268,16 +268,16 @@ def link_mentions(
     lchoices = sorted(lidx[0])
     ep = ds.episodes
     # fuzzy name matching for every distinct mention without an exact hit, in one batch
-    pn = {normalise_person_name(m) for c in ep["people_mentioned"] for m in split_list(c)}
-    ln = set(normalise_place_names([m for c in ep["places_mentioned"] for m in split_list(c)]).tolist())
+    pn = {normalise_person_name(m) for c in ep["people_mentioned"].tolist() for m in split_list(c)}
+    ln = set(normalise_place_names([m for c in ep["places_mentioned"].tolist() for m in split_list(c)]).tolist())
     pfuzzy = _best_matches(sorted(x for x in pn if x and x not in pidx[0]), pchoices, cutoff=88)
     lfuzzy = _best_matches(sorted(x for x in ln if x and x not in lidx[0]), lchoices, cutoff=90)
     days = pd.to_datetime(ep["reported_at"]).dt.normalize().tolist()
     # the same mention text always gets the same answer: match each distinct text once
     cache: dict[tuple[str, str], tuple[str, float, bool, str]] = {}
     rows = []
-    for eid, cid, day, pm, lm in zip(ep["episode_id"], ep["child_id"], days,
-                                    ep["people_mentioned"], ep["places_mentioned"], strict=True):
+    for eid, cid, day, pm, lm in zip(ep["episode_id"].tolist(), ep["child_id"].tolist(), days,
+                                    ep["people_mentioned"].tolist(), ep["places_mentioned"].tolist(), strict=True):
         for kind, cell in (("person", pm), ("place", lm)):
             for mention in split_list(cell):
                 hit = cache.get((kind, mention))
@@ -516,8 +516,9 @@ def resolve_dataset(
         if r is not None:
             mapping.update(r.mapping)
 
-    def remap(s: pd.Series) -> pd.Series:
-        return s.map(lambda x: mapping.get(x, x) if isinstance(x, str) else x).astype(s.dtype)
+    def remap(s: pd.Series) -> pd.Series:  # a dict lookup per distinct id, in pandas' hash table
+        mapped = s.map(mapping)
+        return mapped.where(mapped.notna(), s).astype(s.dtype)
 
     pe = _merge_rows(ds.persons, "person_id", mapping, ("aliases", "phone", "vehicle", "social_media"), True)
     ch = _merge_rows(ds.children, "child_id", mapping, (), False)
@@ -527,7 +528,7 @@ def resolve_dataset(
         # an entity is provisional only when every record in it is (ingest marks records it
         # made from names that matched nothing; resolution may have merged them into real ones)
         prov_ids = set(src.loc[src["provisional"].fillna(False).astype(bool), key].astype(str)) if "provisional" in src else set()
-        df["provisional"] = [bool(prov_ids) and all(r in prov_ids for r in str(m).split("; ")) for m in df["merged_from"]]
+        df["provisional"] = [bool(prov_ids) and all(r in prov_ids for r in str(m).split("; ")) for m in df["merged_from"].tolist()]
     ch["home_location_id"] = remap(ch["home_location_id"])
     ep = ds.episodes.copy()
     ep["child_id"] = remap(ep["child_id"])
@@ -555,9 +556,9 @@ def resolve_dataset(
     self_mask = (li["source_id"] == li["target_id"]).fillna(False).to_numpy(dtype=bool)
     self_links = li[self_mask].reset_index(drop=True)
     li = li[~self_mask].reset_index(drop=True)
-    geom = dict(zip(ds.locations["location_id"].astype(str), ds.locations.geometry, strict=True))
+    geom = dict(zip(ds.locations["location_id"].astype(str).tolist(), ds.locations.geometry, strict=True))
     empty = Point()
-    geo = gpd.GeoDataFrame(lo, geometry=[geom.get(x, empty) for x in lo["location_id"]],
+    geo = gpd.GeoDataFrame(lo, geometry=[geom.get(x, empty) for x in lo["location_id"].tolist()],
                            crs=ds.locations.crs or "EPSG:4326")
     out = Dataset(ch, pe, geo, ep, li, ds.report, source=ds.source, content_hash=ds.content_hash,
                   grading_scheme=ds.grading_scheme)
@@ -566,9 +567,9 @@ def resolve_dataset(
 
 
 def _kinds(pe: pd.DataFrame, ch: pd.DataFrame, lo: pd.DataFrame) -> dict[str, str]:
-    kinds = {x: "person" for x in pe["person_id"]}
-    kinds.update({x: "child" for x in ch["child_id"]})
-    kinds.update({x: "location" for x in lo["location_id"]})
+    kinds = dict.fromkeys(pe["person_id"].tolist(), "person")
+    kinds.update(dict.fromkeys(ch["child_id"].tolist(), "child"))
+    kinds.update(dict.fromkeys(lo["location_id"].tolist(), "location"))
     return kinds
 
 
@@ -578,11 +579,12 @@ def _mention_links(men: pd.DataFrame, links: pd.DataFrame, *, kinds: dict[str, s
     summary = [
         f"RHI mention {m!r}: " + ("provisional entity, not matched (" + how + ")" if p
                                   else f"resolved with confidence {c:.2f} ({how})")
-        for m, p, c, how in zip(men["mention"], men["provisional"], men["confidence"], men["method"], strict=True)
+        for m, p, c, how in zip(men["mention"].tolist(), men["provisional"].tolist(), men["confidence"].tolist(),
+                                men["method"].tolist(), strict=True)
     ]
     new = pd.DataFrame(
         {
-            "link_id": [f"rhi-{e}-{i}" for e, i in zip(men["episode_id"], counter, strict=True)],
+            "link_id": [f"rhi-{e}-{i}" for e, i in zip(men["episode_id"].tolist(), counter.tolist(), strict=True)],
             "source_id": men["child_id"].to_numpy(),
             "target_id": men["entity_id"].to_numpy(),
             "relation": np.where(men["kind"] == "person", "seen_with", "visited"),
@@ -591,8 +593,8 @@ def _mention_links(men: pd.DataFrame, links: pd.DataFrame, *, kinds: dict[str, s
             "source_type": ["rhi"] * n,
             "grading": [None] * n,
             "summary": summary,
-            "source_kind": [kinds.get(x, "child") for x in men["child_id"]],
-            "target_kind": [kinds.get(x) for x in men["entity_id"]],
+            "source_kind": [kinds.get(x, "child") for x in men["child_id"].tolist()],
+            "target_kind": [kinds.get(x) for x in men["entity_id"].tolist()],
         }
     )
     for c in links.columns:

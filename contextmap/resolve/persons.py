@@ -148,7 +148,7 @@ class PersonResolution:
     @property
     def mapping(self) -> dict[str, str]:
         """``record_id -> entity_id``."""
-        return dict(zip(self.entities["record_id"], self.entities["entity_id"], strict=True))
+        return dict(zip(self.entities["record_id"].tolist(), self.entities["entity_id"].tolist(), strict=True))
 
     @property
     def merged(self) -> pd.DataFrame:

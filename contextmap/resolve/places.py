@@ -237,7 +237,7 @@ class LocationResolution:
 
     @property
     def mapping(self) -> dict[str, str]:
-        return dict(zip(self.entities["record_id"], self.entities["entity_id"], strict=True))
+        return dict(zip(self.entities["record_id"].tolist(), self.entities["entity_id"].tolist(), strict=True))
 
     @property
     def merged(self) -> pd.DataFrame:
