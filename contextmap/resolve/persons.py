@@ -392,7 +392,12 @@ def _tf_weight(values: np.ndarray, rows: np.ndarray, m: float, min_u: float) -> 
 
 
 
-def _score(pairs: pd.DataFrame, f: dict[str, np.ndarray], weights: dict[str, float], *, workers: int) -> pd.DataFrame:
+def _score(pairs: pd.DataFrame, f: dict[str, np.ndarray], weights: dict[str, float], *, workers: int,
+           fixed: bool = True) -> pd.DataFrame:
+    """The comparison levels and the guard of each candidate pair; with ``fixed``, also the
+    fixed-weight probability ``p`` (the Splink engine scores the pairs itself, so without
+    ``fixed`` the term-frequency weights and the shared-child context are not computed and
+    ``p`` is NaN)."""
     a = pairs["a"].to_numpy()
     b = pairs["b"].to_numpy()
     w = weights
@@ -468,7 +473,7 @@ def _score(pairs: pd.DataFrame, f: dict[str, np.ndarray], weights: dict[str, flo
     # an alias held by k records may name k / 2 people: its factor is split between them
     alias_w = np.maximum(0.0, w["alias"] - np.log2(np.maximum(pairs["alias_n"].to_numpy(dtype=float), 2) / 2))
     # context: both records linked to children; do they share one?
-    kids = f.get("kids")
+    kids = f.get("kids") if fixed else None
     if kids is not None and k:
         ka_, kb_ = kids[a], kids[b]
         ctx_both = np.array([bool(x) and bool(y) for x, y in zip(ka_, kb_, strict=True)], dtype=bool)
@@ -480,23 +485,26 @@ def _score(pairs: pd.DataFrame, f: dict[str, np.ndarray], weights: dict[str, flo
         ctx_both = ctx_share = np.zeros(k, dtype=bool)
         ctx_w = np.zeros(k)
 
-    n_rec = int(f["n"][0])
-    score = np.full(k, np.log2(w["duplicates_per_record"] / max(n_rec - 1, 1)))
-    score += np.where(f_exact, _tf_weight(f["fn"], a, w["forename_exact_m"], w["min_u"]), 0)
-    score += np.where(f_init, _tf_weight(f["fn0"], np.where(len_fa == 1, a, b), w["forename_initial_m"], w["min_u"]), 0)
-    score += np.where(s_exact, _tf_weight(f["sn"], a, w["surname_exact_m"], w["min_u"]), 0)
-    score += np.where(s_init, _tf_weight(f["sn0"], np.where(len_sa == 1, a, b), w["surname_initial_m"], w["min_u"]), 0)
-    score += np.where(f_nick, w["forename_nickname"], 0)
-    score += np.where(f_sim, w["forename_similar"], 0)
-    score += np.where(f_diff, w["forename_differs"], 0)
-    score += np.where(s_sim, w["surname_similar"], 0) + np.where(s_diff, w["surname_differs"], 0)
-    score += np.where(swapped, w["names_swapped"], 0)
-    score += np.where(d_exact, w["dob_exact"], 0) + np.where(d_swap, w["dob_swapped"], 0)
-    score += np.where(d_one, w["dob_one_part"], 0) + np.where(d_diff, w["dob_differs"], 0)
-    score += np.where(g_agree, w["gender_agrees"], 0) + np.where(g_diff, w["gender_differs"], 0)
-    score += np.where(has_alias, alias_w, 0) + np.where(has_ident, w["identifier"], 0)
-    score += ctx_w
-    p = 1.0 / (1.0 + np.exp2(-score))
+    if fixed:
+        n_rec = int(f["n"][0])
+        score = np.full(k, np.log2(w["duplicates_per_record"] / max(n_rec - 1, 1)))
+        score += np.where(f_exact, _tf_weight(f["fn"], a, w["forename_exact_m"], w["min_u"]), 0)
+        score += np.where(f_init, _tf_weight(f["fn0"], np.where(len_fa == 1, a, b), w["forename_initial_m"], w["min_u"]), 0)
+        score += np.where(s_exact, _tf_weight(f["sn"], a, w["surname_exact_m"], w["min_u"]), 0)
+        score += np.where(s_init, _tf_weight(f["sn0"], np.where(len_sa == 1, a, b), w["surname_initial_m"], w["min_u"]), 0)
+        score += np.where(f_nick, w["forename_nickname"], 0)
+        score += np.where(f_sim, w["forename_similar"], 0)
+        score += np.where(f_diff, w["forename_differs"], 0)
+        score += np.where(s_sim, w["surname_similar"], 0) + np.where(s_diff, w["surname_differs"], 0)
+        score += np.where(swapped, w["names_swapped"], 0)
+        score += np.where(d_exact, w["dob_exact"], 0) + np.where(d_swap, w["dob_swapped"], 0)
+        score += np.where(d_one, w["dob_one_part"], 0) + np.where(d_diff, w["dob_differs"], 0)
+        score += np.where(g_agree, w["gender_agrees"], 0) + np.where(g_diff, w["gender_differs"], 0)
+        score += np.where(has_alias, alias_w, 0) + np.where(has_ident, w["identifier"], 0)
+        score += ctx_w
+        p = 1.0 / (1.0 + np.exp2(-score))
+    else:
+        p = np.full(k, np.nan)
     # hard contradiction: different dates of birth or genders, or wholly different names
     # with nothing else in common; such a pair is never joined through a third record
     # (two different forenames, "Reece" / "Marcus" or "R" / "Marcus", are two people
@@ -645,7 +653,7 @@ def resolve_persons(
         max_block_size = int(2 ** w["alias"])
     cand, skipped = _candidate_pairs(keys, max_block_size=max_block_size)
     check_engine(engine)
-    scored = _score(cand, feats, w, workers=workers)
+    scored = _score(cand, feats, w, workers=workers, fixed=engine == "fixed")
     model = None
     if engine != "fixed":
         prior = w["duplicates_per_record"] / max(len(rec) - 1, 1)
