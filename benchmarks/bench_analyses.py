@@ -33,6 +33,14 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _loop_seconds() -> float:
+    t = time.perf_counter()
+    total = 0
+    for i in range(20_000_000):
+        total += i
+    return time.perf_counter() - t
+
+
 def _ari(membership: pd.Series, truth: Path, children: list[str]) -> float | None:
     path = truth / "peer_groups.csv"
     if not path.exists():
@@ -55,6 +63,8 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=None, help="reuse (or write once) a generated folder")
     args = ap.parse_args()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")
+    print(f"machine speed now: a 20-million-step Python loop takes {_loop_seconds():.2f} s "
+          "(compare runs by it: a shared or virtual machine's speed varies)")
     with tempfile.TemporaryDirectory() as tmp:
         path = args.data
         if path is None or not (path / "episodes.csv").exists():
