@@ -45,7 +45,7 @@ KNOWN_UPWARD_IMPORTS: set[tuple[str, str]] = {
 # The pipeline, lowest first. A module may import its own stage and any lower one. The
 # foundation (errors, the data contract, dates, settings, file writing) imports no stage;
 # the services (privacy rules, exports) import only the foundation; every stage may use both.
-FOUNDATION = {"contextmap._errors", "contextmap.arrays", "contextmap.schema", "contextmap.dataset", "contextmap.dates",
+FOUNDATION = {"contextmap._errors", "contextmap.arrays", "contextmap.parallel", "contextmap.schema", "contextmap.dataset", "contextmap.dates",
               "contextmap.settings", "contextmap.files", "contextmap.vocabulary"}
 SERVICES = ("contextmap.privacy", "contextmap.exports")
 STAGES = (

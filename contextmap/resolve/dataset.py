@@ -27,6 +27,7 @@ from shapely.geometry import Point
 
 from contextmap.dataset import Dataset
 from contextmap.files import check_new_files, write_csv
+from contextmap.parallel import beside
 from contextmap.resolve.cluster import dataset_entity_ids
 from contextmap.resolve.decisions import Decisions, DecisionsError, as_decisions, read_decisions
 from contextmap.resolve.example import example_dataset
@@ -55,6 +56,10 @@ __all__ = [
     "example_dataset",
     "dataset_entity_ids",
 ]
+
+PARALLEL_FROM = 20_000
+"""Place records from which places are resolved in a second process beside persons (below
+it, starting the process costs more than it saves)."""
 
 MENTION_COLUMNS = (
     "episode_id", "child_id", "observed_on", "mention", "kind", "entity_id", "confidence",
@@ -503,10 +508,18 @@ def resolve_dataset(
     """
     dec = as_decisions(decisions)
     dec.check_ids(dataset_entity_ids(ds), allow_prefix="prov-")
-    kw: dict = {} if person_threshold is None else {"threshold": person_threshold}
-    pr = resolve_persons(ds, decisions=dec, include_children=include_children, engine=engine, **kw) if persons else None
-    kw = {} if place_threshold is None else {"threshold": place_threshold}
-    lr = resolve_locations(ds, decisions=dec, **kw) if locations else None
+    pkw: dict = {} if person_threshold is None else {"threshold": person_threshold}
+    lkw: dict = {} if place_threshold is None else {"threshold": place_threshold}
+    # places resolve on the second core while persons do (a forked child: see contextmap.parallel)
+    places_job = (beside(resolve_locations, ds, decisions=dec, use_child=persons and len(ds.locations) >= PARALLEL_FROM,
+                         **lkw) if locations else None)
+    try:
+        pr = resolve_persons(ds, decisions=dec, include_children=include_children, engine=engine, **pkw) if persons else None
+    except BaseException:
+        if places_job is not None:
+            places_job.cancel()
+        raise
+    lr = places_job.result() if places_job is not None else None
     if mentions:
         men = link_mentions(ds, pr, lr, decisions=dec)
     else:
