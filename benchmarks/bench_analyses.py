@@ -112,6 +112,10 @@ def main() -> None:
               f"{', resolution on' if args.resolve else ', resolution off'}; target <= 60 s)")
         print(f"analyses after resolution: {total - a.timings.get('resolve', 0.0):.1f} s wall")
         print(f"peak resident memory: {_peak_mb():.0f} MB (after load: {after_load:.0f} MB; target <= 2048 MB)")
+        child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        if child:
+            print(f"largest child process (places resolved beside persons): {child:.0f} MB resident, most of it "
+                  "pages shared with this process at the fork")
         ari = _ari(a.peer_groups.membership, path / "truth", sorted(ds.children["child_id"].astype(str)))
         if ari is not None:
             print(f"peer groups ARI against the planted groups (all children): {ari:.3f}")
