@@ -530,8 +530,11 @@ def resolve_dataset(
             mapping.update(r.mapping)
 
     def remap(s: pd.Series) -> pd.Series:  # a dict lookup per distinct id, in pandas' hash table
+        if not mapping or not len(s):
+            return s.copy()
         mapped = s.map(mapping)
-        return mapped.where(mapped.notna(), s).astype(s.dtype)
+        out = np.where(mapped.isna().to_numpy(), s.to_numpy(dtype=object), mapped.to_numpy(dtype=object))
+        return pd.Series(out, index=s.index, name=s.name, dtype=object).astype(s.dtype)
 
     pe = _merge_rows(ds.persons, "person_id", mapping, ("aliases", "phone", "vehicle", "social_media"), True)
     ch = _merge_rows(ds.children, "child_id", mapping, (), False)
