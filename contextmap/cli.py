@@ -201,15 +201,12 @@ def analyze_cmd(
     input or configuration cannot be used.
     """
     from contextmap.analysis import analyze
-    from contextmap.areas import read_areas
     from contextmap.settings import load_settings
 
     try:
         cfg = load_settings(config)
         start, end = _date(from_, "--from"), _date(to, "--to")
-        ar_path = areas or (Path(cfg.areas.path) if cfg.areas.path else None)
-        area_polys = (read_areas(ar_path, layer=cfg.areas.layer or None, name_column=cfg.areas.name_column or None,
-                                 id_column=cfg.areas.id_column or None) if ar_path else None)
+        area_polys = _areas(areas, cfg)
         with console.status("Reading the dataset...", spinner="dots") as status:
             ds, ws_decisions = _input(path, workspace, mapping=mapping, settings=cfg)
             result = analyze(ds, start=start, end=end, settings=cfg, seed=seed, resolve=resolve,
@@ -235,6 +232,17 @@ def analyze_cmd(
         top = "".join(f"; most episodes: {r.name} ({r.episodes})" for r in busiest.itertuples() if r.episodes)
         console.print(f"  {len(counts)} areas counted{top}", highlight=False, markup=False)
     console.print(f"Wrote {out}", highlight=False, markup=False)
+
+
+def _areas(path: Path | None, cfg: Any) -> Any:
+    """The area polygons of ``--areas`` or of the settings' ``areas:`` section, or None."""
+    from contextmap.areas import read_areas
+
+    ar_path = path or (Path(cfg.areas.path) if cfg.areas.path else None)
+    if ar_path is None:
+        return None
+    return read_areas(ar_path, layer=cfg.areas.layer or None, name_column=cfg.areas.name_column or None,
+                      id_column=cfg.areas.id_column or None)
 
 
 def _view_audience(audience: str, config: Path | None, command: str) -> None:
@@ -282,7 +290,7 @@ def map_cmd(
     workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
 ) -> None:
     """Write the hotspot map: one self-contained HTML file, offline unless --tiles is a URL."""
-    from contextmap.areas import count_by_area, read_areas
+    from contextmap.areas import count_by_area
     from contextmap.emerging import emerging_hotspots
     from contextmap.settings import load_settings
     from contextmap.views.basemap import data_bounds, read_basemap
@@ -292,9 +300,7 @@ def map_cmd(
         _view_audience(audience, config, "hotspot_map.html")
         cfg = load_settings(config)
         bm_path = basemap or (Path(cfg.basemap.path) if cfg.basemap.path else None)
-        ar_path = areas or (Path(cfg.areas.path) if cfg.areas.path else None)
-        area_polys = (read_areas(ar_path, layer=cfg.areas.layer or None, name_column=cfg.areas.name_column or None,
-                                 id_column=cfg.areas.id_column or None) if ar_path else None)
+        area_polys = _areas(areas, cfg)
         result = _analyse_for_view(path, from_, to, config, mapping, seed, workspace)
         bm = (read_basemap(bm_path, layers=list(cfg.basemap.layers) or None,
                            bounds=data_bounds(result.hotspots, margin_m=cfg.basemap.margin_m)) if bm_path else None)
