@@ -109,22 +109,20 @@
   });
   // group names above their discs, drawn after the nodes and links with a white halo, so
   // shared persons and places never hide them (the layout keeps the arc above a disc clear)
+  function haloText(ctx, scale) {  // bold centred text with a white halo, at this zoom
+    ctx.font = "bold " + (14 / scale) + "px system-ui, Arial, sans-serif";
+    ctx.textAlign = "center";
+    ctx.textBaseline = "bottom";
+    ctx.lineJoin = "round";
+    ctx.lineWidth = 4 / scale;
+    ctx.strokeStyle = "#ffffff";
+  }
   network.on("afterDrawing", function (ctx) {
     var scale = network.getScale();
-    ctx.font = "bold " + (14 / scale) + "px system-ui, Arial, sans-serif";
-    ctx.textAlign = "center";
-    ctx.textBaseline = "bottom";
-    ctx.lineJoin = "round";
-    ctx.lineWidth = 4 / scale;
-    ctx.strokeStyle = "#ffffff";
+    haloText(ctx, scale);
     drawNew(ctx, scale);
     drawLabels(ctx, scale);
-    ctx.font = "bold " + (14 / scale) + "px system-ui, Arial, sans-serif";
-    ctx.textAlign = "center";
-    ctx.textBaseline = "bottom";
-    ctx.lineJoin = "round";
-    ctx.lineWidth = 4 / scale;
-    ctx.strokeStyle = "#ffffff";
+    haloText(ctx, scale);  // the two above change the context
     var nameBoxes = [];
     data.groups.forEach(function (g) {
       if (!(g[4] > 0)) return;
