@@ -141,3 +141,26 @@ def views_parts():
         "density": hotspots.density_surface(ds, start=period["start"], end=period["end"]),
         "period": period,
     }
+
+
+# --- accessibility: axe-core in the page ------------------------------------------------------
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+"""The WCAG 2.2 A and AA rules (the UK public-sector accessibility regulations' standard)."""
+
+
+def axe_violations(page, *, impacts: tuple[str, ...] = ("serious", "critical"), context=None) -> list[dict]:
+    """Run axe-core (the copy pinned in ``axe-playwright-python``) in ``page``.
+
+    Returns the violations of the WCAG 2.2 A/AA rules at the given impacts, each as
+    ``{"id", "impact", "help", "nodes": [html snippets]}`` so a failing assert shows what to fix.
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+    result = Axe().run(page, context=context, options=options).response
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"],
+         "nodes": [n["html"][:200] for n in v["nodes"][:5]]}
+        for v in result["violations"] if v["impact"] in impacts
+    ]
