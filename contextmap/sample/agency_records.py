@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from contextmap.sample.agency_text import (
+    NICKNAMES,
     VEHICLES,
     canonical_grading,
     child_alias,
@@ -624,8 +625,6 @@ class AgencyBuild:
 
     @staticmethod
     def _nick(first: str) -> str:
-        from contextmap.sample.agency_text import NICKNAMES
-
         return NICKNAMES.get(first, first)
 
     def _place_rows(self) -> tuple[list[list[dict[str, Any]]], list[list[dict[str, Any]]]]:

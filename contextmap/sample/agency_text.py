@@ -98,14 +98,27 @@ def police_child_name(first: str, surname: str, rng: np.random.Generator, *, ali
 
 
 def council_child_name(first: str, surname: str, rng: np.random.Generator) -> tuple[str, str]:
-    """Another child as a council worker writes the name: mostly in full."""
+    """Another child as a council worker writes the name: mostly in full.
+
+    Examples
+    --------
+    >>> council_child_name("Jade", "Irwell", np.random.default_rng(0))
+    ('Jade Irwell', 'full_name')
+    """
     if rng.random() < 0.88:
         return f"{first} {surname}", "full_name"
     return f"{first} {surname[0]}", "forename_initial"
 
 
 def council_person_name(first: str, surname: str, aliases: list[str], rng: np.random.Generator) -> tuple[str, str]:
-    """An adult of concern as a council worker heard the name (from a child, an RHI, a partner)."""
+    """An adult of concern as a council worker heard the name (from a child, an RHI, a partner).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(2)
+    >>> sorted({council_person_name("Tyler", "Grant", ["Big T"], rng)[0] for _ in range(200)})
+    ['Big T', 'GRANT, Tyler', 'T Grant', 'Tyler', 'Tyler G', 'Tyler Grant']
+    """
     form = _pick(rng, {"full_name": 0.42, "alias": 0.25, "forename_initial": 0.1, "first_name": 0.08,
                        "initial_surname": 0.1, "surname_first_upper": 0.05})
     if form == "alias" and not aliases:
@@ -118,21 +131,40 @@ def council_person_name(first: str, surname: str, aliases: list[str], rng: np.ra
 
 
 def police_person_name(first: str, surname: str, rng: np.random.Generator) -> tuple[str, str]:
-    """An adult named in a police log: surname first in upper case, or in full."""
+    """An adult named in a police log: surname first in upper case, or in full.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> sorted({police_person_name("Tyler", "Grant", rng)[0] for _ in range(20)})
+    ['GRANT, Tyler', 'Tyler Grant']
+    """
     if rng.random() < 0.6:
         return f"{surname.upper()}, {first}", "surname_first_upper"
     return f"{first} {surname}", "full_name"
 
 
 def abbreviate(text: str) -> str:
-    """Street words shortened as people type them (``Fellside Road`` -> ``Fellside Rd``)."""
+    """Street words shortened as people type them.
+
+    Examples
+    --------
+    >>> abbreviate("Chicken Palace, Fellside Road")
+    'Chicken Palace, Fellside Rd'
+    """
     for full, short in _ABBREV:
         text = text.replace(full, short)
     return text
 
 
 def street_short(street: str) -> str:
-    """A street as said, without its suffix (``Dunmere Road`` -> ``Dunmere``)."""
+    """A street as said, without its suffix.
+
+    Examples
+    --------
+    >>> street_short("Dunmere Road"), street_short("Botchergate")
+    ('Dunmere', 'Botchergate')
+    """
     return _SUFFIX.sub("", street)
 
 
@@ -214,7 +246,13 @@ def _describe(place: dict, rng: np.random.Generator) -> str:
 
 
 def non_place_text(kind: str, rng: np.random.Generator) -> str:
-    """Text of one kind of :data:`NON_PLACES`."""
+    """Text of one kind of :data:`NON_PLACES`.
+
+    Examples
+    --------
+    >>> non_place_text("own_accord", np.random.default_rng(0)) in NON_PLACES["own_accord"]
+    True
+    """
     options = NON_PLACES[kind]
     return options[int(rng.integers(len(options)))]
 
@@ -233,7 +271,16 @@ def canonical_grading(code: str) -> str:
 
 def police_grading(code: str, rng: np.random.Generator) -> tuple[str, str]:
     """A 3x5x2 code as a police system exports it: in free text with a legacy 5x5x5 prefix
-    (``B2 / 3x5x2 code 1B P``), or already canonical (``1B P``); ungraded stays blank."""
+    (``B2 / 3x5x2 code 1B P``), or already canonical (``1B P``); ungraded stays blank.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> sorted({police_grading("1b p", rng)[0] for _ in range(30)})
+    ['1B P', 'B2 / 3x5x2 code 1B P']
+    >>> police_grading("", rng)
+    ('', 'ungraded')
+    """
     canon = canonical_grading(code)
     if not canon:
         return "", "ungraded"

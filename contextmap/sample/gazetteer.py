@@ -83,6 +83,12 @@ def local_to_bng(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The generator's local metres (east and north of the county's centre) as BNG easting, northing.
 
     The same conversion the generator's ``locations`` table uses (through WGS84).
+
+    Examples
+    --------
+    >>> e, n = local_to_bng(np.array([0.0]), np.array([0.0]))  # the county's centre, near Carlisle
+    >>> grid_reference(e[0], n[0], digits=4)
+    'NY 40 55'
     """
     lat = CENTRE[0] + np.asarray(y, dtype=float) / M_PER_DEG_LAT
     lon = CENTRE[1] + np.asarray(x, dtype=float) / (M_PER_DEG_LAT * math.cos(math.radians(CENTRE[0])))
@@ -298,6 +304,17 @@ def build_gazetteer(run: Any, *, rng: np.random.Generator, edition: str) -> Gaze
         The stream for postcode codes, terminations and qualities.
     edition
         Label of the product edition (``NOV_2026``).
+
+    Examples
+    --------
+    >>> from contextmap.sample.generate import start_run
+    >>> run = start_run(children=20, seed=1)
+    >>> _ = run.run()
+    >>> gz = build_gazetteer(run, rng=np.random.default_rng(0), edition="NOV_2026")
+    >>> set(gz.place_postcode) <= set(gz.units.loc[gz.units["live"], "postcode"])
+    True
+    >>> sorted(gz.file_texts())[0]
+    'ONSPD_NOV_2026_UK.csv'
     """
     streets = run.streets
     rows = run.place_rows
