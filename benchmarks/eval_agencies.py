@@ -234,6 +234,13 @@ def score_month(ds: contextmap.Dataset, truth: dict[str, pd.DataFrame], period: 
     none = ments[(ments["true_kind"] == "none") & (ments["form"] == "vehicle")]
     out["non_persons_as_persons"] = int(sum(1 for k in none["lookup"] if k in mention_pred))
     out["adults"] = _adult_pairs(pref, nominal_pred, link_pred, mention_pred)
+    # references the loaded data does not hold as written (an RHI cell not split into these names...)
+    out["not_found"] = {
+        "nominal": int(sum(k not in nominal_pred for k in pref.loc[pref["kind"] == "nominal", "key"])),
+        "link_end": int(sum(k not in link_pred for k in pref.loc[pref["kind"] == "link_end", "key"])),
+        "mention": int(sum(k not in mention_pred for k in ments.loc[ments["true_kind"] != "none", "lookup"])),
+        "found_at": int(sum(k not in found_pred for k in plref.loc[plref["kind"] == "found_at", "key"])),
+    }
     # place text
     out["place"], nonplace_entities = _place_scores(plref, found_pred, link_pred, ent_place)
     listed = {e for e in nonplace_entities if e in set(res.locations["location_id"].astype(str))}
@@ -535,6 +542,10 @@ def report(result: dict[str, Any]) -> str:
             f"{f} {v}" for f, v in last["child"]["adults_matched_to_children_by_form"].items())
     out += f"\nPlace-text recall by form ({last['period']}): " + ", ".join(
         f"{f} {v}" for f, v in last["place"]["recall_by_form"].items())
+    gone = {k: v for k, v in last["not_found"].items() if v}
+    if gone:
+        out += "\nReferences not in the loaded data as written (e.g. RHI text not split into names): " + ", ".join(
+            f"{k} {v}" for k, v in gone.items())
     if last["non_place_examples"]:
         out += "\nNon-places listed as locations, e.g.: " + "; ".join(repr(x) for x in last["non_place_examples"])
     if last["reach"]["top"]:
