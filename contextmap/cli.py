@@ -151,24 +151,31 @@ def sample_cmd(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the five CSV files and truth/ into.")],
     children: Annotated[int, typer.Option("--children", "-n", help="Number of children (about 3 episodes each).")] = 150,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives byte-identical files.")] = 0,
-    months: Annotated[int, typer.Option("--months", help="Length of the period in months.")] = 12,
+    months: Annotated[int | None, typer.Option("--months", help="Length of the period in months (default 12; 2 with --agencies).")] = None,
     end: Annotated[str | None, typer.Option("--end", help="Last day of the period, e.g. 2026-10-31 (default: a fixed date, so output never depends on today).")] = None,
     noise: Annotated[float, typer.Option("--noise", help="Background noise relative to the default: 0 none, 2 double.")] = 1.0,
-    episodes: Annotated[int | None, typer.Option("--episodes", help="Aim at about this many episodes instead of giving --children.")] = None,
+    episodes: Annotated[int | None, typer.Option("--episodes", help="Aim at about this many episodes instead of giving --children (a month with --agencies).")] = None,
+    agencies: Annotated[bool, typer.Option("--agencies", help="Write a council workbook and police CSVs for each month, in their own column names with their faults, a sources.yaml, a gazetteer and truth/ (see docs/sample-data.md).")] = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace sample files already in --out.")] = False,
 ) -> None:
     """Generate a wholly fictional dataset with planted structure and its ground truth.
 
     Writes children.csv, persons.csv, locations.csv, episodes.csv and links.csv (the data
     contract) and truth/ (peer groups, hotspots, persons of concern, duplicate person and
-    place records, RHI mentions, truth.json). See docs/sample-data.md.
+    place records, RHI mentions, truth.json). With --agencies, writes instead two agencies'
+    monthly exports (council/CS_export_YYYY-MM.xlsx, police/*_MonYYYY.csv), sources.yaml,
+    gazetteer/ and truth/. See docs/sample-data.md.
     """
+    if agencies:
+        _sample_agencies(out, children=children, seed=seed, months=2 if months is None else months, end=end,
+                         noise=noise, episodes=episodes, overwrite=overwrite)
+        return
     from contextmap.sample.generate import generate_sample
 
     try:
         with console.status("Generating synthetic sample...", spinner="dots"):
             end_day = _date(end, "--end")
-            data = generate_sample(children=children, seed=seed, months=months,
+            data = generate_sample(children=children, seed=seed, months=12 if months is None else months,
                                    end=None if end_day is None else end_day.strftime("%Y-%m-%d"),
                                    noise=noise, episodes_target=episodes)
             path = data.write(out, overwrite=overwrite)
@@ -177,6 +184,26 @@ def sample_cmd(
     counts_by_table = cast(dict[str, int], data.params["counts"])
     counts = ", ".join(f"{n} {name}" for name, n in counts_by_table.items())
     console.print(f"Wrote {counts} to {path} (truth in {path / 'truth'})", highlight=False, markup=False)
+
+
+def _sample_agencies(out: Path, *, children: int, seed: int, months: int, end: str | None, noise: float,
+                     episodes: int | None, overwrite: bool) -> None:
+    from contextmap.sample.agencies import generate_agencies
+
+    try:
+        with console.status("Generating two agencies' monthly exports...", spinner="dots"):
+            end_day = _date(end, "--end")
+            ex = generate_agencies(children=children, seed=seed, months=months, episodes_target=episodes, noise=noise,
+                                   end=None if end_day is None else end_day.strftime("%Y-%m-%d"))
+            path = ex.write(out, overwrite=overwrite)
+    except (ContextMapError, ValueError, OSError) as exc:
+        raise _fail(exc, 2) from None
+    rows = cast(dict[str, dict[str, int]], ex.params["rows"])
+    last = ex.periods[-1]
+    console.print(f"Wrote {len(ex.periods)} months ({', '.join(ex.periods)}) of council and police exports to {path}: "
+                  f"{rows[last]['episodes']} episode rows and {rows[last]['associations'] + rows[last]['intel_links']} "
+                  f"link rows in {last}; read them with: contextmap validate {path / 'sources.yaml'}",
+                  highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command("analyze")

@@ -34,7 +34,9 @@ from contextmap.schema import TABLE_NAMES, TABLES
 
 __all__ = [
     "SampleData",
+    "SampleRun",
     "generate_sample",
+    "start_run",
     "write_sample",
     "DEFAULT_END",
     "DEFAULT_NOISE",
@@ -182,6 +184,32 @@ def generate_sample(
     >>> set(s.truth["peer_groups"]["child_id"]) <= set(s.children["child_id"])
     True
     """
+    return start_run(children=children, seed=seed, months=months, end=end, noise=noise,
+                     episodes_target=episodes_target).run()
+
+
+def start_run(
+    *,
+    children: int = 150,
+    seed: int = 0,
+    months: int = 12,
+    end: str | None = None,
+    noise: float = DEFAULT_NOISE,
+    episodes_target: int | None = None,
+) -> SampleRun:
+    """A generation run with checked arguments, not yet run (see :func:`generate_sample`).
+
+    ``start_run(...).run()`` is :func:`generate_sample`; after ``run()`` the run object keeps
+    the world it made (settlements, streets, places, persons and their records, episodes,
+    links), which :mod:`contextmap.sample.agencies` writes out as agency exports.
+
+    Examples
+    --------
+    >>> run = start_run(children=20, seed=1)
+    >>> data = run.run()
+    >>> len(run.child_names) == len(data.children) == 20
+    True
+    """
     if episodes_target is not None:
         if isinstance(episodes_target, bool) or not isinstance(episodes_target, (int, np.integer)) or episodes_target < 40:
             raise ValueError(f"Expected episodes_target to be a whole number of at least 40, instead got: {episodes_target!r}")
@@ -199,7 +227,7 @@ def generate_sample(
         end_day = pd.Timestamp(end_text).normalize()
     except (ValueError, TypeError) as exc:
         raise ValueError(f"Expected end to be an ISO date such as '2026-10-31', instead got: {end!r}") from exc
-    return _Generator(int(children), int(seed), int(months), end_day, float(noise)).run()
+    return SampleRun(int(children), int(seed), int(months), end_day, float(noise))
 
 
 def write_sample(
@@ -235,7 +263,7 @@ def write_sample(
     return data.write(out_dir, overwrite=overwrite)
 
 
-class _Generator(Truth):
+class SampleRun(Truth):
     """One generation run: the layers world -> people -> events -> truth, in that order.
 
     Entities are built with small loops; episodes and links with numpy.
