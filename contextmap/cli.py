@@ -8,6 +8,9 @@ prints a short summary and maps errors to exit codes (0 clean, 1 problems found 
 from __future__ import annotations
 
 import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional, cast
 
@@ -15,6 +18,8 @@ import typer
 from rich.console import Console
 
 from contextmap._errors import ContextMapError
+from contextmap.workspace.commands import WorkspaceOption, dataset_or_workspace
+from contextmap.workspace.commands import register as _register_workspace_commands
 
 __all__ = ["app", "main"]
 
@@ -41,6 +46,17 @@ def _date(value: str | None, option: str) -> Any:
     return parse_date_option(value, name=option)
 
 
+@contextmanager
+def _period_must_hold_records() -> Iterator[None]:
+    """A period holding no episode and no link is an error here (exit 2, naming the period and
+    the data's date range); in Python it is a warning, ``contextmap.analysis.EmptyPeriodWarning``."""
+    from contextmap.analysis import EmptyPeriodWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", EmptyPeriodWarning)
+        yield
+
+
 def _fail(exc: Exception, code: int = 2) -> typer.Exit:
     err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
     return typer.Exit(code)
@@ -48,12 +64,9 @@ def _fail(exc: Exception, code: int = 2) -> typer.Exit:
 
 def _input(path: Path | None, workspace: str | None, *, mapping: Path | None = None, as_of: Any = None,
            settings: Any = None, progress: bool = False) -> tuple[Any, Any]:
-    """The dataset from PATH or from --workspace, and the workspace's decisions (None for PATH)."""
-    from contextmap._errors import ConfigError
-
-    if (path is None) == (workspace is None):
-        raise ConfigError("Expected a dataset PATH or --workspace W (one of the two), instead got "
-                          + ("both" if path is not None else "neither"))
+    """The dataset from PATH or from --workspace (or $CONTEXTMAP_WORKSPACE when no PATH is given),
+    and the workspace's decisions (None for PATH)."""
+    path, workspace = dataset_or_workspace(path, workspace)
     if workspace is not None:
         from contextmap.workspace import open_workspace
 
@@ -86,7 +99,7 @@ def validate_cmd(
     show: Annotated[int, typer.Option("--show", help="How many problems to list.")] = 20,
     columns: Annotated[bool, typer.Option("--columns", help="Also print completeness per column.")] = False,
     path: Annotated[Path | None, typer.Argument(help="A folder of CSV files (children.csv, episodes.csv, ...), one .xlsx workbook, or a sources manifest (.yaml) listing files from several agencies; or give --workspace W.", show_default=False)] = None,
-    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Check a dataset against the data contract and print its data-quality summary.
 
@@ -191,7 +204,7 @@ def analyze_cmd(
     decisions: Annotated[Path | None, typer.Option("--decisions", help="Analyst's merge / keep-apart decisions file.")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace files an earlier run wrote.")] = False,
     path: Annotated[Path | None, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
-    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
+    workspace: WorkspaceOption = None,
     areas: Annotated[Path | None, typer.Option("--areas", help="Area polygons with names (wards, beats, LSOAs): counts per area in areas.csv and summary.json.")] = None,
 ) -> None:
     """Find peer groups, persons of concern, hotspots and flags for a period.
@@ -207,7 +220,7 @@ def analyze_cmd(
         cfg = load_settings(config)
         start, end = _date(from_, "--from"), _date(to, "--to")
         area_polys = _areas(areas, cfg)
-        with console.status("Reading the dataset...", spinner="dots") as status:
+        with console.status("Reading the dataset...", spinner="dots") as status, _period_must_hold_records():
             ds, ws_decisions = _input(path, workspace, mapping=mapping, settings=cfg)
             result = analyze(ds, start=start, end=end, settings=cfg, seed=seed, resolve=resolve,
                              decisions=decisions if decisions is not None else ws_decisions,
@@ -267,7 +280,7 @@ def _analyse_for_view(path: Path | None, from_: str | None, to: str | None, conf
 
     cfg = load_settings(config)
     start, end = _date(from_, "--from"), _date(to, "--to")
-    with console.status("Reading the dataset...", spinner="dots") as status:
+    with console.status("Reading the dataset...", spinner="dots") as status, _period_must_hold_records():
         ds, ws_decisions = _input(path, workspace, mapping=mapping, settings=cfg)
         return analyze(ds, start=start, end=end, settings=cfg, seed=seed, decisions=ws_decisions,
                        progress=lambda name: status.update(f"{name[:1].upper()}{name[1:]}..."))
@@ -287,7 +300,7 @@ def map_cmd(
     seed: Annotated[int, typer.Option("--seed", help="Seed for community detection.")] = 0,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing file.")] = False,
     path: Annotated[Path | None, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
-    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Write the hotspot map: one self-contained HTML file, offline unless --tiles is a URL."""
     from contextmap.areas import count_by_area
@@ -326,7 +339,7 @@ def network_cmd(
     seed: Annotated[int, typer.Option("--seed", help="Seed for community detection and the layout.")] = 0,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing files.")] = False,
     path: Annotated[Path | None, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
-    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Write the peer-network view (self-contained HTML), optionally PNG/SVG renderings."""
     from contextmap.views.network import network_view
@@ -357,7 +370,7 @@ def resolve_cmd(
     engine: Annotated[str, typer.Option("--engine", help="Score person pairs with Splink on 'duckdb' (default) or 'spark', or 'fixed' weights.")] = "duckdb",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
     path: Annotated[Path | None, typer.Argument(help="Dataset folder of CSV files, an .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
-    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Resolve person and location records into entities (persons of concern and places)."""
     from contextmap.resolve.dataset import (
@@ -403,7 +416,7 @@ def review_cmd(
     engine: Annotated[str, typer.Option("--engine", help="Score person pairs with Splink on 'duckdb' (default) or 'spark', or 'fixed' weights.")] = "duckdb",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing page.")] = False,
     path: Annotated[Path | None, typer.Argument(help="Dataset folder of CSV files or an .xlsx workbook; or give --workspace W.", show_default=False)] = None,
-    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
+    workspace: WorkspaceOption = None,
     places: Annotated[bool, typer.Option("--places/--no-places", help="Also queue the doubtful place pairs.")] = True,
 ) -> None:
     """Write an offline page of the doubtful person and place pairs to mark merge / keep apart /
@@ -506,7 +519,7 @@ def pack_cmd(
     areas: Annotated[Path | None, typer.Option("--areas", help="Area polygons with names: counts per area in the pack, map and summary.json.")] = None,
     no_resolve: Annotated[bool, typer.Option("--no-resolve", help="Use records as they are, without entity resolution.")] = False,
     path: Annotated[Path | None, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
-    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
+    workspace: WorkspaceOption = None,
     keep_failed: Annotated[bool, typer.Option("--keep-failed", help="When the privacy scan refuses the pack, keep it (hidden folder beside --out) for inspection.")] = False,
     encrypt_pdf: Annotated[bool, typer.Option("--encrypt-pdf", help="Encrypt pack.pdf with AES-256 for secure e-mail; the passphrase is asked for, or read from --passphrase-file.")] = False,
     passphrase_file: Annotated[Path | None, typer.Option("--passphrase-file", help="With --encrypt-pdf: a file whose first line is the passphrase (keep it outside the pack).")] = None,
@@ -534,10 +547,9 @@ def pack_cmd(
             raise _fail(exc, 2) from None
     try:
         start, end = _date(from_, "--from"), _date(to, "--to")
-        with console.status("Building the pack...", spinner="dots"):
-            if workspace is not None and path is not None:
-                raise ContextMapError("Expected a dataset PATH or --workspace W (one of the two), instead got both")
-            r = build_pack(path if workspace is None else None, workspace=workspace, out=out, audience=audience, start=start, end=end, previous=previous,
+        with console.status("Building the pack...", spinner="dots"), _period_must_hold_records():
+            path, workspace = dataset_or_workspace(path, workspace)
+            r = build_pack(path, workspace=workspace, out=out, audience=audience, start=start, end=end, previous=previous,
                            settings=config, mapping=mapping, seed=seed, pdf=not no_pdf, overwrite=overwrite,
                            resolve=not no_resolve, decisions=decisions, keep_failed=keep_failed,
                            basemap=basemap, areas=areas,
@@ -607,9 +619,14 @@ def _show_identifiers(hits: list[Any]) -> None:
                           markup=False, highlight=False, soft_wrap=True)
 
 
-from contextmap.workspace.commands import register as _register_workspace_commands  # noqa: E402
+def _analyze(*args: Any, **kwargs: Any) -> Any:
+    """:func:`contextmap.analysis.analyze`, imported when called (``case open --kind group``)."""
+    from contextmap.analysis import analyze
 
-_register_workspace_commands(app)  # workspace, import, decide, case, action
+    return analyze(*args, **kwargs)
+
+
+_register_workspace_commands(app, analyze=_analyze)  # workspace, import, decide, case, action
 
 
 def main() -> None:

@@ -182,7 +182,7 @@ def test_decision_case_and_action_persist(ws_url, exports):
         # decisions round-trip through a decisions file
         text = record.decisions_text(ws.engine)
         assert f"merge {p1} {p2}" in text and "# same phone number" in text
-        assert record.import_decisions(ws.engine, text, source="exported.txt") == 0
+        assert record.import_decisions(ws.engine, text, source="exported.txt") == record.DecisionsImported(added=0, already=1)
 
 
 def test_erase_and_purge_remove_records_and_are_audited(ws_url, exports, tmp_path):
