@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 
 from contextmap._errors import ContextMapError
-from contextmap.workspace.commands import WorkspaceOption, dataset_or_workspace
+from contextmap.workspace.commands import WorkspaceOption, dataset_or_workspace, fail
 from contextmap.workspace.commands import register as _register_workspace_commands
 
 __all__ = ["app", "main"]
@@ -58,8 +58,10 @@ def _period_must_hold_records() -> Iterator[None]:
 
 
 def _fail(exc: Exception, code: int = 2) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
-    return typer.Exit(code)
+    """Print ``error: <message>`` and return the exit to raise (the one error path of every
+    command, the workspace's too): the message as written, never read as markup (a value
+    quoted in it, such as ``'[b]x'``, is shown as it is) and never wrapped mid-line."""
+    return fail(exc, code)
 
 
 def _input(path: Path | None, workspace: str | None, *, mapping: Path | None = None, as_of: Any = None,

@@ -30,7 +30,7 @@ from rich.console import Console
 from contextmap._errors import ConfigError, ContextMapError
 
 __all__ = ["register", "WORKSPACE_ENV", "workspace_option_help", "WorkspaceOption", "WorkspaceArgument",
-           "workspace_from", "dataset_or_workspace"]
+           "workspace_from", "dataset_or_workspace", "fail"]
 
 WORKSPACE_ENV = "CONTEXTMAP_WORKSPACE"
 """Environment variable giving the default workspace of every command."""
@@ -91,9 +91,16 @@ def dataset_or_workspace(path: Path | None, workspace: str | None) -> tuple[Path
     return None, env
 
 
-def _fail(exc: Exception, code: int = 2) -> typer.Exit:
-    err_console.print(f"error: {exc}", markup=False, highlight=False)
+def fail(exc: Exception, code: int = 2) -> typer.Exit:
+    """Print ``error: <message>`` on standard error and return the exit to raise: the one error
+    path of every ``contextmap`` command. The message is printed as written (never read as
+    markup, so a quoted value such as ``'[b]x'`` shows as it is) and never wrapped mid-line.
+    """
+    from rich.text import Text
+
+    err_console.print(Text.assemble(("error:", "bold red"), " ", str(exc)), soft_wrap=True, highlight=False)
     return typer.Exit(code)
+
 
 
 def _say(text: str) -> None:
@@ -133,7 +140,7 @@ def init_cmd(workspace: WorkspaceArgument = None) -> None:
         with init_workspace(workspace_from(workspace)) as ws:
             label, rev = ws.label, ws.status()["schema"]
     except _ERRORS as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     _say(f"Workspace ready at {label} (schema {rev})")
 
 
@@ -147,7 +154,7 @@ def status_cmd(
         with _open(workspace) as ws:
             st = ws.status()
     except _ERRORS as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     if as_json:
         print(json.dumps(st, indent=1, default=str))
         return
@@ -175,7 +182,7 @@ def purge_cmd(
         with _open(workspace) as ws:
             removed = ws.purge(older_than=older_than, audit_log=log)
     except _ERRORS as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     _say("Purged " + ", ".join(f"{n} {k}" for k, n in removed.items()) + " (recorded in the audit log)")
 
 
@@ -190,7 +197,7 @@ def erase_cmd(
         with _open(workspace) as ws:
             removed = ws.erase(child=child, audit_log=log)
     except _ERRORS as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     _say(f"Erased {child}: " + ", ".join(f"{n} {k}" for k, n in removed.items()) + " (recorded in the audit log)")
 
 
@@ -218,7 +225,7 @@ def import_cmd(
 
             write_quarantine(r.dataset, out, overwrite=True)
     except (ContextMapError, ValueError, OSError) as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     for name, c in r.counts.items():
         _say(f"  {name:<10} {c['read']:>7} read: {c['new']} new, {c['changed']} changed, {c['unchanged']} unchanged, "
              f"{c['not_in_latest']} not in latest, {c['quarantined']} quarantined")
@@ -236,7 +243,7 @@ def _decide(verb: str, a: str, b: str, workspace: str | None, reason: str) -> No
         with _open(workspace) as ws:
             d = ws.decide(verb, a, b, reason=reason)
     except _ERRORS as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     for m in (d.a, d.b):
         _say(f"  {m.describe()}")
     if d.new:
@@ -279,7 +286,7 @@ def decide_withdraw_cmd(
         with _open(workspace) as ws:
             row = ws.withdraw(decision, reason=reason, audit_log=log)
     except _ERRORS as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     verb = "merge" if row["action"] == "merge" else "keep apart"
     _say(f"Withdrew decision {row['decision_id']} ({verb} {row['a']} {row['b']}): no longer applied")
 
@@ -294,7 +301,7 @@ def decide_list_cmd(
         with _open(workspace) as ws:
             frame = ws.decision_history()
     except _ERRORS as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     shown = frame if all_ else frame[frame["status"] == "in force"]
     if not len(shown):
         _say("No decisions" + ("" if all_ or not len(frame) else f" in force ({len(frame)} withdrawn: --all lists them)"))
@@ -318,7 +325,7 @@ def decide_import_cmd(file: Annotated[Path, typer.Argument(help="A decisions fil
         with _open(workspace) as ws:
             r = record.import_decisions(ws.engine, text, source=file.name)
     except (ContextMapError, OSError, UnicodeDecodeError) as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     _say(f"Imported {r.added} new decisions from {file}"
          + (f"; {r.already} already in force" if r.already else "")
          + (f"; {r.withdrawn} withdrawn earlier, not brought back (decide merge / keep-apart makes one again)"
@@ -340,7 +347,7 @@ def decide_export_cmd(file: Annotated[Path, typer.Argument(help="The decisions f
             text = record.decisions_text(ws.engine)
         file.write_text(text, encoding="utf-8")
     except _ERRORS as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     _say(f"Wrote {file}")
 
 
@@ -412,7 +419,7 @@ def case_open_cmd(
             row = ws.cases().set_index("case").loc[case]
             linked = ws.case_children(case)
     except _ERRORS as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     about = row["subject_id"] + (f" {_q(row['subject_name'])}" if row["kind"] != "group" else "")
     merged = [r for r in row["subject_records"] if r != row["subject_id"]]
     if merged:
@@ -435,7 +442,7 @@ def case_link_cmd(case: Annotated[str, typer.Argument(help="The case id (case-N)
         with _open(workspace) as ws:
             new = record.link_children(ws.engine, case, list(child))
     except _ERRORS as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     _say(f"Linked {len(new)} more children to {case}" + (f": {_named([m.record_id for m in new], [m.name for m in new])}" if new else ""))
 
 
@@ -449,7 +456,7 @@ def case_close_cmd(case: Annotated[str, typer.Argument(help="The case id (case-N
         with _open(workspace) as ws:
             record.close_case(ws.engine, case)
     except _ERRORS as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     _say(f"Closed {case}")
 
 
@@ -472,7 +479,7 @@ def case_list_cmd(workspace: WorkspaceOption = None,
         with _open(workspace) as ws:
             frame = ws.cases()
     except _ERRORS as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     if not closed:
         frame = frame[frame["status"] == "open"]
     if not len(frame):
@@ -497,7 +504,7 @@ def case_show_cmd(case: Annotated[str, typer.Argument(help="The case id (case-N)
             kids = ws.case_children(case)
             acts = record.actions_frame(ws.engine)
     except _ERRORS as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     r = next(hit.itertuples())
     _say(_case_lines(r)[0])
     recorded = "" if r.recorded_at is None or str(r.recorded_at) == "NaT" else f" (entered {r.recorded_at:%Y-%m-%d})"
@@ -526,7 +533,7 @@ def action_add_cmd(
         with _open(workspace) as ws:
             action = ws.add_action(case, owner=owner, due=due, text=text)
     except _ERRORS as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     _say(f"Added to {case}, owner {owner}, due {due}: {action}")
 
 
@@ -542,7 +549,7 @@ def action_update_cmd(
         with _open(workspace) as ws:
             ws.update_action(action, status=status, outcome=outcome)
     except _ERRORS as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     _say(f"Updated {action}" + (f": {status}" if status else ""))
 
 
@@ -555,7 +562,7 @@ def action_list_cmd(workspace: WorkspaceOption = None) -> None:
         with _open(workspace) as ws:
             frame = record.actions_frame(ws.engine)
     except _ERRORS as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     frame = frame.sort_values(["overdue", "status", "due"], ascending=[False, False, True], kind="stable")
     for r in frame.itertuples():
         flag = " OVERDUE" if r.overdue else ""

@@ -45,7 +45,7 @@ from contextmap.workspace import db
 from contextmap.workspace.store import CHUNK
 
 __all__ = ["Match", "RecordLookupError", "KIND_TABLES", "clean_text", "fold_name", "skeleton",
-           "lookalike_letters", "find_record", "search_records", "describe_records"]
+           "lookalike_letters", "find_record", "search_records", "describe_records", "names_of"]
 
 KIND_TABLES = {"child": "children", "person": "persons", "location": "locations"}
 """The record kinds a lookup can return, with their workspace tables."""
@@ -239,6 +239,19 @@ def _names(conn: sa.Connection, tables: list[str]) -> pd.DataFrame:
             if table == "persons":
                 rows += [(str(r[0]), kind, a, "alias") for a in split_list(r[2])]
     return pd.DataFrame(rows, columns=["record_id", "kind", "text", "how"])
+
+
+def names_of(conn: sa.Connection, ids: list[str] | set[str]) -> dict[str, str | None]:
+    """The current name of each id held (children, persons, locations); ``None`` for a record
+    without a name. Ids not held are left out."""
+    ids = sorted({str(i) for i in ids})
+    out: dict[str, str | None] = {}
+    for table in ("children", "persons", "locations"):
+        T = db.DATA_TABLES[table]
+        for chunk in (ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)):
+            for key, name in conn.execute(sa.select(T.c.record_key, T.c.name).where(T.c.is_current, T.c.record_key.in_(chunk))):
+                out.setdefault(str(key), name if isinstance(name, str) and name.strip() else None)
+    return out
 
 
 def describe_records(conn_or_engine: sa.Connection | sa.Engine, ids: list[str], *,

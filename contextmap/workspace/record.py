@@ -39,7 +39,13 @@ from contextmap.resolve.dataset import provisional_id
 from contextmap.resolve.decisions import Decision, Decisions, check_consistent, parse_decisions
 from contextmap.schema import split_list
 from contextmap.workspace import db
-from contextmap.workspace.lookup import Match, RecordLookupError, describe_records, find_record
+from contextmap.workspace.lookup import (
+    Match,
+    RecordLookupError,
+    describe_records,
+    find_record,
+    names_of,
+)
 from contextmap.workspace.store import inserted_id, now_utc, read_dataset
 
 __all__ = [
@@ -268,7 +274,7 @@ def decisions_frame(engine: sa.Engine) -> pd.DataFrame:
         rows = conn.execute(sa.select(D).order_by(D.c.decision_id)).mappings().all()
         frame = pd.DataFrame(rows, columns=[c.name for c in D.columns])
         ids = sorted(set(frame["a"]) | set(frame["b"]))
-        names = {m.record_id: m.name for m in describe_records(conn, ids)}
+        names = names_of(conn, ids)
         if any(str(i).startswith("prov-") for i in ids):
             names |= {k: m.name for k, m in _mentions(conn).items()}
     frame["a_name"] = [names.get(x) for x in frame["a"]]
@@ -645,10 +651,6 @@ def update_action(engine: sa.Engine, action: str | int, *, status: str | None = 
 # --- reading ---------------------------------------------------------------------------
 
 
-def _current_names(conn: sa.Connection, ids: set[str]) -> dict[str, str | None]:
-    return {m.record_id: m.name for m in describe_records(conn, sorted(ids))}
-
-
 def cases_frame(engine: sa.Engine) -> pd.DataFrame:
     """One row per case, for the CLI and the pack.
 
@@ -669,7 +671,7 @@ def cases_frame(engine: sa.Engine) -> pd.DataFrame:
         links = conn.execute(sa.select(CC.c.case_id, CC.c.child_id).order_by(CC.c.child_id)).all()
         subjects = conn.execute(sa.select(CS.c.case_id, CS.c.record_id).order_by(CS.c.case_id, CS.c.record_id)).all()
         acts = conn.execute(sa.select(A.c.case_id, A.c.status)).all()
-        names = _current_names(conn, {str(c) for _, c in links}
+        names = names_of(conn, {str(c) for _, c in links}
                                | set(cases.loc[cases["kind"] != "group", "subject_id"].astype(str)))
     kids: dict[int, list[str]] = {}
     for cid, child in links:
@@ -703,7 +705,7 @@ def case_children_frame(engine: sa.Engine, case: str | int | None = None) -> pd.
     with engine.connect() as conn:
         rows = conn.execute(stmt).mappings().all()
         frame = pd.DataFrame(rows, columns=[c.name for c in CC.columns])
-        names = _current_names(conn, set(frame["child_id"].astype(str)))
+        names = names_of(conn, set(frame["child_id"].astype(str)))
     frame.insert(0, "case", [f"case-{i}" for i in frame["case_id"]])
     frame.insert(3, "name", [names.get(str(c)) for c in frame["child_id"]])
     return frame
