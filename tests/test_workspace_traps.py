@@ -205,6 +205,17 @@ def test_erasing_a_child_removes_the_decisions_that_name_them(ws, tmp_path):
     resolve_dataset(ws.dataset(), decisions=ws.decisions())  # nothing left that names the erased child
 
 
+
+def test_purging_records_removes_the_decisions_that_name_them(ws, tmp_path):
+    ws.decide("merge", "P3", "P4", reason="same man")
+    ws.decide("keep_apart", "P1", "P2", reason="different men")
+    ws.open_case(kind="person", subject="P1", title="kept: a case's subject", resolve=False)
+    removed = ws.purge(older_than="1d", as_of="2030-01-01", audit_log=tmp_path / "a.jsonl")
+    left = ws.dataset()
+    assert set(left.persons["person_id"]) == {"P1"}  # the case's subject is kept, the rest are past retention
+    assert removed["decisions"] == 2 and _stored(ws) == []
+    resolve_dataset(left, decisions=ws.decisions())
+
 # --- cases ----------------------------------------------------------------------------------
 
 
