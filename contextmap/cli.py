@@ -81,7 +81,7 @@ def _input(path: Path | None, workspace: str | None, *, mapping: Path | None = N
     return contextmap.load(path, mapping=mapping, as_of=as_of, progress=progress, **kw), None
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _root(
     version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
 ) -> None:

@@ -168,6 +168,7 @@ def test_every_command_has_help():
     for path in commands:
         r = runner.invoke(app, [*path, "--help"])
         assert r.exit_code == 0 and "Usage" in r.output, (path, r.output)
+    assert run("--version").startswith("contextmap ")  # it said "Missing command"
 
 
 def test_contextmap_workspace_is_honoured_by_every_command(tmp_path, export):
