@@ -323,3 +323,19 @@ def test_an_older_workspace_gains_withdrawals_and_case_records_when_opened(ws_ur
         assert [(d.a, d.b) for d in w.decisions().items] == [("P3", "P4")]
         w.withdraw(1, reason="old mistake", audit_log=tmp_path / "audit.jsonl")
         assert len(w.decisions()) == 0 and w.decision_history()["status"].tolist() == ["withdrawn"]
+
+
+def test_names_that_try_to_rearrange_the_terminal_are_shown_escaped(ws, tmp_path):
+    from typer.testing import CliRunner
+
+    from contextmap.cli import app
+
+    evil = tmp_path / "evil"
+    evil.mkdir()
+    (evil / "children.csv").write_text("child_id,name,ce_risk\nC50,\"Eve\u202eNaed\u0007\",high\n", encoding="utf-8")
+    (evil / "episodes.csv").write_text("episode_id,child_id,reported_at\n", encoding="utf-8")
+    ws.import_source(evil, as_of="2026-10-01")
+    ws.open_case(kind="group", subject="Label", title="Title \u202eevil", children=["C50"])
+    where = str(ws.location.path) if ws.location.path else ws.location.url.render_as_string(hide_password=False)
+    out = CliRunner().invoke(app, ["case", "list", "--workspace", where]).output
+    assert "\u202e" not in out and "\x07" not in out and "Eve\\u202eNaed\\u0007 (C50)" in out

@@ -104,7 +104,9 @@ def fail(exc: Exception, code: int = 2) -> typer.Exit:
 
 
 def _say(text: str) -> None:
-    console.print(text, markup=False, highlight=False)
+    """Print a line for the user: data in it (names, ids, titles) is shown, never obeyed: no
+    markup, and characters that are not printable are shown as escapes (:func:`_shown`)."""
+    console.print("\n".join(_shown(line) for line in text.split("\n")), markup=False, highlight=False)
 
 
 def _open(workspace: str | None):
@@ -359,6 +361,12 @@ _GROUP_ID = re.compile(r"^PG\d+$", re.IGNORECASE)
 def _q(name: Any) -> str:
     """A name quoted, or '(no name)'."""
     return repr(name) if isinstance(name, str) and name.strip() else "(no name)"
+
+
+def _shown(text: str) -> str:
+    """Text for the terminal: a character that is not printable (a direction override, a
+    control character) is shown as its escape, so no name can rearrange the line."""
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
 
 
 def _named(ids: list[str], names: list[Any]) -> str:
