@@ -166,10 +166,12 @@ def test_decision_case_and_action_persist(ws_url, exports):
 
         cases = record.cases_frame(ws.engine)
         assert cases["case"].tolist() == [case] and cases["subject_id"].tolist() == [loc]
-        expected = (set(loc_links.loc[loc_links["target_id"] == loc, "source_id"])
-                    | set(ds.episodes.loc[ds.episodes["found_location_id"] == loc, "child_id"])
-                    | set(ds.children.loc[ds.children["home_location_id"] == loc, "child_id"]))
-        assert set(cases["children"].iloc[0]) == expected
+        recs = cases["subject_records"].iloc[0]  # the place and any record resolution merged with it
+        assert recs[0] == loc
+        expected = (set(loc_links.loc[loc_links["target_id"].isin(recs), "source_id"])
+                    | set(ds.episodes.loc[ds.episodes["found_location_id"].isin(recs), "child_id"])
+                    | set(ds.children.loc[ds.children["home_location_id"].isin(recs), "child_id"]))
+        assert set(cases["children"].iloc[0]) == expected and expected
         acts = record.actions_frame(ws.engine, as_of="2026-10-01")
         assert acts["action"].tolist() == [action] and bool(acts["overdue"].iloc[0])
         ws.update_action(action, status="done", outcome="premises visited; CCTV reviewed")
