@@ -636,8 +636,7 @@ def main() -> None:
     try:
         app()
     except ContextMapError as exc:  # last resort: never a traceback for an expected error
-        err_console.print(f"error: {exc}", markup=False, highlight=False)
-        sys.exit(2)
+        sys.exit(fail(exc, 2).exit_code)
 
 
 # Silence "imported but unused" until subcommands use them.
