@@ -4,9 +4,14 @@
 :func:`contextmap.resolve.resolve_dataset`), the context graph, peer groups, persons of
 concern, key players, hotspots, spatial clusters, the density surface and the flags.
 
+:func:`analyze` takes what :func:`contextmap.pack.build_pack` takes: a dataset folder, workbook
+or sources manifest (read with :func:`contextmap.load`), or a loaded :class:`~contextmap.Dataset`.
+
 The default period is the 12 months up to the latest date in the data (episodes and links):
 ``end`` is that date and ``start`` the day after ``end`` minus 12 months; both ends are
-inclusive.
+inclusive. A period that holds no episode and no link gives empty results and an
+:class:`EmptyPeriodWarning` naming the period and the data's date range (the command line
+makes it an error, exit 2).
 
 ``summary.json`` keys are stable (other tools read them):
 
@@ -35,6 +40,7 @@ from __future__ import annotations
 import gc
 import json
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -45,6 +51,7 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 
+from contextmap._errors import ContextMapError
 from contextmap.areas import areas_summary, count_by_area
 from contextmap.dataset import Dataset
 from contextmap.dates import period_bounds
@@ -53,18 +60,72 @@ from contextmap.files import check_new_files, write_csv
 from contextmap.flags import child_flags
 from contextmap.graph import AnalysisContext
 from contextmap.hotspots import DensitySurface, density_surface, rank_locations, spatial_clusters
+from contextmap.ingest import load
 from contextmap.peers import PeerGroups, find_peer_groups
 from contextmap.persons import key_players, rank_persons
 from contextmap.privacy import get_audience, redact_dataset
 from contextmap.resolve import resolve_dataset
-from contextmap.settings import Settings
+from contextmap.settings import Settings, load_settings
 from contextmap.timelines import timeline
 
-__all__ = ["Analysis", "AnalysisContext", "analyze", "SUMMARY_KEYS", "OUTPUT_FILES"]
+__all__ = ["Analysis", "AnalysisContext", "analyze", "SUMMARY_KEYS", "OUTPUT_FILES", "EmptyPeriodWarning",
+           "empty_period_message"]
 
 SUMMARY_KEYS = ("period", "peer_groups", "hotspots", "persons_of_concern", "flags")
 OUTPUT_FILES = ("summary.json", "peer_groups.csv", "peer_membership.csv", "persons.csv",
                 "key_players.csv", "hotspots.csv", "clusters.csv", "flags.csv")
+
+
+class EmptyPeriodWarning(ContextMapError, UserWarning):
+    """The period analysed holds no episode and no link: every result is empty.
+
+    A warning in Python (the empty results are still returned); the command line turns it
+    into an error (exit 2). It is also a :class:`~contextmap.ContextMapError`, so code that
+    escalates it with ``warnings.simplefilter("error", EmptyPeriodWarning)`` catches it with
+    the other expected errors.
+    """
+
+
+def _data_range(ds: Dataset) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    dates = [pd.to_datetime(frame[col]).dropna() for frame, col in
+             ((ds.episodes, "reported_at"), (ds.episodes, "returned_at"), (ds.links, "observed_on"))
+             if col in frame and len(frame)]
+    dates = [d for d in dates if len(d)]
+    if not dates:
+        return None
+    return min(d.min() for d in dates).normalize(), max(d.max() for d in dates).normalize()
+
+
+def empty_period_message(ds: Dataset, start: pd.Timestamp | None, end: pd.Timestamp) -> str | None:
+    """Why the period ``start``..``end`` (inclusive days) is empty, or ``None`` when it holds an
+    episode (reported or returned in it) or a link (observed in it).
+
+    Examples
+    --------
+    >>> from contextmap.sample import generate_sample
+    >>> ds = generate_sample(children=20, seed=1, end="2026-10-31").to_dataset()
+    >>> print(empty_period_message(ds, pd.Timestamp("2010-01-01"), pd.Timestamp("2010-01-31")))
+    Expected a period holding episodes or links, instead got 2010-01-01 to 2010-01-31, which holds none: the data runs from 2025-11-03 to 2026-10-31
+    >>> empty_period_message(ds, None, pd.Timestamp("2026-10-31")) is None
+    True
+    """
+    stop = end + pd.Timedelta(days=1)
+
+    def within(values: pd.Series) -> bool:
+        d = pd.to_datetime(values)
+        ok = d.notna() & (d < stop)
+        if start is not None:
+            ok &= d >= start
+        return bool(ok.any())
+
+    ep, li = ds.episodes, ds.links
+    if (len(ep) and (within(ep["reported_at"]) or within(ep["returned_at"]))) or (len(li) and within(li["observed_on"])):
+        return None
+    span = _data_range(ds)
+    period = f"{'the start' if start is None else f'{start:%Y-%m-%d}'} to {end:%Y-%m-%d}"
+    where = (f"the data runs from {span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}" if span is not None
+             else "the data holds no dated episode or link")
+    return f"Expected a period holding episodes or links, instead got {period}, which holds none: {where}"
 
 
 @dataclass
@@ -266,11 +327,11 @@ def _gc_paused() -> Iterator[None]:
 
 
 def analyze(
-    ds: Dataset,
+    data: Dataset | str | Path,
     *,
     start: Any = None,
     end: Any = None,
-    settings: Settings | None = None,
+    settings: Settings | str | Path | None = None,
     seed: int = 0,
     resolve: bool = True,
     decisions: Any = None,
@@ -280,17 +341,22 @@ def analyze(
     progress: Callable[[str], None] | None = None,
     audience: str | None = None,
     pseudonymiser: Any = None,
+    mapping: str | Path | None = None,
 ) -> Analysis:
     """Run every analysis for a period.
 
     Parameters
     ----------
-    ds
-        A dataset from :func:`contextmap.load`.
+    data
+        A dataset folder, workbook or sources manifest (read with :func:`contextmap.load`,
+        with ``mapping`` and ``settings``), or a dataset already loaded.
     start, end
         The period (inclusive days); default the 12 months up to the latest date in the data.
+        A period holding no episode and no link gives empty results and an
+        :class:`EmptyPeriodWarning` naming the period and the data's date range.
     settings
-        Area rules and weights; defaults when ``None``.
+        Area rules and weights (:class:`~contextmap.Settings` or a settings file); defaults
+        when ``None``.
     seed
         Seed for the community detection runs and sampled betweenness.
     resolve
@@ -312,6 +378,15 @@ def analyze(
     pseudonymiser
         For an audience that sees pseudonyms (default: the key in the user's configuration
         directory, ``privacy.default_key_path()``).
+    mapping
+        A column-mapping file, when ``data`` is a path to a local export.
+
+    Raises
+    ------
+    InputNotFoundError
+        If ``data`` is a path that does not exist.
+    ConfigError
+        If a date cannot be read or ``start`` is after ``end``.
 
     Examples
     --------
@@ -320,9 +395,24 @@ def analyze(
     >>> result = analyze(ds, seed=0)
     >>> sorted(result.summary())
     ['flags', 'hotspots', 'peer_groups', 'period', 'persons_of_concern']
+
+    A folder (or workbook, or manifest) is read first, as :func:`contextmap.load` reads it:
+
+    >>> import tempfile, pathlib
+    >>> folder = generate_sample(children=20, seed=1).write(pathlib.Path(tempfile.mkdtemp()) / "export")
+    >>> analyze(folder, seed=0).summary() == result.summary()
+    True
     """
+    st = settings if isinstance(settings, Settings) else load_settings(settings)
+    if isinstance(data, Dataset):
+        ds = data
+    elif isinstance(data, str | Path):
+        ds = load(data, mapping=mapping, settings=st)
+    else:
+        raise TypeError(f"Expected data to be a dataset folder, workbook, manifest or Dataset, instead got: "
+                        f"{type(data).__name__} {data!r:.80}")
     with _gc_paused():
-        return _analyze(ds, start=start, end=end, settings=settings or Settings(), seed=seed,
+        return _analyze(ds, start=start, end=end, settings=st, seed=seed,
                         resolve=resolve, decisions=decisions, n_runs=n_runs, key_player_k=key_player_k,
                         min_ties=min_ties, progress=progress, audience=audience, pseudonymiser=pseudonymiser)
 
@@ -342,6 +432,9 @@ def _analyze(ds: Dataset, *, start: Any, end: Any, settings: Settings, seed: int
         t = now
 
     s, e = period_bounds(ds, start=start, end=end, default_months=12)
+    empty = empty_period_message(ds, s, e)
+    if empty is not None:
+        warnings.warn(EmptyPeriodWarning(empty), stacklevel=3)
     resolved = False
     redacted_for = getattr(ds, "redacted_for", None)
     if resolve:

@@ -8,6 +8,9 @@ prints a short summary and maps errors to exit codes (0 clean, 1 problems found 
 from __future__ import annotations
 
 import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional, cast
 
@@ -15,6 +18,8 @@ import typer
 from rich.console import Console
 
 from contextmap._errors import ContextMapError
+from contextmap.workspace.commands import WorkspaceOption, dataset_or_workspace, fail
+from contextmap.workspace.commands import register as _register_workspace_commands
 
 __all__ = ["app", "main"]
 
@@ -41,19 +46,29 @@ def _date(value: str | None, option: str) -> Any:
     return parse_date_option(value, name=option)
 
 
+@contextmanager
+def _period_must_hold_records() -> Iterator[None]:
+    """A period holding no episode and no link is an error here (exit 2, naming the period and
+    the data's date range); in Python it is a warning, ``contextmap.analysis.EmptyPeriodWarning``."""
+    from contextmap.analysis import EmptyPeriodWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", EmptyPeriodWarning)
+        yield
+
+
 def _fail(exc: Exception, code: int = 2) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
-    return typer.Exit(code)
+    """Print ``error: <message>`` and return the exit to raise (the one error path of every
+    command, the workspace's too): the message as written, never read as markup (a value
+    quoted in it, such as ``'[b]x'``, is shown as it is) and never wrapped mid-line."""
+    return fail(exc, code)
 
 
 def _input(path: Path | None, workspace: str | None, *, mapping: Path | None = None, as_of: Any = None,
            settings: Any = None, progress: bool = False) -> tuple[Any, Any]:
-    """The dataset from PATH or from --workspace, and the workspace's decisions (None for PATH)."""
-    from contextmap._errors import ConfigError
-
-    if (path is None) == (workspace is None):
-        raise ConfigError("Expected a dataset PATH or --workspace W (one of the two), instead got "
-                          + ("both" if path is not None else "neither"))
+    """The dataset from PATH or from --workspace (or $CONTEXTMAP_WORKSPACE when no PATH is given),
+    and the workspace's decisions (None for PATH)."""
+    path, workspace = dataset_or_workspace(path, workspace)
     if workspace is not None:
         from contextmap.workspace import open_workspace
 
@@ -66,7 +81,7 @@ def _input(path: Path | None, workspace: str | None, *, mapping: Path | None = N
     return contextmap.load(path, mapping=mapping, as_of=as_of, progress=progress, **kw), None
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _root(
     version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
 ) -> None:
@@ -86,7 +101,7 @@ def validate_cmd(
     show: Annotated[int, typer.Option("--show", help="How many problems to list.")] = 20,
     columns: Annotated[bool, typer.Option("--columns", help="Also print completeness per column.")] = False,
     path: Annotated[Path | None, typer.Argument(help="A folder of CSV files (children.csv, episodes.csv, ...), one .xlsx workbook, or a sources manifest (.yaml) listing files from several agencies; or give --workspace W.", show_default=False)] = None,
-    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Check a dataset against the data contract and print its data-quality summary.
 
@@ -218,7 +233,7 @@ def analyze_cmd(
     decisions: Annotated[Path | None, typer.Option("--decisions", help="Analyst's merge / keep-apart decisions file.")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace files an earlier run wrote.")] = False,
     path: Annotated[Path | None, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
-    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
+    workspace: WorkspaceOption = None,
     areas: Annotated[Path | None, typer.Option("--areas", help="Area polygons with names (wards, beats, LSOAs): counts per area in areas.csv and summary.json.")] = None,
 ) -> None:
     """Find peer groups, persons of concern, hotspots and flags for a period.
@@ -234,7 +249,7 @@ def analyze_cmd(
         cfg = load_settings(config)
         start, end = _date(from_, "--from"), _date(to, "--to")
         area_polys = _areas(areas, cfg)
-        with console.status("Reading the dataset...", spinner="dots") as status:
+        with console.status("Reading the dataset...", spinner="dots") as status, _period_must_hold_records():
             ds, ws_decisions = _input(path, workspace, mapping=mapping, settings=cfg)
             result = analyze(ds, start=start, end=end, settings=cfg, seed=seed, resolve=resolve,
                              decisions=decisions if decisions is not None else ws_decisions,
@@ -294,7 +309,7 @@ def _analyse_for_view(path: Path | None, from_: str | None, to: str | None, conf
 
     cfg = load_settings(config)
     start, end = _date(from_, "--from"), _date(to, "--to")
-    with console.status("Reading the dataset...", spinner="dots") as status:
+    with console.status("Reading the dataset...", spinner="dots") as status, _period_must_hold_records():
         ds, ws_decisions = _input(path, workspace, mapping=mapping, settings=cfg)
         return analyze(ds, start=start, end=end, settings=cfg, seed=seed, decisions=ws_decisions,
                        progress=lambda name: status.update(f"{name[:1].upper()}{name[1:]}..."))
@@ -314,7 +329,7 @@ def map_cmd(
     seed: Annotated[int, typer.Option("--seed", help="Seed for community detection.")] = 0,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing file.")] = False,
     path: Annotated[Path | None, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
-    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Write the hotspot map: one self-contained HTML file, offline unless --tiles is a URL."""
     from contextmap.areas import count_by_area
@@ -353,7 +368,7 @@ def network_cmd(
     seed: Annotated[int, typer.Option("--seed", help="Seed for community detection and the layout.")] = 0,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing files.")] = False,
     path: Annotated[Path | None, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
-    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Write the peer-network view (self-contained HTML), optionally PNG/SVG renderings."""
     from contextmap.views.network import network_view
@@ -384,7 +399,7 @@ def resolve_cmd(
     engine: Annotated[str, typer.Option("--engine", help="Score person pairs with Splink on 'duckdb' (default) or 'spark', or 'fixed' weights.")] = "duckdb",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
     path: Annotated[Path | None, typer.Argument(help="Dataset folder of CSV files, an .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
-    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Resolve person and location records into entities (persons of concern and places)."""
     from contextmap.resolve.dataset import (
@@ -430,7 +445,7 @@ def review_cmd(
     engine: Annotated[str, typer.Option("--engine", help="Score person pairs with Splink on 'duckdb' (default) or 'spark', or 'fixed' weights.")] = "duckdb",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing page.")] = False,
     path: Annotated[Path | None, typer.Argument(help="Dataset folder of CSV files or an .xlsx workbook; or give --workspace W.", show_default=False)] = None,
-    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
+    workspace: WorkspaceOption = None,
     places: Annotated[bool, typer.Option("--places/--no-places", help="Also queue the doubtful place pairs.")] = True,
 ) -> None:
     """Write an offline page of the doubtful person and place pairs to mark merge / keep apart /
@@ -533,7 +548,7 @@ def pack_cmd(
     areas: Annotated[Path | None, typer.Option("--areas", help="Area polygons with names: counts per area in the pack, map and summary.json.")] = None,
     no_resolve: Annotated[bool, typer.Option("--no-resolve", help="Use records as they are, without entity resolution.")] = False,
     path: Annotated[Path | None, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
-    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Read a workspace (SQLite file or postgresql:// URL) in place of PATH.")] = None,
+    workspace: WorkspaceOption = None,
     keep_failed: Annotated[bool, typer.Option("--keep-failed", help="When the privacy scan refuses the pack, keep it (hidden folder beside --out) for inspection.")] = False,
     encrypt_pdf: Annotated[bool, typer.Option("--encrypt-pdf", help="Encrypt pack.pdf with AES-256 for secure e-mail; the passphrase is asked for, or read from --passphrase-file.")] = False,
     passphrase_file: Annotated[Path | None, typer.Option("--passphrase-file", help="With --encrypt-pdf: a file whose first line is the passphrase (keep it outside the pack).")] = None,
@@ -561,10 +576,9 @@ def pack_cmd(
             raise _fail(exc, 2) from None
     try:
         start, end = _date(from_, "--from"), _date(to, "--to")
-        with console.status("Building the pack...", spinner="dots"):
-            if workspace is not None and path is not None:
-                raise ContextMapError("Expected a dataset PATH or --workspace W (one of the two), instead got both")
-            r = build_pack(path if workspace is None else None, workspace=workspace, out=out, audience=audience, start=start, end=end, previous=previous,
+        with console.status("Building the pack...", spinner="dots"), _period_must_hold_records():
+            path, workspace = dataset_or_workspace(path, workspace)
+            r = build_pack(path, workspace=workspace, out=out, audience=audience, start=start, end=end, previous=previous,
                            settings=config, mapping=mapping, seed=seed, pdf=not no_pdf, overwrite=overwrite,
                            resolve=not no_resolve, decisions=decisions, keep_failed=keep_failed,
                            basemap=basemap, areas=areas,
@@ -634,9 +648,14 @@ def _show_identifiers(hits: list[Any]) -> None:
                           markup=False, highlight=False, soft_wrap=True)
 
 
-from contextmap.workspace.commands import register as _register_workspace_commands  # noqa: E402
+def _analyze(*args: Any, **kwargs: Any) -> Any:
+    """:func:`contextmap.analysis.analyze`, imported when called (``case open --kind group``)."""
+    from contextmap.analysis import analyze
 
-_register_workspace_commands(app)  # workspace, import, decide, case, action
+    return analyze(*args, **kwargs)
+
+
+_register_workspace_commands(app, analyze=_analyze)  # workspace, import, decide, case, action
 
 
 def main() -> None:
@@ -644,8 +663,7 @@ def main() -> None:
     try:
         app()
     except ContextMapError as exc:  # last resort: never a traceback for an expected error
-        err_console.print(f"error: {exc}", markup=False, highlight=False)
-        sys.exit(2)
+        sys.exit(fail(exc, 2).exit_code)
 
 
 # Silence "imported but unused" until subcommands use them.

@@ -87,3 +87,39 @@ def test_cli_views_refuse_an_audience_they_cannot_redact_for(data_dir, tmp_path,
     assert res.exit_code == 2, res.output
     assert not out.exists()
     assert res.exception is None or isinstance(res.exception, SystemExit)
+
+
+def test_analyze_takes_a_path_as_build_pack_does(data_dir):
+    # the trap: analyze("data/sample") raised AttributeError ('str' object has no attribute 'episodes')
+    from_path = analyze(str(data_dir), resolve=False, n_runs=2, seed=1)
+    from_ds = analyze(contextmap.load(data_dir), resolve=False, n_runs=2, seed=1)
+    assert from_path.summary() == from_ds.summary() and from_path.dataset.source is not None
+    assert analyze(data_dir, resolve=False, n_runs=2, seed=1).summary() == from_ds.summary()  # a Path too
+    with pytest.raises(FileNotFoundError):
+        analyze(data_dir / "no-such-export", resolve=False)
+    with pytest.raises(TypeError, match="Expected data"):
+        analyze(42)  # type: ignore[arg-type]
+
+
+def test_an_empty_period_warns_in_python_and_is_an_error_on_the_command_line(data_dir, tmp_path):
+    from contextmap.analysis import EmptyPeriodWarning
+
+    ds = contextmap.load(data_dir)
+    with pytest.warns(EmptyPeriodWarning, match="2010-01-01 to 2010-01-31.*the data runs from 2024-") as rec:
+        a = analyze(ds, start="2010-01-01", end="2010-01-31", resolve=False, n_runs=2)
+    assert rec[0].filename == __file__  # the warning points at the caller's line
+    assert a.peer_groups.groups.empty and a.hotspots.empty and a.persons.empty  # empty results, as before
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        analyze(ds, start="2024-06-01", end="2024-06-30", resolve=False, n_runs=2)  # a period with records: silent
+    for command in ("analyze", "map", "network", "pack"):
+        out = tmp_path / command
+        args = [command, str(data_dir), "--out", str(out if command in ("analyze", "pack") else out.with_suffix(".html")),
+                "--from", "01/01/2010", "--to", "31/01/2010"]
+        res = CliRunner().invoke(app, args + (["--no-pdf", "--no-resolve"] if command == "pack" else []))
+        assert res.exit_code == 2, (command, res.output, res.exception)
+        text = " ".join(res.output.split())
+        assert "2010-01-01 to 2010-01-31, which holds none: the data runs from 2024-" in text, (command, text)
+        assert "Traceback" not in res.output and not any(tmp_path.glob(f"{command}*")), command

@@ -163,5 +163,25 @@ def test_review_in_the_browser_decide_two_pairs_save_and_resolve_with_them(recor
     assert ent["L1"] == ent["L2"] and ent["L5"] != ent["L6"]
 
 
+@pytest.mark.browser
+def test_review_page_meets_wcag_22_aa_before_and_after_deciding(recorded_page, tmp_path):
+    """UK public bodies must meet WCAG 2.2 AA: axe-core finds no serious or critical
+    violation on the page as opened, nor once pairs are marked (the states it changes)."""
+    from conftest import axe_violations
+
+    page_path = write_review(_review_ds(), tmp_path / "review.html")
+    rec = recorded_page
+    rec.open(page_path)
+    page = rec.page
+    assert page.locator("section.pair").count() >= 3  # person and place pairs, waterfalls, forms
+    assert axe_violations(page) == []
+    cards = page.locator("section.pair")
+    cards.nth(0).locator("input[value='merge']").check()
+    cards.nth(1).locator("input[value='keep apart']").check()
+    cards.nth(2).locator("input[value='not sure']").focus()
+    assert axe_violations(page) == []
+    assert rec.console_errors == []
+
+
 def _only_local(requests: list[str]) -> list[str]:
     return [u for u in requests if not u.startswith(("file://", "data:", "blob:"))]

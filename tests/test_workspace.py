@@ -166,10 +166,12 @@ def test_decision_case_and_action_persist(ws_url, exports):
 
         cases = record.cases_frame(ws.engine)
         assert cases["case"].tolist() == [case] and cases["subject_id"].tolist() == [loc]
-        expected = (set(loc_links.loc[loc_links["target_id"] == loc, "source_id"])
-                    | set(ds.episodes.loc[ds.episodes["found_location_id"] == loc, "child_id"])
-                    | set(ds.children.loc[ds.children["home_location_id"] == loc, "child_id"]))
-        assert set(cases["children"].iloc[0]) == expected
+        recs = cases["subject_records"].iloc[0]  # the place and any record resolution merged with it
+        assert recs[0] == loc
+        expected = (set(loc_links.loc[loc_links["target_id"].isin(recs), "source_id"])
+                    | set(ds.episodes.loc[ds.episodes["found_location_id"].isin(recs), "child_id"])
+                    | set(ds.children.loc[ds.children["home_location_id"].isin(recs), "child_id"]))
+        assert set(cases["children"].iloc[0]) == expected and expected
         acts = record.actions_frame(ws.engine, as_of="2026-10-01")
         assert acts["action"].tolist() == [action] and bool(acts["overdue"].iloc[0])
         ws.update_action(action, status="done", outcome="premises visited; CCTV reviewed")
@@ -182,7 +184,7 @@ def test_decision_case_and_action_persist(ws_url, exports):
         # decisions round-trip through a decisions file
         text = record.decisions_text(ws.engine)
         assert f"merge {p1} {p2}" in text and "# same phone number" in text
-        assert record.import_decisions(ws.engine, text, source="exported.txt") == 0
+        assert record.import_decisions(ws.engine, text, source="exported.txt") == record.DecisionsImported(added=0, already=1)
 
 
 def test_erase_and_purge_remove_records_and_are_audited(ws_url, exports, tmp_path):

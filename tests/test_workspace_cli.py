@@ -100,3 +100,119 @@ def test_next_pack_shows_the_action_status(ws_url, export, tmp_path):  # noqa: F
         assert cells[5] == "open" and cells[6] == "done"  # status at the last meeting, and now
         assert "order served" not in html and "withheld for this audience" in row  # free text: partner sees none
         assert ws.status()["meetings"] == 2
+
+
+# --- issue 21: no traps on the command line ---------------------------------------------------
+
+
+def test_names_withdrawals_and_cases_on_the_command_line(ws_url, export, tmp_path):  # noqa: F811
+    from contextmap.analysis import analyze
+    from contextmap.workspace import open_workspace
+
+    log = tmp_path / "audit.jsonl"
+    run("workspace", "init", ws_url)
+    run("import", str(export), "--workspace", ws_url)
+    with open_workspace(ws_url) as ws:
+        ds = ws.dataset()
+    person = ds.persons.dropna(subset=["name"]).drop_duplicates("name", keep=False).iloc[0]
+    child = ds.children.dropna(subset=["name"]).drop_duplicates("name", keep=False).iloc[0]
+    # by unique names: the ids are stored, and the two records described
+    out = run("decide", "merge", person["name"], child["name"], "--workspace", ws_url, "--reason", "one young man")
+    assert f"Decision 1: merge {person['person_id']} {child['child_id']}" in out and "born" in out
+    out = run("decide", "merge", "Nobody Atall", child["name"], "--workspace", ws_url, "--reason", "x", code=2)
+    assert "names none" in out
+    assert "1  merge" in run("decide", "list", "--workspace", ws_url)
+    assert "Withdrew decision 1" in run("decide", "withdraw", "1", "--workspace", ws_url, "--reason", "wrong",
+                                        "--log", str(log))
+    assert "No decisions in force (1 withdrawn" in run("decide", "list", "--workspace", ws_url)
+    assert "withdrawn" in run("decide", "list", "--all", "--workspace", ws_url)
+    run("decide", "withdraw", "1", "--workspace", ws_url, "--reason", "again", "--log", str(log), code=2)
+    # a group case from the peer group the analysis named, listed by name, backdated
+    out = run("case", "open", "--workspace", ws_url, "--kind", "group", "--subject", "PG1", "--title", "Group one",
+              "--opened", "01/10/2026")
+    case = out.strip().split()[-1]
+    with open_workspace(ws_url) as ws:
+        want = analyze(ws.dataset(), seed=0, decisions=ws.decisions()).peer_groups.groups.loc["PG1", "children"]
+        row = ws.cases().set_index("case").loc[case]
+    assert sorted(row["children"]) == sorted(want) and len(want) >= 2
+    assert f"linking {len(want)} children: {case}" in out and "opened 2026-10-01" in out
+    names = ds.children.set_index("child_id")["name"]
+    listed = run("case", "list", "--workspace", ws_url)
+    assert all(str(names[c]) in listed for c in want if isinstance(names[c], str))
+    assert "peer group PG1" in run("case", "show", case, "--workspace", ws_url)
+    out = run("case", "open", "--workspace", ws_url, "--kind", "group", "--subject", "PG999", "--title", "x", code=2)
+    assert "PG1:" in out  # the groups there are, listed
+    out = run("case", "open", "--workspace", ws_url, "--kind", "person", "--subject", person["name"],
+              "--title", "Seen with children at the park")
+    assert f"Opened person case on {person['person_id']}" in out
+
+
+def _all_commands(group, prefix=()):
+    import typer.main
+
+    cmd = typer.main.get_command(group)
+    out = []
+
+    def walk(c, path):
+        out.append(path)
+        for name, sub in sorted(getattr(c, "commands", {}).items()):
+            walk(sub, (*path, name))
+
+    walk(cmd, prefix)
+    return out
+
+
+def test_every_command_has_help():
+    commands = _all_commands(app)
+    assert ("decide", "withdraw") in commands and ("case", "show") in commands and len(commands) > 25
+    for path in commands:
+        r = runner.invoke(app, [*path, "--help"])
+        assert r.exit_code == 0 and "Usage" in r.output, (path, r.output)
+    assert run("--version").startswith("contextmap ")  # it said "Missing command"
+
+
+def test_contextmap_workspace_is_honoured_by_every_command(tmp_path, export):
+    ws = str(tmp_path / "team.cmw")
+    env = {"CONTEXTMAP_WORKSPACE": ws}
+
+    def go(*args: str, code: int = 0, env=env) -> str:
+        r = runner.invoke(app, list(args), env=env)
+        assert r.exit_code == code, (args, r.output, r.exception)
+        return r.output
+
+    go("workspace", "init")
+    go("import", str(export))
+    assert "24 children" in go("workspace", "status")  # the trap: status ignored the variable
+    assert json.loads(go("workspace", "status", "--json"))["workspace"] == ws
+    for cmd in (("decide", "list"), ("case", "list"), ("action", "list")):
+        go(*cmd)
+    assert "read " in go("validate")  # reads the workspace in place of PATH
+    go("analyze", "--out", str(tmp_path / "an"), "--no-resolve")
+    assert json.loads((tmp_path / "an" / "summary.json").read_text())["period"]
+    # PATH wins over the variable, which is only a default; PATH and --workspace together are an error
+    go("validate", str(export), env={"CONTEXTMAP_WORKSPACE": str(tmp_path / "nowhere.cmw")})
+    assert "both" in go("validate", str(export), "--workspace", ws, code=2)
+    # every command reading a workspace tries the one the variable names
+    missing = {"CONTEXTMAP_WORKSPACE": str(tmp_path / "nowhere.cmw")}
+    for args in (("workspace", "status"), ("workspace", "purge", "--older-than", "6y"),
+                 ("workspace", "erase", "--child", "C0001"), ("import", str(export)), ("decide", "list"),
+                 ("decide", "merge", "A", "B", "--reason", "x"), ("decide", "withdraw", "1", "--reason", "x"),
+                 ("decide", "export", str(tmp_path / "d.txt")), ("case", "list"), ("case", "show", "case-1"),
+                 ("case", "open", "--kind", "person", "--subject", "P1", "--title", "x"),
+                 ("action", "list"), ("action", "add", "case-1", "--owner", "x", "--due", "2026-12-01", "--text", "x"),
+                 ("validate",), ("analyze", "--out", str(tmp_path / "x")), ("map", "--out", str(tmp_path / "m.html")),
+                 ("network", "--out", str(tmp_path / "n.html")), ("resolve", "--out", str(tmp_path / "r.csv")),
+                 ("review", "--out", str(tmp_path / "r.html")), ("pack", "--out", str(tmp_path / "p"))):
+        out = go(*args, code=2, env=missing)
+        assert "nowhere.cmw" in out and "does not exist" in out and "\n" not in out.strip(), (args, out)
+    # neither: one message, naming the variable
+    for args in (("workspace", "status"), ("case", "list"), ("validate",), ("pack", "--out", str(tmp_path / "p"))):
+        out = go(*args, code=2, env={"CONTEXTMAP_WORKSPACE": ""})
+        assert "$CONTEXTMAP_WORKSPACE" in out and "instead got neither" in out, (args, out)
+
+
+def test_an_error_quotes_the_value_as_given_never_as_markup(tmp_path):
+    out = run("analyze", str(tmp_path), "--out", str(tmp_path / "o"), "--to", "[bold]2026[/bold]", code=2)
+    assert "'[bold]2026[/bold]'" in out
+    out = run("case", "list", "--workspace", str(tmp_path / "[red]w[/red].cmw"), code=2)
+    assert "[red]w[/red].cmw" in out

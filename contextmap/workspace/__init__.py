@@ -32,12 +32,15 @@ from contextmap._errors import WorkspaceError
 from contextmap.dataset import Dataset
 from contextmap.resolve.decisions import Decisions
 from contextmap.schema import TABLE_NAMES
-from contextmap.workspace import db, record, retention, store
+from contextmap.workspace import db, lookup, record, retention, store
 from contextmap.workspace.db import WorkspaceLocation, parse_location
+from contextmap.workspace.lookup import Match, RecordLookupError
+from contextmap.workspace.record import DecisionsImported, StoredDecision
 from contextmap.workspace.store import ImportResult
 
 __all__ = ["Workspace", "init_workspace", "open_workspace", "ImportResult", "WorkspaceLocation",
-           "parse_location", "WorkspaceError"]
+           "parse_location", "WorkspaceError", "Match", "RecordLookupError", "StoredDecision",
+           "DecisionsImported"]
 
 
 @dataclass
@@ -118,7 +121,10 @@ class Workspace:
                 history[name] = int(conn.execute(sa.select(sa.func.count()).select_from(T).where(~T.c.is_current)).scalar_one())
                 not_in_latest[name] = 0 if latest is None else int(conn.execute(
                     sa.select(sa.func.count()).select_from(T).where(T.c.is_current, T.c.last_seen_import != latest)).scalar_one())
-            n_decisions = int(conn.execute(sa.select(sa.func.count()).select_from(db.decisions)).scalar_one())
+            n_decisions = int(conn.execute(sa.select(sa.func.count()).select_from(db.decisions)
+                                           .where(db.decisions.c.withdrawn_at.is_(None))).scalar_one())
+            n_withdrawn = int(conn.execute(sa.select(sa.func.count()).select_from(db.decisions)
+                                           .where(db.decisions.c.withdrawn_at.is_not(None))).scalar_one())
             n_meetings = int(conn.execute(sa.select(sa.func.count()).select_from(db.meetings)).scalar_one())
         cases = record.cases_frame(self.engine)
         actions = record.actions_frame(self.engine)
@@ -131,22 +137,123 @@ class Workspace:
             "history_versions": history,
             "imports": self.imports(),
             "decisions": n_decisions,
+            "decisions_withdrawn": n_withdrawn,
             "cases": {"open": int((cases["status"] == "open").sum()), "closed": int((cases["status"] == "closed").sum())},
             "actions": {s: int((actions["status"] == s).sum()) for s in record.ACTION_STATUSES}
             | {"overdue": int(actions["overdue"].sum())},
             "meetings": n_meetings,
         }
 
-    # --- decisions, cases, actions ------------------------------------------------------
+    # --- finding records --------------------------------------------------------------
 
-    def decide(self, action: str, a: str, b: str, *, reason: str, user: str | None = None) -> int:
-        """Store a ``'merge'`` or ``'keep_apart'`` decision with its reason."""
+    def find(self, text: str, *, kinds: tuple[str, ...] = ("child", "person", "location")) -> Match:
+        """The one record ``text`` names, by id or by a name only it has
+        (:func:`contextmap.workspace.lookup.find_record`); a
+        :class:`~contextmap.workspace.lookup.RecordLookupError` listing the candidates otherwise."""
+        return lookup.find_record(self.engine, text, kinds=kinds, argument="text")
+
+    def search(self, text: str, *, kinds: tuple[str, ...] = ("child", "person", "location"),
+               limit: int = 50) -> list[Match]:
+        """The records whose names hold the words of ``text`` (:func:`contextmap.workspace.lookup.search_records`)."""
+        return lookup.search_records(self.engine, text, kinds=kinds, limit=limit)
+
+    # --- decisions ---------------------------------------------------------------------
+
+    def decide(self, action: str, a: str, b: str, *, reason: str, user: str | None = None) -> StoredDecision:
+        """Store a ``'merge'`` or ``'keep_apart'`` decision about records ``a`` and ``b`` (ids, or
+        names only one record has), with its reason (:func:`contextmap.workspace.record.add_decision`)."""
         return record.add_decision(self.engine, action, a, b, reason=reason, user=user)
 
+    def withdraw(self, decision: str | int, *, reason: str, user: str | None = None,
+                 audit_log: str | Path | None = None) -> dict[str, Any]:
+        """Withdraw decision ``decision`` (its number): kept in the history with who, when and
+        why, no longer applied, and the withdrawal appended to the audit log."""
+        row = record.withdraw_decision(self.engine, decision, reason=reason, user=user)
+        self._audit("withdraw decision", {
+            "decision": int(row["decision_id"]), "action": row["action"], "a": row["a"], "b": row["b"],
+            "reason": row["withdrawn_reason"], "withdrawn_by": row["withdrawn_by"]}, audit_log)
+        return row
+
+    def decision_history(self) -> Any:
+        """Every decision made, withdrawn ones included (:func:`contextmap.workspace.record.decisions_frame`)."""
+        return record.decisions_frame(self.engine)
+
+    # --- cases and actions ---------------------------------------------------------------
+
     def open_case(self, *, kind: str, subject: str, title: str, children: list[str] | tuple[str, ...] = (),
-                  user: str | None = None) -> str:
-        """Open a context case; return its id (``'case-N'``)."""
-        return f"case-{record.open_case(self.engine, kind=kind, subject=subject, title=title, children=children, user=user)}"
+                  opened: Any = None, resolve: bool = True, user: str | None = None) -> str:
+        """Open a context case; return its id (``'case-N'``).
+
+        ``subject`` is a location or person id, or a name only one such record has; a location
+        or person case brings the records merged with its subject and links every child tied
+        to any of them. ``opened`` backdates the case. See
+        :func:`contextmap.workspace.record.open_case`; for a peer group use :meth:`open_group_case`.
+        """
+        return f"case-{record.open_case(self.engine, kind=kind, subject=subject, title=title, children=children, opened=opened, resolve=resolve, user=user)}"
+
+    def open_group_case(self, analysis: Any, group: str, *, title: str, children: list[str] | tuple[str, ...] = (),
+                        opened: Any = None, user: str | None = None) -> str:
+        """Open a case on a peer group of ``analysis`` (a :class:`contextmap.analysis.Analysis`
+        of this workspace's records) and link its children as that analysis found them.
+
+        ``group`` is the group's id in that analysis (``'PG3'``) or a child of the group (id or
+        unique name). The case keeps the group's id and the analysis period as its basis, and
+        each child's reason. Raises :class:`~contextmap.WorkspaceError` listing the analysis's
+        groups when ``group`` is none of them, or when the child is in no group.
+        """
+        groups = analysis.peer_groups.groups
+        start, end = analysis.period
+        seed = getattr(analysis, "seed", 0)
+        of = f"the analysis of {start:%Y-%m-%d} to {end:%Y-%m-%d} (seed {seed})"
+        text = str(group).strip()
+        gid = next((g for g in groups.index if str(g).lower() == text.lower()), None)
+        if gid is None:
+            try:
+                child = lookup.find_record(self.engine, text, kinds=("child",), argument="group")
+            except RecordLookupError as exc:
+                more = f"\n{exc}" if exc.ambiguous else ""
+                raise WorkspaceError(f"Expected group to be a peer group of {of} or one of its children, instead got "
+                                     f"{text!r}; the groups:\n{self._group_listing(groups)}{more}") from None
+            hits = [g for g in groups.index if child.record_id in set(map(str, groups.loc[g, "children"]))]
+            if len(hits) != 1:
+                which = ("who is in no peer group of that analysis" if not hits else
+                         f"who is in {len(hits)} peer groups of that analysis ({', '.join(map(str, hits))}): give the group's id")
+                raise WorkspaceError(f"Expected group to be a peer group of {of} or one of its children, instead got "
+                                     f"{child.describe()}, {which}; the groups:\n{self._group_listing(groups)}")
+            gid = hits[0]
+        extras = [lookup.find_record(self.engine, c, kinds=("child",), argument="--child").record_id for c in children]
+        kids = [str(c) for c in groups.loc[gid, "children"]]
+        held = {m.record_id for m in lookup.describe_records(self.engine, kids)}
+        missing = [c for c in kids if c not in held]
+        if missing:
+            raise WorkspaceError(f"Expected the children of {gid} to be held in this workspace, instead got unknown "
+                                 f"ids {missing!r}: was the analysis made from this workspace's records?")
+        basis = f"peer group {gid} of {of}"
+        number = record.open_case(self.engine, kind="group", subject=str(gid), title=title, children=kids,
+                                  opened=opened, basis=basis, child_reason=f"in peer group {gid}", user=user)
+        if extras:
+            record.link_children(self.engine, number, extras, reason="named when the case was opened")
+        return f"case-{number}"
+
+    def _group_listing(self, groups: Any, limit: int = 12) -> str:
+        names = {m.record_id: m.name for m in lookup.describe_records(
+            self.engine, [str(c) for g in groups.index[:limit] for c in groups.loc[g, "children"]])}
+        lines = []
+        for g in groups.index[:limit]:
+            kids = [str(c) for c in groups.loc[g, "children"]]
+            shown = ", ".join(f"{names.get(c) or c}" for c in kids[:4]) + (", ..." if len(kids) > 4 else "")
+            lines.append(f"  {g}: {len(kids)} children ({shown})")
+        if len(groups) > limit:
+            lines.append(f"  ... and {len(groups) - limit} more")
+        return "\n".join(lines) if lines else "  (the analysis found no peer group)"
+
+    def cases(self) -> Any:
+        """Every case with its subject's records, children and their names (:func:`contextmap.workspace.record.cases_frame`)."""
+        return record.cases_frame(self.engine)
+
+    def case_children(self, case: str | int | None = None) -> Any:
+        """The children linked to each case, with names and reasons (:func:`contextmap.workspace.record.case_children_frame`)."""
+        return record.case_children_frame(self.engine, case)
 
     def add_action(self, case: str | int, *, owner: str, due: Any, text: str, user: str | None = None) -> str:
         """Add an action to a case; return its id (``'action-N'``)."""

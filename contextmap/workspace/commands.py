@@ -1,49 +1,121 @@
 """The workspace's commands: ``workspace``, ``import``, ``decide``, ``case`` and ``action``.
 
-:func:`register` adds them to the ``contextmap`` command line. ``--workspace`` defaults to
-``$CONTEXTMAP_WORKSPACE``, so a team can set it once. Exit status: 0 done, 1 rows were
-quarantined by an import (the import is still recorded), 2 the input or workspace cannot be
-used.
+:func:`register` adds them to the ``contextmap`` command line. The workspace is given once
+per command, the same way everywhere: ``--workspace W`` (:data:`WorkspaceOption`), or the
+``W`` argument of ``workspace init|status|purge|erase`` (:data:`WorkspaceArgument`); either
+may be left out when ``$CONTEXTMAP_WORKSPACE`` is set, so a team can set it once.
+:func:`workspace_from` and :func:`dataset_or_workspace` read them, for these commands and for
+the analyses that take ``PATH`` or ``--workspace`` (``validate``, ``analyze``, ``map``...),
+with one message when neither is given.
+
+Records are named by id or by a name only one record has; a name that is not unique, or
+names nothing, is refused with the candidates listed (kind, date of birth, agencies, id).
+
+Exit status: 0 done, 1 rows were quarantined by an import (the import is still recorded),
+2 the input or workspace cannot be used (including a name that is not unique: nothing stored).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from contextmap._errors import ContextMapError
+from contextmap._errors import ConfigError, ContextMapError
 
-__all__ = ["register", "WORKSPACE_ENV", "workspace_option_help"]
+__all__ = ["register", "WORKSPACE_ENV", "workspace_option_help", "WorkspaceOption", "WorkspaceArgument",
+           "workspace_from", "dataset_or_workspace", "fail"]
 
 WORKSPACE_ENV = "CONTEXTMAP_WORKSPACE"
-"""Environment variable giving the default ``--workspace``."""
+"""Environment variable giving the default workspace of every command."""
 
 workspace_option_help = "The workspace: a SQLite file or a postgresql:// URL (default: $CONTEXTMAP_WORKSPACE)."
 
+WorkspaceOption = Annotated[str | None, typer.Option("--workspace", "-w", help=workspace_option_help,
+                                                     show_default=False)]
+"""``--workspace W``, declared once for every command; read it with :func:`workspace_from`
+(or :func:`dataset_or_workspace` where a dataset ``PATH`` may be given instead)."""
+
+WorkspaceArgument = Annotated[str | None, typer.Argument(
+    help="The workspace: a file path (SQLite) or a postgresql:// URL (default: $CONTEXTMAP_WORKSPACE).",
+    show_default=False)]
+"""The ``W`` argument of ``workspace init|status|purge|erase``; read it with :func:`workspace_from`."""
+
 console = Console(stderr=False, soft_wrap=True)
-err_console = Console(stderr=True)
-
-WorkspaceArg = Annotated[str, typer.Option("--workspace", "-w", envvar=WORKSPACE_ENV, help=workspace_option_help,
-                                           show_default=False)]
+err_console = Console(stderr=True, soft_wrap=True)
 
 
-def _fail(exc: Exception, code: int = 2) -> typer.Exit:
-    err_console.print(f"error: {exc}", markup=False, highlight=False)
+def _env_workspace() -> str | None:
+    value = os.environ.get(WORKSPACE_ENV, "").strip()
+    return value or None
+
+
+def workspace_from(value: str | None) -> str:
+    """The workspace a command works on: ``value`` (``--workspace`` or ``W``) or else
+    ``$CONTEXTMAP_WORKSPACE``; a :class:`~contextmap.ConfigError` when neither is set.
+
+    Examples
+    --------
+    >>> workspace_from("team.cmw")
+    'team.cmw'
+    """
+    if value is not None and value.strip():
+        return value
+    env = _env_workspace()
+    if env is None:
+        raise ConfigError(f"Expected a workspace (--workspace W, or ${WORKSPACE_ENV} set), instead got neither")
+    return env
+
+
+def dataset_or_workspace(path: Path | None, workspace: str | None) -> tuple[Path | None, str | None]:
+    """For the commands reading ``PATH`` or ``--workspace W``: exactly one of the two.
+
+    ``PATH`` wins over ``$CONTEXTMAP_WORKSPACE`` (which is only a default); ``PATH`` and
+    ``--workspace`` together are an error, as is neither when the variable is not set.
+    """
+    if path is not None and workspace is not None:
+        raise ConfigError("Expected a dataset PATH or --workspace W (one of the two), instead got both")
+    if path is not None:
+        return path, None
+    if workspace is not None:
+        return None, workspace_from(workspace)
+    env = _env_workspace()
+    if env is None:
+        raise ConfigError(f"Expected a dataset PATH or --workspace W (or ${WORKSPACE_ENV} set), instead got neither")
+    return None, env
+
+
+def fail(exc: Exception, code: int = 2) -> typer.Exit:
+    """Print ``error: <message>`` on standard error and return the exit to raise: the one error
+    path of every ``contextmap`` command. The message is printed as written (never read as
+    markup, so a quoted value such as ``'[b]x'`` shows as it is) and never wrapped mid-line.
+    """
+    from rich.text import Text
+
+    err_console.print(Text.assemble(("error:", "bold red"), " ", str(exc)), soft_wrap=True, highlight=False)
     return typer.Exit(code)
 
 
+
 def _say(text: str) -> None:
-    console.print(text, markup=False, highlight=False)
+    """Print a line for the user: data in it (names, ids, titles) is shown, never obeyed: no
+    markup, and characters that are not printable are shown as escapes (:func:`_shown`)."""
+    console.print("\n".join(_shown(line) for line in text.split("\n")), markup=False, highlight=False)
 
 
-def _open(workspace: str):
+def _open(workspace: str | None):
     from contextmap.workspace import open_workspace
 
-    return open_workspace(workspace)
+    return open_workspace(workspace_from(workspace))
+
+
+_ERRORS = (ContextMapError, OSError)
 
 
 workspace_app = typer.Typer(help="Create a workspace, see what it holds, purge old records, erase a child.",
@@ -53,41 +125,48 @@ decide_app = typer.Typer(help="The analyst's entity-resolution decisions, stored
 case_app = typer.Typer(help="Context cases on a location, a person or a peer group.", no_args_is_help=True)
 action_app = typer.Typer(help="Actions on context cases: owner, due date, status, outcome.", no_args_is_help=True)
 
+LogOption = Annotated[Path | None, typer.Option(
+    "--log", help="Audit log (default: $CONTEXTMAP_AUDIT_LOG or the user's data folder).")]
+
 
 @workspace_app.command("init")
-def init_cmd(
-    workspace: Annotated[str, typer.Argument(help="A file path (SQLite, created readable by you only) or a postgresql:// URL.", show_default=False)],
-) -> None:
-    """Create a workspace (or bring an existing one up to the current schema)."""
+def init_cmd(workspace: WorkspaceArgument = None) -> None:
+    """Create a workspace (or bring an existing one up to the current schema).
+
+    A new SQLite file is created readable by you only; a postgresql:// URL must name an
+    existing, empty database.
+    """
     from contextmap.workspace import init_workspace
 
     try:
-        with init_workspace(workspace) as ws:
+        with init_workspace(workspace_from(workspace)) as ws:
             label, rev = ws.label, ws.status()["schema"]
-    except (ContextMapError, OSError) as exc:
-        raise _fail(exc) from None
+    except _ERRORS as exc:
+        raise fail(exc) from None
     _say(f"Workspace ready at {label} (schema {rev})")
 
 
 @workspace_app.command("status")
 def status_cmd(
-    workspace: Annotated[str, typer.Argument(help="The workspace (file path or URL).", show_default=False)],
+    workspace: WorkspaceArgument = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
 ) -> None:
     """What the workspace holds: records, imports, decisions, cases, actions, meetings."""
     try:
         with _open(workspace) as ws:
             st = ws.status()
-    except (ContextMapError, OSError) as exc:
-        raise _fail(exc) from None
+    except _ERRORS as exc:
+        raise fail(exc) from None
     if as_json:
         print(json.dumps(st, indent=1, default=str))
         return
     c = st["counts"]
     _say(f"{st['workspace']} ({st['backend']}, schema {st['schema']})")
     _say("  " + ", ".join(f"{n} {k}" for k, n in c.items()))
-    _say(f"  {len(st['imports'])} imports, {st['decisions']} decisions, {st['cases']['open']} open cases, "
-         f"{st['actions']['open']} open actions ({st['actions']['overdue']} overdue), {st['meetings']} meetings")
+    _say(f"  {len(st['imports'])} imports, {st['decisions']} decisions in force"
+         + (f" ({st['decisions_withdrawn']} withdrawn)" if st.get("decisions_withdrawn") else "")
+         + f", {st['cases']['open']} open cases, {st['actions']['open']} open actions "
+         f"({st['actions']['overdue']} overdue), {st['meetings']} meetings")
     for i in st["imports"][-5:]:
         t = {k: sum(v[k] for v in i["counts"].values()) for k in ("new", "changed", "unchanged", "not_in_latest")}
         _say(f"  import {i['import_id']} {i['imported_at']}: {t['new']} new, {t['changed']} changed, "
@@ -96,37 +175,37 @@ def status_cmd(
 
 @workspace_app.command("purge")
 def purge_cmd(
-    workspace: Annotated[str, typer.Argument(help="The workspace (file path or URL).", show_default=False)],
     older_than: Annotated[str, typer.Option("--older-than", help="Retention period: 6y, 18m, 8w or 30d.")],
-    log: Annotated[Path | None, typer.Option("--log", help="Audit log (default: $CONTEXTMAP_AUDIT_LOG or the user's data folder).")] = None,
+    workspace: WorkspaceArgument = None,
+    log: LogOption = None,
 ) -> None:
     """Remove records older than the retention period (logged in the audit log)."""
     try:
         with _open(workspace) as ws:
             removed = ws.purge(older_than=older_than, audit_log=log)
-    except (ContextMapError, OSError) as exc:
-        raise _fail(exc) from None
+    except _ERRORS as exc:
+        raise fail(exc) from None
     _say("Purged " + ", ".join(f"{n} {k}" for k, n in removed.items()) + " (recorded in the audit log)")
 
 
 @workspace_app.command("erase")
 def erase_cmd(
-    workspace: Annotated[str, typer.Argument(help="The workspace (file path or URL).", show_default=False)],
-    child: Annotated[str, typer.Option("--child", help="The child's id.")],
-    log: Annotated[Path | None, typer.Option("--log", help="Audit log (default: $CONTEXTMAP_AUDIT_LOG or the user's data folder).")] = None,
+    child: Annotated[str, typer.Option("--child", help="The child's id (exactly as held: erasure is never by name).")],
+    workspace: WorkspaceArgument = None,
+    log: LogOption = None,
 ) -> None:
     """Erase one child and everything recorded about them (logged in the audit log)."""
     try:
         with _open(workspace) as ws:
             removed = ws.erase(child=child, audit_log=log)
-    except (ContextMapError, OSError) as exc:
-        raise _fail(exc) from None
+    except _ERRORS as exc:
+        raise fail(exc) from None
     _say(f"Erased {child}: " + ", ".join(f"{n} {k}" for k, n in removed.items()) + " (recorded in the audit log)")
 
 
 def import_cmd(
     source: Annotated[Path, typer.Argument(help="A dataset folder, workbook or sources manifest.", show_default=False)],
-    workspace: WorkspaceArg,
+    workspace: WorkspaceOption = None,
     mapping: Annotated[Path | None, typer.Option("--mapping", "-m", help="Column-mapping YAML for a local export.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Treat dates after this moment as errors (default: now).")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write problems.csv and quarantine/<table>.csv here.")] = None,
@@ -148,7 +227,7 @@ def import_cmd(
 
             write_quarantine(r.dataset, out, overwrite=True)
     except (ContextMapError, ValueError, OSError) as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     for name, c in r.counts.items():
         _say(f"  {name:<10} {c['read']:>7} read: {c['new']} new, {c['changed']} changed, {c['unchanged']} unchanged, "
              f"{c['not_in_latest']} not in latest, {c['quarantined']} quarantined")
@@ -158,52 +237,109 @@ def import_cmd(
     raise typer.Exit(0 if r.quarantined == 0 else 1)
 
 
-def _decide(verb: str, a: str, b: str, workspace: str, reason: str) -> None:
+# --- decide ---------------------------------------------------------------------------------
+
+
+def _decide(verb: str, a: str, b: str, workspace: str | None, reason: str) -> None:
     try:
         with _open(workspace) as ws:
-            n = ws.decide(verb, a, b, reason=reason)
-    except (ContextMapError, OSError) as exc:
-        raise _fail(exc) from None
-    _say(f"Decision {n}: {verb.replace('_', ' ')} {a} {b}")
+            d = ws.decide(verb, a, b, reason=reason)
+    except _ERRORS as exc:
+        raise fail(exc) from None
+    for m in (d.a, d.b):
+        _say(f"  {m.describe()}")
+    if d.new:
+        _say(f"Decision {d.number}: {verb.replace('_', ' ')} {d.a.record_id} {d.b.record_id}")
+    else:
+        _say(f"Already decided: decision {d.number} ({verb.replace('_', ' ')} {d.a.record_id} {d.b.record_id}); nothing added")
 
 
+RecordArg = Annotated[str, typer.Argument(help="A record's id, or a name only one record has.", show_default=False)]
 ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (kept with the decision).")]
 
 
 @decide_app.command("merge")
-def decide_merge_cmd(a: Annotated[str, typer.Argument(show_default=False)], b: Annotated[str, typer.Argument(show_default=False)],
-                     workspace: WorkspaceArg, reason: ReasonOpt) -> None:
-    """Decide that records A and B are the same person or place."""
+def decide_merge_cmd(a: RecordArg, b: RecordArg, reason: ReasonOpt, workspace: WorkspaceOption = None) -> None:
+    """Decide that records A and B are the same person or place.
+
+    A and B are ids, or names that only one record has ("Bailey Fenwick"); a name shared by
+    several records, or naming none, lists the candidates (kind, date of birth, agencies, id)
+    and stores nothing. A child and a person record may be merged; a place and a person not.
+    """
     _decide("merge", a, b, workspace, reason)
 
 
 @decide_app.command("keep-apart")
-def decide_keep_apart_cmd(a: Annotated[str, typer.Argument(show_default=False)], b: Annotated[str, typer.Argument(show_default=False)],
-                          workspace: WorkspaceArg, reason: ReasonOpt) -> None:
-    """Decide that records A and B are never the same."""
+def decide_keep_apart_cmd(a: RecordArg, b: RecordArg, reason: ReasonOpt, workspace: WorkspaceOption = None) -> None:
+    """Decide that records A and B are never the same (ids or unique names, as for merge)."""
     _decide("keep_apart", a, b, workspace, reason)
+
+
+@decide_app.command("withdraw")
+def decide_withdraw_cmd(
+    decision: Annotated[str, typer.Argument(help="The decision's number (see: contextmap decide list).", show_default=False)],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn (kept with it).")],
+    workspace: WorkspaceOption = None,
+    log: LogOption = None,
+) -> None:
+    """Withdraw a decision: kept in the history with who, when and why, no longer applied
+    from the next resolution or pack on, and recorded in the audit log."""
+    try:
+        with _open(workspace) as ws:
+            row = ws.withdraw(decision, reason=reason, audit_log=log)
+    except _ERRORS as exc:
+        raise fail(exc) from None
+    verb = "merge" if row["action"] == "merge" else "keep apart"
+    _say(f"Withdrew decision {row['decision_id']} ({verb} {row['a']} {row['b']}): no longer applied")
+
+
+@decide_app.command("list")
+def decide_list_cmd(
+    workspace: WorkspaceOption = None,
+    all_: Annotated[bool, typer.Option("--all", help="Also list withdrawn decisions.")] = False,
+) -> None:
+    """List the decisions in force (with --all, withdrawn ones too), with names and reasons."""
+    try:
+        with _open(workspace) as ws:
+            frame = ws.decision_history()
+    except _ERRORS as exc:
+        raise fail(exc) from None
+    shown = frame if all_ else frame[frame["status"] == "in force"]
+    if not len(shown):
+        _say("No decisions" + ("" if all_ or not len(frame) else f" in force ({len(frame)} withdrawn: --all lists them)"))
+    for r in shown.itertuples():
+        verb = "merge" if r.action == "merge" else "keep apart"
+        _say(f"{r.decision_id:>4}  {verb:<10} {r.a} {_q(r.a_name)} and {r.b} {_q(r.b_name)}  "
+             f"({r.decided_by}, {r.decided_at:%Y-%m-%d}: {r.reason})")
+        if r.status == "withdrawn":
+            _say(f"      withdrawn {r.withdrawn_at:%Y-%m-%d} by {r.withdrawn_by}: {r.withdrawn_reason}")
 
 
 @decide_app.command("import")
 def decide_import_cmd(file: Annotated[Path, typer.Argument(help="A decisions file.", show_default=False)],
-                      workspace: WorkspaceArg) -> None:
-    """Store every decision of a decisions file not stored yet (the comment above each is its reason)."""
+                      workspace: WorkspaceOption = None) -> None:
+    """Store every decision of a decisions file not in force yet (the comment above each is its
+    reason). Every id is checked first; any unknown id stores nothing."""
     from contextmap.workspace import record
 
     try:
         text = file.read_text(encoding="utf-8-sig")
         with _open(workspace) as ws:
-            n = record.import_decisions(ws.engine, text, source=file.name)
+            r = record.import_decisions(ws.engine, text, source=file.name)
     except (ContextMapError, OSError, UnicodeDecodeError) as exc:
-        raise _fail(exc) from None
-    _say(f"Imported {n} new decisions from {file}")
+        raise fail(exc) from None
+    _say(f"Imported {r.added} new decisions from {file}"
+         + (f"; {r.already} already in force" if r.already else "")
+         + (f"; {r.withdrawn} withdrawn earlier, not brought back (decide merge / keep-apart makes one again)"
+            if r.withdrawn else ""))
 
 
 @decide_app.command("export")
 def decide_export_cmd(file: Annotated[Path, typer.Argument(help="The decisions file to write.", show_default=False)],
-                      workspace: WorkspaceArg,
+                      workspace: WorkspaceOption = None,
                       overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing file.")] = False) -> None:
-    """Write the stored decisions as a decisions file (reasons as comments)."""
+    """Write the decisions in force as a decisions file (reasons as comments; withdrawn ones
+    as comments at the end)."""
     from contextmap.files import check_writable
     from contextmap.workspace import record
 
@@ -212,95 +348,207 @@ def decide_export_cmd(file: Annotated[Path, typer.Argument(help="The decisions f
         with _open(workspace) as ws:
             text = record.decisions_text(ws.engine)
         file.write_text(text, encoding="utf-8")
-    except (ContextMapError, OSError) as exc:
-        raise _fail(exc) from None
+    except _ERRORS as exc:
+        raise fail(exc) from None
     _say(f"Wrote {file}")
+
+
+# --- case -------------------------------------------------------------------------------------
+
+_GROUP_ID = re.compile(r"^PG\d+$", re.IGNORECASE)
+
+
+def _q(name: Any) -> str:
+    """A name quoted, or '(no name)'."""
+    return repr(name) if isinstance(name, str) and name.strip() else "(no name)"
+
+
+def _shown(text: str) -> str:
+    """Text for the terminal: a character that is not printable (a direction override, a
+    control character) is shown as its escape, so no name can rearrange the line."""
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
+
+
+def _named(ids: list[str], names: list[Any]) -> str:
+    return ", ".join(f"{n} ({i})" if isinstance(n, str) and n else i for i, n in zip(ids, names, strict=True))
+
+
+_HOOKS: dict[str, Callable[..., Any]] = {}
+
+
+def _group_analysis(ws: Any, *, from_: str | None, to: str | None, seed: int, config: Path | None) -> Any:
+    """The analysis that names the peer groups: the period given, else the last meeting's, else the default."""
+    from contextmap.dates import parse_date_option
+    from contextmap.settings import load_settings
+    from contextmap.workspace import record
+
+    start, end = parse_date_option(from_, name="--from"), parse_date_option(to, name="--to")
+    last = record.last_meeting(ws.engine)
+    if start is None and end is None and last is not None:
+        start, end = last["period_start"], last["period_end"]
+        _say(f"  peer groups as the last meeting's pack found them ({start or 'start'} to {end})")
+    analyze = _HOOKS.get("analyze")
+    if analyze is None:
+        raise ConfigError("Expected the command line to give the workspace commands an analysis, instead got none")
+    return analyze(ws.dataset(), start=start, end=end, settings=load_settings(config), seed=seed,
+                   decisions=ws.decisions())
 
 
 @case_app.command("open")
 def case_open_cmd(
-    workspace: WorkspaceArg,
     kind: Annotated[str, typer.Option("--kind", help="location, person or group.")],
-    subject: Annotated[str, typer.Option("--subject", help="The location or person id (for a group: a label).")],
+    subject: Annotated[str, typer.Option("--subject", help="A location or person: its id or a name only it has. A group: its id in the analysis (PG3) or a child in it; with --child, a label of your choosing.")],
     title: Annotated[str, typer.Option("--title", help="What the case is about.")],
-    child: Annotated[list[str] | None, typer.Option("--child", help="A child to link (repeat for more).")] = None,
+    workspace: WorkspaceOption = None,
+    child: Annotated[list[str] | None, typer.Option("--child", help="A child to link, by id or unique name (repeat for more).")] = None,
+    opened: Annotated[str | None, typer.Option("--opened", help="When the case was opened, if before today: 2026-11-02 or 02/11/2026.")] = None,
+    from_: Annotated[str | None, typer.Option("--from", help="Group cases: first day of the analysis that names the group (default: the last meeting's pack's period).")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Group cases: last day of that analysis.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Group cases: the seed of that analysis (as the pack's --seed).")] = 0,
+    config: Annotated[Path | None, typer.Option("--config", help="Group cases: the settings that analysis used.")] = None,
+    resolve: Annotated[bool, typer.Option("--resolve/--no-resolve", help="Location and person cases: bring the records entity resolution merges with the subject.")] = True,
 ) -> None:
-    """Open a context case; prints its id last on the line."""
+    """Open a context case; says what it linked and why, and prints the case id last.
+
+    A location or person case brings the records merged with its subject and links every
+    child tied to any of them. A group case links the children of a peer group as the
+    analysis that named it found them (--from/--to/--seed; default the last meeting's pack's
+    period), or, with --child, the children named.
+    """
     try:
         with _open(workspace) as ws:
-            case = ws.open_case(kind=kind, subject=subject, title=title, children=tuple(child or ()))
-            from contextmap.workspace import record
-
-            frame = record.cases_frame(ws.engine)
-            n = len(frame.loc[frame["case"] == case, "children"].iloc[0])
-    except (ContextMapError, OSError) as exc:
-        raise _fail(exc) from None
-    _say(f"Opened {kind} case on {subject} linking {n} children: {case}")
+            children = tuple(child or ())
+            if kind == "group" and (_GROUP_ID.match(subject.strip()) or not children):
+                an = _group_analysis(ws, from_=from_, to=to, seed=seed, config=config)
+                case = ws.open_group_case(an, subject, title=title, children=children, opened=opened)
+            else:
+                case = ws.open_case(kind=kind, subject=subject, title=title, children=children, opened=opened,
+                                    resolve=resolve)
+            row = ws.cases().set_index("case").loc[case]
+            linked = ws.case_children(case)
+    except _ERRORS as exc:
+        raise fail(exc) from None
+    about = row["subject_id"] + (f" {_q(row['subject_name'])}" if row["kind"] != "group" else "")
+    merged = [r for r in row["subject_records"] if r != row["subject_id"]]
+    if merged:
+        _say(f"  with the records merged with it: {', '.join(merged)}")
+    _say(f"  children linked by {row['basis']}:" if len(linked) else
+         "  no child is tied to the subject yet: link children with `contextmap case link CASE --child ...`")
+    for r in linked.itertuples():
+        _say(f"  {r.child_id} {_q(r.name)}: {r.reason}")
+    _say(f"Opened {kind} case on {about}, opened {row['opened_at']:%Y-%m-%d}, linking {len(linked)} children: {case}")
 
 
 @case_app.command("link")
-def case_link_cmd(case: Annotated[str, typer.Argument(show_default=False)], workspace: WorkspaceArg,
-                  child: Annotated[list[str], typer.Option("--child", help="A child to link (repeat for more).")]) -> None:
+def case_link_cmd(case: Annotated[str, typer.Argument(help="The case id (case-N).", show_default=False)],
+                  child: Annotated[list[str], typer.Option("--child", help="A child to link, by id or unique name (repeat for more).")],
+                  workspace: WorkspaceOption = None) -> None:
     """Link more children to a case."""
     from contextmap.workspace import record
 
     try:
         with _open(workspace) as ws:
-            n = record.link_children(ws.engine, case, list(child))
-    except (ContextMapError, OSError) as exc:
-        raise _fail(exc) from None
-    _say(f"Linked {n} more children to {case}")
+            new = record.link_children(ws.engine, case, list(child))
+    except _ERRORS as exc:
+        raise fail(exc) from None
+    _say(f"Linked {len(new)} more children to {case}" + (f": {_named([m.record_id for m in new], [m.name for m in new])}" if new else ""))
 
 
 @case_app.command("close")
-def case_close_cmd(case: Annotated[str, typer.Argument(show_default=False)], workspace: WorkspaceArg) -> None:
+def case_close_cmd(case: Annotated[str, typer.Argument(help="The case id (case-N).", show_default=False)],
+                   workspace: WorkspaceOption = None) -> None:
     """Close a case (its actions and history are kept)."""
     from contextmap.workspace import record
 
     try:
         with _open(workspace) as ws:
             record.close_case(ws.engine, case)
-    except (ContextMapError, OSError) as exc:
-        raise _fail(exc) from None
+    except _ERRORS as exc:
+        raise fail(exc) from None
     _say(f"Closed {case}")
 
 
+def _case_lines(r: Any) -> list[str]:
+    about = r.subject_id + (f" {_q(r.subject_name)}" if r.kind != "group" else "")
+    lines = [f"{r.case}  {r.status:<6} {r.kind:<8} {about}  {r.title!r}  opened {r.opened_at:%Y-%m-%d}, "
+             f"{r.open_actions} open actions"]
+    merged = [x for x in r.subject_records if x != r.subject_id]
+    if merged:
+        lines.append(f"    merged records: {', '.join(merged)}")
+    lines.append(f"    {len(r.children)} children: {_named(r.children, r.child_names)}" if r.children else "    no children linked")
+    return lines
+
+
 @case_app.command("list")
-def case_list_cmd(workspace: WorkspaceArg) -> None:
-    """List the cases with their children and open actions."""
+def case_list_cmd(workspace: WorkspaceOption = None,
+                  closed: Annotated[bool, typer.Option("--closed", help="Also list closed cases.")] = True) -> None:
+    """List the cases: subject, children by name, open actions."""
+    try:
+        with _open(workspace) as ws:
+            frame = ws.cases()
+    except _ERRORS as exc:
+        raise fail(exc) from None
+    if not closed:
+        frame = frame[frame["status"] == "open"]
+    if not len(frame):
+        _say("No cases")
+    for r in frame.itertuples():
+        for line in _case_lines(r):
+            _say(line)
+
+
+@case_app.command("show")
+def case_show_cmd(case: Annotated[str, typer.Argument(help="The case id (case-N).", show_default=False)],
+                  workspace: WorkspaceOption = None) -> None:
+    """One case in full: its subject's records, each child with why they are linked, its actions."""
     from contextmap.workspace import record
 
     try:
         with _open(workspace) as ws:
-            frame = record.cases_frame(ws.engine)
-    except (ContextMapError, OSError) as exc:
-        raise _fail(exc) from None
-    for r in frame.itertuples():
-        _say(f"{r.case}  {r.status:<6} {r.kind:<8} {r.subject_id}  {r.title}  "
-             f"({len(r.children)} children, {r.open_actions} open actions)")
+            frame = ws.cases()
+            hit = frame[frame["case_id"] == record.case_id_of(case)]
+            if not len(hit):
+                raise ContextMapError(f"no case {case} in this workspace")
+            kids = ws.case_children(case)
+            acts = record.actions_frame(ws.engine)
+    except _ERRORS as exc:
+        raise fail(exc) from None
+    r = next(hit.itertuples())
+    _say(_case_lines(r)[0])
+    recorded = "" if r.recorded_at is None or str(r.recorded_at) == "NaT" else f" (entered {r.recorded_at:%Y-%m-%d})"
+    _say(f"  opened {r.opened_at:%Y-%m-%d} by {r.opened_by}{recorded}; children linked by {r.basis}")
+    for rec in r.subject_records:
+        _say(f"  record {rec}")
+    for k in kids.itertuples():
+        _say(f"  child {k.child_id} {_q(k.name)}: {k.reason or 'linked'}")
+    for a in acts[acts["case_id"] == r.case_id].itertuples():
+        _say(f"  {a.action}  {a.status:<7} due {a.due}  {a.owner}: {a.text}" + (" OVERDUE" if a.overdue else ""))
+
+
+# --- action -----------------------------------------------------------------------------------
 
 
 @action_app.command("add")
 def action_add_cmd(
     case: Annotated[str, typer.Argument(help="The case id (case-N).", show_default=False)],
-    workspace: WorkspaceArg,
     owner: Annotated[str, typer.Option("--owner", help="The owning agency (police, social care, education...).")],
-    due: Annotated[str, typer.Option("--due", help="Due date, e.g. 2026-12-31.")],
+    due: Annotated[str, typer.Option("--due", help="Due date: 2026-12-31 or 31/12/2026 (day first).")],
     text: Annotated[str, typer.Option("--text", help="What is to be done.")],
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Add an action to a case; prints its id last on the line."""
     try:
         with _open(workspace) as ws:
             action = ws.add_action(case, owner=owner, due=due, text=text)
-    except (ContextMapError, OSError) as exc:
-        raise _fail(exc) from None
+    except _ERRORS as exc:
+        raise fail(exc) from None
     _say(f"Added to {case}, owner {owner}, due {due}: {action}")
 
 
 @action_app.command("update")
 def action_update_cmd(
     action: Annotated[str, typer.Argument(help="The action id (action-N).", show_default=False)],
-    workspace: WorkspaceArg,
+    workspace: WorkspaceOption = None,
     status: Annotated[str | None, typer.Option("--status", help="open, done or dropped.")] = None,
     outcome: Annotated[str | None, typer.Option("--outcome", help="What came of it.")] = None,
 ) -> None:
@@ -308,29 +556,36 @@ def action_update_cmd(
     try:
         with _open(workspace) as ws:
             ws.update_action(action, status=status, outcome=outcome)
-    except (ContextMapError, OSError) as exc:
-        raise _fail(exc) from None
+    except _ERRORS as exc:
+        raise fail(exc) from None
     _say(f"Updated {action}" + (f": {status}" if status else ""))
 
 
 @action_app.command("list")
-def action_list_cmd(workspace: WorkspaceArg) -> None:
+def action_list_cmd(workspace: WorkspaceOption = None) -> None:
     """List the actions, overdue first."""
     from contextmap.workspace import record
 
     try:
         with _open(workspace) as ws:
             frame = record.actions_frame(ws.engine)
-    except (ContextMapError, OSError) as exc:
-        raise _fail(exc) from None
+    except _ERRORS as exc:
+        raise fail(exc) from None
     frame = frame.sort_values(["overdue", "status", "due"], ascending=[False, False, True], kind="stable")
     for r in frame.itertuples():
         flag = " OVERDUE" if r.overdue else ""
         _say(f"{r.action}  {r.case}  {r.status:<7} due {r.due}  {r.owner}: {r.text}{flag}")
 
 
-def register(app: typer.Typer) -> None:
-    """Add the workspace commands to the ``contextmap`` command line."""
+def register(app: typer.Typer, *, analyze: Callable[..., Any] | None = None) -> None:
+    """Add the workspace commands to the ``contextmap`` command line.
+
+    ``analyze`` is :func:`contextmap.analysis.analyze`, given by the command line (the
+    analyses sit above the workspace, which never imports them): ``case open --kind group``
+    runs it to find the peer groups.
+    """
+    if analyze is not None:
+        _HOOKS["analyze"] = analyze
     app.add_typer(workspace_app, name="workspace")
     app.command("import")(import_cmd)
     app.add_typer(decide_app, name="decide")

@@ -134,6 +134,10 @@ decisions = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("decided_by", sa.Text, nullable=False),
     sa.Column("decided_at", sa.DateTime, nullable=False),
+    # a withdrawn decision is kept (history) and no longer applied (migration 0003)
+    sa.Column("withdrawn_at", sa.DateTime, nullable=True),
+    sa.Column("withdrawn_by", sa.Text, nullable=True),
+    sa.Column("withdrawn_reason", sa.Text, nullable=True),
 )
 cases = sa.Table(
     "cases", metadata,
@@ -145,12 +149,23 @@ cases = sa.Table(
     sa.Column("opened_at", sa.DateTime, nullable=False),
     sa.Column("opened_by", sa.Text, nullable=False),
     sa.Column("closed_at", sa.DateTime, nullable=True),
+    # migration 0003: when the case was entered (``opened_at`` may be backdated), and what its
+    # children were linked by (for a group: the peer group and the analysis that named it)
+    sa.Column("recorded_at", sa.DateTime, nullable=True),
+    sa.Column("basis", sa.Text, nullable=True),
 )
 case_children = sa.Table(
     "case_children", metadata,
     sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.case_id"), primary_key=True),
     sa.Column("child_id", sa.Text, primary_key=True),
     sa.Column("linked_at", sa.DateTime, nullable=False),
+    sa.Column("reason", sa.Text, nullable=True),  # migration 0003: why the child is linked
+)
+case_subjects = sa.Table(  # migration 0003: the subject's records (itself and those merged with it)
+    "case_subjects", metadata,
+    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.case_id"), primary_key=True),
+    sa.Column("record_id", sa.Text, primary_key=True),
+    sa.Column("reason", sa.Text, nullable=False),
 )
 actions = sa.Table(
     "actions", metadata,

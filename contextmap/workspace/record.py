@@ -1,11 +1,20 @@
 """What the team decides and does, kept in the workspace: decisions, cases, actions, meetings.
 
-* **Decisions**: the analyst's ``merge A B`` / ``keep apart A B`` with a reason, who and when;
-  read back as :class:`~contextmap.resolve.decisions.Decisions` for every resolution step,
-  and exported to (or imported from) a decisions file.
+* **Decisions**: the analyst's ``merge A B`` / ``keep apart A B`` with a reason, who and when.
+  ``A`` and ``B`` are checked when the decision is made: each must be a record the workspace
+  holds (or an RHI mention's ``prov-`` id), given by id or by a name only one record has
+  (:mod:`contextmap.workspace.lookup`); a place is never merged with a person, and a child
+  may be merged with a person record. A decision can be **withdrawn**: it is kept, with who
+  withdrew it, when and why, and no longer applied. The decisions in force are read back as
+  :class:`~contextmap.resolve.decisions.Decisions` for every resolution step, and exported
+  to (or imported from) a decisions file.
 * **Context cases** on a location, a person or a peer group, linked to the children they
-  affect (for a location or person: every child the workspace links to it when the case is
-  opened, plus any named).
+  affect. A location or person case brings the records resolution merges with its subject
+  (and the analyst's merge decisions), and links every child the workspace ties to any of
+  them (links either way, episodes found there, children living there, RHI mentions
+  resolved to it), each with the reason; a group case links the children of a peer group
+  (:meth:`contextmap.workspace.Workspace.open_group_case`) or those named. A case may be
+  backdated (``opened``); when it was entered is kept too.
 * **Actions** on a case: an owning agency, a due date, a text, a status (``open``, ``done``,
   ``dropped``) and an outcome; every change is kept in ``action_events``.
 * **Meetings**: each pack built from the workspace records one, with every action's status
@@ -16,6 +25,8 @@ from __future__ import annotations
 
 import getpass
 import re
+from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -23,18 +34,34 @@ import pandas as pd
 import sqlalchemy as sa
 
 from contextmap._errors import WorkspaceError
+from contextmap.dates import parse_date_option
+from contextmap.resolve.dataset import provisional_id
 from contextmap.resolve.decisions import Decision, Decisions, check_consistent, parse_decisions
+from contextmap.schema import split_list
 from contextmap.workspace import db
-from contextmap.workspace.store import inserted_id, now_utc
+from contextmap.workspace.lookup import (
+    Match,
+    RecordLookupError,
+    describe_records,
+    find_record,
+    names_of,
+)
+from contextmap.workspace.store import inserted_id, now_utc, read_dataset
 
 __all__ = [
     "CASE_KINDS",
     "ACTION_STATUSES",
+    "StoredDecision",
+    "DecisionsImported",
     "add_decision",
+    "withdraw_decision",
+    "decision_id_of",
+    "decisions_frame",
     "read_workspace_decisions",
     "decisions_text",
     "import_decisions",
     "open_case",
+    "case_subject",
     "link_children",
     "close_case",
     "add_action",
@@ -42,6 +69,7 @@ __all__ = [
     "case_id_of",
     "action_id_of",
     "cases_frame",
+    "case_children_frame",
     "actions_frame",
     "record_meeting",
     "last_meeting",
@@ -54,6 +82,7 @@ ACTION_STATUSES = ("open", "done", "dropped")
 
 _CASE_ID = re.compile(r"^(?:case-)?(\d+)$", re.IGNORECASE)
 _ACTION_ID = re.compile(r"^(?:action-)?(\d+)$", re.IGNORECASE)
+_DECISION_ID = re.compile(r"^(?:decision[- ]?)?(\d+)$", re.IGNORECASE)
 
 
 def _user(user: str | None) -> str:
@@ -76,57 +105,100 @@ def action_id_of(text: str | int) -> int:
     return int(m.group(1))
 
 
+def decision_id_of(text: str | int) -> int:
+    """``'3'`` (or ``'decision-3'``, as ``decide list`` numbers them) as the number 3.
+
+    Examples
+    --------
+    >>> decision_id_of("decision-3"), decision_id_of(" 3 ")
+    (3, 3)
+    """
+    m = _DECISION_ID.match(str(text).strip())
+    if not m:
+        raise WorkspaceError(f"Expected a decision number such as '3' (see: contextmap decide list), instead got: {text!r}")
+    return int(m.group(1))
+
+
 def _check_text(value: str, argument: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise WorkspaceError(f"Expected {argument} to be a non-empty text, instead got: {value!r}")
     return value.strip()
 
 
-def _known_ids(conn: sa.Connection, table: str) -> set[str]:
-    T = db.DATA_TABLES[table]
-    return {str(k) for k in conn.execute(sa.select(T.c.record_key).where(T.c.is_current)).scalars()}
-
-
-def _check_entity(conn: sa.Connection, entity_id: str, *, tables: tuple[str, ...], argument: str) -> None:
-    for table in tables:
-        T = db.DATA_TABLES[table]
-        hit = conn.execute(sa.select(T.c.row_id).where(T.c.is_current, T.c.record_key == entity_id).limit(1)).first()
-        if hit is not None:
-            return
-    raise WorkspaceError(f"Expected {argument} to be an id held in the workspace ({', '.join(tables)}), "
-                         f"instead got: {entity_id!r}")
+def _label(m: Match) -> str:
+    return f"{m.kind} {m.record_id}" + (f" {m.name!r}" if m.name else "")
 
 
 # --- decisions -----------------------------------------------------------------------------
 
 
-def add_decision(engine: sa.Engine, action: str, a: str, b: str, *, reason: str, user: str | None = None) -> int:
-    """Store one decision (``'merge'`` or ``'keep_apart'``) and return its number.
+@dataclass(frozen=True)
+class StoredDecision:
+    """A decision as stored: its ``number``, ``action``, the two records, and whether it is
+    ``new`` (False: the same decision was already in force, and nothing was added)."""
 
-    The decisions already stored plus this one must stay consistent (no chain of merges
-    joining two records kept apart); otherwise :class:`~contextmap.resolve.decisions.DecisionsError`.
-    """
-    if action not in ("merge", "keep_apart"):
-        raise WorkspaceError(f"Expected action to be 'merge' or 'keep_apart', instead got: {action!r}")
-    a, b = _check_text(a, "A"), _check_text(b, "B")
-    if a == b:
-        raise WorkspaceError(f"Expected two different ids, instead got {a!r} twice")
-    reason = _check_text(reason, "reason")
-    with engine.begin() as conn:
-        current = read_workspace_decisions(conn)
-        check_consistent(Decisions(current.items + (Decision(action, a, b, 0, "new decision"),),  # type: ignore[arg-type]
-                                   current.source))
-        return inserted_id(conn.execute(db.decisions.insert().values(
-            action=action, a=a, b=b, reason=reason, decided_by=_user(user), decided_at=now_utc(),
-        )))
+    number: int
+    action: str
+    a: Match
+    b: Match
+    new: bool = True
+
+    def __str__(self) -> str:
+        verb = "merge" if self.action == "merge" else "keep apart"
+        return f"{verb} {_label(self.a)} and {_label(self.b)}"
+
+
+@dataclass(frozen=True)
+class DecisionsImported:
+    """What :func:`import_decisions` did: decisions ``added``, ``already`` in force, and
+    ``withdrawn`` (matching a withdrawn decision: not brought back; make it again with
+    ``decide merge`` / ``decide keep-apart``)."""
+
+    added: int
+    already: int = 0
+    withdrawn: int = 0
+
+
+def _mentions(conn: sa.Connection) -> dict[str, Match]:
+    """The ``prov-`` id of every RHI mention the workspace holds, as resolution computes it."""
+    E = db.DATA_TABLES["episodes"]
+    out: dict[str, Match] = {}
+    for pm, lm in conn.execute(sa.select(E.c.people_mentioned, E.c.places_mentioned).where(E.c.is_current)):
+        for kind, cell, as_kind in (("person", pm, "person"), ("place", lm, "location")):
+            for mention in split_list(cell):
+                out.setdefault(provisional_id(kind, mention), Match(provisional_id(kind, mention), as_kind,
+                                                                    mention, how="RHI mention"))
+    return out
+
+
+def _decision_record(conn: sa.Connection, text: str, argument: str, mentions: dict[str, Match] | None) -> Match:
+    """The record a decision names: a held record by id or unique name, or an RHI mention's id."""
+    t = _check_text(text, argument)
+    if t.startswith("prov-"):
+        found = (mentions if mentions is not None else _mentions(conn)).get(t)
+        if found is None:
+            raise WorkspaceError(f"Expected {argument} to be an RHI mention's id (prov-...) that the workspace's "
+                                 f"episodes hold, instead got: {text!r}")
+        return found
+    return find_record(conn, text, argument=argument)
+
+
+def _pair_problem(a: Match, b: Match) -> str | None:
+    if a.record_id == b.record_id:
+        return f"Expected two different records, instead got {_label(a)} twice"
+    if (a.kind == "location") != (b.kind == "location"):
+        return (f"Expected two places, or two persons (a child and a person record may be merged), instead got "
+                f"{_label(a)} and {_label(b)}")
+    return None
 
 
 def read_workspace_decisions(conn_or_engine: sa.Engine | sa.Connection) -> Decisions:
-    """Every stored decision, oldest first, as the object resolution takes."""
+    """The decisions in force (not withdrawn), oldest first, as the object resolution takes."""
     D = db.decisions
 
     def run(conn: sa.Connection) -> Decisions:
-        rows = conn.execute(sa.select(D.c.decision_id, D.c.action, D.c.a, D.c.b).order_by(D.c.decision_id)).all()
+        rows = conn.execute(sa.select(D.c.decision_id, D.c.action, D.c.a, D.c.b)
+                            .where(D.c.withdrawn_at.is_(None)).order_by(D.c.decision_id)).all()
         return Decisions(tuple(Decision(r.action, r.a, r.b, int(r.decision_id), "workspace decision")
                                for r in rows), "workspace decisions")
 
@@ -136,17 +208,100 @@ def read_workspace_decisions(conn_or_engine: sa.Engine | sa.Connection) -> Decis
     return run(conn_or_engine)
 
 
+def add_decision(engine: sa.Engine, action: str, a: str, b: str, *, reason: str,
+                 user: str | None = None) -> StoredDecision:
+    """Store one decision (``'merge'`` or ``'keep_apart'``) about records ``a`` and ``b``.
+
+    ``a`` and ``b`` are ids or names (a name only one record has; see
+    :func:`~contextmap.workspace.lookup.find_record`), or RHI mention ids (``prov-...``).
+    The decision is stored with the two ids. Raises
+    :class:`~contextmap.workspace.lookup.RecordLookupError` (listing the candidates) when a
+    name is not unique or names nothing, :class:`~contextmap.WorkspaceError` for a place and
+    a person, and :class:`~contextmap.resolve.decisions.DecisionsError` when the decisions in
+    force would contradict each other. The same decision already in force is not stored twice.
+    """
+    if action not in ("merge", "keep_apart"):
+        raise WorkspaceError(f"Expected action to be 'merge' or 'keep_apart', instead got: {action!r}")
+    reason = _check_text(reason, "reason")
+    with engine.begin() as conn:
+        mentions = _mentions(conn) if any(str(x).strip().startswith("prov-") for x in (a, b)) else None
+        ma, mb = _decision_record(conn, a, "A", mentions), _decision_record(conn, b, "B", mentions)
+        problem = _pair_problem(ma, mb)
+        if problem:
+            raise WorkspaceError(problem)
+        current = read_workspace_decisions(conn)
+        for d in current.items:
+            if d.action == action and {d.a, d.b} == {ma.record_id, mb.record_id}:
+                return StoredDecision(d.line, action, ma, mb, new=False)
+        check_consistent(Decisions(current.items + (Decision(action, ma.record_id, mb.record_id, 0, "new decision"),),  # type: ignore[arg-type]
+                                   current.source))
+        number = inserted_id(conn.execute(db.decisions.insert().values(
+            action=action, a=ma.record_id, b=mb.record_id, reason=reason, decided_by=_user(user), decided_at=now_utc(),
+        )))
+    return StoredDecision(number, action, ma, mb)
+
+
+def withdraw_decision(engine: sa.Engine, decision: str | int, *, reason: str, user: str | None = None) -> dict[str, Any]:
+    """Withdraw a decision: it is kept (with who withdrew it, when and why) and no longer applied.
+
+    Returns the decision as stored (``decision_id``, ``action``, ``a``, ``b``, ``reason``,
+    ``withdrawn_at``...). Raises :class:`~contextmap.WorkspaceError` for an unknown number or
+    a decision already withdrawn.
+    """
+    number = decision_id_of(decision)
+    why = _check_text(reason, "reason")
+    D = db.decisions
+    with engine.begin() as conn:
+        row = conn.execute(sa.select(D).where(D.c.decision_id == number)).mappings().first()
+        if row is None:
+            raise WorkspaceError(f"Expected a decision number held in this workspace (see: contextmap decide list), "
+                                 f"instead got: {decision!r}")
+        if row["withdrawn_at"] is not None:
+            raise WorkspaceError(f"decision {number} was already withdrawn on {row['withdrawn_at']:%Y-%m-%d} by "
+                                 f"{row['withdrawn_by']} ({row['withdrawn_reason']})")
+        values = {"withdrawn_at": now_utc(), "withdrawn_by": _user(user), "withdrawn_reason": why}
+        conn.execute(D.update().where(D.c.decision_id == number).values(**values))
+    return {**dict(row), **values}
+
+
+def decisions_frame(engine: sa.Engine) -> pd.DataFrame:
+    """Every decision ever made, oldest first, withdrawn ones included: ``decision_id``,
+    ``action``, ``a``, ``b``, ``a_name``, ``b_name``, ``reason``, ``decided_by``,
+    ``decided_at``, ``status`` (``'in force'`` or ``'withdrawn'``), ``withdrawn_at``,
+    ``withdrawn_by``, ``withdrawn_reason``."""
+    D = db.decisions
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(D).order_by(D.c.decision_id)).mappings().all()
+        frame = pd.DataFrame(rows, columns=[c.name for c in D.columns])
+        ids = sorted(set(frame["a"]) | set(frame["b"]))
+        names = names_of(conn, ids)
+        if any(str(i).startswith("prov-") for i in ids):
+            names |= {k: m.name for k, m in _mentions(conn).items()}
+    frame["a_name"] = [names.get(x) for x in frame["a"]]
+    frame["b_name"] = [names.get(x) for x in frame["b"]]
+    frame["status"] = ["withdrawn" if pd.notna(w) else "in force" for w in frame["withdrawn_at"]]
+    return frame
+
+
 def decisions_text(engine: sa.Engine) -> str:
-    """The stored decisions as a decisions file (each preceded by its reason, who and when)."""
+    """The decisions in force as a decisions file (each preceded by its reason, who and when);
+    withdrawn decisions follow at the end as comments, for the record."""
     D = db.decisions
     with engine.connect() as conn:
         rows = conn.execute(sa.select(D).order_by(D.c.decision_id)).all()
     lines = ["# decisions exported from a contextmap workspace"]
+    gone = []
     for r in rows:
+        verb = "merge" if r.action == "merge" else "keep apart"
+        if r.withdrawn_at is not None:
+            gone.append(f"# {verb} {_quote(r.a)} {_quote(r.b)}: withdrawn {r.withdrawn_at:%Y-%m-%d} by {r.withdrawn_by} "
+                        f"({' '.join(str(r.withdrawn_reason).split())})")
+            continue
         why = " ".join(str(r.reason).split())
         lines.append(f"# {why} ({r.decided_by}, {r.decided_at:%Y-%m-%d})")
-        verb = "merge" if r.action == "merge" else "keep apart"
         lines.append(f"{verb} {_quote(r.a)} {_quote(r.b)}")
+    if gone:
+        lines += ["", "# withdrawn decisions (no longer applied), for the record:", *gone]
     return "\n".join(lines) + "\n"
 
 
@@ -156,50 +311,171 @@ def _quote(x: str) -> str:
     return shlex.quote(x)
 
 
-def import_decisions(engine: sa.Engine, text: str, *, source: str = "<decisions>", user: str | None = None) -> int:
-    """Store every decision of a decisions file not already stored; return how many were added.
+def import_decisions(engine: sa.Engine, text: str, *, source: str = "<decisions>",
+                     user: str | None = None) -> DecisionsImported:
+    """Store every decision of a decisions file not already in force.
 
-    The comment line just above a decision becomes its reason.
+    The comment line just above a decision becomes its reason. Every id is checked first,
+    and every problem (an id the workspace does not hold, a place with a person) is reported
+    at once, with its line; then nothing is stored. A decision matching a withdrawn one is
+    not brought back (counted in ``withdrawn``).
     """
     parsed = parse_decisions(text, source=source)
     lines = text.splitlines()
     D = db.decisions
-    added = 0
     with engine.begin() as conn:
-        have = {(r.action, *sorted((r.a, r.b))) for r in conn.execute(sa.select(D.c.action, D.c.a, D.c.b))}
-        combined = read_workspace_decisions(conn)
-        check_consistent(Decisions(combined.items + parsed.items, source))
+        mentions = _mentions(conn) if any(x.startswith("prov-") for x in parsed.ids) else {}
+        plain = sorted(x for x in parsed.ids if not x.startswith("prov-"))
+        known = {m.record_id: m for m in describe_records(conn, plain)} | mentions
+        problems = []
+        for d in parsed.items:
+            missing = [x for x in (d.a, d.b) if x not in known]
+            if missing:
+                problems += [f"{source} line {d.line}: {x!r} is not an id the workspace holds" for x in missing]
+                continue
+            why = _pair_problem(known[d.a], known[d.b])
+            if why:
+                problems.append(f"{source} line {d.line}: {why}")
+        if problems:
+            raise WorkspaceError("Expected every decision to name records the workspace holds, instead got "
+                                 f"{len(problems)} problem(s); nothing was imported:\n  " + "\n  ".join(problems))
+        rows = conn.execute(sa.select(D.c.action, D.c.a, D.c.b, D.c.withdrawn_at)).all()
+        in_force = {(r.action, *sorted((r.a, r.b))) for r in rows if r.withdrawn_at is None}
+        withdrawn = {(r.action, *sorted((r.a, r.b))) for r in rows if r.withdrawn_at is not None} - in_force
+        current = read_workspace_decisions(conn)
+        fresh = [d for d in parsed.items if (d.action, *sorted((d.a, d.b))) not in in_force | withdrawn]
+        check_consistent(Decisions(current.items + tuple(fresh), source))
+        added = already = skipped = 0
         for d in parsed.items:
             key = (d.action, *sorted((d.a, d.b)))
-            if key in have:
+            if key in in_force:
+                already += 1
+                continue
+            if key in withdrawn:
+                skipped += 1
                 continue
             above = lines[d.line - 2].strip() if d.line >= 2 else ""
             reason = above.lstrip("#").strip() if above.startswith("#") else f"imported from {source} line {d.line}"
             conn.execute(D.insert().values(action=d.action, a=d.a, b=d.b, reason=reason or f"imported from {source}",
                                            decided_by=_user(user), decided_at=now_utc()))
-            have.add(key)
+            in_force.add(key)
             added += 1
-    return added
+    return DecisionsImported(added=added, already=already, withdrawn=skipped)
 
 
 # --- cases -----------------------------------------------------------------------------
 
 
-def _children_linked_to(conn: sa.Connection, subject: str, kind: str) -> set[str]:
-    L, E, C = db.DATA_TABLES["links"], db.DATA_TABLES["episodes"], db.DATA_TABLES["children"]
-    kids = set(_known_ids(conn, "children")) if kind in ("location", "person") else set()
-    out: set[str] = set()
-    for end, other in ((L.c.source_id, L.c.target_id), (L.c.target_id, L.c.source_id)):
-        out |= {str(x) for x in conn.execute(sa.select(other).where(L.c.is_current, end == subject)).scalars()}
+def _opened(value: Any) -> datetime | None:
+    """``opened`` read as every date option is (ISO or UK day-first), never in the future."""
+    ts = parse_date_option(value, name="opened", kind="date")
+    if ts is None:
+        return None
+    if ts.date() > date.today():
+        raise WorkspaceError(f"Expected opened to be today or earlier, instead got a future date: {value!r}")
+    return ts.to_pydatetime()
+
+
+def _merged_by_decisions(conn: sa.Connection, record: str) -> dict[str, str]:
+    """Records joined to ``record`` by chains of merge decisions in force: {id: reason}."""
+    out: dict[str, str] = {}
+    frontier = [record]
+    merges = read_workspace_decisions(conn).merges
+    while frontier:
+        x = frontier.pop()
+        for d in merges:
+            if x in (d.a, d.b):
+                other = d.b if x == d.a else d.a
+                if other != record and other not in out:
+                    out[other] = f"merged with the subject by the analyst's decision {d.line}"
+                    frontier.append(other)
+    return out
+
+
+def case_subject(engine: sa.Engine, subject: Match, *, resolve: bool = True) -> tuple[dict[str, str], dict[str, str]]:
+    """The records of a location or person case's subject and the children tied to them.
+
+    Returns ``(records, children)``: ``{record id: why it belongs to the subject}`` (the
+    subject itself, and the records entity resolution, with the analyst's decisions in force,
+    merges with it; with ``resolve=False`` only those the decisions merge) and ``{child id:
+    why the child is linked}`` (links either way to any of the records, episodes found there,
+    children living there, and RHI mentions resolution ties to the subject).
+    """
+    kind = subject.kind
+    ds = read_dataset(engine)
+    records = {subject.record_id: "the subject"}
+    mentions = pd.DataFrame(columns=["entity_id", "child_id", "mention", "provisional", "kind"])
+    if resolve:
+        from contextmap.resolve import Resolution, resolve_dataset
+
+        with engine.connect() as conn:
+            dec = read_workspace_decisions(conn)
+        out = resolve_dataset(ds, decisions=dec, persons=kind == "person", locations=kind == "location")
+        res = out.resolution
+        assert isinstance(res, Resolution)
+        ents = res.entities
+        entity = dict(zip(ents["record_id"].astype(str), ents["entity_id"].astype(str), strict=True)).get(
+            subject.record_id, subject.record_id)
+        same = ents[ents["entity_id"].astype(str) == entity]
+        decided = set(dec.ids)
+        for r in same.itertuples():
+            rid = str(r.record_id)
+            if rid != subject.record_id:
+                records[rid] = ("merged with the subject by the analyst's decision" if rid in decided and bool(getattr(r, "decided", False))
+                                else f"merged with the subject by entity resolution (confidence {float(r.confidence):.2f})")
+        mentions = res.mentions
+        mentions = mentions[(mentions["entity_id"].astype(str) == entity) & ~mentions["provisional"].astype(bool)]
+    else:
+        with engine.connect() as conn:
+            records |= _merged_by_decisions(conn, subject.record_id)
+    kids = set(ds.children["child_id"].astype(str))
+    recs = set(records)
+    why: dict[str, Counter] = {}
+
+    def note(child: str, what: str, via: str = "") -> None:
+        why.setdefault(child, Counter())[(what, "" if via == subject.record_id else via)] += 1
+
+    L = ds.links
+    for end, other in (("source_id", "target_id"), ("target_id", "source_id")):
+        hit = L[L[end].astype(str).isin(recs) & L[other].astype(str).isin(kids)]
+        for child, rel, rec in zip(hit[other].astype(str), hit["relation"].astype(str), hit[end].astype(str), strict=True):
+            note(child, f"{rel.replace('_', ' ')} link", rec)
     if kind == "location":
-        out |= {str(x) for x in conn.execute(
-            sa.select(E.c.child_id).where(E.c.is_current, E.c.found_location_id == subject)).scalars()}
-        out |= {str(x) for x in conn.execute(
-            sa.select(C.c.child_id).where(C.c.is_current, C.c.home_location_id == subject)).scalars()}
-    return out & kids
+        E = ds.episodes
+        found_at = E[E["found_location_id"].astype(str).isin(recs)]
+        for child, rec in zip(found_at["child_id"].astype(str), found_at["found_location_id"].astype(str), strict=True):
+            note(child, "episode found there", rec)
+        C = ds.children
+        for child, rec in zip(C["child_id"].astype(str), C["home_location_id"].astype(str), strict=True):
+            if rec in recs:
+                note(child, "lives there", rec)
+    for child, mention in zip(mentions["child_id"].astype(str), mentions["mention"].astype(str), strict=True):
+        if child in kids:
+            note(child, f"named in a return home interview as {mention!r}")
+    for rec in recs & kids:  # a child record merged with the subject (a child-person merge)
+        note(rec, "the same person as the subject (merged record)")
+
+    def words(cnt: Counter) -> str:
+        by_what: dict[str, tuple[int, list[str]]] = {}
+        for (what, via), n in sorted(cnt.items()):
+            total, vias = by_what.get(what, (0, []))
+            by_what[what] = (total + n, vias + [via or "the subject"])
+        parts = []
+        for what, (n, vias) in by_what.items():
+            plural = what.endswith(("link", "episode found there"))
+            text = (f"{n} {what.replace('link', 'links').replace('episode ', 'episodes ')}" if plural and n > 1
+                    else f"{what}{f' ({n} times)' if n > 1 and not plural else ''}")
+            if vias != ["the subject"] * len(vias):
+                text += f" (via {', '.join(dict.fromkeys(vias))})"
+            parts.append(text)
+        return "; ".join(parts)
+
+    children = {c: words(cnt) for c, cnt in sorted(why.items())}
+    return records, children
 
 
 def open_case(engine: sa.Engine, *, kind: str, subject: str, title: str, children: list[str] | tuple[str, ...] = (),
+              opened: Any = None, resolve: bool = True, basis: str | None = None, child_reason: str | None = None,
               user: str | None = None) -> int:
     """Open a context case and return its number (shown as ``case-N``).
 
@@ -208,45 +484,86 @@ def open_case(engine: sa.Engine, *, kind: str, subject: str, title: str, childre
     kind
         ``'location'``, ``'person'`` or ``'group'``.
     subject
-        A location or person id held in the workspace; for a group, a label of the team's
-        choosing (the group's children are named with ``children``).
+        For a location or person: its id, or a name only one such record has (see
+        :func:`~contextmap.workspace.lookup.find_record`). For a group: a label (the
+        children are given in ``children``; :meth:`contextmap.workspace.Workspace.open_group_case`
+        takes a peer group from an analysis).
     title
         What the case is, in the team's words.
     children
-        Children to link besides those the workspace already links to the subject.
+        Children to link (ids or unique names) besides those the workspace ties to the subject.
+    opened
+        When the case was opened, if earlier than today (ISO or UK day-first date).
+    resolve
+        Bring the records entity resolution merges with the subject (see :func:`case_subject`).
+    basis, child_reason
+        What linked the children (kept with the case) and the reason stored for each child
+        named in ``children`` (default: named when the case was opened).
+
+    Raises
+    ------
+    WorkspaceError
+        For an unknown kind, a subject or child that names no record or several (listing the
+        candidates), a future ``opened`` date, or a group case with no children.
     """
     if kind not in CASE_KINDS:
         raise WorkspaceError(f"Expected kind to be one of {list(CASE_KINDS)}, instead got: {kind!r}")
     subject, title = _check_text(subject, "subject"), _check_text(title, "title")
+    when = _opened(opened)
+    named = _checked_children(engine, children)
+    records: dict[str, str] = {}
+    linked: dict[str, str] = {}
+    subject_id = subject
+    if kind in ("location", "person"):
+        found = find_record(engine, subject, kinds=(kind,), argument="subject")
+        subject_id = found.record_id
+        records, linked = case_subject(engine, found, resolve=resolve)
+        basis = basis or ("records tying a child to the subject or to a record merged with it" if resolve
+                          else "records tying a child to the subject (or records merged with it by decision)")
+    elif not named:
+        raise WorkspaceError(f"Expected a group case to link children, instead got none for {subject!r}: name "
+                             "them (children=...; --child), or take a peer group from an analysis "
+                             "(Workspace.open_group_case; contextmap case open --kind group --subject PG3)")
+    reason = child_reason or "named when the case was opened"
+    for m in named:
+        linked[m.record_id] = f"{linked[m.record_id]}; {reason}" if m.record_id in linked else reason
+    now = now_utc()
     with engine.begin() as conn:
-        if kind == "location":
-            _check_entity(conn, subject, tables=("locations",), argument="subject")
-        elif kind == "person":
-            _check_entity(conn, subject, tables=("persons",), argument="subject")
-        now = now_utc()
         case_id = inserted_id(conn.execute(db.cases.insert().values(
-            kind=kind, subject_id=subject, title=title, status="open", opened_at=now, opened_by=_user(user),
+            kind=kind, subject_id=subject_id, title=title, status="open", opened_at=when or now,
+            opened_by=_user(user), recorded_at=now, basis=basis or "children named when the case was opened",
         )))
-        linked = _children_linked_to(conn, subject, kind)
-        _link(conn, case_id, sorted(linked | set(_checked_children(conn, children))), now)
+        if records:
+            conn.execute(db.case_subjects.insert(), [{"case_id": case_id, "record_id": r, "reason": why}
+                                                     for r, why in records.items()])
+        _link(conn, case_id, linked, now)
     return case_id
 
 
-def _checked_children(conn: sa.Connection, children: list[str] | tuple[str, ...]) -> list[str]:
-    known = _known_ids(conn, "children")
-    bad = [c for c in children if c not in known]
-    if bad:
-        raise WorkspaceError(f"Expected children held in the workspace, instead got unknown ids: {bad!r}")
-    return list(children)
+def _checked_children(engine_or_conn: sa.Engine | sa.Connection, children: list[str] | tuple[str, ...]) -> list[Match]:
+    """Each child (id or unique name) as its record; every problem reported at once."""
+    if isinstance(children, str):
+        children = [children]
+    found: list[Match] = []
+    problems: list[str] = []
+    for c in children:
+        try:
+            found.append(find_record(engine_or_conn, c, kinds=("child",), argument="--child"))
+        except RecordLookupError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise WorkspaceError("\n".join(problems))
+    return list({m.record_id: m for m in found}.values())
 
 
-def _link(conn: sa.Connection, case_id: int, children: list[str], when: datetime) -> int:
+def _link(conn: sa.Connection, case_id: int, children: dict[str, str], when: datetime) -> list[str]:
     CC = db.case_children
     have = {str(x) for x in conn.execute(sa.select(CC.c.child_id).where(CC.c.case_id == case_id)).scalars()}
     new = [c for c in children if c not in have]
     if new:
-        conn.execute(CC.insert(), [{"case_id": case_id, "child_id": c, "linked_at": when} for c in new])
-    return len(new)
+        conn.execute(CC.insert(), [{"case_id": case_id, "child_id": c, "linked_at": when, "reason": children[c]}
+                                   for c in new])
+    return new
 
 
 def _case_row(conn: sa.Connection, case_id: int) -> Any:
@@ -256,12 +573,15 @@ def _case_row(conn: sa.Connection, case_id: int) -> Any:
     return row
 
 
-def link_children(engine: sa.Engine, case: str | int, children: list[str]) -> int:
-    """Link more children to a case; return how many were new to it."""
+def link_children(engine: sa.Engine, case: str | int, children: list[str], *,
+                  reason: str = "linked to the case by hand") -> list[Match]:
+    """Link more children (ids or unique names) to a case; return those new to it."""
     case_id = case_id_of(case)
+    named = _checked_children(engine, children)
     with engine.begin() as conn:
         _case_row(conn, case_id)
-        return _link(conn, case_id, _checked_children(conn, children), now_utc())
+        new = set(_link(conn, case_id, {m.record_id: reason for m in named}, now_utc()))
+    return [m for m in named if m.record_id in new]
 
 
 def close_case(engine: sa.Engine, case: str | int) -> None:
@@ -277,15 +597,11 @@ def close_case(engine: sa.Engine, case: str | int) -> None:
 
 
 def _due(value: Any) -> date | None:
+    """A due date read as every date option is: ISO or UK day-first (``01/12/2026`` is 1 December)."""
     if value is None or value == "":
         return None
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        ts = pd.NaT
-    if pd.isna(ts):
-        raise WorkspaceError(f"Expected due to be a date such as '2026-12-31', instead got: {value!r}")
-    return ts.date()
+    ts = parse_date_option(value, name="due", kind="date")
+    return None if ts is None else ts.date()
 
 
 def add_action(engine: sa.Engine, case: str | int, *, owner: str, due: Any, text: str,
@@ -336,24 +652,63 @@ def update_action(engine: sa.Engine, action: str | int, *, status: str | None = 
 
 
 def cases_frame(engine: sa.Engine) -> pd.DataFrame:
-    """One row per case with its linked children (a list) and counts of open actions."""
-    C, CC, A = db.cases, db.case_children, db.actions
+    """One row per case, for the CLI and the pack.
+
+    Columns: the stored ``case_id``, ``kind``, ``subject_id``, ``title``, ``status``,
+    ``opened_at`` (possibly backdated), ``opened_by``, ``closed_at``, ``recorded_at``
+    (when it was entered; missing for cases older than migration 0003) and ``basis`` (what
+    linked its children); and ``case`` (``'case-N'``), ``subject_name`` (the subject's
+    current name; ``None`` for a group), ``subject_records`` (the subject's records: the
+    subject and those merged with it when the case was opened), ``children`` (child ids, a
+    list), ``child_names`` (their current names, aligned with ``children``; ``None`` where a
+    child has no name) and ``open_actions``. Names are as recorded: redact them before
+    showing them to an audience that may not see them.
+    """
+    C, CC, CS, A = db.cases, db.case_children, db.case_subjects, db.actions
     with engine.connect() as conn:
         cases = pd.DataFrame(conn.execute(sa.select(C).order_by(C.c.case_id)).mappings().all(),
                              columns=[c.name for c in C.columns])
         links = conn.execute(sa.select(CC.c.case_id, CC.c.child_id).order_by(CC.c.child_id)).all()
+        subjects = conn.execute(sa.select(CS.c.case_id, CS.c.record_id).order_by(CS.c.case_id, CS.c.record_id)).all()
         acts = conn.execute(sa.select(A.c.case_id, A.c.status)).all()
+        names = names_of(conn, {str(c) for _, c in links}
+                               | set(cases.loc[cases["kind"] != "group", "subject_id"].astype(str)))
     kids: dict[int, list[str]] = {}
     for cid, child in links:
         kids.setdefault(int(cid), []).append(str(child))
+    recs: dict[int, list[str]] = {}
+    for cid, rec in subjects:
+        recs.setdefault(int(cid), []).append(str(rec))
     open_n: dict[int, int] = {}
     for cid, st in acts:
         if st == "open":
             open_n[int(cid)] = open_n.get(int(cid), 0) + 1
     cases["case"] = [f"case-{i}" for i in cases["case_id"]]
+    cases["subject_name"] = [None if k == "group" else names.get(str(s)) for k, s in zip(cases["kind"], cases["subject_id"], strict=True)]
+    cases["subject_records"] = [
+        [str(s)] + [r for r in recs.get(int(i), []) if r != str(s)] if k != "group" else []
+        for i, k, s in zip(cases["case_id"], cases["kind"], cases["subject_id"], strict=True)]
     cases["children"] = [kids.get(int(i), []) for i in cases["case_id"]]
+    cases["child_names"] = [[names.get(c) for c in kids.get(int(i), [])] for i in cases["case_id"]]
     cases["open_actions"] = [open_n.get(int(i), 0) for i in cases["case_id"]]
     return cases
+
+
+def case_children_frame(engine: sa.Engine, case: str | int | None = None) -> pd.DataFrame:
+    """One row per child linked to a case (all cases, or ``case``): ``case``, ``case_id``,
+    ``child_id``, ``name`` (current), ``linked_at`` and ``reason`` (why the child is linked:
+    the records tying them to the subject, the peer group, or named by hand)."""
+    CC = db.case_children
+    stmt = sa.select(CC).order_by(CC.c.case_id, CC.c.child_id)
+    if case is not None:
+        stmt = stmt.where(CC.c.case_id == case_id_of(case))
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).mappings().all()
+        frame = pd.DataFrame(rows, columns=[c.name for c in CC.columns])
+        names = names_of(conn, set(frame["child_id"].astype(str)))
+    frame.insert(0, "case", [f"case-{i}" for i in frame["case_id"]])
+    frame.insert(3, "name", [names.get(str(c)) for c in frame["child_id"]])
+    return frame
 
 
 def actions_frame(engine: sa.Engine, *, as_of: Any = None) -> pd.DataFrame:

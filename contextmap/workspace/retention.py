@@ -6,7 +6,11 @@
   Quarantined rows and problem lists of imports before the cut-off go too.
 * :func:`erase` removes one child (a right-to-erasure request or a record made in error):
   every version of the child's record, of their episodes and of every link to them or to
-  their episodes, their place in any case, and the quarantined rows that name them.
+  their episodes, their place in any case, the decisions that name them, and the
+  quarantined rows that name them.
+
+Both remove the decisions naming a record they remove (a decision about a record no longer
+held would stop every later resolution, and so every pack).
 
 On SQLite, ``secure_delete`` is on, so erased rows are overwritten in the file, and the
 write-ahead log is checkpointed and truncated afterwards. On PostgreSQL, run ``VACUUM`` (the
@@ -95,15 +99,21 @@ def purge(engine: sa.Engine, *, older_than: str, as_of: Any = None) -> dict[str,
             | set(_keys(conn, sa.select(L.c.target_id).where(L.c.is_current)))
             | set(_keys(conn, sa.select(db.case_children.c.child_id)))
             | set(_keys(conn, sa.select(db.cases.c.subject_id)))
+            | set(_keys(conn, sa.select(db.case_subjects.c.record_id)))
         )
+        gone: list[str] = []
         for name, T in (("children", C), ("persons", P)):
             stale = _keys(conn, sa.select(T.c.record_key).where(
                 T.c.is_current, T.c.last_seen_import.not_in(recent_imports)))
+            gone += [k for k in stale if k not in referenced]
             removed[name] = _delete_keys(conn, name, [k for k in stale if k not in referenced])
         homes = set(_keys(conn, sa.select(C.c.home_location_id).where(C.c.is_current)))
         stale = _keys(conn, sa.select(Loc.c.record_key).where(
             Loc.c.is_current, Loc.c.last_seen_import.not_in(recent_imports)))
+        gone += [k for k in stale if k not in referenced | homes]
         removed["locations"] = _delete_keys(conn, "locations", [k for k in stale if k not in referenced | homes])
+        # a decision about a record no longer held would stop every later resolution
+        removed["decisions"] = _delete_decisions(conn, gone)
         # history of records kept: versions superseded before the cut-off
         for name, T in db.DATA_TABLES.items():
             removed[name] += conn.execute(T.delete().where(
@@ -116,6 +126,16 @@ def purge(engine: sa.Engine, *, older_than: str, as_of: Any = None) -> dict[str,
         bump_revision(conn)
     _finish(engine)
     return removed
+
+
+def _delete_decisions(conn: sa.Connection, keys: list[str]) -> int:
+    """Delete every decision (in force or withdrawn) naming one of ``keys``."""
+    D = db.decisions
+    n = 0
+    for i in range(0, len(keys), CHUNK):
+        chunk = keys[i:i + CHUNK]
+        n += conn.execute(D.delete().where(sa.or_(D.c.a.in_(chunk), D.c.b.in_(chunk)))).rowcount or 0
+    return n
 
 
 def _secure(conn: sa.Connection) -> None:
@@ -144,6 +164,9 @@ def erase(engine: sa.Engine, *, child: str) -> dict[str, int]:
         removed["children"] = _delete_keys(conn, "children", [child])
         removed["case_links"] = conn.execute(
             db.case_children.delete().where(db.case_children.c.child_id == child)).rowcount or 0
+        removed["case_links"] += conn.execute(
+            db.case_subjects.delete().where(db.case_subjects.c.record_id == child)).rowcount or 0
+        removed["decisions"] = _delete_decisions(conn, [child])
         Q = db.import_quarantine
         named = {child, *episodes}
         doomed = [qid for qid, data in conn.execute(sa.select(Q.c.quarantine_id, Q.c.data))
