@@ -262,7 +262,8 @@ def test_hostile_ids_and_names_survive_the_database_unchanged(ws_url, tmp_path):
         assert got.children["child_id"].tolist() == want.children["child_id"].tolist() == [evil, "C2"]
         assert got.children["name"].tolist() == want.children["name"].tolist()
         assert got.episodes["people_mentioned"].tolist() == want.episodes["people_mentioned"].tolist()
-        assert got.links["link_id"].iloc[0].startswith("h-")
+        assert got.links["link_id"].tolist() == want.links["link_id"].tolist()  # the content key ingest made
+        assert got.links["link_id"].iloc[0].startswith("k-")
         assert ws.erase(child=evil)["episodes"] == 1
         assert ws.dataset().children["child_id"].tolist() == ["C2"]
 

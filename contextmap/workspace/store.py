@@ -11,8 +11,11 @@ its record:
 * a current record the export does not hold is **not in latest**: kept, and marked by its
   ``last_seen_import`` being an earlier import. Nothing is deleted by an import.
 
-Importing the same export twice therefore changes nothing but the import log, and two
-overlapping monthly exports leave exactly their union.
+A record is known by its identity, never by a file name or a row number: its id, or for a
+link sent by an agency ``id@agency``, or for a link its export gives no id the content key
+ingest made of its agency and defining fields (see ``docs/data-contract.md``, *Identity across
+exports*). Importing the same export twice therefore changes nothing but the import log, and
+two overlapping monthly exports leave exactly their union.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +33,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from contextmap.dataset import PROBLEM_COLUMNS, Dataset, ValidationReport
+from contextmap.ingest.checks import link_identity
 from contextmap.ingest.read import locations_to_gdf
 from contextmap.schema import TABLE_NAMES, TABLES
 from contextmap.workspace import db
@@ -40,7 +43,6 @@ __all__ = ["ImportResult", "import_dataset", "read_dataset", "record_keys", "now
 CHUNK = 5000
 """Ids per ``IN (...)`` list (well under SQLite's and PostgreSQL's parameter limits)."""
 
-_ASSIGNED_LINK_ID = re.compile(r"^row-\d+$")
 _DT_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
@@ -117,25 +119,17 @@ def _digest(parts: list[list[str]]) -> list[str]:
     return [blake("\x1f".join(row).encode("utf-8"), digest_size=16).hexdigest() for row in zip(*parts, strict=True)]
 
 
-def record_keys(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    """``frame`` with ``record_key`` and ``row_hash`` added (links without ids get content keys).
+def record_keys(frame: pd.DataFrame, name: str, *, identity: pd.Series | None = None) -> pd.DataFrame:
+    """``frame`` with ``record_key`` (the record's identity across exports) and ``row_hash``.
 
-    A link whose id ingest assigned (``row-N``: the export has no link ids) is keyed by a
-    hash of its content, and that key replaces the id, because row numbers change from one
-    export to the next while the association does not.
+    ``identity`` gives each row's identity (for links: :func:`contextmap.ingest.checks.link_identity`
+    of its id and agency); without it, a record is known by its id.
     """
     t = TABLES[name]
     out = frame.copy()
     cols = _columns(name)
     texts = {c: _text(out[c], k) for c, k in cols}
-    if name == "links" and len(out):
-        assigned = out["link_id"].astype("string").str.match(_ASSIGNED_LINK_ID.pattern).fillna(False).astype(bool)
-        if assigned.any():
-            content = _digest([texts[c] for c, _ in cols if c != "link_id"])
-            keys = pd.Series(["h-" + h for h in content], index=out.index)
-            out["link_id"] = out["link_id"].astype("string").mask(assigned, keys).astype("string")
-            texts["link_id"] = _text(out["link_id"], "id")
-    out["record_key"] = out[t.key].astype(str)
+    out["record_key"] = out[t.key].astype(str) if identity is None else identity.astype(str).to_numpy()
     out["row_hash"] = _digest([texts[c] for c, _ in cols]) if len(out) else pd.Series(dtype=str)
     return out.drop_duplicates("record_key", keep="first")
 
@@ -167,10 +161,13 @@ def _chunks(values: list[Any], size: int = CHUNK):
 # --- import ------------------------------------------------------------------------------
 
 
-def _source_files(source: Path, mapping: Path | None) -> list[dict[str, Any]]:
+def _source_files(source: Path, mapping: Path | None, period: str | None = None) -> list[dict[str, Any]]:
+    from contextmap.ingest.manifest import is_manifest, load_manifest
     from contextmap.privacy.audit import hash_file
 
-    if source.is_dir():
+    if is_manifest(source) and source.is_file():  # the manifest and the files it read
+        paths = [source] + list(dict.fromkeys(s.path for s in load_manifest(source, period=period).sources))
+    elif source.is_dir():
         paths = sorted(p for p in source.iterdir() if p.is_file() and not p.name.startswith(".")
                        and p.suffix.lower() in (".csv", ".yaml", ".yml", ".json"))
     else:
@@ -189,6 +186,7 @@ def import_dataset(
     grading_scheme: str | None = None,
     settings: Any = None,
     user: str | None = None,
+    period: str | None = None,
 ) -> ImportResult:
     """Import one export (a dataset folder, workbook or sources manifest) into the workspace.
 
@@ -202,6 +200,9 @@ def import_dataset(
         Passed to :func:`contextmap.load`.
     user
         Who imported (default: the operating-system user).
+    period
+        For a sources manifest whose files name the period: the month to import
+        (``'YYYY-MM'``; default the latest, see :func:`contextmap.load`).
 
     Returns
     -------
@@ -210,8 +211,8 @@ def import_dataset(
     from contextmap.ingest import load
 
     src = Path(source)
-    ds = load(src, mapping=mapping, as_of=as_of, grading_scheme=grading_scheme, settings=settings)
-    files = _source_files(src, Path(mapping) if mapping is not None else None)
+    ds = load(src, mapping=mapping, as_of=as_of, grading_scheme=grading_scheme, settings=settings, period=period)
+    files = _source_files(src, Path(mapping) if mapping is not None else None, ds.period)
     counts: dict[str, dict[str, int]] = {}
     with engine.begin() as conn:
         import_id = inserted_id(conn.execute(db.imports.insert().values(
@@ -219,7 +220,7 @@ def import_dataset(
             content_hash=ds.content_hash, files=json.dumps(files), counts="{}", quarantined=0,
         )))
         for name in TABLE_NAMES:
-            counts[name] = _import_table(conn, name, ds.table(name), import_id)
+            counts[name] = _import_table(conn, name, ds.table(name), import_id, identity=_identity(ds, name))
             rc = ds.report.counts
             counts[name]["read"] = int(rc.loc[name, "read"]) if name in rc.index else 0
             counts[name]["quarantined"] = int(rc.loc[name, "quarantined"]) if name in rc.index else 0
@@ -231,9 +232,37 @@ def import_dataset(
     return ImportResult(import_id=import_id, counts=counts, files=files, dataset=ds)
 
 
-def _import_table(conn: sa.Connection, name: str, frame: pd.DataFrame, import_id: int) -> dict[str, int]:
+def _identity(ds: Dataset, name: str) -> pd.Series | None:
+    """Each link's identity (its agency is part of it); other records are known by their id."""
+    prov = ds.report.provenance.get(name)
+    if name != "links" or prov is None or len(prov) != len(ds.links) or "agency" not in prov:
+        return None
+    return link_identity(ds.links["link_id"], prov["agency"].reset_index(drop=True).set_axis(ds.links.index))
+
+
+def _unclash(conn: sa.Connection, T: sa.Table, frame: pd.DataFrame, identity: pd.Series) -> pd.DataFrame:
+    """A link whose id another agency's current link already shows (``1001`` sent by the police
+    last month, by the council now) is shown as ``id@agency``, so ids stay unique."""
+    shown = frame["link_id"].astype(str).tolist()
+    holders: dict[str, set[str]] = {}
+    for chunk in _chunks(list(dict.fromkeys(shown))):
+        for key, lid in conn.execute(sa.select(T.c.record_key, T.c.link_id).where(T.c.is_current, T.c.link_id.in_(chunk))):
+            holders.setdefault(lid, set()).add(key)
+    ident = identity.astype(str).tolist()
+    clash = [bool(holders.get(v, set()) - {k}) and v != k for v, k in zip(shown, ident, strict=True)]
+    if not any(clash):
+        return frame
+    out = frame.copy()
+    out["link_id"] = out["link_id"].astype(object).where(~np.array(clash), np.array(ident, dtype=object)).astype("string")
+    return out
+
+
+def _import_table(conn: sa.Connection, name: str, frame: pd.DataFrame, import_id: int, *,
+                  identity: pd.Series | None = None) -> dict[str, int]:
     T = db.DATA_TABLES[name]
-    incoming = record_keys(frame, name)
+    if identity is not None and len(frame):
+        frame = _unclash(conn, T, frame, identity)
+    incoming = record_keys(frame, name, identity=identity)
     keys = incoming["record_key"].tolist()
     current: list[tuple[Any, ...]] = []
     for chunk in _chunks(keys):
