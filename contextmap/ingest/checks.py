@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from contextmap.arrays import SPACE
-from contextmap.dates import parse_dates
+from contextmap.dates import REASON_MONTH_FIRST, parse_dates
 from contextmap.ingest.columns import GRADING_PART_COLUMNS, TableMapping
 from contextmap.ingest.coordinates import (
     GB_NI_BOUNDS,
@@ -265,9 +265,29 @@ class TableChecker:
                     parsed[rows], reasons[rows] = p, r
         self.out[name] = parsed
         self.soft(reasons.notna(), name, reasons)
+        if reasons.str.startswith(REASON_MONTH_FIRST[:26]).any():
+            self._month_first_column(name, text, parsed, reasons)
         limit = self.as_of.normalize() if kind == "date" else self.as_of
         self.soft(parsed > limit, name, f"date is in the future (after {self.as_of:%Y-%m-%d %H:%M})")
         return self.out[name]
+
+    def _month_first_column(self, name: str, text: pd.Series, parsed: pd.Series, reasons: pd.Series) -> None:
+        """A file whose column has dates that read only month-first (``03/14/1996``) and none
+        that read only day-first: its dates that read both ways (``03/04/1996``) were read
+        day-first and may be wrong. Each is kept as read, with a warning."""
+        parts = text.str.extract(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{4}\b").astype(float)
+        day, month = parts[0], parts[1]
+        us_only = reasons.str.startswith(REASON_MONTH_FIRST[:26]).fillna(False).astype(bool)
+        uk_only = parsed.notna() & (day > 12)
+        either = parsed.notna() & (day <= 12) & (month <= 12) & (day != month)
+        for k in (range(len(self.tms)) if len(self.tms) > 1 else [None]):
+            rows = pd.Series(True, index=text.index) if k is None else (self.source_of == k)
+            if not (us_only & rows).any() or (uk_only & rows).any():
+                continue
+            doubt = either & rows
+            read_as = parsed[doubt].dt.day.astype(str) + " " + parsed[doubt].dt.month_name() + " " + parsed[doubt].dt.year.astype(str)
+            self.warn(doubt, name, ("read day-first as " + read_as + ", but other dates in this column of this file read "
+                                    "only month-first (US): check them (kept as read)").reindex(text.index))
 
     def _people(self, text: pd.Series) -> None:
         names, described, unsplit = split_people(text)

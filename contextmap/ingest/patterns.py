@@ -258,6 +258,7 @@ class FilePattern:
                     this = _periods(m, groups)
                     if this is False or (got is not None and this is not None and this != got):
                         continue  # two placeholders read as two different months
+                    assert this is not True
                     p = base / name
                     if not p.is_symlink() and not (p.is_file() if i == last else p.is_dir()):
                         continue

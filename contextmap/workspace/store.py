@@ -33,7 +33,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from contextmap.dataset import PROBLEM_COLUMNS, Dataset, ValidationReport
-from contextmap.ingest.checks import link_identity
+from contextmap.ingest.checks import CONTENT_KEY, agency_slug, link_identity
 from contextmap.ingest.read import locations_to_gdf
 from contextmap.schema import TABLE_NAMES, TABLES
 from contextmap.workspace import db
@@ -232,37 +232,62 @@ def import_dataset(
     return ImportResult(import_id=import_id, counts=counts, files=files, dataset=ds)
 
 
-def _identity(ds: Dataset, name: str) -> pd.Series | None:
-    """Each link's identity (its agency is part of it); other records are known by their id."""
+def _identity(ds: Dataset, name: str) -> tuple[pd.Series, pd.Series] | None:
+    """Each link's identity (its agency is part of it) and its id as the agency sent it;
+    other records are known by their id (None)."""
     prov = ds.report.provenance.get(name)
     if name != "links" or prov is None or len(prov) != len(ds.links) or "agency" not in prov:
         return None
-    return link_identity(ds.links["link_id"], prov["agency"].reset_index(drop=True).set_axis(ds.links.index))
+    agency = prov["agency"].reset_index(drop=True).set_axis(ds.links.index)
+    identity = link_identity(ds.links["link_id"], agency)
+    sent = []
+    for i, a in zip(ds.links["link_id"].astype(str), agency.astype(object).where(agency.notna(), None), strict=True):
+        tail = "" if a is None or CONTENT_KEY.match(i) else "@" + agency_slug(a)
+        sent.append(i[:-len(tail)] if tail and i.endswith(tail) else i)
+    return identity, pd.Series(sent, index=ds.links.index, dtype=object)
 
 
-def _unclash(conn: sa.Connection, T: sa.Table, frame: pd.DataFrame, identity: pd.Series) -> pd.DataFrame:
-    """A link whose id another agency's current link already shows (``1001`` sent by the police
-    last month, by the council now) is shown as ``id@agency``, so ids stay unique."""
-    shown = frame["link_id"].astype(str).tolist()
-    holders: dict[str, set[str]] = {}
-    for chunk in _chunks(list(dict.fromkeys(shown))):
-        for key, lid in conn.execute(sa.select(T.c.record_key, T.c.link_id).where(T.c.is_current, T.c.link_id.in_(chunk))):
-            holders.setdefault(lid, set()).add(key)
-    ident = identity.astype(str).tolist()
-    clash = [bool(holders.get(v, set()) - {k}) and v != k for v, k in zip(shown, ident, strict=True)]
-    if not any(clash):
+def _shown_ids(conn: sa.Connection, T: sa.Table, frame: pd.DataFrame, identity: pd.Series, sent: pd.Series) -> pd.DataFrame:
+    """The id each link is shown by, unique among the workspace's current links and stable from
+    month to month: the one it already shows; else the id as sent, unless another agency's link
+    shows it (the police sent ``1001`` last month, the council sends ``1001`` now) or two links
+    of this import were sent with it, then ``id@agency``."""
+    ident, bare = identity.astype(str).tolist(), sent.astype(str).tolist()
+    stored: dict[str, str] = {}
+    for chunk in _chunks(list(dict.fromkeys(ident))):
+        stored.update(dict(conn.execute(sa.select(T.c.record_key, T.c.link_id).where(T.c.is_current, T.c.record_key.in_(chunk))).all()))
+    legacy = [b for k, b in zip(ident, bare, strict=True) if k not in stored and b != k]
+    if legacy:  # a link a workspace of an earlier version keyed by its id alone: the same record
+        known: dict[str, str] = {}
+        for chunk in _chunks(list(dict.fromkeys(legacy))):
+            known.update(dict(conn.execute(sa.select(T.c.record_key, T.c.link_id).where(T.c.is_current, T.c.record_key.in_(chunk))).all()))
+        for k, b in zip(ident, bare, strict=True):
+            if k not in stored and b in known and b not in ident:
+                conn.execute(T.update().where(T.c.record_key == b).values(record_key=k))
+                stored[k] = known.pop(b)
+    want = [stored.get(k, b) for k, b in zip(ident, bare, strict=True)]
+    holder: dict[str, str] = {}
+    for chunk in _chunks(list(dict.fromkeys(want))):
+        holder.update({lid: key for key, lid in conn.execute(
+            sa.select(T.c.record_key, T.c.link_id).where(T.c.is_current, T.c.link_id.in_(chunk))).all()})
+    wanted: dict[str, int] = {}
+    for w in want:
+        wanted[w] = wanted.get(w, 0) + 1
+    shown = [w if k in stored or (holder.get(w, k) == k and wanted[w] == 1) else k
+             for k, w in zip(ident, want, strict=True)]
+    if shown == frame["link_id"].astype(str).tolist():
         return frame
     out = frame.copy()
-    out["link_id"] = out["link_id"].astype(object).where(~np.array(clash), np.array(ident, dtype=object)).astype("string")
+    out["link_id"] = pd.array(shown, dtype="string")
     return out
 
 
 def _import_table(conn: sa.Connection, name: str, frame: pd.DataFrame, import_id: int, *,
-                  identity: pd.Series | None = None) -> dict[str, int]:
+                  identity: tuple[pd.Series, pd.Series] | None = None) -> dict[str, int]:
     T = db.DATA_TABLES[name]
     if identity is not None and len(frame):
-        frame = _unclash(conn, T, frame, identity)
-    incoming = record_keys(frame, name, identity=identity)
+        frame = _shown_ids(conn, T, frame, *identity)
+    incoming = record_keys(frame, name, identity=None if identity is None else identity[0])
     keys = incoming["record_key"].tolist()
     current: list[tuple[Any, ...]] = []
     for chunk in _chunks(keys):
