@@ -197,3 +197,13 @@ def test_every_command_that_reads_a_dataset_takes_period(command):
 def test_period_with_a_workspace_is_refused(tmp_path):
     r = runner.invoke(app, ["validate", "--workspace", str(tmp_path / "w.cmw"), "--period", "2026-10"])
     assert r.exit_code == 2 and "a workspace holds every month imported" in r.output
+
+
+def test_the_documented_monthly_manifest_reads_each_month():
+    from _monthly_data import EXAMPLE
+
+    r = runner.invoke(app, ["validate", str(EXAMPLE), "--as-of", AS_OF])
+    assert r.exit_code == 0, r.output
+    assert "Period 2026-11" in r.output
+    ds = contextmap.load(EXAMPLE, as_of=AS_OF, period="2026-10")
+    assert ds.period == "2026-10" and len(ds.links) == 6 and ds.report.is_clean
