@@ -103,6 +103,8 @@ def test_no_month_common_to_every_source_lists_what_each_has(months):
     ("police/{period:%Y/../%m}.csv", InputReadError, "path separator"),
     ("police/{period.csv", MappingError, "brace without its pair"),
     ("police/{period:%Y-%m%}.csv", MappingError, "lone '%'"),
+    ("..\\{period}\\intel.csv", InputReadError, "could reach outside the folder"),  # as Windows writes it
+    ("C:/exports/{period}.csv", InputReadError, "absolute path"),
 ])
 def test_hostile_patterns_are_refused_before_anything_is_read(months, file, error, words):
     months.write_text(MANIFEST.replace("police/{period}/nominals.csv", file), encoding="utf-8")
@@ -127,6 +129,11 @@ def test_a_glob_match_that_is_a_link_outside_the_folder_is_refused(months, tmp_p
     (months.parent / "police" / "2026-11" / "intel_z.csv").symlink_to(months.parent / "nothing.csv")
     with pytest.raises(InputReadError, match="symbolic link"):
         load_manifest(months)
+
+
+def test_backslashes_separate_folders_as_windows_writes_them(months):
+    months.write_text(MANIFEST.replace("police/{period}/intel_*.csv", "police\\{period}\\intel_*.csv"), encoding="utf-8")
+    assert [s.label for s in load_manifest(months).sources if s.table == "links"][1:] == ["police/2026-11/intel_a.csv"]
 
 
 def test_placeholders_that_disagree_name_no_file(tmp_path):

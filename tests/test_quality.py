@@ -129,3 +129,19 @@ def test_print_problems_fits_80_columns_and_never_reads_data_as_markup():
     text = console.export_text()
     assert max(len(x) for x in text.splitlines()) <= 80
     assert "[bold red]Zoë O'Brien[/]" in text and "…" in text  # markup shown as written; long value cut
+
+
+def test_print_problems_never_sends_a_terminal_escape_from_the_data():
+    import pandas as pd
+
+    from contextmap.ingest.quality import print_problems
+
+    evil = "Notes\x1b]0;owned\x07\u202e"
+    p = pd.DataFrame({"table": "children", "file": ["cyp\x1b[2J.csv"], "row": pd.array([None], dtype="Int64"),
+                      "column": [evil], "value": [""], "severity": "warning",
+                      "reason": ["unknown column dropped (not in the data contract)"]})
+    console = Console(record=True, width=80)
+    print_problems(p, console)
+    text = console.export_text()
+    assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+    assert "children.Notes\\x1b]0;owned\\x07\\u202e" in text and "cyp\\x1b[2J.csv" in text

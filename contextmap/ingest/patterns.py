@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from contextmap._errors import ConfigError, InputReadError, MappingError
 from contextmap.ingest.sources import check_inside
@@ -177,18 +178,18 @@ class FilePattern:
             raise MappingError(f"{where} {text!r}: a brace without its pair; a placeholder is written "
                                "{period} or {period:FMT}")
         parts = tuple(_Part(c, bool(_PLACE.search(c)), bool(_GLOB.search(_PLACE.sub("", c))))
-                      for c in text.split("/") if c not in ("", "."))
+                      for c in text.replace("\\", "/").split("/") if c not in ("", "."))  # \ as Windows writes it
         if not parts:
             raise MappingError(f"{where} {text!r} names no file")
         pattern = any(p.period or p.glob for p in parts)
         if pattern and not allow_outside:  # a fixed name is checked where it is looked up
-            if text.startswith("/"):
+            if text.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", text):
                 raise InputReadError(f"{where} {text!r} is an absolute path, which could reach outside the folder "
                                      "of the manifest; name files relative to it (or say allow_outside: true)")
             if any(p.text == ".." for p in parts):
                 raise InputReadError(f"{where} {text!r} could reach outside the folder of the manifest ('..'); "
                                      "keep the files inside it (or say allow_outside: true)")
-        return cls(text, parts, where, absolute=text.startswith("/"))
+        return cls(text, parts, where, absolute=text.startswith(("/", "\\")))
 
     # --- rendering and matching ------------------------------------------------------------
 
@@ -258,7 +259,6 @@ class FilePattern:
                     this = _periods(m, groups)
                     if this is False or (got is not None and this is not None and this != got):
                         continue  # two placeholders read as two different months
-                    assert this is not True
                     p = base / name
                     if not p.is_symlink() and not (p.is_file() if i == last else p.is_dir()):
                         continue
@@ -326,7 +326,7 @@ def _capture_regex(fmt: str, k: int) -> tuple[str, list[str]]:
     return "".join(out), names
 
 
-def _periods(m: re.Match[str], groups: list[list[str]]) -> Period | None | bool:
+def _periods(m: re.Match[str], groups: list[list[str]]) -> Period | None | Literal[False]:
     """The period a match names (``None``: no placeholder), or False when its placeholders
     disagree (``2026-10/cyp_Nov2026.xlsx``)."""
     seen: set[Period] = set()

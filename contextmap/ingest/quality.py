@@ -190,16 +190,16 @@ def print_problems(problems: pd.DataFrame, console: Any = None, *, examples: int
         grid.add_column(justify="right", no_wrap=True)
         grid.add_column()
         for k in mine.itertuples():
-            what = k.table + (f".{k.column}" if k.column else "")
-            head = Text.assemble((what, "bold"), ": ", k.reason)
+            what = _safe(k.table + (f".{k.column}" if k.column else ""))
+            head = Text.assemble((what, "bold"), ": ", _safe(k.reason))
             lines = Table.grid(padding=(0, 0))
             lines.add_column(width=2, no_wrap=True)
             lines.add_column()
             for e in k.examples:
-                at = e["file"] + (f" row {e['row']}" if e["row"] is not None else "")
+                at = _safe(e["file"]) + (f" row {e['row']}" if e["row"] is not None else "")
                 value = e["value"]
                 shown = "" if value is None or value == "" and e["row"] is None else ": " + _short(repr(value))
-                lines.add_row("", Text(at + shown + (f" ({e['detail']})" if e["detail"] else "")))
+                lines.add_row("", Text(at + shown + (f" ({_safe(e['detail'])})" if e["detail"] else "")))
             more = k.count - len(k.examples)
             if more > 0:
                 lines.add_row("", Text(f"... and {more} more", style="dim"))
@@ -207,6 +207,12 @@ def print_problems(problems: pd.DataFrame, console: Any = None, *, examples: int
         console.print(grid)
     if where:
         console.print(Text(f"Every problem, row by row: {where}"))
+
+
+def _safe(text: str) -> str:
+    """Text from the data (a column header, a file name) with every unprintable character
+    (terminal escapes, bidirectional overrides) written as its escape, never obeyed."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _short(text: str, limit: int = 60) -> str:

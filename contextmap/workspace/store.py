@@ -239,6 +239,8 @@ def _identity(ds: Dataset, name: str) -> tuple[pd.Series, pd.Series] | None:
     if name != "links" or prov is None or len(prov) != len(ds.links) or "agency" not in prov:
         return None
     agency = prov["agency"].reset_index(drop=True).set_axis(ds.links.index)
+    if agency.isna().all():  # a folder or workbook: a link is known by its id (or content key)
+        return None
     identity = link_identity(ds.links["link_id"], agency)
     sent = []
     for i, a in zip(ds.links["link_id"].astype(str), agency.astype(object).where(agency.notna(), None), strict=True):
