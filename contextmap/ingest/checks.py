@@ -103,6 +103,8 @@ class TableChecker:
         self.out: dict[str, pd.Series] = {}
         self.unknown_only = pd.Series(False, index=raw.index)
         """Rows holding data only in dropped columns (reported once, not as blank values)."""
+        self.agency = pd.Series(None, index=raw.index, dtype=object)
+        """Who sent each row (a manifest source's ``agency``; None without one)."""
 
     def _mapped(self, column: str, text: pd.Series) -> pd.Series:
         if len(self.tms) == 1:
@@ -420,8 +422,6 @@ class TableChecker:
         o["grading_scheme"] = _string(pd.Series(self.scheme, index=code.index).where(ok, ""))
         o["grading_original"] = _string(code.where(ok, ""))
 
-    agency: pd.Series = pd.Series(dtype=object)
-    """Who sent each row (a manifest source's ``agency``; None without one), by row position."""
 
 
 # --- cross-table checks -----------------------------------------------------------------
