@@ -371,3 +371,17 @@ def test_links_a_workspace_keyed_by_id_alone_are_recognised(ws_url, tmp_path):
         with ws.engine.connect() as conn:
             keys = sorted(conn.execute(sa.select(L.c.record_key).where(L.c.link_id == "I1")).scalars())
         assert keys == ["I1@fellside-constabulary"]
+
+
+def test_an_agency_absent_this_month_still_holds_its_link_id(ws_url, tmp_path):
+    """October: only the police send 1001; November: only the council sends its own 1001. The
+    police's link (not in November's export) keeps showing 1001; the council's is shown
+    1001@eden-vale-council."""
+    from test_ingest_identity import _two_agencies
+
+    with init_workspace(ws_url) as ws:
+        ws.import_source(_two_agencies(tmp_path, "1001,N1,C1,associate,2026-10-01\n", ""), as_of="2026-12-01")
+        nov = ws.import_source(_two_agencies(tmp_path, "", "1001,C1,C2,friend,2026-10-02\n"), as_of="2026-12-01")
+        assert nov.counts["links"]["new"] == 1 and nov.counts["links"]["not_in_latest"] == 1
+        links = ws.dataset().links.set_index("link_id")
+        assert links.loc["1001", "relation"] == "associate" and links.loc["1001@eden-vale-council", "relation"] == "friend"

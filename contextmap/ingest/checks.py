@@ -449,13 +449,15 @@ def link_identity(link_ids: pd.Series, agencies: pd.Series) -> pd.Series:
     >>> link_identity(ids, pd.Series(["Fellside Constabulary", "Eden Vale Council", "Eden Vale Council", None])).tolist()
     ['FC-I9001@fellside-constabulary', '1001@eden-vale-council', 'k-0123456789abcdef', 'K7']
     """
+    slugs: dict[Any, str] = {}
     out = []
-    for i, a in zip(link_ids.astype(object).tolist(), agencies.astype(object).tolist(), strict=True):
-        if a is None or a is pd.NA or (isinstance(a, float) and np.isnan(a)) or CONTENT_KEY.match(str(i)):
-            out.append(str(i))
+    for i, a in zip(link_ids.astype(str).tolist(), agencies.astype(object).tolist(), strict=True):
+        if a is None or a is pd.NA or (isinstance(a, float) and np.isnan(a)) or i.startswith("k-") and CONTENT_KEY.match(i):
+            out.append(i)
             continue
-        tail = "@" + agency_slug(a)
-        out.append(str(i) if str(i).endswith(tail) else str(i) + tail)
+        if a not in slugs:
+            slugs[a] = "@" + agency_slug(a)
+        out.append(i if i.endswith(slugs[a]) else i + slugs[a])
     return pd.Series(out, index=link_ids.index, dtype=object)
 
 

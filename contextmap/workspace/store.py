@@ -33,7 +33,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from contextmap.dataset import PROBLEM_COLUMNS, Dataset, ValidationReport
-from contextmap.ingest.checks import CONTENT_KEY, agency_slug, link_identity
+from contextmap.ingest.checks import CONTENT_KEY, link_identity
 from contextmap.ingest.read import locations_to_gdf
 from contextmap.schema import TABLE_NAMES, TABLES
 from contextmap.workspace import db
@@ -242,61 +242,100 @@ def _identity(ds: Dataset, name: str) -> tuple[pd.Series, pd.Series] | None:
     if agency.isna().all():  # a folder or workbook: a link is known by its id (or content key)
         return None
     identity = link_identity(ds.links["link_id"], agency)
-    sent = []
-    for i, a in zip(ds.links["link_id"].astype(str), agency.astype(object).where(agency.notna(), None), strict=True):
-        tail = "" if a is None or CONTENT_KEY.match(i) else "@" + agency_slug(a)
-        sent.append(i[:-len(tail)] if tail and i.endswith(tail) else i)
+    # the id as sent: an agency's link's identity less its '@agency' (a content key is its own)
+    sent = [k.rsplit("@", 1)[0] if a and not CONTENT_KEY.match(k) else k
+            for k, a in zip(identity.tolist(), agency.notna().tolist(), strict=True)]
     return identity, pd.Series(sent, index=ds.links.index, dtype=object)
 
 
-def _shown_ids(conn: sa.Connection, T: sa.Table, frame: pd.DataFrame, identity: pd.Series, sent: pd.Series) -> pd.DataFrame:
+_AGENCIES = "link_agencies"
+"""``workspace_info`` row: the agencies (as in ``id@agency``) whose links the workspace holds."""
+
+
+def _current(conn: sa.Connection, T: sa.Table, keys: list[str]) -> dict[str, str]:
+    """``{record_key: shown link_id}`` of the current links among ``keys`` (by the key's index)."""
+    out: dict[str, str] = {}
+    for chunk in _chunks(list(dict.fromkeys(keys))):
+        out.update(dict(conn.execute(sa.select(T.c.record_key, T.c.link_id)
+                                     .where(T.c.is_current, T.c.record_key.in_(chunk))).all()))
+    return out
+
+
+def _link_agencies(conn: sa.Connection, add: set[str]) -> set[str]:
+    """The agencies whose links the workspace holds, ``add`` recorded among them."""
+    info = db.workspace_info
+    got = conn.execute(sa.select(info.c.value).where(info.c.name == _AGENCIES)).scalar_one_or_none()
+    have = set(json.loads(got)) if got else set()
+    if add - have:
+        value = json.dumps(sorted(have | add))
+        if got is None:
+            conn.execute(info.insert().values(name=_AGENCIES, value=value))
+        else:
+            conn.execute(info.update().where(info.c.name == _AGENCIES).values(value=value))
+    return have | add
+
+
+def _shown_ids(conn: sa.Connection, T: sa.Table, frame: pd.DataFrame, identity: pd.Series, sent: pd.Series, *,
+              stored: dict[str, str]) -> tuple[pd.DataFrame, list[str]]:
     """The id each link is shown by, unique among the workspace's current links and stable from
-    month to month: the one it already shows; else the id as sent, unless another agency's link
-    shows it (the police sent ``1001`` last month, the council sends ``1001`` now) or two links
-    of this import were sent with it, then ``id@agency``."""
+    month to month: the one it already shows; for a new link the id as sent, unless another
+    agency's link shows that id (the police sent ``1001`` last month, the council sends its own
+    ``1001`` now) or two new links were sent with it: then ``id@agency``. Every lookup goes
+    through the record-key index. ``stored``: ``{record_key: shown id}`` of the current links
+    among the identities (updated for the links re-keyed, whose keys are returned)."""
     ident, bare = identity.astype(str).tolist(), sent.astype(str).tolist()
-    stored: dict[str, str] = {}
-    for chunk in _chunks(list(dict.fromkeys(ident))):
-        stored.update(dict(conn.execute(sa.select(T.c.record_key, T.c.link_id).where(T.c.is_current, T.c.record_key.in_(chunk))).all()))
+    moved: list[str] = []
     legacy = [b for k, b in zip(ident, bare, strict=True) if k not in stored and b != k]
     if legacy:  # a link a workspace of an earlier version keyed by its id alone: the same record
-        known: dict[str, str] = {}
-        for chunk in _chunks(list(dict.fromkeys(legacy))):
-            known.update(dict(conn.execute(sa.select(T.c.record_key, T.c.link_id).where(T.c.is_current, T.c.record_key.in_(chunk))).all()))
+        known = _current(conn, T, legacy)
+        moves = []
         for k, b in zip(ident, bare, strict=True):
-            if k not in stored and b in known and b not in ident:
-                conn.execute(T.update().where(T.c.record_key == b).values(record_key=k))
+            if k not in stored and b in known and b not in stored:
+                moves.append({"b_old": b, "b_new": k})
                 stored[k] = known.pop(b)
-    want = [stored.get(k, b) for k, b in zip(ident, bare, strict=True)]
-    holder: dict[str, str] = {}
-    for chunk in _chunks(list(dict.fromkeys(want))):
-        holder.update({lid: key for key, lid in conn.execute(
-            sa.select(T.c.record_key, T.c.link_id).where(T.c.is_current, T.c.link_id.in_(chunk))).all()})
-    wanted: dict[str, int] = {}
-    for w in want:
-        wanted[w] = wanted.get(w, 0) + 1
-    shown = [w if k in stored or (holder.get(w, k) == k and wanted[w] == 1) else k
-             for k, w in zip(ident, want, strict=True)]
+                moved.append(k)
+        if moves:
+            conn.execute(T.update().where(T.c.record_key == sa.bindparam("b_old"))
+                         .values(record_key=sa.bindparam("b_new")), moves)
+    slugs = {k[len(b) + 1:] for k, b in zip(ident, bare, strict=True) if k != b}
+    agencies = _link_agencies(conn, slugs) if slugs else set()
+    new = [n for n, k in enumerate(ident) if k not in stored and bare[n] != k]
+    candidates = {n: [bare[n]] + [f"{bare[n]}@{a}" for a in agencies if f"{bare[n]}@{a}" != ident[n]] for n in new}
+    holders = _current(conn, T, [c for cs in candidates.values() for c in cs])
+    sent_new: dict[str, int] = {}
+    for n in new:
+        sent_new[bare[n]] = sent_new.get(bare[n], 0) + 1
+    shown = [stored.get(k, b) for k, b in zip(ident, bare, strict=True)]
+    for n in new:
+        taken = any(holders.get(c) == bare[n] for c in candidates[n])
+        if taken or sent_new[bare[n]] > 1:
+            shown[n] = ident[n]
     if shown == frame["link_id"].astype(str).tolist():
-        return frame
+        return frame, moved
     out = frame.copy()
     out["link_id"] = pd.array(shown, dtype="string")
-    return out
+    return out, moved
 
 
 def _import_table(conn: sa.Connection, name: str, frame: pd.DataFrame, import_id: int, *,
                   identity: tuple[pd.Series, pd.Series] | None = None) -> dict[str, int]:
     T = db.DATA_TABLES[name]
+    fields = [T.c.record_key, T.c.row_id, T.c.version, T.c.row_hash] + ([T.c.link_id] if identity is not None else [])
+
+    def held(keys: list[str]) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
+        for chunk in _chunks(keys):
+            rows += map(tuple, conn.execute(sa.select(*fields).where(T.c.is_current, T.c.record_key.in_(chunk))).all())
+        return rows
+
     if identity is not None and len(frame):
-        frame = _shown_ids(conn, T, frame, *identity)
-    incoming = record_keys(frame, name, identity=None if identity is None else identity[0])
-    keys = incoming["record_key"].tolist()
-    current: list[tuple[Any, ...]] = []
-    for chunk in _chunks(keys):
-        current += map(tuple, conn.execute(
-            sa.select(T.c.record_key, T.c.row_id, T.c.version, T.c.row_hash)
-            .where(T.c.is_current, T.c.record_key.in_(chunk))
-        ).all())
+        current = held(identity[0].astype(str).tolist())
+        frame, moved = _shown_ids(conn, T, frame, *identity, stored={r[0]: r[4] for r in current})
+        current = [r[:4] for r in current + held(moved)]
+        incoming = record_keys(frame, name, identity=identity[0])
+    else:
+        incoming = record_keys(frame, name)
+        current = held(incoming["record_key"].tolist())
     cols = list(zip(*current, strict=True)) if current else [(), (), (), ()]
     have = pd.DataFrame({"record_key": pd.Series(cols[0], dtype=object), "row_id": pd.Series(cols[1], dtype="float64"),
                          "version": pd.Series(cols[2], dtype="float64"), "old_hash": pd.Series(cols[3], dtype=object)})
