@@ -64,11 +64,35 @@ def _fail(exc: Exception, code: int = 2) -> typer.Exit:
     return fail(exc, code)
 
 
+PERIOD_HELP = ("For a sources manifest whose files name the {period}: the month to read, YYYY-MM "
+               "(default: the latest month for which every such file is present).")
+PeriodOpt = Annotated[str | None, typer.Option("--period", help=PERIOD_HELP, show_default=False)]
+
+
+def _period(path: Path | None, period: str | None, workspace: str | None = None) -> str | None:
+    """The month to read: --period as given (checked), or for a manifest whose files name the
+    period the latest month every such file has, said on the terminal."""
+    from contextmap._errors import ConfigError
+    from contextmap.ingest.manifest import is_manifest, load_manifest
+
+    if workspace is not None and period is not None:
+        raise ConfigError("Expected --period with a dataset PATH (a sources manifest), instead got --workspace: "
+                          "a workspace holds every month imported; give --from and --to for the meeting period")
+    if path is None or not is_manifest(path) or not Path(path).is_file():
+        return period  # load() says what is wrong with a period for a folder or workbook
+    chosen = load_manifest(path, period=period).period
+    if chosen is not None and period is None:
+        console.print(f"Period {chosen}: the latest month for which every monthly file is present "
+                      "(choose another with --period YYYY-MM)", highlight=False, markup=False)
+    return chosen
+
+
 def _input(path: Path | None, workspace: str | None, *, mapping: Path | None = None, as_of: Any = None,
-           settings: Any = None, progress: bool = False) -> tuple[Any, Any]:
+           settings: Any = None, progress: bool = False, period: str | None = None) -> tuple[Any, Any]:
     """The dataset from PATH or from --workspace (or $CONTEXTMAP_WORKSPACE when no PATH is given),
     and the workspace's decisions (None for PATH)."""
     path, workspace = dataset_or_workspace(path, workspace)
+    period = _period(path, period, workspace)
     if workspace is not None:
         from contextmap.workspace import open_workspace
 
@@ -78,7 +102,7 @@ def _input(path: Path | None, workspace: str | None, *, mapping: Path | None = N
 
     assert path is not None
     kw: dict[str, Any] = {} if settings is None else {"settings": settings}
-    return contextmap.load(path, mapping=mapping, as_of=as_of, progress=progress, **kw), None
+    return contextmap.load(path, mapping=mapping, as_of=as_of, progress=progress, period=period, **kw), None
 
 
 @app.callback(invoke_without_command=True)
@@ -98,10 +122,11 @@ def validate_cmd(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write problems.csv, quarantine/<table>.csv, quality.json and quality.html here (replacing this command's earlier files).")] = None,
     settings: Annotated[Path | None, typer.Option("--settings", help="Settings YAML (for the RHI timeliness window).")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Treat dates after this moment as errors (default: now), e.g. 2026-11-23.")] = None,
-    show: Annotated[int, typer.Option("--show", help="How many problems to list.")] = 20,
+    show: Annotated[int, typer.Option("--show", help="How many example rows to list for each kind of problem (every row is in problems.csv).")] = 3,
     columns: Annotated[bool, typer.Option("--columns", help="Also print completeness per column.")] = False,
     path: Annotated[Path | None, typer.Argument(help="A folder of CSV files (children.csv, episodes.csv, ...), one .xlsx workbook, or a sources manifest (.yaml) listing files from several agencies; or give --workspace W.", show_default=False)] = None,
     workspace: WorkspaceOption = None,
+    period: PeriodOpt = None,
 ) -> None:
     """Check a dataset against the data contract and print its data-quality summary.
 
@@ -111,35 +136,20 @@ def validate_cmd(
     Exit status: 0 clean (warnings allowed), 1 rows were quarantined, 2 the input could not
     be read.
     """
-    import pandas as pd
-    from rich.table import Table
-
-    from contextmap.ingest.quality import summarise
+    from contextmap.ingest.quality import print_problems, summarise
     from contextmap.ingest.read import write_quarantine
     from contextmap.settings import load_settings
 
     try:
         cfg = load_settings(settings)
-        ds, _ = _input(path, workspace, mapping=mapping, as_of=_date(as_of, "--as-of"), settings=cfg, progress=True)
+        ds, _ = _input(path, workspace, mapping=mapping, as_of=_date(as_of, "--as-of"), settings=cfg, progress=True,
+                       period=period)
     except (ContextMapError, ValueError) as exc:
         raise _fail(exc, 2) from None
     summary = summarise(ds, settings=cfg)
-    summary.print(console, columns=columns)
-    problems = ds.report.problems
-    n_err, n_warn = len(ds.report.errors), len(ds.report.warnings)
-    if len(problems):
-        ordered = problems.sort_values("severity", kind="stable")  # errors first, then file order
-        t = Table(title=f"Problems: {n_err} errors, {n_warn} warnings", title_justify="left")
-        for h in ("severity", "file", "row", "column", "value", "reason"):
-            t.add_column(h)
-        for r in ordered.head(max(show, 0)).itertuples():
-            t.add_row(r.severity, r.file, "" if pd.isna(r.row) else str(r.row), r.column,
-                      repr(r.value) if isinstance(r.value, str) else "", r.reason)
-        console.print(t, markup=False)
-        rest = len(problems) - max(show, 0)
-        if rest > 0:
-            where = f" (see {out / 'problems.csv'})" if out else " (use --out DIR to write them all)"
-            console.print(f"... and {rest} more{where}", highlight=False, markup=False)
+    summary.print(console, columns=columns, reasons=False)
+    where = str(out / "problems.csv") if out is not None else "give --out DIR to write DIR/problems.csv"
+    print_problems(ds.report.problems, console, examples=max(show, 0), where=where if len(ds.report.problems) else "")
     if out is not None:
         try:
             write_quarantine(ds, out, overwrite=True)
@@ -156,7 +166,7 @@ def validate_cmd(
         f"{int(counts['quarantined'].sum())} quarantined"
         + (f", {merged} exact duplicates kept once" if merged else "")
         + (f"; {made} provisional records made from names that matched none" if made else ""),
-        highlight=False, soft_wrap=True,
+        highlight=False,
     )
     raise typer.Exit(0 if ds.report.is_clean else 1)
 
@@ -235,6 +245,7 @@ def analyze_cmd(
     path: Annotated[Path | None, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
     workspace: WorkspaceOption = None,
     areas: Annotated[Path | None, typer.Option("--areas", help="Area polygons with names (wards, beats, LSOAs): counts per area in areas.csv and summary.json.")] = None,
+    period: PeriodOpt = None,
 ) -> None:
     """Find peer groups, persons of concern, hotspots and flags for a period.
 
@@ -250,7 +261,7 @@ def analyze_cmd(
         start, end = _date(from_, "--from"), _date(to, "--to")
         area_polys = _areas(areas, cfg)
         with console.status("Reading the dataset...", spinner="dots") as status, _period_must_hold_records():
-            ds, ws_decisions = _input(path, workspace, mapping=mapping, settings=cfg)
+            ds, ws_decisions = _input(path, workspace, mapping=mapping, settings=cfg, period=period)
             result = analyze(ds, start=start, end=end, settings=cfg, seed=seed, resolve=resolve,
                              decisions=decisions if decisions is not None else ws_decisions,
                              progress=lambda name: status.update(f"{name[:1].upper()}{name[1:]}..."))
@@ -303,14 +314,14 @@ def _view_audience(audience: str, config: Path | None, command: str) -> None:
 
 
 def _analyse_for_view(path: Path | None, from_: str | None, to: str | None, config: Path | None,
-                      mapping: Path | None, seed: int, workspace: str | None = None):
+                      mapping: Path | None, seed: int, workspace: str | None = None, period: str | None = None):
     from contextmap.analysis import analyze
     from contextmap.settings import load_settings
 
     cfg = load_settings(config)
     start, end = _date(from_, "--from"), _date(to, "--to")
     with console.status("Reading the dataset...", spinner="dots") as status, _period_must_hold_records():
-        ds, ws_decisions = _input(path, workspace, mapping=mapping, settings=cfg)
+        ds, ws_decisions = _input(path, workspace, mapping=mapping, settings=cfg, period=period)
         return analyze(ds, start=start, end=end, settings=cfg, seed=seed, decisions=ws_decisions,
                        progress=lambda name: status.update(f"{name[:1].upper()}{name[1:]}..."))
 
@@ -330,6 +341,7 @@ def map_cmd(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing file.")] = False,
     path: Annotated[Path | None, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
     workspace: WorkspaceOption = None,
+    period: PeriodOpt = None,
 ) -> None:
     """Write the hotspot map: one self-contained HTML file, offline unless --tiles is a URL."""
     from contextmap.areas import count_by_area
@@ -343,7 +355,7 @@ def map_cmd(
         cfg = load_settings(config)
         bm_path = basemap or (Path(cfg.basemap.path) if cfg.basemap.path else None)
         area_polys = _areas(areas, cfg)
-        result = _analyse_for_view(path, from_, to, config, mapping, seed, workspace)
+        result = _analyse_for_view(path, from_, to, config, mapping, seed, workspace, period)
         bm = (read_basemap(bm_path, layers=list(cfg.basemap.layers) or None,
                            bounds=data_bounds(result.hotspots, margin_m=cfg.basemap.margin_m)) if bm_path else None)
         counts = count_by_area(result, area_polys) if area_polys is not None else None
@@ -369,13 +381,14 @@ def network_cmd(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing files.")] = False,
     path: Annotated[Path | None, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
     workspace: WorkspaceOption = None,
+    period: PeriodOpt = None,
 ) -> None:
     """Write the peer-network view (self-contained HTML), optionally PNG/SVG renderings."""
     from contextmap.views.network import network_view
 
     try:
         _view_audience(audience, config, "network.html")
-        result = _analyse_for_view(path, from_, to, config, mapping, seed, workspace)
+        result = _analyse_for_view(path, from_, to, config, mapping, seed, workspace, period)
         view = network_view(result, audience=audience, layout_seed=seed)
         written = [view.to_html(out, overwrite=overwrite)]
         if png is not None:
@@ -400,6 +413,7 @@ def resolve_cmd(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
     path: Annotated[Path | None, typer.Argument(help="Dataset folder of CSV files, an .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
     workspace: WorkspaceOption = None,
+    period: PeriodOpt = None,
 ) -> None:
     """Resolve person and location records into entities (persons of concern and places)."""
     from contextmap.resolve.dataset import (
@@ -411,7 +425,7 @@ def resolve_cmd(
     )
 
     try:
-        ds, ws_decisions = _input(path, workspace)
+        ds, ws_decisions = _input(path, workspace, period=period)
         from contextmap.resolve.decisions import as_decisions
 
         # read and checked once, honoured by every step (the workspace's unless --decisions)
@@ -447,13 +461,14 @@ def review_cmd(
     path: Annotated[Path | None, typer.Argument(help="Dataset folder of CSV files or an .xlsx workbook; or give --workspace W.", show_default=False)] = None,
     workspace: WorkspaceOption = None,
     places: Annotated[bool, typer.Option("--places/--no-places", help="Also queue the doubtful place pairs.")] = True,
+    period: PeriodOpt = None,
 ) -> None:
     """Write an offline page of the doubtful person and place pairs to mark merge / keep apart /
     not sure; its Save button downloads a decisions file for --decisions."""
     from contextmap.resolve.review import write_review
 
     try:
-        ds, ws_decisions = _input(path, workspace)
+        ds, ws_decisions = _input(path, workspace, period=period)
         written = write_review(ds, out, decisions=decisions if decisions is not None else ws_decisions, engine=engine, threshold=threshold,
                                band=(low, high), limit=limit, overwrite=overwrite, places=places)
     except (ContextMapError, ValueError, OSError) as exc:
@@ -552,6 +567,7 @@ def pack_cmd(
     keep_failed: Annotated[bool, typer.Option("--keep-failed", help="When the privacy scan refuses the pack, keep it (hidden folder beside --out) for inspection.")] = False,
     encrypt_pdf: Annotated[bool, typer.Option("--encrypt-pdf", help="Encrypt pack.pdf with AES-256 for secure e-mail; the passphrase is asked for, or read from --passphrase-file.")] = False,
     passphrase_file: Annotated[Path | None, typer.Option("--passphrase-file", help="With --encrypt-pdf: a file whose first line is the passphrase (keep it outside the pack).")] = None,
+    period: PeriodOpt = None,
 ) -> None:
     """Build the MACE mapping pack for an audience: pack.html, pack.pdf, map, network, exports.
 
@@ -578,11 +594,12 @@ def pack_cmd(
         start, end = _date(from_, "--from"), _date(to, "--to")
         with console.status("Building the pack...", spinner="dots"), _period_must_hold_records():
             path, workspace = dataset_or_workspace(path, workspace)
+            period = _period(path, period, workspace)
             r = build_pack(path, workspace=workspace, out=out, audience=audience, start=start, end=end, previous=previous,
                            settings=config, mapping=mapping, seed=seed, pdf=not no_pdf, overwrite=overwrite,
                            resolve=not no_resolve, decisions=decisions, keep_failed=keep_failed,
                            basemap=basemap, areas=areas,
-                           encrypt_pdf=passphrase)
+                           encrypt_pdf=passphrase, period=period)
     except AuditError as exc:
         raise _fail(exc, 2) from None
     except PrivacyError as exc:

@@ -93,6 +93,9 @@ class Dataset:
     source: Path | None = None
     content_hash: str | None = None
     grading_scheme: str = "3x5x2"
+    period: str | None = None
+    """The period (``YYYY-MM``) whose files a sources manifest's ``{period}`` sources were read
+    for; ``None`` when no file names the period."""
     resolution: object | None = None
     """The entity-resolution record (``contextmap.resolve.Resolution``) when this dataset was
     produced by ``resolve_dataset``; ``None`` for a dataset as loaded."""
@@ -111,4 +114,5 @@ class Dataset:
     def __repr__(self) -> str:
         sizes = ", ".join(f"{n}={len(self.table(n))}" for n in TABLE_NAMES)
         q = int(self.report.counts["quarantined"].sum()) if len(self.report.counts) else 0
-        return f"<Dataset {sizes}, quarantined={q}, source={str(self.source)!r}>"
+        period = f", period={self.period!r}" if self.period else ""
+        return f"<Dataset {sizes}, quarantined={q}, source={str(self.source)!r}{period}>"

@@ -8,7 +8,8 @@ Accepted forms (see ``docs/data-contract.md``):
   day, month and year (the same separator twice).
 
 Two-digit years (``23/11/26``), US month-first dates, dates that do not exist
-(``31/02/2026``, ``13/13/2026``) and anything else are reported, never guessed. Parsing is
+(``31/02/2026``, ``13/13/2026``) and anything else are reported, never guessed; a date that
+does not exist day-first but does month-first (``03/14/1996``) is named as month-first. Parsing is
 vectorised: a whole column is parsed in a few regular-expression passes.
 """
 
@@ -27,12 +28,19 @@ from contextmap._errors import ConfigError
 if TYPE_CHECKING:
     from contextmap.dataset import Dataset
 
-__all__ = ["parse_dates", "parse_date_option", "period_bounds", "REASON_FORMAT", "REASON_IMPOSSIBLE",
-           "REASON_TWO_DIGIT_YEAR"]
+__all__ = ["parse_dates", "parse_date_option", "period_bounds", "month_first_reason", "REASON_FORMAT",
+           "REASON_IMPOSSIBLE", "REASON_TWO_DIGIT_YEAR", "REASON_MONTH_FIRST"]
 
 REASON_FORMAT = "not a recognised date (use YYYY-MM-DD or DD/MM/YYYY, optionally with HH:MM)"
 REASON_IMPOSSIBLE = "impossible date or time (no such day, month or hour, or a year before 1800 or after 2200)"
 REASON_TWO_DIGIT_YEAR = "two-digit year is ambiguous (write the year in full)"
+REASON_MONTH_FIRST = ("reads as month-first (US): {date}? contextmap reads dates day-first (DD/MM/YYYY); "
+                      "write it day-first or as YYYY-MM-DD, or declare the column's format in the mapping "
+                      "(date_formats, e.g. '%m/%d/%Y')")
+"""The reason for a day-first date that does not exist but reads as a real month-first date
+(``03/14/1996``); ``{date}`` is that date written out (``14 March 1996``)."""
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
 
 _TIME = r"(?:[T ]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?)?"
 _ISO = r"^(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})" + _TIME + r"$"
@@ -81,6 +89,34 @@ def _from_parts(frame: pd.DataFrame) -> pd.Series:
     if ok.any():
         built = pd.to_datetime(frame[ok], errors="coerce")  # 31 February -> NaT
         out[ok] = built.astype("datetime64[ns]")
+    return out
+
+
+def month_first_reason(day: int, month: int, year: int) -> str:
+    """The reason for a date written month-first: ``month_first_reason(14, 3, 1996)`` for
+    ``03/14/1996`` (read day-first: month 14).
+
+    Examples
+    --------
+    >>> month_first_reason(14, 3, 1996).split("?")[0]
+    'reads as month-first (US): 14 March 1996'
+    """
+    return REASON_MONTH_FIRST.format(date=f"{day} {_MONTHS[month - 1]} {year}")
+
+
+def _month_first(parts: pd.DataFrame, failed: pd.Index) -> pd.Series:
+    """For UK-form cells that failed day-first: the month-first reason where day and month
+    swapped make a real date (``03/14/1996``), else NA."""
+    p = parts.loc[failed]
+    swap = p.assign(day=p["month"], month=p["day"])
+    ok = p["month"].between(13, 31) & p["day"].between(1, 12)
+    out = pd.Series(pd.NA, index=failed, dtype="string")
+    if not ok.any():
+        return out
+    built = _from_parts(swap[ok])
+    real = built.notna()
+    for i in built.index[real.to_numpy()]:
+        out[i] = month_first_reason(int(swap.at[i, "day"]), int(swap.at[i, "month"]), int(swap.at[i, "year"]))
     return out
 
 
@@ -140,7 +176,11 @@ def parse_dates(
                 got = _from_parts(parts)
                 parsed[got.index] = got
                 found[got.index] = True
-                reasons[got.index[got.isna().to_numpy()]] = REASON_IMPOSSIBLE
+                failed = got.index[got.isna().to_numpy()]
+                reasons[failed] = REASON_IMPOSSIBLE
+                if pattern is _UK_RE2 and len(failed):
+                    us = _month_first(parts, failed)
+                    reasons[us.index[us.notna().to_numpy()]] = us.dropna()
         rest = todo[~found]
         if len(rest):
             two = rest.str.match(_TWO_DIGIT)
@@ -179,7 +219,7 @@ def parse_date_option(value: Any, *, name: str, kind: str = "datetime") -> pd.Ti
     >>> parse_date_option("11/23/2026", name="--to")
     Traceback (most recent call last):
     ...
-    contextmap._errors.ConfigError: Expected --to to be a date written YYYY-MM-DD or DD/MM/YYYY (day first: 01/11/2026 is 1 November 2026), instead got: '11/23/2026' (impossible date or time (no such day, month or hour, or a year before 1800 or after 2200))
+    contextmap._errors.ConfigError: Expected --to to be a date written YYYY-MM-DD or DD/MM/YYYY (day first: 01/11/2026 is 1 November 2026), instead got: '11/23/2026' (reads as month-first (US): 23 November 2026?)
     """
     if value is None:
         return None
@@ -195,6 +235,8 @@ def parse_date_option(value: Any, *, name: str, kind: str = "datetime") -> pd.Ti
     parsed, reasons = parse_dates(pd.Series([value]), kind="date" if kind == "date" else "datetime")
     if not value.strip() or pd.notna(reasons.iloc[0]):
         why = reasons.iloc[0] if pd.notna(reasons.iloc[0]) else "blank"
+        if why.startswith(REASON_MONTH_FIRST[:20]):
+            why = why.split("?")[0] + "?"  # the mapping's date_formats is no help for an option
         raise ConfigError(
             f"Expected {name} to be a date written YYYY-MM-DD or DD/MM/YYYY (day first: 01/11/2026 is "
             f"1 November 2026), instead got: {value!r} ({why})"

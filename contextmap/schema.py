@@ -232,7 +232,7 @@ LINKS = Table(
         "source_evaluation, intelligence_assessment, handling_code."
     ),
     columns=(
-        Column("link_id", "id", description="unique id; ingest assigns 'row-N' when the column is absent or blank"),
+        Column("link_id", "id", description="unique id; ingest assigns a content key 'k-...' (agency and defining fields) when the column is absent or blank"),
         Column("source_id", "id", required=True, references=_ANY_ENTITY),
         Column("target_id", "id", required=True, references=_ANY_ENTITY),
         Column("relation", "enum", required=True, values=tuple(RELATIONS)),

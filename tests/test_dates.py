@@ -16,7 +16,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contextmap.dates import REASON_FORMAT, REASON_IMPOSSIBLE, REASON_TWO_DIGIT_YEAR, parse_dates
+from contextmap.dates import (
+    REASON_FORMAT,
+    REASON_IMPOSSIBLE,
+    REASON_TWO_DIGIT_YEAR,
+    month_first_reason,
+    parse_date_option,
+    parse_dates,
+)
 
 TIME = r"(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?"
 ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})" + TIME, re.ASCII)
@@ -43,7 +50,13 @@ def reference(cell: str | None) -> tuple[dt.datetime | None, str | None]:
             raise ValueError(year)
         return dt.datetime(year, int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0)), None
     except ValueError:
-        return None, REASON_IMPOSSIBLE
+        if ISO.fullmatch(text) or not (13 <= int(mo) <= 31 and 1 <= int(d) <= 12):
+            return None, REASON_IMPOSSIBLE
+        try:  # day-first it does not exist; month-first it does: say so
+            dt.datetime(year, int(d), int(mo), int(h or 0), int(mi or 0), int(s or 0))
+        except ValueError:
+            return None, REASON_IMPOSSIBLE
+        return None, month_first_reason(int(mo), int(d), year)
 
 
 digits = st.sampled_from("0123456789")
@@ -88,3 +101,26 @@ def test_parse_dates_keeps_the_index_and_the_date_kind() -> None:
     assert str(parsed[10]) == "2026-11-23 00:00:00"
     assert pd.isna(parsed[20]) and pd.isna(reasons[20])
     assert reasons[30] == REASON_IMPOSSIBLE
+
+
+@pytest.mark.parametrize("cell, named", [
+    ("03/14/1996", "14 March 1996"),
+    ("12-25-2026", "25 December 2026"),
+    ("02.29.2024 10:30", "29 February 2024"),
+])
+def test_a_date_that_reads_only_month_first_is_named_as_such(cell, named) -> None:
+    parsed, reasons = parse_dates(pd.Series([cell]), kind="date")
+    assert pd.isna(parsed.iloc[0])  # never guessed
+    assert reasons.iloc[0].startswith(f"reads as month-first (US): {named}?")
+    assert "contextmap reads dates day-first" in reasons.iloc[0]
+
+
+@pytest.mark.parametrize("cell", ["02/30/2026", "31/02/2026", "13/13/2026", "12/25/2026 25:00", "2026-13-01", "00/13/2026"])
+def test_a_date_that_exists_neither_way_stays_impossible(cell) -> None:
+    assert parse_dates(pd.Series([cell]))[1].iloc[0] == REASON_IMPOSSIBLE
+
+
+def test_a_month_first_option_is_named_without_the_mapping_advice() -> None:
+    with pytest.raises(ValueError) as e:
+        parse_date_option("11/23/2026", name="--to")
+    assert "(reads as month-first (US): 23 November 2026?)" in str(e.value) and "date_formats" not in str(e.value)

@@ -11,6 +11,7 @@ from pyproj import Transformer
 
 import contextmap
 from contextmap import InputNotFoundError, InputReadError, OutputExistsError
+from contextmap.ingest.checks import CONTENT_KEY
 from contextmap.ingest.read import write_quarantine
 
 AS_OF = "2026-01-01"
@@ -82,7 +83,8 @@ def test_clean_dataset_loads_in_contract_form(tmp_path):
     assert isinstance(ds.locations, gpd.GeoDataFrame) and ds.locations.crs.to_epsg() == 4326
     assert ds.locations["postcode"].iloc[0] == "CA1 1AA"
     links = ds.links
-    assert links["link_id"].tolist() == ["K1", "row-3"]
+    assert links["link_id"].iloc[0] == "K1"
+    assert CONTENT_KEY.match(links["link_id"].iloc[1])  # no id given: a key made of the link's content
     assert links["grading"].tolist() == ["1A P", "2C C"]
     assert links["source_kind"].tolist() == ["child", "child"]
     assert links["target_kind"].tolist() == ["person", "location"]
@@ -222,7 +224,10 @@ def test_relation_with_wrong_endpoint_kinds_is_a_warning(tmp_path):
 
 
 def test_blank_link_id_colliding_with_given_id_is_a_duplicate(tmp_path):
-    ds = load(write(tmp_path, links=add_row("links", "row-3,C1,P1,seen_with,2025-01-01,,,,")))
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    key = load(write(tmp_path / "a")).links["link_id"].iloc[1]
+    ds = load(write(tmp_path / "b", links=add_row("links", f"{key},C1,P1,seen_with,2025-01-01,,,,")))
     assert sorted(ds.quarantine["links"]["_row"]) == [3, 4]
 
 

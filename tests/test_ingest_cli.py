@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 from typer.testing import CliRunner
 
 from contextmap.cli import app
@@ -36,7 +37,7 @@ def test_quarantined_rows_exit_1_and_list_problems(tmp_path):
     (tmp_path / "episodes.csv").write_text("episode_id,child_id,reported_at\nE1,C1,23/11/2025\n")
     r = runner.invoke(app, ["validate", str(tmp_path), "--show", "5", "--as-of", "2026-01-01"])
     assert r.exit_code == 1, r.output
-    assert "'X3'" in r.output and "and 27 more" in r.output
+    assert "'X3'" in r.output and "and 23 more" in r.output  # 5 examples of the one kind of error
     assert "28 quarantined" in r.output
 
 
@@ -50,3 +51,51 @@ def test_unreadable_input_exits_2_without_traceback(tmp_path):
     assert r.exit_code == 2
     r = runner.invoke(app, ["validate", str(EXPORT), "--mapping", str(tmp_path / "none.yaml")])
     assert r.exit_code == 2 and "mapping file not found" in r.output
+
+
+def _noisy(tmp_path: Path) -> Path:
+    """Police intelligence as a real export sends it: gradings already in canonical form where
+    the pattern expects a prefix, associates the data does not know, a month-first birth date."""
+    (tmp_path / "children.csv").write_text("child_id,name\nC1,Ada Brindle\nC2,Bo Carver\n")
+    (tmp_path / "episodes.csv").write_text("episode_id,child_id,reported_at\nE1,C1,02/10/2026\n")
+    (tmp_path / "nominals.csv").write_text("Nominal Ref,Name,DOB\nN1,Tyrone Mullaney,03/14/1996\nN2,Kyle Nixon,14/03/1996\n")
+    rows = [f"I{k},N1,Associate {k},associate,0{1 + k % 9}/10/2026,{'B2 / 3x5x2 code 1B P' if k % 2 else '1B P'}"
+            for k in range(1, 61)]
+    rows.append("I61,N2,Ada Brindle,associate,05/10/2026,see notes")  # not a grading at all
+    (tmp_path / "intel.csv").write_text("Intel Ref,Nominal Ref,Associate Name,Link Type,Date,Grading\n"
+                                        + "\n".join(rows) + "\n")
+    m = tmp_path / "sources.yaml"
+    m.write_text(
+        "sources:\n  - {file: children.csv, table: children, agency: Eden Vale Council}\n"
+        "  - {file: episodes.csv, table: episodes, agency: Eden Vale Council}\n"
+        "  - {file: nominals.csv, table: persons, agency: Fellside Constabulary,\n"
+        "     columns: {Nominal Ref: person_id, Name: name, DOB: date_of_birth}}\n"
+        "  - file: intel.csv\n    table: links\n    agency: Fellside Constabulary\n"
+        "    columns: {Intel Ref: link_id, Nominal Ref: source_id, Associate Name: target_name, Link Type: relation,\n"
+        "              Date: observed_on, grading: {from: Grading, pattern: '3x5x2 code (\\w\\w\\s*\\w)'}}\n")
+    return m
+
+
+def test_problems_are_grouped_by_kind_and_fit_80_columns(tmp_path):
+    m = _noisy(tmp_path)
+    r = CliRunner(env={"COLUMNS": "80"}).invoke(app, ["validate", str(m), "--as-of", "2026-12-01",
+                                                      "--out", str(tmp_path / "out")])
+    assert r.exit_code == 1, r.output  # the row graded 'see notes' is quarantined
+    lines = r.output.splitlines()
+    assert max(len(x) for x in lines) <= 80, "\n".join(x for x in lines if len(x) > 80)
+    header = next(x for x in lines if x.startswith("table "))
+    assert header.split() == ["table", "read", "accepted", "quarantined", "provisional", "complete"]  # whole words
+    assert any(x.split()[:2] == ["links", "61"] for x in lines)  # one line per table, not wrapped
+    # 60 unknown associates: one kind, its count, three examples and the rest counted
+    kind = next(i for i, x in enumerate(lines) if "links.target_name:" in x)
+    assert lines[kind].split()[0] == "60"
+    examples = [x.strip() for x in lines[kind + 1:kind + 6]]
+    assert sum(x.startswith("intel.csv row ") for x in examples) == 3 and "... and 57 more" in examples
+    # a grading already in canonical form is no warning; text the pattern cannot read is
+    assert r.output.count("pattern does not match") == 1 and "'see notes'" in r.output
+    # the month-first birth date is named as such, with the date it would be
+    assert "persons.date_of_birth:" in r.output and "reads as month-first (US)" in r.output
+    assert "14 March 1996" in r.output
+    problems = pd.read_csv(tmp_path / "out" / "problems.csv", dtype=str, encoding="utf-8-sig")
+    assert (problems["column"] == "target_name").sum() == 60  # every row still in the file
+    assert f"Every problem, row by row: {tmp_path / 'out' / 'problems.csv'}" in r.output.replace("\n", "")

@@ -286,3 +286,24 @@ def test_cli_from_is_day_first_and_bad_dates_exit_2(tmp_path):
     r = runner.invoke(app, ["validate", str(d), "--as-of", "01/11/26"])
     assert r.exit_code == 2 and "two-digit year" in r.output
 
+
+
+def test_a_month_first_column_is_named_and_its_doubtful_dates_flagged(tmp_path):
+    """A US-style export: 03/14/1996 reads only month-first (blanked, named as such); 02/04/2001
+    reads both ways, so in that file it is kept as read (2 April) with a warning; another
+    agency's file whose dates read day-first is not doubted."""
+    (tmp_path / "children.csv").write_text("child_id\nC1\n")
+    (tmp_path / "episodes.csv").write_text("episode_id,child_id,reported_at\n")
+    (tmp_path / "us.csv").write_text("person_id,date_of_birth\nN1,03/14/1996\nN2,02/04/2001\nN3,05/05/2001\n")
+    (tmp_path / "uk.csv").write_text("person_id,date_of_birth\nN4,02/04/2001\nN5,25/12/1990\n")
+    m = tmp_path / "sources.yaml"
+    m.write_text("sources:\n  - {file: children.csv, table: children}\n  - {file: episodes.csv, table: episodes}\n"
+                 "  - {file: us.csv, table: persons}\n  - {file: uk.csv, table: persons}\n")
+    ds = contextmap.load(m, as_of="2026-12-01")
+    w = ds.report.warnings.set_index(["file", "row"])
+    assert w.loc[("us.csv", 2), "reason"].startswith("reads as month-first (US): 14 March 1996?")
+    assert w.loc[("us.csv", 3), "reason"].startswith("read day-first as 2 April 2001, but other dates")
+    assert ("us.csv", 4) not in w.index  # 05/05 reads the same both ways
+    assert not any(f == "uk.csv" for f, _ in w.index)
+    dob = ds.persons.set_index("person_id")["date_of_birth"]
+    assert pd.isna(dob["N1"]) and dob["N2"] == pd.Timestamp("2001-04-02") and dob["N4"] == pd.Timestamp("2001-04-02")

@@ -88,3 +88,60 @@ def test_print(dataset):
     assert "RHI within 72 hours of return: 33% (1 of 3 returned episodes)" in text
     assert "Locations with coordinates: 50% (1 of 2)" in text
     assert "missing required value" in text and "Completeness per column" in text
+
+
+def test_problem_kinds_group_reasons_that_differ_only_in_their_values():
+    import pandas as pd
+
+    from contextmap.ingest.quarantine import problem_kinds
+
+    p = pd.DataFrame({
+        "table": ["links"] * 5 + ["children"],
+        "file": ["intel.csv"] * 5 + ["cyp.csv"],
+        "row": [2, 3, 4, 5, 6, 9],
+        "column": ["target_name"] * 4 + ["grading", "child_id"],
+        "value": ["Jay", "Ty", "Mo", "Kyle", "x", "C1"],
+        "reason": ["matches 2 records (give a date of birth or an id to say which)",
+                   "matches 3 records (give a date of birth or an id to say which)",
+                   "matches 2 records (give a date of birth or an id to say which)",
+                   "matches no child or person of concern",
+                   "not a valid 3x5x2 grading", "duplicate id"],
+        "severity": ["warning"] * 4 + ["error", "error"],
+    })
+    k = problem_kinds(p, examples=2)
+    assert k["severity"].tolist() == ["error", "error", "warning", "warning"]  # errors first
+    many = k[k["count"] == 3].iloc[0]
+    assert many["reason"] == "matches … records (give a date of birth or an id to say which)"
+    assert [(e["row"], e["value"], e["detail"]) for e in many["examples"]] == [(2, "Jay", "2"), (3, "Ty", "3")]
+    assert k["count"].sum() == len(p)  # nothing dropped
+
+
+def test_print_problems_fits_80_columns_and_never_reads_data_as_markup():
+    import pandas as pd
+
+    from contextmap.ingest.quality import print_problems
+
+    p = pd.DataFrame({"table": "children", "file": "cyp.csv", "row": [2], "column": "name",
+                      "value": ["[bold red]Zoë O'Brien[/] " + "x" * 200], "severity": "warning",
+                      "reason": ["a very long reason " * 12]})
+    console = Console(record=True, width=80)
+    print_problems(p, console, where="out/problems.csv")
+    text = console.export_text()
+    assert max(len(x) for x in text.splitlines()) <= 80
+    assert "[bold red]Zoë O'Brien[/]" in text and "…" in text  # markup shown as written; long value cut
+
+
+def test_print_problems_never_sends_a_terminal_escape_from_the_data():
+    import pandas as pd
+
+    from contextmap.ingest.quality import print_problems
+
+    evil = "Notes\x1b]0;owned\x07\u202e"
+    p = pd.DataFrame({"table": "children", "file": ["cyp\x1b[2J.csv"], "row": pd.array([None], dtype="Int64"),
+                      "column": [evil], "value": [""], "severity": "warning",
+                      "reason": ["unknown column dropped (not in the data contract)"]})
+    console = Console(record=True, width=80)
+    print_problems(p, console)
+    text = console.export_text()
+    assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+    assert "children.Notes\\x1b]0;owned\\x07\\u202e" in text and "cyp\\x1b[2J.csv" in text

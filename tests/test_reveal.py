@@ -111,3 +111,17 @@ def test_a_pack_with_real_ids_has_nothing_to_reveal(sample_dir, tmp_path):
                         audit_log=tmp_path / "audit.jsonl")
     with pytest.raises(ConfigError, match="real ids"):
         reveal("Child-AAAAAA", pack=police.out, reason="x", audit_log=tmp_path / "audit.jsonl")
+
+
+def test_a_pack_from_a_monthly_manifest_is_revealed_from_the_same_month(tmp_path):
+    """The pack records the month it read (data_period); reveal reads that month's files, not
+    the latest month's, so the chair sees the record the pack was built from."""
+    from _monthly_data import write_months
+
+    manifest = write_months(tmp_path / "data")
+    out = tmp_path / "pack"
+    p = build_pack(manifest, out=out, audience="partner", pdf=False, period="2026-10",
+                   audit_log=tmp_path / "audit.jsonl")
+    assert read_manifest(p.out)["data_period"] == "2026-10"
+    r = reveal(_a_child(p), pack=p.out, reason="chair agreed at the MACE", audit_log=tmp_path / "audit.jsonl")
+    assert r.kind == "child" and not r.notes  # October's files, unchanged: no "the dataset has changed"

@@ -10,6 +10,7 @@ import json
 import os
 import stat
 import uuid
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -264,7 +265,8 @@ def test_hostile_ids_and_names_survive_the_database_unchanged(ws_url, tmp_path):
         assert got.children["child_id"].tolist() == want.children["child_id"].tolist() == [evil, "C2"]
         assert got.children["name"].tolist() == want.children["name"].tolist()
         assert got.episodes["people_mentioned"].tolist() == want.episodes["people_mentioned"].tolist()
-        assert got.links["link_id"].iloc[0].startswith("h-")
+        assert got.links["link_id"].tolist() == want.links["link_id"].tolist()  # the content key ingest made
+        assert got.links["link_id"].iloc[0].startswith("k-")
         assert ws.erase(child=evil)["episodes"] == 1
         assert ws.dataset().children["child_id"].tolist() == ["C2"]
 
@@ -309,3 +311,79 @@ def test_locations_read_back_as_ingest_reads_them(ws_url, tmp_path):
     assert got["location_id"].tolist() == want["location_id"].tolist() == ["L1", "L2"]
     assert got.geometry.iloc[0].equals(want.geometry.iloc[0]) and (got.geometry.iloc[0].x, got.geometry.iloc[0].y) == (-1.51, 52.41)
     assert got.geometry.iloc[1].is_empty and want.geometry.iloc[1].is_empty
+
+
+# --- month after month: one manifest, overlapping monthly exports (tests/_monthly_data.py) ----
+
+
+def test_overlapping_months_count_only_what_is_really_new(ws_url, tmp_path):
+    from _monthly_data import AS_OF, write_months
+
+    manifest = write_months(tmp_path)
+    with init_workspace(ws_url) as ws:
+        oct_ = ws.import_source(manifest, as_of=AS_OF, period="2026-10")
+        nov = ws.import_source(manifest, as_of=AS_OF)  # the latest month: November
+        again = ws.import_source(manifest, as_of=AS_OF, period="2026-11")
+        assert nov.dataset.period == "2026-11"
+        assert oct_.counts["links"]["new"] == 6
+        # November: C4-Bo and I4 are new, C1-Tyrone's notes changed, C2-Cy and I2 are October's
+        assert {k: nov.counts["links"][k] for k in ("new", "changed", "unchanged", "not_in_latest")} == {
+            "new": 2, "changed": 1, "unchanged": 2, "not_in_latest": 3}
+        assert nov.counts["children"]["new"] == 1 and nov.counts["episodes"]["new"] == 1
+        assert again.totals()["new"] == 0 and again.totals()["changed"] == 0  # re-importing changes nothing
+        got = ws.dataset()
+        assert len(got.links) == 8 and got.links["link_id"].is_unique  # 8 associations, each once
+        st = ws.status()
+        files = [Path(f["path"]).name for f in st["imports"][1]["files"]]
+        assert files[0] == "sources.yaml" and "cyp_Nov2026.csv" in files and "intel_a.csv" in files
+
+
+def test_two_agencies_one_link_id_month_after_month(ws_url, tmp_path):
+    """October: the police send link 1001; November: the council sends its own 1001 too;
+    December: only the council's. Two records throughout, ids unique, nothing re-counted."""
+    from test_ingest_identity import _two_agencies
+
+    police, council = "1001,N1,C1,associate,2026-10-01\n", "1001,C1,C2,friend,2026-10-02\n"
+    with init_workspace(ws_url) as ws:
+        first = ws.import_source(_two_agencies(tmp_path, police, ""), as_of="2026-12-01")
+        second = ws.import_source(_two_agencies(tmp_path, police, council), as_of="2026-12-01")
+        third = ws.import_source(_two_agencies(tmp_path, "", council), as_of="2026-12-01")
+        assert first.counts["links"]["new"] == 1
+        assert {k: second.counts["links"][k] for k in ("new", "changed", "unchanged")} == {"new": 1, "changed": 0, "unchanged": 1}
+        assert {k: third.counts["links"][k] for k in ("new", "changed", "unchanged")} == {"new": 0, "changed": 0, "unchanged": 1}
+        links = ws.dataset().links.set_index("link_id")
+        assert sorted(links.index) == ["1001", "1001@eden-vale-council"]  # the police's keeps the id it had
+        assert links.loc["1001", "relation"] == "associate" and links.loc["1001@eden-vale-council", "relation"] == "friend"
+
+
+def test_links_a_workspace_keyed_by_id_alone_are_recognised(ws_url, tmp_path):
+    """A workspace written before links were keyed by agency and id holds record key 'I1':
+    the next import finds the same link there instead of adding it again."""
+    from _monthly_data import AS_OF, write_months
+
+    manifest = write_months(tmp_path)
+    with init_workspace(ws_url) as ws:
+        ws.import_source(manifest, as_of=AS_OF, period="2026-10")
+        L = db.DATA_TABLES["links"]
+        with ws.engine.begin() as conn:
+            conn.execute(L.update().where(L.c.record_key.like("%@fellside-constabulary"))
+                         .values(record_key=sa.func.replace(L.c.record_key, "@fellside-constabulary", "")))
+        again = ws.import_source(manifest, as_of=AS_OF, period="2026-10")
+        assert again.totals()["new"] == 0 and again.totals()["changed"] == 0
+        with ws.engine.connect() as conn:
+            keys = sorted(conn.execute(sa.select(L.c.record_key).where(L.c.link_id == "I1")).scalars())
+        assert keys == ["I1@fellside-constabulary"]
+
+
+def test_an_agency_absent_this_month_still_holds_its_link_id(ws_url, tmp_path):
+    """October: only the police send 1001; November: only the council sends its own 1001. The
+    police's link (not in November's export) keeps showing 1001; the council's is shown
+    1001@eden-vale-council."""
+    from test_ingest_identity import _two_agencies
+
+    with init_workspace(ws_url) as ws:
+        ws.import_source(_two_agencies(tmp_path, "1001,N1,C1,associate,2026-10-01\n", ""), as_of="2026-12-01")
+        nov = ws.import_source(_two_agencies(tmp_path, "", "1001,C1,C2,friend,2026-10-02\n"), as_of="2026-12-01")
+        assert nov.counts["links"]["new"] == 1 and nov.counts["links"]["not_in_latest"] == 1
+        links = ws.dataset().links.set_index("link_id")
+        assert links.loc["1001", "relation"] == "associate" and links.loc["1001@eden-vale-council", "relation"] == "friend"

@@ -17,13 +17,15 @@ at the file and row it came from. What a problem does to the row:
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from contextmap.arrays import SPACE
-from contextmap.dates import parse_dates
+from contextmap.dates import REASON_MONTH_FIRST, parse_dates
 from contextmap.ingest.columns import GRADING_PART_COLUMNS, TableMapping
 from contextmap.ingest.coordinates import (
     GB_NI_BOUNDS,
@@ -42,7 +44,11 @@ from contextmap.schema import (
 )
 
 __all__ = ["TableChecker", "STRICT_COLUMNS", "check_references", "cross_entity_duplicates",
-           "relation_kinds", "status", "AreaCheck"]
+           "relation_kinds", "status", "AreaCheck", "agency_slug", "link_identity", "CONTENT_KEY"]
+
+CONTENT_KEY = re.compile(r"^k-[0-9a-f]{16}$")
+"""The form of the id given to a link its export gives none (a hash of its agency and
+defining fields; see :meth:`TableChecker._content_keys`)."""
 
 STRICT_COLUMNS = {("episodes", "returned_at"), ("links", "grading")}
 """Optional columns whose blank means something (still missing; ungraded): an invalid value
@@ -97,6 +103,8 @@ class TableChecker:
         self.out: dict[str, pd.Series] = {}
         self.unknown_only = pd.Series(False, index=raw.index)
         """Rows holding data only in dropped columns (reported once, not as blank values)."""
+        self.agency = pd.Series(None, index=raw.index, dtype=object)
+        """Who sent each row (a manifest source's ``agency``; None without one)."""
 
     def _mapped(self, column: str, text: pd.Series) -> pd.Series:
         if len(self.tms) == 1:
@@ -171,11 +179,79 @@ class TableChecker:
             elif kind == "grading":
                 self.out[col.name] = _string(text)  # parsed in _links
         key = self.t.key
+        if self.t.name == "links":
+            self.out[key] = self._by_agency(self.out[key])
         ids = self.out[key]
         dup = ids.notna() & ids.duplicated(keep=False)
-        self.error(dup, key, "duplicate id (every row with this id is quarantined; the rows differ)")
+        self.error(dup, key, self._duplicate_reason(ids, dup))
         getattr(self, f"_{self.t.name}", lambda: None)()
         return pd.DataFrame(self.out, index=self.raw.index)
+
+    # identity ---------------------------------------------------------------------------
+
+    def _by_agency(self, ids: pd.Series) -> pd.Series:
+        """Link ids two agencies both use (``1001``) name two records: each becomes
+        ``1001@<agency>``; a link's identity is its agency and its id."""
+        ag = self.agency
+        given = ids.notna() & ag.notna()
+        if not given.any():
+            return ids
+        frame = pd.DataFrame({"id": ids[given].astype(object), "agency": ag[given]})
+        spans = frame.groupby("id")["agency"].transform("nunique") > 1
+        if not spans.any():
+            return ids
+        rows = spans.index[spans.to_numpy()]
+        out = ids.astype(object).copy()
+        out[rows] = [f"{i}@{agency_slug(a)}" for i, a in zip(frame.loc[rows, "id"], frame.loc[rows, "agency"], strict=True)]
+        return out.astype("string")
+
+    def _duplicate_reason(self, ids: pd.Series, dup: pd.Series) -> pd.Series | str:
+        base = "duplicate id (every row with this id is quarantined; the rows differ)"
+        if not dup.any() or self.agency.isna().all():
+            return base
+        g = pd.DataFrame({"id": ids[dup].astype(object), "agency": self.agency[dup].fillna("a source without agency")})
+        names = g.groupby("id")["agency"].agg(lambda a: " and ".join(sorted(set(a))))
+        multi = g["id"].map(g.groupby("id")["agency"].nunique()) > 1
+        if not multi.any():
+            return base
+        reason = pd.Series(base, index=ids.index, dtype=object)
+        reason[multi.index[multi.to_numpy()]] = ("duplicate id: " + g.loc[multi, "id"].map(names) + " both use it for "
+                                                 "different records (every row with this id is quarantined; ids "
+                                                 "must be unique across agencies)")
+        return reason
+
+    def _content_keys(self, rows: pd.Series) -> pd.Series:
+        """Keys for links the export gives no id: ``k-`` and a hash of the agency and the
+        link's defining fields (its two ends as written, relation, date observed, episode), the
+        same in every export that holds the link. Rows that share those fields but differ
+        elsewhere are keyed by all their fields instead."""
+        idx = rows.index[rows.to_numpy()]
+        if not len(idx):
+            return pd.Series(dtype="string")
+        raw = self.raw.loc[idx]
+
+        def fold(c: str) -> pd.Series:
+            return raw[c].str.strip().str.casefold().str.replace(rf"[{SPACE}]+", " ", regex=True)
+
+        def end(side: str) -> pd.Series:
+            dob = raw[f"{side}_dob"].str.strip()
+            parsed, _ = parse_dates(dob, kind="date")
+            dob = parsed.dt.strftime("%Y-%m-%d").where(parsed.notna(), dob)
+            named = "name:" + fold(f"{side}_name") + "|" + dob
+            return raw[f"{side}_id"].str.strip().where(raw[f"{side}_id"].str.strip() != "", named)
+
+        seen = self.out["observed_on"].loc[idx]
+        observed = seen.dt.strftime("%Y-%m-%d").where(seen.notna(), raw["observed_on"].str.strip())
+        agency = self.agency.loc[idx].fillna("").astype(str)
+        fields = [agency, end("source"), end("target"), self.out["relation"].loc[idx].fillna("").astype(str),
+                  observed, raw["episode_id"].str.strip()]
+        keys = pd.Series(_hashes(fields), index=idx, dtype=object)
+        clash = keys.duplicated(keep=False)
+        if clash.any():  # same defining fields, different rows: every field decides
+            at = clash.index[clash.to_numpy()]
+            every = [agency.loc[at]] + [raw.loc[at, c].str.strip() for c in raw.columns]
+            keys[at] = _hashes(every)
+        return ("k-" + keys).astype("string")
 
     def _dates(self, name: str, text: pd.Series, kind: str) -> pd.Series:
         if len(self.tms) == 1 or not any(name in tm.date_formats for tm in self.tms):
@@ -191,9 +267,29 @@ class TableChecker:
                     parsed[rows], reasons[rows] = p, r
         self.out[name] = parsed
         self.soft(reasons.notna(), name, reasons)
+        if reasons.str.startswith(REASON_MONTH_FIRST[:26]).any():
+            self._month_first_column(name, text, parsed, reasons)
         limit = self.as_of.normalize() if kind == "date" else self.as_of
         self.soft(parsed > limit, name, f"date is in the future (after {self.as_of:%Y-%m-%d %H:%M})")
         return self.out[name]
+
+    def _month_first_column(self, name: str, text: pd.Series, parsed: pd.Series, reasons: pd.Series) -> None:
+        """A file whose column has dates that read only month-first (``03/14/1996``) and none
+        that read only day-first: its dates that read both ways (``03/04/1996``) were read
+        day-first and may be wrong. Each is kept as read, with a warning."""
+        parts = text.str.extract(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{4}\b").astype(float)
+        day, month = parts[0], parts[1]
+        us_only = reasons.str.startswith(REASON_MONTH_FIRST[:26]).fillna(False).astype(bool)
+        uk_only = parsed.notna() & (day > 12)
+        either = parsed.notna() & (day <= 12) & (month <= 12) & (day != month)
+        for k in (range(len(self.tms)) if len(self.tms) > 1 else [None]):
+            rows = pd.Series(True, index=text.index) if k is None else (self.source_of == k)
+            if not (us_only & rows).any() or (uk_only & rows).any():
+                continue
+            doubt = either & rows
+            read_as = parsed[doubt].dt.day.astype(str) + " " + parsed[doubt].dt.month_name() + " " + parsed[doubt].dt.year.astype(str)
+            self.warn(doubt, name, ("read day-first as " + read_as + ", but other dates in this column of this file read "
+                                    "only month-first (US): check them (kept as read)").reindex(text.index))
 
     def _people(self, text: pd.Series) -> None:
         names, described, unsplit = split_people(text)
@@ -280,8 +376,9 @@ class TableChecker:
         o = self.out
         given = o["link_id"]
         before = given.notna() & given.duplicated(keep=False)  # already reported in run()
-        o["link_id"] = given.mask(given.isna(), self.row_ids)
-        dup = o["link_id"].duplicated(keep=False) & ~before  # assigned ids colliding with given ones
+        if given.isna().any():
+            o["link_id"] = given.mask(given.isna(), self._content_keys(given.isna()).reindex(given.index))
+        dup = o["link_id"].duplicated(keep=False) & ~before  # content keys colliding with given ids
         self.error(dup, "link_id", "duplicate id (every row with this id is quarantined)")
         parts = [self.text[c] for c in GRADING_PART_COLUMNS]
         any_part = (parts[0] != "") | (parts[1] != "") | (parts[2] != "")
@@ -325,11 +422,50 @@ class TableChecker:
         o["grading_scheme"] = _string(pd.Series(self.scheme, index=code.index).where(ok, ""))
         o["grading_original"] = _string(code.where(ok, ""))
 
-    row_ids: pd.Series = pd.Series(dtype=str)
-    """Ids given to links without one (``row-N``, or ``<file>-row-N`` when several files)."""
 
 
 # --- cross-table checks -----------------------------------------------------------------
+
+
+def agency_slug(agency: str) -> str:
+    """An agency's name as it qualifies an id: lower case, letters and digits joined by ``-``.
+
+    Examples
+    --------
+    >>> agency_slug("Fellside Constabulary")
+    'fellside-constabulary'
+    """
+    return re.sub(r"[^0-9a-z]+", "-", str(agency).casefold()).strip("-") or "agency"
+
+
+def link_identity(link_ids: pd.Series, agencies: pd.Series) -> pd.Series:
+    """Each link's identity across exports: a content key as it is (its agency is inside), an
+    id sent by an agency as ``id@agency`` (two agencies' ``1001`` are two records, whichever
+    month each is sent in), an id without an agency as it is.
+
+    Examples
+    --------
+    >>> ids = pd.Series(["FC-I9001", "1001@eden-vale-council", "k-0123456789abcdef", "K7"])
+    >>> link_identity(ids, pd.Series(["Fellside Constabulary", "Eden Vale Council", "Eden Vale Council", None])).tolist()
+    ['FC-I9001@fellside-constabulary', '1001@eden-vale-council', 'k-0123456789abcdef', 'K7']
+    """
+    slugs: dict[Any, str] = {}
+    out = []
+    for i, a in zip(link_ids.astype(str).tolist(), agencies.astype(object).tolist(), strict=True):
+        if a is None or a is pd.NA or (isinstance(a, float) and np.isnan(a)) or i.startswith("k-") and CONTENT_KEY.match(i):
+            out.append(i)
+            continue
+        if a not in slugs:
+            slugs[a] = "@" + agency_slug(a)
+        out.append(i if i.endswith(slugs[a]) else i + slugs[a])
+    return pd.Series(out, index=link_ids.index, dtype=object)
+
+
+def _hashes(columns: list[pd.Series]) -> list[str]:
+    """A 64-bit hash, as hex, of each row's fields joined by the unit separator."""
+    blake = hashlib.blake2b
+    rows = zip(*(c.astype(object).where(c.notna(), "").astype(str).tolist() for c in columns), strict=True)
+    return [blake("\x1f".join(r).encode("utf-8"), digest_size=8).hexdigest() for r in rows]
 
 
 def check_references(ch: TableChecker, column: str, targets: dict[str, tuple[pd.Index, pd.Index]], noun: str) -> None:

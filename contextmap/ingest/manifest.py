@@ -18,27 +18,31 @@ with its own column mapping and constants, and is accepted wherever a dataset pa
           - sheet: Young People
             table: children
             columns: {Child ID: child_id, name: [Forename, Surname], DOB: date_of_birth}
-      - file: police/associations.csv
+      - file: police/associations_{period:%b%Y}.csv   # this month's file: Oct2026, ...
         agency: Fellside Constabulary
         table: links
         constants: {source_type: police}   # every row of this file
         columns: {Nominal Ref: source_id, Associate Name: target_name}
 
-A source's ``columns``, ``values``, ``date_formats`` and ``constants`` are those of a mapping
+A source's ``file`` may name the period (``{period}``, ``{period:FMT}``) or be a glob, so one
+manifest serves every month (:mod:`contextmap.ingest.patterns`); the period is chosen by the
+caller, or is the latest one for which every such source has a file. A source's ``columns``, ``values``, ``date_formats`` and ``constants`` are those of a mapping
 file's table (:mod:`contextmap.ingest.columns`); on a workbook they may be given once for the
 file and are then the default of each of its sheets.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from contextmap._errors import InputNotFoundError, InputReadError, MappingError
+from contextmap._errors import ConfigError, InputNotFoundError, InputReadError, MappingError
 from contextmap.ingest.columns import table_mapping
+from contextmap.ingest.patterns import FilePattern, latest_period, parse_period
 from contextmap.ingest.sources import REQUIRED_TABLES, Note, Source, check_inside
 from contextmap.schema import GRADING_SCHEMES, TABLE_NAMES
 
@@ -47,6 +51,7 @@ __all__ = ["Manifest", "load_manifest", "is_manifest", "MANIFEST_SUFFIXES"]
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 """A dataset path with one of these suffixes is read as a sources manifest."""
 
+_NOT_FIXED = re.compile(r"[{}*?]")
 _TOP = ("description", "grading_scheme", "folder", "sources", "allow_outside")
 _MAPPING = ("columns", "values", "date_formats", "constants")
 _SOURCE = ("file", "table", "sheet", "sheets", "agency", *_MAPPING)
@@ -61,6 +66,8 @@ class Manifest:
     grading_scheme: str | None
     description: str
     path: Path
+    period: str | None = None
+    """The period (``YYYY-MM``) the ``{period}`` files were read for; None when no file names it."""
 
     def notes(self) -> list[Note]:
         """File-level warnings: optional tables no source holds."""
@@ -109,7 +116,7 @@ def _text(where: str, what: str, value: Any) -> str | None:
     return str(value)
 
 
-def load_manifest(path: str | Path) -> Manifest:
+def load_manifest(path: str | Path, *, period: str | None = None) -> Manifest:
     """Read a sources manifest, checking every key and that every file exists.
 
     Parameters
@@ -117,16 +124,24 @@ def load_manifest(path: str | Path) -> Manifest:
     path
         The YAML file. File names in it are relative to its ``folder`` (default: the
         manifest's own folder; relative to the manifest) and must stay inside it.
+    period
+        The period (``YYYY-MM``) whose files to read, for sources whose ``file`` names the
+        ``{period}`` (see :mod:`contextmap.ingest.patterns`). Default: the latest period for
+        which every such source has a file (``Manifest.period`` says which).
 
     Raises
     ------
     InputNotFoundError
-        If the manifest or a file it lists does not exist.
+        If the manifest or a file it lists does not exist, a pattern matches no file, or no
+        period has a file for every ``{period}`` source.
     MappingError
-        If a key, table, column or value is unknown or malformed, or a required table has
-        no source.
+        If a key, table, column, value or placeholder is unknown or malformed, or a required
+        table has no source.
     InputReadError
-        If a file lies outside the manifest's folder or is a dangling link.
+        If a file lies (or a pattern could reach) outside the manifest's folder, or is a
+        dangling link.
+    ConfigError
+        If ``period`` is not ``YYYY-MM``, or is given while no source names the period.
 
     Examples
     --------
@@ -141,6 +156,20 @@ def load_manifest(path: str | Path) -> Manifest:
     >>> m = load_manifest(d / "sources.yaml")
     >>> [(s.table, s.label, s.agency) for s in m.sources]
     [('children', 'kids.csv', 'Council'), ('episodes', 'eps.csv', None)]
+
+    One manifest for every month: ``{period}`` in a file name, the latest month by default.
+
+    >>> for month in ("2026-09", "2026-10"):
+    ...     _ = (d / f"eps_{month}.csv").write_text("episode_id,child_id,reported_at\\n")
+    >>> _ = (d / "monthly.yaml").write_text(
+    ...     "sources:\\n"
+    ...     "  - {file: kids.csv, table: children, columns: {Ref: child_id}}\\n"
+    ...     "  - {file: 'eps_{period}.csv', table: episodes}\\n")
+    >>> m = load_manifest(d / "monthly.yaml")
+    >>> m.period, m.sources[1].label
+    ('2026-10', 'eps_2026-10.csv')
+    >>> load_manifest(d / "monthly.yaml", period="2026-09").sources[1].label
+    'eps_2026-09.csv'
     """
     p = Path(path)
     if not p.is_file():
@@ -165,50 +194,26 @@ def load_manifest(path: str | Path) -> Manifest:
     folder = p.parent
     if data.get("folder") is not None:
         rel = _text(where, "folder", data["folder"]) or "."
+        if _NOT_FIXED.search(rel):
+            raise MappingError(f"{where}: folder {rel!r} must be one fixed folder; name the period or a pattern "
+                               "in each source's file instead (e.g. file: '{period}/cyp.xlsx')")
         folder = (p.parent / rel)
         if not folder.is_dir():
             raise InputNotFoundError(f"{where}: folder {rel!r} not found (looked for {str(folder)!r})")
-    sources: list[Source] = []
+    # which file(s) each entry names: one fixed file, or a pattern naming the period or a glob
+    patterns: list[FilePattern] = []
     for n, entry in enumerate(entries, start=1):
         what = f"sources[{n}]"
         entry = _check_keys(where, entry, _SOURCE, what)
         name = _text(where, f"{what}.file", entry.get("file"))
         if not name:
             raise MappingError(f"{where}: {what} has no 'file'")
-        f = check_inside(folder, name, what=f"{where}: {what}.file", allow_outside=allow_outside)
-        if not f.is_file():
-            raise InputNotFoundError(f"{where}: {what}.file {name!r} not found (looked for {str(f)!r})")
-        agency = _text(where, f"{what}.agency", entry.get("agency"))
-        workbook = f.suffix.lower() in (".xlsx", ".xlsm")
-        if "sheets" in entry:
-            if not workbook:
-                raise MappingError(f"{where}: {what} lists sheets, but {name!r} is not an .xlsx workbook")
-            if "table" in entry or "sheet" in entry:
-                raise MappingError(f"{where}: {what} gives 'sheets' and also 'table'/'sheet'; give one or the other")
-            sheets = entry["sheets"]
-            if isinstance(sheets, dict):  # {sheet name: spec}
-                sheets = [{"sheet": k, **(v or {})} for k, v in sheets.items()]
-            if not isinstance(sheets, list) or not sheets:
-                raise MappingError(f"{where}: {what}.sheets must list the sheets to read, instead got: {sheets!r}")
-            for k, sh in enumerate(sheets, start=1):
-                swhat = f"{what}.sheets[{k}]"
-                sh = _check_keys(where, sh, _SHEET, swhat)
-                sheet = _text(where, f"{swhat}.sheet", sh.get("sheet"))
-                if not sheet:
-                    raise MappingError(f"{where}: {swhat} has no 'sheet'")
-                table = _table_name(where, swhat, sh)
-                tm = table_mapping(f"{where} {swhat}", table, _merged(entry, sh))
-                sources.append(Source(table, f, tm, sheet=sheet, label=f"{name}[{sheet}]",
-                                      agency=_text(where, f"{swhat}.agency", sh.get("agency")) or agency))
-            continue
-        table = _table_name(where, what, entry)
-        sheet = _text(where, f"{what}.sheet", entry.get("sheet"))
-        if workbook and not sheet:
-            sheet = table
-        if sheet and not workbook:
-            raise MappingError(f"{where}: {what} names sheet {sheet!r}, but {name!r} is not an .xlsx workbook")
-        tm = table_mapping(f"{where} {what}", table, _merged({}, entry))
-        sources.append(Source(table, f, tm, sheet=sheet, label=f"{name}[{sheet}]" if sheet else name, agency=agency))
+        patterns.append(FilePattern.parse(name, where=f"{where}: {what}.file", allow_outside=allow_outside))
+    chosen = _choose_period(where, patterns, folder, period, allow_outside=allow_outside)
+    sources: list[Source] = []
+    for n, (entry, pattern) in enumerate(zip(entries, patterns, strict=True), start=1):
+        for f, name in _files(where, f"sources[{n}]", pattern, folder, chosen, allow_outside=allow_outside):
+            sources += _entry_sources(where, f"sources[{n}]", entry, f, name)
     have = {s.table for s in sources}
     for t in REQUIRED_TABLES:
         if t not in have:
@@ -219,4 +224,81 @@ def load_manifest(path: str | Path) -> Manifest:
         if key in seen:
             raise InputReadError(f"{where}: {s.label} is listed twice (as {seen[key]} and {s.table}); its rows would be read twice")
         seen[key] = s.table
-    return Manifest(tuple(sources), scheme, str(data.get("description") or ""), p)
+    return Manifest(tuple(sources), scheme, str(data.get("description") or ""), p, period=chosen)
+
+
+def _choose_period(where: str, patterns: list[FilePattern], folder: Path, period: str | None, *,
+                   allow_outside: bool) -> str | None:
+    """The period asked for (checked), or the latest one every ``{period}`` source has."""
+    named = any(pt.has_period for pt in patterns)
+    if period is not None:
+        period = parse_period(period)
+        if not named:
+            raise ConfigError(f"{where}: a period ({period}) was given, but no source's file names the {{period}}; "
+                              "write e.g. file: 'police/intel_{period}.csv' to read one month's files")
+        return period
+    return latest_period(patterns, folder, allow_outside=allow_outside, where=where) if named else None
+
+
+def _files(where: str, what: str, pattern: FilePattern, folder: Path, period: str | None, *,
+           allow_outside: bool) -> list[tuple[Path, str]]:
+    """The files an entry names, with the name each is labelled by (relative to the folder)."""
+    if pattern.is_fixed:
+        name = pattern.text
+        f = check_inside(folder, name, what=f"{where}: {what}.file", allow_outside=allow_outside)
+        if not f.is_file():
+            raise InputNotFoundError(f"{where}: {what}.file {name!r} not found (looked for {str(f)!r})")
+        return [(f, name)]
+    got = pattern.matches(folder, period if pattern.has_period else None, allow_outside=allow_outside)
+    if not got:
+        looked = pattern.render(period if pattern.has_period else None)
+        if pattern.has_period:
+            others = sorted(pattern.periods(folder, allow_outside=allow_outside))[-6:]
+            raise InputNotFoundError(
+                f"{where}: {what}.file {pattern.text!r} has no file for the period {period} (looked for "
+                f"{looked!r} in {str(folder)!r}); periods it has a file for: {', '.join(others) or 'none'}")
+        raise InputNotFoundError(f"{where}: {what}.file {pattern.text!r} matches no file in {str(folder)!r}")
+    out = []
+    for f, _ in got:
+        try:
+            name = f.relative_to(folder).as_posix()
+        except ValueError:  # allow_outside: a file elsewhere
+            name = str(f)
+        out.append((f, name))
+    return out
+
+
+def _entry_sources(where: str, what: str, entry: dict[str, Any], f: Path, name: str) -> list[Source]:
+    """The sources of one file of a manifest entry: its sheets, or the one table it holds."""
+    agency = _text(where, f"{what}.agency", entry.get("agency"))
+    workbook = f.suffix.lower() in (".xlsx", ".xlsm")
+    if "sheets" in entry:
+        if not workbook:
+            raise MappingError(f"{where}: {what} lists sheets, but {name!r} is not an .xlsx workbook")
+        if "table" in entry or "sheet" in entry:
+            raise MappingError(f"{where}: {what} gives 'sheets' and also 'table'/'sheet'; give one or the other")
+        sheets = entry["sheets"]
+        if isinstance(sheets, dict):  # {sheet name: spec}
+            sheets = [{"sheet": k, **(v or {})} for k, v in sheets.items()]
+        if not isinstance(sheets, list) or not sheets:
+            raise MappingError(f"{where}: {what}.sheets must list the sheets to read, instead got: {sheets!r}")
+        out = []
+        for k, sh in enumerate(sheets, start=1):
+            swhat = f"{what}.sheets[{k}]"
+            sh = _check_keys(where, sh, _SHEET, swhat)
+            sheet = _text(where, f"{swhat}.sheet", sh.get("sheet"))
+            if not sheet:
+                raise MappingError(f"{where}: {swhat} has no 'sheet'")
+            table = _table_name(where, swhat, sh)
+            tm = table_mapping(f"{where} {swhat}", table, _merged(entry, sh))
+            out.append(Source(table, f, tm, sheet=sheet, label=f"{name}[{sheet}]",
+                              agency=_text(where, f"{swhat}.agency", sh.get("agency")) or agency))
+        return out
+    table = _table_name(where, what, entry)
+    sheet = _text(where, f"{what}.sheet", entry.get("sheet"))
+    if workbook and not sheet:
+        sheet = table
+    if sheet and not workbook:
+        raise MappingError(f"{where}: {what} names sheet {sheet!r}, but {name!r} is not an .xlsx workbook")
+    tm = table_mapping(f"{where} {what}", table, _merged({}, entry))
+    return [Source(table, f, tm, sheet=sheet, label=f"{name}[{sheet}]" if sheet else name, agency=agency)]

@@ -20,7 +20,7 @@ from contextmap.files import check_writable
 from contextmap.schema import TABLE_NAMES, TABLES
 from contextmap.settings import Settings
 
-__all__ = ["QualitySummary", "summarise", "MARKING"]
+__all__ = ["QualitySummary", "summarise", "print_problems", "MARKING"]
 
 MARKING = "OFFICIAL-SENSITIVE"
 
@@ -103,16 +103,20 @@ class QualitySummary:
         p.write_text(html, encoding="utf-8")
         return p
 
-    def print(self, console: Any = None, *, columns: bool = False) -> None:
-        """Print the summary as rich tables (``columns=True`` adds completeness per column)."""
+    def print(self, console: Any = None, *, columns: bool = False, reasons: bool = True) -> None:
+        """Print the summary as rich tables, each fitting an 80-column terminal
+        (``columns=True`` adds completeness per column; ``reasons=False`` leaves out the
+        quarantined rows by reason, when :func:`print_problems` shows them)."""
+        from rich import box
         from rich.console import Console
         from rich.table import Table
 
         console = console or Console()
-        t = Table(title=f"Data quality: {self.source}", title_justify="left")
+        console.print(f"Data quality: {self.source}", highlight=False, markup=False, soft_wrap=False)
+        t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1))
         extra = [c for c in ("duplicates", "provisional") if c in self.counts and self.counts[c].sum()]
-        for c in ("table", "read", "accepted", "quarantined", *extra, "completeness"):
-            t.add_column(c, justify="left" if c == "table" else "right")
+        for c in ("table", "read", "accepted", "quarantined", *extra, "complete"):
+            t.add_column(c, justify="left" if c == "table" else "right", no_wrap=True)
         mean = self.completeness.groupby("table")["share"].mean()
         for name, row in self.counts.iterrows():
             comp = mean.get(name)
@@ -133,19 +137,86 @@ class QualitySummary:
                 mix += f", and {len(self.grading_mix) - len(top)} more codes"
             console.print(f"Grading mix: {mix}", highlight=False, markup=False)
         if columns:
-            ct = Table(title="Completeness per column", title_justify="left")
+            ct = Table(title="Completeness per column", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
             for h in ("table", "column", "filled", "share"):
-                ct.add_column(h)
+                ct.add_column(h, justify="left" if h in ("table", "column") else "right", no_wrap=True)
             for row in self.completeness.itertuples():
                 ct.add_row(row.table, row.column, str(row.filled), "-" if pd.isna(row.share) else f"{row.share:.0%}")
             console.print(ct)
-        if len(self.quarantine_reasons):
-            qt = Table(title="Quarantined rows by reason", title_justify="left")
-            for h in ("table", "column", "reason", "rows"):
-                qt.add_column(h, justify="right" if h == "rows" else "left")
+        if reasons and len(self.quarantine_reasons):
+            qt = Table(title="Quarantined rows by reason", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
+            qt.add_column("rows", justify="right", no_wrap=True)
+            qt.add_column("table.column", no_wrap=True)
+            qt.add_column("reason", ratio=1)
             for row in self.quarantine_reasons.itertuples():
-                qt.add_row(row.table, row.column, row.reason, str(row.rows))
-            console.print(qt)
+                qt.add_row(str(row.rows), f"{row.table}.{row.column}", row.reason)
+            console.print(qt, markup=False)
+
+
+def print_problems(problems: pd.DataFrame, console: Any = None, *, examples: int = 3, where: str = "") -> None:
+    """Print problems grouped by kind, errors first: each kind's count, what it is, and its
+    first ``examples`` rows (file, row, value), fitting an 80-column terminal.
+
+    Parameters
+    ----------
+    problems
+        ``Dataset.report.problems``.
+    console
+        A :class:`rich.console.Console` (default: standard output).
+    examples
+        Examples per kind.
+    where
+        Where every problem is listed (``problems.csv``), said once at the end.
+    """
+    from rich.console import Console, Group
+    from rich.table import Table
+    from rich.text import Text
+
+    from contextmap.ingest.quarantine import problem_kinds
+
+    console = console or Console()
+    kinds = problem_kinds(problems, examples=examples)
+    if not len(kinds):
+        return
+    for sev, title in (("error", "Errors: rows quarantined"), ("warning", "Warnings: rows kept")):
+        mine = kinds[kinds["severity"] == sev]
+        if not len(mine):
+            continue
+        n = int(mine["count"].sum())
+        console.print()
+        console.print(Text(f"{title} ({n} {'problem' if n == 1 else 'problems'}, {len(mine)} "
+                           f"{'kind' if len(mine) == 1 else 'kinds'})", style="bold red" if sev == "error" else "bold"))
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(justify="right", no_wrap=True)
+        grid.add_column()
+        for k in mine.itertuples():
+            what = _safe(k.table + (f".{k.column}" if k.column else ""))
+            head = Text.assemble((what, "bold"), ": ", _safe(k.reason))
+            lines = Table.grid(padding=(0, 0))
+            lines.add_column(width=2, no_wrap=True)
+            lines.add_column()
+            for e in k.examples:
+                at = _safe(e["file"]) + (f" row {e['row']}" if e["row"] is not None else "")
+                value = e["value"]
+                shown = "" if value is None or value == "" and e["row"] is None else ": " + _short(repr(value))
+                lines.add_row("", Text(at + shown + (f" ({_safe(e['detail'])})" if e["detail"] else "")))
+            more = k.count - len(k.examples)
+            if more > 0:
+                lines.add_row("", Text(f"... and {more} more", style="dim"))
+            grid.add_row(str(k.count), Group(head, lines))
+        console.print(grid)
+    if where:
+        console.print(Text(f"Every problem, row by row: {where}"))
+
+
+def _safe(text: str) -> str:
+    """Text from the data (a column header, a file name) with every unprintable character
+    (terminal escapes, bidirectional overrides) written as its escape, never obeyed."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _by_reason(problems: pd.DataFrame, severity: str) -> pd.DataFrame:
@@ -212,5 +283,5 @@ def summarise(dataset: Dataset, *, settings: Settings | None = None) -> QualityS
         grading_mix=mix.sort_values(["links", "grading"], ascending=[False, True], ignore_index=True),
         quarantine_reasons=_by_reason(dataset.report.problems, "error"),
         warning_reasons=_by_reason(dataset.report.problems, "warning"),
-        source=str(dataset.source or ""),
+        source=str(dataset.source or "") + (f" (period {dataset.period})" if dataset.period else ""),
     )

@@ -8,6 +8,7 @@ writes ``problems.csv`` and ``quarantine/<table>.csv``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +18,7 @@ from contextmap.files import check_new_files, write_csv
 from contextmap.ingest.columns import input_columns
 from contextmap.schema import TABLE_NAMES
 
-__all__ = ["Problems", "split_rows", "write_quarantine", "QUARANTINE_MARKERS"]
+__all__ = ["Problems", "split_rows", "write_quarantine", "problem_kinds", "QUARANTINE_MARKERS"]
 
 QUARANTINE_MARKERS = ("_row", "_file", "_reasons")
 """Columns a quarantined row carries before its own: its spreadsheet row, its file (or
@@ -169,3 +170,93 @@ def write_quarantine(source: Dataset | ValidationReport, out_dir: str | Path, *,
             q = pd.DataFrame(columns=[*QUARANTINE_MARKERS, *input_columns(name)])
         write_csv(q, paths[name], overwrite=True)
     return paths
+
+
+_VARIABLE = re.compile(r"'[^']*'|\"[^\"]*\"|\d+(?:\.\d+)?|\b(?:January|February|March|April|May|June|July|August|"
+                       r"September|October|November|December)\b")
+_TRAIL = re.compile(r"[,;:?!.]+$")
+
+
+def _trailing(text: str) -> str:
+    m = _TRAIL.search(text)
+    return m.group(0) if m else ""
+
+
+def _frame(reasons: list[str]) -> tuple[str, list[str]]:
+    """What a group's reasons share (``prefix … suffix``) and what each adds (the middle)."""
+    if len(set(reasons)) == 1:
+        return reasons[0], [""] * len(reasons)
+    words = [r.split(" ") for r in reasons]
+    n = min(len(w) for w in words)
+    pre = 0
+    while pre < n and len({w[pre] for w in words}) == 1:
+        pre += 1
+    suf = 0
+    while suf < n - pre and len({w[len(w) - 1 - suf] for w in words}) == 1:
+        suf += 1
+    middles = [" ".join(w[pre:len(w) - suf]) for w in words]
+    trail = {_trailing(m) for m in middles}
+    tail = trail.pop() if len(trail) == 1 else ""
+    head = " ".join(words[0][:pre])
+    rest = " ".join(words[0][len(words[0]) - suf:]) if suf else ""
+    label = " ".join(x for x in (head, "…" + tail, rest) if x)
+    return label, [m[:len(m) - len(tail)] if tail else m for m in middles]
+
+
+def problem_kinds(problems: pd.DataFrame, *, examples: int = 3) -> pd.DataFrame:
+    """Problems grouped by kind, for reading: one row per kind of problem, most frequent first.
+
+    A kind is a severity, table, column and reason; reasons that differ only in the values
+    they quote (numbers, quoted text, month names) are one kind, labelled by what they share
+    (``matches … records (give a date of birth ...)``), each example saying what it adds.
+
+    Parameters
+    ----------
+    problems
+        ``Dataset.report.problems`` (columns ``table``, ``file``, ``row``, ``column``,
+        ``value``, ``reason``, ``severity``).
+    examples
+        How many examples to keep per kind (the first in table and file order).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``severity``, ``table``, ``column``, ``reason`` (the kind's label), ``count`` (problems
+        of this kind) and ``examples`` (a list of ``{file, row, value, detail}`` dicts), errors
+        first, then by count.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"table": "links", "file": "intel.csv", "row": [2, 3, 4], "column": "target_name",
+    ...                   "value": ["Jay", "Ty", "Kyle"], "severity": "warning",
+    ...                   "reason": ["matches 2 records (give a date of birth)", "matches 3 records (give a date of birth)",
+    ...                              "matches no record"]})
+    >>> k = problem_kinds(p)
+    >>> k[["reason", "count"]].values.tolist()
+    [['matches … records (give a date of birth)', 2], ['matches no record', 1]]
+    >>> [e["detail"] for e in k["examples"].iloc[0]]
+    ['2', '3']
+    """
+    cols = ["severity", "table", "column", "reason", "count", "examples"]
+    if not len(problems):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    p = problems.reset_index(drop=True)
+    reason = p["reason"].astype(object).where(p["reason"].notna(), "").astype(str)
+    key = reason.map({r: _VARIABLE.sub("#", r) for r in reason.unique()})
+    frame = pd.DataFrame({"severity": p["severity"].astype(str), "table": p["table"].astype(str),
+                          "column": p["column"].astype(object).where(p["column"].notna(), "").astype(str),
+                          "key": key})
+    order = {t: i for i, t in enumerate(TABLE_NAMES)}
+    rows = []
+    for (sev, table, column, _), idx in frame.groupby(["severity", "table", "column", "key"], sort=False).groups.items():
+        pos = list(idx)
+        label, details = _frame([reason[i] for i in pos])
+        shown = []
+        for i, d in zip(pos[:max(examples, 0)], details, strict=False):
+            row, value = p.at[i, "row"], p.at[i, "value"]
+            shown.append({"file": str(p.at[i, "file"]), "row": None if pd.isna(row) else int(row),
+                          "value": None if pd.isna(value) else str(value), "detail": d})
+        rows.append({"severity": sev, "table": table, "column": column, "reason": label, "count": len(pos),
+                     "examples": shown, "_s": 0 if sev == "error" else 1, "_t": order.get(table, 99)})
+    out = pd.DataFrame(rows).sort_values(["_s", "count", "_t"], ascending=[True, False, True], kind="stable")
+    return out[cols].reset_index(drop=True)

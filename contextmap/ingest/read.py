@@ -23,7 +23,6 @@ Rules for users are in ``docs/data-contract.md``.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +36,7 @@ import shapely
 from contextmap._errors import ConfigError, InputNotFoundError, MappingError
 from contextmap.arrays import SPACE
 from contextmap.dataset import PROBLEM_COLUMNS, Dataset, ValidationReport
-from contextmap.dates import parse_date_option
+from contextmap.dates import parse_date_option, parse_dates
 from contextmap.ingest.checks import (
     AreaCheck,
     TableChecker,
@@ -59,6 +58,8 @@ from contextmap.schema import (
     PLACE_RELATIONS,
     TABLE_NAMES,
     TABLES,
+    normalise_code,
+    parse_grading,
 )
 
 __all__ = ["load", "write_quarantine", "REQUIRED_TABLES", "GB_NI_BOUNDS", "locations_to_gdf"]
@@ -79,11 +80,6 @@ def _blank_rows(body: pd.DataFrame) -> pd.Series:
     return blank
 
 
-def _slug(label: str) -> str:
-    text = re.sub(r"\.(csv|xlsx|xlsm)\b", "", label, flags=re.IGNORECASE)
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "source"
-
-
 @dataclass
 class _Stacked:
     """One table's sources stacked: text on contract names, provenance, per-row mapping."""
@@ -97,10 +93,40 @@ class _Stacked:
     duplicates: int
     unknown_only: pd.Series
     unknown_text: pd.Series
-    row_ids: pd.Series
+    agency: pd.Series
 
 
-def _stack(name: str, parts: list[RawTable], P: Problems) -> _Stacked:
+def _already_valid(table: str, column: str, cells: pd.Series, tm: TableMapping, scheme: str) -> pd.Series:
+    """Cells a mapping's pattern did not match that are already a valid value of ``column``
+    (a grading written ``1B P`` where the pattern looks for ``3x5x2 code 1B P``): used whole
+    without a warning. Text columns cannot tell, so they are always reported."""
+    try:
+        col = TABLES[table].column(column)
+    except KeyError:
+        return pd.Series(False, index=cells.index)
+    uniq = pd.Series(cells.str.strip().unique(), dtype=object)
+    mapped = tm.values.get(column, {})
+    if col.kind == "grading":
+        def ok(v: str) -> bool:
+            try:
+                parse_grading(mapped.get(normalise_code(v), v), scheme=scheme)
+            except ValueError:
+                return False
+            return True
+        good = {v for v in uniq if ok(v)}
+    elif col.kind == "enum":
+        good = {v for v in uniq if normalise_code(v) in col.values or normalise_code(v) in mapped}
+    elif col.kind in ("date", "datetime"):
+        _, why = parse_dates(uniq, kind=col.kind, date_format=tm.date_formats.get(column))
+        good = set(uniq[why.isna().to_numpy()])
+    elif col.kind == "float":
+        good = set(uniq[pd.to_numeric(uniq, errors="coerce").notna().to_numpy()])
+    else:
+        return pd.Series(False, index=cells.index)
+    return cells.str.strip().isin(good)
+
+
+def _stack(name: str, parts: list[RawTable], P: Problems, scheme: str) -> _Stacked:
     cols = list(input_columns(name))
     frames, provs, unknown, unknown_text, unmatched = [], [], [], [], []
     present: list[str] = []
@@ -152,8 +178,11 @@ def _stack(name: str, parts: list[RawTable], P: Problems) -> _Stacked:
     utext = pd.Series(np.concatenate(unknown_text) if unknown_text else np.array([], object), index=raw.index, dtype=object)
     for k, um in enumerate(unmatched):
         for target, m in um.items():
+            if not m.any():
+                continue
             mask = pd.Series(False, index=raw.index)
             mask[prov.index[(prov["_source"] == k).to_numpy()][m]] = True
+            mask &= ~_already_valid(name, target, raw[target], mappings[k], scheme)
             P.add(name, mask, target, raw[target],
                   "the mapping's pattern does not match this cell: the whole cell is used", "warning")
     # exact copies of an earlier row: kept once
@@ -165,13 +194,9 @@ def _stack(name: str, parts: list[RawTable], P: Problems) -> _Stacked:
         key = TABLES[name].key
         P.add(name, dup, key, raw[key], "exact copy of an earlier row (every column the same): kept once", "warning")
         raw, prov, unknown_only, utext = raw[~dup], prov[~dup], unknown_only[~dup], utext[~dup]
-    if len(mappings) > 1:
-        slugs = {f: _slug(f) for f in prov["file"].unique()}
-        row_ids = prov["file"].map(slugs) + "-row-" + prov["row"].astype(str)
-    else:
-        row_ids = "row-" + prov["row"].astype(str)
+    agency = prov["agency"].astype(object).where(prov["agency"].notna(), None)
     return _Stacked(raw, prov, prov["_source"].astype(int), mappings, present, read, int(dup.sum()),
-                    unknown_only, utext, row_ids)
+                    unknown_only, utext, agency)
 
 
 def _area(settings: Any) -> AreaCheck:
@@ -236,6 +261,7 @@ def load(
     grading_scheme: str | None = None,
     settings: Any = None,
     progress: bool = False,
+    period: str | None = None,
 ) -> Dataset:
     """Read, map, validate and quarantine a dataset.
 
@@ -261,6 +287,10 @@ def load(
         locations are expected (``area_bounds``).
     progress
         Show a progress bar on standard error.
+    period
+        For a sources manifest whose files name the period (``file: intel_{period}.csv``):
+        the month to read, ``'YYYY-MM'``. Default: the latest month for which every such
+        source has a file; ``Dataset.period`` says which was read.
 
     Returns
     -------
@@ -278,7 +308,8 @@ def load(
     MappingError
         If the mapping or manifest is malformed or names a column the input does not have.
     ConfigError
-        If ``as_of`` is not a date.
+        If ``as_of`` is not a date, or ``period`` is not ``YYYY-MM`` or is given for a dataset
+        whose files do not name the period.
 
     Examples
     --------
@@ -301,9 +332,13 @@ def load(
         if mapping is not None:
             raise MappingError(f"{str(p)!r} is a sources manifest, which carries its own column mappings; "
                                "do not give a mapping file as well")
-        man = load_manifest(p)
+        man = load_manifest(p, period=period)
         sources, notes, default_scheme, extra = list(man.sources), man.notes(), man.grading_scheme, p.read_bytes()
+        period = man.period
     else:
+        if period is not None:
+            raise ConfigError(f"Expected a sources manifest whose files name the {{period}} when a period is given "
+                              f"({period!r}), instead got: {str(p)!r} (a folder or workbook is one export)")
         m = mapping if isinstance(mapping, Mapping) else Mapping() if mapping is None else load_mapping(mapping)
         sources, notes = dataset_sources(p, m)
         default_scheme, extra = m.grading_scheme, m.source.read_bytes() if m.source is not None else b""
@@ -324,7 +359,7 @@ def load(
         import hashlib
 
         content_hash = hashlib.sha256(digest.encode() + extra).hexdigest() if extra else digest
-        stacked = {name: _stack(name, [r for r in raws if r.source.table == name], P) for name in TABLE_NAMES}
+        stacked = {name: _stack(name, [r for r in raws if r.source.table == name], P, scheme) for name in TABLE_NAMES}
 
         checkers: dict[str, TableChecker] = {}
         frames: dict[str, pd.DataFrame] = {}
@@ -334,7 +369,7 @@ def load(
             step(f"checking {name}")
             s = stacked[name]
             ch = TableChecker(TABLES[name], s.raw, s.source_of, s.mappings, P, now, scheme, area=area)
-            ch.row_ids = s.row_ids
+            ch.agency = s.agency
             ch.unknown_only = s.unknown_only
             key = TABLES[name].required[0]
             ch.error(s.unknown_only, key, "this row holds data only in columns outside the data contract, which are dropped",
@@ -395,7 +430,7 @@ def load(
             quarantined=quarantined,
             provenance=provenance,
         )
-    return Dataset(**tables, report=report, source=p, content_hash=content_hash, grading_scheme=scheme)
+    return Dataset(**tables, report=report, source=p, content_hash=content_hash, grading_scheme=scheme, period=period)
 
 
 def _geo(frame: pd.DataFrame) -> gpd.GeoDataFrame:

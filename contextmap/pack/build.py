@@ -157,6 +157,7 @@ def build_pack(
     basemap: str | Path | BaseMap | None = None,
     areas: str | Path | gpd.GeoDataFrame | None = None,
     workspace: Any = None,
+    period: str | None = None,
 ) -> PackResult:
     """Build the mapping pack for a meeting period.
 
@@ -180,6 +181,9 @@ def build_pack(
         Replace an existing pack in ``out``.
     mapping
         A column-mapping file for :func:`contextmap.load`.
+    period
+        For a sources manifest whose files name the period: the month to read (``'YYYY-MM'``;
+        default the latest). Recorded in the pack's ``manifest.json`` for ``reveal``.
     seed
         Seed for peer-group detection and layouts (same seed, same pack).
     pdf
@@ -267,7 +271,7 @@ def build_pack(
     elif path_or_dataset is None:
         raise ConfigError("Expected path_or_dataset (a dataset folder, workbook or Dataset) or workspace, instead got neither")
     else:
-        ds, input_path = load(path_or_dataset, mapping=mapping), Path(path_or_dataset)
+        ds, input_path = load(path_or_dataset, mapping=mapping, period=period), Path(path_or_dataset)
     input_hash = ds.content_hash or (audit.hash_input(input_path) if input_path else None)
     geo = _geography(st, basemap, areas, ds)  # read first: a bad file fails before the analyses
     timings["load"] = time.perf_counter() - t0
@@ -308,7 +312,7 @@ def build_pack(
             written, summary, changes = write_pack(
                 staging, red=red, an=an, aud=aud, settings=st, opts=opts, period=(p_start, p_end),
                 prev_state=prev_state, input_hash=input_hash, seed=seed, pdf=pdf, timings=timings,
-                input_path=input_path, resolved=resolve, geo=geo, front=front,
+                input_path=input_path, resolved=resolve, geo=geo, front=front, data_period=ds.period,
             )
             publish.write_marker(staging, audience=aud.name, period=[pdata._d(p_start), pdata._d(p_end)])
             t = time.perf_counter()

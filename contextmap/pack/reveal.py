@@ -30,7 +30,7 @@ import pandas as pd
 
 from contextmap import privacy
 from contextmap._errors import ConfigError, InputNotFoundError, InputReadError, PrivacyError
-from contextmap.ingest import load
+from contextmap.ingest import is_manifest, load
 from contextmap.privacy import audit
 from contextmap.resolve import resolve_dataset
 
@@ -50,14 +50,17 @@ _SHOWN = {"children": ("child_id", "name", "date_of_birth", "ce_risk"),
 
 
 def write_manifest(path: Path, *, input_path: str | Path | None, input_hash: str | None, audience: str,
-                   ids: str, period: tuple[Any, Any], resolved: bool) -> Path:
-    """Write the pack's ``manifest.json``: where its data came from (no identity in it)."""
+                   ids: str, period: tuple[Any, Any], resolved: bool, data_period: str | None = None) -> Path:
+    """Write the pack's ``manifest.json``: where its data came from (no identity in it;
+    ``data_period``: the month a sources manifest's ``{period}`` files were read for)."""
     start, end = period
     data = {"format": MANIFEST_FORMAT, "input": str(Path(input_path).resolve()) if input_path else None,
             "input_hash": input_hash, "audience": audience, "ids": ids,
             "period": {"start": None if start is None else str(pd.Timestamp(start).date()),
                        "end": None if end is None else str(pd.Timestamp(end).date())},
             "resolved": bool(resolved)}
+    if data_period:
+        data["data_period"] = data_period
     path.write_text(json.dumps(data, indent=1), encoding="utf-8")
     return path
 
@@ -165,7 +168,7 @@ def reveal(
     if not source.exists():
         raise InputNotFoundError(f"the pack's dataset is not at {str(source)!r} any more: give --data PATH")
     key = pseudonymiser or privacy.Pseudonymiser.from_key_file(create=False)
-    ds = load(source, mapping=mapping)
+    ds = load(source, mapping=mapping, period=man.get("data_period") if is_manifest(source) else None)
     notes = []
     now_hash = ds.content_hash or audit.hash_input(source)
     if man.get("input_hash") and now_hash != man["input_hash"]:

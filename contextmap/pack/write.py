@@ -360,7 +360,7 @@ def _areas_rows(counts: Any, aud: Any) -> list[dict[str, Any]] | None:
 
 def write_pack(staging: Path, *, red, an, aud, settings, opts, period, prev_state, input_hash, seed, pdf,
                timings, input_path=None, resolved=True, geo=None,
-               front: Any = None) -> tuple[list[str], dict[str, Any], Any]:
+               front: Any = None, data_period: str | None = None) -> tuple[list[str], dict[str, Any], Any]:
 
     t = time.perf_counter()
     words = vocabulary(settings)
@@ -375,7 +375,7 @@ def write_pack(staging: Path, *, red, an, aud, settings, opts, period, prev_stat
     (staging / "summary.json").write_text(json.dumps(summary, indent=1, default=str), encoding="utf-8")
     # where the data came from (no identity): `contextmap reveal` re-derives pseudonyms from it
     write_manifest(staging / MANIFEST_FILE, input_path=input_path, input_hash=input_hash, audience=aud.name,
-                   ids=summary["ids"], period=period, resolved=resolved)
+                   ids=summary["ids"], period=period, resolved=resolved, data_period=data_period)
     hot = an.hotspots.sort_values("rank").head(opts["top_hotspots"])
     state = pack_state(an, summary, aud, hot, panel_children(an.flags))
     state.write(staging / chg.STATE_FILE)

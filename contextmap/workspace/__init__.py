@@ -83,10 +83,10 @@ class Workspace:
 
     def import_source(self, source: str | Path, *, mapping: str | Path | None = None, as_of: Any = None,
                       grading_scheme: str | None = None, settings: Any = None,
-                      user: str | None = None) -> ImportResult:
+                      user: str | None = None, period: str | None = None) -> ImportResult:
         """Import an export (see :func:`contextmap.workspace.store.import_dataset`)."""
         return store.import_dataset(self.engine, source, mapping=mapping, as_of=as_of,
-                                    grading_scheme=grading_scheme, settings=settings, user=user)
+                                    grading_scheme=grading_scheme, settings=settings, user=user, period=period)
 
     def dataset(self) -> Dataset:
         """The current records as a :class:`~contextmap.Dataset`."""

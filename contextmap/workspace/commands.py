@@ -210,6 +210,7 @@ def import_cmd(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Treat dates after this moment as errors (default: now).")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write problems.csv and quarantine/<table>.csv here.")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="Settings YAML (as for validate).")] = None,
+    period: Annotated[str | None, typer.Option("--period", help="For a sources manifest whose files name the {period}: the month to import, YYYY-MM (default: the latest month for which every such file is present).", show_default=False)] = None,
 ) -> None:
     """Import an export into the workspace: new, changed and unchanged rows; nothing deleted.
 
@@ -221,16 +222,30 @@ def import_cmd(
     try:
         cfg = load_settings(config)
         with _open(workspace) as ws:
-            r = ws.import_source(source, mapping=mapping, as_of=as_of, settings=cfg)
+            r = ws.import_source(source, mapping=mapping, as_of=as_of, settings=cfg, period=period)
+        if r.dataset.period is not None and period is None:
+            _say(f"Period {r.dataset.period}: the latest month for which every monthly file is present "
+                 "(choose another with --period YYYY-MM)")
         if out is not None:
             from contextmap.ingest import write_quarantine
 
             write_quarantine(r.dataset, out, overwrite=True)
     except (ContextMapError, ValueError, OSError) as exc:
         raise fail(exc) from None
+    from rich import box
+    from rich.table import Table
+
+    from contextmap.ingest.quality import print_problems
+
+    counts = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)  # fits 80 columns
+    for h in ("table", "read", "new", "changed", "unchanged", "not in latest", "quarantined"):
+        counts.add_column(h, justify="left" if h == "table" else "right", no_wrap=True)
     for name, c in r.counts.items():
-        _say(f"  {name:<10} {c['read']:>7} read: {c['new']} new, {c['changed']} changed, {c['unchanged']} unchanged, "
-             f"{c['not_in_latest']} not in latest, {c['quarantined']} quarantined")
+        counts.add_row(name, *(str(c[k]) for k in ("read", "new", "changed", "unchanged", "not_in_latest", "quarantined")))
+    Console().print(counts)
+    problems = r.dataset.report.problems
+    print_problems(problems, Console(), where=(str(out / "problems.csv") if out is not None else
+                                               "give --out DIR to write DIR/problems.csv") if len(problems) else "")
     t = r.totals()
     _say(f"Import {r.import_id}: {t['new']} new, {t['changed']} changed, {t['unchanged']} unchanged, "
          f"{t['quarantined']} quarantined")

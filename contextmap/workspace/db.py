@@ -12,9 +12,9 @@ stored *versioned*: one row per version of a record, with
 ``row_id``
     The stored row's own key.
 ``record_key``
-    The record's id (``child_id``, ``episode_id``...). Links without an id of their own
-    (ingest's ``row-N``) are keyed by a hash of their content, since row numbers change
-    from one export to the next.
+    The record's identity across exports: its id (``child_id``, ``episode_id``...); for a
+    link sent by an agency ``id@agency``; for a link without an id the content key ingest
+    made (``k-...``: a hash of its agency and defining fields), never a file name or row.
 ``version``
     1 for the first version, one more for each change.
 ``row_hash``

@@ -11,8 +11,11 @@ its record:
 * a current record the export does not hold is **not in latest**: kept, and marked by its
   ``last_seen_import`` being an earlier import. Nothing is deleted by an import.
 
-Importing the same export twice therefore changes nothing but the import log, and two
-overlapping monthly exports leave exactly their union.
+A record is known by its identity, never by a file name or a row number: its id, or for a
+link sent by an agency ``id@agency``, or for a link its export gives no id the content key
+ingest made of its agency and defining fields (see ``docs/data-contract.md``, *Identity across
+exports*). Importing the same export twice therefore changes nothing but the import log, and
+two overlapping monthly exports leave exactly their union.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +33,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from contextmap.dataset import PROBLEM_COLUMNS, Dataset, ValidationReport
+from contextmap.ingest.checks import CONTENT_KEY, link_identity
 from contextmap.ingest.read import locations_to_gdf
 from contextmap.schema import TABLE_NAMES, TABLES
 from contextmap.workspace import db
@@ -40,7 +43,6 @@ __all__ = ["ImportResult", "import_dataset", "read_dataset", "record_keys", "now
 CHUNK = 5000
 """Ids per ``IN (...)`` list (well under SQLite's and PostgreSQL's parameter limits)."""
 
-_ASSIGNED_LINK_ID = re.compile(r"^row-\d+$")
 _DT_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
@@ -117,25 +119,17 @@ def _digest(parts: list[list[str]]) -> list[str]:
     return [blake("\x1f".join(row).encode("utf-8"), digest_size=16).hexdigest() for row in zip(*parts, strict=True)]
 
 
-def record_keys(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    """``frame`` with ``record_key`` and ``row_hash`` added (links without ids get content keys).
+def record_keys(frame: pd.DataFrame, name: str, *, identity: pd.Series | None = None) -> pd.DataFrame:
+    """``frame`` with ``record_key`` (the record's identity across exports) and ``row_hash``.
 
-    A link whose id ingest assigned (``row-N``: the export has no link ids) is keyed by a
-    hash of its content, and that key replaces the id, because row numbers change from one
-    export to the next while the association does not.
+    ``identity`` gives each row's identity (for links: :func:`contextmap.ingest.checks.link_identity`
+    of its id and agency); without it, a record is known by its id.
     """
     t = TABLES[name]
     out = frame.copy()
     cols = _columns(name)
     texts = {c: _text(out[c], k) for c, k in cols}
-    if name == "links" and len(out):
-        assigned = out["link_id"].astype("string").str.match(_ASSIGNED_LINK_ID.pattern).fillna(False).astype(bool)
-        if assigned.any():
-            content = _digest([texts[c] for c, _ in cols if c != "link_id"])
-            keys = pd.Series(["h-" + h for h in content], index=out.index)
-            out["link_id"] = out["link_id"].astype("string").mask(assigned, keys).astype("string")
-            texts["link_id"] = _text(out["link_id"], "id")
-    out["record_key"] = out[t.key].astype(str)
+    out["record_key"] = out[t.key].astype(str) if identity is None else identity.astype(str).to_numpy()
     out["row_hash"] = _digest([texts[c] for c, _ in cols]) if len(out) else pd.Series(dtype=str)
     return out.drop_duplicates("record_key", keep="first")
 
@@ -167,10 +161,13 @@ def _chunks(values: list[Any], size: int = CHUNK):
 # --- import ------------------------------------------------------------------------------
 
 
-def _source_files(source: Path, mapping: Path | None) -> list[dict[str, Any]]:
+def _source_files(source: Path, mapping: Path | None, period: str | None = None) -> list[dict[str, Any]]:
+    from contextmap.ingest.manifest import is_manifest, load_manifest
     from contextmap.privacy.audit import hash_file
 
-    if source.is_dir():
+    if is_manifest(source) and source.is_file():  # the manifest and the files it read
+        paths = [source] + list(dict.fromkeys(s.path for s in load_manifest(source, period=period).sources))
+    elif source.is_dir():
         paths = sorted(p for p in source.iterdir() if p.is_file() and not p.name.startswith(".")
                        and p.suffix.lower() in (".csv", ".yaml", ".yml", ".json"))
     else:
@@ -189,6 +186,7 @@ def import_dataset(
     grading_scheme: str | None = None,
     settings: Any = None,
     user: str | None = None,
+    period: str | None = None,
 ) -> ImportResult:
     """Import one export (a dataset folder, workbook or sources manifest) into the workspace.
 
@@ -202,6 +200,9 @@ def import_dataset(
         Passed to :func:`contextmap.load`.
     user
         Who imported (default: the operating-system user).
+    period
+        For a sources manifest whose files name the period: the month to import
+        (``'YYYY-MM'``; default the latest, see :func:`contextmap.load`).
 
     Returns
     -------
@@ -210,8 +211,8 @@ def import_dataset(
     from contextmap.ingest import load
 
     src = Path(source)
-    ds = load(src, mapping=mapping, as_of=as_of, grading_scheme=grading_scheme, settings=settings)
-    files = _source_files(src, Path(mapping) if mapping is not None else None)
+    ds = load(src, mapping=mapping, as_of=as_of, grading_scheme=grading_scheme, settings=settings, period=period)
+    files = _source_files(src, Path(mapping) if mapping is not None else None, ds.period)
     counts: dict[str, dict[str, int]] = {}
     with engine.begin() as conn:
         import_id = inserted_id(conn.execute(db.imports.insert().values(
@@ -219,7 +220,7 @@ def import_dataset(
             content_hash=ds.content_hash, files=json.dumps(files), counts="{}", quarantined=0,
         )))
         for name in TABLE_NAMES:
-            counts[name] = _import_table(conn, name, ds.table(name), import_id)
+            counts[name] = _import_table(conn, name, ds.table(name), import_id, identity=_identity(ds, name))
             rc = ds.report.counts
             counts[name]["read"] = int(rc.loc[name, "read"]) if name in rc.index else 0
             counts[name]["quarantined"] = int(rc.loc[name, "quarantined"]) if name in rc.index else 0
@@ -231,16 +232,110 @@ def import_dataset(
     return ImportResult(import_id=import_id, counts=counts, files=files, dataset=ds)
 
 
-def _import_table(conn: sa.Connection, name: str, frame: pd.DataFrame, import_id: int) -> dict[str, int]:
+def _identity(ds: Dataset, name: str) -> tuple[pd.Series, pd.Series] | None:
+    """Each link's identity (its agency is part of it) and its id as the agency sent it;
+    other records are known by their id (None)."""
+    prov = ds.report.provenance.get(name)
+    if name != "links" or prov is None or len(prov) != len(ds.links) or "agency" not in prov:
+        return None
+    agency = prov["agency"].reset_index(drop=True).set_axis(ds.links.index)
+    if agency.isna().all():  # a folder or workbook: a link is known by its id (or content key)
+        return None
+    identity = link_identity(ds.links["link_id"], agency)
+    # the id as sent: an agency's link's identity less its '@agency' (a content key is its own)
+    sent = [k.rsplit("@", 1)[0] if a and not CONTENT_KEY.match(k) else k
+            for k, a in zip(identity.tolist(), agency.notna().tolist(), strict=True)]
+    return identity, pd.Series(sent, index=ds.links.index, dtype=object)
+
+
+_AGENCIES = "link_agencies"
+"""``workspace_info`` row: the agencies (as in ``id@agency``) whose links the workspace holds."""
+
+
+def _current(conn: sa.Connection, T: sa.Table, keys: list[str]) -> dict[str, str]:
+    """``{record_key: shown link_id}`` of the current links among ``keys`` (by the key's index)."""
+    out: dict[str, str] = {}
+    for chunk in _chunks(list(dict.fromkeys(keys))):
+        out.update(dict(conn.execute(sa.select(T.c.record_key, T.c.link_id)
+                                     .where(T.c.is_current, T.c.record_key.in_(chunk))).all()))
+    return out
+
+
+def _link_agencies(conn: sa.Connection, add: set[str]) -> set[str]:
+    """The agencies whose links the workspace holds, ``add`` recorded among them."""
+    info = db.workspace_info
+    got = conn.execute(sa.select(info.c.value).where(info.c.name == _AGENCIES)).scalar_one_or_none()
+    have = set(json.loads(got)) if got else set()
+    if add - have:
+        value = json.dumps(sorted(have | add))
+        if got is None:
+            conn.execute(info.insert().values(name=_AGENCIES, value=value))
+        else:
+            conn.execute(info.update().where(info.c.name == _AGENCIES).values(value=value))
+    return have | add
+
+
+def _shown_ids(conn: sa.Connection, T: sa.Table, frame: pd.DataFrame, identity: pd.Series, sent: pd.Series, *,
+              stored: dict[str, str]) -> tuple[pd.DataFrame, list[str]]:
+    """The id each link is shown by, unique among the workspace's current links and stable from
+    month to month: the one it already shows; for a new link the id as sent, unless another
+    agency's link shows that id (the police sent ``1001`` last month, the council sends its own
+    ``1001`` now) or two new links were sent with it: then ``id@agency``. Every lookup goes
+    through the record-key index. ``stored``: ``{record_key: shown id}`` of the current links
+    among the identities (updated for the links re-keyed, whose keys are returned)."""
+    ident, bare = identity.astype(str).tolist(), sent.astype(str).tolist()
+    moved: list[str] = []
+    legacy = [b for k, b in zip(ident, bare, strict=True) if k not in stored and b != k]
+    if legacy:  # a link a workspace of an earlier version keyed by its id alone: the same record
+        known = _current(conn, T, legacy)
+        moves = []
+        for k, b in zip(ident, bare, strict=True):
+            if k not in stored and b in known and b not in stored:
+                moves.append({"b_old": b, "b_new": k})
+                stored[k] = known.pop(b)
+                moved.append(k)
+        if moves:
+            conn.execute(T.update().where(T.c.record_key == sa.bindparam("b_old"))
+                         .values(record_key=sa.bindparam("b_new")), moves)
+    slugs = {k[len(b) + 1:] for k, b in zip(ident, bare, strict=True) if k != b}
+    agencies = _link_agencies(conn, slugs) if slugs else set()
+    new = [n for n, k in enumerate(ident) if k not in stored and bare[n] != k]
+    candidates = {n: [bare[n]] + [f"{bare[n]}@{a}" for a in agencies if f"{bare[n]}@{a}" != ident[n]] for n in new}
+    holders = _current(conn, T, [c for cs in candidates.values() for c in cs])
+    sent_new: dict[str, int] = {}
+    for n in new:
+        sent_new[bare[n]] = sent_new.get(bare[n], 0) + 1
+    shown = [stored.get(k, b) for k, b in zip(ident, bare, strict=True)]
+    for n in new:
+        taken = any(holders.get(c) == bare[n] for c in candidates[n])
+        if taken or sent_new[bare[n]] > 1:
+            shown[n] = ident[n]
+    if shown == frame["link_id"].astype(str).tolist():
+        return frame, moved
+    out = frame.copy()
+    out["link_id"] = pd.array(shown, dtype="string")
+    return out, moved
+
+
+def _import_table(conn: sa.Connection, name: str, frame: pd.DataFrame, import_id: int, *,
+                  identity: tuple[pd.Series, pd.Series] | None = None) -> dict[str, int]:
     T = db.DATA_TABLES[name]
-    incoming = record_keys(frame, name)
-    keys = incoming["record_key"].tolist()
-    current: list[tuple[Any, ...]] = []
-    for chunk in _chunks(keys):
-        current += map(tuple, conn.execute(
-            sa.select(T.c.record_key, T.c.row_id, T.c.version, T.c.row_hash)
-            .where(T.c.is_current, T.c.record_key.in_(chunk))
-        ).all())
+    fields = [T.c.record_key, T.c.row_id, T.c.version, T.c.row_hash] + ([T.c.link_id] if identity is not None else [])
+
+    def held(keys: list[str]) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
+        for chunk in _chunks(keys):
+            rows += map(tuple, conn.execute(sa.select(*fields).where(T.c.is_current, T.c.record_key.in_(chunk))).all())
+        return rows
+
+    if identity is not None and len(frame):
+        current = held(identity[0].astype(str).tolist())
+        frame, moved = _shown_ids(conn, T, frame, *identity, stored={r[0]: r[4] for r in current})
+        current = [r[:4] for r in current + held(moved)]
+        incoming = record_keys(frame, name, identity=identity[0])
+    else:
+        incoming = record_keys(frame, name)
+        current = held(incoming["record_key"].tolist())
     cols = list(zip(*current, strict=True)) if current else [(), (), (), ()]
     have = pd.DataFrame({"record_key": pd.Series(cols[0], dtype=object), "row_id": pd.Series(cols[1], dtype="float64"),
                          "version": pd.Series(cols[2], dtype="float64"), "old_hash": pd.Series(cols[3], dtype=object)})
