@@ -499,14 +499,15 @@ class _ContextLayers(MacroElement):
         self._name = "ContextLayers"
         self.payload = payload
         # escaped for a <script> element: no '<', '>', '&' survive
-        # the base map is plain lists of numbers and strings (basemap_payload): serialised as it
-        # is, not walked value by value (a county's roads are millions of numbers)
-        bm = payload.get("basemap")
-        text = _html.json_for_script({k: v for k, v in payload.items() if k != "basemap"})
-        if bm is not None:
-            bm_text = _html.json_text_for_script(json.dumps(bm, ensure_ascii=False, allow_nan=False,
-                                                            separators=(",", ":")))
-            text = text[:-1] + ', "basemap": ' + bm_text + "}"
+        # the base map and the places' columns are plain lists of numbers and strings
+        # (basemap_payload, places.place_columns): serialised as they are, not walked value by
+        # value (a county's roads are millions of numbers; 50,000 places, a million values)
+        text = _html.json_for_script({k: v for k, v in payload.items() if k not in ("basemap", "loc")})
+        for key in ("loc", "basemap"):
+            if payload.get(key) is not None:
+                part = _html.json_text_for_script(json.dumps(payload[key], ensure_ascii=False, allow_nan=False,
+                                                             separators=(",", ":")))
+                text = text[:-1] + f', "{key}": ' + part + "}"
         self.payload_json = text
 
 

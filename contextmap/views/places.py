@@ -107,43 +107,37 @@ def encode_strings(values: Sequence[Any]) -> Any:
     >>> encode_strings(["a", "b"])
     ['a', 'b']
     """
-    texts = [text_or_none(v) for v in values]
-    if all(t is None for t in texts):
+    ser = pd.Series(list(values), dtype="object")
+    missing = ser.isna().to_numpy() | ser.map(lambda v: isinstance(v, str) and not v).to_numpy()
+    if missing.all():
         return None
-    uniq: dict[str, int] = {}
-    idx = []
-    for t in texts:
-        if t is None:
-            idx.append(-1)
-            continue
-        if t not in uniq:
-            uniq[t] = len(uniq)
-        idx.append(uniq[t])
-    plain = sum(len(t) + 3 if t is not None else 5 for t in texts)
-    coded = sum(len(t) + 3 for t in uniq) + sum(len(str(k)) + 1 for k in idx) + 20
+    text = [None if m else v if isinstance(v, str) else text_or_none(v)
+            for v, m in zip(ser.tolist(), missing.tolist(), strict=True)]
+    codes, uniques = pd.factorize(pd.Series(text, dtype="object"), use_na_sentinel=True)
+    uniq = [str(u) for u in uniques]
+    plain = sum(5 if v is None else len(v) + 3 for v in text)
+    coded = sum(len(t) + 3 for t in uniq) + int(np.char.str_len(codes.astype(str)).sum()) + len(codes) + 20
     if coded >= plain:
-        return texts
-    return {"dict": list(uniq), "idx": idx}
+        return text
+    return {"dict": uniq, "idx": codes.tolist()}
 
 
 def _ints(values: Sequence[Any]) -> list[int | None] | None:
-    out: list[int | None] = []
-    for v in values:
-        try:
-            out.append(None if v is None or pd.isna(v) else int(v))
-        except (TypeError, ValueError):
-            out.append(None)
-    return out if any(v is not None for v in out) else None
+    num = pd.to_numeric(pd.Series(list(values), dtype="object"), errors="coerce")
+    if num.isna().all():
+        return None
+    return [None if pd.isna(v) else int(v) for v in num.tolist()]
 
 
 def _days(values: Sequence[Any]) -> dict | None:
-    ts = pd.to_datetime(pd.Series(list(values), dtype="object"), errors="coerce", format="mixed")
+    ser = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype="object")
+    ts = pd.to_datetime(ser, errors="coerce", format="mixed") if ser.dtype == object else pd.to_datetime(ser, errors="coerce")
     if ts.isna().all():
         return None
-    day = ts.dt.normalize()
+    day = ts.dt.tz_localize(None).dt.normalize() if ts.dt.tz is not None else ts.dt.normalize()
     base = day.min()
     d = ((day - base) / pd.Timedelta(days=1)).round()
-    return {"base": base.strftime("%Y-%m-%d"), "d": [None if pd.isna(x) else int(x) for x in d]}
+    return {"base": base.strftime("%Y-%m-%d"), "d": [None if pd.isna(x) else int(x) for x in d.tolist()]}
 
 
 def _steps(values: np.ndarray) -> dict:
@@ -159,7 +153,7 @@ def _person_list(v: Any) -> list[str]:
     if isinstance(v, str):
         return [s.strip() for s in v.split(";") if s.strip()]
     if isinstance(v, (list, tuple, set, np.ndarray, pd.Series)):
-        return [str(s) for s in v if text_or_none(s)]
+        return [str(s) for s in v if s is not None and s == s and str(s)]
     return []
 
 
@@ -208,7 +202,7 @@ def place_columns(
     n = len(hs)
 
     def col(name: str) -> list:
-        return list(hs[name]) if name in hs.columns else [None] * n
+        return hs[name].tolist() if name in hs.columns else [None] * n
 
     ids = [str(x) for x in col("location_id")] if "location_id" in hs.columns else [str(i) for i in range(n)]
     names = [text_or_none(x) or ids[i] or "(unnamed place)" for i, x in enumerate(col("name"))]
@@ -233,6 +227,7 @@ def place_columns(
     ranks = _ints(col("rank"))
     trend_words = [None if text_or_none(t) is None else (words("trends", t) if words else str(t)) for t in col("trend")]
     em = emerging or {}
+    said: dict[str, str | None] = {}  # each distinct grading mix is put in words once
     new = set(map(str, new_ids or ()))
     loc: dict[str, Any] = {
         "n": n,
@@ -243,10 +238,10 @@ def place_columns(
         "cls": [int(c) for c in cls],
         # places are in rank order: ranks 1..n need not be written
         "rank": None if ranks is not None and ranks == list(range(1, n + 1)) else ranks,
-        "first": _days(col("first_seen")),
-        "last": _days(col("last_seen")),
-        "grading": encode_strings([grading_words(g) if isinstance(g, str) else _grading_mapping(g)
-                                   for g in col("grading_mix")]),
+        "first": _days(hs["first_seen"] if "first_seen" in hs.columns else col("first_seen")),
+        "last": _days(hs["last_seen"] if "last_seen" in hs.columns else col("last_seen")),
+        "grading": encode_strings([(said[g] if g in said else said.setdefault(g, grading_words(g)))
+                                   if isinstance(g, str) else _grading_mapping(g) for g in col("grading_mix")]),
         "persons": loc_persons if any(loc_persons) else None,
         "npersons": _ints([_count(v) if not isinstance(v, (str, list, tuple, set, np.ndarray)) else None
                            for v in col("persons")]),
