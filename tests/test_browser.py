@@ -468,3 +468,81 @@ def test_map_passes_axe(browser, sample_map, region_map, which):
     page.wait_for_selector(".cm-popup")
     assert axe_violations(page) == []
     context.close()
+
+
+# --- the network at region scale: collapsed by peer group, drill-down, search, axe --------------
+
+
+@pytest.fixture(scope="module")
+def region_network(region_sample, tmp_path_factory):
+    _, an = region_sample
+    v = network_view(an, period=an.period)
+    return v, v.to_html(tmp_path_factory.mktemp("region_net") / "network.html")
+
+
+def test_region_network_opens_collapsed_readable_and_drills_down(browser, region_network, reports_dir):
+    v, path = region_network
+    assert v.collapsed and len(v.nodes) > 5000
+    n_groups = len(v.groups)
+    context, page = _screen_page(browser)
+    page.goto(path.resolve().as_uri())
+    page.wait_for_selector("html[data-cm-ready='1']", state="attached", timeout=30_000)
+    api = "window.contextmapNetwork"
+    assert page.evaluate(f"{api}.groupsCollapsed()") == n_groups
+    assert page.evaluate(f"{api}.inView()") < n_groups + 200  # not 6,000 nodes
+    labels = page.evaluate(f"{api}.labels()")
+    assert _overlaps(labels) == []
+    named = {d["group"] for d in labels if d["group"]}
+    assert len(named) >= 0.6 * n_groups  # most groups named at first sight (the rest on zoom)
+    assert axe_violations(page) == []
+    page.screenshot(path=str(reports_dir / "browser_network_region_collapsed.png"))
+    # drill down: a click on the largest group shows its members in place
+    big = max(v.groups, key=lambda g: int((v.nodes["group"] == g).sum()))
+    pt = page.evaluate(f"{api}.groupNodeAt({big!r})")
+    box = page.locator("#cm-network").bounding_box()
+    page.mouse.click(box["x"] + pt["x"], box["y"] + pt["y"])
+    page.wait_for_function(f"{api}.groupsCollapsed() === {n_groups - 1}", timeout=5000)
+    kids = set(v.nodes.index[(v.nodes["group"] == big)])
+    labelled = {d["node"] for d in page.evaluate(f"{api}.labels()") if d["node"] is not None and d["node"] >= 0}
+    assert len(kids & labelled) >= len(kids) // 2
+    assert _overlaps(page.evaluate(f"{api}.labels()")) == []
+    assert axe_violations(page) == []
+    page.screenshot(path=str(reports_dir / "browser_network_region_expanded.png"))
+    # search a child of another, collapsed group: the group opens and the match keeps its label
+    other = next(g for g in v.groups if g != big)
+    child = v.nodes[(v.nodes["group"] == other) & (v.nodes["kind"] == "child")].iloc[0]
+    hits = v.nodes.index[v.nodes["label"].str.lower().str.contains(child["label"].lower(), regex=False)]
+    page.fill("#cm-search", child["label"])
+    page.press("#cm-search", "Enter")
+    assert page.locator("#cm-search-count").inner_text().startswith(str(len(hits)))
+    assert page.evaluate(f"{api}.groupsCollapsed()") <= n_groups - 2
+    assert int(child.name) in {d["node"] for d in page.evaluate(f"{api}.labels()")}
+    # and back: every group collapsed again
+    page.fill("#cm-search", "")
+    page.press("#cm-search", "Enter")
+    page.click("#cm-fold")
+    assert page.evaluate(f"{api}.groupsCollapsed()") == n_groups
+    context.close()
+
+
+def test_collapsed_network_keeps_hostile_names_inert(recorded_page, views_parts, tmp_path):
+    v = network_view(views_parts["graph"].copy(), groups=views_parts["peer_groups"], collapsed=True)
+    rec = recorded_page
+    rec.open(v.to_html(tmp_path / "net.html"))
+    page = rec.page
+    assert rec.console_errors == [] and _only_local(rec.requests) == []
+    assert page.evaluate("window.contextmapNetwork.groupsCollapsed()") == len(v.groups)
+    page.fill("#cm-search", "onerror")
+    page.press("#cm-search", "Enter")
+    assert page.locator("#cm-search-count").inner_text() == "1 match"
+    assert INJECTION_NAMES["person"] in [d["text"] for d in page.evaluate("window.contextmapNetwork.labels()")]
+    _assert_inert(rec)
+
+
+def test_sample_network_passes_axe(recorded_page, sample_network):
+    _, path = sample_network
+    rec = recorded_page
+    rec.open(path)
+    assert axe_violations(rec.page) == []
+    rec.page.click("#cm-fold")
+    assert axe_violations(rec.page) == []

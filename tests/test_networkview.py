@@ -305,3 +305,53 @@ def test_static_labels_never_overlap():
         for j in range(i):
             assert not boxes[i].overlaps(boxes[j]), (ax.texts[i].get_text(), ax.texts[j].get_text())
     assert all(not t.get_parse_math() for t in ax.texts)
+
+
+# --- region scale: collapsed by peer group, colours told apart ------------------------------
+
+
+def _many_groups(n_groups: int = 30, size: int = 4) -> tuple[nx.Graph, dict[str, str]]:
+    G = nx.Graph()
+    groups = {}
+    for g in range(n_groups):
+        kids = [f"G{g}-C{i}" for i in range(size)]
+        for i, c in enumerate(kids):
+            G.add_node(c, kind="child", label=f"Child {g}-{i}")
+            groups[c] = f"PG{g + 1}"
+            G.add_edge(c, kids[(i + 1) % size], corroborated=True, evidence=_ev("1A P"))
+        G.add_node(f"G{g}-L", kind="location", label=f"Own place {g}")
+        G.add_edge(kids[0], f"G{g}-L", corroborated=False, evidence=_ev("2C P"))
+        if g:
+            G.add_edge(kids[1], f"G{g - 1}-C2", corroborated=False, evidence=_ev("2C P"))  # a chain of groups
+    G.add_node("BOSS", kind="person", label="Big T")
+    for g in range(0, n_groups, 5):
+        G.add_edge(f"G{g}-C3", "BOSS", corroborated=False, evidence=_ev("2C P"))
+    return G, groups
+
+
+def test_collapsed_view_folds_groups_and_keeps_bridges():
+    G, groups = _many_groups()
+    v = network_view(G, groups=groups, collapsed=True)
+    nd = v.nodes.set_index("id")
+    assert v.collapsed and nd.at["G3-L", "home"] == "PG4" and nd.at["G3-C0", "home"] == "PG4"
+    assert pd.isna(nd.at["BOSS", "home"]) and nd.at["BOSS", "shown"]  # links six groups: stays in sight
+    data = _payload(v.html())
+    assert data["meta"]["collapsed"] is True
+    row = data["nodes"][list(v.nodes["id"]).index("G3-L")]
+    assert row[11] == [g[0] for g in data["groups"]].index("PG4") and row[12] == 0
+    # colour and pattern: every one of the 30 groups differs
+    assert len({(g[1], g[6]) for g in data["groups"]}) == 30
+    assert {data["meta"]["patterns"][g[6]] for g in data["groups"]} >= {"solid", "stripes"}
+    # small graphs open expanded; the threshold decides otherwise
+    assert not network_view(G, groups=groups).collapsed
+    from contextmap.views.network import COLLAPSE_AT
+
+    assert len(v.nodes) < COLLAPSE_AT
+
+
+def test_static_picture_patterns_groups_that_share_a_colour(tmp_path):
+    G, groups = _many_groups(12, 3)
+    v = network_view(G, groups=groups)
+    fig = v.figure()
+    hatched = [p for p in fig.axes[0].patches if p.get_hatch()]
+    assert len(hatched) == sum(1 for p in v.patterns.values() if p != "solid") == 3

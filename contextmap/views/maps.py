@@ -47,6 +47,7 @@ from contextmap.files import check_writable
 from contextmap.views import html as _html
 from contextmap.views.basemap import basemap_for, basemap_payload
 from contextmap.views.html import field_of, period_text, text_or_none
+from contextmap.views.netgroups import GROUP_PALETTE
 from contextmap.views.places import place_columns
 
 __all__ = ["hotspot_map", "write_map", "map_payload", "MapOptions", "MAP_DEFAULTS", "SCORE_COLOURS",
@@ -55,13 +56,11 @@ __all__ = ["hotspot_map", "write_map", "map_payload", "MapOptions", "MAP_DEFAULT
 SCORE_COLOURS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 """Five score classes, lowest first (ColorBrewer YlOrRd)."""
 
-GROUP_COLOURS = (
-    "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#e377c2", "#17becf",
-    "#bcbd22", "#393b79", "#637939", "#7b4173", "#3182bd", "#8c6d31",
-)
-"""Peer-group colours (none grey, brown or red: those mark ungrouped children, places and
-persons of concern), reused in turn after twelve groups. Shared with
-:mod:`contextmap.views.network`."""
+GROUP_COLOURS = GROUP_PALETTE
+"""Peer-group colours: the colour-blind-safe qualitative palette of
+:mod:`contextmap.views.netgroups` (none grey, brown or red: those mark ungrouped children,
+places and persons of concern), reused in turn after nine groups on the map's peer-group
+layers (each named in the layer control)."""
 
 SCORE_WORDS = ("lowest", "low", "middle", "high", "highest")
 """The five score classes in words, lowest first."""
