@@ -5,7 +5,13 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
-from contextmap.views.netgroups import GROUP_PALETTE, GROUP_PATTERNS, collapse_roles, group_links, group_styles
+from contextmap.views.netgroups import (
+    GROUP_PALETTE,
+    GROUP_PATTERNS,
+    collapse_roles,
+    group_links,
+    group_styles,
+)
 
 
 def test_palette_is_qualitative_and_avoids_the_kind_colours():
