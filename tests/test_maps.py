@@ -124,6 +124,21 @@ def test_clustering_switches_on_for_many_locations():
     assert "KDBush format" not in _html(maps.hotspot_map(hotspots=_tiny()))
 
 
+def test_vendored_supercluster_is_verified_by_hash_for_the_privacy_scan():
+    import hashlib
+
+    from contextmap.privacy.scan import mask_vendored, vendored_digests
+    from contextmap.views.html import asset_text
+
+    js = asset_text("supercluster.min.js")
+    assert hashlib.sha256(js.encode("utf-8")).hexdigest() in vendored_digests()
+    n = maps.CLUSTER_THRESHOLD + 1
+    hs = gpd.GeoDataFrame({"location_id": [f"L{i}" for i in range(n)], "score": range(n)},
+                          geometry=[Point(-1.5 + (i % 50) * 1e-3, 52.4 + (i // 50) * 1e-3) for i in range(n)], crs=4326)
+    masked, count = mask_vendored(_html(maps.hotspot_map(hotspots=hs)))
+    assert count == 2 and "KDBush" not in masked  # Leaflet and supercluster: skipped, verified
+
+
 def test_score_classes_and_missing_coordinates():
     hs = _tiny()
     hs.loc[2, "geometry"] = Point()  # no coordinates: not drawable, left out
