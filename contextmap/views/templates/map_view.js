@@ -567,7 +567,10 @@
 
     var labelItems = [];
     var openAt = function (i, latlng) {
-      L.popup({ maxWidth: 340, autoPanPadding: [70, 70] }).setLatLng(latlng || [P.lat[i], P.lon[i]]).setContent(popupFor(data, P, i)).openOn(map);
+      // kept clear of the map's controls (the legend, bottom right, when it is open)
+      var lg = legendBox && !legendBox.classList.contains("cm-collapsed") ? legendBox.getBoundingClientRect() : null;
+      L.popup({ maxWidth: 340, autoPanPaddingTopLeft: [70, 70],
+                autoPanPaddingBottomRight: [lg ? lg.width + 20 : 70, 70] }).setLatLng(latlng || [P.lat[i], P.lon[i]]).setContent(popupFor(data, P, i)).openOn(map);
     };
 
     // --- areas: boundaries with names, and a choropleth of episodes (off at first) ---
