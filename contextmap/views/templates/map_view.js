@@ -23,6 +23,7 @@
     tr.appendChild(el("td", null, value));
     table.appendChild(tr);
   }
+  function short(s) { s = String(s); return s.length > 48 ? s.slice(0, 46) + "\u2026" : s; }  // labels; popups say it whole
   function plural(k, one, many) { return k + " " + (k === 1 ? one : many); }
   function thousands(k) { return String(k).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
   function ordinal(k) {
@@ -72,8 +73,9 @@
   function popupFor(data, P, i) {
     var box = el("div", "cm-popup");
     box.appendChild(el("div", "cm-popup-title", P.name[i]));
-    box.appendChild(el("div", "cm-popup-rank", "Ranked " + ordinal(P.rank[i]) + " of " + thousands(data.meta.ranked || data.meta.n) +
-      " places \u00b7 " + data.categories[P.cat[i]]));
+    box.appendChild(el("div", "cm-popup-rank", (P.rank[i] === null || P.rank[i] === undefined ? "Not ranked" :
+      "Ranked " + ordinal(P.rank[i]) + " of " + thousands(data.meta.ranked || data.meta.n) + " places") +
+      " \u00b7 " + data.categories[P.cat[i]]));
     var why = reasons(P, i);
     if (why.length) {
       box.appendChild(el("div", "cm-popup-sub", "Why it ranks here"));
@@ -882,7 +884,7 @@
       if (P.rank[q] !== null && P.rank[q] <= meta.labelTop) {
         var emq = P.emerging && P.emerging[q] && meta.emerging[P.emerging[q]];
         labelItems.splice(nLabels, 0, {
-          text: P.rank[q] + ". " + P.name[q] + (emq ? " \u00b7 " + emq.word : ""), cls: "cm-rank-label",
+          text: P.rank[q] + ". " + short(P.name[q]) + (emq ? " \u00b7 " + emq.word : ""), cls: "cm-rank-label",
           at: [P.lat[q], P.lon[q]], mark: 7 + 2 * P.cls[q] + 2, index: q,
           onclick: (function (k) { return function () { openAt(k); }; })(q),
           shown: function () { return map.hasLayer(labelToggle); }
