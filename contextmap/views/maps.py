@@ -1,18 +1,19 @@
 """Hotspot maps: self-contained, offline, safe folium maps of locations of concern.
 
 :func:`hotspot_map` draws what the analyses found (see :mod:`contextmap.hotspots`): the
-kernel density surface (computed in metres) as filled contour bands, every location as a
-circle marker sized and coloured by its hotspot score (clustered when there are many), the
-top-ranked hotspots on their own layer, spatial clusters outlined, one layer per location
-category and one per peer group (the places its children were seen), a legend, a title bar
-with the period and audience, a protective-marking banner and a search box over location
-names. Clicking a location opens a popup with its category, episodes, distinct children,
-first and last seen, grading mix and the persons of concern seen there.
+kernel density surface (computed in metres) as filled contour bands, every place on one canvas
+sized and coloured by its hotspot score class (clustered by supercluster when there are many),
+the top-ranked places above them, the top ten named "rank. name" where no two labels overlap,
+the emerging hotspots (:mod:`contextmap.emerging`) in words and drawn above the places, spatial
+clusters outlined, one layer per kind of place and one per peer group (the places its children
+were seen), a collapsible legend, a title bar with the period and audience, a
+protective-marking banner and a search box over place names. Clicking a place opens a popup
+saying why it ranks, in words (:mod:`contextmap.views.places`): never a raw score.
 
 How the page stays safe and offline
 -----------------------------------
-* Every script and stylesheet is inlined from the installed package (Leaflet and
-  Leaflet.markercluster from the ``xstatic`` packages, our own ``templates/map_view.js``).
+* Every script and stylesheet is inlined from the installed package (Leaflet from the
+  ``xstatic`` package, supercluster from ``assets/``, our own ``templates/map_view.js``).
   folium's CDN links (Leaflet, jQuery, Bootstrap, Font Awesome...) are removed.
 * Base-map tiles are a setting: ``tiles='none'`` (default: the page makes no request at
   all), ``'osm'`` (OpenStreetMap) or a URL template for an internal tile server.

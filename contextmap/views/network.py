@@ -1,7 +1,7 @@
 """Peer-network views: an interactive, self-contained HTML view and a static PNG/SVG.
 
-:func:`network_view` lays out a context graph once, in Python (igraph's Fruchterman-Reingold,
-seeded), and freezes it: the browser runs no physics, so 5,000 nodes open in a few seconds.
+:func:`network_view` lays out a context graph once, in Python (group-aware, igraph's
+Fruchterman-Reingold, seeded: :mod:`contextmap.views.netlayout`), and freezes it: the browser runs no physics, so 5,000 nodes open in a few seconds.
 The same positions drive the interactive page (vis-network, vendored and inlined) and the
 static matplotlib rendering for print and PDF.
 
@@ -13,6 +13,11 @@ What is drawn
 * Edges: solid when corroborated, dashed when untested or uncorroborated. Evidence graded E
   (suspected false) is left out of the page altogether; an edge with only E-graded evidence is
   not drawn (``show_e_graded=True`` draws it dotted and grey, for analysts only).
+* At region scale (above :data:`COLLAPSE_AT` entities) the page opens with peer groups
+  collapsed: one node per group, the persons and places linking groups in sight, one line
+  per pair weighted by its links; a click, the group filter or a search expands a group
+  (:mod:`contextmap.views.netgroups`). Groups are told apart by a colour-blind-safe palette,
+  a pattern beyond it, and their names.
 * Hovering a node or an edge shows its evidence (dates, relations, sources, gradings);
   filters by peer group and entity type; search by label; a legend; title bar with period and
   audience; protective-marking banners.
