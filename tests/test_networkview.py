@@ -355,3 +355,28 @@ def test_static_picture_patterns_groups_that_share_a_colour(tmp_path):
     fig = v.figure()
     hatched = [p for p in fig.axes[0].patches if p.get_hatch()]
     assert len(hatched) == sum(1 for p in v.patterns.values() if p != "solid") == 3
+
+
+def test_a_child_and_an_adult_of_the_same_name_are_told_apart():
+    import types
+
+    G = nx.Graph()
+    G.add_node("C1", kind="child", label="Jordan Pike")
+    G.add_node("P1", kind="person", label="Jordan Pike")
+    G.add_node("C2", kind="child", label="Amy Rowe")
+    G.add_edge("C1", "P1", corroborated=False, evidence=_ev("2C P"))
+    G.add_edge("C2", "P1", corroborated=False, evidence=_ev("2C P"))
+    ds = types.SimpleNamespace(
+        children=pd.DataFrame({"child_id": ["C1", "C2"], "date_of_birth": ["2010-03-01", None]}),
+        persons=pd.DataFrame({"person_id": ["P1"], "date_of_birth": ["29/02/1988"]}))
+    an = types.SimpleNamespace(graph=G, peer_groups=None, period=("2024-01-01", "2024-06-30"), dataset=ds)
+    v = network_view(an)
+    nd = v.nodes.set_index("id")
+    assert (nd.at["C1", "age"], nd.at["P1", "age"], nd.at["C2", "age"]) == ("14", "adult", "")
+    labels = {r[0] for r in _payload(v.html())["nodes"]}
+    assert labels == {"Jordan Pike (14)", "Jordan Pike (adult)", "Amy Rowe"}  # only namesakes carry it
+    fig = v.figure()
+    drawn = {t.get_text() for t in fig.axes[0].texts}
+    assert "Jordan Pike (adult)" in drawn and "Jordan Pike" not in drawn  # the picture's labels too
+    # a bare graph without dates of birth: nothing guessed
+    assert set(network_view(G).nodes["age"]) == {""}

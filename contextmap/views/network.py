@@ -41,7 +41,7 @@ from contextmap._errors import ConfigError
 from contextmap.files import check_writable
 from contextmap.schema import is_e_graded
 from contextmap.views import html as _html
-from contextmap.views.html import field_of, period_text, text_or_none
+from contextmap.views.html import age_label, field_of, period_text, text_or_none
 from contextmap.views.netgroups import GROUP_PATTERNS, collapse_roles, group_links, group_styles
 from contextmap.views.netlayout import group_layout
 
@@ -81,6 +81,27 @@ _EDGE_STYLES = ("solid", "dashed", "e_graded")
 
 def _is_e(item: Mapping[str, Any]) -> bool:
     return is_e_graded(item.get("intelligence_assessment"), grading=item.get("grading"))
+
+
+def _dates_of_birth(source: Any, G: nx.Graph) -> dict[str, Any]:
+    """Entity id -> date of birth: from the analysed dataset (children and persons tables), or
+    a ``date_of_birth`` on the graph's nodes; empty when neither has one (a redacted pack)."""
+    out = {str(n): d["date_of_birth"] for n, d in G.nodes(data=True) if d.get("date_of_birth") is not None}
+    ds = None if isinstance(source, nx.Graph) else field_of(source, "dataset")
+    for table, key in (("children", "child_id"), ("persons", "person_id")):
+        frame = field_of(ds, table) if ds is not None else None
+        if isinstance(frame, pd.DataFrame) and {key, "date_of_birth"} <= set(frame.columns):
+            out.update(zip(frame[key].astype(str), frame["date_of_birth"], strict=True))
+    return out
+
+
+def _display_labels(nodes: pd.DataFrame) -> list[str]:
+    """Labels as drawn: a name two entities share gets each one's age or "adult" (a child and
+    an adult of the same name told apart)."""
+    labels = nodes["label"].astype(str)
+    shared = labels.map(labels.value_counts()) > 1
+    age = nodes["age"] if "age" in nodes else pd.Series("", index=nodes.index)
+    return [f"{lab} ({a})" if dup and a else lab for lab, dup, a in zip(labels, shared, age, strict=True)]
 
 
 def _pixels_per_unit(xy: np.ndarray, *, spacing_px: float = 40.0) -> float:
@@ -129,8 +150,10 @@ class NetworkView:
     nodes
         One row per node: ``id``, ``label``, ``kind``, ``group``, ``reach``, ``x``, ``y``,
         ``color``, ``size``, ``prominent`` (labelled at first sight), ``home`` (the group it
-        folds into when groups are collapsed), ``shown`` (drawn as itself when collapsed) and
-        ``cx``, ``cy`` (its place then, with the children in no group hidden).
+        folds into when groups are collapsed), ``shown`` (drawn as itself when collapsed),
+        ``cx``, ``cy`` (its place then, with the children in no group hidden) and ``age`` ("15",
+        "adult" or "" when no date of birth is known: shown on hover, and beside a name two
+        entities share).
     edges
         One row per drawn edge: ``source``, ``target``, ``style`` (``'solid'``, ``'dashed'``
         or ``'e_graded'``), ``weight`` and ``evidence`` (list of dicts, E-graded items removed
@@ -170,14 +193,15 @@ class NetworkView:
         nd = self.nodes
         scale = _pixels_per_unit(nd[["x", "y"]].to_numpy(float))
         group_index = {g: i for i, g in enumerate(self.groups)}
+        shown_labels = _display_labels(nd)
         node_rows = [
-            [str(r.label), str(r.kind), r.group if isinstance(r.group, str) else None,
+            [shown_labels[k], str(r.kind), r.group if isinstance(r.group, str) else None,
              int(r.reach), round(float(r.x) * scale, 1), round(float(r.y) * scale, 1),
              str(r.color), float(r.size), int(bool(r.prominent)), str(getattr(r, "new", "") or ""),
              int(getattr(r, "mentions", 0) or 0), group_index.get(str(getattr(r, "home", None)), -1),
              int(bool(getattr(r, "shown", False))), round(float(getattr(r, "cx", r.x)) * scale, 1),
-             round(float(getattr(r, "cy", r.y)) * scale, 1)]
-            for r in nd.itertuples(index=False)
+             round(float(getattr(r, "cy", r.y)) * scale, 1), str(getattr(r, "age", "") or "")]
+            for k, r in enumerate(nd.itertuples(index=False))
         ]
         idx = {v: i for i, v in enumerate(nd["id"])}
         edge_rows = []
@@ -271,8 +295,9 @@ class NetworkView:
         ax.margins(0.05)
         labelled = self.nodes[self.nodes["prominent"]] if "prominent" in self.nodes else self.nodes
         labelled = pd.concat([fresh, labelled.nlargest(max_labels, "reach")]).drop_duplicates("id")
+        shown = dict(zip(self.nodes["id"], _display_labels(self.nodes), strict=True))
         place_labels(ax, x=labelled["x"].to_numpy(float), y=-labelled["y"].to_numpy(float),
-                     texts=[str(t) for t in labelled["label"]],
+                     texts=[shown[v] for v in labelled["id"]],
                      bold=[k != "child" for k in labelled["kind"]], fontsize=6,
                      obstacles=np.column_stack([self.nodes["x"].to_numpy(float), -self.nodes["y"].to_numpy(float)]),
                      reserved=names)
@@ -401,6 +426,7 @@ def network_view(
         if period is None:
             period = field_of(G_or_analysis, "period")
     new_marks = {str(k): str(v) for k, v in (new or {}).items()}
+    dobs = _dates_of_birth(G_or_analysis, G)
     member, order = _membership(groups)
 
     # edges first: E-graded evidence is removed before anything is drawn
@@ -460,6 +486,8 @@ def network_view(
     nodes = pd.DataFrame(node_rows, columns=["id", "label", "kind", "group", "reach", "x", "y",
                                              "color", "size", "mentions", "new"])
     nodes["prominent"] = _prominent(nodes, max_labels=max_labels)
+    end = field_of(period, "end") if not isinstance(period, (tuple, list)) else period[-1]
+    nodes["age"] = [age_label(dobs.get(v), on=end) if end is not None and v in dobs else "" for v in nodes["id"]]
     nodes["home"] = [home.get(v) for v in nodes["id"]]
     nodes["shown"] = [v in shown for v in nodes["id"]]
     nodes["cx"] = [cpos.get(v, (x, y))[0] for v, x, y in zip(nodes["id"], nodes["x"], nodes["y"], strict=True)]

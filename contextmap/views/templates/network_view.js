@@ -406,7 +406,8 @@
     var r = data.nodes[id];
     tip.appendChild(el("div", "cm-tip-title", r[0]));
     var kind = data.kinds[r[1]].label;
-    tip.appendChild(el("div", null, kind + (r[2] ? " \u00b7 peer group " + r[2] : "")));
+    tip.appendChild(el("div", null, kind + (r[15] ? " \u00b7 " + (r[15] === "adult" ? "adult" : "aged " + r[15]) : "") +
+      (r[2] ? " \u00b7 peer group " + r[2] : "")));
     if (r[1] === "provisional") {
       tip.appendChild(el("div", null, "Named in return interviews of " + plural(r[10], "child", "children") +
         "; matched no record, so not a person of concern and not counted as a shared contact"));
