@@ -76,6 +76,10 @@ VOCABULARY: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "risk": MappingProxyType({
         "none": "none", "low": "low", "medium": "medium", "high": "high", "": "not recorded",
     }),
+    "emerging": MappingProxyType({
+        "new": "new hotspot", "intensifying": "intensifying", "persistent": "persistent",
+        "diminishing": "diminishing", "sporadic": "on and off", "no pattern": "no pattern",
+    }),
     "kinds": MappingProxyType({
         "child": "Child", "person": "Person of concern", "location": "Place",
         "provisional": "Unconfirmed mention", "unknown": "Unresolved entity",
@@ -99,7 +103,7 @@ def check_vocabulary(value: Any) -> dict[str, dict[str, str]]:
     >>> check_vocabulary({"flag": {}})
     Traceback (most recent call last):
     ...
-    contextmap._errors.ConfigError: unknown vocabulary group 'flag'; expected one of ['categories', 'flags', 'headers', 'kinds', 'relations', 'risk', 'sources', 'trends']
+    contextmap._errors.ConfigError: unknown vocabulary group 'flag'; expected one of ['categories', 'emerging', 'flags', 'headers', 'kinds', 'relations', 'risk', 'sources', 'trends']
     """
     if value is None:
         return {}
@@ -112,9 +116,10 @@ def check_vocabulary(value: Any) -> dict[str, dict[str, str]]:
         if not isinstance(words, Mapping):
             raise ConfigError(f"vocabulary.{group} must be a mapping of code to words, instead got: {words!r}")
         for code, word in words.items():
-            # flags, headers and kinds are closed lists; categories, relations and sources may
-            # be extended by an area's own values (the data contract keeps unknown values)
-            if group in ("flags", "headers", "kinds") and code not in VOCABULARY[group]:
+            # flags, headers, kinds and emerging (contextmap.emerging's classes) are closed lists;
+            # categories, relations and sources may be extended by an area's own values (the
+            # data contract keeps unknown values)
+            if group in ("flags", "headers", "kinds", "emerging") and code not in VOCABULARY[group]:
                 raise ConfigError(
                     f"unknown code vocabulary.{group}.{code}; expected one of {sorted(VOCABULARY[group])}")
             if not isinstance(word, str) or not word.strip():
