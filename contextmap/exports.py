@@ -26,6 +26,7 @@ Ava,1.0
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import random
@@ -485,27 +486,33 @@ _ANX_UNIT = 200  # chart units (about screen pixels at 100%) between two linked 
 _XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def _xml_text(value: Any) -> str:
+@functools.lru_cache(maxsize=1 << 16)  # values repeat: dates, grades, relations, source types
+def _xml_text(value: str) -> str:
     """Text XML 1.0 can hold: forbidden characters (controls, lone surrogates, U+FFFE/U+FFFF)
     become U+FFFD, so the file stays well-formed; everything else is kept as it is."""
-    return _XML_FORBIDDEN.sub("\ufffd", str(value))
+    return _XML_FORBIDDEN.sub("\ufffd", value)
 
 
 def _sub(parent: ET.Element, tag: str, attrs: Mapping[str, Any] | None = None) -> ET.Element:
-    """A child element; every value passes through :func:`_xml_text`, ``None`` is left out.
-    ElementTree escapes the rest (``& < > "``, line breaks and tabs in attributes)."""
-    return ET.SubElement(parent, tag, {k: _xml_text(v) for k, v in (attrs or {}).items() if v is not None})
+    """A child element; every value passes through :func:`_xml_text` (numbers need not),
+    ``None`` is left out. ElementTree escapes the rest (``& < > "``, line breaks and tabs)."""
+    return ET.SubElement(parent, tag, {k: _xml_text(v) if type(v) is str else str(v) if type(v) is int
+                                       else _xml_text(str(v)) for k, v in (attrs or {}).items() if v is not None})
 
 
 def _anx_date(value: Any) -> str | None:
     """``YYYY-MM-DDT00:00:00.000`` for a date (evidence carries dates, not times), else None."""
     if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return None
+    return _iso_day(str(value)[:10])
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso_day(text: str) -> str | None:
     try:
-        d = pd.Timestamp(str(value)[:10])
-    except (ValueError, TypeError):
+        return f"{date.fromisoformat(text).isoformat()}T00:00:00.000"
+    except ValueError:
         return None
-    return None if d is pd.NaT else f"{d.date().isoformat()}T00:00:00.000"
 
 
 def _grade_indexes(grading: Any, handling: Any = None) -> tuple[int, int, int]:
@@ -796,11 +803,11 @@ def write_anx(
     for n, d in G.nodes(data=True):
         kind = "provisional" if d.get("provisional") else str(d.get("kind"))
         type_name = ANX_ENTITY_TYPES.get(kind, ANX_ENTITY_TYPES["unknown"])[0]
-        identity = _xml_text(n)
+        identity = _xml_text(str(n))
         while identity in identities:  # two ids that differ only in characters XML cannot hold
             identity += "\u2032"
         identities.add(identity)
-        label = _xml_text(d.get("label") or n)
+        label = _xml_text(str(d.get("label") or n))
         entity_id[n] = len(entity_id) + 1
         x, y = pos[n]
         item = _sub(items, "ChartItem", {"Id": f"ID{next(ids)}", "Label": label, **_date_attrs(None),
