@@ -480,7 +480,7 @@ ANX_STRENGTHS = {"Confirmed": "DotStyleSolid", "Unconfirmed": "DotStyleDashed", 
 _ANX_ATTRIBUTES = {  # attribute class -> (type, shown on the chart)
     "Exploitation risk": ("AttText", True), "Peer group": ("AttText", True), "Place category": ("AttText", False),
     "Latitude": ("AttNumber", False), "Longitude": ("AttNumber", False), "Records": ("AttNumber", False),
-    "First seen": ("AttTime", False), "Last seen": ("AttTime", False), "Corroborated": ("AttFlag", False),
+    "Last seen": ("AttTime", False),
 }
 _ANX_UNIT = 200  # chart units (about screen pixels at 100%) between two linked entities
 _XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -643,7 +643,7 @@ def _attributes(item: ET.Element, refs: Mapping[str, str], values: Mapping[str, 
         if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) or v == "":
             continue
         kind = _ANX_ATTRIBUTES[name][0]
-        text = str(v).lower() if kind == "AttFlag" else _anx_date(v) if kind == "AttTime" else v
+        text = _anx_date(v) if kind == "AttTime" else v
         if text is not None:
             rows.append({"AttributeClass": name, "AttributeClassReference": refs[name], "Value": text})
     if rows:
@@ -676,7 +676,8 @@ def _anx_link(items: ET.Element, u_id: int, v_id: int, d: Mapping[str, Any], ref
     described = (f"{n} record{'s' if n != 1 else ''}"
                  + (f", first {first[:10]}, last {last[:10]}" if first and last else "")
                  + ("; corroborated" if d.get("corroborated") else "; not corroborated: untested, not fact"))
-    refs_text = "; ".join(r for r in (_source_reference(e) for e in evidence) if r)
+    numbers = [r for r in (_source_reference(e) for e in evidence) if r]
+    refs_text = "; ".join(numbers[:3]) + (f"; and {len(numbers) - 3} more (see the cards)" if len(numbers) > 3 else "")
     types = sorted({str(e["source_type"]) for e in evidence if e.get("source_type") is not None})
     item = _sub(items, "ChartItem", {
         "Id": item_id, "Label": label, "Description": described, **_date_attrs(first),
@@ -696,8 +697,7 @@ def _anx_link(items: ET.Element, u_id: int, v_id: int, d: Mapping[str, Any], ref
     name = _link_type(evidence)
     _sub(link, "LinkStyle", {"Strength": strength, "Type": name, "LinkTypeReference": refs["link"][name],
                              "ArrowStyle": "ArrowNone", "LineWidth": 1 if n <= 2 else 2 if n <= 5 else 3})
-    _attributes(item, refs["attribute"], {"Records": n, "First seen": first, "Last seen": last,
-                                          "Corroborated": bool(d.get("corroborated"))})
+    _attributes(item, refs["attribute"], {"Records": n, "Last seen": last})
 
 
 def write_anx(
@@ -825,8 +825,7 @@ def write_anx(
             "Longitude": lon if isinstance(lon, (int, float)) else None})
     for u, v, d in G.edges(data=True):
         _anx_link(items, entity_id[u], entity_id[v], d, refs, f"ID{next(ids)}")
-    tree = ET.ElementTree(chart)
-    ET.indent(tree, space=" ")
+    tree = ET.ElementTree(chart)  # not indented: a region's chart is tens of MB, read by ANB, not people
     tmp = p.with_name(p.name + ".partial")
     try:
         tree.write(tmp, encoding="UTF-8", xml_declaration=True)
