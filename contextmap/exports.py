@@ -550,14 +550,13 @@ def _spacing(xy: np.ndarray) -> float:
     from scipy.spatial import cKDTree
 
     d = cKDTree(xy).query(xy, k=2)[0][:, 1]
-    d = d[d > 0]
+    d = d[np.isfinite(d) & (d > 0)]
     return float(np.quantile(d, 0.1)) if len(d) else 1.0
 
 
 def _anx_layout(G: nx.Graph, nodes: list[Any]) -> dict[Any, tuple[int, int]]:
     """Deterministic positions: each connected part laid out by Fruchterman-Reingold from a
-    circle (scaled so a typical link is one unit long), parts packed in rows, largest first,
-    lone entities last."""
+    circle (scaled by :func:`_spacing`), parts packed in rows, largest first, lone entities last."""
     import igraph as ig
 
     index = {n: i for i, n in enumerate(nodes)}
