@@ -60,12 +60,14 @@ def _people_counts(df: pd.DataFrame | None, aud: Any, columns: tuple[str, ...]) 
 
 
 def write_exports(directory: Path, *, red: Any, an: Any, aud: Any, settings: Any, emerging: Any = None,
-                  area_counts: Any = None) -> list[str]:
-    """Write GeoPackage, GraphML, GEXF, i2 and CSV exports; return paths relative to the pack.
+                  area_counts: Any = None, positions: Any = None) -> list[str]:
+    """Write GeoPackage, GraphML, GEXF, i2 (CSV and ``chart.anx``) and CSV exports; return
+    paths relative to the pack.
 
     With ``emerging`` (:func:`contextmap.emerging.emerging_hotspots`) the GeoPackage gets an
     ``emerging_cells`` layer and ``emerging_places.csv`` is written; with ``area_counts``
-    (:func:`contextmap.areas.count_by_area`) an ``areas`` layer and ``areas.csv``."""
+    (:func:`contextmap.areas.count_by_area`) an ``areas`` layer and ``areas.csv``; with
+    ``positions`` (node -> (x, y), the network view's layout) the chart takes that layout."""
     directory.mkdir(parents=True, exist_ok=True)
     contours = None
     if getattr(an, "density", None) is not None and hasattr(an.density, "contours"):
@@ -83,6 +85,8 @@ def write_exports(directory: Path, *, red: Any, an: Any, aud: Any, settings: Any
     written.append(exports.write_graphml(an.graph, directory / "network.graphml"))
     written.append(exports.write_gexf(an.graph, directory / "network.gexf"))
     written += list(exports.write_i2(red, directory / "i2", audience=aud.name, marking=aud.marking).values())
+    written.append(exports.write_anx(an.graph, directory / "i2" / "chart.anx", audience=aud.name, marking=aud.marking,
+                                     groups=an.peer_groups.membership, positions=positions))
     tables = {
         # the analyses' frames are indexed by entity id: the id is the first column of each CSV
         "hotspots": suppressed(pd.DataFrame(an.hotspots.drop(columns="geometry", errors="ignore")).reset_index(), aud),
