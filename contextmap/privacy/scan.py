@@ -47,7 +47,12 @@ from typing import Any
 import ahocorasick
 
 from contextmap._errors import PrivacyError
-from contextmap.privacy.folding import reader_fold, reader_fold_index, reader_variants
+from contextmap.privacy.folding import (
+    reader_bounded,
+    reader_fold_index,
+    reader_text,
+    reader_variants,
+)
 from contextmap.privacy.forbidden import Forbidden
 
 __all__ = ["Hit", "Scanner", "fold", "bounded", "vendored_digests", "mask_vendored", "scan_text", "scan_path", "scan_outputs", "check_outputs"]
@@ -79,6 +84,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".bmp"}
 ZIP_SUFFIXES = {".zip", ".xlsx", ".docx", ".anx", ".odt", ".ods"}
 SQLITE_SUFFIXES = {".gpkg", ".sqlite", ".db"}
 _SEP = "\x00"  # joins SQLite cells: not a letter, digit, '_' or number separator
+_DATA_URI = re.compile(r"(data:[\w.+/-]+;base64,)([A-Za-z0-9+/=]+)")
 
 
 def fold(text: str) -> str:
@@ -187,25 +193,31 @@ class Scanner:
         return found
 
     def find_folded(self, text: str) -> list[tuple[int, int, str]]:
-        """``(start, end, string)`` of each occurrence as a reader reads it (:func:`reader_fold`).
+        """``(start, end, string)`` of each occurrence as a reader reads it
+        (:func:`~contextmap.privacy.folding.reader_fold`).
 
         Only the case-insensitive strings are looked for this way (ids match exactly). A
-        name is also found with its parts in another order (``'Wharton, Megan'``) or run
-        together (``'MeganWharton'``).
+        name is also found with its parts in another order (``'Wharton, Megan'``), run
+        together (``'MeganWharton'``), letter-spaced, in look-alike letters, with invisible
+        characters inside, or glued to a suffix where a reader splits words
+        (``'KyleNettleton4eva'``, ``'LoveKyleNettleton'``: a letter/digit or camel-case
+        boundary, :func:`~contextmap.privacy.folding.reader_bounded`). The payload of a
+        ``data:...;base64,`` URI is not read: no reader reads base64.
         """
         if self._reader is None or not text:
             return []
-        folded = reader_fold(text)
+        if "base64," in text:
+            text = _DATA_URI.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
+        cased = reader_text(text, split=False)
+        folded = cased.lower().replace("\u03c2", "\u03c3")
         index: list[int] | None = None
         out: list[tuple[int, int, str]] = []
         for last, (key, originals) in self._reader.iter(folded):
             start = last - len(key) + 1
-            before = folded[start - 1] if start > 0 else " "
-            after = folded[last + 1] if last + 1 < len(folded) else " "
-            if before.isalnum() or after.isalnum():
+            if not reader_bounded(cased, start, last + 1):
                 continue
             if index is None:
-                index = reader_fold_index(text)
+                index = reader_fold_index(text, split=False)
                 if len(index) != len(folded):  # pragma: no cover - the two folds disagree
                     raise RuntimeError("reader_fold and reader_fold_index disagree")
             o_start, o_end = index[start], index[last] + 1
@@ -440,6 +452,32 @@ def scan_path(sc: Scanner, path: Path, root: Path | None = None) -> list[Hit]:
     return hits
 
 
+def _scan_names(sc: Scanner, root: Path) -> tuple[list[Hit], dict[Path, str]]:
+    """The name of every file and folder under ``root``, read like any other text.
+
+    A hit is reported by position (``'path entry 2/3'``: the 3rd entry, in sorted order, of
+    the 2nd entry of ``root``), never by the name itself; the second result gives that
+    label for each file whose path holds a hit, so that its content hits do not print it.
+    """
+    hits: list[Hit] = []
+    hidden: dict[Path, str] = {}
+
+    def walk(folder: Path, at: tuple[int, ...], tainted: bool) -> None:
+        for n, entry in enumerate(sorted(folder.iterdir()), start=1):
+            pos = (*at, n)
+            label = "path entry " + "/".join(map(str, pos))
+            found = sc.scan(entry.name, "(file and folder names)", lambda _o, lb=label: f"{lb} (sorted order)")  # type: ignore[misc]  # default-arg lambdas
+            hits.extend(found)
+            bad = tainted or bool(found)
+            if entry.is_dir() and not entry.is_symlink():
+                walk(entry, pos, bad)
+            elif bad:
+                hidden[entry] = f"the file at {label} (its name is withheld)"
+
+    walk(root, (), False)
+    return hits, hidden
+
+
 def _scanner(forbidden: Iterable[str], min_length: int) -> Scanner:
     f = forbidden if isinstance(forbidden, Forbidden) else Forbidden({s: "identifier" for s in forbidden})
     return Scanner(f.kinds, f.case_insensitive, min_length=min_length, origins=getattr(f, "origins", None))
@@ -483,8 +521,13 @@ def scan_outputs(
         if isinstance(item, os.PathLike):
             p = Path(item)
             if p.is_dir():
+                name_hits, hidden = _scan_names(sc, p)
+                hits += name_hits
                 for f in sorted(x for x in p.rglob("*") if x.is_file()):
-                    hits += scan_path(sc, f, root=p)
+                    found = scan_path(sc, f, root=p)
+                    if f in hidden:  # its path holds an identifier: never print the path
+                        found = [dataclasses.replace(h, source=hidden[f]) for h in found]
+                    hits += found
             elif p.is_file():
                 hits += scan_path(sc, p)
             else:
