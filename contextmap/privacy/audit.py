@@ -395,7 +395,9 @@ def _status(log: Path, head_file: Path, data: bytes | None, key: bytes | None) -
 
 
 def _read_log(log: Path) -> bytes | None:
-    if not log.exists():
+    """The log's bytes; ``None`` when there is none, or it is not a regular file (reading
+    ``/dev/full`` or ``/dev/zero`` would never end)."""
+    if not log.is_file():
         return None
     with open(log, "rb") as fh:
         return fh.read()
@@ -418,7 +420,10 @@ def audit_status(log_path: str | Path | None = None, *, key: bytes | None = None
     k = key
     if k is None and default_audit_key_path().exists():
         k = read_key_file(default_audit_key_path(), create=False, what="audit key")
-    return _status(log, head_file, _read_log(log), k)
+    st = _status(log, head_file, _read_log(log), k)
+    if log.exists() and not log.is_file():
+        st.problems.append(f"the audit log {str(log)!r} is not a regular file, so nothing can be recorded in it")
+    return st
 
 
 def verify_audit(
@@ -454,7 +459,11 @@ def check_audit(log_path: str | Path | None = None, *, key: bytes | None = None,
                 head_path: str | Path | None = None) -> AuditStatus:
     """:func:`audit_status`, raising :class:`AuditError` when the log is unresolved (before
     any work that would end in a disclosure)."""
-    st = audit_status(log_path, key=key, head_path=head_path)
+    log = Path(log_path) if log_path is not None else default_audit_path()
+    if log.exists() and not log.is_file():  # a device (/dev/full, /dev/null) records nothing
+        raise AuditError(f"the audit log {str(log)!r} is not a regular file, so nothing can be recorded "
+                         "in it; nothing is published")
+    st = audit_status(log, key=key, head_path=head_path)
     if st.problems:
         raise AuditError(_unresolved(st))
     return st
@@ -752,7 +761,7 @@ def read_audit(log_path: str | Path | None = None) -> list[dict[str, Any]]:
     Lines that are not UTF-8 JSON objects are skipped here; :func:`verify_audit` reports them.
     """
     log = Path(log_path) if log_path is not None else default_audit_path()
-    if not log.exists():
+    if not log.is_file():
         return []
     out = []
     with open(log, "rb") as fh:

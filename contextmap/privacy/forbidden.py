@@ -172,12 +172,17 @@ def _script(c: str) -> str | None:
 def _disguises(text: str) -> list[str]:
     """What in ``text`` is written to look like something else (never the text itself)."""
     found: list[str] = []
-    for i, c in enumerate(text):
-        if is_invisible(c):
-            near = [_script(x) for x in (text[i - 1:i] + text[i + 1:i + 2]) if x.isalpha()]
-            if c in _JOINERS and any(s is None for s in near):
-                continue  # a joiner between letters of a script that uses it
-            found.append(f"invisible character U+{ord(c):04X} ({unicodedata.name(c, 'unnamed')})")
+    if text.isascii():
+        return ["letter spacing (single letters apart)"] if _SPACED.search(text) else []
+    visible = [(i, c) for i, c in enumerate(text) if not is_invisible(c)]
+    for k, (i, c) in enumerate(visible[:-1]):
+        j, d = visible[k + 1]
+        if j == i + 1 or not (c.isalnum() and d.isalnum()):
+            continue  # an invisible character at a word's edge (pasted text) hides nothing
+        for x in text[i + 1:j]:
+            if x in _JOINERS and (_script(c) is None or _script(d) is None):
+                continue  # a joiner between letters of a script that uses it (Arabic, Indic)
+            found.append(f"invisible character U+{ord(x):04X} ({unicodedata.name(x, 'unnamed')}) inside a word")
     for m in _WORD.finditer(text):
         word = m.group(0)
         scripts = {s for c in word if c.isalpha() and (s := _script(c)) is not None}
@@ -193,7 +198,7 @@ def _disguises(text: str) -> list[str]:
 
 def disguised_names(ds: Dataset) -> pd.DataFrame:
     """The name fields (:data:`NAME_FIELDS`, quarantined rows included) written to slip
-    past a reader: an invisible character inside, letters of two scripts in one word
+    past a reader: an invisible character inside a word, letters of two scripts in one word
     (a Cyrillic "\u0435" in a Latin name), full-width or mathematical letters, or letter
     spacing (``'K y l e'``). A name written wholly in one script is not a disguise.
 
@@ -208,7 +213,7 @@ def disguised_names(ds: Dataset) -> pd.DataFrame:
     >>> found[["table", "row", "column"]].drop_duplicates().values.tolist(), len(found)
     ([['children', 2, 'name']], 2)
     >>> found["reason"].tolist()[0]
-    'invisible character U+200E (LEFT-TO-RIGHT MARK)'
+    'invisible character U+200E (LEFT-TO-RIGHT MARK) inside a word'
     """
     quarantine = getattr(ds.report, "quarantined", None) or {}
     out = []
@@ -226,7 +231,7 @@ def disguised_names(ds: Dataset) -> pd.DataFrame:
             else:
                 rows = [None] * len(df)
             for row, value in zip(rows, df[col].tolist(), strict=True):
-                if not isinstance(value, str) or value.isascii():
+                if not isinstance(value, str):
                     continue
                 for reason in _disguises(value):
                     out.append({"table": table, "file": f"{table}.csv", "row": row,
