@@ -1039,7 +1039,7 @@ NAME_FIELD_DISGUISES = {
     "Cyrillic look-alikes in a child's name": ("children.csv", "name", 0, LOOKALIKE),
     "left-to-right mark in a child's name": ("children.csv", "name", 1, "Ky\u200ele Nettleton"),
     "combining grapheme joiner in a person's name": ("persons.csv", "name", 0, "Kyl\u034fe Nettleton"),
-    "variation selector in an alias": ("persons.csv", "aliases", 0, "Big K\ufe0f"),
+    "variation selector in an alias": ("persons.csv", "aliases", 0, "Bi\ufe0fg K"),
     "invisible separator in a place name": ("locations.csv", "name", 0, "Kyle\u2063Nettleton Park"),
     "Hangul filler in a child's name": ("children.csv", "name", 2, "K\u3164yle Nettleton"),
     "Mongolian vowel separator in a child's name": ("children.csv", "name", 3, "Kyle Nettl\u180eeton"),
@@ -1068,7 +1068,7 @@ def test_a_disguised_name_field_refuses_the_partner_pack_naming_file_row_and_col
     assert f"{fname} row {i + 2} column {col}" in msg, msg
     assert value not in msg and "Nettleton" not in msg and "ettl" not in msg
     assert not (tmp_path / "p").exists()
-    _build(ds, tmp_path / "police", audience="police", pdf=False)  # an audience that sees names is not refused
+    privacy.check_disguised_names(ds, "police")  # an audience that sees names is not refused
 
 
 def test_names_written_wholly_in_another_script_are_not_disguises(hostile):
@@ -1078,6 +1078,7 @@ def test_names_written_wholly_in_another_script_are_not_disguises(hostile):
     ds.children.loc[0, "name"] = "\u0418\u0432\u0430\u043d \u041f\u0435\u0442\u0440\u043e\u0432"  # Cyrillic, one script
     ds.children.loc[1, "name"] = "\u0417\u0430\u0440\u0430 \u0646\u0648\u0631\u200c\u0627"  # Arabic with its joiner
     ds.children.loc[2, "name"] = "Zo\u00eb Ren\u00e9e O\u2019Brien-Smith"
+    ds.children.loc[3, "name"] = "\ufeffMegan Wharton\u200b "  # pasted: a byte-order mark, a trailing zero-width space
     assert privacy.disguised_names(ds).empty
 
 

@@ -168,6 +168,9 @@ def _ascii_reading(c: str) -> str | None:
             continue
         pre = _ascii_preimages().get(s)
         out = _choose(pre, x) if pre else s
+        # read through its capital, the letter is a small capital, which takes the case of the
+        # word around it: small, so "Ni\u043aita" stays one word ("\u043aYLE" is split by
+        # camel case; the scan reads without splitting and finds it whole)
         return out.lower() if (i or c.islower()) else out
     return None
 

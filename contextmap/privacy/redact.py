@@ -111,7 +111,8 @@ def names_in_places(ds: Dataset) -> pd.Series:
                     if len(v.strip()) >= 4:
                         names[v.strip()] = "person name"
     variants = {v for n in names for v in reader_variants(n)}
-    flags = [isinstance(v, str) and bool(variants) and contains_name(reader_fold(v), variants)
+    flags = [isinstance(v, str) and bool(variants) and (contains_name(reader_fold(v), variants)
+                                                          or contains_name(reader_fold(v, split=False), variants))
              for v in ds.locations["name"]]
     return pd.Series(flags, index=ds.locations.index, dtype=bool)
 
