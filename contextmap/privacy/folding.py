@@ -214,11 +214,19 @@ _SPLIT = regex.compile(r"\p{Ll}(?=\p{Lu})|\p{L}(?=\p{Nd})|\p{Nd}(?=\p{L})")
 _SPACED = regex.compile(r"(?<![^ \x00])[^ \x00](?: [^ \x00](?![^ \x00])){2,}")
 
 
+_NON_ASCII = regex.compile(r"[^\x00-\x7f]")
+
+
 def _cased(text: str) -> str:
     """Steps 1-2: every character folded, case kept."""
-    if text.isascii():  # the usual case: one C pass over bytes
-        return text.encode("ascii").translate(_ASCII, _ASCII_DELETE).decode("ascii")
-    return text.translate(_READER)
+    if not text.isascii():
+        # the few non-ASCII characters of a mostly ASCII output one by one (a per-character
+        # table lookup over a 10 MB file costs more than the whole scan of its ASCII); what
+        # they fold to is letters, digits and spaces, which the ASCII pass keeps as they are
+        text = _NON_ASCII.sub(lambda m: _READER[ord(m.group())], text)
+        if not text.isascii():  # letters with no ASCII reading (Cyrillic, Arabic, Chinese...)
+            return text.translate(_READER)
+    return text.encode("ascii").translate(_ASCII, _ASCII_DELETE).decode("ascii")
 
 
 def reader_text(text: str, *, split: bool = True) -> str:
@@ -357,7 +365,7 @@ def reader_variants(name: str, *, reorder: bool = True) -> set[str]:
     out: set[str] = set()
     # look-alikes are read case by case (Greek capital sigma is not a small sigma's "o"), so
     # the name is read as written and in capitals, small letters and title case
-    cases = dict.fromkeys((name, name.upper(), name.lower(), name.title()))
+    cases = dict.fromkeys((name,) if name.isascii() else (name, name.upper(), name.lower(), name.title()))
     for base in {reader_fold(c, split=s).strip() for c in cases for s in (True, False)}:
         if not base:
             continue
