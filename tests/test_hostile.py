@@ -41,6 +41,7 @@ PASSPHRASE = "correct horse battery staple"
 CHILD_A = "Megan Wharton"
 CHILD_B = "Chlo\u00e9 Dawson"
 CHILD_MATH = "Tom $x\\alpha$ Price"
+KYLE_ = "Kyle Nettleton"
 HOME = "12 Acacia Avenue"
 DISGUISED_PLACES = {
     "accent dropped, in a place name": "Chloe Dawson Cafe",
@@ -339,6 +340,19 @@ def test_scan_finds_disguises_in_pdf_text(tmp_path):
                                   "M e g a n", "Meg an Whar ton"])
 def test_scan_does_not_fire_on_other_words(text):
     assert privacy.scan_outputs([text], _forbidden_one()) == []
+
+
+def test_a_one_word_name_is_not_read_inside_a_code_but_two_words_glued_are():
+    f = privacy.Forbidden({"Eden": "person name", KYLE_: "child name"}, {"Eden", KYLE_})
+    assert privacy.scan_outputs(["Link-EDEN37N3,Child-SD2NVW", "colour #3EDEN4"], f) == []
+    assert [h.value for h in privacy.scan_outputs(["seen with Eden.", "KYLENETTLETON2", "xKyleNettleton"], f)] == \
+        ["Eden", KYLE_, KYLE_]
+
+
+def test_a_numbered_list_item_is_not_the_address_that_begins_with_its_number():
+    f = privacy.Forbidden({"3 Fern Way": "home address"}, {"3 Fern Way"})
+    assert privacy.scan_outputs(["<text>3. Fern Way bus stop</text>", "3) Fern Way shops"], f) == []
+    assert len(privacy.scan_outputs(["lives at 3 Fern Way", "3 FERN WAY"], f)) == 2
 
 
 def test_scan_does_not_read_a_digit_glued_to_a_letter_as_the_start_of_an_address():
@@ -1020,6 +1034,8 @@ def test_partner_manifest_holds_no_path_and_no_user_name(kyle_partner, kyle_dir)
     for secret in (str(kyle_dir), kyle_dir.name, str(Path.home()), getpass.getuser(), "/tmp/", "/home/"):
         assert secret not in text, secret
     assert json.loads(text)["source"] == "folder"
+    for rel, t in _read_all(kyle_partner).items():  # nor any other file of the pack
+        assert str(kyle_dir.parent) not in t and str(Path.home()) + "/" not in t, rel
 
 
 def test_every_pdf_the_pack_sends_is_encrypted(kyle_partner):
@@ -1306,11 +1322,18 @@ def test_a_password_in_a_workspace_url_is_masked_in_messages_and_exceptions(tmp_
     assert r.exit_code == 2 and "S3cret" not in r.output, r.output
 
 
-def test_the_scan_refuses_a_pack_holding_a_password_in_a_url():
+def test_the_scan_refuses_any_output_holding_a_password_in_a_url(tmp_path):
     from contextmap._errors import mask_secrets
 
-    assert mask_secrets(f"see {URL}.") == "see postgresql://analyst:***@127.0.0.1:1/contextmap."
+    masked = mask_secrets(f"see {URL}.")
+    assert masked == "see postgresql://analyst:***@127.0.0.1:1/contextmap."
     assert mask_secrets(f'["{URL}"]') == '["postgresql://analyst:***@127.0.0.1:1/contextmap"]'
+    (tmp_path / "summary.json").write_text(json.dumps({"source": URL}))
+    with pytest.raises(PrivacyError) as info:
+        privacy.check_outputs([tmp_path], privacy.Forbidden({}))
+    assert "password in a URL found in summary.json" in str(info.value) and "S3cret" not in str(info.value)
+    (tmp_path / "summary.json").write_text(json.dumps({"source": masked, "link": "https://example.org/a@b"}))
+    privacy.check_outputs([tmp_path], privacy.Forbidden({}))  # a masked URL is no secret
 
 
 # --- round three: --encrypt-pdf refuses weak passphrases ---------------------------------------

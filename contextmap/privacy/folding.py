@@ -252,12 +252,14 @@ def reader_text(text: str, *, split: bool = True) -> str:
     return out
 
 
-def reader_bounded(cased: str, start: int, end: int) -> bool:
+def reader_bounded(cased: str, start: int, end: int, *, glued: bool = True) -> bool:
     """Whether ``cased[start:end]`` of a :func:`reader_text` stands as words a reader sees:
     each end is an end of the text, beside a character that is not a letter or digit, a
     camel-case step (``'Love|Kyle'``) or a step between the span's letters and a digit
     outside it (``'Nettleton|2'``, ``'4|eva'``). A span that begins or ends with a digit
     needs a real separator there (the ``'5'`` of ``'d5'`` does not begin ``'5 Tanners Lane'``).
+    With ``glued=False`` (a one-word name: ``'Eden'`` is inside many a code such as
+    ``'EDEN37N3'``) only a real separator counts.
 
     Examples
     --------
@@ -267,11 +269,13 @@ def reader_bounded(cased: str, start: int, end: int) -> bool:
     """
     if start > 0:
         a, b = cased[start - 1], cased[start]
-        if a.isalnum() and b.isalnum() and not ((a.isdigit() and not b.isdigit()) or (a.islower() and b.isupper())):
+        if a.isalnum() and b.isalnum() and not (glued and ((a.isdigit() and not b.isdigit())
+                                                           or (a.islower() and b.isupper()))):
             return False
     if end < len(cased):
         a, b = cased[end - 1], cased[end]
-        if a.isalnum() and b.isalnum() and not ((b.isdigit() and not a.isdigit()) or (a.islower() and b.isupper())):
+        if a.isalnum() and b.isalnum() and not (glued and ((b.isdigit() and not a.isdigit())
+                                                           or (a.islower() and b.isupper()))):
             return False
     return True
 

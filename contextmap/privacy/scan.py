@@ -49,6 +49,7 @@ import ahocorasick
 from contextmap._errors import PrivacyError
 from contextmap.privacy.folding import (
     reader_bounded,
+    reader_fold,
     reader_fold_index,
     reader_text,
     reader_variants,
@@ -84,6 +85,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".bmp"}
 ZIP_SUFFIXES = {".zip", ".xlsx", ".docx", ".anx", ".odt", ".ods"}
 SQLITE_SUFFIXES = {".gpkg", ".sqlite", ".db"}
 _SEP = "\x00"  # joins SQLite cells: not a letter, digit, '_' or number separator
+_LIST_NUMBER = re.compile(r"\d+[.)]\s")
 _DATA_URI = re.compile(r"(data:[\w.+/-]+;base64,)([A-Za-z0-9+/=]+)")
 
 
@@ -165,7 +167,10 @@ class Scanner:
         if reader:
             self._reader = ahocorasick.Automaton()
             for key, originals in reader.items():
-                self._reader.add_word(key, (key, tuple(dict.fromkeys(originals))))
+                # a name of two or more words is also found glued to a digit or a capital
+                # ("KyleNettleton4eva"); one word is not: "Eden" is inside many a code ("EDEN37N3")
+                glued = any(len(reader_fold(o).split()) > 1 for o in originals)
+                self._reader.add_word(key, (key, tuple(dict.fromkeys(originals)), glued))
             self._reader.make_automaton()
 
     def __len__(self) -> int:
@@ -199,9 +204,11 @@ class Scanner:
         Only the case-insensitive strings are looked for this way (ids match exactly). A
         name is also found with its parts in another order (``'Wharton, Megan'``), run
         together (``'MeganWharton'``), letter-spaced, in look-alike letters, with invisible
-        characters inside, or glued to a suffix where a reader splits words
-        (``'KyleNettleton4eva'``, ``'LoveKyleNettleton'``: a letter/digit or camel-case
-        boundary, :func:`~contextmap.privacy.folding.reader_bounded`). The payload of a
+        characters inside, or, for a name of two or more words, glued to a suffix where a
+        reader splits words (``'KyleNettleton4eva'``, ``'LoveKyleNettleton'``: a letter/digit
+        or camel-case boundary, :func:`~contextmap.privacy.folding.reader_bounded`). A name
+        that begins with a number is not found in a numbered list (``'3. Fern Way bus
+        stop'`` is not ``'3 Fern Way'``). The payload of a
         ``data:...;base64,`` URI is not read: no reader reads base64.
         """
         if self._reader is None or not text:
@@ -212,15 +219,17 @@ class Scanner:
         folded = cased.lower().replace("\u03c2", "\u03c3")
         index: list[int] | None = None
         out: list[tuple[int, int, str]] = []
-        for last, (key, originals) in self._reader.iter(folded):
+        for last, (key, originals, glued) in self._reader.iter(folded):
             start = last - len(key) + 1
-            if not reader_bounded(cased, start, last + 1):
+            if not reader_bounded(cased, start, last + 1, glued=glued):
                 continue
             if index is None:
                 index = reader_fold_index(text, split=False)
                 if len(index) != len(folded):  # pragma: no cover - the two folds disagree
                     raise RuntimeError("reader_fold and reader_fold_index disagree")
             o_start, o_end = index[start], index[last] + 1
+            if key[0].isdigit() and _LIST_NUMBER.match(text, o_start):
+                continue  # "3. Fern Way bus stop" is item 3 of a list, not the address "3 Fern Way"
             out += [(o_start, o_end, s) for s in originals]
         return out
 
@@ -338,14 +347,22 @@ def mask_vendored(text: str) -> tuple[str, int]:
     return _SCRIPT.sub(blank, text), count
 
 
+_PASSWORD_URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/@:'\"<>]*:[^\s/@'\"<>*]+@")
+
+
 def scan_text(sc: Scanner, text: str, source: str) -> list[Hit]:
     """The text as written, then (when different) after unescaping.
 
     Read as a reader reads (:meth:`Scanner.find_folded`) only once: after unescaping when
-    that changes the text (a reader reads ``&#10;`` as a line break), else as written.
+    that changes the text (a reader reads ``&#10;`` as a line break), else as written. A URL
+    that carries a password (``postgresql://user:secret@host``) is a hit whatever the
+    forbidden strings: no output may hold a secret.
     """
     un = _unescaped(text)
     hits = sc.scan(text, source, folded=un is None)
+    if "://" in text:
+        hits += [Hit(source, "password in a URL", _line_col(text, m.start()), m.group(0))
+                 for m in _PASSWORD_URL.finditer(text)]
     if un is not None:
         hits += [dataclasses.replace(h, where=h.where + " (after unescaping)") for h in sc.scan(un, source)]
     return hits
