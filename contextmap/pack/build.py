@@ -203,8 +203,10 @@ def build_pack(
         When the privacy scan refuses the pack, keep its staging folder (renamed
         ``.OUT.failed-*`` beside ``out``) for inspection instead of deleting it.
     encrypt_pdf
-        A passphrase: ``pack.pdf`` is encrypted with AES-256 (for secure e-mail to partners),
-        after the scan has read it. The passphrase is never written anywhere.
+        A passphrase: every PDF of the pack (``pack.pdf``, ``annex.pdf``) is encrypted with
+        AES-256 (for secure e-mail to partners), after the scan has read it. A weak
+        passphrase is refused before any work (:func:`contextmap.pack.pdf.check_passphrase`).
+        The passphrase is never written anywhere.
     basemap
         The user's own vector base map (any file GDAL reads; default ``settings.basemap``),
         drawn under the interactive map and the printed one.
@@ -231,7 +233,8 @@ def build_pack(
         If ``out`` is not new or empty (without ``overwrite``), is not a pack contextmap
         wrote, or is (or holds, or sits inside) the input. Checked before any work.
     AuditError
-        If the disclosure cannot be logged (nothing is published).
+        If the disclosure cannot be logged, or the audit log is unresolved (checked before
+        any work; nothing is published).
 
     Examples
     --------
@@ -248,14 +251,17 @@ def build_pack(
     st = _settings(settings)
     opts = _pack_options(st)
     aud = privacy.get_audience(audience, settings=st)
-    if encrypt_pdf is not None and (not isinstance(encrypt_pdf, str) or not encrypt_pdf):
-        raise ConfigError("Expected encrypt_pdf to be a non-empty passphrase, instead got an empty one")
+    if encrypt_pdf is not None:
+        from contextmap.pack.pdf import check_passphrase
+
+        check_passphrase(encrypt_pdf)  # a weak passphrase is refused before any work
     if encrypt_pdf is not None and not pdf:
         raise ConfigError("encrypt_pdf needs the PDF: do not combine it with pdf=False (--no-pdf)")
     inputs = [] if isinstance(path_or_dataset, Dataset) or path_or_dataset is None else [Path(path_or_dataset)]
     if isinstance(path_or_dataset, Dataset) and path_or_dataset.source is not None:
         inputs.append(Path(path_or_dataset.source))
     out_dir = publish.check_destination(out, overwrite=overwrite, inputs=inputs)
+    audit.check_audit(audit_log)  # an unresolved audit log stops every disclosure, before any work
     publish.recover(out_dir)
     prev_state = chg.read_state(previous, panel_flags=PANEL_FLAGS) if previous is not None else None
 
@@ -272,6 +278,7 @@ def build_pack(
         raise ConfigError("Expected path_or_dataset (a dataset folder, workbook or Dataset) or workspace, instead got neither")
     else:
         ds, input_path = load(path_or_dataset, mapping=mapping, period=period), Path(path_or_dataset)
+    privacy.check_disguised_names(ds, aud)  # names written to slip past a reader: refused, by row
     input_hash = ds.content_hash or (audit.hash_input(input_path) if input_path else None)
     geo = _geography(st, basemap, areas, ds)  # read first: a bad file fails before the analyses
     timings["load"] = time.perf_counter() - t0
@@ -326,10 +333,10 @@ def build_pack(
                                 "(delete it when done: it holds what the audience must not see).",)
                 raise
             timings["privacy_scan"] = time.perf_counter() - t
-            if encrypt_pdf is not None and (staging / "pack.pdf").is_file():
-                from contextmap.pack.pdf import encrypt_pdf as _encrypt
+            if encrypt_pdf is not None:  # every PDF sent: pack.pdf, annex.pdf and any other
+                from contextmap.pack.pdf import encrypt_pdfs
 
-                _encrypt(staging / "pack.pdf", passphrase=encrypt_pdf)
+                encrypt_pdfs(staging, passphrase=encrypt_pdf)
             written = sorted(str(q.relative_to(staging)) for q in staging.rglob("*")
                              if q.is_file() and q.name != publish.STAGING_MARKER)
             # fail closed: the disclosure is logged before the pack is published
@@ -339,7 +346,8 @@ def build_pack(
                 outputs=[str(staging / f) for f in written], user=getpass.getuser(),
                 command=sys.argv if sys.argv and sys.argv[0].endswith("contextmap") else "contextmap.pack.build_pack",
                 record_as=(staging, out_dir),
-                extra={"encrypted_pdf": encrypt_pdf is not None},
+                extra={"encrypted_pdf": encrypt_pdf is not None,
+                       **({"workspace": _workspace_location(ws)} if ws is not None else {})},
             )
             publish.swap_in(staging, out_dir)
             if ws is not None:
@@ -355,6 +363,13 @@ def build_pack(
     timings["total"] = time.perf_counter() - t0
     return PackResult(out=Path(out), files=written, summary=summary, changes=changes,
                       audit_entry=entry, timings=timings)
+
+
+def _workspace_location(ws: Any) -> str:
+    """Where the pack's workspace is, for the audit log (and ``contextmap reveal``): the
+    SQLite file's full path, or the server URL without its password."""
+    path = getattr(ws.location, "path", None)
+    return str(Path(path).expanduser().resolve()) if path is not None else str(ws.label)
 
 
 def _scan_set(privacy: Any, forbidden: Any, red: Dataset) -> Any:

@@ -94,11 +94,15 @@ def dataset_or_workspace(path: Path | None, workspace: str | None) -> tuple[Path
 def fail(exc: Exception, code: int = 2) -> typer.Exit:
     """Print ``error: <message>`` on standard error and return the exit to raise: the one error
     path of every ``contextmap`` command. The message is printed as written (never read as
-    markup, so a quoted value such as ``'[b]x'`` shows as it is) and never wrapped mid-line.
+    markup, so a quoted value such as ``'[b]x'`` shows as it is) and never wrapped mid-line;
+    a password in a URL is masked whatever raised it.
     """
     from rich.text import Text
 
-    err_console.print(Text.assemble(("error:", "bold red"), " ", str(exc)), soft_wrap=True, highlight=False)
+    from contextmap._errors import mask_secrets
+
+    err_console.print(Text.assemble(("error:", "bold red"), " ", mask_secrets(str(exc))), soft_wrap=True,
+                      highlight=False)
     return typer.Exit(code)
 
 
