@@ -5,7 +5,8 @@ one place. Candidate pairs share a postcode, a normalised name, or lie within 20
 (:data:`NEAR_METRES`, a KD-tree radius query on easting/northing, so dense town centres
 do not make huge blocks). Each pair is scored on
 distance in metres (easting/northing), name similarity after nickname and abbreviation
-normalisation (:func:`normalise_place_name`), postcode and category, with log2 Bayes factors
+normalisation (:func:`normalise_place_name`, shared with ingest's place-text matching in
+:mod:`contextmap.ingest.placetext`), postcode and category, with log2 Bayes factors
 (:data:`PLACE_WEIGHTS`); different house or flat numbers ("Flat 2" / "Flat 3") are a hard
 contradiction, so two flats in one block are never merged.
 """
@@ -15,7 +16,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
 from scipy.spatial import cKDTree
 
+from contextmap.ingest.placetext import PLACE_NICKNAMES, normalise_place_name, normalise_place_names
 from contextmap.resolve.cluster import (
     checked_weights,
     cluster_records,
@@ -67,113 +68,7 @@ PLACE_WEIGHTS: dict[str, float] = {
 
 _PLACE_PRIOR_WORDS = "prior (how rare a match is among nearby places)"
 
-PLACE_NICKNAMES: dict[str, str] = {
-    "maccies": "mcdonalds",
-    "maccys": "mcdonalds",
-    "maccas": "mcdonalds",
-    "mackies": "mcdonalds",
-    "mcds": "mcdonalds",
-    "mcd": "mcdonalds",
-    "mickey ds": "mcdonalds",
-    "micky ds": "mcdonalds",
-    "mc donalds": "mcdonalds",
-    "spoons": "wetherspoons",
-    "weatherspoons": "wetherspoons",
-    "kentucky fried chicken": "kfc",
-    "bk": "burger king",
-    "sainsburys local": "sainsburys",
-    "tescos": "tesco",
-    "tesco express": "tesco",
-    "tesco metro": "tesco",
-    "co op": "coop",
-    "the co operative": "coop",
-    "rly": "railway",
-    "stn": "station",
-    "bus stn": "bus station",
-    "rec": "recreation ground",
-    "rec ground": "recreation ground",
-}
-"""Brand nicknames and abbreviations (folded form -> normal form)."""
-
-_WORDS = {
-    "rd": "road",
-    "ave": "avenue",
-    "av": "avenue",
-    "ln": "lane",
-    "sq": "square",
-    "cres": "crescent",
-    "cl": "close",
-    "ct": "court",
-    "dr": "drive",
-    "gdns": "gardens",
-    "gr": "grove",
-    "pk": "park",
-    "pl": "place",
-    "ter": "terrace",
-    "terr": "terrace",
-    "hse": "house",
-    "ctr": "centre",
-    "center": "centre",
-    "shopping ctr": "shopping centre",
-    "stn": "station",
-    "nr": "near",
-    "opp": "opposite",
-}
-_DROP = {"the", "and", "of", "near", "outside", "opposite", "behind", "by", "at"}
 _NUMBER = re.compile(r"\b\d+[a-z]?\b")
-_POSTCODE = re.compile(r"\b([a-z]{1,2}\d[a-z\d]?)\s*(\d[a-z]{2})\b", re.IGNORECASE)
-
-
-def normalise_place_name(name: object) -> str:
-    """Return a place name in comparison form: folded, nicknames and abbreviations expanded.
-
-    Apostrophes go ("McDonald's" -> "mcdonalds"), brand nicknames map to the brand
-    (:data:`PLACE_NICKNAMES`), "St" becomes "saint" before a name and "street" after one,
-    "Rd" becomes "road" and so on; "the", "near", "outside" and postcodes are dropped.
-
-    Examples
-    --------
-    >>> normalise_place_name("Maccies, Botchergate")
-    'mcdonalds botchergate'
-    >>> normalise_place_name("McDonald's Botchergate CA1 1RP")
-    'mcdonalds botchergate'
-    >>> normalise_place_name("St Mary's Park, Church St")
-    'saint marys park church street'
-    >>> normalise_place_name("outside the Bus Stn")
-    'bus station'
-    """
-    if not isinstance(name, str):
-        return ""
-    text = _POSTCODE.sub(" ", name)
-    text = fold(text)
-    padded = f" {text} "
-    for nick in sorted(PLACE_NICKNAMES, key=len, reverse=True):
-        padded = padded.replace(f" {nick} ", f" {PLACE_NICKNAMES[nick]} ")
-    toks = padded.split()
-    out = []
-    for i, t in enumerate(toks):
-        if t == "st":
-            t = "saint" if (i == 0 or toks[i - 1] in _DROP) and i + 1 < len(toks) else "street"
-        else:
-            t = _WORDS.get(t, t)
-        if t in _DROP:
-            continue
-        out.append(t)
-    return " ".join(out)
-
-
-@lru_cache(maxsize=262144)
-def _normalise_cached(name: str) -> str:
-    return normalise_place_name(name)
-
-
-def normalise_place_names(values) -> np.ndarray:
-    """:func:`normalise_place_name` of each value (object array), each distinct text once.
-
-    >>> normalise_place_names(["St Mary's Church", None]).tolist()
-    ['saint marys church', '']
-    """
-    return np.array([_normalise_cached(x) if isinstance(x, str) else "" for x in values], dtype=object)
 
 
 def _postcode(value: object) -> str:
