@@ -39,6 +39,7 @@ import yaml
 
 from contextmap._errors import InputNotFoundError, InputReadError, MappingError
 from contextmap.ingest.columns import table_mapping
+from contextmap.ingest.gazetteer import Gazetteer, gazetteer_from_spec
 from contextmap.ingest.sources import REQUIRED_TABLES, Note, Source, check_inside
 from contextmap.schema import GRADING_SCHEMES, TABLE_NAMES
 
@@ -47,8 +48,8 @@ __all__ = ["Manifest", "load_manifest", "is_manifest", "MANIFEST_SUFFIXES"]
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 """A dataset path with one of these suffixes is read as a sources manifest."""
 
-_TOP = ("description", "grading_scheme", "folder", "sources", "allow_outside")
-_MAPPING = ("columns", "values", "date_formats", "constants")
+_TOP = ("description", "grading_scheme", "folder", "sources", "allow_outside", "gazetteer")
+_MAPPING = ("columns", "values", "date_formats", "constants", "boilerplate")
 _SOURCE = ("file", "table", "sheet", "sheets", "agency", *_MAPPING)
 _SHEET = ("sheet", "table", "agency", *_MAPPING)
 
@@ -61,6 +62,9 @@ class Manifest:
     grading_scheme: str | None
     description: str
     path: Path
+    gazetteer: Gazetteer | None = None
+    """The user's gazetteer (``gazetteer: {postcodes: ..., names: ...}``, paths or globs
+    relative to the manifest, inside its folder): see :mod:`contextmap.ingest.gazetteer`."""
 
     def notes(self) -> list[Note]:
         """File-level warnings: optional tables no source holds."""
@@ -219,4 +223,6 @@ def load_manifest(path: str | Path) -> Manifest:
         if key in seen:
             raise InputReadError(f"{where}: {s.label} is listed twice (as {seen[key]} and {s.table}); its rows would be read twice")
         seen[key] = s.table
-    return Manifest(tuple(sources), scheme, str(data.get("description") or ""), p)
+    gaz = gazetteer_from_spec(data.get("gazetteer"), base=p.parent, where=where, inside=p.parent,
+                              allow_outside=allow_outside)
+    return Manifest(tuple(sources), scheme, str(data.get("description") or ""), p, gaz)
