@@ -97,6 +97,9 @@ class TableChecker:
         self.out: dict[str, pd.Series] = {}
         self.unknown_only = pd.Series(False, index=raw.index)
         """Rows holding data only in dropped columns (reported once, not as blank values)."""
+        self.blank_explained = pd.Series(False, index=raw.index)
+        """Rows whose blank required value is already explained by an error (a link's place
+        given as a description: reported once, not also as a missing value)."""
 
     def _mapped(self, column: str, text: pd.Series) -> pd.Series:
         if len(self.tms) == 1:
@@ -146,7 +149,7 @@ class TableChecker:
             blank = text == ""
             kind = col.kind
             if col.required:
-                self.error(blank & ~self.unknown_only, col.name, "missing required value")
+                self.error(blank & ~self.unknown_only & ~self.blank_explained, col.name, "missing required value")
             if kind in ("id", "text"):
                 self.out[col.name] = _string(self._postcode(text, blank) if col.name == "postcode" else text)
             elif kind == "list":
