@@ -316,6 +316,16 @@ def _described_link_places(ch: TableChecker, placed: Any, homes: pd.Series) -> N
              "give the place's name or address to use it")
 
 
+def _described_locations(ch: TableChecker) -> None:
+    """A location record named by a description ("Unknown", "Home"): kept (links may name it),
+    with a warning, and never ranked (:mod:`contextmap.hotspots`)."""
+    names = ch.out["name"].dropna()
+    kinds = {n: parse_place_text(n).kind for n in names.unique()}
+    kind = names.map(kinds).reindex(ch.raw.index)
+    ch.warn(kind.notna() & ~ch.bad, "name", "names no place (" + kind.map(NON_PLACE_KINDS).astype(str)
+            + "): kept, but never ranked as a location of concern")
+
+
 def _found_and_described(ch: TableChecker, found: Any, homes: pd.Series) -> None:
     """Episodes: ``found_description`` and ``found_at_home`` from the found-location text, and
     the parts of ``places_mentioned`` that name no place moved to ``places_described``."""
@@ -530,7 +540,9 @@ def load(
                 if placed is not None:
                     _described_link_places(ch, placed, _home_of(checkers["children"]))
             frames[name] = ch.run()
-            if name == "episodes":
+            if name == "locations":
+                _described_locations(ch)
+            elif name == "episodes":
                 _found_and_described(ch, found, _home_of(checkers["children"]))
             checkers[name] = ch
             extra_ids = {t: pd.Index(pd.concat(made[t])["id"].unique()) if made.get(t) else None for t in ("persons", "locations")}
