@@ -309,13 +309,22 @@ class PlaceIndex:
     def _partial(self, p: PlaceText) -> set[str]:
         words = [t for t in dict.fromkeys(p.name.split()) if t not in _STOP]
         known = [t for t in words if t in self.tokens]
-        if len(words) - len(known) > 1 or len(known) < 2 or not any(not _NUM.match(t) for t in known):
+        if len(words) - len(known) > 1:
             return set()
-        cands = set.intersection(*(self.tokens[t] for t in known))
-        want = _numbers(p.name)
+        got = self._covering(known, _numbers(p.name))
+        if not got and len(words) == len(known):  # one word left out: a town ("Chicken Palace, Ellerwick")
+            for drop in known:
+                got |= self._covering([t for t in known if t != drop], _numbers(p.name))
+        return got
+
+    def _covering(self, words: list[str], want: frozenset[str]) -> set[str]:
+        """Places whose name holds every word (:func:`_covers`)."""
+        if len(words) < 2 or not any(not _NUM.match(t) for t in words):
+            return set()
+        cands = set.intersection(*(self.tokens[t] for t in words))
         # a street (no number) is not a house on it; a house number must be the place's own
         cands = {c for c in cands if (not want and not self.numbers.get(c)) or (want and want <= self.numbers.get(c, set()))}
-        return {c for c in cands if any(_covers(set(known), n) for n in self.names_of.get(c, ()))}
+        return {c for c in cands if any(_covers(set(words), n) for n in self.names_of.get(c, ()))}
 
 
 @dataclass
@@ -412,7 +421,10 @@ def match_place_texts(texts: pd.Series, *, index: PlaceIndex, patterns: pd.Serie
             continue
         if key not in answers:
             rid, _conf, what = index.match(p, strict=strict)
-            if rid is not None:
+            if rid is not None and rid.startswith(PLACE_PROVISIONAL_PREFIX):  # made for an earlier text
+                answers[key] = (rid, f"matches no location, only the provisional one made for the same place ({what})",
+                                None)
+            elif rid is not None:
                 answers[key] = (rid, None, what)
             else:
                 rid = provisional_place_id(p)

@@ -248,8 +248,8 @@ DEFAULT_BOILERPLATE: tuple[str, ...] = (
     r"(?:\s+(?:him|her|them|the\s+child|child|yp|young\s+person))?(?:\s+(?:at|in|on|from))?\b",
     # "Location: ...", "Address found - ..."
     r"(?:location|place|address|whereabouts)(?:\s+(?:found|located|given))?\s*[:\-]",
-    # a preposition left at the start ("at 61 Sallow Street")
-    r"(?:at|in|on)\b",
+    # a preposition left at the start ("at 61 Sallow Street", "traced by PC 4471 to ...")
+    r"(?:at|in|on|to)\b",
 )
 """Regular expressions (matched at the start of the text, any case, repeatedly) for what agencies
 write round a place. A source adds its own with the mapping key ``boilerplate``."""
@@ -331,20 +331,21 @@ _UNKNOWN = {
     "same as before", "see notes", "see above", "not applicable", "unknown location", "location unknown",
     "whereabouts unknown", "unknown address", "address unknown", "no location", "no location given",
     "not known to police", "yp would not say", "child would not say", "wouldnt tell", "would not tell",
+    "unkown", "unknwon", "unknow", "not knwon", "dunno", "dont no",
 }
 _FILLER = {
     "to", "at", "in", "on", "back", "went", "gone", "go", "returned", "return", "returning", "came", "come",
     "arrived", "was", "were", "been", "is", "his", "her", "their", "own", "accord", "of", "by", "self", "selves",
     "voluntarily", "himself", "herself", "themselves", "yp", "child", "childs", "young", "person", "persons", "the",
     "safe", "well", "and", "presented", "walked", "turned", "up", "into", "off", "with", "he", "she", "they",
-    "them", "him", "accordance", "has", "had", "just", "later", "then", "overnight", "morning", "evening",
+    "them", "him", "accordance", "acord", "accorde", "has", "had", "just", "later", "then", "overnight", "morning", "evening",
     "night", "next", "day", "found", "located",
 }
-_ACCORD = {"accord", "voluntarily", "presented", "walked", "turned", "came", "arrived", "self"}
+_ACCORD = {"accord", "acord", "accorde", "voluntarily", "presented", "walked", "turned", "came", "arrived", "self"}
 _HOME = {"home", "placement", "residence", "resi", "residential", "carers", "carer", "foster", "fostercarers",
          "unit", "childrens", "care", "address"}
 _RELATION = {
-    "friend", "friends", "mate", "mates", "pal", "pals", "mum", "mums", "mother", "mothers", "mam", "mams",
+    "friend", "friends", "freind", "freinds", "frend", "frends", "mate", "mates", "pal", "pals", "mum", "mums", "mother", "mothers", "mam", "mams",
     "dad", "dads", "father", "fathers", "nan", "nans", "nana", "nanas", "gran", "grans", "grandma", "grandmas",
     "grandad", "grandads", "granddad", "grandparents", "grandparent", "aunt", "aunts", "auntie", "aunties",
     "uncle", "uncles", "cousin", "cousins", "boyfriend", "boyfriends", "girlfriend", "girlfriends", "bf", "bfs",

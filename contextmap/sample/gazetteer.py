@@ -68,7 +68,7 @@ def _onspd(postcodes: pd.DataFrame) -> list[list[object]]:
     for r in postcodes.itertuples(index=False):
         has = np.isfinite(r.easting) and np.isfinite(r.northing)
         lon, lat = _TO_WGS84.transform(r.easting, r.northing) if has else (0.0, 99.999999)
-        cells = dict.fromkeys(ONSPD_COLUMNS, _NO_CODE)
+        cells: dict[str, object] = dict.fromkeys(ONSPD_COLUMNS, _NO_CODE)
         cells.update({
             "pcd": _pcd7(r.postcode), "pcd2": _pcd8(r.postcode), "pcds": r.postcode,
             "dointr": str(r.introduced), "doterm": str(r.terminated or ""), "usertype": "0",
@@ -170,7 +170,7 @@ def write_gazetteer(out_dir: str | Path, *, postcodes: pd.DataFrame | None = Non
             for k, r in part.iterrows():
                 road = "Road" in str(r["local_type"])
                 uid = f"osgb40000{int(k) + 1:010d}"
-                cells = dict.fromkeys(OPEN_NAMES_COLUMNS, "")
+                cells: dict[str, object] = dict.fromkeys(OPEN_NAMES_COLUMNS, "")
                 cells.update({
                     "ID": uid, "NAMES_URI": f"http://data.ordnancesurvey.co.uk/id/{uid[4:]}", "NAME1": r["name"],
                     "TYPE": "transportNetwork" if road else "populatedPlace", "LOCAL_TYPE": r["local_type"],
