@@ -78,18 +78,15 @@ def _pick_street(cands: pd.DataFrame, *, district: str, text: str,
     """One point for a street among its gazetteer entries, or why not (text)."""
     if cands.empty:
         return None
-    for rule in ("district", "town"):
-        if rule == "district" and district:
-            sub = cands[cands["postcode_district"].astype(str).str.upper() == district]
-        elif rule == "town":
-            folded = f" {text} "
-            places = (cands["populated_place"].astype(str).str.lower(), cands["district_borough"].astype(str).str.lower())
-            hit = [f" {a} " in folded and a != "" or f" {b} " in folded and b != "" for a, b in zip(*places, strict=True)]
-            sub = cands[np.asarray(hit, dtype=bool)]
-        else:  # pragma: no cover
-            sub = cands
-        if len(sub):
-            cands = sub
+    folded = f" {text} "
+    towns = zip(cands["populated_place"].astype(str).str.lower(), cands["district_borough"].astype(str).str.lower(),
+                strict=True)
+    by_town = np.asarray([bool(a) and f" {a} " in folded or bool(b) and f" {b} " in folded for a, b in towns], dtype=bool)
+    by_district = (cands["postcode_district"].astype(str).str.upper() == district).to_numpy(dtype=bool) if district \
+        else np.zeros(len(cands), dtype=bool)
+    for says in (by_district, by_town):  # the postcode district, then a town named in the text
+        if says.any():
+            cands = cands[says]
             break
     e, n = cands["easting"].to_numpy(float), cands["northing"].to_numpy(float)
     if np.hypot(e - e.mean(), n - n.mean()).max() <= _SAME_STREET_M:

@@ -368,11 +368,11 @@ def _positions(frame: pd.DataFrame, ch: TableChecker, made: list[pd.DataFrame], 
     size = (10.0 ** (5 - digits // 2)).astype(str)
     origin = pd.Series("", index=frame.index, dtype=object).mask(own, "grid_reference:" + size)
     keep = ~ch.bad
-    located, notes = locate_places(frame, origin=origin, gazetteer=gazetteer, report=keep)
+    e, n = frame.loc[keep, "easting"].dropna(), frame.loc[keep, "northing"].dropna()
+    ref = (float(e.median()), float(n.median())) if len(e) and len(n) else None  # where the area's places are
+    located, notes = locate_places(frame, origin=origin, gazetteer=gazetteer, reference=ref, report=keep)
     for mask, column, values, reason in notes:
         P.add("locations", mask, column, values, reason, "warning")
-    e, n = located.loc[keep, "easting"].dropna(), located.loc[keep, "northing"].dropna()
-    ref = (float(e.median()), float(n.median())) if len(e) and len(n) else None
     out = []
     for part in made:
         part = part.reset_index(drop=True)
