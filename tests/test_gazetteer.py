@@ -92,6 +92,17 @@ def test_onspd_header_in_capitals_is_read_by_its_names(tmp_path):
     assert Gazetteer(postcodes=(up,)).postcodes_table(["EL13CD"]).loc["EL13CD", "easting"] == 340600.0
 
 
+def test_an_extract_whose_postcode_is_not_the_first_column_is_read_by_its_columns(tmp_path):
+    import csv
+
+    rows = list(csv.reader(ONSPD.read_text().splitlines()))
+    order = [rows[0].index(c) for c in ("oseast1m", "osnrth1m", "pcds", "doterm", "osgrdind")]
+    extract = tmp_path / "onspd_extract.csv"
+    extract.write_text("\n".join(",".join(r[i] for i in order) for r in rows) + "\n")
+    t = Gazetteer(postcodes=(extract,)).postcodes_table(["EL13CD", "EL19ZZ"])
+    assert t.loc["EL13CD", "easting"] == 340600.0 and t.loc["EL19ZZ", "terminated"] == "201906"
+
+
 def test_named_roads_and_places():
     t = Gazetteer(names=tuple(NAMES)).names_table(["dunmere road", "st johns road", "ellerwick", "nowhere lane"])
     assert sorted(t["key"]) == ["dunmere road", "dunmere road", "ellerwick", "st johns road"]
