@@ -252,7 +252,6 @@ class Gazetteer:
         ``terminated`` (``YYYYMM`` or ``''``), ``quality`` (words), ``file``. A postcode in several
         files keeps a live entry over a terminated one."""
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         want = sorted({w for w in wanted if w})
         cols = ["easting", "northing", "terminated", "quality", "file"]

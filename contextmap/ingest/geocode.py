@@ -79,9 +79,9 @@ def _pick_street(cands: pd.DataFrame, *, district: str, text: str,
     if cands.empty:
         return None
     folded = f" {text} "
-    towns = zip(cands["populated_place"].astype(str).str.lower(), cands["district_borough"].astype(str).str.lower(),
+    named = zip(cands["populated_place"].astype(str).str.lower(), cands["district_borough"].astype(str).str.lower(),
                 strict=True)
-    by_town = np.asarray([bool(a) and f" {a} " in folded or bool(b) and f" {b} " in folded for a, b in towns], dtype=bool)
+    by_town = np.asarray([bool(a) and f" {a} " in folded or bool(b) and f" {b} " in folded for a, b in named], dtype=bool)
     by_district = (cands["postcode_district"].astype(str).str.upper() == district).to_numpy(dtype=bool) if district \
         else np.zeros(len(cands), dtype=bool)
     for says in (by_district, by_town):  # the postcode district, then a town named in the text
