@@ -23,7 +23,13 @@ from pathlib import Path
 import numpy as np
 
 from contextmap.ingest.gazetteer import Gazetteer
-from contextmap.sample.gazetteer import ONSPD_COLUMNS
+
+ONSPD_COLUMNS = (
+    "pcd pcd2 pcds dointr doterm oscty ced oslaua osward parish usertype oseast1m osnrth1m osgrdind oshlthau nhser "
+    "ctry rgn streg pcon eer teclec ttwa pct itl statsward oa01 casward npark lsoa01 msoa01 ur01ind oac01 oa11 lsoa11 "
+    "msoa11 wz11 sicbl bua11 buasd11 ru11ind oac11 lat long lep1 lep2 pfa imd calncv icb oa21 lsoa21 msoa21"
+).split()
+"""The ONS Postcode Directory's 53 columns (the 2024 editions), in order."""
 
 
 def _postcode(k: np.ndarray) -> np.ndarray:

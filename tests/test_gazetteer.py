@@ -150,17 +150,6 @@ def test_settings_take_one_path_or_a_list():
         Settings.from_dict({"gazetteer": {"open_names": "x.csv"}})
 
 
-def test_the_committed_sample_gazetteer_is_what_the_generator_writes(tmp_path):
-    from contextmap.sample.gazetteer import write_sample_gazetteer
-    from contextmap.sample.generate import generate_sample
-
-    data = generate_sample(children=150, seed=7)
-    written = write_sample_gazetteer(data.tables["locations"], tmp_path)
-    sample = Path(__file__).parents[1] / "data" / "sample"
-    assert written and all((sample / p.relative_to(tmp_path)).read_bytes() == p.read_bytes() for p in written)
-    assert detect_layout(sample / "gazetteer" / "ONSPD" / "Data" / "ONSPD_SAMPLE.csv").layout == "onspd"
-
-
 # --- positions from the gazetteer ---------------------------------------------------------
 
 

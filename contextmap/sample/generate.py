@@ -28,7 +28,6 @@ import pandas as pd
 from contextmap.dataset import Dataset
 from contextmap.files import check_new_files
 from contextmap.ingest import load
-from contextmap.sample.gazetteer import sample_gazetteer_files, write_sample_gazetteer
 from contextmap.sample.geography import AREAS_FILE, BASEMAP_FILE, write_sample_geography
 from contextmap.sample.truth import Truth
 from contextmap.schema import TABLE_NAMES, TABLES
@@ -111,9 +110,7 @@ class SampleData:
         """Write the tables as CSV and the truth under ``out_dir/truth/``; return ``out_dir``.
 
         Also writes the sample's geography, derived from its locations
-        (:mod:`contextmap.sample.geography`): ``basemap.gpkg`` and ``areas.gpkg``; and its
-        gazetteer (:mod:`contextmap.sample.gazetteer`): ``gazetteer/`` in the ONSPD and OS Open
-        Names layouts.
+        (:mod:`contextmap.sample.geography`): ``basemap.gpkg`` and ``areas.gpkg``.
 
         Raises :class:`~contextmap.OutputExistsError` if a file would be replaced and
         ``overwrite`` is false.
@@ -122,7 +119,6 @@ class SampleData:
         targets = [out / f"{n}.csv" for n in TABLE_NAMES]
         targets += [out / "truth" / f"{n}.csv" for n in TRUTH_FILES] + [out / "truth" / "truth.json"]
         targets += [out / BASEMAP_FILE, out / AREAS_FILE]
-        targets += sample_gazetteer_files(self.tables["locations"], out)
         check_new_files(targets, overwrite=overwrite)
         (out / "truth").mkdir(parents=True, exist_ok=True)
         for name in TABLE_NAMES:
@@ -132,7 +128,6 @@ class SampleData:
         text = json.dumps(self.params, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
         (out / "truth" / "truth.json").write_text(text, encoding="utf-8", newline="\n")
         write_sample_geography(self.tables["locations"], out, seed=int(str(self.params.get("seed", 0))))
-        write_sample_gazetteer(self.tables["locations"], out)
         return out
 
 
