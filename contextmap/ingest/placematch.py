@@ -41,13 +41,16 @@ from contextmap.ingest.placetext import (
 )
 
 __all__ = ["PlaceIndex", "match_place_texts", "PlaceTextMatch", "PLACE_PROVISIONAL_PREFIX",
-           "provisional_place_id", "FUZZY_CUTOFF", "KIND_WORDS"]
+           "provisional_place_id", "FUZZY_CUTOFF", "KIND_WORDS", "SAME_PLACE_M"]
 
 PLACE_PROVISIONAL_PREFIX = "prov-l-"
 """Id prefix of the provisional places ingest makes for place text that matched none."""
 
 FUZZY_CUTOFF = 90
 """Least ``token_sort_ratio`` (0-100) for a similar name to match."""
+
+SAME_PLACE_M = 250.0
+"""Records of one name and postcode at most this far apart are one place to match."""
 
 _STOP = {"on", "in", "at", "by", "near", "off", "the", "a", "an", "of", "to", "from", "behind", "outside", "opposite",
          "round", "around", "next", "and"}
@@ -119,6 +122,13 @@ class PlaceIndex:
     numbers: dict[str, set[str]] = field(default_factory=dict)
     streets: dict[str, set[str]] = field(default_factory=dict)
     names_of: dict[str, set[str]] = field(default_factory=dict)
+    postcodes_of: dict[str, set[str]] = field(default_factory=dict)
+    points_of: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    same_place: bool = True
+    """Several records that are plainly one place (one name, one postcode, within
+    :data:`SAME_PLACE_M` of each other: the council's and the police's record of one takeaway)
+    match as one, the lowest id, for entity resolution to join; off when the ids are already
+    resolved entities (their separation is resolution's decision)."""
     category: dict[str, str] = field(default_factory=dict)
     points: list[tuple[str, float, float]] = field(default_factory=list)
     _choices: list[str] = field(default_factory=list)
@@ -128,8 +138,9 @@ class PlaceIndex:
     @classmethod
     def build(cls, locations: pd.DataFrame, *, mapping: dict[str, str] | None = None) -> PlaceIndex:
         """Index a locations table (``location_id``, ``name``, ``postcode``, ``easting``,
-        ``northing``, ``category``); ``mapping`` turns record ids into entity ids."""
-        idx = cls()
+        ``northing``, ``category``); ``mapping`` turns record ids into entity ids (resolved
+        entities: :attr:`same_place` is then off)."""
+        idx = cls(same_place=mapping is None)
         if not len(locations):
             return idx
         mapping = mapping or {}
@@ -169,6 +180,7 @@ class PlaceIndex:
         pc = postcode if isinstance(postcode, str) and postcode.strip() else (p.postcode if p is not None else "")
         if isinstance(pc, str) and pc.strip():
             self.postcodes.setdefault(re.sub(r"\s+", "", pc).upper(), set()).add(rid)
+            self.postcodes_of.setdefault(rid, set()).add(re.sub(r"\s+", "", pc).upper())
         if isinstance(category, str) and category:
             self.category.setdefault(rid, category)
         try:
@@ -177,7 +189,21 @@ class PlaceIndex:
             e = n = float("nan")
         if np.isfinite(e) and np.isfinite(n):
             self.points.append((rid, e, n))
+            self.points_of.setdefault(rid, []).append((e, n))
             self._tree = None
+
+    def _one_place(self, ids: set[str]) -> bool:
+        """Whether several places are plainly one: the same comparison names and house numbers,
+        at most one postcode, every known position within :data:`SAME_PLACE_M` of the others."""
+        if not self.same_place:
+            return False
+        names = [frozenset(self.names_of.get(i, ())) for i in ids]
+        if not names[0] or any(n != names[0] for n in names[1:]):
+            return False
+        if len(set().union(*(self.postcodes_of.get(i, set()) for i in ids))) > 1:
+            return False
+        pts = np.array([pt for i in ids for pt in self.points_of.get(i, [])])
+        return len(pts) < 2 or float(np.hypot(*(pts.max(axis=0) - pts.min(axis=0)))) <= SAME_PLACE_M
 
     # matching ---------------------------------------------------------------------------
 
@@ -248,6 +274,8 @@ class PlaceIndex:
                 return None
             if len(ids) == 1:
                 return next(iter(ids)), conf, how
+            if self._one_place(ids):
+                return min(ids), conf, how + " (one place, several records)"
             ambiguous = ambiguous or f"matches {len(ids)} locations by {how.split(' (')[0]} (give an id to say which)"
             return None
 
@@ -296,15 +324,24 @@ class PlaceIndex:
         return None, 0.0, ambiguous or "matches no location by name, address, postcode or grid reference"
 
     def _kind_on_street(self, p: PlaceText) -> set[str]:
-        """"the takeaway on Wren Way": the places of that kind on that street."""
-        street = p.street or street_of_text(p.name)
-        if not street or p.number:
+        """"the takeaway on Wren Way" (or "on Wren", the street half-named): the places of that
+        kind on that street."""
+        if p.number:
             return set()
-        rest = " ".join(t for t in p.name.replace(street, " ").split() if t not in _STOP)
+        street = p.street or street_of_text(p.name)
+        m = re.match(r"^(?:the |a )?(.+?) (?:on|in|at|off) (\S+(?: \S+)?)$", p.name)
+        if street:
+            rest = " ".join(t for t in p.name.replace(street, " ").split() if t not in _STOP)
+            on = lambda sts: street in sts  # noqa: E731
+        elif m:
+            rest, stem = m.group(1), m.group(2)
+            on = lambda sts: any(st.split()[:len(stem.split())] == stem.split() for st in sts)  # noqa: E731
+        else:
+            return set()
         kind = KIND_WORDS.get(rest)
         if kind is None:
             return set()
-        return {c for c, sts in self.streets.items() if street in sts and self.category.get(c) == kind}
+        return {c for c, sts in self.streets.items() if on(sts) and self.category.get(c) == kind}
 
     def _partial(self, p: PlaceText) -> set[str]:
         words = [t for t in dict.fromkeys(p.name.split()) if t not in _STOP]
