@@ -303,10 +303,18 @@ class PlaceIndex:
             return None, 0.0, ambiguous or "matches no location by name, address or grid reference"
         if p.postcode:
             cands = {c for c in self.postcodes.get(p.postcode.replace(" ", ""), set()) if not self._number_conflict(c, p)}
-            if p.street:
-                cands = {c for c in cands if not self.streets.get(c) or p.street in self.streets[c]}
+            street = p.street or street_of_text(p.name)
+            if street:
+                cands = {c for c in cands if not self.streets.get(c) or street in self.streets[c]}
             if p.number:  # a house number the place does not have: another house at that postcode
                 cands = {c for c in cands if p.number in self.numbers.get(c, set())}
+            else:  # a street or a name at a postcode is not a house there
+                cands = {c for c in cands if not self.numbers.get(c)}
+            rest = " ".join(p.name.replace(street, " ").split()) if street else p.name
+            if rest and len(cands) > 1:  # the name says which of the places at the postcode
+                named = {c for c in cands if any(fuzz.token_sort_ratio(rest, n) >= FUZZY_CUTOFF or rest in n
+                                                 for n in self.names_of.get(c, ()))}
+                cands = named or cands
             hit = one(cands, 0.85, "postcode")
             if hit:
                 return hit
@@ -335,7 +343,10 @@ class PlaceIndex:
             on = lambda sts: street in sts  # noqa: E731
         elif m:
             rest, stem = m.group(1), m.group(2)
-            on = lambda sts: any(st.split()[:len(stem.split())] == stem.split() for st in sts)  # noqa: E731
+            known = {st for sts in self.streets.values() for st in sts if st.split()[:len(stem.split())] == stem.split()}
+            if len(known) != 1:  # "Ridge": Ridge Avenue or Ridge Terrace?
+                return set()
+            on = lambda sts: bool(known & sts)  # noqa: E731
         else:
             return set()
         kind = KIND_WORDS.get(rest)

@@ -76,6 +76,7 @@ PLACE_WEIGHTS: dict[str, float] = {
 _PLACE_PRIOR_WORDS = "prior (how rare a match is among nearby places)"
 
 _NUMBER = re.compile(r"\b\d+[a-z]?\b")
+_MINOR = {"the", "and", "of", "on", "in", "at", "by", "near"}
 
 
 def _without_shared_street(a: list[str], b: list[str]) -> tuple[list[str], list[str]]:
@@ -285,6 +286,10 @@ def resolve_locations(
         n_both[fuzzy[~said]] = False
         sim[fuzzy] = cpdist(la, lb, scorer=fuzz.token_set_ratio, workers=-1)
         sort_sim[fuzzy] = cpdist(la, lb, scorer=fuzz.token_sort_ratio, workers=-1)
+        # one shared word (the area most names begin with: "Oakridge Inn", "Oakridge Leisure
+        # Centre") is not a partly similar name
+        shared = np.array([len((set(x.split()) & set(y.split())) - _MINOR) for x, y in zip(la, lb, strict=True)])
+        sim[fuzzy] = np.where((shared < 2) & (sort_sim[fuzzy] < 88), np.minimum(sim[fuzzy], 79.0), sim[fuzzy])
     levels = {
         "within_25m": has_d & (near <= 25),
         "within_75m": has_d & (near > 25) & (near <= 75),
@@ -331,7 +336,7 @@ def resolve_locations(
     sel = np.flatnonzero(p >= min_pair_probability)
     sa, sb = a[sel], b[sel]
     # explanations built column-wise: "<d> m apart; level; level ..."
-    apart = np.where(slack[sel] > 0, " m apart (positions approximate); ", " m apart; ")
+    apart = np.where(slack[sel] >= 10, " m apart (positions approximate); ", " m apart; ")
     expl = pd.Series(np.where(has_d[sel], np.char.add(np.round(np.nan_to_num(dist[sel])).astype(np.int64).astype(str),
                                                       apart.astype(str)), ""), dtype=object)
     for key, arr in levels.items():
