@@ -115,3 +115,41 @@ def test_mapping_turns_records_into_entities():
     lo = pd.DataFrame({"location_id": ["A", "B"], "name": ["Chicken Palace", "Chicken Palace, Dunmere Road"]})
     idx = PlaceIndex.build(lo, mapping={"B": "A"})
     assert idx.match(parse_place_text("chicken palace"))[0] == "A"  # one entity, not two places
+
+
+def test_two_agencies_records_of_one_place_match_as_one():
+    lo = pd.DataFrame({
+        "location_id": ["POI-1", "LOC-9", "POI-2", "LOC-3", "POI-4"],
+        "name": ["Millbeck Interchange", "MILLBECK INTERCHANGE", "Quickstop", "Quickstop", "Burger Barn, Ridge Avenue"],
+        "postcode": ["EL1 7TW", "EL1 7TW", "EL1 1AA", "EL2 2BB", "EL1 9TY"],
+        "easting": [340600.0, 340610.0, 340000.0, 345000.0, None],
+        "northing": [556280.0, 556290.0, 555000.0, 558000.0, None],
+    })
+    idx = PlaceIndex.build(lo)
+    rid, _, how = idx.match(parse_place_text("Millbeck Interchange"))
+    assert rid == "LOC-9" and "one place, several records" in how  # the lowest id; resolution joins them
+    assert _match(idx, "Quickstop") is None  # two shops 5 km apart with one name: which?
+    assert _match(idx, "Quickstop, EL2 2BB") == "LOC-3"  # the postcode says which
+
+
+def test_records_already_resolved_are_never_collapsed():
+    lo = pd.DataFrame({"location_id": ["A", "B"], "name": ["Quickstop", "Quickstop"], "postcode": ["EL1 1AA", "EL1 1AA"]})
+    idx = PlaceIndex.build(lo, mapping={"A": "A", "B": "B"})  # resolution kept them apart
+    assert idx.match(parse_place_text("Quickstop"))[0] is None
+
+
+def test_a_street_at_a_postcode_is_not_a_house_there(index):
+    index.add("L20", "86 Brackenholme Road", postcode="EL3 8XU")
+    index.add("L21", "Dragon Wok, Brackenholme Road", postcode="EL3 8XU")
+    index.add("L22", "Vape Cave, Brackenholme Road", postcode="EL3 8XU")
+    assert _match(index, "Brackenholme Road, EL3 8XU") is None  # which of the two shops? not the house
+    assert _match(index, "Dragon Wok, EL3 8XU") == "L21"  # the name says which
+    assert _match(index, "86 Brackenholme Rd, EL3 8XU") == "L20"
+
+
+def test_a_half_named_street_must_name_one_street(index):
+    index.add("L30", "Burger Barn, Ridge Avenue", category="food_outlet")
+    assert _match(index, "the takeaway on Ridge") == "L30"
+    index.add("L31", "Budget Stay, Ridge Terrace", category="hotel")
+    assert _match(index, "the takeaway on Ridge") is None  # Ridge Avenue or Ridge Terrace?
+    assert _match(index, "the takeaway on Ridge Avenue") == "L30"

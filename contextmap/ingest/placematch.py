@@ -237,9 +237,13 @@ class PlaceIndex:
         return {self.points[i][0] for i in hits}
 
     def _number_conflict(self, rid: str, p: PlaceText) -> bool:
+        """House or flat numbers that say another place: different ones, or one side's only (a
+        street is not a house on it, a building not a flat in it)."""
         have = self.numbers.get(rid, set())
         want = _numbers(p.name)
-        return bool(have and want and not (have & want))
+        if bool(have) != bool(want):
+            return True
+        return bool(have) and not (have & want)
 
     def match(self, p: PlaceText, *, strict: bool = False) -> tuple[str | None, float, str]:
         """The one known place ``p`` names: ``(id, confidence, how)``, or ``(None, 0, why not)``.
