@@ -148,6 +148,14 @@ def test_homes_by_address_postcode_or_grid_reference(ds):
     assert w[["row", "value"]].values.tolist() == [[5, "No fixed abode"]] and "not an address" in w["reason"].iloc[0]
 
 
+def test_text_naming_a_childs_home_is_a_match_not_a_warning(ds):
+    w = _problems(ds, "episodes", "found_location")
+    assert not w["value"].isin(["Found by police,61 sallow st", "61 Sallow Street", "61 SALLOW ST"]).any()
+    lw = _problems(ds, "links", "target_name")
+    assert lw.loc[lw["severity"] == "warning", "value"].tolist() == ["Home"]  # "linked to their home location"
+    assert lw["severity"].eq("error").sum() == 3  # and the three links set aside
+
+
 def test_found_text_joins_the_place_it_names(ds):
     ep = ds.episodes.set_index("episode_id")
     home1 = ds.children.set_index("child_id").loc["C1", "home_location_id"]

@@ -124,6 +124,8 @@ class PlaceIndex:
     names_of: dict[str, set[str]] = field(default_factory=dict)
     postcodes_of: dict[str, set[str]] = field(default_factory=dict)
     points_of: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    homes: set[str] = field(default_factory=set)
+    """Provisional places made for children's homes (a text naming one is matched, not warned)."""
     same_place: bool = True
     """Several records that are plainly one place (one name, one postcode, within
     :data:`SAME_PLACE_M` of each other: the council's and the police's record of one takeaway)
@@ -473,7 +475,7 @@ def match_place_texts(texts: pd.Series, *, index: PlaceIndex, patterns: pd.Serie
             continue
         if key not in answers:
             rid, _conf, what = index.match(p, strict=strict)
-            if rid is not None and rid.startswith(PLACE_PROVISIONAL_PREFIX):  # made for an earlier text
+            if rid is not None and rid.startswith(PLACE_PROVISIONAL_PREFIX) and rid not in index.homes:  # an earlier text's
                 answers[key] = (rid, f"matches no location, only the provisional one made for the same place ({what})",
                                 None)
             elif rid is not None:
@@ -484,6 +486,8 @@ def match_place_texts(texts: pd.Series, *, index: PlaceIndex, patterns: pd.Serie
                     cat = category or ("address" if p.number and p.street else None)
                     made[rid] = (p.place, cat, p.postcode or None, p.easting, p.northing, p.grid_size, i)
                     index.add(rid, p.place, postcode=p.postcode, easting=p.easting, northing=p.northing, category=cat)
+                    if strict:
+                        index.homes.add(rid)
                 answers[key] = (rid, what, None)
         got, reason, method = answers[key]
         ids[i] = got
