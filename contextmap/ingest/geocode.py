@@ -168,41 +168,58 @@ def locate_places(frame: pd.DataFrame, *, origin: pd.Series, gazetteer: Gazettee
         whole = {p.name for p in parsed.values() if p is not None and p.kind is None and p.name and not street_of_text(p.name)}
         named = gazetteer.names_table(wanted | whole) if gazetteer.names else None
         missing, ended, nopos, vague = [], [], [], {}
+        by_pc = {k: (float(r.easting), float(r.northing), str(r.quality), str(r.terminated))
+                 for k, r in zip(table.index, table.itertuples(index=False), strict=True)} if table is not None else {}
+        by_key = dict(iter(named.groupby("key", sort=False))) if named is not None and len(named) else {}
+        empty = named.iloc[:0] if named is not None else None
+        placed: dict[object, tuple[float, float, str, str]] = {}  # row -> easting, northing, geocoded_from, words
+        picked: dict[tuple, object] = {}
         for i in names.index:
             pc = pc_of[i]
             if pc and table is not None:
-                if pc in table.index:
-                    row = table.loc[pc]
-                    if np.isfinite(row["easting"]) and np.isfinite(row["northing"]):
-                        e[i], n[i] = float(row["easting"]), float(row["northing"])
-                        frm[i], words[i] = "postcode", row["quality"]
-                        if row["terminated"]:
+                if pc in by_pc:
+                    x, y, quality, terminated = by_pc[pc]
+                    if np.isfinite(x) and np.isfinite(y):
+                        placed[i] = (x, y, "postcode", quality)
+                        if terminated:
                             ended.append(i)
                         continue
                     nopos.append(i)
                 else:
                     missing.append(i)
-            if named is None or named.empty:
+            if not by_key:
                 continue
             p = parsed[i]
             st = street_of[i]
             if st:
-                cands = named[named["key"].isin(street_keys(st)) & named["local_type"].isin(_ROAD_TYPES)]
-                what, label = _STREET_WORDS, "street"
+                label = "street"
             elif p is not None and p.kind is None and p.name in whole:
-                cands = named[(named["key"] == p.name) & ~named["local_type"].isin(_ROAD_TYPES)
-                              & (named["local_type"] != "Postcode")]
-                what, label = _PLACE_WORDS, "named_place"
+                label = "named_place"
             else:
                 continue
             district = pc[:-3] if len(pc) > 3 else ""
             text = p.name if p is not None else ""
-            got = _pick_street(cands, district=district, text=text, reference=reference)
+            ask = (label, st, district, text)
+            if ask not in picked:
+                if st:
+                    parts = [by_key[k] for k in street_keys(st) if k in by_key]
+                    cands = pd.concat(parts) if parts else empty
+                    cands = cands[cands["local_type"].isin(_ROAD_TYPES)]
+                else:
+                    cands = by_key.get(p.name, empty)
+                    cands = cands[~cands["local_type"].isin(_ROAD_TYPES) & (cands["local_type"] != "Postcode")]
+                picked[ask] = _pick_street(cands, district=district, text=text, reference=reference)
+            got = picked[ask]
             if isinstance(got, tuple):
-                e[i], n[i] = got[0], got[1]
-                frm[i], words[i] = label, what
+                placed[i] = (got[0], got[1], label, _STREET_WORDS if st else _PLACE_WORDS)
             elif isinstance(got, str):
                 vague[i] = f"{'street' if st else 'place'} {(st or text)!r} {got}"
+        if placed:
+            rows = list(placed)
+            e.loc[rows] = [v[0] for v in placed.values()]
+            n.loc[rows] = [v[1] for v in placed.values()]
+            frm.loc[rows] = [v[2] for v in placed.values()]
+            words.loc[rows] = [v[3] for v in placed.values()]
 
         def note(rows: list, column: str, reason: str | pd.Series) -> None:
             mask = pd.Series(out.index.isin(rows), index=out.index) & report

@@ -122,6 +122,7 @@ class PlaceIndex:
     numbers: dict[str, set[str]] = field(default_factory=dict)
     streets: dict[str, set[str]] = field(default_factory=dict)
     names_of: dict[str, set[str]] = field(default_factory=dict)
+    on_street: dict[str, set[str]] = field(default_factory=dict)
     postcodes_of: dict[str, set[str]] = field(default_factory=dict)
     points_of: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     homes: set[str] = field(default_factory=set)
@@ -134,7 +135,7 @@ class PlaceIndex:
     category: dict[str, str] = field(default_factory=dict)
     points: list[tuple[str, float, float]] = field(default_factory=list)
     _choices: list[str] = field(default_factory=list)
-    _fuzzy: dict[str, tuple[str, float] | None] = field(default_factory=dict)
+    _fuzzy: dict[str, tuple[tuple[str, float] | None, int]] = field(default_factory=dict)
     _tree: object = None
 
     @classmethod
@@ -168,7 +169,6 @@ class PlaceIndex:
         if norm:
             if norm not in self.names:
                 self._choices.append(norm)
-                self._fuzzy.clear()
             self.names.setdefault(norm, set()).add(rid)
             self.names_of.setdefault(rid, set()).add(norm)
             for t in set(norm.split()) - _STOP:
@@ -177,6 +177,7 @@ class PlaceIndex:
             st = street_of_text(norm)
             if st:
                 self.streets.setdefault(rid, set()).add(st)
+                self.on_street.setdefault(st, set()).add(rid)
         if p is not None and p.number and p.street:
             self.addresses.setdefault(f"{p.flat}|{p.number}|{p.street}", set()).add(rid)
         pc = postcode if isinstance(postcode, str) and postcode.strip() else (p.postcode if p is not None else "")
@@ -211,7 +212,7 @@ class PlaceIndex:
 
     def prepare_fuzzy(self, names: Iterable[str], *, chunk: int = 256) -> None:
         """Find the most similar known name of many comparison-form names at once (all cores)."""
-        todo = sorted({n for n in names if n and n not in self.names and n not in self._fuzzy})
+        todo = sorted({n for n in names if n and n not in self.names and self._fuzzy.get(n, (None, -1))[1] != len(self._choices)})
         if not todo or not self._choices:
             return
         for i in range(0, len(todo), chunk):
@@ -220,13 +221,18 @@ class PlaceIndex:
             best = m.argmax(axis=1)
             score = m[np.arange(len(q)), best]
             for text, j, sc in zip(q, best.tolist(), score.tolist(), strict=True):
-                self._fuzzy[text] = (self._choices[j], float(sc)) if sc >= FUZZY_CUTOFF else None
+                self._fuzzy[text] = ((self._choices[j], float(sc)) if sc >= FUZZY_CUTOFF else None, len(self._choices))
 
     def _similar(self, name: str) -> tuple[str, float] | None:
-        if name not in self._fuzzy:
-            best = process.extractOne(name, self._choices, scorer=fuzz.token_sort_ratio, score_cutoff=FUZZY_CUTOFF)
-            self._fuzzy[name] = (best[0], float(best[1])) if best is not None else None
-        return self._fuzzy[name]
+        """The most similar known name (the first of the best), names added since the last
+        look checked too."""
+        best, seen = self._fuzzy.get(name, (None, 0))
+        if seen < len(self._choices):
+            got = process.extractOne(name, self._choices[seen:], scorer=fuzz.token_sort_ratio, score_cutoff=FUZZY_CUTOFF)
+            if got is not None and (best is None or got[1] > best[1]):
+                best = (got[0], float(got[1]))
+            self._fuzzy[name] = (best, len(self._choices))
+        return best
 
     def _near(self, e: float, n: float, radius: float) -> set[str]:
         if not self.points:
@@ -346,19 +352,18 @@ class PlaceIndex:
         m = re.match(r"^(?:the |a )?(.+?) (?:on|in|at|off) (\S+(?: \S+)?)$", p.name)
         if street:
             rest = " ".join(t for t in p.name.replace(street, " ").split() if t not in _STOP)
-            on = lambda sts: street in sts  # noqa: E731
         elif m:
-            rest, stem = m.group(1), m.group(2)
-            known = {st for sts in self.streets.values() for st in sts if st.split()[:len(stem.split())] == stem.split()}
+            rest, stem = m.group(1), m.group(2).split()
+            known = [st for st in self.on_street if st.split()[:len(stem)] == stem]
             if len(known) != 1:  # "Ridge": Ridge Avenue or Ridge Terrace?
                 return set()
-            on = lambda sts: bool(known & sts)  # noqa: E731
+            street = known[0]
         else:
             return set()
         kind = KIND_WORDS.get(rest)
         if kind is None:
             return set()
-        return {c for c, sts in self.streets.items() if on(sts) and self.category.get(c) == kind}
+        return {c for c in self.on_street.get(street, ()) if self.category.get(c) == kind}
 
     def _partial(self, p: PlaceText) -> set[str]:
         words = [t for t in dict.fromkeys(p.name.split()) if t not in _STOP]
@@ -443,35 +448,36 @@ def match_place_texts(texts: pd.Series, *, index: PlaceIndex, patterns: pd.Serie
     (['L1', ''], [<NA>, 'unspecified'], True)
     """
     n = len(texts)
-    ids = pd.Series("", index=texts.index, dtype=object)
-    kind = pd.Series(pd.NA, index=texts.index, dtype="string")
-    own = pd.Series(False, index=texts.index, dtype=bool)
-    why = pd.Series(pd.NA, index=texts.index, dtype="string")
-    how = pd.Series(pd.NA, index=texts.index, dtype="string")
     made: dict[str, tuple] = {}
-    if not n:
-        return PlaceTextMatch(ids, kind, own, why, how, _new_frame(made))
     pats = patterns if patterns is not None else pd.Series([None] * n, index=texts.index, dtype=object)
     pcs = postcodes if postcodes is not None else pd.Series("", index=texts.index)
     grids = grid if grid is not None else pd.Series("", index=texts.index)
     parsed: dict[tuple, PlaceText] = {}
     keys = []
-    for i, text, pat, pc, gr in zip(texts.index, texts.tolist(), pats.tolist(), pcs.tolist(), grids.tolist(), strict=True):
+    for text, pat, pc, gr in zip(texts.tolist(), pats.tolist(), pcs.tolist(), grids.tolist(), strict=True):
         extra = " ".join(x for x in (pc, gr) if isinstance(x, str) and x)
         full = ", ".join(x for x in (text, extra) if x)
         key = (full, id(pat) if pat is not None else None)
-        keys.append((i, key))
+        keys.append(key)
         if full and key not in parsed:
             parsed[key] = parse_place_text(full, pat)
     index.prepare_fuzzy(p.name for p in parsed.values() if p.is_place)
+    # every answer built as plain lists, one Series each at the end (setting cells one by one
+    # in a pandas string Series costs more than all the matching)
+    ids: list[str] = [""] * n
+    kind: list[object] = [pd.NA] * n
+    own = [False] * n
+    why: list[object] = [pd.NA] * n
+    how: list[object] = [pd.NA] * n
     answers: dict[tuple, tuple[str, str | None, str | None]] = {}
-    for i, key in keys:
+    labels = texts.index
+    for k, key in enumerate(keys):
         p = parsed.get(key)
         if p is None:
             continue
         if p.kind is not None or not p.place:
-            kind[i] = p.kind or "unknown"
-            own[i] = p.own_home
+            kind[k] = p.kind or "unknown"
+            own[k] = p.own_home
             continue
         if key not in answers:
             rid, _conf, what = index.match(p, strict=strict)
@@ -484,18 +490,19 @@ def match_place_texts(texts: pd.Series, *, index: PlaceIndex, patterns: pd.Serie
                 rid = provisional_place_id(p)
                 if rid not in made:
                     cat = category or ("address" if p.number and p.street else None)
-                    made[rid] = (p.place, cat, p.postcode or None, p.easting, p.northing, p.grid_size, i)
+                    made[rid] = (p.place, cat, p.postcode or None, p.easting, p.northing, p.grid_size, labels[k])
                     index.add(rid, p.place, postcode=p.postcode, easting=p.easting, northing=p.northing, category=cat)
                     if strict:
                         index.homes.add(rid)
                 answers[key] = (rid, what, None)
-        got, reason, method = answers[key]
-        ids[i] = got
-        if reason is not None:
-            why[i] = reason
-        if method is not None:
-            how[i] = method
-    return PlaceTextMatch(ids, kind, own, why, how, _new_frame(made))
+        ids[k], why_k, how_k = answers[key]
+        if why_k is not None:
+            why[k] = why_k
+        if how_k is not None:
+            how[k] = how_k
+    return PlaceTextMatch(pd.Series(ids, index=labels, dtype=object), pd.Series(kind, index=labels, dtype="string"),
+                          pd.Series(own, index=labels, dtype=bool), pd.Series(why, index=labels, dtype="string"),
+                          pd.Series(how, index=labels, dtype="string"), _new_frame(made))
 
 
 def _new_frame(made: dict[str, tuple]) -> pd.DataFrame:
