@@ -171,16 +171,16 @@ def locate_places(frame: pd.DataFrame, *, origin: pd.Series, gazetteer: Gazettee
         by_pc = {k: (float(r.easting), float(r.northing), str(r.quality), str(r.terminated))
                  for k, r in zip(table.index, table.itertuples(index=False), strict=True)} if table is not None else {}
         by_key = dict(iter(named.groupby("key", sort=False))) if named is not None and len(named) else {}
-        empty = named.iloc[:0] if named is not None else None
+        empty = named.iloc[:0] if named is not None else pd.DataFrame(columns=["key", "local_type"])
         placed: dict[object, tuple[float, float, str, str]] = {}  # row -> easting, northing, geocoded_from, words
         picked: dict[tuple, object] = {}
         for i in names.index:
             pc = pc_of[i]
             if pc and table is not None:
                 if pc in by_pc:
-                    x, y, quality, terminated = by_pc[pc]
-                    if np.isfinite(x) and np.isfinite(y):
-                        placed[i] = (x, y, "postcode", quality)
+                    px, py, quality, terminated = by_pc[pc]
+                    if np.isfinite(px) and np.isfinite(py):
+                        placed[i] = (px, py, "postcode", quality)
                         if terminated:
                             ended.append(i)
                         continue
@@ -206,7 +206,7 @@ def locate_places(frame: pd.DataFrame, *, origin: pd.Series, gazetteer: Gazettee
                     cands = pd.concat(parts) if parts else empty
                     cands = cands[cands["local_type"].isin(_ROAD_TYPES)]
                 else:
-                    cands = by_key.get(p.name, empty)
+                    cands = by_key.get(text, empty)
                     cands = cands[~cands["local_type"].isin(_ROAD_TYPES) & (cands["local_type"] != "Postcode")]
                 picked[ask] = _pick_street(cands, district=district, text=text, reference=reference)
             got = picked[ask]

@@ -461,7 +461,9 @@ def match_place_texts(texts: pd.Series, *, index: PlaceIndex, patterns: pd.Serie
         keys.append(key)
         if full and key not in parsed:
             parsed[key] = parse_place_text(full, pat)
-    index.prepare_fuzzy(p.name for p in parsed.values() if p.is_place)
+    if not strict:  # similar names, in one batch, for the texts no name or address matches
+        index.prepare_fuzzy(p.name for p in parsed.values() if p.is_place and p.name not in index.names
+                            and not (p.number and f"{p.flat}|{p.number}|{p.street}" in index.addresses))
     # every answer built as plain lists, one Series each at the end (setting cells one by one
     # in a pandas string Series costs more than all the matching)
     ids: list[str] = [""] * n

@@ -48,6 +48,7 @@ __all__ = [
     "STREET_WORDS",
     "normalise_postcode",
     "street_of_text",
+    "read_place_text",
 ]
 
 # --- comparison form of place names -------------------------------------------------------
@@ -508,6 +509,22 @@ def street_of_text(name: str) -> str:
 
 
 def parse_place_text(text: object, patterns: tuple[re.Pattern[str], ...] | None = None) -> PlaceText:
+    """Read one place text (:func:`read_place_text`), each distinct text and patterns once.
+
+    >>> parse_place_text("Home").kind
+    'own_home'
+    """
+    if not isinstance(text, str):
+        return read_place_text(text, patterns)
+    return _parse_cached(text, patterns)
+
+
+@lru_cache(maxsize=131072)
+def _parse_cached(text: str, patterns: tuple[re.Pattern[str], ...] | None) -> PlaceText:
+    return read_place_text(text, patterns)
+
+
+def read_place_text(text: object, patterns: tuple[re.Pattern[str], ...] | None = None) -> PlaceText:
     """Read one place text: boilerplate stripped, a non-place recognised, the address,
     postcode and grid reference taken out.
 
