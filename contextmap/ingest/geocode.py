@@ -170,7 +170,12 @@ def locate_places(frame: pd.DataFrame, *, origin: pd.Series, gazetteer: Gazettee
         missing, ended, nopos, vague = [], [], [], {}
         by_pc = {k: (float(r.easting), float(r.northing), str(r.quality), str(r.terminated))
                  for k, r in zip(table.index, table.itertuples(index=False), strict=True)} if table is not None else {}
-        by_key = dict(iter(named.groupby("key", sort=False))) if named is not None and len(named) else {}
+        by_key: dict = {}
+        by_place: dict = {}
+        if named is not None and len(named):
+            roads = named["local_type"].isin(_ROAD_TYPES)
+            by_key = dict(iter(named[roads].groupby("key", sort=False)))
+            by_place = dict(iter(named[~roads & (named["local_type"] != "Postcode")].groupby("key", sort=False)))
         empty = named.iloc[:0] if named is not None else pd.DataFrame(columns=["key", "local_type"])
         placed: dict[object, tuple[float, float, str, str]] = {}  # row -> easting, northing, geocoded_from, words
         picked: dict[tuple, object] = {}
@@ -187,7 +192,7 @@ def locate_places(frame: pd.DataFrame, *, origin: pd.Series, gazetteer: Gazettee
                     nopos.append(i)
                 else:
                     missing.append(i)
-            if not by_key:
+            if not by_key and not by_place:
                 continue
             p = parsed[i]
             st = street_of[i]
@@ -203,11 +208,9 @@ def locate_places(frame: pd.DataFrame, *, origin: pd.Series, gazetteer: Gazettee
             if ask not in picked:
                 if st:
                     parts = [by_key[k] for k in street_keys(st) if k in by_key]
-                    cands = pd.concat(parts) if parts else empty
-                    cands = cands[cands["local_type"].isin(_ROAD_TYPES)]
+                    cands = parts[0] if len(parts) == 1 else pd.concat(parts) if parts else empty
                 else:
-                    cands = by_key.get(text, empty)
-                    cands = cands[~cands["local_type"].isin(_ROAD_TYPES) & (cands["local_type"] != "Postcode")]
+                    cands = by_place.get(text, empty)
                 picked[ask] = _pick_street(cands, district=district, text=text, reference=reference)
             got = picked[ask]
             if isinstance(got, tuple):

@@ -370,22 +370,29 @@ def _positions(frame: pd.DataFrame, ch: TableChecker, made: list[pd.DataFrame], 
     keep = ~ch.bad
     e, n = frame.loc[keep, "easting"].dropna(), frame.loc[keep, "northing"].dropna()
     ref = (float(e.median()), float(n.median())) if len(e) and len(n) else None  # where the area's places are
-    located, notes = locate_places(frame, origin=origin, gazetteer=gazetteer, reference=ref, report=keep)
+    # the provisional places made from text, placed in the same pass (the gazetteer is read once)
+    parts = [p.reset_index(drop=True) for p in made]
+    extra = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["name"])
+    geo = pd.DataFrame({"name": extra["name"], "postcode": extra.get("postcode"), "latitude": np.nan,
+                        "longitude": np.nan, "easting": extra.get("easting", np.nan),
+                        "northing": extra.get("northing", np.nan)})
+    size = extra["grid_size"] if "grid_size" in extra else pd.Series(0.0, index=extra.index)
+    src = pd.Series("", index=extra.index, dtype=object).mask(size > 0, "grid_reference:" + size.astype(str))
+    both = pd.concat([frame[list(geo.columns)], geo], ignore_index=True)
+    located, notes = locate_places(both, origin=pd.concat([origin, src], ignore_index=True), gazetteer=gazetteer,
+                                   reference=ref, report=pd.concat([keep, pd.Series(False, index=extra.index)], ignore_index=True))
+    derived = ["easting", "northing", "latitude", "longitude", "geocoded_from", "position_quality"]
+    mine = located.iloc[:len(frame)].set_axis(frame.index)
     for mask, column, values, reason in notes:
-        P.add("locations", mask, column, values, reason, "warning")
-    out = []
-    for part in made:
-        part = part.reset_index(drop=True)
-        cols = {c: part[c] if c in part else np.nan for c in ("easting", "northing")}
-        geo = pd.DataFrame({"name": part["name"], "postcode": part["postcode"] if "postcode" in part else None,
-                            "latitude": np.nan, "longitude": np.nan, **cols})
-        size = part["grid_size"] if "grid_size" in part else pd.Series(0.0, index=part.index)
-        src = pd.Series("", index=part.index, dtype=object).mask(size > 0, "grid_reference:" + size.astype(str))
-        placed, _ = locate_places(geo, origin=src, gazetteer=gazetteer, reference=ref,
-                                  report=pd.Series(False, index=part.index))
-        out.append(part.assign(**{c: placed[c] for c in ("easting", "northing", "latitude", "longitude", "geocoded_from",
-                                                         "position_quality")}))
-    return located, out
+        rows = mask.iloc[:len(frame)].set_axis(frame.index)
+        P.add("locations", rows, column, values.iloc[:len(frame)].set_axis(frame.index),
+              reason if isinstance(reason, str) else reason.iloc[:len(frame)].set_axis(frame.index), "warning")
+    out, start = [], len(frame)
+    for part in parts:
+        placed = located.iloc[start:start + len(part)].reset_index(drop=True)
+        out.append(part.assign(**{c: placed[c] for c in derived}))
+        start += len(part)
+    return frame.assign(**{c: mine[c] for c in derived}), out
 
 
 def _provisional_rows(table: str, parts: list[pd.DataFrame], accepted: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
