@@ -39,7 +39,7 @@ from pyproj import Transformer
 from contextmap._errors import ConfigError
 from contextmap.dataset import Dataset
 from contextmap.graph import AnalysisContext, as_context
-from contextmap.ingest.placetext import parse_place_text
+from contextmap.ingest.placetext import text_kind
 from contextmap.schema import grading_mix_by
 from contextmap.settings import Settings
 
@@ -374,7 +374,7 @@ def rank_locations(
 
 def _named_no_place(names: pd.Series) -> set[str]:
     """Ids of locations whose name names no place (:func:`contextmap.ingest.placetext.non_place_kind`)."""
-    kinds = {n: parse_place_text(n).kind for n in names.dropna().astype(str).unique()}
+    kinds = {n: text_kind(n) for n in names.dropna().astype(str).unique()}
     return {str(i) for i, n in names.items() if isinstance(n, str) and kinds.get(n) is not None}
 
 

@@ -49,6 +49,7 @@ __all__ = [
     "normalise_postcode",
     "street_of_text",
     "read_place_text",
+    "text_kind",
 ]
 
 # --- comparison form of place names -------------------------------------------------------
@@ -506,6 +507,21 @@ def street_of_text(name: str) -> str:
             i = j - 1 - (j > 1 and toks[j - 2] == "saint")
             return " ".join(toks[i:j + 1])
     return ""
+
+
+@lru_cache(maxsize=131072)
+def text_kind(text: str) -> str | None:
+    """What a place text means when it names no place (:func:`non_place_kind` after cleaning and
+    the default boilerplate), or None: the cheap question, without reading the address.
+
+    >>> text_kind("Found by police at home"), text_kind("Chicken Palace"), text_kind("Found by police")
+    ('own_home', None, 'unknown')
+    """
+    raw = clean_place_text(text)
+    place = strip_boilerplate(raw)
+    if not place:
+        return None if not raw else "own_accord" if re.search(r"accord|voluntar|self", raw, re.I) else "unknown"
+    return non_place_kind(place)
 
 
 def parse_place_text(text: object, patterns: tuple[re.Pattern[str], ...] | None = None) -> PlaceText:

@@ -53,7 +53,7 @@ from contextmap.ingest.geocode import locate_places
 from contextmap.ingest.manifest import is_manifest, load_manifest
 from contextmap.ingest.names import NameIndex, resolve_names
 from contextmap.ingest.placematch import PlaceIndex, match_place_texts
-from contextmap.ingest.placetext import NON_PLACE_KINDS, compile_boilerplate, parse_place_text
+from contextmap.ingest.placetext import NON_PLACE_KINDS, compile_boilerplate, text_kind
 from contextmap.ingest.quarantine import Problems, split_rows, write_quarantine
 from contextmap.ingest.sources import REQUIRED_TABLES, RawTable, dataset_sources, read_sources
 from contextmap.schema import (
@@ -320,7 +320,7 @@ def _described_locations(ch: TableChecker) -> None:
     """A location record named by a description ("Unknown", "Home"): kept (links may name it),
     with a warning, and never ranked (:mod:`contextmap.hotspots`)."""
     names = ch.out["name"].dropna()
-    kinds = {n: parse_place_text(n).kind for n in names.unique()}
+    kinds = {n: text_kind(n) for n in names.unique()}
     kind = names.map(kinds).reindex(ch.raw.index)
     ch.warn(kind.notna() & ~ch.bad, "name", "names no place (" + kind.map(NON_PLACE_KINDS).astype(str)
             + "): kept, but never ranked as a location of concern")
@@ -348,9 +348,9 @@ def _split_places(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     kept: dict[str, tuple[object, object]] = {}
     for cell in cells.dropna().unique():
         parts = [x.strip() for x in str(cell).split(";") if x.strip()]
-        read = [(x, parse_place_text(x)) for x in parts]
-        places = [x for x, r in read if r.kind is None and r.place]
-        other = [x for x, r in read if not (r.kind is None and r.place)]
+        kinds = [text_kind(x) for x in parts]
+        places = [x for x, k in zip(parts, kinds, strict=True) if k is None]
+        other = [x for x, k in zip(parts, kinds, strict=True) if k is not None]
         kept[cell] = ("; ".join(places) or pd.NA, "; ".join(other) or pd.NA)
     places = cells.map(lambda c: kept[c][0] if c in kept else pd.NA).astype("string")
     described = cells.map(lambda c: kept[c][1] if c in kept else pd.NA).astype("string")
