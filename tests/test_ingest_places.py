@@ -196,7 +196,7 @@ def test_link_places_matched_and_links_to_non_places_set_aside_with_their_reason
     q = ds.quarantine["links"].set_index("Intel Ref") if "Intel Ref" in ds.quarantine["links"] else \
         ds.quarantine["links"].set_index("link_id")
     assert sorted(q.index) == ["K2", "K4", "K7"]
-    assert "a kind of place, not a place ('a hotel')" in q.loc["K2", "_reasons"]
+    assert "names no place (a kind of place, not a place)" in q.loc["K2", "_reasons"]
     assert "the child's home is not known" in q.loc["K4", "_reasons"]
     assert "not known or not said" in q.loc["K7", "_reasons"]
     assert "missing required value" not in " ".join(q["_reasons"])  # one reason, not two

@@ -317,9 +317,9 @@ def strip_boilerplate(text: str, patterns: tuple[re.Pattern[str], ...] | None = 
 
 NON_PLACE_KINDS: dict[str, str] = {
     "own_home": "the child's own home or placement",
-    "own_accord": "returned of their own accord (no place given)",
-    "someone_home": "someone's home, not named ('friend's house')",
-    "unspecified": "a kind of place, not a place ('a hotel')",
+    "own_accord": "returned of their own accord, no place given",
+    "someone_home": "someone's home, not named",
+    "unspecified": "a kind of place, not a place",
     "unknown": "not known or not said",
 }
 """What a non-place text means. None of them is ever made into a place."""
