@@ -216,3 +216,17 @@ def test_given_and_grid_reference_positions_are_kept_and_said():
     out, _ = locate_places(f, origin=pd.Series(["", "grid_reference:100.0"]), gazetteer=None)
     assert out["geocoded_from"].tolist() == ["given", "grid_reference"]
     assert out["position_quality"].tolist() == ["as given", "grid reference (100 m square)"]
+
+
+def test_a_gazetteer_file_in_another_encoding_is_named(tmp_path):
+    latin = tmp_path / "ONSPD_latin1.csv"
+    latin.write_bytes(ONSPD.read_bytes().replace(b'"EL1 2AB","EL1  2AB"', b'"EL1 2AB","EL1 \xa0 2AB"'))
+    with pytest.raises(InputReadError, match="ONSPD_latin1.csv"):
+        Gazetteer(postcodes=(latin,)).postcodes_table(["EL12AB"])
+
+
+def test_export_postcodes_in_any_case_and_spacing_are_looked_up():
+    g = Gazetteer(postcodes=(ONSPD,))
+    f = _frame(["A", "B"], ["el12ab", "EL1  3CD"])
+    out, _ = locate_places(f, origin=pd.Series(["", ""]), gazetteer=g)
+    assert out["easting"].tolist() == [340270.0, 340600.0]
