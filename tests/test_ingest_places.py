@@ -197,7 +197,7 @@ def test_link_places_matched_and_links_to_non_places_set_aside_with_their_reason
         ds.quarantine["links"].set_index("link_id")
     assert sorted(q.index) == ["K2", "K4", "K7"]
     assert "names no place (a kind of place, not a place)" in q.loc["K2", "_reasons"]
-    assert "the child's home is not known" in q.loc["K4", "_reasons"]
+    assert "whose address is not known" in q.loc["K4", "_reasons"]
     assert "not known or not said" in q.loc["K7", "_reasons"]
     assert "missing required value" not in " ".join(q["_reasons"])  # one reason, not two
     assert (_problems(ds, "links")["severity"] == "error").sum() == 3
@@ -266,3 +266,18 @@ def test_found_text_without_a_manifest_uses_the_defaults(tmp_path):
     assert ep.loc["E1", "found_location_id"] == d.children["home_location_id"].iloc[0]
     assert bool(ep.loc["E1", "found_at_home"]) and ep.loc["E2", "found_location_id"] == "L1"
     assert ep.loc["E3", "found_description"] == "Don't know" and not ep.loc["E3", "found_at_home"]
+
+
+def test_a_mapping_file_gives_a_tables_boilerplate(tmp_path):
+    (tmp_path / "children.csv").write_text("child_id\nC1\n")
+    (tmp_path / "locations.csv").write_text("location_id,name\nL1,Chicken Palace\n")
+    (tmp_path / "Missing.csv").write_text("episode_id,child_id,reported_at,Where Found\n"
+                                          "E1,C1,01/09/2026,Recovered by response team from Chicken Palace\n")
+    (tmp_path / "map.yaml").write_text(
+        "tables:\n  episodes:\n    file: Missing.csv\n    columns: {Where Found: found_location}\n"
+        "    boilerplate: ['recovered\\s+by\\s+response\\s+team\\s+from']\n")
+    d = contextmap.load(tmp_path, mapping=tmp_path / "map.yaml", as_of="2026-12-01")
+    assert d.episodes["found_location_id"].tolist() == ["L1"]
+    with pytest.raises(contextmap.MappingError, match="boilerplate is not a regular expression"):
+        (tmp_path / "bad.yaml").write_text("tables:\n  episodes:\n    boilerplate: '(unclosed'\n")
+        contextmap.load(tmp_path, mapping=tmp_path / "bad.yaml")

@@ -310,7 +310,7 @@ def _described_link_places(ch: TableChecker, placed: Any, homes: pd.Series) -> N
     ch.warn(to_home, "target_name", "the child's own home: linked to their home location " + home.astype(str))
     rest = described & ~to_home
     why = kind.map(NON_PLACE_KINDS).astype(str)
-    why = why.mask(kind == "own_home", why + " (the child's home is not known: give home_address or home_location_id)")
+    why = why.mask(kind == "own_home", why + ", whose address is not known: give the child's home_address")
     ch.blank_explained |= rest
     ch.error(rest, "target_name", "names no place (" + why + "): the link is set aside, never mapped or ranked; "
              "give the place's name or address to use it")
