@@ -52,6 +52,7 @@ __all__ = [
     "DEFAULT_AUDIENCES",
     "BasemapSettings",
     "AreasSettings",
+    "GazetteerSettings",
     "load_settings",
 ]
 
@@ -229,6 +230,23 @@ class AreasSettings:
 
 
 @dataclass(frozen=True)
+class GazetteerSettings:
+    """The user's own gazetteer, read offline when a dataset is loaded (see
+    :mod:`contextmap.ingest.gazetteer`): ``postcodes`` (ONS Postcode Directory or Code-Point
+    Open CSV files) and ``names`` (OS Open Names CSV files), each a file, a glob or a list of
+    them. A relative path is read from the working directory; a sources manifest's own
+    ``gazetteer:`` entry wins over this one, key by key.
+    """
+
+    postcodes: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+
+    def _validate(self) -> list[str]:
+        return [f"gazetteer.{k} must not hold an empty path, instead got: {list(getattr(self, k))!r}"
+                for k in ("postcodes", "names") if any(not x.strip() for x in getattr(self, k))]
+
+
+@dataclass(frozen=True)
 class IngestSettings:
     """Where the area's locations are expected, so that mistyped coordinates are caught.
 
@@ -271,6 +289,7 @@ class Settings:
     basemap: BasemapSettings = field(default_factory=BasemapSettings)
     areas: AreasSettings = field(default_factory=AreasSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
+    gazetteer: GazetteerSettings = field(default_factory=GazetteerSettings)
     extra: dict[str, Any] = field(default_factory=dict)
     """Sections owned by other modules (for example ``audiences``), validated there."""
 
@@ -321,6 +340,8 @@ class Settings:
                 continue
             if key in ("basemap", "areas") and isinstance(value, str):  # `basemap: town.gpkg`
                 value = {"path": value}
+            if key == "gazetteer" and isinstance(value, Mapping):  # `postcodes: ONSPD.csv` (one path)
+                value = {k: [v] if isinstance(v, str) else v for k, v in value.items()}
             section, found = _section(key, hints[key], value)
             problems += found
             if section is not None:

@@ -42,6 +42,7 @@ import yaml
 
 from contextmap._errors import ConfigError, InputNotFoundError, InputReadError, MappingError
 from contextmap.ingest.columns import table_mapping
+from contextmap.ingest.gazetteer import Gazetteer, gazetteer_from_spec
 from contextmap.ingest.patterns import FilePattern, latest_period, parse_period
 from contextmap.ingest.sources import REQUIRED_TABLES, Note, Source, check_inside
 from contextmap.schema import GRADING_SCHEMES, TABLE_NAMES
@@ -52,8 +53,8 @@ MANIFEST_SUFFIXES = (".yaml", ".yml")
 """A dataset path with one of these suffixes is read as a sources manifest."""
 
 _NOT_FIXED = re.compile(r"[{}*?]")
-_TOP = ("description", "grading_scheme", "folder", "sources", "allow_outside")
-_MAPPING = ("columns", "values", "date_formats", "constants")
+_TOP = ("description", "grading_scheme", "folder", "sources", "allow_outside", "gazetteer")
+_MAPPING = ("columns", "values", "date_formats", "constants", "boilerplate")
 _SOURCE = ("file", "table", "sheet", "sheets", "agency", *_MAPPING)
 _SHEET = ("sheet", "table", "agency", *_MAPPING)
 
@@ -68,6 +69,9 @@ class Manifest:
     path: Path
     period: str | None = None
     """The period (``YYYY-MM``) the ``{period}`` files were read for; None when no file names it."""
+    gazetteer: Gazetteer | None = None
+    """The user's gazetteer (``gazetteer: {postcodes: ..., names: ...}``, paths or globs
+    relative to the manifest, inside its folder): see :mod:`contextmap.ingest.gazetteer`."""
 
     def notes(self) -> list[Note]:
         """File-level warnings: optional tables no source holds."""
@@ -224,7 +228,9 @@ def load_manifest(path: str | Path, *, period: str | None = None) -> Manifest:
         if key in seen:
             raise InputReadError(f"{where}: {s.label} is listed twice (as {seen[key]} and {s.table}); its rows would be read twice")
         seen[key] = s.table
-    return Manifest(tuple(sources), scheme, str(data.get("description") or ""), p, period=chosen)
+    gaz = gazetteer_from_spec(data.get("gazetteer"), base=p.parent, where=where, inside=p.parent,
+                              allow_outside=allow_outside)
+    return Manifest(tuple(sources), scheme, str(data.get("description") or ""), p, period=chosen, gazetteer=gaz)
 
 
 def _choose_period(where: str, patterns: list[FilePattern], folder: Path, period: str | None, *,

@@ -225,7 +225,8 @@ def redact_dataset(
         for df, cols in (
             (persons, ("aliases", "phone", "vehicle", "social_media")),
             (links, ("summary",)),
-            (episodes, ("people_mentioned", "places_mentioned", "people_described")),
+            (episodes, ("people_mentioned", "places_mentioned", "people_described", "found_description",
+                        "places_described")),
         ):
             for c in cols:
                 if c in df.columns:

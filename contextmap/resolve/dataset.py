@@ -27,6 +27,8 @@ from shapely.geometry import Point
 
 from contextmap.dataset import Dataset
 from contextmap.files import check_new_files, write_csv
+from contextmap.ingest.placematch import PlaceIndex
+from contextmap.ingest.placetext import parse_place_text
 from contextmap.parallel import beside
 from contextmap.resolve.cluster import dataset_entity_ids
 from contextmap.resolve.decisions import Decisions, DecisionsError, as_decisions, read_decisions
@@ -133,18 +135,11 @@ def _person_index(ds: Dataset, persons_res: PersonResolution | None) -> tuple[di
     return names, fore, sur, kind
 
 
-def _place_index(ds: Dataset, locations_res: LocationResolution | None) -> tuple[dict, dict]:
+def _place_index(ds: Dataset, locations_res: LocationResolution | None) -> PlaceIndex:
+    """The dataset's places, by entity, for matching RHI place mentions (ingest's place matching)."""
     mapping = locations_res.mapping if locations_res is not None else {}
-    names: dict[str, set[str]] = {}
-    pcs: dict[str, set[str]] = {}
-    lo = ds.locations
-    for rid, nn, pc in zip(lo["location_id"].tolist(), normalise_place_names(lo["name"].tolist()), lo["postcode"].tolist(), strict=True):
-        ent = mapping.get(str(rid), str(rid))
-        if nn:
-            names.setdefault(nn, set()).add(ent)
-        if isinstance(pc, str) and pc.strip():
-            pcs.setdefault(re.sub(r"\s+", "", pc).upper(), set()).add(ent)
-    return names, pcs
+    lo = pd.DataFrame(ds.locations.drop(columns="geometry", errors="ignore"))
+    return PlaceIndex.build(lo, mapping=mapping)
 
 
 def _match_person(mention: str, idx: tuple[dict, dict, dict, dict], choices: list[str],
@@ -185,27 +180,13 @@ def _match_person(mention: str, idx: tuple[dict, dict, dict, dict], choices: lis
     return None, 0.0, "no match"
 
 
-def _match_place(mention: str, idx: tuple[dict, dict], choices: list[str],
-                 fuzzy: dict | None = None) -> tuple[str | None, float, str]:
-    names, pcs = idx
-    pc = re.search(r"\b([A-Za-z]{1,2}\d[A-Za-z\d]?)\s*(\d[A-Za-z]{2})\b", mention)
-    norm = normalise_place_name(mention)
-    if norm:
-        hit = names.get(norm, set())
-        if len(hit) == 1:
-            return next(iter(hit)), 0.95, "name exact after normalising"
-        if len(hit) > 1:
-            return None, 0.0, f"ambiguous: {len(hit)} places share the name"
-    if pc:
-        hit = pcs.get((pc.group(1) + pc.group(2)).upper(), set())
-        if len(hit) == 1:
-            return next(iter(hit)), 0.85, "postcode"
-    if norm:
-        best = fuzzy[norm] if fuzzy is not None and norm in fuzzy else process.extractOne(
-            norm, choices, scorer=fuzz.token_sort_ratio, score_cutoff=90)
-        if best is not None and len(names[best[0]]) == 1:
-            return next(iter(names[best[0]])), round(0.9 * best[1] / 100, 4), f"name similar to {best[0]!r}"
-    return None, 0.0, "no match"
+def _match_place(mention: str, idx: PlaceIndex) -> tuple[str | None, float, str]:
+    """The place entity an RHI mention names (by name, address, grid reference, postcode, similar
+    or partial name: :meth:`~contextmap.ingest.placematch.PlaceIndex.match`), or why not."""
+    p = parse_place_text(mention)
+    if not p.is_place:
+        return None, 0.0, "names no place"
+    return idx.match(p)
 
 
 def _best_matches(queries: list[str], choices: list[str], *, cutoff: int, chunk: int = 256) -> dict:
@@ -270,13 +251,11 @@ def link_mentions(
     pidx = _person_index(ds, persons_res)
     lidx = _place_index(ds, locations_res)
     pchoices = sorted(pidx[0])
-    lchoices = sorted(lidx[0])
     ep = ds.episodes
     # fuzzy name matching for every distinct mention without an exact hit, in one batch
     pn = {normalise_person_name(m) for c in ep["people_mentioned"].tolist() for m in split_list(c)}
-    ln = set(normalise_place_names([m for c in ep["places_mentioned"].tolist() for m in split_list(c)]).tolist())
     pfuzzy = _best_matches(sorted(x for x in pn if x and x not in pidx[0]), pchoices, cutoff=88)
-    lfuzzy = _best_matches(sorted(x for x in ln if x and x not in lidx[0]), lchoices, cutoff=90)
+    lidx.prepare_fuzzy(normalise_place_names([m for c in ep["places_mentioned"].tolist() for m in split_list(c)]))
     days = pd.to_datetime(ep["reported_at"]).dt.normalize().tolist()
     # the same mention text always gets the same answer: match each distinct text once
     cache: dict[tuple[str, str], tuple[str, float, bool, str]] = {}
@@ -290,7 +269,10 @@ def link_mentions(
                     if kind == "person":
                         ent, conf, how = _match_person(mention, pidx, pchoices, pfuzzy)
                     else:
-                        ent, conf, how = _match_place(mention, lidx, lchoices, lfuzzy)
+                        ent, conf, how = _match_place(mention, lidx)
+                        if how == "names no place":  # "home", "a hotel": a description, never a place
+                            cache[(kind, mention)] = hit = ("", 0.0, False, how)
+                            continue
                     prov = ent is None or conf < min_confidence
                     if prov:
                         if ent is not None:
@@ -298,7 +280,8 @@ def link_mentions(
                         ent, conf = provisional_id(kind, mention), 0.0
                     assert ent is not None  # matched, or given a provisional id just above
                     hit = cache[(kind, mention)] = (ent, conf, prov, how)
-                rows.append((eid, cid, day, mention, kind, *hit))
+                if hit[0]:
+                    rows.append((eid, cid, day, mention, kind, *hit))
     out = pd.DataFrame(rows, columns=list(MENTION_COLUMNS))
     out["observed_on"] = pd.to_datetime(out["observed_on"])
     out["provisional"] = out["provisional"].astype(bool)

@@ -61,8 +61,9 @@ BOOKKEEPING_COLUMNS = (
 """Columns every versioned contract table carries besides the contract's own."""
 
 _KIND_TYPES = {"date": sa.DateTime, "datetime": sa.DateTime, "float": sa.Float}
-DERIVED_TYPES: dict[str, type[sa.types.TypeEngine]] = {"provisional": sa.Boolean}
-"""Columns ingest derives that are not text (``provisional``: a record ingest made from a name)."""
+DERIVED_TYPES: dict[str, type[sa.types.TypeEngine]] = {"provisional": sa.Boolean, "found_at_home": sa.Boolean}
+"""Columns ingest derives that are not text (``provisional``: a record ingest made from a name;
+``found_at_home``: the child was found at their own home)."""
 
 metadata = sa.MetaData()
 """Every table of a workspace (the migrations create exactly these; a test compares them)."""
