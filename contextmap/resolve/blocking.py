@@ -1,0 +1,181 @@
+"""Blocking for person resolution: which pairs of records are compared at all.
+
+Only records sharing a key are compared (surname + forename initial, forename + surname
+initial, forename + Soundex of the surname, forename or surname + birth year, the date of
+birth with day and month either way, any full name or alias, any phone / vehicle /
+social-media handle). Keys are scoped to the table: person records with person records,
+children's records with children's records (only when children are resolved among
+themselves). Person records are compared with children's records through their own keys
+(``k...``), asymmetric so that two children are never compared there: the full name or an
+alias, the date of birth, surname + birthday, surname + forename initial + birth year,
+forename + surname initial + birth year, and, when the person record's forename is short (an
+initial, "Ty", "Jay") or its surname an initial, the initial forms. The name-only ones are
+dropped where more than :data:`CROSS_MAX_CHILDREN` children share them.
+"""
+
+from __future__ import annotations
+
+import jellyfish
+import numpy as np
+import pandas as pd
+
+from contextmap.resolve.text import NICKNAME_TO_FORM, normalise_identifier, normalise_person_name
+from contextmap.schema import split_list
+
+__all__ = ["CROSS_MAX_CHILDREN", "block_keys", "candidate_pairs"]
+
+CROSS_MAX_CHILDREN = 3
+"""A person record is compared with children's records on a name alone (the full name or an
+alias, an initial form) only where at most this many children share it; more, and only a
+date of birth can say which child a record is (keys on the date of birth are always used)."""
+
+def block_keys(rec: pd.DataFrame, f: dict[str, np.ndarray], *, children_alone: bool = True) -> pd.DataFrame:
+    """Rows (idx, key, kind, role) where kind is '' for plain keys, or 'alias'/'phone'/...
+    and role is 0 (compare with everyone in the block), 1 (a probe: an abbreviated record),
+    2 (a target: compared only with the block's probes, never with other targets) or 3 (a
+    person record in a key shared with children: compared only with targets).
+
+    Keys are scoped to the table (persons with persons, children with children: the latter
+    only with ``children_alone``); children's records also get the person-child keys
+    (``k...``), where they are targets and person records are role 3: a person record is
+    compared with a child on the full name or an alias, the date of birth (day and month
+    either way), forename or surname + birth year, and, when the person record's forename
+    is short (an initial, "Ty", "Jay") or its surname an initial, the initial forms."""
+    idx: list[int] = []
+    keys: list[str] = []
+    kinds: list[str] = []
+    roles: list[int] = []
+
+    def add(i: int, key: str, kind: str = "", role: int = 0) -> None:
+        idx.append(i)
+        keys.append(key)
+        kinds.append(kind)
+        roles.append(role)
+
+    tables = rec["table"].tolist()
+    aliases = rec["aliases"].tolist()
+    ident = {k: rec[k].tolist() for k in ("phone", "vehicle", "social_media")}
+    with_children = bool(f["child"].any())
+    for i in range(len(rec)):
+        t = tables[i][0]
+        fn, sn, form, full = f["fn"][i], f["sn"][i], f["fn_form"][i], f["full"][i]
+        y, m, d = f["year"][i], f["month"][i], f["day"][i]
+        if with_children:
+            _cross_keys(add, i, f["child"][i], fn, sn, form, full, y, m, d, aliases[i])
+            if t == "c" and not children_alone:
+                continue
+        if sn and fn:
+            add(i, f"{t}s|{sn}|{fn[0]}")
+            if len(fn) > 1:
+                # "Lewis M" against every Lewis M...: asymmetric, so that the thousands of
+                # full-name pairs sharing a forename and a surname initial are not compared
+                add(i, f"{t}f|{form}|{sn[0]}", role=1 if len(sn) == 1 else 2)
+                if len(sn) > 1:  # surname typos: forename + Soundex of the surname
+                    add(i, f"{t}x|{form}|{jellyfish.soundex(sn)}")
+        if y:
+            lo, hi = (m, d) if m <= d else (d, m)
+            add(i, f"{t}d|{y}|{lo}|{hi}")
+            if form:
+                add(i, f"{t}fy|{form}|{y}")
+            if sn:
+                add(i, f"{t}sy|{sn}|{y}")
+        if full:
+            add(i, f"{t}n|{full}", "name")
+        for a in split_list(aliases[i]):
+            an = normalise_person_name(a)
+            if an:
+                add(i, f"{t}n|{an}", "alias:" + a)
+        for kind, values in ident.items():
+            for v in split_list(values[i]):
+                vn = normalise_identifier(v)
+                if len(vn) >= 4:
+                    add(i, f"{t}i|{kind}|{vn}", kind)
+    return pd.DataFrame({"idx": idx, "key": keys, "kind": kinds, "role": roles})
+
+
+def _cross_keys(add, i: int, child: bool, fn: str, sn: str, form: str, full: str, y: int, m: int, d: int,
+                aliases: object) -> None:
+    """The person-child keys of record ``i`` (see :func:`_block_keys`). Keys on a date of
+    birth are always used; name-only keys (``kn``, ``ki``, ``kf``) are dropped where more
+    than :data:`CROSS_MAX_CHILDREN` children share them (a person record with no date of
+    birth could be any of them: no score can say which)."""
+    role = 2 if child else 3
+    if full:
+        add(i, f"kn|{full}", "name", role)
+    if not child:
+        for a in split_list(aliases):
+            an = normalise_person_name(a)
+            if an:
+                add(i, f"kn|{an}", "alias:" + a, role)
+    if y:
+        lo, hi = (m, d) if m <= d else (d, m)
+        add(i, f"kd|{y}|{lo}|{hi}", "", role)  # the date of birth, day and month either way
+        if sn:
+            add(i, f"kb|{sn}|{m}|{d}", "", role)  # surname + birthday: the year mistyped
+            if fn:
+                add(i, f"ks|{sn}|{fn[0]}|{y}", "", role)  # "C Whitmore", a day or month mistyped
+                add(i, f"ky|{form}|{sn[0]}|{y}", "", role)  # "Tyrese O", or a surname typo
+    if fn and sn:
+        if child or len(fn) <= 3 or fn in NICKNAME_TO_FORM:  # "C Whitmore", "Ty Grant", "Jay Smith"
+            add(i, f"ki|{sn}|{fn[0]}", "", role)
+        if child and len(fn) > 1 or not child and len(sn) == 1:  # "Tyrese O"
+            add(i, f"kf|{form}|{sn[0]}", "", role)
+
+
+def candidate_pairs(keys: pd.DataFrame, *, max_block_size: int | None) -> tuple[pd.DataFrame, int]:
+    codes, _ = pd.factorize(keys["key"], sort=False)
+    kf = pd.DataFrame({"idx": keys["idx"].to_numpy(), "code": codes, "kind": keys["kind"].to_numpy(),
+                       "role": keys["role"].to_numpy()})
+    kf = kf.drop_duplicates(["idx", "code"])
+    # person-child name-only keys that more than CROSS_MAX_CHILDREN children share
+    name_only = keys["key"].str.startswith(("kn|", "ki|", "kf|")).to_numpy()[kf.index.to_numpy()]
+    if name_only.any():
+        kids = (kf["role"].to_numpy() == 2) & name_only
+        n_kids = pd.Series(kids.astype(np.int64)).groupby(kf["code"].to_numpy()).transform("sum").to_numpy()
+        kf = kf[~(name_only & (n_kids > CROSS_MAX_CHILDREN))]
+    sizes = kf.groupby("code")["idx"].transform("size")
+    kf["size"] = sizes.to_numpy()
+    # only weak keys (names and aliases shared by many records: term-frequency weighted
+    # evidence) are ever skipped; name-part, date-of-birth and identifier keys never are
+    weak = kf["kind"].to_numpy(dtype=object) != ""
+    weak &= ~np.isin(kf["kind"].to_numpy(dtype=object), ["phone", "vehicle", "social_media"])
+    over = (sizes > max_block_size).to_numpy() & weak if max_block_size is not None else np.zeros(len(kf), dtype=bool)
+    skipped = int(kf.loc[over, "code"].nunique())
+    kf = kf[(sizes >= 2).to_numpy() & ~over]
+    # asymmetric blocks: probes (role 1) against everyone; targets (role 2) not with each
+    # other; person records in person-child blocks (role 3) only with targets. A target is
+    # kept only where the block holds a non-target, a role-3 record only beside a target.
+    role = kf["role"].to_numpy()
+    probe_codes = kf.loc[role != 2, "code"].unique()
+    target_codes = kf.loc[role == 2, "code"].unique()
+    kf = kf[((role != 2) | kf["code"].isin(probe_codes).to_numpy()) & ((role != 3) | kf["code"].isin(target_codes).to_numpy())]
+    # every pair once: each non-target against the whole block, then oriented low index first
+    left = kf[kf["role"].to_numpy() != 2]
+    m = left.merge(kf.drop(columns="size"), on="code", suffixes=("_a", "_b"))
+    ra_, rb_ = m["role_a"].to_numpy(), m["role_b"].to_numpy()
+    ia, ib = m["idx_a"].to_numpy(dtype=np.int64), m["idx_b"].to_numpy(dtype=np.int64)
+    keep = np.where(rb_ == 2, True, (ia < ib) & (ra_ != 3) & (rb_ != 3)) & (ia != ib)
+    m = m[keep]
+    ia, ib = ia[keep], ib[keep]
+    swap = ia > ib
+    a = np.where(swap, ib, ia)
+    b = np.where(swap, ia, ib)
+    ka = np.where(swap, m["kind_b"].to_numpy(dtype=object), m["kind_a"].to_numpy(dtype=object))
+    kb = np.where(swap, m["kind_a"].to_numpy(dtype=object), m["kind_b"].to_numpy(dtype=object))
+    is_alias = np.array([x.startswith("alias:") or y.startswith("alias:") for x, y in zip(ka, kb, strict=True)], dtype=bool) if len(m) else np.zeros(0, dtype=bool)
+    ident_kind = np.where(np.isin(ka, ["phone", "vehicle", "social_media"]), ka, "")
+    pairs = pd.DataFrame({"a": a, "b": b})
+    pairs["alias"] = np.where(is_alias, np.where(np.char.startswith(ka.astype(str), "alias:"), ka, kb), "")
+    pairs["alias_n"] = np.where(is_alias, m["size"].to_numpy(), 0)
+    pairs["ident"] = ident_kind
+    # one row per pair, keeping an alias tag and an identifier tag where any row has one
+    # (the rarest shared alias where several are shared)
+    pairs["alias_n"] = np.where(is_alias, pairs["alias_n"], np.iinfo(np.int64).max)
+    pairs = pairs.sort_values(["a", "b", "alias_n"], kind="stable")
+    agg = pairs.drop_duplicates(["a", "b"], keep="first")[["a", "b", "alias", "alias_n"]]
+    ids_ = pairs[pairs["ident"] != ""].drop_duplicates(["a", "b"], keep="first")[["a", "b", "ident"]]
+    agg = agg.merge(ids_, on=["a", "b"], how="left")
+    agg["ident"] = agg["ident"].fillna("").astype(object)
+    agg["alias"] = agg["alias"].astype(object)
+    agg = agg.reset_index(drop=True)
+    return agg, skipped
