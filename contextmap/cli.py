@@ -382,7 +382,10 @@ def resolve_cmd(
     except (ContextMapError, ValueError, OSError) as exc:
         raise _fail(exc, 2) from None
     m = res.merged
-    console.print(f"{pr.stats['records']} person records -> {pr.stats['entities']} persons; "
+    st = pr.stats
+    kids = (f" ({st['person_records_matched_to_children']} of them a child's) and {st['children_records']} children's records"
+            if st.get("children_records") else "")
+    console.print(f"{st.get('person_records', st['records'])} person records{kids} -> {st['entities']} entities; "
                   f"{lr.stats['records']} location records -> {lr.stats['entities']} places; "
                   f"{len(m)} merged entities; {len(res.provisional)} RHI mentions kept as provisional",
                   highlight=False, markup=False)

@@ -45,7 +45,12 @@ def _background(n: int = 40) -> list[dict]:
 
 
 def _ds(persons: list[dict], children: list[dict] = CHILDREN, links: list[dict] = (), episodes: list[dict] = ()):  # type: ignore[assignment]
-    return build_dataset(children=children, persons=[*_background(), *persons], links=list(links), episodes=list(episodes))
+    """The children, the background and ``persons``; ``"provisional": True`` marks a record as
+    ingest marks one it made from a link's name."""
+    ds = build_dataset(children=children, persons=[*_background(), *persons], links=list(links), episodes=list(episodes))
+    prov = {p["person_id"] for p in persons if p.get("provisional")}
+    ds.persons["provisional"] = ds.persons["person_id"].isin(prov).to_numpy(dtype=bool)
+    return ds
 
 
 def _pairs(res) -> pd.DataFrame:
@@ -172,7 +177,7 @@ def test_no_date_of_birth_on_either_side_is_scored_on_the_name_and_reviewed():
     assert res.mapping["P1"] == "C03"
     row = _pairs(res).loc[("C03", "P1")]
     fall = json.loads(row["waterfall"])
-    assert fall[0][0].startswith("prior (how rare it is that a person record is one given child's")
+    assert fall[0][0] == "prior (a person record being this child)"
     assert any(w == "DOB missing" for w, _ in fall)
     assert sum(x for _, x in fall) == pytest.approx(row["match_weight"], abs=0.05)
 
@@ -316,3 +321,23 @@ def test_review_page_shows_which_record_is_the_child(tmp_path):
     assert data["records"]["N1"]["record"] == "person record"
     ids = {(p["a"], p["b"]) for p in data["pairs"]}
     assert ("C01", "N1") in ids or ("C03", "P1") in ids
+
+
+@pytest.mark.browser
+def test_review_page_with_a_child_and_a_person_in_the_browser(recorded_page, tmp_path, reports_dir):
+    from conftest import axe_violations
+
+    kids = [*CHILDREN, {"child_id": "C06", "name": "Jay Smith", "date_of_birth": "2010-01-01"},
+            {"child_id": "C07", "name": "Jay Smith", "date_of_birth": "2011-06-06"}]
+    ds = _ds([{"person_id": "N1", "name": "Corey Whitmore", "date_of_birth": "1992-03-14", "gender": "male"},
+              {"person_id": "P1", "name": "SMITH, Jay", "provisional": True}], children=kids)
+    page_path = write_review(ds, tmp_path / "review.html", threshold=0.05, band=(0.01, 0.99), places=False)
+    recorded_page.open(page_path)
+    page = recorded_page.page
+    assert recorded_page.console_errors == []
+    card = page.locator("section.pair").filter(has_text="C06 and P1")
+    table = card.locator("table.recs").inner_text()
+    assert "a child's record" in table and "provisional (made from a name in a link)" in table
+    assert "about equally well" in card.locator(".expl").inner_text()
+    page.screenshot(path=str(reports_dir / "identity_review.png"), full_page=True)
+    assert axe_violations(page) == []

@@ -118,8 +118,8 @@ def child_guards(scored: pd.DataFrame, f: dict[str, np.ndarray], ref: pd.Timesta
         on = f"{ref:%Y-%m-%d}"
         notes = out["age_note"].to_numpy(dtype=object)
         for i in np.flatnonzero(bad):
-            notes[i] = (f"a child's record (aged {_age_words(age_c[i])}) and a person aged {age_p[i]:.0f} "
-                        f"on {on}: never one person")
+            notes[i] = (f"a child's record (aged {_age_words(age_c[i], dc[i] >= 0)}) and a person aged "
+                        f"{_age_words(age_p[i], True)} on {on}: never one person")
         out["age_note"] = notes
         out["contradiction"] = out["contradiction"].to_numpy(dtype=bool) | bad
     # the margin rule, over the person-child pairs that could be joined
@@ -142,8 +142,9 @@ def child_guards(scored: pd.DataFrame, f: dict[str, np.ndarray], ref: pd.Timesta
     return out
 
 
-def _age_words(years: float) -> str:
-    return "unknown" if not np.isfinite(years) or years > 200 else f"{years:.0f}"
+def _age_words(years: float, known: bool) -> str:
+    """Completed years, or 'unknown' (no date of birth)."""
+    return f"{int(np.floor(years))}" if known and np.isfinite(years) else "unknown"
 
 
 def check_child_decisions(dec: Decisions, pos: dict[str, int], is_child: np.ndarray) -> None:

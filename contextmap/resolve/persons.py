@@ -787,7 +787,7 @@ def _pairs_frame(scored, rec, feats, entity, dec, pos, min_p) -> pd.DataFrame:
             cross = priors is not None and bool(feats["child"][a] != feats["child"][b])
             fall = _splink_words(records[n_], comps, scored.attrs["top"],
                                  float(priors[n_]) if cross and priors is not None else scored.attrs["prior_weight"],
-                                 "prior (how rare it is that a person record is one given child's)" if cross else
+                                 "prior (a person record being this child)" if cross else
                                  "prior (how rare a match is among this many records)")
             if idn:  # name the identifier: "phone shared"
                 fall = [(f"{idn.replace('_', ' ')} shared" if w == "identifier shared" else w, x) for w, x in fall]
