@@ -225,6 +225,26 @@ def test_person_person_scores_do_not_change_when_children_are_compared():
     assert set(without.entities["table"]) == {"persons"}
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_hostile_police_spellings_do_not_crash_and_do_what_is_documented(engine):
+    ivanov = "\u0421\u0435\u0440\u0433\u0435\u0439 \u0418\u0432\u0430\u043d\u043e\u0432"  # in Cyrillic
+    kids = [*CHILDREN, {"child_id": "C08", "name": ivanov, "date_of_birth": "2010-02-02"}]
+    ds = _ds([
+        {"person_id": "P1", "name": "\ufeff\u200bWHITMORE,\u00a0C\u043erey", "date_of_birth": "2012-03-14"},  # BOM, ZWSP, NBSP, Cyrillic o
+        {"person_id": "P2", "name": ",,,", "date_of_birth": "2011-01-02"},  # no name at all, Tyrese's DOB
+        {"person_id": "P3", "name": ivanov, "date_of_birth": "2010-02-02"},  # a name in another script
+        {"person_id": "P4", "name": ivanov, "date_of_birth": "1980-02-02"},  # ... an adult namesake
+        {"person_id": "P5", "name": "\u202eeromtihW yeroC", "date_of_birth": "2011-08-08"},  # reversed behind a direction mark
+    ], children=kids)
+    m = resolve_persons(ds, engine=engine).mapping
+    assert m["P1"] == "C01"  # invisible characters dropped, the look-alike read as Latin
+    assert m["P2"] == "P2"  # a record without a name never joins a child on a date of birth alone
+    assert m["P3"] == "C08" and m["P4"] == "P4"  # Cyrillic letters kept and compared; the adult is not the child
+    assert m["P5"] == "P5"  # the mark is dropped, the reversed text stays another name
+    for bad in (build_dataset(), build_dataset(children=[{"child_id": "C1"}], persons=[{"person_id": "P1", "name": ""}])):
+        assert set(resolve_persons(bad, engine=engine).mapping.values()) <= {"C1", "P1"}
+
+
 # --- decisions ----------------------------------------------------------------------------
 
 

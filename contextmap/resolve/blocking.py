@@ -10,7 +10,8 @@ themselves). Person records are compared with children's records through their o
 alias, the date of birth, surname + birthday, surname + forename initial + birth year,
 forename + surname initial + birth year, and, when the person record's forename is short (an
 initial, "Ty", "Jay") or its surname an initial, the initial forms. The name-only ones are
-dropped where more than :data:`CROSS_MAX_CHILDREN` children share them.
+dropped where more than :data:`CROSS_MAX_CHILDREN` children share them; a record without a
+name (in comparison form) gets none.
 """
 
 from __future__ import annotations
@@ -99,9 +100,10 @@ def _cross_keys(add, i: int, child: bool, fn: str, sn: str, form: str, full: str
     birth are always used; name-only keys (``kn``, ``ki``, ``kf``) are dropped where more
     than :data:`CROSS_MAX_CHILDREN` children share them (a person record with no date of
     birth could be any of them: no score can say which)."""
+    if not full:  # a record without a name is never matched to a child on a date of birth alone
+        return
     role = 2 if child else 3
-    if full:
-        add(i, f"kn|{full}", "name", role)
+    add(i, f"kn|{full}", "name", role)
     if not child:
         for a in split_list(aliases):
             an = normalise_person_name(a)
@@ -128,7 +130,7 @@ def candidate_pairs(keys: pd.DataFrame, *, max_block_size: int | None) -> tuple[
                        "role": keys["role"].to_numpy()})
     kf = kf.drop_duplicates(["idx", "code"])
     # person-child name-only keys that more than CROSS_MAX_CHILDREN children share
-    name_only = keys["key"].str.startswith(("kn|", "ki|", "kf|")).to_numpy()[kf.index.to_numpy()]
+    name_only = keys["key"].astype(str).str.startswith(("kn|", "ki|", "kf|")).to_numpy(dtype=bool)[kf.index.to_numpy()]
     if name_only.any():
         kids = (kf["role"].to_numpy() == 2) & name_only
         n_kids = pd.Series(kids.astype(np.int64)).groupby(kf["code"].to_numpy()).transform("sum").to_numpy()

@@ -365,7 +365,7 @@ def _score(pairs: pd.DataFrame, f: dict[str, np.ndarray], weights: dict[str, flo
         osa = cpdist(xa, xb, scorer=OSA.distance, workers=workers) if len(di) else np.zeros(0)
         short = np.minimum(len_fa[di], len_fb[di])
         codes = {x: jellyfish.metaphone(x) for x in set(xa) | set(xb)}
-        same_sound = np.array([codes[x] == codes[y] for x, y in zip(xa, xb, strict=True)], dtype=bool)
+        same_sound = np.array([bool(codes[x]) and codes[x] == codes[y] for x, y in zip(xa, xb, strict=True)], dtype=bool)
         f_close[di] = (jw_f[di] >= w["typo_jw"]) | ((osa <= w["typo_edits"]) & (short >= 4)) | same_sound
     # a one-word name may be a surname alone ("Garside"), and a forename written where the
     # other record has the surname is a half-swapped name: neither contradicts a forename

@@ -20,12 +20,14 @@ from contextmap.ingest.names import drop_invisible, fold_lookalikes, forename_fi
 
 __all__ = ["fold", "normalise_person_name", "normalise_identifier", "NICKNAME_TO_FORM"]
 
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_NON_ALNUM = re.compile(r"[\W_]+")  # for ASCII text, [^a-z0-9] (after lower-casing); other scripts' letters kept
 _APOSTROPHE = re.compile(r"['\u2019`]")
 
 
 def fold(text: str) -> str:
-    """Lower case, accents and apostrophes removed, every other non-alphanumeric run a space."""
+    """Lower case, accents and apostrophes removed, every other run of characters that are not
+    letters or digits a space (letters of other scripts are kept: a name written in Cyrillic
+    is still a name)."""
     if not text.isascii():  # ASCII has no accents to strip (the usual case: skip the walk)
         text = fold_lookalikes(drop_invisible(text))
         text = unicodedata.normalize("NFKD", text)
