@@ -202,6 +202,16 @@ def test_two_children_sharing_a_name_are_never_chained_by_a_person_record(engine
     assert not ((res.pairs["record_a"].isin(["C06", "C07"])) & (res.pairs["record_b"].isin(["C06", "C07"]))).any()
 
 
+def test_children_resolved_among_themselves_join_directly_never_through_a_person():
+    kids = [*CHILDREN, {"child_id": "C11", "name": "WHITMORE, Corey", "date_of_birth": "2012-03-14"},  # a second council id
+            {"child_id": "C12", "name": "Corey Whitmore", "date_of_birth": "2012-03-15"}]
+    persons = [{"person_id": "P1", "name": "Corey W", "provisional": True}]
+    m = resolve_persons(_ds(persons, children=kids), include_children=True).mapping
+    assert m["C11"] == "C01"  # the same child under two ids: joined by their own pair
+    off = resolve_persons(_ds(persons, children=kids)).mapping  # without include_children
+    assert len({off["C01"], off["C11"], off["C12"]}) == 3
+
+
 def test_a_person_record_matching_two_children_equally_joins_neither_and_is_reviewed():
     kids = [*CHILDREN, {"child_id": "C06", "name": "Jay Smith", "date_of_birth": "2010-01-01"},
             {"child_id": "C07", "name": "Jay Smith", "date_of_birth": "2011-06-06"}]
