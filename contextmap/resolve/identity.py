@@ -41,7 +41,8 @@ AGE_GUARD: dict[str, float] = {
     "min_gap_days": 366.0,
 }
 """The child/adult guard between a child's record and a person record (see
-:func:`resolve_persons`); both dates of birth known, or the person's alone for the first rule."""
+:func:`~contextmap.resolve.persons.resolve_persons`); the first rule needs the person's date
+of birth alone, the second both."""
 
 CHILD_MARGIN_BITS = 3.0
 """A person record that scores at or above the threshold with several children's records
@@ -75,9 +76,10 @@ def _log2_odds(p: float) -> float:
 
 
 def child_guards(scored: pd.DataFrame, f: dict[str, np.ndarray], ref: pd.Timestamp, *, threshold: float,
-                  weights: dict[str, float]) -> pd.DataFrame:
+                 weights: dict[str, float]) -> pd.DataFrame:
     """Person-child pairs: their own prior (``prior_w``, see ``child_share_*`` in
-    :data:`PERSON_WEIGHTS`; ``p`` and ``weight`` moved by the difference), the child/adult
+    :data:`~contextmap.resolve.persons.PERSON_WEIGHTS`; ``p`` and ``weight`` moved by the
+    difference), the child/adult
     guard (a hard contradiction, with its reason in ``age_note``) and the margin rule
     (``refuse``: a person record that matches several children about equally well joins none
     of them)."""
@@ -148,8 +150,21 @@ def _age_words(years: float, known: bool) -> str:
 
 
 def check_child_decisions(dec: Decisions, pos: dict[str, int], is_child: np.ndarray) -> None:
-    """Raise :class:`DecisionsError` when ``merge`` decisions join two children's records
-    through a person record (two children are merged only by a decision naming both)."""
+    """Raise :class:`~contextmap.resolve.decisions.DecisionsError` when ``merge`` decisions join
+    two children's records through a person record (two children are merged only by a
+    decision naming both). ``pos``: record id -> position in ``is_child``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from contextmap.resolve.decisions import parse_decisions
+    >>> pos, kids = {"C1": 0, "C2": 1, "P9": 2}, np.array([True, True, False])
+    >>> check_child_decisions(parse_decisions("merge P9 C1\\nmerge C2 C1\\n"), pos, kids)  # both named: fine
+    >>> check_child_decisions(parse_decisions("merge P9 C1\\nmerge P9 C2\\n"), pos, kids)
+    Traceback (most recent call last):
+    ...
+    contextmap.resolve.decisions.DecisionsError: merge decisions join two children's records through a person record ...
+    """
     parent: dict[str, str] = {}
 
     def find(x: str, par: dict[str, str]) -> str:
