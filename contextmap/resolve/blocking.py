@@ -56,15 +56,12 @@ def block_keys(rec: pd.DataFrame, f: dict[str, np.ndarray], *, children_alone: b
     tables = rec["table"].tolist()
     aliases = rec["aliases"].tolist()
     ident = {k: rec[k].tolist() for k in ("phone", "vehicle", "social_media")}
-    with_children = bool(f["child"].any())
     for i in range(len(rec)):
         t = tables[i][0]
+        if t == "c" and not children_alone:
+            continue
         fn, sn, form, full = f["fn"][i], f["sn"][i], f["fn_form"][i], f["full"][i]
         y, m, d = f["year"][i], f["month"][i], f["day"][i]
-        if with_children:
-            _cross_keys(add, i, f["child"][i], fn, sn, form, full, y, m, d, aliases[i])
-            if t == "c" and not children_alone:
-                continue
         if sn and fn:
             add(i, f"{t}s|{sn}|{fn[0]}")
             if len(fn) > 1:
@@ -91,37 +88,58 @@ def block_keys(rec: pd.DataFrame, f: dict[str, np.ndarray], *, children_alone: b
                 vn = normalise_identifier(v)
                 if len(vn) >= 4:
                     add(i, f"{t}i|{kind}|{vn}", kind)
-    return pd.DataFrame({"idx": idx, "key": keys, "kind": kinds, "role": roles})
+    out = pd.DataFrame({"idx": idx, "key": keys, "kind": kinds, "role": roles, "capped": False})
+    if f["child"].any():
+        out = pd.concat([out, _cross_keys(rec, f)], ignore_index=True)
+    return out
 
 
-def _cross_keys(add, i: int, child: bool, fn: str, sn: str, form: str, full: str, y: int, m: int, d: int,
-                aliases: object) -> None:
-    """The person-child keys of record ``i`` (see :func:`_block_keys`). Keys on a date of
-    birth are always used; name-only keys (``kn``, ``ki``, ``kf``) are dropped where more
-    than :data:`CROSS_MAX_CHILDREN` children share them (a person record with no date of
-    birth could be any of them: no score can say which)."""
-    if not full:  # a record without a name is never matched to a child on a date of birth alone
-        return
-    role = 2 if child else 3
-    add(i, f"kn|{full}", "name", role)
-    if not child:
-        for a in split_list(aliases):
+def _cross_keys(rec: pd.DataFrame, f: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The person-child keys (see :func:`block_keys`), children role 2, person records role 3.
+    Keys on a date of birth are always used; name-only keys (``kn``, ``ki``, ``kf``: ``capped``)
+    are dropped where more than :data:`CROSS_MAX_CHILDREN` children share them (a person record
+    with no date of birth could be any of them: no score can say which). A record without a
+    name gets none: it is never matched to a child on a date of birth alone."""
+    fn, sn, form, full = f["fn"], f["sn"], f["fn_form"], f["full"]
+    child = f["child"]
+    y, m, d = f["year"].tolist(), f["month"].tolist(), f["day"].tolist()
+    named = full != ""
+    role = np.where(child, 2, 3)
+    len_fn = np.fromiter((len(x) for x in fn), dtype=np.int64, count=len(fn))
+    len_sn = np.fromiter((len(x) for x in sn), dtype=np.int64, count=len(sn))
+    both = named & (len_fn > 0) & (len_sn > 0)
+    dob = named & (f["year"] > 0)
+    short = np.isin(fn, list(NICKNAME_TO_FORM)) | (len_fn <= 3)
+
+    def rows(mask: np.ndarray, make) -> tuple[np.ndarray, list[str]]:
+        at = np.flatnonzero(mask)
+        return at, [make(i) for i in at.tolist()]
+
+    parts = [
+        (named, lambda i: f"kn|{full[i]}", "name", True),  # the full name
+        (dob, lambda i: f"kd|{y[i]}|{min(m[i], d[i])}|{max(m[i], d[i])}", "", False),  # the DOB, day and month either way
+        (dob & (len_sn > 0), lambda i: f"kb|{sn[i]}|{m[i]}|{d[i]}", "", False),  # surname + birthday: the year mistyped
+        (dob & both, lambda i: f"ks|{sn[i]}|{fn[i][0]}|{y[i]}", "", False),  # "C Whitmore", a day or month mistyped
+        (dob & both, lambda i: f"ky|{form[i]}|{sn[i][0]}|{y[i]}", "", False),  # "Tyrese O", or a surname typo
+        (both & (child | short), lambda i: f"ki|{sn[i]}|{fn[i][0]}", "", True),  # "C Whitmore", "Ty Grant", "Jay Smith"
+        (both & ((child & (len_fn > 1)) | (~child & (len_sn == 1))), lambda i: f"kf|{form[i]}|{sn[i][0]}", "", True),  # "Tyrese O"
+    ]
+    frames = []
+    for mask, make, kind, capped in parts:
+        at, keys = rows(mask, make)
+        frames.append(pd.DataFrame({"idx": at, "key": keys, "kind": kind, "role": role[at], "capped": capped}))
+    al_idx, al_key, al_kind = [], [], []
+    for i, v in enumerate(rec["aliases"].tolist()):  # a person record's aliases, as names
+        if child[i] or not named[i] or not isinstance(v, str):
+            continue
+        for a in split_list(v):
             an = normalise_person_name(a)
             if an:
-                add(i, f"kn|{an}", "alias:" + a, role)
-    if y:
-        lo, hi = (m, d) if m <= d else (d, m)
-        add(i, f"kd|{y}|{lo}|{hi}", "", role)  # the date of birth, day and month either way
-        if sn:
-            add(i, f"kb|{sn}|{m}|{d}", "", role)  # surname + birthday: the year mistyped
-            if fn:
-                add(i, f"ks|{sn}|{fn[0]}|{y}", "", role)  # "C Whitmore", a day or month mistyped
-                add(i, f"ky|{form}|{sn[0]}|{y}", "", role)  # "Tyrese O", or a surname typo
-    if fn and sn:
-        if child or len(fn) <= 3 or fn in NICKNAME_TO_FORM:  # "C Whitmore", "Ty Grant", "Jay Smith"
-            add(i, f"ki|{sn}|{fn[0]}", "", role)
-        if child and len(fn) > 1 or not child and len(sn) == 1:  # "Tyrese O"
-            add(i, f"kf|{form}|{sn[0]}", "", role)
+                al_idx.append(i)
+                al_key.append("kn|" + an)
+                al_kind.append("alias:" + a)
+    frames.append(pd.DataFrame({"idx": al_idx, "key": al_key, "kind": al_kind, "role": 3, "capped": True}))
+    return pd.concat(frames, ignore_index=True).astype({"idx": np.int64, "role": np.int64, "capped": bool})
 
 
 def candidate_pairs(keys: pd.DataFrame, *, max_block_size: int | None) -> tuple[pd.DataFrame, int]:
@@ -130,7 +148,8 @@ def candidate_pairs(keys: pd.DataFrame, *, max_block_size: int | None) -> tuple[
                        "role": keys["role"].to_numpy()})
     kf = kf.drop_duplicates(["idx", "code"])
     # person-child name-only keys that more than CROSS_MAX_CHILDREN children share
-    name_only = keys["key"].astype(str).str.startswith(("kn|", "ki|", "kf|")).to_numpy(dtype=bool)[kf.index.to_numpy()]
+    name_only = (keys["capped"].to_numpy(dtype=bool) if "capped" in keys.columns
+                 else np.zeros(len(keys), dtype=bool))[kf.index.to_numpy()]
     if name_only.any():
         kids = (kf["role"].to_numpy() == 2) & name_only
         n_kids = pd.Series(kids.astype(np.int64)).groupby(kf["code"].to_numpy()).transform("sum").to_numpy()

@@ -83,7 +83,7 @@ def child_guards(scored: pd.DataFrame, f: dict[str, np.ndarray], ref: pd.Timesta
     guard (a hard contradiction, with its reason in ``age_note``) and the margin rule
     (``refuse``: a person record that matches several children about equally well joins none
     of them)."""
-    out = scored.copy()
+    out = scored  # the caller's own frame (made for this resolution): columns are added in place
     k = len(out)
     n_p = int(f["n"][0])
     base = _log2_odds(min(weights["duplicates_per_record"] / max(n_p - 1, 1), 0.5))
