@@ -647,8 +647,7 @@ def _shown_names(persons: pd.DataFrame, children: pd.DataFrame, mapping: dict[st
     if not multi.any():
         return {}
     names = pd.concat([persons["name"], children["name"]], ignore_index=True)
-    words = names.dropna().astype(str).str.lower().str.replace(r"[^a-z0-9\s]", "", regex=True).str.split().explode()
-    counts = Counter(words.dropna().value_counts().to_dict())
+    counts = Counter(w for n in names.tolist() for w in normalise_person_name(n).split())
     child = np.r_[np.zeros(len(persons), dtype=bool), np.ones(len(children), dtype=bool)]
     prov = pd.concat([persons["provisional"].fillna(False).astype(bool) if "provisional" in persons.columns
                       else pd.Series(False, index=persons.index), pd.Series(False, index=children.index)],
