@@ -37,11 +37,9 @@ def block_keys(rec: pd.DataFrame, f: dict[str, np.ndarray], *, children_alone: b
     person record in a key shared with children: compared only with targets).
 
     Keys are scoped to the table (persons with persons, children with children: the latter
-    only with ``children_alone``); children's records also get the person-child keys
-    (``k...``), where they are targets and person records are role 3: a person record is
-    compared with a child on the full name or an alias, the date of birth (day and month
-    either way), forename or surname + birth year, and, when the person record's forename
-    is short (an initial, "Ty", "Jay") or its surname an initial, the initial forms."""
+    only with ``children_alone``); when there are children's records, every record also
+    gets the person-child keys (``k...``, :func:`_cross_keys`), where children are targets
+    and person records are role 3. ``capped`` marks the name-only person-child keys."""
     idx: list[int] = []
     keys: list[str] = []
     kinds: list[str] = []
