@@ -408,7 +408,7 @@ def resolve_cmd(
     decisions: Annotated[Path | None, typer.Option("--decisions", help="Decisions file: 'merge A B' / 'keep apart A B' lines.")] = None,
     threshold: Annotated[float | None, typer.Option("--threshold", help="Match probability to join records (default 0.5).")] = None,
     pairs: Annotated[bool, typer.Option("--pairs", help="Also write OUT-pairs.csv: every scored pair with its explanation.")] = False,
-    include_children: Annotated[bool, typer.Option("--children", help="Also resolve children's records.")] = False,
+    include_children: Annotated[bool, typer.Option("--children", help="Also resolve children's records among themselves (two ids of one child); person records are always matched to children.")] = False,
     engine: Annotated[str, typer.Option("--engine", help="Score person pairs with Splink on 'duckdb' (default) or 'spark', or 'fixed' weights.")] = "duckdb",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
     path: Annotated[Path | None, typer.Argument(help="Dataset folder of CSV files, an .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
@@ -438,7 +438,10 @@ def resolve_cmd(
     except (ContextMapError, ValueError, OSError) as exc:
         raise _fail(exc, 2) from None
     m = res.merged
-    console.print(f"{pr.stats['records']} person records -> {pr.stats['entities']} persons; "
+    st = pr.stats
+    kids = (f" ({st['person_records_matched_to_children']} of them a child's) and {st['children_records']} children's records"
+            if st.get("children_records") else "")
+    console.print(f"{st.get('person_records', st['records'])} person records{kids} -> {st['entities']} entities; "
                   f"{lr.stats['records']} location records -> {lr.stats['entities']} places; "
                   f"{len(m)} merged entities; {len(res.provisional)} RHI mentions kept as provisional",
                   highlight=False, markup=False)
