@@ -50,8 +50,8 @@ def reference(cell: str | None) -> tuple[dt.datetime | None, str | None]:
             raise ValueError(year)
         return dt.datetime(year, int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0)), None
     except ValueError:
-        if ISO.fullmatch(text) or not (13 <= int(mo) <= 31 and 1 <= int(d) <= 12):
-            return None, REASON_IMPOSSIBLE
+        if ISO.fullmatch(text) or not (13 <= int(mo) <= 31 and 1 <= int(d) <= 12) or not 1800 <= year <= 2200:
+            return None, REASON_IMPOSSIBLE  # a year out of range is the fault, whichever way it is read
         try:  # day-first it does not exist; month-first it does: say so
             dt.datetime(year, int(d), int(mo), int(h or 0), int(mi or 0), int(s or 0))
         except ValueError:
