@@ -1,9 +1,14 @@
 """Turn a pseudonym in a pack back into the real identity, for the chair, on the record.
 
-A partner pack shows ``Child-4F7K2Q`` where the police pack shows a name. When a partner asks
+A partner pack shows ``Child C`` where the police pack shows a name. When a partner asks
 who that is, the chair of the meeting (who holds the pseudonym key) runs::
 
-    contextmap reveal Child-4F7K2Q --pack reports/partner --reason "strategy meeting request"
+    contextmap reveal "Child C" --pack reports/partner --reason "strategy meeting request"
+
+The spoken pseudonyms of a pack (``Child A``, ``Person B``, ``Place C``: short, by rank,
+stable within the pack) stand for the keyed pseudonyms the pack's exports carry as ids
+(``Child-4F7K2Q``: stable across packs); the manifest records which stands for which (one
+pseudonym for another: no identity), and either form may be given.
 
 Nothing in the pack folder can turn a pseudonym back into a name: the pack holds no key and no
 table of ids. :func:`reveal` instead re-derives the pack's pseudonyms: it reads the pack's
@@ -50,14 +55,15 @@ _SHOWN = {"children": ("child_id", "name", "date_of_birth", "ce_risk"),
 
 
 def write_manifest(path: Path, *, input_path: str | Path | None, input_hash: str | None, audience: str,
-                   ids: str, period: tuple[Any, Any], resolved: bool) -> Path:
-    """Write the pack's ``manifest.json``: where its data came from (no identity in it)."""
+                   ids: str, period: tuple[Any, Any], resolved: bool, spoken: Mapping[str, str] | None = None) -> Path:
+    """Write the pack's ``manifest.json``: where its data came from (no identity in it), and
+    ``spoken``: each spoken pseudonym of the pack -> the keyed pseudonym it stands for."""
     start, end = period
     data = {"format": MANIFEST_FORMAT, "input": str(Path(input_path).resolve()) if input_path else None,
             "input_hash": input_hash, "audience": audience, "ids": ids,
             "period": {"start": None if start is None else str(pd.Timestamp(start).date()),
                        "end": None if end is None else str(pd.Timestamp(end).date())},
-            "resolved": bool(resolved)}
+            "resolved": bool(resolved), "spoken": dict(sorted((spoken or {}).items()))}
     path.write_text(json.dumps(data, indent=1), encoding="utf-8")
     return path
 
@@ -129,7 +135,8 @@ def reveal(
     Parameters
     ----------
     pseudonym
-        As printed in the pack, for example ``'Child-4F7K2Q'``.
+        As printed in the pack: a spoken pseudonym (``'Child C'``, looked up in the pack's
+        manifest) or a keyed one (``'Child-4F7K2Q'``, as in the exports).
     pack
         The pack folder (its ``manifest.json`` names the dataset, audience and period).
     reason
@@ -154,8 +161,10 @@ def reveal(
     reason = (reason or "").strip()
     if not reason:
         raise ConfigError("Expected a reason for the disclosure (--reason), instead got nothing")
-    pseudonym = str(pseudonym).strip()
+    pseudonym = " ".join(str(pseudonym).split())
     man = read_manifest(pack)
+    spoken = {" ".join(k.split()).lower(): v for k, v in (man.get("spoken") or {}).items()}
+    keyed = spoken.get(pseudonym.lower(), pseudonym)
     if man.get("ids") == "raw":
         raise ConfigError(f"the pack {str(Path(pack))!r} shows real ids ({man.get('audience')} audience): "
                           "there is no pseudonym to reveal")
@@ -177,7 +186,7 @@ def reveal(
     hit = None
     for table, col, kind in _TABLES:
         r = red.table(table)
-        m = r.index[(r[col].astype(str) == pseudonym).to_numpy(dtype=bool)]
+        m = r.index[(r[col].astype(str) == keyed).to_numpy(dtype=bool)]
         if len(m):
             hit = (table, kind, m[0])
             break
@@ -187,8 +196,8 @@ def reveal(
         period=((man.get("period") or {}).get("start"), (man.get("period") or {}).get("end")),
         outputs=(), user=getpass.getuser(), event="reveal",
         command=["contextmap", "reveal", pseudonym, "--pack", str(pack)],
-        extra={"pseudonym": pseudonym, "reason": reason, "pack": str(Path(pack).resolve()),
-               "found": hit is not None},
+        extra={"pseudonym": pseudonym, **({"stands_for": keyed} if keyed != pseudonym else {}), "reason": reason,
+               "pack": str(Path(pack).resolve()), "found": hit is not None},
     )
     if hit is None:
         raise PrivacyError(f"no record of the pack's dataset carries the pseudonym {pseudonym!r} "
