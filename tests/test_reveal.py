@@ -7,6 +7,7 @@ never the identity) and prints to a terminal only."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -46,11 +47,13 @@ def _a_child(partner) -> str:
 
 def test_manifest_names_the_data_and_holds_no_identity(partner, sample_dir):
     man = read_manifest(partner.out)
-    assert set(man) == {"format", "input", "input_hash", "audience", "ids", "period", "resolved"}
+    assert set(man) == {"format", "input", "input_hash", "audience", "ids", "period", "resolved", "spoken"}
     assert man["input"] == str(sample_dir.resolve()) and man["ids"] == "pseudonym"
+    # each spoken pseudonym of the pack stands for one keyed pseudonym: one pseudonym for another
+    assert man["spoken"]["Child A"].startswith("Child-") and len(set(man["spoken"].values())) == len(man["spoken"])
     ds = contextmap.load(sample_dir)
     text = (partner.out / "manifest.json").read_text()
-    assert not any(n in text for n in ds.children["name"].dropna()) and "C0" not in text
+    assert not any(n in text for n in ds.children["name"].dropna()) and not re.search(r"\bC\d{4}\b", text)
 
 
 def test_reveal_finds_the_child_and_logs_the_disclosure_without_the_identity(partner, sample_dir, tmp_path):
@@ -71,6 +74,23 @@ def test_reveal_finds_the_child_and_logs_the_disclosure_without_the_identity(par
     line = log.read_text()
     assert child["name"] not in line and r.record["child_id"] not in json.dumps(entry["command"])
     assert child["name"] not in repr(r)
+
+
+def test_reveal_finds_the_child_behind_a_spoken_pseudonym(partner, tmp_path):
+    """The pack's pages say "Child A" (the child of most concern); the chair reveals it as said."""
+    log = tmp_path / "audit.jsonl"
+    html = (partner.out / "pack.html").read_text(encoding="utf-8")
+    children = html.split('id="children"', 1)[1].split("</section>", 1)[0]
+    assert re.search(r'<tr><td class="num">1\.</td><td class="nowrap">Child A</td>', children)  # listed by rank
+    r = reveal("  child   a ", pack=partner.out, reason="the panel asked who Child A is", audit_log=log)
+    keyed = read_manifest(partner.out)["spoken"]["Child A"]
+    assert r.kind == "child" and r.record["child_id"].startswith("C")
+    again = reveal(keyed, pack=partner.out, reason="the same child by the stable reference", audit_log=log)
+    assert again.record == r.record
+    entry = read_audit(log)[-2]
+    assert entry["pseudonym"] == "child a" and entry["stands_for"] == keyed and entry["found"] is True
+    with pytest.raises(PrivacyError, match="no record"):
+        reveal("Child ZZZ", pack=partner.out, reason="not in this pack", audit_log=log)
 
 
 def test_reveal_needs_a_reason(partner, tmp_path):

@@ -318,7 +318,7 @@ def build_pack(
                 input_path=input_path, resolved=resolve, geo=geo, workspace=view, resolved_ds=resolved,
                 tactics=tactics,
             )
-            publish.write_marker(staging, audience=aud.name, period=[pdata._d(p_start), pdata._d(p_end)])
+            publish.write_marker(staging, audience=aud.name, period=[pdata.day_text(p_start), pdata.day_text(p_end)])
             t = time.perf_counter()
             try:
                 privacy.check_outputs([staging], forbidden)  # cannot be skipped: a hit raises
@@ -339,7 +339,7 @@ def build_pack(
             # fail closed: the disclosure is logged before the pack is published
             entry = audit.append_audit(
                 audit_log, audience=aud.name, input_path=input_path, input_hash=input_hash,
-                period=(pdata._d(p_start) or None, pdata._d(p_end)),
+                period=(pdata.day_text(p_start) or None, pdata.day_text(p_end)),
                 outputs=[str(staging / f) for f in written], user=getpass.getuser(),
                 command=sys.argv if sys.argv and sys.argv[0].endswith("contextmap") else "contextmap.pack.build_pack",
                 record_as=(staging, out_dir),

@@ -173,7 +173,7 @@ def printed_names(mv: MeetingView, *, an: Any, red: Any, aud: Any, cohort_order:
     labels = {str(n): pdata.node_label(an.graph, n) for n in an.graph}
     for frame, col in ((red.children, "child_id"), (red.persons, "person_id"), (red.locations, "location_id")):
         for i, nm in zip(frame[col].astype(str), frame["name"], strict=True):
-            labels.setdefault(i, pdata._s(nm) or i)
+            labels.setdefault(i, pdata.plain_text(nm) or i)
             if labels[i] == i and aud.show_names:  # no name recorded: say so beside the record's id
                 labels[i] = f"{i} (no name recorded)"
     if not aud.show_names and aud.pseudonymise:

@@ -228,8 +228,13 @@ def picture_from_state(state: Any) -> Picture:
     places = getattr(state, "places", None)
     pic = Picture(ranks=True, complete=bool(places) and bool(getattr(state, "children", None)))
     places = places or state.hotspots
+    counts = bool(getattr(state, "has_counts", True))  # a summary alone has ranks, not counts
+
+    def n(v: Any) -> int | None:
+        return int(v) if counts and v is not None else None
+
     for h in places:
-        pic.places[str(h["location_id"])] = {"children": int(h.get("children", 0)), "episodes": int(h.get("episodes", 0)),
+        pic.places[str(h["location_id"])] = {"children": n(h.get("children", 0)), "episodes": n(h.get("episodes", 0)),
                                              "rank": int(h["rank"]) if h.get("rank") is not None else None}
     for p in state.persons_of_concern:
         pic.persons[str(p["person_id"])] = {"children": int(p.get("children_reached", 0)),
@@ -295,7 +300,8 @@ def _counted_state(now: dict[str, Any], then: dict[str, Any] | None, *, ranks: b
     n = int(now.get("children", 0))
     if then is None:
         return "escalating", f"{count_words(count(n), 'child', 'children')} {noun}; none at the last meeting"
-    b = int(then.get("children", 0))
+    before = then.get("children")
+    b = n if before is None else int(before)  # not known (a pack that kept no counts): judged by rank
     r_now, r_then = now.get("rank"), then.get("rank")
     step = 0
     if ranks and r_now is not None and r_then is not None:

@@ -104,11 +104,11 @@ def place_rows(an: Any, states: States, labels: dict[str, str], words: Any, coun
         loc = str(r.Index)
         st = states.of("location", loc)
         rows.append({
-            "id": loc, "rank": int(r.rank), "label": labels.get(loc, pdata._s(r.name)),
-            "category": words("categories", pdata._s(r.category)), "state": st["state"],
+            "id": loc, "rank": int(r.rank), "label": labels.get(loc, pdata.plain_text(r.name)),
+            "category": words("categories", pdata.plain_text(r.category)), "state": st["state"],
             "state_reason": st["reason"], "why": place_why(r._asdict(), count=count),
             "episodes": count(int(r.episodes)), "children": count(int(r.children)),
-            "first_seen": pdata._d(r.first_seen), "last_seen": pdata._d(r.last_seen),
+            "first_seen": pdata.day_text(r.first_seen), "last_seen": pdata.day_text(r.last_seen),
             "reliability": grading_mix_words(G, loc),
             "pattern": words("patterns", patterns.get(loc, "no pattern")),
         })
@@ -132,9 +132,9 @@ def profile_rows(an: Any, places: list[dict[str, Any]], labels: dict[str, str], 
             for ev in G[loc][n].get("evidence", []):
                 g = pdata.grade(ev, bool(G[loc][n].get("corroborated")))
                 g["code"] = grading_words(g["code"])
-                rows.append({"date": pdata._d(ev.get("date")), "what": words("relations", pdata._s(ev.get("relation"))),
-                             "who": labels.get(str(n), str(n)), "source": words("sources", pdata._s(ev.get("source_type"))),
-                             "grading": g, "record": pdata._s(ev.get("link_id") or ev.get("episode_id"))})
+                rows.append({"date": pdata.day_text(ev.get("date")), "what": words("relations", pdata.plain_text(ev.get("relation"))),
+                             "who": labels.get(str(n), str(n)), "source": words("sources", pdata.plain_text(ev.get("source_type"))),
+                             "grading": g, "record": pdata.plain_text(ev.get("link_id") or ev.get("episode_id"))})
         rows.sort(key=lambda x: str(x["date"]), reverse=True)
         out.append({**h, "children_linked": [labels.get(str(n), str(n)) for n in kids],
                     "persons": [labels.get(str(n), str(n)) for n in people],
@@ -164,7 +164,7 @@ def person_rows(an: Any, red: Any, states: States, labels: dict[str, str], count
             "state": st["state"], "state_reason": st["reason"],
             "children_reached": count(int(r.children_reached)), "groups_reached": int(r.groups_reached),
             "bridges": "yes" if bool(r.bridges) else "no", "go_between": gb.get(p, "none"),
-            "first_seen": pdata._d(r.first_seen), "last_seen": pdata._d(r.last_seen),
+            "first_seen": pdata.day_text(r.first_seen), "last_seen": pdata.day_text(r.last_seen),
             "reliability": grading_mix_words(G, p), "uncorroborated": unc, "links": len(nb),
         })
     return rows
@@ -185,7 +185,7 @@ def group_rows(an: Any, labels: dict[str, str], *, cap: int, count: Any, seed: i
         shown += induced_edges(G, members + persons + places)
         out.append({
             "group_id": group_label(r.Index), "size": count(int(r.size)), "stability": stability_words(r.stability),
-            "evidence_text": pdata._s(r.evidence_text), "members": [labels.get(c, c) for c in members],
+            "evidence_text": pdata.plain_text(r.evidence_text), "members": [labels.get(c, c) for c in members],
             "contacts": [labels.get(x, x) for x in persons], "places": [labels.get(x, x) for x in places],
             "img": pdata.group_picture(G, members, persons + places, seed=seed, words=words, new=marks)
             if len(members) <= 40 else None,
@@ -211,7 +211,7 @@ def cohort_rows(red: Any, an: Any, ep: pd.DataFrame, settings: Any, end: pd.Time
     panel: set[str] = set()
     overdue: set[str] = set()
     for c, fl, detail in zip(flags["child_id"].astype(str), flags["flag"], flags["detail"], strict=True):
-        child_flags.setdefault(c, []).append({"flag": words("flags", pdata._s(fl)), "detail": _no_codes(pdata._s(detail))})
+        child_flags.setdefault(c, []).append({"flag": words("flags", pdata.plain_text(fl)), "detail": _no_codes(pdata.plain_text(detail))})
         if fl in pdata.PANEL_FLAGS:
             panel.add(c)
         if fl == "risk_review_overdue":
@@ -221,7 +221,7 @@ def cohort_rows(red: Any, an: Any, ep: pd.DataFrame, settings: Any, end: pd.Time
     level = {lvl: i for i, lvl in enumerate(reversed(settings.risk.scale))}
     rows = []
     for cid in ids:
-        risk = pdata._s(ch["ce_risk"].get(cid)) if cid in ch.index else ""
+        risk = pdata.plain_text(ch["ce_risk"].get(cid)) if cid in ch.index else ""
         e = per_child.get(cid)
         n, hours, returned, in_time = (int(e.n), float(e.hours), int(e.returned), int(e.rhi_in_time)) if e else (0, 0.0, 0, 0)
         reviewed = ch["risk_reviewed_on"].get(cid) if cid in ch.index else None
@@ -234,8 +234,8 @@ def cohort_rows(red: Any, an: Any, ep: pd.DataFrame, settings: Any, end: pd.Time
             "id": cid, "label": labels.get(cid, cid), "age": person_age(ch.loc[cid], on=end) if cid in ch.index else "",
             "risk": words("risk", risk), "_risk": risk, "state": st["state"], "episodes": n, "hours": f"{hours:.0f}",
             "rhi": f"{in_time} of {returned}" if returned else "no returns", "flags": child_flags.get(cid, []),
-            "review_due": pdata._d(due) or ("no review date" if risk in review_days else ""),
-            "reviewed": pdata._d(reviewed) if reviewed is not None and pd.notna(reviewed) else "",
+            "review_due": pdata.day_text(due) or ("no review date" if risk in review_days else ""),
+            "reviewed": pdata.day_text(reviewed) if reviewed is not None and pd.notna(reviewed) else "",
             "overdue": cid in overdue,
             "overdue_days": overdue_days, "group": group_label(membership.get(cid, "")), "_panel": cid in panel,
             "_key": (first.get(cid, len(first)), cid not in panel, level.get(risk, 99), -n, cid),
@@ -273,7 +273,7 @@ def merged_rows(an: Any, labels: dict[str, str]) -> list[dict[str, Any]] | None:
         ent = str(r.entity_id)
         kind = {"person": "person", "location": "place"}.get(str(r.kind), str(r.kind))
         why = "decided by the analyst" if bool(getattr(r, "decided", False)) else f"{kind} records matched"
-        rows.append({"entity": labels.get(ent, ent), "records": pdata._s(r.record_ids),
+        rows.append({"entity": labels.get(ent, ent), "records": pdata.plain_text(r.record_ids),
                      "confidence": percent(r.confidence), "why": why})
     return rows
 
@@ -288,7 +288,7 @@ def quality_tables(red: Any, settings: Any, words: Any) -> list[dict[str, Any]]:
             return percent(v) if col == "share" else f"{v:,.0f}"
         if col == "grading":
             return grading_words(v)
-        return pdata._s(v).replace("_", " ")
+        return pdata.plain_text(v).replace("_", " ")
 
     def table(title: str, df: pd.DataFrame) -> None:
         df = df.reset_index() if df.index.name or not isinstance(df.index, pd.RangeIndex) else df

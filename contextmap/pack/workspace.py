@@ -201,7 +201,7 @@ class WorkspaceView:
                 continue
             late = (today - due).days
             why = f"overdue by {late} days" if late > 0 else ("due today" if late == 0 else f"due {due.date()}")
-            out.append({"id": f"action {r.action_id}", "case": f"case {r.case_id}", "owner": str(r.owner),
+            out.append({"id": str(r.action), "case": str(r.case), "owner": str(r.owner),
                         "due": str(due.date()), "text": str(r.text) if free_text else "",
                         "why": why, "subject": str(r.subject_id), "kind": str(r.kind), "_late": late, "_due": due})
         out.sort(key=lambda x: (-x["_late"], x["_due"]))

@@ -207,8 +207,8 @@ def _context(*, red: Any, an: Any, aud: Any, settings: Any, opts: dict[str, int]
     secs = sections(aud.agenda, workspace=front is not None, gaps=show_gaps)
     return {
         "meta": {
-            "area": settings.area, "period_start": pdata._d(start) or "the start of the records",
-            "period_end": pdata._d(end), "audience_label": aud.name, "marking": aud.marking,
+            "area": settings.area, "period_start": pdata.day_text(start) or "the start of the records",
+            "period_end": pdata.day_text(end), "audience_label": aud.name, "marking": aud.marking,
             "handling_notice": aud.handling_notice, "produced": datetime.now().strftime("%Y-%m-%d %H:%M"),
             "produced_by": _user(), "input_hash": input_hash or "unknown", "rhi_hours": f"{rhi_hours:g}",
             "suppressed": aud.suppress_below is not None, "suppress_below": aud.suppress_below,

@@ -2,7 +2,7 @@
 
 :func:`printed_map` draws the places of concern for the pack (matplotlib, British National
 Grid metres) over the user's base map (:func:`contextmap.views.basemap.draw_basemap`), with
-area boundaries and names, the top places labelled "rank. name" (or, where a name would
+area boundaries and names, the top places labelled "name (4th)" (or, where a name would
 overlap another label, the rank alone: the key beside the map names every ranked place),
 places new since the last meeting ringed, a legend in words, a scale bar and a north arrow.
 
@@ -26,7 +26,7 @@ import pandas as pd
 from contextmap.views.basemap import BaseMap, draw_basemap
 from contextmap.views.maps import SCORE_COLOURS, SCORE_TEXT
 
-__all__ = ["printed_map", "map_extent", "FIGSIZE", "MIN_TEXT_PT"]
+__all__ = ["printed_map", "map_extent", "ordinal", "FIGSIZE", "MIN_TEXT_PT"]
 
 _BNG = "EPSG:27700"
 FIGSIZE = (10.75, 6.6)
@@ -59,6 +59,18 @@ def map_extent(hotspots: gpd.GeoDataFrame, *, top: int, pad_m: float = 400.0, mi
         h = w / aspect
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+
+
+def ordinal(n: int) -> str:
+    """``1`` -> ``'1st'``, ``12`` -> ``'12th'``, ``23`` -> ``'23rd'``.
+
+    Examples
+    --------
+    >>> [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 112)]
+    ['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '101st', '112th']
+    """
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def _nice_length(span_m: float) -> float:
@@ -121,7 +133,7 @@ def printed_map(
     top
         The map frames the ``top`` ranked places (others in the frame are drawn too).
     label_top
-        Places ranked this high or better are labelled "rank. name".
+        Places ranked this high or better are labelled "name (4th)".
     labels
         location_id -> the label the audience sees (default the ``name`` column).
     new_ids
@@ -193,8 +205,8 @@ def printed_map(
     if is_new.any():
         ax.scatter(x[is_new], y[is_new], s=sizes[is_new] * 3.2, facecolors="none", edgecolors="#1565c0",
                    linewidths=1.3, linestyles="--", zorder=5.5)
-    # the top places: "rank. name" (the full stop keeps "4" and "Willowby Road" apart in PDF text);
-    # where the name would overlap another label, the rank alone (the key names it)
+    # the top places: "name (4th)" ("4 Willowby Road bus stop" would read as the home "4 Willowby
+    # Road"); where the name would overlap another label, the rank alone (the key names it)
     names = {i: (labels or {}).get(i) for i in ids}
     boxes: list[tuple[float, float, float, float]] = []
     w_m = (extent[2] - extent[0]) / (_FIGSIZE[0] * _MAP_W * 72)  # metres per point
@@ -220,9 +232,11 @@ def printed_map(
 
     for j in sorted((int(k) for k in np.flatnonzero(ranks <= label_top)), key=lambda k: ranks[k]):
         nm = names.get(ids[j]) or (str(hs["name"].iloc[j]) if "name" in hs else ids[j])
-        key.append(f"{ranks[j]}. {nm}")
-        if not place_label(j, f"{ranks[j]}. {nm}"):
-            place_label(j, f"{ranks[j]}.")
+        # ranks as ordinals: a bare number before a place's name (even across a line) reads as
+        # a home address ("3 Station Row" in "(3) Station Row bus stop")
+        key.append(f"{ordinal(int(ranks[j]))} {nm}")
+        if not place_label(j, f"{nm} ({ordinal(int(ranks[j]))})"):
+            place_label(j, ordinal(int(ranks[j])))
     _scale_bar(ax, extent)
     _north_arrow(ax, extent)
     handles = [Line2D([], [], marker="o", linestyle="", markersize=5 + 1.6 * i, markerfacecolor=SCORE_COLOURS[i],
@@ -242,7 +256,7 @@ def printed_map(
         t.set_parse_math(False)
     panel_x = _MAP_W + 0.012
     chars = 38
-    note = ("Numbers are ranks (1 is of most concern). Circles are places with evidence in the period; "
+    note = ("Places are labelled with their rank (1st is of most concern). Circles are places with evidence in the period; "
             "larger and darker: a higher score. " + SCORE_TEXT)
     fig.text(panel_x, 0.60, "\n".join(textwrap.wrap(note, chars)), fontsize=7.5, ha="left", va="top", parse_math=False,
              linespacing=1.3, color="#222")
