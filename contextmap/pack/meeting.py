@@ -171,11 +171,14 @@ def printed_names(mv: MeetingView, *, an: Any, red: Any, aud: Any, cohort_order:
     table's order (after the agenda's), which spoken pseudonyms follow."""
     ag = mv.agenda
     labels = {str(n): pdata.node_label(an.graph, n) for n in an.graph}
+    unnamed: dict[str, str] = {}
     for frame, col in ((red.children, "child_id"), (red.persons, "person_id"), (red.locations, "location_id")):
         for i, nm in zip(frame[col].astype(str), frame["name"], strict=True):
             labels.setdefault(i, pdata.plain_text(nm) or i)
             if labels[i] == i and aud.show_names:  # no name recorded: say so beside the record's id
-                labels[i] = f"{i} (no name recorded)"
+                unnamed[i] = labels[i] = f"{i} (no name recorded)"
+    if unnamed:
+        _apply_names(an, red, unnamed)
     if not aud.show_names and aud.pseudonymise:
         names = _spoken(an, red, ag, cohort_order)
         _apply_names(an, red, names)

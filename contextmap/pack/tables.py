@@ -288,10 +288,15 @@ def quality_tables(red: Any, settings: Any, words: Any) -> list[dict[str, Any]]:
             return percent(v) if col == "share" else f"{v:,.0f}"
         if col == "grading":
             return grading_words(v)
+        if col == "column":  # a data column by its plain name ("ce_risk": "Risk of exploitation")
+            return words("headers", pdata.plain_text(v)).lower() if pdata.plain_text(v) in words.table("headers") \
+                else pdata.plain_text(v).replace("_", " ")
         return pdata.plain_text(v).replace("_", " ")
 
     def table(title: str, df: pd.DataFrame) -> None:
-        df = df.reset_index() if df.index.name or not isinstance(df.index, pd.RangeIndex) else df
+        # a named index is a column (the table each row counts); row numbers are not
+        df = df.reset_index() if df.index.name or isinstance(df.index, pd.MultiIndex) or df.index.dtype == object \
+            else df.reset_index(drop=True)
         out.append({"title": title, "columns": [words("headers", str(c)) for c in df.columns],
                     "rows": [[cell(str(c), v) for c, v in zip(df.columns, row, strict=True)]
                              for row in df.itertuples(index=False)]})

@@ -303,7 +303,7 @@ def write_pack(staging: Path, *, red: Any, an: Any, aud: Any, settings: Any, opt
     view = networkview.network_view(an, audience=aud.name, marking=aud.marking, layout_seed=seed, new=marks,
                                     words=words)
     view.to_html(staging / "network.html")
-    printed, network_note = _printed_network(an, view, opts=opts, seed=seed, words=words, marks=marks, aud=aud)
+    printed, network_note = _printed_network(an, opts=opts, seed=seed, words=words, marks=marks, aud=aud)
     network_svg = pdata.svg_markup(pdata.compact_lines(printed.figure(figsize=(10, 7.5))))
     timings["network"] = time.perf_counter() - t
 
@@ -351,30 +351,38 @@ PRINTED_NETWORK_MAX = 600
 """Above this many people and places, the printed network shows only what the pack lists."""
 
 
-def _printed_network(an: Any, view: Any, *, opts: dict[str, int], seed: int, words: Any, marks: dict[str, str],
+def _printed_network(an: Any, *, opts: dict[str, int], seed: int, words: Any, marks: dict[str, str],
                      aud: Any) -> tuple[Any, str]:
-    """The network picture to print: the whole network when it is small enough to read;
-    otherwise the groups the pack lists (their children and what binds them) and the top
-    persons of concern with the children they reach. Returns the view and a note in words."""
-    G = an.graph
-    if G.number_of_nodes() <= PRINTED_NETWORK_MAX:
-        return view, ""
+    """The network picture to print, its groups named as the pack names them ("Peer group 3"):
+    the whole network when it is small enough to read; otherwise the groups the pack lists
+    (their children and what binds them) and the top persons of concern with the children they
+    reach. Returns the view and a note in words."""
+    from types import SimpleNamespace
+
     from contextmap.graph import induced_subgraph
 
-    keep: list[Any] = []
-    for r in an.peer_groups.groups.head(opts["groups"]).itertuples():
-        keep += list(r.children) + list(getattr(r, "binding_persons", []) or []) + list(getattr(r, "binding_places", []) or [])
-    for p in an.persons.sort_values("rank").index[: opts["top_persons"]]:
-        keep.append(p)
-        keep += [n for n in (G[p] if p in G else []) if G.nodes[n].get("kind") == "child"]
-    H = induced_subgraph(G, list(dict.fromkeys(n for n in keep if n in G)))
-    part = networkview.network_view(H, groups=an.peer_groups, audience=aud.name, marking=aud.marking,
-                                    layout_seed=seed, new=marks, words=words, period=an.period)
-    note = (f"The whole network holds {G.number_of_nodes():,} children, persons and places, too many to print "
-            f"legibly: drawn here are the {min(opts['groups'], len(an.peer_groups.groups))} groups and the top "
-            f"{min(opts['top_persons'], len(an.persons))} persons of concern this pack lists, with the children they "
-            f"reach ({H.number_of_nodes():,} in all). The whole network is in network.html.")
-    return part, note
+    G = an.graph
+    pg = an.peer_groups
+    named = SimpleNamespace(
+        membership=pg.membership.map(lambda g: tb.group_label(g) if isinstance(g, str) else g),
+        groups=pd.DataFrame(index=pd.Index([tb.group_label(g) for g in pg.groups.index], name="group_id")))
+    H, note = G, ""
+    if G.number_of_nodes() > PRINTED_NETWORK_MAX:
+        keep: list[Any] = []
+        for r in pg.groups.head(opts["groups"]).itertuples():
+            keep += list(r.children) + list(getattr(r, "binding_persons", []) or []) + list(
+                getattr(r, "binding_places", []) or [])
+        for p in an.persons.sort_values("rank").index[: opts["top_persons"]]:
+            keep.append(p)
+            keep += [n for n in (G[p] if p in G else []) if G.nodes[n].get("kind") == "child"]
+        H = induced_subgraph(G, list(dict.fromkeys(n for n in keep if n in G)))
+        note = (f"The whole network holds {G.number_of_nodes():,} children, persons and places, too many to print "
+                f"legibly: drawn here are the {min(opts['groups'], len(pg.groups))} groups and the top "
+                f"{min(opts['top_persons'], len(an.persons))} persons of concern this pack lists, with the children "
+                f"they reach ({H.number_of_nodes():,} in all). The whole network is in network.html.")
+    view = networkview.network_view(H, groups=named, audience=aud.name, marking=aud.marking, layout_seed=seed,
+                                    new=marks, words=words, period=an.period)
+    return view, note
 
 
 def _summary_states(summary: dict[str, Any], mv: Any) -> None:
