@@ -19,7 +19,7 @@ Examples
 ...     for problem in exc.problems:
 ...         print(problem)
 unknown setting panel.hours; expected one of ['episodes_in_period', 'episodes_in_window', 'hours_missing', 'risk_levels', 'window_days']
-unknown setting pack.top_hotspot; expected one of ['cohort_rows', 'groups', 'profiles', 'provenance_rows', 'timeline_rows', 'top_hotspots', 'top_persons']
+unknown setting pack.top_hotspot; expected one of ['agenda_actions', 'agenda_children', 'agenda_gaps', 'agenda_persons', 'agenda_places', 'cohort_rows', 'gap_rows', 'groups', 'merged_rows', 'overdue_rows', 'profiles', 'provenance_rows', 'timeline_rows', 'top_hotspots', 'top_persons']
 """
 
 from __future__ import annotations

@@ -186,12 +186,13 @@ class WorkspaceView:
                        links=red.links.loc[keep].reset_index(drop=True))
 
     def agenda_actions(self, *, end: pd.Timestamp, horizon_days: int, free_text: bool) -> list[dict[str, Any]]:
-        """Open actions overdue or due before the next meeting, longest overdue first, then by due date."""
+        """Open actions overdue or due before the next meeting (``horizon_days`` after the day the
+        pack is built, or after ``end`` if that is later), longest overdue first, then by due date."""
         acts = self.actions
         if not len(acts):
             return []
-        horizon = end + pd.Timedelta(days=int(horizon_days))
-        today = self.today
+        today = max(self.today, pd.Timestamp(end).normalize())
+        horizon = today + pd.Timedelta(days=int(horizon_days))
         out = []
         for r in acts.itertuples():
             if r.status != "open" or r.due is None or pd.isna(r.due):

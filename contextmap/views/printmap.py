@@ -15,6 +15,7 @@ sizes: labels 8 pt, legend 8.5 pt, nothing below 7 pt. All text is drawn as plai
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 from collections.abc import Sequence
 from typing import Any
@@ -212,7 +213,7 @@ def printed_map(
     w_m = (extent[2] - extent[0]) / (_FIGSIZE[0] * _MAP_W * 72)  # metres per point
     key: list[str] = []
 
-    def place_label(j: int, text: str) -> bool:
+    def place_label(j: int, text: str, *, force: bool = False) -> bool:
         tw, th = (len(text) * _LABEL_PT * 0.64 + 4) * w_m, (_LABEL_PT + 3.5) * w_m
         for step in (1.0, 2.2):
             for dx, dy, ha, va in ((1, 0, "left", "center"), (-1, 0, "right", "center"), (0, 1, "center", "bottom"),
@@ -223,7 +224,8 @@ def printed_map(
                 by0 = oy - th / 2 if va == "center" else oy if va == "bottom" else oy - th
                 box = (bx0, by0, bx0 + tw, by0 + th)
                 inside = extent[0] < box[0] and box[2] < extent[2] and extent[1] < box[1] and box[3] < extent[3]
-                if inside and not any(not (box[2] < q[0] or box[0] > q[2] or box[3] < q[1] or box[1] > q[3]) for q in boxes):
+                free = not any(not (box[2] < q[0] or box[0] > q[2] or box[3] < q[1] or box[1] > q[3]) for q in boxes)
+                if inside and (free or force):
                     boxes.append(box)
                     ax.text(ox, oy, text, fontsize=_LABEL_PT, weight="bold", ha=ha, va=va, zorder=8, parse_math=False,
                             bbox=halo, clip_on=True)
@@ -235,8 +237,8 @@ def printed_map(
         # ranks as ordinals: a bare number before a place's name (even across a line) reads as
         # a home address ("3 Station Row" in "(3) Station Row bus stop")
         key.append(f"{ordinal(int(ranks[j]))} {nm}")
-        if not place_label(j, f"{nm} ({ordinal(int(ranks[j]))})"):
-            place_label(j, ordinal(int(ranks[j])))
+        if not place_label(j, f"{nm} ({ordinal(int(ranks[j]))})") and not place_label(j, ordinal(int(ranks[j]))):
+            place_label(j, ordinal(int(ranks[j])), force=True)  # every ranked place keeps its number
     _scale_bar(ax, extent)
     _north_arrow(ax, extent)
     handles = [Line2D([], [], marker="o", linestyle="", markersize=5 + 1.6 * i, markerfacecolor=SCORE_COLOURS[i],
@@ -258,11 +260,21 @@ def printed_map(
     chars = 38
     note = ("Places are labelled with their rank (1st is of most concern). Circles are places with evidence in the period; "
             "larger and darker: a higher score. " + SCORE_TEXT)
-    fig.text(panel_x, 0.60, "\n".join(textwrap.wrap(note, chars)), fontsize=7.5, ha="left", va="top", parse_math=False,
+    fig.text(panel_x, 0.64, "\n".join(textwrap.wrap(note, chars)), fontsize=7.5, ha="left", va="top", parse_math=False,
              linespacing=1.3, color="#222")
+    # the key names every place ranked label_top or better, also those the map cannot show
+    on_map = {int(r) for r in ranks if r <= label_top}
+    allr = pd.to_numeric(hotspots["rank"], errors="coerce") if "rank" in hotspots else pd.Series(dtype=float)
+    for i in np.flatnonzero((allr <= label_top).to_numpy(dtype=bool)):
+        r = int(allr.iloc[i])
+        if r not in on_map:
+            lid = str(hotspots["location_id"].iloc[i]) if "location_id" in hotspots else ""
+            nm = (labels or {}).get(lid) or (str(hotspots["name"].iloc[i]) if "name" in hotspots else lid)
+            key.append(f"{ordinal(r)} {textwrap.shorten(nm, chars - 14, placeholder='...')} (no coordinates)")
+    key.sort(key=lambda k: int(re.match(r"\d+", k).group(0)))  # type: ignore[union-attr]
     if key:
         shown = key[:label_top]
-        fig.text(panel_x, 0.25, "Ranked places\n" + "\n".join(textwrap.shorten(k, chars + 4, placeholder="...") for k in shown),
+        fig.text(panel_x, 0.345, "Ranked places\n" + "\n".join(textwrap.shorten(k, chars + 4, placeholder="...") for k in shown),
                  fontsize=7.5, ha="left", va="top", parse_math=False, linespacing=1.25, color="#222")
     if source_note:
         fig.text(panel_x, 0.005, "\n".join(textwrap.wrap(source_note, chars + 6)), fontsize=7, ha="left",
