@@ -116,15 +116,20 @@ def place_rows(an: Any, states: States, labels: dict[str, str], words: Any, coun
 
 
 def profile_rows(an: Any, places: list[dict[str, Any]], labels: dict[str, str], words: Any,
-                 cap: int) -> tuple[list[dict[str, Any]], list[tuple[Any, Any]]]:
-    """Profiles of the given places (the top of the ranking) and the edges they show."""
+                 cap: int, order: dict[str, int] | None = None) -> tuple[list[dict[str, Any]], list[tuple[Any, Any]]]:
+    """Profiles of the given places (the top of the ranking) and the edges they show; the
+    children and persons named in each in the pack's order (``order``: id -> position)."""
     G = an.graph
+    order = order or {}
+
+    def ranked(ids: list[Any]) -> list[Any]:
+        return sorted(ids, key=lambda n: (order.get(str(n), 10**9), labels.get(str(n), str(n))))
     shown: list[tuple[Any, Any]] = []
     out = []
     for h in places:
         loc = h["id"]
-        kids = pdata.neighbours(G, loc, "child")
-        people = [n for n in pdata.neighbours(G, loc, "person") if not G.nodes[n].get("provisional")]
+        kids = ranked(pdata.neighbours(G, loc, "child"))
+        people = ranked([n for n in pdata.neighbours(G, loc, "person") if not G.nodes[n].get("provisional")])
         mentions = [n for n in pdata.neighbours(G, loc, "person") if G.nodes[n].get("provisional")]
         shown += [(loc, n) for n in kids + people + mentions]
         rows: list[dict[str, Any]] = []
@@ -171,8 +176,14 @@ def person_rows(an: Any, red: Any, states: States, labels: dict[str, str], count
 
 
 def group_rows(an: Any, labels: dict[str, str], *, cap: int, count: Any, seed: int, words: Any,
-               marks: dict[str, str]) -> tuple[list[dict[str, Any]], list[tuple[Any, Any]]]:
-    """The largest ``cap`` peer groups with their pictures, and the edges they show."""
+               marks: dict[str, str], order: dict[str, int] | None = None) -> tuple[list[dict[str, Any]], list[tuple[Any, Any]]]:
+    """The largest ``cap`` peer groups with their pictures, and the edges they show; each
+    group's children, contacts and places named in the pack's order (``order``: id -> position)."""
+    order = order or {}
+
+    def ranked(ids: list[str]) -> list[str]:
+        return sorted(ids, key=lambda n: (order.get(n, 10**9), labels.get(n, n)))
+
     from contextmap.graph import induced_edges
 
     G = an.graph
@@ -185,8 +196,8 @@ def group_rows(an: Any, labels: dict[str, str], *, cap: int, count: Any, seed: i
         shown += induced_edges(G, members + persons + places)
         out.append({
             "group_id": group_label(r.Index), "size": count(int(r.size)), "stability": stability_words(r.stability),
-            "evidence_text": pdata.plain_text(r.evidence_text), "members": [labels.get(c, c) for c in members],
-            "contacts": [labels.get(x, x) for x in persons], "places": [labels.get(x, x) for x in places],
+            "evidence_text": pdata.plain_text(r.evidence_text), "members": [labels.get(c, c) for c in ranked(members)],
+            "contacts": [labels.get(x, x) for x in ranked(persons)], "places": [labels.get(x, x) for x in ranked(places)],
             "img": pdata.group_picture(G, members, persons + places, seed=seed, words=words, new=marks)
             if len(members) <= 40 else None,
         })

@@ -250,9 +250,11 @@ def _name_of(red: Any, shown_id: str, labels: dict[str, str]) -> str:
 
 
 def workspace_section(view: WorkspaceView, *, red: Any, aud: Any, period: tuple[Any, Any], settings: Any,
-                      labels: dict[str, str] | None = None) -> Markup:
+                      labels: dict[str, str] | None = None, order: dict[str, int] | None = None) -> Markup:
     """The opening section of a pack built from a workspace (HTML, every value escaped);
-    subjects and children by the names the pack shows (``labels``)."""
+    subjects and children by the names the pack shows (``labels``), children in the pack's
+    order (``order``: id -> position in the children table)."""
+    order = order or {}
     from contextmap.privacy import suppress_count
 
     labels = labels or {}
@@ -302,7 +304,7 @@ def workspace_section(view: WorkspaceView, *, red: Any, aud: Any, period: tuple[
         label = (escape(_name_of(red, shown_id, labels)) if shown_id else
                  (escape(c.subject_id) if c.kind == "group" and free else Markup("a subject not in this pack's data")))
         kids = [ids.get(k, "") for k in c.children]
-        kids = sorted({labels.get(k, k) for k in kids if k})
+        kids = [labels.get(k, k) for k in sorted({k for k in kids if k}, key=lambda k: (order.get(k, 10**9), k))]
         title = escape(c.title) if free else withheld
         parts.append(Markup('<div class="keep"><h4>{} &middot; {} case on {} (opened {})</h4><p>{} &middot; {} linked{}</p>').format(
             c.case, c.kind, label, f"{c.opened_at:%Y-%m-%d}", title,

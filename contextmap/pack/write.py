@@ -151,9 +151,13 @@ def _headline(red: Any, ep: pd.DataFrame, mv: Any, overdue: int, count: Any, rhi
     ]
     st = mv.states
     if st.meeting.new_judged:
+        # persons of concern are those linked to a child: the same as page 1's list
+        linked = {str(p) for p, n in mv.now.persons.items() if int(n.get("children") or 0) > 0}
+        new = {"child": st.count("child", "new"), "location": st.count("location", "new"),
+               "person": sum(1 for p, v in st.persons.items() if v["state"] == "new" and p in linked)}
         for kind, one, many in (("child", "new child", "new children"), ("person", "new person of concern", "new persons of concern"),
                                 ("location", "new place", "new places")):
-            n = st.count(kind, "new")
+            n = new[kind]
             out.append({"value": count(n), "label": one if str(count(n)) == "1" else many})
     out.append({"value": count(len(mv.agenda.children)), "label": "children to decide on today"})
     out.append({"value": count(overdue), "label": "risk reviews overdue"})
@@ -178,9 +182,15 @@ def _context(*, red: Any, an: Any, aud: Any, settings: Any, opts: dict[str, int]
     rhi_hours = float(settings.rhi.within_hours)
     places = tb.place_rows(an, mv.states, labels, words, count, patterns=patterns)
     top_places = places[: opts["top_hotspots"]]
-    profiles, shown = tb.profile_rows(an, top_places[: opts["profiles"]], labels, words, opts["timeline_rows"])
+    # names listed together go in the pack's order: children as in the children table, persons
+    # and places by rank
+    order = {r["id"]: i for i, r in enumerate(cohort)}
+    order.update({str(i): int(r) for i, r in zip(an.persons.index, an.persons["rank"], strict=True)})
+    order.update({str(i): int(r) for i, r in zip(an.hotspots.index, an.hotspots["rank"], strict=True)})
+    profiles, shown = tb.profile_rows(an, top_places[: opts["profiles"]], labels, words, opts["timeline_rows"], order=order)
     marks = mv.states.marks(words)
-    groups, g_edges = tb.group_rows(an, labels, cap=opts["groups"], count=count, seed=seed, words=words, marks=marks)
+    groups, g_edges = tb.group_rows(an, labels, cap=opts["groups"], count=count, seed=seed, words=words, marks=marks,
+                                    order=order)
     shown += g_edges
     persons = tb.person_rows(an, red, mv.states, labels, count, end=end, show_names=aud.show_names)
     for p in persons[: opts["top_persons"]]:
@@ -323,7 +333,8 @@ def write_pack(staging: Path, *, red: Any, an: Any, aud: Any, settings: Any, opt
     if workspace is not None:
         from contextmap.pack.workspace import workspace_section
 
-        front = workspace_section(workspace, red=red, aud=aud, period=period, settings=settings, labels=mv.labels)
+        front = workspace_section(workspace, red=red, aud=aud, period=period, settings=settings, labels=mv.labels,
+                                  order={r["id"]: i for i, r in enumerate(cohort)})
     ctx = _context(red=red, an=an, aud=aud, settings=settings, opts=opts, period=period, changes=changes,
                    input_hash=input_hash, network_svg=network_svg, map_svg=map_svg, files=files, seed=seed,
                    words=words, mv=mv, cohort=cohort, ep=ep, patterns=patterns, front=front)
