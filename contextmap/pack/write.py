@@ -201,7 +201,7 @@ def _context(*, red: Any, an: Any, aud: Any, settings: Any, opts: dict[str, int]
     for r in provenance:
         r["grading"]["code"] = grading_words(r["grading"]["code"], full=True)
     ag = mv.agenda
-    show_gaps = aud.include_handling_c
+    show_gaps = aud.include_handling_c or aud.agenda == "disruption"  # page 1 lists gaps: the annex has them all
     group_changes = None
     if changes is not None:
         group_changes = {
