@@ -40,7 +40,7 @@ def _context(text: str = "Child A", **meta):
     return {"meta": m, "css": "body{}", "w": vocabulary(), "count_words": count_words, "meeting": meeting,
             "agenda": ag.blocks(), "agenda_full": ag, "section_ids": ["since", "places", "persons", "groups", "children",
                                                                       "appendix"],
-            "gaps": [], "places": [], "persons": [], "cohort": [], "overdue": [], "merged": None,
+            "gaps": [], "places": [], "persons": [], "cohort": [], "overdue": [], "merged": None, "group_list": [],
             "provenance": [row], "provenance_total": 1}
 
 

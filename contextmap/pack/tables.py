@@ -24,7 +24,7 @@ from contextmap.pack.states import States
 from contextmap.vocabulary import count_words, grading_words
 
 __all__ = ["group_label", "grading_mix_words", "go_between", "stability_words", "place_rows", "profile_rows",
-           "person_rows", "group_rows", "cohort_rows", "overdue_rows", "merged_rows", "quality_tables",
+           "person_rows", "group_rows", "group_list", "cohort_rows", "overdue_rows", "merged_rows", "quality_tables",
            "area_rows", "percent"]
 
 
@@ -202,6 +202,17 @@ def group_rows(an: Any, labels: dict[str, str], *, cap: int, count: Any, seed: i
             if len(members) <= 40 else None,
         })
     return out, shown
+
+
+def group_list(an: Any, labels: dict[str, str], *, count: Any, order: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """Every peer group, largest first, its children in the pack's order (for the annex)."""
+    order = order or {}
+    out = []
+    for r in an.peer_groups.groups.itertuples():
+        members = sorted((str(c) for c in r.children), key=lambda n: (order.get(n, 10**9), labels.get(n, n)))
+        out.append({"group_id": group_label(r.Index), "size": count(int(r.size)),
+                    "evidence_text": pdata.plain_text(r.evidence_text), "members": [labels.get(c, c) for c in members]})
+    return out
 
 
 def cohort_rows(red: Any, an: Any, ep: pd.DataFrame, settings: Any, end: pd.Timestamp, labels: dict[str, str],

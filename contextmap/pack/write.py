@@ -234,6 +234,7 @@ def _context(*, red: Any, an: Any, aud: Any, settings: Any, opts: dict[str, int]
         "persons": persons, "top_persons": persons[: opts["top_persons"]], "n_mentions": n_mentions,
         "gaps": ag.gaps, "top_gaps": ag.gaps[: opts["gap_rows"]] if show_gaps else [],
         "groups": groups, "groups_total": len(an.peer_groups.groups),
+        "group_list": tb.group_list(an, labels, count=count, order=order),
         "cohort": cohort, "top_cohort": cohort[: opts["cohort_rows"]],
         "overdue": overdue, "top_overdue": overdue[: opts["overdue_rows"]],
         "merged": merged, "top_merged": merged[: opts["merged_rows"]] if merged is not None else None,
