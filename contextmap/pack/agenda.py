@@ -323,22 +323,26 @@ def _children(an: Any, red: Any, states: States, now: Picture, then: Picture | N
     period_mask = period_mask.fillna(False).to_numpy(dtype=bool)
     before_ids = set(cid[before_mask])
     ch = red.children.set_index(red.children["child_id"].astype(str))
+    risk_of = {str(k): (None if v is None or pd.isna(v) else str(v)) for k, v in ch["ce_risk"].items()}
     order = {lvl: i for i, lvl in enumerate(settings.risk.scale)}
     ep_period = E.loc[period_mask].assign(_c=cid[period_mask].to_numpy())
-    by_child_period = dict(tuple(ep_period.groupby("_c"))) if len(ep_period) else {}
-    ep_since = E.loc[since_mask].assign(_c=cid[since_mask].to_numpy())
-    since_groups = dict(tuple(ep_since.groupby("_c"))) if len(ep_since) else {}
+    period_rows = ep_period.groupby("_c").indices if len(ep_period) else {}
+    # per child since the last meeting: episodes, hours missing (the longest and in all), in one pass
+    ep_since = E.loc[since_mask]
+    hours = ((ep_since["returned_at"].fillna(stop) - ep_since["reported_at"]).dt.total_seconds() / 3600)
+    per_since = pd.DataFrame({"c": cid[since_mask].to_numpy(), "h": hours.to_numpy(dtype=float)}).groupby("c")["h"]
+    n_since_of = per_since.size().to_dict()
+    longest_of, total_of = per_since.max().to_dict(), per_since.sum().to_dict()
     still = E.loc[period_mask & E["returned_at"].isna().to_numpy(dtype=bool)]
     still_since = {str(c): pd.Timestamp(d) for c, d in zip(still["child_id"].astype(str), still["reported_at"], strict=True)}
     judged = then is not None
-    candidates = set(since_groups) | set(still_since)
+    candidates = set(n_since_of) | set(still_since)
     candidates |= {c for c, v in states.children.items() if v["state"] == "escalating"}
     candidates |= {c for c, v in now.children.items() if v.get("panel")}
     items = []
     for c in candidates:
         reasons, points = [], 0
-        risk = ch["ce_risk"].get(c) if c in ch.index else None
-        risk = None if risk is None or pd.isna(risk) else str(risk)
+        risk = risk_of.get(c)
         if c in still_since:
             reasons.append(f"still missing since {still_since[c].date()}")
             points += CHILD_PRIORITY["still_missing"]
@@ -348,24 +352,20 @@ def _children(an: Any, red: Any, states: States, now: Picture, then: Picture | N
             points += CHILD_PRIORITY["risk_raised"]
         panel_now = bool(now.children.get(c, {}).get("panel"))
         if judged and panel_now and not (then.children.get(c) or {}).get("panel"):  # type: ignore[union-attr]
-            why = panel_reasons(by_child_period.get(c, E.iloc[:0]), risk, settings=settings, words=words, end=end)
+            mine = ep_period.iloc[period_rows[c]] if c in period_rows else E.iloc[:0]
+            why = panel_reasons(mine, risk, settings=settings, words=words, end=end)
             reasons.append("new to the panel" + (f": {', '.join(why)}" if why else ""))
             points += CHILD_PRIORITY["new_to_panel"]
-        n_since = len(since_groups.get(c, ()))
+        n_since = int(n_since_of.get(c, 0))
         if n_since and c in before_ids:
-            g = since_groups[c]
-            ret = g["returned_at"].fillna(stop)
-            hrs = float(((ret - g["reported_at"]).dt.total_seconds() / 3600).max())
+            hrs = float(longest_of[c])
             reasons.append(f"missing again: {count_words(n_since, 'episode')} since {meeting.since.date()}"
                            + (f", the longest {hrs:.0f} hours" if hrs >= 1 else ""))
             points += CHILD_PRIORITY["missing_again"]
         if not reasons:
             continue
         points += order.get(risk, 0) if risk else 0
-        g = since_groups.get(c)
-        hours_since = 0.0
-        if g is not None and len(g):
-            hours_since = float(((g["returned_at"].fillna(stop) - g["reported_at"]).dt.total_seconds() / 3600).sum())
+        hours_since = float(total_of.get(c, 0.0))
         items.append({"id": c, "why": "; ".join(reasons), "risk": words("risk", risk or ""), "_risk": risk,
                       "age": person_age(ch.loc[c], on=end) if c in ch.index else "", "state": st.get("state", ""),
                       "_key": (-points, -n_since, -hours_since, c)})

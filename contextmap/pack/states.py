@@ -205,7 +205,9 @@ def picture_from_context(ctx: Any, *, panel: Iterable[str] = (), risks: bool = T
             pic.persons[str(p)] = {"children": int(n)}
     seen_children = set(ev.loc[ev["other_kind"] == "child", "other_id"].astype(str)) if len(ev) else set()
     if len(pe):
-        seen_children |= {str(x) for x in pd.concat([pe["a"], pe["b"]]) if kinds.get(x) == "child"}
+        ends = pd.concat([pe["a"], pe["b"]], ignore_index=True)
+        is_child = (kinds.reindex(ends).to_numpy(dtype=object) == "child")
+        seen_children |= set(ends.astype(str).to_numpy(dtype=object)[is_child])
     ep = ds.episodes
     in_p = ep["reported_at"].between(ctx.start if ctx.start is not None else ep["reported_at"].min(),
                                      ctx.end + pd.Timedelta(days=1), inclusive="left")
@@ -355,12 +357,14 @@ def entity_states(now: Picture, then: Picture | None, *, meeting: LastMeeting, f
     """
     out = States(meeting=meeting)
     order = {lvl: i for i, lvl in enumerate(risk_scale)}
+    # plain dicts once: a Series lookup per entity was most of the time at region scale
+    firsts: dict[str, dict[str, Any]] = {k: {str(i): v for i, v in s.items()} for k, s in first.items()}
     win_start = meeting.window[0] if meeting.window else None
 
     def default_seen(kind: str, i: str) -> bool:
         if then is not None and i in then.known:
             return True
-        f = first.get(kind, pd.Series(dtype="datetime64[ns]")).get(i)
+        f = firsts.get(kind, {}).get(i)
         if f is None or pd.isna(f):
             return False
         if then is not None and then.complete and meeting.source == "previous pack" and win_start is not None:
@@ -370,7 +374,7 @@ def entity_states(now: Picture, then: Picture | None, *, meeting: LastMeeting, f
     seen = seen_before or default_seen
 
     def new_or(kind: str, i: str, judge: Callable[[], tuple[str, str]]) -> dict[str, Any]:
-        f = first.get(kind, pd.Series(dtype="datetime64[ns]")).get(i)
+        f = firsts.get(kind, {}).get(i)
         fs = None if f is None or pd.isna(f) else pd.Timestamp(f)
         if not meeting.new_judged:
             return {"state": "", "reason": "", "first_seen": fs}
