@@ -141,6 +141,12 @@ def test_partner_pack_discloses_no_name_raw_id_or_c_coded_link(packs, ds):
     assert "Child A" in texts["pack.html"] and "Child A" in texts["pack.pdf"]
     assert "Child-" not in texts["pack.pdf"] and "Child-" in texts["annex.pdf"]
     assert "Child-" in texts["exports/flags.csv"]
+    # one name per person in every file: the top person of concern is "Person A" on the pages, in
+    # the network view and in the exports, beside the keyed id
+    persons = pd.read_csv(r.out / "exports" / "persons_of_concern.csv", dtype=str)
+    top = persons.loc[persons["rank"].astype(int).idxmin()]
+    assert top["label"] == "Person A" and top["person_id"].startswith("Person-")
+    assert "Person A" in texts["network.html"] and "Person A" in texts["pack.pdf"]
 
 
 def test_police_pack_shows_names_ids_and_c_coded_links(packs, ds):
