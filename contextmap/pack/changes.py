@@ -195,10 +195,12 @@ def compare(previous: PackState, current: PackState) -> Changes:
     ...     "episodes": 2, "children": 1}], persons_of_concern=[], peer_groups=[])
     >>> cur = PackState("raw", "police", {}, hotspots=[{"location_id": "L2", "rank": 1,
     ...     "episodes": 5, "children": 3}, {"location_id": "L1", "rank": 2, "episodes": 4,
-    ...     "children": 1}], persons_of_concern=[], peer_groups=[])
+    ...     "children": 2}], persons_of_concern=[], peer_groups=[])
     >>> ch = compare(prev, cur)
     >>> [h["location_id"] for h in ch.new_hotspots], [h["location_id"] for h in ch.escalating_hotspots]
     (['L2'], ['L1'])
+    >>> ch.escalating_hotspots[0]["detail"]
+    '2 children seen there (1 at the last meeting)'
     """
     if previous.ids != current.ids:
         raise ConfigError(
