@@ -448,9 +448,7 @@ def read_dataset(engine: sa.Engine, *, workspace_id: str = "", label: str = "") 
     )
     tables["locations"] = locations_to_gdf(tables["locations"])
     digest = hashlib.sha256(f"workspace:{workspace_id}:revision:{rev or 0}".encode()).hexdigest()
-    ds = Dataset(**tables, report=report, source=None, content_hash=digest)
-    ds.workspace = label  # type: ignore[attr-defined]
-    return ds
+    return Dataset(**tables, report=report, source=None, content_hash=digest, workspace=label or None)
 
 
 def _latest_report(conn: sa.Connection, import_id: int | None) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
