@@ -38,13 +38,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from contextmap._errors import ConfigError, InputNotFoundError, InputReadError, MappingError
 from contextmap.ingest.columns import table_mapping
 from contextmap.ingest.patterns import FilePattern, latest_period, parse_period
 from contextmap.ingest.sources import REQUIRED_TABLES, Note, Source, check_inside
 from contextmap.schema import GRADING_SCHEMES, TABLE_NAMES
+from contextmap.yamlsafe import load_yaml
 
 __all__ = ["Manifest", "load_manifest", "is_manifest", "MANIFEST_SUFFIXES"]
 
@@ -172,13 +171,8 @@ def load_manifest(path: str | Path, *, period: str | None = None) -> Manifest:
     'eps_2026-09.csv'
     """
     p = Path(path)
-    if not p.is_file():
-        raise InputNotFoundError(f"sources manifest not found: {str(p)!r}")
     where = f"sources manifest {str(p)!r}"
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise MappingError(f"{where} is not valid YAML: {exc}") from None
+    data = load_yaml(p, what="sources manifest", error=MappingError)
     data = _check_keys(where, data or {}, _TOP, "the manifest")
     allow_outside = data.get("allow_outside", False)
     if not isinstance(allow_outside, bool):
