@@ -6,8 +6,8 @@ list for a folder of CSV files or one workbook (plus an optional mapping file); 
 manifest (:mod:`contextmap.ingest.manifest`) lists any number per table. :func:`read_source`
 reads one as text, with the faults a real export has named rather than hidden:
 
-* a CSV that is not UTF-8, binary, empty, or has an unterminated quote (the row and line
-  where the quote opens);
+* a CSV that is not UTF-8, binary, empty, or cut short (:mod:`.csvfile`; a stray quote
+  costs its own row only, quarantined);
 * a password-protected workbook (an encrypted Office file, not a zip archive), an old
   ``.xls`` renamed ``.xlsx``;
 * two sheets (or files) whose names are one once trimmed and case is ignored;
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,11 +32,12 @@ import pandas as pd
 
 from contextmap._errors import InputReadError
 from contextmap.ingest.columns import Mapping, TableMapping
+from contextmap.ingest.csvfile import read_csv
 from contextmap.schema import TABLE_NAMES
 
 __all__ = [
     "Source", "RawTable", "Note", "REQUIRED_TABLES", "dataset_sources", "read_sources",
-    "read_csv", "find_file", "find_sheet", "check_inside",
+    "find_file", "find_sheet", "check_inside",
 ]
 
 REQUIRED_TABLES = ("children", "episodes")
@@ -92,8 +92,11 @@ class RawTable:
     label: str
     header: list[str]
     body: pd.DataFrame
-    cell_notes: list[tuple[int, str, str, str]] = field(default_factory=list)
-    """Row-level warnings found while reading: ``(row, column header, value, reason)``."""
+    cell_notes: list[tuple[int | None, str, str, str]] = field(default_factory=list)
+    """Warnings found while reading: ``(row, column header, value, reason)`` (row None: the file's)."""
+    row_errors: list[tuple[int, str, str, str]] = field(default_factory=list)
+    """Rows to quarantine whatever their cells hold (a stray quote, more cells than the header
+    names): ``(row, column header, value, reason)``."""
     sheet: str | None = None
 
 
@@ -170,59 +173,6 @@ def find_sheet(sheetnames: list[str], wanted: str, label: str) -> str | None:
             f"{same}; rename or delete all but one (contextmap will not guess which holds the data)"
         )
     return same[0] if same else None
-
-
-# --- CSV --------------------------------------------------------------------------------
-
-
-def _csv_fault(text: str) -> str:
-    """Where a CSV stops parsing: the row and line at which the bad record starts."""
-    import csv
-
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    records, start = 0, 1
-    try:
-        for _ in reader:
-            records += 1
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        what = "an unterminated quote" if "end of data" in str(exc) or "EOF" in str(exc) else str(exc)
-        return f"{what} in row {records + 1} (line {start} of the file)"
-    return ""
-
-
-def read_csv(path: Path, label: str | None = None) -> tuple[list[str], pd.DataFrame, bytes]:
-    """Read a CSV file as text: the header, the records (index: spreadsheet row) and its bytes.
-
-    Raises
-    ------
-    InputReadError
-        If the file is not UTF-8, holds binary data, is empty, or is not valid CSV.
-    """
-    name = label or str(path)
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputReadError(
-            f"{name!r} is not UTF-8 text: byte {data[exc.start]:#04x} at byte offset {exc.start} "
-            "cannot be decoded. Save the file as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8)."
-        ) from None
-    if "\x00" in text:
-        raise InputReadError(f"{name!r} is not a CSV file: it holds binary data (a NUL byte at character {text.index(chr(0))})")
-    if not text.strip():
-        raise InputReadError(f"{name!r} is empty: expected a header row naming the columns")
-    try:
-        raw = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
-                          na_filter=False, skip_blank_lines=False)
-    except (pd.errors.ParserError, ValueError) as exc:
-        where = _csv_fault(text)
-        raise InputReadError(f"{name!r} cannot be read as CSV: {where or exc}") from None
-    header = [str(h) for h in raw.iloc[0].tolist()]
-    body = raw.iloc[1:]
-    body.index = pd.RangeIndex(2, len(raw) + 1)
-    body.columns = range(len(header))
-    return header, body, data
 
 
 # --- workbooks --------------------------------------------------------------------------
@@ -413,9 +363,10 @@ def read_sources(sources: list[Source], *, step: Any = None) -> tuple[list[RawTa
             if step is not None:
                 step(f"reading {s.label}")
             if s.sheet is None:
-                header, body, data = read_csv(s.path, s.label)
+                text, data = read_csv(s.path, s.label)
                 digest.update(s.table.encode() + b"\0" + data)
-                out.append(RawTable(s, s.label, header, body))
+                notes = [(None, *n) for n in text.notes]
+                out.append(RawTable(s, s.label, text.header, text.body, notes, row_errors=text.row_errors))
                 continue
             if s.path not in books:
                 books[s.path] = open_workbook(s.path, s.label.split("[")[0])
