@@ -186,7 +186,8 @@ def _scan(ws: Any) -> tuple[list[str], list[tuple[str, str, bool]]]:
                 parser.feed(chunk)
             except ParseError:
                 return merges, formulas  # openpyxl reports a broken part when it reads the rows
-            for _event, el in parser.read_events():
+            events: Any = parser.read_events()
+            for _event, el in events:
                 tag = el.tag.rsplit("}", 1)[-1]
                 if tag == "c":
                     f = next((k for k in el if k.tag.rsplit("}", 1)[-1] == "f"), None)
@@ -254,10 +255,11 @@ def read_sheet(ws: Any, *, links: dict[str, str] | None = None) -> tuple[list[st
 
     merges, formulas = _scan(ws)
     for ref in merges:
-        parts = [cell(x) for x in ref.split(":")]
-        if len(parts) != 2 or parts[0] is None or parts[1] is None:
+        corners = [cell(x) for x in ref.split(":")]
+        a, b = (corners + [None, None])[:2] if len(corners) == 2 else (None, None)
+        if a is None or b is None:
             continue
-        (r0, c0), (r1, c1) = parts
+        (r0, c0), (r1, c1) = a, b
         if r0 not in at or c0 >= width:
             continue
         first = rows[at[r0]]
