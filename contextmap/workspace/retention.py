@@ -199,7 +199,7 @@ def _text_columns(table: sa.Table) -> list[sa.Column]:
         kinds = {c.name: c.kind for c in t.columns}
         own = _OWN_NAMES.get(table.name, ())  # a record's own name is not a mention of the child
         return [table.c[c] for c in table.c.keys()
-                if (kinds.get(c) in ("text", "list") or c in _DERIVED_TEXT) and c not in own]
+                if (kinds.get(c) in ("text", "list", "enum") or c in _DERIVED_TEXT) and c not in own]
     pk = {c.name for c in table.primary_key.columns}
     return [c for c in table.c if isinstance(c.type, sa.Text) and c.name not in _NOT_TEXT
             and not (c.name in pk and len(pk) == 1)]
