@@ -85,6 +85,17 @@ def test_a_stray_quote_costs_its_own_row_only(tmp_path):
     assert prov["row"].tolist() == [2, 3, 5, 6]  # the rows after it keep their numbers
 
 
+def test_a_piece_of_a_cell_a_stray_quote_ran_over_is_not_taken_for_a_row(tmp_path):
+    # a quoted line break in a row one cell short: the record does not read whole, so each of
+    # its lines is set aside; the piece "line two" must not become a child called 'line two"'
+    text = 'child_id,name,date_of_birth\nC1,"Ada\nline two"\nC2,Bo,2011-01-01\n'
+    ds = contextmap.load(folder(tmp_path, **{"children.csv": text}), as_of=AS_OF)
+    assert ds.children["child_id"].tolist() == ["C2"]
+    q = ds.quarantine["children"]
+    assert q["_row"].tolist() == [2, 3]
+    assert "follows the stray quote of row 2 and has 1 cell, not the 3" in q["_reasons"].iloc[1]
+
+
 def test_a_file_cut_short_inside_a_quote_is_refused_naming_the_row(tmp_path):
     text = 'child_id,name\nC1,"Ada"\nC2,"Bo\nline two"\nC3,"Cy'
     with pytest.raises(InputReadError, match=r"children\.csv.*cut short.*row 4, from line 5 of the file"):

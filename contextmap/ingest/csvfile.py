@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +57,22 @@ class CsvText:
     body: pd.DataFrame
     row_errors: list[tuple[int, str, str, str]] = field(default_factory=list)
     notes: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+class _Lines:
+    """The file's lines, read by position: a reader can start again at any line."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines, self.pos = lines, 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.pos >= len(self.lines):
+            raise StopIteration
+        self.pos += 1
+        return self.lines[self.pos - 1]
 
 
 def _strict(lines: list[str]) -> str:
@@ -108,19 +123,20 @@ def parse_csv(text: str, name: str = "file") -> CsvText:
     errors: list[tuple[int, str, str, str]] = []
     notes: list[tuple[str, str, str]] = []
     ended = _line_end(text)
-    base = 0  # the line the current reader started at (it starts again after a stray quote)
-    reader = csv.reader(lines)
+    it = _Lines(lines)  # a reader starts again at the line after a stray quote
+    reader = csv.reader(it)
     header: list[str] | None = None
     width = extra_blank = 0
+    suspect, stray_row = 0, 0  # lines a stray quote swallowed (up to ``suspect``) are rows only if whole
     while True:
-        start = base + reader.line_num
+        start = it.pos
         try:
             rec: list[str] | None = next(reader)
         except StopIteration:
             break
         except csv.Error:  # a cell past the csv module's size limit: a quote swallowing the file
             rec = None
-        end = base + reader.line_num
+        end = it.pos
         span, last = end - start, end >= len(lines)
         if header is None:
             header = rec if rec is not None and (span == 1 or _strict(lines[start:end]) == "ok") else None
@@ -141,10 +157,18 @@ def parse_csv(text: str, name: str = "file") -> CsvText:
             col = next((k for k, c in enumerate(cells) if c.count('"') % 2), 0)
             errors.append((row, header[col] if col < width else "", cells[col] if cells else "", _STRAY))
             rows.append(_fit(cells, width))
-            base = start + 1
-            reader = csv.reader(itertools.islice(lines, base, None))
+            suspect, stray_row = max(suspect, end), row
+            it.pos = start + 1
+            reader = csv.reader(it)
             continue
         n = len(rec)
+        if start < suspect and n != width and any(c.strip() for c in rec):
+            # a line the stray quote's cell ran over that is no row of its own: a piece of a cell
+            errors.append((row, header[0] if width else "", lines[start].rstrip("\r\n"),
+                           f"follows the stray quote of row {stray_row} and has {n} cell{'' if n == 1 else 's'}, not the {width} the "
+                           "header names: the row is set aside"))
+            rows.append(_fit(rec, width))
+            continue
         if n > width:
             if any(c.strip() for c in rec[width:]):
                 errors.append((row, header[-1] if width else "", ",".join(rec[width - 1:]),
