@@ -33,7 +33,7 @@ Examples
 --------
 >>> r = NameRedactor.for_names(["Megan Wharton"], ids=["C0091"])
 >>> r.redact("seen with WHARTON, Megan and C0091's cousin")
-'seen with [erased] and [erased]'
+"seen with [erased] and [erased]'s cousin"
 """
 
 from __future__ import annotations
