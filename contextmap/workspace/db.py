@@ -211,7 +211,7 @@ meeting_actions = sa.Table(
 tombstones = sa.Table(  # migration 0004: what an erasure leaves (keyed hashes, never the identity)
     "tombstones", metadata,
     sa.Column("hash", sa.Text, primary_key=True),
-    sa.Column("kind", sa.Text, nullable=False),  # 'id', 'name_dob' or 'name'
+    sa.Column("kind", sa.Text, nullable=False),  # 'id', 'name', 'name_dob' or 'word'
     sa.Column("pseudonym", sa.Text, nullable=False),  # the erasure's keyed pseudonym (as in the audit log)
     sa.Column("erased_at", sa.DateTime, nullable=False),
     sa.Column("erased_by", sa.Text, nullable=False),

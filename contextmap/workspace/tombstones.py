@@ -8,7 +8,8 @@ Erasing a child (:func:`contextmap.workspace.retention.erase`) removes them and 
 * each of their names as a reader reads it, in every order and form a reader would
   recognise (``'name'``: "Megan Wharton", "WHARTON, Megan", "MeganWharton", with look-alike
   letters read as Latin ones), and
-* each name with each date of birth the workspace held (``'name_dob'``),
+* each name with each date of birth the workspace held (``'name_dob'``), and
+* each word of those names (``'word'``: only to tell quickly which texts to look at closely),
 
 and never the identity in clear. The hashes can only be computed with the workspace's key,
 so the tombstones do not let anyone without the workspace test a name against them.
@@ -127,6 +128,7 @@ def tombstone_hashes(key: bytes, *, child_id: str, names: Iterable[Any], dobs: I
         for form in forms:
             if whole:
                 out[keyed(key, "name", form)] = "name"
+                out.update({keyed(key, "word", w): "word" for w in form.split() if len(w) >= 3})
             for d in days:
                 out[keyed(key, "name_dob", f"{form}|{d}")] = "name_dob"
     return out
@@ -160,14 +162,16 @@ _TRAIL_DIGITS = re.compile(r"\d+$")
 class NameRedactor:
     """Replaces names (as a reader recognises them) and ids in text with :data:`ERASED`.
 
-    ``match`` says whether a reader-folded run of one to four words is a name to erase;
-    ``needles`` are folded fragments one of which a text must hold to be looked at (a fast
-    filter; None: look at every text); ``ids`` are matched as whole words, as written.
+    ``match`` says whether a reader-folded run of one to four words (look-alike letters read
+    as Latin) is a name to erase; ``needles`` are fragments one of which such a text must hold
+    to be looked at, or ``screen`` says from its words whether to look (fast filters; neither:
+    look at every text); ``ids`` are matched as whole words, as written.
     """
 
     match: Callable[[str], bool]
     needles: tuple[str, ...] | None = None
     ids: re.Pattern[str] | None = None
+    screen: Callable[[list[str]], bool] | None = None
     redacted: int = field(default=0)
     """How many texts were changed."""
 
@@ -189,34 +193,43 @@ class NameRedactor:
             return text
         out = self.ids.sub(ERASED, text) if self.ids is not None else text
         folded = reader_fold(out)
-        if self.needles is None or any(n in folded for n in self.needles):
-            out = self._names(out, folded)
+        if not folded:
+            return out
+        plain = folded.split()
+        sk = folded if folded.isascii() else skeleton(folded)  # look-alike letters read as the Latin ones
+        words = plain if sk is folded else sk.split()
+        if len(words) != len(plain):
+            words = [skeleton(w) or w for w in plain]
+        if self.needles is not None and not any(n in sk for n in self.needles):
+            pass
+        elif self.screen is not None and not self.screen(words):
+            pass
+        else:
+            out = self._names(out, folded, words)
         if out != text:
             self.redacted += 1
         return out
 
-    def _names(self, text: str, folded: str) -> str:
+    def _names(self, text: str, folded: str, words: list[str]) -> str:
         index = reader_fold_index(text)
-        starts = [m.start() for m in re.finditer(r"\S+", folded)]
-        ends = [m.end() for m in re.finditer(r"\S+", folded)]
-        words = folded.split()
+        found = list(re.finditer(r"\S+", folded))
         spans: list[tuple[int, int]] = []
         i = 0
         while i < len(words):
             hit = 0
             for n in range(min(_MAX_WORDS, len(words) - i), 0, -1):
                 run = words[i:i + n]
-                cands = {" ".join(run)}
+                cands = [" ".join(run)]
                 if _TRAIL_DIGITS.search(run[-1]) or _LEAD_DIGITS.search(run[0]):  # "Nettleton2", "2Kyle"
                     trimmed = [*run]
                     trimmed[-1] = _TRAIL_DIGITS.sub("", trimmed[-1])
                     trimmed[0] = _LEAD_DIGITS.sub("", trimmed[0])
-                    cands.add(" ".join(w for w in trimmed if w))
-                if any(c and self.match(skeleton(c)) for c in cands):
+                    cands.append(" ".join(w for w in trimmed if w))
+                if any(c and self.match(c) for c in cands):
                     hit = n
                     break
             if hit:
-                spans.append((index[starts[i]], index[ends[i + hit - 1] - 1] + 1))
+                spans.append((index[found[i].start()], index[found[i + hit - 1].end() - 1] + 1))
                 i += hit
             else:
                 i += 1
@@ -314,7 +327,21 @@ def hold_erased(conn: sa.Connection, ds: Any) -> Held | None:
                 conn.execute(sa.select(T.c.name).where(T.c.is_current, T.c.name.is_not(None))).scalars()):
             if isinstance(n, str) and hit("name", skeleton(n, kind="child")):  # shares an erased child's name
                 kept_names |= {keyed(key, "name", f) for f in name_forms(n)}
-    redactor = NameRedactor(match=lambda s: hit("name", s) is not None and keyed(key, "name", s) not in kept_names)
+    words = {h for h, (k, _, _) in stones.items() if k == "word"}
+
+    seen: dict[str, bool] = {}  # texts repeat their words: each hashed once
+
+    def erased_word(w: str) -> bool:
+        got = seen.get(w)
+        if got is None:
+            got = seen[w] = keyed(key, "word", _LEAD_DIGITS.sub("", _TRAIL_DIGITS.sub("", w))) in words
+        return got
+
+    def screen(ws: list[str]) -> bool:  # a word of an erased name (digits glued on or not): look closer
+        return any(erased_word(w) for w in ws)
+
+    redactor = NameRedactor(match=lambda s: hit("name", s) is not None and keyed(key, "name", s) not in kept_names,
+                            screen=screen)
     out_tables: dict[str, pd.DataFrame] = {}
     counts: dict[str, int] = {}
     notes: list[dict[str, Any]] = []
