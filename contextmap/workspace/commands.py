@@ -273,7 +273,8 @@ def import_cmd(
 
     from contextmap.ingest.quality import print_problems
 
-    counts = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)  # fits 80 columns
+    counts = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 1),
+                   collapse_padding=True)  # fits 80 columns
     for h in ("table", "read", "new", "changed", "unchanged", "not in latest", "quarantined", "held"):
         counts.add_column(h, justify="left" if h == "table" else "right", no_wrap=True)
     for name, c in r.counts.items():
