@@ -96,7 +96,7 @@ def _line_end(text: str) -> bool:
     return text.endswith(("\n", "\r"))
 
 
-def parse_csv(text: str, name: str = "file") -> CsvText:
+def parse_csv(text: str, *, name: str = "file") -> CsvText:
     """Parse CSV text (see the module docstring); ``name`` is how messages name the file.
 
     Raises
@@ -227,7 +227,7 @@ def _fit(cells: list[str], width: int) -> list[str]:
     return cells[:width - 1] + [",".join(cells[width - 1:])] if width else []
 
 
-def read_csv(path: Path, label: str | None = None) -> tuple[CsvText, bytes]:
+def read_csv(path: Path, *, label: str | None = None) -> tuple[CsvText, bytes]:
     """Read a CSV file as text (see :func:`parse_csv`) and return it with its bytes.
 
     Raises
@@ -248,4 +248,4 @@ def read_csv(path: Path, label: str | None = None) -> tuple[CsvText, bytes]:
         raise InputReadError(f"{name!r} is not a CSV file: it holds binary data (a NUL byte at character {text.index(chr(0))})")
     if not text.strip():
         raise InputReadError(f"{name!r} is empty: expected a header row naming the columns")
-    return parse_csv(text, name), data
+    return parse_csv(text, name=name), data

@@ -243,7 +243,7 @@ def read_sources(sources: list[Source], *, step: Any = None) -> tuple[list[RawTa
             if step is not None:
                 step(f"reading {s.label}")
             if s.sheet is None:
-                text, data = read_csv(s.path, s.label)
+                text, data = read_csv(s.path, label=s.label)
                 digest.update(s.table.encode() + b"\0" + data)
                 notes: list[tuple[int | None, str, str, str]] = [(None, *n) for n in text.notes]
                 out.append(RawTable(s, s.label, text.header, text.body, notes, row_errors=text.row_errors))

@@ -308,7 +308,7 @@ class Workspace:
             if child is not None:
                 if key is None:
                     return []
-                q = q.where(T.c.hash == ts.keyed(key, "id", child.strip()))
+                q = q.where(T.c.hash == ts.keyed(key, kind="id", value=child.strip()))
             rows = conn.execute(q).all()
         return sorted(({"pseudonym": p, "erased_at": at.isoformat(), "erased_by": by} for p, at, by in rows),
                       key=lambda r: r["erased_at"], reverse=True)

@@ -293,10 +293,10 @@ def erase(engine: sa.Engine, *, child: str, aliases: list[str] | tuple[str, ...]
         versions = conn.execute(sa.select(C.c.name, C.c.date_of_birth).where(C.c.record_key == child)).all()
         key = erasure_key(conn, create=True)
         assert key is not None
-        pseudonym = erasure_pseudonym(key, child)
+        pseudonym = erasure_pseudonym(key, child_id=child)
         if not versions:
             gone = conn.execute(sa.select(db.tombstones.c.erased_at).where(
-                db.tombstones.c.hash == keyed(key, "id", child))).scalar_one_or_none()
+                db.tombstones.c.hash == keyed(key, kind="id", value=child))).scalar_one_or_none()
             raise WorkspaceError(
                 f"Expected child to be a child id held in the workspace, instead got: {child!r}"
                 + (f" (erased on {gone:%Y-%m-%d} as {pseudonym})" if gone is not None else ""))

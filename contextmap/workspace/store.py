@@ -229,7 +229,7 @@ def import_dataset(
     # one transaction for the import log, every table, the problems and the quarantine: an
     # error anywhere (the database, a disk, a bug) rolls all of it back
     with engine.begin() as conn:
-        held = hold_erased(conn, ds)
+        held = hold_erased(conn, dataset=ds)
         if held is not None:
             ds = _without_held(ds, held)
         import_id = inserted_id(conn.execute(db.imports.insert().values(

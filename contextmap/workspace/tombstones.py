@@ -82,16 +82,16 @@ def erasure_key(conn: sa.Connection, *, create: bool) -> bytes | None:
     return key
 
 
-def keyed(key: bytes, kind: str, value: str) -> str:
+def keyed(key: bytes, *, kind: str, value: str) -> str:
     """The keyed hash of ``value`` as a ``kind`` (``'id'``, ``'name'``, ``'name_dob'``)."""
     return hashlib.blake2b(f"{kind}\x1f{value}".encode(), key=key, digest_size=20).hexdigest()
 
 
-def erasure_pseudonym(key: bytes, child_id: str) -> str:
+def erasure_pseudonym(key: bytes, *, child_id: str) -> str:
     """How the audit log and the tombstones name an erased child: ``'Erased-'`` and ten
     characters of a keyed hash of the id (the chair recomputes it to check an entry:
     ``contextmap workspace erased W --child ID``)."""
-    return "Erased-" + keyed(key, "pseudonym", child_id.strip())[:10].upper()
+    return "Erased-" + keyed(key, kind="pseudonym", value=child_id.strip())[:10].upper()
 
 
 def name_forms(name: Any) -> set[str]:
@@ -120,17 +120,17 @@ def _dob(value: Any) -> str | None:
 
 def tombstone_hashes(key: bytes, *, child_id: str, names: Iterable[Any], dobs: Iterable[Any]) -> dict[str, str]:
     """``{hash: kind}`` for one erased child."""
-    out = {keyed(key, "id", child_id.strip()): "id"}
+    out = {keyed(key, kind="id", value=child_id.strip()): "id"}
     days = {d for d in (_dob(v) for v in dobs) if d}
     for name in names:
         forms = name_forms(name)
         whole = len(skeleton(name, kind="child").split()) >= 2  # a first name alone is not a name to hunt for
         for form in forms:
             if whole:
-                out[keyed(key, "name", form)] = "name"
-                out.update({keyed(key, "word", w): "word" for w in form.split() if len(w) >= 3})
+                out[keyed(key, kind="name", value=form)] = "name"
+                out.update({keyed(key, kind="word", value=w): "word" for w in form.split() if len(w) >= 3})
             for d in days:
-                out[keyed(key, "name_dob", f"{form}|{d}")] = "name_dob"
+                out[keyed(key, kind="name_dob", value=f"{form}|{d}")] = "name_dob"
     return out
 
 
@@ -272,16 +272,17 @@ _FREE_TEXT = {"episodes": ("people_mentioned", "places_mentioned", "people_descr
 _ENTITY_KEYS = {"children": "child_id", "persons": "person_id", "locations": "location_id"}
 
 
-def hold_erased(conn: sa.Connection, ds: Any) -> Held | None:
-    """Hold back the rows of ``ds`` that bring back an erased child (see the module
+def hold_erased(conn: sa.Connection, *, dataset: Any) -> Held | None:
+    """Hold back the rows of ``dataset`` that bring back an erased child (see the module
     docstring); None when the workspace has erased no one."""
+    ds = dataset
     stones = read_tombstones(conn)
     key = erasure_key(conn, create=False) if stones else None
     if not stones or key is None:
         return None
 
     def hit(kind: str, value: Any) -> tuple[str, datetime] | None:
-        got = stones.get(keyed(key, kind, value))
+        got = stones.get(keyed(key, kind=kind, value=value))
         return (got[1], got[2]) if got is not None and got[0] == kind else None
 
     def by_name(name: Any, dob: Any, *, name_only: bool) -> tuple[str, datetime] | None:
@@ -326,7 +327,7 @@ def hold_erased(conn: sa.Connection, ds: Any) -> Held | None:
         for n in [n for pos, n in enumerate(t["name"].tolist()) if pos not in why[name]] + list(
                 conn.execute(sa.select(T.c.name).where(T.c.is_current, T.c.name.is_not(None))).scalars()):
             if isinstance(n, str) and hit("name", skeleton(n, kind="child")):  # shares an erased child's name
-                kept_names |= {keyed(key, "name", f) for f in name_forms(n)}
+                kept_names |= {keyed(key, kind="name", value=f) for f in name_forms(n)}
     words = {h for h, (k, _, _) in stones.items() if k == "word"}
 
     seen: dict[str, bool] = {}  # texts repeat their words: each hashed once
@@ -334,13 +335,13 @@ def hold_erased(conn: sa.Connection, ds: Any) -> Held | None:
     def erased_word(w: str) -> bool:
         got = seen.get(w)
         if got is None:
-            got = seen[w] = keyed(key, "word", _LEAD_DIGITS.sub("", _TRAIL_DIGITS.sub("", w))) in words
+            got = seen[w] = keyed(key, kind="word", value=_LEAD_DIGITS.sub("", _TRAIL_DIGITS.sub("", w))) in words
         return got
 
     def screen(ws: list[str]) -> bool:  # a word of an erased name (digits glued on or not): look closer
         return any(erased_word(w) for w in ws)
 
-    redactor = NameRedactor(match=lambda s: hit("name", s) is not None and keyed(key, "name", s) not in kept_names,
+    redactor = NameRedactor(match=lambda s: hit("name", s) is not None and keyed(key, kind="name", value=s) not in kept_names,
                             screen=screen)
     out_tables: dict[str, pd.DataFrame] = {}
     counts: dict[str, int] = {}
