@@ -32,11 +32,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
 
-import yaml
-
-from contextmap._errors import ConfigError, InputNotFoundError
+from contextmap._errors import ConfigError
 from contextmap.schema import CE_RISK
 from contextmap.vocabulary import check_vocabulary
+from contextmap.yamlsafe import load_yaml
 
 __all__ = [
     "Settings",
@@ -491,12 +490,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     if path is None:
         return Settings()
     p = Path(path)
-    if not p.is_file():
-        raise InputNotFoundError(f"settings file not found: {str(p)!r}")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"settings file {str(p)!r} is not valid YAML: {exc}") from None
+    data = load_yaml(p, what="settings file")
     if data is not None and not isinstance(data, dict):
         raise ConfigError(f"settings file {str(p)!r} must hold a mapping of sections, instead got: {data!r}")
     try:

@@ -42,10 +42,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from contextmap._errors import InputNotFoundError, InputReadError, MappingError
+from contextmap._errors import InputReadError, MappingError
 from contextmap.schema import GRADING_SCHEMES, TABLES, normalise_code
+from contextmap.yamlsafe import load_yaml
 
 __all__ = [
     "Mapping", "TableMapping", "ColumnRule", "load_mapping", "conform", "input_columns",
@@ -356,12 +356,7 @@ def load_mapping(path: str | Path) -> Mapping:
     ('5x5x5', 'intel.csv')
     """
     p = Path(path)
-    if not p.is_file():
-        raise InputNotFoundError(f"mapping file not found: {str(p)!r}")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise MappingError(f"mapping file {str(p)!r} is not valid YAML: {exc}") from None
+    data = load_yaml(p, what="mapping file", error=MappingError)
     return Mapping.from_dict(data, source=p)
 
 
