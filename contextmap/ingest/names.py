@@ -112,14 +112,20 @@ def fold_lookalikes(text: str) -> str:
     return " ".join(words)
 
 
+_INITIAL = re.compile(r"[A-Z]\.?")
+
+
 def forename_first(text: str) -> str:
-    """``"SURNAME, Forename"`` and ``"SURNAME Forename"`` (the surname alone in capitals, three
-    letters or more, first) turned round; anything else as it is.
+    """``"SURNAME, Forename"``, ``"SURNAME Forename"`` (the surname alone in capitals, three
+    letters or more, first) and ``"SURNAME F"`` (a surname in capitals and initials, as police
+    registers write it) turned round; anything else as it is.
 
     Examples
     --------
     >>> [forename_first(x) for x in ("WHITMORE, Corey", "WHITMORE Corey Jay", "COREY WHITMORE", "TJ Smith")]
     ['Corey WHITMORE', 'Corey Jay WHITMORE', 'COREY WHITMORE', 'TJ Smith']
+    >>> [forename_first(x) for x in ("QUIGLEY H", "QUIGLEY H. J.", "Corey W")]
+    ['H QUIGLEY', 'H. J. QUIGLEY', 'Corey W']
     """
     if text.count(",") == 1:
         head, tail = (x.strip() for x in text.split(","))
@@ -129,7 +135,8 @@ def forename_first(text: str) -> str:
     words = text.split()
     if len(words) >= 2:
         first = words[0].replace("-", "").replace("'", "")
-        if len(first) >= 3 and first.isalpha() and first.isupper() and not any(w.isupper() for w in words[1:]):
+        if len(first) >= 3 and first.isalpha() and first.isupper() and (
+                not any(w.isupper() for w in words[1:]) or all(_INITIAL.fullmatch(w) for w in words[1:])):
             return " ".join(words[1:] + words[:1])
     return text
 
@@ -224,9 +231,13 @@ class NameIndex:
         if not cands:
             if dob is not None and not pd.isna(dob) and self.initials:
                 day = pd.Timestamp(dob)
-                toks = key.split()
-                forms = [("fs", toks[0], toks[-1])] if len(toks) >= 2 and len(toks[-1]) == 1 and len(toks[0]) > 1 else []
-                forms += [("if", toks[0], toks[-1])] if len(toks) >= 2 and len(toks[0]) == 1 and len(toks[-1]) > 1 else []
+                forms = []
+                # "QUIGLEY H" is read "H Quigley", but could be a forename in capitals ("COREY W"):
+                # the initial forms of both readings are looked up
+                for k in dict.fromkeys((key, fold_name(fold_lookalikes(drop_invisible(name))))):
+                    toks = k.split()
+                    forms += [("fs", toks[0], toks[-1])] if len(toks) >= 2 and len(toks[-1]) == 1 and len(toks[0]) > 1 else []
+                    forms += [("if", toks[0], toks[-1])] if len(toks) >= 2 and len(toks[0]) == 1 and len(toks[-1]) > 1 else []
                 ids = sorted({rid for f in forms for rid, d in self.initials.get(f, []) if pd.Timestamp(d) == day})
                 if len(ids) == 1:
                     return ids[0], ""
@@ -281,17 +292,19 @@ def resolve_names(
         made (``id``, ``name``, ``date_of_birth``, first row position); and, for the names
         that became provisional, why they did not match.
     """
-    ids = pd.Series("", index=names.index, dtype=object)
-    why = pd.Series(pd.NA, index=names.index, dtype="string")
-    given = names[names != ""]
     if dobs is not None:
         parsed, _ = parse_dates(dobs.where(names != "", ""), kind="date")
     else:
         parsed = pd.Series(pd.NaT, index=names.index, dtype="datetime64[ns]")
+    # answers gathered in lists and made Series once (setting cells one by one cost more than the matching)
+    ids: list[str] = [""] * len(names)
+    why: list[object] = [pd.NA] * len(names)
     made: dict[str, tuple[str, object, int]] = {}
     cache: dict[tuple[str, object], tuple[str | None, str]] = {}
-    for i, name in given.items():
-        dob = parsed[i] if not pd.isna(parsed[i]) else None
+    for j, (i, name, day) in enumerate(zip(names.index.tolist(), names.tolist(), parsed.tolist(), strict=True)):
+        if name == "":
+            continue
+        dob = None if pd.isna(day) else day
         key = (person_name_key(name) if kind == "person" else fold_name(name), dob)
         if key not in cache:
             cache[key] = index.person(name, dob) if kind == "person" else index.place(name)
@@ -299,10 +312,11 @@ def resolve_names(
         if rid is None:
             rid = provisional_record_id(kind, name, dob)
             made.setdefault(rid, (name, dob, i))
-            why[i] = reason
-        ids[i] = rid
+            why[j] = reason
+        ids[j] = rid
     prov = pd.DataFrame(
         [(rid, n, d, pos) for rid, (n, d, pos) in made.items()],
         columns=["id", "name", "date_of_birth", "position"],
     )
-    return ids.astype(str), prov, why
+    return (pd.Series(ids, index=names.index, dtype=object).astype(str), prov,
+            pd.Series(why, index=names.index, dtype="string"))
