@@ -945,6 +945,28 @@ def test_confusables_table_is_unicodes_file_byte_for_byte():
     assert b"# Version: 18.0.0" in data[:400] and len(folding.confusables()) > 6000
 
 
+def test_one_confusables_table_behind_every_lookalike_reading():
+    """Ingest, place text and the workspace read look-alike letters through one function on
+    Unicode's table, each keeping its own rule: ingest reads them as Latin inside a Latin word
+    (a Russian name stays Russian), place text reads them as Latin, the workspace tells the
+    look-alike name from the real one and names the letters."""
+    from contextmap.ingest.names import fold_lookalikes, person_name_key
+    from contextmap.ingest.placetext import clean_place_text
+    from contextmap.privacy.folding import latin_lookalike
+    from contextmap.workspace.lookup import fold_name, lookalike_letters, skeleton
+
+    armenian_o, greek_nu, cyrillic_es = "\u0585", "\u039d", "\u0421"  # none in the same hand-written list before
+    assert (latin_lookalike(armenian_o), latin_lookalike(greek_nu), latin_lookalike(cyrillic_es)) == ("o", "N", "C")
+    assert latin_lookalike("\u00e9") == "" and latin_lookalike("\uff21") == ""  # an accent, a full-width A: no look-alikes
+    name = f"{cyrillic_es}{armenian_o}rey {greek_nu}ettleton"
+    assert person_name_key(name) == "corey nettleton"  # ingest: read as Latin inside Latin words
+    assert fold_lookalikes("\u0421\u0435\u0440\u0433\u0435\u0439") == "\u0421\u0435\u0440\u0433\u0435\u0439"
+    assert clean_place_text(f"H{armenian_o}me") == "Home"  # place text: read as Latin
+    assert skeleton(name) == skeleton("Corey Nettleton") and fold_name(name) != fold_name("Corey Nettleton")
+    assert [x.split(" (")[1].split(",")[0] for x in lookalike_letters(name)] == [
+        "CYRILLIC CAPITAL LETTER ES", "ARMENIAN SMALL LETTER OH", "GREEK CAPITAL LETTER NU"]
+
+
 # --- round three: a partner pack from disguised data ---------------------------------------
 
 GLUED_PLACES = {
