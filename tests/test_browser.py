@@ -466,6 +466,10 @@ def test_map_passes_axe(browser, sample_map, region_map, which):
     assert axe_violations(page) == []
     page.locator(".cm-rank-label").first.click()  # with a popup open too
     page.wait_for_selector(".cm-popup")
+    # Leaflet fades a popup in: axe measures contrast on a half-transparent popup if it runs
+    # during the fade (it did, on a loaded machine); wait until the popup is fully drawn
+    page.wait_for_function("() => { const p = document.querySelector('.leaflet-popup');"
+                           " return p && getComputedStyle(p).opacity === '1'; }", timeout=10_000)
     assert axe_violations(page) == []
     context.close()
 

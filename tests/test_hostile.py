@@ -355,6 +355,15 @@ def test_a_numbered_list_item_is_not_the_address_that_begins_with_its_number():
     assert len(privacy.scan_outputs(["lives at 3 Fern Way", "3 FERN WAY"], f)) == 2
 
 
+def test_a_coordinate_before_a_place_name_is_not_the_address_that_begins_with_its_last_digit():
+    # a network view's data: [..., x, y, ...], ["Fern Way bus stop", ...]; with one key the
+    # layout put y at -391.3 and the reader read "3 Fern Way", a home, and refused the pack
+    f = privacy.Forbidden({"3 Fern Way": "home address"}, {"3 Fern Way"})
+    nodes = '[["Place AC", "location", -120.4, -391.3, ""], ["Fern Way bus stop", "location", 2, 5.0, 7]]'
+    assert privacy.scan_outputs([nodes, '{"x": 12,3, "label": "Fern Way shops"}'], f) == []
+    assert len(privacy.scan_outputs(['[["3 Fern Way", "location", -120.4, -391.3]]', "-391.3 3 Fern Way"], f)) == 2
+
+
 def test_scan_does_not_read_a_digit_glued_to_a_letter_as_the_start_of_an_address():
     f = privacy.Forbidden({"5 Tanners Lane": "home address"}, {"5 Tanners Lane"})
     assert privacy.scan_outputs(['<data key="d5">Tanners Lane bus stop</data>'], f) == []

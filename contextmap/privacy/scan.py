@@ -208,7 +208,9 @@ class Scanner:
         reader splits words (``'KyleNettleton4eva'``, ``'LoveKyleNettleton'``: a letter/digit
         or camel-case boundary, :func:`~contextmap.privacy.folding.reader_bounded`). A name
         that begins with a number is not found in a numbered list (``'3. Fern Way bus
-        stop'`` is not ``'3 Fern Way'``). The payload of a
+        stop'`` is not ``'3 Fern Way'``) nor after the decimal point of a number (a
+        layout's coordinate before a place's name in a network's data: ``-391.3, "Fern Way
+        bus stop"``). The payload of a
         ``data:...;base64,`` URI is not read: no reader reads base64.
         """
         if self._reader is None or not text:
@@ -230,6 +232,8 @@ class Scanner:
             o_start, o_end = index[start], index[last] + 1
             if key[0].isdigit() and _LIST_NUMBER.match(text, o_start):
                 continue  # "3. Fern Way bus stop" is item 3 of a list, not the address "3 Fern Way"
+            if key[0].isdigit() and o_start > 1 and text[o_start - 1] in ".," and text[o_start - 2].isdigit():
+                continue  # [-391.7, "Fern Way bus stop"]: the end of a decimal number, not a house number
             out += [(o_start, o_end, s) for s in originals]
         return out
 
