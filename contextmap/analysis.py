@@ -215,10 +215,11 @@ class Analysis:
         (True, True)
         """
         s, e = self.period
-        settings = self.context.settings if self.context is not None else None
         key = "emerging:" + json.dumps(kwargs, sort_keys=True, default=str)
-        build = lambda: emerging_hotspots(self.dataset, start=s, end=e, settings=settings, **kwargs)  # noqa: E731
-        return self.context.memo(key, build) if self.context is not None else build()
+        if self.context is None:
+            return emerging_hotspots(self.dataset, start=s, end=e, **kwargs)
+        ctx = self.context
+        return ctx.memo(key, lambda: emerging_hotspots(ctx, **kwargs))  # the analysis' own evidence
 
     def area_counts(self, areas: Any, *, top_n: int = 25) -> gpd.GeoDataFrame:
         """Episodes, children, places of concern (ranked ``top_n`` or better) and persons of

@@ -160,7 +160,8 @@ def count_by_area(analysis: Any, areas: Any, *, top_n: int = 25) -> gpd.GeoDataF
     order = {a: i for i, a in enumerate(ar["area_id"])}
     joined = joined.assign(_o=joined["area_id"].map(order)).sort_values("_o", kind="stable")
     area_of = joined.drop_duplicates("location_id").set_index("location_id")["area_id"]
-    ev = location_evidence(ds, start=s, end=e)
+    ctx = getattr(analysis, "context", None)  # the analysis' own evidence, not built again
+    ev = location_evidence(ctx) if ctx is not None else location_evidence(ds, start=s, end=e)
     ev = ev.loc[ev["in_period"].to_numpy(dtype=bool)].copy()
     ev["area_id"] = ev["location_id"].astype(str).map(area_of)
     ev = ev.dropna(subset=["area_id"])

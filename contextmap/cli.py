@@ -345,7 +345,6 @@ def map_cmd(
 ) -> None:
     """Write the hotspot map: one self-contained HTML file, offline unless --tiles is a URL."""
     from contextmap.areas import count_by_area
-    from contextmap.emerging import emerging_hotspots
     from contextmap.settings import load_settings
     from contextmap.views.basemap import data_bounds, read_basemap
     from contextmap.views.maps import hotspot_map, write_map
@@ -359,7 +358,7 @@ def map_cmd(
         bm = (read_basemap(bm_path, layers=list(cfg.basemap.layers) or None,
                            bounds=data_bounds(result.hotspots, margin_m=cfg.basemap.margin_m)) if bm_path else None)
         counts = count_by_area(result, area_polys) if area_polys is not None else None
-        em = emerging_hotspots(result.dataset, start=result.period[0], end=result.period[1], settings=cfg)
+        em = result.emerging()  # on the analysis' own context
         m = hotspot_map(result, tiles=tiles, audience=audience, basemap=bm, areas=counts, emerging=em)
         written = write_map(m, out, overwrite=overwrite)
     except (ContextMapError, ValueError, OSError) as exc:

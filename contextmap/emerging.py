@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -45,6 +45,9 @@ from contextmap._errors import ConfigError
 from contextmap.dataset import Dataset
 from contextmap.hotspots import location_evidence
 from contextmap.settings import Settings
+
+if TYPE_CHECKING:
+    from contextmap.graph import AnalysisContext
 
 __all__ = ["emerging_hotspots", "EmergingHotspots", "classify_series", "CATEGORIES"]
 
@@ -165,7 +168,7 @@ def _classify_all(values: np.ndarray, w: Any, alpha: float) -> pd.DataFrame:
 
 
 def emerging_hotspots(
-    ds: Dataset,
+    ds: Dataset | AnalysisContext,
     *,
     start: Any = None,
     end: Any = None,
@@ -180,9 +183,11 @@ def emerging_hotspots(
     Parameters
     ----------
     ds
-        A dataset (with eastings and northings).
+        A dataset (with eastings and northings), or the analysis context of one
+        (:class:`contextmap.graph.AnalysisContext`: its period and settings, and the location
+        evidence it has already built, are used).
     start, end
-        The period (default: the 12 months to the latest date in the data).
+        The period (default: the 12 months to the latest date in the data); not with a context.
     steps
         Number of equal time steps.
     threshold_m
@@ -209,10 +214,14 @@ def emerging_hotspots(
         raise ConfigError(f"Expected alpha to be a number between 0 and 1, instead got: {alpha!r}")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 3:
         raise ConfigError(f"Expected steps to be a whole number of at least 3, instead got: {steps!r}")
-    ev = location_evidence(ds, start=start, end=end, settings=settings)
+    from contextmap.graph import as_context
+
+    ctx = as_context(ds, start=start, end=end, settings=settings)
+    ev = location_evidence(ctx)
     s, e = ev.attrs["start"], ev.attrs["end"]
     ev = ev.loc[ev["in_period"].to_numpy(dtype=bool)]
-    lo = ds.locations.set_index(ds.locations["location_id"].astype(str))
+    locations = ctx.require_dataset("emerging hotspots").locations
+    lo = locations.set_index(locations["location_id"].astype(str))
     x = lo["easting"].reindex(ev["location_id"].astype(str)).to_numpy(float)
     y = lo["northing"].reindex(ev["location_id"].astype(str)).to_numpy(float)
     ok = np.isfinite(x) & np.isfinite(y)

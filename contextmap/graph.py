@@ -298,6 +298,40 @@ class AnalysisContext:
                               f"for {what}: build it with AnalysisContext(ds, ...)")
         return self.dataset
 
+    def earlier(self, *, start: Any = None, end: Any) -> AnalysisContext:
+        """The context of an earlier window of the same dataset and settings (``end`` no later
+        than this one's), its evidence cut from this context's instead of read again from the
+        dataset: what the picture was at the last meeting, in a pack that analyses once.
+
+        Examples
+        --------
+        >>> from contextmap.sample import generate_sample
+        >>> ds = generate_sample(children=30, seed=2).to_dataset()
+        >>> ctx = AnalysisContext(ds)
+        >>> then = ctx.earlier(start=ctx.start, end=ctx.end - pd.Timedelta(days=28))
+        >>> then.evidence.equals(AnalysisContext(ds, start=then.start, end=then.end).evidence)
+        True
+        """
+        ds = self.require_dataset("an earlier window")
+        s, e = period_bounds(ds, start=start, end=end, default_months=12)
+        if e > self.end:
+            raise ConfigError(f"Expected an end no later than this context's ({self.end.date()}), instead got: {end!r}")
+        ctx = AnalysisContext.__new__(AnalysisContext)
+        ctx.dataset, ctx.settings, ctx.start, ctx.end = ds, self.settings, s, e
+        ctx._cache = {"kinds": self.kinds}
+
+        def cut(part: pd.DataFrame) -> pd.DataFrame:
+            part = part.loc[(part["date"] < e + pd.Timedelta(days=1)).to_numpy(dtype=bool)].copy()
+            if len(part):
+                age = (e - part["date"]).dt.days.to_numpy(dtype=float)
+                part["weight"] = evidence_weight(part["source_evaluation"], part["intelligence_assessment"], age,
+                                                 settings=self.settings)
+            return part
+
+        links, episodes = self._rows
+        ctx._cache["evidence_rows"] = (cut(links), cut(episodes))
+        return ctx
+
     def memo(self, name: str, build: Callable[[], Any]) -> Any:
         """The value stored under ``name``, built with ``build()`` the first time.
 

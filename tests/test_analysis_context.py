@@ -125,3 +125,42 @@ def test_explore_is_an_isolated_iframe_that_displays_in_a_notebook(result):
     document = html.unescape(srcdoc)
     assert document.lstrip().lower().startswith("<!doctype html>")
     assert "cdn." not in document and str(result.hotspots.index[0]) in document
+
+
+def test_a_pack_builds_one_context_with_its_map_emerging_places_and_area_counts(tmp_path, monkeypatch):
+    # a pack analyses once: the map's emerging places and the counts by area read the
+    # analysis' context (each built its own: 3 builds of the evidence with areas)
+    from pathlib import Path
+
+    from contextmap.pack.build import build_pack
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    calls = {"evidence": 0, "contexts": 0}
+    rows, init = graph_module._evidence_rows, graph_module.AnalysisContext.__init__
+
+    def counted_rows(*args, **kwargs):
+        calls["evidence"] += 1
+        return rows(*args, **kwargs)
+
+    def counted_init(self, *args, **kwargs):
+        calls["contexts"] += 1
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(graph_module, "_evidence_rows", counted_rows)
+    monkeypatch.setattr(graph_module.AnalysisContext, "__init__", counted_init)
+    r = build_pack(sample, out=tmp_path / "pack", audience="internal", pdf=False, areas=sample / "areas.gpkg",
+                   audit_log=tmp_path / "audit.jsonl")
+    assert calls == {"evidence": 1, "contexts": 1}
+    assert "emerging" in (r.out / "hotspot_map.html").read_text(encoding="utf-8").lower()
+
+
+def test_an_earlier_window_cut_from_a_context_is_the_window_built_afresh(ds):
+    ctx = AnalysisContext(ds, default_months=None)
+    end = ctx.end - pd.Timedelta(days=40)
+    then = ctx.earlier(start=end - pd.Timedelta(days=90), end=end)
+    fresh = AnalysisContext(ds, start=end - pd.Timedelta(days=90), end=end)
+    for attr in ("evidence", "history"):
+        pd.testing.assert_frame_equal(getattr(then, attr), getattr(fresh, attr))
+    assert rank_locations(then).drop(columns="geometry").equals(rank_locations(fresh).drop(columns="geometry"))
+    with pytest.raises(ConfigError, match="no later than"):
+        ctx.earlier(end=ctx.end + pd.Timedelta(days=1))

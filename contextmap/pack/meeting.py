@@ -78,7 +78,7 @@ def _earliest(red: Any) -> pd.Timestamp | None:
     return min(dates) if dates else None
 
 
-def _then_picture(meeting: st.LastMeeting, *, red: Any, settings: Any, prev_state: Any, workspace: Any,
+def _then_picture(meeting: st.LastMeeting, *, an: Any, red: Any, settings: Any, prev_state: Any, workspace: Any,
                   resolved: Any, aud: Any) -> st.Picture | None:
     from contextmap.graph import AnalysisContext
 
@@ -89,7 +89,11 @@ def _then_picture(meeting: st.LastMeeting, *, red: Any, settings: Any, prev_stat
     ds = red
     if workspace is not None and workspace.meeting is not None and resolved is not None:
         ds = workspace.then_dataset(resolved, red, aud)
-    ctx = AnalysisContext(ds, start=meeting.window[0], end=meeting.window[1], settings=settings)
+    now = getattr(an, "context", None)
+    if ds is red and now is not None and now.dataset is red and now.settings is settings:
+        ctx = now.earlier(start=meeting.window[0], end=meeting.window[1])  # the pack's evidence, cut
+    else:  # the workspace's record of what the meeting had seen: another dataset
+        ctx = AnalysisContext(ds, start=meeting.window[0], end=meeting.window[1], settings=settings)
     pic = st.picture_from_context(ctx, panel=_panel_then(ctx), risks=workspace is not None and workspace.meeting is not None)
     if workspace is not None and workspace.meeting is not None:
         for c, r in workspace.risk_then.items():
@@ -146,7 +150,7 @@ def meeting_view(*, an: Any, red: Any, aud: Any, settings: Any, opts: dict[str, 
                               workspace_meeting=workspace.meeting if workspace is not None else None,
                               earliest=_earliest(red))
     now = now_picture(an, red, panel)
-    then = _then_picture(meeting, red=red, settings=settings, prev_state=prev_state, workspace=workspace,
+    then = _then_picture(meeting, an=an, red=red, settings=settings, prev_state=prev_state, workspace=workspace,
                          resolved=resolved, aud=aud)
     seen = None
     if workspace is not None and workspace.meeting is not None and prev_state is None:

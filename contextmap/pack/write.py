@@ -19,7 +19,6 @@ import networkx as nx
 import pandas as pd
 
 from contextmap.areas import areas_summary, count_by_area
-from contextmap.emerging import emerging_hotspots
 from contextmap.pack import changes as chg
 from contextmap.pack import content as pdata
 from contextmap.pack import tables as tb
@@ -267,7 +266,7 @@ def write_pack(staging: Path, *, red: Any, an: Any, aud: Any, settings: Any, opt
     words = vocabulary(settings)
     count = _count(aud)
     geo = geo or {}
-    emerging = emerging_hotspots(red, start=period[0], end=period[1], settings=settings)
+    emerging = an.emerging()  # on the analysis' context: the pack builds one
     area_counts = (count_by_area(an, geo["areas"], top_n=opts["top_hotspots"])
                    if geo.get("areas") is not None else None)
     timings["geography"] = time.perf_counter() - t
