@@ -255,6 +255,7 @@ def analyze_cmd(
     """
     from contextmap.analysis import analyze
     from contextmap.settings import load_settings
+    from contextmap.vocabulary import vocabulary
 
     try:
         cfg = load_settings(config)
@@ -275,8 +276,8 @@ def analyze_cmd(
     console.print(f"  {len(s['peer_groups'])} peer groups, {len(s['persons_of_concern'])} persons of concern, "
                   f"{len(s['hotspots'])} locations ranked, {len(s['flags'])} flags", highlight=False, markup=False)
     for h in s["hotspots"][:3]:
-        console.print(f"  hotspot {h['rank']}: {h['location_id']} (score {h['score']:.2f}, {h['trend']})",
-                      highlight=False, markup=False)
+        console.print(f"  hotspot {h['rank']}: {h['location_id']} (score {h['score']:.2f}; "
+                      f"{vocabulary(cfg)('trends', h['trend'])})", highlight=False, markup=False)
     for p in s["persons_of_concern"][:3]:
         console.print(f"  person {p['rank']}: {p['person_id']} reaches {p['children_reached']} children",
                       highlight=False, markup=False)

@@ -73,9 +73,11 @@ VOCABULARY: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "health": "health", "social_care": "social care", "community": "community",
         "other": "other", "": "not recorded",
     }),
-    "trends": MappingProxyType({
-        "new": "new", "rising": "rising", "falling": "falling", "persistent": "persistent",
-        "stable": "stable", "": "",
+    "trends": MappingProxyType({  # a place's evidence against the period before (hotspots' ``trend``)
+        "new": "first seen this period", "emerging": "more than the period before",
+        "declining": "less than the period before", "persistent": "about as much as the period before",
+        "rising": "more than the period before", "falling": "less than the period before",
+        "stable": "about as much as the period before", "": "",
     }),
     "risk": MappingProxyType({
         "none": "none", "low": "low", "medium": "medium", "high": "high", "": "not recorded",

@@ -82,3 +82,22 @@ def test_count_words_agree_with_their_number():
     assert [count_words(n, "child", "children") for n in (0, 1, 2, "<5", "1")] == \
         ["0 children", "1 child", "2 children", "<5 children", "1 child"]
     assert count_words(1, "episode") == "1 episode" and count_words(3, "episode") == "3 episodes"
+
+
+def test_every_trend_a_ranked_place_can_have_is_said_in_words_with_its_counts():
+    import html
+
+    from contextmap.analysis import analyze
+    from contextmap.sample import generate_sample
+    from contextmap.views import maps
+
+    an = analyze(generate_sample(children=60, seed=3).to_dataset(), start="2026-06-01", seed=0, n_runs=2)
+    hs = an.hotspots
+    assert set(hs["trend"]) <= {"new", "emerging", "declining", "persistent"} and (hs["trend"] != "new").any()
+    words = vocabulary()
+    for code in ("new", "emerging", "declining", "persistent"):
+        assert words("trends", code) != code and "period" in words("trends", code)
+    page = html.unescape(maps.hotspot_map(an).get_root().render())
+    again = hs.loc[hs["trend"] != "new"].iloc[0]
+    n, before = int(again["events"]), int(again["previous_events"])
+    assert f"{words('trends', again['trend'])} ({n} record{'' if n == 1 else 's'}; {before} the period before)" in page

@@ -226,6 +226,9 @@ def place_columns(
         loc_persons.append(idx + ([-more] if more else []))
     ranks = _ints(col("rank"))
     trend_words = [None if text_or_none(t) is None else (words("trends", t) if words else str(t)) for t in col("trend")]
+    if "events" in hs.columns and "previous_events" in hs.columns:  # and the counts compared
+        trend_words = [w if w is None or t == "new" else f"{w} ({_count_pair(e, p)})"
+                       for w, t, e, p in zip(trend_words, col("trend"), col("events"), col("previous_events"), strict=True)]
     em = emerging or {}
     said: dict[str, str | None] = {}  # each distinct grading mix is put in words once
     new = set(map(str, new_ids or ()))
@@ -292,3 +295,12 @@ def decode_columns(loc: Mapping[str, Any]) -> dict[str, list]:
         else:
             out[key] = list(value)
     return out
+
+
+def _count_pair(now: Any, before: Any) -> str:
+    """``'12 records; 5 the period before'``."""
+    try:
+        n, b = int(now), int(before)
+    except (TypeError, ValueError):
+        return ""
+    return f"{n} record{'' if n == 1 else 's'}; {b} the period before"
