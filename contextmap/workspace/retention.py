@@ -6,7 +6,8 @@
   Quarantined rows and problem lists of imports before the cut-off go too.
 * :func:`erase` removes one child (a right-to-erasure request or a record made in error):
   every version of the child's record, of their episodes and of every link to them or to
-  their episodes, their place in any case, the decisions that name them, and the
+  their episodes, their place in any case, the decisions that name them, the tactics'
+  references to them (the tactic, a record about an adult or a place, is kept), and the
   quarantined rows that name them.
 
 Both remove the decisions naming a record they remove (a decision about a record no longer
@@ -100,6 +101,9 @@ def purge(engine: sa.Engine, *, older_than: str, as_of: Any = None) -> dict[str,
             | set(_keys(conn, sa.select(db.case_children.c.child_id)))
             | set(_keys(conn, sa.select(db.cases.c.subject_id)))
             | set(_keys(conn, sa.select(db.case_subjects.c.record_id)))
+            | set(_keys(conn, sa.select(db.tactics.c.subject_id)))  # the team's record keeps what it names
+            | set(_keys(conn, sa.select(db.tactics.c.child_id)))
+            | set(_keys(conn, sa.select(db.profiles.c.subject_id)))
         )
         gone: list[str] = []
         for name, T in (("children", C), ("persons", P)):
@@ -167,6 +171,13 @@ def erase(engine: sa.Engine, *, child: str) -> dict[str, int]:
         removed["case_links"] += conn.execute(
             db.case_subjects.delete().where(db.case_subjects.c.record_id == child)).rowcount or 0
         removed["decisions"] = _delete_decisions(conn, [child])
+        # a tactic (a notice served on an adult, protecting this child) is the team's record about
+        # the adult or the place: it is kept, and no longer names the child
+        T = db.tactics
+        removed["tactic_references"] = conn.execute(
+            T.update().where(T.c.child_id == child).values(child_id=None)).rowcount or 0
+        removed["tactic_references"] += conn.execute(
+            T.update().where(T.c.subject_id == child).values(subject_id=None)).rowcount or 0
         Q = db.import_quarantine
         named = {child, *episodes}
         doomed = [qid for qid, data in conn.execute(sa.select(Q.c.quarantine_id, Q.c.data))
