@@ -104,10 +104,7 @@ def evidence_around(ds: Any, records: Iterable[str], *, kind: str) -> pd.DataFra
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "when" else object) for c in _COLUMNS})
     out = pd.concat(parts, ignore_index=True)[_COLUMNS]
-    out = out[out["when"].notna()].sort_values(["when", "what"], kind="stable").reset_index(drop=True)
-    if kind == "group":  # a link between two of the group's children appears twice: count it once
-        out = out.drop_duplicates(subset=["what", "link", "child"]).reset_index(drop=True)
-    return out
+    return out[out["when"].notna()].sort_values(["when", "what"], kind="stable").reset_index(drop=True)
 
 
 def count_evidence(events: pd.DataFrame) -> dict[str, int]:

@@ -398,7 +398,8 @@ def tactics_frame(engine: sa.Engine, *, settings: Settings | None = None, as_of:
     frame["subject_name"] = [names.get(str(s)) if isinstance(s, str) else None for s in frame["subject_id"]]
     frame["child_name"] = [names.get(str(s)) if isinstance(s, str) else None for s in frame["child_id"]]
     frame["state"] = [_state(e, x, r, today, window) for e, x, r in zip(frame["ended_at"], frame["expires"], frame["review"], strict=True)]
-    frame["days_left"] = [None if x is None or pd.isna(x) else int((pd.Timestamp(x) - today).days) for x in frame["expires"]]
+    frame["days_left"] = pd.array([None if x is None or pd.isna(x) else int((pd.Timestamp(x) - today).days)
+                                   for x in frame["expires"]], dtype="Int64")
     frame["breaches"] = [len(per.get(int(i), [])) for i in frame["tactic_id"]]
     frame["last_breach"] = [max((b[0] for b in per.get(int(i), [])), default=None) for i in frame["tactic_id"]]
     frame["last_breach_recorded"] = [max((b[1] for b in per.get(int(i), [])), default=None) for i in frame["tactic_id"]]

@@ -464,7 +464,7 @@ def profile_list_cmd(
     if not len(frame):
         say("No problem profiles" + (" due" if due else ""))
     for r in frame.itertuples():
-        last = "never produced" if r.last_run is None else f"last produced {r.last_run:%Y-%m-%d}"
+        last = "never produced" if r.last_run is None or pd.isna(r.last_run) else f"last produced {r.last_run:%Y-%m-%d}"
         state = "dropped" if r.dropped_at is not None and str(r.dropped_at) != "NaT" else ("DUE" if r.due else "up to date")
         say(f"{r.profile}  {state:<10} {r.kind} {_named(r.subject_id, r.subject_name)}, every {r.cadence}; {last}, "
             f"next due {r.next_due:%Y-%m-%d}")

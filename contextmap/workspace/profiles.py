@@ -186,7 +186,7 @@ def profiles_frame(engine: sa.Engine, *, as_of: Any = None) -> pd.DataFrame:
     frame["last_run"] = [max(by[key]) if key in by else None for key in keys]
     nxt = []
     for last, adopted, every in zip(frame["last_run"], frame["adopted_at"], frame["cadence"], strict=True):
-        base = pd.Timestamp(last) if last is not None else None
+        base = None if last is None or pd.isna(last) else pd.Timestamp(last)
         nxt.append((base + pd.DateOffset(**parse_duration(every))).normalize() if base is not None
                    else pd.Timestamp(adopted).normalize())
     frame["next_due"] = pd.Series(nxt, index=frame.index, dtype="datetime64[ns]")
