@@ -97,7 +97,8 @@ class ProfileResult:
 class FreeText:
     """The team's free text as an audience may see it: withheld (``None``) from audiences that
     do not see free text; with the names the audience must not see replaced by ``[name
-    withheld]`` for those that see free text but not names.
+    withheld]`` for those that see free text but not names. A character that is not printable
+    (a direction override, a control character) is shown as its escape, as on the command line.
 
     Examples
     --------
@@ -127,16 +128,16 @@ class FreeText:
         if text is None or (not isinstance(text, str) and pd.isna(text)):
             return ""
         s = str(text)
-        if self._scanner is None:
-            return s
-        spans = sorted({(a, b) for a, b, _ in self._scanner.find_spans(s)})
-        out, pos = [], 0
-        for a, b in spans:
-            if a < pos:
-                continue
-            out += [s[pos:a], "[name withheld]"]
-            pos = b
-        return "".join(out) + s[pos:]
+        if self._scanner is not None:  # first, on the text as written: a name hidden by invisible characters is found
+            spans = sorted({(a, b) for a, b, _ in self._scanner.find_spans(s)})
+            out, pos = [], 0
+            for a, b in spans:
+                if a < pos:
+                    continue
+                out += [s[pos:a], "[name withheld]"]
+                pos = b
+            s = "".join(out) + s[pos:]
+        return "".join(c if c.isprintable() or c in "\n\t" else f"\\u{ord(c):04x}" for c in s)
 
 
 def shown_ids(resolved: Any, red: Any) -> dict[str, str]:

@@ -65,10 +65,13 @@ def trend_chart(monthly: pd.DataFrame, *, markers: list[tuple[str, pd.Timestamp]
         ax.tick_params(labelsize=7)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-        for _label, when in markers:
-            ax.axvline(pd.Timestamp(when), color="#8a1c1c", linestyle="--", linewidth=0.9)
-    for label, when in markers:  # written up the line, so labels of close dates do not overlap
-        axes[0].text(pd.Timestamp(when), 0.97, f"{label} ", transform=axes[0].get_xaxis_transform(), rotation=90,
+        for when in {pd.Timestamp(w).normalize() for _label, w in markers}:
+            ax.axvline(when, color="#8a1c1c", linestyle="--", linewidth=0.9)
+    by_day: dict[pd.Timestamp, list[str]] = {}
+    for label, when in markers:
+        by_day.setdefault(pd.Timestamp(when).normalize(), []).append(label)
+    for when, names in by_day.items():  # written up the line, so labels of close dates do not overlap
+        axes[0].text(when, 0.97, f"{', '.join(names)} ", transform=axes[0].get_xaxis_transform(), rotation=90,
                      fontsize=6, color="#8a1c1c", ha="right", va="top")
     axes[-1].xaxis.set_major_formatter(_month_format())
     fig.align_ylabels(axes)
@@ -152,9 +155,9 @@ def map_around(places: Any, *, subject: str | None, labels: dict[str, str], base
                    linewidths=0.8, zorder=6)
     listed = [j for j in order if not is_subject[j]][:top]
     halo = {"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}
-    for k, j in enumerate(listed, start=1):
-        ax.text(x[j], y[j], f" {k}", fontsize=7, weight="bold", ha="left", va="center", zorder=7, bbox=halo,
-                clip_on=True)
+    for k, j in enumerate(listed, start=1):  # beside the point, never over it
+        ax.annotate(str(k), (x[j], y[j]), xytext=(5, 3), textcoords="offset points", fontsize=7, weight="bold",
+                    ha="left", va="bottom", zorder=7, bbox=halo, annotation_clip=True)
     lines = [f"{k}. {labels.get(ids[j], ids[j])} ({int(n[j])})" for k, j in enumerate(listed, start=1)]
     handles = [Line2D([], [], marker="o", linestyle="", markerfacecolor="#e6550d", markeredgecolor="#333",
                       label="a place its children or persons\nof concern were linked to")]
