@@ -379,6 +379,8 @@ def profile_build_cmd(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a profile contextmap wrote in --out.")] = False,
     keep_failed: Annotated[bool, typer.Option("--keep-failed", help="When the privacy scan refuses the profile, keep it for inspection.")] = False,
     log: Annotated[Path | None, typer.Option("--log", help="Audit log (default: $CONTEXTMAP_AUDIT_LOG or the user's data folder).")] = None,
+    basemap: Annotated[Path | None, typer.Option("--basemap", help="Your own vector map data (GeoPackage, Shapefile...), drawn under the map (default: the settings' basemap).")] = None,
+    days: Annotated[int, typer.Option("--days", help="The longest window on each side of a tactic's issue date, in days.", min=1)] = 90,
     config: ConfigOpt = None,
 ) -> None:
     """Write a problem profile (HTML and PDF) for an audience.
@@ -397,7 +399,7 @@ def profile_build_cmd(
         r = build(subject, workspace=workspace_from(workspace), out=out, audience=audience,
                   start=parse_date_option(from_, name="--from"), end=parse_date_option(to, name="--to"),
                   seed=seed, pdf=not no_pdf, overwrite=overwrite, keep_failed=keep_failed, audit_log=log,
-                  settings=_settings(config))
+                  settings=_settings(config), basemap=basemap, days=days)
     except AuditError as exc:
         raise fail(exc) from None
     except PrivacyError as exc:
