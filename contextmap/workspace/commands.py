@@ -172,6 +172,10 @@ def status_cmd(
          + (f" ({st['decisions_withdrawn']} withdrawn)" if st.get("decisions_withdrawn") else "")
          + f", {st['cases']['open']} open cases, {st['actions']['open']} open actions "
          f"({st['actions']['overdue']} overdue), {st['meetings']} meetings")
+    t = st["tactics"]
+    _say(f"  {st['goals']['open']} open goals ({st['goals']['review_due']} review due); tactics: "
+         + ", ".join(f"{n} {k}" for k, n in t.items() if k != "breaches") + f", {t['breaches']} breaches; "
+         f"{st['profiles']['adopted']} problem profiles ({st['profiles']['due']} due)")
     for i in st["imports"][-5:]:
         t = {k: sum(v[k] for v in i["counts"].values()) for k in ("new", "changed", "unchanged", "not_in_latest")}
         _say(f"  import {i['import_id']} {i['imported_at']}: {t['new']} new, {t['changed']} changed, "
