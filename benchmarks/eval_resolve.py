@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from contextmap.resolve.blocking import block_keys, candidate_pairs
 from contextmap.resolve.dataset import link_mentions, resolve_locations, resolve_persons
 from contextmap.resolve.example import build_dataset
 
@@ -71,7 +72,7 @@ def blocking_recall(ds, truth: pd.Series, *, threshold: float = 0.5) -> dict[str
     ctx = rp._linked_children(ds, rec)  # context, as resolve_persons uses it by default
     if ctx is not None:
         feats["kids"], feats["kids_u"] = ctx[0], np.array([ctx[1]])
-    cand, _ = rp._candidate_pairs(rp._block_keys(rec, feats), max_block_size=int(2 ** rp.PERSON_WEIGHTS["alias"]))
+    cand, _ = candidate_pairs(block_keys(rec, feats), max_block_size=int(2 ** rp.PERSON_WEIGHTS["alias"]))
     scored = rp._score(cand, feats, rp.PERSON_WEIGHTS, workers=1)
     t = truth.reindex(rec["record_id"]).to_numpy(dtype=object)
     a, b = scored["a"].to_numpy(), scored["b"].to_numpy()
@@ -236,7 +237,7 @@ def baseline_persons(df: pd.DataFrame, *, thresholds: tuple[float, ...] = (0.8, 
     ds = febrl_dataset(df, identifier=False)
     rec = rp.person_records(ds)
     pos = pd.Series(np.arange(n), index=df.index).reindex(rec["record_id"]).to_numpy()
-    cand, _ = rp._candidate_pairs(rp._block_keys(rec, rp._prepare(rec)), max_block_size=256)
+    cand, _ = candidate_pairs(block_keys(rec, rp._prepare(rec)), max_block_size=256)
     ia, ib = pos[cand["a"].to_numpy()], pos[cand["b"].to_numpy()]
     keys = [(ia, ib)]
     for key in (g.to_numpy(), s.to_numpy(), dob):

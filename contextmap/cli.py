@@ -408,7 +408,7 @@ def resolve_cmd(
     decisions: Annotated[Path | None, typer.Option("--decisions", help="Decisions file: 'merge A B' / 'keep apart A B' lines.")] = None,
     threshold: Annotated[float | None, typer.Option("--threshold", help="Match probability to join records (default 0.5).")] = None,
     pairs: Annotated[bool, typer.Option("--pairs", help="Also write OUT-pairs.csv: every scored pair with its explanation.")] = False,
-    include_children: Annotated[bool, typer.Option("--children", help="Also resolve children's records.")] = False,
+    include_children: Annotated[bool, typer.Option("--children", help="Also resolve children's records among themselves (two ids of one child); person records are always matched to children.")] = False,
     engine: Annotated[str, typer.Option("--engine", help="Score person pairs with Splink on 'duckdb' (default) or 'spark', or 'fixed' weights.")] = "duckdb",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
     path: Annotated[Path | None, typer.Argument(help="Dataset folder of CSV files, an .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
@@ -438,7 +438,10 @@ def resolve_cmd(
     except (ContextMapError, ValueError, OSError) as exc:
         raise _fail(exc, 2) from None
     m = res.merged
-    console.print(f"{pr.stats['records']} person records -> {pr.stats['entities']} persons; "
+    st = pr.stats
+    kids = (f" ({st['person_records_matched_to_children']} of them a child's) and {st['children_records']} children's records"
+            if st.get("children_records") else "")
+    console.print(f"{st.get('person_records', st['records'])} person records{kids} -> {st['entities']} entities; "
                   f"{lr.stats['records']} location records -> {lr.stats['entities']} places; "
                   f"{len(m)} merged entities; {len(res.provisional)} RHI mentions kept as provisional",
                   highlight=False, markup=False)
@@ -477,32 +480,73 @@ def review_cmd(
                   highlight=False, markup=False)
 
 
-@app.command("audit")
+audit_app = typer.Typer(
+    help="The disclosure audit log: list the latest entries and check it (no subcommand), or resolve it.",
+    invoke_without_command=True,
+)
+app.add_typer(audit_app, name="audit")
+_LOG_HELP = "Audit log (default: $CONTEXTMAP_AUDIT_LOG or ~/.local/share/contextmap/audit.jsonl)."
+
+
+@audit_app.callback()
 def audit_cmd(
-    log: Annotated[Path | None, typer.Option("--log", help="Audit log (default: $CONTEXTMAP_AUDIT_LOG or ~/.local/share/contextmap/audit.jsonl).")] = None,
+    ctx: typer.Context,
+    log: Annotated[Path | None, typer.Option("--log", help=_LOG_HELP)] = None,
     last: Annotated[int, typer.Option("--last", help="How many of the latest entries to list.")] = 10,
 ) -> None:
-    """List the latest disclosures in the audit log and check that no entry was edited."""
-    from contextmap.privacy.audit import default_audit_path, read_audit, verify_audit
+    """List the latest disclosures in the audit log and check it against its sealed head.
+
+    Exit status: 0 intact, 1 unresolved (an edited, removed or unsealed entry; a missing,
+    older or unsealed head): every disclosure stops until the chair runs `contextmap audit resolve`.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from contextmap.privacy.audit import audit_status, default_audit_path, read_audit
 
     path = log or default_audit_path()
     try:
         entries = read_audit(path)
-        broken = verify_audit(path)
+        status = audit_status(path)
     except (ContextMapError, OSError) as exc:
         raise _fail(exc, 2) from None
-    console.print(f"{path}: {len(entries)} entries", highlight=False, markup=False, soft_wrap=True)
+    head = "no sealed head" if status.head_count is None else f"sealed head counts {status.head_count}"
+    console.print(f"{path}: {len(entries)} entries; {head}", highlight=False, markup=False, soft_wrap=True)
     for e in entries[-last:] if last > 0 else []:
         period = e.get("period") or {}
         console.print(
-            f"{e.get('at')}  {e.get('id', '')[:12]}  {e.get('user')}  {e.get('audience')}  "
+            f"{e.get('at')}  {str(e.get('id', ''))[:12]}  {e.get('event', '')}  {e.get('user')}  {e.get('audience')}  "
             f"{period.get('from')}..{period.get('to')}  {len(e.get('outputs') or [])} files",
             highlight=False, markup=False, soft_wrap=True,
         )
-    if broken:
-        for msg in broken:
+    for msg in status.resolved:
+        console.print(f"resolved: {msg}", highlight=False, markup=False, soft_wrap=True)
+    if status.problems:
+        for msg in status.problems:
             err_console.print(f"audit log {path}: {msg}", highlight=False, markup=False, soft_wrap=True)
+        err_console.print("Nothing is disclosed until the chair has looked at this and run: "
+                          "contextmap audit resolve --reason TEXT", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(1)
+
+
+@audit_app.command("resolve")
+def audit_resolve_cmd(
+    reason: Annotated[str, typer.Option("--reason", help="What was found and what was done (recorded in the log).")],
+    log: Annotated[Path | None, typer.Option("--log", help=_LOG_HELP)] = None,
+) -> None:
+    """For the chair: record in the log that its problems were looked at, so disclosures may go on.
+
+    Appends one `resolve` entry listing every problem (damaged lines are acknowledged by
+    their hash, never removed) and seals the head again. Exit 2 when the log is intact or
+    the reason is empty.
+    """
+    from contextmap.privacy.audit import resolve_audit
+
+    try:
+        e = resolve_audit(log, reason=reason, command=list(sys.argv))
+    except (ContextMapError, OSError) as exc:
+        raise _fail(exc, 2) from None
+    console.print(f"Resolved {len(e['problems'])} problem(s); recorded as audit entry {e['id']}.",
+                  highlight=False, markup=False)
 
 
 def _is_terminal() -> bool:
@@ -517,12 +561,13 @@ def reveal_cmd(
     reason: Annotated[str | None, typer.Option("--reason", help="Why the identity is needed (recorded in the audit log); asked for when not given.")] = None,
     data: Annotated[Path | None, typer.Option("--data", help="The dataset, if it has moved since the pack was built.")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="Settings file the pack was built with (custom audiences).")] = None,
-    log: Annotated[Path | None, typer.Option("--log", help="Audit log (default: $CONTEXTMAP_AUDIT_LOG or ~/.local/share/contextmap/audit.jsonl).")] = None,
+    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="The workspace the pack was built from, if the audit log's record of it cannot be used (a postgresql:// URL needs its password).")] = None,
 ) -> None:
     """For the chair: show the real identity behind a pseudonym, after a stated reason, on the record.
 
     Prints to the terminal only (never to a pipe or file); the disclosure (pseudonym, reason,
-    pack, who and when; not the identity) is appended to the audit log first.
+    pack, who and when; not the identity) is appended first to the team's audit log
+    ($CONTEXTMAP_AUDIT_LOG: there is no other log for a disclosure). An unresolved log stops it.
     """
     from contextmap.pack.reveal import reveal
     from contextmap.settings import load_settings
@@ -535,7 +580,7 @@ def reveal_cmd(
                               show_default=False)
     try:
         st = load_settings(config) if config else None
-        r = reveal(pseudonym, pack=pack, reason=reason or "", data=data, settings=st, audit_log=log)
+        r = reveal(pseudonym, pack=pack, reason=reason or "", data=data, workspace=workspace, settings=st)
     except ContextMapError as exc:
         raise _fail(exc, 2) from None
     for n in r.notes:
@@ -565,7 +610,7 @@ def pack_cmd(
     path: Annotated[Path | None, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
     workspace: WorkspaceOption = None,
     keep_failed: Annotated[bool, typer.Option("--keep-failed", help="When the privacy scan refuses the pack, keep it (hidden folder beside --out) for inspection.")] = False,
-    encrypt_pdf: Annotated[bool, typer.Option("--encrypt-pdf", help="Encrypt pack.pdf with AES-256 for secure e-mail; the passphrase is asked for, or read from --passphrase-file.")] = False,
+    encrypt_pdf: Annotated[bool, typer.Option("--encrypt-pdf", help="Encrypt every PDF of the pack (pack.pdf, annex.pdf) with AES-256 for secure e-mail; the passphrase (12 characters or more, rated 4 of 4 by zxcvbn: four or five random words) is asked for, or read from --passphrase-file.")] = False,
     passphrase_file: Annotated[Path | None, typer.Option("--passphrase-file", help="With --encrypt-pdf: a file whose first line is the passphrase (keep it outside the pack).")] = None,
     period: PeriodOpt = None,
 ) -> None:
@@ -630,20 +675,23 @@ def pack_cmd(
 
 
 def _passphrase(path: Path | None) -> str:
-    """The PDF passphrase: the first line of ``path``, else asked twice on the terminal."""
+    """The PDF passphrase: the first line of ``path``, else asked twice on the terminal; a
+    weak one is refused (:func:`contextmap.pack.pdf.check_passphrase`)."""
     import getpass
+
+    from contextmap.pack.pdf import check_passphrase
 
     if path is not None:
         lines = path.read_text(encoding="utf-8").splitlines()
         text = lines[0] if lines else ""
         if not text:
             raise ValueError(f"passphrase file {str(path)!r} is empty: its first line is the passphrase")
+        check_passphrase(text)
         return text
     if not sys.stdin.isatty():
         raise ValueError("--encrypt-pdf needs a terminal to ask for the passphrase, or --passphrase-file FILE")
-    first = getpass.getpass("Passphrase for pack.pdf: ")
-    if not first:
-        raise ValueError("the passphrase is empty")
+    first = getpass.getpass("Passphrase for the pack's PDFs (pack.pdf, annex.pdf): ")
+    check_passphrase(first)
     if getpass.getpass("Repeat the passphrase: ") != first:
         raise ValueError("the two passphrases differ")
     return first

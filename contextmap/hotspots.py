@@ -8,7 +8,8 @@ concern seen there (each distinct person adds ``1 - exp(-w)``, ``w`` the graded,
 evidence of :mod:`contextmap.graph`); children there who are linked to a person of concern
 seen there (co-presence); children there on two or more days (repeat) and children whose
 *missing* episodes ended there (both saturating at 4); and a small breadth term (distinct
-children, at most 1). A child's own home never counts for that child. Each row carries its
+children, at most 1). A child's own home never counts for that child, and a location named by a
+description rather than a place ("Unknown", "Home", "a hotel") is never ranked. Each row carries its
 parts and a ``why`` sentence; see ``docs/analyses.md``.
 
 Trend
@@ -38,6 +39,7 @@ from pyproj import Transformer
 from contextmap._errors import ConfigError
 from contextmap.dataset import Dataset
 from contextmap.graph import AnalysisContext, as_context
+from contextmap.ingest.placetext import text_kind
 from contextmap.schema import grading_mix_by
 from contextmap.settings import Settings
 
@@ -356,6 +358,8 @@ def rank_locations(
             "trend": trend.astype(object),
         })[cols]
     lo = ds.locations.set_index(ds.locations["location_id"].astype(str))
+    # a location record named by a description ("Unknown", "Home", "a hotel"): never ranked
+    df = df.loc[~df["location_id"].astype(str).isin(_named_no_place(lo["name"]))]
     df = df.sort_values(["score", "children", "location_id"], ascending=[False, False, True], kind="stable")
     df = df.reset_index(drop=True)
     df["rank"] = np.arange(1, len(df) + 1)
@@ -366,6 +370,12 @@ def rank_locations(
     gdf = gpd.GeoDataFrame(df[_COLUMNS], geometry=gpd.GeoSeries(geom, crs=_WGS84), crs=_WGS84)
     gdf.attrs["start"], gdf.attrs["end"] = str(s.date()), str(e.date())
     return gdf
+
+
+def _named_no_place(names: pd.Series) -> set[str]:
+    """Ids of locations whose name names no place (:func:`contextmap.ingest.placetext.non_place_kind`)."""
+    kinds = {n: text_kind(n) for n in names.dropna().astype(str).unique()}
+    return {str(i) for i, n in names.items() if isinstance(n, str) and kinds.get(n) is not None}
 
 
 def spatial_clusters(

@@ -199,7 +199,11 @@ LOCATIONS = Table(
         Column("northing", "float", description="British National Grid metres"),
         Column("postcode", "text", description="UK postcode, normalised to upper case with one space"),
     ),
-    derived=("provisional",),  # True for a record ingest made from a found location's text that matched none
+    derived=(
+        "provisional",  # True for a record ingest made from place text (found, link, home) that matched none
+        "geocoded_from",  # given / grid_reference / postcode / street / named_place (ingest.geocode)
+        "position_quality",  # words: 'as given', 'postcode unit centroid', 'street (a point on the named road)'...
+    ),
 )
 
 EPISODES = Table(
@@ -220,7 +224,15 @@ EPISODES = Table(
     ),
     # who the child was with when it is not a name ('a friend', 'mum', 'no one'): ingest moves such
     # parts of people_mentioned here, kept as text, never made into a person
-    derived=("people_described",),
+    derived=(
+        "people_described",
+        # where the child was found when it is not a place ('home', "a friend's house", 'a hotel'):
+        # the found_location text as written, kept as a description, never made into a place
+        "found_description",
+        "found_at_home",  # True when found at their own home or placement (by the text, or the found place)
+        # parts of places_mentioned that name no place ('home', 'a hotel', "don't know")
+        "places_described",
+    ),
 )
 
 LINKS = Table(

@@ -19,7 +19,7 @@ Examples
 ...     for problem in exc.problems:
 ...         print(problem)
 unknown setting panel.hours; expected one of ['episodes_in_period', 'episodes_in_window', 'hours_missing', 'risk_levels', 'window_days']
-unknown setting pack.top_hotspot; expected one of ['cohort_rows', 'groups', 'profiles', 'provenance_rows', 'timeline_rows', 'top_hotspots', 'top_persons']
+unknown setting pack.top_hotspot; expected one of ['agenda_actions', 'agenda_children', 'agenda_gaps', 'agenda_persons', 'agenda_places', 'cohort_rows', 'gap_rows', 'groups', 'merged_rows', 'overdue_rows', 'profiles', 'provenance_rows', 'timeline_rows', 'top_hotspots', 'top_persons']
 """
 
 from __future__ import annotations
@@ -32,11 +32,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
 
-import yaml
-
-from contextmap._errors import ConfigError, InputNotFoundError
+from contextmap._errors import ConfigError
 from contextmap.schema import CE_RISK
 from contextmap.vocabulary import check_vocabulary
+from contextmap.yamlsafe import load_yaml
 
 __all__ = [
     "Settings",
@@ -58,25 +57,31 @@ __all__ = [
     "DEFAULT_TACTIC_KINDS",
     "TACTIC_KIND_OPTIONS",
     "parse_duration",
+    "GazetteerSettings",
     "load_settings",
 ]
 
 PACK_OPTIONS: dict[str, int] = {
-    "top_hotspots": 15, "profiles": 5, "top_persons": 25, "provenance_rows": 1000,
-    "timeline_rows": 8, "groups": 30, "cohort_rows": 300,
+    "agenda_children": 10, "agenda_persons": 5, "agenda_places": 5, "agenda_actions": 6, "agenda_gaps": 6,
+    "top_hotspots": 15, "profiles": 5, "top_persons": 20, "gap_rows": 20, "groups": 12, "cohort_rows": 40,
+    "overdue_rows": 15, "merged_rows": 25, "timeline_rows": 8, "provenance_rows": 1000,
 }
-"""The ``pack:`` section: how many rows the printed pack shows, each a positive whole number
-(the exports always hold everything). Read by :mod:`contextmap.pack`."""
+"""The ``pack:`` section: how many rows the printed pack shows, each a positive whole number.
+``agenda_*`` cap the lists of page 1 (children, persons of concern, places, actions, and the
+police agenda's intelligence gaps); the others the sections after it. The annex beside the
+pack holds every list in full (provenance up to ``provenance_rows``) and the exports hold
+everything. Read by :mod:`contextmap.pack`."""
 
 AUDIENCE_OPTIONS: dict[str, str] = {
     "show_names": "bool", "show_ids": "bool", "pseudonymise": "bool", "include_handling_c": "bool",
     "include_e_graded": "bool", "dob_as_age": "bool", "show_free_text": "bool",
     "suppress_below": "count", "address_precision_m": "count", "marking": "text",
-    "handling_notice": "text", "based_on": "audience",
+    "handling_notice": "text", "based_on": "audience", "agenda": "agenda",
 }
 """The options of one entry of the ``audiences:`` section and their kind: ``bool`` (true or
 false), ``count`` (a positive whole number or null), ``text``, ``audience`` (the name of a
-default audience or of one defined in the section). They mirror
+default audience or of one defined in the section), ``agenda`` (``children`` or
+``disruption``: what the pack's first page leads with). They mirror
 :class:`contextmap.privacy.Audience`, which builds the audiences from them."""
 
 DEFAULT_AUDIENCES = ("internal", "police", "social-care", "partner")
@@ -232,6 +237,23 @@ class AreasSettings:
         if not self.path and (self.layer or self.name_column or self.id_column):
             raise ConfigError("areas.layer, areas.name_column and areas.id_column need areas.path, instead "
                               "areas.path is empty")
+
+
+@dataclass(frozen=True)
+class GazetteerSettings:
+    """The user's own gazetteer, read offline when a dataset is loaded (see
+    :mod:`contextmap.ingest.gazetteer`): ``postcodes`` (ONS Postcode Directory or Code-Point
+    Open CSV files) and ``names`` (OS Open Names CSV files), each a file, a glob or a list of
+    them. A relative path is read from the working directory; a sources manifest's own
+    ``gazetteer:`` entry wins over this one, key by key.
+    """
+
+    postcodes: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+
+    def _validate(self) -> list[str]:
+        return [f"gazetteer.{k} must not hold an empty path, instead got: {list(getattr(self, k))!r}"
+                for k in ("postcodes", "names") if any(not x.strip() for x in getattr(self, k))]
 
 
 @dataclass(frozen=True)
@@ -460,6 +482,7 @@ class Settings:
     ingest: IngestSettings = field(default_factory=IngestSettings)
     tactics: TacticSettings = field(default_factory=TacticSettings)
     profiles: ProfileSettings = field(default_factory=ProfileSettings)
+    gazetteer: GazetteerSettings = field(default_factory=GazetteerSettings)
     extra: dict[str, Any] = field(default_factory=dict)
     """Sections owned by other modules (for example ``audiences``), validated there."""
 
@@ -510,6 +533,8 @@ class Settings:
                 continue
             if key in ("basemap", "areas") and isinstance(value, str):  # `basemap: town.gpkg`
                 value = {"path": value}
+            if key == "gazetteer" and isinstance(value, Mapping):  # `postcodes: ONSPD.csv` (one path)
+                value = {k: [v] if isinstance(v, str) else v for k, v in value.items()}
             section, found = _section(key, hints[key], value)
             problems += found
             if section is not None:
@@ -630,6 +655,8 @@ def _audience_problems(value: Any) -> list[str]:
                 problems.append(f"{where}.{key} must be a positive whole number or null, instead got: {v!r}")
             elif kind == "text" and not isinstance(v, str):
                 problems.append(f"{where}.{key} must be text, instead got: {v!r}")
+            elif kind == "agenda" and v not in ("children", "disruption"):
+                problems.append(f"{where}.agenda must be one of ['children', 'disruption'], instead got: {v!r}")
             elif kind == "audience" and (v not in names or v == name):
                 problems.append(f"{where}.based_on names an unknown audience; expected one of "
                                 f"{sorted(names - {name})}, instead got: {v!r}")
@@ -652,12 +679,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     if path is None:
         return Settings()
     p = Path(path)
-    if not p.is_file():
-        raise InputNotFoundError(f"settings file not found: {str(p)!r}")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"settings file {str(p)!r} is not valid YAML: {exc}") from None
+    data = load_yaml(p, what="settings file")
     if data is not None and not isinstance(data, dict):
         raise ConfigError(f"settings file {str(p)!r} must hold a mapping of sections, instead got: {data!r}")
     try:

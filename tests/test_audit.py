@@ -129,3 +129,44 @@ def test_cli_lists_entries_and_fails_on_a_broken_chain(tmp_path):
     log.write_text(log.read_text().replace("analyst", "someone", 1))
     result = CliRunner().invoke(app, ["audit", "--log", str(log)])
     assert result.exit_code == 1 and "line 1" in result.output
+
+
+def test_a_log_from_before_keyed_entries_is_intact_while_a_sealed_head_vouches_for_it(tmp_path):
+    from contextmap.privacy import audit
+
+    key = b"a test audit key"
+    log, head = tmp_path / "a.jsonl", tmp_path / "h.json"
+    lines, prev = [], None
+    for n in range(2):  # the format of the first release: no MAC, chained by SHA-256 of the line
+        line = json.dumps({"id": f"e{n}", "event": "pack", "audience": "police", "prev": prev}).encode()
+        lines.append(line)
+        prev = hashlib.sha256(line).hexdigest()
+    log.write_bytes(b"\n".join(lines) + b"\n")
+    assert any("no sealed head vouches" in p for p in verify_audit(log, key=key, head_path=head))
+    head.write_text(json.dumps({"count": 2, "last": prev, "seal": audit._seal(key, 2, prev)}))
+    assert verify_audit(log, key=key, head_path=head) == []
+    _append(log, 3, key=key, head_path=head)  # keyed entries follow on
+    assert verify_audit(log, key=key, head_path=head) == [] and len(read_audit(log)) == 3
+
+
+def test_status_counts_and_resolve_refuses_an_intact_log_or_no_reason(tmp_path):
+    from contextmap import ConfigError
+    from contextmap.privacy.audit import audit_status, check_audit, resolve_audit
+
+    log = tmp_path / "a.jsonl"
+    _append(log, 1)
+    st = audit_status(log)
+    assert st.intact and st.count == 1 and st.head_count == 1 and check_audit(log).intact
+    with pytest.raises(ConfigError, match="intact"):
+        resolve_audit(log, reason="nothing wrong")
+    with pytest.raises(ConfigError, match="reason"):
+        resolve_audit(log, reason=" ")
+    assert len(read_audit(log)) == 1
+
+
+def test_every_text_of_an_entry_is_masked(tmp_path):
+    e = _append(tmp_path / "a.jsonl", 1, command=["contextmap", "-w", "postgresql://u:pw-123@h/db"],
+                extra={"note": "host=h password=pw-123"})
+    text = (tmp_path / "a.jsonl").read_text()
+    assert "pw-123" not in text and e["command"][-1] == "postgresql://u:***@h/db"
+    assert verify_audit(tmp_path / "a.jsonl") == []

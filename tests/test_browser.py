@@ -9,7 +9,7 @@ Screenshots go to ``reports/`` for a human to look at.
 from __future__ import annotations
 
 import pytest
-from conftest import INJECTION_NAMES
+from conftest import INJECTION_NAMES, axe_violations
 
 from contextmap.views import maps
 from contextmap.views.network import network_view
@@ -40,20 +40,24 @@ def test_map_loads_offline_with_layers(recorded_page, map_file, reports_dir):
     rec.open(map_file)
     assert rec.console_errors == []
     assert _only_local(rec.requests) == []
-    view = rec.page.evaluate("window.contextmapView")
-    assert view["n"] == 3 and view["top"] == 3
+    view = rec.page.evaluate("({n: window.contextmapView.n, top: window.contextmapView.top,"
+                             " overlays: window.contextmapView.overlays, drawn: window.contextmapView.places.drawn})")
+    assert view["n"] == 3 and view["top"] == 3 and view["drawn"] == 3  # every place on the canvas
     overlays = view["overlays"]
-    assert overlays["Locations: park"] == 1 and overlays["Locations: shop"] == 1
+    assert overlays["Places: park"] == 1 and overlays["Places: shop"] == 1
     assert overlays["Spatial clusters"] == 1 and overlays["Density surface"] >= 2
     assert "Peer group PG1 (3 children)" in overlays
     labels = rec.page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
     assert len(labels) == len(overlays)
-    # 3 location markers + 3 top-hotspot markers + 1 cluster outline; peer groups start off
+    # 3 top-place markers + 1 cluster outline (the places are on a canvas); peer groups start off
     paths = rec.page.locator("path.leaflet-interactive")
-    assert paths.count() == 3 + 3 + 1
+    assert paths.count() == 3 + 1
     pg1 = overlays["Peer group PG1 (3 children)"]  # places PG1's children were seen
     rec.page.locator(".leaflet-control-layers-overlays label", has_text="Peer group PG1").click()
-    assert paths.count() == 7 + pg1 and pg1 == 2  # L1 and L3
+    assert paths.count() == 4 + pg1 and pg1 == 2  # L1 and L3
+    # a category switched off leaves the canvas
+    rec.page.locator(".leaflet-control-layers-overlays label", has_text="Places: park").click()
+    assert rec.page.evaluate("window.contextmapView.places.drawn") == 2
     banner = rec.page.locator(".cm-banner-top").inner_text()
     assert "OFFICIAL-SENSITIVE" in banner and "police" in banner and "01 Jan 2024" in banner
     rec.page.screenshot(path=str(reports_dir / "browser_map.png"))
@@ -74,7 +78,8 @@ def test_map_popup_and_search_show_hostile_names_as_text(recorded_page, map_file
     assert popup.locator(".cm-popup-title").inner_text() == INJECTION_NAMES["place"]
     text = popup.inner_text()
     assert INJECTION_NAMES["person"] in text  # the person seen there, as text
-    assert "Distinct children" in text and "Grading mix" in text
+    assert "Why it ranks here" in text and "person of concern seen here" in text and "Evidence" in text
+    assert "Score" not in text and "1A P" not in text  # no raw score, no grading codes
     search.fill("tick")
     page.locator(".cm-search-results li").first.click()
     page.wait_for_function(
@@ -102,9 +107,19 @@ def test_map_with_many_locations_clusters(recorded_page, tmp_path):
     rec = recorded_page
     rec.open(out)
     assert rec.console_errors == []
-    view = rec.page.evaluate("window.contextmapView")
-    assert view["clustered"] is True and view["overlays"]["Locations: park"] == 1000
-    assert rec.page.locator(".marker-cluster").count() > 0  # clustered, not 3000 markers
+    view = rec.page.evaluate("({c: window.contextmapView.clustered, o: window.contextmapView.overlays,"
+                             " clusters: window.contextmapView.places.clusters, drawn: window.contextmapView.places.drawn})")
+    assert view["c"] is True and view["o"]["Places: park"] == 1000
+    assert 0 < view["clusters"] and view["drawn"] < 300  # clustered, not 3000 circles
+    # clicking a cluster zooms in to it
+    z0 = rec.page.evaluate("window.contextmapView.places._map.getZoom()")
+    it = rec.page.evaluate(  # a cluster nothing else covers (no label, no top place over it)
+        "(() => { const c = document.querySelector('.cm-map').getBoundingClientRect();"
+        " return window.contextmapView.places._items.filter(i => i[4] < 0 && document.elementFromPoint("
+        "c.left + i[0], c.top + i[1]).classList.contains('leaflet-container')).pop(); })()")
+    box = rec.page.locator(".cm-map").bounding_box()
+    rec.page.mouse.click(box["x"] + it[0], box["y"] + it[1])
+    assert rec.page.evaluate("window.contextmapView.places._map.getZoom()") > z0
     assert _only_local(rec.requests) == []
 
 
@@ -300,8 +315,9 @@ def test_basemap_draws_offline_with_street_names(recorded_page, sample_map, repo
     assert view["o"]["Areas: boundaries and names"] == len(wards)
     labels = rec.page.locator(".cm-rank-label").all_inner_texts()
     top1 = an.hotspots.sort_values("rank").iloc[0]
-    assert f"1. {top1['name']}" in labels
-    assert "What" not in labels and rec.page.locator(".cm-legend-what").inner_text().startswith("The score adds up")
+    assert any(t.startswith(f"1. {top1['name']}") for t in labels)
+    rec.page.locator(".cm-legend-more summary").click()
+    assert rec.page.locator(".cm-legend-more .cm-legend-note").inner_text().startswith("The score adds up")
     rec.page.screenshot(path=str(reports_dir / "browser_map_basemap.png"))
     # street zoom at the top place: road names drawn along the roads, on the canvas
     rec.page.evaluate(
@@ -345,3 +361,188 @@ def test_local_tile_folder_is_read_as_relative_files(recorded_page, views_parts,
     assert [e for e in rec.console_errors if "ERR_FILE_NOT_FOUND" not in e] == []
     tiles_asked = [u for u in routed if "/tiles/" in u]
     assert tiles_asked and all(u.startswith("file://") for u in routed if not u.startswith("data:"))
+
+
+# --- the METCO's map at the default view: labels, legend, emerging hotspots, accessibility -------
+
+
+@pytest.fixture(scope="module")
+def region_sample(tmp_path_factory):
+    """A 2,000-child sample (``contextmap sample --children 2000 --seed 1``), analysed."""
+    from contextmap.analysis import analyze
+    from contextmap.ingest import load
+    from contextmap.sample import write_sample
+
+    folder = write_sample(tmp_path_factory.mktemp("region") / "data", children=2000, seed=1)
+    return folder, analyze(load(folder), seed=0, n_runs=3)
+
+
+@pytest.fixture(scope="module")
+def region_map(region_sample, tmp_path_factory):
+    from contextmap.areas import count_by_area
+
+    folder, an = region_sample
+    m = maps.hotspot_map(an, areas=count_by_area(an, folder / "areas.gpkg"), title="Region: places of concern")
+    return maps.write_map(m, tmp_path_factory.mktemp("region_map") / "map.html"), an
+
+
+def _screen_page(browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    return context, context.new_page()
+
+
+def _label_boxes(page) -> list[dict]:
+    """Every label on the map as the browser lays it out (text and bounding rectangle)."""
+    return page.evaluate(
+        "[...document.querySelectorAll('.cm-label')].filter(e => e.offsetParent !== null).map(e => {"
+        " const r = e.getBoundingClientRect(); return {text: e.textContent, box: [r.left, r.top, r.right, r.bottom]}; })")
+
+
+@pytest.mark.parametrize("which", ["sample", "region"])
+def test_map_labels_never_overlap_at_the_default_view(browser, sample_map, region_map, which, reports_dir):
+    path, an = sample_map if which == "sample" else region_map
+    context, page = _screen_page(browser)
+    page.goto(path.resolve().as_uri())
+    page.wait_for_selector("html[data-cm-ready='1']", state="attached", timeout=30_000)
+    labels = _label_boxes(page)
+    assert _overlaps(labels) == []
+    ranked = [d for d in labels if d["text"].split(".")[0].isdigit()]
+    top = an.hotspots[(an.hotspots["rank"] <= 10) & ~(an.hotspots.geometry.is_empty | an.hotspots.geometry.isna())]
+    # every top-10 place with coordinates is named, the first-ranked one included, and readable:
+    # inside the window, not under a control
+    assert sorted(int(d["text"].split(".")[0]) for d in ranked) == sorted(top["rank"].astype(int))
+    first = next(d for d in ranked if d["text"].startswith("1. "))
+    cx, cy = (first["box"][0] + first["box"][2]) / 2, (first["box"][1] + first["box"][3]) / 2
+    assert page.evaluate(f"document.elementFromPoint({cx}, {cy}).classList.contains('cm-rank-label')")
+    assert all(0 <= d["box"][0] and d["box"][2] <= 1366 and 28 <= d["box"][1] and d["box"][3] <= 744 for d in labels)
+    page.screenshot(path=str(reports_dir / f"browser_map_labels_{which}.png"))
+    # zoomed in and out, still none overlapping
+    for dz in (1, -1):
+        page.evaluate(f"(() => {{ const m = window.contextmapView.places._map; m.setZoom(m.getZoom() + {dz}, {{animate: false}}); }})()")
+        page.wait_for_timeout(100)
+        assert _overlaps(_label_boxes(page)) == []
+    context.close()
+
+
+def test_map_legend_is_small_and_collapsible_and_emerging_hotspots_show(browser, sample_map, reports_dir):
+    path, an = sample_map
+    context, page = _screen_page(browser)
+    page.goto(path.resolve().as_uri())
+    page.wait_for_selector("html[data-cm-ready='1']", state="attached", timeout=30_000)
+    legend = page.locator(".cm-legend")
+    box = legend.bounding_box()
+    assert box["width"] * box["height"] <= 0.15 * 1366 * 768
+    text = legend.inner_text()
+    # the emerging classes in words, as the vocabulary says them; no statistics jargon
+    assert "Hotspots over the period" in text and "Gi*" not in text and "FDR" not in text
+    em = page.evaluate("window.contextmapView.emerging")
+    assert em > 0
+    from contextmap.vocabulary import VOCABULARY
+
+    shown = [w for w in VOCABULARY["patterns"].values() if w in text]
+    assert shown and "no pattern" not in shown
+    # drawn above the places and the top places (a pane over theirs), and on at first
+    z = page.evaluate("['cmPlaces', 'cmTop', 'cmEmerging'].map(p => +window.contextmapView.places._map.getPane(p).style.zIndex)")
+    assert z[2] > z[1] > z[0]
+    assert page.locator(".leaflet-pane.leaflet-cmEmerging-pane path").count() == em
+    toggle = page.locator(".cm-legend-toggle")
+    assert toggle.get_attribute("aria-expanded") == "true"
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "false" and not page.locator(".cm-legend-body").is_visible()
+    small = legend.bounding_box()
+    assert small["width"] * small["height"] < 0.01 * 1366 * 768
+    toggle.click()
+    assert page.locator(".cm-legend-body").is_visible()
+    page.screenshot(path=str(reports_dir / "browser_map_legend.png"))
+    context.close()
+
+
+@pytest.mark.parametrize("which", ["sample", "region"])
+def test_map_passes_axe(browser, sample_map, region_map, which):
+    path, _ = sample_map if which == "sample" else region_map
+    context, page = _screen_page(browser)
+    page.goto(path.resolve().as_uri())
+    page.wait_for_selector("html[data-cm-ready='1']", state="attached", timeout=30_000)
+    assert axe_violations(page) == []
+    page.locator(".cm-rank-label").first.click()  # with a popup open too
+    page.wait_for_selector(".cm-popup")
+    assert axe_violations(page) == []
+    context.close()
+
+
+# --- the network at region scale: collapsed by peer group, drill-down, search, axe --------------
+
+
+@pytest.fixture(scope="module")
+def region_network(region_sample, tmp_path_factory):
+    _, an = region_sample
+    v = network_view(an, period=an.period)
+    return v, v.to_html(tmp_path_factory.mktemp("region_net") / "network.html")
+
+
+def test_region_network_opens_collapsed_readable_and_drills_down(browser, region_network, reports_dir):
+    v, path = region_network
+    assert v.collapsed and len(v.nodes) > 5000
+    n_groups = len(v.groups)
+    context, page = _screen_page(browser)
+    page.goto(path.resolve().as_uri())
+    page.wait_for_selector("html[data-cm-ready='1']", state="attached", timeout=30_000)
+    api = "window.contextmapNetwork"
+    assert page.evaluate(f"{api}.groupsCollapsed()") == n_groups
+    assert page.evaluate(f"{api}.inView()") < n_groups + 200  # not 6,000 nodes
+    labels = page.evaluate(f"{api}.labels()")
+    assert _overlaps(labels) == []
+    named = {d["group"] for d in labels if d["group"]}
+    assert len(named) >= 0.6 * n_groups  # most groups named at first sight (the rest on zoom)
+    assert axe_violations(page) == []
+    page.screenshot(path=str(reports_dir / "browser_network_region_collapsed.png"))
+    # drill down: a click on the largest group shows its members in place
+    big = max(v.groups, key=lambda g: int((v.nodes["group"] == g).sum()))
+    pt = page.evaluate(f"{api}.groupNodeAt({big!r})")
+    box = page.locator("#cm-network").bounding_box()
+    page.mouse.click(box["x"] + pt["x"], box["y"] + pt["y"])
+    page.wait_for_function(f"{api}.groupsCollapsed() === {n_groups - 1}", timeout=5000)
+    kids = set(v.nodes.index[(v.nodes["group"] == big)])
+    labelled = {d["node"] for d in page.evaluate(f"{api}.labels()") if d["node"] is not None and d["node"] >= 0}
+    assert len(kids & labelled) >= len(kids) // 2
+    assert _overlaps(page.evaluate(f"{api}.labels()")) == []
+    assert axe_violations(page) == []
+    page.screenshot(path=str(reports_dir / "browser_network_region_expanded.png"))
+    # search a child of another, collapsed group: the group opens and the match keeps its label
+    other = next(g for g in v.groups if g != big)
+    child = v.nodes[(v.nodes["group"] == other) & (v.nodes["kind"] == "child")].iloc[0]
+    hits = v.nodes.index[v.nodes["label"].str.lower().str.contains(child["label"].lower(), regex=False)]
+    page.fill("#cm-search", child["label"])
+    page.press("#cm-search", "Enter")
+    assert page.locator("#cm-search-count").inner_text().startswith(str(len(hits)))
+    assert page.evaluate(f"{api}.groupsCollapsed()") <= n_groups - 2
+    assert int(child.name) in {d["node"] for d in page.evaluate(f"{api}.labels()")}
+    # and back: every group collapsed again
+    page.fill("#cm-search", "")
+    page.press("#cm-search", "Enter")
+    page.click("#cm-fold")
+    assert page.evaluate(f"{api}.groupsCollapsed()") == n_groups
+    context.close()
+
+
+def test_collapsed_network_keeps_hostile_names_inert(recorded_page, views_parts, tmp_path):
+    v = network_view(views_parts["graph"].copy(), groups=views_parts["peer_groups"], collapsed=True)
+    rec = recorded_page
+    rec.open(v.to_html(tmp_path / "net.html"))
+    page = rec.page
+    assert rec.console_errors == [] and _only_local(rec.requests) == []
+    assert page.evaluate("window.contextmapNetwork.groupsCollapsed()") == len(v.groups)
+    page.fill("#cm-search", "onerror")
+    page.press("#cm-search", "Enter")
+    assert page.locator("#cm-search-count").inner_text() == "1 match"
+    assert INJECTION_NAMES["person"] in [d["text"] for d in page.evaluate("window.contextmapNetwork.labels()")]
+    _assert_inert(rec)
+
+
+def test_sample_network_passes_axe(recorded_page, sample_network):
+    _, path = sample_network
+    rec = recorded_page
+    rec.open(path)
+    assert axe_violations(rec.page) == []
+    rec.page.click("#cm-fold")
+    assert axe_violations(rec.page) == []

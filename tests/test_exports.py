@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import xml.etree.ElementTree as ET
 
 import geopandas as gpd
 import igraph as ig
@@ -15,20 +17,27 @@ from _privacy_data import C_CODED_LINKS, CHILD_NAMES, graph_from, load_fixture
 from shapely.geometry import Point, Polygon
 
 from contextmap import OutputExistsError
+from contextmap.analysis import analyze
 from contextmap.exports import (
+    ANX_ENTITY_TYPES,
+    ANX_GRADES,
     neutralise_cell,
+    write_anx,
     write_csv,
     write_geopackage,
     write_gexf,
     write_graphml,
     write_i2,
 )
+from contextmap.pack.exports import write_exports
 from contextmap.privacy import (
     Pseudonymiser,
     forbidden_identifiers,
+    get_audience,
     redact_dataset,
     scan_outputs,
 )
+from contextmap.settings import Settings
 
 KEY = b"a test key that is long enough!!"
 
@@ -219,3 +228,208 @@ def test_police_exports_hold_names_and_c_coded_links(ds, tmp_path):
                                                                  "cohort.csv", "i2/i2_entities.csv"} - {"map.gpkg"}
     links = pd.read_csv(out / "links.csv")
     assert set(C_CODED_LINKS) <= set(links["link_id"])
+
+
+
+# --- i2 chart (.anx) ---------------------------------------------------------------------
+
+
+def _pack_exports(ds, audience, folder):
+    """The pack's exports folder for an audience, as ``contextmap pack`` writes it."""
+    red = redact_dataset(ds, audience, pseudonymiser=Pseudonymiser(KEY), as_of="2024-06-30")
+    an = analyze(red, start="2024-01-01", end="2024-06-30", resolve=False)
+    written = write_exports(folder, red=red, an=an, aud=get_audience(audience), settings=Settings())
+    return red, an, folder / "i2" / "chart.anx", written
+
+
+def _chart(path):
+    root = ET.parse(path).getroot()  # expat: raises on anything that is not well-formed
+    items = root.findall("ChartItemCollection/ChartItem")
+    entities = [ci for ci in items if ci.find("End/Entity") is not None]
+    links = [ci for ci in items if ci.find("Link") is not None]
+    assert len(entities) + len(links) == len(items)
+    grades = {tag: [s.get("Text") for s in root.findall(f"{tag}/StringCollection/String")] for tag in ANX_GRADES}
+    return root, entities, links, grades
+
+
+def _decoded(el, grades):
+    """The 3x5x2 code an element's grade indexes point at, read from the declared lists."""
+    parts = [grades[tag][int(el.get(f"{tag}Index"))] for tag in ANX_GRADES]
+    return "".join(p.split()[0] for p in parts if p != "Ungraded")
+
+
+@pytest.fixture(scope="module")
+def police_exports(ds, tmp_path_factory):
+    return _pack_exports(ds, "police", tmp_path_factory.mktemp("police") / "exports")
+
+
+def test_chart_has_an_item_per_entity_and_link_of_the_pack_network(police_exports):
+    _red, an, path, written = police_exports
+    assert "exports/i2/chart.anx" in written  # listed with the pack's files (manifest, audit log)
+    G = an.graph
+    root, entities, links, _grades = _chart(path)
+    assert (len(entities), len(links)) == (G.number_of_nodes(), G.number_of_edges()) and len(links) > 3
+    ident = {e.find("End/Entity").get("EntityId"): e.find("End/Entity").get("Identity") for e in entities}
+    assert set(ident.values()) == set(G.nodes)
+    assert {frozenset((ident[ln.find("Link").get("End1Id")], ident[ln.find("Link").get("End2Id")]))
+            for ln in links} == {frozenset(e) for e in G.edges}
+    # an icon type per kind, each declared with its icon
+    declared = {t.get("Id"): (t.get("Name"), t.get("IconFile")) for t in root.iter("EntityType")}
+    for e in entities:
+        style = e.find("End/Entity/Icon/IconStyle")
+        kind = G.nodes[e.find("End/Entity").get("Identity")]["kind"]
+        assert declared[style.get("EntityTypeReference")] == ANX_ENTITY_TYPES[kind]
+        assert style.get("Type") == ANX_ENTITY_TYPES[kind][0]
+    assert {e.find(".//IconStyle").get("Type") for e in entities} == {"Child", "Person of Concern", "Location"}
+    # every reference resolves; every Id is unique
+    ids = [el.get("Id") for el in root.iter() if el.get("Id")]
+    assert len(ids) == len(set(ids))
+    for attr in ("EntityTypeReference", "LinkTypeReference", "AttributeClassReference"):
+        assert {el.get(attr) for el in root.iter() if el.get(attr)} <= set(ids)
+    assert root.find("Summary/CustomPropertyCollection/CustomProperty").get("Value") == "OFFICIAL-SENSITIVE"
+
+
+def test_chart_cards_carry_each_records_grades_dates_and_annex_numbers(police_exports):
+    _red, an, path, _written = police_exports
+    _root, entities, links, grades = _chart(path)
+    ident = {e.find("End/Entity").get("EntityId"): e.find("End/Entity").get("Identity") for e in entities}
+    assert grades == {tag: list(names) for tag, names in ANX_GRADES.items()}
+    prov = pd.read_csv(path.parent.parent / "provenance.csv", dtype=str)
+    by_ref = {(f"link {r.link_id}" if isinstance(r.link_id, str) else "")
+              + (", " if isinstance(r.link_id, str) and isinstance(r.episode_id, str) else "")
+              + (f"episode {r.episode_id}" if isinstance(r.episode_id, str) else ""): r for r in prov.itertuples()}
+    cards = [c for ln in links for c in ln.iter("Card")]
+    assert len(cards) == len(prov) == sum(len(d["evidence"]) for *_, d in an.graph.edges(data=True))
+    for c in cards:
+        row = by_ref[c.get("SourceReference")]  # the provenance annex's numbers
+        assert _decoded(c, grades) == (row.grading.replace(" ", "") if isinstance(row.grading, str) else "")
+        assert c.get("DateTime") == f"{row.date}T00:00:00.000" and c.get("DateSet") == "true"
+        assert c.get("SourceType") == row.source_type
+    k1 = next(c for c in cards if c.get("SourceReference").startswith("link K1,"))
+    assert _decoded(k1, grades) == "2BC"  # 2B C: untested source, corroborated, conditions on sharing
+    episode_only = [c for c in cards if c.get("SourceType") == "episode"]
+    assert episode_only and all(_decoded(c, grades) == "" for c in episode_only)  # a service record: not graded
+    for ln in links:  # the link: its weakest grading, the strictest handling, its first date
+        mine = [_decoded(c, grades) for c in ln.iter("Card")]
+        graded = [m[:2] for m in mine if len(m) >= 2]
+        assert _decoded(ln, grades)[:2] == (max(graded) if graded else "")
+        assert ln.get("GradeThreeIndex") == max(c.get("GradeThreeIndex") for c in ln.iter("Card"))
+        assert ln.get("DateTime") == min(c.get("DateTime") for c in ln.iter("Card"))
+        d = an.graph.edges[ident[ln.find("Link").get("End1Id")], ident[ln.find("Link").get("End2Id")]]
+        assert ln.find("Link/LinkStyle").get("Strength") == ("Confirmed" if d["corroborated"] else "Unconfirmed")
+
+
+def test_partner_chart_holds_no_identity_c_coded_or_e_graded_link(ds, tmp_path):
+    red, an, path, _written = _pack_exports(ds, "partner", tmp_path / "exports")
+    root, entities, links, grades = _chart(path)
+    assert (len(entities), len(links)) == (an.graph.number_of_nodes(), an.graph.number_of_edges()) and links
+    assert scan_outputs([path], forbidden_identifiers(ds, "partner")) == []
+    values = " ".join(v for el in root.iter() for v in el.attrib.values())  # the text as ANB shows it
+    raw = path.read_text(encoding="utf-8")
+    for text in (values, raw, html.unescape(raw)):
+        assert not any(name in text for name in CHILD_NAMES)
+        assert not any(cid in text.split() or f'"{cid}"' in text for cid in ("C1", "C10", "C2", "C3"))
+    pseudo = Pseudonymiser(KEY)
+    assert not any(pseudo.pseudonym(k, kind="link") in raw for k in C_CODED_LINKS)
+    graded = [el for el in root.iter() if el.get("GradeThreeIndex") is not None]
+    assert graded and all(grades["GradeThree"][int(el.get("GradeThreeIndex"))][0] != "C" for el in graded)
+    assert all(grades["GradeTwo"][int(el.get("GradeTwoIndex"))][0] != "E" for el in graded)
+    refs = {r.split()[1] for c in root.iter("Card") for r in c.get("SourceReference").split(", ") if r.startswith("link")}
+    assert refs and refs <= set(red.links["link_id"])  # pseudonymised numbers, as in the partner annex
+
+
+def test_privacy_scan_reads_the_chart(police_exports, ds):
+    *_, path, _written = police_exports
+    hits = scan_outputs([path], forbidden_identifiers(ds, "partner"))  # what a partner must not see
+    assert {h.source for h in hits} == {"chart.anx"}
+    assert {"child name", "entity id", "link id"} <= {h.kind for h in hits}
+
+
+HOSTILE = {
+    "C1": '<script>alert("x")</script> & Co',
+    "C2": "Ends with ]]> and <![CDATA[ x ]]>",
+    "P1": "Tab\there\nline two\r\nand 'quotes' \"double\"",
+    "P2": "Null\x00bell\x07esc\x1bform\x0cfeed\ufffenon\ud800half",
+    "L1": "Αva Tеstpеrson \u202egnp.exe \u200bzero-width",  # Greek and Cyrillic look-alike letters
+}
+
+
+def _hostile_graph():
+    G = nx.Graph(start="2024-01-01", end="2024-06-30")
+    for n, label in HOSTILE.items():
+        G.add_node(n, kind={"C": "child", "P": "person", "L": "location"}[n[0]], label=label)
+    G.add_node("X\x01", kind="something new", label="X\x01")
+    G.add_node("X\x02", kind="person", provisional=True, label="X\x02")
+    G.add_edge("C1", "P1", corroborated=True, evidence=[
+        {"link_id": "K]]>1", "episode_id": None, "relation": "seen_<b>with</b>", "date": "2024-05-01",
+         "source_type": "police\x00", "grading": "1A P"},
+        {"link_id": "K2", "episode_id": "E1", "relation": "visited", "date": "2024-05-03", "source_type": "rhi",
+         "grading": "3D C"}])
+    G.add_edge("C2", "P2", corroborated=False, evidence=[
+        {"link_id": "K3", "relation": "associate", "date": "2024-05-02", "source_type": "education",
+         "grading": "2E P"}])
+    G.add_edge("C1", "L1", corroborated=True, evidence=[
+        {"link_id": None, "episode_id": "E2", "relation": "found_at", "date": "2024-05-04", "source_type": "episode",
+         "grading": None}])
+    G.add_edge("X\x01", "X\x02", corroborated=False, evidence=[])
+    return G
+
+
+def test_hostile_names_round_trip_as_text_and_keep_the_file_well_formed(tmp_path):
+    path = write_anx(_hostile_graph(), tmp_path / "h.anx", audience="<b>x</b>", marking="OFFICIAL & <SENSITIVE>")
+    raw = path.read_bytes()
+    assert raw.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
+    assert b"<script" not in raw and b"]]>" not in raw and b"<b>" not in raw
+    root, entities, links, grades = _chart(path)  # parses: well-formed
+    labels = {e.find("End/Entity").get("Identity"): e.get("Label") for e in entities}
+    replaced = "Null\ufffdbell\ufffdesc\ufffdform\ufffdfeed\ufffdnon\ufffdhalf"
+    assert labels == {**{k: v for k, v in HOSTILE.items() if k != "P2"}, "P2": replaced,
+                      "X\ufffd": "X\ufffd", "X\ufffd\u2032": "X\ufffd"}  # two ids still two entities
+    assert {e.find(".//IconStyle").get("Type") for e in entities if e.get("Label") == "X\ufffd"} == {
+        "Unknown entity", "Unconfirmed mention"}
+    cards = {c.get("SourceReference"): c for c in root.iter("Card")}
+    assert set(cards) == {"link K]]>1", "link K2, episode E1", "link K3", "episode E2"}
+    assert cards["link K]]>1"].get("SourceType") == "police\ufffd"
+    assert cards["link K]]>1"].get("Summary") == "seen <b>with</b> (police\ufffd)"
+    by_label = {ln.get("Label"): ln for ln in links}
+    seen = by_label["seen <b>with</b>, visited"]
+    assert _decoded(seen, grades) == "3DC" and seen.find("Link/LinkStyle").get("Strength") == "Confirmed"
+    e_only = by_label["associate"]
+    assert _decoded(e_only, grades) == "2EP" and e_only.find("Link/LinkStyle").get("Strength") == "Tentative"
+    assert by_label["found at"].find("Link/LinkStyle").get("Strength") == "Confirmed"
+    assert _decoded(by_label["found at"], grades) == ""  # a service record: not graded, yet corroborated
+    summary = {f.get("Type"): f.get("Field") for f in root.iter("Field")}
+    assert summary["SummaryFieldTitle"] == "Context network (OFFICIAL & <SENSITIVE>)"
+    assert "audience: <b>x</b>" in summary["SummaryFieldSubject"]
+
+
+def test_chart_layout_is_deterministic_and_spreads_entities(ds, tmp_path):
+    G = analyze(ds, start="2024-01-01", end="2024-06-30", resolve=False).graph
+    a = write_anx(G, tmp_path / "a.anx")
+    b = write_anx(G, tmp_path / "b.anx")
+    assert a.read_bytes() == b.read_bytes()
+    _root, entities, _links, _grades = _chart(a)
+    xy = np.array([[int(e.find("End").get("X")), int(e.find("End").get("Y"))] for e in entities], dtype=float)
+    assert all(int(e.get("XPosition")) == int(e.find("End").get("X")) for e in entities)
+    gaps = np.sort(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)), axis=1)[:, 1]
+    assert gaps.min() >= 60 and np.quantile(gaps, 0.5) >= 180  # icons and labels do not pile up
+    # a layout given (the pack's network view) is kept up to scale
+    pos = {n: (float(i % 3), float(i // 3)) for i, n in enumerate(G.nodes)}
+    _r, ents, _l, _g = _chart(write_anx(G, tmp_path / "c.anx", positions=pos))
+    got = {e.find("End/Entity").get("Identity"): (int(e.find("End").get("X")), int(e.find("End").get("Y")))
+           for e in ents}
+    unit = got[list(G.nodes)[1]][0] - got[list(G.nodes)[0]][0]
+    assert unit > 100 and all(got[n] == (round(x * unit), round(y * unit)) for n, (x, y) in pos.items())
+    with pytest.raises(ValueError, match="positions for every node"):
+        write_anx(G, tmp_path / "d.anx", positions={})
+
+
+def test_chart_refuses_to_overwrite_and_other_suffixes(tmp_path):
+    G = _hostile_graph()
+    p = write_anx(G, tmp_path / "c.anx")
+    with pytest.raises(OutputExistsError):
+        write_anx(G, p)
+    write_anx(G, p, overwrite=True)
+    with pytest.raises(ValueError, match=r"end in \.anx, instead got: '.*c\.xml'"):
+        write_anx(G, tmp_path / "c.xml")
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["c.anx"]  # no partial file left

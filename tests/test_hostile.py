@@ -41,6 +41,7 @@ PASSPHRASE = "correct horse battery staple"
 CHILD_A = "Megan Wharton"
 CHILD_B = "Chlo\u00e9 Dawson"
 CHILD_MATH = "Tom $x\\alpha$ Price"
+KYLE_ = "Kyle Nettleton"
 HOME = "12 Acacia Avenue"
 DISGUISED_PLACES = {
     "accent dropped, in a place name": "Chloe Dawson Cafe",
@@ -51,7 +52,6 @@ DISGUISED_PLACES = {
     "line break": "Megan\nWharton",
     "no-break space": "Megan\u00a0Wharton",
     "capitals and hyphen": "MEGAN-WHARTON",
-    "zero-width space": "Me\u200bgan Wharton",
     "apostrophe": "Megan Wharton's Garage",
     "run together": "MeganWharton Barbers",
 }
@@ -267,6 +267,24 @@ SCAN_FORMS = {
     "full-width letters": "\uff2d\uff45\uff47\uff41\uff4e Wharton",
     "run together": "MeganWharton",
     "camel case in an id": "id=MeganWharton;",
+    # round three: look-alike letters, invisible characters, letter spacing, glued suffixes
+    "Cyrillic look-alikes": "\u041c\u0435g\u0430n Wh\u0430rt\u043en",
+    "Cyrillic capitals": "\u041c\u0415G\u0410N WH\u0410RT\u041eN",
+    "Greek look-alikes": "\u039c\u0395G\u0391\u039d W\u0397\u0391RT\u039f\u039d",
+    "mathematical bold letters": "\U0001d40c\U0001d41e\U0001d420\U0001d41a\U0001d427 Wharton",
+    "left-to-right mark inside": "Meg\u200ean Wharton",
+    "combining grapheme joiner inside": "Meg\u034fan Wharton",
+    "variation selector inside": "Megan\ufe0f Whar\ufe0fton",
+    "invisible separator inside": "Me\u2063gan Wha\u2063rton",
+    "Hangul filler inside": "Megan Wh\u3164arton",
+    "Mongolian vowel separator inside": "Mega\u180en Wharton",
+    "letter spaced": "M e g a n  W h a r t o n",
+    "letter spaced with dots": "M.e.g.a.n W.h.a.r.t.o.n",
+    "glued suffix": "MeganWharton4eva",
+    "glued digit": "Megan Wharton2",
+    "glued prefix, camel case": "LoveMeganWharton",
+    "glued digit prefix": "4evaMeganWharton",
+    "look-alikes and invisible and glued": "\u041c\u0435g\u200ean Wh\u0430rton2",
 }
 
 
@@ -318,9 +336,29 @@ def test_scan_finds_disguises_in_pdf_text(tmp_path):
 
 
 @pytest.mark.parametrize("text", ["Meganne Wharton", "Megan Whartonson", "Omega Nwharton", "Megan", "Wharton Road",
-                                  "megan wharton2", "xmegan wharton"])
+                                  "xmegan wharton", "MeganWhartonia", "megan whartonsville", "Megan Road, Wharton",
+                                  "M e g a n", "Meg an Whar ton"])
 def test_scan_does_not_fire_on_other_words(text):
     assert privacy.scan_outputs([text], _forbidden_one()) == []
+
+
+def test_a_one_word_name_is_not_read_inside_a_code_but_two_words_glued_are():
+    f = privacy.Forbidden({"Eden": "person name", KYLE_: "child name"}, {"Eden", KYLE_})
+    assert privacy.scan_outputs(["Link-EDEN37N3,Child-SD2NVW", "colour #3EDEN4"], f) == []
+    assert [h.value for h in privacy.scan_outputs(["seen with Eden.", "KYLENETTLETON2", "xKyleNettleton"], f)] == \
+        ["Eden", KYLE_, KYLE_]
+
+
+def test_a_numbered_list_item_is_not_the_address_that_begins_with_its_number():
+    f = privacy.Forbidden({"3 Fern Way": "home address"}, {"3 Fern Way"})
+    assert privacy.scan_outputs(["<text>3. Fern Way bus stop</text>", "3) Fern Way shops"], f) == []
+    assert len(privacy.scan_outputs(["lives at 3 Fern Way", "3 FERN WAY"], f)) == 2
+
+
+def test_scan_does_not_read_a_digit_glued_to_a_letter_as_the_start_of_an_address():
+    f = privacy.Forbidden({"5 Tanners Lane": "home address"}, {"5 Tanners Lane"})
+    assert privacy.scan_outputs(['<data key="d5">Tanners Lane bus stop</data>'], f) == []
+    assert len(privacy.scan_outputs(["seen at 5 Tanners Lane"], f)) == 1
 
 
 def test_ids_still_match_exactly_not_folded():
@@ -903,3 +941,913 @@ def test_mapping_may_allow_a_file_outside_the_folder_and_it_is_noted(hostile_dir
     m.write_text("allow_outside: yes please\ntables: {}\n")
     with pytest.raises(contextmap.ContextMapError, match="allow_outside must be true or false"):
         contextmap.load(d, mapping=m)
+
+
+# --- round three: disguised names in every file type a pack writes --------------------------
+
+LOOKALIKE = "\u041a\u0443l\u0435 N\u0435ttl\u0435t\u043en"  # Cyrillic Ka, u, ie, o: reads "Kyle Nettleton"
+KYLE = "Kyle Nettleton"
+
+
+def _forbidden_kyle():
+    return privacy.Forbidden({KYLE: "child name"}, {KYLE}, {KYLE: "children row 2"})
+
+
+@pytest.mark.parametrize("suffix,body", [
+    (".html", f"<td>{LOOKALIKE}</td>"),
+    (".csv", f"id,{LOOKALIKE}\n1,x\n"),  # a header
+    (".json", json.dumps({LOOKALIKE: 1})),  # a key
+    (".json", json.dumps({"label": "K y l e  N e t t l e t o n"}, ensure_ascii=True)),
+    (".graphml", "<graphml><node id='n1'><data key='label'>Kyle\u2063Nettleton</data></node></graphml>"),
+    (".gexf", f"<gexf><node id='n1' label='{LOOKALIKE}'/><attvalue for='0' value='KyleNettleton4eva'/></gexf>"),
+    (".gexf", "<gexf><node id='n1' label='x'><attvalue for='note' value='Ky\u200ele Nett\u034fleton2'/></node></gexf>"),
+    (".svg", "<svg><text>K\u3164yle</text><text>Nettl\u180eeton</text></svg>"),
+])
+def test_scan_reads_look_alikes_and_invisibles_in_every_text_format(tmp_path, suffix, body):
+    p = tmp_path / f"out{suffix}"
+    p.write_text(body, encoding="utf-8")
+    hits = privacy.scan_outputs([p], _forbidden_kyle())
+    assert hits and {h.kind for h in hits} == {"child name"}
+
+
+def test_scan_reads_geopackage_layer_names_attribute_names_and_accented_cells(tmp_path):
+    con = sqlite3.connect(tmp_path / "x.gpkg")
+    con.execute('CREATE TABLE "K\u0443le_N\u0435ttleton" (fid INTEGER, note TEXT)')
+    con.execute('CREATE TABLE places (fid INTEGER, "Kyl\u00e9 N\u00e9ttlet\u00f3n" TEXT, name TEXT)')
+    con.execute("INSERT INTO places VALUES (1, 'x', 'K\u00ffl\u00e9 N\u00e8ttl\u00eaton Caf\u00e9')")
+    con.commit()
+    con.close()
+    where = [h.where for h in privacy.scan_outputs([tmp_path / "x.gpkg"], _forbidden_kyle())]
+    assert any("table name" in w for w in where)
+    assert any("column name" in w for w in where)
+    assert "table 'places' row 1 column 'name'" in where
+
+
+def test_scan_reads_pdf_text_and_metadata_in_look_alike_letters(tmp_path):
+    from pypdf import PdfWriter
+
+    w = PdfWriter()
+    w.add_blank_page(100, 100)
+    w.add_metadata({"/Title": LOOKALIKE, "/Subject": "K y l e  N e t t l e t o n"})
+    w.write(tmp_path / "x.pdf")
+    where = [h.where for h in privacy.scan_outputs([tmp_path / "x.pdf"], _forbidden_kyle())]
+    assert "metadata /Title" in where and "metadata /Subject" in where
+
+
+def test_scan_reads_file_and_folder_names_and_never_prints_them(tmp_path):
+    pack = tmp_path / "pack"
+    (pack / "exports" / f"{LOOKALIKE} files").mkdir(parents=True)
+    (pack / "exports" / f"{LOOKALIKE} files" / "a.csv").write_text("id\n1\n")
+    (pack / "exports" / "KyleNettleton4eva.csv").write_text(f"id,n\n1,{KYLE}\n")
+    with pytest.raises(PrivacyError) as info:
+        privacy.check_outputs([pack], _forbidden_kyle())
+    msg = str(info.value)
+    assert "(file and folder names)" in msg and "path entry" in msg
+    assert "its name is withheld" in msg  # the content hit in a file whose name is a child's
+    assert "Nettleton" not in msg and "ettl" not in msg
+
+
+def test_scan_does_not_read_base64_payloads_as_words(tmp_path):
+    import base64
+
+    payload = base64.b64encode(b"\x00" * 3 + b"KyleNettleton" + b"\xff" * 3).decode()
+    assert "KyleNettleton" in base64.b64decode(payload).decode("latin-1")
+    p = tmp_path / "x.html"
+    p.write_text(f'<img src="data:image/png;base64,{payload}"><p>ok</p>', encoding="utf-8")
+    assert [h for h in privacy.scan_outputs([p], _forbidden_kyle()) if "after" not in h.where] == []
+
+
+def test_confusables_table_is_unicodes_file_byte_for_byte():
+    from importlib import resources
+
+    from contextmap.privacy import folding
+
+    data = resources.files("contextmap.privacy").joinpath("confusables.txt").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == folding.CONFUSABLES_SHA256
+    assert b"# Version: 18.0.0" in data[:400] and len(folding.confusables()) > 6000
+
+
+# --- round three: a partner pack from disguised data ---------------------------------------
+
+GLUED_PLACES = {
+    "glued suffix": "KyleNettleton4eva Gym",
+    "glued digit": "Kyle Nettleton2 Store",
+    "camel case prefix": "LoveKyleNettleton Tattoo",
+    "accented": "Kyl\u00e9 N\u00e9ttlet\u00f3n Caf\u00e9",
+    "accents decomposed": "Kyle\u0301 Nettleton Takeaway",
+}
+_TEST_LOOKALIKES = str.maketrans({"\u041a": "K", "\u0443": "y", "\u0435": "e", "\u043e": "o", "\u039d": "N", "\u0430": "a"})
+
+
+def squash(text: str) -> str:
+    """The test's own reading, independent of the package's: look-alikes this file uses
+    mapped back, every format or combining character and separator dropped, no case."""
+    text = unicodedata.normalize("NFKD", text.translate(_TEST_LOOKALIKES))
+    text = "".join(c for c in text if unicodedata.category(c) not in ("Cf", "Mn", "Me") and c not in "\u3164\u115f\u1160")
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
+def _kyle_dir(d: Path) -> Path:
+    from contextmap.sample.generate import generate_sample
+
+    generate_sample(children=12, seed=1).write(d)
+    ch = pd.read_csv(d / "children.csv", dtype=str, keep_default_na=False)
+    ch.loc[0, "name"] = KYLE
+    ch.to_csv(d / "children.csv", index=False)
+    ep = pd.read_csv(d / "episodes.csv", dtype=str, keep_default_na=False)
+    ep[KYLE] = "ignored"  # a column header naming a child, dropped by ingest
+    ep.to_csv(d / "episodes.csv", index=False)
+    lo = pd.read_csv(d / "locations.csv", dtype=str, keep_default_na=False)
+    li = pd.read_csv(d / "links.csv", dtype=str, keep_default_na=False)
+    base, row = lo.iloc[0].to_dict(), li.iloc[1].to_dict()
+    names = list(GLUED_PLACES.values())
+    lo = pd.concat([lo, pd.DataFrame([dict(base, location_id=f"LK{i}", name=n, category="shop", postcode="",
+                                           latitude=f"{54.80 + 0.0055 * i:.6f}", longitude=f"{-2.99 + 0.0055 * i:.6f}")
+                                      for i, n in enumerate(names)])], ignore_index=True)
+    li = pd.concat([li, pd.DataFrame([dict(row, link_id=f"KK{i}", source_id=ch.loc[1, "child_id"], target_id=f"LK{i}",
+                                           relation="visited", source_type="education", grading="1A P", summary="")
+                                      for i in range(len(names))])], ignore_index=True)
+    lo.to_csv(d / "locations.csv", index=False)
+    li.to_csv(d / "links.csv", index=False)
+    return d
+
+
+@pytest.fixture(scope="module")
+def kyle_dir(tmp_path_factory) -> Path:
+    # the dataset folder itself is named after the child
+    return _kyle_dir(tmp_path_factory.mktemp("round3") / "Kyle Nettleton case files")
+
+
+@pytest.fixture(scope="module")
+def kyle_partner(kyle_dir, tmp_path_factory):
+    """The partner pack of the disguised dataset, every PDF encrypted for sending."""
+    return _build(contextmap.load(kyle_dir), tmp_path_factory.mktemp("kyle") / "pack", encrypt_pdf=PASSPHRASE)
+
+
+def test_partner_pack_from_disguised_data_holds_no_reading_of_the_name_in_any_file(kyle_partner):
+    texts = _read_all(kyle_partner)
+    assert {"pack.pdf", "annex.pdf", "exports/locations.gpkg", "manifest.json"} <= set(texts)
+    leaks = [rel for rel, text in texts.items() if "kylenettleton" in squash(text)]
+    assert leaks == []
+    assert not any("kylenettleton" in squash(p.name) for p in kyle_partner.out.rglob("*"))
+
+
+@pytest.mark.parametrize("label", sorted(GLUED_PLACES))
+def test_places_named_after_a_child_in_disguise_are_pseudonyms_for_partners(kyle_dir, label):
+    ds = contextmap.load(kyle_dir)
+    red = privacy.redact_dataset(ds, "partner", pseudonymiser=KEY, as_of=END)
+    lid = ds.locations.loc[ds.locations["name"] == GLUED_PLACES[label], "location_id"].iloc[0]
+    pseudo = KEY.pseudonym(lid, kind="location")
+    assert red.locations.loc[red.locations["location_id"] == pseudo, "name"].tolist() == [pseudo]
+
+
+def test_an_ignored_column_header_naming_a_child_is_withheld_from_partners(kyle_partner, kyle_dir):
+    ds = contextmap.load(kyle_dir)
+    assert KYLE in set(ds.report.problems["column"])  # the analyst's own report names it
+    red = privacy.redact_dataset(ds, "partner", pseudonymiser=KEY, as_of=END)
+    assert KYLE not in set(red.report.problems["column"].dropna())
+    assert privacy.redact.OUTSIDE_CONTRACT in set(red.report.problems["column"])
+
+
+def test_partner_manifest_holds_no_path_and_no_user_name(kyle_partner, kyle_dir):
+    import getpass
+
+    text = (kyle_partner.out / "manifest.json").read_text()
+    for secret in (str(kyle_dir), kyle_dir.name, str(Path.home()), getpass.getuser(), "/tmp/", "/home/"):
+        assert secret not in text, secret
+    assert json.loads(text)["source"] == "folder"
+    for rel, t in _read_all(kyle_partner).items():  # nor any other file of the pack
+        assert str(kyle_dir.parent) not in t and str(Path.home()) + "/" not in t, rel
+
+
+def test_every_pdf_the_pack_sends_is_encrypted(kyle_partner):
+    from pypdf import PdfReader
+
+    pdfs = sorted(p.name for p in kyle_partner.out.rglob("*.pdf"))
+    assert pdfs == ["annex.pdf", "pack.pdf"]
+    for name in pdfs:
+        r = PdfReader(kyle_partner.out / name)
+        assert r.is_encrypted and r.decrypt("wrong passphrase") == 0, name
+        assert r.decrypt(PASSPHRASE) > 0 and "/AESV3" in str(r.trailer["/Encrypt"].get_object()), name
+
+
+# --- round three: disguises in the input's name fields are refused, by row -----------------
+
+NAME_FIELD_DISGUISES = {
+    "Cyrillic look-alikes in a child's name": ("children.csv", "name", 0, LOOKALIKE),
+    "left-to-right mark in a child's name": ("children.csv", "name", 1, "Ky\u200ele Nettleton"),
+    "combining grapheme joiner in a person's name": ("persons.csv", "name", 0, "Kyl\u034fe Nettleton"),
+    "variation selector in an alias": ("persons.csv", "aliases", 0, "Bi\ufe0fg K"),
+    "invisible separator in a place name": ("locations.csv", "name", 0, "Kyle\u2063Nettleton Park"),
+    "Hangul filler in a child's name": ("children.csv", "name", 2, "K\u3164yle Nettleton"),
+    "Mongolian vowel separator in a child's name": ("children.csv", "name", 3, "Kyle Nettl\u180eeton"),
+    "letter spacing in a place name": ("locations.csv", "name", 1, "K y l e  N e t t l e t o n Cafe"),
+    # round two pseudonymised this place; a zero-width space inside a word is now refused
+    "zero-width space in a place name": ("locations.csv", "name", 2, "Me\u200bgan Wharton Barbers"),
+    "Greek capital in a person's name": ("persons.csv", "name", 1, "Kyle \u039dettleton"),
+    "mathematical letters in a child's name": ("children.csv", "name", 4, "\U0001d40ayle Nettleton"),
+}
+
+
+@pytest.mark.parametrize("label", sorted(NAME_FIELD_DISGUISES))
+def test_a_disguised_name_field_refuses_the_partner_pack_naming_file_row_and_column(hostile_dir, tmp_path, label):
+    import shutil
+
+    fname, col, i, value = NAME_FIELD_DISGUISES[label]
+    d = tmp_path / "data"
+    shutil.copytree(hostile_dir, d)
+    df = pd.read_csv(d / fname, dtype=str, keep_default_na=False)
+    df.loc[i, col] = value
+    df.to_csv(d / fname, index=False)
+    ds = contextmap.load(d)
+    with pytest.raises(PrivacyError) as info:
+        _build(ds, tmp_path / "p", pdf=False)
+    msg = str(info.value)
+    assert f"{fname} row {i + 2} column {col}" in msg, msg
+    assert value not in msg and "Nettleton" not in msg and "ettl" not in msg
+    assert not (tmp_path / "p").exists()
+    privacy.check_disguised_names(ds, "police")  # an audience that sees names is not refused
+
+
+def test_names_written_wholly_in_another_script_are_not_disguises(hostile):
+    import copy
+
+    ds = copy.deepcopy(hostile)
+    ds.children.loc[0, "name"] = "\u0418\u0432\u0430\u043d \u041f\u0435\u0442\u0440\u043e\u0432"  # Cyrillic, one script
+    ds.children.loc[1, "name"] = "\u0417\u0430\u0440\u0430 \u0646\u0648\u0631\u200c\u0627"  # Arabic with its joiner
+    ds.children.loc[2, "name"] = "Zo\u00eb Ren\u00e9e O\u2019Brien-Smith"
+    ds.children.loc[3, "name"] = "\ufeffMegan Wharton\u200b "  # pasted: a byte-order mark, a trailing zero-width space
+    assert privacy.disguised_names(ds).empty
+
+
+def test_cli_refuses_a_disguised_input_with_exit_3_and_no_value(hostile_dir, tmp_path):
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from contextmap.cli import app
+
+    d = tmp_path / "data"
+    shutil.copytree(hostile_dir, d)
+    df = pd.read_csv(d / "children.csv", dtype=str, keep_default_na=False)
+    df.loc[0, "name"] = LOOKALIKE
+    df.to_csv(d / "children.csv", index=False)
+    r = CliRunner().invoke(app, ["pack", str(d), "--out", str(tmp_path / "p"), "--audience", "partner", "--no-pdf",
+                                 "--from", START, "--to", END])
+    assert r.exit_code == 3, r.output
+    assert "children.csv row 2 column name" in r.output and "ettl" not in r.output
+
+
+# --- round three: an audit log whose end cannot be cut ---------------------------------------
+
+
+def _audit_cli(args, head):
+    from typer.testing import CliRunner
+
+    from contextmap.cli import app
+
+    os.environ["CONTEXTMAP_AUDIT_HEAD"] = str(head)
+    try:
+        return CliRunner().invoke(app, args)
+    finally:
+        del os.environ["CONTEXTMAP_AUDIT_HEAD"]
+
+
+def test_deleting_the_last_entry_and_the_head_stops_the_next_pack_and_audit_says_so(hostile, tmp_path):
+    log, head = _log(tmp_path)
+    log.write_bytes(b"".join(_lines(log)[:-1]))
+    head.unlink()
+    with pytest.raises(audit.AuditError, match="resolve"):
+        audit.append_audit(log, audience="partner", input_path=None, user="u", head_path=head)
+    assert len(_lines(log)) == 2 and not head.exists()  # nothing re-sealed
+    r = _audit_cli(["audit", "--log", str(log)], head)
+    assert r.exit_code == 1 and "no sealed head" in r.output and "audit resolve" in r.output
+
+
+def test_a_deleted_head_stops_the_next_pack_before_any_work(hostile, tmp_path, monkeypatch):
+    log = tmp_path / "a.jsonl"
+    first = _build(hostile, tmp_path / "first", pdf=False, audit_log=log)
+    head = audit.default_head_path(log)
+    assert head.is_file() and first.audit_entry
+    head.unlink()
+    calls = []
+    monkeypatch.setattr("contextmap.pack.build.analyze", lambda *a, **k: calls.append(1))
+    with pytest.raises(audit.AuditError, match="no sealed head"):
+        _build(hostile, tmp_path / "second", pdf=False, audit_log=log)
+    assert calls == [] and not (tmp_path / "second").exists() and len(audit.read_audit(log)) == 1
+
+
+def test_a_log_and_head_wiped_and_replaced_with_keyless_entries_is_tampered(tmp_path):
+    log, head = _log(tmp_path)
+    head.unlink()
+    fake = [{"id": f"x{i}", "event": "pack", "audience": "police", "prev": None} for i in range(2)]
+    log.write_text("".join(json.dumps(e) + "\n" for e in fake))
+    problems = audit.verify_audit(log, head_path=head)
+    assert any("no sealed head vouches" in p for p in problems) and any("no sealed head at" in p for p in problems)
+    with pytest.raises(audit.AuditError):
+        audit.append_audit(log, audience="partner", input_path=None, user="u", head_path=head)
+
+
+def test_an_emptied_log_whose_head_counts_entries_is_tampered(tmp_path):
+    log, head = _log(tmp_path)
+    log.write_bytes(b"")
+    assert any("emptied" in p for p in audit.verify_audit(log, head_path=head))
+    log.unlink()
+    assert any("emptied or removed" in p for p in audit.verify_audit(log, head_path=head))
+
+
+def test_an_older_head_put_back_is_caught_and_stops_disclosures(tmp_path):
+    log, head = _log(tmp_path, n=2)
+    old = head.read_bytes()
+    audit.append_audit(log, audience="partner", input_path=None, user="u", head_path=head)
+    head.write_bytes(old)  # the state of two entries ago, correctly sealed
+    assert any("older than the log" in p for p in audit.verify_audit(log, head_path=head))
+    with pytest.raises(audit.AuditError, match="older than the log"):
+        audit.append_audit(log, audience="partner", input_path=None, user="u", head_path=head)
+
+
+def test_a_full_disk_while_writing_the_head_leaves_the_log_verifiable(tmp_path, monkeypatch):
+    import errno
+
+    log, head = _log(tmp_path)
+    before_log, before_head = log.read_bytes(), head.read_bytes()
+    real_open = os.open
+
+    def full_for_the_head(path, flags, *a):
+        if str(path).endswith(".next"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(path, flags, *a)
+
+    monkeypatch.setattr(audit.os, "open", full_for_the_head)
+    with pytest.raises(audit.AuditError, match="No space left"):
+        audit.append_audit(log, audience="partner", input_path=None, user="u", head_path=head)
+    monkeypatch.undo()
+    assert log.read_bytes() == before_log and head.read_bytes() == before_head
+    assert audit.verify_audit(log, head_path=head) == []
+    audit.append_audit(log, audience="partner", input_path=None, user="u", head_path=head)  # and it goes on
+    assert audit.verify_audit(log, head_path=head) == [] and len(_lines(log)) == 4
+
+
+def test_a_crash_between_the_entry_and_the_head_is_completed_by_the_next_command(tmp_path, monkeypatch):
+    log, head = _log(tmp_path)
+
+    def crash(nxt, head_file):
+        raise KeyboardInterrupt("killed between the entry and the head")
+
+    monkeypatch.setattr(audit, "_commit_head", crash)
+    with pytest.raises(KeyboardInterrupt):
+        audit.append_audit(log, audience="partner", input_path=None, user="u", head_path=head)
+    monkeypatch.undo()
+    assert len(_lines(log)) == 4 and json.loads(head.read_text())["count"] == 3
+    assert audit.verify_audit(log, head_path=head) == []  # the sealed next head vouches for the entry
+    audit.append_audit(log, audience="partner", input_path=None, user="u", head_path=head)
+    assert json.loads(head.read_text())["count"] == 5 and audit.verify_audit(log, head_path=head) == []
+
+
+def test_the_chair_resolves_a_broken_log_on_the_record_and_disclosures_go_on(tmp_path):
+    log, head = _log(tmp_path)
+    lines = _lines(log)
+    log.write_bytes(lines[0] + lines[1].replace(b"analyst", b"someone") + lines[2])
+    head.unlink()
+    r = _audit_cli(["audit", "resolve", "--log", str(log), "--reason", " "], head)
+    assert r.exit_code == 2 and "reason" in r.output
+    r = _audit_cli(["audit", "resolve", "--log", str(log), "--reason", "line 2 edited by hand, head lost; "
+                    "checked against the meeting minutes"], head)
+    assert r.exit_code == 0, r.output
+    entry = audit.read_audit(log)[-1]
+    assert entry["event"] == "resolve" and entry["acknowledged"][0]["line"] == 2
+    assert any("MAC" in p for p in entry["problems"]) and any("no sealed head" in p for p in entry["problems"])
+    st = audit.audit_status(log, head_path=head)
+    assert st.intact and len(st.resolved) >= 2 and st.head_count == 4
+    r = _audit_cli(["audit", "--log", str(log)], head)
+    assert r.exit_code == 0 and "resolved: line 2" in r.output
+    audit.append_audit(log, audience="partner", input_path=None, user="u", head_path=head)
+    r = _audit_cli(["audit", "resolve", "--log", str(log), "--reason", "again"], head)
+    assert r.exit_code == 2 and "intact" in r.output  # nothing to resolve
+
+
+def test_a_forged_resolve_entry_without_the_key_resolves_nothing(tmp_path):
+    log, head = _log(tmp_path)
+    lines = _lines(log)
+    log.write_bytes(lines[0] + lines[1].replace(b"analyst", b"someone") + lines[2])
+    digest = hashlib.sha256(lines[1].replace(b"analyst", b"someone").rstrip(b"\n")).hexdigest()
+    forged = {"event": "resolve", "acknowledged": [{"line": 2, "sha256": digest}], "mac": "0" * 64, "prev": None}
+    log.write_bytes(log.read_bytes() + (json.dumps(forged) + "\n").encode())
+    assert any("line 2" in p for p in audit.verify_audit(log, head_path=head))
+
+
+def test_reveal_has_no_private_log_for_a_disclosure(tmp_path):
+    from typer.testing import CliRunner
+
+    from contextmap.cli import app
+
+    private = tmp_path / "private.jsonl"
+    r = CliRunner().invoke(app, ["reveal", "Child-AAAAAA", "--pack", str(tmp_path), "--reason", "x",
+                                 "--log", str(private)])
+    assert r.exit_code == 2 and "--log" in r.output and not private.exists()
+    import inspect
+
+    from contextmap.pack.reveal import reveal
+
+    assert "audit_log" not in inspect.signature(reveal).parameters
+
+
+def test_reveal_finds_the_identity_of_a_pack_built_from_a_workspace(hostile_dir, tmp_path, monkeypatch):
+    from contextmap.pack.reveal import reveal
+    from contextmap.workspace import init_workspace
+
+    monkeypatch.setenv("CONTEXTMAP_AUDIT_LOG", str(tmp_path / "team.jsonl"))
+    ws_file = tmp_path / "team.cmw"
+    with init_workspace(ws_file) as ws:
+        ws.import_source(hostile_dir, as_of=END)
+    pack = build_pack(None, workspace=ws_file, out=tmp_path / "pack", audience="partner", start=START, end=END,
+                      pseudonymiser=KEY, pdf=False)
+    state = json.loads((pack.out / "pack_state.json").read_text())
+    pseudo = ([c for g in state["peer_groups"] for c in g["children"]] + state["panel_children"])[0]
+    r = reveal(pseudo, pack=pack.out, reason="asked at the MACE", pseudonymiser=KEY)
+    assert r.kind == "child" and r.record["name"]
+    assert audit.read_audit(tmp_path / "team.jsonl")[-1]["event"] == "reveal"
+
+
+# --- round three: secrets never logged -------------------------------------------------------
+
+URL = "postgresql://analyst:S3cret-pw@127.0.0.1:1/contextmap"
+
+
+def test_a_password_in_a_workspace_url_never_reaches_the_audit_log(hostile_dir, tmp_path, monkeypatch):
+    from contextmap.workspace import init_workspace
+
+    log = tmp_path / "a.jsonl"
+    monkeypatch.setenv("CONTEXTMAP_AUDIT_HEAD", str(tmp_path / "h"))
+    e = audit.append_audit(log, audience="partner", input_path=None, user="u",
+                           command=["contextmap", "pack", "--workspace", URL, "--out", "p"],
+                           extra={"workspace": URL})
+    assert "S3cret" not in log.read_text() and "analyst:***@" in " ".join(e["command"])
+    # an erasure's entry takes the command line from sys.argv
+    child = pd.read_csv(hostile_dir / "children.csv", dtype=str)["child_id"].dropna().iloc[0]
+    monkeypatch.setattr(sys, "argv", ["contextmap", "workspace", "erase", "--workspace", URL, "--child", child])
+    with init_workspace(tmp_path / "ws.cmw") as ws:
+        ws.import_source(hostile_dir, as_of=END)
+        ws.erase(child=child, audit_log=log)
+    assert "S3cret" not in log.read_text() and audit.read_audit(log)[-1]["event"] == "erase"
+    assert audit.verify_audit(log) == []
+
+
+def test_a_password_in_a_workspace_url_is_masked_in_messages_and_exceptions(tmp_path):
+    from typer.testing import CliRunner
+
+    from contextmap._errors import WorkspaceError
+    from contextmap.cli import app
+
+    assert "S3cret" not in str(WorkspaceError(f"cannot open {URL}: refused"))
+    r = CliRunner().invoke(app, ["pack", "--workspace", URL, "--out", str(tmp_path / "p"), "--no-pdf"])
+    assert r.exit_code == 2 and "S3cret" not in r.output, r.output
+
+
+def test_the_scan_refuses_any_output_holding_a_password_in_a_url(tmp_path):
+    from contextmap._errors import mask_secrets
+
+    masked = mask_secrets(f"see {URL}.")
+    assert masked == "see postgresql://analyst:***@127.0.0.1:1/contextmap."
+    assert mask_secrets(f'["{URL}"]') == '["postgresql://analyst:***@127.0.0.1:1/contextmap"]'
+    (tmp_path / "summary.json").write_text(json.dumps({"source": URL}))
+    with pytest.raises(PrivacyError) as info:
+        privacy.check_outputs([tmp_path], privacy.Forbidden({}))
+    assert "password in a URL found in summary.json" in str(info.value) and "S3cret" not in str(info.value)
+    (tmp_path / "summary.json").write_text(json.dumps({"source": masked, "link": "https://example.org/a@b"}))
+    privacy.check_outputs([tmp_path], privacy.Forbidden({}))  # a masked URL is no secret
+
+
+# --- round three: --encrypt-pdf refuses weak passphrases ---------------------------------------
+
+
+@pytest.mark.parametrize("weak", ["\u00a7", "password1234", "Summer2026!", "kylekylekyle", "qwertyuiopas"])
+def test_a_weak_passphrase_is_refused_before_any_work_saying_what_is_required(hostile, tmp_path, weak, monkeypatch):
+    calls = []
+    monkeypatch.setattr("contextmap.pack.build.load", lambda *a, **k: calls.append(1))
+    with pytest.raises(contextmap.ConfigError) as info:
+        build_pack(tmp_path / "data", out=tmp_path / "p", audience="partner", encrypt_pdf=weak)
+    msg = str(info.value)
+    assert "at least 12 characters" in msg and "4 of 4" in msg and weak not in msg
+    assert calls == [] and not (tmp_path / "p").exists()
+
+
+def test_cli_refuses_a_weak_passphrase_file_with_exit_2(hostile_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from contextmap.cli import app
+
+    pf = tmp_path / "pass.txt"
+    pf.write_text("a\n")
+    r = CliRunner().invoke(app, ["pack", str(hostile_dir), "--out", str(tmp_path / "p"), "--audience", "partner",
+                                 "--encrypt-pdf", "--passphrase-file", str(pf)])
+    assert r.exit_code == 2 and "at least 12 characters" in r.output and not (tmp_path / "p").exists()
+
+
+
+# --- hardening: bounded input, stray quotes, folders, erasure, atomic imports (issue 23) ----------
+
+
+def _billion_laughs(levels: int = 9) -> str:
+    """A 340-byte YAML document that expands to 9**9 values (387 million) when walked."""
+    parts = ['&a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    parts += [f"&{c} [{', '.join(['*' + p] * 9)}]" for p, c in zip("abcdefgh", "bcdefghi"[:levels - 1], strict=False)]
+    return "[" + ", ".join(parts) + "]"
+
+
+def _copy(hostile_dir: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    d = tmp_path / "data"
+    shutil.copytree(hostile_dir, d)
+    return d
+
+
+def _no_traceback(r) -> None:
+    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
+    assert "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("where", ["settings", "manifest", "mapping"])
+def test_a_yaml_alias_bomb_is_a_clear_error_naming_the_file(hostile_dir, tmp_path, where):
+    from contextmap.settings import load_settings
+
+    d = _copy(hostile_dir, tmp_path)
+    bomb = tmp_path / f"{where}.yaml"
+    if where == "settings":
+        bomb.write_text(f"risk:\n  scale: {_billion_laughs()}\n")
+        with pytest.raises(contextmap.ConfigError, match=r"settings file '.*settings\.yaml' \(line 2\).*100,000 values"):
+            load_settings(bomb)
+    elif where == "manifest":
+        bomb.write_text(f"description: {_billion_laughs()}\nsources:\n  - {{file: data/children.csv, table: children}}\n")
+        with pytest.raises(contextmap.ConfigError, match=r"sources manifest '.*manifest\.yaml' \(line 1\)"):
+            contextmap.load(bomb)
+    else:
+        bomb.write_text(f"description: {_billion_laughs()}\ntables: {{}}\n")
+        with pytest.raises(contextmap.ConfigError, match=r"mapping file '.*mapping\.yaml'"):
+            contextmap.load(d, mapping=bomb)
+    assert bomb.stat().st_size < 1024
+
+
+def test_a_yaml_bomb_on_the_command_line_exits_2_without_a_traceback(hostile_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from contextmap.cli import app
+
+    bomb = tmp_path / "area.yaml"
+    bomb.write_text(f"risk:\n  scale: {_billion_laughs()}\n")
+    r = CliRunner().invoke(app, ["validate", str(hostile_dir), "--settings", str(bomb)])
+    _no_traceback(r)
+    assert r.exit_code == 2 and "area.yaml" in r.output and "aliases are expanded" in r.output
+    manifest = tmp_path / "sources.yaml"
+    manifest.write_text(f"description: {_billion_laughs()}\nsources: []\n")
+    r = CliRunner().invoke(app, ["validate", str(manifest)])
+    _no_traceback(r)
+    assert r.exit_code == 2 and "sources.yaml" in r.output
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ("a: " + "[" * 200 + "]" * 200 + "\n", "nested at most 64 deep"),
+    ("a: &a [1, *a]\n", "contains itself"),
+    ("a: &x 1\n" + "".join(f"b{i}: *x\n" for i in range(101)), "at most 100 aliases"),
+    ("a: '" + "x" * (1 << 20) + "'\n", "at most 1,024 KB"),
+    ("a: \xff\xfe\n", "not UTF-8"),
+])
+def test_other_hostile_yaml_is_refused_by_the_bounded_loader(tmp_path, text, fragment):
+    from contextmap.settings import load_settings
+
+    p = tmp_path / "settings.yaml"
+    p.write_bytes(text.encode("latin-1") if "\xff" in text else text.encode())
+    with pytest.raises(contextmap.ConfigError, match=re.escape(fragment)):
+        load_settings(p)
+
+
+def test_yaml_anchors_a_person_would_write_still_work(tmp_path):
+    from contextmap.yamlsafe import load_yaml
+
+    p = tmp_path / "m.yaml"
+    p.write_text("base: &b {Ref: child_id, Name: name}\nkids: {<<: *b, DOB: date_of_birth}\nagain: *b\n")
+    assert load_yaml(p)["kids"] == {"Ref": "child_id", "Name": "name", "DOB": "date_of_birth"}
+
+
+def _claiming(book: Path, out: Path, ref: bytes = b"A1:XFD1048576", extra_row: bytes = b"") -> Path:
+    """``book`` with every sheet claiming ``ref`` (and ``extra_row`` added at the end of each)."""
+    import zipfile
+
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                data = re.sub(rb'<dimension ref="[^"]*" ?/>', b'<dimension ref="' + ref + b'"/>', data)
+                data = data.replace(b"</sheetData>", extra_row + b"</sheetData>")
+            zout.writestr(info, data)
+    return out
+
+
+def _book(tmp_path: Path, rows: int = 300) -> Path:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    ws = wb.create_sheet("children")
+    ws.append(["child_id", "name", "date_of_birth"])
+    for i in range(rows):
+        ws.append([f"C{i}", f"Kid Number{i}", "2011-01-01"])
+    ws = wb.create_sheet("episodes")
+    ws.append(["episode_id", "child_id", "reported_at"])
+    for i in range(rows):
+        ws.append([f"E{i}", f"C{i}", "2025-10-01"])
+    wb.save(tmp_path / "plain.xlsx")
+    return tmp_path / "plain.xlsx"
+
+
+def test_a_workbook_claiming_every_cell_of_the_sheet_is_read_by_the_cells_it_holds(tmp_path):
+    from contextmap.ingest.workbook import open_workbook, read_sheet
+
+    book = _claiming(_book(tmp_path), tmp_path / "claims.xlsx")
+    wb = open_workbook(book, "claims.xlsx")
+    try:
+        header, body, _ = read_sheet(wb["children"])
+    finally:
+        wb.close()
+    assert header == ["child_id", "name", "date_of_birth"] and body.shape == (300, 3)  # not 16,384 columns
+    ds = contextmap.load(book, as_of="2026-01-01")
+    assert (len(ds.children), len(ds.episodes)) == (300, 300) and ds.report.is_clean
+
+
+def test_a_styled_cell_at_the_last_row_and_column_is_skipped_and_said(tmp_path):
+    from contextmap.ingest.workbook import open_workbook, read_sheet
+
+    far = b'<row r="1048576"><c r="XFD1048576" s="0"/></row>'
+    book = _claiming(_book(tmp_path, rows=20), tmp_path / "far.xlsx", extra_row=far)
+    wb = open_workbook(book, "far.xlsx")
+    try:
+        header, body, notes = read_sheet(wb["children"])
+    finally:
+        wb.close()
+    assert body.shape == (20, 3) and body.index[-1] == 21
+    ds = contextmap.load(book, as_of="2026-01-01")
+    assert len(ds.children) == 20
+    value = tmp_path / "value.xlsx"  # a real value far away is kept, at its own row, in a column of its own
+    _claiming(_book(tmp_path, rows=20), value, extra_row=b'<row r="5000"><c r="XFD5000" t="inlineStr"><is><t>x</t>'
+                                                         b'</is></c></row>')
+    wb = open_workbook(value, "value.xlsx")
+    try:
+        header, body, notes = read_sheet(wb["children"])
+    finally:
+        wb.close()
+    assert body.shape == (21, 4) and body.index[-1] == 5000 and body.iloc[-1, 3] == "x"
+    assert any("empty rows skipped" in n[3] for n in notes)
+
+
+def test_a_formula_reading_another_workbook_is_a_warning_naming_the_cell(tmp_path):
+    import zipfile
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    ws = wb.create_sheet("children")
+    for row in (["child_id", "name"], ["C1", "=[1]Sheet1!A1"], ["C2", "='C:\\Users\\jbloggs\\[names.xlsx]Sheet1'!A1"]):
+        ws.append(row)
+    ws = wb.create_sheet("episodes")
+    ws.append(["episode_id", "child_id", "reported_at"])
+    ws.append(["E1", "C1", "2025-10-01"])
+    wb.save(tmp_path / "plain.xlsx")
+    book = tmp_path / "linked.xlsx"
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as zin, zipfile.ZipFile(book, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<c r="B2"><f>[1]Sheet1!A1</f><v /></c>',
+                                    b'<c r="B2" t="str"><f>[1]Sheet1!A1</f><v>Ada Quill</v></c>')
+            zout.writestr(info, data)
+        zout.writestr("xl/externalLinks/_rels/externalLink1.xml.rels",
+                      '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                      '<Relationship Id="rId1" Target="file:///C:\\Users\\jbloggs\\Documents\\cyp.xlsx" '
+                      'TargetMode="External"/></Relationships>')
+    ds = contextmap.load(book, as_of="2026-01-01")
+    assert ds.children["name"].tolist()[0] == "Ada Quill" and ds.children["name"].isna().tolist()[1]
+    w = ds.report.warnings
+    hits = w[w["reason"].str.contains("reads another workbook")]
+    assert hits["row"].tolist() == [2, 3]
+    assert "formula cell B2 reads another workbook (cyp.xlsx): the value saved with this workbook is used" in hits["reason"].iloc[0]
+    assert "formula cell B3 reads another workbook (names.xlsx): it has no saved value" in hits["reason"].iloc[1]
+    assert "jbloggs" not in " ".join(hits["reason"])  # the folder (a user name) is never repeated
+
+
+def test_a_zip_bomb_workbook_is_refused(tmp_path, monkeypatch):
+    from contextmap.ingest import workbook
+
+    book = _book(tmp_path)
+    monkeypatch.setattr(workbook, "MAX_UNPACKED", 1000)
+    monkeypatch.setattr(workbook, "MAX_RATIO", 2)
+    with pytest.raises(contextmap.InputReadError, match=r"plain\.xlsx.*possible zip bomb"):
+        contextmap.load(book)
+
+
+def test_a_workbook_damaged_half_way_is_an_error_naming_it_not_a_traceback(tmp_path):
+    import zipfile
+
+    from typer.testing import CliRunner
+
+    from contextmap.cli import app
+
+    book = _book(tmp_path, rows=2000)
+    data = bytearray(book.read_bytes())
+    sheet = next(i for i in zipfile.ZipFile(book).infolist() if i.filename == "xl/worksheets/sheet2.xml")
+    start = sheet.header_offset + 30 + len(sheet.filename) + sheet.compress_size // 2
+    data[start:start + 40] = bytes(b ^ 0x5A for b in data[start:start + 40])
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(bytes(data))
+    with pytest.raises(contextmap.InputReadError, match=r"broken\.xlsx"):
+        contextmap.load(broken)
+    r = CliRunner().invoke(app, ["validate", str(broken)])
+    _no_traceback(r)
+    assert r.exit_code == 2 and "broken.xlsx" in r.output
+
+
+def test_a_stray_quote_quarantines_one_row_not_fifty(hostile_dir, tmp_path):
+    import csv
+
+    d = _copy(hostile_dir, tmp_path)
+    ep = pd.read_csv(d / "episodes.csv", dtype=str, keep_default_na=False)
+    kid = ep["child_id"].iloc[0]
+    extra = [dict(ep.iloc[0].to_dict(), episode_id=f"EQ{i:02d}", child_id=kid, people_mentioned="Ada",
+                  returned_at="", rhi_at="", rhi_outcome="") for i in range(60)]
+    extra[5]["people_mentioned"] = "STRAY"
+    extra[55]["people_mentioned"] = "CLOSE"
+    pd.concat([ep, pd.DataFrame(extra)], ignore_index=True).to_csv(d / "episodes.csv", index=False,
+                                                                   quoting=csv.QUOTE_MINIMAL)
+    text = (d / "episodes.csv").read_text().replace("STRAY", '"Big T').replace("CLOSE", 'Tyler "TJ" Smith')
+    (d / "episodes.csv").write_text(text)
+    ds = contextmap.load(d, as_of="2026-12-01")
+    c = ds.report.counts.loc["episodes"]
+    assert c["read"] == len(ep) + 60 and c["quarantined"] == 1
+    q = ds.quarantine["episodes"]
+    assert q["episode_id"].tolist() == ["EQ05"] and q["_row"].tolist() == [len(ep) + 7]
+    assert "stray quote" in q["_reasons"].iloc[0]
+    assert set(ds.episodes["episode_id"]) >= {f"EQ{i:02d}" for i in range(60) if i != 5}
+    prov = ds.report.provenance["episodes"]
+    assert prov.loc[ds.episodes["episode_id"] == "EQ06", "row"].tolist() == [len(ep) + 8]  # numbers kept
+
+
+def test_a_csv_cut_short_mid_row_is_refused_naming_the_row(hostile_dir, tmp_path):
+    d = _copy(hostile_dir, tmp_path)
+    text = (d / "links.csv").read_text()
+    (d / "links.csv").write_text(text[: len(text) // 2 + 3])
+    with pytest.raises(contextmap.InputReadError, match=r"links\.csv.* is cut short: its last line \(row \d+"):
+        contextmap.load(d)
+
+
+@pytest.mark.parametrize("folder", ["/", "../..", "..", "data/../.."])
+def test_a_manifest_folder_outside_its_own_folder_is_refused(hostile_dir, tmp_path, folder):
+    _copy(hostile_dir, tmp_path)
+    m = tmp_path / "sources.yaml"
+    m.write_text(f"folder: '{folder}'\nsources:\n  - {{file: children.csv, table: children}}\n"
+                 "  - {file: episodes.csv, table: episodes}\n")
+    with pytest.raises(contextmap.InputReadError, match="Expected folder to be the manifest's own folder or one below it"):
+        contextmap.load(m)
+
+
+def test_a_manifest_may_name_a_folder_elsewhere_explicitly_and_it_is_noted(hostile_dir, tmp_path):
+    d = _copy(hostile_dir, tmp_path)
+    m = tmp_path / "config" / "sources.yaml"
+    m.parent.mkdir()
+    m.write_text("folder: ../data\nallow_outside: true\nsources:\n  - {file: children.csv, table: children}\n"
+                 "  - {file: episodes.csv, table: episodes}\n")
+    ds = contextmap.load(m)
+    assert len(ds.children) == len(pd.read_csv(d / "children.csv")) - 1  # the quarantined child
+    assert ds.report.problems["reason"].str.contains("outside the manifest's own folder").any()
+    (tmp_path / "config" / "link").symlink_to(d)  # a folder inside that is a link outside: refused
+    m.write_text("folder: link\nsources:\n  - {file: children.csv, table: children}\n"
+                 "  - {file: episodes.csv, table: episodes}\n")
+    with pytest.raises(contextmap.InputReadError, match="outside"):
+        contextmap.load(m)
+
+
+@pytest.fixture
+def hostile_workspace(hostile_dir, tmp_path):
+    from contextmap.workspace import init_workspace
+
+    ws = init_workspace(tmp_path / "team.cmw")
+    ws.import_source(hostile_dir, as_of="2026-12-01")
+    kid = pd.read_csv(hostile_dir / "children.csv", dtype=str).loc[0, "child_id"]
+    case = ws.open_case(kind="location", subject="LHOME", title=f"Where {CHILD_A} stays")
+    ws.add_action(case, owner=f"{CHILD_A}'s school", due="2026-12-24", text=f"Visit {kid}; ask about WHARTON, Megan")
+    yield ws, kid, tmp_path
+    ws.close()
+
+
+def test_erasing_a_child_under_disguises_leaves_no_reading_of_their_name(hostile_workspace):
+    import sqlalchemy as sa
+
+    from contextmap.workspace import db
+
+    ws, kid, tmp_path = hostile_workspace
+    forbidden = [" megan wharton ", " wharton megan ", " meganwharton ", f" {kid.lower()} "]
+
+    def readings() -> list[str]:
+        out = []
+        with ws.engine.connect() as conn:
+            for table in db.metadata.sorted_tables:
+                for col in table.c:
+                    if isinstance(col.type, sa.Text) and col.name not in ("row_hash", "hash"):
+                        out += [f"{table.name}.{col.name}: {v!r}" for v in conn.execute(sa.select(col)).scalars()
+                                if v and any(f in reader(v) for f in forbidden)]
+        return out
+
+    assert len(readings()) > 10  # the disguised place names, the case, the action, the link...
+    ws.erase(child=kid, audit_log=tmp_path / "a.jsonl")
+    assert readings() == []
+    names = set(ws.dataset().locations["name"])
+    assert "[erased] Barbers" in names and "[erased] Garage" in names  # the place is kept, the name gone
+    assert CHILD_B in set(ws.dataset().children["name"])  # the other children are untouched
+
+
+def test_erased_child_bytes_are_gone_from_the_workspace_file_and_journals(hostile_workspace):
+    ws, kid, tmp_path = hostile_workspace
+    before = b"".join(p.read_bytes() for p in tmp_path.glob("team.cmw*")).lower()
+    assert b"megan wharton" in before and b"megan_wharton" in before and kid.lower().encode() in before
+    ws.erase(child=kid, audit_log=tmp_path / "a.jsonl")
+    ws.close()
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("team.cmw*")).lower()
+    assert b"aaron wharton" in raw and b"megan fenwick" in raw  # other children share a name part: kept
+    for needle in (b"megan wharton", b"wharton, megan", b"meganwharton", b"megan_wharton", b"megan-wharton",
+                   b"megan\nwharton", "megan\u00a0wharton".encode(), b"me\xe2\x80\x8bgan wharton",
+                   kid.lower().encode(), "megan wharton".encode("utf-16-le")):
+        assert needle not in raw, needle
+
+
+def test_reimporting_an_erased_child_is_held_back_with_every_row_accounted(hostile_workspace, hostile_dir):
+    ws, kid, tmp_path = hostile_workspace
+    ws.erase(child=kid, audit_log=tmp_path / "a.jsonl")
+    r = ws.import_source(hostile_dir, as_of="2026-12-01")
+    assert r.held > 0 and r.counts["children"]["held"] == 1
+    for name, c in r.counts.items():
+        assert c["read"] == c["accepted"] + c["quarantined"] + c["held"] + c["duplicates"], name
+    assert kid not in set(ws.dataset().children["child_id"])
+    w = r.dataset.report.warnings
+    assert w["reason"].str.contains("erased from this workspace").sum() == r.held
+
+
+def test_erase_and_purge_on_the_command_line_never_log_the_id_nor_trace_back(hostile_workspace, monkeypatch):
+    from typer.testing import CliRunner
+
+    from contextmap.cli import app
+
+    ws, kid, tmp_path = hostile_workspace
+    log = tmp_path / "cli.jsonl"
+    monkeypatch.setattr(sys, "argv", ["contextmap", "workspace", "erase", str(tmp_path / "team.cmw"), "--child", kid,
+                                      "--alias", "Megs W"])
+    r = CliRunner().invoke(app, ["workspace", "erase", str(tmp_path / "team.cmw"), "--child", kid,
+                                 "--alias", "Megs W", "--log", str(log)])
+    assert r.exit_code == 0, r.output
+    entry = json.loads(log.read_text().splitlines()[-1])
+    assert kid not in json.dumps(entry) and "Megs" not in json.dumps(entry) and entry["child"].startswith("Erased-")
+    r = CliRunner().invoke(app, ["workspace", "erased", str(tmp_path / "team.cmw"), "--child", kid])
+    assert r.exit_code == 0 and entry["child"] in r.output
+    r = CliRunner().invoke(app, ["workspace", "purge", str(tmp_path / "team.cmw"), "--older-than", "99999y",
+                                 "--log", str(log)])
+    _no_traceback(r)
+    assert r.exit_code == 2 and "retention period" in r.output
+
+
+def test_a_second_month_corrupt_half_way_lands_nothing(hostile_workspace, hostile_dir, tmp_path):
+    import hashlib as hl
+
+    import sqlalchemy as sa
+    from typer.testing import CliRunner
+
+    from contextmap.cli import app
+    from contextmap.workspace import db
+
+    ws, _, _ = hostile_workspace
+
+    def state() -> dict[str, str]:
+        with ws.engine.connect() as conn:
+            return {t.name: hl.sha256(repr(sorted(map(repr, conn.execute(sa.select(t)).all()))).encode()).hexdigest()
+                    for t in db.metadata.sorted_tables}
+
+    before = state()
+    month = _copy(hostile_dir, tmp_path / "november")
+    ep = (month / "episodes.csv").read_text()
+    (month / "episodes.csv").write_text(ep.replace(",", ",Nov ", 3))
+    li = (month / "links.csv").read_text()
+    (month / "links.csv").write_text(li[: len(li) // 2 + 5])
+    r = CliRunner().invoke(app, ["import", str(month), "--workspace", str(tmp_path / "team.cmw")])
+    _no_traceback(r)
+    assert r.exit_code == 2 and "cut short" in r.output and "nothing was imported" in r.output
+    assert state() == before
+
+
+def test_the_dataset_declares_redacted_for_and_workspace_and_redaction_keeps_the_period(hostile, hostile_workspace):
+    import dataclasses
+
+    fields = {f.name for f in dataclasses.fields(contextmap.Dataset)}
+    assert {"redacted_for", "workspace", "period"} <= fields
+    ws, _, tmp_path = hostile_workspace
+    got = ws.dataset()
+    assert got.workspace == str(tmp_path / "team.cmw") and got.redacted_for is None
+    red = privacy.redact_dataset(dataclasses.replace(hostile, period="2026-10"), "partner", pseudonymiser=KEY)
+    assert red.redacted_for.name == "partner" and red.period == "2026-10"

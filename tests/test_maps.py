@@ -14,6 +14,7 @@ from shapely.geometry import Point
 from contextmap._errors import ConfigError, OutputExistsError
 from contextmap.views import maps
 from contextmap.views.html import json_for_script
+from contextmap.views.places import decode_columns
 
 
 def _html(m) -> str:
@@ -43,19 +44,23 @@ def test_json_for_script_cannot_close_script_or_break_js():
 def test_map_from_real_analyses_has_layers_and_popup_fields(views_parts):
     m = maps.hotspot_map(views_parts, title="Area A", audience="police")
     data = _payload(_html(m))
-    loc = data["loc"]
-    assert sorted(loc["rank"]) == [1, 2, 3]
+    loc = decode_columns(data["loc"])
+    assert loc["rank"] == [1, 2, 3]  # places come in rank order
     assert data["categories"] == ["park", "shop", "transport"]
     i = loc["name"].index(INJECTION_NAMES["place"])  # L1, Elm Park in the fixture
     assert loc["ep"][i] == 2 and loc["ch"][i] == 3
-    assert loc["first"][i] == "2024-06-02" and "1A P" in loc["grading"][i]
+    # why it ranks: the counts behind the score (in words on the page), never the score itself
+    assert loc["poc"][i] == 1 and loc["withPoc"][i] >= 1
+    assert "score" not in data["loc"] and all(set(c) == {"color", "word"} for c in data["classes"])
+    assert loc["first"][i] == "2024-06-02"
+    assert "known directly or corroborated" in loc["grading"][i] and "1A P" not in loc["grading"][i]
     assert [data["persons"][k] for k in loc["persons"][i]] == [INJECTION_NAMES["person"]]
     assert [g["id"] for g in data["groups"]] == ["PG1", "PG2"]
     assert {g["size"] for g in data["groups"]} == {3}
     # PG1's children were seen at L1 (3 of them) and one of them found at L3
     pg1 = {loc["name"][j]: kids for j, kids in data["groups"][0]["locs"]}
     assert pg1[INJECTION_NAMES["place"]] == 3
-    assert len(data["clusters"]) == 1 and data["clusters"][0]["n"] == 2
+    assert len(data["clusters"]) == 1 and data["clusters"][0]["n"] == 2 and "score" not in data["clusters"][0]
     assert len(data["density"]) >= 2  # nested contour bands, from the metre grid
     assert data["meta"]["audience"] == "police" and data["meta"]["period"].startswith("01 Jan 2024")
 
@@ -75,12 +80,20 @@ def test_hostile_names_are_escaped_in_the_page(views_parts):
         assert name not in html  # only its escaped form is written
     assert "<img src=x" not in html
     assert html.count("</script>") == html.count("<script")  # nothing closes a script early
-    assert INJECTION_NAMES["place"] in _payload(html)["loc"]["name"]
+    assert INJECTION_NAMES["place"] in decode_columns(_payload(html)["loc"])["name"]
 
 
 def test_title_is_escaped_in_head():
     html = _html(maps.hotspot_map(hotspots=_tiny(), title="<b>Area</b>"))
     assert "<title>&lt;b&gt;Area&lt;/b&gt;</title>" in html
+
+
+def test_page_declares_its_language_and_lets_people_zoom():
+    html = _html(maps.hotspot_map(hotspots=_tiny()))
+    assert html.startswith('<!DOCTYPE html>\n<html lang="en">')
+    viewport = re.search(r'<meta name="viewport" content="([^"]+)"', html).group(1)
+    assert "user-scalable=no" not in viewport and "maximum-scale" not in viewport
+    assert "width=device-width" in viewport
 
 
 def test_no_cdn_and_no_url_fetch_with_tiles_off():
@@ -107,22 +120,37 @@ def test_clustering_switches_on_for_many_locations():
                           crs=4326)
     html = _html(maps.hotspot_map(hotspots=hs))
     assert _payload(html)["meta"]["cluster"] is True
-    assert "markerClusterGroup" in html  # markercluster inlined only when needed
-    assert "markerClusterGroup=" not in _html(maps.hotspot_map(hotspots=_tiny()))
+    assert "Data does not appear to be in a KDBush format" in html  # supercluster inlined only when needed
+    assert "KDBush format" not in _html(maps.hotspot_map(hotspots=_tiny()))
+
+
+def test_vendored_supercluster_is_verified_by_hash_for_the_privacy_scan():
+    import hashlib
+
+    from contextmap.privacy.scan import mask_vendored, vendored_digests
+    from contextmap.views.html import asset_text
+
+    js = asset_text("supercluster.min.js")
+    assert hashlib.sha256(js.encode("utf-8")).hexdigest() in vendored_digests()
+    n = maps.CLUSTER_THRESHOLD + 1
+    hs = gpd.GeoDataFrame({"location_id": [f"L{i}" for i in range(n)], "score": range(n)},
+                          geometry=[Point(-1.5 + (i % 50) * 1e-3, 52.4 + (i // 50) * 1e-3) for i in range(n)], crs=4326)
+    masked, count = mask_vendored(_html(maps.hotspot_map(hotspots=hs)))
+    assert count == 2 and "KDBush" not in masked  # Leaflet and supercluster: skipped, verified
 
 
 def test_score_classes_and_missing_coordinates():
     hs = _tiny()
     hs.loc[2, "geometry"] = Point()  # no coordinates: not drawable, left out
     data = maps.map_payload(hotspots=hs)
-    assert data["meta"]["n"] == 2
+    assert data["meta"]["n"] == 2 and data["meta"]["ranked"] == 3  # ranked, but not drawn
     assert data["loc"]["cls"][0] == len(maps.SCORE_COLOURS) - 1  # highest score, top class
 
 
 def test_projected_hotspots_are_reprojected():
     hs = _tiny().to_crs(27700)
     data = maps.map_payload(hotspots=hs)
-    assert data["loc"]["lat"][0] == pytest.approx(52.4, abs=1e-4)
+    assert decode_columns(data["loc"])["lat"][0] == pytest.approx(52.4, abs=1e-4)
 
 
 def test_requires_hotspots():
@@ -173,7 +201,7 @@ def test_payload_marks_new_places_labels_and_areas():
                               "hotspots": [2], "persons": [1]},
                              geometry=[box(-1.51, 52.39, -1.47, 52.41)], crs=4326)
     data = maps.map_payload(hotspots=hs, new_ids=["L1"], areas=areas, label_top=2)
-    assert data["loc"]["new"] == [0, 1, 0]
+    assert data["loc"]["new"] == [1]  # the places new since the last pack, by position
     assert data["meta"]["labelTop"] == 2 and "persons of concern" in data["meta"]["scoreText"]
     a = data["areas"][0]
     assert (a["name"], a["ep"], a["ch"], a["hot"], a["poc"]) == ("Ashby <i>Vale</i>", 7, 3, 2, 1)
@@ -204,8 +232,8 @@ def test_map_and_payload_take_the_same_keywords_with_the_same_defaults(views_par
     assert page["meta"]["title"] == "Area B" and page["meta"]["topN"] == 2 and page["meta"]["labelTop"] == 1
     persons = page["loc"]["persons"]
     assert any(persons) and all(p == [] or p == [p[0]] and p[0] < 0 for p in persons)  # counted, not listed
-    assert page["loc"]["new"][page["loc"]["name"].index(INJECTION_NAMES["place"])] == 1  # L1
-    assert sum(page["loc"]["new"]) == 1
+    names = decode_columns(page["loc"])["name"]
+    assert [names[j] for j in page["loc"]["new"]] == [INJECTION_NAMES["place"]]  # L1
 
 
 def test_map_functions_list_every_option_in_their_signature():

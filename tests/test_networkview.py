@@ -305,3 +305,78 @@ def test_static_labels_never_overlap():
         for j in range(i):
             assert not boxes[i].overlaps(boxes[j]), (ax.texts[i].get_text(), ax.texts[j].get_text())
     assert all(not t.get_parse_math() for t in ax.texts)
+
+
+# --- region scale: collapsed by peer group, colours told apart ------------------------------
+
+
+def _many_groups(n_groups: int = 30, size: int = 4) -> tuple[nx.Graph, dict[str, str]]:
+    G = nx.Graph()
+    groups = {}
+    for g in range(n_groups):
+        kids = [f"G{g}-C{i}" for i in range(size)]
+        for i, c in enumerate(kids):
+            G.add_node(c, kind="child", label=f"Child {g}-{i}")
+            groups[c] = f"PG{g + 1}"
+            G.add_edge(c, kids[(i + 1) % size], corroborated=True, evidence=_ev("1A P"))
+        G.add_node(f"G{g}-L", kind="location", label=f"Own place {g}")
+        G.add_edge(kids[0], f"G{g}-L", corroborated=False, evidence=_ev("2C P"))
+        if g:
+            G.add_edge(kids[1], f"G{g - 1}-C2", corroborated=False, evidence=_ev("2C P"))  # a chain of groups
+    G.add_node("BOSS", kind="person", label="Big T")
+    for g in range(0, n_groups, 5):
+        G.add_edge(f"G{g}-C3", "BOSS", corroborated=False, evidence=_ev("2C P"))
+    return G, groups
+
+
+def test_collapsed_view_folds_groups_and_keeps_bridges():
+    G, groups = _many_groups()
+    v = network_view(G, groups=groups, collapsed=True)
+    nd = v.nodes.set_index("id")
+    assert v.collapsed and nd.at["G3-L", "home"] == "PG4" and nd.at["G3-C0", "home"] == "PG4"
+    assert pd.isna(nd.at["BOSS", "home"]) and nd.at["BOSS", "shown"]  # links six groups: stays in sight
+    data = _payload(v.html())
+    assert data["meta"]["collapsed"] is True
+    row = data["nodes"][list(v.nodes["id"]).index("G3-L")]
+    assert row[11] == [g[0] for g in data["groups"]].index("PG4") and row[12] == 0
+    # colour and pattern: every one of the 30 groups differs
+    assert len({(g[1], g[6]) for g in data["groups"]}) == 30
+    assert {data["meta"]["patterns"][g[6]] for g in data["groups"]} >= {"solid", "stripes"}
+    # small graphs open expanded; the threshold decides otherwise
+    assert not network_view(G, groups=groups).collapsed
+    from contextmap.views.network import COLLAPSE_AT
+
+    assert len(v.nodes) < COLLAPSE_AT
+
+
+def test_static_picture_patterns_groups_that_share_a_colour(tmp_path):
+    G, groups = _many_groups(12, 3)
+    v = network_view(G, groups=groups)
+    fig = v.figure()
+    hatched = [p for p in fig.axes[0].patches if p.get_hatch()]
+    assert len(hatched) == sum(1 for p in v.patterns.values() if p != "solid") == 3
+
+
+def test_a_child_and_an_adult_of_the_same_name_are_told_apart():
+    import types
+
+    G = nx.Graph()
+    G.add_node("C1", kind="child", label="Jordan Pike")
+    G.add_node("P1", kind="person", label="Jordan Pike")
+    G.add_node("C2", kind="child", label="Amy Rowe")
+    G.add_edge("C1", "P1", corroborated=False, evidence=_ev("2C P"))
+    G.add_edge("C2", "P1", corroborated=False, evidence=_ev("2C P"))
+    ds = types.SimpleNamespace(
+        children=pd.DataFrame({"child_id": ["C1", "C2"], "date_of_birth": ["2010-03-01", None]}),
+        persons=pd.DataFrame({"person_id": ["P1"], "date_of_birth": ["29/02/1988"]}))
+    an = types.SimpleNamespace(graph=G, peer_groups=None, period=("2024-01-01", "2024-06-30"), dataset=ds)
+    v = network_view(an)
+    nd = v.nodes.set_index("id")
+    assert (nd.at["C1", "age"], nd.at["P1", "age"], nd.at["C2", "age"]) == ("14", "adult", "")
+    labels = {r[0] for r in _payload(v.html())["nodes"]}
+    assert labels == {"Jordan Pike (14)", "Jordan Pike (adult)", "Amy Rowe"}  # only namesakes carry it
+    fig = v.figure()
+    drawn = {t.get_text() for t in fig.axes[0].texts}
+    assert "Jordan Pike (adult)" in drawn and "Jordan Pike" not in drawn  # the picture's labels too
+    # a bare graph without dates of birth: nothing guessed
+    assert set(network_view(G).nodes["age"]) == {""}

@@ -205,6 +205,21 @@ def test_redaction_leaves_the_input_alone_and_drops_the_quarantine(ds, partner):
     assert list(partner.children.columns[:8]) == list(ds.children.columns)
 
 
+def test_redacted_for_workspace_and_period_are_declared_fields_carried_through(ds):
+    import dataclasses
+
+    from contextmap.resolve import resolve_dataset
+
+    names = {f.name for f in dataclasses.fields(ds)}
+    assert {"redacted_for", "workspace", "period"} <= names and ds.redacted_for is None
+    src = dataclasses.replace(ds, period="2026-10", workspace="team.cmw")
+    red = redact_dataset(src, "partner", pseudonymiser=Pseudonymiser(KEY))
+    assert (red.redacted_for.name, red.period, red.workspace) == ("partner", "2026-10", "team.cmw")
+    again = resolve_dataset(red)  # resolving a redacted dataset keeps it redacted, and its period
+    assert (again.redacted_for.name, again.period, again.workspace) == ("partner", "2026-10", "team.cmw")
+    assert again.redacted_for is red.redacted_for
+
+
 # --- pseudonyms --------------------------------------------------------------------------
 
 
@@ -390,3 +405,44 @@ def test_views_refuse_an_analysis_not_redacted_for_their_audience(tmp_path):
     red = analyze(privacy.redact_dataset(ds, "partner", pseudonymiser=key), resolve=False)
     hotspot_map(red, audience="partner")
     network_view(red, audience="partner")
+
+
+# --- round three: the input's own words, disguised names ------------------------------------
+
+
+def test_report_withholds_column_headers_and_file_names_outside_the_contract(tmp_path):
+    from contextmap.privacy.redact import OUTSIDE_CONTRACT
+
+    d = tmp_path / "Ava Testperson files"
+    load_fixture(d)
+    ep = pd.read_csv(d / "episodes.csv", dtype=str)
+    ep["Ava Testperson"] = "x"
+    ep.to_csv(d / "episodes.csv", index=False)
+    import contextmap
+
+    raw = contextmap.load(d)
+    assert "Ava Testperson" in set(raw.report.problems["column"])
+    red = redact_dataset(raw, "partner", pseudonymiser=Pseudonymiser(KEY), as_of="2024-06-30")
+    assert "Ava Testperson" not in set(red.report.problems["column"].dropna())
+    assert OUTSIDE_CONTRACT in set(red.report.problems["column"])
+    social = redact_dataset(raw, "social-care", as_of="2024-06-30")
+    assert OUTSIDE_CONTRACT in set(social.report.problems["column"])  # it does not see everything
+    for aud in ("internal", "police"):  # audiences that see everything keep the report as read
+        assert "Ava Testperson" in set(redact_dataset(raw, aud, as_of="2024-06-30").report.problems["column"])
+
+
+def test_disguised_names_names_row_and_reason_never_the_value(ds):
+    import copy
+
+    from contextmap.privacy import check_disguised_names, disguised_names
+
+    d = copy.deepcopy(ds)
+    d.children.loc[d.children.index[0], "name"] = "Av\u0430 Testperson"  # Cyrillic a
+    d.persons.loc[d.persons.index[0], "aliases"] = "B i g  R"
+    found = disguised_names(d)
+    assert set(zip(found["table"], found["column"], strict=True)) == {("children", "name"), ("persons", "aliases")}
+    assert not found.astype(str).apply(lambda c: c.str.contains("Testperson|B i g")).any().any()
+    with pytest.raises(PrivacyError, match="children.csv row 2 column name") as info:
+        check_disguised_names(d, "partner")
+    assert "Testperson" not in str(info.value) and len(info.value.problems) == 2
+    check_disguised_names(d, "police")  # an audience that sees names reads them as written

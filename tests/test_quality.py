@@ -38,7 +38,7 @@ def dataset(tmp_path):
 def test_figures(dataset):
     s = summarise(dataset)
     assert s.rhi == {"returned": 3, "within": 1, "share": pytest.approx(1 / 3), "within_hours": 72.0}
-    assert s.coordinates == {"locations": 2, "with_coordinates": 1, "share": 0.5}
+    assert s.coordinates == {"locations": 2, "with_coordinates": 1, "share": 0.5, "from": {"given": 1}}
     mix = dict(zip(s.grading_mix["grading"], s.grading_mix["links"], strict=True))
     assert mix == {"1A P": 2, "ungraded": 1}
     comp = s.completeness.set_index(["table", "column"])

@@ -151,3 +151,50 @@ def test_pack_scan_leaves_out_initials_but_not_short_ids():
     assert set(kept) == {"C1", "Tia", "Rex Invented"} and kept.case_insensitive == {"Rex Invented"}
     # minified script ('LE=') is not a person; the id still is found
     assert [h.value for h in scan_outputs(["var LE=function(){}; node C1"], kept)] == ["C1"]
+
+
+# --- reading as a person reads (contextmap.privacy.folding) -----------------------------------
+
+_HOSTILE_ALPHABET = ("aBcZ09 _-.,'\u2019\n\x00\u00a0\u00e9\u0301\u200b\u200e\u034f\ufe0f\u2063\u3164\u180e"
+                     "\u041a\u043a\u0435\u0430\u039d\u03c3\u03c2\u03a3\u0130\u01c5\ufb01\uff2b\U0001d40a\u2460\u0646")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_HOSTILE_ALPHABET, max_size=40), st.booleans())
+def test_reader_fold_and_its_index_agree_on_any_text(text, split):
+    from contextmap.privacy.folding import reader_fold, reader_fold_index, reader_text
+
+    folded = reader_fold(text, split=split)
+    index = reader_fold_index(text, split=split)
+    assert len(index) == len(folded) == len(reader_text(text, split=split))
+    assert index == sorted(index) and all(0 <= i < len(text) for i in index)
+    assert folded == folded.strip() and "  " not in folded
+    assert reader_fold(folded, split=split) == reader_fold(folded, split=split).strip()
+
+
+@pytest.mark.parametrize("written,read", [
+    ("\u041a\u0443le N\u0435ttleton", "kyle nettleton"),   # Cyrillic capital ka, small u and ie
+    ("\u043aYLE", "kyle"),                                   # a small ka reads as its capital
+    ("Ni\u043aita", "nikita"),                               # ... in the case of the word around it
+    ("\u039a\u03a5LE \u039dETTLET\u039f\u039d", "kyle nettleton"),  # Greek capitals
+    ("\uff2byle", "kyle"),                                   # full-width
+    ("K\u200ey\u034fl\ufe0fe\u2063N\u3164e\u180ettleton", "kyle nettleton"),  # invisible; camel case
+    ("K y l e", "kyle"),
+    ("KyleNettleton4eva", "kyle nettleton 4 eva"),
+    ("all", "all"),                                          # ASCII is never mapped: 'l' is not 'I' or '1'
+    ("\u0406van", "ivan"),                                   # Cyrillic capital I reads as a capital I
+])
+def test_reader_fold_reads_what_a_person_sees(written, read):
+    from contextmap.privacy.folding import reader_fold
+
+    assert reader_fold(written, split=False).replace(" ", "") == read.replace(" ", "")
+    if written != "\u043aYLE":
+        assert reader_fold(written) == read
+
+
+def test_skeleton_is_unicodes_tr39_skeleton():
+    from contextmap.privacy.folding import skeleton
+
+    assert skeleton("\u0440\u0430\u0443\u0440\u0430l") == skeleton("paypal")  # Cyrillic er, a, u
+    assert skeleton("rn") == skeleton("m") and skeleton("I") == skeleton("l")  # as Unicode defines it
+    assert skeleton("K\u200bY") == skeleton("KY")  # default-ignorables removed (TR39 since 15.1)

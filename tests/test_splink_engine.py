@@ -63,7 +63,7 @@ def test_small_dataset_uses_documented_priors_and_says_so():
     lv = res.model.levels
     fore = lv[(lv["comparison"] == "forename") & lv["m_probability"].notna()]
     assert fore["m_probability"].round(6).tolist() == list(PRIOR_M["forename"])
-    assert res.mapping == {"P1": "P1", "P2": "P1", "P3": "P1", "P4": "P4"}
+    assert res.mapping == {"C1": "C1", "P1": "P1", "P2": "P1", "P3": "P1", "P4": "P4"}  # C1: the child, compared
     # the waterfall: prior first, then one weight per comparison, summing to the match weight
     row = res.pairs.set_index(["record_a", "record_b"]).loc[("P1", "P3")]
     import json

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
-from _disruption_data import ISSUED, write_export
+from _disruption_data import CHILD_NAME, ISSUED, write_export
 from test_workspace import ws_url  # noqa: F401  (the two-backend fixture)
 
 from contextmap import load, privacy
@@ -194,12 +194,16 @@ def test_each_audience_sees_what_its_settings_allow(ws, cases):
 
 
 def test_erasing_the_protected_child_keeps_the_tactic_without_them(ws, cases, tmp_path):
-    t = ws.add_tactic(cases["rex"], kind="cawn", issued="2026-11-01", owner="police", text="t", child="C1").number
-    removed = ws.erase(child="C1", audit_log=tmp_path / "audit.jsonl")
+    t = ws.add_tactic(cases["rex"], kind="cawn", issued="2026-11-01", owner="police",
+                      text=f"Served to keep him from {CHILD_NAME}", child="C1").number
+    ws.add_breach(t, on="2026-11-20", text=f"Seen with {CHILD_NAME} at the park")
+    removed = ws.erase(child="C1", audit_log=tmp_path / "audit.jsonl").removed
     assert removed["tactic_references"] == 1
     row = ws.tactics().set_index("tactic_id").loc[t]
     assert row["child_id"] is None or pd.isna(row["child_id"])
     assert row["subject_id"] == "P1"
+    assert CHILD_NAME not in row["text"] and "[erased]" in row["text"]  # the erasure reaches the team's texts
+    assert "[erased]" in disruption.breaches_frame(ws.engine)["text"].iloc[0]
 
 
 def test_hostile_text_is_stored_and_read_back_as_written(ws, cases):

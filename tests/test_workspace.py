@@ -196,7 +196,8 @@ def test_erase_and_purge_remove_records_and_are_audited(ws_url, exports, tmp_pat
         ds = ws.dataset()
         child = ds.episodes["child_id"].value_counts().index[0]
         n_eps = int((ds.episodes["child_id"] == child).sum())
-        removed = ws.erase(child=child, audit_log=log)
+        done = ws.erase(child=child, audit_log=log)
+        removed = done.removed
         assert removed["children"] >= 1 and removed["episodes"] >= n_eps
         after = ws.dataset()
         assert child not in set(after.children["child_id"]) and child not in set(after.episodes["child_id"])
@@ -212,7 +213,9 @@ def test_erase_and_purge_remove_records_and_are_audited(ws_url, exports, tmp_pat
         assert removed["episodes"] > 0
     entries = [json.loads(x) for x in log.read_text().splitlines()]
     assert [e["event"] for e in entries] == ["erase", "purge"]
-    assert entries[0]["child_id"] == child and entries[1]["older_than"] == "1m"
+    # the erasure entry names the child by the workspace's keyed pseudonym, never by id
+    assert entries[0]["child"] == done.pseudonym and child not in json.dumps(entries[0])
+    assert entries[1]["older_than"] == "1m"
     assert "password" not in json.dumps(entries)
 
 
@@ -267,7 +270,7 @@ def test_hostile_ids_and_names_survive_the_database_unchanged(ws_url, tmp_path):
         assert got.episodes["people_mentioned"].tolist() == want.episodes["people_mentioned"].tolist()
         assert got.links["link_id"].tolist() == want.links["link_id"].tolist()  # the content key ingest made
         assert got.links["link_id"].iloc[0].startswith("k-")
-        assert ws.erase(child=evil)["episodes"] == 1
+        assert ws.erase(child=evil).removed["episodes"] == 1
         assert ws.dataset().children["child_id"].tolist() == ["C2"]
 
 

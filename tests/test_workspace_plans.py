@@ -1,5 +1,5 @@
 """Context plans on SQLite and PostgreSQL: goals with their measure and review date (history
-kept), 4P tags on actions, school cases, adopted problem profiles, and the 0003 -> 0004
+kept), 4P tags on actions, school cases, adopted problem profiles, and the 0005 -> 0006
 migration of an existing workspace."""
 
 from __future__ import annotations
@@ -145,13 +145,13 @@ def test_status_counts_goals_tactics_and_profiles(ws):
     assert sum(v for k, v in st["tactics"].items() if k != "breaches") == 1
 
 
-def test_a_0003_workspace_gains_the_disruption_record_and_keeps_its_cases(ws_url):  # noqa: F811
+def test_a_0005_workspace_gains_the_disruption_record_and_keeps_its_cases(ws_url):  # noqa: F811
     from alembic import command
 
     loc = db.parse_location(ws_url)
     engine = db.create_engine_for(loc, create=True)
     with engine.begin() as conn:
-        command.upgrade(db._alembic_config(conn), "0003_decisions_cases")
+        command.upgrade(db._alembic_config(conn), "0005_tombstones")
         conn.execute(db.workspace_info.insert(), [{"name": "workspace_id", "value": "old"},
                                                   {"name": "revision", "value": "0"}])
         conn.execute(sa.text("INSERT INTO cases (kind, subject_id, title, status, opened_at, opened_by) "
@@ -161,7 +161,7 @@ def test_a_0003_workspace_gains_the_disruption_record_and_keeps_its_cases(ws_url
                              "'2026-01-05 00:00:00')"))
     engine.dispose()
     with open_workspace(ws_url) as w:
-        assert db.current_revision(w.engine) == db.head_revision() == "0004_disruption"
+        assert db.current_revision(w.engine) == db.head_revision() == "0006_disruption"
         acts = record.actions_frame(w.engine)
         assert acts["text"].tolist() == ["old action"] and acts["p"].isna().all()
         assert w.add_goal("case-1", text="t", measure="m", review="2027-01-01") == "goal-1"

@@ -105,6 +105,9 @@ class TableChecker:
         """Rows holding data only in dropped columns (reported once, not as blank values)."""
         self.agency = pd.Series(None, index=raw.index, dtype=object)
         """Who sent each row (a manifest source's ``agency``; None without one)."""
+        self.blank_explained = pd.Series(False, index=raw.index)
+        """Rows whose blank required value is already explained by an error (a link's place
+        given as a description: reported once, not also as a missing value)."""
 
     def _mapped(self, column: str, text: pd.Series) -> pd.Series:
         if len(self.tms) == 1:
@@ -154,7 +157,7 @@ class TableChecker:
             blank = text == ""
             kind = col.kind
             if col.required:
-                self.error(blank & ~self.unknown_only, col.name, "missing required value")
+                self.error(blank & ~self.unknown_only & ~self.blank_explained, col.name, "missing required value")
             if kind in ("id", "text"):
                 self.out[col.name] = _string(self._postcode(text, blank) if col.name == "postcode" else text)
             elif kind == "list":

@@ -42,10 +42,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from contextmap._errors import InputNotFoundError, InputReadError, MappingError
+from contextmap._errors import InputReadError, MappingError
 from contextmap.schema import GRADING_SCHEMES, TABLES, normalise_code
+from contextmap.yamlsafe import load_yaml
 
 __all__ = [
     "Mapping", "TableMapping", "ColumnRule", "load_mapping", "conform", "input_columns",
@@ -59,13 +59,15 @@ INPUT_COLUMNS: dict[str, tuple[str, ...]] = {
     "links": GRADING_PART_COLUMNS + ("source_name", "source_dob", "target_name", "target_dob"),
     "locations": ("grid_reference",),
     "episodes": ("found_location",),
+    "children": ("home_address", "home_postcode", "home_grid_reference"),
 }
 """Columns an input may hold besides the contract's, read into contract columns by ingest:
 the grading in three parts; link ends by name (and date of birth) instead of id; an Ordnance
-Survey grid reference instead of easting/northing; a found location as text instead of id."""
+Survey grid reference instead of easting/northing; a found location as text instead of id; a
+child's home as an address, postcode or grid reference instead of ``home_location_id``."""
 
 _TOP_KEYS = ("grading_scheme", "tables", "description", "allow_outside")
-TABLE_KEYS = ("file", "sheet", "columns", "values", "date_formats", "constants")
+TABLE_KEYS = ("file", "sheet", "columns", "values", "date_formats", "constants", "boilerplate")
 """Keys of one table's mapping (a mapping file's ``tables.<table>``, or a sources manifest's
 source)."""
 _TABLE_KEYS = TABLE_KEYS
@@ -130,6 +132,10 @@ class TableMapping:
     """Contract column -> local columns joined, or a pattern taken out of a cell."""
     constants: dict[str, str] = field(default_factory=dict)
     """Contract column -> the value every row of this source takes."""
+    boilerplate: tuple[str, ...] = ()
+    """Regular expressions for the wording this source writes round a place ("Traced by PC
+    1234 at ..."), stripped from its place text before matching (besides the defaults of
+    :data:`contextmap.ingest.placetext.DEFAULT_BOILERPLATE`)."""
 
     @property
     def targets(self) -> list[str]:
@@ -302,7 +308,23 @@ def table_mapping(where: str, name: str, spec: Any, *, keys: tuple[str, ...] = T
         if key in spec and not isinstance(spec[key], str):
             raise MappingError(f"{where}: tables.{name}.{key} must be a name, instead got: {spec[key]!r}")
     return TableMapping(file=spec.get("file"), sheet=spec.get("sheet"), columns=columns, values=values,
-                        date_formats=formats, rules=rules, constants=constants)
+                        date_formats=formats, rules=rules, constants=constants,
+                        boilerplate=_boilerplate(where, f"tables.{name}.boilerplate", spec.get("boilerplate")))
+
+
+def _boilerplate(where: str, what: str, value: Any) -> tuple[str, ...]:
+    """A source's place-text boilerplate: one regular expression or a list of them."""
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(x, str) and x.strip() for x in items):
+        raise MappingError(f"{where}: {what} must be a regular expression or a list of them, instead got: {value!r}")
+    for x in items:
+        try:
+            re.compile(x)
+        except re.error as exc:
+            raise MappingError(f"{where}: {what} is not a regular expression ({exc}): {x!r}") from None
+    return tuple(x.strip() for x in items)
 
 
 def _table(where: str, name: str, spec: Any) -> TableMapping:
@@ -334,12 +356,7 @@ def load_mapping(path: str | Path) -> Mapping:
     ('5x5x5', 'intel.csv')
     """
     p = Path(path)
-    if not p.is_file():
-        raise InputNotFoundError(f"mapping file not found: {str(p)!r}")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise MappingError(f"mapping file {str(p)!r} is not valid YAML: {exc}") from None
+    data = load_yaml(p, what="mapping file", error=MappingError)
     return Mapping.from_dict(data, source=p)
 
 

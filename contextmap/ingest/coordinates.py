@@ -70,28 +70,31 @@ def parse_grid_references(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Ser
     [False, False, True, False]
     """
     s = text.astype("string").str.strip().fillna("")
-    east = pd.Series(np.nan, index=s.index, dtype="float64")
-    north = pd.Series(np.nan, index=s.index, dtype="float64")
-    reasons = pd.Series(pd.NA, index=s.index, dtype="string")
-    for i, cell in s[s != ""].items():
-        m = pd.Series([cell]).str.extract(_GRID).iloc[0]
+    given = s[s != ""]
+    parts = given.str.extract(_GRID)  # one pass for every cell; each cell is then read below
+    n = len(s)
+    east, north = np.full(n, np.nan), np.full(n, np.nan)
+    reasons: list[object] = [pd.NA] * n
+    pos = s.index.get_indexer(given.index)
+    for k, letters, a, b in zip(pos.tolist(), parts[0].tolist(), parts[1].tolist(), parts[2].tolist(), strict=True):
         why = "not an OS grid reference (expected two letters and 6 to 10 digits, e.g. 'NY 40123 56789')"
-        if isinstance(m[0], str):
-            digits = m[1] + (m[2] if isinstance(m[2], str) else "")
-            split_ok = not isinstance(m[2], str) or len(m[1]) == len(m[2])
-            sq = _square(m[0])
+        if isinstance(letters, str):
+            digits = a + (b if isinstance(b, str) else "")
+            split_ok = not isinstance(b, str) or len(a) == len(b)
+            sq = _square(letters)
             if sq is None:
-                why = f"grid letters {m[0].upper()!r} name no 100 km square of Great Britain"
+                why = f"grid letters {letters.upper()!r} name no 100 km square of Great Britain"
             elif len(digits) % 2 or not 6 <= len(digits) <= 10 or not split_ok:
                 why = f"grid reference needs an even number of digits, 6 to 10, instead got {len(digits)}"
             else:
-                k = len(digits) // 2
-                scale = 10 ** (5 - k)
-                east[i] = sq[0] * 100_000 + int(digits[:k]) * scale
-                north[i] = sq[1] * 100_000 + int(digits[k:]) * scale
+                half = len(digits) // 2
+                scale = 10 ** (5 - half)
+                east[k] = sq[0] * 100_000 + int(digits[:half]) * scale
+                north[k] = sq[1] * 100_000 + int(digits[half:]) * scale
                 continue
-        reasons[i] = why
-    return east, north, reasons
+        reasons[k] = why
+    return (pd.Series(east, index=s.index, dtype="float64"), pd.Series(north, index=s.index, dtype="float64"),
+            pd.Series(reasons, index=s.index, dtype="string"))
 
 
 def far_from_area(

@@ -8,8 +8,11 @@ turns each cell into
   `` and `` and `` with ``; a name given inside a description (``an older lad called
   Jordan``) is taken out (``Jordan``);
 * **descriptions** (``people_described``): what is not a name (``no one``, ``nobody``,
-  ``didn't say``, ``a friend``, ``mum``, ``my boyfriend``, ``unknown``), kept as text on the
-  episode and never made into a person;
+  ``didn't say``, ``a friend``, ``mum``, ``my boyfriend``, ``unknown``), and descriptions of
+  a vehicle, clothes or looks (``a white Golf``, ``in a black Merc``, ``wearing a grey
+  hoodie``, ``(silver Audi)``), kept as text on the episode and never made into a person:
+  ``a guy called Tandz with a white Golf`` gives the name ``Tandz`` and the descriptions
+  ``a guy called Tandz`` and ``a white Golf``;
 * a flag for text that cannot be split into names (a sentence), kept as a description with
   a warning.
 
@@ -23,7 +26,9 @@ import re
 
 import pandas as pd
 
-__all__ = ["split_people", "is_description", "NOT_NAME_WORDS"]
+from contextmap.ingest.names import drop_invisible, fold_lookalikes
+
+__all__ = ["split_people", "is_description", "NOT_NAME_WORDS", "DESCRIPTION_WORDS"]
 
 NOT_NAME_WORDS = frozenset("""
 a an the my his her their our your some any this that these those one two three few couple
@@ -46,12 +51,73 @@ workers carehome home police officer
 """.split())
 """Words that never make a name on their own: a cell made only of these is a description."""
 
-_SPLIT = re.compile(r"\s*(?:;|,|&|\+|\band\b|\bwith\b)\s*", re.IGNORECASE)
+_VEHICLES = """
+car cars van vans motor motorbike motorcycle bike bikes moped mopeds scooter scooters taxi taxis cab
+minicab lorry truck pickup 4x4 suv hatchback saloon convertible motor reg registration plate plates
+golf polo passat tiguan audi a1 a3 a4 a5 q5 q7 bmw beamer merc benz vw volkswagen vauxhall corsa
+astra insignia fiesta focus kuga transit nissan juke qashqai micra toyota yaris prius aygo honda
+civic jazz kia sportage hyundai peugeot renault clio megane citroen fiat skoda octavia fabia
+landrover evoque lexus tesla volvo
+"""
+_CLOTHES = """
+hoodie hoodies hoody jacket jackets coat coats trackies tracksuit tracksuits trackie joggers cap
+caps hat hats balaclava mask masks trainers puffer gilet jeans shorts top tshirt t-shirt shirt
+glasses beard bearded tattoo tattoos tattooed scar piercing piercings dreads dreadlocks
+tall skinny slim stocky chubby bald ginger blonde blond brunette dark-haired long-haired
+"""
+_COLOURS = "white black silver grey gray red blue green yellow orange purple pink brown gold maroon navy dark light"
+# words that are both (a car, a brand or a colour) and a name ("Leon", "Cooper", "Ford",
+# "Kai White"): descriptive only beside a determiner, a colour before them, or a word above
+_AMBIGUOUS = "leon cooper mini ford rover range jeep seat ibiza mercedes north face nike adidas short"
+DESCRIPTION_WORDS = frozenset((_VEHICLES + _CLOTHES + _COLOURS + " " + _AMBIGUOUS).split())
+"""Words of a description of a vehicle, clothes or looks (``a white Golf``): a part made only
+of these and :data:`NOT_NAME_WORDS` is a description, when it also holds a determiner, an
+unambiguous vehicle or clothes word, or a colour before a vehicle word."""
+_STRONG = frozenset((_VEHICLES + _CLOTHES).split())
+_COLOUR = frozenset(_COLOURS.split())
+_DETERMINERS = frozenset("a an the his her their my some".split())
+_PLATE = re.compile(r"\b[a-z]{2}\s?\d{2}\s?[a-z]{3}\b", re.IGNORECASE)  # a UK registration, YX12 ABC
+_CLAUSE = re.compile(r"\s+(?:in|inside|on|driving|drives|drove|riding|rides|rode|wearing|wears|wore)\s+",
+                     re.IGNORECASE)
+_PAREN = re.compile(r"\(([^()]*)\)")
+
+_SPLIT = re.compile(r"\s*(?:;|,|&|\+|\band\b|\bwith\b|\s[-\u2013\u2014]\s)\s*", re.IGNORECASE)
 _CALLED = re.compile(r"\b(?:called|named|known as|nicknamed|goes by|aka|a\.k\.a\.)\s+['\"]?(.+?)['\"]?\s*$",
                      re.IGNORECASE)
 _SENTENCE = re.compile(r"[.!?:]\s|[.!?]$|\b(?:then|because|went|was|were|they|we|i)\b", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9'\u2019/-]+")
 _MAX_NAME_WORDS = 4
+
+
+def _is_described(part: str) -> bool:
+    """True when ``part`` describes a vehicle, clothes or looks rather than naming someone
+    (``'a white Golf'``, ``'black Merc'``, ``'2 lads in a grey hoodie'``; not ``'Kai White'``
+    nor ``'Leon Cooper'``)."""
+    text = _PLATE.sub(" reg ", part.lower().replace("\u2019", "'"))
+    words = [w.removesuffix("'s") for w in _WORD.findall(text)]  # "his mum's car"
+    if not words or not all(w in NOT_NAME_WORDS or w in DESCRIPTION_WORDS or w.isdigit() for w in words):
+        return False
+    if any(w in _STRONG for w in words) or any(w in _DETERMINERS for w in words):
+        return True
+    return any(a in _COLOUR and b in DESCRIPTION_WORDS and b not in _COLOUR for a, b in zip(words, words[1:], strict=False))
+
+
+def _strip_described(part: str) -> tuple[str, list[str]]:
+    """``part`` without a bracketed or trailing description (``'Tandz (white Golf)'``,
+    ``'Tandz in a white Golf'``, ``'Jordan wearing a North Face jacket'``), and what was taken."""
+    taken: list[str] = []
+    for m in list(_PAREN.finditer(part)):
+        if _is_described(m.group(1)):
+            taken.append(m.group(1).strip())
+    if taken:
+        part = _PAREN.sub(lambda m: " " if _is_described(m.group(1)) else m.group(0), part)
+        part = " ".join(part.split())
+    for m in _CLAUSE.finditer(part):
+        head, rest = part[:m.start()].strip(), part[m.end():].strip()
+        if head and rest and _is_described(rest):
+            taken.append(part[m.start():].strip())
+            return head, taken
+    return part, taken
 
 
 def is_description(part: str) -> bool:
@@ -69,7 +135,7 @@ def is_description(part: str) -> bool:
 def _one(cell: str) -> tuple[list[str], list[str], bool]:
     names: list[str] = []
     described: list[str] = []
-    text = cell.strip()
+    text = fold_lookalikes(drop_invisible(cell)).strip()
     if not text:
         return names, described, False
     if _SENTENCE.search(text) and len(text.split()) > _MAX_NAME_WORDS:
@@ -78,13 +144,21 @@ def _one(cell: str) -> tuple[list[str], list[str], bool]:
         part = part.strip(" \t'\"-")
         if not part:
             continue
+        if _is_described(part):
+            described.append(part)
+            continue
         called = _CALLED.search(part)
         if called:
-            name = called.group(1).strip(" .'\"")
-            if name and not is_description(name):
+            name, taken = _strip_described(called.group(1).strip(" .'\""))
+            name = name.strip(" .'\"")
+            if name and not is_description(name) and not _is_described(name):
                 names.append(name)
                 described.append(part)
                 continue
+        part, taken = _strip_described(part)
+        described.extend(taken)
+        if not part:
+            continue
         if is_description(part):
             described.append(part)
         elif len(part.split()) > _MAX_NAME_WORDS:

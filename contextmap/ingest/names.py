@@ -4,7 +4,12 @@ Police extracts name an associate ("Associate Name") rather than give an id; a c
 "Location Found (free text)" names a place. Ingest matches such a name exactly (ignoring
 case, accents, punctuation and spacing) against the accepted records: children and persons
 of concern by name or alias (and date of birth when the link gives one), locations by name
-or postcode. One match gives that record's id. No match, or several, makes a **provisional**
+or postcode. Person names are compared forename first (``"WHITMORE, Corey"`` and ``"WHITMORE
+Corey"`` read as ``"Corey Whitmore"``), with invisible characters dropped and Cyrillic or
+Greek look-alike letters inside Latin words read as the Latin letters they imitate; an
+initial form (``"Tyrese O"``, ``"C Whitmore"``) with a date of birth matches the one record
+of that initial form born that day. One match gives that record's id. No match, or several,
+makes a **provisional**
 record (``provisional`` True, id ``prov-p-...`` or ``prov-l-...``, the same name always giving
 the same id), kept and marked, never dropped, with a warning naming the row. Entity
 resolution (:func:`contextmap.resolve_dataset`) later merges a provisional record into a
@@ -23,7 +28,10 @@ import pandas as pd
 from contextmap.dates import parse_dates
 from contextmap.schema import split_list
 
-__all__ = ["fold_name", "NameIndex", "provisional_record_id", "PROVISIONAL_PREFIX"]
+__all__ = [
+    "fold_name", "NameIndex", "provisional_record_id", "PROVISIONAL_PREFIX", "LOOKALIKES",
+    "fold_lookalikes", "drop_invisible", "forename_first", "person_name_key",
+]
 
 PROVISIONAL_PREFIX = {"person": "prov-p-", "location": "prov-l-"}
 """Id prefixes of the provisional records ingest makes for unmatched names."""
@@ -49,6 +57,112 @@ def fold_name(value: object) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+_LOOKALIKE_NAMES = (
+    ("CYRILLIC CAPITAL LETTER", "A=A|VE=B|IE=E|KA=K|EM=M|EN=H|O=O|ER=P|ES=C|TE=T|U=Y|HA=X|"
+                                "BYELORUSSIAN-UKRAINIAN I=I|JE=J|DZE=S|KOMI DE=D"),
+    ("CYRILLIC SMALL LETTER", "A=a|IE=e|O=o|ER=p|ES=c|U=y|HA=x|BYELORUSSIAN-UKRAINIAN I=i|JE=j|DZE=s|"
+                              "KOMI DE=d|PALOCHKA=l"),
+    ("GREEK CAPITAL LETTER", "ALPHA=A|BETA=B|EPSILON=E|ZETA=Z|ETA=H|IOTA=I|KAPPA=K|MU=M|NU=N|OMICRON=O|"
+                             "RHO=P|TAU=T|UPSILON=Y|CHI=X"),
+    ("GREEK SMALL LETTER", "ALPHA=a|IOTA=i|KAPPA=k|NU=v|OMICRON=o|RHO=p|TAU=t|UPSILON=u|CHI=x"),
+)
+LOOKALIKES: dict[str, str] = {
+    unicodedata.lookup(f"{script} {name}"): latin
+    for script, spec in _LOOKALIKE_NAMES for name, latin in (pair.split("=") for pair in spec.split("|"))
+}
+"""Cyrillic and Greek letters that look like Latin ones (a Cyrillic Es for a C), read as the Latin letter
+inside a word otherwise written in Latin letters (a name pasted from a system that mixed them)."""
+
+_LOOKALIKE_RE = re.compile("[" + re.escape("".join(LOOKALIKES)) + "]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def drop_invisible(text: str) -> str:
+    """``text`` without invisible format characters (zero-width spaces and joiners, soft hyphens,
+    byte-order marks, direction marks), which would otherwise split or disguise a word.
+
+    Examples
+    --------
+    >>> drop_invisible("Co\u200brey\u00ad Whitmore")
+    'Corey Whitmore'
+    """
+    if text.isascii():
+        return text
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
+def fold_lookalikes(text: str) -> str:
+    """Cyrillic and Greek look-alike letters read as Latin in words that hold a Latin letter (or
+    are made only of look-alikes in a text that does); other scripts are left as they are.
+
+    Examples
+    --------
+    >>> fold_lookalikes("\u0421orey Whitmore")  # a Cyrillic capital Es for the C
+    'Corey Whitmore'
+    >>> fold_lookalikes("\u0421\u0435\u0440\u0433\u0435\u0439").isascii()  # a Russian name stays Russian
+    False
+    """
+    if text.isascii() or not _LOOKALIKE_RE.search(text):
+        return text
+    latin_text = bool(_LATIN.search(text))
+    words = text.split(" ")
+    for i, w in enumerate(words):
+        if _LOOKALIKE_RE.search(w) and (_LATIN.search(w) or (latin_text and all(c in LOOKALIKES for c in w if c.isalpha()))):
+            words[i] = "".join(LOOKALIKES.get(c, c) for c in w)
+    return " ".join(words)
+
+
+def forename_first(text: str) -> str:
+    """``"SURNAME, Forename"`` and ``"SURNAME Forename"`` (the surname alone in capitals, three
+    letters or more, first) turned round; anything else as it is.
+
+    Examples
+    --------
+    >>> [forename_first(x) for x in ("WHITMORE, Corey", "WHITMORE Corey Jay", "COREY WHITMORE", "TJ Smith")]
+    ['Corey WHITMORE', 'Corey Jay WHITMORE', 'COREY WHITMORE', 'TJ Smith']
+    """
+    if text.count(",") == 1:
+        head, tail = (x.strip() for x in text.split(","))
+        if head and tail and len(head.split()) == 1:
+            return f"{tail} {head}"
+        return text
+    words = text.split()
+    if len(words) >= 2:
+        first = words[0].replace("-", "").replace("'", "")
+        if len(first) >= 3 and first.isalpha() and first.isupper() and not any(w.isupper() for w in words[1:]):
+            return " ".join(words[1:] + words[:1])
+    return text
+
+
+def person_name_key(value: object) -> str:
+    """A person's name folded for exact matching, forename first: invisible characters dropped,
+    look-alike letters read as Latin, ``"SURNAME, Forename"`` turned round, then :func:`fold_name`.
+
+    Examples
+    --------
+    >>> person_name_key("WHITMORE, Corey") == person_name_key("corey  whitmore") == person_name_key("WHITMORE Corey")
+    True
+    >>> person_name_key("COREY WHITMORE")
+    'corey whitmore'
+    """
+    if not isinstance(value, str):
+        return ""
+    return fold_name(forename_first(fold_lookalikes(drop_invisible(value))))
+
+
+def _initial_keys(key: str) -> list[tuple[str, str, str]]:
+    """The initial forms a folded, forename-first name answers to: (forename, surname initial)
+    and (forename initial, surname)."""
+    toks = key.split()
+    if len(toks) < 2:
+        return []
+    first, last = toks[0], toks[-1]
+    out = [("if", first[0], last)] if len(last) > 1 else []
+    if len(first) > 1:
+        out.append(("fs", first, last[0]))
+    return out
+
+
 def provisional_record_id(kind: str, name: str, dob: object = None) -> str:
     """A stable id for a provisional record: the same folded name (and date of birth) always
     gives the same id.
@@ -70,12 +184,14 @@ class NameIndex:
     """Folded names of accepted records, for exact matching."""
 
     people: dict[str, list[tuple[str, object]]] = field(default_factory=dict)
+    initials: dict[tuple[str, str, str], list[tuple[str, object]]] = field(default_factory=dict)
     places: dict[str, list[str]] = field(default_factory=dict)
     postcodes: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, children: pd.DataFrame, persons: pd.DataFrame, locations: pd.DataFrame) -> NameIndex:
-        """Index children and persons by name and alias, locations by name and postcode."""
+        """Index children and persons by name and alias (forename first), and by the initial
+        forms of their names; locations by name and postcode."""
         idx = cls()
         for frame, key, alias in ((children, "child_id", None), (persons, "person_id", "aliases")):
             if not len(frame):
@@ -83,8 +199,12 @@ class NameIndex:
             dobs = frame["date_of_birth"].tolist()
             aliases = frame[alias].tolist() if alias else [None] * len(frame)
             for rid, name, dob, al in zip(frame[key].tolist(), frame["name"].tolist(), dobs, aliases, strict=True):
-                for n in {fold_name(name), *(fold_name(a) for a in split_list(al))} - {""}:
+                own = person_name_key(name)
+                for n in {own, *(person_name_key(a) for a in split_list(al))} - {""}:
                     idx.people.setdefault(n, []).append((str(rid), dob))
+                if dob is not None and not pd.isna(dob):
+                    for k in _initial_keys(own):
+                        idx.initials.setdefault(k, []).append((str(rid), dob))
         if len(locations):
             for rid, name, pc in zip(locations["location_id"].tolist(), locations["name"].tolist(),
                                      locations["postcode"].tolist(), strict=True):
@@ -96,9 +216,22 @@ class NameIndex:
         return idx
 
     def person(self, name: str, dob: object) -> tuple[str | None, str]:
-        """The id of the one child or person called ``name`` (born ``dob`` when given)."""
-        cands = self.people.get(fold_name(name), [])
+        """The id of the one child or person called ``name`` (born ``dob`` when given); an
+        initial form (``"Tyrese O"``, ``"C Whitmore"``) with a date of birth: the one record of
+        that form born that day."""
+        key = person_name_key(name)
+        cands = self.people.get(key, [])
         if not cands:
+            if dob is not None and not pd.isna(dob) and self.initials:
+                day = pd.Timestamp(dob)
+                toks = key.split()
+                forms = [("fs", toks[0], toks[-1])] if len(toks) >= 2 and len(toks[-1]) == 1 and len(toks[0]) > 1 else []
+                forms += [("if", toks[0], toks[-1])] if len(toks) >= 2 and len(toks[0]) == 1 and len(toks[-1]) > 1 else []
+                ids = sorted({rid for f in forms for rid, d in self.initials.get(f, []) if pd.Timestamp(d) == day})
+                if len(ids) == 1:
+                    return ids[0], ""
+                if len(ids) > 1:
+                    return None, f"an initial form that {len(ids)} records born that day share"
             return None, "matches no child or person of concern"
         if dob is not None and not pd.isna(dob):
             same = [c for c in cands if c[1] is not None and not pd.isna(c[1]) and pd.Timestamp(c[1]) == pd.Timestamp(dob)]
@@ -159,7 +292,7 @@ def resolve_names(
     cache: dict[tuple[str, object], tuple[str | None, str]] = {}
     for i, name in given.items():
         dob = parsed[i] if not pd.isna(parsed[i]) else None
-        key = (fold_name(name), dob)
+        key = (person_name_key(name) if kind == "person" else fold_name(name), dob)
         if key not in cache:
             cache[key] = index.person(name, dob) if kind == "person" else index.place(name)
         rid, reason = cache[key]

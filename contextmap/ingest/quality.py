@@ -128,6 +128,9 @@ class QualitySummary:
         r, cov = self.rhi, self.coordinates
         rhi = "no returned episodes" if r["share"] is None else f"{r['share']:.0%} ({r['within']} of {r['returned']} returned episodes)"
         loc = "no locations" if cov["share"] is None else f"{cov['share']:.0%} ({cov['with_coordinates']} of {cov['locations']})"
+        placed = {k: v for k, v in cov.get("from", {}).items() if k in ("postcode", "street", "named_place")}
+        if placed:  # positions the gazetteer gave
+            loc += "; from the gazetteer: " + ", ".join(f"{v} by {k.replace('_', ' ')}" for k, v in placed.items())
         console.print(f"RHI within {r['within_hours']:g} hours of return: {rhi}", highlight=False)
         console.print(f"Locations with coordinates: {loc}", highlight=False)
         if len(self.grading_mix):
@@ -279,7 +282,10 @@ def summarise(dataset: Dataset, *, settings: Settings | None = None) -> QualityS
         rhi={"returned": n_ret, "within": int(on_time.sum()), "share": (int(on_time.sum()) / n_ret) if n_ret else None,
              "within_hours": within},
         coordinates={"locations": len(locs), "with_coordinates": int(has.sum()),
-                     "share": (int(has.sum()) / len(locs)) if len(locs) else None},
+                     "share": (int(has.sum()) / len(locs)) if len(locs) else None,
+                     # where the positions came from: given, grid_reference, postcode, street, named_place
+                     "from": ({str(k): int(v) for k, v in locs["geocoded_from"].value_counts().sort_index().items()}
+                              if "geocoded_from" in locs else {})},
         grading_mix=mix.sort_values(["links", "grading"], ascending=[False, True], ignore_index=True),
         quarantine_reasons=_by_reason(dataset.report.problems, "error"),
         warning_reasons=_by_reason(dataset.report.problems, "warning"),

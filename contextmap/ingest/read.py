@@ -47,8 +47,12 @@ from contextmap.ingest.checks import (
 )
 from contextmap.ingest.columns import Mapping, TableMapping, conform, input_columns, load_mapping
 from contextmap.ingest.coordinates import GB_NI_BOUNDS
+from contextmap.ingest.gazetteer import Gazetteer, gazetteer_from_spec
+from contextmap.ingest.geocode import locate_places
 from contextmap.ingest.manifest import is_manifest, load_manifest
 from contextmap.ingest.names import NameIndex, resolve_names
+from contextmap.ingest.placematch import PlaceIndex, match_place_texts
+from contextmap.ingest.placetext import NON_PLACE_KINDS, compile_boilerplate, text_kind
 from contextmap.ingest.quarantine import Problems, split_rows, write_quarantine
 from contextmap.ingest.sources import REQUIRED_TABLES, RawTable, dataset_sources, read_sources
 from contextmap.schema import (
@@ -94,6 +98,8 @@ class _Stacked:
     unknown_only: pd.Series
     unknown_text: pd.Series
     agency: pd.Series
+    row_errors: list[tuple[pd.Index, str, pd.Series, str]]
+    """Rows reading found broken (a stray quote...): positions, column header, values, reason."""
 
 
 def _already_valid(table: str, column: str, cells: pd.Series, tm: TableMapping, scheme: str) -> pd.Series:
@@ -131,7 +137,8 @@ def _stack(name: str, parts: list[RawTable], P: Problems, scheme: str) -> _Stack
     frames, provs, unknown, unknown_text, unmatched = [], [], [], [], []
     present: list[str] = []
     mappings: list[TableMapping] = []
-    cell_notes: list[tuple[str, int, str, str, str]] = []
+    cell_notes: list[tuple[str, int | None, str, str, str]] = []
+    broken: list[tuple[int, int, str, str, str]] = []
     for k, r in enumerate(parts):
         c = conform(name, r.label, r.header, r.body, r.source.mapping)
         mappings.append(r.source.mapping)
@@ -161,6 +168,7 @@ def _stack(name: str, parts: list[RawTable], P: Problems, scheme: str) -> _Stack
         }))
         frames.append(frame)
         cell_notes += [(r.label, *n) for n in r.cell_notes]
+        broken += [(k, *e) for e in r.row_errors]
     if frames:
         raw = pd.concat(frames, ignore_index=True)
         prov = pd.concat(provs, ignore_index=True)
@@ -185,6 +193,16 @@ def _stack(name: str, parts: list[RawTable], P: Problems, scheme: str) -> _Stack
             mask &= ~_already_valid(name, target, raw[target], mappings[k], scheme)
             P.add(name, mask, target, raw[target],
                   "the mapping's pattern does not match this cell: the whole cell is used", "warning")
+    row_errors: list[tuple[pd.Index, str, pd.Series, str]] = []
+    if broken:
+        at = dict(zip(zip(prov["_source"].tolist(), prov["row"].tolist(), strict=True), prov.index, strict=True))
+        groups: dict[tuple[str, str], dict[int, str]] = {}
+        for k, row, column, value, reason in broken:
+            if (k, row) in at:
+                groups.setdefault((column, reason), {})[at[(k, row)]] = value
+        for (column, reason), values in groups.items():
+            pos = pd.Index(list(values))
+            row_errors.append((pos, column, pd.Series(list(values.values()), index=pos, dtype=object), reason))
     # exact copies of an earlier row: kept once
     read = len(raw)
     stripped = raw.apply(lambda s: s.str.strip())
@@ -196,7 +214,7 @@ def _stack(name: str, parts: list[RawTable], P: Problems, scheme: str) -> _Stack
         raw, prov, unknown_only, utext = raw[~dup], prov[~dup], unknown_only[~dup], utext[~dup]
     agency = prov["agency"].astype(object).where(prov["agency"].notna(), None)
     return _Stacked(raw, prov, prov["_source"].astype(int), mappings, present, read, int(dup.sum()),
-                    unknown_only, utext, agency)
+                    unknown_only, utext, agency, row_errors)
 
 
 def _area(settings: Any) -> AreaCheck:
@@ -209,21 +227,79 @@ def _area(settings: Any) -> AreaCheck:
     return AreaCheck(ing.area_bounds, buffer_km=ing.area_buffer_km, outlier_km=ing.outlier_km)
 
 
+def _gazetteer(settings: Any, own: Gazetteer | None) -> Gazetteer | None:
+    """The manifest's gazetteer, each key it leaves out taken from the settings'."""
+    cfg = None
+    if settings is not None:
+        from contextmap.settings import Settings, load_settings
+
+        cfg = settings if isinstance(settings, Settings) else load_settings(settings)
+    spec = {k: list(v) for k, v in (("postcodes", cfg.gazetteer.postcodes), ("names", cfg.gazetteer.names)) if v} if cfg else {}
+    base = gazetteer_from_spec(spec or None, base=Path.cwd(), where="settings")
+    if own is None or base is None:
+        return own or base
+    return Gazetteer(postcodes=own.postcodes or base.postcodes, names=own.names or base.names)
+
+
+class _Places:
+    """The places known so far (built when first needed) and each source's boilerplate."""
+
+    def __init__(self, checkers: dict[str, TableChecker]) -> None:
+        self.checkers = checkers
+        self._index: PlaceIndex | None = None
+
+    @property
+    def index(self) -> PlaceIndex:
+        if self._index is None:
+            self._index = PlaceIndex.build(_accepted(self.checkers["locations"]))
+        return self._index
+
+    @staticmethod
+    def patterns(ch: TableChecker, rows: pd.Series) -> pd.Series:
+        """Per row, the compiled boilerplate of its source."""
+        comp = [compile_boilerplate(tm.boilerplate) for tm in ch.tms]
+        return ch.source_of[rows].map(dict(enumerate(comp))).astype(object)
+
+    def fill(self, ch: TableChecker, column: str, names: str, rows: pd.Series, made: dict[str, list[pd.DataFrame]],
+             prov: pd.DataFrame, *, strict: bool = False, category: str | None = None,
+             postcodes: pd.Series | None = None, grid: pd.Series | None = None) -> Any:
+        """Fill ``column`` from the place text in ``names`` on ``rows``; warn on texts that
+        became provisional places; return the match (non-places are left blank)."""
+        text = ch.text[names]
+        res = match_place_texts(text[rows], index=self.index, patterns=self.patterns(ch, rows), strict=strict,
+                                category=category, postcodes=None if postcodes is None else postcodes[rows],
+                                grid=None if grid is None else grid[rows])
+        ch.text[column] = ch.text[column].mask(rows & (res.ids.reindex(text.index, fill_value="") != ""),
+                                               res.ids.reindex(text.index))
+        if not strict:
+            why = res.why.reindex(text.index)
+            ch.warn(why.notna(), names, why.astype(str) + ": kept as a provisional location")
+        if len(res.new):
+            pos = res.new["position"].to_numpy()
+            made["locations"].append(res.new.assign(**{c: prov.loc[pos, c].to_numpy() for c in _PROV_COLUMNS}))
+        return res
+
+
 def _accepted(ch: TableChecker) -> pd.DataFrame:
     return pd.DataFrame(ch.out, index=ch.raw.index)[~ch.bad]
 
 
 def _by_name(ch: TableChecker, column: str, names: str, dobs: str | None, kind: str | pd.Series,
-             index: NameIndex, made: dict[str, list[pd.DataFrame]], prov: pd.DataFrame) -> None:
+             index: NameIndex, made: dict[str, list[pd.DataFrame]], prov: pd.DataFrame,
+             places: _Places | None = None) -> Any:
     """Fill ``column``'s text from the names in ``names`` where it is blank."""
     text = ch.text[names]
     use = (ch.text[column] == "") & (text != "")
+    placed = None
     if not use.any():
-        return
+        return placed
     kinds = kind if isinstance(kind, pd.Series) else pd.Series(kind, index=text.index)
     for k in ("person", "location"):
         rows = use & (kinds == k)
         if not rows.any():
+            continue
+        if k == "location" and places is not None:
+            placed = places.fill(ch, column, names, rows, made, prov)
             continue
         dob = ch.text[dobs][rows] if dobs else None
         ids, new, why = resolve_names(text[rows], dob, kind=k, index=index)
@@ -236,6 +312,126 @@ def _by_name(ch: TableChecker, column: str, names: str, dobs: str | None, kind: 
             pos = new["position"].to_numpy()
             new = new.assign(**{c: prov.loc[pos, c].to_numpy() for c in _PROV_COLUMNS})
             made["persons" if k == "person" else "locations"].append(new)
+    return placed
+
+
+def _home_of(children: TableChecker) -> pd.Series:
+    """Each child's home location id (children as checked so far)."""
+    acc = _accepted(children)
+    return acc.set_index("child_id")["home_location_id"].dropna().astype(str) if len(acc) else pd.Series(dtype=str)
+
+
+def _homes(ch: TableChecker, places: _Places, made: dict[str, list[pd.DataFrame]], prov: pd.DataFrame) -> None:
+    """``home_location_id`` from a child's home address, postcode or grid reference: the known
+    place at that address (or grid square), or a place made for it (category address)."""
+    cols = ("home_address", "home_postcode", "home_grid_reference")
+    given = (ch.text[cols[0]] != "") | (ch.text[cols[1]] != "") | (ch.text[cols[2]] != "")
+    rows = given & (ch.text["home_location_id"] == "")
+    if not rows.any():
+        return
+    res = places.fill(ch, "home_location_id", "home_address", rows, made, prov, strict=True, category="address",
+                      postcodes=ch.text["home_postcode"], grid=ch.text["home_grid_reference"])
+    kind = res.kind.reindex(ch.raw.index)
+    ch.warn(kind.notna(), "home_address", "not an address (" + kind.map(NON_PLACE_KINDS).astype(str)
+            + "): the child's home is left blank")
+
+
+def _described_link_places(ch: TableChecker, placed: Any, homes: pd.Series) -> None:
+    """Links whose place end names no place: "home" becomes the child's home location when it
+    is known; any other description sets the link aside (quarantined with the reason)."""
+    kind = placed.kind.reindex(ch.raw.index)
+    described = kind.notna()
+    if not described.any():
+        return
+    home = ch.text["source_id"].map(homes)
+    to_home = described & placed.own_home.reindex(ch.raw.index, fill_value=False) & home.notna()
+    ch.text["target_id"] = ch.text["target_id"].mask(to_home, home)
+    ch.warn(to_home, "target_name", "the child's own home: linked to their home location " + home.astype(str))
+    rest = described & ~to_home
+    why = kind.map(NON_PLACE_KINDS).astype(str)
+    why = why.mask(kind == "own_home", why + ", whose address is not known: give the child's home_address")
+    ch.blank_explained |= rest
+    ch.error(rest, "target_name", "names no place (" + why + "): the link is set aside, never mapped or ranked; "
+             "give the place's name or address to use it")
+
+
+def _described_locations(ch: TableChecker) -> None:
+    """A location record named by a description ("Unknown", "Home"): kept (links may name it),
+    with a warning, and never ranked (:mod:`contextmap.hotspots`)."""
+    names = ch.out["name"].dropna()
+    kinds = {n: text_kind(n) for n in names.unique()}
+    kind = names.map(kinds).reindex(ch.raw.index)
+    ch.warn(kind.notna() & ~ch.bad, "name", "names no place (" + kind.map(NON_PLACE_KINDS).astype(str)
+            + "): kept, but never ranked as a location of concern")
+
+
+def _found_and_described(ch: TableChecker, found: Any, homes: pd.Series) -> None:
+    """Episodes: ``found_description`` and ``found_at_home`` from the found-location text, and
+    the parts of ``places_mentioned`` that name no place moved to ``places_described``."""
+    o, idx = ch.out, ch.raw.index
+    desc = pd.Series(pd.NA, index=idx, dtype="string")
+    own = pd.Series(False, index=idx, dtype=bool)
+    if found is not None:
+        kind = found.kind.reindex(idx)
+        desc = ch.text["found_location"].where(kind.notna()).astype("string")
+        own = found.own_home.reindex(idx, fill_value=False).astype(bool)
+    at_home = o["found_location_id"].notna() & (o["found_location_id"].astype(object) == o["child_id"].map(homes))
+    o["found_description"] = desc
+    o["found_at_home"] = (own | at_home.fillna(False).astype(bool)).astype(bool)
+    places, described = _split_places(o["places_mentioned"])
+    o["places_mentioned"], o["places_described"] = places, described
+
+
+def _split_places(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """RHI ``places_mentioned`` cells split into places and descriptions ("home; Chicken Palace")."""
+    kept: dict[str, tuple[object, object]] = {}
+    for cell in cells.dropna().unique():
+        parts = [x.strip() for x in str(cell).split(";") if x.strip()]
+        kinds = [text_kind(x) for x in parts]
+        places = [x for x, k in zip(parts, kinds, strict=True) if k is None]
+        other = [x for x, k in zip(parts, kinds, strict=True) if k is not None]
+        kept[cell] = ("; ".join(places) or pd.NA, "; ".join(other) or pd.NA)
+    places = cells.map(lambda c: kept[c][0] if c in kept else pd.NA).astype("string")
+    described = cells.map(lambda c: kept[c][1] if c in kept else pd.NA).astype("string")
+    return places, described
+
+
+def _positions(frame: pd.DataFrame, ch: TableChecker, made: list[pd.DataFrame], gazetteer: Gazetteer | None,
+               P: Problems) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Every location's position and how it was found (``geocoded_from``, ``position_quality``),
+    filled from the gazetteer where the export gives none (:mod:`.geocode`)."""
+    t = ch.text
+    grid = t["grid_reference"]
+    own = (t["easting"] == "") & (t["northing"] == "") & (t["latitude"] == "") & (grid != "")
+    digits = grid.str.count(r"\d")
+    size = (10.0 ** (5 - digits // 2)).astype(str)
+    origin = pd.Series("", index=frame.index, dtype=object).mask(own, "grid_reference:" + size)
+    keep = ~ch.bad
+    e, n = frame.loc[keep, "easting"].dropna(), frame.loc[keep, "northing"].dropna()
+    ref = (float(e.median()), float(n.median())) if len(e) and len(n) else None  # where the area's places are
+    # the provisional places made from text, placed in the same pass (the gazetteer is read once)
+    parts = [p.reset_index(drop=True) for p in made]
+    extra = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["name"])
+    geo = pd.DataFrame({"name": extra["name"], "postcode": extra.get("postcode"), "latitude": np.nan,
+                        "longitude": np.nan, "easting": extra.get("easting", np.nan),
+                        "northing": extra.get("northing", np.nan)})
+    size = extra["grid_size"] if "grid_size" in extra else pd.Series(0.0, index=extra.index)
+    src = pd.Series("", index=extra.index, dtype=object).mask(size > 0, "grid_reference:" + size.astype(str))
+    both = pd.concat([frame[list(geo.columns)], geo], ignore_index=True)
+    located, notes = locate_places(both, origin=pd.concat([origin, src], ignore_index=True), gazetteer=gazetteer,
+                                   reference=ref, report=pd.concat([keep, pd.Series(False, index=extra.index)], ignore_index=True))
+    derived = ["easting", "northing", "latitude", "longitude", "geocoded_from", "position_quality"]
+    mine = located.iloc[:len(frame)].set_axis(frame.index)
+    for mask, column, values, reason in notes:
+        rows = mask.iloc[:len(frame)].set_axis(frame.index)
+        P.add("locations", rows, column, values.iloc[:len(frame)].set_axis(frame.index),
+              reason if isinstance(reason, str) else reason.iloc[:len(frame)].set_axis(frame.index), "warning")
+    out, start = [], len(frame)
+    for part in parts:
+        placed = located.iloc[start:start + len(part)].reset_index(drop=True)
+        out.append(part.assign(**{c: placed[c] for c in derived}))
+        start += len(part)
+    return frame.assign(**{c: mine[c] for c in derived}), out
 
 
 def _provisional_rows(table: str, parts: list[pd.DataFrame], accepted: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -248,6 +444,10 @@ def _provisional_rows(table: str, parts: list[pd.DataFrame], accepted: pd.DataFr
     rows = rows.astype({c: accepted[c].dtype for c in accepted.columns})
     rows[key] = new["id"].astype(accepted[key].dtype).to_numpy()
     rows["name"] = new["name"].astype(accepted["name"].dtype).to_numpy()
+    for c in ("category", "postcode", "easting", "northing", "latitude", "longitude", "geocoded_from",
+              "position_quality"):  # what place text said of a place (ingest.placematch, ingest.geocode)
+        if c in new and c in rows:
+            rows[c] = new[c].astype(accepted[c].dtype).to_numpy()
     if "date_of_birth" in rows:
         rows["date_of_birth"] = pd.to_datetime(new["date_of_birth"]).astype(accepted["date_of_birth"].dtype).to_numpy()
     return rows, new[list(_PROV_COLUMNS)].reset_index(drop=True)
@@ -335,6 +535,7 @@ def load(
         man = load_manifest(p, period=period)
         sources, notes, default_scheme, extra = list(man.sources), man.notes(), man.grading_scheme, p.read_bytes()
         period = man.period
+        gazetteer = _gazetteer(settings, man.gazetteer)
     else:
         if period is not None:
             raise ConfigError(f"Expected a sources manifest whose files name the {{period}} when a period is given "
@@ -342,6 +543,7 @@ def load(
         m = mapping if isinstance(mapping, Mapping) else Mapping() if mapping is None else load_mapping(mapping)
         sources, notes = dataset_sources(p, m)
         default_scheme, extra = m.grading_scheme, m.source.read_bytes() if m.source is not None else b""
+        gazetteer = _gazetteer(settings, None)
     scheme = (grading_scheme or default_scheme or "3x5x2").strip().lower()
     if scheme not in GRADING_SCHEMES:
         raise ValueError(f"Expected grading_scheme to be one of {list(GRADING_SCHEMES)}, instead got: {grading_scheme!r}")
@@ -365,6 +567,7 @@ def load(
         frames: dict[str, pd.DataFrame] = {}
         made: dict[str, list[pd.DataFrame]] = {"persons": [], "locations": []}
         index: NameIndex | None = None
+        places = _Places(checkers)
         for name in _VALIDATION_ORDER:
             step(f"checking {name}")
             s = stacked[name]
@@ -374,22 +577,39 @@ def load(
             key = TABLES[name].required[0]
             ch.error(s.unknown_only, key, "this row holds data only in columns outside the data contract, which are dropped",
                      values=s.unknown_text)
-            by_name = {"episodes": ("found_location",), "links": ("source_name", "target_name")}.get(name, ())
+            for pos, column, values, reason in s.row_errors:  # rows reading found broken (a stray quote)
+                keep = pos[pos.isin(s.raw.index)]
+                ch.error(pd.Series(s.raw.index.isin(keep), index=s.raw.index), column, reason,
+                         values=values.reindex(s.raw.index))
+            by_name = {"links": ("source_name", "target_name")}.get(name, ())
             if index is None and any((ch.text[c] != "").any() for c in by_name):
                 index = NameIndex.build(*(_accepted(checkers[n]) for n in ENTITY_TABLES))
-            if name == "episodes" and index is not None:
-                _by_name(ch, "found_location_id", "found_location", None, "location", index, made, s.provenance)
+            found = None
+            if name == "children":
+                _homes(ch, places, made, s.provenance)
+            elif name == "episodes":
+                rows = (ch.text["found_location_id"] == "") & (ch.text["found_location"] != "")
+                if rows.any():
+                    found = places.fill(ch, "found_location_id", "found_location", rows, made, s.provenance)
             elif name == "links" and index is not None:
                 rel = ch.text["relation"].str.lower().str.replace(rf"[{SPACE}\-/]+", "_", regex=True).str.strip("_")
                 target_kind = pd.Series(np.where(rel.isin(list(PLACE_RELATIONS)), "location", "person"), index=rel.index)
                 _by_name(ch, "source_id", "source_name", "source_dob", "person", index, made, s.provenance)
-                _by_name(ch, "target_id", "target_name", "target_dob", target_kind, index, made, s.provenance)
+                placed = _by_name(ch, "target_id", "target_name", "target_dob", target_kind, index, made, s.provenance,
+                                  places)
+                if placed is not None:
+                    _described_link_places(ch, placed, _home_of(checkers["children"]))
             frames[name] = ch.run()
+            if name == "locations":
+                _described_locations(ch)
+            elif name == "episodes":
+                _found_and_described(ch, found, _home_of(checkers["children"]))
             checkers[name] = ch
             extra_ids = {t: pd.Index(pd.concat(made[t])["id"].unique()) if made.get(t) else None for t in ("persons", "locations")}
             if name == "children":
                 cross_entity_duplicates(checkers)
-                check_references(ch, "home_location_id", {"locations": status(checkers["locations"])}, "a location")
+                check_references(ch, "home_location_id",
+                                 {"locations": status(checkers["locations"], extra_ids["locations"])}, "a location")
             elif name == "episodes":
                 check_references(ch, "child_id", {"children": status(checkers["children"])}, "a child")
                 check_references(ch, "found_location_id",
@@ -405,6 +625,9 @@ def load(
                     ch.out[f"{end}_kind"] = ch.out[f"{end}_id"].map(kinds).astype("string")
                 relation_kinds(ch)
             frames[name] = pd.DataFrame(ch.out, index=ch.raw.index)
+        step("placing locations")
+        frames["locations"], made["locations"] = _positions(frames["locations"], checkers["locations"],
+                                                            made["locations"], gazetteer, P)
         step("assembling")
         problems = P.frame()
         tables, quarantined, counts, provenance = {}, {}, {}, {}

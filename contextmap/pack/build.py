@@ -45,17 +45,16 @@ from contextmap.pack.content import PANEL_FLAGS
 from contextmap.pack.write import write_pack
 from contextmap.privacy import audit
 from contextmap.resolve import resolve_dataset
-from contextmap.settings import Settings, load_settings
+from contextmap.settings import PACK_OPTIONS, Settings, load_settings
 from contextmap.views.basemap import BaseMap, data_bounds, read_basemap
 
 __all__ = ["build_pack", "PackResult", "PANEL_FLAGS"]
 
 """Flag names (from the analyses) that mean a child meets the panel criteria."""
 
-_DEFAULTS = {"top_hotspots": 15, "profiles": 5, "top_persons": 25, "provenance_rows": 1000,
-             "timeline_rows": 8, "groups": 30, "cohort_rows": 300}
-"""How much the printed pack shows (``pack:`` section of the settings file); the exports
-always hold everything."""
+_DEFAULTS = dict(PACK_OPTIONS)
+"""How much the printed pack shows (``pack:`` section of the settings file, documented in
+:data:`contextmap.settings.PACK_OPTIONS`); the annex and the exports hold everything."""
 
 
 @dataclass
@@ -72,6 +71,10 @@ class PackResult:
         The contents of ``summary.json``.
     changes
         The comparison with the previous pack (``None`` without ``previous``).
+    meeting
+        The meeting's view (:class:`contextmap.pack.meeting.MeetingView`): ``states`` (every
+        child's, person's and place's state since the last meeting), ``agenda`` (page 1's
+        lists, uncapped) and ``labels`` (the names printed).
     audit_entry
         The audit-log entry appended.
     timings
@@ -82,6 +85,7 @@ class PackResult:
     files: list[str]
     summary: dict[str, Any]
     changes: chg.Changes | None = None
+    meeting: Any = None
     audit_entry: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -203,8 +207,10 @@ def build_pack(
         When the privacy scan refuses the pack, keep its staging folder (renamed
         ``.OUT.failed-*`` beside ``out``) for inspection instead of deleting it.
     encrypt_pdf
-        A passphrase: ``pack.pdf`` is encrypted with AES-256 (for secure e-mail to partners),
-        after the scan has read it. The passphrase is never written anywhere.
+        A passphrase: every PDF of the pack (``pack.pdf``, ``annex.pdf``) is encrypted with
+        AES-256 (for secure e-mail to partners), after the scan has read it. A weak
+        passphrase is refused before any work (:func:`contextmap.pack.pdf.check_passphrase`).
+        The passphrase is never written anywhere.
     basemap
         The user's own vector base map (any file GDAL reads; default ``settings.basemap``),
         drawn under the interactive map and the printed one.
@@ -231,7 +237,8 @@ def build_pack(
         If ``out`` is not new or empty (without ``overwrite``), is not a pack contextmap
         wrote, or is (or holds, or sits inside) the input. Checked before any work.
     AuditError
-        If the disclosure cannot be logged (nothing is published).
+        If the disclosure cannot be logged, or the audit log is unresolved (checked before
+        any work; nothing is published).
 
     Examples
     --------
@@ -248,14 +255,17 @@ def build_pack(
     st = _settings(settings)
     opts = _pack_options(st)
     aud = privacy.get_audience(audience, settings=st)
-    if encrypt_pdf is not None and (not isinstance(encrypt_pdf, str) or not encrypt_pdf):
-        raise ConfigError("Expected encrypt_pdf to be a non-empty passphrase, instead got an empty one")
+    if encrypt_pdf is not None:
+        from contextmap.pack.pdf import check_passphrase
+
+        check_passphrase(encrypt_pdf)  # a weak passphrase is refused before any work
     if encrypt_pdf is not None and not pdf:
         raise ConfigError("encrypt_pdf needs the PDF: do not combine it with pdf=False (--no-pdf)")
     inputs = [] if isinstance(path_or_dataset, Dataset) or path_or_dataset is None else [Path(path_or_dataset)]
     if isinstance(path_or_dataset, Dataset) and path_or_dataset.source is not None:
         inputs.append(Path(path_or_dataset.source))
     out_dir = publish.check_destination(out, overwrite=overwrite, inputs=inputs)
+    audit.check_audit(audit_log)  # an unresolved audit log stops every disclosure, before any work
     publish.recover(out_dir)
     prev_state = chg.read_state(previous, panel_flags=PANEL_FLAGS) if previous is not None else None
 
@@ -272,6 +282,7 @@ def build_pack(
         raise ConfigError("Expected path_or_dataset (a dataset folder, workbook or Dataset) or workspace, instead got neither")
     else:
         ds, input_path = load(path_or_dataset, mapping=mapping, period=period), Path(path_or_dataset)
+    privacy.check_disguised_names(ds, aud)  # names written to slip past a reader: refused, by row
     input_hash = ds.content_hash or (audit.hash_input(input_path) if input_path else None)
     geo = _geography(st, basemap, areas, ds)  # read first: a bad file fails before the analyses
     timings["load"] = time.perf_counter() - t0
@@ -300,21 +311,25 @@ def build_pack(
     # resolution already ran on the full data; the redacted data is analysed as it stands
     an = analyze(red, start=p_start, end=p_end, settings=st, seed=seed, resolve=False)
     timings["analyse"] = time.perf_counter() - t
-    front = None
+    view = None
+    tactics: list[dict[str, Any]] = []
     if ws is not None:
-        from contextmap.pack.workspace import workspace_section
+        from contextmap.pack.agenda import expiring_tactics
+        from contextmap.pack.workspace import workspace_view
 
-        front = workspace_section(ws, resolved=resolved, red=red, aud=aud, period=(p_start, p_end), settings=st)
+        view = workspace_view(ws, raw=ds, resolved=resolved, red=red, period=(p_start, p_end))
+        tactics = expiring_tactics(ws, as_of=p_end, horizon_days=int(st.flags.new_within_days))
 
     with publish.signals_raise():
         staging = publish.new_staging(out_dir)
         try:
-            written, summary, changes = write_pack(
+            written, summary, changes, meeting = write_pack(
                 staging, red=red, an=an, aud=aud, settings=st, opts=opts, period=(p_start, p_end),
                 prev_state=prev_state, input_hash=input_hash, seed=seed, pdf=pdf, timings=timings,
-                input_path=input_path, resolved=resolve, geo=geo, front=front, data_period=ds.period,
+                input_path=input_path, resolved=resolve, geo=geo, workspace=view, resolved_ds=resolved,
+                tactics=tactics, data_period=ds.period,
             )
-            publish.write_marker(staging, audience=aud.name, period=[pdata._d(p_start), pdata._d(p_end)])
+            publish.write_marker(staging, audience=aud.name, period=[pdata.day_text(p_start), pdata.day_text(p_end)])
             t = time.perf_counter()
             try:
                 privacy.check_outputs([staging], forbidden)  # cannot be skipped: a hit raises
@@ -326,20 +341,21 @@ def build_pack(
                                 "(delete it when done: it holds what the audience must not see).",)
                 raise
             timings["privacy_scan"] = time.perf_counter() - t
-            if encrypt_pdf is not None and (staging / "pack.pdf").is_file():
-                from contextmap.pack.pdf import encrypt_pdf as _encrypt
+            if encrypt_pdf is not None:  # every PDF sent: pack.pdf, annex.pdf and any other
+                from contextmap.pack.pdf import encrypt_pdfs
 
-                _encrypt(staging / "pack.pdf", passphrase=encrypt_pdf)
+                encrypt_pdfs(staging, passphrase=encrypt_pdf)
             written = sorted(str(q.relative_to(staging)) for q in staging.rglob("*")
                              if q.is_file() and q.name != publish.STAGING_MARKER)
             # fail closed: the disclosure is logged before the pack is published
             entry = audit.append_audit(
                 audit_log, audience=aud.name, input_path=input_path, input_hash=input_hash,
-                period=(pdata._d(p_start) or None, pdata._d(p_end)),
+                period=(pdata.day_text(p_start) or None, pdata.day_text(p_end)),
                 outputs=[str(staging / f) for f in written], user=getpass.getuser(),
                 command=sys.argv if sys.argv and sys.argv[0].endswith("contextmap") else "contextmap.pack.build_pack",
                 record_as=(staging, out_dir),
-                extra={"encrypted_pdf": encrypt_pdf is not None},
+                extra={"encrypted_pdf": encrypt_pdf is not None,
+                       **({"workspace": _workspace_location(ws)} if ws is not None else {})},
             )
             publish.swap_in(staging, out_dir)
             if ws is not None:
@@ -353,8 +369,15 @@ def build_pack(
     if ws is not None and ws is not workspace:
         ws.close()
     timings["total"] = time.perf_counter() - t0
-    return PackResult(out=Path(out), files=written, summary=summary, changes=changes,
+    return PackResult(out=Path(out), files=written, summary=summary, changes=changes, meeting=meeting,
                       audit_entry=entry, timings=timings)
+
+
+def _workspace_location(ws: Any) -> str:
+    """Where the pack's workspace is, for the audit log (and ``contextmap reveal``): the
+    SQLite file's full path, or the server URL without its password."""
+    path = getattr(ws.location, "path", None)
+    return str(Path(path).expanduser().resolve()) if path is not None else str(ws.label)
 
 
 def _scan_set(privacy: Any, forbidden: Any, red: Dataset) -> Any:

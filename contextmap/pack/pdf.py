@@ -22,9 +22,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from contextmap._errors import ContextMapError, InputNotFoundError
+from contextmap._errors import ConfigError, ContextMapError, InputNotFoundError
 
-__all__ = ["html_to_pdf", "html_to_pdfs", "PdfJob", "encrypt_pdf", "find_chromium", "ChromiumNotFoundError", "CHROMIUM_ARGS"]
+__all__ = ["html_to_pdf", "html_to_pdfs", "PdfJob", "encrypt_pdf", "encrypt_pdfs", "check_passphrase",
+           "PASSPHRASE_MIN_LENGTH", "PASSPHRASE_MIN_SCORE", "find_chromium", "ChromiumNotFoundError", "CHROMIUM_ARGS"]
 
 CHROMIUM_ARGS = (
     "--no-sandbox",
@@ -239,6 +240,77 @@ def html_to_pdf(
     return html_to_pdfs([PdfJob(src, out, header, footer)], chromium=chromium)[0]
 
 
+PASSPHRASE_MIN_LENGTH = 12
+"""The fewest characters a passphrase for ``--encrypt-pdf`` may have."""
+PASSPHRASE_MIN_SCORE = 4
+"""The lowest zxcvbn score (0-4) a passphrase for ``--encrypt-pdf`` may have: 4 means more
+than 10^10 guesses, what zxcvbn calls strong protection against an offline attack, which is
+what an encrypted PDF left on a shared drive or in a mailbox faces."""
+
+
+def check_passphrase(passphrase: str) -> None:
+    """Refuse a passphrase too weak to protect a PDF that may be attacked offline.
+
+    A passphrase must have at least :data:`PASSPHRASE_MIN_LENGTH` characters and the top
+    strength score, :data:`PASSPHRASE_MIN_SCORE`, of zxcvbn (Dropbox's estimator of how many
+    guesses a passphrase takes: common passwords, names, words, dates, keyboard patterns and
+    l33t substitutions all count against it). Four or five random words pass
+    ("correct horse battery staple"); a word with digits does not ("Summer2026!").
+
+    Raises
+    ------
+    ConfigError
+        Naming what is required and what was wrong (never the passphrase).
+
+    Examples
+    --------
+    >>> check_passphrase("correct horse battery staple")
+    >>> check_passphrase("x")
+    Traceback (most recent call last):
+    ...
+    contextmap._errors.ConfigError: Expected a passphrase of at least 12 characters that zxcvbn rates 4 of 4 (for example four or five random words), instead got one of 1 character rated 0 of 4
+    """
+    if not isinstance(passphrase, str) or not passphrase:
+        raise ConfigError("Expected a passphrase for the encrypted PDF, instead got an empty one")
+    from zxcvbn import zxcvbn
+
+    n = len(passphrase)
+    result = zxcvbn(passphrase[:100])  # the estimate is quadratic in length; 100 characters say enough
+    score = int(result["score"])
+    if n >= PASSPHRASE_MIN_LENGTH and score >= PASSPHRASE_MIN_SCORE:
+        return
+    hint = " ".join(x for x in [result["feedback"].get("warning") or "", *result["feedback"].get("suggestions", [])] if x)
+    raise ConfigError(
+        f"Expected a passphrase of at least {PASSPHRASE_MIN_LENGTH} characters that zxcvbn rates "
+        f"{PASSPHRASE_MIN_SCORE} of 4 (for example four or five random words), instead got one of {n} "
+        f"character{'s' if n != 1 else ''} rated {score} of 4" + (f": {hint}" if hint and n >= 8 else "")
+    )
+
+
+def encrypt_pdfs(folder: str | os.PathLike[str], *, passphrase: str) -> list[Path]:
+    """Encrypt every PDF under ``folder`` (:func:`encrypt_pdf`): a pack sends ``pack.pdf``
+    and ``annex.pdf``, and whatever PDF a later version adds is covered too.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from pypdf import PdfReader, PdfWriter
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("pack.pdf", "annex.pdf"):
+    ...     w = PdfWriter(); _ = w.add_blank_page(100, 100); _ = w.write(d / name)
+    >>> [p.name for p in encrypt_pdfs(d, passphrase="correct horse battery staple")]
+    ['annex.pdf', 'pack.pdf']
+    >>> all(PdfReader(d / n).is_encrypted for n in ("pack.pdf", "annex.pdf"))
+    True
+    """
+    check_passphrase(passphrase)
+    done = []
+    for p in sorted(Path(folder).rglob("*")):
+        if p.is_file() and p.suffix.lower() == ".pdf":
+            done.append(encrypt_pdf(p, passphrase=passphrase))
+    return done
+
+
 def encrypt_pdf(path: str | os.PathLike[str], *, passphrase: str) -> Path:
     """Encrypt a PDF in place with AES-256 (pypdf), for the secure e-mail partners use.
 
@@ -251,7 +323,8 @@ def encrypt_pdf(path: str | os.PathLike[str], *, passphrase: str) -> Path:
     path
         The PDF to encrypt.
     passphrase
-        The passphrase the reader will type (never stored by contextmap).
+        The passphrase the reader will type (never stored by contextmap); a weak one is
+        refused (:func:`check_passphrase`).
 
     Examples
     --------
@@ -259,14 +332,13 @@ def encrypt_pdf(path: str | os.PathLike[str], *, passphrase: str) -> Path:
     >>> from pypdf import PdfReader, PdfWriter
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.pdf"
     >>> w = PdfWriter(); _ = w.add_blank_page(100, 100); _ = w.write(p)
-    >>> _ = encrypt_pdf(p, passphrase="correct horse")
-    >>> r = PdfReader(p); r.is_encrypted, r.decrypt("correct horse") > 0
+    >>> _ = encrypt_pdf(p, passphrase="correct horse battery staple")
+    >>> r = PdfReader(p); r.is_encrypted, r.decrypt("correct horse battery staple") > 0
     (True, True)
     """
     from pypdf import PdfReader, PdfWriter
 
-    if not isinstance(passphrase, str) or not passphrase:
-        raise ValueError("Expected passphrase to be non-empty text, instead got an empty passphrase")
+    check_passphrase(passphrase)
     src = Path(path)
     if not src.is_file():
         raise InputNotFoundError(f"PDF to encrypt not found: {str(src)!r}")

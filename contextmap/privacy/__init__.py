@@ -41,7 +41,12 @@ True
 
 from contextmap.privacy.audiences import AUDIENCES, Audience, audience_names, get_audience
 from contextmap.privacy.counts import suppress_count, suppress_counts
-from contextmap.privacy.forbidden import Forbidden, forbidden_identifiers
+from contextmap.privacy.forbidden import (
+    Forbidden,
+    check_disguised_names,
+    disguised_names,
+    forbidden_identifiers,
+)
 from contextmap.privacy.pseudonyms import Pseudonymiser, default_key_path
 from contextmap.privacy.redact import (
     PRIVATE_CATEGORIES,
@@ -57,4 +62,5 @@ __all__ = [
     "audience_names", "Pseudonymiser", "default_key_path", "redact_dataset",
     "RedactedResolution", "suppress_count", "suppress_counts", "Forbidden",
     "forbidden_identifiers", "Hit", "scan_outputs", "check_outputs", "check_redacted_for",
+    "disguised_names", "check_disguised_names",
 ]

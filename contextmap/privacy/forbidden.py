@@ -1,18 +1,24 @@
-"""What must not appear: the identifiers an output for an audience must not hold."""
+"""What must not appear: the identifiers an output for an audience must not hold, and the
+names written to slip past a reader (:func:`disguised_names`), which a pack for an audience
+without names refuses."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import regex
 
+from contextmap._errors import PrivacyError
 from contextmap.dataset import Dataset
 from contextmap.privacy.audiences import Audience, get_audience
+from contextmap.privacy.folding import is_invisible
 from contextmap.privacy.redact import home_location_ids, restricted_links
 
-__all__ = ["Forbidden", "forbidden_identifiers"]
+__all__ = ["Forbidden", "forbidden_identifiers", "NAME_FIELDS", "disguised_names", "check_disguised_names"]
 
 class Forbidden(frozenset):
     """A set of forbidden strings that also knows each string's kind.
@@ -144,3 +150,124 @@ def forbidden_identifiers(
         add(summaries[~summaries.astype(str).str.strip().isin(shown)], "withheld link summary",
             case_insensitive=True, table="links")
     return Forbidden(kinds, ci, origins)
+
+
+NAME_FIELDS = (("children", "name"), ("persons", "name"), ("persons", "aliases"), ("locations", "name"))
+"""The input fields that name someone (or, for a place, may): the fields checked for disguises."""
+
+_WORD = regex.compile(r"[\p{L}\p{M}\p{Nd}\p{Cf}\p{Default_Ignorable_Code_Point}]+")
+_LOOKALIKE_SCRIPTS = ("Latin", "Greek", "Cyrillic", "Armenian", "Cherokee", "Coptic")
+_SCRIPT = {name: regex.compile(rf"\p{{Script={name}}}") for name in _LOOKALIKE_SCRIPTS}
+_JOINERS = {"\u200c", "\u200d"}  # zero-width (non-)joiner: part of spelling in Arabic and Indic scripts
+_SPACED = regex.compile(r"(?<![\p{L}\p{N}])\p{L}(?:[\s._\-\u00b7]{1,2}\p{L}(?![\p{L}\p{N}])){3,}")
+
+
+def _script(c: str) -> str | None:
+    for name, rx in _SCRIPT.items():
+        if rx.match(c):
+            return name
+    return None
+
+
+def _disguises(text: str) -> list[str]:
+    """What in ``text`` is written to look like something else (never the text itself)."""
+    found: list[str] = []
+    if text.isascii():
+        return ["letter spacing (single letters apart)"] if _SPACED.search(text) else []
+    visible = [(i, c) for i, c in enumerate(text) if not is_invisible(c)]
+    for k, (i, c) in enumerate(visible[:-1]):
+        j, d = visible[k + 1]
+        if j == i + 1 or not (c.isalnum() and d.isalnum()):
+            continue  # an invisible character at a word's edge (pasted text) hides nothing
+        for x in text[i + 1:j]:
+            if x in _JOINERS and (_script(c) is None or _script(d) is None):
+                continue  # a joiner between letters of a script that uses it (Arabic, Indic)
+            found.append(f"invisible character U+{ord(x):04X} ({unicodedata.name(x, 'unnamed')}) inside a word")
+    for m in _WORD.finditer(text):
+        word = m.group(0)
+        scripts = {s for c in word if c.isalpha() and (s := _script(c)) is not None}
+        if len(scripts) > 1:
+            found.append("letters of different scripts in one word (" + ", ".join(sorted(scripts)) + ")")
+        if any(c.isalnum() and unicodedata.normalize("NFKC", c) != c and unicodedata.normalize("NFKC", c).isascii()
+               for c in word):
+            found.append("full-width, mathematical or other compatibility letters")
+    if _SPACED.search(text):
+        found.append("letter spacing (single letters apart)")
+    return list(dict.fromkeys(found))
+
+
+def disguised_names(ds: Dataset) -> pd.DataFrame:
+    """The name fields (:data:`NAME_FIELDS`, quarantined rows included) written to slip
+    past a reader: an invisible character inside a word, letters of two scripts in one word
+    (a Cyrillic "\u0435" in a Latin name), full-width or mathematical letters, or letter
+    spacing (``'K y l e'``). A name written wholly in one script is not a disguise.
+
+    Returns a table with ``table``, ``file``, ``row`` (as validation counts rows: the
+    header is row 1), ``column`` and ``reason``; never the value.
+
+    Examples
+    --------
+    >>> from contextmap.privacy.example import example_dataset
+    >>> ds = example_dataset(); ds.children.loc[0, "name"] = "Av\u0430 Ex\u200eample"
+    >>> found = disguised_names(ds)
+    >>> found[["table", "row", "column"]].drop_duplicates().values.tolist(), len(found)
+    ([['children', 2, 'name']], 2)
+    >>> found["reason"].tolist()[0]
+    'invisible character U+200E (LEFT-TO-RIGHT MARK) inside a word'
+    """
+    quarantine = getattr(ds.report, "quarantined", None) or {}
+    out = []
+    for table, col in NAME_FIELDS:
+        frames = [(ds.table(table), False)]
+        if quarantine.get(table) is not None:
+            frames.append((quarantine[table], True))
+        for df, quarantined in frames:
+            if col not in getattr(df, "columns", ()):
+                continue
+            if "_row" in df.columns:
+                rows = df["_row"].tolist()
+            elif pd.api.types.is_integer_dtype(df.index):
+                rows = [int(i) + 2 for i in df.index]
+            else:
+                rows = [None] * len(df)
+            for row, value in zip(rows, df[col].tolist(), strict=True):
+                if not isinstance(value, str):
+                    continue
+                for reason in _disguises(value):
+                    out.append({"table": table, "file": f"{table}.csv", "row": row,
+                                "column": col + (" (quarantined row)" if quarantined else ""), "reason": reason})
+    return pd.DataFrame(out, columns=["table", "file", "row", "column", "reason"])
+
+
+def check_disguised_names(ds: Dataset, audience: str | Audience, *, settings: Any = None) -> None:
+    """Refuse, for an audience that does not see names, a dataset whose name fields are
+    disguised (:func:`disguised_names`): such a name is written to slip past a reader, so it
+    is fixed at the source before anything is shared.
+
+    Raises
+    ------
+    PrivacyError
+        Naming each file, row and column and what is wrong, never the name; its
+        ``problems`` carry the table.
+
+    Examples
+    --------
+    >>> from contextmap.privacy.example import example_dataset
+    >>> check_disguised_names(example_dataset(), "partner")
+    """
+    aud = get_audience(audience, settings=settings)
+    if aud.show_names:
+        return
+    found = disguised_names(ds)
+    if found.empty:
+        return
+    lines = [f"  {r.file} row {r.row if r.row is not None else '?'} column {r.column}: {r.reason}"
+             for r in found.head(20).itertuples()]
+    if len(found) > 20:
+        lines.append(f"  ... and {len(found) - 20} more")
+    err = PrivacyError(
+        f"Expected names written plainly for the {aud.name} audience, instead got {len(found)} name field(s) "
+        "written to slip past a reader (look-alike letters of another script, invisible characters, letter "
+        "spacing); correct them at the source, nothing is shared until then:\n" + "\n".join(lines))
+    err.problems = found  # type: ignore[attr-defined]
+    raise err

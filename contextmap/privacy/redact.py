@@ -111,7 +111,8 @@ def names_in_places(ds: Dataset) -> pd.Series:
                     if len(v.strip()) >= 4:
                         names[v.strip()] = "person name"
     variants = {v for n in names for v in reader_variants(n)}
-    flags = [isinstance(v, str) and bool(variants) and contains_name(reader_fold(v), variants)
+    flags = [isinstance(v, str) and bool(variants) and (contains_name(reader_fold(v), variants)
+                                                          or contains_name(reader_fold(v, split=False), variants))
              for v in ds.locations["name"]]
     return pd.Series(flags, index=ds.locations.index, dtype=bool)
 
@@ -184,7 +185,7 @@ def redact_dataset(
     -------
     Dataset
         Same contract as the input, plus an ``age`` column (``Int64``, completed years at
-        ``as_of``) on ``children`` and ``persons``, and a ``redacted_for`` attribute naming
+        ``as_of``) on ``children`` and ``persons``, and its ``redacted_for`` field naming
         the audience. Withheld links are absent; hidden names and ids are pseudonyms,
         consistently in every table and link endpoint; hidden dates of birth and free text
         are blank; the quarantine is empty (its rows were never validated for sharing) and
@@ -224,7 +225,8 @@ def redact_dataset(
         for df, cols in (
             (persons, ("aliases", "phone", "vehicle", "social_media")),
             (links, ("summary",)),
-            (episodes, ("people_mentioned", "places_mentioned", "people_described")),
+            (episodes, ("people_mentioned", "places_mentioned", "people_described", "found_description",
+                        "places_described")),
         ):
             for c in cols:
                 if c in df.columns:
@@ -320,6 +322,8 @@ def redact_dataset(
     problems = ds.report.problems.copy()
     if not aud.sees_everything and "value" in problems.columns:
         problems["value"] = pd.Series(pd.NA, index=problems.index, dtype="string")
+    if not aud.sees_everything:
+        problems = _report_names_withheld(problems)
     report = ValidationReport(problems=problems, counts=ds.report.counts.copy(), quarantined={})
 
     out = Dataset(
@@ -332,8 +336,10 @@ def redact_dataset(
         source=ds.source,
         content_hash=ds.content_hash,
         grading_scheme=ds.grading_scheme,
+        period=ds.period,
+        redacted_for=aud,
+        workspace=ds.workspace,
     )
-    out.redacted_for = aud  # type: ignore[attr-defined]
     # 8. the entity-resolution record, in the audience's ids
     if ds.resolution is not None:
         ids = entity_map if (needs_pseudonyms and not aud.show_ids) else None
@@ -354,6 +360,28 @@ class RedactedResolution:
 
 
 _EXTRA_ALLOWED = ("age", "provisional", "geometry")
+
+
+OUTSIDE_CONTRACT = "(a column outside the data contract)"
+"""What an audience that does not see everything reads for an input's own column header."""
+
+
+def _report_names_withheld(problems: pd.DataFrame) -> pd.DataFrame:
+    """The validation report without the input's own words: a column header outside the
+    contract (an ignored column may be named after a child) and a file name other than the
+    table's own (a folder or file may be named after a child) are withheld."""
+    from contextmap.schema import TABLES
+
+    out = problems.copy()
+    if "column" in out.columns and "table" in out.columns:
+        known = [str(c) in set(TABLES[str(t)].column_names) | set(TABLES[str(t)].derived)
+                 if str(t) in TABLES else False for t, c in zip(out["table"], out["column"], strict=True)]
+        mask = ~pd.Series(known, index=out.index) & out["column"].notna() & (out["column"].astype(str) != "")
+        out["column"] = out["column"].astype(object).where(~mask, OUTSIDE_CONTRACT)
+    if "file" in out.columns and "table" in out.columns:
+        own = [str(f) in {f"{t}.csv", f"{t}.xlsx", str(t)} for t, f in zip(out["table"], out["file"], strict=True)]
+        out["file"] = out["file"].astype(object).where(pd.Series(own, index=out.index) | out["file"].isna(), pd.NA)
+    return out
 
 
 def _contract_columns(df: pd.DataFrame, table: str) -> pd.DataFrame:
@@ -412,7 +440,7 @@ def check_redacted_for(source: Any, audience: str | Audience, *, settings: Any =
     ds = source.get("dataset") if isinstance(source, Mapping) else getattr(source, "dataset", None)
     if ds is None:
         return
-    red = getattr(ds, "redacted_for", None)
+    red = ds.redacted_for if isinstance(ds, Dataset) else getattr(ds, "redacted_for", None)
     if getattr(red, "name", None) != aud.name:
         raise PrivacyError(
             f"this analysis was not redacted for the {aud.name!r} audience (redacted for: "

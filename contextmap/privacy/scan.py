@@ -47,7 +47,13 @@ from typing import Any
 import ahocorasick
 
 from contextmap._errors import PrivacyError
-from contextmap.privacy.folding import reader_fold, reader_fold_index, reader_variants
+from contextmap.privacy.folding import (
+    reader_bounded,
+    reader_fold,
+    reader_fold_index,
+    reader_text,
+    reader_variants,
+)
 from contextmap.privacy.forbidden import Forbidden
 
 __all__ = ["Hit", "Scanner", "fold", "bounded", "vendored_digests", "mask_vendored", "scan_text", "scan_path", "scan_outputs", "check_outputs"]
@@ -79,6 +85,8 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".bmp"}
 ZIP_SUFFIXES = {".zip", ".xlsx", ".docx", ".anx", ".odt", ".ods"}
 SQLITE_SUFFIXES = {".gpkg", ".sqlite", ".db"}
 _SEP = "\x00"  # joins SQLite cells: not a letter, digit, '_' or number separator
+_LIST_NUMBER = re.compile(r"\d+[.)]\s")
+_DATA_URI = re.compile(r"(data:[\w.+/-]+;base64,)([A-Za-z0-9+/=]+)")
 
 
 def fold(text: str) -> str:
@@ -159,7 +167,10 @@ class Scanner:
         if reader:
             self._reader = ahocorasick.Automaton()
             for key, originals in reader.items():
-                self._reader.add_word(key, (key, tuple(dict.fromkeys(originals))))
+                # a name of two or more words is also found glued to a digit or a capital
+                # ("KyleNettleton4eva"); one word is not: "Eden" is inside many a code ("EDEN37N3")
+                glued = any(len(reader_fold(o).split()) > 1 for o in originals)
+                self._reader.add_word(key, (key, tuple(dict.fromkeys(originals)), glued))
             self._reader.make_automaton()
 
     def __len__(self) -> int:
@@ -187,28 +198,38 @@ class Scanner:
         return found
 
     def find_folded(self, text: str) -> list[tuple[int, int, str]]:
-        """``(start, end, string)`` of each occurrence as a reader reads it (:func:`reader_fold`).
+        """``(start, end, string)`` of each occurrence as a reader reads it
+        (:func:`~contextmap.privacy.folding.reader_fold`).
 
         Only the case-insensitive strings are looked for this way (ids match exactly). A
-        name is also found with its parts in another order (``'Wharton, Megan'``) or run
-        together (``'MeganWharton'``).
+        name is also found with its parts in another order (``'Wharton, Megan'``), run
+        together (``'MeganWharton'``), letter-spaced, in look-alike letters, with invisible
+        characters inside, or, for a name of two or more words, glued to a suffix where a
+        reader splits words (``'KyleNettleton4eva'``, ``'LoveKyleNettleton'``: a letter/digit
+        or camel-case boundary, :func:`~contextmap.privacy.folding.reader_bounded`). A name
+        that begins with a number is not found in a numbered list (``'3. Fern Way bus
+        stop'`` is not ``'3 Fern Way'``). The payload of a
+        ``data:...;base64,`` URI is not read: no reader reads base64.
         """
         if self._reader is None or not text:
             return []
-        folded = reader_fold(text)
+        if "base64," in text:
+            text = _DATA_URI.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
+        cased = reader_text(text, split=False)
+        folded = cased.lower().replace("\u03c2", "\u03c3")
         index: list[int] | None = None
         out: list[tuple[int, int, str]] = []
-        for last, (key, originals) in self._reader.iter(folded):
+        for last, (key, originals, glued) in self._reader.iter(folded):
             start = last - len(key) + 1
-            before = folded[start - 1] if start > 0 else " "
-            after = folded[last + 1] if last + 1 < len(folded) else " "
-            if before.isalnum() or after.isalnum():
+            if not reader_bounded(cased, start, last + 1, glued=glued):
                 continue
             if index is None:
-                index = reader_fold_index(text)
+                index = reader_fold_index(text, split=False)
                 if len(index) != len(folded):  # pragma: no cover - the two folds disagree
                     raise RuntimeError("reader_fold and reader_fold_index disagree")
             o_start, o_end = index[start], index[last] + 1
+            if key[0].isdigit() and _LIST_NUMBER.match(text, o_start):
+                continue  # "3. Fern Way bus stop" is item 3 of a list, not the address "3 Fern Way"
             out += [(o_start, o_end, s) for s in originals]
         return out
 
@@ -326,14 +347,22 @@ def mask_vendored(text: str) -> tuple[str, int]:
     return _SCRIPT.sub(blank, text), count
 
 
+_PASSWORD_URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/@:'\"<>]*:[^\s/@'\"<>*]+@")
+
+
 def scan_text(sc: Scanner, text: str, source: str) -> list[Hit]:
     """The text as written, then (when different) after unescaping.
 
     Read as a reader reads (:meth:`Scanner.find_folded`) only once: after unescaping when
-    that changes the text (a reader reads ``&#10;`` as a line break), else as written.
+    that changes the text (a reader reads ``&#10;`` as a line break), else as written. A URL
+    that carries a password (``postgresql://user:secret@host``) is a hit whatever the
+    forbidden strings: no output may hold a secret.
     """
     un = _unescaped(text)
     hits = sc.scan(text, source, folded=un is None)
+    if "://" in text:
+        hits += [Hit(source, "password in a URL", _line_col(text, m.start()), m.group(0))
+                 for m in _PASSWORD_URL.finditer(text)]
     if un is not None:
         hits += [dataclasses.replace(h, where=h.where + " (after unescaping)") for h in sc.scan(un, source)]
     return hits
@@ -440,6 +469,32 @@ def scan_path(sc: Scanner, path: Path, root: Path | None = None) -> list[Hit]:
     return hits
 
 
+def _scan_names(sc: Scanner, root: Path) -> tuple[list[Hit], dict[Path, str]]:
+    """The name of every file and folder under ``root``, read like any other text.
+
+    A hit is reported by position (``'path entry 2/3'``: the 3rd entry, in sorted order, of
+    the 2nd entry of ``root``), never by the name itself; the second result gives that
+    label for each file whose path holds a hit, so that its content hits do not print it.
+    """
+    hits: list[Hit] = []
+    hidden: dict[Path, str] = {}
+
+    def walk(folder: Path, at: tuple[int, ...], tainted: bool) -> None:
+        for n, entry in enumerate(sorted(folder.iterdir()), start=1):
+            pos = (*at, n)
+            label = "path entry " + "/".join(map(str, pos))
+            found = sc.scan(entry.name, "(file and folder names)", lambda _o, lb=label: f"{lb} (sorted order)")  # type: ignore[misc]  # default-arg lambdas
+            hits.extend(found)
+            bad = tainted or bool(found)
+            if entry.is_dir() and not entry.is_symlink():
+                walk(entry, pos, bad)
+            elif bad:
+                hidden[entry] = f"the file at {label} (its name is withheld)"
+
+    walk(root, (), False)
+    return hits, hidden
+
+
 def _scanner(forbidden: Iterable[str], min_length: int) -> Scanner:
     f = forbidden if isinstance(forbidden, Forbidden) else Forbidden({s: "identifier" for s in forbidden})
     return Scanner(f.kinds, f.case_insensitive, min_length=min_length, origins=getattr(f, "origins", None))
@@ -483,8 +538,13 @@ def scan_outputs(
         if isinstance(item, os.PathLike):
             p = Path(item)
             if p.is_dir():
+                name_hits, hidden = _scan_names(sc, p)
+                hits += name_hits
                 for f in sorted(x for x in p.rglob("*") if x.is_file()):
-                    hits += scan_path(sc, f, root=p)
+                    found = scan_path(sc, f, root=p)
+                    if f in hidden:  # its path holds an identifier: never print the path
+                        found = [dataclasses.replace(h, source=hidden[f]) for h in found]
+                    hits += found
             elif p.is_file():
                 hits += scan_path(sc, p)
             else:

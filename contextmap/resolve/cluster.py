@@ -9,6 +9,13 @@ clusters are joined only if no pair across them is *cannot-link* (a ``keep apart
 decision, or a scored pair with a hard contradiction such as different dates of birth).
 This stops chaining: "T Grant" may link to "Tyler Grant" and "Tom Grant" may link to
 "T Grant", but Tyler and Tom, whose dates of birth differ, never end up as one entity.
+
+Records can also be *exclusive* (children's records): two clusters that each hold one are
+never joined by a score (only a ``merge`` decision, or, where allowed, a scored pair of two
+exclusive records itself), so a person record that resembles two children never chains
+them into one. A cluster is named by its lowest *preferred* record id when it has one (a
+child's id: the entity that absorbs a police spelling of a child is the child), else by
+its lowest record id.
 """
 
 from __future__ import annotations
@@ -42,16 +49,26 @@ def cluster_records(
     threshold: float,
     must: list[tuple[int, int]],
     cannot: list[tuple[int, int]],
+    exclusive: np.ndarray | None = None,
+    exclusive_pairs: bool = False,
+    prefer: np.ndarray | None = None,
 ) -> Clusters:
     """Cluster records ``0..n-1``.
 
     ``pairs`` has integer columns ``a``, ``b`` (indices into ``ids``), float ``p`` and bool
-    ``contradiction``. ``must`` / ``cannot`` are index pairs from the decisions file.
+    ``contradiction``, and optionally ``refuse`` (a reason, ``''`` for none: such a pair is
+    never joined, though it is no cannot-link either). ``must`` / ``cannot`` are index pairs
+    from the decisions file. ``exclusive`` (bool per record): two clusters that each hold an
+    exclusive record are joined only by decisions, or with ``exclusive_pairs`` by a pair of
+    two exclusive records. ``prefer`` (bool per record): the records whose ids name a
+    cluster first.
     """
     n = len(ids)
     parent = np.arange(n)
     members: dict[int, set[int]] = {}
     blocked: dict[int, set[int]] = {}  # root -> records that may never join this cluster
+    excl = np.zeros(n, dtype=bool) if exclusive is None else np.asarray(exclusive, dtype=bool)
+    n_excl: dict[int, int] = {}  # root -> exclusive records in the cluster
 
     def find(x: int) -> int:
         root = x
@@ -71,6 +88,7 @@ def cluster_records(
         parent[rb] = ra
         ma |= mb
         members.pop(rb, None)
+        n_excl[ra] = n_excl.get(ra, int(excl[ra])) + n_excl.pop(rb, int(excl[rb]))
         ba = blocked.get(ra)
         bb = blocked.pop(rb, None)
         if bb:
@@ -118,20 +136,33 @@ def cluster_records(
         order = np.lexsort((strong["b"].to_numpy(), strong["a"].to_numpy(), -strong["p"].to_numpy()))
         strong = strong.iloc[order]
     refused = []
-    for a, b, p in zip(strong["a"].tolist(), strong["b"].tolist(), strong["p"].tolist(), strict=True):
+    reasons = strong["refuse"].tolist() if "refuse" in strong.columns else [""] * len(strong)
+    for a, b, p, why in zip(strong["a"].tolist(), strong["b"].tolist(), strong["p"].tolist(), reasons, strict=True):
         ra, rb = find(a), find(b)
         if ra == rb:
+            continue
+        if why:
+            refused.append((a, b, p, why))
             continue
         ba, bb = blocked.get(ra), blocked.get(rb)
         if (ba and not ba.isdisjoint(mem(rb))) or (bb and not bb.isdisjoint(mem(ra))):
             refused.append((a, b, p, "would join records kept apart"))
             continue
+        if (n_excl.get(ra, int(excl[ra])) and n_excl.get(rb, int(excl[rb]))
+                and not (exclusive_pairs and excl[a] and excl[b])):
+            refused.append((a, b, p, "would join two children's records"))
+            continue
         union(ra, rb)
 
     roots = np.array([find(i) for i in range(n)], dtype=np.int64)
-    # canonical id: the lowest record id in the cluster (rank by id, then min rank per root)
+    # canonical id: the lowest record id in the cluster (rank by id, then min rank per root),
+    # preferred records (children) ranked before all others
     rank = np.empty(n, dtype=np.int64)
-    rank[np.argsort(ids.astype(str), kind="stable")] = np.arange(n)
+    order = np.argsort(ids.astype(str), kind="stable")
+    if prefer is not None:
+        pref = np.asarray(prefer, dtype=bool)
+        order = order[np.argsort(~pref[order], kind="stable")]
+    rank[order] = np.arange(n)
     best = np.full(n, n, dtype=np.int64)
     np.minimum.at(best, roots, rank)
     by_rank = np.empty(n, dtype=object)

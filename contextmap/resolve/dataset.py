@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,10 +28,13 @@ from shapely.geometry import Point
 
 from contextmap.dataset import Dataset
 from contextmap.files import check_new_files, write_csv
+from contextmap.ingest.placematch import PlaceIndex
+from contextmap.ingest.placetext import parse_place_text
 from contextmap.parallel import beside
 from contextmap.resolve.cluster import dataset_entity_ids
 from contextmap.resolve.decisions import Decisions, DecisionsError, as_decisions, read_decisions
 from contextmap.resolve.example import example_dataset
+from contextmap.resolve.naming import display_names
 from contextmap.resolve.persons import DEFAULT_ENGINE, PersonResolution, resolve_persons
 from contextmap.resolve.places import (
     LocationResolution,
@@ -133,18 +137,11 @@ def _person_index(ds: Dataset, persons_res: PersonResolution | None) -> tuple[di
     return names, fore, sur, kind
 
 
-def _place_index(ds: Dataset, locations_res: LocationResolution | None) -> tuple[dict, dict]:
+def _place_index(ds: Dataset, locations_res: LocationResolution | None) -> PlaceIndex:
+    """The dataset's places, by entity, for matching RHI place mentions (ingest's place matching)."""
     mapping = locations_res.mapping if locations_res is not None else {}
-    names: dict[str, set[str]] = {}
-    pcs: dict[str, set[str]] = {}
-    lo = ds.locations
-    for rid, nn, pc in zip(lo["location_id"].tolist(), normalise_place_names(lo["name"].tolist()), lo["postcode"].tolist(), strict=True):
-        ent = mapping.get(str(rid), str(rid))
-        if nn:
-            names.setdefault(nn, set()).add(ent)
-        if isinstance(pc, str) and pc.strip():
-            pcs.setdefault(re.sub(r"\s+", "", pc).upper(), set()).add(ent)
-    return names, pcs
+    lo = pd.DataFrame(ds.locations.drop(columns="geometry", errors="ignore"))
+    return PlaceIndex.build(lo, mapping=mapping)
 
 
 def _match_person(mention: str, idx: tuple[dict, dict, dict, dict], choices: list[str],
@@ -185,27 +182,13 @@ def _match_person(mention: str, idx: tuple[dict, dict, dict, dict], choices: lis
     return None, 0.0, "no match"
 
 
-def _match_place(mention: str, idx: tuple[dict, dict], choices: list[str],
-                 fuzzy: dict | None = None) -> tuple[str | None, float, str]:
-    names, pcs = idx
-    pc = re.search(r"\b([A-Za-z]{1,2}\d[A-Za-z\d]?)\s*(\d[A-Za-z]{2})\b", mention)
-    norm = normalise_place_name(mention)
-    if norm:
-        hit = names.get(norm, set())
-        if len(hit) == 1:
-            return next(iter(hit)), 0.95, "name exact after normalising"
-        if len(hit) > 1:
-            return None, 0.0, f"ambiguous: {len(hit)} places share the name"
-    if pc:
-        hit = pcs.get((pc.group(1) + pc.group(2)).upper(), set())
-        if len(hit) == 1:
-            return next(iter(hit)), 0.85, "postcode"
-    if norm:
-        best = fuzzy[norm] if fuzzy is not None and norm in fuzzy else process.extractOne(
-            norm, choices, scorer=fuzz.token_sort_ratio, score_cutoff=90)
-        if best is not None and len(names[best[0]]) == 1:
-            return next(iter(names[best[0]])), round(0.9 * best[1] / 100, 4), f"name similar to {best[0]!r}"
-    return None, 0.0, "no match"
+def _match_place(mention: str, idx: PlaceIndex) -> tuple[str | None, float, str]:
+    """The place entity an RHI mention names (by name, address, grid reference, postcode, similar
+    or partial name: :meth:`~contextmap.ingest.placematch.PlaceIndex.match`), or why not."""
+    p = parse_place_text(mention)
+    if not p.is_place:
+        return None, 0.0, "names no place"
+    return idx.match(p)
 
 
 def _best_matches(queries: list[str], choices: list[str], *, cutoff: int, chunk: int = 256) -> dict:
@@ -270,13 +253,11 @@ def link_mentions(
     pidx = _person_index(ds, persons_res)
     lidx = _place_index(ds, locations_res)
     pchoices = sorted(pidx[0])
-    lchoices = sorted(lidx[0])
     ep = ds.episodes
     # fuzzy name matching for every distinct mention without an exact hit, in one batch
     pn = {normalise_person_name(m) for c in ep["people_mentioned"].tolist() for m in split_list(c)}
-    ln = set(normalise_place_names([m for c in ep["places_mentioned"].tolist() for m in split_list(c)]).tolist())
     pfuzzy = _best_matches(sorted(x for x in pn if x and x not in pidx[0]), pchoices, cutoff=88)
-    lfuzzy = _best_matches(sorted(x for x in ln if x and x not in lidx[0]), lchoices, cutoff=90)
+    lidx.prepare_fuzzy(normalise_place_names([m for c in ep["places_mentioned"].tolist() for m in split_list(c)]))
     days = pd.to_datetime(ep["reported_at"]).dt.normalize().tolist()
     # the same mention text always gets the same answer: match each distinct text once
     cache: dict[tuple[str, str], tuple[str, float, bool, str]] = {}
@@ -290,7 +271,10 @@ def link_mentions(
                     if kind == "person":
                         ent, conf, how = _match_person(mention, pidx, pchoices, pfuzzy)
                     else:
-                        ent, conf, how = _match_place(mention, lidx, lchoices, lfuzzy)
+                        ent, conf, how = _match_place(mention, lidx)
+                        if how == "names no place":  # "home", "a hotel": a description, never a place
+                            cache[(kind, mention)] = hit = ("", 0.0, False, how)
+                            continue
                     prov = ent is None or conf < min_confidence
                     if prov:
                         if ent is not None:
@@ -298,7 +282,8 @@ def link_mentions(
                         ent, conf = provisional_id(kind, mention), 0.0
                     assert ent is not None  # matched, or given a provisional id just above
                     hit = cache[(kind, mention)] = (ent, conf, prov, how)
-                rows.append((eid, cid, day, mention, kind, *hit))
+                if hit[0]:
+                    rows.append((eid, cid, day, mention, kind, *hit))
     out = pd.DataFrame(rows, columns=list(MENTION_COLUMNS))
     out["observed_on"] = pd.to_datetime(out["observed_on"])
     out["provisional"] = out["provisional"].astype(bool)
@@ -380,13 +365,18 @@ class Resolution:
 
     @property
     def merged(self) -> pd.DataFrame:
-        """Entities made of more than one record: ``kind``, ``entity_id``, ``record_ids``,
+        """Entities made of more than one record: ``kind`` (``person``, ``child``: a child's
+        record with person records, or ``location``), ``entity_id``, ``record_ids``,
         ``size``, ``confidence`` (weakest member), ``decided`` (by the analyst)."""
         parts = []
         for kind, r in (("person", self.persons), ("location", self.locations)):
             if r is not None:
                 m = r.merged
-                m.insert(0, "kind", kind)
+                kinds = [kind] * len(m)
+                if kind == "person" and "table" in r.entities.columns:  # an entity holding a child is the child
+                    children = set(r.entities.loc[r.entities["table"] == "children", "entity_id"])
+                    kinds = ["child" if e in children else kind for e in m["entity_id"].tolist()]
+                m.insert(0, "kind", kinds)
                 parts.append(m)
         if not parts:
             return pd.DataFrame(columns=["kind", "entity_id", "record_ids", "size", "confidence", "decided"])
@@ -408,11 +398,12 @@ def _union_list(values: list[object], *, exclude: set[str] = frozenset()) -> obj
 
 
 def _merge_rows(df: pd.DataFrame, key: str, mapping: dict[str, str], list_cols: tuple[str, ...],
-                name_to_alias: bool) -> pd.DataFrame:
+                name_to_alias: bool, names: dict[str, str] | None = None) -> pd.DataFrame:
     """One row per entity, in entity order: the canonical record's row (the record whose id is
     the entity id, else the lowest id), each missing value filled from the entity's other
-    records in that order, list columns the union of all records' lists (other records' names
-    become aliases), ``merged_from`` the sorted record ids."""
+    records in that order, list columns the union of all records' lists (other records'
+    names, other than spellings of the name shown, become aliases), ``merged_from`` the
+    sorted record ids. ``names``: entity -> the name to show (:func:`display_names`)."""
     cols = list(df.columns)
     rid = df[key].astype(str)
     ent = rid.map(mapping).fillna(rid) if mapping else rid
@@ -431,6 +422,8 @@ def _merge_rows(df: pd.DataFrame, key: str, mapping: dict[str, str], list_cols: 
     out[key] = ents
     out["merged_from"] = ["; ".join(sorted(rids[i] for i in members[e])) for e in ents]
     raw_names = work["name"].tolist() if "name" in work.columns else []
+    if names and "name" in out.columns:
+        out["name"] = [names.get(e, n) for e, n in zip(ents, out["name"].tolist(), strict=True)]
     canon_names = out["name"].tolist() if "name" in out.columns else [None] * len(out)
     for c in list_cols:
         vals = work[c].tolist()
@@ -441,7 +434,10 @@ def _merge_rows(df: pd.DataFrame, key: str, mapping: dict[str, str], list_cols: 
             exclude: set[str] = set()
             if c == "aliases" and name_to_alias:
                 exclude = {canon_name.lower()} if isinstance(canon_name, str) else set()
-                v += [raw_names[i] for i in rows[1:] if isinstance(raw_names[i], str)]
+                if len(rows) > 1:  # every other spelling of another form: "T Grant", "Tyler G"
+                    shown = normalise_person_name(canon_name)
+                    v += [raw_names[i] for i in rows if isinstance(raw_names[i], str)
+                          and normalise_person_name(raw_names[i]) != shown]
             merged.append(_union_list(v, exclude=exclude))
         out[c] = merged
     out = out[cols + ["merged_from"]]
@@ -459,6 +455,7 @@ def resolve_dataset(
     locations: bool = True,
     mentions: bool = True,
     include_children: bool = False,
+    link_children: bool = True,
     person_threshold: float | None = None,
     place_threshold: float | None = None,
     engine: str = DEFAULT_ENGINE,
@@ -477,6 +474,9 @@ def resolve_dataset(
         from the two marker columns below.
     include_children
         Also resolve children's records among themselves.
+    link_children
+        Match person records to children's records (default True): a person record that
+        resolves with a child's record becomes the child (see below).
     person_threshold, place_threshold
         Match probability thresholds (defaults: 0.5).
     engine
@@ -498,6 +498,13 @@ def resolve_dataset(
         grading, a summary saying they come from an RHI mention). ``.resolution`` holds
         the :class:`Resolution`.
 
+        A person record resolved with a child's record (a police spelling of the child) is
+        the child: it leaves ``persons`` (it is no person of concern), its links are
+        remapped to the child's id (``source_kind`` / ``target_kind`` become ``child``),
+        the child's blank date of birth or gender is filled from it, and RHI mentions of the
+        child's name link to the one child. A merged entity is shown under its fullest,
+        most frequent spelling (:mod:`contextmap.resolve.naming`).
+
     Examples
     --------
     >>> out = resolve_dataset(example_dataset())
@@ -514,7 +521,8 @@ def resolve_dataset(
     places_job = (beside(resolve_locations, ds, decisions=dec, use_child=persons and len(ds.locations) >= PARALLEL_FROM,
                          **lkw) if locations else None)
     try:
-        pr = resolve_persons(ds, decisions=dec, include_children=include_children, engine=engine, **pkw) if persons else None
+        pr = (resolve_persons(ds, decisions=dec, include_children=include_children, link_children=link_children,
+                              engine=engine, **pkw) if persons else None)
     except BaseException:
         if places_job is not None:
             places_job.cancel()
@@ -536,8 +544,10 @@ def resolve_dataset(
         out = np.where(mapped.isna().to_numpy(), s.to_numpy(dtype=object), mapped.to_numpy(dtype=object))
         return pd.Series(out, index=s.index, name=s.name, dtype=object).astype(s.dtype)
 
-    pe = _merge_rows(ds.persons, "person_id", mapping, ("aliases", "phone", "vehicle", "social_media"), True)
-    ch = _merge_rows(ds.children, "child_id", mapping, (), False)
+    persons_src, children_src = _children_absorb(ds, pr)
+    shown = _shown_names(persons_src, children_src, mapping)
+    pe = _merge_rows(persons_src, "person_id", mapping, ("aliases", "phone", "vehicle", "social_media"), True, shown)
+    ch = _merge_rows(children_src, "child_id", mapping, (), False, shown)
     lo = _merge_rows(pd.DataFrame(ds.locations.drop(columns="geometry")), "location_id", mapping, (), False)
     for df, src, key in ((pe, ds.persons, "person_id"), (ch, ds.children, "child_id"),
                          (lo, ds.locations, "location_id")):
@@ -552,6 +562,14 @@ def resolve_dataset(
     li = ds.links.copy()
     li["source_id"] = remap(li["source_id"])
     li["target_id"] = remap(li["target_id"])
+    if pr is not None and pr.stats.get("person_records_matched_to_children"):
+        # link ends that became a child are a child's now
+        kinds = _kinds(pe, ch, lo)
+        for end in ("source", "target"):
+            moved = (li[f"{end}_id"] != ds.links[f"{end}_id"]).fillna(False).to_numpy(dtype=bool)
+            if moved.any() and f"{end}_kind" in li.columns:
+                new_kind = li.loc[moved, f"{end}_id"].map(kinds)
+                li.loc[moved, f"{end}_kind"] = new_kind.fillna(li.loc[moved, f"{end}_kind"]).astype(li[f"{end}_kind"].dtype)
 
     if len(men):
         men = men.copy()
@@ -577,9 +595,50 @@ def resolve_dataset(
     geo = gpd.GeoDataFrame(lo, geometry=[geom.get(x, empty) for x in lo["location_id"].tolist()],
                            crs=ds.locations.crs or "EPSG:4326")
     out = Dataset(ch, pe, geo, ep, li, ds.report, source=ds.source, content_hash=ds.content_hash,
-                  grading_scheme=ds.grading_scheme)
+                  grading_scheme=ds.grading_scheme, period=ds.period, redacted_for=ds.redacted_for,
+                  workspace=ds.workspace)
     out.resolution = Resolution(pr, lr, men, dec, self_links)
     return out
+
+
+def _children_absorb(ds: Dataset, pr: PersonResolution | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The persons table without the records resolved into children, and the children table
+    with those records added as children's rows (name, date of birth, gender), so that
+    merging rows fills a child's blanks from them."""
+    if pr is None or not pr.stats.get("person_records_matched_to_children"):
+        return ds.persons, ds.children
+    ent = pr.entities
+    child_ents = set(ent.loc[ent["table"] == "children", "entity_id"])
+    moved = ent[(ent["table"] == "persons") & ent["entity_id"].isin(child_ents)]["record_id"]
+    is_moved = ds.persons["person_id"].astype(str).isin(set(moved)).to_numpy()
+    src = ds.persons[is_moved]
+    ch = ds.children
+    add = pd.DataFrame(index=range(len(src)))
+    for c in ch.columns:
+        v = src["person_id"] if c == "child_id" else src[c] if c in src.columns and c != "provisional" else None
+        add[c] = (pd.Series([None] * len(src), dtype=object) if v is None else v.reset_index(drop=True)).astype(ch[c].dtype)
+    return ds.persons[~is_moved], pd.concat([ch, add], ignore_index=True)
+
+
+def _shown_names(persons: pd.DataFrame, children: pd.DataFrame, mapping: dict[str, str]) -> dict[str, str]:
+    """Entity -> the name it is shown under (:func:`~contextmap.resolve.naming.display_names`),
+    for entities of more than one record, with word counts over every person and child name."""
+    if not mapping:
+        return {}
+    ids = pd.concat([persons["person_id"], children["child_id"]], ignore_index=True).astype(str)
+    ent = ids.map(mapping).fillna(ids)
+    multi = ent.duplicated(keep=False).to_numpy()
+    if not multi.any():
+        return {}
+    names = pd.concat([persons["name"], children["name"]], ignore_index=True)
+    counts = Counter(w for n in names.tolist() for w in normalise_person_name(n).split())
+    child = np.r_[np.zeros(len(persons), dtype=bool), np.ones(len(children), dtype=bool)]
+    prov = pd.concat([persons["provisional"].fillna(False).astype(bool) if "provisional" in persons.columns
+                      else pd.Series(False, index=persons.index), pd.Series(False, index=children.index)],
+                     ignore_index=True).to_numpy(dtype=bool)
+    recs = pd.DataFrame({"entity": ent.to_numpy()[multi], "record_id": ids.to_numpy()[multi],
+                         "name": names.to_numpy(dtype=object)[multi], "child": child[multi], "provisional": prov[multi]})
+    return display_names(recs, token_counts=counts)
 
 
 def _kinds(pe: pd.DataFrame, ch: pd.DataFrame, lo: pd.DataFrame) -> dict[str, str]:

@@ -1,25 +1,34 @@
-"""Person entity resolution: one person of concern, however the records spell them.
+"""Person entity resolution: one person, however the records spell them, across agencies.
 
 contextmap blocks and clusters; Splink scores (:mod:`contextmap.resolve.splink_engine`; see
 ``docs/resolution.md`` for the measurements).
 
 1. **Normalise** each record: names lower-cased, accents and apostrophes removed, titles
-   dropped, common forename nicknames mapped to one form ("Tom" -> "thomas"); aliases and
-   identifiers (phone, vehicle, social media) normalised the same way.
+   dropped, "SURNAME, Forename" turned round, common forename nicknames mapped to one form
+   ("Tom" -> "thomas"); aliases and identifiers (phone, vehicle, social media) normalised
+   the same way.
 2. **Block**: only records sharing a key are compared (surname + forename initial, forename +
    surname initial, forename + birth year, surname + birth year, date of birth with day and
-   month in either order, any full name or alias, any identifier). Keys are scoped to the
-   source table, so children are compared only with children.
+   month in either order, any full name or alias, any identifier). Person records (police
+   nominals, provisional records made from link names) are also compared with children's
+   records through a narrower set of keys (full name or alias, date of birth, forename or
+   surname + birth year, and the initial forms: "C Whitmore", "Tyrese O"); children are
+   compared with each other only with ``include_children``.
 3. **Score** each candidate pair: with ``engine='duckdb'`` (default) or ``'spark'``, a
-   Splink Fellegi-Sunter model trained on the data (m by EM, u by random sampling, names
-   weighted by how common they are; documented fixed priors for small datasets); with
-   ``engine='fixed'``, the documented fixed weights of :data:`PERSON_WEIGHTS` (RapidFuzz
-   Jaro-Winkler in C). Either way every pair gets an explanation in plain words.
+   Splink Fellegi-Sunter model trained on the person records (m by EM, u by random
+   sampling, names weighted by how common they are; documented fixed priors for small
+   datasets), which also scores the person-child pairs; with ``engine='fixed'``, the
+   documented fixed weights of :data:`PERSON_WEIGHTS` (RapidFuzz Jaro-Winkler in C). Either
+   way every pair gets an explanation in plain words.
 4. **Cluster** pairs at or above the threshold into entities, strongest first, never
    joining two clusters across a hard contradiction (different dates of birth or genders,
-   different forenames that are not typos, or a ``keep apart`` decision). ``merge``
-   decisions are applied first, with confidence 1.0.
+   different forenames that are not typos, a child and an adult (:data:`~contextmap.resolve.identity.AGE_GUARD`), or a
+   ``keep apart`` decision), never putting two children's records in one entity through a
+   person record, and never joining a person record to one of several children it matches
+   about equally well. ``merge`` decisions are applied first, with confidence 1.0. An
+   entity holding a child's record is named by the child's id: the child.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,13 +40,15 @@ import pandas as pd
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.process import cpdist
 
+from contextmap.resolve.blocking import block_keys, candidate_pairs
 from contextmap.resolve.cluster import (
     checked_weights,
     cluster_records,
     dataset_entity_ids,
     merged_summary,
 )
-from contextmap.resolve.decisions import Decisions, DecisionsError, as_decisions
+from contextmap.resolve.decisions import Decisions, as_decisions
+from contextmap.resolve.identity import check_child_decisions, child_guards, reference_day
 from contextmap.resolve.splink_engine import (
     LEVEL_WORDS,
     RARE_ALIAS,
@@ -108,6 +119,13 @@ PERSON_WEIGHTS: dict[str, float] = {
     # (all pairs of linked records); m is a fixed, conservative guess (the sample generator's
     # true share is 0.8-0.9).
     "shared_child_m": 0.6,
+    # Person-child pairs (both engines): the prior odds that a person record is one given
+    # child's record are share / (number of children), where share is the guessed share of
+    # such records that are a child's: records ingest made from link names ("Associate
+    # Name": police name children as often as adults) and records of persons of concern
+    # (police nominals: mostly adults). Guesses, not learnt; see docs/resolution.md.
+    "child_share_provisional": 0.25,
+    "child_share_person": 0.02,
 }
 
 @dataclass
@@ -182,6 +200,7 @@ def person_records(ds, *, include_children: bool = False) -> pd.DataFrame:
                 "phone": _col(p, "phone"),
                 "vehicle": _col(p, "vehicle"),
                 "social_media": _col(p, "social_media"),
+                "provisional": pd.Series(_col(p, "provisional"), dtype=object).fillna(False).astype(bool).tolist(),
             }
         )
     )
@@ -199,6 +218,7 @@ def person_records(ds, *, include_children: bool = False) -> pd.DataFrame:
                     "phone": None,
                     "vehicle": None,
                     "social_media": None,
+                    "provisional": False,
                 }
             )
         )
@@ -207,7 +227,6 @@ def person_records(ds, *, include_children: bool = False) -> pd.DataFrame:
 
 
 def _prepare(rec: pd.DataFrame) -> dict[str, np.ndarray]:
-    n = len(rec)
     fn, sn, fn_form, full = [], [], [], []
     for name in rec["name"].tolist():
         toks = normalise_person_name(name).split()
@@ -228,8 +247,12 @@ def _prepare(rec: pd.DataFrame) -> dict[str, np.ndarray]:
     )
     first = [x[:1] for x in fn]
     sfirst = [x[:1] for x in sn]
+    days = np.where(known, (dob.dt.normalize() - pd.Timestamp("1970-01-01")).dt.days.fillna(0).to_numpy(dtype=float), -1)
     return {
-        "n": np.array([n]),
+        "n": np.array([int((rec["table"] == "persons").sum())]),
+        "child": (rec["table"] == "children").to_numpy(dtype=bool),
+        "provisional": rec["provisional"].to_numpy(dtype=bool),
+        "dob_day": days.astype(np.int64),
         "fn0": np.array(first, dtype=object),
         "sn0": np.array(sfirst, dtype=object),
         "fn": np.array(fn, dtype=object),
@@ -283,108 +306,15 @@ def _linked_children(ds, rec: pd.DataFrame) -> tuple[np.ndarray, float] | None:
     return out, len(sharing) / total
 
 
-# --- blocking -----------------------------------------------------------------------------
-
-
-def _block_keys(rec: pd.DataFrame, f: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Rows (idx, key, kind, role) where kind is '' for plain keys, or 'alias'/'phone'/...
-    and role is 0 (compare with everyone in the block), 1 (a probe: an abbreviated record)
-    or 2 (a target: compared only with the block's probes, never with other targets)."""
-    idx: list[int] = []
-    keys: list[str] = []
-    kinds: list[str] = []
-    roles: list[int] = []
-
-    def add(i: int, key: str, kind: str = "", role: int = 0) -> None:
-        idx.append(i)
-        keys.append(key)
-        kinds.append(kind)
-        roles.append(role)
-
-    tables = rec["table"].tolist()
-    aliases = rec["aliases"].tolist()
-    ident = {k: rec[k].tolist() for k in ("phone", "vehicle", "social_media")}
-    for i in range(len(rec)):
-        t = tables[i][0]
-        fn, sn, form, full = f["fn"][i], f["sn"][i], f["fn_form"][i], f["full"][i]
-        y, m, d = f["year"][i], f["month"][i], f["day"][i]
-        if sn and fn:
-            add(i, f"{t}s|{sn}|{fn[0]}")
-            if len(fn) > 1:
-                # "Lewis M" against every Lewis M...: asymmetric, so that the thousands of
-                # full-name pairs sharing a forename and a surname initial are not compared
-                add(i, f"{t}f|{form}|{sn[0]}", role=1 if len(sn) == 1 else 2)
-                if len(sn) > 1:  # surname typos: forename + Soundex of the surname
-                    add(i, f"{t}x|{form}|{jellyfish.soundex(sn)}")
-        if y:
-            lo, hi = (m, d) if m <= d else (d, m)
-            add(i, f"{t}d|{y}|{lo}|{hi}")
-            if form:
-                add(i, f"{t}fy|{form}|{y}")
-            if sn:
-                add(i, f"{t}sy|{sn}|{y}")
-        if full:
-            add(i, f"{t}n|{full}", "name")
-        for a in split_list(aliases[i]):
-            an = normalise_person_name(a)
-            if an:
-                add(i, f"{t}n|{an}", "alias:" + a)
-        for kind, values in ident.items():
-            for v in split_list(values[i]):
-                vn = normalise_identifier(v)
-                if len(vn) >= 4:
-                    add(i, f"{t}i|{kind}|{vn}", kind)
-    return pd.DataFrame({"idx": idx, "key": keys, "kind": kinds, "role": roles})
-
-
-def _candidate_pairs(keys: pd.DataFrame, *, max_block_size: int | None) -> tuple[pd.DataFrame, int]:
-    codes, _ = pd.factorize(keys["key"], sort=False)
-    kf = pd.DataFrame({"idx": keys["idx"].to_numpy(), "code": codes, "kind": keys["kind"].to_numpy(),
-                       "role": keys["role"].to_numpy()})
-    kf = kf.drop_duplicates(["idx", "code"])
-    sizes = kf.groupby("code")["idx"].transform("size")
-    kf["size"] = sizes.to_numpy()
-    # only weak keys (names and aliases shared by many records: term-frequency weighted
-    # evidence) are ever skipped; name-part, date-of-birth and identifier keys never are
-    weak = kf["kind"].to_numpy(dtype=object) != ""
-    weak &= ~np.isin(kf["kind"].to_numpy(dtype=object), ["phone", "vehicle", "social_media"])
-    over = (sizes > max_block_size).to_numpy() & weak if max_block_size is not None else np.zeros(len(kf), dtype=bool)
-    skipped = int(kf.loc[over, "code"].nunique())
-    kf = kf[(sizes >= 2).to_numpy() & ~over]
-    # asymmetric blocks: probes (role 1) against everyone; targets (role 2) not with each other
-    probe_codes = kf.loc[kf["role"].to_numpy() == 1, "code"].unique()
-    kf = kf[(kf["role"].to_numpy() != 2) | kf["code"].isin(probe_codes).to_numpy()]
-    m = kf.merge(kf.drop(columns="size"), on="code", suffixes=("_a", "_b"))
-    m = m[(m["idx_a"] < m["idx_b"]) & ~((m["role_a"] == 2) & (m["role_b"] == 2))]
-    a = m["idx_a"].to_numpy(dtype=np.int64)
-    b = m["idx_b"].to_numpy(dtype=np.int64)
-    ka = m["kind_a"].to_numpy(dtype=object)
-    kb = m["kind_b"].to_numpy(dtype=object)
-    is_alias = np.array([x.startswith("alias:") or y.startswith("alias:") for x, y in zip(ka, kb, strict=True)], dtype=bool) if len(m) else np.zeros(0, dtype=bool)
-    ident_kind = np.where(np.isin(ka, ["phone", "vehicle", "social_media"]), ka, "")
-    pairs = pd.DataFrame({"a": a, "b": b})
-    pairs["alias"] = np.where(is_alias, np.where(np.char.startswith(ka.astype(str), "alias:"), ka, kb), "")
-    pairs["alias_n"] = np.where(is_alias, m["size"].to_numpy(), 0)
-    pairs["ident"] = ident_kind
-    # one row per pair, keeping an alias tag and an identifier tag where any row has one
-    # (the rarest shared alias where several are shared)
-    pairs["alias_n"] = np.where(is_alias, pairs["alias_n"], np.iinfo(np.int64).max)
-    pairs = pairs.sort_values(["a", "b", "alias_n"], kind="stable")
-    agg = pairs.drop_duplicates(["a", "b"], keep="first")[["a", "b", "alias", "alias_n"]]
-    ids_ = pairs[pairs["ident"] != ""].drop_duplicates(["a", "b"], keep="first")[["a", "b", "ident"]]
-    agg = agg.merge(ids_, on=["a", "b"], how="left")
-    agg["ident"] = agg["ident"].fillna("").astype(object)
-    agg["alias"] = agg["alias"].astype(object)
-    agg = agg.reset_index(drop=True)
-    return agg, skipped
-
-
 # --- scoring ------------------------------------------------------------------------------
 
 
-def _tf_weight(values: np.ndarray, rows: np.ndarray, m: float, min_u: float) -> np.ndarray:
-    """log2(m / u) per pair, u = share of records holding ``values[rows]``."""
+def _tf_weight(values: np.ndarray, rows: np.ndarray, m: float, min_u: float, learn: np.ndarray | None = None) -> np.ndarray:
+    """log2(m / u) per pair, u = share of records holding ``values[rows]`` (among the ``learn``
+    records: person records, not children's, whose names would change person pairs' weights)."""
     present = values != ""
+    if learn is not None:
+        present &= learn
     total = max(int(present.sum()), 1)
     counts = pd.Series(values[present]).value_counts()
     share = pd.Series(values[rows]).map(counts).fillna(1).to_numpy(dtype=float) / total
@@ -435,7 +365,7 @@ def _score(pairs: pd.DataFrame, f: dict[str, np.ndarray], weights: dict[str, flo
         osa = cpdist(xa, xb, scorer=OSA.distance, workers=workers) if len(di) else np.zeros(0)
         short = np.minimum(len_fa[di], len_fb[di])
         codes = {x: jellyfish.metaphone(x) for x in set(xa) | set(xb)}
-        same_sound = np.array([codes[x] == codes[y] for x, y in zip(xa, xb, strict=True)], dtype=bool)
+        same_sound = np.array([bool(codes[x]) and codes[x] == codes[y] for x, y in zip(xa, xb, strict=True)], dtype=bool)
         f_close[di] = (jw_f[di] >= w["typo_jw"]) | ((osa <= w["typo_edits"]) & (short >= 4)) | same_sound
     # a one-word name may be a surname alone ("Garside"), and a forename written where the
     # other record has the surname is a half-swapped name: neither contradicts a forename
@@ -488,10 +418,11 @@ def _score(pairs: pd.DataFrame, f: dict[str, np.ndarray], weights: dict[str, flo
     if fixed:
         n_rec = int(f["n"][0])
         score = np.full(k, np.log2(w["duplicates_per_record"] / max(n_rec - 1, 1)))
-        score += np.where(f_exact, _tf_weight(f["fn"], a, w["forename_exact_m"], w["min_u"]), 0)
-        score += np.where(f_init, _tf_weight(f["fn0"], np.where(len_fa == 1, a, b), w["forename_initial_m"], w["min_u"]), 0)
-        score += np.where(s_exact, _tf_weight(f["sn"], a, w["surname_exact_m"], w["min_u"]), 0)
-        score += np.where(s_init, _tf_weight(f["sn0"], np.where(len_sa == 1, a, b), w["surname_initial_m"], w["min_u"]), 0)
+        learn = f.get("learn")
+        score += np.where(f_exact, _tf_weight(f["fn"], a, w["forename_exact_m"], w["min_u"], learn), 0)
+        score += np.where(f_init, _tf_weight(f["fn0"], np.where(len_fa == 1, a, b), w["forename_initial_m"], w["min_u"], learn), 0)
+        score += np.where(s_exact, _tf_weight(f["sn"], a, w["surname_exact_m"], w["min_u"], learn), 0)
+        score += np.where(s_init, _tf_weight(f["sn0"], np.where(len_sa == 1, a, b), w["surname_initial_m"], w["min_u"], learn), 0)
         score += np.where(f_nick, w["forename_nickname"], 0)
         score += np.where(f_sim, w["forename_similar"], 0)
         score += np.where(f_diff, w["forename_differs"], 0)
@@ -577,6 +508,7 @@ def resolve_persons(
     decisions: Decisions | str | None = None,
     threshold: float = DEFAULT_PERSON_THRESHOLD,
     include_children: bool = False,
+    link_children: bool = True,
     min_pair_probability: float = 0.05,
     max_block_size: int | None = None,
     weights: dict[str, float] | None = None,
@@ -586,21 +518,31 @@ def resolve_persons(
     seed: int = 1,
     spark_session: object = None,
 ) -> PersonResolution:
-    """Resolve person-of-concern records (and optionally children's records) into entities.
+    """Resolve person records (persons of concern, provisional records) into entities, and
+    match them to children's records.
 
     Parameters
     ----------
     ds
-        A :class:`contextmap.Dataset` (its ``persons`` and, with ``include_children``,
-        ``children`` tables are read).
+        A :class:`contextmap.Dataset` (its ``persons`` and ``children`` tables are read).
     decisions
         A :class:`~contextmap.resolve.decisions.Decisions`, a path to a decisions file, or None.
-        Decisions always win over scores.
+        Decisions always win over scores; ``merge CHILD PERSON`` makes the person record the
+        child's.
     threshold
         Match probability at or above which two records are joined (0 < threshold < 1).
     include_children
         Also resolve children's records among themselves (for sources whose child ids
-        differ). Children are never joined with persons of concern.
+        differ). Without it two children's records are never one entity (unless a
+        ``merge`` decision says so).
+    link_children
+        Compare person records with children's records (default True): a police spelling of
+        a child ("WHITMORE, Corey", "Tyrese O" with the child's date of birth) joins the
+        child, and the entity is named by the child's id. The model is trained on the person
+        records alone (the children's records are only scored), and the guards hold: a
+        child and an adult (:data:`~contextmap.resolve.identity.AGE_GUARD`) are never joined, a person record never
+        joins two children, nor one of several children it matches about equally well
+        (:data:`~contextmap.resolve.identity.CHILD_MARGIN_BITS`).
     min_pair_probability
         Scored pairs below this are left out of ``.pairs`` (they still guard clustering).
     max_block_size
@@ -630,51 +572,59 @@ def resolve_persons(
     Returns
     -------
     PersonResolution
+        ``entities`` holds the person records and, with ``link_children`` or
+        ``include_children``, the children's records (``table`` says which).
 
     Examples
     --------
     >>> from contextmap.resolve.dataset import example_dataset
     >>> res = resolve_persons(example_dataset())
     >>> res.entities.set_index("record_id")["entity_id"].to_dict()
-    {'P1': 'P1', 'P2': 'P1', 'P3': 'P1', 'P4': 'P4'}
+    {'C1': 'C1', 'P1': 'P1', 'P2': 'P1', 'P3': 'P1', 'P4': 'P4'}
     """
     w = checked_weights(threshold, weights, PERSON_WEIGHTS, "PERSON_WEIGHTS")
     dec = as_decisions(decisions)
-    rec = person_records(ds, include_children=include_children)
+    rec = person_records(ds, include_children=include_children or link_children)
     ids = rec["record_id"].to_numpy(dtype=object)
 
     dec.check_ids(dataset_entity_ids(ds), allow_prefix="prov-")
     feats = _prepare(rec)
+    is_child = feats["child"]
+    if include_children:  # children compete with children for a match: they count in the prior
+        feats["n"] = np.array([len(rec)])
+    else:  # the model learns from the person records alone; children's records are only scored
+        feats["learn"] = ~is_child
     ctx = _linked_children(ds, rec) if use_links else None
     if ctx is not None:
         feats["kids"], feats["kids_u"] = ctx[0], np.array([ctx[1]])
-    keys = _block_keys(rec, feats)
+    keys = block_keys(rec, feats, children_alone=include_children)
     if max_block_size is None:  # an alias held by more records carries under 1 bit
         max_block_size = int(2 ** w["alias"])
-    cand, skipped = _candidate_pairs(keys, max_block_size=max_block_size)
+    cand, skipped = candidate_pairs(keys, max_block_size=max_block_size)
     check_engine(engine)
     scored = _score(cand, feats, w, workers=workers, fixed=engine == "fixed")
     model = None
     if engine != "fixed":
-        prior = w["duplicates_per_record"] / max(len(rec) - 1, 1)
-        sp, model = score_pairs(splink_input(rec, feats, feats.get("kids")), cand, engine=engine,
-                                seed=seed, prior=prior, spark=spark_session)
+        n_prior = int(feats["n"][0])
+        prior = w["duplicates_per_record"] / max(n_prior - 1, 1)
+        train = None if include_children or not is_child.any() else ~is_child
+        sp, model = score_pairs(splink_input(rec, feats, feats.get("kids"), train=train), cand, engine=engine,
+                                seed=seed, prior=prior, spark=spark_session, train=train)
         scored = _splink_scored(scored, sp, model)
+    else:
+        p_ = np.clip(scored["p"].to_numpy(dtype=float), 1e-300, 1 - 1e-16)
+        scored["weight"] = np.log2(p_ / (1 - p_))
+    ref = reference_day(ds)
+    scored = child_guards(scored, feats, ref, threshold=float(threshold), weights=w)
 
     pos = {rid: i for i, rid in enumerate(ids)}
     tables = rec["table"].to_numpy(dtype=object)
     mine = dec.restricted_to(set(pos))
-    for d in mine.items:
-        if tables[pos[d.a]] != tables[pos[d.b]]:
-
-
-            raise DecisionsError(
-                f"{d.source} line {d.line}: cannot {d.action.replace('_', ' ')} a child's record "
-                f"with a person of concern's record: {d.a!r} and {d.b!r}"
-            )
+    check_child_decisions(mine, pos, is_child)
     must = [(pos[d.a], pos[d.b]) for d in mine.merges]
     cannot = [(pos[d.a], pos[d.b]) for d in mine.keep_apart]
-    cl = cluster_records(ids, scored, threshold=float(threshold), must=must, cannot=cannot)
+    cl = cluster_records(ids, scored, threshold=float(threshold), must=must, cannot=cannot,
+                         exclusive=is_child, exclusive_pairs=include_children, prefer=is_child)
 
     entities = pd.DataFrame(
         {
@@ -686,26 +636,39 @@ def resolve_persons(
         }
     )
     pairs = _pairs_frame(scored, rec, feats, cl.entity_id, mine, pos, min_pair_probability)
+    child_ids = set(ids[is_child].tolist())
     stats = {
         "records": len(rec),
+        "person_records": int((~is_child).sum()),
+        "children_records": int(is_child.sum()),
         "candidate_pairs": len(scored),
+        "person_child_pairs": int((is_child[scored["a"].to_numpy(dtype=np.int64)] != is_child[scored["b"].to_numpy(dtype=np.int64)]).sum()) if len(scored) else 0,
         "oversized_blocks_skipped": skipped,
         "entities": int(entities["entity_id"].nunique()),
+        "person_records_matched_to_children": int(sum(1 for e, c in zip(cl.entity_id.tolist(), is_child.tolist(), strict=True)
+                                                      if not c and e in child_ids)),
         "pairs_refused_by_guard": len(cl.refused),
     }
+    # a refused pair that is itself a child and an adult says so
+    noted = scored[scored["age_note"].to_numpy(dtype=object) != ""]
+    notes = dict(zip(zip(noted["a"].tolist(), noted["b"].tolist(), strict=True), noted["age_note"].tolist(), strict=True))
+    reasons = [notes.get((a, b), r) for a, b, r in zip(cl.refused["a"].tolist(), cl.refused["b"].tolist(),
+                                                       cl.refused["reason"].tolist(), strict=True)]
     refused = pd.DataFrame({"record_a": ids[cl.refused["a"].to_numpy(dtype=np.int64)],
                             "record_b": ids[cl.refused["b"].to_numpy(dtype=np.int64)],
                             "match_probability": cl.refused["p"].to_numpy(dtype=float).round(4),
-                            "reason": cl.refused["reason"].astype(object).to_numpy()})
+                            "reason": np.array(reasons, dtype=object)})
     return PersonResolution(entities, pairs, float(threshold), stats, model, refused)
 
 
-def splink_input(rec: pd.DataFrame, feats: dict[str, np.ndarray], kids: np.ndarray | None) -> pd.DataFrame:
+def splink_input(rec: pd.DataFrame, feats: dict[str, np.ndarray], kids: np.ndarray | None, *,
+                 train: np.ndarray | None = None) -> pd.DataFrame:
     """Records in the form the Splink model reads (integer ``unique_id`` = row position).
 
     Names are already normalised (``feats`` from the person resolver), blanks are nulls,
     dates are ISO strings (with a day/month-swapped twin), aliases / identifiers / linked
-    children are lists.
+    children are lists. ``train`` (bool per record): the records the model learns from,
+    whose names and aliases alone decide which aliases are rare.
     """
     n = len(rec)
 
@@ -732,7 +695,9 @@ def splink_input(rec: pd.DataFrame, feats: dict[str, np.ndarray], kids: np.ndarr
         return sorted(out) or None
 
     alias_lists = [aliases(v) if isinstance(v, str) else None for v in rec["aliases"].tolist()]
-    holders = pd.Series([x for i, al in enumerate(alias_lists) for x in {*(al or ()), feats["full"][i]}]).value_counts()
+    learn = np.ones(n, dtype=bool) if train is None else train
+    holders = pd.Series([x for i, al in enumerate(alias_lists) if learn[i]
+                         for x in {*(al or ()), feats["full"][i]}]).value_counts()
     rare = [[x for x in al if holders.get(x, 0) <= RARE_ALIAS] or None if al else None for al in alias_lists]
     ident_cols = [(k, rec[k].tolist()) for k in ("phone", "vehicle", "social_media")]
     idents: list[list[str] | None] = []
@@ -775,6 +740,7 @@ def _splink_scored(scored: pd.DataFrame, sp: pd.DataFrame, model: SplinkModel) -
     contra |= out["forename_contradiction"].to_numpy(dtype=bool) & not_same_dob
     contra |= (g_sur == 0) & not_same_dob
     out["contradiction"] = contra & (out["ident"].to_numpy(dtype=object) == "")
+    out["weight"] = sp["weight"].to_numpy(dtype=float)
     for c in sp.columns:
         if c.startswith(("w_", "g_")):
             out[c] = sp[c].to_numpy()
@@ -785,10 +751,11 @@ def _splink_scored(scored: pd.DataFrame, sp: pd.DataFrame, model: SplinkModel) -
     return out
 
 
-def _splink_words(row: dict, comparisons: list[str], top: dict[str, int], prior: float) -> list[tuple[str, float]]:
+def _splink_words(row: dict, comparisons: list[str], top: dict[str, int], prior: float,
+                  prior_words: str = "prior (how rare a match is among this many records)") -> list[tuple[str, float]]:
     """[(plain words, match weight)] per comparison, the prior first: the waterfall.
     ``top`` is each comparison's highest level (Splink numbers levels best-first, down to 0)."""
-    out = [("prior (how rare a match is among this many records)", round(prior, 2))]
+    out = [(prior_words, round(prior, 2))]
     for c in comparisons:
         g = int(row[f"g_{c}"])
         words = LEVEL_WORDS[c]
@@ -808,14 +775,20 @@ def _pairs_frame(scored, rec, feats, entity, dec, pos, min_p) -> pd.DataFrame:
     seen = set()
     comps = scored.attrs.get("comparisons")
     records = keep[[c for c in keep.columns if c.startswith(("w_", "g_"))]].to_dict("records") if comps else None
-    for n_, (a, b, p, lv, al, idn) in enumerate(zip(
+    notes = keep["age_note"].tolist() if "age_note" in keep.columns else [""] * len(keep)
+    priors = keep["prior_w"].to_numpy(dtype=float) if "prior_w" in keep.columns else None
+    for n_, (a, b, p, lv, al, idn, note) in enumerate(zip(
         keep["a"].tolist(), keep["b"].tolist(), keep["p"].tolist(), keep["levels"].tolist(),
-        keep["alias"].tolist(), keep["ident"].tolist(), strict=True,
+        keep["alias"].tolist(), keep["ident"].tolist(), notes, strict=True,
     )):
         seen.add((a, b))
         d = decided.get((a, b))
         if records is not None:
-            fall = _splink_words(records[n_], comps, scored.attrs["top"], scored.attrs["prior_weight"])
+            cross = priors is not None and bool(feats["child"][a] != feats["child"][b])
+            fall = _splink_words(records[n_], comps, scored.attrs["top"],
+                                 float(priors[n_]) if cross and priors is not None else scored.attrs["prior_weight"],
+                                 "prior (a person record being this child)" if cross else
+                                 "prior (how rare a match is among this many records)")
             if idn:  # name the identifier: "phone shared"
                 fall = [(f"{idn.replace('_', ' ')} shared" if w == "identifier shared" else w, x) for w, x in fall]
             text = "; ".join(f"{w} ({x:+.1f})" for w, x in fall[1:])
@@ -825,6 +798,8 @@ def _pairs_frame(scored, rec, feats, entity, dec, pos, min_p) -> pd.DataFrame:
             water = json.dumps(fall)
         else:
             text, weight, water = _explain(lv, al, idn, full[a], full[b]), float(np.log2(p / (1 - p))) if 0 < p < 1 else 0.0, ""
+        if note:
+            text += f"; {note}"
         rows.append((ids[a], ids[b], round(p, 4), text, _decision_word(d), entity[a] == entity[b],
                      round(weight, 2), water))
     for (a, b), d in decided.items():

@@ -5,7 +5,8 @@ one place. Candidate pairs share a postcode, a normalised name, or lie within 20
 (:data:`NEAR_METRES`, a KD-tree radius query on easting/northing, so dense town centres
 do not make huge blocks). Each pair is scored on
 distance in metres (easting/northing), name similarity after nickname and abbreviation
-normalisation (:func:`normalise_place_name`), postcode and category, with log2 Bayes factors
+normalisation (:func:`normalise_place_name`, shared with ingest's place-text matching in
+:mod:`contextmap.ingest.placetext`), postcode and category, with log2 Bayes factors
 (:data:`PLACE_WEIGHTS`); different house or flat numbers ("Flat 2" / "Flat 3") are a hard
 contradiction, so two flats in one block are never merged.
 """
@@ -15,7 +16,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,12 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
 from scipy.spatial import cKDTree
 
+from contextmap.ingest.placetext import (
+    PLACE_NICKNAMES,
+    normalise_place_name,
+    normalise_place_names,
+    street_of_text,
+)
 from contextmap.resolve.cluster import (
     checked_weights,
     cluster_records,
@@ -40,6 +46,8 @@ __all__ = [
     "normalise_place_names",
     "PLACE_WEIGHTS",
     "DEFAULT_PLACE_THRESHOLD",
+    "position_uncertainty",
+    "UNCERTAINTY_M",
 ]
 
 DEFAULT_PLACE_THRESHOLD = 0.5
@@ -67,113 +75,20 @@ PLACE_WEIGHTS: dict[str, float] = {
 
 _PLACE_PRIOR_WORDS = "prior (how rare a match is among nearby places)"
 
-PLACE_NICKNAMES: dict[str, str] = {
-    "maccies": "mcdonalds",
-    "maccys": "mcdonalds",
-    "maccas": "mcdonalds",
-    "mackies": "mcdonalds",
-    "mcds": "mcdonalds",
-    "mcd": "mcdonalds",
-    "mickey ds": "mcdonalds",
-    "micky ds": "mcdonalds",
-    "mc donalds": "mcdonalds",
-    "spoons": "wetherspoons",
-    "weatherspoons": "wetherspoons",
-    "kentucky fried chicken": "kfc",
-    "bk": "burger king",
-    "sainsburys local": "sainsburys",
-    "tescos": "tesco",
-    "tesco express": "tesco",
-    "tesco metro": "tesco",
-    "co op": "coop",
-    "the co operative": "coop",
-    "rly": "railway",
-    "stn": "station",
-    "bus stn": "bus station",
-    "rec": "recreation ground",
-    "rec ground": "recreation ground",
-}
-"""Brand nicknames and abbreviations (folded form -> normal form)."""
-
-_WORDS = {
-    "rd": "road",
-    "ave": "avenue",
-    "av": "avenue",
-    "ln": "lane",
-    "sq": "square",
-    "cres": "crescent",
-    "cl": "close",
-    "ct": "court",
-    "dr": "drive",
-    "gdns": "gardens",
-    "gr": "grove",
-    "pk": "park",
-    "pl": "place",
-    "ter": "terrace",
-    "terr": "terrace",
-    "hse": "house",
-    "ctr": "centre",
-    "center": "centre",
-    "shopping ctr": "shopping centre",
-    "stn": "station",
-    "nr": "near",
-    "opp": "opposite",
-}
-_DROP = {"the", "and", "of", "near", "outside", "opposite", "behind", "by", "at"}
 _NUMBER = re.compile(r"\b\d+[a-z]?\b")
-_POSTCODE = re.compile(r"\b([a-z]{1,2}\d[a-z\d]?)\s*(\d[a-z]{2})\b", re.IGNORECASE)
+_MINOR = {"the", "and", "of", "on", "in", "at", "by", "near"}
 
 
-def normalise_place_name(name: object) -> str:
-    """Return a place name in comparison form: folded, nicknames and abbreviations expanded.
-
-    Apostrophes go ("McDonald's" -> "mcdonalds"), brand nicknames map to the brand
-    (:data:`PLACE_NICKNAMES`), "St" becomes "saint" before a name and "street" after one,
-    "Rd" becomes "road" and so on; "the", "near", "outside" and postcodes are dropped.
-
-    Examples
-    --------
-    >>> normalise_place_name("Maccies, Botchergate")
-    'mcdonalds botchergate'
-    >>> normalise_place_name("McDonald's Botchergate CA1 1RP")
-    'mcdonalds botchergate'
-    >>> normalise_place_name("St Mary's Park, Church St")
-    'saint marys park church street'
-    >>> normalise_place_name("outside the Bus Stn")
-    'bus station'
-    """
-    if not isinstance(name, str):
-        return ""
-    text = _POSTCODE.sub(" ", name)
-    text = fold(text)
-    padded = f" {text} "
-    for nick in sorted(PLACE_NICKNAMES, key=len, reverse=True):
-        padded = padded.replace(f" {nick} ", f" {PLACE_NICKNAMES[nick]} ")
-    toks = padded.split()
-    out = []
-    for i, t in enumerate(toks):
-        if t == "st":
-            t = "saint" if (i == 0 or toks[i - 1] in _DROP) and i + 1 < len(toks) else "street"
-        else:
-            t = _WORDS.get(t, t)
-        if t in _DROP:
-            continue
-        out.append(t)
-    return " ".join(out)
-
-
-@lru_cache(maxsize=262144)
-def _normalise_cached(name: str) -> str:
-    return normalise_place_name(name)
-
-
-def normalise_place_names(values) -> np.ndarray:
-    """:func:`normalise_place_name` of each value (object array), each distinct text once.
-
-    >>> normalise_place_names(["St Mary's Church", None]).tolist()
-    ['saint marys church', '']
-    """
-    return np.array([_normalise_cached(x) if isinstance(x, str) else "" for x in values], dtype=object)
+def _without_shared_street(a: list[str], b: list[str]) -> tuple[list[str], list[str]]:
+    """Each pair of comparison names with the street they share taken out of both."""
+    out_a, out_b = [], []
+    for x, y in zip(a, b, strict=True):
+        st = street_of_text(x)
+        if st and st == street_of_text(y):
+            x, y = " ".join(x.replace(st, " ").split()), " ".join(y.replace(st, " ").split())
+        out_a.append(x)
+        out_b.append(y)
+    return out_a, out_b
 
 
 def _postcode(value: object) -> str:
@@ -254,9 +169,47 @@ def _location_frame(ds) -> pd.DataFrame:
             "easting": pd.to_numeric(lo["easting"], errors="coerce").to_numpy(dtype=float) if "easting" in lo else np.nan,
             "northing": pd.to_numeric(lo["northing"], errors="coerce").to_numpy(dtype=float) if "northing" in lo else np.nan,
             "postcode": lo["postcode"].tolist() if "postcode" in lo else None,
+            "uncertainty": position_uncertainty(lo),
         }
     )
     return rec.sort_values("record_id", kind="stable").reset_index(drop=True)
+
+
+UNCERTAINTY_M: dict[str, float] = {"given": 0.0, "postcode": 100.0, "postcode sector": 1000.0, "street": 1000.0,
+                                   "named_place": 2000.0}
+"""How far (metres) a position may be from the place, by where it came from (``geocoded_from``):
+a postcode centroid stands for a dozen houses, a street's point for the whole street; a grid
+reference for its square (its side)."""
+
+
+def position_uncertainty(locations: pd.DataFrame) -> np.ndarray:
+    """Per location, how far its position may be from the place (metres, :data:`UNCERTAINTY_M`).
+
+    Two takeaways placed at one postcode's centroid share a point without being one place, so
+    distance counts as evidence only as far as both positions are precise.
+
+    Examples
+    --------
+    >>> lo = pd.DataFrame({"geocoded_from": ["given", "postcode", "grid_reference", None],
+    ...                    "position_quality": ["as given", "postcode unit centroid", "grid reference (100 m square)", None]})
+    >>> position_uncertainty(lo).tolist()
+    [0.0, 100.0, 100.0, 0.0]
+    """
+    if "geocoded_from" not in locations:
+        return np.zeros(len(locations))
+    src = locations["geocoded_from"].astype(object).where(locations["geocoded_from"].notna(), "given").tolist()
+    words = (locations["position_quality"].astype(object).fillna("").astype(str).tolist()
+             if "position_quality" in locations else [""] * len(src))
+    out = []
+    for g, w in zip(src, words, strict=True):
+        if g == "grid_reference":
+            m = re.search(r"\(([\d.]+) (m|km) square\)", w)
+            out.append(float(m.group(1)) * (1000.0 if m.group(2) == "km" else 1.0) if m else 100.0)
+        elif g == "postcode" and "sector" in w:
+            out.append(UNCERTAINTY_M["postcode sector"])
+        else:
+            out.append(UNCERTAINTY_M.get(str(g), 0.0))
+    return np.asarray(out, dtype=float)
 
 
 def resolve_locations(
@@ -314,6 +267,9 @@ def resolve_locations(
 
     dist = np.hypot(e[a] - e[b], n[a] - n[b]) if k else np.zeros(0)
     has_d = np.isfinite(dist)
+    unc = rec["uncertainty"].to_numpy(dtype=float)
+    slack = unc[a] + unc[b] if k else np.zeros(0)
+    near, least = dist + slack, np.maximum(dist - slack, 0.0)  # the farthest and nearest they may be
     # compare strings as integer codes ("" is code 0 in each column)
     nc, pc, uc, cc = (pd.factorize(pd.Series(x, dtype=object).where(x != "", None))[0] + 1
                       for x in (names, pcs, nums, cats))
@@ -323,15 +279,23 @@ def resolve_locations(
     sim = np.where(name_same, 100.0, 0.0)
     sort_sim = sim.copy()
     if len(fuzzy):
-        la, lb = names[a[fuzzy]].tolist(), names[b[fuzzy]].tolist()
+        # two names on one street are compared without it: "Star Pizza, Cobble Road" is not
+        # "Riverside Chicken, Cobble Road"; a name that is only the street says nothing more
+        la, lb = _without_shared_street(names[a[fuzzy]].tolist(), names[b[fuzzy]].tolist())
+        said = np.array([bool(x) and bool(y) for x, y in zip(la, lb, strict=True)], dtype=bool)
+        n_both[fuzzy[~said]] = False
         sim[fuzzy] = cpdist(la, lb, scorer=fuzz.token_set_ratio, workers=-1)
         sort_sim[fuzzy] = cpdist(la, lb, scorer=fuzz.token_sort_ratio, workers=-1)
+        # one shared word (the area most names begin with: "Oakridge Inn", "Oakridge Leisure
+        # Centre") is not a partly similar name
+        shared = np.array([len((set(x.split()) & set(y.split())) - _MINOR) for x, y in zip(la, lb, strict=True)])
+        sim[fuzzy] = np.where((shared < 2) & (sort_sim[fuzzy] < 88), np.minimum(sim[fuzzy], 79.0), sim[fuzzy])
     levels = {
-        "within_25m": has_d & (dist <= 25),
-        "within_75m": has_d & (dist > 25) & (dist <= 75),
-        "within_200m": has_d & (dist > 75) & (dist <= 200),
-        "within_1km": has_d & (dist > 200) & (dist <= 1000),
-        "far": has_d & (dist > 1000),
+        "within_25m": has_d & (near <= 25),
+        "within_75m": has_d & (near > 25) & (near <= 75),
+        "within_200m": has_d & (near > 75) & (near <= 200),
+        "within_1km": has_d & (least > 200) & (least <= 1000),
+        "far": has_d & (least > 1000),
         "postcode_same": (pc[a] != 0) & (pc[a] == pc[b]),
         "postcode_differs": (pc[a] != 0) & (pc[b] != 0) & (pc[a] != pc[b]),
         "name_same": name_same,
@@ -372,7 +336,9 @@ def resolve_locations(
     sel = np.flatnonzero(p >= min_pair_probability)
     sa, sb = a[sel], b[sel]
     # explanations built column-wise: "<d> m apart; level; level ..."
-    expl = pd.Series(np.where(has_d[sel], np.char.add(np.round(np.nan_to_num(dist[sel])).astype(np.int64).astype(str), " m apart; "), ""), dtype=object)
+    apart = np.where(slack[sel] >= 10, " m apart (positions approximate); ", " m apart; ")
+    expl = pd.Series(np.where(has_d[sel], np.char.add(np.round(np.nan_to_num(dist[sel])).astype(np.int64).astype(str),
+                                                      apart.astype(str)), ""), dtype=object)
     for key, arr in levels.items():
         expl = expl + np.where(arr[sel], texts[key] + "; ", "")
     expl = expl.str.slice(0, -2)

@@ -2,7 +2,10 @@
 
 A pair is *doubtful* when its match probability lies in the review band around the
 threshold (default 0.1 to 0.95), or when it scored at or above the threshold but the
-anti-chaining guard refused to join it (different dates of birth, a different forename...).
+anti-chaining guard refused to join it (different dates of birth, a different forename, a
+child and an adult, a person record that matches two children...). Person pairs include a
+person record and a child's record (a police spelling of a child); the page says which
+record is which.
 Pairs the decisions file already settles are left out. :func:`write_review` writes one
 self-contained HTML page: each pair with both records side by side and a waterfall of the
 match weights (the prior, then what agreed and what disagreed, to the final score); the
@@ -63,7 +66,7 @@ def review_pairs(res: PersonResolution | LocationResolution, *, band: tuple[floa
     -------
     pandas.DataFrame
         ``res.pairs`` rows (not yet decided) with a ``status`` column: ``joined``, ``not
-        joined`` or ``refused by the guard``.
+        joined`` or ``refused by the guard``, and ``reason`` (why the guard refused it).
 
     Examples
     --------
@@ -77,8 +80,9 @@ def review_pairs(res: PersonResolution | LocationResolution, *, band: tuple[floa
         raise ConfigError(f"Expected band to be (low, high) with 0 <= low < high <= 1, instead got: {band!r}")
     p = res.pairs
     if not len(p):
-        return p.assign(status=pd.Series(dtype=object))
-    refused = set(zip(res.refused["record_a"], res.refused["record_b"], strict=True)) if len(res.refused) else set()
+        return p.assign(status=pd.Series(dtype=object), reason=pd.Series(dtype=object))
+    refused = (dict(zip(zip(res.refused["record_a"], res.refused["record_b"], strict=True), res.refused["reason"], strict=True))
+               if len(res.refused) else {})
     key = list(zip(p["record_a"], p["record_b"], strict=True))
     is_refused = np.array([k in refused for k in key], dtype=bool)
     prob = p["match_probability"].to_numpy(dtype=float)
@@ -87,6 +91,7 @@ def review_pairs(res: PersonResolution | LocationResolution, *, band: tuple[floa
     out = p[doubt].copy()
     out["status"] = np.where(is_refused[doubt], "refused by the guard",
                              np.where(out["joined"].to_numpy(dtype=bool), "joined", "not joined"))
+    out["reason"] = [str(refused.get(k, "")) for k, d in zip(key, doubt, strict=True) if d]
     t = float(np.clip(res.threshold, 1e-9, 1 - 1e-9))
     distance = np.abs(out["match_weight"].to_numpy(dtype=float) - np.log2(t / (1 - t)))
     out = out.assign(_d=distance).sort_values(["_d", "record_a", "record_b"], kind="stable")
@@ -94,11 +99,19 @@ def review_pairs(res: PersonResolution | LocationResolution, *, band: tuple[floa
 
 
 def _records(ds: Dataset, ids: set[str]) -> dict[str, dict[str, str]]:
-    """The fields the page shows for each record in ``ids`` (persons and places)."""
+    """The fields the page shows for each record in ``ids`` (persons, children and places);
+    person and child records say which they are (``record``)."""
     out: dict[str, dict[str, str]] = {}
-    for frame, key, fields in ((ds.persons, "person_id", _FIELDS), (ds.locations, "location_id", _PLACE_FIELDS)):
+    for frame, key, fields in ((ds.persons, "person_id", _FIELDS), (ds.children, "child_id", _FIELDS),
+                               (ds.locations, "location_id", _PLACE_FIELDS)):
         for row in frame[frame[key].astype(str).isin(ids)].to_dict("records"):
             rec = {}
+            if key == "child_id":
+                rec["record"] = "a child's record"
+            elif key == "person_id":
+                prov = row.get("provisional")
+                rec["record"] = ("provisional (made from a name in a link)" if isinstance(prov, bool | np.bool_) and prov
+                                 else "person record")
             for f in fields:
                 v = row.get(f)
                 if v is None or (not isinstance(v, str) and pd.isna(v)):
@@ -114,7 +127,9 @@ def _records(ds: Dataset, ids: set[str]) -> dict[str, dict[str, str]]:
 
 def _page_pairs(queue: pd.DataFrame, kind: str) -> list[dict]:
     return [{"a": r.record_a, "b": r.record_b, "kind": kind, "p": float(r.match_probability), "status": r.status,
-             "weight": float(r.match_weight), "explanation": r.explanation,
+             "weight": float(r.match_weight),
+             "explanation": r.explanation + (f"; refused: {r.reason}" if getattr(r, "reason", "") and
+                                              str(r.reason) not in r.explanation else ""),
              "waterfall": json.loads(r.waterfall) if r.waterfall else []}
             for r in queue.itertuples()]
 
@@ -288,7 +303,7 @@ svg text { font-size: 11px; fill: #222; }
     return svg;
   }
 
-  var FIELDS = {person: [["name", "Name"], ["aliases", "Aliases"], ["date_of_birth", "Date of birth"], ["gender", "Gender"],
+  var FIELDS = {person: [["record", "Record"], ["name", "Name"], ["aliases", "Aliases"], ["date_of_birth", "Date of birth"], ["gender", "Gender"],
                          ["phone", "Phone"], ["vehicle", "Vehicle"], ["social_media", "Social media"]],
                 place: [["name", "Name"], ["category", "Category"], ["address", "Address"], ["postcode", "Postcode"],
                         ["grid", "Grid reference (BNG)"]]};

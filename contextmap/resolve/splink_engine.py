@@ -309,9 +309,15 @@ def score_pairs(
     prior: float,
     max_pairs_u: float = 1e5,
     spark=None,
+    train: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, SplinkModel]:
     """Train the model on ``data`` and score the candidate ``pairs`` (columns ``a``, ``b``,
     row positions with a < b).
+
+    ``train`` (bool per row of ``data``, default all): the records the model learns from (u
+    by sampling, m by EM, which comparisons there are, names' term frequencies); the other
+    records (children's records, matched to person records) are only scored, with that
+    model, so they change no person-person score.
 
     Returns the pairs with ``p`` (match probability), ``weight`` (total match weight) and one
     ``w_<comparison>`` / ``g_<comparison>`` column per comparison (its match weight, term
@@ -319,6 +325,9 @@ def score_pairs(
     """
     from splink import Linker, block_on
 
+    full = data
+    if train is not None:
+        data = data[np.asarray(train, dtype=bool)].reset_index(drop=True)
     n = len(data)
     with_gender = data["gender"].notna().sum() >= 2
     with_alias = data["aliases"].notna().any()
@@ -353,8 +362,15 @@ def score_pairs(
                 clock("m by EM")
             bp = pd.DataFrame({"match_key": "0", "join_key_l": pairs["a"].to_numpy(dtype=np.int64),
                                "join_key_r": pairs["b"].to_numpy(dtype=np.int64)})
-            linker.table_management.register_blocked_pairs_for_predict(db.register(bp))
-            pred = _fetch(linker.inference.predict(), engine)
+            scorer = linker
+            if len(full) != n:
+                # the trained model, over every record; names weighted by the training records
+                tf = {c: linker.table_management.compute_tf_table(c) for c in ("forename", "surname")}
+                scorer = Linker(db.register(full), linker.misc.save_model_to_json(), log_level=logging.ERROR)
+                for c, t in tf.items():
+                    scorer.table_management.register_term_frequency_lookup(t, c)
+            scorer.table_management.register_blocked_pairs_for_predict(db.register(bp))
+            pred = _fetch(scorer.inference.predict(), engine)
             clock("predict")
             model = _model(linker, engine, "EM" if use_em else "fixed priors", n, why)
             model.extra["seconds"] = clock.times

@@ -1,6 +1,10 @@
 """Text in comparison form, shared by person and place resolution: folding, person names
 (titles dropped, "SURNAME, Forename" turned round, nicknames mapped to one form) and identifiers.
 
+Invisible format characters (zero-width spaces, soft hyphens, direction marks) are dropped,
+and Cyrillic or Greek look-alike letters inside Latin words read as Latin (as ingest does,
+:func:`contextmap.ingest.names.person_name_key`), so a pasted "\u0421orey" is "corey".
+
 Examples
 --------
 >>> fold("  Chloé O’Neil-Dawson ")
@@ -12,15 +16,20 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from contextmap.ingest.names import drop_invisible, fold_lookalikes, forename_first
+
 __all__ = ["fold", "normalise_person_name", "normalise_identifier", "NICKNAME_TO_FORM"]
 
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_NON_ALNUM = re.compile(r"[\W_]+")  # for ASCII text, [^a-z0-9] (after lower-casing); other scripts' letters kept
 _APOSTROPHE = re.compile(r"['\u2019`]")
 
 
 def fold(text: str) -> str:
-    """Lower case, accents and apostrophes removed, every other non-alphanumeric run a space."""
+    """Lower case, accents and apostrophes removed, every other run of characters that are not
+    letters or digits a space (letters of other scripts are kept: a name written in Cyrillic
+    is still a name)."""
     if not text.isascii():  # ASCII has no accents to strip (the usual case: skip the walk)
+        text = fold_lookalikes(drop_invisible(text))
         text = unicodedata.normalize("NFKD", text)
         text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.lower()
@@ -84,15 +93,14 @@ def normalise_person_name(name: object) -> str:
     'tyler ogrady smith'
     >>> normalise_person_name("GRANT, Tyler")
     'tyler grant'
+    >>> normalise_person_name("GRANT Tyler")
+    'tyler grant'
     >>> normalise_person_name(None)
     ''
     """
     if not isinstance(name, str):
         return ""
-    if name.count(",") == 1:  # "SURNAME, Forename" as registers write it
-        head, tail = (x.strip() for x in name.split(","))
-        if head and tail and len(head.split()) == 1:
-            name = f"{tail} {head}"
+    name = forename_first(drop_invisible(name))  # "SURNAME, Forename" as registers write it
     tokens = [t for t in fold(name).split() if t not in _TITLES]
     return " ".join(tokens)
 

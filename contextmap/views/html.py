@@ -47,6 +47,7 @@ __all__ = [
     "field_of",
     "period_text",
     "text_or_none",
+    "age_label",
 ]
 
 _JSON_SCRIPT_ESCAPES = {
@@ -248,3 +249,40 @@ def text_or_none(v: Any) -> str | None:
     if isinstance(v, pd.Timestamp):
         return v.strftime("%Y-%m-%d")
     return str(v)
+
+
+def age_label(date_of_birth: Any, *, on: Any) -> str:
+    """Age in completed years on ``on`` as a meeting says it: ``"15"``, ``"adult"`` (18 and
+    over) or ``""`` (date of birth missing, unreadable or after ``on``).
+
+    So an adult and a child with the same name can be told apart wherever persons are shown.
+    A stand-in with the signature and answers of ``contextmap.dates.age_label`` (coming with
+    the pack's agenda work): when that lands, this function becomes an import of it.
+
+    Examples
+    --------
+    >>> age_label("2010-06-12", on="2026-06-11"), age_label("12/06/2010", on="2026-06-12")
+    ('15', '16')
+    >>> age_label("1985-08-15", on="2026-10-31")
+    'adult'
+    >>> age_label(None, on="2026-10-31"), age_label("2030-01-01", on="2026-10-31"), age_label("soon", on="2026-10-31")
+    ('', '', '')
+    """
+
+    def day(v: Any) -> pd.Timestamp | None:
+        if text_or_none(v) is None:
+            return None
+        try:
+            ts = pd.to_datetime(v, dayfirst=isinstance(v, str) and "/" in v)
+        except (ValueError, TypeError, OverflowError):
+            return None
+        return None if pd.isna(ts) else pd.Timestamp(ts).normalize()
+
+    when = day(on)
+    if when is None:
+        raise ValueError(f"Expected on to be a date, instead got: {on!r}")
+    born = day(date_of_birth)
+    if born is None or born > when:
+        return ""
+    years = when.year - born.year - ((when.month, when.day) < (born.month, born.day))
+    return "adult" if years >= 18 else str(years)

@@ -1,18 +1,19 @@
 """Hotspot maps: self-contained, offline, safe folium maps of locations of concern.
 
 :func:`hotspot_map` draws what the analyses found (see :mod:`contextmap.hotspots`): the
-kernel density surface (computed in metres) as filled contour bands, every location as a
-circle marker sized and coloured by its hotspot score (clustered when there are many), the
-top-ranked hotspots on their own layer, spatial clusters outlined, one layer per location
-category and one per peer group (the places its children were seen), a legend, a title bar
-with the period and audience, a protective-marking banner and a search box over location
-names. Clicking a location opens a popup with its category, episodes, distinct children,
-first and last seen, grading mix and the persons of concern seen there.
+kernel density surface (computed in metres) as filled contour bands, every place on one canvas
+sized and coloured by its hotspot score class (clustered by supercluster when there are many),
+the top-ranked places above them, the top ten named "rank. name" where no two labels overlap,
+the emerging hotspots (:mod:`contextmap.emerging`) in words and drawn above the places, spatial
+clusters outlined, one layer per kind of place and one per peer group (the places its children
+were seen), a collapsible legend, a title bar with the period and audience, a
+protective-marking banner and a search box over place names. Clicking a place opens a popup
+saying why it ranks, in words (:mod:`contextmap.views.places`): never a raw score.
 
 How the page stays safe and offline
 -----------------------------------
-* Every script and stylesheet is inlined from the installed package (Leaflet and
-  Leaflet.markercluster from the ``xstatic`` packages, our own ``templates/map_view.js``).
+* Every script and stylesheet is inlined from the installed package (Leaflet from the
+  ``xstatic`` package, supercluster from ``assets/``, our own ``templates/map_view.js``).
   folium's CDN links (Leaflet, jQuery, Bootstrap, Font Awesome...) are removed.
 * Base-map tiles are a setting: ``tiles='none'`` (default: the page makes no request at
   all), ``'osm'`` (OpenStreetMap) or a URL template for an internal tile server.
@@ -47,20 +48,30 @@ from contextmap.files import check_writable
 from contextmap.views import html as _html
 from contextmap.views.basemap import basemap_for, basemap_payload
 from contextmap.views.html import field_of, period_text, text_or_none
+from contextmap.views.netgroups import GROUP_PALETTE
+from contextmap.views.places import place_columns
 
 __all__ = ["hotspot_map", "write_map", "map_payload", "MapOptions", "MAP_DEFAULTS", "SCORE_COLOURS",
-           "GROUP_COLOURS"]
+           "SCORE_WORDS", "GROUP_COLOURS", "EMERGING_CLASSES", "EMERGING_COLOURS"]
 
 SCORE_COLOURS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 """Five score classes, lowest first (ColorBrewer YlOrRd)."""
 
-GROUP_COLOURS = (
-    "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#e377c2", "#17becf",
-    "#bcbd22", "#393b79", "#637939", "#7b4173", "#3182bd", "#8c6d31",
-)
-"""Peer-group colours (none grey, brown or red: those mark ungrouped children, places and
-persons of concern), reused in turn after twelve groups. Shared with
-:mod:`contextmap.views.network`."""
+GROUP_COLOURS = GROUP_PALETTE
+"""Peer-group colours: the colour-blind-safe qualitative palette of
+:mod:`contextmap.views.netgroups` (none grey, brown or red: those mark ungrouped children,
+places and persons of concern), reused in turn after nine groups on the map's peer-group
+layers (each named in the layer control)."""
+
+SCORE_WORDS = ("lowest", "low", "middle", "high", "highest")
+"""The five score classes in words, lowest first."""
+
+EMERGING_CLASSES = ("new", "intensifying", "persistent", "diminishing", "sporadic")
+"""Emerging-hotspot classes drawn on the map (:data:`contextmap.emerging.CATEGORIES` but "no
+pattern"), in legend order; their words come from the vocabulary's ``emerging`` group."""
+EMERGING_COLOURS = {"new": "#7b3294", "intensifying": "#d7191c", "persistent": "#e66101",
+                    "diminishing": "#2c7bb6", "sporadic": "#4d9221"}
+"""Outline colour of each emerging class's grid cells (each also has its own dash pattern)."""
 
 _DENSITY_COLOURS = ("#fee5d9", "#fcbba1", "#fc9272", "#fb6a4a", "#de2d26", "#a50f15")
 
@@ -86,13 +97,14 @@ class _Parts:
     peer_groups: Any = None
     graph: nx.Graph | None = None
     period: Any = None
+    dataset: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
 
 
 def _parts(analysis: Any, **given: Any) -> _Parts:
     """Collect the parts from an Analysis-like object or mapping, overridden by keywords."""
     out = _Parts()
-    for name in ("hotspots", "clusters", "density", "peer_groups", "graph", "period"):
+    for name in ("hotspots", "clusters", "density", "peer_groups", "graph", "period", "dataset"):
         value = given.get(name)
         if value is None:
             value = field_of(analysis, name)
@@ -128,6 +140,7 @@ class MapOptions(TypedDict, total=False):
     new_ids: Sequence[str] | None
     emerging: Any
     label_top: int
+    words: Any
 
 
 MAP_DEFAULTS: MapOptions = {
@@ -135,6 +148,7 @@ MAP_DEFAULTS: MapOptions = {
     "period": None, "title": "Locations of concern", "audience": "internal",
     "marking": "OFFICIAL-SENSITIVE", "top_n": 25, "density_levels": 6, "max_persons": 12,
     "basemap": None, "areas": None, "new_ids": None, "emerging": None, "label_top": 10,
+    "words": None,
 }
 """The default of every :class:`MapOptions` keyword."""
 
@@ -161,27 +175,6 @@ def _count(v: Any) -> int | None:
         return int(v)
     except (TypeError, ValueError):
         return None
-
-
-def _grading_text(v: Any) -> str | None:
-    if isinstance(v, Mapping):
-        items = sorted(v.items(), key=lambda kv: (-float(kv[1] or 0), str(kv[0])))
-        return ", ".join(f"{k}: {_count(n) if _count(n) is not None else n}" for k, n in items) or None
-    if isinstance(v, pd.Series):
-        return _grading_text(v.to_dict())
-    return text_or_none(v)
-
-
-def _person_list(v: Any, labels: Mapping[str, str]) -> list[str]:
-    if v is None:
-        return []
-    if isinstance(v, str):
-        items = [s.strip() for s in v.split(";") if s.strip()]
-    elif isinstance(v, (list, tuple, set, np.ndarray, pd.Series)):
-        items = [str(s) for s in v if text_or_none(s)]
-    else:
-        return []
-    return [labels.get(s, s) for s in items]
 
 
 def _node_labels(G: nx.Graph | None, kind: str) -> dict[str, str]:
@@ -271,18 +264,15 @@ def _density_bands(density: Any, *, levels: int) -> list[dict]:
 
 
 def _score_classes(scores: np.ndarray) -> tuple[np.ndarray, list[dict]]:
+    """Five classes of equal width from 0 (or the lowest score) to the highest score; the page
+    gets their colours and words only (a raw score says nothing to a meeting)."""
     finite = scores[np.isfinite(scores)]
     hi = float(finite.max()) if len(finite) else 0.0
     lo = float(min(0.0, finite.min())) if len(finite) else 0.0
     span = hi - lo or 1.0
     k = len(SCORE_COLOURS)
     cls = np.clip(((np.nan_to_num(scores, nan=lo) - lo) / span * k).astype(int), 0, k - 1)
-    classes = [
-        {"min": round(lo + span * i / k, 3), "max": round(lo + span * (i + 1) / k, 3),
-         "color": SCORE_COLOURS[i]}
-        for i in range(k)
-    ]
-    return cls, classes
+    return cls, [{"color": c, "word": w} for c, w in zip(SCORE_COLOURS, SCORE_WORDS, strict=True)]
 
 
 def _group_layers(parts: _Parts, loc_index: Mapping[str, int]) -> list[dict]:
@@ -319,72 +309,59 @@ def _group_layers(parts: _Parts, loc_index: Mapping[str, int]) -> list[dict]:
     return out
 
 
+def _person_dobs(parts: _Parts) -> dict[str, Any]:
+    """Person id -> date of birth, from the analysed dataset (for "15" or "adult" beside a name)."""
+    ds = parts.dataset
+    persons = field_of(ds, "persons") if ds is not None else None
+    if not isinstance(persons, pd.DataFrame) or "date_of_birth" not in persons or "person_id" not in persons:
+        return {}
+    return dict(zip(persons["person_id"].astype(str), persons["date_of_birth"], strict=True))
+
+
+def _period_end(period: Any) -> Any:
+    end = field_of(period, "end")
+    if end is None and isinstance(period, Sequence) and not isinstance(period, str) and len(period) == 2:
+        end = period[1]
+    return end
+
+
 def map_payload(analysis: Any = None, *, tiles: bool = False, **options: Unpack[MapOptions]) -> dict:
     """The JSON-ready data a hotspot map page draws (no child names or ids, ever).
 
     Exposed so the pack and tests can inspect exactly what a map page will hold. Takes the
     keywords of :func:`hotspot_map` (:class:`MapOptions`); ``tiles`` says only whether the
-    page has a tile layer.
+    page has a tile layer. Places are in rank order, their columns packed small
+    (:func:`contextmap.views.places.place_columns`; read them back with
+    :func:`~contextmap.views.places.decode_columns`).
     """
+    from contextmap.vocabulary import vocabulary
+
     opts = _map_options("map_payload", options)
     parts = _parts(analysis, **opts)
-    max_persons, new_ids, emerging = opts["max_persons"], opts["new_ids"], opts["emerging"]
+    words = opts["words"] or vocabulary()
     hs = parts.hotspots
     assert hs is not None
     lat, lon = _lat_lon(hs)
     keep = np.isfinite(lat) & np.isfinite(lon)
+    ranked = len(hs)  # a place without coordinates is ranked too, just not drawn
     hs = hs.loc[keep]
     lat, lon = lat[keep], lon[keep]
+    if "rank" in hs.columns:  # rank order: the page draws and labels the top places first
+        order = np.argsort(pd.to_numeric(hs["rank"], errors="coerce").fillna(np.inf).to_numpy(), kind="stable")
+        hs, lat, lon = hs.iloc[order], lat[order], lon[order]
     n = len(hs)
-
-    def col(name: str, default: Any = None) -> list:
-        return list(hs[name]) if name in hs.columns else [default] * n
-
-    scores = pd.to_numeric(pd.Series(col("score", np.nan)), errors="coerce").to_numpy(dtype=float)
+    scores = (pd.to_numeric(hs["score"], errors="coerce").to_numpy(dtype=float) if "score" in hs.columns
+              else np.full(n, np.nan))
     cls, classes = _score_classes(scores)
-    ranks = [_count(r) for r in col("rank")]
-    ids = [str(x) for x in col("location_id", "")]
-    names = [text_or_none(x) or ids[i] or "(unnamed place)" for i, x in enumerate(col("name"))]
-    cats_raw = [text_or_none(c) or "other" for c in col("category")]
+    cats_raw = [text_or_none(c) or "other" for c in (hs["category"] if "category" in hs.columns else [None] * n)]
     categories = sorted(set(cats_raw))
-    cat_idx = {c: i for i, c in enumerate(categories)}
-    person_labels = _node_labels(parts.graph or field_of(parts.peer_groups, "graph"), "person")
-    persons: list[str] = []
-    p_index: dict[str, int] = {}
-    loc_persons = []
-    for v in col("persons"):
-        labels = _person_list(v, person_labels)
-        idx = []
-        for lab in labels[:max_persons]:
-            if lab not in p_index:
-                p_index[lab] = len(persons)
-                persons.append(lab)
-            idx.append(p_index[lab])
-        more = max(0, len(labels) - max_persons)
-        loc_persons.append(idx + ([-more] if more else []))
-    # persons given as a count only: keep the count
-    person_counts = [(_count(v) if not isinstance(v, (str, list, tuple, set, np.ndarray)) else None)
-                     for v in col("persons")]
-
-    loc = {
-        "name": names,
-        "cat": [cat_idx[c] for c in cats_raw],
-        "lat": [round(float(x), 5) for x in lat],
-        "lon": [round(float(x), 5) for x in lon],
-        "score": [None if not np.isfinite(s) else round(float(s), 3) for s in scores],
-        "cls": [int(c) for c in cls],
-        "rank": ranks,
-        "ep": [_count(x) for x in col("episodes")],
-        "ch": [_count(x) for x in col("children")],
-        "first": [text_or_none(x) for x in col("first_seen")],
-        "last": [text_or_none(x) for x in col("last_seen")],
-        "grading": [_grading_text(x) for x in col("grading_mix")],
-        "persons": loc_persons,
-        "npersons": person_counts,
-        "trend": [text_or_none(x) for x in col("trend")],
-        "new": [1 if i in set(map(str, new_ids or ())) else 0 for i in ids],
-        "emerging": _emerging_of(emerging, ids),
-    }
+    emerging = _emerging_of(opts["emerging"])
+    loc, persons = place_columns(
+        hs.assign(category=cats_raw), lat, lon, cls=cls, categories=categories,
+        person_labels=_node_labels(parts.graph or field_of(parts.peer_groups, "graph"), "person"),
+        person_dobs=_person_dobs(parts), on=_period_end(parts.period), max_persons=opts["max_persons"],
+        new_ids=opts["new_ids"], emerging=emerging, words=words)
+    ids = [str(x) for x in hs["location_id"]] if "location_id" in hs.columns else [str(i) for i in range(n)]
     loc_index = {i: j for j, i in enumerate(ids)}
 
     clusters_out = []
@@ -393,29 +370,27 @@ def map_payload(analysis: Any = None, *, tiles: bool = False, **options: Unpack[
         for _, row in cl.iterrows():
             rings = _rings_wgs84(row.geometry)
             if rings:
-                clusters_out.append({
-                    "id": text_or_none(row.get("cluster_id")) or "",
-                    "n": _count(row.get("n_locations")),
-                    "score": None if pd.isna(row.get("score", np.nan)) else round(float(row["score"]), 3),
-                    "rings": rings,
-                })
+                clusters_out.append({"id": text_or_none(row.get("cluster_id")) or "",
+                                     "n": _count(row.get("n_locations")), "rings": rings})
 
     bounds = None
     if n:
         bounds = [[float(np.min(lat)), float(np.min(lon))], [float(np.max(lat)), float(np.max(lon))]]
-
+    present = [c for c in EMERGING_CLASSES if c in set(emerging.values()) or any(
+        cell["cls"] == c for cell in _emerging_cells(opts["emerging"]))]
     return {
         "meta": {
             "title": str(opts["title"]), "period": period_text(parts.period), "audience": str(opts["audience"]),
-            "marking": str(opts["marking"]), "tiles": bool(tiles), "n": n,
+            "marking": str(opts["marking"]), "tiles": bool(tiles), "n": n, "ranked": ranked,
             "topN": int(opts["top_n"]), "cluster": n > CLUSTER_THRESHOLD, "labelTop": int(opts["label_top"]),
             "scoreText": SCORE_TEXT,
+            "emerging": {c: {"word": words("patterns", c), "color": EMERGING_COLOURS[c]} for c in present},
         },
         "basemap": basemap_payload(basemap_for(opts["basemap"], hs)) if opts["basemap"] is not None else None,
         "areas": _areas_payload(opts["areas"]),
-        "emergingCells": _emerging_cells(emerging),
+        "emergingCells": _emerging_cells(opts["emerging"]),
         "bounds": bounds,
-        "categories": [c.replace("_", " ") for c in categories],
+        "categories": [words("categories", c) for c in categories],
         "classes": classes,
         "loc": loc,
         "persons": persons,
@@ -425,12 +400,13 @@ def map_payload(analysis: Any = None, *, tiles: bool = False, **options: Unpack[
     }
 
 
-def _emerging_of(emerging: Any, ids: list[str]) -> list[str | None]:
+def _emerging_of(emerging: Any) -> dict[str, str]:
+    """Location id -> emerging class, for places with a pattern."""
     places = field_of(emerging, "places")
     if places is None or not len(places):
-        return [None] * len(ids)
-    cls = dict(zip(places["location_id"].astype(str), places["category"], strict=True))
-    return [(text_or_none(cls.get(i)) if cls.get(i) not in (None, "no pattern") else None) for i in ids]
+        return {}
+    return {str(i): str(c) for i, c in zip(places["location_id"], places["category"], strict=True)
+            if text_or_none(c) not in (None, "no pattern")}
 
 
 def _emerging_cells(emerging: Any) -> list[dict]:
@@ -468,7 +444,7 @@ def _areas_payload(areas: Any) -> list[dict]:
 
 
 class _InlineAssets(Element):
-    """Leaflet (+ markercluster) and our stylesheet, inlined into the page header."""
+    """Leaflet (+ supercluster) and our stylesheet, inlined into the page header."""
 
     def __init__(self, *, cluster: bool) -> None:
         super().__init__()
@@ -476,15 +452,31 @@ class _InlineAssets(Element):
         self.cluster = cluster
 
     def render(self, **kwargs: Any) -> str:
-        parts = [_html.inline_style(_html.leaflet_css())]
+        parts = [_html.inline_style(_html.leaflet_css()), _html.inline_style(_html.asset_text("map_view.css")),
+                 _html.inline_script(_html.leaflet_js())]
         if self.cluster:
-            parts.append(_html.inline_style(_html.markercluster_css()))
-        parts.append(_html.inline_style(_html.asset_text("map_view.css")))
-        parts.append(_html.inline_script(_html.leaflet_js()))
-        if self.cluster:
-            parts.append(_html.inline_script(_html.markercluster_js()))
+            parts.append(_html.inline_script(_html.asset_text("supercluster.min.js")))
         parts.append(_html.inline_script(_html.asset_text("map_view.js")))
         return "\n".join(parts)
+
+
+_PAGE = Template(
+    "<!DOCTYPE html>\n"
+    '<html lang="en">\n'
+    "<head>\n"
+    "{% if this.title %}<title>{{this.title}}</title>{% endif %}"
+    # folium's viewport meta stops people zooming the page (WCAG 1.4.4): written without that
+    "    {{ this.header.render(**kwargs) | replace(', maximum-scale=1.0, user-scalable=no', '') }}\n"
+    "</head>\n"
+    "<body>\n"
+    "    {{this.html.render(**kwargs)}}\n"
+    "</body>\n"
+    "<script>\n"
+    "    {{this.script.render(**kwargs)}}\n"
+    "</script>\n"
+    "</html>\n"
+)
+"""The page around the map: branca's, with the language declared and page zoom allowed."""
 
 
 class _ContextLayers(MacroElement):
@@ -507,14 +499,15 @@ class _ContextLayers(MacroElement):
         self._name = "ContextLayers"
         self.payload = payload
         # escaped for a <script> element: no '<', '>', '&' survive
-        # the base map is plain lists of numbers and strings (basemap_payload): serialised as it
-        # is, not walked value by value (a county's roads are millions of numbers)
-        bm = payload.get("basemap")
-        text = _html.json_for_script({k: v for k, v in payload.items() if k != "basemap"})
-        if bm is not None:
-            bm_text = _html.json_text_for_script(json.dumps(bm, ensure_ascii=False, allow_nan=False,
-                                                            separators=(",", ":")))
-            text = text[:-1] + ', "basemap": ' + bm_text + "}"
+        # the base map and the places' columns are plain lists of numbers and strings
+        # (basemap_payload, places.place_columns): serialised as they are, not walked value by
+        # value (a county's roads are millions of numbers; 50,000 places, a million values)
+        text = _html.json_for_script({k: v for k, v in payload.items() if k not in ("basemap", "loc")})
+        for key in ("loc", "basemap"):
+            if payload.get(key) is not None:
+                part = _html.json_text_for_script(json.dumps(payload[key], ensure_ascii=False, allow_nan=False,
+                                                             separators=(",", ":")))
+                text = text[:-1] + f', "{key}": ' + part + "}"
         self.payload_json = text
 
 
@@ -628,10 +621,15 @@ def hotspot_map(
     new_ids
         Location ids new since the last pack: marked with a blue ring.
     emerging
-        Emerging hotspot classes (:func:`contextmap.emerging.emerging_hotspots`): per place in
-        the popups, and grid cells as a layer.
+        Emerging hotspot classes (:func:`contextmap.emerging.emerging_hotspots`; by default an
+        Analysis's ``emerging()``): in words in the popups and the top places' labels, and the
+        grid cells as a layer drawn above the places (on by default).
     label_top
-        The top places by rank labelled on the map with their rank and name.
+        The top places by rank labelled on the map with their rank and name, placed so that no
+        two labels overlap (a thin line leads to a label set away from its place).
+    words
+        The vocabulary (:func:`contextmap.vocabulary.vocabulary`) for kinds of place, trends
+        and emerging classes; the defaults when ``None``.
     attribution
         Attribution text for a custom tile URL.
     title, audience, marking
@@ -667,20 +665,21 @@ def hotspot_map(
     opts = _map_options("hotspot_map", options)
     check_redacted_for(analysis, opts["audience"])  # an analysis must be redacted for a restricted audience
     tile = _tile_layer(tiles, attribution)
-    if opts["emerging"] is None:
-        opts["emerging"] = field_of(analysis, "emerging")
+    if opts["emerging"] is None:  # an Analysis computes its emerging hotspots once, when asked
+        em = field_of(analysis, "emerging")
+        opts["emerging"] = em() if callable(em) else em
     payload = map_payload(analysis, tiles=tile is not None, **opts)
     bounds = payload["bounds"]
     centre = ([(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
               if bounds else [52.5, -1.5])
-    m = folium.Map(location=centre, zoom_start=12, tiles=None, prefer_canvas=payload["meta"]["cluster"],
-                   control_scale=True)
+    m = folium.Map(location=centre, zoom_start=12, tiles=None, control_scale=True)
     # drop folium's CDN links (Leaflet, jQuery, Bootstrap, Font Awesome...): we inline Leaflet
     m.default_js = []
     m.default_css = []
     root = cast(Any, m.get_root())  # a branca Figure: it has header and title
     root.header.add_child(_InlineAssets(cluster=payload["meta"]["cluster"]), name="contextmap_assets")
     root.title = str(_html.escape(opts["title"]))  # branca writes it unescaped
+    root._template = _PAGE
     if tile is not None:
         tile.add_to(m)
     m.add_child(_ContextLayers(payload), name="contextmap_layers")

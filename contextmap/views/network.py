@@ -1,7 +1,7 @@
 """Peer-network views: an interactive, self-contained HTML view and a static PNG/SVG.
 
-:func:`network_view` lays out a context graph once, in Python (igraph's Fruchterman-Reingold,
-seeded), and freezes it: the browser runs no physics, so 5,000 nodes open in a few seconds.
+:func:`network_view` lays out a context graph once, in Python (group-aware, igraph's
+Fruchterman-Reingold, seeded: :mod:`contextmap.views.netlayout`), and freezes it: the browser runs no physics, so 5,000 nodes open in a few seconds.
 The same positions drive the interactive page (vis-network, vendored and inlined) and the
 static matplotlib rendering for print and PDF.
 
@@ -13,6 +13,11 @@ What is drawn
 * Edges: solid when corroborated, dashed when untested or uncorroborated. Evidence graded E
   (suspected false) is left out of the page altogether; an edge with only E-graded evidence is
   not drawn (``show_e_graded=True`` draws it dotted and grey, for analysts only).
+* At region scale (above :data:`COLLAPSE_AT` entities) the page opens with peer groups
+  collapsed: one node per group, the persons and places linking groups in sight, one line
+  per pair weighted by its links; a click, the group filter or a search expands a group
+  (:mod:`contextmap.views.netgroups`). Groups are told apart by a colour-blind-safe palette,
+  a pattern beyond it, and their names.
 * Hovering a node or an edge shows its evidence (dates, relations, sources, gradings);
   filters by peer group and entity type; search by label; a legend; title bar with period and
   audience; protective-marking banners.
@@ -23,7 +28,6 @@ or drawn on the canvas; vis-network's HTML ``title`` tooltips are not used.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,13 +39,17 @@ import pandas as pd
 
 from contextmap._errors import ConfigError
 from contextmap.files import check_writable
-from contextmap.graph import induced_edges
 from contextmap.schema import is_e_graded
 from contextmap.views import html as _html
-from contextmap.views.html import field_of, period_text, text_or_none
-from contextmap.views.maps import GROUP_COLOURS
+from contextmap.views.html import age_label, field_of, period_text, text_or_none
+from contextmap.views.netgroups import GROUP_PATTERNS, collapse_roles, group_links, group_styles
+from contextmap.views.netlayout import group_layout
 
-__all__ = ["NetworkView", "network_view", "KIND_STYLE", "NEW_COLOUR", "node_kind", "place_labels"]
+__all__ = ["NetworkView", "network_view", "KIND_STYLE", "NEW_COLOUR", "node_kind", "place_labels", "COLLAPSE_AT"]
+
+COLLAPSE_AT = 1000
+"""Above this many entities the interactive view opens with peer groups collapsed (one node
+per group); ``network_view(collapsed=...)`` decides either way."""
 
 KIND_STYLE: dict[str, dict[str, str]] = {
     "child": {"shape": "dot", "marker": "o", "color": "#9e9e9e", "label": "Child"},
@@ -75,331 +83,38 @@ def _is_e(item: Mapping[str, Any]) -> bool:
     return is_e_graded(item.get("intelligence_assessment"), grading=item.get("grading"))
 
 
-def _fr(n: int, edges: list[tuple[int, int]], seed: int, *, start: np.ndarray | None = None,
-        bounds: dict[str, list[float]] | None = None, niter: int = 300) -> np.ndarray:
-    """igraph's Fruchterman-Reingold with a private, seeded random generator."""
-    import igraph as ig
-
-    g = ig.Graph(n=n, edges=edges)
-    if start is None:
-        start = np.random.default_rng(seed).uniform(-1, 1, size=(n, 2)) * np.sqrt(n)
-    # igraph draws from the Python random module: give it a private, seeded generator
-    ig.set_random_number_generator(random.Random(seed))
-    try:
-        lay = g.layout_fruchterman_reingold(seed=start.tolist(), niter=niter, grid="auto",
-                                            **(bounds or {}))
-    finally:
-        ig.set_random_number_generator(random)
-    return np.asarray(lay.coords, dtype=float)
-
-
-def _block(nodes: list[str], H: nx.Graph, seed: int) -> np.ndarray:
-    """A compact layout of one block, centred, in a disc of radius ~0.6 sqrt(n) (unit spacing)."""
-    n = len(nodes)
-    if n == 1:
-        return np.zeros((1, 2))
-    index = {v: i for i, v in enumerate(nodes)}
-    edges = [(index[u], index[v]) for u, v in induced_edges(H, nodes)]
-    xy = _fr(n, edges, seed, niter=300 if n < 2000 else 150)
-    xy -= xy.mean(axis=0)
-    span = float(np.sqrt((xy ** 2).sum(axis=1)).max()) or 1.0
-    return xy / span * _radius(n)
-
-
-def _radius(n: int) -> float:
-    return 0.5 if n == 1 else 0.75 * np.sqrt(n)
-
-
-def _pack(radii: np.ndarray, pad: float) -> np.ndarray:
-    """Greedy circle packing, largest first: each disc at the first free point of a Vogel spiral."""
-    k = len(radii)
-    centres = np.zeros((k, 2))
-    if k <= 1:
-        return centres
-    step = max(float(np.median(radii)) * 0.35, 0.25)
-    golden = np.pi * (3 - np.sqrt(5))
-    placed: list[int] = [0]
-    extent = float(radii[0])
-    for i in range(1, k):
-        r = float(radii[i])
-        P = centres[placed]
-        need = radii[placed] + r + pad
-        limit = extent + r + pad + step
-        m = int((limit / step) ** 2) + 8
-        j = np.arange(m)
-        cand = np.column_stack([step * np.sqrt(j) * np.cos(j * golden), step * np.sqrt(j) * np.sin(j * golden)])
-        ok = np.ones(m, bool)
-        for c in range(0, len(P), 256):  # chunks keep the distance matrix small
-            d = np.sqrt(((cand[:, None, :] - P[None, c:c + 256, :]) ** 2).sum(axis=2))
-            ok &= (d >= need[None, c:c + 256]).all(axis=1)
-        hit = np.flatnonzero(ok)
-        centres[i] = cand[hit[0]] if len(hit) else (limit + r, 0.0)
-        extent = max(extent, float(np.hypot(*centres[i])) + r)
-        placed.append(i)
-    return centres
-
-
-_LABEL_GAP = 0.6
-"""Half-width (radians) of the arc above each group's disc kept clear for the group's name."""
-
-
-def _group_counts(v: str, H: nx.Graph, kind_of: Mapping[str, str], member: Mapping[str, str]) -> dict[str, int]:
-    """Children of each peer group linked to ``v``."""
-    out: dict[str, int] = {}
-    for m in H.neighbors(v):
-        if kind_of[m] == "child" and m in member:
-            out[member[m]] = out.get(member[m], 0) + 1
+def _dates_of_birth(source: Any, G: nx.Graph) -> dict[str, Any]:
+    """Entity id -> date of birth: from the analysed dataset (children and persons tables), or
+    a ``date_of_birth`` on the graph's nodes; empty when neither has one (a redacted pack)."""
+    out = {str(n): d["date_of_birth"] for n, d in G.nodes(data=True) if d.get("date_of_birth") is not None}
+    ds = None if isinstance(source, nx.Graph) else field_of(source, "dataset")
+    for table, key in (("children", "child_id"), ("persons", "person_id")):
+        frame = field_of(ds, table) if ds is not None else None
+        if isinstance(frame, pd.DataFrame) and {key, "date_of_birth"} <= set(frame.columns):
+            out.update(zip(frame[key].astype(str), frame["date_of_birth"], strict=True))
     return out
 
 
-def _split_shared(links: Mapping[str, Mapping[str, int]], *, n_groups: int) -> tuple[list[str], list[str], list[str]]:
-    """Split persons and places linked to several groups into (attached, hubs, between).
-
-    * hubs: linked to many groups (at least ``max(4, n_groups / 3)``), or to three or more with
-      no group holding 60 % of the linked children: stations, shopping centres.
-    * attached: at least 60 % of the linked children are in one group (its main group).
-    * between: the rest (two groups, near evenly).
-    """
-    attached: list[str] = []
-    hubs: list[str] = []
-    between: list[str] = []
-    many = max(4, int(np.ceil(n_groups / 3)))
-    for v, c in links.items():
-        share = max(c.values()) / sum(c.values())
-        if len(c) >= many or (len(c) >= 3 and share < 0.6):
-            hubs.append(v)
-        elif share >= 0.6:
-            attached.append(v)
-        else:
-            between.append(v)
-    return attached, hubs, between
+def _display_labels(nodes: pd.DataFrame) -> list[str]:
+    """Labels as drawn: a name two entities share gets each one's age or "adult" (a child and
+    an adult of the same name told apart)."""
+    labels = nodes["label"].astype(str)
+    shared = labels.map(labels.value_counts()) > 1
+    age = nodes["age"] if "age" in nodes else pd.Series("", index=nodes.index)
+    return [f"{lab} ({a})" if dup and a else lab for lab, dup, a in zip(labels, shared, age, strict=True)]
 
 
-def _main_group(c: Mapping[str, int]) -> str:
-    return min(c, key=lambda g: (-c[g], g))
+def _pixels_per_unit(xy: np.ndarray, *, spacing_px: float = 40.0) -> float:
+    """Page pixels per layout unit: neighbouring nodes about ``spacing_px`` apart at zoom 1
+    (the median distance to the nearest node), whatever the rings of ungrouped nodes add to
+    the layout's extent."""
+    from scipy.spatial import cKDTree
 
-
-def _place_attached(attached: list[str], links: Mapping[str, Mapping[str, int]],
-                    discs: Mapping[str, tuple[float, float, float]]) -> dict[str, np.ndarray]:
-    """Each node just outside its main group's disc, on the side facing the other groups it
-    links to; slots one unit apart on rings round the disc, the arc above the disc (where the
-    group's name is drawn, y up is negative) left clear."""
-    out: dict[str, np.ndarray] = {}
-    by_group: dict[str, list[tuple[float, str]]] = {}
-    for v in attached:
-        c = links[v]
-        g = _main_group(c)
-        cx, cy, _ = discs[g]
-        pull = np.zeros(2)
-        for h, k in c.items():
-            if h != g:
-                d = np.array(discs[h][:2]) - (cx, cy)
-                pull += k * d / (np.hypot(*d) or 1.0)
-        by_group.setdefault(g, []).append((float(np.arctan2(pull[1], pull[0])), v))
-    top = -np.pi / 2
-    for g, items in by_group.items():
-        cx, cy, r = discs[g]
-        items.sort(key=lambda t: (-sum(links[t[1]].values()), t[1]))  # biggest first: best slots
-        taken: list[set[int]] = []
-        for want, v in items:
-            ring = 0
-            while True:
-                R = r * 1.1 + 1.0 + 1.2 * ring
-                m = max(6, int(2 * np.pi * R / 1.2))
-                angles = -np.pi + 2 * np.pi * np.arange(m) / m
-                clear = np.abs(np.angle(np.exp(1j * (angles - top)))) > _LABEL_GAP
-                if len(taken) <= ring:
-                    taken.append(set())
-                free = [j for j in range(m) if clear[j] and j not in taken[ring]]
-                if free:
-                    j = min(free, key=lambda j: abs(np.angle(np.exp(1j * (angles[j] - want)))))
-                    taken[ring].add(j)
-                    out[v] = np.array([cx + R * np.cos(angles[j]), cy + R * np.sin(angles[j])])
-                    break
-                ring += 1
-    return out
-
-
-def _push_out(xy: np.ndarray, discs: Mapping[str, tuple[float, float, float]], *, gap: float = 1.0) -> np.ndarray:
-    """Move points out of every group's disc (radius + ``gap``), radially."""
-    if not discs:
-        return xy
-    D = np.array(list(discs.values()))
-    for _ in range(3):
-        d = xy[:, None, :] - D[None, :, :2]
-        dist = np.sqrt((d ** 2).sum(axis=2)) + 1e-9
-        inside = dist < D[None, :, 2] + gap
-        for i, j in zip(*np.nonzero(inside), strict=True):
-            xy[i] = D[j, :2] + d[i, j] / dist[i, j] * (D[j, 2] + gap)
-    return xy
-
-
-def _place_between(between: list[str], pos: Mapping[str, np.ndarray], H: nx.Graph,
-                   discs: Mapping[str, tuple[float, float, float]], seed: int) -> dict[str, np.ndarray]:
-    """Free nodes laid out with everything else held fixed (so they cannot pull groups
-    together), then moved out of any group's disc."""
-    allv = list(pos) + between
-    index = {v: i for i, v in enumerate(allv)}
-    rng = np.random.default_rng(seed)
-    start = np.zeros((len(allv), 2))
-    for v, i in index.items():
-        if v in pos:
-            start[i] = pos[v]
-    for v in between:
-        near = [pos[m] for m in H.neighbors(v) if m in pos]
-        start[index[v]] = (np.mean(near, axis=0) if near else 0.0) + rng.normal(0, 0.5, 2)
-    big = 1e6
-    lo = start.copy()
-    hi = start.copy()
-    free = [index[v] for v in between]
-    lo[free] = -big
-    hi[free] = big
-    edges = [(index[u], index[v]) for u, v in induced_edges(H, allv)]
-    xy = _fr(len(allv), edges, seed, start=start, niter=200,
-             bounds={"minx": lo[:, 0].tolist(), "maxx": hi[:, 0].tolist(),
-                     "miny": lo[:, 1].tolist(), "maxy": hi[:, 1].tolist()})
-    sxy = _push_out(xy[free], discs)
-    return dict(zip(between, sxy, strict=True))
-
-
-def _place_hubs(hubs: list[str], links: Mapping[str, Mapping[str, int]], pos: Mapping[str, np.ndarray],
-                discs: Mapping[str, tuple[float, float, float]], H: nx.Graph) -> dict[str, np.ndarray]:
-    """Hubs on a ring outside everything placed so far, each at the angle of the (weighted)
-    centre of the groups it links to, at least 4 units apart along the ring (room for labels)."""
-    xy = np.array(list(pos.values())) if pos else np.zeros((1, 2))
-    centre = xy.mean(axis=0)
-    R = float(np.hypot(*(xy - centre).T).max()) + 2.5
-    want = []
-    for v in hubs:
-        c = links[v]
-        p = sum(k * (np.array(discs[g][:2]) - centre) for g, k in c.items() if g in discs)
-        if not isinstance(p, np.ndarray) or np.hypot(*p) < 1e-6:
-            near = [pos[m] - centre for m in H.neighbors(v) if m in pos]
-            p = np.mean(near, axis=0) if near else np.array([1.0, 0.0])
-        want.append((float(np.arctan2(p[1], p[0])), v))
-    want.sort()
-    gap = 4.0
-    step = gap / R
-    if step * len(want) > 2 * np.pi:  # more hubs than fit: widen the ring
-        R = gap * len(want) / (2 * np.pi)
-        step = gap / R
-    out: dict[str, np.ndarray] = {}
-    prev = -np.inf
-    first = None
-    for a, v in want:
-        a = max(a, prev + step)
-        if first is not None and a > first + 2 * np.pi - step:
-            a = first + 2 * np.pi - step  # crowded: squeeze rather than overlap the first
-        if first is None:
-            first = a
-        prev = a
-        out[v] = centre + R * np.array([np.cos(a), np.sin(a)])
-    return out
-
-
-def _group_layout(H: nx.Graph, kind_of: Mapping[str, str], member: Mapping[str, str],
-                  order: list[str], seed: int) -> tuple[dict[str, tuple[float, float]], dict[str, tuple[float, float, float]]]:
-    """Group-aware frozen layout.
-
-    Each peer group (its children and the persons and places linked to its children only) is
-    laid out compactly in its own disc; the discs are packed, largest first, from the centre.
-    Ungrouped entities (components away from any group) sit around the edge. Persons and places
-    shared by children of several groups are placed last, with the rest held fixed, so a shared
-    hub cannot pull the groups together: one whose linked children are mostly (60 %) in one
-    group sits just outside that group's disc, on the side facing the other groups, never over
-    the group's name; a hub linked to many groups goes on a ring outside everything; one split
-    between two groups is laid out between them, out of both discs.
-
-    Returns positions scaled to [-1, 1] and each group's (x, y, radius) on the same scale.
-    """
-    nodes = list(H.nodes)
-    if not nodes:
-        return {}, {}
-    home: dict[str, str | None] = {}
-    shared: list[str] = []
-    for v in nodes:
-        if kind_of[v] == "child":
-            home[v] = member.get(v)
-            continue
-        gs = {member[m] for m in H.neighbors(v) if kind_of[m] == "child" and m in member}
-        if len(gs) == 1:
-            home[v] = next(iter(gs))
-        elif len(gs) > 1:
-            shared.append(v)
-        else:
-            home[v] = None
-    blocks: list[tuple[str | None, list[str]]] = []
-    for g in order:
-        vs = [v for v in nodes if home.get(v, "") == g]
-        if vs:
-            blocks.append((g, vs))
-    loose = [v for v in nodes if v in home and home[v] is None]
-    small: list[list[str]] = []
-    for comp in sorted(nx.connected_components(H.subgraph(loose)), key=lambda c: (-len(c), min(c))):
-        comp = sorted(comp)
-        if blocks and len(comp) < 12:
-            small.append(comp)
-        else:  # a big ungrouped cluster (or no groups at all) is packed like a group
-            blocks.append((None, comp))
-    pos: dict[str, np.ndarray] = {}
-    group_disc: dict[str, tuple[float, float, float]] = {}
-    if blocks:
-        blocks.sort(key=lambda b: (b[0] is None, -len(b[1])))
-        radii = np.array([_radius(len(vs)) for _, vs in blocks])
-        # room between the groups for the persons and places they share
-        pad = 2.5 + 1.2 * np.sqrt(len(shared) / len(blocks))
-        centres = _pack(radii, pad)
-        for (block_group, vs), c, r, s in zip(blocks, centres, radii, range(len(blocks)), strict=True):
-            xy = _block(vs, H, seed + s) + c
-            pos.update(zip(vs, xy, strict=True))
-            if block_group is not None:
-                group_disc[block_group] = (float(c[0]), float(c[1]), float(r))
-        extent = float(max(np.hypot(*c) + r for c, r in zip(centres, radii, strict=True)))
-    else:
-        extent = 0.0
-    # small ungrouped components on rings around the edge, each near what it links to
-    if small:
-        def angle(comp: list[str]) -> float:
-            near = [pos[m] for v in comp for m in H.neighbors(v) if m in pos]
-            if not near:
-                return 10.0 + len(comp)  # unattached: after the attached ones
-            a = np.mean(near, axis=0)
-            return float(np.arctan2(a[1], a[0]))
-        small.sort(key=angle)
-        ring = extent + 2.0
-        theta = -np.pi
-        width = 0.0
-        for s, comp in enumerate(small):
-            r = _radius(len(comp))
-            arc = (2 * r + 1.2) / ring
-            if theta + arc > np.pi:
-                ring += 2 * width + 1.5
-                theta, width = -np.pi, 0.0
-                arc = (2 * r + 1.2) / ring
-            rr = ring + r
-            c = np.array([rr * np.cos(theta + arc / 2), rr * np.sin(theta + arc / 2)])
-            xy = _block(comp, H, seed + 1000 + s) + c
-            pos.update(zip(comp, xy, strict=True))
-            theta += arc
-            width = max(width, r)
-    # shared persons and places, in three kinds (see _split_shared)
-    links = {v: _group_counts(v, H, kind_of, member) for v in shared}
-    attached, hubs, between = _split_shared(links, n_groups=len(group_disc))
-    if attached:
-        pos.update(_place_attached(attached, links, group_disc))
-    # split evenly between two groups: free, everything else fixed, out of every disc
-    if between:
-        pos.update(_place_between(between, pos, H, group_disc, seed))
-    # hubs (linked to many groups): on a ring outside everything, towards their groups
-    if hubs:
-        pos.update(_place_hubs(hubs, links, pos, group_disc, H))
-    xy = np.array([pos[v] for v in nodes])
-    centre = xy.mean(axis=0)
-    xy -= centre
-    span = float(np.abs(xy).max()) or 1.0
-    out = {v: (float(xy[i, 0] / span), float(xy[i, 1] / span)) for i, v in enumerate(nodes)}
-    discs = {g: ((x - centre[0]) / span, (y - centre[1]) / span, r / span) for g, (x, y, r) in group_disc.items()}
-    return out, discs
+    if len(xy) < 3:
+        return 90.0 * np.sqrt(25)
+    d, _ = cKDTree(xy).query(xy, k=2)
+    near = float(np.median(d[:, 1]))
+    return float(np.clip(spacing_px / near, 400.0, 40_000.0)) if near > 0 else 90.0 * np.sqrt(len(xy))
 
 
 def _membership(groups: Any) -> tuple[dict[str, str], list[str]]:
@@ -434,7 +149,11 @@ class NetworkView:
     ----------
     nodes
         One row per node: ``id``, ``label``, ``kind``, ``group``, ``reach``, ``x``, ``y``,
-        ``color``, ``size`` and ``prominent`` (labelled at first sight).
+        ``color``, ``size``, ``prominent`` (labelled at first sight), ``home`` (the group it
+        folds into when groups are collapsed), ``shown`` (drawn as itself when collapsed),
+        ``cx``, ``cy`` (its place then, with the children in no group hidden) and ``age`` ("15",
+        "adult" or "" when no date of birth is known: shown on hover, and beside a name two
+        entities share).
     edges
         One row per drawn edge: ``source``, ``target``, ``style`` (``'solid'``, ``'dashed'``
         or ``'e_graded'``), ``weight`` and ``evidence`` (list of dicts, E-graded items removed
@@ -444,6 +163,11 @@ class NetworkView:
     group_discs
         Each peer group's region in the layout: centre ``x``, ``y`` and radius, on the scale
         of the node positions.
+    patterns
+        Each peer group's fill pattern (:data:`contextmap.views.netgroups.GROUP_PATTERNS`),
+        which with its colour tells it from its neighbours.
+    collapsed
+        Whether the interactive view opens with peer groups collapsed.
     """
 
     nodes: pd.DataFrame
@@ -456,6 +180,8 @@ class NetworkView:
     hidden_e_edges: int = 0
     group_discs: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+    patterns: dict[str, str] = field(default_factory=dict)
+    collapsed: bool = False
 
     def _kind_label(self, kind: str) -> str:
         return str(self.meta.get("kind_words", {}).get(kind, KIND_STYLE[kind]["label"]))
@@ -465,13 +191,17 @@ class NetworkView:
     def payload(self) -> dict:
         """The JSON-ready data the page draws."""
         nd = self.nodes
-        scale = 90.0 * np.sqrt(max(len(nd), 25))  # px: groups are compact; room for node sizes
+        scale = _pixels_per_unit(nd[["x", "y"]].to_numpy(float))
+        group_index = {g: i for i, g in enumerate(self.groups)}
+        shown_labels = _display_labels(nd)
         node_rows = [
-            [str(r.label), str(r.kind), r.group if isinstance(r.group, str) else None,
+            [shown_labels[k], str(r.kind), r.group if isinstance(r.group, str) else None,
              int(r.reach), round(float(r.x) * scale, 1), round(float(r.y) * scale, 1),
              str(r.color), float(r.size), int(bool(r.prominent)), str(getattr(r, "new", "") or ""),
-             int(getattr(r, "mentions", 0) or 0)]
-            for r in nd.itertuples(index=False)
+             int(getattr(r, "mentions", 0) or 0), group_index.get(str(getattr(r, "home", None)), -1),
+             int(bool(getattr(r, "shown", False))), round(float(getattr(r, "cx", r.x)) * scale, 1),
+             round(float(getattr(r, "cy", r.y)) * scale, 1), str(getattr(r, "age", "") or "")]
+            for k, r in enumerate(nd.itertuples(index=False))
         ]
         idx = {v: i for i, v in enumerate(nd["id"])}
         edge_rows = []
@@ -482,11 +212,13 @@ class NetworkView:
                               round(float(r.weight), 3)])
         return {
             "meta": {"title": self.title, "period": self.period, "audience": self.audience,
-                     "marking": self.marking, "hiddenE": self.hidden_e_edges, "newColour": NEW_COLOUR},
+                     "marking": self.marking, "hiddenE": self.hidden_e_edges, "newColour": NEW_COLOUR,
+                     "collapsed": bool(self.collapsed), "patterns": list(GROUP_PATTERNS)},
             "kinds": {k: {"shape": v["shape"], "color": v["color"], "label": self._kind_label(k)}
                       for k, v in KIND_STYLE.items()},
             "groups": [[g, c, *[round(float(t) * scale, 1) for t in self.group_discs.get(g, (0, 0, 0))],
-                        int((nd["group"] == g).sum())] for g, c in self.groups.items()],
+                        int((nd["group"] == g).sum()), GROUP_PATTERNS.index(self.patterns.get(g, "solid"))]
+                       for g, c in self.groups.items()],
             "nodes": node_rows,
             "edges": edge_rows,
         }
@@ -531,6 +263,10 @@ class NetworkView:
             colour = self.groups.get(g, "#999999")
             ax.add_patch(Circle((cx, -cy), r * 1.08, facecolor=colour, alpha=0.08, edgecolor=colour,
                                 linewidth=0.8, zorder=0))
+            hatch = {"stripes": "////", "dots": "..", "cross": "xx"}.get(self.patterns.get(g, "solid"))
+            if hatch:  # groups sharing a colour told apart by a pattern, as in the interactive view
+                ax.add_patch(Circle((cx, -cy), r * 1.08, facecolor="none", edgecolor=colour, alpha=0.35,
+                                    linewidth=0, hatch=hatch, zorder=0))
             names.append(ax.text(cx, -cy + r * 1.12, f"Peer group {g}", ha="center", va="bottom", fontsize=7,
                                  color=colour, weight="bold", parse_math=False, zorder=4,
                                  bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none", "alpha": 0.75}))
@@ -559,8 +295,9 @@ class NetworkView:
         ax.margins(0.05)
         labelled = self.nodes[self.nodes["prominent"]] if "prominent" in self.nodes else self.nodes
         labelled = pd.concat([fresh, labelled.nlargest(max_labels, "reach")]).drop_duplicates("id")
+        shown = dict(zip(self.nodes["id"], _display_labels(self.nodes), strict=True))
         place_labels(ax, x=labelled["x"].to_numpy(float), y=-labelled["y"].to_numpy(float),
-                     texts=[str(t) for t in labelled["label"]],
+                     texts=[shown[v] for v in labelled["id"]],
                      bold=[k != "child" for k in labelled["kind"]], fontsize=6,
                      obstacles=np.column_stack([self.nodes["x"].to_numpy(float), -self.nodes["y"].to_numpy(float)]),
                      reserved=names)
@@ -619,6 +356,7 @@ def network_view(
     max_labels: int = 60,
     new: Mapping[str, str] | None = None,
     words: Any = None,
+    collapsed: bool | None = None,
 ) -> NetworkView:
     """Lay out a context graph and return a frozen, drawable :class:`NetworkView`.
 
@@ -651,6 +389,13 @@ def network_view(
     words
         The vocabulary (:func:`contextmap.vocabulary.vocabulary`) for the legend's words of
         each kind; the defaults when ``None``.
+    collapsed
+        Open the interactive view with peer groups collapsed: one node per group, sized by its
+        children, links between groups drawn as one line weighted by their number, the
+        persons and places linking groups drawn as themselves (see
+        :func:`contextmap.views.netgroups.collapse_roles`); a click on a group, the group
+        filter or a search expands it. ``None`` (default): collapsed above
+        :data:`COLLAPSE_AT` entities.
 
     Examples
     --------
@@ -681,8 +426,8 @@ def network_view(
         if period is None:
             period = field_of(G_or_analysis, "period")
     new_marks = {str(k): str(v) for k, v in (new or {}).items()}
+    dobs = _dates_of_birth(G_or_analysis, G)
     member, order = _membership(groups)
-    colours = {g: GROUP_COLOURS[i % len(GROUP_COLOURS)] for i, g in enumerate(order)}
 
     # edges first: E-graded evidence is removed before anything is drawn
     rows = []
@@ -714,15 +459,22 @@ def network_view(
     H.add_nodes_from(str(n) for n in G.nodes)
     H.add_edges_from(zip(edges["source"], edges["target"], strict=True))
     kind_of = {str(n): node_kind(d) for n, d in G.nodes(data=True)}
-    pos, discs = _group_layout(H, kind_of, member, order, layout_seed)
+    reach_of = {v: (H.degree(v) if kind_of[v] == "child" else 0 if kind_of[v] == "provisional"
+                    else sum(1 for m in H.neighbors(v) if kind_of[m] == "child")) for v in H.nodes}
+    home, shown = collapse_roles(H, kind_of, member, reach_of)
+    pos, discs, cpos = group_layout(H, kind_of, member, order, layout_seed, shown=sorted(shown))
+    # colours told apart: neighbours (linked, or side by side) never share colour and pattern
+    size_of = pd.Series(member).value_counts()
+    by_size = sorted(order, key=lambda g: (-int(size_of.get(g, 0)), order.index(g)))
+    styles = group_styles(by_size, links=group_links(H, member, kind_of), discs=discs)
+    colours = {g: styles[g]["color"] for g in order}
+    patterns = {g: styles[g]["pattern"] for g in order}
     node_rows = []
     for n, d in G.nodes(data=True):
         nid = str(n)
         kind = kind_of[nid]
         nbrs = list(H.neighbors(nid))
-        # an unconfirmed mention reaches no one: it is drawn small, never counted as reach
-        reach = (len(nbrs) if kind == "child" else 0 if kind == "provisional"
-                 else sum(1 for m in nbrs if kind_of[m] == "child"))
+        reach = reach_of[nid]  # an unconfirmed mention reaches no one: drawn small, never counted
         grp = member.get(nid) if kind == "child" else None
         colour = colours.get(grp, KIND_STYLE[kind]["color"]) if grp else KIND_STYLE[kind]["color"]
         x, y = pos.get(nid, (0.0, 0.0))
@@ -734,10 +486,17 @@ def network_view(
     nodes = pd.DataFrame(node_rows, columns=["id", "label", "kind", "group", "reach", "x", "y",
                                              "color", "size", "mentions", "new"])
     nodes["prominent"] = _prominent(nodes, max_labels=max_labels)
+    end = field_of(period, "end") if not isinstance(period, (tuple, list)) else period[-1]
+    nodes["age"] = [age_label(dobs.get(v), on=end) if end is not None and v in dobs else "" for v in nodes["id"]]
+    nodes["home"] = [home.get(v) for v in nodes["id"]]
+    nodes["shown"] = [v in shown for v in nodes["id"]]
+    nodes["cx"] = [cpos.get(v, (x, y))[0] for v, x, y in zip(nodes["id"], nodes["x"], nodes["y"], strict=True)]
+    nodes["cy"] = [cpos.get(v, (x, y))[1] for v, x, y in zip(nodes["id"], nodes["x"], nodes["y"], strict=True)]
     kind_words = {k: (words("kinds", k) if words is not None else st["label"]) for k, st in KIND_STYLE.items()}
     return NetworkView(nodes=nodes, edges=edges, groups=colours, title=str(title),
                        period=period_text(period), audience=str(audience), marking=str(marking),
-                       hidden_e_edges=hidden, group_discs=discs, meta={"kind_words": kind_words})
+                       hidden_e_edges=hidden, group_discs=discs, meta={"kind_words": kind_words},
+                       patterns=patterns, collapsed=len(nodes) > COLLAPSE_AT if collapsed is None else bool(collapsed))
 
 
 def place_labels(ax: Any, *, x: np.ndarray, y: np.ndarray, texts: list[str], fontsize: float = 6.5,

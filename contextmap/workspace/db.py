@@ -52,7 +52,11 @@ __all__ = [
     "upgrade",
     "head_revision",
     "current_revision",
+    "CHUNK",
 ]
+
+CHUNK = 5000
+"""Ids per ``IN (...)`` list (well under SQLite's and PostgreSQL's parameter limits)."""
 
 BOOKKEEPING_COLUMNS = (
     "row_id", "record_key", "version", "row_hash", "first_import", "last_seen_import",
@@ -61,8 +65,9 @@ BOOKKEEPING_COLUMNS = (
 """Columns every versioned contract table carries besides the contract's own."""
 
 _KIND_TYPES = {"date": sa.DateTime, "datetime": sa.DateTime, "float": sa.Float}
-DERIVED_TYPES: dict[str, type[sa.types.TypeEngine]] = {"provisional": sa.Boolean}
-"""Columns ingest derives that are not text (``provisional``: a record ingest made from a name)."""
+DERIVED_TYPES: dict[str, type[sa.types.TypeEngine]] = {"provisional": sa.Boolean, "found_at_home": sa.Boolean}
+"""Columns ingest derives that are not text (``provisional``: a record ingest made from a name;
+``found_at_home``: the child was found at their own home)."""
 
 metadata = sa.MetaData()
 """Every table of a workspace (the migrations create exactly these; a test compares them)."""
@@ -179,7 +184,7 @@ actions = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("created_by", sa.Text, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
-    sa.Column("p", sa.Text, nullable=True),  # migration 0004: the 4P tag (pursue, prepare, protect, prevent)
+    sa.Column("p", sa.Text, nullable=True),  # migration 0006: the 4P tag (pursue, prepare, protect, prevent)
 )
 action_events = sa.Table(
     "action_events", metadata,
@@ -205,8 +210,16 @@ meeting_actions = sa.Table(
     sa.Column("action_id", sa.Integer, sa.ForeignKey("actions.action_id"), primary_key=True),
     sa.Column("status", sa.Text, nullable=False),
 )
+tombstones = sa.Table(  # migration 0004: what an erasure leaves (keyed hashes, never the identity)
+    "tombstones", metadata,
+    sa.Column("hash", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, nullable=False),  # 'id', 'name', 'name_dob' or 'word'
+    sa.Column("pseudonym", sa.Text, nullable=False),  # the erasure's keyed pseudonym (as in the audit log)
+    sa.Column("erased_at", sa.DateTime, nullable=False),
+    sa.Column("erased_by", sa.Text, nullable=False),
+)
 
-# migration 0004: context plans (goals), the tactics register, problem profiles
+# migration 0006: context plans (goals), the tactics register, problem profiles
 case_goals = sa.Table(
     "case_goals", metadata,
     sa.Column("goal_id", sa.Integer, primary_key=True, autoincrement=True),

@@ -42,7 +42,7 @@ from contextmap._errors import WorkspaceError
 from contextmap.privacy.folding import reader_fold
 from contextmap.schema import split_list
 from contextmap.workspace import db
-from contextmap.workspace.store import CHUNK
+from contextmap.workspace.db import CHUNK
 
 __all__ = ["Match", "RecordLookupError", "KIND_TABLES", "clean_text", "fold_name", "skeleton",
            "lookalike_letters", "find_record", "search_records", "describe_records", "names_of"]

@@ -20,6 +20,7 @@ two overlapping monthly exports leave exactly their union.
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import hashlib
 import json
@@ -37,11 +38,11 @@ from contextmap.ingest.checks import CONTENT_KEY, link_identity
 from contextmap.ingest.read import locations_to_gdf
 from contextmap.schema import TABLE_NAMES, TABLES
 from contextmap.workspace import db
+from contextmap.workspace.db import CHUNK
+from contextmap.workspace.tombstones import Held, hold_erased
 
 __all__ = ["ImportResult", "import_dataset", "read_dataset", "record_keys", "now_utc", "inserted_id", "bump_revision", "CHUNK"]
 
-CHUNK = 5000
-"""Ids per ``IN (...)`` list (well under SQLite's and PostgreSQL's parameter limits)."""
 
 _DT_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -67,12 +68,16 @@ class ImportResult:
     import_id
         The import's number in the workspace's import log.
     counts
-        Per table: ``read``, ``quarantined``, ``new``, ``changed``, ``unchanged``,
-        ``not_in_latest`` (current records this export did not hold).
+        Per table: ``read``, ``quarantined``, ``held`` (rows bringing back a child erased from
+        the workspace: not imported), ``new``, ``changed``, ``unchanged``, ``not_in_latest``
+        (current records this export did not hold), ``accepted`` (rows imported) and
+        ``duplicates`` (exact copies merged by ingest). Every row read is accounted for:
+        ``read = accepted + quarantined + held + duplicates``.
     files
         The files read, each with its ``sha256`` and ``bytes``.
     dataset
-        The dataset as loaded from the source (its ``report`` holds every problem).
+        The dataset as loaded from the source, less the rows held back (its ``report`` holds
+        every problem, and a warning for each row held back).
     """
 
     import_id: int
@@ -84,9 +89,14 @@ class ImportResult:
     def quarantined(self) -> int:
         return sum(c["quarantined"] for c in self.counts.values())
 
+    @property
+    def held(self) -> int:
+        """Rows held back because they bring back a child erased from the workspace."""
+        return sum(c.get("held", 0) for c in self.counts.values())
+
     def totals(self) -> dict[str, int]:
         """The counts summed over the five tables."""
-        keys = ("new", "changed", "unchanged", "not_in_latest", "quarantined")
+        keys = ("new", "changed", "unchanged", "not_in_latest", "quarantined", "held")
         return {k: sum(c[k] for c in self.counts.values()) for k in keys}
 
 
@@ -211,10 +221,17 @@ def import_dataset(
     from contextmap.ingest import load
 
     src = Path(source)
+    # every file is read and checked before anything is written: a file that cannot be read
+    # (damaged, cut short, not what it claims) raises here and the workspace is unchanged
     ds = load(src, mapping=mapping, as_of=as_of, grading_scheme=grading_scheme, settings=settings, period=period)
     files = _source_files(src, Path(mapping) if mapping is not None else None, ds.period)
     counts: dict[str, dict[str, int]] = {}
+    # one transaction for the import log, every table, the problems and the quarantine: an
+    # error anywhere (the database, a disk, a bug) rolls all of it back
     with engine.begin() as conn:
+        held = hold_erased(conn, dataset=ds)
+        if held is not None:
+            ds = _without_held(ds, held)
         import_id = inserted_id(conn.execute(db.imports.insert().values(
             imported_at=now_utc(), imported_by=user or getpass.getuser(), source=str(src.resolve()),
             content_hash=ds.content_hash, files=json.dumps(files), counts="{}", quarantined=0,
@@ -222,14 +239,37 @@ def import_dataset(
         for name in TABLE_NAMES:
             counts[name] = _import_table(conn, name, ds.table(name), import_id, identity=_identity(ds, name))
             rc = ds.report.counts
-            counts[name]["read"] = int(rc.loc[name, "read"]) if name in rc.index else 0
-            counts[name]["quarantined"] = int(rc.loc[name, "quarantined"]) if name in rc.index else 0
+            got = {k: int(rc.loc[name, k]) if name in rc.index and k in rc.columns else 0
+                   for k in ("read", "accepted", "duplicates")}
+            held_acc = held.counts.get(name, 0) if held is not None else 0
+            held_q = held.quarantine_counts.get(name, 0) if held is not None else 0
+            q = ds.report.quarantined.get(name)
+            # rows read = accepted + quarantined + held + duplicates merged: held rows come out of
+            # the rows ingest accepted or quarantined
+            counts[name].update(read=got["read"], accepted=got["accepted"] - held_acc,
+                                quarantined=0 if q is None else len(q), held=held_acc + held_q,
+                                duplicates=got["duplicates"])
         _store_report(conn, ds.report, import_id)
         quarantined = sum(c["quarantined"] for c in counts.values())
         conn.execute(db.imports.update().where(db.imports.c.import_id == import_id)
                      .values(counts=json.dumps(counts), quarantined=quarantined))
         bump_revision(conn)
     return ImportResult(import_id=import_id, counts=counts, files=files, dataset=ds)
+
+
+def _without_held(ds: Dataset, held: Held) -> Dataset:
+    """``ds`` without the rows an erasure holds back (tables, provenance, quarantine, problems)."""
+    tables: dict[str, Any] = {}
+    provenance: dict[str, pd.DataFrame] = {}
+    for name in TABLE_NAMES:
+        t = held.tables[name]
+        prov = ds.report.provenance.get(name)
+        if prov is not None and len(prov) == len(ds.table(name)):
+            provenance[name] = prov.iloc[t.index.to_numpy()].reset_index(drop=True)
+        tables[name] = t.reset_index(drop=True)
+    report = ValidationReport(problems=held.problems, counts=ds.report.counts, quarantined=held.quarantined,
+                              provenance=provenance)
+    return dataclasses.replace(ds, **tables, report=report)
 
 
 def _identity(ds: Dataset, name: str) -> tuple[pd.Series, pd.Series] | None:
@@ -448,9 +488,7 @@ def read_dataset(engine: sa.Engine, *, workspace_id: str = "", label: str = "") 
     )
     tables["locations"] = locations_to_gdf(tables["locations"])
     digest = hashlib.sha256(f"workspace:{workspace_id}:revision:{rev or 0}".encode()).hexdigest()
-    ds = Dataset(**tables, report=report, source=None, content_hash=digest)
-    ds.workspace = label  # type: ignore[attr-defined]
-    return ds
+    return Dataset(**tables, report=report, source=None, content_hash=digest, workspace=label or None)
 
 
 def _latest_report(conn: sa.Connection, import_id: int | None) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:

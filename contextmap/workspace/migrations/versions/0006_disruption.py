@@ -3,8 +3,8 @@ and review date, history kept), a 4P tag on actions, the tactics register (kind,
 expiry and review dates, breaches, end), and problem profiles adopted with a cadence and
 every run recorded.
 
-Revision ID: 0004_disruption
-Revises: 0003_decisions_cases
+Revision ID: 0006_disruption
+Revises: 0005_tombstones
 Create Date: 2026-12-15
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 __all__: list[str] = []
 
-revision = "0004_disruption"
-down_revision = "0003_decisions_cases"
+revision = "0006_disruption"
+down_revision = "0005_tombstones"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,373 @@
+"""One identity across agencies: police spellings of a council's children are the child.
+
+Ingest matches surname-first, upper-case and initial + date-of-birth forms of a child's name
+exactly; resolution scores the rest (Splink, and the fixed weights), guarded so that an
+adult is never a child and a person record never chains two children. Every name is invented.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import contextmap
+from contextmap.ingest.names import NameIndex, person_name_key
+from contextmap.resolve import resolve_dataset, resolve_persons
+from contextmap.resolve.decisions import DecisionsError, parse_decisions
+from contextmap.resolve.example import build_dataset
+from contextmap.resolve.naming import display_names
+from contextmap.resolve.review import review_pairs, write_review
+
+ENGINES = ["duckdb", "fixed"]
+
+CHILDREN = [
+    {"child_id": "C01", "name": "Corey Whitmore", "date_of_birth": "2012-03-14", "gender": "male"},
+    {"child_id": "C02", "name": "Tyrese Okafor", "date_of_birth": "2011-01-02", "gender": "male"},
+    {"child_id": "C03", "name": "Harvey Quigley", "date_of_birth": "2010-07-09", "gender": "male"},
+    {"child_id": "C04", "name": "Tyler Brisco", "date_of_birth": "2011-05-20", "gender": "male"},
+    {"child_id": "C05", "name": "Niamh Otway", "date_of_birth": "2012-11-30", "gender": "female"},
+]
+
+
+def _background(n: int = 40) -> list[dict]:
+    """Invented adults with syllable names, so that no name here is common."""
+    syl = "ka ro ve lin dar so mi tu pel an ost ur bre ni gav".split()
+    rng = np.random.default_rng(7)
+    rows = []
+    for i in range(n):
+        f = "".join(rng.choice(syl, 2)).capitalize()
+        s = "".join(rng.choice(syl, 3)).capitalize()
+        rows.append({"person_id": f"B{i:02d}", "name": f"{f} {s}", "date_of_birth": f"{1970 + i % 25}-0{1 + i % 9}-1{i % 9}"})
+    return rows
+
+
+def _ds(persons: list[dict], children: list[dict] = CHILDREN, links: list[dict] = (), episodes: list[dict] = ()):  # type: ignore[assignment]
+    """The children, the background and ``persons``; ``"provisional": True`` marks a record as
+    ingest marks one it made from a link's name."""
+    ds = build_dataset(children=children, persons=[*_background(), *persons], links=list(links), episodes=list(episodes))
+    prov = {p["person_id"] for p in persons if p.get("provisional")}
+    ds.persons["provisional"] = ds.persons["person_id"].isin(prov).to_numpy(dtype=bool)
+    return ds
+
+
+def _pairs(res) -> pd.DataFrame:
+    return res.pairs.set_index(["record_a", "record_b"])
+
+
+# --- ingest: exact name forms -----------------------------------------------------------
+
+
+def _index() -> NameIndex:
+    ch = pd.DataFrame(CHILDREN)
+    ch["date_of_birth"] = pd.to_datetime(ch["date_of_birth"])
+    pe = pd.DataFrame({"person_id": ["P1"], "name": ["Tyrone MULLANEY"], "aliases": ["Ty; T-Bone"],
+                       "date_of_birth": [pd.Timestamp("2007-06-17")]})
+    return NameIndex.build(ch, pe, pd.DataFrame({"location_id": [], "name": [], "postcode": []}))
+
+
+@pytest.mark.parametrize(
+    ("name", "dob", "expected"),
+    [
+        ("WHITMORE, Corey", None, "C01"),  # surname first, with a comma
+        ("WHITMORE Corey", None, "C01"),  # surname first in capitals
+        ("COREY WHITMORE", None, "C01"),  # upper case
+        ("  corey   whitmore ", None, "C01"),
+        ("Tyrese O", "2011-01-02", "C02"),  # forename + surname initial, with the exact date of birth
+        ("T Okafor", "2011-01-02", "C02"),  # initial + surname
+        ("Tyrese O", None, None),  # an initial form without a date of birth: not matched at ingest
+        ("Tyrese O", "2011-02-01", None),  # another date of birth
+        ("MULLANEY, Tyrone", None, "P1"),
+        ("T-Bone", None, "P1"),  # an alias
+        ("\u0421orey Whitmore", None, "C01"),  # a Cyrillic capital Es for the C
+        ("Co\u200brey Whit\u00admore", None, "C01"),  # a zero-width space and a soft hyphen
+        ("C\u043erey WHITMORE", None, "C01"),  # a Cyrillic small o, surname in capitals
+        ("\u0421\u0435\u0440\u0433\u0435\u0439 Whitmore", None, None),  # a Russian forename: not forced to Latin
+    ],
+)
+def test_ingest_matches_police_forms_of_a_childs_name(name, dob, expected):
+    rid, why = _index().person(name, pd.Timestamp(dob) if dob else None)
+    assert rid == expected, why
+
+
+def test_ingest_initial_form_shared_by_two_children_born_that_day_is_not_a_guess():
+    kids = pd.DataFrame({"child_id": ["A1", "A2"], "name": ["Tia Otway", "Tia Orrell"],
+                         "date_of_birth": pd.to_datetime(["2011-01-02", "2011-01-02"])})
+    idx = NameIndex.build(kids, pd.DataFrame(columns=["person_id", "name", "aliases", "date_of_birth"]),
+                          pd.DataFrame({"location_id": [], "name": [], "postcode": []}))
+    rid, why = idx.person("Tia O", pd.Timestamp("2011-01-02"))
+    assert rid is None and "2 records born that day" in why
+
+
+def test_person_name_key_handles_hostile_text_without_crashing():
+    for text in ("", "   ", ",", "SMITH,", ", Jay", "\u200b", "\u202eyeroC", "Ｃｏｒｅｙ", "🙂 Corey", "a" * 5000, None, 3):
+        assert isinstance(person_name_key(text), str)
+    assert person_name_key("Ｃｏｒｅｙ  WHITMORE") == "corey whitmore"  # full-width letters
+
+
+def test_link_names_in_police_forms_reach_the_child_at_load(tmp_path):
+    (tmp_path / "children.csv").write_text("child_id,name,date_of_birth\nC01,Corey Whitmore,14/03/2012\n"
+                                           "C02,Tyrese Okafor,02/01/2011\n", encoding="utf-8")
+    (tmp_path / "persons.csv").write_text("person_id,name\nN1,Marcus Heald\n", encoding="utf-8")
+    (tmp_path / "episodes.csv").write_text("episode_id,child_id,reported_at\n", encoding="utf-8")
+    (tmp_path / "links.csv").write_text(
+        "source_id,target_name,target_dob,relation,observed_on\n"
+        'N1,"WHITMORE, Corey",,associate,2026-10-01\n'
+        "N1,Tyrese O,02/01/2011,associate,2026-10-02\n"
+        "N1,C\u043erey\u200b Whitmore,,associate,2026-10-03\n", encoding="utf-8")
+    ds = contextmap.load(tmp_path, as_of="2026-11-01")
+    assert ds.links["target_id"].tolist() == ["C01", "C02", "C01"]
+    assert (ds.links["target_kind"] == "child").all()
+    assert not ds.persons["provisional"].any()
+
+
+# --- resolution: person records join the child ----------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("record", "child"),
+    [
+        ({"name": "WHITMORE, Corey", "date_of_birth": "2012-03-14"}, "C01"),  # surname first
+        ({"name": "COREY WHITMORE", "date_of_birth": "2012-03-14"}, "C01"),  # upper case
+        ({"name": "Tyrese O", "date_of_birth": "2011-01-02"}, "C02"),  # initial + the exact DOB
+        ({"name": "C Whitmore", "date_of_birth": "2012-03-14"}, "C01"),
+        ({"name": "Ty Brisco", "date_of_birth": "2011-05-20"}, "C04"),  # nickname (Ty -> Tyler)
+        ({"name": "Cozza W", "aliases": "Corey Whitmore", "date_of_birth": "2012-03-14"}, "C01"),  # alias
+        ({"name": "Whitmore, Corey", "date_of_birth": "2012-14-03"}, None),  # 14th month: not a date (blank)
+        ({"name": "Corey Whitmore", "date_of_birth": "2012-03-15"}, "C01"),  # DOB one digit off
+        ({"name": "\u0421orey Whitmore", "date_of_birth": "2012-03-14"}, "C01"),  # a look-alike letter
+        ({"name": "Co\u200brey WHITMORE", "date_of_birth": "2012-03-14"}, "C01"),  # an invisible character
+    ],
+)
+def test_police_spelling_of_a_child_resolves_to_the_child(engine, record, child):
+    if record["date_of_birth"] == "2012-14-03":
+        record = {**record, "date_of_birth": None}  # the contract holds dates; an impossible one is blank
+        child = "C01"  # surname first, rare full name, no DOB: still the one child of that name
+    res = resolve_persons(_ds([{"person_id": "P1", **record}]), engine=engine)
+    assert res.mapping["P1"] == child
+    assert res.mapping[child] == child  # the entity keeps the child's id
+    assert res.stats["person_records_matched_to_children"] == 1
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_adult_nominal_with_a_childs_name_never_merges(engine):
+    # a 34-year-old "Corey Whitmore" and the 14-year-old child: same name, DOB two digits off
+    res = resolve_persons(_ds([{"person_id": "N1", "name": "Corey Whitmore", "date_of_birth": "1992-03-14",
+                                "gender": "male"}]), engine=engine, threshold=0.01)
+    assert res.mapping["N1"] == "N1" and res.mapping["C01"] == "C01"
+    row = _pairs(res).loc[("C01", "N1")]
+    assert "never one person" in row["explanation"] and "and a person aged 3" in row["explanation"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_adult_without_the_childs_date_of_birth_is_still_never_the_child(engine):
+    # the child's DOB is missing, the nominal is 40: no child's record is a 40-year-old's
+    kids = [{**CHILDREN[0], "date_of_birth": None}, *CHILDREN[1:]]
+    res = resolve_persons(_ds([{"person_id": "N1", "name": "Corey Whitmore", "date_of_birth": "1986-01-01"}], children=kids),
+                          engine=engine, threshold=0.01)
+    assert res.mapping["N1"] == "N1"
+
+
+def test_no_date_of_birth_on_either_side_is_scored_on_the_name_and_reviewed():
+    # no DOB: a rare full name joins the one child who has it; the evidence is shown
+    res = resolve_persons(_ds([{"person_id": "P1", "name": "QUIGLEY, Harvey", "provisional": True}]))
+    assert res.mapping["P1"] == "C03"
+    row = _pairs(res).loc[("C03", "P1")]
+    fall = json.loads(row["waterfall"])
+    assert fall[0][0] == "prior (a person record being this child)"
+    assert any(w == "DOB missing" for w, _ in fall)
+    assert sum(x for _, x in fall) == pytest.approx(row["match_weight"], abs=0.05)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_two_children_sharing_a_name_are_never_chained_by_a_person_record(engine):
+    kids = [*CHILDREN, {"child_id": "C06", "name": "Jay Smith", "date_of_birth": "2010-01-01", "gender": "male"},
+            {"child_id": "C07", "name": "Jay Smith", "date_of_birth": "2011-06-06", "gender": "male"}]
+    persons = [
+        {"person_id": "P1", "name": "SMITH, Jay", "provisional": True},  # no DOB: could be either child
+        {"person_id": "P2", "name": "Jay Smith", "date_of_birth": "2010-01-01"},  # C06's DOB
+        {"person_id": "P3", "name": "J Smith", "date_of_birth": "2011-06-06"},  # C07's DOB
+    ]
+    res = resolve_persons(_ds(persons, children=kids), engine=engine, threshold=0.01)
+    m = res.mapping
+    assert m["C06"] == "C06" and m["C07"] == "C07"  # never one entity
+    assert m["P2"] == "C06" and m["P3"] == "C07"
+    assert m["P1"] not in ("C06", "C07") or res.entities.groupby("entity_id")["table"].apply(
+        lambda t: (t == "children").sum()).max() == 1
+    ents = res.entities.groupby("entity_id")["table"].apply(lambda t: int((t == "children").sum()))
+    assert ents.max() == 1
+    assert not ((res.pairs["record_a"].isin(["C06", "C07"])) & (res.pairs["record_b"].isin(["C06", "C07"]))).any()
+
+
+def test_children_resolved_among_themselves_join_directly_never_through_a_person():
+    kids = [*CHILDREN, {"child_id": "C11", "name": "WHITMORE, Corey", "date_of_birth": "2012-03-14"},  # a second council id
+            {"child_id": "C12", "name": "Corey Whitmore", "date_of_birth": "2012-03-15"}]
+    persons = [{"person_id": "P1", "name": "Corey W", "provisional": True}]
+    m = resolve_persons(_ds(persons, children=kids), include_children=True).mapping
+    assert m["C11"] == "C01"  # the same child under two ids: joined by their own pair
+    off = resolve_persons(_ds(persons, children=kids)).mapping  # without include_children
+    assert len({off["C01"], off["C11"], off["C12"]}) == 3
+
+
+def test_a_person_record_matching_two_children_equally_joins_neither_and_is_reviewed():
+    kids = [*CHILDREN, {"child_id": "C06", "name": "Jay Smith", "date_of_birth": "2010-01-01"},
+            {"child_id": "C07", "name": "Jay Smith", "date_of_birth": "2011-06-06"}]
+    res = resolve_persons(_ds([{"person_id": "P1", "name": "SMITH, Jay", "provisional": True}], children=kids),
+                          threshold=0.05)
+    assert res.mapping["P1"] == "P1"
+    q = review_pairs(res)
+    refused = q[q["status"] == "refused by the guard"]
+    assert {"C06", "C07"} <= set(refused["record_a"]) | set(refused["record_b"])
+    assert refused["reason"].str.contains("2 children's records about equally well").all()
+
+
+def test_person_person_scores_do_not_change_when_children_are_compared():
+    persons = [{"person_id": "P1", "name": "Tyler Grant", "date_of_birth": "1998-03-07"},
+               {"person_id": "P2", "name": "T Grant", "date_of_birth": "1998-07-03"},
+               {"person_id": "P3", "name": "GRANT, Tyler"}]
+    with_kids = resolve_persons(_ds(persons))
+    without = resolve_persons(_ds(persons), link_children=False)
+    mine = ~(with_kids.pairs["record_a"].str.startswith("C") | with_kids.pairs["record_b"].str.startswith("C"))
+    pd.testing.assert_frame_equal(with_kids.pairs[mine].reset_index(drop=True), without.pairs.reset_index(drop=True))
+    assert set(without.entities["table"]) == {"persons"}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_hostile_police_spellings_do_not_crash_and_do_what_is_documented(engine):
+    ivanov = "\u0421\u0435\u0440\u0433\u0435\u0439 \u0418\u0432\u0430\u043d\u043e\u0432"  # in Cyrillic
+    kids = [*CHILDREN, {"child_id": "C08", "name": ivanov, "date_of_birth": "2010-02-02"}]
+    ds = _ds([
+        {"person_id": "P1", "name": "\ufeff\u200bWHITMORE,\u00a0C\u043erey", "date_of_birth": "2012-03-14"},  # BOM, ZWSP, NBSP, Cyrillic o
+        {"person_id": "P2", "name": ",,,", "date_of_birth": "2011-01-02"},  # no name at all, Tyrese's DOB
+        {"person_id": "P3", "name": ivanov, "date_of_birth": "2010-02-02"},  # a name in another script
+        {"person_id": "P4", "name": ivanov, "date_of_birth": "1980-02-02"},  # ... an adult namesake
+        {"person_id": "P5", "name": "\u202eeromtihW yeroC", "date_of_birth": "2011-08-08"},  # reversed behind a direction mark
+    ], children=kids)
+    m = resolve_persons(ds, engine=engine).mapping
+    assert m["P1"] == "C01"  # invisible characters dropped, the look-alike read as Latin
+    assert m["P2"] == "P2"  # a record without a name never joins a child on a date of birth alone
+    assert m["P3"] == "C08" and m["P4"] == "P4"  # Cyrillic letters kept and compared; the adult is not the child
+    assert m["P5"] == "P5"  # the mark is dropped, the reversed text stays another name
+    for bad in (build_dataset(), build_dataset(children=[{"child_id": "C1"}], persons=[{"person_id": "P1", "name": ""}])):
+        assert set(resolve_persons(bad, engine=engine).mapping.values()) <= {"C1", "P1"}
+
+
+# --- decisions ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_decide_merge_child_and_person_gives_the_child(engine):
+    ds = _ds([{"person_id": "P9", "name": "Big C"}],
+             links=[{"link_id": "K1", "source_id": "B01", "target_id": "P9", "relation": "associate",
+                     "observed_on": "2026-10-01", "source_type": "police", "grading": "1A P"}])
+    dec = parse_decisions("# the police's 'Big C' is Corey (checked with the school)\nmerge P9 C01\n")
+    out = resolve_dataset(ds, decisions=dec, engine=engine, locations=False)
+    assert out.resolution.persons.mapping["P9"] == "C01"
+    assert "P9" not in set(out.persons["person_id"])  # no longer a person of concern
+    assert out.children.set_index("child_id").loc["C01", "merged_from"] == "C01; P9"
+    link = out.links.set_index("link_id").loc["K1"]
+    assert (link["target_id"], link["target_kind"]) == ("C01", "child")
+    keep = resolve_persons(ds, decisions=parse_decisions("keep apart C02 P9\n"), engine=engine)
+    assert keep.mapping["P9"] == "P9"
+
+
+def test_decisions_cannot_chain_two_children_through_a_person():
+    ds = _ds([{"person_id": "P9", "name": "Big C"}])
+    with pytest.raises(DecisionsError, match="two children's records through a person record"):
+        resolve_persons(ds, decisions=parse_decisions("merge P9 C01\nmerge P9 C02\n"))
+    both = resolve_persons(ds, decisions=parse_decisions("merge P9 C01\nmerge P9 C02\nmerge C01 C02\n"))
+    assert both.mapping["P9"] == both.mapping["C02"] == "C01"  # the analyst said all three are one
+
+
+def test_workspace_decide_merge_child_and_person(tmp_path):
+    from contextmap.workspace import init_workspace
+
+    d = tmp_path / "export"
+    d.mkdir()
+    (d / "children.csv").write_text("child_id,name,date_of_birth\nC01,Corey Whitmore,14/03/2012\n", encoding="utf-8")
+    (d / "persons.csv").write_text("person_id,name\nN1,Marcus Heald\nN2,Big C\n", encoding="utf-8")
+    (d / "episodes.csv").write_text("episode_id,child_id,reported_at\n", encoding="utf-8")
+    (d / "links.csv").write_text("source_id,target_id,relation,observed_on\nN1,N2,associate,2026-10-01\n", encoding="utf-8")
+    with init_workspace(tmp_path / "team.cmw") as ws:
+        ws.import_source(d, as_of="2026-11-01")
+        ws.decide("merge", "C01", "N2", reason="Big C is Corey (school)")
+        out = resolve_dataset(ws.dataset(), decisions=ws.decisions(), locations=False)
+    assert set(out.persons["person_id"]) == {"N1"}
+    assert out.links[["source_id", "target_id", "target_kind"]].values.tolist() == [["N1", "C01", "child"]]
+
+
+# --- RHI mentions, names shown ------------------------------------------------------------------
+
+
+def test_rhi_mention_of_the_childs_name_links_to_the_one_child():
+    persons = [{"person_id": "P1", "name": "WHITMORE, Corey", "date_of_birth": "2012-03-14", "provisional": True}]
+    episodes = [{"episode_id": "E1", "child_id": "C02", "reported_at": "2026-10-05 21:00", "rhi_outcome": "completed",
+                 "people_mentioned": "Corey Whitmore; WHITMORE Corey"}]
+    ds = _ds(persons, episodes=episodes)
+    out = resolve_dataset(ds, locations=False)
+    m = out.resolution.mentions
+    assert m["entity_id"].tolist() == ["C01", "C01"] and not m["provisional"].any()
+    assert not m["method"].str.contains("ambiguous").any()
+    rhi = out.links[out.links["source_type"] == "rhi"]
+    assert set(rhi["target_id"]) == {"C01"} and set(rhi["target_kind"]) == {"child"}
+    before = resolve_dataset(ds, locations=False, link_children=False).resolution.mentions
+    assert before["method"].str.contains("ambiguous: 2 entities").all()  # what the duplicate did
+
+
+def test_merged_entity_is_shown_under_its_fullest_most_frequent_spelling():
+    persons = [
+        {"person_id": "P1", "name": "Rhys R", "date_of_birth": "1999-04-02"},
+        {"person_id": "P2", "name": "Rhys Rudd", "date_of_birth": "1999-04-02"},
+        {"person_id": "P3", "name": "RUDD, Rhys", "date_of_birth": "1999-04-02"},
+        {"person_id": "P4", "name": "C Thwaite", "date_of_birth": "1995-08-08"},
+        {"person_id": "P5", "name": "Craig Thwaite", "date_of_birth": "1995-08-08"},
+        {"person_id": "P6", "name": "THWAITE, Craig", "aliases": "Thwaitey", "date_of_birth": "1995-08-08"},
+    ]
+    out = resolve_dataset(_ds(persons), locations=False)
+    pe = out.persons.set_index("person_id")
+    assert pe.loc["P1", "name"] == "Rhys Rudd" and pe.loc["P4", "name"] == "Craig Thwaite"
+    assert set(pe.loc["P4", "aliases"].split("; ")) == {"Thwaitey", "C Thwaite"}  # not "THWAITE, Craig" again
+    # a typo makes a word rare in the whole dataset: the common spelling wins a tie
+    recs = pd.DataFrame({"entity": ["E", "E"], "record_id": ["P1", "P2"], "name": ["Tyler Belncow", "Tyler Belcombe"]})
+    from collections import Counter
+
+    assert display_names(recs, token_counts=Counter({"tyler": 9, "belcombe": 4, "belncow": 1})) == {"E": "Tyler Belcombe"}
+    # a child keeps the council's full name over police spellings
+    child = resolve_dataset(_ds([{"person_id": "P1", "name": "WHITMORE, Corey", "date_of_birth": "2012-03-14"},
+                                 {"person_id": "P2", "name": "C Whitmore", "date_of_birth": "2012-03-14"}]),
+                            locations=False)
+    assert child.children.set_index("child_id").loc["C01", "name"] == "Corey Whitmore"
+
+
+def test_review_page_shows_which_record_is_the_child(tmp_path):
+    ds = _ds([{"person_id": "N1", "name": "Corey Whitmore", "date_of_birth": "1992-03-14", "gender": "male"},
+              {"person_id": "P1", "name": "Harvey Q", "provisional": True}])
+    page = write_review(ds, tmp_path / "review.html", threshold=0.5, band=(0.01, 0.99), places=False)
+    data = json.loads(page.read_text(encoding="utf-8").split('id="cm-data">')[1].split("</script>")[0])
+    assert data["records"]["C01"]["record"] == "a child's record"
+    assert data["records"]["N1"]["record"] == "person record"
+    ids = {(p["a"], p["b"]) for p in data["pairs"]}
+    assert ("C01", "N1") in ids or ("C03", "P1") in ids
+
+
+@pytest.mark.browser
+def test_review_page_with_a_child_and_a_person_in_the_browser(recorded_page, tmp_path, reports_dir):
+    from conftest import axe_violations
+
+    kids = [*CHILDREN, {"child_id": "C06", "name": "Jay Smith", "date_of_birth": "2010-01-01"},
+            {"child_id": "C07", "name": "Jay Smith", "date_of_birth": "2011-06-06"}]
+    ds = _ds([{"person_id": "N1", "name": "Corey Whitmore", "date_of_birth": "1992-03-14", "gender": "male"},
+              {"person_id": "P1", "name": "SMITH, Jay", "provisional": True}], children=kids)
+    page_path = write_review(ds, tmp_path / "review.html", threshold=0.05, band=(0.01, 0.99), places=False)
+    recorded_page.open(page_path)
+    page = recorded_page.page
+    assert recorded_page.console_errors == []
+    card = page.locator("section.pair").filter(has_text="C06 and P1")
+    table = card.locator("table.recs").inner_text()
+    assert "a child's record" in table and "provisional (made from a name in a link)" in table
+    assert "about equally well" in card.locator(".expl").inner_text()
+    page.screenshot(path=str(reports_dir / "identity_review.png"), full_page=True)
+    assert axe_violations(page) == []

@@ -1,0 +1,52 @@
+"""Place resolution with positions of stated quality (ingest.geocode) and names on one street."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from contextmap.resolve.example import build_dataset
+from contextmap.resolve.places import position_uncertainty, resolve_locations
+
+
+def _ds(rows: list[dict]) -> object:
+    ds = build_dataset(locations=rows)
+    for c in ("geocoded_from", "position_quality"):  # derived columns ingest adds
+        ds.locations[c] = pd.Series([r.get(c) for r in rows], index=ds.locations.index, dtype="string")
+    return ds
+
+
+def _entities(ds) -> dict[str, str]:
+    return resolve_locations(ds).entities.set_index("record_id")["entity_id"].to_dict()
+
+
+def test_two_shops_at_one_postcode_centroid_stay_two_places():
+    at_centroid = {"easting": 340600.0, "northing": 555200.0, "postcode": "EL1 3CD", "category": "food_outlet",
+                   "geocoded_from": "postcode", "position_quality": "postcode unit centroid"}
+    ds = _ds([{"location_id": "L1", "name": "Star Pizza, Cobble Road", **at_centroid},
+              {"location_id": "L2", "name": "Riverside Chicken, Cobble Road", **at_centroid}])
+    assert _entities(ds) == {"L1": "L1", "L2": "L2"}
+    pair = resolve_locations(ds, min_pair_probability=0).pairs.iloc[0]
+    assert "positions approximate" in pair["explanation"] and "within 25 m" not in pair["explanation"]
+
+
+def test_the_same_two_records_given_exact_positions_still_join_when_named_alike():
+    given = {"postcode": "EL1 3CD", "category": "food_outlet", "geocoded_from": "given", "position_quality": "as given"}
+    ds = _ds([{"location_id": "L1", "name": "Star Pizza, Cobble Road", "easting": 340600.0, "northing": 555200.0, **given},
+              {"location_id": "L2", "name": "STAR PIZZA COBBLE RD", "easting": 340605.0, "northing": 555203.0, **given}])
+    assert _entities(ds) == {"L1": "L1", "L2": "L1"}
+
+
+def test_neighbours_sharing_only_their_area_word_are_not_one_place():
+    ds = _ds([{"location_id": "L1", "name": "Oakridge Inn", "easting": 340542.0, "northing": 556624.0,
+               "postcode": "EL3 3XE", "category": "hotel"},
+              {"location_id": "L2", "name": "Oakridge Leisure Centre", "easting": 340560.0, "northing": 556636.0,
+               "postcode": "EL3 3XE", "category": "other"}])
+    assert _entities(ds) == {"L1": "L1", "L2": "L2"}
+
+
+def test_uncertainty_by_where_a_position_came_from():
+    lo = pd.DataFrame({"geocoded_from": ["street", "postcode", "grid_reference", "named_place"],
+                       "position_quality": ["street (a point on the named road)", "postcode sector mean (approximate)",
+                                            "grid reference (1 km square)", "named place (its centre)"]})
+    assert position_uncertainty(lo).tolist() == [1000.0, 1000.0, 1000.0, 2000.0]
+    assert position_uncertainty(pd.DataFrame({"name": ["x"]})).tolist() == [0.0]  # no column: as given
