@@ -1027,6 +1027,28 @@ def test_confusables_table_is_unicodes_file_byte_for_byte():
     assert b"# Version: 18.0.0" in data[:400] and len(folding.confusables()) > 6000
 
 
+def test_one_confusables_table_behind_every_lookalike_reading():
+    """Ingest, place text and the workspace read look-alike letters through one function on
+    Unicode's table, each keeping its own rule: ingest reads them as Latin inside a Latin word
+    (a Russian name stays Russian), place text reads them as Latin, the workspace tells the
+    look-alike name from the real one and names the letters."""
+    from contextmap.ingest.names import fold_lookalikes, person_name_key
+    from contextmap.ingest.placetext import clean_place_text
+    from contextmap.privacy.folding import latin_lookalike
+    from contextmap.workspace.lookup import fold_name, lookalike_letters, skeleton
+
+    armenian_o, greek_nu, cyrillic_es = "\u0585", "\u039d", "\u0421"  # none in the same hand-written list before
+    assert (latin_lookalike(armenian_o), latin_lookalike(greek_nu), latin_lookalike(cyrillic_es)) == ("o", "N", "C")
+    assert latin_lookalike("\u00e9") == "" and latin_lookalike("\uff21") == ""  # an accent, a full-width A: no look-alikes
+    name = f"{cyrillic_es}{armenian_o}rey {greek_nu}ettleton"
+    assert person_name_key(name) == "corey nettleton"  # ingest: read as Latin inside Latin words
+    assert fold_lookalikes("\u0421\u0435\u0440\u0433\u0435\u0439") == "\u0421\u0435\u0440\u0433\u0435\u0439"
+    assert clean_place_text(f"H{armenian_o}me") == "Home"  # place text: read as Latin
+    assert skeleton(name) == skeleton("Corey Nettleton") and fold_name(name) != fold_name("Corey Nettleton")
+    assert [x.split(" (")[1].split(",")[0] for x in lookalike_letters(name)] == [
+        "CYRILLIC CAPITAL LETTER ES", "ARMENIAN SMALL LETTER OH", "GREEK CAPITAL LETTER NU"]
+
+
 # --- round three: a partner pack from disguised data ---------------------------------------
 
 GLUED_PLACES = {
@@ -1567,7 +1589,7 @@ def test_a_workbook_claiming_every_cell_of_the_sheet_is_read_by_the_cells_it_hol
     book = _claiming(_book(tmp_path), tmp_path / "claims.xlsx")
     wb = open_workbook(book, "claims.xlsx")
     try:
-        header, body, _ = read_sheet(wb["children"])
+        header, body, _ = read_sheet(wb, "children")
     finally:
         wb.close()
     assert header == ["child_id", "name", "date_of_birth"] and body.shape == (300, 3)  # not 16,384 columns
@@ -1582,7 +1604,7 @@ def test_a_styled_cell_at_the_last_row_and_column_is_skipped_and_said(tmp_path):
     book = _claiming(_book(tmp_path, rows=20), tmp_path / "far.xlsx", extra_row=far)
     wb = open_workbook(book, "far.xlsx")
     try:
-        header, body, notes = read_sheet(wb["children"])
+        header, body, notes = read_sheet(wb, "children")
     finally:
         wb.close()
     assert body.shape == (20, 3) and body.index[-1] == 21
@@ -1593,7 +1615,7 @@ def test_a_styled_cell_at_the_last_row_and_column_is_skipped_and_said(tmp_path):
                                                          b'</is></c></row>')
     wb = open_workbook(value, "value.xlsx")
     try:
-        header, body, notes = read_sheet(wb["children"])
+        header, body, notes = read_sheet(wb, "children")
     finally:
         wb.close()
     assert body.shape == (21, 4) and body.index[-1] == 5000 and body.iloc[-1, 3] == "x"
@@ -1692,10 +1714,18 @@ def test_a_stray_quote_quarantines_one_row_not_fifty(hostile_dir, tmp_path):
     assert prov.loc[ds.episodes["episode_id"] == "EQ06", "row"].tolist() == [len(ep) + 8]  # numbers kept
 
 
+def _cut_mid_row(text: str) -> str:
+    """``text`` cut as a transfer that stopped half-way leaves it: inside a row near the middle,
+    after its third cell (a cut that happens to fall at a row's end looks like a whole file)."""
+    start = text.index("\n", len(text) // 2) + 1
+    cells = text[start:].split(",")
+    return text[:start] + ",".join(cells[:3]) + ",Ta"
+
+
 def test_a_csv_cut_short_mid_row_is_refused_naming_the_row(hostile_dir, tmp_path):
     d = _copy(hostile_dir, tmp_path)
     text = (d / "links.csv").read_text()
-    (d / "links.csv").write_text(text[: len(text) // 2 + 3])
+    (d / "links.csv").write_text(_cut_mid_row(text))
     with pytest.raises(contextmap.InputReadError, match=r"links\.csv.* is cut short: its last line \(row \d+"):
         contextmap.load(d)
 
@@ -1831,10 +1861,10 @@ def test_a_second_month_corrupt_half_way_lands_nothing(hostile_workspace, hostil
 
     before = state()
     month = _copy(hostile_dir, tmp_path / "november")
-    ep = (month / "episodes.csv").read_text()
-    (month / "episodes.csv").write_text(ep.replace(",", ",Nov ", 3))
+    ep = (month / "episodes.csv").read_text().splitlines(keepends=True)
+    (month / "episodes.csv").write_text("".join(ep[:1] + [x.replace(",", ",Nov ", 1) for x in ep[1:]]))
     li = (month / "links.csv").read_text()
-    (month / "links.csv").write_text(li[: len(li) // 2 + 5])
+    (month / "links.csv").write_text(_cut_mid_row(li))
     r = CliRunner().invoke(app, ["import", str(month), "--workspace", str(tmp_path / "team.cmw")])
     _no_traceback(r)
     assert r.exit_code == 2 and "cut short" in r.output and "nothing was imported" in r.output

@@ -287,7 +287,12 @@ def table_mapping(where: str, name: str, spec: Any, *, keys: tuple[str, ...] = T
     targets = [*columns.values(), *rules, *constants]
     dupes = sorted({t for t in targets if targets.count(t) > 1})
     if dupes:
-        raise MappingError(f"{where}: tables.{name}.columns maps several local columns onto {dupes!r}")
+        locals_ = {t: [k for k, v in columns.items() if v == t] for t in dupes}
+        hint = "; ".join(f"{t}: [{', '.join(ls)}]" for t, ls in locals_.items() if len(ls) > 1)
+        raise MappingError(
+            f"{where}: tables.{name}.columns maps several local columns onto {dupes!r}"
+            + (f"; to read them as one (a row fills one of them, or both joined with a space), write {hint}"
+               if hint else ""))
     values: dict[str, dict[str, str]] = {}
     raw_values = spec.get("values", {}) or {}
     if not isinstance(raw_values, dict):

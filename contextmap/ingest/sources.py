@@ -32,7 +32,7 @@ import pandas as pd
 from contextmap._errors import InputReadError
 from contextmap.ingest.columns import Mapping, TableMapping
 from contextmap.ingest.csvfile import read_csv
-from contextmap.ingest.workbook import external_links, open_workbook, read_sheet
+from contextmap.ingest.workbook import open_workbook, read_sheet
 from contextmap.schema import TABLE_NAMES
 
 __all__ = [
@@ -236,7 +236,6 @@ def read_sources(sources: list[Source], *, step: Any = None) -> tuple[list[RawTa
     digest = hashlib.sha256()
     out: list[RawTable] = []
     books: dict[Path, Any] = {}
-    links: dict[Path, dict[str, str]] = {}
     hashed: set[Path] = set()
     try:
         for s in sources:
@@ -250,7 +249,6 @@ def read_sources(sources: list[Source], *, step: Any = None) -> tuple[list[RawTa
                 continue
             if s.path not in books:
                 books[s.path] = open_workbook(s.path, s.label.split("[")[0])
-                links[s.path] = external_links(books[s.path])
             if s.path not in hashed:
                 digest.update(s.path.read_bytes())
                 hashed.add(s.path)
@@ -259,10 +257,10 @@ def read_sources(sources: list[Source], *, step: Any = None) -> tuple[list[RawTa
             if title is None:
                 raise InputReadError(f"{s.label.split('[')[0]!r} has no sheet {s.sheet!r}; sheets found: {wb.sheetnames}")
             try:
-                header, body, notes = read_sheet(wb[title], links=links[s.path])
+                header, body, notes = read_sheet(wb, title)
             except (InputReadError, MemoryError):
                 raise
-            except Exception as exc:  # a part broken half-way: zlib, XML, CRC errors from openpyxl
+            except Exception as exc:  # a part broken half-way: zlib, XML, CRC errors
                 raise InputReadError(f"{s.label} cannot be read: the workbook is damaged ({type(exc).__name__}: "
                                      f"{exc}); nothing was read from it") from None
             if not header:

@@ -182,9 +182,11 @@ def status_cmd(
          + ", ".join(f"{n} {k}" for k, n in t.items() if k != "breaches") + f", {t['breaches']} breaches; "
          f"{st['profiles']['adopted']} problem profiles ({st['profiles']['due']} due)")
     for i in st["imports"][-5:]:
-        t = {k: sum(v[k] for v in i["counts"].values()) for k in ("new", "changed", "unchanged", "not_in_latest")}
+        t = {k: sum(v.get(k, 0) for v in i["counts"].values())
+             for k in ("new", "changed", "rematched", "unchanged", "not_in_latest")}
         _say(f"  import {i['import_id']} {i['imported_at']}: {t['new']} new, {t['changed']} changed, "
-             f"{t['unchanged']} unchanged, {t['not_in_latest']} not in latest, {i['quarantined']} quarantined")
+             + (f"{t['rematched']} re-matched, " if t["rematched"] else "")
+             + f"{t['unchanged']} unchanged, {t['not_in_latest']} not in latest, {i['quarantined']} quarantined")
 
 
 @workspace_app.command("purge")
@@ -288,11 +290,12 @@ def import_cmd(
 
     counts = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 1),
                    collapse_padding=True)  # fits 80 columns
-    for h in ("table", "read", "new", "changed", "unchanged", "not in latest", "quarantined", "held"):
+    heads = ("table", "read", "new", "changed", "rematched", "unchanged", "not in latest", "quarantined", "held")
+    for h in heads:
         counts.add_column(h, justify="left" if h == "table" else "right", no_wrap=True)
     for name, c in r.counts.items():
-        counts.add_row(name, *(str(c[k]) for k in ("read", "new", "changed", "unchanged", "not_in_latest", "quarantined",
-                                                   "held")))
+        counts.add_row(name, *(str(c.get(k, 0)) for k in ("read", "new", "changed", "rematched", "unchanged",
+                                                         "not_in_latest", "quarantined", "held")))
     Console().print(counts)
     problems = r.dataset.report.problems
     print_problems(problems, Console(), where=(str(out / "problems.csv") if out is not None else

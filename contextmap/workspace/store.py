@@ -8,6 +8,10 @@ its record:
 * a record whose contract values are the same is **unchanged** (only marked as seen);
 * a record whose values differ is **changed**: the old version is kept as history
   (``is_current`` false, ``superseded_import`` set) and a new version becomes current;
+  a record whose only difference is what ingest matched its names to (a link's name now
+  matching a record that was not there before, a place text matched to another agency's
+  record of the place, a provisional record spelt as it was first seen) is stored the same
+  way but counted **re-matched**, not changed: the agency changed nothing;
 * a current record the export does not hold is **not in latest**: kept, and marked by its
   ``last_seen_import`` being an earlier import. Nothing is deleted by an import.
 
@@ -69,9 +73,10 @@ class ImportResult:
         The import's number in the workspace's import log.
     counts
         Per table: ``read``, ``quarantined``, ``held`` (rows bringing back a child erased from
-        the workspace: not imported), ``new``, ``changed``, ``unchanged``, ``not_in_latest``
-        (current records this export did not hold), ``accepted`` (rows imported) and
-        ``duplicates`` (exact copies merged by ingest). Every row read is accounted for:
+        the workspace: not imported), ``new``, ``changed``, ``rematched`` (only the records its
+        names were matched to differ), ``unchanged``, ``not_in_latest`` (current records this
+        export did not hold), ``accepted`` (rows imported) and ``duplicates`` (exact copies
+        merged by ingest). Every row read is accounted for:
         ``read = accepted + quarantined + held + duplicates``.
     files
         The files read, each with its ``sha256`` and ``bytes``.
@@ -96,7 +101,7 @@ class ImportResult:
 
     def totals(self) -> dict[str, int]:
         """The counts summed over the five tables."""
-        keys = ("new", "changed", "unchanged", "not_in_latest", "quarantined", "held")
+        keys = ("new", "changed", "rematched", "unchanged", "not_in_latest", "quarantined", "held")
         return {k: sum(c[k] for c in self.counts.values()) for k in keys}
 
 
@@ -271,6 +276,50 @@ def _without_held(ds: Dataset, held: Held) -> Dataset:
                               provenance=provenance)
     return dataclasses.replace(ds, **tables, report=report)
 
+MATCHED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "links": ("source_id", "target_id", "source_kind", "target_kind"),
+    "children": ("home_location_id",),
+    "episodes": ("found_location_id", "found_at_home"),
+}
+"""Columns ingest fills by matching names and place text to records: a record whose only
+difference from its current version lies here is *re-matched*, not changed."""
+
+
+def _rematched(conn: sa.Connection, T: sa.Table, name: str, incoming: pd.DataFrame, merged: pd.DataFrame,
+               changed: pd.Series) -> pd.Series:
+    """Of the ``changed`` rows, those the agency did not change: only their matched columns
+    differ from the current version, or both versions are provisional records (made by ingest
+    from text, spelt as first seen)."""
+    out = pd.Series(False, index=merged.index)
+    cols = MATCHED_COLUMNS.get(name, ())
+    prov = "provisional" in TABLES[name].derived
+    if not changed.any() or not (cols or prov):
+        return out
+    pos = np.flatnonzero(changed.to_numpy())
+    row_ids = merged["row_id"].to_numpy()[pos].astype(int).tolist()
+    fields = [T.c.row_id] + [T.c[c] for c in cols] + ([T.c.provisional] if prov else [])
+    old: dict[int, tuple[Any, ...]] = {}
+    for chunk in _chunks(row_ids):
+        old.update({int(r[0]): tuple(r[1:]) for r in conn.execute(sa.select(*fields).where(T.c.row_id.in_(chunk)))})
+    olds = [old.get(r) for r in row_ids]
+    mine = incoming.iloc[pos].copy()
+    flags = np.zeros(len(pos), dtype=bool)
+    if prov:
+        was = np.array([bool(o[-1]) if o is not None and o[-1] is not None else False for o in olds])
+        flags |= was & mine["provisional"].fillna(False).astype(bool).to_numpy()
+    if cols:
+        kinds = dict(_columns(name))
+        for j, c in enumerate(cols):
+            vals = [o[j] if o is not None else None for o in olds]
+            if kinds[c] == "bool":
+                mine[c] = pd.Series([bool(v) if v is not None else pd.NA for v in vals], index=mine.index, dtype="boolean")
+            else:
+                mine[c] = pd.Series([str(v) if v is not None else pd.NA for v in vals], index=mine.index, dtype="string")
+        texts = [_text(mine[c], k) for c, k in _columns(name)]
+        flags |= np.array(_digest(texts), dtype=object) == merged["old_hash"].to_numpy()[pos]
+    out.iloc[pos[flags]] = True
+    return out
+
 
 def _identity(ds: Dataset, name: str) -> tuple[pd.Series, pd.Series] | None:
     """Each link's identity (its agency is part of it) and its id as the agency sent it;
@@ -383,6 +432,7 @@ def _import_table(conn: sa.Connection, name: str, frame: pd.DataFrame, import_id
     is_new = merged["row_id"].isna()
     same = ~is_new & (merged["row_hash"] == merged["old_hash"])
     changed = ~is_new & ~same
+    rematched = _rematched(conn, T, name, incoming, merged, changed)
     unchanged_ids = merged.loc[same, "row_id"].astype(int).tolist()
     changed_ids = merged.loc[changed, "row_id"].astype(int).tolist()
     for chunk in _chunks(unchanged_ids):
@@ -401,7 +451,8 @@ def _import_table(conn: sa.Connection, name: str, frame: pd.DataFrame, import_id
     not_in_latest = conn.execute(
         sa.select(sa.func.count()).select_from(T).where(T.c.is_current, T.c.last_seen_import != import_id)
     ).scalar_one()
-    return {"new": int(is_new.sum()), "changed": int(changed.sum()), "unchanged": int(same.sum()),
+    return {"new": int(is_new.sum()), "changed": int((changed & ~rematched).sum()),
+            "rematched": int(rematched.sum()), "unchanged": int(same.sum()),
             "not_in_latest": int(not_in_latest)}
 
 
