@@ -8,8 +8,16 @@ its adopted problem profiles, as the pack's audience may see them.
   those recorded in the pack's period;
 * **profiles** due for a refresh (never produced, or last produced longer ago than their cadence).
 
-Each item is a dict with ``id`` (``tactic-3``...), ``label`` (what it is, the subject as the
-audience sees it) and ``why`` (in words, with dates). Tactics and their breaches are shown as
+Each tactic listed also carries ``changed``: the evidence around its subject in equal windows
+before and after its issue date (:func:`contextmap.tactics.tactic_effects`, 90 days each side,
+counted on the audience's redacted data, small counts suppressed), which the annex prints with
+the caveat that counts are not proof of effect.
+
+Each item is a dict with ``id`` (``tactic-3``...), ``what`` (the kind of tactic, or
+``'profile'``), ``subject`` (the subject's id as the audience sees it, ``''`` when it is not in
+the pack's data), ``label`` (what it is, against whom or what, as the audience sees it: the pack
+relabels it with the names it prints, :func:`relabel`) and ``why`` (in words, with dates).
+Tactics and their breaches are shown as
 the settings allow the audience (:func:`contextmap.workspace.disruption.tactics_for_audience`);
 the team's text of a breach only to an audience that sees it, without names for an audience
 that does not see names.
@@ -28,8 +36,14 @@ from typing import Any
 import pandas as pd
 
 from contextmap.pack.profile import FreeText, shown_ids
+from contextmap.pack.profile_sections import tactic_records
+from contextmap.privacy.counts import suppress_count
+from contextmap.tactics import effect_text, tactic_effects
 
-__all__ = ["disruption_agenda", "days_words"]
+__all__ = ["disruption_agenda", "days_words", "relabel", "BLOCKS"]
+
+BLOCKS = ("tactics", "breaches", "profiles")
+"""The agenda's disruption blocks, in order."""
 
 
 def days_words(n: int) -> str:
@@ -71,9 +85,12 @@ def disruption_agenda(ws: Any, *, resolved: Any, red: Any, aud: Any, settings: A
             why = f"expires {_day(t.expires)} ({days_words(int(t.days_left))})"
         else:
             continue
-        tactics.append({"id": t.tactic, "case": t.case, "label": f"{t.label} against {_against(t.target, t.subject_id, ids, labels)}", "why": why,
+        tactics.append({"id": t.tactic, "case": t.case, "what": t.label, "subject": _shown(t.target, t.subject_id, ids),
+                        "label": f"{t.label} against {_against(t.target, t.subject_id, ids, labels)}", "why": why,
                         "state": t.state, "_order": (t.state != "past expiry", int(t.days_left))})
     tactics.sort(key=lambda r: r.pop("_order"))
+    _what_changed(tactics, shown, red=red, ids=ids, cases=record.cases_frame(ws.engine),
+                  count=lambda n: suppress_count(n, aud))
 
     last = record.last_meeting(ws.engine)
     since = pd.Timestamp(last["held_at"]) if last is not None else None
@@ -88,7 +105,8 @@ def disruption_agenda(ws: Any, *, resolved: Any, red: Any, aud: Any, settings: A
         t = by_id.loc[b.tactic_id]
         text = free_text(b.text)
         breaches.append({
-            "id": b.breach, "tactic": f"tactic-{b.tactic_id}",
+            "id": b.breach, "tactic": f"tactic-{b.tactic_id}", "case": t["case"], "what": t["label"],
+            "subject": _shown(t["target"], t["subject_id"], ids),
             "label": f"{t['label']} against {_against(t['target'], t['subject_id'], ids, labels)}",
             "why": f"breached {_day(b.breached_on)}, recorded {pd.Timestamp(b.recorded_at):%Y-%m-%d %H:%M}"
                    + (f": {text}" if text else ""),
@@ -98,13 +116,13 @@ def disruption_agenda(ws: Any, *, resolved: Any, red: Any, aud: Any, settings: A
     due = due[due["due"]]
     out_profiles = []
     for p in due.sort_values("next_due").itertuples():
-        if p.kind == "group":
-            label = f"peer group {p.subject_id}" if str(p.subject_id).upper().startswith("PG") else "a peer group"
-        else:
-            sid = ids.get(str(p.subject_id))
-            label = labels.get(sid, sid) if sid else "a subject not in this pack's data"
+        target = "group" if p.kind == "group" else "person"
+        label = _against(target, p.subject_id, ids, labels)
+        if p.kind == "group" and label != "a peer group":
+            label = f"peer group {label}"
         last_run = "never produced" if p.last_run is None or pd.isna(p.last_run) else f"last produced {_day(p.last_run)}"
-        out_profiles.append({"id": p.profile, "label": label,
+        out_profiles.append({"id": p.profile, "what": "profile", "subject": _shown(target, p.subject_id, ids),
+                             "label": label,
                              "why": f"{last_run}, re-run every {p.cadence}: due since {_day(p.next_due)}"})
     return {"tactics": tactics, "breaches": breaches, "profiles": out_profiles}
 
@@ -117,3 +135,40 @@ def _against(target: str, subject: Any, ids: dict[str, str], labels: dict[str, s
         return "online"
     sid = ids.get(str(subject)) if isinstance(subject, str) else None
     return labels.get(sid, sid) if sid else "a subject not in this pack's data"
+
+
+def _shown(target: str, subject: Any, ids: dict[str, str]) -> str:
+    """The id the audience sees for a tactic's or profile's subject record ('' for a group,
+    online, or a record not in the pack's data)."""
+    if target in ("group", "online") or not isinstance(subject, str):
+        return ""
+    return ids.get(subject, "")
+
+
+def relabel(items: dict[str, list[dict[str, Any]]], labels: dict[str, str]) -> None:
+    """Say each item's subject by the name the pack prints for it (``labels``: shown id ->
+    printed name, a spoken pseudonym such as "Person B" for a partner)."""
+    for key in BLOCKS:
+        for item in items.get(key, []):
+            sid = item.get("subject") or ""
+            if sid not in labels:
+                continue
+            if item.get("what") == "profile":
+                item["label"] = labels[sid]
+            else:
+                item["label"] = f"{item['what']} against {labels[sid]}"
+
+
+def _what_changed(items: list[dict[str, Any]], shown: pd.DataFrame, *, red: Any, ids: dict[str, str],
+                  cases: pd.DataFrame, count: Any) -> None:
+    """Add ``changed`` (in words) to each tactic item: the counts before and after its issue."""
+    if not items:
+        return
+    by_id = shown.set_index("tactic", drop=False)
+    rows = by_id.loc[[i["id"] for i in items]]
+    frame = pd.DataFrame({"tactic": rows["tactic"].to_numpy(), "target": rows["target"].to_numpy(),
+                          "issued": rows["issued"].to_numpy(),
+                          "records": [tactic_records(t, cases, ids) for t in rows.itertuples()]})
+    fx = tactic_effects(red, frame)
+    for item, e in zip(items, fx.to_dict("records"), strict=True):
+        item["changed"] = effect_text(e, count=count)

@@ -23,7 +23,7 @@ from markupsafe import Markup
 from contextmap.graph import induced_edges
 from contextmap.pack import content as pdata
 
-__all__ = ["adoption", "case_rows", "tactic_rows", "places_around", "network_picture", "evidence_table",
+__all__ = ["adoption", "case_rows", "tactic_rows", "tactic_records", "places_around", "network_picture", "evidence_table",
            "completeness", "completeness_row"]
 
 _STATE_WORDS = {"past expiry": "past expiry: no decision recorded", "expiring": "expiring", "review due": "review due",
@@ -71,7 +71,9 @@ def case_rows(cases: pd.DataFrame, *, goals: pd.DataFrame, actions: pd.DataFrame
     return out
 
 
-def _records_of(t: Any, cases: pd.DataFrame, ids: dict[str, str]) -> list[str]:
+def tactic_records(t: Any, cases: pd.DataFrame, ids: dict[str, str]) -> list[str]:
+    """The ids (as the audience sees them) a tactic is counted around: its place or person, or
+    the children of its case for a peer group."""
     if t.target == "group":
         hit = cases[cases["case_id"] == t.case_id]
         return sorted({ids[c] for c in (hit.iloc[0]["children"] if len(hit) else []) if c in ids})
@@ -87,7 +89,7 @@ def tactic_rows(tactics: pd.DataFrame, *, red: Any, ids: dict[str, str], labels:
     if not len(tactics):
         return []
     ordered = tactics.sort_values(["issued", "tactic_id"], kind="stable").reset_index(drop=True)
-    recs = [_records_of(t, cases, ids) for t in ordered.itertuples()]
+    recs = [tactic_records(t, cases, ids) for t in ordered.itertuples()]
     fx = effects(red, ordered.assign(records=recs), days=days, as_of=end)
     rows = []
     for i, (t, e) in enumerate(zip(ordered.itertuples(), fx.itertuples(), strict=True), start=1):
