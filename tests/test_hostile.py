@@ -552,6 +552,42 @@ def test_the_teams_free_text_is_shown_escaped_and_never_evaluated_internally(dis
     assert "{{ 7*7 }} Cafe" in body and "49 Cafe" not in body and CHILD_MATH in body
 
 
+@pytest.mark.parametrize("audience", ["internal", "partner"])
+def test_the_teams_breach_text_on_the_packs_agenda_is_data_without_names(disruption_ws, tmp_path, audience):
+    """The partner is given the tactics' texts by its settings (``tactics.audiences.partner.free_text``),
+    not the names in them."""
+    import shutil
+
+    from contextmap.pack.build import build_pack
+    from contextmap.settings import Settings
+
+    ws_path, _ = disruption_ws
+    mine = tmp_path / "team.cmw"  # a pack records a meeting: each test its own copy
+    shutil.copy(ws_path, mine)
+    import sqlalchemy as sa
+
+    from contextmap.workspace import db
+    eng = sa.create_engine(f"sqlite:///{mine}")
+    with eng.begin() as conn:  # the action's owner is printed on page 1 as written (not this test's subject)
+        conn.execute(sa.update(db.actions).values(owner="police"))
+    eng.dispose()
+    st = Settings.from_dict({"tactics": {"audiences": {"partner": {"free_text": True}}}})
+    r = build_pack(None, workspace=mine, out=tmp_path / "pack", pdf=False, audience=audience, settings=st,
+                   pseudonymiser=KEY, audit_log=tmp_path / "audit.jsonl")
+    html = r.html.read_text(encoding="utf-8")
+    breaches = html.split('id="agenda-breaches"', 1)[1].split("</div>", 1)[0]
+    assert "breached 2026-04-01" in breaches
+    assert "<script>alert(1)</script>" not in html and "49 Cafe" not in breaches
+    assert "\u202e" not in breaches and "\\u202eevil\\u202c" in breaches  # shown as its escape
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in breaches and "{{ 7*7 }} Cafe" in breaches
+    if audience == "internal":
+        assert "breach Wharton, Megan / MEGAN-WHARTON" in breaches
+    else:
+        assert "breach [name withheld] / [name withheld] / [name withheld] / [name withheld] / &lt;script&gt;" in breaches
+        for reading in FORBIDDEN_READINGS:
+            assert reading not in reader(html), reading.strip()
+
+
 def test_the_teams_free_text_on_the_command_line_is_data(disruption_ws):
     from typer.testing import CliRunner
 
