@@ -136,3 +136,14 @@ def test_items_are_relabelled_with_the_names_the_pack_prints():
     assert [i["label"] for i in items["tactics"]] == ["CAWN against Person B", "Closure order against a subject"]
     assert items["profiles"][0]["label"] == "Place C"
     assert (days_words(-1), days_words(28)) == ("1 day ago", "in 28 days")
+
+
+def test_a_breach_recorded_in_the_second_a_pack_was_recorded_is_not_lost(register):
+    from contextmap.workspace import disruption, record
+
+    ws, _, ids = register
+    held = record.last_meeting(ws.engine)["held_at"]
+    with ws.engine.begin() as conn:  # times are kept to the second
+        conn.execute(sa.update(db.tactic_breaches).where(db.tactic_breaches.c.breach_id == int(ids["new"].split("-")[1]))
+                     .values(recorded_at=held))
+    assert disruption.breaches_frame(ws.engine, since=held)["breach"].tolist() == [ids["new"]]

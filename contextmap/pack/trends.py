@@ -92,13 +92,19 @@ def _masked(values: pd.Series, below: int | None) -> np.ndarray:
     return v
 
 
-def _axes(ax: Any) -> None:
+def _axes(ax: Any, x: list[pd.Timestamp]) -> None:
+    """The same months on every picture (a month with nothing drawn still has its place), one
+    label per month or every few months, and the plot area at the same place in each figure so
+    the three read down the page as one."""
     import matplotlib.dates as mdates
 
     ax.tick_params(labelsize=7)
+    ax.set_xlim(x[0] - pd.Timedelta(days=16), x[-1] + pd.Timedelta(days=16))
+    ax.xaxis.set_major_locator(mdates.MonthLocator(interval=max(1, -(-len(x) // 9))))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %y"))
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+    ax.figure.subplots_adjust(left=0.09, right=0.74, bottom=0.17, top=0.95)
 
 
 def _plain(fig: Any) -> None:
@@ -129,8 +135,7 @@ def trend_pictures(monthly: pd.DataFrame, *, rhi_hours: float, suppress_below: i
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("per month", fontsize=8)
     ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    _axes(ax)
-    fig.tight_layout()
+    _axes(ax, x)
     _plain(fig)
     out["episodes"] = svg_markup(fig)
 
@@ -143,8 +148,7 @@ def trend_pictures(monthly: pd.DataFrame, *, rhi_hours: float, suppress_below: i
     ax.set_ylim(0, 1.02)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_ylabel(f"RHI within {rhi_hours:g} h", fontsize=8)
-    _axes(ax)
-    fig.tight_layout()
+    _axes(ax, x)
     _plain(fig)
     out["rhi"] = svg_markup(fig)
 
@@ -158,8 +162,7 @@ def trend_pictures(monthly: pd.DataFrame, *, rhi_hours: float, suppress_below: i
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("persons of concern", fontsize=8)
     ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    _axes(ax)
-    fig.tight_layout()
+    _axes(ax, x)
     _plain(fig)
     out["persons"] = svg_markup(fig)
     return out

@@ -412,13 +412,15 @@ def tactics_frame(engine: sa.Engine, *, settings: Settings | None = None, as_of:
 def breaches_frame(engine: sa.Engine, *, tactic: str | int | None = None, since: Any = None) -> pd.DataFrame:
     """One row per breach, oldest first: ``breach`` (``'breach-N'``), ``breach_id``, ``tactic``,
     ``tactic_id``, ``breached_on``, ``text``, ``recorded_at``, ``recorded_by``. ``since``: only
-    those recorded after that moment (the last meeting)."""
+    those recorded at or after that moment (the last meeting; times are kept to the second, so
+    a breach entered in the second a pack was recorded is listed at both meetings, never at
+    neither)."""
     B = db.tactic_breaches
     stmt = sa.select(B).order_by(B.c.breached_on, B.c.breach_id)
     if tactic is not None:
         stmt = stmt.where(B.c.tactic_id == tactic_id_of(tactic))
     if since is not None:
-        stmt = stmt.where(B.c.recorded_at > pd.Timestamp(since).to_pydatetime())
+        stmt = stmt.where(B.c.recorded_at >= pd.Timestamp(since).to_pydatetime())
     with engine.connect() as conn:
         frame = pd.DataFrame(conn.execute(stmt).mappings().all(), columns=[c.name for c in B.columns])
     frame.insert(0, "breach", [f"breach-{i}" for i in frame["breach_id"]])
