@@ -720,7 +720,22 @@ def _analyze(*args: Any, **kwargs: Any) -> Any:
     return analyze(*args, **kwargs)
 
 
-_register_workspace_commands(app, analyze=_analyze)  # workspace, import, decide, case, action
+def _effects(*args: Any, **kwargs: Any) -> Any:
+    """:func:`contextmap.tactics.tactic_effects`, imported when called (``tactic list --effect``)."""
+    from contextmap.tactics import tactic_effects
+
+    return tactic_effects(*args, **kwargs)
+
+
+def _profile(*args: Any, **kwargs: Any) -> Any:
+    """:func:`contextmap.pack.profile.build_profile`, imported when called (``contextmap profile``)."""
+    from contextmap.pack.profile import build_profile
+
+    return build_profile(*args, **kwargs)
+
+
+# workspace, import, decide, case (goal), action, tactic, profile
+_register_workspace_commands(app, analyze=_analyze, effects=_effects, profile=_profile)
 
 
 def main() -> None:

@@ -51,6 +51,12 @@ __all__ = [
     "DEFAULT_AUDIENCES",
     "BasemapSettings",
     "AreasSettings",
+    "TacticSettings",
+    "ProfileSettings",
+    "TACTIC_TARGETS",
+    "DEFAULT_TACTIC_KINDS",
+    "TACTIC_KIND_OPTIONS",
+    "parse_duration",
     "GazetteerSettings",
     "load_settings",
 ]
@@ -279,6 +285,187 @@ class IngestSettings:
                 raise ConfigError(f"ingest.{name} must not be negative, instead got: {getattr(self, name)!r}")
 
 
+_DURATION = re.compile(r"^\s*(\d+)\s*([hdwmy])\s*$", re.IGNORECASE)
+_DURATION_UNITS = {"h": "hours", "d": "days", "w": "weeks", "m": "months", "y": "years"}
+
+
+def parse_duration(text: Any, *, name: str = "duration") -> dict[str, int]:
+    """A duration written ``'48h'``, ``'30d'``, ``'4w'``, ``'3m'`` or ``'2y'`` as its unit and
+    number (``{'months': 3}``), for :class:`pandas.DateOffset`; a :class:`ConfigError` otherwise.
+
+    Examples
+    --------
+    >>> parse_duration("3m"), parse_duration("48h")
+    ({'months': 3}, {'hours': 48})
+    >>> parse_duration("three months", name="tactics.kinds.x.duration")
+    Traceback (most recent call last):
+    ...
+    contextmap._errors.ConfigError: Expected tactics.kinds.x.duration to be a duration such as '48h', '30d', '4w', '3m' or '2y', instead got: 'three months'
+    """
+    m = _DURATION.match(text) if isinstance(text, str) else None
+    if not m or int(m.group(1)) == 0:
+        raise ConfigError(f"Expected {name} to be a duration such as '48h', '30d', '4w', '3m' or '2y', instead got: {text!r}")
+    return {_DURATION_UNITS[m.group(2).lower()]: int(m.group(1))}
+
+
+TACTIC_TARGETS = ("person", "location", "group", "online")
+"""What a disruption tactic can be used against (the Home Office toolkit's groups)."""
+
+TACTIC_KIND_OPTIONS: dict[str, str] = {
+    "label": "the name printed for the kind",
+    "applies_to": f"what it is used against: a list of {', '.join(TACTIC_TARGETS)}",
+    "duration": "how long it lasts when the law sets it ('48h', '3m', '2y'; null: no set duration, give --expires or --review)",
+    "handling": "P (may be shared with the meeting) or C (shared with conditions: audiences without handling code C do not see it)",
+    "law": "where the duration comes from, printed with it",
+    "child_under": "the child it protects must be under this age...",
+    "in_care_under": "...or under this age and looked after (placement foster, residential, supported or out of area)",
+}
+"""The options of one entry of ``tactics.kinds``."""
+
+DEFAULT_TACTIC_KINDS: dict[str, dict[str, Any]] = {
+    "cawn": {
+        "label": "Child Abduction Warning Notice", "applies_to": ["person"], "duration": None, "handling": "P",
+        "law": "Child Abduction Act 1984 s2; Children Act 1989 s49 for a child in care. No duration in law: "
+               "forces set their own review period", "child_under": 16, "in_care_under": 18},
+    "community_protection_warning": {
+        "label": "Community Protection Warning", "applies_to": ["person", "location"], "duration": None,
+        "handling": "P", "law": "Anti-social Behaviour, Crime and Policing Act 2014 s43: the warning states the "
+                                "time given to comply"},
+    "community_protection_notice": {
+        "label": "Community Protection Notice", "applies_to": ["person", "location"], "duration": None,
+        "handling": "P", "law": "Anti-social Behaviour, Crime and Policing Act 2014 s43: no duration in law"},
+    "closure_notice": {
+        "label": "Closure notice", "applies_to": ["location"], "duration": "48h", "handling": "P",
+        "law": "Anti-social Behaviour, Crime and Policing Act 2014 ss76-77: 24 hours, up to 48 hours when "
+               "extended; the closure order is heard within 48 hours"},
+    "closure_order": {
+        "label": "Closure order", "applies_to": ["location"], "duration": "3m", "handling": "P",
+        "law": "Anti-social Behaviour, Crime and Policing Act 2014 s80: up to 3 months (extended to at most "
+               "6 months in all, s82)"},
+    "sexual_risk_order": {
+        "label": "Sexual Risk Order", "applies_to": ["person"], "duration": "2y", "handling": "P",
+        "law": "Sexual Offences Act 2003 s122A: a fixed period of at least 2 years, or until further order"},
+    "slavery_trafficking_risk_order": {
+        "label": "Slavery and Trafficking Risk Order", "applies_to": ["person"], "duration": "2y",
+        "handling": "P", "law": "Modern Slavery Act 2015 s23: a fixed period of at least 2 years, or until "
+                                "further order"},
+    "hotel_information_request": {
+        "label": "Hotel information request", "applies_to": ["location"], "duration": "6m", "handling": "C",
+        "law": "Anti-social Behaviour, Crime and Policing Act 2014 s116: a notice for up to 6 months"},
+    "licensing_review": {
+        "label": "Licensing review", "applies_to": ["location"], "duration": None, "handling": "P",
+        "law": "Licensing Act 2003 s51: a review of the premises licence; no duration in law"},
+}
+"""The default tactic kinds: the Home Office child exploitation disruption toolkit's tactics,
+each with what it applies to and the duration the law sets (``None``: none set). A settings
+file's ``tactics.kinds`` adds kinds, changes any option of a default one, or removes one
+(``kind: null``)."""
+
+_KIND_KEY = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+
+
+def _kind_problems(key: Any, spec: Any) -> list[str]:
+    where = f"tactics.kinds.{key}"
+    if not isinstance(key, str) or not _KIND_KEY.match(key):
+        return [f"Expected a tactic kind's key to be lower-case letters, digits and '_', instead got: {key!r}"]
+    if not isinstance(spec, Mapping):
+        return [f"Expected {where} to be a mapping of options, instead got: {spec!r}"]
+    problems = [f"unknown setting {where}.{k}; expected one of {sorted(TACTIC_KIND_OPTIONS)}"
+                for k in spec if k not in TACTIC_KIND_OPTIONS]
+    label = spec.get("label")
+    if not isinstance(label, str) or not label.strip():
+        problems.append(f"Expected {where}.label to be a non-empty text, instead got: {label!r}")
+    applies = spec.get("applies_to")
+    if (not isinstance(applies, (list, tuple)) or not applies
+            or any(a not in TACTIC_TARGETS for a in applies)):
+        problems.append(f"Expected {where}.applies_to to be a list of {list(TACTIC_TARGETS)}, instead got: {applies!r}")
+    if spec.get("duration") is not None:
+        try:
+            parse_duration(spec["duration"], name=f"{where}.duration")
+        except ConfigError as exc:
+            problems.append(str(exc))
+    if spec.get("handling", "P") not in ("P", "C"):
+        problems.append(f"Expected {where}.handling to be 'P' or 'C', instead got: {spec.get('handling')!r}")
+    if not isinstance(spec.get("law", ""), str):
+        problems.append(f"Expected {where}.law to be text, instead got: {spec.get('law')!r}")
+    for age in ("child_under", "in_care_under"):
+        v = spec.get(age)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not 0 < v <= 25):
+            problems.append(f"Expected {where}.{age} to be an age in years (1 to 25) or null, instead got: {v!r}")
+    return problems
+
+
+@dataclass(frozen=True)
+class TacticSettings:
+    """The tactics register (:mod:`contextmap.workspace.disruption`).
+
+    ``kinds``: the tactic kinds, merged over :data:`DEFAULT_TACTIC_KINDS` (a kind set to
+    null is removed; an entry for a default kind changes only the options it gives).
+    ``expiring_within_days``: a tactic is *expiring* when it lapses within so many days (the
+    pack's agenda lists them). ``audiences``: per audience, ``kinds`` (the kinds it sees;
+    default every kind whose handling code it sees) and ``free_text`` (whether it sees the
+    tactics' texts, breaches and reasons; default the audience's ``show_free_text``).
+    """
+
+    kinds: dict[str, Any] = field(default_factory=lambda: {k: dict(v) for k, v in DEFAULT_TACTIC_KINDS.items()})
+    expiring_within_days: int = 28
+    audiences: dict[str, Any] = field(default_factory=dict)
+
+    def _validate(self) -> list[str]:
+        problems: list[str] = []
+        merged: dict[str, dict[str, Any]] = {k: dict(v) for k, v in DEFAULT_TACTIC_KINDS.items()}
+        for key, spec in dict(self.kinds).items():
+            if spec is None:
+                merged.pop(str(key), None)
+                continue
+            base = merged.get(key, {}) if isinstance(key, str) else {}
+            full = {"handling": "P", "duration": None, "law": "", **base, **(dict(spec) if isinstance(spec, Mapping) else {})}
+            found = _kind_problems(key, spec if not isinstance(spec, Mapping) else full)
+            problems += found
+            if not found:
+                full["applies_to"] = list(full["applies_to"])
+                merged[key] = full
+        if not merged:
+            problems.append("Expected tactics.kinds to leave at least one kind, instead got none")
+        object.__setattr__(self, "kinds", merged)
+        d = self.expiring_within_days
+        if isinstance(d, bool) or not isinstance(d, int) or d < 1:
+            problems.append(f"Expected tactics.expiring_within_days to be a positive whole number, instead got: {d!r}")
+        for name, spec in dict(self.audiences).items():
+            where = f"tactics.audiences.{name}"
+            if not isinstance(spec, Mapping):
+                problems.append(f"Expected {where} to be a mapping (kinds, free_text), instead got: {spec!r}")
+                continue
+            for k, v in spec.items():
+                if k == "kinds":
+                    if not isinstance(v, (list, tuple)) or any(x not in merged for x in v):
+                        problems.append(f"Expected {where}.kinds to be a list of tactic kinds {sorted(merged)}, "
+                                        f"instead got: {v!r}")
+                elif k == "free_text":
+                    if not isinstance(v, bool):
+                        problems.append(f"Expected {where}.free_text to be true or false, instead got: {v!r}")
+                else:
+                    problems.append(f"unknown setting {where}.{k}; expected one of ['free_text', 'kinds']")
+        return problems
+
+
+@dataclass(frozen=True)
+class ProfileSettings:
+    """Problem profiles: ``cadence``, how often an adopted profile is re-run ('4w'; the
+    pack lists those due), unless adopted with a cadence of its own."""
+
+    cadence: str = "4w"
+
+    def _validate(self) -> list[str]:
+        try:
+            unit = parse_duration(self.cadence, name="profiles.cadence")
+        except ConfigError as exc:
+            return [str(exc)]
+        if "hours" in unit:
+            return [f"Expected profiles.cadence in days, weeks, months or years, instead got: {self.cadence!r}"]
+        return []
+
+
 @dataclass(frozen=True)
 class Settings:
     """All settings. Build with :meth:`from_dict` or :func:`load_settings`."""
@@ -293,6 +480,8 @@ class Settings:
     basemap: BasemapSettings = field(default_factory=BasemapSettings)
     areas: AreasSettings = field(default_factory=AreasSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
+    tactics: TacticSettings = field(default_factory=TacticSettings)
+    profiles: ProfileSettings = field(default_factory=ProfileSettings)
     gazetteer: GazetteerSettings = field(default_factory=GazetteerSettings)
     extra: dict[str, Any] = field(default_factory=dict)
     """Sections owned by other modules (for example ``audiences``), validated there."""

@@ -493,6 +493,124 @@ def test_group_picture_draws_math_looking_labels_as_text():
     assert "$$$ Money Shop $$$" in svg and "$x\\alpha$" in svg and "back\\slash $ one" in svg
 
 
+# --- the disruption record: the team's free text (goals, tactics, breaches, owners) ---------------
+
+TEAM_TEXTS = ["Wharton, Megan", "MEGAN-WHARTON", "Me\u200bgan Wharton", "Chlo\u00e9 Dawson",
+              "<script>alert(1)</script>", "{{ 7*7 }} Cafe", CHILD_MATH, "\u202eevil\u202c"]
+"""Written by the team into every free-text field: a child's name in disguise, markup, template and
+mathtext syntax, a direction override."""
+
+
+@pytest.fixture(scope="module")
+def disruption_ws(hostile_dir, tmp_path_factory):
+    """A workspace of the seeded dataset whose case, goal, action, tactic and breach all carry TEAM_TEXTS."""
+    from contextmap.workspace import init_workspace
+
+    ws_path = tmp_path_factory.mktemp("disruption") / "team.cmw"
+    text = " / ".join(TEAM_TEXTS)
+    with init_workspace(ws_path) as ws:
+        ws.import_source(hostile_dir)
+        place = str(contextmap.load(hostile_dir).locations["location_id"].iloc[0])
+        case = ws.open_case(kind="location", subject=place, title=f"case {text}", opened="2026-01-05")
+        ws.add_goal(case, text=f"goal {text}", measure=f"measure {text}", review="2027-01-01")
+        ws.add_action(case, owner=f"owner {text}", due="2026-12-01", text=f"action {text}", p="protect")
+        t = ws.add_tactic(case, kind="community protection warning", issued="2026-03-01", owner=f"owner {text}",
+                          text=f"tactic {text}", review="2026-12-01")
+        ws.add_breach(t.number, on="2026-04-01", text=f"breach {text}")
+        ws.end_tactic(t.number, reason=f"ended {text}")
+    return ws_path, place
+
+
+@pytest.mark.parametrize("audience", ["partner", "free-text-no-names"])
+def test_the_teams_free_text_never_carries_a_name_into_a_profile(disruption_ws, tmp_path, audience):
+    from contextmap.pack.profile import build_profile
+    from contextmap.settings import Settings
+
+    ws_path, place = disruption_ws
+    st = Settings.from_dict({"audiences": {"free-text-no-names": {"based_on": "partner", "show_free_text": True}}})
+    r = build_profile(place, workspace=ws_path, out=tmp_path / "profile", audience=audience, settings=st,
+                      pseudonymiser=KEY, audit_log=tmp_path / "audit.jsonl")
+    texts = _read_all(r)
+    assert {"profile.html", "profile.pdf"} <= set(texts)
+    for reading in FORBIDDEN_READINGS:
+        leaks = [rel for rel, text in texts.items() if reading in reader(text)]
+        assert leaks == [], f"{reading.strip()!r} readable in {leaks}"
+    html = texts["profile.html"]
+    assert "<script>alert(1)</script>" not in html and "49 Cafe" not in html
+    assert "\u202e" not in html and "\\u202eevil\\u202c" in html  # an owner is shown to all: as data
+    if audience == "partner":  # the team's words are withheld whole; the owning agency shown, without names
+        assert "withheld for this audience" in html and "owner [name withheld] / [name withheld]" in html
+        for field in ("case", "goal", "measure", "action", "tactic", "breach", "ended"):
+            assert f"{field} [name withheld]" not in html, field
+    else:  # shown, escaped, with every disguise of the name taken out
+        assert "tactic [name withheld] / [name withheld] / [name withheld] / [name withheld] / &lt;script&gt;" in html
+        assert "owner [name withheld]" in html and "{{ 7*7 }} Cafe / " in html
+
+
+def test_the_teams_free_text_is_shown_escaped_and_never_evaluated_internally(disruption_ws, tmp_path):
+    from contextmap.pack.profile import build_profile
+
+    ws_path, place = disruption_ws
+    r = build_profile(place, workspace=ws_path, out=tmp_path / "profile", audience="internal", pdf=False,
+                      audit_log=tmp_path / "audit.jsonl")
+    html = r.html.read_text(encoding="utf-8")
+    body = re.sub(r"<svg.*?</svg>", "", html, flags=re.S)
+    for field in ("case", "goal", "measure", "action", "tactic", "breach", "ended", "owner"):
+        assert f"{field} Wharton, Megan / MEGAN-WHARTON" in body, field
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "{{ 7*7 }} Cafe" in body and "49 Cafe" not in body and CHILD_MATH in body
+
+
+@pytest.mark.parametrize("audience", ["internal", "partner"])
+def test_the_teams_breach_text_on_the_packs_agenda_is_data_without_names(disruption_ws, tmp_path, audience):
+    """The partner is given the tactics' texts by its settings (``tactics.audiences.partner.free_text``),
+    not the names in them."""
+    import shutil
+
+    from contextmap.pack.build import build_pack
+    from contextmap.settings import Settings
+
+    ws_path, _ = disruption_ws
+    mine = tmp_path / "team.cmw"  # a pack records a meeting: each test its own copy
+    shutil.copy(ws_path, mine)
+    import sqlalchemy as sa
+
+    from contextmap.workspace import db
+    eng = sa.create_engine(f"sqlite:///{mine}")
+    with eng.begin() as conn:  # the action's owner is printed on page 1 as written (not this test's subject)
+        conn.execute(sa.update(db.actions).values(owner="police"))
+    eng.dispose()
+    st = Settings.from_dict({"tactics": {"audiences": {"partner": {"free_text": True}}}})
+    r = build_pack(None, workspace=mine, out=tmp_path / "pack", pdf=False, audience=audience, settings=st,
+                   pseudonymiser=KEY, audit_log=tmp_path / "audit.jsonl")
+    html = r.html.read_text(encoding="utf-8")
+    breaches = html.split('id="agenda-breaches"', 1)[1].split("</div>", 1)[0]
+    assert "breached 2026-04-01" in breaches
+    assert "<script>alert(1)</script>" not in html and "49 Cafe" not in breaches
+    assert "\u202e" not in breaches and "\\u202eevil\\u202c" in breaches  # shown as its escape
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in breaches and "{{ 7*7 }} Cafe" in breaches
+    if audience == "internal":
+        assert "breach Wharton, Megan / MEGAN-WHARTON" in breaches
+    else:
+        assert "breach [name withheld] / [name withheld] / [name withheld] / [name withheld] / &lt;script&gt;" in breaches
+        for reading in FORBIDDEN_READINGS:
+            assert reading not in reader(html), reading.strip()
+
+
+def test_the_teams_free_text_on_the_command_line_is_data(disruption_ws):
+    from typer.testing import CliRunner
+
+    from contextmap.cli import app
+
+    ws_path, _ = disruption_ws
+    for args in (["tactic", "list"], ["tactic", "show", "tactic-1"], ["case", "goal", "list"], ["case", "show", "case-1"],
+                 ["action", "list", "--p", "protect"]):
+        r = CliRunner().invoke(app, [*args, "--workspace", str(ws_path)])
+        assert r.exit_code == 0, (args, r.output)
+        assert "\u202e" not in r.output and "\\u202eevil\\u202c" in r.output, args
+        assert "<script>alert(1)</script>" in r.output  # printed as written, never read as markup
+
+
 # --- safe replacement ------------------------------------------------------------------------
 
 

@@ -52,7 +52,7 @@ STAGES = (
     ("workspace", ("contextmap.workspace",)),
     ("graph", ("contextmap.graph",)),
     ("analyses", ("contextmap.peers", "contextmap.persons", "contextmap.hotspots", "contextmap.emerging",
-                  "contextmap.areas", "contextmap.flags",
+                  "contextmap.areas", "contextmap.flags", "contextmap.subjects", "contextmap.tactics",
                   "contextmap.timelines", "contextmap.analysis")),
     ("views", ("contextmap.views",)),
     ("pack", ("contextmap.pack",)),

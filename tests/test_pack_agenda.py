@@ -74,22 +74,11 @@ def test_intelligence_gaps_are_ungraded_intelligence_or_uncorroborated_links_of_
     assert by[("P2", "L1")]["grading"] == "2C P (untested; not corroborated)" and by[("P2", "L1")]["records"] == ["K7"]
 
 
-def test_tactics_hook_returns_nothing_until_tactics_are_recorded():
-    assert ag.expiring_tactics(None, as_of=pd.Timestamp("2026-10-31"), horizon_days=28) == []
-
-    class WithTactics:
-        def expiring_tactics(self, *, as_of, horizon_days):
-            return [{"id": "t1", "label": "CAWN on Person B", "why": f"expires within {horizon_days} days"}]
-
-    got = ag.expiring_tactics(WithTactics(), as_of=pd.Timestamp("2026-10-31"), horizon_days=28)
-    assert got[0]["why"] == "expires within 28 days"
-
-
-def _agenda(lead="children", actions=None, tactics=None, **caps):
+def _agenda(lead="children", actions=None, tactics=None, breaches=None, profiles=None, **caps):
     m = st.LastMeeting(pd.Timestamp("2026-10-03"), "cadence", "28 days ago")
     kids = [{"id": f"C{i}", "why": "x", "label": f"C{i}"} for i in range(14)]
     return ag.Agenda(lead=lead, meeting=m, children=kids, persons=[{"id": "P1", "why": "y"}], places=[],
-                     actions=actions, tactics=tactics or [], gaps=[{"a": "P1", "b": "C1"}] * 9,
+                     actions=actions, tactics=tactics or [], breaches=breaches or [], profiles=profiles or [], gaps=[{"a": "P1", "b": "C1"}] * 9,
                      caps={"agenda_children": 10, "agenda_persons": 5, "agenda_places": 5, "agenda_actions": 6,
                            "agenda_gaps": 6, **caps})
 
@@ -103,6 +92,16 @@ def test_blocks_are_capped_ordered_by_lead_and_leave_out_what_does_not_exist():
     assert [b["key"] for b in police] == ["persons", "places", "gaps", "children", "actions"]
     assert len(police[2]["rows"]) == 3 and police[2]["total"] == 9
     assert [b["key"] for b in _agenda(tactics=[{"id": "t"}]).blocks()][-1] == "tactics"
+    # the disruption blocks: printed only with something in them; the police read tactics and
+    # breaches before the children, a partner after the actions
+    full = {"tactics": [{"id": "t"}] * 8, "breaches": [{"id": "b"}], "profiles": [{"id": "p"}]}
+    assert [b["key"] for b in _agenda(**full).blocks()] == ["children", "persons", "places", "tactics", "breaches",
+                                                           "profiles"]
+    police = _agenda("disruption", actions=[], **full).blocks()
+    assert [b["key"] for b in police] == ["persons", "places", "gaps", "tactics", "breaches", "children", "actions",
+                                          "profiles"]
+    assert len(police[3]["rows"]) == 6 and police[3]["total"] == 8  # capped as the actions are
+    assert [b["key"] for b in _agenda(breaches=[{"id": "b"}]).blocks()][-1] == "breaches"
 
 
 # --- on a generated dataset ---------------------------------------------------------------------

@@ -22,7 +22,7 @@ from test_workspace import ws_url  # noqa: F401  (the two-backend fixture)
 
 from contextmap import InputReadError
 from contextmap._errors import WorkspaceError
-from contextmap.workspace import db, init_workspace, store
+from contextmap.workspace import db, init_workspace, profiles, store
 
 KID, NAME, ALIAS = "CZQ01", "Zelda Quarrington", "Zed Q"
 FILES = {
@@ -110,6 +110,15 @@ def team(ws_url, tmp_path):  # noqa: F811
     case = ws.open_case(kind="person", subject="P2", title=f"Big T and {NAME}")
     action = ws.add_action(case, owner=f"{NAME}'s social worker", due="2026-12-01", text=f"Visit {KID} at home")
     ws.update_action(action, status="done", outcome=f"{NAME.upper()} seen, safe")
+    # the disruption record (issue 22) names her too: a goal, a tactic protecting her, a breach
+    goal = ws.add_goal(case, text=f"{NAME} no longer goes to the flat", measure=f"{KID} not reported missing",
+                       review="2027-01-01")
+    ws.update_goal(goal, status="met", outcome="Quarrington, Zelda safe since October")
+    tactic = ws.add_tactic(case, kind="cawn", issued="2026-10-01", owner="police", subject="P2", child=KID,
+                           text=f"Served on Big T to keep him from {NAME}").number
+    ws.add_breach(tactic, on="2026-10-20", text=f"Seen with {ALIAS} at Sallow Park")
+    profile = ws.adopt_profile("P2")
+    profiles.drop_profile(ws.engine, profile, reason=f"{NAME} moved away")
     yield ws, data, tmp_path / "audit.jsonl"
     ws.close()
 
@@ -123,6 +132,10 @@ def test_erasure_leaves_no_trace_of_the_child_in_any_text(team):
     assert done.removed["episodes"] == 1 and done.removed["decisions"] == 1
     assert done.removed["quarantined_rows"] == 2  # the child's row and the link naming them
     assert done.redacted["episodes"] == 2 and done.redacted["actions"] == 1 and done.redacted["cases"] == 1
+    assert done.removed["tactic_references"] == 1  # the tactic is kept, without the child
+    assert {t: done.redacted.get(t) for t in ("case_goals", "goal_events", "tactics", "tactic_breaches", "profiles")} \
+        == {"case_goals": 1, "goal_events": 1, "tactics": 1, "tactic_breaches": 1, "profiles": 1}
+    assert ws.tactics()["text"].tolist() == ["Served on Big T to keep him from [erased]"]
     assert done.vacuum in ("vacuumed", "vacuum full")  # SQLite's file, PostgreSQL's tables rewritten
     ds = ws.dataset()
     mentioned = dict(zip(ds.episodes["episode_id"], ds.episodes["people_mentioned"], strict=True))

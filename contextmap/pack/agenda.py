@@ -13,14 +13,17 @@ capped (``pack:`` settings; the full lists are in the annex):
 * **places new or escalating**: ranked by the place ranking, with why the place ranks;
 * **actions due or overdue** (from a workspace): overdue first, longest overdue first, then
   by due date (due before the next meeting: ``flags.new_within_days`` days after the period);
-* **tactics expiring** (disruption orders and notices): a hook, :func:`expiring_tactics`,
-  that returns nothing until tactics are recorded (issue 22); an empty list prints nothing;
+* **disruption** (from a workspace's tactics register and problem profiles,
+  :mod:`contextmap.pack.disruption_agenda`): tactics past their expiry with no decision and
+  those expiring within ``tactics.expiring_within_days`` (28 days); breaches recorded since the
+  last meeting; problem profiles due for a refresh. A block with nothing in it prints nothing;
 * **intelligence gaps** (the police agenda): links of the listed persons of concern and places
   that are ungraded or uncorroborated, to grade or corroborate.
 
 What a page leads with follows the audience (:attr:`contextmap.privacy.Audience.agenda`):
-``children`` (children, persons, places, actions, tactics) or ``disruption`` (the police:
-persons of concern, places for disruption, intelligence gaps, then children, actions, tactics).
+``children`` (children, persons, places, actions, tactics, breaches, profiles) or
+``disruption`` (the police: persons of concern, places for disruption, intelligence gaps,
+tactics, breaches, then children, actions, profiles).
 States and their words come from :mod:`contextmap.pack.states`.
 """
 
@@ -39,10 +42,10 @@ from contextmap.pack.states import RISK_UP_WORDS, LastMeeting, Picture, States
 from contextmap.vocabulary import count_words, grading_words
 
 __all__ = ["Agenda", "build_agenda", "fullest_name", "person_age", "place_why", "panel_reasons",
-           "intelligence_gaps", "expiring_tactics", "ORDER", "CHILD_PRIORITY"]
+           "intelligence_gaps", "ORDER", "CHILD_PRIORITY"]
 
-ORDER = {"children": ("children", "persons", "places", "actions", "tactics"),
-         "disruption": ("persons", "places", "gaps", "children", "actions", "tactics")}
+ORDER = {"children": ("children", "persons", "places", "actions", "tactics", "breaches", "profiles"),
+         "disruption": ("persons", "places", "gaps", "tactics", "breaches", "children", "actions", "profiles")}
 """The blocks of page 1, in order, for each kind of agenda."""
 
 CHILD_PRIORITY = {"still_missing": 8, "risk_raised": 4, "new_to_panel": 2, "missing_again": 1}
@@ -53,7 +56,9 @@ _TITLES = {
     "persons": "Persons of concern: new or escalating",
     "places": "Places: new or escalating",
     "actions": "Actions due or overdue",
-    "tactics": "Disruption tactics expiring",
+    "tactics": "Disruption tactics past expiry or expiring",
+    "breaches": "Breaches since the last meeting",
+    "profiles": "Problem profiles due for a refresh",
     "gaps": "Intelligence gaps: links to grade or corroborate",
 }
 _EMPTY = {
@@ -64,7 +69,10 @@ _EMPTY = {
     "gaps": "Every link of the persons and places listed is graded and corroborated.",
 }
 _CAPS = {"children": "agenda_children", "persons": "agenda_persons", "places": "agenda_places",
-         "actions": "agenda_actions", "gaps": "agenda_gaps", "tactics": "agenda_actions"}
+         "actions": "agenda_actions", "gaps": "agenda_gaps", "tactics": "agenda_actions",
+         "breaches": "agenda_actions", "profiles": "agenda_actions"}
+_OPTIONAL = ("tactics", "breaches", "profiles")
+"""Blocks printed only when they hold something (a workspace with no tactics prints none)."""
 
 
 @dataclass
@@ -79,16 +87,18 @@ class Agenda:
     actions: list[dict[str, Any]] | None = None
     gaps: list[dict[str, Any]] = field(default_factory=list)
     tactics: list[dict[str, Any]] = field(default_factory=list)
+    breaches: list[dict[str, Any]] = field(default_factory=list)
+    profiles: list[dict[str, Any]] = field(default_factory=list)
     caps: dict[str, int] = field(default_factory=dict)
 
     def blocks(self) -> list[dict[str, Any]]:
         """The blocks of page 1 in order: ``key``, ``title``, ``rows`` (capped), ``total``,
         ``empty`` (what to say when there is none). Blocks with nothing to show and no
-        sentence for it (no workspace: no actions; no tactics recorded) are left out."""
+        sentence for it (no workspace: no actions; no tactic, breach or profile due) are left out."""
         out = []
         for key in ORDER[self.lead]:
             items = getattr(self, key)
-            if items is None or (key == "tactics" and not items):
+            if items is None or (key in _OPTIONAL and not items):
                 continue
             cap = self.caps.get(_CAPS[key], 10)
             out.append({"key": key, "title": _TITLES[key], "rows": items[:cap], "total": len(items),
@@ -198,19 +208,6 @@ def panel_reasons(ep: pd.DataFrame, risk: Any, *, settings: Any, words: Any, end
     return out
 
 
-def expiring_tactics(ws: Any, *, as_of: pd.Timestamp, horizon_days: int) -> list[dict[str, Any]]:
-    """Disruption tactics (notices, orders) expiring or due for review before the next meeting.
-
-    The hook for issue 22: a workspace that records tactics returns here one item per tactic
-    (``id``, ``label``, ``why``), soonest first. Until tactics exist, nothing is returned and
-    page 1 prints no tactics block at all.
-    """
-    finder = getattr(ws, "expiring_tactics", None)
-    if ws is None or finder is None:
-        return []
-    return list(finder(as_of=as_of, horizon_days=horizon_days))
-
-
 INTELLIGENCE_SOURCES = ("police", "community", "other", "")
 """Sources whose records are intelligence, to be graded (3x5x2). Return home interviews,
 education, health and social care records are service records: not graded by nature."""
@@ -286,17 +283,21 @@ def _neg_date(d: str) -> str:
 def build_agenda(*, lead: str, an: Any, red: Any, states: States, now: Picture, then: Picture | None,
                  settings: Any, opts: dict[str, int], period: tuple[Any, pd.Timestamp], words: Any,
                  count: Callable[[int], Any], actions: list[dict[str, Any]] | None = None,
-                 tactics: list[dict[str, Any]] | None = None, top_persons: Iterable[str] = (),
+                 disruption: dict[str, list[dict[str, Any]]] | None = None, top_persons: Iterable[str] = (),
                  top_places: Iterable[str] = ()) -> Agenda:
     """Every list of page 1, ranked and uncapped (see the module docstring for the rules).
 
     ``now``/``then``: this pack's and the last meeting's pictures (panel and risk);
     ``actions``: the workspace's agenda actions (``None``: no workspace, no actions block);
+    ``disruption``: its ``tactics``, ``breaches`` and ``profiles``
+    (:func:`contextmap.pack.disruption_agenda.disruption_agenda`);
     ``top_persons``/``top_places``: the ids the pack lists (for the intelligence gaps).
     """
     start, end = period
     meeting = states.meeting
-    ag = Agenda(lead=lead, meeting=meeting, actions=actions, tactics=list(tactics or []),
+    dis = disruption or {}
+    ag = Agenda(lead=lead, meeting=meeting, actions=actions, tactics=list(dis.get("tactics", [])),
+                breaches=list(dis.get("breaches", [])), profiles=list(dis.get("profiles", [])),
                 caps={k: v for k, v in opts.items() if k.startswith("agenda_")})
     ag.children = _children(an, red, states, now, then, settings, period, words)
     ag.persons = _persons(an, red, states, end, count)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 
 from contextmap import privacy
 from contextmap._errors import ConfigError, PrivacyError
@@ -312,13 +313,15 @@ def build_pack(
     an = analyze(red, start=p_start, end=p_end, settings=st, seed=seed, resolve=False)
     timings["analyse"] = time.perf_counter() - t
     view = None
-    tactics: list[dict[str, Any]] = []
+    disruption = None
     if ws is not None:
-        from contextmap.pack.agenda import expiring_tactics
+        from contextmap.pack.disruption_agenda import disruption_agenda
         from contextmap.pack.workspace import workspace_view
 
         view = workspace_view(ws, raw=ds, resolved=resolved, red=red, period=(p_start, p_end))
-        tactics = expiring_tactics(ws, as_of=p_end, horizon_days=int(st.flags.new_within_days))
+        # tactics and breaches as of the day the pack is made (the meeting's), not the data's end
+        disruption = disruption_agenda(ws, resolved=resolved, red=red, aud=aud, settings=st, as_of=pd.Timestamp.now(),
+                                       period_start=p_start, forbidden=forbidden)
 
     with publish.signals_raise():
         staging = publish.new_staging(out_dir)
@@ -327,7 +330,7 @@ def build_pack(
                 staging, red=red, an=an, aud=aud, settings=st, opts=opts, period=(p_start, p_end),
                 prev_state=prev_state, input_hash=input_hash, seed=seed, pdf=pdf, timings=timings,
                 input_path=input_path, resolved=resolve, geo=geo, workspace=view, resolved_ds=resolved,
-                tactics=tactics, data_period=ds.period,
+                disruption=disruption, data_period=ds.period,
             )
             publish.write_marker(staging, audience=aud.name, period=[pdata.day_text(p_start), pdata.day_text(p_end)])
             t = time.perf_counter()

@@ -19,6 +19,7 @@ import pandas as pd
 from contextmap.pack import agenda as agenda_mod
 from contextmap.pack import content as pdata
 from contextmap.pack import states as st
+from contextmap.pack.disruption_agenda import relabel
 from contextmap.privacy.pseudonyms import spoken_names
 
 __all__ = ["MeetingView", "meeting_view", "now_picture", "printed_names"]
@@ -140,7 +141,7 @@ def _apply_names(an: Any, red: Any, names: dict[str, str]) -> None:
 
 def meeting_view(*, an: Any, red: Any, aud: Any, settings: Any, opts: dict[str, int], period: tuple[Any, Any],
                  words: Any, count: Any, prev_state: Any = None, workspace: Any = None, resolved: Any = None,
-                 tactics: list[dict[str, Any]] | None = None) -> MeetingView:
+                 disruption: dict[str, list[dict[str, Any]]] | None = None) -> MeetingView:
     """The last meeting, both pictures, every state and the agenda (names: :func:`printed_names`)."""
     start, end = period
     panel = pdata.panel_children(an.flags)
@@ -164,7 +165,7 @@ def meeting_view(*, an: Any, red: Any, aud: Any, settings: Any, opts: dict[str, 
     top_l = [str(i) for i in an.hotspots.sort_values("rank").index[: opts["top_hotspots"]]]
     ag = agenda_mod.build_agenda(lead=aud.agenda, an=an, red=red, states=states, now=now, then=then,
                                  settings=settings, opts=opts, period=(start, end), words=words, count=count,
-                                 actions=actions, tactics=tactics, top_persons=top_p, top_places=top_l)
+                                 actions=actions, disruption=disruption, top_persons=top_p, top_places=top_l)
     return MeetingView(states=states, agenda=ag, labels={}, now=now, then=then, panel=panel)
 
 
@@ -200,5 +201,6 @@ def printed_names(mv: MeetingView, *, an: Any, red: Any, aud: Any, cohort_order:
         g["a_label"], g["b_label"] = labels.get(g["a"], g["a"]), labels.get(g["b"], g["b"])
     for a in ag.actions or []:
         a["subject_label"] = labels.get(workspace.ids.get(a["subject"], ""), "") if workspace is not None else ""
+    relabel({"tactics": ag.tactics, "breaches": ag.breaches, "profiles": ag.profiles}, labels)
     mv.labels = labels
     return mv

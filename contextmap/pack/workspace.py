@@ -7,9 +7,10 @@ one asked for:
    since, overdue first, with its status then and now and its outcome;
 2. **Open context cases**: each case's subject, the children it links (by name where the
    audience sees names), for a person the records merged into them, and the picture since
-   the case was opened (children reached and records per month, the opening date marked);
-3. **Trends across meetings**: episodes and children per month, and the share of Return
-   Home Interviews held within the settings' window (72 hours by default).
+   the case was opened (children reached and records per month, the opening date marked).
+
+The trends by month (episodes, children, Return Home Interviews in time, persons of concern new
+and known) are a section of every pack (:mod:`contextmap.pack.trends`).
 
 Everything shown is computed from the dataset redacted for the pack's audience: subjects and
 children appear as that audience sees them (pseudonyms for partners), counts are suppressed
@@ -34,33 +35,10 @@ from markupsafe import Markup, escape
 from contextmap.pack.content import svg_markup
 from contextmap.vocabulary import count_words
 
-__all__ = ["WorkspaceView", "workspace_view", "workspace_section", "monthly_trends", "subject_reach",
+__all__ = ["WorkspaceView", "workspace_view", "workspace_section", "subject_reach",
            "subject_events", "shown_ids"]
 
 _STATUS_ORDER = {"overdue": 0, "open": 1, "done": 2, "dropped": 3}
-
-
-def monthly_trends(ds: Any, *, rhi_hours: float = 72.0) -> pd.DataFrame:
-    """Per calendar month: ``episodes``, ``children`` (distinct), ``returned`` and ``rhi_in_time``.
-
-    Episodes count in the month they were reported; RHI timeliness in the month the child
-    returned (an interview held within ``rhi_hours`` of the return).
-    """
-    ep = ds.episodes
-    if not len(ep):
-        return pd.DataFrame(columns=["episodes", "children", "returned", "rhi_in_time", "rhi_share"])
-    month = ep["reported_at"].dt.to_period("M")
-    out = pd.DataFrame({"episodes": ep.groupby(month).size(),
-                        "children": ep.groupby(month)["child_id"].nunique()})
-    ret = ep[ep["returned_at"].notna()]
-    rmonth = ret["returned_at"].dt.to_period("M")
-    in_time = (ret["rhi_at"] - ret["returned_at"]).dt.total_seconds().le(rhi_hours * 3600) & ret["rhi_at"].notna()
-    out = out.join(pd.DataFrame({"returned": ret.groupby(rmonth).size(),
-                                 "rhi_in_time": in_time.groupby(rmonth).sum()}), how="outer").fillna(0)
-    full = pd.period_range(out.index.min(), out.index.max(), freq="M")
-    out = out.reindex(full, fill_value=0).astype(int)
-    out["rhi_share"] = (out["rhi_in_time"] / out["returned"].where(out["returned"] > 0)).astype(float)
-    return out
 
 
 def subject_events(ds: Any, subject: str, *, kind: str) -> pd.DataFrame:
@@ -86,7 +64,7 @@ def subject_reach(ds: Any, subject: str, *, kind: str) -> pd.DataFrame:
     return pd.DataFrame({"children": ev.groupby(m)["child"].nunique(), "records": ev.groupby(m).size()})
 
 
-def _chart(series: dict[str, pd.Series], *, ylabel: str, marker: pd.Period | None = None, share: bool = False) -> Markup:
+def _chart(series: dict[str, pd.Series], *, ylabel: str, marker: pd.Period | None = None) -> Markup:
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(7.2, 2.1))
@@ -99,11 +77,7 @@ def _chart(series: dict[str, pd.Series], *, ylabel: str, marker: pd.Period | Non
         ax.annotate("case opened", (marker.to_timestamp(), 1), xycoords=("data", "axes fraction"),
                     fontsize=7, color="#b03a2e", ha="left", va="top")
     ax.set_ylabel(ylabel, fontsize=8)
-    if share:
-        ax.set_ylim(0, 1)
-        ax.yaxis.set_major_formatter(lambda v, _pos: f"{100 * v:.0f}%")
-    else:
-        ax.set_ylim(bottom=0)
+    ax.set_ylim(bottom=0)
     ax.tick_params(labelsize=7)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -337,27 +311,8 @@ def workspace_section(view: WorkspaceView, *, red: Any, aud: Any, period: tuple[
                            ylabel="per month", marker=opened)))
         parts.append(Markup("</div>"))
 
-    rhi_hours = float(settings.rhi.within_hours)
-    trends = monthly_trends(red, rhi_hours=rhi_hours)
-    parts.append(Markup("<h3>Trends across meetings</h3>"))
-    if len(trends) < 2:
-        parts.append(Markup("<p>Not enough months in the workspace to draw trends yet.</p>"))
-    else:
-        counts = trends[["episodes", "children"]].astype(float)
-        note = Markup("")
-        if aud.suppress_below is not None:
-            counts = counts.where(counts >= aud.suppress_below)
-            note = Markup('<p class="muted">Months with fewer than {} are not drawn for this audience.</p>').format(aud.suppress_below)
-        parts.append(Markup('<div class="figure-img chart">{}</div>').format(
-            _chart({"episodes": counts["episodes"], "children": counts["children"]}, ylabel="per month")))
-        parts.append(Markup('<div class="figure-img chart">{}</div>').format(
-            _chart({f"RHI within {rhi_hours:g} hours": trends["rhi_share"]}, ylabel="share of returns", share=True)))
-        parts.append(note)
-        last3 = trends.tail(3)
-        parts.append(Markup("<p>Latest months: {}.</p>").format("; ".join(
-            f"{p}: {count_words(count(r.episodes), 'episode')}, {count_words(count(r.children), 'child', 'children')}, "
-            + ("no returns" if not r.returned else f"{100 * r.rhi_share:.0f}% RHI within {rhi_hours:g} hours")
-            for p, r in zip(last3.index.astype(str), last3.itertuples(), strict=True))))
+    parts.append(Markup('<p class="muted">Episodes, children, Return Home Interviews and persons of concern by '
+                        'month: the section &ldquo;Trends by month&rdquo;.</p>'))
     parts.append(Markup("</div>"))
     return Markup("\n").join(parts)
 

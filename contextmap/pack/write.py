@@ -22,12 +22,14 @@ from contextmap.areas import areas_summary, count_by_area
 from contextmap.pack import changes as chg
 from contextmap.pack import content as pdata
 from contextmap.pack import tables as tb
+from contextmap.pack import trends
 from contextmap.pack.agenda import place_why
 from contextmap.pack.content import summary_with_extras
 from contextmap.pack.exports import write_exports
 from contextmap.pack.meeting import meeting_view, printed_names
 from contextmap.pack.reveal import MANIFEST_FILE, write_manifest
 from contextmap.privacy import suppress_count
+from contextmap.tactics import CAVEAT as TACTIC_CAVEAT
 from contextmap.views import maps
 from contextmap.views import network as networkview
 from contextmap.views.html import asset_text, render_template
@@ -106,13 +108,13 @@ def sections(lead: str, *, workspace: bool, gaps: bool) -> list[tuple[str, str]]
     Examples
     --------
     >>> [s for s, _ in sections("disruption", workspace=False, gaps=True)]
-    ['since', 'persons', 'places', 'gaps', 'groups', 'children', 'appendix']
+    ['since', 'trends', 'persons', 'places', 'gaps', 'groups', 'children', 'appendix']
     """
     places, persons = ("places", "Places of concern"), ("persons", "Persons of concern")
     body = [persons, places] if lead == "disruption" else [places, persons]
     if gaps:
         body.append(("gaps", "Intelligence gaps"))
-    return [("since", "Since the last meeting"), *body, ("groups", "Peer groups"), ("children", "Children"),
+    return [("since", "Since the last meeting"), ("trends", "Trends by month"), *body, ("groups", "Peer groups"), ("children", "Children"),
             ("appendix", "Appendix")]
 
 
@@ -254,13 +256,14 @@ def write_pack(staging: Path, *, red: Any, an: Any, aud: Any, settings: Any, opt
                prev_state: Any, input_hash: str | None, seed: int, pdf: bool, timings: dict[str, float],
                input_path: Any = None, resolved: bool = True, geo: dict[str, Any] | None = None,
                workspace: Any = None, resolved_ds: Any = None,
-               tactics: list[dict[str, Any]] | None = None,
+               disruption: dict[str, list[dict[str, Any]]] | None = None,
                data_period: str | None = None) -> tuple[list[str], dict[str, Any], Any, Any]:
     """Write the pack's files into ``staging``; return (files, summary, changes, meeting view).
 
     ``workspace`` is a :class:`~contextmap.pack.workspace.WorkspaceView` (its section opens the
     body, its last meeting and actions feed the agenda); ``resolved_ds`` the dataset before
-    redaction (to cut it to what the last meeting had seen); ``tactics`` the agenda's hook.
+    redaction (to cut it to what the last meeting had seen); ``disruption`` the agenda's tactics,
+    breaches and profiles due (:mod:`contextmap.pack.disruption_agenda`).
     """
     t = time.perf_counter()
     words = vocabulary(settings)
@@ -273,7 +276,7 @@ def write_pack(staging: Path, *, red: Any, an: Any, aud: Any, settings: Any, opt
 
     t = time.perf_counter()
     mv = meeting_view(an=an, red=red, aud=aud, settings=settings, opts=opts, period=period, words=words, count=count,
-                      prev_state=prev_state, workspace=workspace, resolved=resolved_ds, tactics=tactics)
+                      prev_state=prev_state, workspace=workspace, resolved=resolved_ds, disruption=disruption)
     ep = _episodes(red, period, settings)
     cohort = tb.cohort_rows(red, an, ep, settings, period[1], {}, mv.states, words, [i["id"] for i in mv.agenda.children])
     printed_names(mv, an=an, red=red, aud=aud, cohort_order=[r["id"] for r in cohort], workspace=workspace)
@@ -343,6 +346,11 @@ def write_pack(staging: Path, *, red: Any, an: Any, aud: Any, settings: Any, opt
                    input_hash=input_hash, network_svg=network_svg, map_svg=map_svg, files=files, seed=seed,
                    words=words, mv=mv, cohort=cohort, ep=ep, patterns=patterns, front=front)
     ctx["areas"] = tb.area_rows(area_counts, count)
+    monthly = trends.monthly_figures(red, start=period[0], end=period[1], rhi_hours=float(settings.rhi.within_hours))
+    ctx["trends"] = trends.trend_pictures(monthly, rhi_hours=float(settings.rhi.within_hours),
+                                          suppress_below=aud.suppress_below)
+    ctx["trend_rows"] = trends.trend_rows(monthly, count=count)
+    ctx["tactic_caveat"] = TACTIC_CAVEAT
     ctx["network_note"] = network_note
     ctx["emerging_counts"] = {words("patterns", k): v for k, v in emerging.counts().items() if v}
     (staging / "pack.html").write_text(render_template("pack.html", **ctx), encoding="utf-8")
@@ -412,6 +420,10 @@ def _summary_states(summary: dict[str, Any], mv: Any) -> None:
                                "new_judged": m.new_judged}
     summary["agenda"] = {
         "children": [{"child_id": i["id"], "why": i["why"]} for i in mv.agenda.children],
+        # from a workspace (empty without one): the disruption blocks, as the audience sees them
+        "tactics": [{"tactic": i["id"], "case": i["case"], "state": i["state"], "why": i["why"]} for i in mv.agenda.tactics],
+        "breaches": [{"breach": i["id"], "tactic": i["tactic"], "why": i["why"]} for i in mv.agenda.breaches],
+        "profiles_due": [{"profile": i["id"], "why": i["why"]} for i in mv.agenda.profiles],
         "persons_of_concern": [{"person_id": i["id"], "state": i["state"], "why": i["why"]} for i in mv.agenda.persons],
         "places": [{"location_id": i["id"], "state": i["state"], "why": i["why"]} for i in mv.agenda.places],
     }

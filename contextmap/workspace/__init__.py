@@ -32,7 +32,7 @@ from contextmap._errors import WorkspaceError
 from contextmap.dataset import Dataset
 from contextmap.resolve.decisions import Decisions
 from contextmap.schema import TABLE_NAMES
-from contextmap.workspace import db, lookup, record, retention, store
+from contextmap.workspace import db, disruption, lookup, plans, profiles, record, retention, store
 from contextmap.workspace.db import WorkspaceLocation, parse_location
 from contextmap.workspace.lookup import Match, RecordLookupError
 from contextmap.workspace.record import DecisionsImported, StoredDecision
@@ -128,6 +128,9 @@ class Workspace:
             n_meetings = int(conn.execute(sa.select(sa.func.count()).select_from(db.meetings)).scalar_one())
         cases = record.cases_frame(self.engine)
         actions = record.actions_frame(self.engine)
+        goals = plans.goals_frame(self.engine)
+        tactics = disruption.tactics_frame(self.engine)
+        adopted = profiles.profiles_frame(self.engine)
         return {
             "workspace": self.label,
             "backend": self.location.backend,
@@ -142,6 +145,11 @@ class Workspace:
             "actions": {s: int((actions["status"] == s).sum()) for s in record.ACTION_STATUSES}
             | {"overdue": int(actions["overdue"].sum())},
             "meetings": n_meetings,
+            "goals": {st: int((goals["status"] == st).sum()) for st in plans.GOAL_STATUSES}
+            | {"review_due": int(goals["review_due"].sum())},
+            "tactics": {st: int((tactics["state"] == st).sum()) for st in disruption.TACTIC_STATES}
+            | {"breaches": int(tactics["breaches"].sum())},
+            "profiles": {"adopted": int(adopted["dropped_at"].isna().sum()), "due": int(adopted["due"].sum())},
         }
 
     # --- finding records --------------------------------------------------------------
@@ -255,14 +263,64 @@ class Workspace:
         """The children linked to each case, with names and reasons (:func:`contextmap.workspace.record.case_children_frame`)."""
         return record.case_children_frame(self.engine, case)
 
-    def add_action(self, case: str | int, *, owner: str, due: Any, text: str, user: str | None = None) -> str:
-        """Add an action to a case; return its id (``'action-N'``)."""
-        return f"action-{record.add_action(self.engine, case, owner=owner, due=due, text=text, user=user)}"
+    def add_action(self, case: str | int, *, owner: str, due: Any, text: str, p: str | None = None,
+                   user: str | None = None) -> str:
+        """Add an action to a case (``p``: its 4P tag, pursue, prepare, protect or prevent); return
+        its id (``'action-N'``)."""
+        return f"action-{record.add_action(self.engine, case, owner=owner, due=due, text=text, p=p, user=user)}"
 
     def update_action(self, action: str | int, *, status: str | None = None, outcome: str | None = None,
-                      user: str | None = None) -> None:
-        """Change an action's status and/or outcome."""
-        record.update_action(self.engine, action, status=status, outcome=outcome, user=user)
+                      p: str | None = None, user: str | None = None) -> None:
+        """Change an action's status, outcome and/or 4P tag."""
+        record.update_action(self.engine, action, status=status, outcome=outcome, p=p, user=user)
+
+    # --- context plans, tactics, problem profiles ------------------------------------------
+
+    def add_goal(self, case: str | int, *, text: str, measure: str, review: Any, user: str | None = None) -> str:
+        """Add a goal to a case's context plan, with its measure and review date; return ``'goal-N'``
+        (:func:`contextmap.workspace.plans.add_goal`)."""
+        return f"goal-{plans.add_goal(self.engine, case, text=text, measure=measure, review=review, user=user)}"
+
+    def update_goal(self, goal: str | int, *, status: str | None = None, review: Any = None,
+                    outcome: str | None = None, user: str | None = None) -> dict[str, Any]:
+        """Change a goal's status, review date and/or outcome (history kept)."""
+        return plans.update_goal(self.engine, goal, status=status, review=review, outcome=outcome, user=user)
+
+    def goals(self, case: str | int | None = None) -> Any:
+        """The goals of every case, or of ``case`` (:func:`contextmap.workspace.plans.goals_frame`)."""
+        return plans.goals_frame(self.engine, case=case)
+
+    def add_tactic(self, case: str | int, *, kind: str, issued: Any, owner: str, text: str, settings: Any = None,
+                   **options: Any) -> disruption.TacticAdded:
+        """Record a disruption tactic on a case (:func:`contextmap.workspace.disruption.add_tactic`:
+        ``expires``, ``review``, ``subject``, ``child``, ``handling``, ``eligibility_note``)."""
+        return disruption.add_tactic(self.engine, case, kind=kind, issued=issued, owner=owner, text=text,
+                                     settings=settings, **options)
+
+    def add_breach(self, tactic: str | int, *, on: Any, text: str, user: str | None = None) -> str:
+        """Record a breach of a tactic; return ``'breach-N'``."""
+        return f"breach-{disruption.add_breach(self.engine, tactic, on=on, text=text, user=user)}"
+
+    def end_tactic(self, tactic: str | int, *, reason: str | None = None, user: str | None = None) -> None:
+        """End a tactic (lapsed, renewed, revoked...), with the reason."""
+        disruption.end_tactic(self.engine, tactic, reason=reason, user=user)
+
+    def tactics(self, *, settings: Any = None, as_of: Any = None) -> Any:
+        """Every tactic with its state and breaches (:func:`contextmap.workspace.disruption.tactics_frame`)."""
+        return disruption.tactics_frame(self.engine, settings=settings, as_of=as_of)
+
+    def adopt_profile(self, subject: str, *, cadence: str | None = None, settings: Any = None,
+                      user: str | None = None) -> str:
+        """Adopt a place, person, peer group or case as a problem profile; return ``'profile-N'``
+        (:func:`contextmap.workspace.profiles.adopt_profile`)."""
+        number, _subject, _new = profiles.adopt_profile(self.engine, subject, cadence=cadence, settings=settings,
+                                                        user=user)
+        return f"profile-{number}"
+
+    def profiles(self, *, as_of: Any = None) -> Any:
+        """The adopted problem profiles, their last run and whether they are due
+        (:func:`contextmap.workspace.profiles.profiles_frame`)."""
+        return profiles.profiles_frame(self.engine, as_of=as_of)
 
     # --- retention -----------------------------------------------------------------------
 

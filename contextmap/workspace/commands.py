@@ -31,7 +31,7 @@ from rich.console import Console
 from contextmap._errors import ConfigError, ContextMapError
 
 __all__ = ["register", "WORKSPACE_ENV", "workspace_option_help", "WorkspaceOption", "WorkspaceArgument",
-           "workspace_from", "dataset_or_workspace", "fail"]
+           "workspace_from", "dataset_or_workspace", "fail", "say", "quoted", "open_from", "case_app", "HOOKS"]
 
 WORKSPACE_ENV = "CONTEXTMAP_WORKSPACE"
 """Environment variable giving the default workspace of every command."""
@@ -108,16 +108,20 @@ def fail(exc: Exception, code: int = 2) -> typer.Exit:
 
 
 
-def _say(text: str) -> None:
+def say(text: str) -> None:
     """Print a line for the user: data in it (names, ids, titles) is shown, never obeyed: no
     markup, and characters that are not printable are shown as escapes (:func:`_shown`)."""
     console.print("\n".join(_shown(line) for line in text.split("\n")), markup=False, highlight=False)
 
 
-def _open(workspace: str | None):
+def open_from(workspace: str | None):
+    """The workspace a command names (``--workspace`` or ``$CONTEXTMAP_WORKSPACE``), opened."""
     from contextmap.workspace import open_workspace
 
     return open_workspace(workspace_from(workspace))
+
+
+_say, _open = say, open_from
 
 
 _ERRORS = (ContextMapError, OSError)
@@ -127,8 +131,9 @@ workspace_app = typer.Typer(help="Create a workspace, see what it holds, purge o
                             no_args_is_help=True)
 decide_app = typer.Typer(help="The analyst's entity-resolution decisions, stored in the workspace.",
                          no_args_is_help=True)
-case_app = typer.Typer(help="Context cases on a location, a person or a peer group.", no_args_is_help=True)
-action_app = typer.Typer(help="Actions on context cases: owner, due date, status, outcome.", no_args_is_help=True)
+case_app = typer.Typer(help="Context cases on a location, a person, a peer group or a school, and their goals.",
+                       no_args_is_help=True)
+action_app = typer.Typer(help="Actions on context cases: owner, due date, 4P tag, status, outcome.", no_args_is_help=True)
 
 LogOption = Annotated[Path | None, typer.Option(
     "--log", help="Audit log (default: $CONTEXTMAP_AUDIT_LOG or the user's data folder).")]
@@ -172,6 +177,10 @@ def status_cmd(
          + (f" ({st['decisions_withdrawn']} withdrawn)" if st.get("decisions_withdrawn") else "")
          + f", {st['cases']['open']} open cases, {st['actions']['open']} open actions "
          f"({st['actions']['overdue']} overdue), {st['meetings']} meetings")
+    t = st["tactics"]
+    _say(f"  {st['goals']['open']} open goals ({st['goals']['review_due']} review due); tactics: "
+         + ", ".join(f"{n} {k}" for k, n in t.items() if k != "breaches") + f", {t['breaches']} breaches; "
+         f"{st['profiles']['adopted']} problem profiles ({st['profiles']['due']} due)")
     for i in st["imports"][-5:]:
         t = {k: sum(v.get(k, 0) for v in i["counts"].values())
              for k in ("new", "changed", "rematched", "unchanged", "not_in_latest")}
@@ -421,9 +430,12 @@ def decide_export_cmd(file: Annotated[Path, typer.Argument(help="The decisions f
 _GROUP_ID = re.compile(r"^PG\d+$", re.IGNORECASE)
 
 
-def _q(name: Any) -> str:
+def quoted(name: Any) -> str:
     """A name quoted, or '(no name)'."""
     return repr(name) if isinstance(name, str) and name.strip() else "(no name)"
+
+
+_q = quoted
 
 
 def _shown(text: str) -> str:
@@ -436,7 +448,11 @@ def _named(ids: list[str], names: list[Any]) -> str:
     return ", ".join(f"{n} ({i})" if isinstance(n, str) and n else i for i, n in zip(ids, names, strict=True))
 
 
-_HOOKS: dict[str, Callable[..., Any]] = {}
+HOOKS: dict[str, Callable[..., Any]] = {}
+"""What the command line gives the workspace commands from the stages above the workspace (which
+the workspace never imports): ``analyze`` (:func:`contextmap.analysis.analyze`), ``effects``
+(:func:`contextmap.tactics.tactic_effects`) and ``profile`` (:func:`contextmap.pack.profile.build_profile`)."""
+_HOOKS = HOOKS
 
 
 def _group_analysis(ws: Any, *, from_: str | None, to: str | None, seed: int, config: Path | None) -> Any:
@@ -459,8 +475,8 @@ def _group_analysis(ws: Any, *, from_: str | None, to: str | None, seed: int, co
 
 @case_app.command("open")
 def case_open_cmd(
-    kind: Annotated[str, typer.Option("--kind", help="location, person or group.")],
-    subject: Annotated[str, typer.Option("--subject", help="A location or person: its id or a name only it has. A group: its id in the analysis (PG3) or a child in it; with --child, a label of your choosing.")],
+    kind: Annotated[str, typer.Option("--kind", help="location, person, group or school (a school's location record).")],
+    subject: Annotated[str, typer.Option("--subject", help="A location, school or person: its id or a name only it has. A group: its id in the analysis (PG3) or a child in it; with --child, a label of your choosing.")],
     title: Annotated[str, typer.Option("--title", help="What the case is about.")],
     workspace: WorkspaceOption = None,
     child: Annotated[list[str] | None, typer.Option("--child", help="A child to link, by id or unique name (repeat for more).")] = None,
@@ -470,15 +486,21 @@ def case_open_cmd(
     seed: Annotated[int, typer.Option("--seed", help="Group cases: the seed of that analysis (as the pack's --seed).")] = 0,
     config: Annotated[Path | None, typer.Option("--config", help="Group cases: the settings that analysis used.")] = None,
     resolve: Annotated[bool, typer.Option("--resolve/--no-resolve", help="Location and person cases: bring the records entity resolution merges with the subject.")] = True,
+    profile: Annotated[bool, typer.Option("--profile", help="Also adopt the case's subject as a problem profile (re-run at each meeting; see: contextmap profile).")] = False,
+    cadence: Annotated[str | None, typer.Option("--cadence", help="With --profile: how often it is re-run (4w, 1m; default the settings' profiles.cadence).")] = None,
 ) -> None:
     """Open a context case; says what it linked and why, and prints the case id last.
 
     A location or person case brings the records merged with its subject and links every
     child tied to any of them. A group case links the children of a peer group as the
     analysis that named it found them (--from/--to/--seed; default the last meeting's pack's
-    period), or, with --child, the children named.
+    period), or, with --child, the children named. A school case is on a school's location
+    record. --profile adopts the subject as a problem profile too.
     """
+    from contextmap.settings import load_settings
+
     try:
+        cfg = load_settings(config)
         with _open(workspace) as ws:
             children = tuple(child or ())
             if kind == "group" and (_GROUP_ID.match(subject.strip()) or not children):
@@ -489,8 +511,12 @@ def case_open_cmd(
                                     resolve=resolve)
             row = ws.cases().set_index("case").loc[case]
             linked = ws.case_children(case)
+            adopted = ws.adopt_profile(case, cadence=cadence, settings=cfg) if profile else None
+            category = _category(ws, row["subject_id"]) if kind == "school" else None
     except _ERRORS as exc:
         raise fail(exc) from None
+    if category is not None and category != "school":
+        _say(f"  note: {row['subject_id']} is recorded as {category or 'a place with no category'}, not a school")
     about = row["subject_id"] + (f" {_q(row['subject_name'])}" if row["kind"] != "group" else "")
     merged = [r for r in row["subject_records"] if r != row["subject_id"]]
     if merged:
@@ -499,7 +525,21 @@ def case_open_cmd(
          "  no child is tied to the subject yet: link children with `contextmap case link CASE --child ...`")
     for r in linked.itertuples():
         _say(f"  {r.child_id} {_q(r.name)}: {r.reason}")
+    if adopted is not None:
+        _say(f"  adopted as problem profile {adopted} (see: contextmap profile {case} --out DIR)")
     _say(f"Opened {kind} case on {about}, opened {row['opened_at']:%Y-%m-%d}, linking {len(linked)} children: {case}")
+
+
+def _category(ws: Any, location_id: str) -> str:
+    """A location's category as recorded ('' when none)."""
+    import sqlalchemy as sa
+
+    from contextmap.workspace import db
+
+    L = db.DATA_TABLES["locations"]
+    with ws.engine.connect() as conn:
+        value = conn.execute(sa.select(L.c.category).where(L.c.record_key == location_id, L.c.is_current)).scalar()
+    return str(value).strip() if value is not None else ""
 
 
 @case_app.command("link")
@@ -560,11 +600,19 @@ def case_list_cmd(workspace: WorkspaceOption = None,
             _say(line)
 
 
+def _p(tag: Any) -> str:
+    """An action's 4P tag as printed ('[protect] '), or nothing."""
+    return f"[{tag}] " if isinstance(tag, str) and tag else ""
+
+
 @case_app.command("show")
 def case_show_cmd(case: Annotated[str, typer.Argument(help="The case id (case-N).", show_default=False)],
-                  workspace: WorkspaceOption = None) -> None:
-    """One case in full: its subject's records, each child with why they are linked, its actions."""
-    from contextmap.workspace import record
+                  workspace: WorkspaceOption = None,
+                  config: Annotated[Path | None, typer.Option("--config", help="Settings YAML (the tactic kinds).")] = None) -> None:
+    """One case in full: its subject's records, each child with why they are linked, its actions,
+    its goals and its tactics."""
+    from contextmap.settings import load_settings
+    from contextmap.workspace import disruption, record
 
     try:
         with _open(workspace) as ws:
@@ -574,6 +622,8 @@ def case_show_cmd(case: Annotated[str, typer.Argument(help="The case id (case-N)
                 raise ContextMapError(f"no case {case} in this workspace")
             kids = ws.case_children(case)
             acts = record.actions_frame(ws.engine)
+            goals = ws.goals(case)
+            tactics = disruption.tactics_frame(ws.engine, case=case, settings=load_settings(config))
     except _ERRORS as exc:
         raise fail(exc) from None
     r = next(hit.itertuples())
@@ -585,7 +635,13 @@ def case_show_cmd(case: Annotated[str, typer.Argument(help="The case id (case-N)
     for k in kids.itertuples():
         _say(f"  child {k.child_id} {_q(k.name)}: {k.reason or 'linked'}")
     for a in acts[acts["case_id"] == r.case_id].itertuples():
-        _say(f"  {a.action}  {a.status:<7} due {a.due}  {a.owner}: {a.text}" + (" OVERDUE" if a.overdue else ""))
+        _say(f"  {a.action}  {a.status:<7} due {a.due}  {_p(a.p)}{a.owner}: {a.text}" + (" OVERDUE" if a.overdue else ""))
+    for g in goals.itertuples():
+        _say(f"  {g.goal}  {g.status:<10} review {g.review}  {g.text}  (measure: {g.measure})"
+             + (" REVIEW DUE" if g.review_due else "") + (f"; outcome: {g.outcome}" if g.outcome else ""))
+    for t in tactics.itertuples():
+        _say(f"  {t.tactic}  {t.state:<11} {t.label}, issued {t.issued}" + (f", expires {t.expires}" if t.expires else "")
+             + f", {t.breaches} {'breach' if t.breaches == 1 else 'breaches'}  {t.owner}: {t.text}")
 
 
 # --- action -----------------------------------------------------------------------------------
@@ -598,14 +654,15 @@ def action_add_cmd(
     due: Annotated[str, typer.Option("--due", help="Due date: 2026-12-31 or 31/12/2026 (day first).")],
     text: Annotated[str, typer.Option("--text", help="What is to be done.")],
     workspace: WorkspaceOption = None,
+    p: Annotated[str | None, typer.Option("--p", help="Its 4P tag: pursue, prepare, protect or prevent.")] = None,
 ) -> None:
     """Add an action to a case; prints its id last on the line."""
     try:
         with _open(workspace) as ws:
-            action = ws.add_action(case, owner=owner, due=due, text=text)
+            action = ws.add_action(case, owner=owner, due=due, text=text, p=p)
     except _ERRORS as exc:
         raise fail(exc) from None
-    _say(f"Added to {case}, owner {owner}, due {due}: {action}")
+    _say(f"Added to {case}, owner {owner}, due {due}" + (f", {p.strip().lower()}" if p else "") + f": {action}")
 
 
 @action_app.command("update")
@@ -614,43 +671,57 @@ def action_update_cmd(
     workspace: WorkspaceOption = None,
     status: Annotated[str | None, typer.Option("--status", help="open, done or dropped.")] = None,
     outcome: Annotated[str | None, typer.Option("--outcome", help="What came of it.")] = None,
+    p: Annotated[str | None, typer.Option("--p", help="Its 4P tag: pursue, prepare, protect or prevent.")] = None,
 ) -> None:
-    """Change an action's status and/or outcome (the change is kept in its history)."""
+    """Change an action's status, outcome and/or 4P tag (a change is kept in its history)."""
     try:
         with _open(workspace) as ws:
-            ws.update_action(action, status=status, outcome=outcome)
+            ws.update_action(action, status=status, outcome=outcome, p=p)
     except _ERRORS as exc:
         raise fail(exc) from None
     _say(f"Updated {action}" + (f": {status}" if status else ""))
 
 
 @action_app.command("list")
-def action_list_cmd(workspace: WorkspaceOption = None) -> None:
-    """List the actions, overdue first."""
+def action_list_cmd(workspace: WorkspaceOption = None,
+                    p: Annotated[str | None, typer.Option("--p", help="Only actions with this 4P tag (pursue, prepare, protect, prevent).")] = None) -> None:
+    """List the actions, overdue first, each with its 4P tag."""
     from contextmap.workspace import record
 
     try:
+        tag = record.check_p(p)
         with _open(workspace) as ws:
             frame = record.actions_frame(ws.engine)
     except _ERRORS as exc:
         raise fail(exc) from None
+    if tag is not None:
+        frame = frame[frame["p"] == tag]
     frame = frame.sort_values(["overdue", "status", "due"], ascending=[False, False, True], kind="stable")
+    if not len(frame):
+        _say("No actions" + (f" tagged {tag}" if tag else ""))
     for r in frame.itertuples():
         flag = " OVERDUE" if r.overdue else ""
-        _say(f"{r.action}  {r.case}  {r.status:<7} due {r.due}  {r.owner}: {r.text}{flag}")
+        _say(f"{r.action}  {r.case}  {r.status:<7} due {r.due}  {_p(r.p)}{r.owner}: {r.text}{flag}")
 
 
-def register(app: typer.Typer, *, analyze: Callable[..., Any] | None = None) -> None:
+def register(app: typer.Typer, *, analyze: Callable[..., Any] | None = None, effects: Callable[..., Any] | None = None,
+             profile: Callable[..., Any] | None = None) -> None:
     """Add the workspace commands to the ``contextmap`` command line.
 
-    ``analyze`` is :func:`contextmap.analysis.analyze`, given by the command line (the
-    analyses sit above the workspace, which never imports them): ``case open --kind group``
-    runs it to find the peer groups.
+    The stages above the workspace (which it never imports) are given by the command line, in
+    :data:`HOOKS`: ``analyze`` (:func:`contextmap.analysis.analyze`: ``case open --kind group``
+    runs it to find the peer groups), ``effects`` (:func:`contextmap.tactics.tactic_effects`:
+    ``tactic list --effect``) and ``profile`` (:func:`contextmap.pack.profile.build_profile`:
+    ``contextmap profile SUBJECT``).
     """
-    if analyze is not None:
-        _HOOKS["analyze"] = analyze
+    from contextmap.workspace import disruption_commands
+
+    for name, hook in (("analyze", analyze), ("effects", effects), ("profile", profile)):
+        if hook is not None:
+            HOOKS[name] = hook
     app.add_typer(workspace_app, name="workspace")
     app.command("import")(import_cmd)
     app.add_typer(decide_app, name="decide")
     app.add_typer(case_app, name="case")
     app.add_typer(action_app, name="action")
+    disruption_commands.register(app)

@@ -184,6 +184,7 @@ actions = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("created_by", sa.Text, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("p", sa.Text, nullable=True),  # migration 0006: the 4P tag (pursue, prepare, protect, prevent)
 )
 action_events = sa.Table(
     "action_events", metadata,
@@ -216,6 +217,84 @@ tombstones = sa.Table(  # migration 0004: what an erasure leaves (keyed hashes, 
     sa.Column("pseudonym", sa.Text, nullable=False),  # the erasure's keyed pseudonym (as in the audit log)
     sa.Column("erased_at", sa.DateTime, nullable=False),
     sa.Column("erased_by", sa.Text, nullable=False),
+)
+
+# migration 0006: context plans (goals), the tactics register, problem profiles
+case_goals = sa.Table(
+    "case_goals", metadata,
+    sa.Column("goal_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.case_id"), nullable=False, index=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("measure", sa.Text, nullable=False),
+    sa.Column("review", sa.Date, nullable=True),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("outcome", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+goal_events = sa.Table(
+    "goal_events", metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("goal_id", sa.Integer, sa.ForeignKey("case_goals.goal_id"), nullable=False, index=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("by_user", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("review", sa.Date, nullable=True),
+    sa.Column("outcome", sa.Text, nullable=True),
+)
+tactics = sa.Table(
+    "tactics", metadata,
+    sa.Column("tactic_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.case_id"), nullable=False, index=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("target", sa.Text, nullable=False),  # person, location, group or online
+    sa.Column("subject_id", sa.Text, nullable=True),  # a record id, a peer group id, or an online label
+    sa.Column("child_id", sa.Text, nullable=True),  # the child a notice protects (a CAWN)
+    sa.Column("owner", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("handling", sa.Text, nullable=False),
+    sa.Column("issued", sa.Date, nullable=False),
+    sa.Column("expires", sa.Date, nullable=True),
+    sa.Column("review", sa.Date, nullable=True),
+    sa.Column("checks", sa.Text, nullable=True),  # what was checked when it was recorded (a CAWN's age)
+    sa.Column("ended_at", sa.DateTime, nullable=True),
+    sa.Column("ended_by", sa.Text, nullable=True),
+    sa.Column("end_reason", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False),
+)
+tactic_breaches = sa.Table(
+    "tactic_breaches", metadata,
+    sa.Column("breach_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("tactic_id", sa.Integer, sa.ForeignKey("tactics.tactic_id"), nullable=False, index=True),
+    sa.Column("breached_on", sa.Date, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("recorded_at", sa.DateTime, nullable=False),
+    sa.Column("recorded_by", sa.Text, nullable=False),
+)
+profiles = sa.Table(
+    "profiles", metadata,
+    sa.Column("profile_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.Text, nullable=False),  # location, person or group
+    sa.Column("subject_id", sa.Text, nullable=False),
+    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.case_id"), nullable=True),
+    sa.Column("cadence", sa.Text, nullable=False),  # '4w'
+    sa.Column("adopted_at", sa.DateTime, nullable=False),
+    sa.Column("adopted_by", sa.Text, nullable=False),
+    sa.Column("dropped_at", sa.DateTime, nullable=True),
+    sa.Column("dropped_reason", sa.Text, nullable=True),
+)
+profile_runs = sa.Table(
+    "profile_runs", metadata,
+    sa.Column("run_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("profile_id", sa.Integer, sa.ForeignKey("profiles.profile_id"), nullable=True, index=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("subject_id", sa.Text, nullable=False),
+    sa.Column("run_at", sa.DateTime, nullable=False),
+    sa.Column("run_by", sa.Text, nullable=False),
+    sa.Column("audience", sa.Text, nullable=False),
+    sa.Column("audit_entry", sa.Text, nullable=True),
 )
 
 

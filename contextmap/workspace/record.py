@@ -51,6 +51,9 @@ from contextmap.workspace.store import inserted_id, now_utc, read_dataset
 __all__ = [
     "CASE_KINDS",
     "ACTION_STATUSES",
+    "P_TAGS",
+    "check_p",
+    "user_name",
     "StoredDecision",
     "DecisionsImported",
     "add_decision",
@@ -75,8 +78,10 @@ __all__ = [
     "last_meeting",
 ]
 
-CASE_KINDS = ("location", "person", "group")
-"""What a context case can be about."""
+CASE_KINDS = ("location", "person", "group", "school")
+"""What a context case can be about (a school case is on a location record, as a location case is)."""
+P_TAGS = ("pursue", "prepare", "protect", "prevent")
+"""The 4P tags of an action: pursue offenders, prepare, protect children, prevent harm."""
 ACTION_STATUSES = ("open", "done", "dropped")
 """The states of an action."""
 
@@ -85,8 +90,12 @@ _ACTION_ID = re.compile(r"^(?:action-)?(\d+)$", re.IGNORECASE)
 _DECISION_ID = re.compile(r"^(?:decision[- ]?)?(\d+)$", re.IGNORECASE)
 
 
-def _user(user: str | None) -> str:
+def user_name(user: str | None) -> str:
+    """Who did it: ``user`` if given, else the operating-system user."""
     return user or getpass.getuser()
+
+
+_user = user_name
 
 
 def case_id_of(text: str | int) -> int:
@@ -482,9 +491,9 @@ def open_case(engine: sa.Engine, *, kind: str, subject: str, title: str, childre
     Parameters
     ----------
     kind
-        ``'location'``, ``'person'`` or ``'group'``.
+        ``'location'``, ``'person'``, ``'group'`` or ``'school'`` (a school's location record).
     subject
-        For a location or person: its id, or a name only one such record has (see
+        For a location, school or person: its id, or a name only one such record has (see
         :func:`~contextmap.workspace.lookup.find_record`). For a group: a label (the
         children are given in ``children``; :meth:`contextmap.workspace.Workspace.open_group_case`
         takes a peer group from an analysis).
@@ -514,8 +523,8 @@ def open_case(engine: sa.Engine, *, kind: str, subject: str, title: str, childre
     records: dict[str, str] = {}
     linked: dict[str, str] = {}
     subject_id = subject
-    if kind in ("location", "person"):
-        found = find_record(engine, subject, kinds=(kind,), argument="subject")
+    if kind in ("location", "person", "school"):
+        found = find_record(engine, subject, kinds=("location",) if kind == "school" else (kind,), argument="subject")
         subject_id = found.record_id
         records, linked = case_subject(engine, found, resolve=resolve)
         basis = basis or ("records tying a child to the subject or to a record merged with it" if resolve
@@ -604,11 +613,30 @@ def _due(value: Any) -> date | None:
     return None if ts is None else ts.date()
 
 
+def check_p(value: str | None) -> str | None:
+    """A 4P tag as stored (``'Protect'`` is ``'protect'``); ``None`` stays ``None``.
+
+    Examples
+    --------
+    >>> check_p(" Pursue "), check_p(None)
+    ('pursue', None)
+    """
+    if value is None:
+        return None
+    tag = str(value).strip().lower()
+    if tag not in P_TAGS:
+        raise WorkspaceError(f"Expected --p to be one of {list(P_TAGS)}, instead got: {value!r}")
+    return tag
+
+
 def add_action(engine: sa.Engine, case: str | int, *, owner: str, due: Any, text: str,
-               user: str | None = None) -> int:
-    """Add an open action to a case; return its number (shown as ``action-N``)."""
+               p: str | None = None, user: str | None = None) -> int:
+    """Add an open action to a case; return its number (shown as ``action-N``).
+
+    ``p`` is the action's 4P tag (:data:`P_TAGS`), or ``None``."""
     case_id = case_id_of(case)
     owner, text = _check_text(owner, "owner"), _check_text(text, "text")
+    tag = check_p(p)
     when = _due(due)
     with engine.begin() as conn:
         row = _case_row(conn, case_id)
@@ -617,7 +645,7 @@ def add_action(engine: sa.Engine, case: str | int, *, owner: str, due: Any, text
         now = now_utc()
         action_id = inserted_id(conn.execute(db.actions.insert().values(
             case_id=case_id, owner=owner, due=when, text=text, status="open", outcome=None,
-            created_at=now, created_by=_user(user), updated_at=now,
+            created_at=now, created_by=_user(user), updated_at=now, p=tag,
         )))
         conn.execute(db.action_events.insert().values(action_id=action_id, at=now, by_user=_user(user),
                                                       status="open", outcome=None))
@@ -625,13 +653,15 @@ def add_action(engine: sa.Engine, case: str | int, *, owner: str, due: Any, text
 
 
 def update_action(engine: sa.Engine, action: str | int, *, status: str | None = None,
-                  outcome: str | None = None, user: str | None = None) -> None:
-    """Change an action's status and/or outcome (the change is kept in its history)."""
+                  outcome: str | None = None, p: str | None = None, user: str | None = None) -> None:
+    """Change an action's status, outcome and/or 4P tag (a change of status or outcome is kept
+    in its history)."""
     action_id = action_id_of(action)
     if status is not None and status not in ACTION_STATUSES:
         raise WorkspaceError(f"Expected status to be one of {list(ACTION_STATUSES)}, instead got: {status!r}")
-    if status is None and outcome is None:
-        raise WorkspaceError("Expected --status or --outcome (or both), instead got neither")
+    if status is None and outcome is None and p is None:
+        raise WorkspaceError("Expected --status, --outcome or --p, instead got none of them")
+    tag = check_p(p)
     A = db.actions
     with engine.begin() as conn:
         row = conn.execute(sa.select(A).where(A.c.action_id == action_id)).first()
@@ -642,6 +672,8 @@ def update_action(engine: sa.Engine, action: str | int, *, status: str | None = 
             values["status"] = status
         if outcome is not None:
             values["outcome"] = outcome.strip()
+        if tag is not None:
+            values["p"] = tag
         conn.execute(A.update().where(A.c.action_id == action_id).values(**values))
         conn.execute(db.action_events.insert().values(
             action_id=action_id, at=values["updated_at"], by_user=_user(user),

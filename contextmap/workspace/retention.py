@@ -6,8 +6,11 @@
   Quarantined rows and problem lists of imports before the cut-off go too.
 * :func:`erase` removes one child (a right-to-erasure request or a record made in error):
   every version of the child's record, of their episodes and of every link to them or to
-  their episodes, their place in any case, the decisions that name them, and the
-  quarantined rows that name them.
+  their episodes, their place in any case, the decisions that name them, the tactics'
+  references to them (the tactic, a record about an adult or a place, is kept), and the
+  quarantined rows that name them; then their names and ids are replaced by ``[erased]`` in
+  every text column of every table (the team's case titles, actions, goals, tactics, breaches
+  and profile reasons as much as the imported texts).
 
 Both remove the decisions naming a record they remove (a decision about a record no longer
 held would stop every later resolution, and so every pack).
@@ -114,6 +117,9 @@ def purge(engine: sa.Engine, *, older_than: str, as_of: Any = None,
             | set(_keys(conn, sa.select(db.case_children.c.child_id)))
             | set(_keys(conn, sa.select(db.cases.c.subject_id)))
             | set(_keys(conn, sa.select(db.case_subjects.c.record_id)))
+            | set(_keys(conn, sa.select(db.tactics.c.subject_id)))  # the team's record keeps what it names
+            | set(_keys(conn, sa.select(db.tactics.c.child_id)))
+            | set(_keys(conn, sa.select(db.profiles.c.subject_id)))
         )
         gone: list[str] = []
         for name, T in (("children", C), ("persons", P)):
@@ -329,6 +335,15 @@ def erase(engine: sa.Engine, *, child: str, aliases: list[str] | tuple[str, ...]
                 db.case_subjects.delete().where(db.case_subjects.c.record_id == rid)).rowcount or 0
         removed["decisions"] = _delete_decisions(conn, gone_ids)
         named = {*gone_ids, *episodes, *links, *link_ids}
+        # a tactic (a notice served on an adult, protecting this child) is the team's record about
+        # the adult or the place: it is kept, and no longer names the child
+        T = db.tactics
+        removed["tactic_references"] = 0
+        for rid in gone_ids:
+            removed["tactic_references"] += conn.execute(
+                T.update().where(T.c.child_id == rid).values(child_id=None)).rowcount or 0
+            removed["tactic_references"] += conn.execute(
+                T.update().where(T.c.subject_id == rid).values(subject_id=None)).rowcount or 0
         Q = db.import_quarantine
         doomed: list[int] = []
         rows_gone: set[tuple[int, str, int]] = set()
