@@ -573,13 +573,6 @@ def test_the_teams_breach_text_on_the_packs_agenda_is_data_without_names(disrupt
     ws_path, _ = disruption_ws
     mine = tmp_path / "team.cmw"  # a pack records a meeting: each test its own copy
     shutil.copy(ws_path, mine)
-    import sqlalchemy as sa
-
-    from contextmap.workspace import db
-    eng = sa.create_engine(f"sqlite:///{mine}")
-    with eng.begin() as conn:  # the action's owner is printed on page 1 as written (not this test's subject)
-        conn.execute(sa.update(db.actions).values(owner="police"))
-    eng.dispose()
     st = Settings.from_dict({"tactics": {"audiences": {"partner": {"free_text": True}}}})
     r = build_pack(None, workspace=mine, out=tmp_path / "pack", pdf=False, audience=audience, settings=st,
                    pseudonymiser=KEY, audit_log=tmp_path / "audit.jsonl")
@@ -589,10 +582,15 @@ def test_the_teams_breach_text_on_the_packs_agenda_is_data_without_names(disrupt
     assert "<script>alert(1)</script>" not in html and "49 Cafe" not in breaches
     assert "\u202e" not in breaches and "\\u202eevil\\u202c" in breaches  # shown as its escape
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in breaches and "{{ 7*7 }} Cafe" in breaches
+    # the action's owner, printed to every audience on page 1 and in the workspace section, is
+    # read as the team's other text: names out for a partner, invisible characters as escapes
+    assert "\u202e" not in html
     if audience == "internal":
         assert "breach Wharton, Megan / MEGAN-WHARTON" in breaches
+        assert "owner Wharton, Megan / MEGAN-WHARTON" in html
     else:
         assert "breach [name withheld] / [name withheld] / [name withheld] / [name withheld] / &lt;script&gt;" in breaches
+        assert "owner [name withheld] / [name withheld] / [name withheld] / [name withheld] / &lt;script&gt;" in html
         for reading in FORBIDDEN_READINGS:
             assert reading not in reader(html), reading.strip()
 

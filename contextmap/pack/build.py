@@ -316,9 +316,13 @@ def build_pack(
     disruption = None
     if ws is not None:
         from contextmap.pack.disruption_agenda import disruption_agenda
+        from contextmap.pack.profile import FreeText
         from contextmap.pack.workspace import workspace_view
 
         view = workspace_view(ws, raw=ds, resolved=resolved, red=red, period=(p_start, p_end))
+        # the team's text (owners, actions, outcomes, case titles) read as every other text:
+        # withheld, or the names the audience must not see taken out, before it is printed
+        view.free_text = FreeText(shown=bool(aud.show_free_text), forbidden=None if aud.show_names else forbidden)
         # tactics and breaches as of the day the pack is made (the meeting's), not the data's end
         disruption = disruption_agenda(ws, resolved=resolved, red=red, aud=aud, settings=st, as_of=pd.Timestamp.now(),
                                        period_start=p_start, forbidden=forbidden)

@@ -133,6 +133,22 @@ class WorkspaceView:
     """Shown child id -> risk level at the last meeting."""
     merged: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     """Case subject (shown id) -> the records merged into it (id, name)."""
+    free_text: Any = None
+    """The team's text as the pack's audience may see it (:class:`contextmap.pack.profile.FreeText`:
+    withheld, or with the names it must not see taken out); ``None``: as written."""
+
+    def said(self, text: Any) -> str | None:
+        """Free text (an action, an outcome, a case title) as the audience may see it, or
+        ``None`` when it is withheld."""
+        if self.free_text is None:
+            return None if text is None or (not isinstance(text, str) and pd.isna(text)) else str(text)
+        return self.free_text(text)
+
+    def named(self, text: Any) -> str:
+        """Text every audience sees (an action's owner), the names it must not see taken out."""
+        if self.free_text is None:
+            return "" if text is None or (not isinstance(text, str) and pd.isna(text)) else str(text)
+        return self.free_text.names(text)
 
     def seen(self, kind: str, shown: str) -> bool:
         """Whether the last meeting's workspace held the entity (for "new")."""
@@ -176,8 +192,9 @@ class WorkspaceView:
                 continue
             late = (today - due).days
             why = f"overdue by {late} days" if late > 0 else ("due today" if late == 0 else f"due {due.date()}")
-            out.append({"id": str(r.action), "case": str(r.case), "owner": str(r.owner),
-                        "due": str(due.date()), "text": str(r.text) if free_text else "",
+            said = self.said(r.text) if free_text else None
+            out.append({"id": str(r.action), "case": str(r.case), "owner": self.named(r.owner),
+                        "due": str(due.date()), "text": said or "",
                         "why": why, "subject": str(r.subject_id), "kind": str(r.kind), "_late": late, "_due": due})
         out.sort(key=lambda x: (-x["_late"], x["_due"]))
         return out
@@ -260,10 +277,11 @@ def workspace_section(view: WorkspaceView, *, red: Any, aud: Any, period: tuple[
         for r in shown.itertuples():
             before = "(first pack)" if last is None else last["statuses"].get(int(r.action_id), "added since")
             now = Markup("<strong>overdue</strong>") if r.state_ == "overdue" else escape(r.status)
+            text, outcome = (view.said(r.text), view.said(r.outcome)) if free else (None, None)
             rows.append(Markup("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>").format(
-                r.action, r.case, r.owner, "" if r.due is None or pd.isna(r.due) else str(r.due)[:10],
-                escape(r.text) if free else withheld, before, now,
-                (escape(r.outcome) if free else withheld) if isinstance(r.outcome, str) and r.outcome else ""))
+                r.action, r.case, view.named(r.owner), "" if r.due is None or pd.isna(r.due) else str(r.due)[:10],
+                withheld if text is None else text, before, now,
+                (withheld if outcome is None else outcome) if isinstance(r.outcome, str) and r.outcome else ""))
         parts.append(Markup('<table class="dense"><thead><tr><th scope="col">Action</th><th scope="col">Case</th>'
                             '<th scope="col">Owner</th><th scope="col">Due</th><th scope="col">What</th>'
                             '<th scope="col">At last meeting</th><th scope="col">Now</th><th scope="col">Outcome</th></tr></thead><tbody>')
@@ -279,7 +297,8 @@ def workspace_section(view: WorkspaceView, *, red: Any, aud: Any, period: tuple[
                  (escape(c.subject_id) if c.kind == "group" and free else Markup("a subject not in this pack's data")))
         kids = [ids.get(k, "") for k in c.children]
         kids = [labels.get(k, k) for k in sorted({k for k in kids if k}, key=lambda k: (order.get(k, 10**9), k))]
-        title = escape(c.title) if free else withheld
+        said = view.said(c.title) if free else None
+        title = withheld if said is None else escape(said)
         parts.append(Markup('<div class="keep"><h4>{} &middot; {} case on {} (opened {})</h4><p>{} &middot; {} linked{}</p>').format(
             c.case, c.kind, label, f"{c.opened_at:%Y-%m-%d}", title,
             count_words_markup(count(len(kids)), "child", "children"),
