@@ -299,15 +299,15 @@ def resolve_locations(
     if len(fuzzy):
         # two names on one street are compared without it: "Star Pizza, Cobble Road" is not
         # "Riverside Chicken, Cobble Road"; a name that is only the street says nothing more
-        texts, ra, rb = _without_shared_street(names, a[fuzzy], b[fuzzy])
-        said = (texts != "")[ra] & (texts != "")[rb]
+        compared, ra, rb = _without_shared_street(names, a[fuzzy], b[fuzzy])
+        said = (compared != "")[ra] & (compared != "")[rb]
         n_both[fuzzy[~said]] = False
-        la, lb = texts[ra].tolist(), texts[rb].tolist()
+        la, lb = compared[ra].tolist(), compared[rb].tolist()
         sim[fuzzy] = cpdist(la, lb, scorer=fuzz.token_set_ratio, workers=-1)
         sort_sim[fuzzy] = cpdist(la, lb, scorer=fuzz.token_sort_ratio, workers=-1)
         # one shared word (the area most names begin with: "Oakridge Inn", "Oakridge Leisure
         # Centre") is not a partly similar name
-        shared = _words_in_common(texts, ra, rb)
+        shared = _words_in_common(compared, ra, rb)
         sim[fuzzy] = np.where((shared < 2) & (sort_sim[fuzzy] < 88), np.minimum(sim[fuzzy], 79.0), sim[fuzzy])
     levels = {
         "within_25m": has_d & (near <= 25),
