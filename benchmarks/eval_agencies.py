@@ -17,8 +17,16 @@ Metrics (targets from issue 20):
   ``source_id``/``target_id`` mapped through the resolution). It is a *child match* when that
   entity is a council child. Precision = child matches to the true child / child matches
   (an adult or the wrong child matched to a child is wrong); recall = child matches to the true
-  child / references whose truth is a child. Link ends given as an id (the council's ``Person
+  child / references whose truth is a child the month's export holds (the police know some
+  children before the council's export lists them: such references are counted apart, as
+  ``child_not_in_export``). Link ends given as an id (the council's ``Person
   ID``, the police ``Nominal Ref``) are not scored here (the nominal itself is).
+  Shown beside it (no target): the same over references to people whose full name no other
+  child or adult of the generated world has. The generator draws names from small pools (30
+  given names a gender, 48 surnames), so about half the children share their full name with
+  another child and half the adults with a child: a reference by name alone to such a person is
+  undecidable without context, which no real region comes near (about 1% of 2,000 children share
+  a full name).
 * **RHI mentions of children** (reported, no target): the same for the "Who were you with?"
   mentions, keyed ``<Episode No>|<mention>``, predicted by ``resolution.mentions``.
 * **non-persons made persons** (target 0): RHI text the truth says names no person at all (a
@@ -226,8 +234,17 @@ def score_month(ds: contextmap.Dataset, truth: dict[str, pd.DataFrame], period: 
     out: dict[str, Any] = {"period": period}
     # child-to-person matches
     scored = pref[pref["kind"].isin(["nominal", "link_end"]) & ~pref["form"].isin(["id", "nominal_ref"])]
-    out["child"] = _child_scores(scored, lambda k, kind: nominal_pred.get(k) if kind == "nominal" else link_pred.get(k),
-                                 children)
+    predict = lambda k, kind: nominal_pred.get(k) if kind == "nominal" else link_pred.get(k)  # noqa: E731
+    out["child"] = _child_scores(scored, predict, children)
+    # the same over references to people whose full name no other child or adult of the world has
+    # (the generator draws names from small pools: many children and adults share one)
+    names = pd.concat([truth["children"][["child_id", "name"]].set_axis(["entity", "name"], axis=1),
+                       truth["persons"][["entity_id", "name"]].set_axis(["entity", "name"], axis=1)])
+    folded = names["name"].map(fold)
+    sole = set(names.loc[folded.map(folded.value_counts()) == 1, "entity"].astype(str))
+    out["child_sole_name"] = _child_scores(scored[scored["true_entity"].astype(str).isin(sole)], predict, children)
+    out["sole_name_share"] = {"children": round(truth["children"]["child_id"].astype(str).isin(sole).mean(), 3),
+                              "adults": round(truth["persons"]["entity_id"].astype(str).isin(sole).mean(), 3)}
     ments = pref[pref["kind"] == "mention"].copy()
     ments["lookup"] = [f"{k.split('|', 1)[0]}|{fold(t)}" for k, t in zip(ments["key"], ments["text"], strict=True)]
     out["mentions"] = _child_scores(ments.assign(key=ments["lookup"]), lambda k, _kind: mention_pred.get(k), children)
@@ -263,7 +280,7 @@ def score_month(ds: contextmap.Dataset, truth: dict[str, pd.DataFrame], period: 
 
 
 def _child_scores(refs: pd.DataFrame, predict: Any, children: set[str]) -> dict[str, Any]:
-    tp = predicted = true = 0
+    tp = predicted = true = absent = 0
     by_form: dict[str, list[int]] = {}
     wrong: Counter = Counter()
     for key, kind, form, truth, tkind in zip(refs["key"], refs["kind"], refs["form"], refs["true_entity"],
@@ -273,6 +290,9 @@ def _child_scores(refs: pd.DataFrame, predict: Any, children: set[str]) -> dict[
         hit = is_child and pred == str(truth)
         tp += hit
         predicted += is_child
+        if tkind == "child" and str(truth) not in children:
+            absent += 1  # a child the month's export does not hold (a police nominal before the council's record)
+            continue
         if tkind == "child":
             true += 1
             f = by_form.setdefault(str(form), [0, 0])
@@ -281,7 +301,7 @@ def _child_scores(refs: pd.DataFrame, predict: Any, children: set[str]) -> dict[
         elif is_child:
             wrong[str(form)] += 1
     return {"precision": round(tp / predicted, 4) if predicted else None, "recall": round(tp / true, 4) if true else None,
-            "tp": tp, "predicted": predicted, "true": true,
+            "tp": tp, "predicted": predicted, "true": true, "child_not_in_export": absent,
             "recall_by_form": {f: round(a / b, 3) for f, (a, b) in sorted(by_form.items())},
             "adults_matched_to_children_by_form": dict(wrong)}
 
@@ -437,11 +457,12 @@ def workspace_check(reader: MonthReader, periods: list[str], truth: dict[str, pd
         expected = int(really.loc[table, "new"]) + prov_new
         per_table[table] = {"counted_new": counted, "really_new": int(really.loc[table, "new"]),
                             "provisional_new": prov_new, "counted_changed": int(second.counts[table]["changed"]),
-                            "really_changed": int(really.loc[table, "changed"])}
+                            "really_changed": int(really.loc[table, "changed"]),
+                            "rematched": int(second.counts[table].get("rematched", 0))}
         excess += max(0, counted - expected)
         excess_changed += max(0, per_table[table]["counted_changed"] - per_table[table]["really_changed"])
     t = again.totals()
-    return {"reimport_added": int(t["new"] + t["changed"]), "month2_excess_new": excess,
+    return {"reimport_added": int(t["new"] + t["changed"] + t.get("rematched", 0)), "month2_excess_new": excess,
             "month2_excess_changed": excess_changed, "month2": per_table}
 
 
@@ -498,6 +519,9 @@ def report(result: dict[str, Any]) -> str:
     pc, pp, pm = _pool(months, "child"), _pool(months, "place"), _pool(months, "mentions")
     row("child-to-person precision", "child_precision", [m["child"]["precision"] for m in months], pc["precision"])
     row("child-to-person recall", "child_recall", [m["child"]["recall"] for m in months], pc["recall"])
+    ps = _pool(months, "child_sole_name")
+    row("  refs to a name no one else has, P", None, [m["child_sole_name"]["precision"] for m in months], ps["precision"])
+    row("  refs to a name no one else has, R", None, [m["child_sole_name"]["recall"] for m in months], ps["recall"])
     row("RHI mentions of children, prec.", None, [m["mentions"]["precision"] for m in months], pm["precision"])
     row("RHI mentions of children, recall", None, [m["mentions"]["recall"] for m in months], pm["recall"])
     row("non-persons made persons", "non_persons_as_persons", [m["non_persons_as_persons"] for m in months],
@@ -530,11 +554,17 @@ def report(result: dict[str, Any]) -> str:
         for k, why in result["missing_features"].items():
             out += f"\n  - {FEATURES[k]}: {why}"
     if "month2" in ws:
-        out += "\n\nMonth 2 into the workspace (counted new / really new + provisional new; changed / really changed):"
+        out += ("\n\nMonth 2 into the workspace (counted new / really new + provisional new; changed / really changed;"
+                " re-matched):")
         for t, v in ws["month2"].items():
             out += (f"\n  {t:<10} {v['counted_new']:>6} / {v['really_new']} + {v['provisional_new']};"
-                    f"  {v['counted_changed']} / {v['really_changed']}")
+                    f"  {v['counted_changed']} / {v['really_changed']};  {v.get('rematched', 0)}")
     last = months[-1]
+    share = last["sole_name_share"]
+    out += (f"\n\nNames no one else in the world has: {share['children']:.0%} of children, {share['adults']:.0%} of adults"
+            " (the generator's small name pools; the other references name someone whose namesake exists)")
+    out += ("\nReferences to a child the month's export does not hold (not scored): "
+            + ", ".join(f"{m['period']} {m['child']['child_not_in_export']}" for m in months))
     out += f"\n\nChild-to-person recall by form ({last['period']}): " + ", ".join(
         f"{f} {v}" for f, v in last["child"]["recall_by_form"].items())
     if last["child"]["adults_matched_to_children_by_form"]:

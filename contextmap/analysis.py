@@ -447,13 +447,10 @@ def _analyze(ds: Dataset, *, start: Any, end: Any, settings: Settings, seed: int
     if empty is not None:
         warnings.warn(EmptyPeriodWarning(empty), stacklevel=3)
     resolved = False
-    redacted_for = getattr(ds, "redacted_for", None)
-    if resolve:
+    if resolve:  # resolving a redacted dataset keeps it redacted (resolve_dataset carries redacted_for)
         step("resolving persons and places")
         ds = resolve_dataset(ds, decisions=decisions)
         resolved = True
-        if redacted_for is not None:  # resolving a redacted dataset keeps it redacted
-            ds.redacted_for = redacted_for  # type: ignore[attr-defined]
         lap("resolve")
     if audience is not None:
         step(f"redacting for the {audience} audience")

@@ -99,6 +99,13 @@ class Dataset:
     resolution: object | None = None
     """The entity-resolution record (``contextmap.resolve.Resolution``) when this dataset was
     produced by ``resolve_dataset``; ``None`` for a dataset as loaded."""
+    redacted_for: object | None = None
+    """The audience (``contextmap.privacy.Audience``) this dataset was redacted for by
+    ``redact_dataset``; ``None`` for a dataset as loaded (it holds everything). Views refuse to
+    draw an analysis for a restricted audience unless it names that audience."""
+    workspace: str | None = None
+    """The workspace this dataset was read from (its label: a file path, or a server URL without
+    its password); ``None`` for a dataset loaded from files."""
 
     def table(self, name: str) -> pd.DataFrame:
         """Return the accepted rows of table ``name``."""

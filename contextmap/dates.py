@@ -28,8 +28,8 @@ from contextmap._errors import ConfigError
 if TYPE_CHECKING:
     from contextmap.dataset import Dataset
 
-__all__ = ["parse_dates", "parse_date_option", "period_bounds", "month_first_reason", "REASON_FORMAT",
-           "REASON_IMPOSSIBLE", "REASON_TWO_DIGIT_YEAR", "REASON_MONTH_FIRST"]
+__all__ = ["parse_dates", "parse_date_option", "period_bounds", "month_first_reason", "age_label", "ADULT_AGE",
+           "REASON_FORMAT", "REASON_IMPOSSIBLE", "REASON_TWO_DIGIT_YEAR", "REASON_MONTH_FIRST"]
 
 REASON_FORMAT = "not a recognised date (use YYYY-MM-DD or DD/MM/YYYY, optionally with HH:MM)"
 REASON_IMPOSSIBLE = "impossible date or time (no such day, month or hour, or a year before 1800 or after 2200)"
@@ -44,7 +44,9 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 
 _TIME = r"(?:[T ]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?)?"
 _ISO = r"^(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})" + _TIME + r"$"
-_MIN_YEAR, _MAX_YEAR = 1800, 2200  # inside datetime64[ns]; anything else is a typo
+_MIN_YEAR, _MAX_YEAR = 1800, 2200
+ADULT_AGE = 18
+"""From this age in completed years, :func:`age_label` says ``"adult"``."""  # inside datetime64[ns]; anything else is a typo
 _TWO_DIGIT = r"^[0-9]{1,2}([/.\-])[0-9]{1,2}\1[0-9]{2}(?:[T ].*)?$"  # ASCII digits, as RE2 reads the forms
 
 
@@ -292,3 +294,55 @@ def period_bounds(
         if s > e:
             raise ConfigError(f"start {str(s.date())!r} is after end {str(e.date())!r}")
     return s, e
+
+
+def _to_timestamp(value: Any) -> pd.Timestamp | None:
+    """``value`` as a timestamp (a date, datetime, Timestamp or contract text), else None."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        parsed, reasons = parse_dates(pd.Series([text]), kind="date")
+        return None if pd.notna(reasons.iloc[0]) or pd.isna(parsed.iloc[0]) else pd.Timestamp(parsed.iloc[0])
+    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date, np.datetime64)):
+        ts = pd.Timestamp(value)
+        return None if pd.isna(ts) else ts
+    return None
+
+
+def age_label(date_of_birth: Any, *, on: Any) -> str:
+    """Age in completed years on ``on`` as a meeting says it: ``"15"``, ``"adult"`` or ``""``.
+
+    ``"adult"`` from :data:`ADULT_AGE` (18); ``""`` when the date of birth is missing,
+    unreadable, or after ``on`` (an impossible age is not guessed). Text is read as the
+    data contract reads a date cell (ISO or UK day-first).
+
+    Parameters
+    ----------
+    date_of_birth
+        A date, datetime, Timestamp, contract text (``'2010-06-12'``, ``'12/06/2010'``), or
+        missing (None, NaT, NA).
+    on
+        The day the age is given for (for a pack, the end of its period).
+
+    Examples
+    --------
+    >>> age_label("2010-06-12", on="2026-06-11")
+    '15'
+    >>> age_label("12/06/2010", on="2026-06-12")
+    '16'
+    >>> age_label("1985-08-15", on="2026-10-31")
+    'adult'
+    >>> age_label(None, on="2026-10-31"), age_label("2030-01-01", on="2026-10-31"), age_label("soon", on="2026-10-31")
+    ('', '', '')
+    """
+    when = _to_timestamp(on)
+    if when is None:
+        raise ConfigError(f"Expected on to be a date, instead got: {on!r}")
+    born = _to_timestamp(date_of_birth)
+    if born is None or born.normalize() > when.normalize():
+        return ""
+    years = when.year - born.year - ((when.month, when.day) < (born.month, born.day))
+    return "adult" if years >= ADULT_AGE else str(years)

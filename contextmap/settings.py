@@ -19,7 +19,7 @@ Examples
 ...     for problem in exc.problems:
 ...         print(problem)
 unknown setting panel.hours; expected one of ['episodes_in_period', 'episodes_in_window', 'hours_missing', 'risk_levels', 'window_days']
-unknown setting pack.top_hotspot; expected one of ['cohort_rows', 'groups', 'profiles', 'provenance_rows', 'timeline_rows', 'top_hotspots', 'top_persons']
+unknown setting pack.top_hotspot; expected one of ['agenda_actions', 'agenda_children', 'agenda_gaps', 'agenda_persons', 'agenda_places', 'cohort_rows', 'gap_rows', 'groups', 'merged_rows', 'overdue_rows', 'profiles', 'provenance_rows', 'timeline_rows', 'top_hotspots', 'top_persons']
 """
 
 from __future__ import annotations
@@ -32,11 +32,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
 
-import yaml
-
-from contextmap._errors import ConfigError, InputNotFoundError
+from contextmap._errors import ConfigError
 from contextmap.schema import CE_RISK
 from contextmap.vocabulary import check_vocabulary
+from contextmap.yamlsafe import load_yaml
 
 __all__ = [
     "Settings",
@@ -57,21 +56,26 @@ __all__ = [
 ]
 
 PACK_OPTIONS: dict[str, int] = {
-    "top_hotspots": 15, "profiles": 5, "top_persons": 25, "provenance_rows": 1000,
-    "timeline_rows": 8, "groups": 30, "cohort_rows": 300,
+    "agenda_children": 10, "agenda_persons": 5, "agenda_places": 5, "agenda_actions": 6, "agenda_gaps": 6,
+    "top_hotspots": 15, "profiles": 5, "top_persons": 20, "gap_rows": 20, "groups": 12, "cohort_rows": 40,
+    "overdue_rows": 15, "merged_rows": 25, "timeline_rows": 8, "provenance_rows": 1000,
 }
-"""The ``pack:`` section: how many rows the printed pack shows, each a positive whole number
-(the exports always hold everything). Read by :mod:`contextmap.pack`."""
+"""The ``pack:`` section: how many rows the printed pack shows, each a positive whole number.
+``agenda_*`` cap the lists of page 1 (children, persons of concern, places, actions, and the
+police agenda's intelligence gaps); the others the sections after it. The annex beside the
+pack holds every list in full (provenance up to ``provenance_rows``) and the exports hold
+everything. Read by :mod:`contextmap.pack`."""
 
 AUDIENCE_OPTIONS: dict[str, str] = {
     "show_names": "bool", "show_ids": "bool", "pseudonymise": "bool", "include_handling_c": "bool",
     "include_e_graded": "bool", "dob_as_age": "bool", "show_free_text": "bool",
     "suppress_below": "count", "address_precision_m": "count", "marking": "text",
-    "handling_notice": "text", "based_on": "audience",
+    "handling_notice": "text", "based_on": "audience", "agenda": "agenda",
 }
 """The options of one entry of the ``audiences:`` section and their kind: ``bool`` (true or
 false), ``count`` (a positive whole number or null), ``text``, ``audience`` (the name of a
-default audience or of one defined in the section). They mirror
+default audience or of one defined in the section), ``agenda`` (``children`` or
+``disruption``: what the pack's first page leads with). They mirror
 :class:`contextmap.privacy.Audience`, which builds the audiences from them."""
 
 DEFAULT_AUDIENCES = ("internal", "police", "social-care", "partner")
@@ -462,6 +466,8 @@ def _audience_problems(value: Any) -> list[str]:
                 problems.append(f"{where}.{key} must be a positive whole number or null, instead got: {v!r}")
             elif kind == "text" and not isinstance(v, str):
                 problems.append(f"{where}.{key} must be text, instead got: {v!r}")
+            elif kind == "agenda" and v not in ("children", "disruption"):
+                problems.append(f"{where}.agenda must be one of ['children', 'disruption'], instead got: {v!r}")
             elif kind == "audience" and (v not in names or v == name):
                 problems.append(f"{where}.based_on names an unknown audience; expected one of "
                                 f"{sorted(names - {name})}, instead got: {v!r}")
@@ -484,12 +490,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     if path is None:
         return Settings()
     p = Path(path)
-    if not p.is_file():
-        raise InputNotFoundError(f"settings file not found: {str(p)!r}")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"settings file {str(p)!r} is not valid YAML: {exc}") from None
+    data = load_yaml(p, what="settings file")
     if data is not None and not isinstance(data, dict):
         raise ConfigError(f"settings file {str(p)!r} must hold a mapping of sections, instead got: {data!r}")
     try:

@@ -26,7 +26,8 @@ from typing import Any
 
 from contextmap._errors import ConfigError
 
-__all__ = ["VOCABULARY", "Vocabulary", "vocabulary", "check_vocabulary"]
+__all__ = ["VOCABULARY", "Vocabulary", "vocabulary", "check_vocabulary", "grading_words", "count_words",
+           "GRADING_PARTS"]
 
 VOCABULARY: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "flags": MappingProxyType({
@@ -51,6 +52,9 @@ VOCABULARY: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "share": "Share", "filled": "Filled", "table": "Table", "with_coordinates": "With coordinates",
         "locations": "Locations", "links": "Links", "reason": "Reason", "rows": "Rows",
         "entity": "Entity", "records": "Records", "confidence": "Confidence", "why": "Why",
+        "state": "Since the last meeting", "age": "Age", "why_today": "Why today", "go_between": "Go-between",
+        "why_ranked": "Why it ranks", "uncorroborated": "Links to test", "stable_reference": "Stable reference",
+        "owner": "Owner", "due": "Due", "action": "Action", "case": "Case", "pattern": "Hotspot pattern",
     }),
     "categories": MappingProxyType({
         "address": "address", "park": "park", "shop": "shop", "food_outlet": "takeaway or café",
@@ -76,16 +80,82 @@ VOCABULARY: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "risk": MappingProxyType({
         "none": "none", "low": "low", "medium": "medium", "high": "high", "": "not recorded",
     }),
-    "emerging": MappingProxyType({
+    "states": MappingProxyType({
+        "new": "new", "escalating": "escalating", "steady": "steady", "falling": "falling", "": "",
+    }),
+    "patterns": MappingProxyType({
         "new": "new hotspot", "intensifying": "intensifying", "persistent": "persistent",
-        "diminishing": "diminishing", "sporadic": "on and off", "no pattern": "no pattern",
+        "diminishing": "diminishing", "sporadic": "on and off", "no pattern": "no clear pattern",
     }),
     "kinds": MappingProxyType({
         "child": "Child", "person": "Person of concern", "location": "Place",
         "provisional": "Unconfirmed mention", "unknown": "Unresolved entity",
     }),
 })
-"""The default words, by group. Codes not listed are shown with ``_`` read as a space."""
+"""The default words, by group. Codes not listed are shown with ``_`` read as a space.
+
+``states`` are the pack's one word for how a child, person or place stands since the last
+meeting (:mod:`contextmap.pack.states`); ``patterns`` the emerging-hotspot classes
+(:mod:`contextmap.emerging`), worded so that none reads as a state."""
+
+GRADING_PARTS: Mapping[str, Mapping[str, tuple[str, str]]] = MappingProxyType({
+    "source": MappingProxyType({"1": ("reliable", "reliable source"), "2": ("untested", "untested source"),
+                                "3": ("not reliable", "source not reliable")}),
+    "assessment": MappingProxyType({
+        "A": ("known directly", "known directly"), "B": ("corroborated", "known indirectly and corroborated"),
+        "C": ("not corroborated", "known indirectly, not corroborated"), "D": ("not known", "not known"),
+        "E": ("suspected false", "suspected to be false")}),
+    "handling": MappingProxyType({"P": ("may be shared", "lawful sharing permitted"),
+                                  "C": ("share with conditions", "lawful sharing permitted with conditions")}),
+})
+"""The 3x5x2 grading in words: each part's code -> (short words, full words)."""
+
+
+def grading_words(code: Any, *, full: bool = False) -> str:
+    """A 3x5x2 grading with its words, as a meeting reads it.
+
+    Examples
+    --------
+    >>> grading_words("1B P")
+    '1B P (reliable; corroborated)'
+    >>> grading_words("2C C", full=True)
+    '2C C (untested source; known indirectly, not corroborated; lawful sharing permitted with conditions)'
+    >>> grading_words(None), grading_words("episode record"), grading_words("Z9")
+    ('not graded', 'episode record', 'grading Z9 (not a 3x5x2 code)')
+    """
+    if code is None or (not isinstance(code, str) and code != code) or not str(code).strip():
+        return "not graded"
+    text = str(code).strip()
+    if text in ("ungraded", "not graded"):
+        return "not graded"
+    if text in ("episode", "episode record"):
+        return "episode record"
+    compact = text.replace(" ", "").replace("-", "").upper()
+    parts = GRADING_PARTS
+    if len(compact) in (2, 3) and compact[0] in parts["source"] and compact[1] in parts["assessment"] and (
+            len(compact) == 2 or compact[2] in parts["handling"]):
+        i = 1 if full else 0
+        words = [parts["source"][compact[0]][i], parts["assessment"][compact[1]][i]]
+        if full and len(compact) == 3:
+            words.append(parts["handling"][compact[2]][i])
+        return f"{text} ({'; '.join(words)})"
+    return f"grading {text} (not a 3x5x2 code)"
+
+
+def count_words(n: Any, one: str, many: str | None = None) -> str:
+    """``n`` and the noun agreeing with it: ``1 child``, ``3 children``, ``<5 children``.
+
+    Examples
+    --------
+    >>> count_words(1, "child", "children"), count_words(0, "episode"), count_words("<5", "person", "persons")
+    ('1 child', '0 episodes', '<5 persons')
+    """
+    plural = many or one + "s"
+    try:
+        single = int(n) == 1 and str(n).strip() == "1"
+    except (TypeError, ValueError):
+        single = False
+    return f"{n} {one if single else plural}"
 
 
 def check_vocabulary(value: Any) -> dict[str, dict[str, str]]:
@@ -103,7 +173,7 @@ def check_vocabulary(value: Any) -> dict[str, dict[str, str]]:
     >>> check_vocabulary({"flag": {}})
     Traceback (most recent call last):
     ...
-    contextmap._errors.ConfigError: unknown vocabulary group 'flag'; expected one of ['categories', 'emerging', 'flags', 'headers', 'kinds', 'relations', 'risk', 'sources', 'trends']
+    contextmap._errors.ConfigError: unknown vocabulary group 'flag'; expected one of ['categories', 'flags', 'headers', 'kinds', 'patterns', 'relations', 'risk', 'sources', 'states', 'trends']
     """
     if value is None:
         return {}
@@ -116,10 +186,9 @@ def check_vocabulary(value: Any) -> dict[str, dict[str, str]]:
         if not isinstance(words, Mapping):
             raise ConfigError(f"vocabulary.{group} must be a mapping of code to words, instead got: {words!r}")
         for code, word in words.items():
-            # flags, headers, kinds and emerging (contextmap.emerging's classes) are closed lists;
-            # categories, relations and sources may be extended by an area's own values (the
-            # data contract keeps unknown values)
-            if group in ("flags", "headers", "kinds", "emerging") and code not in VOCABULARY[group]:
+            # flags, headers and kinds are closed lists; categories, relations and sources may
+            # be extended by an area's own values (the data contract keeps unknown values)
+            if group in ("flags", "headers", "kinds", "states", "patterns") and code not in VOCABULARY[group]:
                 raise ConfigError(
                     f"unknown code vocabulary.{group}.{code}; expected one of {sorted(VOCABULARY[group])}")
             if not isinstance(word, str) or not word.strip():

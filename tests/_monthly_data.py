@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "monthly"
 EXAMPLE = ROOT / "docs" / "examples" / "monthly.yaml"
-MANIFEST = re.sub(r"(?m)^folder:.*\n", "", EXAMPLE.read_text(encoding="utf-8"))
+MANIFEST = re.sub(r"(?m)^(folder|allow_outside):.*\n", "", EXAMPLE.read_text(encoding="utf-8"))
 """The example manifest, reading the files beside it."""
 
 AS_OF = "2026-12-01"

@@ -439,7 +439,7 @@ def test_map_legend_is_small_and_collapsible_and_emerging_hotspots_show(browser,
     assert em > 0
     from contextmap.vocabulary import VOCABULARY
 
-    shown = [w for w in VOCABULARY["emerging"].values() if w in text]
+    shown = [w for w in VOCABULARY["patterns"].values() if w in text]
     assert shown and "no pattern" not in shown
     # drawn above the places and the top places (a pane over theirs), and on at first
     z = page.evaluate("['cmPlaces', 'cmTop', 'cmEmerging'].map(p => +window.contextmapView.places._map.getPane(p).style.zIndex)")

@@ -1,4 +1,7 @@
-"""The previous-pack comparison on small hand-made states (the end-to-end check is in test_pack)."""
+"""The previous-pack comparison on small hand-made states (the end-to-end check is in test_pack).
+
+Places and persons take the pack's one word for their state (contextmap.pack.states): a place
+or person in the previous pack is never "new" again, whatever its counts."""
 
 from __future__ import annotations
 
@@ -38,16 +41,22 @@ def test_hotspots_new_and_escalating_but_not_quieter_ones():
     ch = compare(prev, cur)
     assert [h["location_id"] for h in ch.new_hotspots] == ["L9"]
     assert [h["location_id"] for h in ch.escalating_hotspots] == ["L2"]
-    assert "children 2 \u2192 3" in ch.escalating_hotspots[0]["detail"]
+    assert ch.escalating_hotspots[0]["detail"] == "3 children seen there (2 at the last meeting)"
+    # one word each: the new place is not also escalating, the quieter one is neither
+    marks = ch.new_marks()
+    assert marks["L9"].startswith("new:") and marks["L2"].startswith("escalating:") and "L1" not in marks
 
 
-def test_new_persons_ignore_persons_who_reached_nobody_before_or_now():
+def test_a_person_in_the_previous_pack_is_never_new_again():
     prev = _state(persons_of_concern=[{"person_id": "P1", "rank": 1, "children_reached": 3},
                                       {"person_id": "P2", "rank": 2, "children_reached": 0}])
     cur = _state(persons_of_concern=[{"person_id": "P1", "rank": 2, "children_reached": 3},
                                      {"person_id": "P2", "rank": 1, "children_reached": 4},
-                                     {"person_id": "P3", "rank": 3, "children_reached": 0}])
-    assert [p["person_id"] for p in compare(prev, cur).new_persons] == ["P2"]
+                                     {"person_id": "P3", "rank": 3, "children_reached": 0},
+                                     {"person_id": "P4", "rank": 4, "children_reached": 1}])
+    ch = compare(prev, cur)
+    # P2 was listed before (reaching nobody): now escalating, not new; P3 reaches nobody
+    assert [p["person_id"] for p in ch.new_persons] == ["P4"]
 
 
 def test_groups_matched_by_members_not_by_id():
@@ -109,7 +118,7 @@ def test_state_round_trips_and_summary_fallback(tmp_path):
     ch = compare(prev, cur)
     assert [h["location_id"] for h in ch.escalating_hotspots] == ["L1"]  # up 4 places
     assert ch.new_panel_children == ["C2"]
-    assert any("no per-location counts" in n for n in ch.notes)
+    assert any("no counts per place" in n for n in ch.notes)
 
 
 def test_missing_previous_pack_is_a_clear_error(tmp_path):

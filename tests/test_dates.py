@@ -50,8 +50,8 @@ def reference(cell: str | None) -> tuple[dt.datetime | None, str | None]:
             raise ValueError(year)
         return dt.datetime(year, int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0)), None
     except ValueError:
-        if ISO.fullmatch(text) or not (13 <= int(mo) <= 31 and 1 <= int(d) <= 12):
-            return None, REASON_IMPOSSIBLE
+        if ISO.fullmatch(text) or not (13 <= int(mo) <= 31 and 1 <= int(d) <= 12) or not 1800 <= year <= 2200:
+            return None, REASON_IMPOSSIBLE  # a year out of range is the fault, whichever way it is read
         try:  # day-first it does not exist; month-first it does: say so
             dt.datetime(year, int(d), int(mo), int(h or 0), int(mi or 0), int(s or 0))
         except ValueError:
@@ -124,3 +124,34 @@ def test_a_month_first_option_is_named_without_the_mapping_advice() -> None:
     with pytest.raises(ValueError) as e:
         parse_date_option("11/23/2026", name="--to")
     assert "(reads as month-first (US): 23 November 2026?)" in str(e.value) and "date_formats" not in str(e.value)
+
+
+# --- age_label: the age a meeting says -------------------------------------------------------
+
+
+@pytest.mark.parametrize(("dob", "on", "want"), [
+    ("2010-06-12", "2026-06-11", "15"),            # the day before the birthday
+    ("2010-06-12", "2026-06-12", "16"),            # on the birthday
+    ("12/06/2010", "2026-06-12", "16"),            # UK day-first, as the data contract reads it
+    ("2008-10-31", "2026-10-31", "adult"),         # 18 today
+    ("2008-11-01", "2026-10-31", "17"),
+    ("2012-02-29", "2026-02-28", "13"),            # a leap-day birthday is not reached on 28 February
+    ("2012-02-29", "2026-03-01", "14"),
+    (pd.Timestamp("1985-08-15"), pd.Timestamp("2026-10-31"), "adult"),
+    (None, "2026-10-31", ""), (pd.NaT, "2026-10-31", ""), (pd.NA, "2026-10-31", ""), ("", "2026-10-31", ""),
+    ("2030-01-01", "2026-10-31", ""),               # born after the day asked about: not guessed
+    ("31/02/2010", "2026-10-31", ""), ("06/12/10", "2026-10-31", ""), ("soon", "2026-10-31", ""),
+    ("\u0662\u0660\u0661\u0660-01-01", "2026-10-31", ""),  # another script's digits: not a recognised date
+])
+def test_age_label(dob, on, want) -> None:
+    from contextmap.dates import age_label
+
+    assert age_label(dob, on=on) == want
+
+
+def test_age_label_needs_a_day_to_count_to() -> None:
+    from contextmap._errors import ConfigError
+    from contextmap.dates import age_label
+
+    with pytest.raises(ConfigError, match="Expected on to be a date"):
+        age_label("2010-01-01", on=None)

@@ -945,6 +945,28 @@ def test_confusables_table_is_unicodes_file_byte_for_byte():
     assert b"# Version: 18.0.0" in data[:400] and len(folding.confusables()) > 6000
 
 
+def test_one_confusables_table_behind_every_lookalike_reading():
+    """Ingest, place text and the workspace read look-alike letters through one function on
+    Unicode's table, each keeping its own rule: ingest reads them as Latin inside a Latin word
+    (a Russian name stays Russian), place text reads them as Latin, the workspace tells the
+    look-alike name from the real one and names the letters."""
+    from contextmap.ingest.names import fold_lookalikes, person_name_key
+    from contextmap.ingest.placetext import clean_place_text
+    from contextmap.privacy.folding import latin_lookalike
+    from contextmap.workspace.lookup import fold_name, lookalike_letters, skeleton
+
+    armenian_o, greek_nu, cyrillic_es = "\u0585", "\u039d", "\u0421"  # none in the same hand-written list before
+    assert (latin_lookalike(armenian_o), latin_lookalike(greek_nu), latin_lookalike(cyrillic_es)) == ("o", "N", "C")
+    assert latin_lookalike("\u00e9") == "" and latin_lookalike("\uff21") == ""  # an accent, a full-width A: no look-alikes
+    name = f"{cyrillic_es}{armenian_o}rey {greek_nu}ettleton"
+    assert person_name_key(name) == "corey nettleton"  # ingest: read as Latin inside Latin words
+    assert fold_lookalikes("\u0421\u0435\u0440\u0433\u0435\u0439") == "\u0421\u0435\u0440\u0433\u0435\u0439"
+    assert clean_place_text(f"H{armenian_o}me") == "Home"  # place text: read as Latin
+    assert skeleton(name) == skeleton("Corey Nettleton") and fold_name(name) != fold_name("Corey Nettleton")
+    assert [x.split(" (")[1].split(",")[0] for x in lookalike_letters(name)] == [
+        "CYRILLIC CAPITAL LETTER ES", "ARMENIAN SMALL LETTER OH", "GREEK CAPITAL LETTER NU"]
+
+
 # --- round three: a partner pack from disguised data ---------------------------------------
 
 GLUED_PLACES = {
@@ -1360,3 +1382,420 @@ def test_cli_refuses_a_weak_passphrase_file_with_exit_2(hostile_dir, tmp_path):
     r = CliRunner().invoke(app, ["pack", str(hostile_dir), "--out", str(tmp_path / "p"), "--audience", "partner",
                                  "--encrypt-pdf", "--passphrase-file", str(pf)])
     assert r.exit_code == 2 and "at least 12 characters" in r.output and not (tmp_path / "p").exists()
+
+
+
+# --- hardening: bounded input, stray quotes, folders, erasure, atomic imports (issue 23) ----------
+
+
+def _billion_laughs(levels: int = 9) -> str:
+    """A 340-byte YAML document that expands to 9**9 values (387 million) when walked."""
+    parts = ['&a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    parts += [f"&{c} [{', '.join(['*' + p] * 9)}]" for p, c in zip("abcdefgh", "bcdefghi"[:levels - 1], strict=False)]
+    return "[" + ", ".join(parts) + "]"
+
+
+def _copy(hostile_dir: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    d = tmp_path / "data"
+    shutil.copytree(hostile_dir, d)
+    return d
+
+
+def _no_traceback(r) -> None:
+    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
+    assert "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("where", ["settings", "manifest", "mapping"])
+def test_a_yaml_alias_bomb_is_a_clear_error_naming_the_file(hostile_dir, tmp_path, where):
+    from contextmap.settings import load_settings
+
+    d = _copy(hostile_dir, tmp_path)
+    bomb = tmp_path / f"{where}.yaml"
+    if where == "settings":
+        bomb.write_text(f"risk:\n  scale: {_billion_laughs()}\n")
+        with pytest.raises(contextmap.ConfigError, match=r"settings file '.*settings\.yaml' \(line 2\).*100,000 values"):
+            load_settings(bomb)
+    elif where == "manifest":
+        bomb.write_text(f"description: {_billion_laughs()}\nsources:\n  - {{file: data/children.csv, table: children}}\n")
+        with pytest.raises(contextmap.ConfigError, match=r"sources manifest '.*manifest\.yaml' \(line 1\)"):
+            contextmap.load(bomb)
+    else:
+        bomb.write_text(f"description: {_billion_laughs()}\ntables: {{}}\n")
+        with pytest.raises(contextmap.ConfigError, match=r"mapping file '.*mapping\.yaml'"):
+            contextmap.load(d, mapping=bomb)
+    assert bomb.stat().st_size < 1024
+
+
+def test_a_yaml_bomb_on_the_command_line_exits_2_without_a_traceback(hostile_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from contextmap.cli import app
+
+    bomb = tmp_path / "area.yaml"
+    bomb.write_text(f"risk:\n  scale: {_billion_laughs()}\n")
+    r = CliRunner().invoke(app, ["validate", str(hostile_dir), "--settings", str(bomb)])
+    _no_traceback(r)
+    assert r.exit_code == 2 and "area.yaml" in r.output and "aliases are expanded" in r.output
+    manifest = tmp_path / "sources.yaml"
+    manifest.write_text(f"description: {_billion_laughs()}\nsources: []\n")
+    r = CliRunner().invoke(app, ["validate", str(manifest)])
+    _no_traceback(r)
+    assert r.exit_code == 2 and "sources.yaml" in r.output
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ("a: " + "[" * 200 + "]" * 200 + "\n", "nested at most 64 deep"),
+    ("a: &a [1, *a]\n", "contains itself"),
+    ("a: &x 1\n" + "".join(f"b{i}: *x\n" for i in range(101)), "at most 100 aliases"),
+    ("a: '" + "x" * (1 << 20) + "'\n", "at most 1,024 KB"),
+    ("a: \xff\xfe\n", "not UTF-8"),
+])
+def test_other_hostile_yaml_is_refused_by_the_bounded_loader(tmp_path, text, fragment):
+    from contextmap.settings import load_settings
+
+    p = tmp_path / "settings.yaml"
+    p.write_bytes(text.encode("latin-1") if "\xff" in text else text.encode())
+    with pytest.raises(contextmap.ConfigError, match=re.escape(fragment)):
+        load_settings(p)
+
+
+def test_yaml_anchors_a_person_would_write_still_work(tmp_path):
+    from contextmap.yamlsafe import load_yaml
+
+    p = tmp_path / "m.yaml"
+    p.write_text("base: &b {Ref: child_id, Name: name}\nkids: {<<: *b, DOB: date_of_birth}\nagain: *b\n")
+    assert load_yaml(p)["kids"] == {"Ref": "child_id", "Name": "name", "DOB": "date_of_birth"}
+
+
+def _claiming(book: Path, out: Path, ref: bytes = b"A1:XFD1048576", extra_row: bytes = b"") -> Path:
+    """``book`` with every sheet claiming ``ref`` (and ``extra_row`` added at the end of each)."""
+    import zipfile
+
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                data = re.sub(rb'<dimension ref="[^"]*" ?/>', b'<dimension ref="' + ref + b'"/>', data)
+                data = data.replace(b"</sheetData>", extra_row + b"</sheetData>")
+            zout.writestr(info, data)
+    return out
+
+
+def _book(tmp_path: Path, rows: int = 300) -> Path:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    ws = wb.create_sheet("children")
+    ws.append(["child_id", "name", "date_of_birth"])
+    for i in range(rows):
+        ws.append([f"C{i}", f"Kid Number{i}", "2011-01-01"])
+    ws = wb.create_sheet("episodes")
+    ws.append(["episode_id", "child_id", "reported_at"])
+    for i in range(rows):
+        ws.append([f"E{i}", f"C{i}", "2025-10-01"])
+    wb.save(tmp_path / "plain.xlsx")
+    return tmp_path / "plain.xlsx"
+
+
+def test_a_workbook_claiming_every_cell_of_the_sheet_is_read_by_the_cells_it_holds(tmp_path):
+    from contextmap.ingest.workbook import open_workbook, read_sheet
+
+    book = _claiming(_book(tmp_path), tmp_path / "claims.xlsx")
+    wb = open_workbook(book, "claims.xlsx")
+    try:
+        header, body, _ = read_sheet(wb, "children")
+    finally:
+        wb.close()
+    assert header == ["child_id", "name", "date_of_birth"] and body.shape == (300, 3)  # not 16,384 columns
+    ds = contextmap.load(book, as_of="2026-01-01")
+    assert (len(ds.children), len(ds.episodes)) == (300, 300) and ds.report.is_clean
+
+
+def test_a_styled_cell_at_the_last_row_and_column_is_skipped_and_said(tmp_path):
+    from contextmap.ingest.workbook import open_workbook, read_sheet
+
+    far = b'<row r="1048576"><c r="XFD1048576" s="0"/></row>'
+    book = _claiming(_book(tmp_path, rows=20), tmp_path / "far.xlsx", extra_row=far)
+    wb = open_workbook(book, "far.xlsx")
+    try:
+        header, body, notes = read_sheet(wb, "children")
+    finally:
+        wb.close()
+    assert body.shape == (20, 3) and body.index[-1] == 21
+    ds = contextmap.load(book, as_of="2026-01-01")
+    assert len(ds.children) == 20
+    value = tmp_path / "value.xlsx"  # a real value far away is kept, at its own row, in a column of its own
+    _claiming(_book(tmp_path, rows=20), value, extra_row=b'<row r="5000"><c r="XFD5000" t="inlineStr"><is><t>x</t>'
+                                                         b'</is></c></row>')
+    wb = open_workbook(value, "value.xlsx")
+    try:
+        header, body, notes = read_sheet(wb, "children")
+    finally:
+        wb.close()
+    assert body.shape == (21, 4) and body.index[-1] == 5000 and body.iloc[-1, 3] == "x"
+    assert any("empty rows skipped" in n[3] for n in notes)
+
+
+def test_a_formula_reading_another_workbook_is_a_warning_naming_the_cell(tmp_path):
+    import zipfile
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    ws = wb.create_sheet("children")
+    for row in (["child_id", "name"], ["C1", "=[1]Sheet1!A1"], ["C2", "='C:\\Users\\jbloggs\\[names.xlsx]Sheet1'!A1"]):
+        ws.append(row)
+    ws = wb.create_sheet("episodes")
+    ws.append(["episode_id", "child_id", "reported_at"])
+    ws.append(["E1", "C1", "2025-10-01"])
+    wb.save(tmp_path / "plain.xlsx")
+    book = tmp_path / "linked.xlsx"
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as zin, zipfile.ZipFile(book, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<c r="B2"><f>[1]Sheet1!A1</f><v /></c>',
+                                    b'<c r="B2" t="str"><f>[1]Sheet1!A1</f><v>Ada Quill</v></c>')
+            zout.writestr(info, data)
+        zout.writestr("xl/externalLinks/_rels/externalLink1.xml.rels",
+                      '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                      '<Relationship Id="rId1" Target="file:///C:\\Users\\jbloggs\\Documents\\cyp.xlsx" '
+                      'TargetMode="External"/></Relationships>')
+    ds = contextmap.load(book, as_of="2026-01-01")
+    assert ds.children["name"].tolist()[0] == "Ada Quill" and ds.children["name"].isna().tolist()[1]
+    w = ds.report.warnings
+    hits = w[w["reason"].str.contains("reads another workbook")]
+    assert hits["row"].tolist() == [2, 3]
+    assert "formula cell B2 reads another workbook (cyp.xlsx): the value saved with this workbook is used" in hits["reason"].iloc[0]
+    assert "formula cell B3 reads another workbook (names.xlsx): it has no saved value" in hits["reason"].iloc[1]
+    assert "jbloggs" not in " ".join(hits["reason"])  # the folder (a user name) is never repeated
+
+
+def test_a_zip_bomb_workbook_is_refused(tmp_path, monkeypatch):
+    from contextmap.ingest import workbook
+
+    book = _book(tmp_path)
+    monkeypatch.setattr(workbook, "MAX_UNPACKED", 1000)
+    monkeypatch.setattr(workbook, "MAX_RATIO", 2)
+    with pytest.raises(contextmap.InputReadError, match=r"plain\.xlsx.*possible zip bomb"):
+        contextmap.load(book)
+
+
+def test_a_workbook_damaged_half_way_is_an_error_naming_it_not_a_traceback(tmp_path):
+    import zipfile
+
+    from typer.testing import CliRunner
+
+    from contextmap.cli import app
+
+    book = _book(tmp_path, rows=2000)
+    data = bytearray(book.read_bytes())
+    sheet = next(i for i in zipfile.ZipFile(book).infolist() if i.filename == "xl/worksheets/sheet2.xml")
+    start = sheet.header_offset + 30 + len(sheet.filename) + sheet.compress_size // 2
+    data[start:start + 40] = bytes(b ^ 0x5A for b in data[start:start + 40])
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(bytes(data))
+    with pytest.raises(contextmap.InputReadError, match=r"broken\.xlsx"):
+        contextmap.load(broken)
+    r = CliRunner().invoke(app, ["validate", str(broken)])
+    _no_traceback(r)
+    assert r.exit_code == 2 and "broken.xlsx" in r.output
+
+
+def test_a_stray_quote_quarantines_one_row_not_fifty(hostile_dir, tmp_path):
+    import csv
+
+    d = _copy(hostile_dir, tmp_path)
+    ep = pd.read_csv(d / "episodes.csv", dtype=str, keep_default_na=False)
+    kid = ep["child_id"].iloc[0]
+    extra = [dict(ep.iloc[0].to_dict(), episode_id=f"EQ{i:02d}", child_id=kid, people_mentioned="Ada",
+                  returned_at="", rhi_at="", rhi_outcome="") for i in range(60)]
+    extra[5]["people_mentioned"] = "STRAY"
+    extra[55]["people_mentioned"] = "CLOSE"
+    pd.concat([ep, pd.DataFrame(extra)], ignore_index=True).to_csv(d / "episodes.csv", index=False,
+                                                                   quoting=csv.QUOTE_MINIMAL)
+    text = (d / "episodes.csv").read_text().replace("STRAY", '"Big T').replace("CLOSE", 'Tyler "TJ" Smith')
+    (d / "episodes.csv").write_text(text)
+    ds = contextmap.load(d, as_of="2026-12-01")
+    c = ds.report.counts.loc["episodes"]
+    assert c["read"] == len(ep) + 60 and c["quarantined"] == 1
+    q = ds.quarantine["episodes"]
+    assert q["episode_id"].tolist() == ["EQ05"] and q["_row"].tolist() == [len(ep) + 7]
+    assert "stray quote" in q["_reasons"].iloc[0]
+    assert set(ds.episodes["episode_id"]) >= {f"EQ{i:02d}" for i in range(60) if i != 5}
+    prov = ds.report.provenance["episodes"]
+    assert prov.loc[ds.episodes["episode_id"] == "EQ06", "row"].tolist() == [len(ep) + 8]  # numbers kept
+
+
+def _cut_mid_row(text: str) -> str:
+    """``text`` cut as a transfer that stopped half-way leaves it: inside a row near the middle,
+    after its third cell (a cut that happens to fall at a row's end looks like a whole file)."""
+    start = text.index("\n", len(text) // 2) + 1
+    cells = text[start:].split(",")
+    return text[:start] + ",".join(cells[:3]) + ",Ta"
+
+
+def test_a_csv_cut_short_mid_row_is_refused_naming_the_row(hostile_dir, tmp_path):
+    d = _copy(hostile_dir, tmp_path)
+    text = (d / "links.csv").read_text()
+    (d / "links.csv").write_text(_cut_mid_row(text))
+    with pytest.raises(contextmap.InputReadError, match=r"links\.csv.* is cut short: its last line \(row \d+"):
+        contextmap.load(d)
+
+
+@pytest.mark.parametrize("folder", ["/", "../..", "..", "data/../.."])
+def test_a_manifest_folder_outside_its_own_folder_is_refused(hostile_dir, tmp_path, folder):
+    _copy(hostile_dir, tmp_path)
+    m = tmp_path / "sources.yaml"
+    m.write_text(f"folder: '{folder}'\nsources:\n  - {{file: children.csv, table: children}}\n"
+                 "  - {file: episodes.csv, table: episodes}\n")
+    with pytest.raises(contextmap.InputReadError, match="Expected folder to be the manifest's own folder or one below it"):
+        contextmap.load(m)
+
+
+def test_a_manifest_may_name_a_folder_elsewhere_explicitly_and_it_is_noted(hostile_dir, tmp_path):
+    d = _copy(hostile_dir, tmp_path)
+    m = tmp_path / "config" / "sources.yaml"
+    m.parent.mkdir()
+    m.write_text("folder: ../data\nallow_outside: true\nsources:\n  - {file: children.csv, table: children}\n"
+                 "  - {file: episodes.csv, table: episodes}\n")
+    ds = contextmap.load(m)
+    assert len(ds.children) == len(pd.read_csv(d / "children.csv")) - 1  # the quarantined child
+    assert ds.report.problems["reason"].str.contains("outside the manifest's own folder").any()
+    (tmp_path / "config" / "link").symlink_to(d)  # a folder inside that is a link outside: refused
+    m.write_text("folder: link\nsources:\n  - {file: children.csv, table: children}\n"
+                 "  - {file: episodes.csv, table: episodes}\n")
+    with pytest.raises(contextmap.InputReadError, match="outside"):
+        contextmap.load(m)
+
+
+@pytest.fixture
+def hostile_workspace(hostile_dir, tmp_path):
+    from contextmap.workspace import init_workspace
+
+    ws = init_workspace(tmp_path / "team.cmw")
+    ws.import_source(hostile_dir, as_of="2026-12-01")
+    kid = pd.read_csv(hostile_dir / "children.csv", dtype=str).loc[0, "child_id"]
+    case = ws.open_case(kind="location", subject="LHOME", title=f"Where {CHILD_A} stays")
+    ws.add_action(case, owner=f"{CHILD_A}'s school", due="2026-12-24", text=f"Visit {kid}; ask about WHARTON, Megan")
+    yield ws, kid, tmp_path
+    ws.close()
+
+
+def test_erasing_a_child_under_disguises_leaves_no_reading_of_their_name(hostile_workspace):
+    import sqlalchemy as sa
+
+    from contextmap.workspace import db
+
+    ws, kid, tmp_path = hostile_workspace
+    forbidden = [" megan wharton ", " wharton megan ", " meganwharton ", f" {kid.lower()} "]
+
+    def readings() -> list[str]:
+        out = []
+        with ws.engine.connect() as conn:
+            for table in db.metadata.sorted_tables:
+                for col in table.c:
+                    if isinstance(col.type, sa.Text) and col.name not in ("row_hash", "hash"):
+                        out += [f"{table.name}.{col.name}: {v!r}" for v in conn.execute(sa.select(col)).scalars()
+                                if v and any(f in reader(v) for f in forbidden)]
+        return out
+
+    assert len(readings()) > 10  # the disguised place names, the case, the action, the link...
+    ws.erase(child=kid, audit_log=tmp_path / "a.jsonl")
+    assert readings() == []
+    names = set(ws.dataset().locations["name"])
+    assert "[erased] Barbers" in names and "[erased] Garage" in names  # the place is kept, the name gone
+    assert CHILD_B in set(ws.dataset().children["name"])  # the other children are untouched
+
+
+def test_erased_child_bytes_are_gone_from_the_workspace_file_and_journals(hostile_workspace):
+    ws, kid, tmp_path = hostile_workspace
+    before = b"".join(p.read_bytes() for p in tmp_path.glob("team.cmw*")).lower()
+    assert b"megan wharton" in before and b"megan_wharton" in before and kid.lower().encode() in before
+    ws.erase(child=kid, audit_log=tmp_path / "a.jsonl")
+    ws.close()
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("team.cmw*")).lower()
+    assert b"aaron wharton" in raw and b"megan fenwick" in raw  # other children share a name part: kept
+    for needle in (b"megan wharton", b"wharton, megan", b"meganwharton", b"megan_wharton", b"megan-wharton",
+                   b"megan\nwharton", "megan\u00a0wharton".encode(), b"me\xe2\x80\x8bgan wharton",
+                   kid.lower().encode(), "megan wharton".encode("utf-16-le")):
+        assert needle not in raw, needle
+
+
+def test_reimporting_an_erased_child_is_held_back_with_every_row_accounted(hostile_workspace, hostile_dir):
+    ws, kid, tmp_path = hostile_workspace
+    ws.erase(child=kid, audit_log=tmp_path / "a.jsonl")
+    r = ws.import_source(hostile_dir, as_of="2026-12-01")
+    assert r.held > 0 and r.counts["children"]["held"] == 1
+    for name, c in r.counts.items():
+        assert c["read"] == c["accepted"] + c["quarantined"] + c["held"] + c["duplicates"], name
+    assert kid not in set(ws.dataset().children["child_id"])
+    w = r.dataset.report.warnings
+    assert w["reason"].str.contains("erased from this workspace").sum() == r.held
+
+
+def test_erase_and_purge_on_the_command_line_never_log_the_id_nor_trace_back(hostile_workspace, monkeypatch):
+    from typer.testing import CliRunner
+
+    from contextmap.cli import app
+
+    ws, kid, tmp_path = hostile_workspace
+    log = tmp_path / "cli.jsonl"
+    monkeypatch.setattr(sys, "argv", ["contextmap", "workspace", "erase", str(tmp_path / "team.cmw"), "--child", kid,
+                                      "--alias", "Megs W"])
+    r = CliRunner().invoke(app, ["workspace", "erase", str(tmp_path / "team.cmw"), "--child", kid,
+                                 "--alias", "Megs W", "--log", str(log)])
+    assert r.exit_code == 0, r.output
+    entry = json.loads(log.read_text().splitlines()[-1])
+    assert kid not in json.dumps(entry) and "Megs" not in json.dumps(entry) and entry["child"].startswith("Erased-")
+    r = CliRunner().invoke(app, ["workspace", "erased", str(tmp_path / "team.cmw"), "--child", kid])
+    assert r.exit_code == 0 and entry["child"] in r.output
+    r = CliRunner().invoke(app, ["workspace", "purge", str(tmp_path / "team.cmw"), "--older-than", "99999y",
+                                 "--log", str(log)])
+    _no_traceback(r)
+    assert r.exit_code == 2 and "retention period" in r.output
+
+
+def test_a_second_month_corrupt_half_way_lands_nothing(hostile_workspace, hostile_dir, tmp_path):
+    import hashlib as hl
+
+    import sqlalchemy as sa
+    from typer.testing import CliRunner
+
+    from contextmap.cli import app
+    from contextmap.workspace import db
+
+    ws, _, _ = hostile_workspace
+
+    def state() -> dict[str, str]:
+        with ws.engine.connect() as conn:
+            return {t.name: hl.sha256(repr(sorted(map(repr, conn.execute(sa.select(t)).all()))).encode()).hexdigest()
+                    for t in db.metadata.sorted_tables}
+
+    before = state()
+    month = _copy(hostile_dir, tmp_path / "november")
+    ep = (month / "episodes.csv").read_text().splitlines(keepends=True)
+    (month / "episodes.csv").write_text("".join(ep[:1] + [x.replace(",", ",Nov ", 1) for x in ep[1:]]))
+    li = (month / "links.csv").read_text()
+    (month / "links.csv").write_text(_cut_mid_row(li))
+    r = CliRunner().invoke(app, ["import", str(month), "--workspace", str(tmp_path / "team.cmw")])
+    _no_traceback(r)
+    assert r.exit_code == 2 and "cut short" in r.output and "nothing was imported" in r.output
+    assert state() == before
+
+
+def test_the_dataset_declares_redacted_for_and_workspace_and_redaction_keeps_the_period(hostile, hostile_workspace):
+    import dataclasses
+
+    fields = {f.name for f in dataclasses.fields(contextmap.Dataset)}
+    assert {"redacted_for", "workspace", "period"} <= fields
+    ws, _, tmp_path = hostile_workspace
+    got = ws.dataset()
+    assert got.workspace == str(tmp_path / "team.cmw") and got.redacted_for is None
+    red = privacy.redact_dataset(dataclasses.replace(hostile, period="2026-10"), "partner", pseudonymiser=KEY)
+    assert red.redacted_for.name == "partner" and red.period == "2026-10"

@@ -85,6 +85,10 @@ def _index() -> NameIndex:
         ("Co\u200brey Whit\u00admore", None, "C01"),  # a zero-width space and a soft hyphen
         ("C\u043erey WHITMORE", None, "C01"),  # a Cyrillic small o, surname in capitals
         ("\u0421\u0435\u0440\u0433\u0435\u0439 Whitmore", None, None),  # a Russian forename: not forced to Latin
+        ("QUIGLEY H", "2010-07-09", "C03"),  # a surname in capitals and an initial, as registers write it
+        ("QUIGLEY H.", "2010-07-09", "C03"),
+        ("COREY W", "2012-03-14", "C01"),  # a forename in capitals and an initial: read both ways
+        ("QUIGLEY H", None, None),  # an initial form without a date of birth: left to resolution
     ],
 )
 def test_ingest_matches_police_forms_of_a_childs_name(name, dob, expected):
@@ -371,3 +375,72 @@ def test_review_page_with_a_child_and_a_person_in_the_browser(recorded_page, tmp
     assert "about equally well" in card.locator(".expl").inner_text()
     page.screenshot(path=str(reports_dir / "identity_review.png"), full_page=True)
     assert axe_violations(page) == []
+
+
+# --- the share of person records that are children, learnt; the guard over whole entities ------
+
+
+def test_child_share_is_learnt_from_the_data_not_the_stated_guess():
+    from contextmap.resolve.identity import CHILD_SHARE_MIN_RECORDS, learn_child_shares
+
+    n = CHILD_SHARE_MIN_RECORDS + 100
+    prov = np.array([True] * n + [False] * 5)
+    kids = np.array([False] * n + [True] * 5)
+    person = np.arange(n)
+    # every provisional record compared with one child: 80% of them with strong evidence
+    bits = np.where(person < int(0.8 * n), 25.0, -10.0)
+    shares = learn_child_shares(bits, person, prov, kids, 5, start=(0.25, 0.02))
+    assert shares["provisional"] == pytest.approx(0.8, abs=0.01)
+    assert shares["person"] == 0.02  # no persons of concern: the stated guess stays
+    # too few records to learn from: the stated guess stays
+    few = learn_child_shares(bits[:50], person[:50], prov[:50] | True, kids[:50] & False, 5, start=(0.25, 0.02))
+    assert few["provisional"] == 0.25
+
+
+def _many_named(n: int = 260) -> list[dict]:
+    """Provisional records made from link names: most of them name one of ``n`` invented children."""
+    return [{"child_id": f"K{i:03d}", "name": f"Kid{i:03d}a Surn{i:03d}b", "date_of_birth": f"{2008 + i % 8}-0{1 + i % 9}-1{i % 9}"}
+            for i in range(n)]
+
+
+def test_a_name_alone_joins_the_one_child_of_that_name_when_the_data_says_links_name_children():
+    # 260 children; 230 link names each give one child's full name, 40 name adults no one else
+    # holds: the learnt share (about 0.85) lets a name alone carry the link to the one child,
+    # where the stated guess (0.25) left it a provisional person
+    kids = [*CHILDREN, *_many_named()]
+    named = [{"person_id": f"Q{i:03d}", "name": f"Kid{i:03d}a Surn{i:03d}b", "provisional": True} for i in range(230)]
+    others = [{"person_id": f"R{i:03d}", "name": f"Adu{i:03d}x Other{i:03d}y", "provisional": True} for i in range(40)]
+    res = resolve_persons(_ds([*named, *others], children=kids), engine="fixed")
+    joined = sum(res.mapping[f"Q{i:03d}"] == f"K{i:03d}" for i in range(230))
+    assert joined == 230
+    assert all(res.mapping[f"R{i:03d}"] == f"R{i:03d}" for i in range(40))
+    assert res.stats["child_share_provisional"] > 0.75
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_adult_never_reaches_a_child_through_a_name_that_says_neither(engine):
+    # "Amber FENWICK" (32, female) and "A Fenwick" (no date of birth, no gender) share linked
+    # children; "A Fenwick" also fits the boy Aaron Fenwick (13). A chain through "A Fenwick"
+    # would make the woman the boy: the guard over the whole entity refuses it.
+    kids = [*CHILDREN, {"child_id": "C09", "name": "Aaron Fenwick", "date_of_birth": "2013-11-10", "gender": "male"}]
+    persons = [{"person_id": "N1", "name": "Amber FENWICK", "date_of_birth": "1994-01-17", "gender": "female"},
+               {"person_id": "P1", "name": "A Fenwick", "provisional": True}]
+    links = [{"link_id": f"L{i}", "source_id": s, "target_id": t, "relation": "associate_of", "observed_on": "2026-10-01"}
+             for i, (s, t) in enumerate([("N1", "C01"), ("P1", "C01"), ("N1", "C02"), ("P1", "C02"),
+                                         ("B01", "C03"), ("B02", "C04")])]  # two others, linked apart
+    res = resolve_persons(_ds(persons, children=kids, links=links), engine=engine, threshold=0.05)
+    m = res.mapping
+    assert m["N1"] != "C09" and m["C09"] == "C09"  # the woman is never the boy
+    assert m["P1"] in ("N1", "C09")  # "A Fenwick" joins one of them (the stronger pair)
+
+
+def test_linked_children_shared_by_every_pair_carry_no_weight():
+    # every linked record shares the one child: "shares a linked child" is then no evidence
+    # (its u would be 1, a division by zero in the fixed engine before)
+    persons = [{"person_id": "N1", "name": "Amber FENWICK", "date_of_birth": "1994-01-17"},
+               {"person_id": "P1", "name": "A Fenwick", "provisional": True}]
+    links = [{"link_id": f"L{i}", "source_id": s, "target_id": "C01", "relation": "associate_of",
+              "observed_on": "2026-10-01"} for i, s in enumerate(("N1", "P1"))]
+    for engine in ENGINES:
+        res = resolve_persons(_ds(persons, links=links), engine=engine)
+        assert "linked to a child in common" not in " ".join(res.pairs["explanation"])

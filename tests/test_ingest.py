@@ -284,7 +284,9 @@ def test_utf8_bom_is_accepted(tmp_path):
         (BASE["persons"].replace("Tam", "T\xe1m").encode("latin-1"), "byte offset"),
         (b"\x00\x01\x02binary", "binary"),
         (b"", "empty"),
-        (b'person_id,name\n"P1,unterminated\nP2,x\n', "cannot be read as CSV"),
+        (b'person_id,name\nP1,x\nP2,"unterminated at the end of the file', "cut short"),
+        (b'person_id,name\nP1,x\nP2', "cut short"),
+        (b'"person_id,name\nP1,x\n', "header row opens a quote"),
     ],
 )
 def test_unreadable_file_is_one_clear_error(tmp_path, content, fragment):

@@ -71,10 +71,44 @@ def test_row_numbers_after_a_quoted_multiline_cell(tmp_path):
     assert ds.children.set_index("child_id").loc["C1", "name"] == "Ada\nBrindle (two lines)"
 
 
-def test_unterminated_quote_names_the_row_where_it_opens(tmp_path):
-    text = 'child_id,name\nC1,"Ada"\nC2,"Bo\nline two"\nC3,"Cy\nC4,Di\n'
-    with pytest.raises(InputReadError, match=r"children\.csv.*unterminated quote in row 4 \(line 5 of the file\)"):
+def test_a_stray_quote_costs_its_own_row_only(tmp_path):
+    text = 'child_id,name\nC1,"Ada"\nC2,"Bo\nline two"\nC3,"Cy\nC4,Di\nC5,"Ed, Fay"\n'
+    ds = contextmap.load(folder(tmp_path, **{"children.csv": text}), as_of=AS_OF)
+    assert ds.children["child_id"].tolist() == ["C1", "C2", "C4", "C5"]  # the quoted line break is kept
+    assert ds.children.set_index("child_id").loc["C5", "name"] == "Ed, Fay"
+    q = ds.quarantine["children"]
+    assert q[["_row", "child_id", "name"]].values.tolist() == [[4, "C3", '"Cy']]
+    err = ds.report.errors
+    assert err[["row", "column", "value"]].values.tolist() == [[4, "name", '"Cy']]
+    assert "stray quote" in err["reason"].iloc[0]
+    prov = ds.report.provenance["children"]
+    assert prov["row"].tolist() == [2, 3, 5, 6]  # the rows after it keep their numbers
+
+
+def test_a_piece_of_a_cell_a_stray_quote_ran_over_is_not_taken_for_a_row(tmp_path):
+    # a quoted line break in a row one cell short: the record does not read whole, so each of
+    # its lines is set aside; the piece "line two" must not become a child called 'line two"'
+    text = 'child_id,name,date_of_birth\nC1,"Ada\nline two"\nC2,Bo,2011-01-01\n'
+    ds = contextmap.load(folder(tmp_path, **{"children.csv": text}), as_of=AS_OF)
+    assert ds.children["child_id"].tolist() == ["C2"]
+    q = ds.quarantine["children"]
+    assert q["_row"].tolist() == [2, 3]
+    assert "follows the stray quote of row 2 and has 1 cell, not the 3" in q["_reasons"].iloc[1]
+
+
+def test_a_file_cut_short_inside_a_quote_is_refused_naming_the_row(tmp_path):
+    text = 'child_id,name\nC1,"Ada"\nC2,"Bo\nline two"\nC3,"Cy'
+    with pytest.raises(InputReadError, match=r"children\.csv.*cut short.*row 4, from line 5 of the file"):
         contextmap.load(folder(tmp_path, **{"children.csv": text}), as_of=AS_OF)
+
+
+def test_a_row_with_more_cells_than_the_header_is_set_aside_alone(tmp_path):
+    text = "child_id,name\nC1,Ada,\nC2,Smith, Bo\nC3,Cy\n"
+    ds = contextmap.load(folder(tmp_path, **{"children.csv": text}), as_of=AS_OF)
+    assert ds.children["child_id"].tolist() == ["C1", "C3"]  # a trailing blank cell is ignored
+    q = ds.quarantine["children"]
+    assert q[["_row", "name"]].values.tolist() == [[3, "Smith, Bo"]]
+    assert "has 3 cells but the header names 2" in ds.report.errors["reason"].iloc[0]
 
 
 def test_exact_duplicate_kept_once_conflicting_rows_quarantined(tmp_path):

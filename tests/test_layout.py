@@ -26,11 +26,7 @@ TOO_LONG: dict[str, str] = {
 
 # Private names imported across modules today (importer -> "module.name"), each to be made public
 # in the lower module or moved.
-KNOWN_PRIVATE_IMPORTS: set[tuple[str, str]] = {
-    ("contextmap.pack.build", "contextmap.pack.content._d"),
-    ("contextmap.pack.write", "contextmap.pack.content._d"),
-    ("contextmap.pack.write", "contextmap.pack.content._s"),
-}
+KNOWN_PRIVATE_IMPORTS: set[tuple[str, str]] = set()
 
 # Imports from a higher stage into a lower one today (importer, imported).
 # Accepted by design: Analysis.hotspot_map()/network_view()/explore() draw the result's own
@@ -46,6 +42,7 @@ KNOWN_UPWARD_IMPORTS: set[tuple[str, str]] = {
 # foundation (errors, the data contract, dates, settings, file writing) imports no stage;
 # the services (privacy rules, exports) import only the foundation; every stage may use both.
 FOUNDATION = {"contextmap._errors", "contextmap.arrays", "contextmap.parallel", "contextmap.schema", "contextmap.dataset", "contextmap.dates",
+              "contextmap.yamlsafe",
               "contextmap.settings", "contextmap.files", "contextmap.vocabulary"}
 SERVICES = ("contextmap.privacy", "contextmap.exports")
 STAGES = (

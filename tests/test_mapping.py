@@ -77,6 +77,9 @@ def test_mapped_column_missing_from_input_names_it(tmp_path):
         ({"tables": {"children": {"colums": {}}}}, "unknown key tables.children.colums"),
         ({"tables": {"children": {"columns": {"Ref": "child_ref"}}}}, "'child_ref', which is not a column of children"),
         ({"tables": {"children": {"columns": {"A": "child_id", "B": "child_id"}}}}, "several local columns"),
+        # two columns naming a link's other end: the error says how to read them as one
+        ({"tables": {"links": {"columns": {"Associate Name": "target_name", "Location": "target_name"}}}},
+         r"write target_name: \[Associate Name, Location\]"),
         ({"tables": {"children": {"values": {"risk": {"Red": "high"}}}}}, "names 'risk'"),
         ({"tables": {"children": {"values": {"ce_risk": ["high"]}}}}, "must be a mapping"),
         ({"tables": {"children": {"date_formats": {"name": "%d"}}}}, "not a date column"),

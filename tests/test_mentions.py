@@ -67,3 +67,21 @@ def test_white_golf_never_becomes_a_person(tmp_path):
     out = contextmap.resolve_dataset(ds)
     names = set(out.persons["name"].str.lower())
     assert names == {"tandz"}  # one provisional person: Tandz, not the car
+
+
+@pytest.mark.parametrize(
+    ("cell", "names", "described", "unsplit"),
+    [
+        # "I" after a forename is a surname initial, not the pronoun of a sentence
+        ("Ryan I; Kyle Ashby", "Ryan I; Kyle Ashby", "", False),
+        ("Ryan I and Kyle Ashby", "Ryan I; Kyle Ashby", "", False),
+        ("Ryan I & Kyle Ashby and Big T", "Ryan I; Kyle Ashby; Big T", "", False),
+        # the pronoun, or the speaker, is no one to map
+        ("me, Ryan I, Kyle", "Ryan I; Kyle", "me", False),
+        ("i went with kyle", "kyle", "i went", False),
+        ("I was with Kyle and Ryan at the park", "", "I was with Kyle and Ryan at the park", True),
+    ],
+)
+def test_an_initial_i_is_a_name_and_the_pronoun_is_not(cell, names, described, unsplit):
+    n, d, bad = split_people(pd.Series([cell]))
+    assert (n.iloc[0], d.iloc[0], bool(bad.iloc[0])) == (names, described, unsplit)

@@ -82,8 +82,8 @@ def test_geography_reaches_the_summary_the_map_and_the_printed_page(packs, sampl
 
     assert len(decode_columns(payload["loc"])["emerging"]) == payload["meta"]["n"]
     html = r.html.read_text(encoding="utf-8")
-    assert "Counts by area" in html and "Emerging" in html
-    # the printed map: an A4 landscape page of its own, with street names and "rank. name" labels
+    assert "Counts by area" in html and "Hotspot pattern over the period" in html
+    # the printed map: an A4 landscape page of its own, with street names and "name (1st)" labels
     reader = PdfReader(r.pdf)
     land = [i for i, pg in enumerate(reader.pages) if float(pg.mediabox.width) > float(pg.mediabox.height)]
     assert len(land) == 1
@@ -91,8 +91,9 @@ def test_geography_reaches_the_summary_the_map_and_the_printed_page(packs, sampl
     page.render(scale=1.5).to_pil().save(reports_dir / "pack_map_page.png")  # to look at
     text = reader.pages[land[0]].extract_text()
     (reports_dir / "pack_map_page.txt").write_text(text, encoding="utf-8")
-    assert "Locations of concern: map" in text and len({s for s in streets if s in text}) >= 5
-    assert re.search(r"\b1\. \S", text) and "grid north" in text and "What the score measures" in text
+    assert "Places of concern: map" in text and len({s for s in streets if s in text}) >= 5
+    assert re.search(r"\S \(1st\)", text) and "grid north" in text and "Ranked places" in text
+    assert "The score adds up signals of concern" in re.sub(r"\s+", " ", text)
 
 
 def _texts(result) -> dict[str, str]:
@@ -137,7 +138,17 @@ def test_partner_pack_discloses_no_name_raw_id_or_c_coded_link(packs, ds):
     for name, text in texts.items():
         for kind, values in ids.items():
             assert not _found(text, values), f"{kind} in partner {name}"
-    assert "Child-" in texts["pack.html"] and "Child-" in texts["pack.pdf"]
+    # the pages say the spoken pseudonyms (Child A, by rank); the annex and exports keep the keyed
+    # ones as the stable reference
+    assert "Child A" in texts["pack.html"] and "Child A" in texts["pack.pdf"]
+    assert "Child-" not in texts["pack.pdf"] and "Child-" in texts["annex.pdf"]
+    assert "Child-" in texts["exports/flags.csv"]
+    # one name per person in every file: the top person of concern is "Person A" on the pages, in
+    # the network view and in the exports, beside the keyed id
+    persons = pd.read_csv(r.out / "exports" / "persons_of_concern.csv", dtype=str)
+    top = persons.loc[persons["rank"].astype(int).idxmin()]
+    assert top["label"] == "Person A" and top["person_id"].startswith("Person-")
+    assert "Person A" in texts["network.html"] and "Person A" in texts["pack.pdf"]
 
 
 def test_police_pack_shows_names_ids_and_c_coded_links(packs, ds):
@@ -165,14 +176,15 @@ def test_pack_html_is_self_contained_and_escaped(packs):
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html, re.I)
     assert "<script" not in html.lower() and "<link" not in html.lower()
     assert "<svg" in html  # the pictures are inline
-    for section in ("Headline figures", "For decision today", "Locations of concern", "Peer groups",
-                    "Persons of concern", "5. Children", "Data quality"):
+    for section in ("MACE agenda", "Children to decide on today", "1. Since the last meeting", "2. Places of concern",
+                    "3. Persons of concern", "4. Peer groups", "5. Children", "Data quality"):
         assert section in html
-    # in the order a MACE works: decisions, places, persons, groups, children
-    order = [html.index(f'id="{s}"') for s in ("decide", "locations", "persons", "groups", "cohort")]
+    # in the order a MACE works, each section in its numbered place: agenda, places, persons, groups, children
+    order = [html.index(f'id="{s}"') for s in ("agenda", "since", "places", "places-map", "profiles", "persons",
+                                                "groups", "children", "appendix")]
     assert order == sorted(order)
     annex = (packs["partner"].out / "annex.html").read_text(encoding="utf-8")
-    assert "Provenance annex" in annex and "<script" not in annex.lower() and "<svg" not in annex
+    assert "Annex: full lists and provenance" in annex and "<script" not in annex.lower() and "<svg" not in annex
 
 
 def test_every_uncorroborated_or_e_graded_association_is_marked(packs):
@@ -310,27 +322,46 @@ def test_changes_since_previous_pack_are_exactly_the_planted_ones(sample_dir, pa
     assert c.new_panel_children == [risk_kid]
     assert c.merged_groups == [] and c.split_groups == []
     assert c.new_group_links == []
+    # one word each, the same everywhere: only the planted place and person are new, only the
+    # child whose risk was raised escalates, and nothing else moved
+    st = b.meeting.states
+    assert {i for i, v in st.places.items() if v["state"] == "new"} == {"LNEW1"}
+    assert {i for i, v in st.persons.items() if v["state"] == "new"} == {"PNEW1"}
+    assert st.children[risk_kid]["state"] == "escalating"
+    assert re.fullmatch(r"risk raised from (none|low) to high", st.children[risk_kid]["reason"])
+    assert {i for i, v in st.children.items() if v["state"] not in ("steady", "")} <= {risk_kid, *hot_kids}
     html = b.html.read_text(encoding="utf-8")
     assert "Quenby Underpass" in html and "Zebedee Quillfeather" in html
-    # marked new in the decisions and the tables, ringed on the network
-    decide = html.split('id="decide"', 1)[1].split("</section>", 1)[0]
-    assert re.search(r'<span class="new">new</span> Quenby Underpass', decide)
-    assert re.search(r'<span class="new">new</span> Zebedee Quillfeather', decide)
+    # on the agenda with their state and why, in the tables with the same word
+    agenda = html.split('id="agenda"', 1)[1].split("</section>", 1)[0]
+    assert re.search(r'<strong>Quenby Underpass</strong> \(ranked \d+\) <span class="state state-new">new</span> '
+                     r'first recorded 2026-03-10', agenda)
+    assert re.search(r'<strong>Zebedee Quillfeather</strong> <span class="state state-new">new</span> first recorded', agenda)
     persons = html.split('id="persons"', 1)[1].split("</section>", 1)[0]
-    assert re.search(r'Zebedee Quillfeather <span class="new">new</span>', persons)
-    assert b.changes.new_marks()["LNEW1"].startswith("new location of concern")
+    assert re.search(r'<td>Zebedee Quillfeather</td><td></td><td><span class="state state-new">new</span>', persons)
+    assert b.changes.new_marks()["LNEW1"].startswith("new:")
     net = (b.out / "network.html").read_text(encoding="utf-8")
-    assert "new person of concern" in net and "newly meets panel criteria" in net
+    assert "new: first recorded 2026-08-15" in net and "escalating: risk raised" in net
     from contextmap.views.places import decode_columns
 
     loc = _map_payload(b)["loc"]  # the map rings it as new, and only it
     assert [decode_columns(loc)["name"][j] for j in loc["new"]] == ["Quenby Underpass"]
+    summary = b.summary
+    assert {h["location_id"]: h["state"] for h in summary["hotspots"]}["LNEW1"] == "new"
+    hot_csv = pd.read_csv(b.out / "exports" / "hotspots.csv", dtype=str).set_index("location_id")
+    assert hot_csv.loc["LNEW1", "state"] == "new" and "trend" not in hot_csv.columns
 
 
 def test_partner_packs_compare_on_stable_pseudonyms(ds, packs, tmp_path):
     again = _build(ds, tmp_path / "again", "partner", previous=packs["partner"].out, pdf=False)
     assert again.changes is not None and again.changes.is_empty
-    assert again.summary["hotspots"] == packs["partner"].summary["hotspots"]
+
+    def without_states(hs):
+        return [{k: v for k, v in h.items() if k not in ("state", "trend")} for h in hs]
+
+    assert without_states(again.summary["hotspots"]) == without_states(packs["partner"].summary["hotspots"])
+    # compared with an identical pack, nothing is new or escalating
+    assert {v["state"] for v in again.meeting.states.places.values()} == {"steady"}
     with pytest.raises(contextmap.ConfigError, match="pseudonym"):
         _build(ds, tmp_path / "mixed", "police", previous=packs["partner"].out, pdf=False)
 
@@ -344,13 +375,13 @@ def test_resolution_runs_on_real_names_before_redaction(packs, ds):
     assert expected > 0, "the fixture must hold duplicate records for this test to mean anything"
     rows = {}
     for audience, result in packs.items():
-        html = result.html.read_text(encoding="utf-8")
-        section = html.split('<section class="page" id="merged">', 1)[1].split("</section>", 1)[0]
+        html = (result.out / "annex.html").read_text(encoding="utf-8")
+        section = html.split('id="full-merged"', 1)[1].split("</table>", 1)[0]
         rows[audience] = section.count("<tr><td>")
     assert rows["police"] == rows["partner"] == expected
     partner = packs["partner"].html.read_text(encoding="utf-8")
-    merged_section = partner.split('<section class="page" id="merged">', 1)[1].split("</section>", 1)[0]
-    assert " records</td>" in merged_section
+    merged_section = partner.split('id="merged"', 1)[1].split("</table>", 1)[0]
+    assert " records</td>" in merged_section and merged_section.count("<tr><td>") == min(expected, 25)
 
 
 def test_partner_exports_suppress_small_counts_as_the_printed_pack_does(packs):
@@ -381,7 +412,7 @@ def test_sample_pack_is_at_most_20_pages_with_the_annex_beside_it(sample_pack):
     assert pages <= 20, pages
     annex = PdfReader(sample_pack.out / "annex.pdf")
     assert len(annex.pages) >= 1
-    assert "Provenance annex" in annex.pages[0].extract_text()
+    assert "Annex: full lists and provenance" in annex.pages[0].extract_text()
     assert {"annex.html", "annex.pdf", "manifest.json"} <= set(sample_pack.files)
     # the pack refers to the records behind associations by number; the annex lists them
     html = sample_pack.html.read_text(encoding="utf-8")
@@ -400,8 +431,8 @@ def test_pack_and_annex_share_one_head_and_marking(sample_pack):
     pack_head, pack_title, pack_body = parts("pack.html")
     annex_head, annex_title, annex_body = parts("annex.html")
     assert pack_head == annex_head and "Content-Security-Policy" in pack_head
-    assert " - mapping pack - " in pack_title and " - provenance annex - " in annex_title
-    assert pack_title.replace("mapping pack", "provenance annex") == annex_title
+    assert " - mapping pack - " in pack_title and " - annex - " in annex_title
+    assert pack_title.replace("mapping pack", "annex") == annex_title
     for body in (pack_body, annex_body):
         assert body.lstrip().startswith('<div class="marking top screen-only">OFFICIAL-SENSITIVE')
         assert body.rstrip().endswith("</small></div>\n</body>\n</html>")
@@ -425,12 +456,12 @@ def test_sample_pack_prints_no_code_style_words(sample_pack):
 def test_sample_pack_names_children_in_the_cohort_and_decisions(sample_pack):
     ds = contextmap.load(Path(__file__).resolve().parents[1] / "data" / "sample")
     html = sample_pack.html.read_text(encoding="utf-8")
-    cohort = html.split('id="cohort"', 1)[1].split("</section>", 1)[0]
+    cohort = html.split('id="children"', 1)[1].split("</section>", 1)[0]
     named = set(ds.children["name"].dropna())
-    rows = re.findall(r'<tr><td class="nowrap">([^<]+?)\s*(?:<span class="new">new</span>)?</td>', cohort)
+    rows = re.findall(r'<tr><td class="num">\d+\.</td><td class="nowrap">([^<]+?)</td>', cohort)
     assert rows and sum(r in named for r in rows) / len(rows) > 0.95  # names, not ids
-    decide = html.split('id="decide"', 1)[1].split("</section>", 1)[0]
-    assert sum(n in decide for n in named) > 10
+    agenda = html.split('id="agenda-children"', 1)[1].split("</div>", 1)[0]
+    assert sum(n in agenda for n in named) >= 10
 
 
 def test_changes_name_children_not_ids(sample_pack, tmp_path):

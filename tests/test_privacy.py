@@ -205,6 +205,21 @@ def test_redaction_leaves_the_input_alone_and_drops_the_quarantine(ds, partner):
     assert list(partner.children.columns[:8]) == list(ds.children.columns)
 
 
+def test_redacted_for_workspace_and_period_are_declared_fields_carried_through(ds):
+    import dataclasses
+
+    from contextmap.resolve import resolve_dataset
+
+    names = {f.name for f in dataclasses.fields(ds)}
+    assert {"redacted_for", "workspace", "period"} <= names and ds.redacted_for is None
+    src = dataclasses.replace(ds, period="2026-10", workspace="team.cmw")
+    red = redact_dataset(src, "partner", pseudonymiser=Pseudonymiser(KEY))
+    assert (red.redacted_for.name, red.period, red.workspace) == ("partner", "2026-10", "team.cmw")
+    again = resolve_dataset(red)  # resolving a redacted dataset keeps it redacted, and its period
+    assert (again.redacted_for.name, again.period, again.workspace) == ("partner", "2026-10", "team.cmw")
+    assert again.redacted_for is red.redacted_for
+
+
 # --- pseudonyms --------------------------------------------------------------------------
 
 

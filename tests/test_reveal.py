@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -66,13 +67,16 @@ def _a_child(partner) -> str:
 
 def test_manifest_holds_no_path_no_user_and_no_identity(partner, sample_dir):
     man = read_manifest(partner.out)
-    assert set(man) == {"format", "source", "input_hash", "audience", "ids", "period", "resolved"}
+    assert set(man) == {"format", "source", "input_hash", "audience", "ids", "period", "resolved", "spoken"}
     assert man["source"] == "folder" and man["ids"] == "pseudonym"
     text = (partner.out / "manifest.json").read_text()
     for secret in (str(sample_dir.resolve()), sample_dir.name, str(Path.home()), getpass.getuser()):
         assert secret not in text, secret
     ds = contextmap.load(sample_dir)
     assert not any(n in text for n in ds.children["name"].dropna()) and "C0" not in text
+    # each spoken pseudonym of the pack stands for one keyed pseudonym: one pseudonym for another
+    assert man["spoken"]["Child A"].startswith("Child-") and len(set(man["spoken"].values())) == len(man["spoken"])
+    assert not re.search(r"\bC\d{4}\b", text)
 
 
 def test_the_team_log_links_the_pack_to_its_data(partner, sample_dir, team_log):
@@ -99,6 +103,22 @@ def test_reveal_finds_the_child_and_logs_the_disclosure_without_the_identity(par
     assert child["name"] not in line and r.record["child_id"] not in json.dumps(entry["command"])
     assert child["name"] not in repr(r)
     assert audit.verify_audit(team_log) == []
+
+
+def test_reveal_finds_the_child_behind_a_spoken_pseudonym(partner, team_log):
+    """The pack's pages say "Child A" (the child of most concern); the chair reveals it as said."""
+    html = (partner.out / "pack.html").read_text(encoding="utf-8")
+    children = html.split('id="children"', 1)[1].split("</section>", 1)[0]
+    assert re.search(r'<tr><td class="num">1\.</td><td class="nowrap">Child A</td>', children)  # listed by rank
+    r = reveal("  child   a ", pack=partner.out, reason="the panel asked who Child A is")
+    keyed = read_manifest(partner.out)["spoken"]["Child A"]
+    assert r.kind == "child" and r.record["child_id"].startswith("C")
+    again = reveal(keyed, pack=partner.out, reason="the same child by the stable reference")
+    assert again.record == r.record
+    entry = read_audit(team_log)[-2]
+    assert entry["pseudonym"] == "child a" and entry["stands_for"] == keyed and entry["found"] is True
+    with pytest.raises(PrivacyError, match="no record"):
+        reveal("Child ZZZ", pack=partner.out, reason="not in this pack")
 
 
 def test_a_pseudonym_typed_in_another_case_or_spacing_is_found(partner):

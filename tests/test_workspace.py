@@ -196,7 +196,8 @@ def test_erase_and_purge_remove_records_and_are_audited(ws_url, exports, tmp_pat
         ds = ws.dataset()
         child = ds.episodes["child_id"].value_counts().index[0]
         n_eps = int((ds.episodes["child_id"] == child).sum())
-        removed = ws.erase(child=child, audit_log=log)
+        done = ws.erase(child=child, audit_log=log)
+        removed = done.removed
         assert removed["children"] >= 1 and removed["episodes"] >= n_eps
         after = ws.dataset()
         assert child not in set(after.children["child_id"]) and child not in set(after.episodes["child_id"])
@@ -212,7 +213,9 @@ def test_erase_and_purge_remove_records_and_are_audited(ws_url, exports, tmp_pat
         assert removed["episodes"] > 0
     entries = [json.loads(x) for x in log.read_text().splitlines()]
     assert [e["event"] for e in entries] == ["erase", "purge"]
-    assert entries[0]["child_id"] == child and entries[1]["older_than"] == "1m"
+    # the erasure entry names the child by the workspace's keyed pseudonym, never by id
+    assert entries[0]["child"] == done.pseudonym and child not in json.dumps(entries[0])
+    assert entries[1]["older_than"] == "1m"
     assert "password" not in json.dumps(entries)
 
 
@@ -267,7 +270,7 @@ def test_hostile_ids_and_names_survive_the_database_unchanged(ws_url, tmp_path):
         assert got.episodes["people_mentioned"].tolist() == want.episodes["people_mentioned"].tolist()
         assert got.links["link_id"].tolist() == want.links["link_id"].tolist()  # the content key ingest made
         assert got.links["link_id"].iloc[0].startswith("k-")
-        assert ws.erase(child=evil)["episodes"] == 1
+        assert ws.erase(child=evil).removed["episodes"] == 1
         assert ws.dataset().children["child_id"].tolist() == ["C2"]
 
 
@@ -387,3 +390,33 @@ def test_an_agency_absent_this_month_still_holds_its_link_id(ws_url, tmp_path):
         assert nov.counts["links"]["new"] == 1 and nov.counts["links"]["not_in_latest"] == 1
         links = ws.dataset().links.set_index("link_id")
         assert links.loc["1001", "relation"] == "associate" and links.loc["1001@eden-vale-council", "relation"] == "friend"
+
+
+def test_a_link_whose_name_now_matches_a_record_is_rematched_not_changed(ws_url, tmp_path):
+    """October names "Bo Fairweather", whom no record holds (a provisional person); November's
+    export holds his nominal, so the same link now points at it: the agency changed nothing, and
+    the import counts the link re-matched, not changed. A link whose notes changed is changed."""
+    def month(name: str, persons: str, summary: str) -> Path:
+        d = tmp_path / name
+        d.mkdir()
+        (d / "children.csv").write_text("child_id,name\nC1,Ada Quillfeather\n", encoding="utf-8")
+        (d / "episodes.csv").write_text("episode_id,child_id,reported_at\nE1,C1,2026-10-02 10:00\n", encoding="utf-8")
+        (d / "persons.csv").write_text("person_id,name\n" + persons, encoding="utf-8")
+        (d / "links.csv").write_text(
+            "link_id,source_id,target_name,relation,observed_on,summary\n"
+            "K1,C1,Bo Fairweather,associate_of,2026-10-01,seen together\n"
+            f"K2,C1,Tyrone Maddox,associate_of,2026-10-01,{summary}\n", encoding="utf-8")
+        return d
+
+    oct_ = month("oct", "P1,Tyrone Maddox\n", "at the park")
+    nov = month("nov", "P1,Tyrone Maddox\nP2,Bo Fairweather\n", "at the park at night")
+    with init_workspace(ws_url) as ws:
+        first = ws.import_source(oct_, as_of="2026-11-01")
+        second = ws.import_source(nov, as_of="2026-12-01")
+        assert first.dataset.links.set_index("link_id").loc["K1", "target_id"].startswith("prov-p-")
+        assert second.dataset.links.set_index("link_id").loc["K1", "target_id"] == "P2"
+        links = second.counts["links"]
+        assert (links["new"], links["changed"], links["rematched"], links["unchanged"]) == (0, 1, 1, 0)
+        assert second.totals()["rematched"] == 1
+        held = ws.dataset().links.set_index("link_id")
+        assert held.loc["K1", "target_id"] == "P2"  # stored as matched now

@@ -91,7 +91,10 @@ def test_next_pack_shows_the_action_status(ws_url, export, tmp_path):  # noqa: F
         assert "<strong>overdue</strong>" in row and "(first pack)" in row
         assert "&lt;script&gt;x&lt;/script&gt;" in row and "<script>x" not in html  # escaped, never run
         assert "&lt;b&gt;shops&lt;/b&gt;" in html
-        assert html.index('id="workspace"') < html.index('id="decide"')  # right after the cover, before the decisions
+        # page 1 is the agenda, with the overdue action on it; the actions in full come after it
+        assert html.index('id="agenda"') < html.index('id="workspace"') < html.index('id="places"')
+        agenda = html.split('id="agenda-actions"', 1)[1].split("</div>", 1)[0]
+        assert re.search(rf"Overdue by \d+ days</strong>: {act} \({case}", agenda)
         ws.update_action(act, status="done", outcome="order served")
         second = build_pack(None, workspace=ws, out=tmp_path / "p2", pdf=False, resolve=False, audience="partner")
         html = second.html.read_text(encoding="utf-8")

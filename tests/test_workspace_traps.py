@@ -200,7 +200,7 @@ def test_a_decisions_file_is_checked_whole_before_anything_is_stored(ws):
 def test_erasing_a_child_removes_the_decisions_that_name_them(ws, tmp_path):
     ws.decide("merge", "P1", "C1", reason="x")
     ws.open_case(kind="person", subject="P1", title="Older male and a boy")
-    removed = ws.erase(child="C1", audit_log=tmp_path / "a.jsonl")
+    removed = ws.erase(child="C1", audit_log=tmp_path / "a.jsonl").removed
     assert removed["decisions"] == 1 and _stored(ws) == []
     resolve_dataset(ws.dataset(), decisions=ws.decisions())  # nothing left that names the erased child
 

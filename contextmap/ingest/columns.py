@@ -42,10 +42,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from contextmap._errors import InputNotFoundError, InputReadError, MappingError
+from contextmap._errors import InputReadError, MappingError
 from contextmap.schema import GRADING_SCHEMES, TABLES, normalise_code
+from contextmap.yamlsafe import load_yaml
 
 __all__ = [
     "Mapping", "TableMapping", "ColumnRule", "load_mapping", "conform", "input_columns",
@@ -287,7 +287,12 @@ def table_mapping(where: str, name: str, spec: Any, *, keys: tuple[str, ...] = T
     targets = [*columns.values(), *rules, *constants]
     dupes = sorted({t for t in targets if targets.count(t) > 1})
     if dupes:
-        raise MappingError(f"{where}: tables.{name}.columns maps several local columns onto {dupes!r}")
+        locals_ = {t: [k for k, v in columns.items() if v == t] for t in dupes}
+        hint = "; ".join(f"{t}: [{', '.join(ls)}]" for t, ls in locals_.items() if len(ls) > 1)
+        raise MappingError(
+            f"{where}: tables.{name}.columns maps several local columns onto {dupes!r}"
+            + (f"; to read them as one (a row fills one of them, or both joined with a space), write {hint}"
+               if hint else ""))
     values: dict[str, dict[str, str]] = {}
     raw_values = spec.get("values", {}) or {}
     if not isinstance(raw_values, dict):
@@ -356,12 +361,7 @@ def load_mapping(path: str | Path) -> Mapping:
     ('5x5x5', 'intel.csv')
     """
     p = Path(path)
-    if not p.is_file():
-        raise InputNotFoundError(f"mapping file not found: {str(p)!r}")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise MappingError(f"mapping file {str(p)!r} is not valid YAML: {exc}") from None
+    data = load_yaml(p, what="mapping file", error=MappingError)
     return Mapping.from_dict(data, source=p)
 
 

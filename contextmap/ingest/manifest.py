@@ -10,7 +10,7 @@ with its own column mapping and constants, and is accepted wherever a dataset pa
 
     description: Eden Vale council and Fellside police (fictional)
     grading_scheme: 3x5x2
-    folder: exports                        # where the files are (default: this file's folder)
+    folder: exports                        # where the files are (default: this file's folder; below it)
     sources:
       - file: council/young_people.xlsx      # inside the folder; ../ is refused
         agency: Eden Vale Council
@@ -38,14 +38,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from contextmap._errors import ConfigError, InputNotFoundError, InputReadError, MappingError
 from contextmap.ingest.columns import table_mapping
 from contextmap.ingest.gazetteer import Gazetteer, gazetteer_from_spec
 from contextmap.ingest.patterns import FilePattern, latest_period, parse_period
 from contextmap.ingest.sources import REQUIRED_TABLES, Note, Source, check_inside
 from contextmap.schema import GRADING_SCHEMES, TABLE_NAMES
+from contextmap.yamlsafe import load_yaml
 
 __all__ = ["Manifest", "load_manifest", "is_manifest", "MANIFEST_SUFFIXES"]
 
@@ -72,12 +71,18 @@ class Manifest:
     gazetteer: Gazetteer | None = None
     """The user's gazetteer (``gazetteer: {postcodes: ..., names: ...}``, paths or globs
     relative to the manifest, inside its folder): see :mod:`contextmap.ingest.gazetteer`."""
+    outside: bool = False
+    """True when ``allow_outside: true`` let the manifest's ``folder`` lie outside its own folder."""
 
     def notes(self) -> list[Note]:
-        """File-level warnings: optional tables no source holds."""
+        """File-level warnings: optional tables no source holds; a folder read from outside."""
         have = {s.table for s in self.sources}
-        return [(t, self.path.name, "", "", "no source in the manifest; read as empty")
-                for t in TABLE_NAMES if t not in have]
+        out: list[Note] = [(t, self.path.name, "", "", "no source in the manifest; read as empty")
+                           for t in TABLE_NAMES if t not in have]
+        if self.outside:
+            out.append(("children", self.path.name, "folder", "",
+                        "the manifest's folder is outside the manifest's own folder (allow_outside: true)"))
+        return out
 
 
 def is_manifest(path: str | Path) -> bool:
@@ -127,7 +132,9 @@ def load_manifest(path: str | Path, *, period: str | None = None) -> Manifest:
     ----------
     path
         The YAML file. File names in it are relative to its ``folder`` (default: the
-        manifest's own folder; relative to the manifest) and must stay inside it.
+        manifest's own folder; relative to the manifest) and must stay inside it; the
+        ``folder`` must be the manifest's own folder or below it. ``allow_outside: true``
+        lifts both rules (and the quality report notes it).
     period
         The period (``YYYY-MM``) whose files to read, for sources whose ``file`` names the
         ``{period}`` (see :mod:`contextmap.ingest.patterns`). Default: the latest period for
@@ -142,8 +149,8 @@ def load_manifest(path: str | Path, *, period: str | None = None) -> Manifest:
         If a key, table, column, value or placeholder is unknown or malformed, or a required
         table has no source.
     InputReadError
-        If a file lies (or a pattern could reach) outside the manifest's folder, or is a
-        dangling link.
+        If the ``folder`` or a file lies (or a pattern could reach) outside the manifest's
+        folder, or a file is a dangling link.
     ConfigError
         If ``period`` is not ``YYYY-MM``, or is given while no source names the period.
 
@@ -176,13 +183,8 @@ def load_manifest(path: str | Path, *, period: str | None = None) -> Manifest:
     'eps_2026-09.csv'
     """
     p = Path(path)
-    if not p.is_file():
-        raise InputNotFoundError(f"sources manifest not found: {str(p)!r}")
     where = f"sources manifest {str(p)!r}"
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise MappingError(f"{where} is not valid YAML: {exc}") from None
+    data = load_yaml(p, what="sources manifest", error=MappingError)
     data = _check_keys(where, data or {}, _TOP, "the manifest")
     allow_outside = data.get("allow_outside", False)
     if not isinstance(allow_outside, bool):
@@ -195,7 +197,7 @@ def load_manifest(path: str | Path, *, period: str | None = None) -> Manifest:
     entries = data.get("sources")
     if not isinstance(entries, list) or not entries:
         raise MappingError(f"{where}: 'sources' must list the files to read, instead got: {entries!r}")
-    folder = p.parent
+    folder, outside = p.parent, False
     if data.get("folder") is not None:
         rel = _text(where, "folder", data["folder"]) or "."
         if _NOT_FIXED.search(rel):
@@ -204,6 +206,12 @@ def load_manifest(path: str | Path, *, period: str | None = None) -> Manifest:
         folder = (p.parent / rel)
         if not folder.is_dir():
             raise InputNotFoundError(f"{where}: folder {rel!r} not found (looked for {str(folder)!r})")
+        outside = not folder.resolve().is_relative_to(p.parent.resolve())
+        if outside and not allow_outside:
+            raise InputReadError(
+                f"{where}: Expected folder to be the manifest's own folder or one below it, instead got {rel!r}, "
+                f"which is outside {str(p.parent)!r}; move the manifest beside its files (or say "
+                "`allow_outside: true` in the manifest to read a folder elsewhere)")
     # which file(s) each entry names: one fixed file, or a pattern naming the period or a glob
     patterns: list[FilePattern] = []
     for n, entry in enumerate(entries, start=1):
@@ -230,7 +238,8 @@ def load_manifest(path: str | Path, *, period: str | None = None) -> Manifest:
         seen[key] = s.table
     gaz = gazetteer_from_spec(data.get("gazetteer"), base=p.parent, where=where, inside=p.parent,
                               allow_outside=allow_outside)
-    return Manifest(tuple(sources), scheme, str(data.get("description") or ""), p, period=chosen, gazetteer=gaz)
+    return Manifest(tuple(sources), scheme, str(data.get("description") or ""), p, period=chosen, gazetteer=gaz,
+                    outside=outside)
 
 
 def _choose_period(where: str, patterns: list[FilePattern], folder: Path, period: str | None, *,

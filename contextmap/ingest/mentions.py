@@ -32,7 +32,7 @@ __all__ = ["split_people", "is_description", "NOT_NAME_WORDS", "DESCRIPTION_WORD
 
 NOT_NAME_WORDS = frozenset("""
 a an the my his her their our your some any this that these those one two three few couple
-no none nobody noone no-one nothing alone own myself himself herself themselves by on with
+no none nobody noone no-one nothing alone own me us myself himself herself themselves by on with
 and or of from at in to for who which
 didn't didnt did not say said says wouldn't wouldnt would won't wont refused refuse declined
 tell telling told know known knows unknown dunno unsure sure can't cant remember n/a na nk
@@ -84,7 +84,10 @@ _PAREN = re.compile(r"\(([^()]*)\)")
 _SPLIT = re.compile(r"\s*(?:;|,|&|\+|\band\b|\bwith\b|\s[-\u2013\u2014]\s)\s*", re.IGNORECASE)
 _CALLED = re.compile(r"\b(?:called|named|known as|nicknamed|goes by|aka|a\.k\.a\.)\s+['\"]?(.+?)['\"]?\s*$",
                      re.IGNORECASE)
-_SENTENCE = re.compile(r"[.!?:]\s|[.!?]$|\b(?:then|because|went|was|were|they|we|i)\b", re.IGNORECASE)
+# a sentence, not a list of names: punctuation that ends a sentence, a verb or pronoun that
+# names no one, or "I" followed by a word ("I went ..."): "Ryan I" is Ryan with a surname initial
+_SENTENCE = re.compile(r"[.!?:]\s|[.!?]$|\b(?:then|because|went|go|going|was|were|is|am|they|we|me|us)\b"
+                       r"|\bi\s+(?!(?:and|with|or)\b)[a-z]", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9'\u2019/-]+")
 _MAX_NAME_WORDS = 4
 
@@ -159,7 +162,7 @@ def _one(cell: str) -> tuple[list[str], list[str], bool]:
         described.extend(taken)
         if not part:
             continue
-        if is_description(part):
+        if is_description(part) or _SENTENCE.search(part):  # "mum", "i went": no name
             described.append(part)
         elif len(part.split()) > _MAX_NAME_WORDS:
             described.append(part)

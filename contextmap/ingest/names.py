@@ -5,8 +5,8 @@ Police extracts name an associate ("Associate Name") rather than give an id; a c
 case, accents, punctuation and spacing) against the accepted records: children and persons
 of concern by name or alias (and date of birth when the link gives one), locations by name
 or postcode. Person names are compared forename first (``"WHITMORE, Corey"`` and ``"WHITMORE
-Corey"`` read as ``"Corey Whitmore"``), with invisible characters dropped and Cyrillic or
-Greek look-alike letters inside Latin words read as the Latin letters they imitate; an
+Corey"`` read as ``"Corey Whitmore"``), with invisible characters dropped and letters of other
+scripts that look like Latin ones (Unicode's confusables) read as Latin inside Latin words; an
 initial form (``"Tyrese O"``, ``"C Whitmore"``) with a date of birth matches the one record
 of that initial form born that day. One match gives that record's id. No match, or several,
 makes a **provisional**
@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from contextmap.dates import parse_dates
+from contextmap.privacy.folding import latin_lookalike
 from contextmap.schema import split_list
 
 __all__ = [
-    "fold_name", "NameIndex", "provisional_record_id", "PROVISIONAL_PREFIX", "LOOKALIKES",
+    "fold_name", "NameIndex", "provisional_record_id", "PROVISIONAL_PREFIX",
     "fold_lookalikes", "drop_invisible", "forename_first", "person_name_key",
 ]
 
@@ -57,23 +58,6 @@ def fold_name(value: object) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-_LOOKALIKE_NAMES = (
-    ("CYRILLIC CAPITAL LETTER", "A=A|VE=B|IE=E|KA=K|EM=M|EN=H|O=O|ER=P|ES=C|TE=T|U=Y|HA=X|"
-                                "BYELORUSSIAN-UKRAINIAN I=I|JE=J|DZE=S|KOMI DE=D"),
-    ("CYRILLIC SMALL LETTER", "A=a|IE=e|O=o|ER=p|ES=c|U=y|HA=x|BYELORUSSIAN-UKRAINIAN I=i|JE=j|DZE=s|"
-                              "KOMI DE=d|PALOCHKA=l"),
-    ("GREEK CAPITAL LETTER", "ALPHA=A|BETA=B|EPSILON=E|ZETA=Z|ETA=H|IOTA=I|KAPPA=K|MU=M|NU=N|OMICRON=O|"
-                             "RHO=P|TAU=T|UPSILON=Y|CHI=X"),
-    ("GREEK SMALL LETTER", "ALPHA=a|IOTA=i|KAPPA=k|NU=v|OMICRON=o|RHO=p|TAU=t|UPSILON=u|CHI=x"),
-)
-LOOKALIKES: dict[str, str] = {
-    unicodedata.lookup(f"{script} {name}"): latin
-    for script, spec in _LOOKALIKE_NAMES for name, latin in (pair.split("=") for pair in spec.split("|"))
-}
-"""Cyrillic and Greek letters that look like Latin ones (a Cyrillic Es for a C), read as the Latin letter
-inside a word otherwise written in Latin letters (a name pasted from a system that mixed them)."""
-
-_LOOKALIKE_RE = re.compile("[" + re.escape("".join(LOOKALIKES)) + "]")
 _LATIN = re.compile(r"[A-Za-z]")
 
 
@@ -92,8 +76,9 @@ def drop_invisible(text: str) -> str:
 
 
 def fold_lookalikes(text: str) -> str:
-    """Cyrillic and Greek look-alike letters read as Latin in words that hold a Latin letter (or
-    are made only of look-alikes in a text that does); other scripts are left as they are.
+    """Letters of other scripts that look like Latin ones (:func:`contextmap.privacy.folding.latin_lookalike`,
+    Unicode's confusables table) read as Latin in words that hold a Latin letter (or are made only
+    of look-alikes in a text that does); other scripts are left as they are.
 
     Examples
     --------
@@ -102,24 +87,31 @@ def fold_lookalikes(text: str) -> str:
     >>> fold_lookalikes("\u0421\u0435\u0440\u0433\u0435\u0439").isascii()  # a Russian name stays Russian
     False
     """
-    if text.isascii() or not _LOOKALIKE_RE.search(text):
+    if text.isascii() or not any(latin_lookalike(c) for c in text):
         return text
     latin_text = bool(_LATIN.search(text))
     words = text.split(" ")
     for i, w in enumerate(words):
-        if _LOOKALIKE_RE.search(w) and (_LATIN.search(w) or (latin_text and all(c in LOOKALIKES for c in w if c.isalpha()))):
-            words[i] = "".join(LOOKALIKES.get(c, c) for c in w)
+        looks = [latin_lookalike(c) for c in w]
+        if any(looks) and (_LATIN.search(w) or (latin_text and all(x for x, c in zip(looks, w, strict=True) if c.isalpha()))):
+            words[i] = "".join(x or c for x, c in zip(looks, w, strict=True))
     return " ".join(words)
 
 
+_INITIAL = re.compile(r"[A-Z]\.?")
+
+
 def forename_first(text: str) -> str:
-    """``"SURNAME, Forename"`` and ``"SURNAME Forename"`` (the surname alone in capitals, three
-    letters or more, first) turned round; anything else as it is.
+    """``"SURNAME, Forename"``, ``"SURNAME Forename"`` (the surname alone in capitals, three
+    letters or more, first) and ``"SURNAME F"`` (a surname in capitals and initials, as police
+    registers write it) turned round; anything else as it is.
 
     Examples
     --------
     >>> [forename_first(x) for x in ("WHITMORE, Corey", "WHITMORE Corey Jay", "COREY WHITMORE", "TJ Smith")]
     ['Corey WHITMORE', 'Corey Jay WHITMORE', 'COREY WHITMORE', 'TJ Smith']
+    >>> [forename_first(x) for x in ("QUIGLEY H", "QUIGLEY H. J.", "Corey W")]
+    ['H QUIGLEY', 'H. J. QUIGLEY', 'Corey W']
     """
     if text.count(",") == 1:
         head, tail = (x.strip() for x in text.split(","))
@@ -129,7 +121,8 @@ def forename_first(text: str) -> str:
     words = text.split()
     if len(words) >= 2:
         first = words[0].replace("-", "").replace("'", "")
-        if len(first) >= 3 and first.isalpha() and first.isupper() and not any(w.isupper() for w in words[1:]):
+        if len(first) >= 3 and first.isalpha() and first.isupper() and (
+                not any(w.isupper() for w in words[1:]) or all(_INITIAL.fullmatch(w) for w in words[1:])):
             return " ".join(words[1:] + words[:1])
     return text
 
@@ -224,9 +217,13 @@ class NameIndex:
         if not cands:
             if dob is not None and not pd.isna(dob) and self.initials:
                 day = pd.Timestamp(dob)
-                toks = key.split()
-                forms = [("fs", toks[0], toks[-1])] if len(toks) >= 2 and len(toks[-1]) == 1 and len(toks[0]) > 1 else []
-                forms += [("if", toks[0], toks[-1])] if len(toks) >= 2 and len(toks[0]) == 1 and len(toks[-1]) > 1 else []
+                forms = []
+                # "QUIGLEY H" is read "H Quigley", but could be a forename in capitals ("COREY W"):
+                # the initial forms of both readings are looked up
+                for k in dict.fromkeys((key, fold_name(fold_lookalikes(drop_invisible(name))))):
+                    toks = k.split()
+                    forms += [("fs", toks[0], toks[-1])] if len(toks) >= 2 and len(toks[-1]) == 1 and len(toks[0]) > 1 else []
+                    forms += [("if", toks[0], toks[-1])] if len(toks) >= 2 and len(toks[0]) == 1 and len(toks[-1]) > 1 else []
                 ids = sorted({rid for f in forms for rid, d in self.initials.get(f, []) if pd.Timestamp(d) == day})
                 if len(ids) == 1:
                     return ids[0], ""
@@ -281,17 +278,19 @@ def resolve_names(
         made (``id``, ``name``, ``date_of_birth``, first row position); and, for the names
         that became provisional, why they did not match.
     """
-    ids = pd.Series("", index=names.index, dtype=object)
-    why = pd.Series(pd.NA, index=names.index, dtype="string")
-    given = names[names != ""]
     if dobs is not None:
         parsed, _ = parse_dates(dobs.where(names != "", ""), kind="date")
     else:
         parsed = pd.Series(pd.NaT, index=names.index, dtype="datetime64[ns]")
+    # answers gathered in lists and made Series once (setting cells one by one cost more than the matching)
+    ids: list[str] = [""] * len(names)
+    why: list[object] = [pd.NA] * len(names)
     made: dict[str, tuple[str, object, int]] = {}
     cache: dict[tuple[str, object], tuple[str | None, str]] = {}
-    for i, name in given.items():
-        dob = parsed[i] if not pd.isna(parsed[i]) else None
+    for j, (i, name, day) in enumerate(zip(names.index.tolist(), names.tolist(), parsed.tolist(), strict=True)):
+        if name == "":
+            continue
+        dob = None if pd.isna(day) else day
         key = (person_name_key(name) if kind == "person" else fold_name(name), dob)
         if key not in cache:
             cache[key] = index.person(name, dob) if kind == "person" else index.place(name)
@@ -299,10 +298,11 @@ def resolve_names(
         if rid is None:
             rid = provisional_record_id(kind, name, dob)
             made.setdefault(rid, (name, dob, i))
-            why[i] = reason
-        ids[i] = rid
+            why[j] = reason
+        ids[j] = rid
     prov = pd.DataFrame(
         [(rid, n, d, pos) for rid, (n, d, pos) in made.items()],
         columns=["id", "name", "date_of_birth", "position"],
     )
-    return ids.astype(str), prov, why
+    return (pd.Series(ids, index=names.index, dtype=object).astype(str), prov,
+            pd.Series(why, index=names.index, dtype="string"))

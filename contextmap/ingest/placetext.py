@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from contextmap.ingest.coordinates import parse_grid_references
+from contextmap.privacy.folding import latin_lookalikes
 
 __all__ = [
     "PlaceText",
@@ -197,16 +198,10 @@ def normalise_postcode(text: object) -> str:
 
 # --- cleaning -----------------------------------------------------------------------------
 
-# Letters from other alphabets that look like Latin ones (Cyrillic, Greek), as typed or pasted
-# into a place name: "Hоme" with a Cyrillic o must read as "Home".
-_LOOKALIKES = str.maketrans({
-    "\u0430": "a", "\u0435": "e", "\u043e": "o", "\u0440": "p", "\u0441": "c", "\u0443": "y", "\u0445": "x",
-    "\u0456": "i", "\u0458": "j", "\u0455": "s", "\u04bb": "h", "\u0501": "d", "\u051b": "q", "\u051d": "w",
-    "\u0410": "A", "\u0412": "B", "\u0415": "E", "\u041a": "K", "\u041c": "M", "\u041d": "H", "\u041e": "O",
-    "\u0420": "P", "\u0421": "C", "\u0422": "T", "\u0425": "X", "\u0406": "I", "\u0408": "J", "\u0405": "S",
-    "\u0391": "A", "\u0392": "B", "\u0395": "E", "\u0396": "Z", "\u0397": "H", "\u0399": "I", "\u039a": "K",
-    "\u039c": "M", "\u039d": "N", "\u039f": "O", "\u03a1": "P", "\u03a4": "T", "\u03a5": "Y", "\u03a7": "X",
-    "\u03bf": "o", "\u03b1": "a", "\u03b9": "i", "\u03ba": "k", "\u03bd": "v", "\u03c1": "p", "\u03c5": "u",
+# Quotes and dashes as typed by word processors; letters of other scripts that look like Latin
+# ones ("H\u043eme" with a Cyrillic o) are read through Unicode's confusables table
+# (contextmap.privacy.folding.latin_lookalike)
+_PUNCTUATION = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u2032": "'", "`": "'",
     "\u2013": "-", "\u2014": "-", "\u2212": "-",
 })
@@ -228,7 +223,7 @@ def clean_place_text(text: object) -> str:
     if not isinstance(text, str):
         return ""
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text).translate(_LOOKALIKES)
+        text = latin_lookalikes(unicodedata.normalize("NFKC", text).translate(_PUNCTUATION))
         text = _INVISIBLE.sub("", text)
     return _SPACES.sub(" ", text).strip()
 

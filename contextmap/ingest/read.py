@@ -98,6 +98,8 @@ class _Stacked:
     unknown_only: pd.Series
     unknown_text: pd.Series
     agency: pd.Series
+    row_errors: list[tuple[pd.Index, str, pd.Series, str]]
+    """Rows reading found broken (a stray quote...): positions, column header, values, reason."""
 
 
 def _already_valid(table: str, column: str, cells: pd.Series, tm: TableMapping, scheme: str) -> pd.Series:
@@ -135,7 +137,8 @@ def _stack(name: str, parts: list[RawTable], P: Problems, scheme: str) -> _Stack
     frames, provs, unknown, unknown_text, unmatched = [], [], [], [], []
     present: list[str] = []
     mappings: list[TableMapping] = []
-    cell_notes: list[tuple[str, int, str, str, str]] = []
+    cell_notes: list[tuple[str, int | None, str, str, str]] = []
+    broken: list[tuple[int, int, str, str, str]] = []
     for k, r in enumerate(parts):
         c = conform(name, r.label, r.header, r.body, r.source.mapping)
         mappings.append(r.source.mapping)
@@ -165,6 +168,7 @@ def _stack(name: str, parts: list[RawTable], P: Problems, scheme: str) -> _Stack
         }))
         frames.append(frame)
         cell_notes += [(r.label, *n) for n in r.cell_notes]
+        broken += [(k, *e) for e in r.row_errors]
     if frames:
         raw = pd.concat(frames, ignore_index=True)
         prov = pd.concat(provs, ignore_index=True)
@@ -189,6 +193,16 @@ def _stack(name: str, parts: list[RawTable], P: Problems, scheme: str) -> _Stack
             mask &= ~_already_valid(name, target, raw[target], mappings[k], scheme)
             P.add(name, mask, target, raw[target],
                   "the mapping's pattern does not match this cell: the whole cell is used", "warning")
+    row_errors: list[tuple[pd.Index, str, pd.Series, str]] = []
+    if broken:
+        at = dict(zip(zip(prov["_source"].tolist(), prov["row"].tolist(), strict=True), prov.index, strict=True))
+        groups: dict[tuple[str, str], dict[int, str]] = {}
+        for k, row, column, value, reason in broken:
+            if (k, row) in at:
+                groups.setdefault((column, reason), {})[at[(k, row)]] = value
+        for (column, reason), values in groups.items():
+            pos = pd.Index(list(values))
+            row_errors.append((pos, column, pd.Series(list(values.values()), index=pos, dtype=object), reason))
     # exact copies of an earlier row: kept once
     read = len(raw)
     stripped = raw.apply(lambda s: s.str.strip())
@@ -200,7 +214,7 @@ def _stack(name: str, parts: list[RawTable], P: Problems, scheme: str) -> _Stack
         raw, prov, unknown_only, utext = raw[~dup], prov[~dup], unknown_only[~dup], utext[~dup]
     agency = prov["agency"].astype(object).where(prov["agency"].notna(), None)
     return _Stacked(raw, prov, prov["_source"].astype(int), mappings, present, read, int(dup.sum()),
-                    unknown_only, utext, agency)
+                    unknown_only, utext, agency, row_errors)
 
 
 def _area(settings: Any) -> AreaCheck:
@@ -563,6 +577,10 @@ def load(
             key = TABLES[name].required[0]
             ch.error(s.unknown_only, key, "this row holds data only in columns outside the data contract, which are dropped",
                      values=s.unknown_text)
+            for pos, column, values, reason in s.row_errors:  # rows reading found broken (a stray quote)
+                keep = pos[pos.isin(s.raw.index)]
+                ch.error(pd.Series(s.raw.index.isin(keep), index=s.raw.index), column, reason,
+                         values=values.reindex(s.raw.index))
             by_name = {"links": ("source_name", "target_name")}.get(name, ())
             if index is None and any((ch.text[c] != "").any() for c in by_name):
                 index = NameIndex.build(*(_accepted(checkers[n]) for n in ENTITY_TABLES))

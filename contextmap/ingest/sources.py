@@ -6,13 +6,15 @@ list for a folder of CSV files or one workbook (plus an optional mapping file); 
 manifest (:mod:`contextmap.ingest.manifest`) lists any number per table. :func:`read_source`
 reads one as text, with the faults a real export has named rather than hidden:
 
-* a CSV that is not UTF-8, binary, empty, or has an unterminated quote (the row and line
-  where the quote opens);
+* a CSV that is not UTF-8, binary, empty, or cut short (:mod:`.csvfile`; a stray quote
+  costs its own row only, quarantined);
 * a password-protected workbook (an encrypted Office file, not a zip archive), an old
   ``.xls`` renamed ``.xlsx``;
 * two sheets (or files) whose names are one once trimmed and case is ignored;
-* formula cells saved without a value (read as blank, with a warning naming the cell);
-* merged cells (the first cell's value is used for the whole range, with a warning).
+* formula cells saved without a value (read as blank, with a warning naming the cell), and
+  formulas reading another workbook (the value saved in this one, with a warning);
+* merged cells (the first cell's value is used for the whole range, with a warning);
+* a sheet's claimed size is never trusted (:mod:`.workbook`: memory follows the cells it holds).
 
 Row numbers are spreadsheet row numbers: the header is row 1, the first record row 2, and a
 quoted cell spanning several lines is one row.
@@ -20,35 +22,27 @@ quoted cell spanning several lines is one row.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import io
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import unescape
 
 import pandas as pd
 
 from contextmap._errors import InputReadError
 from contextmap.ingest.columns import Mapping, TableMapping
+from contextmap.ingest.csvfile import read_csv
+from contextmap.ingest.workbook import open_workbook, read_sheet
 from contextmap.schema import TABLE_NAMES
 
 __all__ = [
     "Source", "RawTable", "Note", "REQUIRED_TABLES", "dataset_sources", "read_sources",
-    "read_csv", "find_file", "find_sheet", "check_inside",
+    "find_file", "find_sheet", "check_inside",
 ]
 
 REQUIRED_TABLES = ("children", "episodes")
 """Tables a dataset must have; the others are read as empty (with a warning) when absent."""
 
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
-_MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
-_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
-_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
-_EMPTY_VALUE = re.compile(rb"<v\s*/>|<v>\s*</v>")
 
 
 @dataclass(frozen=True)
@@ -92,8 +86,11 @@ class RawTable:
     label: str
     header: list[str]
     body: pd.DataFrame
-    cell_notes: list[tuple[int, str, str, str]] = field(default_factory=list)
-    """Row-level warnings found while reading: ``(row, column header, value, reason)``."""
+    cell_notes: list[tuple[int | None, str, str, str]] = field(default_factory=list)
+    """Warnings found while reading: ``(row, column header, value, reason)`` (row None: the file's)."""
+    row_errors: list[tuple[int, str, str, str]] = field(default_factory=list)
+    """Rows to quarantine whatever their cells hold (a stray quote, more cells than the header
+    names): ``(row, column header, value, reason)``."""
     sheet: str | None = None
 
 
@@ -172,174 +169,6 @@ def find_sheet(sheetnames: list[str], wanted: str, label: str) -> str | None:
     return same[0] if same else None
 
 
-# --- CSV --------------------------------------------------------------------------------
-
-
-def _csv_fault(text: str) -> str:
-    """Where a CSV stops parsing: the row and line at which the bad record starts."""
-    import csv
-
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    records, start = 0, 1
-    try:
-        for _ in reader:
-            records += 1
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        what = "an unterminated quote" if "end of data" in str(exc) or "EOF" in str(exc) else str(exc)
-        return f"{what} in row {records + 1} (line {start} of the file)"
-    return ""
-
-
-def read_csv(path: Path, label: str | None = None) -> tuple[list[str], pd.DataFrame, bytes]:
-    """Read a CSV file as text: the header, the records (index: spreadsheet row) and its bytes.
-
-    Raises
-    ------
-    InputReadError
-        If the file is not UTF-8, holds binary data, is empty, or is not valid CSV.
-    """
-    name = label or str(path)
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputReadError(
-            f"{name!r} is not UTF-8 text: byte {data[exc.start]:#04x} at byte offset {exc.start} "
-            "cannot be decoded. Save the file as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8)."
-        ) from None
-    if "\x00" in text:
-        raise InputReadError(f"{name!r} is not a CSV file: it holds binary data (a NUL byte at character {text.index(chr(0))})")
-    if not text.strip():
-        raise InputReadError(f"{name!r} is empty: expected a header row naming the columns")
-    try:
-        raw = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
-                          na_filter=False, skip_blank_lines=False)
-    except (pd.errors.ParserError, ValueError) as exc:
-        where = _csv_fault(text)
-        raise InputReadError(f"{name!r} cannot be read as CSV: {where or exc}") from None
-    header = [str(h) for h in raw.iloc[0].tolist()]
-    body = raw.iloc[1:]
-    body.index = pd.RangeIndex(2, len(raw) + 1)
-    body.columns = range(len(header))
-    return header, body, data
-
-
-# --- workbooks --------------------------------------------------------------------------
-
-
-def _cell_text(v: object) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "TRUE" if v else "FALSE"
-    if isinstance(v, dt.datetime):
-        return v.isoformat(sep=" ")
-    if isinstance(v, (dt.date, dt.time)):
-        return v.isoformat()
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
-def _col(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ch - 64)
-    return n - 1
-
-
-def open_workbook(path: Path, label: str) -> Any:
-    """Open an ``.xlsx`` workbook read-only, naming what it is when it is not one.
-
-    Raises
-    ------
-    InputReadError
-        If the file is password-protected, an old ``.xls``, or not a workbook.
-    """
-    import openpyxl
-
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    if head == _OLE2:
-        data = path.read_bytes()
-        if _ENCRYPTED in data:
-            raise InputReadError(
-                f"{label!r} is a password-protected (encrypted) workbook, which contextmap cannot read. "
-                "Open it in Excel, remove the password (File > Info > Protect Workbook > Encrypt with "
-                "Password, clear it) and save it again as .xlsx."
-            )
-        raise InputReadError(f"{label!r} is an old Excel 97-2003 workbook (.xls), not .xlsx: save it as .xlsx")
-    if head[:2] != b"PK":
-        raise InputReadError(f"{label!r} cannot be read as an .xlsx workbook: it is not a zip archive (an .xlsx file is one)")
-    try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException variants
-        raise InputReadError(f"{label!r} cannot be read as an .xlsx workbook: {exc}") from None
-
-
-def _sheet_xml(ws: Any) -> bytes:
-    try:
-        src = ws._get_source()  # openpyxl's read-only worksheet: the sheet's XML part
-    except Exception:  # pragma: no cover - other openpyxl internals
-        return b""
-    with src:
-        return src.read()
-
-
-def read_sheet(ws: Any) -> tuple[list[str], pd.DataFrame, list[tuple[int, str, str, str]]]:
-    """Read a worksheet as text: header, records (index: sheet row) and cell warnings."""
-    rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-    while rows and not any(c.strip() for c in rows[-1]):
-        rows.pop()  # trailing empty rows in a worksheet's used range are not records
-    if not rows:
-        return [], pd.DataFrame(), []
-    width = max(len(r) for r in rows)
-    rows = [r + [""] * (width - len(r)) for r in rows]
-    notes: list[tuple[int, str, str, str]] = []
-    xml = _sheet_xml(ws)
-    header = rows[0]
-
-    def head(c: int) -> str:
-        return header[c] if c < len(header) else ""
-
-    if b"<mergeCell" in xml:
-        for m in _MERGE.finditer(xml):
-            c0, r0, c1, r1 = _col(m.group(1)), int(m.group(2)), _col(m.group(3)), int(m.group(4))
-            ref = m.group(0).split(b'"')[1].decode()
-            if r0 > len(rows) or c0 >= width:
-                continue
-            value = rows[r0 - 1][c0]
-            if r0 == 1:
-                notes.append((1, head(c0), ref, f"merged header cells {ref}: only the first cell names a column"))
-                continue
-            for r in range(r0, min(r1, len(rows)) + 1):
-                for c in range(c0, min(c1, width - 1) + 1):
-                    rows[r - 1][c] = value
-            notes.append((r0, head(c0), value,
-                          f"merged cells {ref}: the value of the first cell is used for every cell of the range"))
-    if b"<f" in xml:
-        for m in _CELL.finditer(xml):
-            inner = m.group(2) or b""
-            if b"<f" not in inner:
-                continue
-            if b"<v>" in inner.replace(b"<v />", b"").replace(b"<v/>", b"") and not _EMPTY_VALUE.search(inner):
-                continue
-            cell = _REF.search(m.group(1))
-            if not cell:
-                continue
-            c, r = _col(cell.group(1)), int(cell.group(2))
-            if r <= len(rows) and c < width and rows[r - 1][c] == "":
-                formula = re.search(rb"<f[^>]*>(.*?)</f>", inner, re.DOTALL)
-                text = "=" + unescape(formula.group(1).decode("utf-8", "replace"), {"&quot;": '"', "&apos;": "'"}) if formula else "(shared formula)"
-                notes.append((r, head(c), text,
-                              f"formula cell {cell.group(1).decode()}{r} has no saved value, so it reads as blank: "
-                              "open the workbook in Excel and save it (or paste values) to keep the result"))
-    body = pd.DataFrame(rows[1:], columns=range(width), dtype=str)
-    body.index = pd.RangeIndex(2, len(rows) + 1)
-    return header, body, notes
-
-
 # --- the list of sources ----------------------------------------------------------------
 
 
@@ -413,9 +242,10 @@ def read_sources(sources: list[Source], *, step: Any = None) -> tuple[list[RawTa
             if step is not None:
                 step(f"reading {s.label}")
             if s.sheet is None:
-                header, body, data = read_csv(s.path, s.label)
+                text, data = read_csv(s.path, label=s.label)
                 digest.update(s.table.encode() + b"\0" + data)
-                out.append(RawTable(s, s.label, header, body))
+                notes: list[tuple[int | None, str, str, str]] = [(None, *n) for n in text.notes]
+                out.append(RawTable(s, s.label, text.header, text.body, notes, row_errors=text.row_errors))
                 continue
             if s.path not in books:
                 books[s.path] = open_workbook(s.path, s.label.split("[")[0])
@@ -426,7 +256,13 @@ def read_sources(sources: list[Source], *, step: Any = None) -> tuple[list[RawTa
             title = find_sheet(list(wb.sheetnames), s.sheet, s.label.split("[")[0])
             if title is None:
                 raise InputReadError(f"{s.label.split('[')[0]!r} has no sheet {s.sheet!r}; sheets found: {wb.sheetnames}")
-            header, body, notes = read_sheet(wb[title])
+            try:
+                header, body, notes = read_sheet(wb, title)
+            except (InputReadError, MemoryError):
+                raise
+            except Exception as exc:  # a part broken half-way: zlib, XML, CRC errors
+                raise InputReadError(f"{s.label} cannot be read: the workbook is damaged ({type(exc).__name__}: "
+                                     f"{exc}); nothing was read from it") from None
             if not header:
                 raise InputReadError(f"{s.label} is empty: expected a header row naming the columns")
             out.append(RawTable(s, s.label, header, body, notes, sheet=title))

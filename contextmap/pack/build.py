@@ -45,17 +45,16 @@ from contextmap.pack.content import PANEL_FLAGS
 from contextmap.pack.write import write_pack
 from contextmap.privacy import audit
 from contextmap.resolve import resolve_dataset
-from contextmap.settings import Settings, load_settings
+from contextmap.settings import PACK_OPTIONS, Settings, load_settings
 from contextmap.views.basemap import BaseMap, data_bounds, read_basemap
 
 __all__ = ["build_pack", "PackResult", "PANEL_FLAGS"]
 
 """Flag names (from the analyses) that mean a child meets the panel criteria."""
 
-_DEFAULTS = {"top_hotspots": 15, "profiles": 5, "top_persons": 25, "provenance_rows": 1000,
-             "timeline_rows": 8, "groups": 30, "cohort_rows": 300}
-"""How much the printed pack shows (``pack:`` section of the settings file); the exports
-always hold everything."""
+_DEFAULTS = dict(PACK_OPTIONS)
+"""How much the printed pack shows (``pack:`` section of the settings file, documented in
+:data:`contextmap.settings.PACK_OPTIONS`); the annex and the exports hold everything."""
 
 
 @dataclass
@@ -72,6 +71,10 @@ class PackResult:
         The contents of ``summary.json``.
     changes
         The comparison with the previous pack (``None`` without ``previous``).
+    meeting
+        The meeting's view (:class:`contextmap.pack.meeting.MeetingView`): ``states`` (every
+        child's, person's and place's state since the last meeting), ``agenda`` (page 1's
+        lists, uncapped) and ``labels`` (the names printed).
     audit_entry
         The audit-log entry appended.
     timings
@@ -82,6 +85,7 @@ class PackResult:
     files: list[str]
     summary: dict[str, Any]
     changes: chg.Changes | None = None
+    meeting: Any = None
     audit_entry: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -307,21 +311,25 @@ def build_pack(
     # resolution already ran on the full data; the redacted data is analysed as it stands
     an = analyze(red, start=p_start, end=p_end, settings=st, seed=seed, resolve=False)
     timings["analyse"] = time.perf_counter() - t
-    front = None
+    view = None
+    tactics: list[dict[str, Any]] = []
     if ws is not None:
-        from contextmap.pack.workspace import workspace_section
+        from contextmap.pack.agenda import expiring_tactics
+        from contextmap.pack.workspace import workspace_view
 
-        front = workspace_section(ws, resolved=resolved, red=red, aud=aud, period=(p_start, p_end), settings=st)
+        view = workspace_view(ws, raw=ds, resolved=resolved, red=red, period=(p_start, p_end))
+        tactics = expiring_tactics(ws, as_of=p_end, horizon_days=int(st.flags.new_within_days))
 
     with publish.signals_raise():
         staging = publish.new_staging(out_dir)
         try:
-            written, summary, changes = write_pack(
+            written, summary, changes, meeting = write_pack(
                 staging, red=red, an=an, aud=aud, settings=st, opts=opts, period=(p_start, p_end),
                 prev_state=prev_state, input_hash=input_hash, seed=seed, pdf=pdf, timings=timings,
-                input_path=input_path, resolved=resolve, geo=geo, front=front, data_period=ds.period,
+                input_path=input_path, resolved=resolve, geo=geo, workspace=view, resolved_ds=resolved,
+                tactics=tactics, data_period=ds.period,
             )
-            publish.write_marker(staging, audience=aud.name, period=[pdata._d(p_start), pdata._d(p_end)])
+            publish.write_marker(staging, audience=aud.name, period=[pdata.day_text(p_start), pdata.day_text(p_end)])
             t = time.perf_counter()
             try:
                 privacy.check_outputs([staging], forbidden)  # cannot be skipped: a hit raises
@@ -342,7 +350,7 @@ def build_pack(
             # fail closed: the disclosure is logged before the pack is published
             entry = audit.append_audit(
                 audit_log, audience=aud.name, input_path=input_path, input_hash=input_hash,
-                period=(pdata._d(p_start) or None, pdata._d(p_end)),
+                period=(pdata.day_text(p_start) or None, pdata.day_text(p_end)),
                 outputs=[str(staging / f) for f in written], user=getpass.getuser(),
                 command=sys.argv if sys.argv and sys.argv[0].endswith("contextmap") else "contextmap.pack.build_pack",
                 record_as=(staging, out_dir),
@@ -361,7 +369,7 @@ def build_pack(
     if ws is not None and ws is not workspace:
         ws.close()
     timings["total"] = time.perf_counter() - t0
-    return PackResult(out=Path(out), files=written, summary=summary, changes=changes,
+    return PackResult(out=Path(out), files=written, summary=summary, changes=changes, meeting=meeting,
                       audit_entry=entry, timings=timings)
 
 

@@ -8,16 +8,19 @@ across packs, so two partner packs compare without ever holding a real id. A pac
 state file (for example one written by ``contextmap analyze``) is compared through its
 ``summary.json``, with fewer details.
 
-The comparison rules (documented in ``docs/pack.md``):
+The comparison rules (documented in ``docs/pack.md``). Places, persons and children take the
+pack's one word for their state (:mod:`contextmap.pack.states`), so the lists here and every
+other view agree:
 
-* **new hotspot**: in this pack's list of locations of concern (top ``top_hotspots``) but
-  not in the previous list;
-* **escalating hotspot**: in both lists, with more episodes or more distinct children than
-  before (without counts, from ``summary.json`` alone: ranked at least 3 places higher);
-* **new person of concern**: reaches at least one child now and reached none before;
+* **new location of concern**: in this pack's top list (``top_hotspots``) and *new*: never
+  in the previous pack (nor, when the pack knows its records' dates, dated before it);
+* **escalating location**: in this pack's top list and *escalating*: linked to more children
+  than in the previous pack, or up 3 or more ranks;
+* **new person of concern**: linked to a child now and *new*;
 * **new link between groups**: a person of concern or a direct link now joins two peer
   groups, where no earlier link joined any of the same children on both sides;
-* **newly meeting panel criteria**: a child who meets them now and did not before;
+* **newly meeting panel criteria**: a child who meets them now and did not before (new
+  children included);
 * **merged / split groups**: groups are matched by shared children (two groups
   correspond when they share at least 2 children and at least half of the smaller); a group
   now corresponding to two or more earlier groups merged them, an earlier group
@@ -31,13 +34,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contextmap._errors import ConfigError, InputNotFoundError, InputReadError
+import pandas as pd
 
-__all__ = ["Changes", "PackState", "read_state", "compare", "STATE_FILE", "STATE_FORMAT"]
+from contextmap._errors import ConfigError, InputNotFoundError, InputReadError
+from contextmap.pack import states as st
+
+__all__ = ["Changes", "PackState", "read_state", "compare", "from_states", "STATE_FILE", "STATE_FORMAT"]
 
 STATE_FILE = "pack_state.json"
 STATE_FORMAT = "contextmap-pack-state/1"
-_ESCALATION_RANKS = 3
 
 
 @dataclass
@@ -53,6 +58,11 @@ class PackState:
     group_links: list[dict[str, Any]] | None = None
     panel_children: list[str] = field(default_factory=list)
     has_counts: bool = True
+    places: list[dict[str, Any]] | None = None
+    """Every place with evidence in the period (``location_id``, ``rank``, ``episodes``,
+    ``children``); ``hotspots`` holds the top of it. ``None`` in packs from before it was kept."""
+    children: list[dict[str, Any]] | None = None
+    """Every child the pack saw (``child_id``, ``risk``): risk changes are judged against it."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"format": STATE_FORMAT, **asdict(self)}
@@ -88,29 +98,29 @@ class Changes:
         return asdict(self)
 
     def new_marks(self) -> dict[str, str]:
-        """Entity id -> why it is marked new since the previous pack, for the map and the
+        """Entity id -> why it is marked since the previous pack, for the map and the
         network view (``network_view(..., new=...)``): new and escalating locations of
         concern, new persons of concern, children newly meeting panel criteria, and the
-        persons joining two groups for the first time.
+        persons joining two groups for the first time. The words are the states' words.
 
         Examples
         --------
         >>> Changes({}, new_hotspots=[{"location_id": "L2", "rank": 1}], new_panel_children=["C1"]).new_marks()
-        {'L2': 'new location of concern (rank 1)', 'C1': 'newly meets panel criteria'}
+        {'L2': 'new: location of concern ranked 1', 'C1': 'escalating: newly meets the panel criteria'}
         """
         out: dict[str, str] = {}
         for h in self.new_hotspots:
-            out[str(h["location_id"])] = f"new location of concern (rank {h.get('rank')})"
+            out[str(h["location_id"])] = f"new: location of concern ranked {h.get('rank')}"
         for h in self.escalating_hotspots:
-            out[str(h["location_id"])] = f"escalating location ({h.get('detail', '')})"
+            out[str(h["location_id"])] = f"escalating: {h.get('detail', '')}"
         for p in self.new_persons:
-            out[str(p["person_id"])] = "new person of concern"
+            out[str(p["person_id"])] = "new: person of concern"
         for lk in self.new_group_links:
             for v in lk.get("via", []):
                 if "\u2013" not in str(v):  # a person joining the groups, not a direct link
                     out.setdefault(str(v), "newly links groups " + " and ".join(map(str, lk["groups"])))
         for c in self.new_panel_children:
-            out[str(c)] = "newly meets panel criteria"
+            out.setdefault(str(c), "escalating: newly meets the panel criteria")
         return out
 
 
@@ -185,10 +195,12 @@ def compare(previous: PackState, current: PackState) -> Changes:
     ...     "episodes": 2, "children": 1}], persons_of_concern=[], peer_groups=[])
     >>> cur = PackState("raw", "police", {}, hotspots=[{"location_id": "L2", "rank": 1,
     ...     "episodes": 5, "children": 3}, {"location_id": "L1", "rank": 2, "episodes": 4,
-    ...     "children": 1}], persons_of_concern=[], peer_groups=[])
+    ...     "children": 2}], persons_of_concern=[], peer_groups=[])
     >>> ch = compare(prev, cur)
     >>> [h["location_id"] for h in ch.new_hotspots], [h["location_id"] for h in ch.escalating_hotspots]
     (['L2'], ['L1'])
+    >>> ch.escalating_hotspots[0]["detail"]
+    '2 children seen there (1 at the last meeting)'
     """
     if previous.ids != current.ids:
         raise ConfigError(
@@ -198,29 +210,15 @@ def compare(previous: PackState, current: PackState) -> Changes:
         )
     ch = Changes(previous_period=dict(previous.period))
 
-    prev_hot = {h["location_id"]: h for h in previous.hotspots}
-    for h in current.hotspots:
-        old = prev_hot.get(h["location_id"])
-        if old is None:
-            ch.new_hotspots.append(dict(h))
-            continue
-        if previous.has_counts and current.has_counts:
-            more = [k for k in ("episodes", "children") if int(h.get(k, 0)) > int(old.get(k, 0))]
-            if more:
-                detail = ", ".join(f"{k} {int(old.get(k, 0))} \u2192 {int(h.get(k, 0))}" for k in more)
-                ch.escalating_hotspots.append({**h, "previous_rank": old["rank"], "detail": detail})
-        elif int(old["rank"]) - int(h["rank"]) >= _ESCALATION_RANKS:
-            ch.escalating_hotspots.append(
-                {**h, "previous_rank": old["rank"], "detail": f"rank {old['rank']} \u2192 {h['rank']}"}
-            )
-
-    prev_persons = {p["person_id"] for p in previous.persons_of_concern if int(p.get("children_reached", 0)) > 0}
-    ch.new_persons = [
-        dict(p) for p in current.persons_of_concern
-        if int(p.get("children_reached", 0)) > 0 and p["person_id"] not in prev_persons
-    ]
-
     ch.new_panel_children = sorted(set(current.panel_children) - set(previous.panel_children))
+    then, now = st.picture_from_state(previous), st.picture_from_state(current)
+    meeting = st.LastMeeting(pd.Timestamp(previous.period.get("end") or "1970-01-01"), "previous pack",
+                             "the previous pack")
+    states = st.entity_states(now, then, meeting=meeting, first={}, risk_scale=(),
+                              seen_before=lambda kind, i: i in then.known)
+    from_states(ch, states, top=[str(h["location_id"]) for h in current.hotspots], ranks={
+        str(h["location_id"]): h.get("rank") for h in current.hotspots},
+        linked={str(p["person_id"]) for p in current.persons_of_concern if int(p.get("children_reached", 0)) > 0})
 
     pg = {str(g["id"]): set(g["children"]) for g in previous.peer_groups}
     cg = {str(g["id"]): set(g["children"]) for g in current.peer_groups}
@@ -254,9 +252,28 @@ def compare(previous: PackState, current: PackState) -> Changes:
                 ch.new_group_links.append(dict(lk))
     if not previous.has_counts:
         ch.notes.append(
-            "The previous pack holds no per-location counts, so escalation is judged by rank "
-            f"(up {_ESCALATION_RANKS} or more places)."
+            "The previous pack holds no counts per place, so escalation is judged by rank "
+            f"(up {st.RANK_STEP} or more places)."
         )
+    return ch
+
+
+def from_states(ch: Changes, states: st.States, *, top: list[str], ranks: dict[str, Any],
+                linked: set[str] | None = None) -> Changes:
+    """Fill the places and persons of ``ch`` from the pack's states (one word everywhere):
+    ``new_hotspots`` and ``escalating_hotspots`` among the ``top`` places (in rank order),
+    ``new_persons`` among the persons ``linked`` to a child now (default: every person with a
+    state). Returns ``ch``."""
+    ch.new_hotspots, ch.escalating_hotspots, ch.new_persons = [], [], []
+    for loc in top:
+        s = states.of("location", loc)
+        if s["state"] == "new":
+            ch.new_hotspots.append({"location_id": loc, "rank": ranks.get(loc)})
+        elif s["state"] == "escalating":
+            ch.escalating_hotspots.append({"location_id": loc, "rank": ranks.get(loc), "detail": s["reason"]})
+    for pid, s in states.persons.items():
+        if s["state"] == "new" and (linked is None or pid in linked):
+            ch.new_persons.append({"person_id": pid, "reason": s["reason"]})
     return ch
 
 

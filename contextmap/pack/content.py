@@ -17,20 +17,19 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from contextmap import schema
 from contextmap.graph import induced_subgraph
 from contextmap.views.network import KIND_STYLE, NEW_COLOUR, node_kind, place_labels
 from contextmap.vocabulary import vocabulary
 
-__all__ = ["episode_table", "headline", "grade", "provenance", "grading_mix", "neighbours",
-           "svg_markup", "compact_lines", "group_picture", "static_map", "summary_with_extras",
+__all__ = ["day_text", "plain_text", "episode_table", "grade", "provenance", "neighbours",
+           "svg_markup", "compact_lines", "group_picture", "summary_with_extras",
            "panel_children", "node_label", "in_period", "PANEL_FLAGS"]
 
 _UNCONFIRMED_E = "E-graded: suspected false"
 _UNCONFIRMED = "uncorroborated"
 
 
-def _d(v: Any) -> str:
+def day_text(v: Any) -> str:
     """A date as ``YYYY-MM-DD`` ('' when missing)."""
     if v is None or (not isinstance(v, str) and pd.isna(v)):
         return ""
@@ -40,7 +39,7 @@ def _d(v: Any) -> str:
         return str(v)
 
 
-def _s(v: Any) -> str:
+def plain_text(v: Any) -> str:
     if v is None or (not isinstance(v, (str, list, tuple)) and pd.isna(v)):
         return ""
     return str(v)
@@ -65,45 +64,6 @@ def episode_table(ds: Any, start: pd.Timestamp | None, end: pd.Timestamp, rhi_ho
     ep["rhi_in_time"] = ((ep["rhi_outcome"] == "completed").fillna(False).astype(bool)
                          & gap.between(0, rhi_hours).fillna(False).astype(bool))
     return ep
-
-
-def headline(ds: Any, ep: pd.DataFrame, start: pd.Timestamp | None, end: pd.Timestamp,
-             rhi_hours: float, count: Any, provisional: set[str] | frozenset[str] = frozenset()) -> list[dict[str, Any]]:
-    """The headline figures; ``count`` suppresses small counts for the audience.
-
-    ``provisional``: ids of unconfirmed mentions (RHI mentions matching no record), which are
-    not persons of concern and are not counted as new ones."""
-    def first_seen_in_period(ids: pd.Series, dates: pd.Series) -> int:
-        frame = pd.DataFrame({"id": ids.astype(str), "d": pd.to_datetime(dates)}).dropna()
-        first = frame.groupby("id")["d"].min()
-        return int(in_period(first, start, end).sum()) if start is not None else 0
-
-    links = ds.links
-    n_missing = int((ep["classification"] == "missing").sum())
-    n_absent = int((ep["classification"] == "absent").sum())
-    returned = int(ep["returned"].sum())
-    pers = links.loc[links["source_kind"] == "person", ["source_id", "observed_on"]].set_axis(["id", "d"], axis=1)
-    pers = pd.concat([pers, links.loc[links["target_kind"] == "person", ["target_id", "observed_on"]]
-                      .set_axis(["id", "d"], axis=1)])
-    pers = pers.loc[~pers["id"].astype(str).isin(set(provisional))]
-    locs = pd.concat([
-        ds.episodes[["found_location_id", "reported_at"]].set_axis(["id", "d"], axis=1),
-        links.loc[links["target_kind"] == "location", ["target_id", "observed_on"]].set_axis(["id", "d"], axis=1),
-    ])
-    new_note = "" if start is not None else " (needs a start date)"
-    return [
-        {"label": "children with an episode", "value": count(int(ep["child_id"].nunique()))},
-        {"label": f"episodes ({count(n_missing)} missing, {count(n_absent)} absent)", "value": count(len(ep))},
-        {"label": "hours missing or absent", "value": f"{float(ep['hours'].sum()):,.0f}"},
-        {"label": f"RHIs offered, of {count(returned)} returns", "value": count(int(ep["rhi_offered"].sum()))},
-        {"label": f"RHIs completed within {rhi_hours:g} hours", "value": count(int(ep["rhi_in_time"].sum()))},
-        {"label": "new children (first episode in the period)" + new_note,
-         "value": count(first_seen_in_period(ds.episodes["child_id"], ds.episodes["reported_at"]))},
-        {"label": "new persons of concern (first linked in the period)" + new_note,
-         "value": count(first_seen_in_period(pers["id"], pers["d"]))},
-        {"label": "new locations (first recorded in the period)" + new_note,
-         "value": count(first_seen_in_period(locs["id"], locs["d"]))},
-    ]
 
 
 def grade(ev: dict[str, Any], corroborated: bool) -> dict[str, Any]:
@@ -138,24 +98,13 @@ def provenance(G: nx.Graph, edges: list[tuple[Any, Any]], *, words: Any = None) 
         data = G[a][b]
         for ev in data.get("evidence", []):
             rows.append({
-                "a": node_label(G, a), "b": node_label(G, b), "relation": words("relations", _s(ev.get("relation"))),
-                "date": _d(ev.get("date")), "source": words("sources", _s(ev.get("source_type"))),
+                "a": node_label(G, a), "b": node_label(G, b), "relation": words("relations", plain_text(ev.get("relation"))),
+                "date": day_text(ev.get("date")), "source": words("sources", plain_text(ev.get("source_type"))),
                 "grading": grade(ev, bool(data.get("corroborated"))),
-                "link_id": _s(ev.get("link_id")), "episode_id": _s(ev.get("episode_id")),
+                "link_id": plain_text(ev.get("link_id")), "episode_id": plain_text(ev.get("episode_id")),
             })
     rows.sort(key=lambda r: (r["date"], r["a"], r["b"], r["link_id"]))
     return rows
-
-
-def grading_mix(G: nx.Graph, node: Any) -> str:
-    """The gradings of all evidence on a node's links (see :func:`contextmap.schema.grading_mix`)."""
-    labels = []
-    if node in G:
-        for nb in G[node]:
-            for ev in G[node][nb].get("evidence", []):
-                g = ev.get("grading")
-                labels.append(g if isinstance(g, str) and g else ("episode" if ev.get("episode_id") else "ungraded"))
-    return schema.grading_mix(labels)
 
 
 def neighbours(G: nx.Graph, node: Any, kind: str) -> list[Any]:
@@ -234,8 +183,8 @@ def group_picture(G: nx.Graph, members: list[Any], binding: list[Any], *, seed: 
 
     Drawn with the one symbol set of the network view (:data:`contextmap.views.network.KIND_STYLE`):
     children circles, persons of concern triangles, places squares, unconfirmed mentions
-    pale down-pointing triangles; labels placed so that none overlap; anything new since the
-    previous pack ringed in orange."""
+    pale down-pointing triangles; labels placed so that none overlap; anything new or
+    escalating since the last meeting ringed in orange."""
     from matplotlib.collections import LineCollection
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -269,7 +218,7 @@ def group_picture(G: nx.Graph, members: list[Any], binding: list[Any], *, seed: 
         xy = np.array([pos[n] for n in fresh])
         ax.scatter(xy[:, 0], xy[:, 1], s=220, facecolors="none", edgecolors=NEW_COLOUR, linewidths=1.4, zorder=2.5)
         handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="none", markeredgecolor=NEW_COLOUR,
-                              markersize=8, label="New since the previous pack"))
+                              markersize=8, label="New or escalating since the last meeting"))
     if len(H):
         ax.autoscale_view()
         ax.margins(0.12)
@@ -280,35 +229,6 @@ def group_picture(G: nx.Graph, members: list[Any], binding: list[Any], *, seed: 
         leg = fig.legend(handles=handles, loc="center right", fontsize=6.5, frameon=False)
         for t in leg.get_texts():
             t.set_parse_math(False)
-    return svg_markup(fig)
-
-
-def static_map(hotspots: pd.DataFrame, *, top: int) -> Markup | None:
-    """Locations of concern on a plain metre grid (no base map: nothing loaded from outside)."""
-    from matplotlib.figure import Figure
-
-    if hotspots is None or len(hotspots) == 0 or "geometry" not in hotspots:
-        return None
-    hs = hotspots[~hotspots.geometry.isna()]
-    hs = hs[~hs.geometry.is_empty]
-    if len(hs) == 0:
-        return None
-    hs = hs.to_crs(27700)
-    x, y = hs.geometry.x.to_numpy(), hs.geometry.y.to_numpy()
-    score = hs["score"].astype(float).to_numpy()
-    size = 20 + 280 * (score / score.max() if score.max() > 0 else score)
-    fig = Figure(figsize=(7, 5.2))
-    ax = fig.add_subplot()
-    ax.scatter(x, y, s=size, c=score, cmap="YlOrRd", edgecolors="#333", linewidths=0.5, alpha=0.85)
-    ranks = hs["rank"].astype(int).to_numpy()
-    for xi, yi, r in zip(x, y, ranks, strict=True):
-        if r <= top:
-            ax.annotate(str(r), (xi, yi), fontsize=7, ha="center", va="center", weight="bold", parse_math=False)
-    ax.set_aspect("equal")
-    ax.set_xlabel("easting (m)", fontsize=7)
-    ax.set_ylabel("northing (m)", fontsize=7)
-    ax.tick_params(labelsize=6)
-    ax.set_title("Locations of concern (numbers are ranks; size and colour by score)", fontsize=8)
     return svg_markup(fig)
 
 

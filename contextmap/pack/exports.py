@@ -59,15 +59,29 @@ def _people_counts(df: pd.DataFrame | None, aud: Any, columns: tuple[str, ...]) 
     return privacy.suppress_counts(df, aud, columns=[c for c in columns if c in df.columns])
 
 
+def _with_states(df: pd.DataFrame, states: Any, kind: str, key: str) -> pd.DataFrame:
+    """``df`` with the pack's ``state`` of each row (the word every view uses), after its id."""
+    if states is None or key not in df.columns:
+        return df
+    out = df.drop(columns=["trend"], errors="ignore")
+    out.insert(out.columns.get_loc(key) + 1, "state", [states.state(kind, i) for i in out[key].astype(str)])
+    return out
+
+
 def write_exports(directory: Path, *, red: Any, an: Any, aud: Any, settings: Any, emerging: Any = None,
-                  area_counts: Any = None, positions: Any = None) -> list[str]:
+                  area_counts: Any = None, positions: Any = None, states: Any = None,
+                  words: Any = None) -> list[str]:
     """Write GeoPackage, GraphML, GEXF, i2 (CSV and ``chart.anx``) and CSV exports; return
     paths relative to the pack.
 
     With ``emerging`` (:func:`contextmap.emerging.emerging_hotspots`) the GeoPackage gets an
     ``emerging_cells`` layer and ``emerging_places.csv`` is written; with ``area_counts``
     (:func:`contextmap.areas.count_by_area`) an ``areas`` layer and ``areas.csv``; with
-    ``positions`` (node -> (x, y), the network view's layout) the chart takes that layout."""
+    ``positions`` (node -> (x, y), the network view's layout) the chart takes that layout. With
+    the pack's ``states`` (:class:`contextmap.pack.states.States`) the places, persons of concern
+    and flags carry each entity's ``state`` (replacing the analysis' ``trend``), and with
+    ``words`` (the vocabulary) the emerging-hotspot classes are written in the pack's words
+    (``new hotspot``, ``on and off``...), so no export says "new" for anything but a state."""
     directory.mkdir(parents=True, exist_ok=True)
     contours = None
     if getattr(an, "density", None) is not None and hasattr(an.density, "contours"):
@@ -87,17 +101,21 @@ def write_exports(directory: Path, *, red: Any, an: Any, aud: Any, settings: Any
     written += list(exports.write_i2(red, directory / "i2", audience=aud.name, marking=aud.marking).values())
     written.append(exports.write_anx(an.graph, directory / "i2" / "chart.anx", audience=aud.name, marking=aud.marking,
                                      groups=an.peer_groups.membership, positions=positions))
+    hot = pd.DataFrame(an.hotspots.drop(columns="geometry", errors="ignore")).reset_index()
     tables = {
         # the analyses' frames are indexed by entity id: the id is the first column of each CSV
-        "hotspots": suppressed(pd.DataFrame(an.hotspots.drop(columns="geometry", errors="ignore")).reset_index(), aud),
-        "persons_of_concern": suppressed(an.persons.reset_index(), aud),
+        "hotspots": suppressed(_with_states(hot, states, "location", "location_id"), aud),
+        "persons_of_concern": suppressed(_with_states(an.persons.reset_index(), states, "person", "person_id"), aud),
         "peer_groups": suppressed(an.peer_groups.groups.reset_index(), aud),
         "peer_group_membership": an.peer_groups.membership.rename("peer_group").rename_axis("child_id").reset_index(),
-        "flags": an.flags,
+        "flags": _with_states(an.flags, states, "child", "child_id"),
         "provenance": provenance_frame(an.graph),
     }
     if emerging is not None:
-        tables["emerging_places"] = _people_counts(emerging.places, aud, ("events",))
+        places = emerging.places
+        if words is not None and len(places):
+            places = places.assign(category=[words("patterns", c) for c in places["category"]])
+        tables["emerging_places"] = _people_counts(places, aud, ("events",))
     if areas is not None:
         tables["areas"] = pd.DataFrame(areas.drop(columns="geometry", errors="ignore"))
     for name, df in tables.items():

@@ -1,9 +1,14 @@
 """Turn a pseudonym in a pack back into the real identity, for the chair, on the record.
 
-A partner pack shows ``Child-4F7K2Q`` where the police pack shows a name. When a partner asks
+A partner pack shows ``Child C`` where the police pack shows a name. When a partner asks
 who that is, the chair of the meeting (who holds the pseudonym key) runs::
 
-    contextmap reveal Child-4F7K2Q --pack reports/partner --reason "strategy meeting request"
+    contextmap reveal "Child C" --pack reports/partner --reason "strategy meeting request"
+
+The spoken pseudonyms of a pack (``Child A``, ``Person B``, ``Place C``: short, by rank,
+stable within the pack) stand for the keyed pseudonyms the pack's exports carry as ids
+(``Child-4F7K2Q``: stable across packs); the manifest records which stands for which (one
+pseudonym for another: no identity), and either form may be given.
 
 Nothing in the pack folder can turn a pseudonym back into a name: the pack holds no key, no
 table of ids, and no path or user name (its ``manifest.json`` says only what kind of input it
@@ -59,17 +64,19 @@ _SHOWN = {"children": ("child_id", "name", "date_of_birth", "ce_risk"),
 
 
 def write_manifest(path: Path, *, input_path: str | Path | None, input_hash: str | None, audience: str,
-                   ids: str, period: tuple[Any, Any], resolved: bool, data_period: str | None = None) -> Path:
+                   ids: str, period: tuple[Any, Any], resolved: bool, data_period: str | None = None,
+                   spoken: Mapping[str, str] | None = None) -> Path:
     """Write the pack's ``manifest.json``: what its data was, never where (no path, no user
     name: the pack leaves the organisation; the audit log keeps the path; ``data_period``: the
-    month a sources manifest's ``{period}`` files were read for)."""
+    month a sources manifest's ``{period}`` files were read for), and ``spoken``: each spoken
+    pseudonym of the pack -> the keyed pseudonym it stands for."""
     start, end = period
     kind = None if not input_path else ("folder" if Path(input_path).is_dir() else "file")
     data = {"format": MANIFEST_FORMAT, "source": kind,
             "input_hash": input_hash, "audience": audience, "ids": ids,
             "period": {"start": None if start is None else str(pd.Timestamp(start).date()),
                        "end": None if end is None else str(pd.Timestamp(end).date())},
-            "resolved": bool(resolved)}
+            "resolved": bool(resolved), "spoken": dict(sorted((spoken or {}).items()))}
     if data_period:
         data["data_period"] = data_period
     path.write_text(json.dumps(data, indent=1), encoding="utf-8")
@@ -183,8 +190,9 @@ def reveal(
     Parameters
     ----------
     pseudonym
-        As printed in the pack, for example ``'Child-4F7K2Q'`` (compared without regard to
-        case or spacing, so any pseudonym format works).
+        As printed in the pack: a spoken pseudonym (``'Child C'``, looked up in the pack's
+        manifest) or a keyed one (``'Child-4F7K2Q'``, as in the exports; compared without
+        regard to case or spacing).
     pack
         The pack folder (its ``manifest.json`` gives the audience and period; its entry in
         the team's audit log names the data).
@@ -216,8 +224,10 @@ def reveal(
     reason = (reason or "").strip()
     if not reason:
         raise ConfigError("Expected a reason for the disclosure (--reason), instead got nothing")
-    pseudonym = str(pseudonym).strip()
+    pseudonym = " ".join(str(pseudonym).split())
     man = read_manifest(pack)
+    spoken = {" ".join(k.split()).lower(): v for k, v in (man.get("spoken") or {}).items()}
+    keyed = spoken.get(pseudonym.lower(), pseudonym)
     if man.get("ids") == "raw":
         raise ConfigError(f"the pack {str(Path(pack))!r} shows real ids ({man.get('audience')} audience): "
                           "there is no pseudonym to reveal")
@@ -246,7 +256,7 @@ def reveal(
         red = privacy.redact_dataset(resolved, aud, pseudonymiser=key,
                                      as_of=(man.get("period") or {}).get("end"), settings=settings)
         hit = None
-        wanted = _norm(pseudonym)
+        wanted = _norm(keyed)
         for table, col, kind in _TABLES:
             r = red.table(table)
             for c in (col, "name"):  # the record's pseudonym, whichever column carries it
@@ -270,8 +280,8 @@ def reveal(
         period=(period.get("start"), period.get("end")),
         outputs=(), user=getpass.getuser(), event="reveal",
         command=["contextmap", "reveal", pseudonym, "--pack", str(pack)],
-        extra={"pseudonym": pseudonym, "reason": reason, "pack": str(Path(pack).resolve()),
-               "found": hit is not None, **where},
+        extra={"pseudonym": pseudonym, **({"stands_for": keyed} if keyed != pseudonym else {}), "reason": reason,
+               "pack": str(Path(pack).resolve()), "found": hit is not None, **where},
     )
     if hit is None:
         raise PrivacyError(f"no record of the pack's dataset carries the pseudonym {pseudonym!r} "

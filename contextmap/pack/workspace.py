@@ -5,8 +5,9 @@ one asked for:
 
 1. **Actions since the last meeting**: every action open at the last meeting or added
    since, overdue first, with its status then and now and its outcome;
-2. **Open context cases**: each case's subject, the children it links, and its picture
-   since it was opened (children reached and records per month, the opening date marked);
+2. **Open context cases**: each case's subject, the children it links (by name where the
+   audience sees names), for a person the records merged into them, and the picture since
+   the case was opened (children reached and records per month, the opening date marked);
 3. **Trends across meetings**: episodes and children per month, and the share of Return
    Home Interviews held within the settings' window (72 hours by default).
 
@@ -14,10 +15,16 @@ Everything shown is computed from the dataset redacted for the pack's audience: 
 children appear as that audience sees them (pseudonyms for partners), counts are suppressed
 below the audience's threshold, and action texts, outcomes and case titles (free text written
 by the team) are withheld from audiences that do not see free text.
+
+:func:`workspace_view` reads the workspace once, before the pack is written: besides the
+section it gives the agenda its actions due or overdue, and the pack's states the last
+meeting, what it had seen (records imported before it: :mod:`contextmap.workspace.history`)
+and each child's risk level then.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -25,8 +32,10 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from contextmap.pack.content import svg_markup
+from contextmap.vocabulary import count_words
 
-__all__ = ["workspace_section", "monthly_trends", "subject_reach", "subject_events"]
+__all__ = ["WorkspaceView", "workspace_view", "workspace_section", "monthly_trends", "subject_reach",
+           "subject_events", "shown_ids"]
 
 _STATUS_ORDER = {"overdue": 0, "open": 1, "done": 2, "dropped": 3}
 
@@ -104,7 +113,7 @@ def _chart(series: dict[str, pd.Series], *, ylabel: str, marker: pd.Period | Non
     return svg_markup(fig)
 
 
-def _id_maps(resolved: Any, red: Any) -> dict[str, str]:
+def shown_ids(resolved: Any, red: Any) -> dict[str, str]:
     """Raw record id -> the id this audience sees (through resolution's entities, then redaction)."""
     out: dict[str, str] = {}
     for table, key in (("children", "child_id"), ("persons", "person_id"), ("locations", "location_id")):
@@ -118,37 +127,145 @@ def _id_maps(resolved: Any, red: Any) -> dict[str, str]:
     return out
 
 
-def _name_of(red: Any, shown_id: str) -> str:
+def _merged_records(raw: Any, resolved: Any, entity: str, kind: str) -> list[tuple[str, str]]:
+    """The records (id, name) merged into one resolved person or place (``raw``: before resolution)."""
+    table, key = ("persons", "person_id") if kind == "person" else ("locations", "location_id")
+    t = resolved.table(table)
+    if "merged_from" not in t.columns:
+        return []
+    hit = t.loc[t[key].astype(str) == entity]
+    if not len(hit):
+        return []
+    ids = [x.strip() for x in str(hit["merged_from"].iloc[0]).split(";") if x.strip()]
+    rt = raw.table(table)
+    names = {str(k): ("" if pd.isna(v) else str(v)) for k, v in zip(rt[key], rt["name"], strict=True)}
+    return [(i, names.get(i, "")) for i in ids]
+
+
+@dataclass
+class WorkspaceView:
+    """What the pack reads from a workspace, once: the last meeting, actions, cases, history."""
+
+    meeting: dict[str, Any] | None
+    actions: pd.DataFrame
+    cases: pd.DataFrame
+    ids: dict[str, str]
+    today: pd.Timestamp
+    known: dict[str, set[str]] = field(default_factory=dict)
+    """Shown ids of children, persons and places imported before the last meeting."""
+    known_rows: dict[str, set[str]] = field(default_factory=dict)
+    """Raw keys of episodes and links imported before the last meeting."""
+    risk_then: dict[str, Any] = field(default_factory=dict)
+    """Shown child id -> risk level at the last meeting."""
+    merged: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """Case subject (shown id) -> the records merged into it (id, name)."""
+
+    def seen(self, kind: str, shown: str) -> bool:
+        """Whether the last meeting's workspace held the entity (for "new")."""
+        return shown in self.known.get(kind, set())
+
+    def then_dataset(self, resolved: Any, red: Any, aud: Any) -> Any:
+        """``red`` cut to the episodes and links imported before the last meeting (rows align
+        with ``resolved``'s, less the links withheld from the audience)."""
+        from dataclasses import replace
+
+        from contextmap.privacy import restricted_links
+
+        if self.meeting is None:
+            return red
+        ep_keep = resolved.episodes["episode_id"].astype(str).isin(self.known_rows.get("episodes", set())).to_numpy()
+        lk = resolved.links
+        stored = self.known_rows.get("all_links", set())
+        known_link = lk["link_id"].astype(str).isin(self.known_rows.get("links", set())).to_numpy()
+        derived = ~lk["link_id"].astype(str).isin(stored).to_numpy()  # made by resolution from a known episode
+        derived &= lk["episode_id"].astype(str).isin(self.known_rows.get("episodes", set())).to_numpy()
+        keep = (known_link | derived)[~restricted_links(lk, aud).to_numpy(dtype=bool)]
+        if len(keep) != len(red.links) or len(ep_keep) != len(red.episodes):
+            return red  # rows do not align: judge by dates instead
+        return replace(red, episodes=red.episodes.loc[ep_keep].reset_index(drop=True),
+                       links=red.links.loc[keep].reset_index(drop=True))
+
+    def agenda_actions(self, *, end: pd.Timestamp, horizon_days: int, free_text: bool) -> list[dict[str, Any]]:
+        """Open actions overdue or due before the next meeting (``horizon_days`` after the day the
+        pack is built, or after ``end`` if that is later), longest overdue first, then by due date."""
+        acts = self.actions
+        if not len(acts):
+            return []
+        today = max(self.today, pd.Timestamp(end).normalize())
+        horizon = today + pd.Timedelta(days=int(horizon_days))
+        out = []
+        for r in acts.itertuples():
+            if r.status != "open" or r.due is None or pd.isna(r.due):
+                continue
+            due = pd.Timestamp(r.due)
+            if due > horizon:
+                continue
+            late = (today - due).days
+            why = f"overdue by {late} days" if late > 0 else ("due today" if late == 0 else f"due {due.date()}")
+            out.append({"id": str(r.action), "case": str(r.case), "owner": str(r.owner),
+                        "due": str(due.date()), "text": str(r.text) if free_text else "",
+                        "why": why, "subject": str(r.subject_id), "kind": str(r.kind), "_late": late, "_due": due})
+        out.sort(key=lambda x: (-x["_late"], x["_due"]))
+        return out
+
+
+def workspace_view(ws: Any, *, raw: Any, resolved: Any, red: Any, period: tuple[Any, Any]) -> WorkspaceView:
+    """Read what the pack needs from workspace ``ws`` (see :class:`WorkspaceView`): ``raw`` its
+    dataset, ``resolved`` after entity resolution, ``red`` redacted for the pack's audience."""
+    from contextmap.workspace import history, record
+
+    end = pd.Timestamp(period[1]) if period[1] is not None else pd.Timestamp(date.today())
+    today = max(pd.Timestamp(date.today()).normalize(), end.normalize())
+    ids = shown_ids(resolved, red)
+    last = record.last_meeting(ws.engine)
+    view = WorkspaceView(meeting=last, actions=record.actions_frame(ws.engine, as_of=today),
+                         cases=record.cases_frame(ws.engine), ids=ids, today=today)
+    if last is not None:
+        held = last["held_at"]
+        for table, kind in (("children", "child"), ("persons", "person"), ("locations", "location")):
+            view.known[kind] = {ids[k] for k in history.known_keys(ws.engine, table, held) if k in ids}
+        view.known_rows = {t: history.known_keys(ws.engine, t, held) for t in ("episodes", "links")}
+        view.known_rows["all_links"] = set(history.first_imported(ws.engine, "links").index)
+        then = history.records_as_of(ws.engine, "children", held, columns=["ce_risk"])
+        view.risk_then = {ids[k]: (None if pd.isna(v) else str(v).strip().lower())
+                          for k, v in then["ce_risk"].items() if k in ids}
+    for c in view.cases.itertuples():
+        if c.kind == "person":
+            shown = ids.get(str(c.subject_id))
+            entity = next((r for r, s in ids.items() if s == shown and r in set(resolved.persons["person_id"].astype(str))), None)
+            if shown and entity:
+                view.merged[shown] = _merged_records(raw, resolved, entity, "person")
+    return view
+
+
+def _name_of(red: Any, shown_id: str, labels: dict[str, str]) -> str:
+    if shown_id in labels:
+        return labels[shown_id]
     for table, key in (("locations", "location_id"), ("persons", "person_id"), ("children", "child_id")):
         t = red.table(table)
         hit = t.loc[t[key].astype(str) == shown_id, "name"]
         if len(hit) and pd.notna(hit.iloc[0]) and str(hit.iloc[0]).strip():
-            name = str(hit.iloc[0]).strip()
-            return name if name == shown_id else f"{name} ({shown_id})"
+            return str(hit.iloc[0]).strip()
     return shown_id
 
 
-def workspace_section(ws: Any, *, resolved: Any, red: Any, aud: Any, period: tuple[Any, Any],
-                      settings: Any) -> Markup:
-    """The opening section of a pack built from workspace ``ws`` (HTML, every value escaped)."""
+def workspace_section(view: WorkspaceView, *, red: Any, aud: Any, period: tuple[Any, Any], settings: Any,
+                      labels: dict[str, str] | None = None, order: dict[str, int] | None = None) -> Markup:
+    """The opening section of a pack built from a workspace (HTML, every value escaped);
+    subjects and children by the names the pack shows (``labels``), children in the pack's
+    order (``order``: id -> position in the children table)."""
+    order = order or {}
     from contextmap.privacy import suppress_count
-    from contextmap.workspace import record
 
-    end = pd.Timestamp(period[1]) if period[1] is not None else pd.Timestamp(date.today())
-    today = max(pd.Timestamp(date.today()).normalize(), end.normalize())
+    labels = labels or {}
     free = bool(getattr(aud, "show_free_text", False))
     withheld = Markup('<span class="muted">withheld for this audience</span>')
 
     def count(n: int) -> Any:
         return suppress_count(int(n), aud)
 
-    ids = _id_maps(resolved, red)
-    last = record.last_meeting(ws.engine)
-    acts = record.actions_frame(ws.engine, as_of=today)
-    cases = record.cases_frame(ws.engine)
-
-    parts: list[Markup] = [Markup('<section class="page" id="workspace">'),
-                           Markup("<h2>Since the last meeting</h2>")]
+    ids, last, acts, cases = view.ids, view.meeting, view.actions, view.cases
+    parts: list[Markup] = [Markup('<div id="workspace">')]
     if last is None:
         parts.append(Markup("<p>This is the first pack recorded in this workspace: every action is listed.</p>"))
         shown = acts
@@ -167,17 +284,15 @@ def workspace_section(ws: Any, *, resolved: Any, red: Any, aud: Any, period: tup
                                   kind="stable")
         rows = []
         for r in shown.itertuples():
-            if last is None:
-                before = "(first pack)"
-            else:
-                before = last["statuses"].get(int(r.action_id), "added since")
+            before = "(first pack)" if last is None else last["statuses"].get(int(r.action_id), "added since")
             now = Markup("<strong>overdue</strong>") if r.state_ == "overdue" else escape(r.status)
             rows.append(Markup("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>").format(
                 r.action, r.case, r.owner, "" if r.due is None or pd.isna(r.due) else str(r.due)[:10],
                 escape(r.text) if free else withheld, before, now,
                 (escape(r.outcome) if free else withheld) if isinstance(r.outcome, str) and r.outcome else ""))
-        parts.append(Markup('<table class="compact"><thead><tr><th>Action</th><th>Case</th><th>Owner</th><th>Due</th>'
-                            "<th>What</th><th>At last meeting</th><th>Now</th><th>Outcome</th></tr></thead><tbody>")
+        parts.append(Markup('<table class="dense"><thead><tr><th scope="col">Action</th><th scope="col">Case</th>'
+                            '<th scope="col">Owner</th><th scope="col">Due</th><th scope="col">What</th>'
+                            '<th scope="col">At last meeting</th><th scope="col">Now</th><th scope="col">Outcome</th></tr></thead><tbody>')
                      + Markup("").join(rows) + Markup("</tbody></table>"))
 
     open_cases = cases[cases["status"] == "open"] if len(cases) else cases
@@ -186,30 +301,41 @@ def workspace_section(ws: Any, *, resolved: Any, red: Any, aud: Any, period: tup
         parts.append(Markup("<p>No context case is open.</p>"))
     for c in open_cases.itertuples():
         shown_id = ids.get(str(c.subject_id), "")
-        label = (escape(_name_of(red, shown_id)) if shown_id else
+        label = (escape(_name_of(red, shown_id, labels)) if shown_id else
                  (escape(c.subject_id) if c.kind == "group" and free else Markup("a subject not in this pack's data")))
         kids = [ids.get(k, "") for k in c.children]
-        kids = [k for k in kids if k]
+        kids = [labels.get(k, k) for k in sorted({k for k in kids if k}, key=lambda k: (order.get(k, 10**9), k))]
         title = escape(c.title) if free else withheld
-        parts.append(Markup("<h4>{} &middot; {} case on {} (opened {})</h4><p>{} &middot; {} children linked{}</p>").format(
-            c.case, c.kind, label, f"{c.opened_at:%Y-%m-%d}", title, count(len(kids)),
-            Markup(": ") + escape(", ".join(sorted(kids)[:30])) if kids and aud.suppress_below is None else ""))
+        parts.append(Markup('<div class="keep"><h4>{} &middot; {} case on {} (opened {})</h4><p>{} &middot; {} linked{}</p>').format(
+            c.case, c.kind, label, f"{c.opened_at:%Y-%m-%d}", title,
+            count_words_markup(count(len(kids)), "child", "children"),
+            Markup(": ") + escape(", ".join(kids[:30])) + (Markup(" and {} more").format(len(kids) - 30) if len(kids) > 30 else "")
+            if kids and aud.suppress_below is None else ""))
+        merged = view.merged.get(shown_id, []) if c.kind == "person" else []
+        if len(merged) > 1:
+            if aud.show_ids:
+                recs = "; ".join(f"{i} ({n})" if n and aud.show_names else i for i, n in merged)
+                parts.append(Markup("<p>Records merged into this person: {}.</p>").format(recs))
+            else:
+                parts.append(Markup("<p>{} records are merged into this person.</p>").format(len(merged)))
         if c.kind in ("location", "person") and shown_id:
             reach = subject_reach(red, shown_id, kind=c.kind)
             opened = pd.Timestamp(c.opened_at).to_period("M")
             ev = subject_events(red, shown_id, kind=c.kind)
             after = ev["when"] >= pd.Timestamp(c.opened_at).normalize()
             since, before_case = ev[after], ev[~after]
-            parts.append(Markup("<p>Since the case was opened: {} children reached in {} records "
-                                "(before it: {} children in {} records).</p>").format(
-                count(since["child"].nunique()), count(len(since)),
-                count(before_case["child"].nunique()), count(len(before_case))))
+            parts.append(Markup("<p>Since the case was opened: {} reached in {} (before it: {} in {}).</p>").format(
+                count_words_markup(count(since["child"].nunique()), "child", "children"),
+                count_words_markup(count(len(since)), "record"),
+                count_words_markup(count(before_case["child"].nunique()), "child", "children"),
+                count_words_markup(count(len(before_case)), "record")))
             if len(reach) >= 2 and aud.suppress_below is None:
                 full = pd.period_range(reach.index.min(), max(reach.index.max(), opened), freq="M")
                 reach = reach.reindex(full, fill_value=0)
-                parts.append(Markup('<div class="figure-img">{}</div>').format(
+                parts.append(Markup('<div class="figure-img chart">{}</div>').format(
                     _chart({"children reached": reach["children"], "records": reach["records"]},
                            ylabel="per month", marker=opened)))
+        parts.append(Markup("</div>"))
 
     rhi_hours = float(settings.rhi.within_hours)
     trends = monthly_trends(red, rhi_hours=rhi_hours)
@@ -222,15 +348,21 @@ def workspace_section(ws: Any, *, resolved: Any, red: Any, aud: Any, period: tup
         if aud.suppress_below is not None:
             counts = counts.where(counts >= aud.suppress_below)
             note = Markup('<p class="muted">Months with fewer than {} are not drawn for this audience.</p>').format(aud.suppress_below)
-        parts.append(Markup('<div class="figure-img">{}</div>').format(
+        parts.append(Markup('<div class="figure-img chart">{}</div>').format(
             _chart({"episodes": counts["episodes"], "children": counts["children"]}, ylabel="per month")))
-        parts.append(Markup('<div class="figure-img">{}</div>').format(
-            _chart({f"RHI within {rhi_hours:g} h": trends["rhi_share"]}, ylabel="share of returns", share=True)))
+        parts.append(Markup('<div class="figure-img chart">{}</div>').format(
+            _chart({f"RHI within {rhi_hours:g} hours": trends["rhi_share"]}, ylabel="share of returns", share=True)))
         parts.append(note)
         last3 = trends.tail(3)
         parts.append(Markup("<p>Latest months: {}.</p>").format("; ".join(
-            f"{p}: {count(r.episodes)} episodes, {count(r.children)} children, "
-            + ("no returns" if not r.returned else f"{100 * r.rhi_share:.0f}% RHI within {rhi_hours:g} h")
+            f"{p}: {count_words(count(r.episodes), 'episode')}, {count_words(count(r.children), 'child', 'children')}, "
+            + ("no returns" if not r.returned else f"{100 * r.rhi_share:.0f}% RHI within {rhi_hours:g} hours")
             for p, r in zip(last3.index.astype(str), last3.itertuples(), strict=True))))
-    parts.append(Markup("</section>"))
+    parts.append(Markup("</div>"))
     return Markup("\n").join(parts)
+
+
+def count_words_markup(n: Any, one: str, many: str | None = None) -> Markup:
+    """:func:`contextmap.vocabulary.count_words`, escaped."""
+    return escape(count_words(n, one, many))
+

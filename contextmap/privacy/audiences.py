@@ -19,9 +19,14 @@ from typing import Any
 
 from contextmap._errors import ConfigError
 
-__all__ = ["Audience", "AUDIENCES", "DEFAULT_MARKING", "get_audience", "audience_names"]
+__all__ = ["Audience", "AUDIENCES", "AGENDAS", "DEFAULT_MARKING", "get_audience", "audience_names"]
 
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
+
+AGENDAS = ("children", "disruption")
+"""What a pack's first page leads with (:attr:`Audience.agenda`): ``children`` (the children to
+decide on today, then persons of concern, places and actions) or ``disruption`` (persons of
+concern, places for disruption and intelligence gaps first, then the children)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,9 @@ class Audience:
         The protective marking printed on every page.
     handling_notice
         The handling notice printed on every page.
+    agenda
+        What the pack's first page leads with, one of :data:`AGENDAS`: ``'children'``
+        (default) or ``'disruption'`` (the police audience's).
     """
 
     name: str
@@ -74,6 +82,7 @@ class Audience:
     address_precision_m: int | None = 500
     marking: str = DEFAULT_MARKING
     handling_notice: str = ""
+    agenda: str = "children"
 
     @property
     def sees_everything(self) -> bool:
@@ -108,6 +117,8 @@ class Audience:
         for key in ("marking", "handling_notice"):
             if not isinstance(getattr(self, key), str):
                 raise ConfigError(f"audiences.{self.name}.{key} must be text, instead got: {getattr(self, key)!r}")
+        if self.agenda not in AGENDAS:
+            raise ConfigError(f"audiences.{self.name}.agenda must be one of {list(AGENDAS)}, instead got: {self.agenda!r}")
         if not self.show_ids and not self.pseudonymise:
             raise ConfigError(
                 f"audiences.{self.name}: show_ids is false, so pseudonymise must be true "
@@ -129,6 +140,7 @@ AUDIENCES: dict[str, Audience] = {
     "police": Audience(
         "police", show_names=True, show_ids=True, include_handling_c=True, include_e_graded=True,
         dob_as_age=False, show_free_text=True, suppress_below=None, address_precision_m=None,
+        agenda="disruption",
         handling_notice=(
             "Police audience: includes intelligence with handling code C; share only as each "
             "handling code permits. " + _NOTICE

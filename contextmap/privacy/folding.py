@@ -54,6 +54,8 @@ __all__ = [
     "CONFUSABLES_SHA256",
     "CONFUSABLES_VERSION",
     "is_invisible",
+    "latin_lookalike",
+    "latin_lookalikes",
 ]
 
 CELL_SEPARATOR = "\x00"
@@ -173,6 +175,48 @@ def _ascii_reading(c: str) -> str | None:
         # camel case; the scan reads without splitting and finds it whole)
         return out.lower() if (i or c.islower()) else out
     return None
+
+
+
+@functools.cache
+def latin_lookalike(c: str) -> str:
+    """The Latin letter(s) a letter of another script looks like, by Unicode's confusables
+    table (TR39, :func:`confusables`): Cyrillic "\u0430" is "a", Greek "\u039f" is "O",
+    Armenian "\u0585" is "o", dotless "\u0131" is "i". ``''`` for everything else: an ASCII
+    character, a Latin letter with an accent or a compatibility form ("\u00e9", "\uff21":
+    the same letter, not a look-alike), a letter that looks like no Latin letter, and
+    anything not a letter. Case is kept.
+
+    The one table behind every look-alike reading in contextmap: ingest reads such a letter as
+    Latin inside a Latin word (:func:`contextmap.ingest.names.fold_lookalikes`), the workspace
+    refuses to take a name written with one for the name it imitates
+    (:func:`contextmap.workspace.lookup.lookalike_letters`), the scan finds names written with them.
+
+    Examples
+    --------
+    >>> [latin_lookalike(c) for c in "\u0430\u041c\u039f\u0585\u0131\u00e9a\u0416"]
+    ['a', 'M', 'O', 'o', 'i', '', '', '']
+    """
+    if len(c) != 1 or c.isascii() or not c.isalpha():
+        return ""
+    if _strip_marks(unicodedata.normalize("NFKD", c)).isascii():
+        return ""  # an accented or compatibility form of a Latin letter: that letter, no look-alike
+    reading = _ascii_reading(c)
+    return reading if reading and reading.isalpha() and reading.isascii() else ""
+
+
+def latin_lookalikes(text: str) -> str:
+    """``text`` with every letter that looks like a Latin one (:func:`latin_lookalike`) read as
+    that letter; everything else as it is.
+
+    Examples
+    --------
+    >>> latin_lookalikes("B\u0430iley \u041carsh, \u00c9lodie")
+    'Bailey Marsh, \u00c9lodie'
+    """
+    if text.isascii():
+        return text
+    return "".join(latin_lookalike(c) or c for c in text)
 
 
 def _char_fold(c: str) -> str:

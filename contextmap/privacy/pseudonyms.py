@@ -7,6 +7,8 @@ Examples
 'Child-'
 >>> p.pseudonym("C1", kind="child") == p.pseudonym("C1", kind="child")
 True
+>>> spoken_names(["C7", "C2"], kind="child")
+{'C7': 'Child A', 'C2': 'Child B'}
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 
 from contextmap._errors import PrivacyError
 
-__all__ = ["Pseudonymiser", "default_key_path", "read_key_file"]
+__all__ = ["Pseudonymiser", "default_key_path", "read_key_file", "spoken_code", "spoken_names", "SPOKEN_PREFIX"]
 
 _PREFIX = {
     "child": "Child",
@@ -35,6 +37,49 @@ _LENGTH = {"child": 6, "person": 6, "location": 6, "episode": 8, "link": 8, "ent
 _CROCKFORD = str.maketrans(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 )
+
+
+SPOKEN_PREFIX = {"child": "Child", "person": "Person", "location": "Place"}
+"""The first word of a spoken pseudonym, by kind (:func:`spoken_names`)."""
+
+
+def spoken_code(i: int) -> str:
+    """The ``i``-th letter code (from 0): ``A`` .. ``Z``, then ``AA`` .. ``AZ``, ``BA`` ...
+
+    Examples
+    --------
+    >>> [spoken_code(i) for i in (0, 1, 25, 26, 27, 51, 52, 701, 702)]
+    ['A', 'B', 'Z', 'AA', 'AB', 'AZ', 'BA', 'ZZ', 'AAA']
+    """
+    if isinstance(i, bool) or not isinstance(i, int) or i < 0:
+        raise ValueError(f"Expected a whole number 0 or more, instead got: {i!r}")
+    out = ""
+    n = i + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(ord("A") + r) + out
+    return out
+
+
+def spoken_names(ids: Iterable[str], *, kind: str) -> dict[str, str]:
+    """Short pseudonyms a meeting can say aloud, by rank: ``Child A``, ``Child B`` ... ``Child AB``.
+
+    ``ids`` are given in the order the pack ranks them (the first is the one of most concern);
+    each gets the next letter code after its kind's word (:data:`SPOKEN_PREFIX`). A repeated
+    id keeps its first code. They are stable within one pack only: the same child may be
+    ``Child A`` in one pack and ``Child D`` in the next, as the ranking changes. The keyed
+    pseudonym (:meth:`Pseudonymiser.pseudonym`) stays the stable reference across packs, and
+    the pack records which keyed pseudonym each spoken one stands for, so
+    ``contextmap reveal "Child A"`` still finds the identity (see ``docs/privacy.md``).
+    """
+    if kind not in SPOKEN_PREFIX:
+        raise ValueError(f"Expected kind to be one of {sorted(SPOKEN_PREFIX)}, instead got: {kind!r}")
+    out: dict[str, str] = {}
+    for v in ids:
+        v = str(v)
+        if v not in out:
+            out[v] = f"{SPOKEN_PREFIX[kind]} {spoken_code(len(out))}"
+    return out
 
 
 def default_key_path() -> Path:

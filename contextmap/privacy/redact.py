@@ -185,7 +185,7 @@ def redact_dataset(
     -------
     Dataset
         Same contract as the input, plus an ``age`` column (``Int64``, completed years at
-        ``as_of``) on ``children`` and ``persons``, and a ``redacted_for`` attribute naming
+        ``as_of``) on ``children`` and ``persons``, and its ``redacted_for`` field naming
         the audience. Withheld links are absent; hidden names and ids are pseudonyms,
         consistently in every table and link endpoint; hidden dates of birth and free text
         are blank; the quarantine is empty (its rows were never validated for sharing) and
@@ -336,8 +336,10 @@ def redact_dataset(
         source=ds.source,
         content_hash=ds.content_hash,
         grading_scheme=ds.grading_scheme,
+        period=ds.period,
+        redacted_for=aud,
+        workspace=ds.workspace,
     )
-    out.redacted_for = aud  # type: ignore[attr-defined]
     # 8. the entity-resolution record, in the audience's ids
     if ds.resolution is not None:
         ids = entity_map if (needs_pseudonyms and not aud.show_ids) else None
@@ -438,7 +440,7 @@ def check_redacted_for(source: Any, audience: str | Audience, *, settings: Any =
     ds = source.get("dataset") if isinstance(source, Mapping) else getattr(source, "dataset", None)
     if ds is None:
         return
-    red = getattr(ds, "redacted_for", None)
+    red = ds.redacted_for if isinstance(ds, Dataset) else getattr(ds, "redacted_for", None)
     if getattr(red, "name", None) != aud.name:
         raise PrivacyError(
             f"this analysis was not redacted for the {aud.name!r} audience (redacted for: "

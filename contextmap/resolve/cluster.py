@@ -20,7 +20,7 @@ its lowest record id.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +52,7 @@ def cluster_records(
     exclusive: np.ndarray | None = None,
     exclusive_pairs: bool = False,
     prefer: np.ndarray | None = None,
+    conflict: Callable[[set[int], set[int]], str] | None = None,
 ) -> Clusters:
     """Cluster records ``0..n-1``.
 
@@ -61,7 +62,9 @@ def cluster_records(
     from the decisions file. ``exclusive`` (bool per record): two clusters that each hold an
     exclusive record are joined only by decisions, or with ``exclusive_pairs`` by a pair of
     two exclusive records. ``prefer`` (bool per record): the records whose ids name a
-    cluster first.
+    cluster first. ``conflict(members_a, members_b)``, asked before a score joins two clusters
+    of which one holds an exclusive record, gives a reason the two may never be one (``''``
+    for none): a guard over every record of the entity, not only over the pairs scored.
     """
     n = len(ids)
     parent = np.arange(n)
@@ -152,6 +155,11 @@ def cluster_records(
                 and not (exclusive_pairs and excl[a] and excl[b])):
             refused.append((a, b, p, "would join two children's records"))
             continue
+        if conflict is not None and (n_excl.get(ra, int(excl[ra])) or n_excl.get(rb, int(excl[rb]))):
+            why = conflict(mem(ra), mem(rb))
+            if why:
+                refused.append((a, b, p, why))
+                continue
         union(ra, rb)
 
     roots = np.array([find(i) for i in range(n)], dtype=np.int64)

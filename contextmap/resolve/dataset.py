@@ -626,7 +626,8 @@ def resolve_dataset(
     geo = gpd.GeoDataFrame(lo, geometry=[geom.get(x, empty) for x in lo["location_id"].tolist()],
                            crs=ds.locations.crs or "EPSG:4326")
     out = Dataset(ch, pe, geo, ep, li, ds.report, source=ds.source, content_hash=ds.content_hash,
-                  grading_scheme=ds.grading_scheme)
+                  grading_scheme=ds.grading_scheme, period=ds.period, redacted_for=ds.redacted_for,
+                  workspace=ds.workspace)
     out.resolution = Resolution(pr, lr, men, dec, self_links)
     return out
 

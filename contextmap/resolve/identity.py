@@ -22,12 +22,15 @@ scored against the child's record by the same model as any person pair
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
 from contextmap.resolve.decisions import Decisions, DecisionsError
 
-__all__ = ["AGE_GUARD", "CHILD_MARGIN_BITS", "reference_day", "child_guards", "check_child_decisions"]
+__all__ = ["AGE_GUARD", "CHILD_MARGIN_BITS", "CHILD_SHARE_MIN_RECORDS", "CHILD_SHARE_BOUNDS", "reference_day",
+           "child_guards", "entity_guard", "learn_child_shares", "check_child_decisions"]
 
 AGE_GUARD: dict[str, float] = {
     # a person record whose date of birth makes them this old or older on the reference day
@@ -99,13 +102,6 @@ def child_guards(scored: pd.DataFrame, f: dict[str, np.ndarray], ref: pd.Timesta
     child = np.where(ca, a, b)
     person = np.where(ca, b, a)
     n_c = int(f["child"].sum())
-    share = np.where(f["provisional"][person], weights["child_share_provisional"], weights["child_share_person"])
-    cross_prior = np.log2(share / n_c) - np.log2(1 - share / n_c)
-    shift = np.where(cross, cross_prior - base, 0.0)
-    wt = out["weight"].to_numpy(dtype=float) + shift
-    out["weight"] = wt
-    out["prior_w"] = base + shift
-    out["p"] = np.where(cross, 1.0 / (1.0 + np.exp2(-wt)), out["p"].to_numpy(dtype=float))
     ref_day = (ref - pd.Timestamp("1970-01-01")).days
     dc, dp = f["dob_day"][child], f["dob_day"][person]
     year = 365.25
@@ -124,6 +120,20 @@ def child_guards(scored: pd.DataFrame, f: dict[str, np.ndarray], ref: pd.Timesta
                         f"{_age_words(age_p[i], True)} on {on}: never one person")
         out["age_note"] = notes
         out["contradiction"] = out["contradiction"].to_numpy(dtype=bool) | bad
+    # the prior: which child, if any, a person record is (its share learnt from the data)
+    bits = out["weight"].to_numpy(dtype=float) - base  # the comparisons' evidence, without the prior
+    live = cross & ~out["contradiction"].to_numpy(dtype=bool)
+    shares = learn_child_shares(bits[live], person[live], f["provisional"], f["child"], n_c,
+                                start=(weights["child_share_provisional"], weights["child_share_person"]))
+    out.attrs["child_shares"] = shares
+    share = np.where(f["provisional"][person], shares["provisional"], shares["person"])
+    odds_bits = np.log2(share / n_c) - np.log2(1 - share) + bits  # this child against no child at all
+    others = _other_candidates(odds_bits, person, live)  # the other children it could be
+    cross_prior = np.log2(share / n_c) - np.log2(1 - share) - np.log2(1 + others)
+    wt = np.where(cross, cross_prior + bits, out["weight"].to_numpy(dtype=float))
+    out["weight"] = wt
+    out["prior_w"] = np.where(cross, cross_prior, base)
+    out["p"] = np.where(cross, 1.0 / (1.0 + np.exp2(-wt)), out["p"].to_numpy(dtype=float))
     # the margin rule, over the person-child pairs that could be joined
     p = out["p"].to_numpy(dtype=float)
     live = cross & (p >= threshold) & ~out["contradiction"].to_numpy(dtype=bool)
@@ -141,6 +151,140 @@ def child_guards(scored: pd.DataFrame, f: dict[str, np.ndarray], ref: pd.Timesta
                 why[row] = (f"matches {int(counts[pr])} children's records about equally well "
                             f"(within {CHILD_MARGIN_BITS:g} bits): joined to none")
             out["refuse"] = why
+    return out
+
+
+def entity_guard(f: dict[str, np.ndarray], ref: pd.Timestamp) -> Callable[[set[int], set[int]], str]:
+    """The child/adult guard over whole entities, for :func:`~contextmap.resolve.cluster.cluster_records`:
+    two clusters of which one holds a child's record are never joined when any record of the
+    other is a person :data:`AGE_GUARD` calls no child, or of another gender than the child.
+
+    A pair's guard only sees the two records scored; a chain through a record that says
+    neither (a name without a date of birth or gender: "A Fenwick") could otherwise join an
+    adult's nominal ("Amber FENWICK", 32, female) to a child ("Aaron Fenwick", 13, male).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> f = {"child": np.array([True, False, False]), "gender": np.array(["male", "", "female"], dtype=object),
+    ...      "dob_day": np.array([15_000, -1, 9_000])}  # a child born 2011, a name alone, a woman born 1994
+    >>> guard = entity_guard(f, pd.Timestamp("2026-11-30"))
+    >>> guard({0}, {1})
+    ''
+    >>> guard({0, 1}, {2})
+    "a child's record (aged 15) and a person aged 32 on 2026-11-30: never one person"
+    """
+    child, dob, gender = f["child"], f["dob_day"], f["gender"]
+    ref_day = (ref - pd.Timestamp("1970-01-01")).days
+    g = AGE_GUARD
+
+    def age(i: int) -> float:
+        return (ref_day - dob[i]) / 365.25
+
+    def pair(k: int, i: int) -> str:
+        if dob[i] >= 0:
+            never = age(i) >= g["never_a_child_from_years"]
+            split = dob[k] >= 0 and (age(k) < g["adult_years"]) != (age(i) < g["adult_years"]) \
+                and abs(int(dob[k]) - int(dob[i])) > g["min_gap_days"]
+            if never or split:
+                return (f"a child's record (aged {_age_words(age(k), dob[k] >= 0)}) and a person aged "
+                        f"{_age_words(age(i), True)} on {ref:%Y-%m-%d}: never one person")
+        if gender[k] and gender[i] and gender[k] != gender[i]:
+            return f"a child's record ({gender[k]}) and a person record ({gender[i]}): never one person"
+        return ""
+
+    def check(ma: set[int], mb: set[int]) -> str:
+        for xs, ys in ((ma, mb), (mb, ma)):
+            for k in xs:
+                if child[k]:
+                    for i in ys:
+                        why = "" if child[i] else pair(k, i)
+                        if why:
+                            return why
+        return ""
+
+    return check
+
+
+CHILD_SHARE_MIN_RECORDS = 200
+"""Fewer person records of a kind than this and the share of them that are children's records
+is not learnt: the stated guess of :data:`~contextmap.resolve.persons.PERSON_WEIGHTS` is used."""
+
+CHILD_SHARE_BOUNDS = (0.01, 0.95)
+"""A learnt share is kept within these bounds (never certain that every record is a child's,
+or that none is)."""
+
+
+def _odds_sums(odds: np.ndarray, person: np.ndarray) -> np.ndarray:
+    """For each pair, the sum of ``odds`` over every pair of the same person record."""
+    if not len(odds):
+        return odds
+    uniq, inv = np.unique(person, return_inverse=True)
+    return np.bincount(inv, weights=odds, minlength=len(uniq))[inv]
+
+
+def _other_candidates(odds_bits: np.ndarray, person: np.ndarray, live: np.ndarray) -> np.ndarray:
+    """For each pair, the summed odds of the person record's *other* live children's records."""
+    odds = np.where(live, np.exp2(np.minimum(odds_bits, 1000.0)), 0.0)
+    return np.maximum(_odds_sums(odds, person) - odds, 0.0)
+
+
+def learn_child_shares(bits: np.ndarray, person: np.ndarray, provisional: np.ndarray, is_child: np.ndarray,
+                       n_children: int, *, start: tuple[float, float], iterations: int = 200) -> dict[str, float]:
+    """The share of person records that are a child's record, learnt from the data by
+    expectation maximisation, for records made from link names (``provisional``) and for
+    persons of concern (``person``) apart.
+
+    Each person record is one of the ``n_children`` children (each equally likely before the
+    names are compared: ``share / n_children``) or no child (``1 - share``). Given the match
+    weights ``bits`` (log2 Bayes factors, the prior left out) of its pairs with the children
+    it was compared with, the chance it is one of them is ``S / (1 + S)``, ``S`` the sum of
+    ``share / n_children * 2**bits / (1 - share)`` over those pairs; the new share is the mean
+    of that chance over every record of the kind (a record compared with no child counts 0).
+    A kind with fewer than :data:`CHILD_SHARE_MIN_RECORDS` records keeps its ``start``.
+
+    Parameters
+    ----------
+    bits, person
+        One value per live person-child pair: its weight without the prior, and the position
+        of its person record.
+    provisional, is_child
+        Per record: made by ingest from a name; a child's record.
+    n_children
+        The number of children's records.
+    start
+        The stated shares (provisional, person): where the iteration starts.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> prov = np.array([True] * 300 + [False])
+    >>> kids = np.array([False] * 300 + [True])
+    >>> bits = np.array([20.0] * 240)  # 240 of the 300 records match the one child strongly
+    >>> shares = learn_child_shares(bits, np.arange(240), prov, kids, 1, start=(0.25, 0.02))
+    >>> round(shares["provisional"], 2), shares["person"]
+    (0.8, 0.02)
+    """
+    out = {"provisional": float(start[0]), "person": float(start[1])}
+    n_c = max(int(n_children), 1)
+    lo, hi = CHILD_SHARE_BOUNDS
+    for kind, mask in (("provisional", provisional & ~is_child), ("person", ~provisional & ~is_child)):
+        n = int(mask.sum())
+        sel = mask[person] if len(person) else np.zeros(0, dtype=bool)
+        if n < CHILD_SHARE_MIN_RECORDS or not sel.any():
+            continue
+        b, who = np.minimum(bits[sel], 1000.0), person[sel]
+        uniq, inv = np.unique(who, return_inverse=True)
+        share = out[kind]
+        for _ in range(iterations):
+            odds = share / n_c * np.exp2(b) / (1 - share)
+            s = np.bincount(inv, weights=odds, minlength=len(uniq))
+            new = float(np.clip((s / (1 + s)).sum() / n, lo, hi))
+            done = abs(new - share) < 1e-6
+            share = new
+            if done:
+                break
+        out[kind] = share
     return out
 
 

@@ -48,7 +48,12 @@ from contextmap.resolve.cluster import (
     merged_summary,
 )
 from contextmap.resolve.decisions import Decisions, as_decisions
-from contextmap.resolve.identity import check_child_decisions, child_guards, reference_day
+from contextmap.resolve.identity import (
+    check_child_decisions,
+    child_guards,
+    entity_guard,
+    reference_day,
+)
 from contextmap.resolve.splink_engine import (
     LEVEL_WORDS,
     RARE_ALIAS,
@@ -159,7 +164,7 @@ class PersonResolution:
     entities: pd.DataFrame
     pairs: pd.DataFrame
     threshold: float
-    stats: dict[str, int] = field(default_factory=dict)
+    stats: dict[str, float] = field(default_factory=dict)
     model: SplinkModel | None = None
     refused: pd.DataFrame = field(default_factory=pd.DataFrame)
 
@@ -269,7 +274,8 @@ def _prepare(rec: pd.DataFrame) -> dict[str, np.ndarray]:
 def _linked_children(ds, rec: pd.DataFrame) -> tuple[np.ndarray, float] | None:
     """Per record, the set of children it is linked to (persons only), and u: the share of
     pairs of linked records that share a child (measured on the data; nearly all such pairs
-    are different people). None when fewer than two records are linked or none share."""
+    are different people). None when fewer than two records are linked, or none share a
+    child, or all do (then sharing one says nothing, and u would be 1)."""
     links = getattr(ds, "links", None)
     if links is None or not len(links) or not {"source_id", "target_id"} <= set(links.columns):
         return None
@@ -299,7 +305,7 @@ def _linked_children(ds, rec: pd.DataFrame) -> tuple[np.ndarray, float] | None:
             for y in members[j + 1:]:
                 sharing.add((x, y))
     total = len(linked) * (len(linked) - 1) // 2
-    if not sharing:
+    if not sharing or len(sharing) == total:  # every linked pair shares a child: sharing one tells nothing
         return None
     out = np.empty(len(rec), dtype=object)
     out[:] = [frozenset(st) for st in sets]
@@ -624,7 +630,8 @@ def resolve_persons(
     must = [(pos[d.a], pos[d.b]) for d in mine.merges]
     cannot = [(pos[d.a], pos[d.b]) for d in mine.keep_apart]
     cl = cluster_records(ids, scored, threshold=float(threshold), must=must, cannot=cannot,
-                         exclusive=is_child, exclusive_pairs=include_children, prefer=is_child)
+                         exclusive=is_child, exclusive_pairs=include_children, prefer=is_child,
+                         conflict=entity_guard(feats, ref) if is_child.any() else None)
 
     entities = pd.DataFrame(
         {
@@ -648,6 +655,10 @@ def resolve_persons(
         "person_records_matched_to_children": int(sum(1 for e, c in zip(cl.entity_id.tolist(), is_child.tolist(), strict=True)
                                                       if not c and e in child_ids)),
         "pairs_refused_by_guard": len(cl.refused),
+        # the share of person records that are a child's, learnt (or the stated guess)
+        "child_share_provisional": round(float(scored.attrs.get("child_shares", {}).get(
+            "provisional", w["child_share_provisional"])), 4),
+        "child_share_person": round(float(scored.attrs.get("child_shares", {}).get("person", w["child_share_person"])), 4),
     }
     # a refused pair that is itself a child and an adult says so
     noted = scored[scored["age_note"].to_numpy(dtype=object) != ""]

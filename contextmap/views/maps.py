@@ -384,7 +384,7 @@ def map_payload(analysis: Any = None, *, tiles: bool = False, **options: Unpack[
             "marking": str(opts["marking"]), "tiles": bool(tiles), "n": n, "ranked": ranked,
             "topN": int(opts["top_n"]), "cluster": n > CLUSTER_THRESHOLD, "labelTop": int(opts["label_top"]),
             "scoreText": SCORE_TEXT,
-            "emerging": {c: {"word": words("emerging", c), "color": EMERGING_COLOURS[c]} for c in present},
+            "emerging": {c: {"word": words("patterns", c), "color": EMERGING_COLOURS[c]} for c in present},
         },
         "basemap": basemap_payload(basemap_for(opts["basemap"], hs)) if opts["basemap"] is not None else None,
         "areas": _areas_payload(opts["areas"]),

@@ -268,21 +268,57 @@ class Workspace:
 
     def purge(self, *, older_than: str, as_of: Any = None, audit_log: str | Path | None = None) -> dict[str, int]:
         """Remove records older than ``older_than`` (``'6y'``) and log it in the audit log."""
-        removed = retention.purge(self.engine, older_than=older_than, as_of=as_of)
-        self._audit("purge", {"older_than": older_than, "removed": removed}, audit_log)
-        return removed
+        return retention.purge(self.engine, older_than=older_than, as_of=as_of, record=lambda removed: self._audit(
+            "purge", {"older_than": older_than, "removed": removed}, audit_log))
 
-    def erase(self, *, child: str, audit_log: str | Path | None = None) -> dict[str, int]:
-        """Remove one child and everything recorded about them, and log it in the audit log."""
-        removed = retention.erase(self.engine, child=child)
-        self._audit("erase", {"child_id": child, "removed": removed}, audit_log)
-        return removed
+    def erase(self, *, child: str, aliases: list[str] | tuple[str, ...] = (), audit_log: str | Path | None = None,
+              user: str | None = None) -> retention.Erasure:
+        """Remove one child and everything recorded about them, leave a tombstone, and log it in
+        the audit log, which names the child by the erasure's keyed pseudonym, never by id
+        (see :func:`contextmap.workspace.retention.erase`; ``aliases``: other names the child
+        is known by, to erase from every text too)."""
+        import sys
 
-    def _audit(self, event: str, details: dict[str, Any], audit_log: str | Path | None) -> dict[str, Any]:
+        def log(done: retention.Erasure) -> None:  # written before the erasure commits
+            secret = {str(child).strip(): done.pseudonym,
+                      **{a.strip(): "[alias]" for a in aliases if isinstance(a, str)}}
+
+            def masked(arg: str) -> str:  # the command line names the child: never in the log
+                head, eq, tail = arg.partition("=")
+                if arg.strip() in secret:
+                    return secret[arg.strip()]
+                return f"{head}={secret[tail.strip()]}" if eq and tail.strip() in secret else arg
+
+            self._audit("erase", {"child": done.pseudonym, "removed": done.removed, "redacted": done.redacted,
+                                  "aliases": len(aliases), "names_kept_as_shared": done.shared_names}, audit_log,
+                        command=[masked(a) for a in sys.argv])
+
+        return retention.erase(self.engine, child=child, aliases=aliases, user=user, record=log)
+
+    def erased(self, child: str | None = None) -> list[dict[str, Any]]:
+        """The erasures recorded (pseudonym, when, by whom), newest first; with ``child`` (an id)
+        only that child's, if they were erased: how the chair checks an audit entry's pseudonym
+        against the child an erasure request named."""
+        from contextmap.workspace import tombstones as ts
+
+        T = db.tombstones
+        with self.engine.connect() as conn:
+            key = ts.erasure_key(conn, create=False)
+            q = sa.select(T.c.pseudonym, sa.func.min(T.c.erased_at), sa.func.min(T.c.erased_by)).group_by(T.c.pseudonym)
+            if child is not None:
+                if key is None:
+                    return []
+                q = q.where(T.c.hash == ts.keyed(key, kind="id", value=child.strip()))
+            rows = conn.execute(q).all()
+        return sorted(({"pseudonym": p, "erased_at": at.isoformat(), "erased_by": by} for p, at, by in rows),
+                      key=lambda r: r["erased_at"], reverse=True)
+
+    def _audit(self, event: str, details: dict[str, Any], audit_log: str | Path | None, *,
+               command: list[str] | None = None) -> dict[str, Any]:
         from contextmap.privacy.audit import append_audit
 
         return append_audit(audit_log, audience="workspace", input_path=None, input_hash=None, outputs=[],
-                            event=event, extra={"workspace": self.label, **details})
+                            event=event, extra={"workspace": self.label, **details}, command=command)
 
 
 def init_workspace(workspace: str | Path) -> Workspace:

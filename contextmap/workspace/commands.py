@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
+import sqlalchemy as sa
 import typer
 from rich.console import Console
 
@@ -172,9 +173,11 @@ def status_cmd(
          + f", {st['cases']['open']} open cases, {st['actions']['open']} open actions "
          f"({st['actions']['overdue']} overdue), {st['meetings']} meetings")
     for i in st["imports"][-5:]:
-        t = {k: sum(v[k] for v in i["counts"].values()) for k in ("new", "changed", "unchanged", "not_in_latest")}
+        t = {k: sum(v.get(k, 0) for v in i["counts"].values())
+             for k in ("new", "changed", "rematched", "unchanged", "not_in_latest")}
         _say(f"  import {i['import_id']} {i['imported_at']}: {t['new']} new, {t['changed']} changed, "
-             f"{t['unchanged']} unchanged, {t['not_in_latest']} not in latest, {i['quarantined']} quarantined")
+             + (f"{t['rematched']} re-matched, " if t["rematched"] else "")
+             + f"{t['unchanged']} unchanged, {t['not_in_latest']} not in latest, {i['quarantined']} quarantined")
 
 
 @workspace_app.command("purge")
@@ -196,15 +199,43 @@ def purge_cmd(
 def erase_cmd(
     child: Annotated[str, typer.Option("--child", help="The child's id (exactly as held: erasure is never by name).")],
     workspace: WorkspaceArgument = None,
+    alias: Annotated[list[str] | None, typer.Option("--alias", help="Another name the child is known by (a nickname), to erase from every text as well; repeat for several.")] = None,
     log: LogOption = None,
 ) -> None:
-    """Erase one child and everything recorded about them (logged in the audit log)."""
+    """Erase one child and everything recorded about them, leaving a tombstone so a later import
+    of the same record is held back (logged in the audit log under a keyed pseudonym)."""
     try:
         with _open(workspace) as ws:
-            removed = ws.erase(child=child, audit_log=log)
+            done = ws.erase(child=child, aliases=tuple(alias or ()), audit_log=log)
     except _ERRORS as exc:
         raise fail(exc) from None
-    _say(f"Erased {child}: " + ", ".join(f"{n} {k}" for k, n in removed.items()) + " (recorded in the audit log)")
+    _say(f"Erased {child} as {done.pseudonym}: " + ", ".join(f"{n} {k}" for k, n in done.removed.items())
+         + f"; the child's names and ids replaced in {sum(done.redacted.values())} texts"
+         + (f"; {done.vacuum}" if done.vacuum else ""))
+    _say(f"Recorded in the audit log as {done.pseudonym} (check it with: contextmap workspace erased --child ID). "
+         "Copies outside the workspace (packs, exports, backups) are not touched.")
+
+
+@workspace_app.command("erased")
+def erased_cmd(
+    workspace: WorkspaceArgument = None,
+    child: Annotated[str | None, typer.Option("--child", help="A child's id: say whether this child was erased, and under which pseudonym.")] = None,
+) -> None:
+    """The erasures this workspace has recorded: pseudonym, when, by whom. With --child ID, whether
+    that child was erased (exit 0) or not (exit 1): how the chair checks an audit entry."""
+    try:
+        with _open(workspace) as ws:
+            rows = ws.erased(child)
+    except _ERRORS as exc:
+        raise fail(exc) from None
+    if child is not None and not rows:
+        _say(f"No erasure of {child} is recorded in this workspace")
+        raise typer.Exit(1)
+    if not rows:
+        _say("No erasure is recorded in this workspace")
+    for r in rows:
+        _say(f"{r['pseudonym']}  erased {r['erased_at']} by {r['erased_by']}"
+             + (f"  (this is {child})" if child is not None else ""))
 
 
 def import_cmd(
@@ -225,8 +256,15 @@ def import_cmd(
 
     try:
         cfg = load_settings(config)
-        with _open(workspace) as ws:
+        ws = _open(workspace)
+    except (ContextMapError, ValueError, OSError) as exc:
+        raise fail(exc) from None
+    try:
+        with ws:
             r = ws.import_source(source, mapping=mapping, as_of=as_of, settings=cfg, period=period)
+    except (ContextMapError, ValueError, OSError, sa.exc.SQLAlchemyError) as exc:  # one transaction: rolled back
+        raise fail(Exception(f"{exc} (nothing was imported: the workspace is unchanged)")) from None
+    try:
         if r.dataset.period is not None and period is None:
             _say(f"Period {r.dataset.period}: the latest month for which every monthly file is present "
                  "(choose another with --period YYYY-MM)")
@@ -241,18 +279,24 @@ def import_cmd(
 
     from contextmap.ingest.quality import print_problems
 
-    counts = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)  # fits 80 columns
-    for h in ("table", "read", "new", "changed", "unchanged", "not in latest", "quarantined"):
+    counts = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 1),
+                   collapse_padding=True)  # fits 80 columns
+    heads = ("table", "read", "new", "changed", "rematched", "unchanged", "not in latest", "quarantined", "held")
+    for h in heads:
         counts.add_column(h, justify="left" if h == "table" else "right", no_wrap=True)
     for name, c in r.counts.items():
-        counts.add_row(name, *(str(c[k]) for k in ("read", "new", "changed", "unchanged", "not_in_latest", "quarantined")))
+        counts.add_row(name, *(str(c.get(k, 0)) for k in ("read", "new", "changed", "rematched", "unchanged",
+                                                         "not_in_latest", "quarantined", "held")))
     Console().print(counts)
     problems = r.dataset.report.problems
     print_problems(problems, Console(), where=(str(out / "problems.csv") if out is not None else
                                                "give --out DIR to write DIR/problems.csv") if len(problems) else "")
     t = r.totals()
     _say(f"Import {r.import_id}: {t['new']} new, {t['changed']} changed, {t['unchanged']} unchanged, "
-         f"{t['quarantined']} quarantined")
+         f"{t['quarantined']} quarantined" + (f", {t['held']} held back" if t["held"] else ""))
+    if t["held"]:
+        _say(f"{t['held']} rows were held back, not imported: they bring back a child erased from this workspace "
+             "(contextmap workspace erased W lists the erasures)")
     raise typer.Exit(0 if r.quarantined == 0 else 1)
 
 

@@ -52,7 +52,11 @@ __all__ = [
     "upgrade",
     "head_revision",
     "current_revision",
+    "CHUNK",
 ]
+
+CHUNK = 5000
+"""Ids per ``IN (...)`` list (well under SQLite's and PostgreSQL's parameter limits)."""
 
 BOOKKEEPING_COLUMNS = (
     "row_id", "record_key", "version", "row_hash", "first_import", "last_seen_import",
@@ -204,6 +208,14 @@ meeting_actions = sa.Table(
     sa.Column("meeting_id", sa.Integer, sa.ForeignKey("meetings.meeting_id"), primary_key=True),
     sa.Column("action_id", sa.Integer, sa.ForeignKey("actions.action_id"), primary_key=True),
     sa.Column("status", sa.Text, nullable=False),
+)
+tombstones = sa.Table(  # migration 0004: what an erasure leaves (keyed hashes, never the identity)
+    "tombstones", metadata,
+    sa.Column("hash", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, nullable=False),  # 'id', 'name', 'name_dob' or 'word'
+    sa.Column("pseudonym", sa.Text, nullable=False),  # the erasure's keyed pseudonym (as in the audit log)
+    sa.Column("erased_at", sa.DateTime, nullable=False),
+    sa.Column("erased_by", sa.Text, nullable=False),
 )
 
 

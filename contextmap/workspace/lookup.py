@@ -30,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -39,10 +40,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from contextmap._errors import WorkspaceError
-from contextmap.privacy.folding import reader_fold
+from contextmap.privacy.folding import latin_lookalike, latin_lookalikes
 from contextmap.schema import split_list
 from contextmap.workspace import db
-from contextmap.workspace.store import CHUNK
+from contextmap.workspace.db import CHUNK
 
 __all__ = ["Match", "RecordLookupError", "KIND_TABLES", "clean_text", "fold_name", "skeleton",
            "lookalike_letters", "find_record", "search_records", "describe_records", "names_of"]
@@ -52,20 +53,8 @@ KIND_TABLES = {"child": "children", "person": "persons", "location": "locations"
 
 _KIND_OF_TABLE = {t: k for k, t in KIND_TABLES.items()}
 
-# Letters of other scripts that look like Latin letters (from Unicode's confusables.txt, UTS #39),
-# lower-cased: enough to tell a look-alike name from the real one in the names teams write.
-_LOOKALIKE = {
-    # Cyrillic
-    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
-    "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "һ": "h", "ӏ": "l", "ԁ": "d",
-    "ԛ": "q", "ԝ": "w", "ү": "y",
-    # Greek
-    "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u",
-    "χ": "x", "ζ": "z",
-    # Armenian and Latin variants seen in spoofed text
-    "օ": "o", "ս": "u", "ց": "g", "հ": "h", "ո": "n", "ı": "i", "ȷ": "j", "ɡ": "g", "ɑ": "a",
-}
-_LOOKALIKE_TABLE = str.maketrans(_LOOKALIKE)
+_APOSTROPHES = frozenset("'\u2019\u02bc`")
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 def clean_text(text: str) -> str:
@@ -86,9 +75,10 @@ def clean_text(text: str) -> str:
 
 
 def fold_name(text: Any, *, kind: str = "person") -> str:
-    """A name in comparison form: as a reader reads it (case, accents, spacing, punctuation:
-    :func:`contextmap.privacy.folding.reader_fold`, which keeps letters of every script), and
-    for a child or person ``'SURNAME, Forename'`` read as ``'Forename Surname'``.
+    """A name in comparison form: case, accents, apostrophes, punctuation and spacing do not
+    matter, letters of every script are kept as written (a Cyrillic "\u0430" stays itself: see
+    :func:`skeleton` for the form that reads look-alikes as Latin), and for a child or person
+    ``'SURNAME, Forename'`` is read as ``'Forename Surname'``.
 
     Examples
     --------
@@ -96,6 +86,8 @@ def fold_name(text: Any, *, kind: str = "person") -> str:
     True
     >>> fold_name("Zo\u00eb O'Brien")
     'zoe obrien'
+    >>> fold_name("B\u0430iley") == fold_name("Bailey")  # a Cyrillic a: another name
+    False
     """
     if not isinstance(text, str):
         return ""
@@ -104,23 +96,26 @@ def fold_name(text: Any, *, kind: str = "person") -> str:
         head, tail = (x.strip() for x in cleaned.split(","))
         if head and tail and len(head.split()) == 1:
             cleaned = f"{tail} {head}"
-    return reader_fold(cleaned)
+    bare = "".join(c for c in unicodedata.normalize("NFKD", cleaned)
+                   if not unicodedata.combining(c) and c not in _APOSTROPHES)
+    return " ".join(_NOT_WORD.sub(" ", bare.casefold()).split())
 
 
 def skeleton(text: Any, *, kind: str = "person") -> str:
-    """:func:`fold_name` with letters that look like Latin ones read as those Latin letters:
-    two names with the same skeleton look the same to a reader."""
+    """:func:`fold_name` with letters that look like Latin ones read as those Latin letters
+    (:func:`contextmap.privacy.folding.latin_lookalike`, Unicode's confusables table): two names
+    with the same skeleton look the same to a reader."""
     if not isinstance(text, str):
         return ""
-    return fold_name(clean_text(text).lower().translate(_LOOKALIKE_TABLE), kind=kind).translate(_LOOKALIKE_TABLE)
+    return latin_lookalikes(fold_name(latin_lookalikes(clean_text(text)).lower(), kind=kind))
 
 
 def lookalike_letters(text: str) -> list[str]:
     """The letters of ``text`` from other scripts that look like Latin letters, named."""
     out = []
     for c in dict.fromkeys(text):
-        latin = _LOOKALIKE.get(c.lower())
-        if latin is not None and not c.isascii():
+        latin = latin_lookalike(c)
+        if latin:
             out.append(f"{c!r} ({unicodedata.name(c, f'U+{ord(c):04X}')}, looks like Latin {latin!r})")
     return out
 

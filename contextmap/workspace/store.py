@@ -8,6 +8,10 @@ its record:
 * a record whose contract values are the same is **unchanged** (only marked as seen);
 * a record whose values differ is **changed**: the old version is kept as history
   (``is_current`` false, ``superseded_import`` set) and a new version becomes current;
+  a record whose only difference is what ingest matched its names to (a link's name now
+  matching a record that was not there before, a place text matched to another agency's
+  record of the place, a provisional record spelt as it was first seen) is stored the same
+  way but counted **re-matched**, not changed: the agency changed nothing;
 * a current record the export does not hold is **not in latest**: kept, and marked by its
   ``last_seen_import`` being an earlier import. Nothing is deleted by an import.
 
@@ -20,6 +24,7 @@ two overlapping monthly exports leave exactly their union.
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import hashlib
 import json
@@ -37,11 +42,11 @@ from contextmap.ingest.checks import CONTENT_KEY, link_identity
 from contextmap.ingest.read import locations_to_gdf
 from contextmap.schema import TABLE_NAMES, TABLES
 from contextmap.workspace import db
+from contextmap.workspace.db import CHUNK
+from contextmap.workspace.tombstones import Held, hold_erased
 
 __all__ = ["ImportResult", "import_dataset", "read_dataset", "record_keys", "now_utc", "inserted_id", "bump_revision", "CHUNK"]
 
-CHUNK = 5000
-"""Ids per ``IN (...)`` list (well under SQLite's and PostgreSQL's parameter limits)."""
 
 _DT_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -67,12 +72,17 @@ class ImportResult:
     import_id
         The import's number in the workspace's import log.
     counts
-        Per table: ``read``, ``quarantined``, ``new``, ``changed``, ``unchanged``,
-        ``not_in_latest`` (current records this export did not hold).
+        Per table: ``read``, ``quarantined``, ``held`` (rows bringing back a child erased from
+        the workspace: not imported), ``new``, ``changed``, ``rematched`` (only the records its
+        names were matched to differ), ``unchanged``, ``not_in_latest`` (current records this
+        export did not hold), ``accepted`` (rows imported) and ``duplicates`` (exact copies
+        merged by ingest). Every row read is accounted for:
+        ``read = accepted + quarantined + held + duplicates``.
     files
         The files read, each with its ``sha256`` and ``bytes``.
     dataset
-        The dataset as loaded from the source (its ``report`` holds every problem).
+        The dataset as loaded from the source, less the rows held back (its ``report`` holds
+        every problem, and a warning for each row held back).
     """
 
     import_id: int
@@ -84,9 +94,14 @@ class ImportResult:
     def quarantined(self) -> int:
         return sum(c["quarantined"] for c in self.counts.values())
 
+    @property
+    def held(self) -> int:
+        """Rows held back because they bring back a child erased from the workspace."""
+        return sum(c.get("held", 0) for c in self.counts.values())
+
     def totals(self) -> dict[str, int]:
         """The counts summed over the five tables."""
-        keys = ("new", "changed", "unchanged", "not_in_latest", "quarantined")
+        keys = ("new", "changed", "rematched", "unchanged", "not_in_latest", "quarantined", "held")
         return {k: sum(c[k] for c in self.counts.values()) for k in keys}
 
 
@@ -211,10 +226,17 @@ def import_dataset(
     from contextmap.ingest import load
 
     src = Path(source)
+    # every file is read and checked before anything is written: a file that cannot be read
+    # (damaged, cut short, not what it claims) raises here and the workspace is unchanged
     ds = load(src, mapping=mapping, as_of=as_of, grading_scheme=grading_scheme, settings=settings, period=period)
     files = _source_files(src, Path(mapping) if mapping is not None else None, ds.period)
     counts: dict[str, dict[str, int]] = {}
+    # one transaction for the import log, every table, the problems and the quarantine: an
+    # error anywhere (the database, a disk, a bug) rolls all of it back
     with engine.begin() as conn:
+        held = hold_erased(conn, dataset=ds)
+        if held is not None:
+            ds = _without_held(ds, held)
         import_id = inserted_id(conn.execute(db.imports.insert().values(
             imported_at=now_utc(), imported_by=user or getpass.getuser(), source=str(src.resolve()),
             content_hash=ds.content_hash, files=json.dumps(files), counts="{}", quarantined=0,
@@ -222,14 +244,81 @@ def import_dataset(
         for name in TABLE_NAMES:
             counts[name] = _import_table(conn, name, ds.table(name), import_id, identity=_identity(ds, name))
             rc = ds.report.counts
-            counts[name]["read"] = int(rc.loc[name, "read"]) if name in rc.index else 0
-            counts[name]["quarantined"] = int(rc.loc[name, "quarantined"]) if name in rc.index else 0
+            got = {k: int(rc.loc[name, k]) if name in rc.index and k in rc.columns else 0
+                   for k in ("read", "accepted", "duplicates")}
+            held_acc = held.counts.get(name, 0) if held is not None else 0
+            held_q = held.quarantine_counts.get(name, 0) if held is not None else 0
+            q = ds.report.quarantined.get(name)
+            # rows read = accepted + quarantined + held + duplicates merged: held rows come out of
+            # the rows ingest accepted or quarantined
+            counts[name].update(read=got["read"], accepted=got["accepted"] - held_acc,
+                                quarantined=0 if q is None else len(q), held=held_acc + held_q,
+                                duplicates=got["duplicates"])
         _store_report(conn, ds.report, import_id)
         quarantined = sum(c["quarantined"] for c in counts.values())
         conn.execute(db.imports.update().where(db.imports.c.import_id == import_id)
                      .values(counts=json.dumps(counts), quarantined=quarantined))
         bump_revision(conn)
     return ImportResult(import_id=import_id, counts=counts, files=files, dataset=ds)
+
+
+def _without_held(ds: Dataset, held: Held) -> Dataset:
+    """``ds`` without the rows an erasure holds back (tables, provenance, quarantine, problems)."""
+    tables: dict[str, Any] = {}
+    provenance: dict[str, pd.DataFrame] = {}
+    for name in TABLE_NAMES:
+        t = held.tables[name]
+        prov = ds.report.provenance.get(name)
+        if prov is not None and len(prov) == len(ds.table(name)):
+            provenance[name] = prov.iloc[t.index.to_numpy()].reset_index(drop=True)
+        tables[name] = t.reset_index(drop=True)
+    report = ValidationReport(problems=held.problems, counts=ds.report.counts, quarantined=held.quarantined,
+                              provenance=provenance)
+    return dataclasses.replace(ds, **tables, report=report)
+
+MATCHED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "links": ("source_id", "target_id", "source_kind", "target_kind"),
+    "children": ("home_location_id",),
+    "episodes": ("found_location_id", "found_at_home"),
+}
+"""Columns ingest fills by matching names and place text to records: a record whose only
+difference from its current version lies here is *re-matched*, not changed."""
+
+
+def _rematched(conn: sa.Connection, T: sa.Table, name: str, incoming: pd.DataFrame, merged: pd.DataFrame,
+               changed: pd.Series) -> pd.Series:
+    """Of the ``changed`` rows, those the agency did not change: only their matched columns
+    differ from the current version, or both versions are provisional records (made by ingest
+    from text, spelt as first seen)."""
+    out = pd.Series(False, index=merged.index)
+    cols = MATCHED_COLUMNS.get(name, ())
+    prov = "provisional" in TABLES[name].derived
+    if not changed.any() or not (cols or prov):
+        return out
+    pos = np.flatnonzero(changed.to_numpy())
+    row_ids = merged["row_id"].to_numpy()[pos].astype(int).tolist()
+    fields = [T.c.row_id] + [T.c[c] for c in cols] + ([T.c.provisional] if prov else [])
+    old: dict[int, tuple[Any, ...]] = {}
+    for chunk in _chunks(row_ids):
+        old.update({int(r[0]): tuple(r[1:]) for r in conn.execute(sa.select(*fields).where(T.c.row_id.in_(chunk)))})
+    olds = [old.get(r) for r in row_ids]
+    mine = incoming.iloc[pos].copy()
+    flags = np.zeros(len(pos), dtype=bool)
+    if prov:
+        was = np.array([bool(o[-1]) if o is not None and o[-1] is not None else False for o in olds])
+        flags |= was & mine["provisional"].fillna(False).astype(bool).to_numpy()
+    if cols:
+        kinds = dict(_columns(name))
+        for j, c in enumerate(cols):
+            vals = [o[j] if o is not None else None for o in olds]
+            if kinds[c] == "bool":
+                mine[c] = pd.Series([bool(v) if v is not None else pd.NA for v in vals], index=mine.index, dtype="boolean")
+            else:
+                mine[c] = pd.Series([str(v) if v is not None else pd.NA for v in vals], index=mine.index, dtype="string")
+        texts = [_text(mine[c], k) for c, k in _columns(name)]
+        flags |= np.array(_digest(texts), dtype=object) == merged["old_hash"].to_numpy()[pos]
+    out.iloc[pos[flags]] = True
+    return out
 
 
 def _identity(ds: Dataset, name: str) -> tuple[pd.Series, pd.Series] | None:
@@ -343,6 +432,7 @@ def _import_table(conn: sa.Connection, name: str, frame: pd.DataFrame, import_id
     is_new = merged["row_id"].isna()
     same = ~is_new & (merged["row_hash"] == merged["old_hash"])
     changed = ~is_new & ~same
+    rematched = _rematched(conn, T, name, incoming, merged, changed)
     unchanged_ids = merged.loc[same, "row_id"].astype(int).tolist()
     changed_ids = merged.loc[changed, "row_id"].astype(int).tolist()
     for chunk in _chunks(unchanged_ids):
@@ -361,7 +451,8 @@ def _import_table(conn: sa.Connection, name: str, frame: pd.DataFrame, import_id
     not_in_latest = conn.execute(
         sa.select(sa.func.count()).select_from(T).where(T.c.is_current, T.c.last_seen_import != import_id)
     ).scalar_one()
-    return {"new": int(is_new.sum()), "changed": int(changed.sum()), "unchanged": int(same.sum()),
+    return {"new": int(is_new.sum()), "changed": int((changed & ~rematched).sum()),
+            "rematched": int(rematched.sum()), "unchanged": int(same.sum()),
             "not_in_latest": int(not_in_latest)}
 
 
@@ -448,9 +539,7 @@ def read_dataset(engine: sa.Engine, *, workspace_id: str = "", label: str = "") 
     )
     tables["locations"] = locations_to_gdf(tables["locations"])
     digest = hashlib.sha256(f"workspace:{workspace_id}:revision:{rev or 0}".encode()).hexdigest()
-    ds = Dataset(**tables, report=report, source=None, content_hash=digest)
-    ds.workspace = label  # type: ignore[attr-defined]
-    return ds
+    return Dataset(**tables, report=report, source=None, content_hash=digest, workspace=label or None)
 
 
 def _latest_report(conn: sa.Connection, import_id: int | None) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
