@@ -208,9 +208,9 @@ def _projection_by_hand(G: nx.Graph, days: float) -> dict:
 
 
 def pd_day(text: str) -> int:
-    import datetime
+    import datetime as dt
 
-    return datetime.date.fromisoformat(text).toordinal()
+    return dt.date.fromisoformat(text).toordinal()
 
 
 @pytest.mark.parametrize("seed", range(40))
