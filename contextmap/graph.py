@@ -31,7 +31,7 @@ report it. Views must draw other edges as untested, never as fact.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -196,13 +196,22 @@ def _evidence_for(rows: tuple[pd.DataFrame, pd.DataFrame], start: pd.Timestamp |
     if not parts:
         return pd.DataFrame(columns=_EVIDENCE_COLUMNS + ["weight", "u", "v"])
     ev = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
-    a = ev["a"].to_numpy(dtype=object).astype(str)
-    b = ev["b"].to_numpy(dtype=object).astype(str)
-    first = a <= b
-    # object columns: pandas would store the ids as Arrow text, slow to hash and iterate
+    a, b = _texts(ev["a"]), _texts(ev["b"])
+    first = (a <= b).astype(bool)
+    # object columns: pandas would store the ids as Arrow text, slow to hash and iterate; the
+    # ids' own strings are kept (a new string per row and end was 100 MB at 100k episodes)
     ev["u"] = pd.Series(np.where(first, a, b), index=ev.index, dtype=object)
     ev["v"] = pd.Series(np.where(first, b, a), index=ev.index, dtype=object)
     return ev
+
+
+def _texts(col: pd.Series) -> np.ndarray:
+    """A column's values as an object array of ``str`` (``str(x)`` for anything else), the
+    strings already there kept rather than copied."""
+    arr = col.to_numpy(dtype=object)
+    if all(type(x) is str for x in arr.tolist()):
+        return arr
+    return np.array([x if type(x) is str else str(x) for x in arr.tolist()], dtype=object)
 
 
 def evidence_table(ds: Dataset, start: pd.Timestamp | None, end: pd.Timestamp, settings: Settings) -> pd.DataFrame:
@@ -487,7 +496,13 @@ def _none_list(values: Any) -> list:
 def _add_edges(G: nx.Graph, ev: pd.DataFrame) -> None:
     ev = ev.sort_values(["u", "v", "date"], kind="stable").reset_index(drop=True)
     n = len(ev)
-    dates = pd.to_datetime(ev["date"]).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    # each day's text made once and shared by its evidence (a string per row was 24 MB at 100k)
+    day, days = pd.factorize(pd.to_datetime(ev["date"]))
+    texts = pd.Series(days).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    if (day < 0).any():  # no date: what strftime gives a missing one
+        texts = np.append(texts, pd.Series([pd.NaT]).dt.strftime("%Y-%m-%d").to_numpy(dtype=object))
+        day = np.where(day < 0, len(texts) - 1, day)
+    dates = texts[day]
     keys = ("link_id", "episode_id", "relation", "source_type", "grading", "handling_code")
     cols = [_none_list(ev[k]) for k in keys]
     items = [
@@ -517,19 +532,23 @@ def _add_edges(G: nx.Graph, ev: pd.DataFrame) -> None:
     starts = np.flatnonzero(change).tolist() + [n]
     inv_grade = {i: k for k, i in _GRADE_ORDER.items()}
     del pair
-    edges = []
-    for k, (w, strong_k, e_k, g_k, types) in enumerate(zip(agg["w"].tolist(), agg["strong"].tolist(),
-                                                           agg["e"].tolist(), agg["grade"].tolist(),
-                                                           agg["types"].tolist(), strict=True)):
-        lo, hi = starts[k], starts[k + 1]
-        its = items[lo:hi]
-        edges.append((u[lo], v[lo], {
-            "weight": float(w), "evidence": its, "n_links": hi - lo,
-            "first_seen": its[0]["date"], "last_seen": its[-1]["date"],
-            "min_grade": "" if g_k != g_k else inv_grade[int(g_k)],
-            "corroborated": bool(strong_k or types >= 2), "e_graded": bool(e_k),
-        }))
-    G.add_edges_from(edges)
+    ws, strongs, es, gs, types = (agg[c].tolist() for c in ("w", "strong", "e", "grade", "types"))
+    del ev, cols, dates, frame, agg, grade  # the sorted copy goes before the graph grows
+
+    def edges() -> Iterator[tuple[Any, Any, dict]]:
+        # made one at a time: networkx copies each edge's attributes into a dict of its own
+        for k in range(len(ws)):
+            lo, hi = starts[k], starts[k + 1]
+            its = items[lo:hi]
+            g_k = gs[k]
+            yield u[lo], v[lo], {
+                "weight": float(ws[k]), "evidence": its, "n_links": hi - lo,
+                "first_seen": its[0]["date"], "last_seen": its[-1]["date"],
+                "min_grade": "" if g_k != g_k else inv_grade[int(g_k)],
+                "corroborated": bool(strongs[k] or types[k] >= 2), "e_graded": bool(es[k]),
+            }
+
+    G.add_edges_from(edges())
 
 
 def induced_edges(G: nx.Graph, nodes: Iterable[Any]) -> list[tuple[Any, Any]]:
