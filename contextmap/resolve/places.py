@@ -304,7 +304,10 @@ def resolve_locations(
         n_both[fuzzy[~said]] = False
         la, lb = compared[ra].tolist(), compared[rb].tolist()
         sim[fuzzy] = cpdist(la, lb, scorer=fuzz.token_set_ratio, workers=-1)
-        sort_sim[fuzzy] = cpdist(la, lb, scorer=fuzz.token_sort_ratio, workers=-1)
+        # token_sort_ratio is the ratio of the texts with their words sorted: each distinct
+        # text's words are sorted once here, not once per pair
+        ordered = {x: " ".join(sorted(x.split())) for x in compared.tolist()}
+        sort_sim[fuzzy] = cpdist([ordered[x] for x in la], [ordered[x] for x in lb], scorer=fuzz.ratio, workers=-1)
         # one shared word (the area most names begin with: "Oakridge Inn", "Oakridge Leisure
         # Centre") is not a partly similar name
         shared = _words_in_common(compared, ra, rb)
