@@ -61,6 +61,7 @@ from contextmap.flags import child_flags
 from contextmap.graph import AnalysisContext
 from contextmap.hotspots import DensitySurface, density_surface, rank_locations, spatial_clusters
 from contextmap.ingest import load
+from contextmap.parallel import beside
 from contextmap.peers import PeerGroups, find_peer_groups
 from contextmap.persons import key_players, rank_persons
 from contextmap.privacy import get_audience, redact_dataset
@@ -68,8 +69,12 @@ from contextmap.resolve import resolve_dataset
 from contextmap.settings import Settings, load_settings
 from contextmap.timelines import timeline
 
-__all__ = ["Analysis", "AnalysisContext", "analyze", "SUMMARY_KEYS", "OUTPUT_FILES", "EmptyPeriodWarning",
+__all__ = ["Analysis", "AnalysisContext", "analyze", "SUMMARY_KEYS", "OUTPUT_FILES", "PARALLEL_FROM", "EmptyPeriodWarning",
            "empty_period_message"]
+
+PARALLEL_FROM = 20_000
+"""Pieces of evidence from which places are ranked in a second process while the graph, peer
+groups and persons are computed (below it, starting the process costs more than it saves)."""
 
 SUMMARY_KEYS = ("period", "peer_groups", "hotspots", "persons_of_concern", "flags")
 OUTPUT_FILES = ("summary.json", "peer_groups.csv", "peer_membership.csv", "persons.csv",
@@ -316,7 +321,8 @@ def _gc_paused() -> Iterator[None]:
     They build millions of small objects (evidence dicts, networkx adjacency, Python lists
     of ids), and each full collection walks every live object: at 100,000 episodes that was
     about a quarter of the CPU time, with no garbage found. Reference counting still frees
-    everything at once; cycles are collected when the collector resumes.
+    everything at once; cycles are collected when the collector resumes, and once after
+    entity resolution (:func:`analyze`).
     """
     was = gc.isenabled()
     gc.disable()
@@ -325,6 +331,12 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+def _hotspot_results(ctx: AnalysisContext) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, DensitySurface]:
+    """Ranked locations, spatial clusters and the density surface of a context."""
+    hot = rank_locations(ctx)
+    return hot, spatial_clusters(hot), density_surface(ctx)
 
 
 def analyze(
@@ -441,6 +453,10 @@ def _analyze(ds: Dataset, *, start: Any, end: Any, settings: Settings, seed: int
         step("resolving persons and places")
         ds = resolve_dataset(ds, decisions=decisions)
         resolved = True
+        # what resolution left in cycles (the record linker's tables, hundreds of MB at 100k
+        # episodes) goes before the graph is built; only the objects made since the collector
+        # was paused are looked at (a tenth of a second)
+        gc.collect(0)
         lap("resolve")
     if audience is not None:
         step(f"redacting for the {audience} audience")
@@ -449,19 +465,24 @@ def _analyze(ds: Dataset, *, start: Any, end: Any, settings: Settings, seed: int
         lap("redact")
     step("building the context graph")
     ctx = AnalysisContext(ds, start=s, end=e, settings=settings)  # every analysis reads this one
-    G = ctx.graph
-    lap("graph")
-    step("finding peer groups")
-    pg = find_peer_groups(ctx, seed=seed, n_runs=n_runs, min_ties=min_ties)
-    lap("peer_groups")
-    step("ranking persons of concern")
-    persons = rank_persons(ctx, peer_groups=pg, seed=seed)
-    kp = key_players(ctx, k=key_player_k)
-    lap("persons")
+    # the places are ranked on the second core while the graph, peer groups and persons are
+    # computed here: a forked child shares the evidence read once (contextmap.parallel)
+    places_job = beside(_hotspot_results, ctx, use_child=len(ctx.history) >= PARALLEL_FROM)
+    try:
+        G = ctx.graph
+        lap("graph")
+        step("finding peer groups")
+        pg = find_peer_groups(ctx, seed=seed, n_runs=n_runs, min_ties=min_ties)
+        lap("peer_groups")
+        step("ranking persons of concern")
+        persons = rank_persons(ctx, peer_groups=pg, seed=seed)
+        kp = key_players(ctx, k=key_player_k)
+        lap("persons")
+    except BaseException:
+        places_job.cancel()
+        raise
     step("ranking locations")
-    hot = rank_locations(ctx)
-    clusters = spatial_clusters(hot)
-    dens = density_surface(ctx)
+    hot, clusters, dens = places_job.result()
     lap("hotspots")
     step("flagging children")
     flags = child_flags(ctx, hotspots=hot, persons=persons)

@@ -31,7 +31,8 @@ report it. Views must draw other edges as untested, never as fact.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import igraph as ig
@@ -51,6 +52,8 @@ __all__ = [
     "induced_edges",
     "induced_subgraph",
     "children_projection",
+    "child_pairs",
+    "ChildPairs",
     "evidence_table",
     "to_igraph",
     "as_graph",
@@ -193,13 +196,22 @@ def _evidence_for(rows: tuple[pd.DataFrame, pd.DataFrame], start: pd.Timestamp |
     if not parts:
         return pd.DataFrame(columns=_EVIDENCE_COLUMNS + ["weight", "u", "v"])
     ev = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
-    a = ev["a"].to_numpy(dtype=object).astype(str)
-    b = ev["b"].to_numpy(dtype=object).astype(str)
-    first = a <= b
-    # object columns: pandas would store the ids as Arrow text, slow to hash and iterate
+    a, b = _texts(ev["a"]), _texts(ev["b"])
+    first = (a <= b).astype(bool)
+    # object columns: pandas would store the ids as Arrow text, slow to hash and iterate; the
+    # ids' own strings are kept (a new string per row and end was 100 MB at 100k episodes)
     ev["u"] = pd.Series(np.where(first, a, b), index=ev.index, dtype=object)
     ev["v"] = pd.Series(np.where(first, b, a), index=ev.index, dtype=object)
     return ev
+
+
+def _texts(col: pd.Series) -> np.ndarray:
+    """A column's values as an object array of ``str`` (``str(x)`` for anything else), the
+    strings already there kept rather than copied."""
+    arr = col.to_numpy(dtype=object)
+    if all(type(x) is str for x in arr.tolist()):
+        return arr
+    return np.array([x if type(x) is str else str(x) for x in arr.tolist()], dtype=object)
 
 
 def evidence_table(ds: Dataset, start: pd.Timestamp | None, end: pd.Timestamp, settings: Settings) -> pd.DataFrame:
@@ -378,9 +390,16 @@ class AnalysisContext:
                                                                self.start, self.end, self.settings))
 
     @property
+    def child_pairs(self) -> ChildPairs:
+        """The children projection as arrays (:func:`child_pairs`, settings' defaults): what
+        peer groups are found on."""
+        return self.memo("child_pairs", lambda: child_pairs(self.graph, settings=self.settings))
+
+    @property
     def projection(self) -> nx.Graph:
-        """The children projection of the graph (:func:`children_projection`, settings' defaults)."""
-        return self.memo("projection", lambda: children_projection(self.graph, settings=self.settings))
+        """The children projection of the graph as a networkx graph (:func:`children_projection`,
+        settings' defaults), built from :attr:`child_pairs` when first asked for."""
+        return self.memo("projection", lambda: self.child_pairs.to_networkx(self.graph))
 
 
 def as_context(
@@ -511,7 +530,13 @@ def _none_list(values: Any) -> list:
 def _add_edges(G: nx.Graph, ev: pd.DataFrame) -> None:
     ev = ev.sort_values(["u", "v", "date"], kind="stable").reset_index(drop=True)
     n = len(ev)
-    dates = pd.to_datetime(ev["date"]).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    # each day's text made once and shared by its evidence (a string per row was 24 MB at 100k)
+    day, days = pd.factorize(pd.to_datetime(ev["date"]))
+    texts = pd.Series(days).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    if (day < 0).any():  # no date: what strftime gives a missing one
+        texts = np.append(texts, pd.Series([pd.NaT]).dt.strftime("%Y-%m-%d").to_numpy(dtype=object))
+        day = np.where(day < 0, len(texts) - 1, day)
+    dates = texts[day]
     keys = ("link_id", "episode_id", "relation", "source_type", "grading", "handling_code")
     cols = [_none_list(ev[k]) for k in keys]
     items = [
@@ -541,19 +566,23 @@ def _add_edges(G: nx.Graph, ev: pd.DataFrame) -> None:
     starts = np.flatnonzero(change).tolist() + [n]
     inv_grade = {i: k for k, i in _GRADE_ORDER.items()}
     del pair
-    edges = []
-    for k, (w, strong_k, e_k, g_k, types) in enumerate(zip(agg["w"].tolist(), agg["strong"].tolist(),
-                                                           agg["e"].tolist(), agg["grade"].tolist(),
-                                                           agg["types"].tolist(), strict=True)):
-        lo, hi = starts[k], starts[k + 1]
-        its = items[lo:hi]
-        edges.append((u[lo], v[lo], {
-            "weight": float(w), "evidence": its, "n_links": hi - lo,
-            "first_seen": its[0]["date"], "last_seen": its[-1]["date"],
-            "min_grade": "" if g_k != g_k else inv_grade[int(g_k)],
-            "corroborated": bool(strong_k or types >= 2), "e_graded": bool(e_k),
-        }))
-    G.add_edges_from(edges)
+    ws, strongs, es, gs, types = (agg[c].tolist() for c in ("w", "strong", "e", "grade", "types"))
+    del ev, cols, dates, frame, agg, grade  # the sorted copy goes before the graph grows
+
+    def edges() -> Iterator[tuple[Any, Any, dict]]:
+        # made one at a time: networkx copies each edge's attributes into a dict of its own
+        for k in range(len(ws)):
+            lo, hi = starts[k], starts[k + 1]
+            its = items[lo:hi]
+            g_k = gs[k]
+            yield u[lo], v[lo], {
+                "weight": float(ws[k]), "evidence": its, "n_links": hi - lo,
+                "first_seen": its[0]["date"], "last_seen": its[-1]["date"],
+                "min_grade": "" if g_k != g_k else inv_grade[int(g_k)],
+                "corroborated": bool(strongs[k] or types[k] >= 2), "e_graded": bool(es[k]),
+            }
+
+    G.add_edges_from(edges())
 
 
 def induced_edges(G: nx.Graph, nodes: Iterable[Any]) -> list[tuple[Any, Any]]:
@@ -596,6 +625,66 @@ def _kind_nodes(G: nx.Graph, kind: str) -> list[str]:
     return [n for n, k in G.nodes(data="kind") if k == kind]
 
 
+_FIELDS = ("direct", "persons", "places")  # the order a pair's bindings are summed in
+
+
+@dataclass
+class ChildPairs:
+    """The children projection as arrays (:func:`child_pairs`): what the peer groups read,
+    without a networkx graph of every pair (:meth:`to_networkx` builds that one).
+
+    Attributes
+    ----------
+    nodes
+        The children, in the context graph's node order.
+    a, b
+        Each pair's two children (positions in ``nodes``, ``a < b``), sorted by ``(a, b)``.
+    weight
+        Each pair's binding weight.
+    direct
+        Whether a link joins the pair directly.
+    via_pair, via_field, via_id
+        One row per person (``via_field`` 1) or place (2) binding a pair (``via_pair``: the
+        pair's position), sorted by pair, field and the via's position in the graph.
+    """
+
+    nodes: list
+    a: np.ndarray
+    b: np.ndarray
+    weight: np.ndarray
+    direct: np.ndarray
+    via_pair: np.ndarray
+    via_field: np.ndarray
+    via_id: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    def vias(self, field: str) -> dict[int, list]:
+        """Pair position -> the persons (``field='persons'``) or places binding it, in order."""
+        rows = np.flatnonzero(self.via_field == _FIELDS.index(field))
+        g = self.via_pair[rows]
+        cut = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]).tolist() + [len(rows)] if len(rows) else [0]
+        vals = self.via_id[rows].tolist()
+        return {int(g[lo]): vals[lo:hi] for lo, hi in zip(cut[:-1], cut[1:], strict=True)}
+
+    def to_networkx(self, G: nx.Graph) -> nx.Graph:
+        """The projection as a networkx graph: every child of ``G`` (with its attributes), an
+        edge per pair with ``weight``, ``direct``, ``persons`` and ``places``."""
+        H = nx.Graph()
+        H.add_nodes_from((n, d) for n, d in G.nodes(data=True) if d.get("kind") == "child")
+        persons, places = self.vias("persons"), self.vias("places")
+        xs = [self.nodes[i] for i in self.a.tolist()]
+        ys = [self.nodes[i] for i in self.b.tolist()]
+        w, direct = self.weight.tolist(), self.direct.tolist()
+        H.add_edges_from(
+            (xs[k], ys[k], {"weight": w[k], "direct": direct[k], "persons": persons.get(k, []),
+                            "places": places.get(k, [])})
+            for k in range(len(xs))
+        )
+        return H
+
+
 def children_projection(
     G: nx.Graph,
     *,
@@ -613,6 +702,7 @@ def children_projection(
     provisional persons, RHI mentions that matched no record, do not bind), or (3) they were at the same place within ``co_location_days`` of each other
     (``place_weight * min(w1, w2) / (k - 1)`` for ``k`` children at the place in the period).
     Edge attributes ``direct``, ``persons`` and ``places`` list what binds the pair.
+    (:func:`child_pairs` gives the same as arrays.)
 
     Examples
     --------
@@ -625,15 +715,45 @@ def children_projection(
     >>> sorted(children_projection(G)["C1"]["C2"]["persons"])
     ['P1']
     """
+    return child_pairs(G, co_location_days=co_location_days, settings=settings, person_weight=person_weight,
+                       place_weight=place_weight, direct_weight=direct_weight).to_networkx(G)
+
+
+def child_pairs(
+    G: nx.Graph,
+    *,
+    co_location_days: float | None = None,
+    settings: Settings | None = None,
+    person_weight: float = 1.0,
+    place_weight: float = 0.5,
+    direct_weight: float = 1.0,
+) -> ChildPairs:
+    """The children projection of :func:`children_projection` as arrays (:class:`ChildPairs`).
+
+    Nodes are numbered in the graph's order and every step works on those numbers; a pair's
+    weight is the sum of its bindings in the order direct link, persons, places (each in the
+    graph's node order).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.Graph()
+    >>> G.add_nodes_from(["C1", "C2"], kind="child"); G.add_node("P1", kind="person")
+    >>> G.add_edge("C1", "P1", weight=1.0, evidence=[{"date": "2024-01-01"}])
+    >>> G.add_edge("C2", "P1", weight=1.0, evidence=[{"date": "2024-01-01"}])
+    >>> p = child_pairs(G)
+    >>> p.nodes, p.a.tolist(), p.b.tolist(), p.weight.tolist(), p.vias("persons")
+    (['C1', 'C2'], [0], [1], [1.0], {0: ['P1']})
+    """
     days = (settings or Settings()).graph.co_location_days if co_location_days is None else co_location_days
-    kinds = nx.get_node_attributes(G, "kind")
-    H = nx.Graph()
-    H.add_nodes_from((n, d) for n, d in G.nodes(data=True) if d.get("kind") == "child")
-    direct_rows, ref_rows, visit_rows = [], [], []
+    index = {n: i for i, n in enumerate(G.nodes)}
+    kinds = dict(G.nodes(data="kind"))
+    parts: list[tuple] = []  # (child, child, weight, via: graph positions; field: 0 direct, 1 persons, 2 places)
+    direct_rows, ref_rows, visit_rows, visit_days = [], [], [], []
     for u, v, d in G.edges(data=True):
         ku, kv = kinds.get(u), kinds.get(v)
         if ku == "child" and kv == "child":
-            direct_rows.append((u, v, d["weight"]))
+            direct_rows.append((index[u], index[v], d["weight"]))
         elif ku == "child" or kv == "child":
             c, o, ko = (u, v, kv) if ku == "child" else (v, u, ku)
             if ko == "person":
@@ -641,85 +761,75 @@ def children_projection(
                 # first name) is not evidence that binds two children: it is kept in the
                 # graph for the record but left out of the projection
                 if not G.nodes[o].get("provisional", False):
-                    ref_rows.append((o, c, d["weight"]))
+                    ref_rows.append((index[o], index[c], d["weight"]))
             elif ko == "location":
+                io, ic, w = index[o], index[c], d["weight"]
                 for item in d["evidence"]:
-                    visit_rows.append((o, c, item["date"], d["weight"]))
-    parts = []
+                    visit_rows.append((io, ic, w))
+                    visit_days.append(item["date"])
     if direct_rows:
-        dr = pd.DataFrame(direct_rows, columns=["a", "b", "w"])
-        parts.append(dr.assign(w=dr["w"] * direct_weight, via=None, field="direct"))
+        da, db, dw = (np.array(x) for x in zip(*direct_rows, strict=True))
+        parts.append((da, db, dw.astype(float) * direct_weight, np.full(len(da), -1), 0))
     if ref_rows:
-        parts.append(_shared(pd.DataFrame(ref_rows, columns=["via", "child", "w"]), person_weight, "persons"))
+        via, child, w = (np.array(x) for x in zip(*ref_rows, strict=True))
+        parts.append((*_shared(via, child, w.astype(float), person_weight), 1))
     if visit_rows:
-        vis = pd.DataFrame(visit_rows, columns=["via", "child", "date", "w"])
-        parts.append(_co_located(vis, days, place_weight))
-    parts = [p for p in parts if len(p)]
+        via, child, w = (np.array(x) for x in zip(*visit_rows, strict=True))
+        day = pd.to_datetime(pd.Series(visit_days, dtype=object)).to_numpy("datetime64[D]").astype(np.int64)
+        parts.append((*_co_located(via, child, day, w.astype(float), days, place_weight), 2))
+    children = [n for n, k in kinds.items() if k == "child"]
+    child_pos = np.full(len(index), -1, dtype=np.int64)
+    child_pos[[index[n] for n in children]] = np.arange(len(children))
+    parts = [p for p in parts if len(p[0])]
+    empty_i, empty_f = np.zeros(0, np.int64), np.zeros(0)
     if not parts:
-        return H
-    allp = pd.concat(parts, ignore_index=True)
-    order = {n: i for i, n in enumerate(G.nodes)}
-    ia = allp["a"].map(order).to_numpy()
-    ib = allp["b"].map(order).to_numpy()
-    a = allp["a"].to_numpy(dtype=object)
-    b = allp["b"].to_numpy(dtype=object)
-    swap = ia > ib
-    allp["a"], allp["b"] = np.where(swap, b, a), np.where(swap, a, b)
-    allp["_ia"], allp["_ib"] = np.where(swap, ib, ia), np.where(swap, ia, ib)
-    allp["_iv"] = allp["via"].map(order).fillna(-1)
-    allp = allp.sort_values(["_ia", "_ib", "field", "_iv"], kind="stable").reset_index(drop=True)
-    # one group per pair of children, in sorted order (integer ids: no per-group objects)
-    ia, ib = allp["_ia"].to_numpy(), allp["_ib"].to_numpy()
+        return ChildPairs(children, empty_i, empty_i, empty_f, np.zeros(0, bool), empty_i, empty_i,
+                          np.zeros(0, dtype=object))
+    ga = np.concatenate([p[0] for p in parts]).astype(np.int64)
+    gb = np.concatenate([p[1] for p in parts]).astype(np.int64)
+    w = np.concatenate([p[2] for p in parts]).astype(float)
+    gv = np.concatenate([p[3] for p in parts]).astype(np.int64)
+    field = np.concatenate([np.full(len(p[0]), p[4], dtype=np.int64) for p in parts])
+    ia, ib = np.minimum(ga, gb), np.maximum(ga, gb)
+    order = np.lexsort((gv, field, ib, ia))  # pair, then direct / persons / places, then the via
+    ia, ib, w, gv, field = ia[order], ib[order], w[order], gv[order], field[order]
     change = np.r_[True, (ia[1:] != ia[:-1]) | (ib[1:] != ib[:-1])]
     gid = np.cumsum(change) - 1
     starts = np.flatnonzero(change)
-    w = allp["w"].groupby(gid, sort=True).sum().to_numpy(float)  # pandas' (compensated) sum, as before
-    fields = allp["field"].to_numpy(dtype=object)
+    total = pd.Series(w).groupby(gid, sort=True).sum().to_numpy(float)  # pandas' (compensated) sum
     direct = np.zeros(len(starts), dtype=bool)
-    direct[gid[fields == "direct"]] = True
-    via = allp["via"].to_numpy(dtype=object)
-    lists: dict[str, dict[int, list]] = {}
-    for field in ("persons", "places"):
-        rows = np.flatnonzero(fields == field)
-        g = gid[rows]
-        cut = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]).tolist() + [len(rows)] if len(rows) else [0]
-        vals = via[rows].tolist()
-        lists[field] = {int(g[lo]): vals[lo:hi] for lo, hi in zip(cut[:-1], cut[1:], strict=True)}
-    xs = allp["a"].to_numpy(dtype=object)[starts].tolist()
-    ys = allp["b"].to_numpy(dtype=object)[starts].tolist()
-    H.add_edges_from(
-        (xs[k], ys[k], {"weight": float(w[k]), "direct": bool(direct[k]), "persons": lists["persons"].get(k, []),
-                        "places": lists["places"].get(k, [])})
-        for k in range(len(starts))
-    )
-    return H
+    direct[gid[field == 0]] = True
+    vias = field > 0
+    nodes = np.array(list(index), dtype=object)
+    return ChildPairs(children, child_pos[ia[starts]], child_pos[ib[starts]], total, direct, gid[vias],
+                      field[vias], nodes[gv[vias]])
 
 
-def _shared(ref: pd.DataFrame, scale: float, field: str) -> pd.DataFrame:
+def _shared(via: np.ndarray, child: np.ndarray, w: np.ndarray, scale: float) -> tuple[np.ndarray, ...]:
     """Pairs of children sharing a person: ``scale * min(w1, w2) / (k - 1)``."""
-    k = ref.groupby("via")["child"].transform("size")
-    ref = ref.loc[k >= 2].assign(k=k[k >= 2])
-    ref = ref.assign(i=pd.factorize(ref["child"])[0])
-    m = ref.merge(ref, on="via", suffixes=("1", "2"))
-    m = m.loc[m["i1"] < m["i2"]]
-    w = scale * np.minimum(m["w1"], m["w2"]) / (m["k1"] - 1)
-    return pd.DataFrame({"a": m["child1"].to_numpy(), "b": m["child2"].to_numpy(), "w": w.to_numpy(),
-                         "via": m["via"].to_numpy(), "field": field})
+    order = np.argsort(via, kind="stable")
+    via, child, w = via[order], child[order], w[order]
+    start = np.flatnonzero(np.r_[True, via[1:] != via[:-1]])
+    size = np.diff(np.r_[start, len(via)])
+    k = np.repeat(size, size)
+    # every ordered pair (i, j), i < j, within each person's block of children
+    reps = k - (np.arange(len(via)) - np.repeat(start, size)) - 1  # later rows in the block
+    i = np.repeat(np.arange(len(via)), reps)
+    j = i + 1 + (np.arange(len(i)) - np.repeat(np.cumsum(reps) - reps, reps))
+    out_w = scale * np.minimum(w[i], w[j]) / (k[i] - 1)
+    return child[i], child[j], out_w, via[i]
 
 
-def _co_located(vis: pd.DataFrame, days: float, scale: float) -> pd.DataFrame:
+def _co_located(via: np.ndarray, child: np.ndarray, day: np.ndarray, w: np.ndarray, days: float,
+                scale: float) -> tuple[np.ndarray, ...]:
     """Pairs of children seen at one place within ``days`` of each other (vectorised sweep):
     ``scale * min(w1, w2) / (k - 1)`` for ``k`` children at the place."""
-    vis = vis.assign(day=pd.to_datetime(vis["date"]).to_numpy("datetime64[D]").astype(np.int64))
-    vis = vis.sort_values(["via", "day"], kind="stable").reset_index(drop=True)
-    k_of = vis.groupby("via")["child"].nunique()
-    place = vis["via"].to_numpy(dtype=object)
-    day = vis["day"].to_numpy()
-    child = vis["child"].to_numpy(dtype=object)
+    order = np.lexsort((day, via))
+    via, child, day, w = via[order], child[order], day[order], w[order]
     found_a, found_b, found_p = [], [], []
-    n = len(vis)
+    n = len(via)
     for off in range(1, n):
-        same = (place[off:] == place[:-off]) & (day[off:] - day[:-off] <= days)
+        same = (via[off:] == via[:-off]) & (day[off:] - day[:-off] <= days)
         if not same.any():
             break
         idx = np.flatnonzero(same)
@@ -727,21 +837,24 @@ def _co_located(vis: pd.DataFrame, days: float, scale: float) -> pd.DataFrame:
         ok = ca != cb
         found_a.append(ca[ok])
         found_b.append(cb[ok])
-        found_p.append(place[idx][ok])
-    if not found_a:
-        return pd.DataFrame(columns=["a", "b", "w", "via", "field"])
-    pa, pb = np.concatenate(found_a), np.concatenate(found_b)
-    codes, _ = pd.factorize(np.concatenate([pa, pb]))
-    first = codes[: len(pa)] < codes[len(pa):]
-    pairs = pd.DataFrame({"a": np.where(first, pa, pb), "b": np.where(first, pb, pa),
-                          "via": np.concatenate(found_p)}).drop_duplicates()
-    wmap = vis.drop_duplicates(["via", "child"]).set_index(["via", "child"])["w"]
-    w1 = wmap.reindex(pd.MultiIndex.from_arrays([pairs["via"], pairs["a"]])).to_numpy()
-    w2 = wmap.reindex(pd.MultiIndex.from_arrays([pairs["via"], pairs["b"]])).to_numpy()
-    k = k_of.reindex(pairs["via"]).to_numpy(float)
-    pairs["w"] = scale * np.minimum(w1, w2) / np.maximum(k - 1, 1)
-    pairs["field"] = "places"
-    return pairs[["a", "b", "w", "via", "field"]]
+        found_p.append(via[idx][ok])
+    pa, pb, pv = (np.concatenate(x) if x else np.zeros(0, np.int64) for x in (found_a, found_b, found_p))
+    if not len(pa):
+        return pa, pb, np.zeros(0), pv
+    lo, hi = np.minimum(pa, pb), np.maximum(pa, pb)
+    span = int(max(child.max(), via.max())) + 1
+    pair = lo * span + hi
+    order = np.lexsort((pair, pv))
+    pv, pair = pv[order], pair[order]
+    first = np.r_[True, (pv[1:] != pv[:-1]) | (pair[1:] != pair[:-1])]  # each (place, pair) once
+    pv, lo, hi = pv[first], pair[first] // span, pair[first] % span
+    # a child's weight at a place (its one edge there: every visit carries it), children per place
+    seen, at = np.unique(via * span + child, return_index=True)
+    places, k_of = np.unique(seen // span, return_counts=True)
+    k = k_of[np.searchsorted(places, pv)].astype(float)
+    w1 = w[at[np.searchsorted(seen, pv * span + lo)]]
+    w2 = w[at[np.searchsorted(seen, pv * span + hi)]]
+    return lo, hi, scale * np.minimum(w1, w2) / np.maximum(k - 1, 1), pv
 
 
 def as_graph(ds_or_graph: Any, *, start: Any = None, end: Any = None, settings: Settings | None = None) -> nx.Graph:

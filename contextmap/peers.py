@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from contextmap._errors import ConfigError
-from contextmap.graph import as_context, to_igraph
+from contextmap.graph import AnalysisContext, ChildPairs, as_context, to_igraph
 from contextmap.settings import Settings
 
 __all__ = ["PeerGroups", "GroupExplanation", "find_peer_groups", "leiden_partition", "LARGE_NETWORK", "LARGE_NETWORK_RUNS"]
@@ -63,16 +63,24 @@ class PeerGroups:
         ``direct_links`` and ``evidence_text``.
     projection
         The children projection the groups were found on (edge attributes say what binds
-        each pair).
+        each pair), built when first read.
     graph
         The context graph.
     """
 
     membership: pd.Series
     groups: pd.DataFrame
-    projection: nx.Graph = field(repr=False)
     graph: nx.Graph = field(repr=False)
     seed: int = 0
+    context: AnalysisContext | None = field(default=None, repr=False)
+    """The analysis context the groups were found in (its projection is built from it when asked for)."""
+
+    @property
+    def projection(self) -> nx.Graph:
+        """The children projection the groups were found on, as a networkx graph (built when
+        first asked for: the groups are found on its arrays, :attr:`AnalysisContext.child_pairs`)."""
+        ctx = self.context if self.context is not None else as_context(self.graph)
+        return ctx.projection
 
     def group_of(self, child_id: str) -> str | None:
         """The group id of a child, or ``None``."""
@@ -339,10 +347,13 @@ def find_peer_groups(
     resolution = _check_objective(objective, resolution)
     ctx = as_context(ds_or_graph, start=start, end=end, settings=settings, default_months=None)
     G = ctx.graph
-    H = ctx.projection
+    P = ctx.child_pairs
     # run on the children with at least one peer; isolated children are never grouped (every
-    # edge joins two such children, so the igraph copy of H less its isolated vertices is it)
-    g, nodes, weights = to_igraph(H)
+    # pair joins two such children, so the igraph graph of the pairs less its isolated
+    # vertices is the projection's: vertices in the graph's order, pairs sorted)
+    nodes = list(P.nodes)
+    g = ig.Graph(n=len(nodes), edges=np.column_stack([P.a, P.b]).tolist())
+    weights = P.weight.tolist()
     isolated = [i for i, d in enumerate(g.degree()) if d == 0]
     if isolated:
         g.delete_vertices(isolated)
@@ -361,14 +372,16 @@ def find_peer_groups(
         best = dict(zip(nodes, runs[best_r].tolist(), strict=True))
     else:
         best = {}
+    position = {n: i for i, n in enumerate(P.nodes)}
+    community = np.full(len(P.nodes), -1, dtype=np.int64)
+    for n, c in best.items():
+        community[position[n]] = c
+    kept_mask = _peel(P, community, min_ties) if min_ties > 1 else community >= 0
     comms: dict[int, list] = {}
     for n, c in best.items():
-        comms.setdefault(c, []).append(n)
-    kept = []
-    for m in comms.values():
-        core_m = _peel(H, set(m), min_ties) if min_ties > 1 else set(m)
-        if len(core_m) >= min_size:
-            kept.append(sorted(core_m))
+        if kept_mask[position[n]]:
+            comms.setdefault(c, []).append(n)
+    kept = [sorted(m) for m in comms.values() if len(m) >= min_size]
     kept.sort(key=lambda m: (-len(m), m[0]))
     stability = _stability(kept, nodes, runs)
     rows = []
@@ -378,7 +391,7 @@ def find_peer_groups(
         for m in members:
             member_of[m] = gid
         rows.append({"group_id": gid, "children": members, "size": len(members),
-                     "stability": round(float(stability[i - 1]), 4), **_binding(G, H, members)})
+                     "stability": round(float(stability[i - 1]), 4), **_binding(G, members)})
     groups = pd.DataFrame(rows, columns=["group_id", "children", "size", "stability",
                                          "binding_persons", "binding_places", "direct_links",
                                          "evidence_text"]).set_index("group_id")
@@ -386,34 +399,40 @@ def find_peer_groups(
     membership = pd.Series([member_of.get(c, pd.NA) for c in children],
                            index=pd.Index(children, name="child_id"), name="peer_group",
                            dtype="string")
-    return PeerGroups(membership=membership, groups=groups, projection=H, graph=G, seed=seed)
+    return PeerGroups(membership=membership, groups=groups, graph=G, seed=seed, context=ctx)
 
 
-def _bindings(H: nx.Graph, c: str, members: set) -> int:
-    """Distinct pieces of binding evidence between ``c`` and other members: direct links,
-    shared persons and shared places (each person or place counted once)."""
-    direct, via = 0, set()
-    for n in H[c]:
-        if n in members and n != c:
-            d = H[c][n]
-            direct += int(d["direct"])
-            via.update(d["persons"])
-            via.update(d["places"])
-    return direct + len(via)
+def _peel(P: ChildPairs, community: np.ndarray, min_ties: int) -> np.ndarray:
+    """Which children stay in their community (``community`` per child of ``P``, -1 for none)
+    when members bound to the rest of it by fewer than ``min_ties`` distinct pieces of
+    evidence (direct links to members, persons and places shared with members, each person
+    or place counted once) are dropped, repeatedly, all communities at once."""
+    a, b = P.a, P.b
+    inside = (community[a] == community[b]) & (community[a] >= 0) & (a != b)
+    # each binding seen from both ends: (child, the member at the other end, what binds)
+    d = np.flatnonzero(inside & P.direct)
+    d_child, d_other = np.r_[a[d], b[d]], np.r_[b[d], a[d]]
+    v = np.flatnonzero(inside[P.via_pair])
+    k = P.via_pair[v]
+    via = pd.factorize(P.via_id[v])[0] if len(v) else np.zeros(0, np.int64)
+    v_child, v_other, v_via = np.r_[a[k], b[k]], np.r_[b[k], a[k]], np.r_[via, via]
+    span = int(via.max()) + 1 if len(via) else 1
+    n = len(community)
+    alive = community >= 0
+    while alive.any():
+        ok = alive[d_child] & alive[d_other]
+        ties = np.bincount(d_child[ok], minlength=n)
+        ok = alive[v_child] & alive[v_other]
+        shared = np.unique(v_child[ok] * span + v_via[ok])  # each person or place once per child
+        ties += np.bincount(shared // span, minlength=n)
+        weak = alive & (ties < min_ties)
+        if not weak.any():
+            break
+        alive &= ~weak
+    return alive
 
 
-def _peel(H: nx.Graph, members: set, min_ties: int) -> set:
-    """Drop, repeatedly, members bound to the rest by fewer than ``min_ties`` pieces of evidence."""
-    members = set(members)
-    changed = True
-    while changed and members:
-        weak = {c for c in members if _bindings(H, c, members) < min_ties}
-        changed = bool(weak)
-        members -= weak
-    return members
-
-
-def _binding(G: nx.Graph, H: nx.Graph, members: list[str]) -> dict[str, Any]:
+def _binding(G: nx.Graph, members: list[str]) -> dict[str, Any]:
     mset = set(members)
     nodes = G.nodes
     reach: dict[str, int] = {}

@@ -123,3 +123,25 @@ def test_an_empty_period_warns_in_python_and_is_an_error_on_the_command_line(dat
         text = " ".join(res.output.split())
         assert "2010-01-01 to 2010-01-31, which holds none: the data runs from 2024-" in text, (command, text)
         assert "Traceback" not in res.output and not any(tmp_path.glob(f"{command}*")), command
+
+
+def test_places_ranked_in_a_second_process_give_what_one_process_gives(data_dir, monkeypatch):
+    import pandas as pd
+
+    import contextmap.analysis as analysis_module
+    from contextmap.parallel import fork_available
+
+    ds = contextmap.load(data_dir)
+    monkeypatch.setenv("CONTEXTMAP_WORKERS", "1")
+    alone = analyze(ds, resolve=False, n_runs=3)
+    monkeypatch.delenv("CONTEXTMAP_WORKERS")
+    monkeypatch.setattr(analysis_module, "PARALLEL_FROM", 0)
+    jobs = []
+    beside = analysis_module.beside
+    monkeypatch.setattr(analysis_module, "beside", lambda *a, **k: jobs.append(beside(*a, **k)) or jobs[-1])
+    both = analyze(ds, resolve=False, n_runs=3)
+    assert len(jobs) == 1 and jobs[0].ran_in_child == fork_available()
+    pd.testing.assert_frame_equal(both.hotspots, alone.hotspots)
+    pd.testing.assert_frame_equal(both.clusters, alone.clusters)
+    assert both.density.values.tolist() == alone.density.values.tolist()
+    assert both.summary() == alone.summary()

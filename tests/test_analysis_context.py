@@ -33,23 +33,33 @@ def result(ds):
 
 
 def test_analyze_builds_the_evidence_and_the_projection_once(ds, monkeypatch):
-    calls = {"evidence": 0, "projection": 0}
-    rows, projection = graph_module._evidence_rows, graph_module.children_projection
+    calls = {"evidence": 0, "projection": 0, "networkx": 0}
+    rows, pairs, to_networkx = graph_module._evidence_rows, graph_module.child_pairs, graph_module.ChildPairs.to_networkx
 
     def counted_rows(*args, **kwargs):
         calls["evidence"] += 1
         return rows(*args, **kwargs)
 
-    def counted_projection(*args, **kwargs):
+    def counted_pairs(*args, **kwargs):
         calls["projection"] += 1
-        return projection(*args, **kwargs)
+        return pairs(*args, **kwargs)
+
+    def counted_networkx(self, G):
+        calls["networkx"] += 1
+        return to_networkx(self, G)
 
     monkeypatch.setattr(graph_module, "_evidence_rows", counted_rows)
-    monkeypatch.setattr(graph_module, "children_projection", counted_projection)
+    monkeypatch.setattr(graph_module, "child_pairs", counted_pairs)
+    monkeypatch.setattr(graph_module.ChildPairs, "to_networkx", counted_networkx)
     a = analyze(ds, resolve=False, n_runs=2)
-    # graph, hotspots (ranking and density), flags and persons all read the one context
-    assert calls == {"evidence": 1, "projection": 1}
+    # graph, hotspots (ranking and density), flags and persons all read the one context; the
+    # projection's networkx graph is built only when someone asks for it, then kept
+    assert calls == {"evidence": 1, "projection": 1, "networkx": 0}
     assert a.context.graph is a.graph and a.peer_groups.projection is a.context.projection
+    assert calls == {"evidence": 1, "projection": 1, "networkx": 1}
+    H = graph_module.children_projection(a.graph)
+    assert list(H.nodes) == list(a.peer_groups.projection.nodes)
+    assert list(H.edges(data=True)) == list(a.peer_groups.projection.edges(data=True))
     assert a.context.period == a.period
 
 

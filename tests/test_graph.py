@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import igraph as ig
 import networkx as nx
@@ -13,6 +14,7 @@ from contextmap import Settings
 from contextmap._errors import ConfigError, OutputExistsError
 from contextmap.exports import write_gexf, write_graphml
 from contextmap.graph import (
+    child_pairs,
     children_projection,
     evidence_weight,
     graph_from_dataset,
@@ -152,3 +154,78 @@ def test_a_provisional_person_does_not_bind_children_in_the_projection():
         G.add_edge(c, "P1", weight=1.0, evidence=[])
     H = children_projection(G)
     assert H.has_edge("C1", "C2") and H["C1"]["C2"]["persons"] == ["P1"]
+
+
+def _random_context_graph(seed: int) -> nx.Graph:
+    """Children, persons (some provisional) and places joined at random, with dated evidence."""
+    rng = random.Random(seed)
+    G = nx.Graph()
+    kids = [f"C{i}" for i in range(rng.randint(2, 25))]
+    people = [f"P{i}" for i in range(rng.randint(0, 6))]
+    places = [f"L{i}" for i in range(rng.randint(0, 6))]
+    nodes = kids + people + places
+    rng.shuffle(nodes)  # the graph's node order is not the ids' order
+    for n in nodes:
+        kind = "child" if n in kids else "person" if n in people else "location"
+        G.add_node(n, kind=kind, **({"provisional": True} if kind == "person" and rng.random() < 0.2 else {}))
+    for _ in range(rng.randint(0, 80)):
+        u, v = rng.sample(nodes, 2)
+        if G.nodes[u]["kind"] != "child" and G.nodes[v]["kind"] != "child":
+            continue
+        dates = sorted(f"2024-{rng.randint(1, 3):02d}-{rng.randint(1, 28):02d}" for _ in range(rng.randint(1, 3)))
+        G.add_edge(u, v, weight=rng.choice([0.25, 0.5, 1.0, 0.3 + rng.random()]),
+                   evidence=[{"date": d} for d in dates])
+    return G
+
+
+def _projection_by_hand(G: nx.Graph, days: float) -> dict:
+    """The projection's definition, pair by pair: (a, b) -> (direct, persons, places, bindings)."""
+    kind = dict(G.nodes(data="kind"))
+    order = {n: i for i, n in enumerate(G.nodes)}
+    kids = [n for n in G if kind[n] == "child"]
+    out = {}
+    for i, a in enumerate(kids):
+        for b in kids[i + 1:]:
+            direct = G.has_edge(a, b)
+            parts = [G[a][b]["weight"]] if direct else []
+            persons, places = [], []
+            for via in sorted(set(G[a]) & set(G[b]), key=order.get):
+                k = sum(kind[c] == "child" for c in G[via])
+                w1, w2 = G[a][via]["weight"], G[b][via]["weight"]
+                if kind[via] == "person" and not G.nodes[via].get("provisional"):
+                    persons.append(via)
+                    parts.append(min(w1, w2) / (k - 1))
+                elif kind[via] == "location":
+                    da = [pd_day(e["date"]) for e in G[a][via]["evidence"]]
+                    db = [pd_day(e["date"]) for e in G[b][via]["evidence"]]
+                    if any(abs(x - y) <= days for x in da for y in db):
+                        places.append(via)
+                        parts.append(0.5 * min(w1, w2) / max(k - 1, 1))
+            if parts:
+                key = (a, b) if order[a] < order[b] else (b, a)
+                out[key] = (direct, persons, places, parts)
+    return out
+
+
+def pd_day(text: str) -> int:
+    import datetime as dt
+
+    return dt.date.fromisoformat(text).toordinal()
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_projection_arrays_follow_the_definition_pair_by_pair(seed):
+    G = _random_context_graph(seed)
+    days = [0.0, 7.0, 30.0][seed % 3]
+    want = _projection_by_hand(G, days)
+    H = children_projection(G, co_location_days=days)
+    assert list(H.nodes) == [n for n, k in G.nodes(data="kind") if k == "child"]
+    assert {(u, v) if u in want or (u, v) in want else (v, u) for u, v in H.edges} == set(want)
+    for (a, b), (direct, persons, places, parts) in want.items():
+        d = H[a][b]
+        assert (d["direct"], d["persons"], d["places"]) == (direct, persons, places)
+        assert d["weight"] == pytest.approx(math.fsum(parts), rel=1e-12)
+    P = child_pairs(G, co_location_days=days)
+    pairs = list(zip(P.a.tolist(), P.b.tolist(), strict=True))
+    assert pairs == sorted(pairs) and all(x < y for x, y in pairs)
+    assert [(P.nodes[x], P.nodes[y]) for x, y in pairs] == list(H.edges)

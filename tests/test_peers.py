@@ -143,3 +143,47 @@ def test_cpm_has_no_resolution_limit_on_a_ring_of_cliques():
     mod = find_peer_groups(H, seed=0, min_ties=1, objective="modularity")
     assert adjusted_rand_score(truth, [cpm.group_of(n) for n in ring]) == 1.0
     assert len(mod.groups) < 40
+
+
+def _peel_by_hand(H: nx.Graph, members: set, min_ties: int) -> set:
+    """Drop members bound to the rest by fewer than ``min_ties`` direct links, shared persons
+    and shared places (each counted once), repeatedly: one community at a time, on the graph."""
+    members = set(members)
+    while members:
+        weak = set()
+        for c in members:
+            direct, via = 0, set()
+            for n in H[c]:
+                if n in members and n != c:
+                    direct += int(H[c][n]["direct"])
+                    via.update(H[c][n]["persons"] + H[c][n]["places"])
+            if direct + len(via) < min_ties:
+                weak.add(c)
+        if not weak:
+            break
+        members -= weak
+    return members
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_peeling_every_community_at_once_is_peeling_each_on_its_own(seed):
+    import random
+
+    import numpy as np
+    from test_graph import _random_context_graph
+
+    from contextmap.graph import child_pairs
+    from contextmap.peers import _peel
+
+    G = _random_context_graph(seed)
+    P = child_pairs(G, co_location_days=30)
+    H = P.to_networkx(G)
+    rng = random.Random(seed)
+    community = np.array([rng.choice([-1, 0, 1, 2]) for _ in P.nodes], dtype=np.int64)
+    for min_ties in (1, 2, 3):
+        alive = _peel(P, community, min_ties)
+        for c in (0, 1, 2):
+            members = {n for n, x in zip(P.nodes, community.tolist(), strict=True) if x == c}
+            got = {n for n, ok in zip(P.nodes, alive.tolist(), strict=True) if ok and n in members}
+            assert got == _peel_by_hand(H, members, min_ties)
+        assert not alive[community < 0].any()

@@ -50,3 +50,30 @@ def test_uncertainty_by_where_a_position_came_from():
                                             "grid reference (1 km square)", "named place (its centre)"]})
     assert position_uncertainty(lo).tolist() == [1000.0, 1000.0, 1000.0, 2000.0]
     assert position_uncertainty(pd.DataFrame({"name": ["x"]})).tolist() == [0.0]  # no column: as given
+
+
+def test_names_compared_without_their_shared_street_and_words_in_common_pair_by_pair():
+    """The per-name tables give, for every pair, what comparing the two names directly gives."""
+    import random
+
+    import numpy as np
+
+    from contextmap.ingest.placetext import street_of_text
+    from contextmap.resolve.places import _MINOR, _without_shared_street, _words_in_common
+
+    rng = random.Random(3)
+    words = ["star", "pizza", "cobble", "road", "the", "oakridge", "inn", "and", "mill", "lane", "saint", "johns",
+             "street", "12", "flat", "of", "leisure", "centre", "road road"]
+    streets = ["", "", " cobble road", " mill lane", " saint johns street", " 12 mill lane"]
+    names = np.array([" ".join(rng.choice(words) for _ in range(rng.randint(0, 4))) + rng.choice(streets)
+                      for _ in range(300)], dtype=object)
+    a = np.array([rng.randrange(300) for _ in range(3000)])
+    b = np.array([rng.randrange(300) for _ in range(3000)])
+    texts, ra, rb = _without_shared_street(names, a, b)
+    shared = _words_in_common(texts, ra, rb, chunk=512)
+    for k, (x, y) in enumerate(zip(names[a].tolist(), names[b].tolist(), strict=True)):
+        st = street_of_text(x)
+        if st and st == street_of_text(y):
+            x, y = " ".join(x.replace(st, " ").split()), " ".join(y.replace(st, " ").split())
+        assert (texts[ra[k]], texts[rb[k]]) == (x, y)
+        assert shared[k] == len((set(x.split()) & set(y.split())) - _MINOR)

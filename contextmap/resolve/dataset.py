@@ -249,41 +249,71 @@ def link_mentions(
     Maccies Botchergate -> L1 0.95
     the old mill -> prov-l- 0.0
     """
+    places = _place_mention_answers(ds, locations_res, min_confidence=min_confidence)
+    return _link_mentions(ds, persons_res, locations_res, places, decisions=decisions, min_confidence=min_confidence)
+
+
+def _place_mention_answers(ds: Dataset, locations_res: LocationResolution | None = None, *,
+                          min_confidence: float = MIN_MENTION_CONFIDENCE) -> dict[str, tuple[str, float, bool, str]]:
+    """What each distinct RHI place mention of ``ds`` links to: ``mention -> (entity_id,
+    confidence, provisional, method)``, with ``entity_id`` ``''`` for a text that names no
+    place (:func:`link_mentions` reads it; :func:`resolve_dataset` computes it beside the
+    places' resolution, on the second core)."""
+    ep = ds.episodes
+    texts = list(dict.fromkeys(m for c in ep["places_mentioned"].tolist() for m in split_list(c)))
+    if not texts:
+        return {}
+    lidx = _place_index(ds, locations_res)
+    lidx.prepare_fuzzy(normalise_place_names(texts))
+    out = {}
+    for mention in texts:
+        ent, conf, how = _match_place(mention, lidx)
+        if how == "names no place":  # "home", "a hotel": a description, never a place
+            out[mention] = ("", 0.0, False, how)
+            continue
+        out[mention] = _provisional_unless_sure("place", mention, ent, conf, how, min_confidence)
+    return out
+
+
+def _provisional_unless_sure(kind: str, mention: str, ent: str | None, conf: float, how: str,
+                             min_confidence: float) -> tuple[str, float, bool, str]:
+    """A match, or a provisional entity when there is none or it is below ``min_confidence``."""
+    prov = ent is None or conf < min_confidence
+    if prov:
+        if ent is not None:
+            how = f"{how} (confidence {conf:.2f} below {min_confidence})"
+        ent, conf = provisional_id(kind, mention), 0.0
+    assert ent is not None  # matched, or given a provisional id just above
+    return ent, conf, prov, how
+
+
+def _link_mentions(ds: Dataset, persons_res: PersonResolution | None, locations_res: LocationResolution | None,
+                   places: dict[str, tuple[str, float, bool, str]], *, decisions: Decisions | str | None,
+                   min_confidence: float) -> pd.DataFrame:
+    """:func:`link_mentions`, given the place mentions' answers (:func:`_place_mention_answers`)."""
     dec = as_decisions(decisions)
     pidx = _person_index(ds, persons_res)
-    lidx = _place_index(ds, locations_res)
     pchoices = sorted(pidx[0])
     ep = ds.episodes
     # fuzzy name matching for every distinct mention without an exact hit, in one batch
     pn = {normalise_person_name(m) for c in ep["people_mentioned"].tolist() for m in split_list(c)}
     pfuzzy = _best_matches(sorted(x for x in pn if x and x not in pidx[0]), pchoices, cutoff=88)
-    lidx.prepare_fuzzy(normalise_place_names([m for c in ep["places_mentioned"].tolist() for m in split_list(c)]))
     days = pd.to_datetime(ep["reported_at"]).dt.normalize().tolist()
     # the same mention text always gets the same answer: match each distinct text once
-    cache: dict[tuple[str, str], tuple[str, float, bool, str]] = {}
+    cache: dict[str, tuple[str, float, bool, str]] = {}
     rows = []
     for eid, cid, day, pm, lm in zip(ep["episode_id"].tolist(), ep["child_id"].tolist(), days,
                                     ep["people_mentioned"].tolist(), ep["places_mentioned"].tolist(), strict=True):
-        for kind, cell in (("person", pm), ("place", lm)):
-            for mention in split_list(cell):
-                hit = cache.get((kind, mention))
-                if hit is None:
-                    if kind == "person":
-                        ent, conf, how = _match_person(mention, pidx, pchoices, pfuzzy)
-                    else:
-                        ent, conf, how = _match_place(mention, lidx)
-                        if how == "names no place":  # "home", "a hotel": a description, never a place
-                            cache[(kind, mention)] = hit = ("", 0.0, False, how)
-                            continue
-                    prov = ent is None or conf < min_confidence
-                    if prov:
-                        if ent is not None:
-                            how = f"{how} (confidence {conf:.2f} below {min_confidence})"
-                        ent, conf = provisional_id(kind, mention), 0.0
-                    assert ent is not None  # matched, or given a provisional id just above
-                    hit = cache[(kind, mention)] = (ent, conf, prov, how)
-                if hit[0]:
-                    rows.append((eid, cid, day, mention, kind, *hit))
+        for mention in split_list(pm):
+            hit = cache.get(mention)
+            if hit is None:
+                ent, conf, how = _match_person(mention, pidx, pchoices, pfuzzy)
+                hit = cache[mention] = _provisional_unless_sure("person", mention, ent, conf, how, min_confidence)
+            rows.append((eid, cid, day, mention, "person", *hit))
+        for mention in split_list(lm):
+            hit = places[mention]
+            if hit[0]:
+                rows.append((eid, cid, day, mention, "place", *hit))
     out = pd.DataFrame(rows, columns=list(MENTION_COLUMNS))
     out["observed_on"] = pd.to_datetime(out["observed_on"])
     out["provisional"] = out["provisional"].astype(bool)
@@ -517,9 +547,10 @@ def resolve_dataset(
     dec.check_ids(dataset_entity_ids(ds), allow_prefix="prov-")
     pkw: dict = {} if person_threshold is None else {"threshold": person_threshold}
     lkw: dict = {} if place_threshold is None else {"threshold": place_threshold}
-    # places resolve on the second core while persons do (a forked child: see contextmap.parallel)
-    places_job = (beside(resolve_locations, ds, decisions=dec, use_child=persons and len(ds.locations) >= PARALLEL_FROM,
-                         **lkw) if locations else None)
+    # places, and what the RHI place mentions name, are resolved on the second core while
+    # persons are (a forked child: see contextmap.parallel)
+    places_job = (beside(_places_and_mentions, ds, dec, mentions, lkw if locations else None,
+                         use_child=persons and len(ds.locations) >= PARALLEL_FROM) if locations or mentions else None)
     try:
         pr = (resolve_persons(ds, decisions=dec, include_children=include_children, link_children=link_children,
                               engine=engine, **pkw) if persons else None)
@@ -527,9 +558,9 @@ def resolve_dataset(
         if places_job is not None:
             places_job.cancel()
         raise
-    lr = places_job.result() if places_job is not None else None
+    lr, place_answers = places_job.result() if places_job is not None else (None, {})
     if mentions:
-        men = link_mentions(ds, pr, lr, decisions=dec)
+        men = _link_mentions(ds, pr, lr, place_answers, decisions=dec, min_confidence=MIN_MENTION_CONFIDENCE)
     else:
         men = pd.DataFrame(columns=list(MENTION_COLUMNS))
     mapping: dict[str, str] = {}
@@ -599,6 +630,14 @@ def resolve_dataset(
                   workspace=ds.workspace)
     out.resolution = Resolution(pr, lr, men, dec, self_links)
     return out
+
+
+def _places_and_mentions(ds: Dataset, dec: Decisions, mentions: bool, lkw: dict | None,
+                         ) -> tuple[LocationResolution | None, dict[str, tuple[str, float, bool, str]]]:
+    """The places' resolution (None with ``lkw`` None) and, with ``mentions``, the answers of
+    the RHI place mentions (:func:`_place_mention_answers`): the job beside persons."""
+    lr = resolve_locations(ds, decisions=dec, **lkw) if lkw is not None else None
+    return lr, (_place_mention_answers(ds, lr) if mentions else {})
 
 
 def _children_absorb(ds: Dataset, pr: PersonResolution | None) -> tuple[pd.DataFrame, pd.DataFrame]:

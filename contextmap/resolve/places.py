@@ -79,16 +79,34 @@ _NUMBER = re.compile(r"\b\d+[a-z]?\b")
 _MINOR = {"the", "and", "of", "on", "in", "at", "by", "near"}
 
 
-def _without_shared_street(a: list[str], b: list[str]) -> tuple[list[str], list[str]]:
-    """Each pair of comparison names with the street they share taken out of both."""
-    out_a, out_b = [], []
-    for x, y in zip(a, b, strict=True):
-        st = street_of_text(x)
-        if st and st == street_of_text(y):
-            x, y = " ".join(x.replace(st, " ").split()), " ".join(y.replace(st, " ").split())
-        out_a.append(x)
-        out_b.append(y)
-    return out_a, out_b
+def _without_shared_street(names: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The names to compare for each pair of records ``a``, ``b``: the comparison names, or,
+    where the two share a street, both with it taken out. Returned as the texts and each
+    pair's two positions in them (each distinct name's street is found once, not per pair)."""
+    codes, uniq = pd.factorize(pd.Series(names, dtype=object))
+    names_u = uniq.tolist()
+    streets = [street_of_text(x) for x in names_u]
+    bare = [" ".join(x.replace(st, " ").split()) if st else x for x, st in zip(names_u, streets, strict=True)]
+    street = pd.factorize(pd.Series(streets, dtype=object).where(pd.Series(streets) != "", None))[0][codes]
+    shared = (street[a] >= 0) & (street[a] == street[b])
+    return np.asarray(names_u + bare, dtype=object), codes[a] + len(names_u) * shared, codes[b] + len(names_u) * shared
+
+
+def _words_in_common(texts: np.ndarray, ra: np.ndarray, rb: np.ndarray, *, chunk: int = 1 << 18) -> np.ndarray:
+    """For each pair of texts (positions ``ra``, ``rb``), how many words they have in common
+    besides :data:`_MINOR` ones: each text's distinct words as integer codes in one row of a
+    padded table, the rows of a pair compared word by word (no Python loop per pair)."""
+    vocab: dict[str, int] = {}
+    rows = [[vocab.setdefault(w, len(vocab)) for w in set(t.split()) - _MINOR] for t in texts.tolist()]
+    width = max((len(r) for r in rows), default=0)
+    words = np.full((len(rows), max(width, 1)), -1, dtype=np.int64)
+    for i, r in enumerate(rows):
+        words[i, :len(r)] = r
+    out = np.zeros(len(ra), dtype=np.int64)
+    for lo in range(0, len(ra), chunk):
+        x, y = words[ra[lo:lo + chunk]], words[rb[lo:lo + chunk]]
+        out[lo:lo + chunk] = ((x[:, :, None] == y[:, None, :]) & (x[:, :, None] >= 0)).sum(axis=(1, 2))
+    return out
 
 
 def _postcode(value: object) -> str:
@@ -281,14 +299,18 @@ def resolve_locations(
     if len(fuzzy):
         # two names on one street are compared without it: "Star Pizza, Cobble Road" is not
         # "Riverside Chicken, Cobble Road"; a name that is only the street says nothing more
-        la, lb = _without_shared_street(names[a[fuzzy]].tolist(), names[b[fuzzy]].tolist())
-        said = np.array([bool(x) and bool(y) for x, y in zip(la, lb, strict=True)], dtype=bool)
+        compared, ra, rb = _without_shared_street(names, a[fuzzy], b[fuzzy])
+        said = (compared != "")[ra] & (compared != "")[rb]
         n_both[fuzzy[~said]] = False
+        la, lb = compared[ra].tolist(), compared[rb].tolist()
         sim[fuzzy] = cpdist(la, lb, scorer=fuzz.token_set_ratio, workers=-1)
-        sort_sim[fuzzy] = cpdist(la, lb, scorer=fuzz.token_sort_ratio, workers=-1)
+        # token_sort_ratio is the ratio of the texts with their words sorted: each distinct
+        # text's words are sorted once here, not once per pair
+        ordered = {x: " ".join(sorted(x.split())) for x in compared.tolist()}
+        sort_sim[fuzzy] = cpdist([ordered[x] for x in la], [ordered[x] for x in lb], scorer=fuzz.ratio, workers=-1)
         # one shared word (the area most names begin with: "Oakridge Inn", "Oakridge Leisure
         # Centre") is not a partly similar name
-        shared = np.array([len((set(x.split()) & set(y.split())) - _MINOR) for x, y in zip(la, lb, strict=True)])
+        shared = _words_in_common(compared, ra, rb)
         sim[fuzzy] = np.where((shared < 2) & (sort_sim[fuzzy] < 88), np.minimum(sim[fuzzy], 79.0), sim[fuzzy])
     levels = {
         "within_25m": has_d & (near <= 25),
