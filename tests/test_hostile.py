@@ -543,7 +543,7 @@ def test_the_teams_free_text_never_carries_a_name_into_a_profile(disruption_ws, 
         for field in ("case", "goal", "measure", "action", "tactic", "breach", "ended"):
             assert f"{field} [name withheld]" not in html, field
     else:  # shown, escaped, with every disguise of the name taken out
-        assert "tactic [name withheld] / [name withheld] / [name withheld] / [name withheld] / &lt;script&gt;" in html
+        assert "tactic [name withheld] / [name withheld] / [name withheld] / &lt;script&gt;" in html
         assert "owner [name withheld]" in html and "{{ 7*7 }} Cafe / " in html
 
 
@@ -589,8 +589,8 @@ def test_the_teams_breach_text_on_the_packs_agenda_is_data_without_names(disrupt
         assert "breach Wharton, Megan / MEGAN-WHARTON" in breaches
         assert "owner Wharton, Megan / MEGAN-WHARTON" in html
     else:
-        assert "breach [name withheld] / [name withheld] / [name withheld] / [name withheld] / &lt;script&gt;" in breaches
-        assert "owner [name withheld] / [name withheld] / [name withheld] / [name withheld] / &lt;script&gt;" in html
+        assert "breach [name withheld] / [name withheld] / [name withheld] / &lt;script&gt;" in breaches
+        assert "owner [name withheld] / [name withheld] / [name withheld] / &lt;script&gt;" in html
         for reading in FORBIDDEN_READINGS:
             assert reading not in reader(html), reading.strip()
 
@@ -1924,3 +1924,26 @@ def test_the_dataset_declares_redacted_for_and_workspace_and_redaction_keeps_the
     assert got.workspace == str(tmp_path / "team.cmw") and got.redacted_for is None
     red = privacy.redact_dataset(dataclasses.replace(hostile, period="2026-10"), "partner", pseudonymiser=KEY)
     assert red.redacted_for.name == "partner" and red.period == "2026-10"
+
+
+# --- an audience of the team's settings ---------------------------------------------------------
+
+
+def test_an_audience_of_the_settings_that_sees_free_text_but_not_names_gets_a_pack_without_them(tmp_path):
+    # 'based_on: partner' with free text: views were refused (the map checked the audience
+    # without the settings), then the scan refused the pack (names in RHI and link text, and the
+    # police spelling of a child merged away by resolution); now the names are taken out
+    from contextmap.settings import Settings
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    st = Settings.from_dict({"audiences": {"school-nurses": {"based_on": "partner", "show_free_text": True}}})
+    r = build_pack(sample, out=tmp_path / "pack", audience="school-nurses", settings=st, pdf=False,
+                   pseudonymiser=KEY, audit_log=tmp_path / "audit.jsonl")
+    links = pd.read_csv(r.out / "exports" / "i2" / "i2_links.csv", dtype=str, keep_default_na=False)
+    said = " ".join(links["summary"])
+    assert "RHI: said they went here" in said  # the free text is there ...
+    assert said.count("[name withheld]") > 20  # ... without the names in it
+    raw = contextmap.load(sample)
+    names = set(raw.children["name"].dropna()) | set(raw.persons["name"].dropna())
+    assert not [n for n in names if len(n) > 6 and f"'{n}'" in said]
+    assert "school-nurses" in r.html.read_text(encoding="utf-8")  # the pack is labelled for its audience

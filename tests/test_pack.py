@@ -176,12 +176,12 @@ def test_pack_html_is_self_contained_and_escaped(packs):
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html, re.I)
     assert "<script" not in html.lower() and "<link" not in html.lower()
     assert "<svg" in html  # the pictures are inline
-    for section in ("MACE agenda", "Children to decide on today", "1. Since the last meeting", "2. Places of concern",
-                    "3. Persons of concern", "4. Peer groups", "5. Children", "Data quality"):
+    for section in ("MACE agenda", "Children to decide on today", "1. Since the last meeting", "2. Trends by month",
+                    "3. Places of concern", "4. Persons of concern", "5. Peer groups", "6. Children", "Data quality"):
         assert section in html
     # in the order a MACE works, each section in its numbered place: agenda, places, persons, groups, children
-    order = [html.index(f'id="{s}"') for s in ("agenda", "since", "places", "places-map", "profiles", "persons",
-                                                "groups", "children", "appendix")]
+    order = [html.index(f'id="{s}"') for s in ("agenda", "since", "trends", "places", "places-map", "profiles",
+                                                "persons", "groups", "children", "appendix")]
     assert order == sorted(order)
     annex = (packs["partner"].out / "annex.html").read_text(encoding="utf-8")
     assert "Annex: full lists and provenance" in annex and "<script" not in annex.lower() and "<svg" not in annex

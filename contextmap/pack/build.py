@@ -296,7 +296,6 @@ def build_pack(
     timings["resolve"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    red = privacy.redact_dataset(resolved, aud, pseudonymiser=pseudonymiser, as_of=p_end, settings=st)
     forbidden = privacy.forbidden_identifiers(ds, aud, settings=st)
     if resolved is not ds:  # provisional entities from RHI mentions, merged aliases
         extra = privacy.forbidden_identifiers(resolved, aud, settings=st)
@@ -305,6 +304,8 @@ def build_pack(
             {**{k: "the resolved records (an RHI mention or a merged record)" for k in extra.kinds},
              **forbidden.origins},
         )
+    red = privacy.redact_dataset(resolved, aud, pseudonymiser=pseudonymiser, as_of=p_end, settings=st,
+                                 forbidden=forbidden)
     forbidden = _scan_set(privacy, forbidden, red)
     timings["redact"] = time.perf_counter() - t
 

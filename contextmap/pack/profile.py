@@ -57,7 +57,7 @@ from contextmap.pack.profile_sections import (
 )
 from contextmap.privacy import audit
 from contextmap.privacy.counts import suppress_count
-from contextmap.privacy.scan import Scanner
+from contextmap.privacy.scan import Scanner, take_out
 from contextmap.settings import Settings, load_settings
 from contextmap.subjects import count_evidence, evidence_around, monthly_evidence
 from contextmap.tactics import CAVEAT, tactic_effects
@@ -129,14 +129,7 @@ class FreeText:
             return ""
         s = str(text)
         if self._scanner is not None:  # first, on the text as written: a name hidden by invisible characters is found
-            spans = sorted({(a, b) for a, b, _ in self._scanner.find_spans(s)})
-            out, pos = [], 0
-            for a, b in spans:
-                if a < pos:
-                    continue
-                out += [s[pos:a], "[name withheld]"]
-                pos = b
-            s = "".join(out) + s[pos:]
+            s = take_out(s, self._scanner)
         return "".join(c if c.isprintable() or c in "\n\t" else f"\\u{ord(c):04x}" for c in s)
 
 

@@ -164,6 +164,7 @@ def redact_dataset(
     pseudonymiser: Pseudonymiser | None = None,
     as_of: date | datetime | pd.Timestamp | str | None = None,
     settings: Any = None,
+    forbidden: Any = None,
 ) -> Dataset:
     """Return a new dataset holding only what ``audience`` may see.
 
@@ -180,6 +181,11 @@ def redact_dataset(
         The date ages are computed at (default: today). Packs pass the end of the period.
     settings
         Settings holding an ``audiences`` section (used when ``audience`` is a name).
+    forbidden
+        For an audience that sees free text but not every name or id (an audience of the
+        team's settings): the identifiers taken out of free text (a
+        :class:`~contextmap.privacy.Forbidden`; default: those of ``ds``). A pack passes those of
+        the records before entity resolution too (a police spelling merged into a child).
 
     Returns
     -------
@@ -231,6 +237,25 @@ def redact_dataset(
             for c in cols:
                 if c in df.columns:
                     df[c] = _str_na(df[c])
+
+    # 3a. free text for an audience that sees it but not names (an audience of the team's
+    # settings): the names and identifiers it must not see are taken out, in any disguise
+    if aud.show_free_text and not (aud.show_names and aud.show_ids):
+        from contextmap.privacy.forbidden import forbidden_identifiers
+        from contextmap.privacy.scan import Scanner, take_out
+
+        f = forbidden if forbidden is not None else forbidden_identifiers(ds, aud, settings=settings)
+        if len(f):
+            sc = Scanner(f.kinds, f.case_insensitive, min_length=3)
+            for df, cols in (
+                (persons, ("aliases",)),
+                (links, ("summary",)),
+                (episodes, ("people_mentioned", "places_mentioned", "people_described", "found_description",
+                            "places_described")),
+            ):
+                for c in cols:
+                    if c in df.columns:
+                        df[c] = df[c].map(lambda v: take_out(v, sc) if isinstance(v, str) and v else v).astype(df[c].dtype)
 
     # 3b. a relation word outside the vocabulary is free text ("cousin of ...")
     if not aud.show_free_text:
@@ -434,13 +459,14 @@ def check_redacted_for(source: Any, audience: str | Audience, *, settings: Any =
     PrivacyError
         If the analysis was not redacted for ``audience``.
     """
-    aud = get_audience(audience, settings=settings)
-    if aud.sees_everything:
-        return
     ds = source.get("dataset") if isinstance(source, Mapping) else getattr(source, "dataset", None)
-    if ds is None:
+    red = None if ds is None else ds.redacted_for if isinstance(ds, Dataset) else getattr(ds, "redacted_for", None)
+    if isinstance(audience, str) and isinstance(red, Audience) and red.name == audience:
+        aud = red  # an audience of the team's settings: the one the dataset was redacted for
+    else:
+        aud = get_audience(audience, settings=settings)
+    if aud.sees_everything or ds is None:
         return
-    red = ds.redacted_for if isinstance(ds, Dataset) else getattr(ds, "redacted_for", None)
     if getattr(red, "name", None) != aud.name:
         raise PrivacyError(
             f"this analysis was not redacted for the {aud.name!r} audience (redacted for: "

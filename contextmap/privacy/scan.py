@@ -56,7 +56,7 @@ from contextmap.privacy.folding import (
 )
 from contextmap.privacy.forbidden import Forbidden
 
-__all__ = ["Hit", "Scanner", "fold", "bounded", "vendored_digests", "mask_vendored", "scan_text", "scan_path", "scan_outputs", "check_outputs"]
+__all__ = ["Hit", "Scanner", "take_out", "fold", "bounded", "vendored_digests", "mask_vendored", "scan_text", "scan_path", "scan_outputs", "check_outputs"]
 
 
 @dataclass(frozen=True)
@@ -271,6 +271,29 @@ class Scanner:
             hits.append(Hit(source, self.kinds.get(s, "identifier"), describe(i, start - starts[i]), s,
                             self.origins.get(s, "")))
         return hits
+
+
+def take_out(text: str, scanner: Scanner, mark: str = "[name withheld]") -> str:
+    """``text`` with every forbidden string ``scanner`` finds in it, in any disguise, replaced
+    by ``mark`` (for free text an audience sees without the names in it).
+
+    Examples
+    --------
+    >>> sc = Scanner({"Ava Example": "child name"}, {"Ava Example"}, min_length=3)
+    >>> take_out("Seen with AVA  example and Ex\u200bample, Ava", sc)
+    'Seen with [name withheld] and [name withheld]'
+    >>> take_out("Ava Example Jones", Scanner({"Ava Example": "child name", "Example Jones": "alias"},
+    ...                                      {"Ava Example", "Example Jones"}, min_length=3))
+    '[name withheld]'
+    """
+    spans = sorted({(a, b) for a, b, _ in scanner.find_spans(text)}, key=lambda x: (x[0], -x[1]))
+    out, pos = [], 0
+    for a, b in spans:  # the longest at each start ('Tyler Newby', not 'Tyler' and then ' Newby')
+        if b <= pos:
+            continue
+        out += [text[pos:max(a, pos)], mark] if a >= pos else []
+        pos = b
+    return "".join(out) + text[pos:]
 
 
 def _line_col(text: str, offset: int) -> str:
