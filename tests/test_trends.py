@@ -83,6 +83,14 @@ def test_every_pack_draws_the_trends_with_their_table_in_the_annex(export, tmp_p
     table = annex.split('id="full-trends"', 1)[1].split("</table>", 1)[0]
     months = re.findall(r'<th scope="row" class="nowrap">([^<]+)</th>', table)
     assert months == ["May 2026", "Jun 2026", "Jul 2026", "Aug 2026"]
+    import contextmap
+
+    first = pd.to_datetime(contextmap.load(export).links["observed_on"]).min()
+    # a first month with no record before it: its persons are all 'new', and the page says why
+    assert ("The records begin in May 2026" in section) == (f"{first:%Y-%m}" == "2026-05")
+    r2 = build_pack(export, out=tmp_path / "later", pdf=False, audience=audience, start=first + pd.Timedelta(days=40),
+                    end="2026-08-31", audit_log=tmp_path / "audit.jsonl")
+    assert "The records begin in" not in r2.html.read_text(encoding="utf-8")
     if audience == "partner":
         assert "Months with fewer than 5" in section and "&lt;5" in table
     else:

@@ -85,6 +85,26 @@ def monthly_figures(ds: Any, *, start: Any = None, end: Any = None, rhi_hours: f
     return out[list(TREND_COLUMNS)]
 
 
+def records_begin(ds: Any, monthly: pd.DataFrame) -> str | None:
+    """The month the records begin in (``'November 2025'``) when it is the first month drawn:
+    every person of concern linked that month counts as new, having no earlier record; else
+    ``None``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> ds = SimpleNamespace(links=pd.DataFrame({"observed_on": ["2025-11-03", "2026-01-09"]}))
+    >>> m = pd.DataFrame(index=pd.period_range("2025-11", "2026-01", freq="M"))
+    >>> records_begin(ds, m), records_begin(ds, m.iloc[1:])
+    ('November 2025', None)
+    """
+    when = pd.to_datetime(ds.links["observed_on"]).dropna()
+    if not len(when) or not len(monthly):
+        return None
+    first = when.min().to_period("M")
+    return f"{first:%B %Y}" if first == monthly.index[0] else None
+
+
 def _masked(values: pd.Series, below: int | None) -> np.ndarray:
     v = values.to_numpy(dtype=float)
     if below is not None:

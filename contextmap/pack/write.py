@@ -350,6 +350,7 @@ def write_pack(staging: Path, *, red: Any, an: Any, aud: Any, settings: Any, opt
     ctx["trends"] = trends.trend_pictures(monthly, rhi_hours=float(settings.rhi.within_hours),
                                           suppress_below=aud.suppress_below)
     ctx["trend_rows"] = trends.trend_rows(monthly, count=count)
+    ctx["trends_begin"] = trends.records_begin(red, monthly)  # a first month with nothing before it
     ctx["tactic_caveat"] = TACTIC_CAVEAT
     ctx["network_note"] = network_note
     ctx["emerging_counts"] = {words("patterns", k): v for k, v in emerging.counts().items() if v}
