@@ -222,8 +222,9 @@ def build_pack(
         A workspace (path, URL or :class:`~contextmap.workspace.Workspace`) to build from in
         place of ``path_or_dataset`` (pass ``None`` there): its records, its decisions (unless
         ``decisions`` is given), an opening section with the last meeting's actions, the open
-        cases and the trends (:mod:`contextmap.pack.workspace`); the pack is recorded as a
-        meeting in the workspace.
+        cases and the trends (:mod:`contextmap.pack.workspace`); the pack is recorded against
+        its meeting in the workspace (the packs for one period are one meeting, and each
+        compares with the meeting before: :mod:`contextmap.workspace.meetings`).
 
     Returns
     -------
@@ -321,7 +322,7 @@ def build_pack(
         view = workspace_view(ws, raw=ds, resolved=resolved, red=red, period=(p_start, p_end))
         # tactics and breaches as of the day the pack is made (the meeting's), not the data's end
         disruption = disruption_agenda(ws, resolved=resolved, red=red, aud=aud, settings=st, as_of=pd.Timestamp.now(),
-                                       period_start=p_start, forbidden=forbidden)
+                                       period_start=p_start, period_end=p_end, forbidden=forbidden)
 
     with publish.signals_raise():
         staging = publish.new_staging(out_dir)
@@ -362,7 +363,7 @@ def build_pack(
             )
             publish.swap_in(staging, out_dir)
             if ws is not None:
-                from contextmap.workspace.record import record_meeting
+                from contextmap.workspace.meetings import record_meeting
 
                 record_meeting(ws.engine, period=(p_start, p_end), audience=aud.name, audit_entry=entry["id"])
         except BaseException:
