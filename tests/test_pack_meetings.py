@@ -122,6 +122,9 @@ def test_every_pack_of_the_meeting_compares_with_the_meeting_before(packs):
     assert all(v == last["internal"] for v in last.values())
     assert last["internal"]["source"] == "workspace" and last["internal"]["since"] == "2026-08-31"
     assert "recorded on 2026-09-02 (period 2026-05-01 to 2026-08-31)" in last["internal"]["compared_with"]
+    assert [packs[k].recorded["packs"] for k in NOVEMBER] == [1, 2, 3, 4]  # one meeting, four packs
+    assert packs["rebuild"].recorded["audiences"] == ["internal", "partner", "police"]
+    assert packs["first"].recorded["meeting_id"] != packs["internal"].recorded["meeting_id"]
     html = packs["partner"].html.read_text(encoding="utf-8")
     assert "Last meeting: the period 2026-05-01 to 2026-08-31, its first pack built 2026-09-02 (1 pack built for it)" in html
 

@@ -104,6 +104,13 @@ def test_next_pack_shows_the_action_status(ws_url, export, tmp_path):  # noqa: F
         assert cells[5] == "open" and cells[6] == "done"  # status at the last meeting, and now
         assert "order served" not in html and "withheld for this audience" in row  # free text: partner sees none
         assert (ws.status()["meetings"], ws.status()["packs"]) == (2, 2)
+    # the police pack for October's meeting, on the command line: one more pack for that meeting,
+    # compared with September's as the partner pack was
+    said = " ".join(run("pack", "--workspace", ws_url, "--out", str(tmp_path / "p3"), "--audience", "police",
+                        "--no-pdf", "--no-resolve").split())
+    assert "recorded in the workspace as pack 2 of the meeting for 2025-11-01 to 2026-10-31" in said
+    assert "compared with the meeting recorded on" in said and "(period 2025-10-01 to 2026-09-30)" in said
+    assert "No meeting before this one is recorded" in first.html.read_text(encoding="utf-8")
 
 
 # --- issue 21: no traps on the command line ---------------------------------------------------

@@ -78,6 +78,10 @@ class PackResult:
         lists, uncapped) and ``labels`` (the names printed).
     audit_entry
         The audit-log entry appended.
+    recorded
+        From a workspace: the meeting the pack was recorded against
+        (:func:`contextmap.workspace.meetings.meeting_of`: its period, when its first pack was
+        built, ``packs`` built for it so far and their ``audiences``); ``None`` otherwise.
     timings
         Seconds per step.
     """
@@ -89,6 +93,7 @@ class PackResult:
     meeting: Any = None
     audit_entry: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    recorded: dict[str, Any] | None = None
 
     @property
     def html(self) -> Path:
@@ -315,6 +320,7 @@ def build_pack(
     timings["analyse"] = time.perf_counter() - t
     view = None
     disruption = None
+    recorded = None
     if ws is not None:
         from contextmap.pack.disruption_agenda import disruption_agenda
         from contextmap.pack.workspace import workspace_view
@@ -363,9 +369,10 @@ def build_pack(
             )
             publish.swap_in(staging, out_dir)
             if ws is not None:
-                from contextmap.workspace.meetings import record_meeting
+                from contextmap.workspace.meetings import meeting_of, record_meeting
 
                 record_meeting(ws.engine, period=(p_start, p_end), audience=aud.name, audit_entry=entry["id"])
+                recorded = meeting_of(ws.engine, (p_start, p_end))
         except BaseException:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
@@ -374,7 +381,7 @@ def build_pack(
         ws.close()
     timings["total"] = time.perf_counter() - t0
     return PackResult(out=Path(out), files=written, summary=summary, changes=changes, meeting=meeting,
-                      audit_entry=entry, timings=timings)
+                      audit_entry=entry, timings=timings, recorded=recorded)
 
 
 def _workspace_location(ws: Any) -> str:

@@ -255,7 +255,8 @@ def workspace_section(view: WorkspaceView, *, red: Any, aud: Any, period: tuple[
         shown = acts[keep.astype(bool)] if len(acts) else acts
     parts.append(Markup("<h3>Actions</h3>"))
     if not len(shown):
-        parts.append(Markup("<p>No actions were open at the last meeting and none has been added since.</p>"))
+        parts.append(Markup("<p>No action is recorded in this workspace.</p>") if last is None else
+                     Markup("<p>No actions were open at the last meeting and none has been added since.</p>"))
     else:
         shown = shown.assign(state_=[("overdue" if o else s) for o, s in zip(shown["overdue"], shown["status"], strict=True)])
         shown = shown.sort_values(["state_", "due"], key=lambda s: s.map(_STATUS_ORDER) if s.name == "state_" else s,

@@ -44,6 +44,8 @@ True
 ('2026-09-30', ['internal', 'partner'])
 >>> len(meetings_frame(ws.engine)), int(meetings_frame(ws.engine)["packs"].sum())
 (2, 3)
+>>> meeting_of(ws.engine, september)["packs"], meeting_of(ws.engine, ("2026-11-01", "2026-11-30"))
+(2, None)
 >>> ws.close()
 """
 
@@ -58,7 +60,7 @@ import sqlalchemy as sa
 from contextmap.workspace import db
 from contextmap.workspace.store import inserted_id, now_utc
 
-__all__ = ["MEETING_COLUMNS", "meeting_period", "meetings_frame", "record_meeting", "last_meeting"]
+__all__ = ["MEETING_COLUMNS", "meeting_period", "meetings_frame", "meeting_of", "record_meeting", "last_meeting"]
 
 MEETING_COLUMNS = ("meeting_id", "held_at", "period_start", "period_end", "ends", "packs", "audiences",
                    "audit_entries", "pack_ids", "last_built_at")
@@ -117,6 +119,14 @@ def meetings_frame(engine: sa.Engine) -> pd.DataFrame:
     with engine.connect() as conn:
         rows = _group(_packs(conn))
     return pd.DataFrame(rows, columns=list(MEETING_COLUMNS))
+
+
+def meeting_of(engine: sa.Engine, period: tuple[Any, Any]) -> dict[str, Any] | None:
+    """The recorded meeting a pack for ``period`` belongs to (the columns of
+    :func:`meetings_frame`), or ``None`` when no pack for that period was recorded."""
+    key = meeting_period(period)
+    with engine.connect() as conn:
+        return next((m for m in _group(_packs(conn)) if (m["period_start"], m["period_end"]) == key), None)
 
 
 def record_meeting(engine: sa.Engine, *, period: tuple[Any, Any], audience: str, audit_entry: str | None) -> int:
