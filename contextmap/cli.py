@@ -670,6 +670,11 @@ def pack_cmd(
                       f"escalating hotspots, {len(c.new_persons)} new persons of concern, "
                       f"{len(c.new_panel_children)} children newly meeting panel criteria",
                       highlight=False, markup=False)
+    if r.recorded is not None:
+        m, last = r.recorded, s.get("last_meeting", {})
+        console.print(f"  recorded in the workspace as pack {m['packs']} of the meeting for {m['period_start'] or 'all records'} "
+                      f"to {m['period_end']} (first pack built {m['held_at']:%Y-%m-%d %H:%M}); "
+                      f"compared with {last.get('compared_with', 'no earlier meeting')}", highlight=False, markup=False)
     console.print(f"Wrote {len(r.files)} files. Open {r.html.resolve()}"
                   + ("" if no_pdf else f"\n  or print {r.pdf.resolve()}"), highlight=False, markup=False)
 

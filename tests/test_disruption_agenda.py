@@ -52,7 +52,8 @@ def register(ws_url, export, tmp_path):  # noqa: F811
     hotel = ws.add_tactic(flat, kind="hotel information request", issued=_day(-178), owner="police",
                           text="Hotel on Mill Road").number  # handling C: expiring, for the internal audience only
     # the last meeting was yesterday: a breach recorded the day before is not news, one recorded now is
-    record_meeting(ws.engine, period=("2026-05-01", "2026-08-31"), audience="internal", audit_entry=None)
+    # (its period ends before the pack's, which ends with the records on 29 August: the meeting before)
+    record_meeting(ws.engine, period=("2026-05-01", "2026-07-31"), audience="internal", audit_entry=None)
     with ws.engine.begin() as conn:
         conn.execute(sa.update(db.meetings).values(held_at=(pd.Timestamp.now() - timedelta(days=1)).to_pydatetime()))
     old = ws.add_breach(closing, on=_day(-3), text="Seen going in")

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from contextmap.dates import period_bounds
 from contextmap.pack.build import build_pack
 from contextmap.sample import generate_sample
 from contextmap.workspace import db, init_workspace
@@ -39,7 +40,11 @@ def second(tmp_path_factory):
     case = ws.open_case(kind="person", subject=p2, title="Disruption plan", children=kids)
     due = (pd.Timestamp.today().normalize() + timedelta(days=5)).date().isoformat()
     act = ws.add_action(case, owner="police", due=due, text="Serve a notice")
-    first = build_pack(None, workspace=ws, out=root / "p1", pdf=False, audit_log=root / "audit.jsonl")
+    # the last meeting's pack ended a fortnight before the records do: the next pack's default
+    # period (to the latest record) is the next meeting's
+    data_end = period_bounds(ws.dataset())[1]
+    first = build_pack(None, workspace=ws, out=root / "p1", pdf=False, audit_log=root / "audit.jsonl",
+                       end=data_end - timedelta(days=14))
     with ws.engine.begin() as conn:  # that meeting was held a fortnight ago
         conn.execute(sa.update(db.meetings).values(held_at=datetime(2026, 10, 20, 10)))
     # since then: a person the meeting never saw, though the record is dated months earlier, and

@@ -85,10 +85,11 @@ def test_next_pack_shows_the_action_status(ws_url, export, tmp_path):  # noqa: F
         loc = ws.dataset().episodes["found_location_id"].dropna().value_counts().index[0]
         case = ws.open_case(kind="location", subject=str(loc), title="Gatherings behind the <b>shops</b>")
         act = ws.add_action(case, owner="police", due="2026-10-01", text="Dispersal order & <script>x</script>")
-        first = build_pack(None, workspace=ws, out=tmp_path / "p1", pdf=False, resolve=False)
+        # September's meeting; the data run to the end of October, the next meeting's period
+        first = build_pack(None, workspace=ws, out=tmp_path / "p1", pdf=False, resolve=False, end="2026-09-30")
         html = first.html.read_text(encoding="utf-8")
         row = re.search(rf"<tr><td>{act}</td>.*?</tr>", html, re.S).group(0)
-        assert "<strong>overdue</strong>" in row and "(first pack)" in row
+        assert "<strong>overdue</strong>" in row and "(no earlier meeting)" in row
         assert "&lt;script&gt;x&lt;/script&gt;" in row and "<script>x" not in html  # escaped, never run
         assert "&lt;b&gt;shops&lt;/b&gt;" in html
         # page 1 is the agenda, with the overdue action on it; the actions in full come after it
@@ -102,7 +103,14 @@ def test_next_pack_shows_the_action_status(ws_url, export, tmp_path):  # noqa: F
         cells = re.findall(r"<td>(.*?)</td>", row, re.S)
         assert cells[5] == "open" and cells[6] == "done"  # status at the last meeting, and now
         assert "order served" not in html and "withheld for this audience" in row  # free text: partner sees none
-        assert ws.status()["meetings"] == 2
+        assert (ws.status()["meetings"], ws.status()["packs"]) == (2, 2)
+    # the police pack for October's meeting, on the command line: one more pack for that meeting,
+    # compared with September's as the partner pack was
+    said = " ".join(run("pack", "--workspace", ws_url, "--out", str(tmp_path / "p3"), "--audience", "police",
+                        "--no-pdf", "--no-resolve").split())
+    assert "recorded in the workspace as pack 2 of the meeting for 2025-11-01 to 2026-10-31" in said
+    assert "compared with the meeting recorded on" in said and "(period 2025-10-01 to 2026-09-30)" in said
+    assert "No meeting before this one is recorded" in first.html.read_text(encoding="utf-8")
 
 
 # --- issue 21: no traps on the command line ---------------------------------------------------

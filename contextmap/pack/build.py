@@ -78,6 +78,10 @@ class PackResult:
         lists, uncapped) and ``labels`` (the names printed).
     audit_entry
         The audit-log entry appended.
+    recorded
+        From a workspace: the meeting the pack was recorded against
+        (:func:`contextmap.workspace.meetings.meeting_of`: its period, when its first pack was
+        built, ``packs`` built for it so far and their ``audiences``); ``None`` otherwise.
     timings
         Seconds per step.
     """
@@ -89,6 +93,7 @@ class PackResult:
     meeting: Any = None
     audit_entry: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    recorded: dict[str, Any] | None = None
 
     @property
     def html(self) -> Path:
@@ -222,8 +227,9 @@ def build_pack(
         A workspace (path, URL or :class:`~contextmap.workspace.Workspace`) to build from in
         place of ``path_or_dataset`` (pass ``None`` there): its records, its decisions (unless
         ``decisions`` is given), an opening section with the last meeting's actions, the open
-        cases and the trends (:mod:`contextmap.pack.workspace`); the pack is recorded as a
-        meeting in the workspace.
+        cases and the trends (:mod:`contextmap.pack.workspace`); the pack is recorded against
+        its meeting in the workspace (the packs for one period are one meeting, and each
+        compares with the meeting before: :mod:`contextmap.workspace.meetings`).
 
     Returns
     -------
@@ -315,6 +321,7 @@ def build_pack(
     timings["analyse"] = time.perf_counter() - t
     view = None
     disruption = None
+    recorded = None
     if ws is not None:
         from contextmap.pack.disruption_agenda import disruption_agenda
         from contextmap.pack.profile import FreeText
@@ -326,7 +333,7 @@ def build_pack(
         view.free_text = FreeText(shown=bool(aud.show_free_text), forbidden=None if aud.show_names else forbidden)
         # tactics and breaches as of the day the pack is made (the meeting's), not the data's end
         disruption = disruption_agenda(ws, resolved=resolved, red=red, aud=aud, settings=st, as_of=pd.Timestamp.now(),
-                                       period_start=p_start, forbidden=forbidden)
+                                       period_start=p_start, period_end=p_end, forbidden=forbidden)
 
     with publish.signals_raise():
         staging = publish.new_staging(out_dir)
@@ -367,9 +374,10 @@ def build_pack(
             )
             publish.swap_in(staging, out_dir)
             if ws is not None:
-                from contextmap.workspace.record import record_meeting
+                from contextmap.workspace.meetings import meeting_of, record_meeting
 
                 record_meeting(ws.engine, period=(p_start, p_end), audience=aud.name, audit_entry=entry["id"])
+                recorded = meeting_of(ws.engine, (p_start, p_end))
         except BaseException:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
@@ -378,7 +386,7 @@ def build_pack(
         ws.close()
     timings["total"] = time.perf_counter() - t0
     return PackResult(out=Path(out), files=written, summary=summary, changes=changes, meeting=meeting,
-                      audit_entry=entry, timings=timings)
+                      audit_entry=entry, timings=timings, recorded=recorded)
 
 
 def _workspace_location(ws: Any) -> str:

@@ -5,7 +5,10 @@ its adopted problem profiles, as the pack's audience may see them.
   expiring within the settings' window (``tactics.expiring_within_days``, 28 days; soonest first);
 * **breaches** recorded since the last meeting (the time a breach was entered counts: one
   recorded a minute before the pack is listed), latest first; with no meeting recorded yet,
-  those recorded in the pack's period;
+  those recorded in the pack's period. The last meeting is the one before the pack's own
+  (:func:`contextmap.workspace.meetings.last_meeting`): a partner pack or a rebuild for the
+  same period lists the same breaches as the internal pack, and the next meeting lists every
+  breach recorded since this meeting's first pack was built;
 * **profiles** due for a refresh (never produced, or last produced longer ago than their cadence).
 
 Each tactic listed also carries ``changed``: the evidence around its subject in equal windows
@@ -59,12 +62,13 @@ def _day(v: Any) -> str:
 
 
 def disruption_agenda(ws: Any, *, resolved: Any, red: Any, aud: Any, settings: Any, as_of: Any, period_start: Any = None,
-                      forbidden: Any = None) -> dict[str, list[dict[str, Any]]]:
+                      period_end: Any = None, forbidden: Any = None) -> dict[str, list[dict[str, Any]]]:
     """Page 1's ``tactics``, ``breaches`` and ``profiles`` (see the module docstring), each list
     in full (the agenda caps what it prints). ``as_of`` is the day the states are taken on (the
-    pack's date); ``forbidden`` the identifiers the audience must not see (names taken out of
+    pack's date); ``period_start`` and ``period_end`` the pack's period (its meeting: without
+    ``period_end``, breaches are listed since the latest meeting recorded); ``forbidden`` the identifiers the audience must not see (names taken out of
     the team's text)."""
-    from contextmap.workspace import disruption, profiles, record
+    from contextmap.workspace import disruption, meetings, profiles, record
 
     today = pd.Timestamp(as_of).normalize()
     ids = shown_ids(resolved, red)
@@ -92,7 +96,7 @@ def disruption_agenda(ws: Any, *, resolved: Any, red: Any, aud: Any, settings: A
     _what_changed(tactics, shown, red=red, ids=ids, cases=record.cases_frame(ws.engine),
                   count=lambda n: suppress_count(n, aud))
 
-    last = record.last_meeting(ws.engine)
+    last = meetings.last_meeting(ws.engine, before=(period_start, period_end) if period_end is not None else None)
     since = pd.Timestamp(last["held_at"]) if last is not None else None
     bs = disruption.breaches_frame(ws.engine, since=since)
     if since is None and period_start is not None:

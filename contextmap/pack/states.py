@@ -21,8 +21,9 @@ of :data:`STATES`, computed once here:
     seen before, and neither.
 
 **The last meeting** (:class:`LastMeeting`) is, in order: the previous pack given with
-``--previous`` (its period end; what it listed); the workspace's last recorded meeting (the
-records imported before it, in its period); or, with neither, the settings' meeting cadence:
+``--previous`` (its period end; what it listed); the workspace's meeting before the pack's own
+(the packs for one period are one meeting: :mod:`contextmap.workspace.meetings`; the records
+imported before its first pack, in its period); or, with neither, the settings' meeting cadence:
 ``flags.new_within_days`` days (28) before the end of the period (never before its start),
 with the picture at that date rebuilt from the records dated up to it, over a window as long
 as the period. When the records begin after that date nothing can be called new, and the

@@ -20,7 +20,9 @@ by the team) are withheld from audiences that do not see free text.
 :func:`workspace_view` reads the workspace once, before the pack is written: besides the
 section it gives the agenda its actions due or overdue, and the pack's states the last
 meeting, what it had seen (records imported before it: :mod:`contextmap.workspace.history`)
-and each child's risk level then.
+and each child's risk level then. The last meeting is the one before the pack's own: the
+packs for one period are one meeting, so a partner pack or a rebuild compares with the same
+meeting as the internal pack (:mod:`contextmap.workspace.meetings`).
 """
 
 from __future__ import annotations
@@ -203,12 +205,12 @@ class WorkspaceView:
 def workspace_view(ws: Any, *, raw: Any, resolved: Any, red: Any, period: tuple[Any, Any]) -> WorkspaceView:
     """Read what the pack needs from workspace ``ws`` (see :class:`WorkspaceView`): ``raw`` its
     dataset, ``resolved`` after entity resolution, ``red`` redacted for the pack's audience."""
-    from contextmap.workspace import history, record
+    from contextmap.workspace import history, meetings, record
 
     end = pd.Timestamp(period[1]) if period[1] is not None else pd.Timestamp(date.today())
     today = max(pd.Timestamp(date.today()).normalize(), end.normalize())
     ids = shown_ids(resolved, red)
-    last = record.last_meeting(ws.engine)
+    last = meetings.last_meeting(ws.engine, before=period)
     view = WorkspaceView(meeting=last, actions=record.actions_frame(ws.engine, as_of=today),
                          cases=record.cases_frame(ws.engine), ids=ids, today=today)
     if last is not None:
@@ -258,24 +260,27 @@ def workspace_section(view: WorkspaceView, *, red: Any, aud: Any, period: tuple[
     ids, last, acts, cases = view.ids, view.meeting, view.actions, view.cases
     parts: list[Markup] = [Markup('<div id="workspace">')]
     if last is None:
-        parts.append(Markup("<p>This is the first pack recorded in this workspace: every action is listed.</p>"))
+        parts.append(Markup("<p>No meeting before this one is recorded in this workspace: every action is listed.</p>"))
         shown = acts
     else:
-        parts.append(Markup("<p>Last meeting recorded {} (period {} to {}, {} audience).</p>").format(
-            f"{last['held_at']:%Y-%m-%d}", last["period_start"] or "start", last["period_end"] or "", last["audience"]))
+        n = int(last.get("packs", 1))
+        parts.append(Markup("<p>Last meeting: the period {} to {}, its first pack built {} ({}).</p>").format(
+            last["period_start"] or "the start of the records", last["period_end"] or "", f"{last['held_at']:%Y-%m-%d}",
+            f"{n} packs built for it" if n != 1 else "1 pack built for it"))
         then = last["statuses"]
         keep = acts["action_id"].map(lambda a: then.get(int(a)) == "open" or int(a) not in then)
         shown = acts[keep.astype(bool)] if len(acts) else acts
     parts.append(Markup("<h3>Actions</h3>"))
     if not len(shown):
-        parts.append(Markup("<p>No actions were open at the last meeting and none has been added since.</p>"))
+        parts.append(Markup("<p>No action is recorded in this workspace.</p>") if last is None else
+                     Markup("<p>No actions were open at the last meeting and none has been added since.</p>"))
     else:
         shown = shown.assign(state_=[("overdue" if o else s) for o, s in zip(shown["overdue"], shown["status"], strict=True)])
         shown = shown.sort_values(["state_", "due"], key=lambda s: s.map(_STATUS_ORDER) if s.name == "state_" else s,
                                   kind="stable")
         rows = []
         for r in shown.itertuples():
-            before = "(first pack)" if last is None else last["statuses"].get(int(r.action_id), "added since")
+            before = "(no earlier meeting)" if last is None else last["statuses"].get(int(r.action_id), "added since")
             now = Markup("<strong>overdue</strong>") if r.state_ == "overdue" else escape(r.status)
             text, outcome = (view.said(r.text), view.said(r.outcome)) if free else (None, None)
             rows.append(Markup("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>").format(

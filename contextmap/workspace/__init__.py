@@ -32,7 +32,17 @@ from contextmap._errors import WorkspaceError
 from contextmap.dataset import Dataset
 from contextmap.resolve.decisions import Decisions
 from contextmap.schema import TABLE_NAMES
-from contextmap.workspace import db, disruption, lookup, plans, profiles, record, retention, store
+from contextmap.workspace import (
+    db,
+    disruption,
+    lookup,
+    meetings,
+    plans,
+    profiles,
+    record,
+    retention,
+    store,
+)
 from contextmap.workspace.db import WorkspaceLocation, parse_location
 from contextmap.workspace.lookup import Match, RecordLookupError
 from contextmap.workspace.record import DecisionsImported, StoredDecision
@@ -109,7 +119,10 @@ class Workspace:
                  "quarantined": int(r["quarantined"])} for r in rows]
 
     def status(self) -> dict[str, Any]:
-        """Counts of current records, the import log, and the state of decisions, cases and actions."""
+        """Counts of current records, the import log, and the state of decisions, cases and actions;
+        ``meetings`` counts meetings (the packs for one period are one meeting), ``packs`` the
+        packs built for them, and ``last_meeting`` is the latest (its ``period``, ``held_at``:
+        when its first pack was built, ``packs`` and ``audiences``), or ``None``."""
         counts: dict[str, int] = {}
         history: dict[str, int] = {}
         not_in_latest: dict[str, int] = {}
@@ -125,12 +138,14 @@ class Workspace:
                                            .where(db.decisions.c.withdrawn_at.is_(None))).scalar_one())
             n_withdrawn = int(conn.execute(sa.select(sa.func.count()).select_from(db.decisions)
                                            .where(db.decisions.c.withdrawn_at.is_not(None))).scalar_one())
-            n_meetings = int(conn.execute(sa.select(sa.func.count()).select_from(db.meetings)).scalar_one())
+            n_packs = int(conn.execute(sa.select(sa.func.count()).select_from(db.meetings)).scalar_one())
         cases = record.cases_frame(self.engine)
         actions = record.actions_frame(self.engine)
         goals = plans.goals_frame(self.engine)
         tactics = disruption.tactics_frame(self.engine)
         adopted = profiles.profiles_frame(self.engine)
+        held = meetings.meetings_frame(self.engine)
+        latest = meetings.last_meeting(self.engine)
         return {
             "workspace": self.label,
             "backend": self.location.backend,
@@ -144,7 +159,12 @@ class Workspace:
             "cases": {"open": int((cases["status"] == "open").sum()), "closed": int((cases["status"] == "closed").sum())},
             "actions": {s: int((actions["status"] == s).sum()) for s in record.ACTION_STATUSES}
             | {"overdue": int(actions["overdue"].sum())},
-            "meetings": n_meetings,
+            "meetings": len(held),
+            "packs": n_packs,
+            "last_meeting": None if latest is None else {
+                "period": [None if latest["period_start"] is None else str(latest["period_start"]),
+                           None if latest["period_end"] is None else str(latest["period_end"])],
+                "held_at": str(latest["held_at"]), "packs": latest["packs"], "audiences": latest["audiences"]},
             "goals": {st: int((goals["status"] == st).sum()) for st in plans.GOAL_STATUSES}
             | {"review_due": int(goals["review_due"].sum())},
             "tactics": {st: int((tactics["state"] == st).sum()) for st in disruption.TACTIC_STATES}

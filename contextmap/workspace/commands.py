@@ -171,12 +171,21 @@ def status_cmd(
         print(json.dumps(st, indent=1, default=str))
         return
     c = st["counts"]
+
+    def _n(n: int, noun: str) -> str:
+        return f"{n} {noun}" + ("" if n == 1 else "s")
+
     _say(f"{st['workspace']} ({st['backend']}, schema {st['schema']})")
     _say("  " + ", ".join(f"{n} {k}" for k, n in c.items()))
     _say(f"  {len(st['imports'])} imports, {st['decisions']} decisions in force"
          + (f" ({st['decisions_withdrawn']} withdrawn)" if st.get("decisions_withdrawn") else "")
          + f", {st['cases']['open']} open cases, {st['actions']['open']} open actions "
-         f"({st['actions']['overdue']} overdue), {st['meetings']} meetings")
+         f"({st['actions']['overdue']} overdue), {_n(st['meetings'], 'meeting')} ({_n(st['packs'], 'pack')})")
+    last = st.get("last_meeting")
+    if last:
+        first, end = last["period"]
+        _say(f"  last meeting: the period {first or 'from the start'} to {end or '(no end recorded)'}, first pack built "
+             f"{str(last['held_at'])[:16]}; {_n(last['packs'], 'pack')} built for it ({', '.join(last['audiences'])})")
     t = st["tactics"]
     _say(f"  {st['goals']['open']} open goals ({st['goals']['review_due']} review due); tactics: "
          + ", ".join(f"{n} {k}" for k, n in t.items() if k != "breaches") + f", {t['breaches']} breaches; "
@@ -459,10 +468,10 @@ def _group_analysis(ws: Any, *, from_: str | None, to: str | None, seed: int, co
     """The analysis that names the peer groups: the period given, else the last meeting's, else the default."""
     from contextmap.dates import parse_date_option
     from contextmap.settings import load_settings
-    from contextmap.workspace import record
+    from contextmap.workspace import meetings
 
     start, end = parse_date_option(from_, name="--from"), parse_date_option(to, name="--to")
-    last = record.last_meeting(ws.engine)
+    last = meetings.last_meeting(ws.engine)
     if start is None and end is None and last is not None:
         start, end = last["period_start"], last["period_end"]
         _say(f"  peer groups as the last meeting's pack found them ({start or 'start'} to {end})")

@@ -17,8 +17,11 @@
   backdated (``opened``); when it was entered is kept too.
 * **Actions** on a case: an owning agency, a due date, a text, a status (``open``, ``done``,
   ``dropped``) and an outcome; every change is kept in ``action_events``.
-* **Meetings**: each pack built from the workspace records one, with every action's status
-  at that moment, so the next pack can open with what the last meeting asked for.
+* **Meetings**: each pack built from the workspace is recorded against its meeting (the packs
+  for one period are one meeting), with every action's status when the meeting's first pack
+  was built, so the next pack can open with what the last meeting asked for. They live in
+  :mod:`contextmap.workspace.meetings`; :func:`record_meeting` and :func:`last_meeting` are
+  its, named here too for the callers that know them from here.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from contextmap.workspace.lookup import (
     find_record,
     names_of,
 )
+from contextmap.workspace.meetings import last_meeting, record_meeting
 from contextmap.workspace.store import inserted_id, now_utc, read_dataset
 
 __all__ = [
@@ -758,31 +762,3 @@ def actions_frame(engine: sa.Engine, *, as_of: Any = None) -> pd.DataFrame:
     frame["action"] = [f"action-{i}" for i in frame["action_id"]]
     frame["case"] = [f"case-{i}" for i in frame["case_id"]]
     return frame
-
-
-def record_meeting(engine: sa.Engine, *, period: tuple[Any, Any], audience: str, audit_entry: str | None) -> int:
-    """Record a meeting (a pack built from the workspace) with every action's status now."""
-    def d(v: Any) -> date | None:
-        return None if v is None or pd.isna(v) else pd.Timestamp(v).date()
-
-    with engine.begin() as conn:
-        meeting_id = inserted_id(conn.execute(db.meetings.insert().values(
-            held_at=now_utc(), period_start=d(period[0]), period_end=d(period[1]), audience=audience,
-            audit_entry=audit_entry)))
-        rows = conn.execute(sa.select(db.actions.c.action_id, db.actions.c.status)).all()
-        if rows:
-            conn.execute(db.meeting_actions.insert(),
-                         [{"meeting_id": meeting_id, "action_id": a, "status": s} for a, s in rows])
-    return meeting_id
-
-
-def last_meeting(engine: sa.Engine) -> dict[str, Any] | None:
-    """The latest recorded meeting with ``statuses`` ({action_id: status then}), or ``None``."""
-    M, MA = db.meetings, db.meeting_actions
-    with engine.connect() as conn:
-        row = conn.execute(sa.select(M).order_by(M.c.meeting_id.desc()).limit(1)).mappings().first()
-        if row is None:
-            return None
-        statuses = dict(conn.execute(sa.select(MA.c.action_id, MA.c.status)
-                                     .where(MA.c.meeting_id == row["meeting_id"])).all())
-    return {**dict(row), "statuses": {int(k): str(v) for k, v in statuses.items()}}
