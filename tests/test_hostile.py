@@ -121,17 +121,22 @@ def audit_env(tmp_path_factory):
 
 @pytest.fixture(scope="module", autouse=True)
 def _audit_key(tmp_path_factory):
+    """This module's audit key, and a team log of its own to go with it: the run's shared log
+    holds entries other modules sealed with the run's key, which this key cannot verify (a
+    command writing to the default log then stopped as tampered, depending on test order)."""
     d = tmp_path_factory.mktemp("auditkey")
     key = d / "audit.key"
     key.write_text(AUDIT_KEY.hex() + "\n")
     key.chmod(0o600)
-    saved = os.environ.get("CONTEXTMAP_AUDIT_KEY_FILE")
-    os.environ["CONTEXTMAP_AUDIT_KEY_FILE"] = str(key)
+    mine = {"CONTEXTMAP_AUDIT_KEY_FILE": str(key), "CONTEXTMAP_AUDIT_LOG": str(d / "team-audit.jsonl")}
+    saved = {k: os.environ.get(k) for k in mine}
+    os.environ.update(mine)
     yield
-    if saved is None:
-        os.environ.pop("CONTEXTMAP_AUDIT_KEY_FILE", None)
-    else:
-        os.environ["CONTEXTMAP_AUDIT_KEY_FILE"] = saved
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
 
 
 def _build(ds, out, audience="partner", **kw):
