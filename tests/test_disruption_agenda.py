@@ -22,11 +22,10 @@ from contextmap.workspace.record import record_meeting
 
 pytestmark = pytest.mark.slow
 
-TODAY = pd.Timestamp.now().normalize()
-
-
 def _day(days: int) -> str:
-    return (TODAY + timedelta(days=days)).date().isoformat()
+    """A day relative to today, taken when it is asked for (the pack reads the clock when it is
+    built: a date taken when the module was collected is yesterday's in a run crossing midnight)."""
+    return (pd.Timestamp.now().normalize() + timedelta(days=days)).date().isoformat()
 
 
 @pytest.fixture(scope="module")
