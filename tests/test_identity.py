@@ -525,3 +525,18 @@ def test_ingest_keeps_each_reference_to_a_shared_name_apart_by_its_context(tmp_p
     assert t[4] == t[5] and t[4].startswith("prov-p-")
     # the same export loaded again gives the same ids (a month re-imported adds nothing)
     assert contextmap.load(tmp_path, as_of="2026-11-01").links["target_id"].tolist() == t
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_namesake_reference_linked_near_the_adult_joins_the_adult(engine):
+    # the adult nominal N1 is linked by id to Tyrese (C02); the council writes "Corey Whitmore"
+    # beside Tyrese too: the man of record, not the child, is meant
+    links = [{"link_id": "L1", "source_id": "C02", "target_id": "P1", "relation": "associate", "observed_on": "2026-10-01"},
+             {"link_id": "L2", "source_id": "N1", "target_id": "C02", "relation": "associate", "observed_on": "2026-09-01"}]
+    res = resolve_persons(_ds([NAMESAKE, {"person_id": "P1", "name": "Corey Whitmore", "provisional": True}],
+                              links=links), engine=engine)
+    assert res.mapping["P1"] == "N1" and res.mapping["C01"] == "C01"
+    row = _pairs(res).loc[("N1", "P1")]
+    assert "context: linked near this adult" in row["explanation"]
+    if engine != "fixed":
+        assert json.loads(row["waterfall"])[0][0].startswith("prior (a person record being this adult of record")

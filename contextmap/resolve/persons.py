@@ -802,6 +802,7 @@ def _pairs_frame(scored, rec, feats, entity, dec, pos, min_p) -> pd.DataFrame:
     ctx_w = keep["ctx_w"].tolist() if "ctx_w" in keep.columns else [0.0] * len(keep)
     ctx_words = keep["ctx_words"].tolist() if "ctx_words" in keep.columns else [""] * len(keep)
     rivals = keep["rivals"].tolist() if "rivals" in keep.columns else [0] * len(keep)
+    rival_pair = keep["rival_pair"].tolist() if "rival_pair" in keep.columns else [False] * len(keep)
     for n_, (a, b, p, lv, al, idn, note) in enumerate(zip(
         keep["a"].tolist(), keep["b"].tolist(), keep["p"].tolist(), keep["levels"].tolist(),
         keep["alias"].tolist(), keep["ident"].tolist(), notes, strict=True,
@@ -810,11 +811,12 @@ def _pairs_frame(scored, rec, feats, entity, dec, pos, min_p) -> pd.DataFrame:
         d = decided.get((a, b))
         if records is not None:
             cross = priors is not None and bool(feats["child"][a] != feats["child"][b])
+            own = cross or bool(rival_pair[n_])  # a prior of its own: which child or adult of record it is
             fall = _splink_words(records[n_], comps, scored.attrs["top"],
-                                 float(priors[n_]) if cross and priors is not None else scored.attrs["prior_weight"],
-                                 _prior_words(int(rivals[n_])) if cross else
+                                 float(priors[n_]) if own and priors is not None else scored.attrs["prior_weight"],
+                                 _prior_words(int(rivals[n_])) if cross else _RIVAL_PRIOR if own else
                                  "prior (how rare a match is among this many records)")
-            if cross and ctx_words[n_]:
+            if own and ctx_words[n_]:
                 fall.append((f"context: {ctx_words[n_]}", round(float(ctx_w[n_]), 2)))
             if idn:  # name the identifier: "phone shared"
                 fall = [(f"{idn.replace('_', ' ')} shared" if w == "identifier shared" else w, x) for w, x in fall]
@@ -829,6 +831,8 @@ def _pairs_frame(scored, rec, feats, entity, dec, pos, min_p) -> pd.DataFrame:
                 text += f"; context: {ctx_words[n_]} ({float(ctx_w[n_]):+.1f})"
             if rivals[n_]:
                 text += f"; {_prior_words(int(rivals[n_]))}"
+            elif rival_pair[n_]:
+                text += f"; {_RIVAL_PRIOR}"
         if note:
             text += f"; {note}"
         rows.append((ids[a], ids[b], round(p, 4), text, _decision_word(d), entity[a] == entity[b],
@@ -844,6 +848,10 @@ def _pairs_frame(scored, rec, feats, entity, dec, pos, min_p) -> pd.DataFrame:
     if len(out):
         out = out.sort_values(["match_probability", "record_a", "record_b"], ascending=[False, True, True], kind="stable")
     return out.reset_index(drop=True)
+
+
+_RIVAL_PRIOR = ("prior (a person record being this adult of record, against the children's records "
+                "and other adults its name matches as well: a namesake)")
 
 
 def _prior_words(rivals: int) -> str:
