@@ -11,7 +11,11 @@ initial form (``"Tyrese O"``, ``"C Whitmore"``) with a date of birth matches the
 of that initial form born that day. One match gives that record's id. No match, or several,
 makes a **provisional**
 record (``provisional`` True, id ``prov-p-...`` or ``prov-l-...``, the same name always giving
-the same id), kept and marked, never dropped, with a warning naming the row. Entity
+the same id), kept and marked, never dropped, with a warning naming the row. A name that
+several records share (a child and an adult both called "Zak Calvert") is ambiguous: each
+reference to it is its own provisional record, one per name and context (the link's other
+end), so that resolution can decide each on its own evidence rather than send every "Zak
+Calvert" of the export to one of them. Entity
 resolution (:func:`contextmap.resolve_dataset`) later merges a provisional record into a
 real one when they turn out to be the same person or place.
 """
@@ -36,6 +40,8 @@ __all__ = [
 
 PROVISIONAL_PREFIX = {"person": "prov-p-", "location": "prov-l-"}
 """Id prefixes of the provisional records ingest makes for unmatched names."""
+
+_AMBIGUOUS = re.compile(r"matches \d+ records")  # a name several records share: made per context
 
 _PUNCT = re.compile(r"[^\w\s]")
 _SPACE = re.compile(r"\s+")
@@ -156,9 +162,10 @@ def _initial_keys(key: str) -> list[tuple[str, str, str]]:
     return out
 
 
-def provisional_record_id(kind: str, name: str, dob: object = None) -> str:
-    """A stable id for a provisional record: the same folded name (and date of birth) always
-    gives the same id.
+def provisional_record_id(kind: str, name: str, dob: object = None, context: str = "") -> str:
+    """A stable id for a provisional record: the same folded name (and date of birth, and
+    ``context``: the link's other end, for a name several records share) always gives the
+    same id.
 
     Examples
     --------
@@ -166,9 +173,12 @@ def provisional_record_id(kind: str, name: str, dob: object = None) -> str:
     True
     >>> provisional_record_id("location", "the old mill")[:7]
     'prov-l-'
+    >>> provisional_record_id("person", "Zak Calvert", context="C1") == provisional_record_id("person", "Zak Calvert")
+    False
     """
     day = "" if dob is None or pd.isna(dob) else str(pd.Timestamp(dob).date())
-    digest = hashlib.sha1(f"{kind}|{fold_name(name)}|{day}".encode()).hexdigest()[:10]
+    ctx = f"|{context}" if context else ""
+    digest = hashlib.sha1(f"{kind}|{fold_name(name)}|{day}{ctx}".encode()).hexdigest()[:10]
     return PROVISIONAL_PREFIX[kind] + digest
 
 
@@ -256,7 +266,7 @@ class NameIndex:
 
 
 def resolve_names(
-    names: pd.Series, dobs: pd.Series | None, *, kind: str, index: NameIndex
+    names: pd.Series, dobs: pd.Series | None, *, kind: str, index: NameIndex, context: pd.Series | None = None
 ) -> tuple[pd.Series, pd.DataFrame, pd.Series]:
     """Match names to record ids, making provisional records for the rest.
 
@@ -270,6 +280,11 @@ def resolve_names(
         ``'person'`` or ``'location'``.
     index
         The accepted records.
+    context
+        Per name, what it was written beside (a link's other end), or None: a name several
+        records share is made one provisional record per name and context, so each reference
+        is resolved on its own evidence (a child's name and an adult's namesake written in
+        different links are not forced into one record).
 
     Returns
     -------
@@ -287,6 +302,7 @@ def resolve_names(
     why: list[object] = [pd.NA] * len(names)
     made: dict[str, tuple[str, object, int]] = {}
     cache: dict[tuple[str, object], tuple[str | None, str]] = {}
+    ctx = [""] * len(names) if context is None else context.reindex(names.index).fillna("").astype(str).tolist()
     for j, (i, name, day) in enumerate(zip(names.index.tolist(), names.tolist(), parsed.tolist(), strict=True)):
         if name == "":
             continue
@@ -296,7 +312,8 @@ def resolve_names(
             cache[key] = index.person(name, dob) if kind == "person" else index.place(name)
         rid, reason = cache[key]
         if rid is None:
-            rid = provisional_record_id(kind, name, dob)
+            shared = kind == "person" and _AMBIGUOUS.match(reason) is not None
+            rid = provisional_record_id(kind, name, dob, ctx[j] if shared else "")
             made.setdefault(rid, (name, dob, i))
             why[j] = reason
         ids[j] = rid

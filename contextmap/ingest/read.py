@@ -50,7 +50,7 @@ from contextmap.ingest.coordinates import GB_NI_BOUNDS
 from contextmap.ingest.gazetteer import Gazetteer, gazetteer_from_spec
 from contextmap.ingest.geocode import locate_places
 from contextmap.ingest.manifest import is_manifest, load_manifest
-from contextmap.ingest.names import NameIndex, resolve_names
+from contextmap.ingest.names import NameIndex, fold_name, resolve_names
 from contextmap.ingest.placematch import PlaceIndex, match_place_texts
 from contextmap.ingest.placetext import NON_PLACE_KINDS, compile_boilerplate, text_kind
 from contextmap.ingest.quarantine import Problems, split_rows, write_quarantine
@@ -286,8 +286,10 @@ def _accepted(ch: TableChecker) -> pd.DataFrame:
 
 def _by_name(ch: TableChecker, column: str, names: str, dobs: str | None, kind: str | pd.Series,
              index: NameIndex, made: dict[str, list[pd.DataFrame]], prov: pd.DataFrame,
-             places: _Places | None = None) -> Any:
-    """Fill ``column``'s text from the names in ``names`` where it is blank."""
+             places: _Places | None = None, context: tuple[str, str] | None = None) -> Any:
+    """Fill ``column``'s text from the names in ``names`` where it is blank. ``context``: the
+    columns (id, name) of what the name was written beside (a link's other end), so a name
+    several records share is made one provisional record per context."""
     text = ch.text[names]
     use = (ch.text[column] == "") & (text != "")
     placed = None
@@ -302,7 +304,11 @@ def _by_name(ch: TableChecker, column: str, names: str, dobs: str | None, kind: 
             placed = places.fill(ch, column, names, rows, made, prov)
             continue
         dob = ch.text[dobs][rows] if dobs else None
-        ids, new, why = resolve_names(text[rows], dob, kind=k, index=index)
+        near = None
+        if context is not None:
+            near = ch.text[context[0]].where(ch.text[context[0]] != "", "name:" + ch.text[context[1]].map(fold_name))
+        ids, new, why = resolve_names(text[rows], dob, kind=k, index=index,
+                                      context=None if near is None else near[rows])
         ch.text[column] = ch.text[column].mask(rows, ids.reindex(text.index))
         unmatched = why.notna().reindex(text.index, fill_value=False)
         label = "person" if k == "person" else "location"
@@ -594,9 +600,10 @@ def load(
             elif name == "links" and index is not None:
                 rel = ch.text["relation"].str.lower().str.replace(rf"[{SPACE}\-/]+", "_", regex=True).str.strip("_")
                 target_kind = pd.Series(np.where(rel.isin(list(PLACE_RELATIONS)), "location", "person"), index=rel.index)
-                _by_name(ch, "source_id", "source_name", "source_dob", "person", index, made, s.provenance)
+                _by_name(ch, "source_id", "source_name", "source_dob", "person", index, made, s.provenance,
+                         context=("target_id", "target_name"))
                 placed = _by_name(ch, "target_id", "target_name", "target_dob", target_kind, index, made, s.provenance,
-                                  places)
+                                  places, context=("source_id", "source_name"))
                 if placed is not None:
                     _described_link_places(ch, placed, _home_of(checkers["children"]))
             frames[name] = ch.run()

@@ -5,9 +5,16 @@ scored against the child's record by the same model as any person pair
 (:func:`~contextmap.resolve.persons.resolve_persons`), then these rules apply:
 
 * **Prior**: the prior odds that a person record is one given child's record are
-  ``share / (number of children)``, ``share`` being ``child_share_provisional`` (records
-  ingest made from link names, 0.25) or ``child_share_person`` (persons of concern, 0.02) of
-  :data:`~contextmap.resolve.persons.PERSON_WEIGHTS`: guesses, stated, not learnt.
+  ``share / (number of children)``, ``share`` learnt from the data (:func:`learn_child_shares`,
+  per kind of record and per relation word of its links), starting from
+  ``child_share_provisional`` / ``child_share_person`` of
+  :data:`~contextmap.resolve.persons.PERSON_WEIGHTS`. An **adult of record** (a person record
+  18 or over by its date of birth) that the record matches as well is a candidate on the same
+  footing as a child (a namesake: the name alone does not say which is meant), its prior never
+  below the person model's own; the pair with the adult is scored the same way (``rival_pair``).
+* **Link context** (:func:`link_context_levels`): a record linked near the candidate (a record
+  it is linked with is the candidate's link partner, or shares one with it) gains
+  ``log2(m / u)``, m and u learnt by expectation maximisation with the shares.
 * **Child or adult** (:data:`AGE_GUARD`): a person aged 25 or over on the reference day
   (:func:`reference_day`) is never a child's record; a child and a person of whom one is
   under 18 and the other 18 or over, born more than a year apart, are never one person. A
@@ -29,8 +36,9 @@ import pandas as pd
 
 from contextmap.resolve.decisions import Decisions, DecisionsError
 
-__all__ = ["AGE_GUARD", "CHILD_MARGIN_BITS", "CHILD_SHARE_MIN_RECORDS", "CHILD_SHARE_BOUNDS", "reference_day",
-           "child_guards", "entity_guard", "learn_child_shares", "check_child_decisions"]
+__all__ = ["AGE_GUARD", "CHILD_MARGIN_BITS", "CHILD_SHARE_MIN_RECORDS", "CHILD_SHARE_BOUNDS", "CONTEXT_START",
+           "CONTEXT_WORDS", "reference_day", "child_guards", "entity_guard", "learn_child_shares", "record_shares",
+           "link_neighbours", "link_context_levels", "check_child_decisions"]
 
 AGE_GUARD: dict[str, float] = {
     # a person record whose date of birth makes them this old or older on the reference day
@@ -93,6 +101,10 @@ def child_guards(scored: pd.DataFrame, f: dict[str, np.ndarray], ref: pd.Timesta
     out["prior_w"] = np.full(k, base)
     out["age_note"] = np.full(k, "", dtype=object)
     out["refuse"] = np.full(k, "", dtype=object)
+    out["ctx_w"] = np.zeros(k)
+    out["ctx_words"] = np.full(k, "", dtype=object)
+    out["rivals"] = np.zeros(k, dtype=np.int64)
+    out["rival_pair"] = np.zeros(k, dtype=bool)
     if not k or not f["child"].any():
         return out
     a = out["a"].to_numpy(dtype=np.int64)
@@ -120,20 +132,51 @@ def child_guards(scored: pd.DataFrame, f: dict[str, np.ndarray], ref: pd.Timesta
                         f"{_age_words(age_p[i], True)} on {on}: never one person")
         out["age_note"] = notes
         out["contradiction"] = out["contradiction"].to_numpy(dtype=bool) | bad
-    # the prior: which child, if any, a person record is (its share learnt from the data)
+    # the prior: which child (or which adult of record sharing its name), if any, a person record
+    # is, and the link context; the shares and the context's m and u learnt from the data
     bits = out["weight"].to_numpy(dtype=float) - base  # the comparisons' evidence, without the prior
-    live = cross & ~out["contradiction"].to_numpy(dtype=bool)
-    shares = learn_child_shares(bits[live], person[live], f["provisional"], f["child"], n_c,
-                                start=(weights["child_share_provisional"], weights["child_share_person"]))
+    contra = out["contradiction"].to_numpy(dtype=bool)
+    live = cross & ~contra
+    ref_of, adult_of = _adult_rivals(a, b, f, ref_day, cross, contra, bits)
+    n_rec = len(f["child"])
+    has_child = np.bincount(person[live], minlength=n_rec) > 0  # records with a child candidate
+    ref_of = np.where((ref_of >= 0) & has_child[np.maximum(ref_of, 0)], ref_of, -1)
+    rival = ref_of >= 0
+    level = link_context_levels(person, child, f, cross)
+    level = np.where(rival, link_context_levels(ref_of, adult_of, f, rival), level)
+    start = (weights["child_share_provisional"], weights["child_share_person"])
+    shares, m, u = _learn_prior_and_context(bits, level, person, live, ref_of, f, n_c, start)
+    ctx_w = _context_weight(level, m, u)
     out.attrs["child_shares"] = shares
-    share = np.where(f["provisional"][person], shares["provisional"], shares["person"])
-    odds_bits = np.log2(share / n_c) - np.log2(1 - share) + bits  # this child against no child at all
+    out.attrs["link_context"] = {"m": round(m, 4), "u": round(u, 4)}
+    rec_share = record_shares(shares, f["provisional"], f.get("relation"))
+    lead_rec = np.log2(rec_share / n_c) - np.log2(1 - rec_share)  # one candidate, before the names are compared
+    # an adult of record is a candidate as likely as a child, and never less than the person
+    # model itself says (on few records its prior is the larger)
+    lead_adult = np.maximum(lead_rec, base)
+    rival_bits = _rival_sums(ref_of, bits + ctx_w, n_rec)  # adults of record with its name
+    lead = lead_rec[person]
+    odds_bits = lead + bits + ctx_w  # this child against no one at all
     others = _other_candidates(odds_bits, person, live)  # the other children it could be
-    cross_prior = np.log2(share / n_c) - np.log2(1 - share) - np.log2(1 + others)
-    wt = np.where(cross, cross_prior + bits, out["weight"].to_numpy(dtype=float))
+    rivals = np.exp2(np.minimum(lead_adult[person] + rival_bits[person], 1000.0))
+    cross_prior = lead - np.log2(1 + others + rivals)
+    # an adult-rival pair: the reference is this adult, against the children and the other adults
+    rx = np.maximum(ref_of, 0)
+    kid_odds = np.bincount(person[live], weights=np.exp2(np.minimum(odds_bits[live], 1000.0)), minlength=n_rec)
+    own = np.exp2(np.minimum(lead_adult[rx] + bits + ctx_w, 1000.0))
+    rest = np.maximum(np.exp2(np.minimum(lead_adult[rx] + rival_bits[rx], 1000.0)) - own, 0.0)
+    rival_prior = lead_adult[rx] - np.log2(1 + kid_odds[rx] + rest)
+    wt = out["weight"].to_numpy(dtype=float)
+    n_rivals = np.bincount(ref_of[rival], minlength=n_rec)
+    wt = np.where(cross, cross_prior + bits + ctx_w, np.where(rival, rival_prior + bits + ctx_w, wt))
+    out["ctx_w"] = np.where(cross | rival, ctx_w, 0.0)
+    out["ctx_words"] = np.where((cross | rival) & (level >= 0),
+                                np.where(level == 1, np.where(rival, CONTEXT_WORDS[2], CONTEXT_WORDS[1]), CONTEXT_WORDS[0]), "")
+    out["rivals"] = np.where(cross, n_rivals[person], 0)
+    out["rival_pair"] = rival
     out["weight"] = wt
-    out["prior_w"] = np.where(cross, cross_prior, base)
-    out["p"] = np.where(cross, 1.0 / (1.0 + np.exp2(-wt)), out["p"].to_numpy(dtype=float))
+    out["prior_w"] = np.where(cross, cross_prior, np.where(rival, rival_prior, base))
+    out["p"] = np.where(cross | rival, 1.0 / (1.0 + np.exp2(-wt)), out["p"].to_numpy(dtype=float))
     # the margin rule, over the person-child pairs that could be joined
     p = out["p"].to_numpy(dtype=float)
     live = cross & (p >= threshold) & ~out["contradiction"].to_numpy(dtype=bool)
@@ -152,6 +195,158 @@ def child_guards(scored: pd.DataFrame, f: dict[str, np.ndarray], ref: pd.Timesta
                             f"(within {CHILD_MARGIN_BITS:g} bits): joined to none")
             out["refuse"] = why
     return out
+
+
+CONTEXT_WORDS = {1: "linked near this child (a record it is linked with is, or shares a link with, the child)",
+                 0: "linked, but not near this record",
+                 2: "linked near this adult (a record it is linked with is, or shares a link with, the adult)"}
+"""The link context of a person-child pair, in the words the review queue shows."""
+
+
+def link_neighbours(ds, ids: np.ndarray, provisional: np.ndarray) -> tuple[np.ndarray, dict[str, frozenset], np.ndarray]:
+    """The link context of person-child matching: per record (``ids``), the ids it is linked
+    with (its links' other ends); the links between records that are not provisional
+    (id -> the ids linked with it), whose identity the data states; and per record the one
+    relation word of its links (``""``: none, or several).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> class D:
+    ...     links = pd.DataFrame({"source_id": ["prov-p-1", "C2"], "target_id": ["C1", "C3"]})
+    >>> near, graph, relation = link_neighbours(D(), np.array(["prov-p-1", "C3"]), np.array([True, False]))
+    >>> sorted(near[0]), sorted(graph["C2"]), relation.tolist()
+    (['C1'], ['C3'], ['', ''])
+    """
+    near = np.empty(len(ids), dtype=object)
+    near[:] = [frozenset()] * len(ids)
+    relation = np.full(len(ids), "", dtype=object)
+    links = getattr(ds, "links", None)
+    if links is None or not len(links) or not {"source_id", "target_id"} <= set(links.columns):
+        return near, {}, relation
+    pos = {str(r): i for i, r in enumerate(ids.tolist())}
+    prov = {str(r) for r, p in zip(ids.tolist(), provisional.tolist(), strict=True) if p}
+    sets: dict[int, set[str]] = {}
+    words: dict[int, set[str]] = {}
+    graph: dict[str, set[str]] = {}
+    src, tgt = links["source_id"].astype(str).tolist(), links["target_id"].astype(str).tolist()
+    rel = (links["relation"].fillna("").astype(str).str.strip().str.lower().tolist() if "relation" in links.columns
+           else [""] * len(links))
+    for x, y, r in zip(src, tgt, rel, strict=True):
+        if not x or not y or x == "nan" or y == "nan" or x == y:
+            continue
+        for p_, q in ((x, y), (y, x)):
+            i = pos.get(p_)
+            if i is not None:
+                sets.setdefault(i, set()).add(q)
+                words.setdefault(i, set()).add(r)
+        if x not in prov and y not in prov and not x.startswith("prov-") and not y.startswith("prov-"):
+            graph.setdefault(x, set()).add(y)
+            graph.setdefault(y, set()).add(x)
+    for i, st in sets.items():
+        near[i] = frozenset(st)
+    for i, ws in words.items():
+        relation[i] = next(iter(ws)) if len(ws) == 1 else ""
+    return near, {k: frozenset(v) for k, v in graph.items()}, relation
+
+
+def link_context_levels(person: np.ndarray, child: np.ndarray, f: dict, cross: np.ndarray) -> np.ndarray:
+    """Per pair: 1 when the person record is linked near the child (a record it is linked with
+    is the child's link partner, or shares a link partner with the child: police name a
+    child beside the child's friends), 0 when both are linked but not near, -1 when either
+    is linked to nothing else (no evidence either way) or the pair is not a person-child one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = {"ids": np.array(["C1", "C2", "P1"]), "graph": {"C1": frozenset({"C2"}), "C2": frozenset({"C1"})},
+    ...      "near": np.array([frozenset(), frozenset(), frozenset({"C2"})], dtype=object)}
+    >>> link_context_levels(np.array([2]), np.array([0]), f, np.array([True])).tolist()  # P1 beside C1's friend
+    [1]
+    """
+    out = np.full(len(person), -1, dtype=np.int64)
+    near, graph, ids = f.get("near"), f.get("graph"), f.get("ids")
+    if near is None or graph is None or ids is None:
+        return out
+    empty: frozenset = frozenset()
+    for i in np.flatnonzero(cross):
+        x, c = int(person[i]), int(child[i])
+        cid, xid = ids[c], ids[x]
+        mine = near[x] - {cid}
+        theirs = graph.get(cid, empty) - {xid}
+        if not mine or not theirs:
+            continue
+        out[i] = int(any(k in theirs or not graph.get(k, empty).isdisjoint(theirs) for k in mine))
+    return out
+
+
+def _context_weight(level: np.ndarray, m: float, u: float) -> np.ndarray:
+    return np.where(level == 1, np.log2(m / u), 0.0)
+
+
+CONTEXT_START = (0.5, 0.25)
+"""Where the link context's m and u (the share of a child's own records, and of other
+records, linked near the child) start: a modest guess ("linked near" doubles the odds: an
+adult of concern is linked near children too), used as it is when fewer than
+:data:`CHILD_SHARE_MIN_RECORDS` person-child pairs have a context; otherwise both are learnt
+by expectation maximisation."""
+
+
+def _learn_prior_and_context(bits, level, person, live, ref_of, f, n_c, start, iterations: int = 10):
+    """The child shares and the link context's m and u, learnt together: the shares given the
+    context's weights, then m and u as the shares of pairs linked near the child among the
+    pairs weighted by their chance of being the child (m) or not (u), repeated."""
+    m, u = CONTEXT_START
+    known = live & (level >= 0)
+    shares = {"provisional": float(start[0]), "person": float(start[1])}
+    for _ in range(iterations if known.sum() >= CHILD_SHARE_MIN_RECORDS else 1):
+        w = bits + _context_weight(level, m, u)
+        rival_bits = _rival_sums(ref_of, w, len(f["child"]))
+        shares = learn_child_shares(w[live], person[live], f["provisional"], f["child"], n_c, start=start,
+                                    rivals=rival_bits, relation=f.get("relation"))
+        if known.sum() < CHILD_SHARE_MIN_RECORDS:
+            break
+        share = record_shares(shares, f["provisional"], f.get("relation"))[person]
+        lead = np.log2(share / n_c) - np.log2(1 - share)
+        odds = np.where(live, np.exp2(np.minimum(lead + w, 1000.0)), 0.0)
+        total = _odds_sums(odds, person) + np.exp2(np.minimum(lead + rival_bits[person], 1000.0))
+        post = np.where(live, odds / (1 + total), 0.0)
+        close = known & (level == 1)
+        m_new = float(np.clip(post[close].sum() / max(post[known].sum(), 1e-9), 0.01, 0.99))
+        u_new = float(np.clip((1 - post[close]).sum() / max((1 - post[known]).sum(), 1e-9), 0.001, 0.99))
+        done = abs(m_new - m) < 1e-4 and abs(u_new - u) < 1e-4
+        m, u = m_new, u_new
+        if done:
+            break
+    return shares, m, u
+
+
+def _adult_rivals(a, b, f, ref_day, cross, contra, bits):
+    """Per pair: the reference record of a pair with an adult record (a person record whose
+    date of birth makes them 18 or over, not a child's record), ``-1`` for other pairs; and
+    the adult. A name-only reference "Zak Calvert" matches the adult nominal "Zak CALVERT"
+    (34) as well as the child Zak Calvert, and either may be meant."""
+    ref_of = np.full(len(a), -1, dtype=np.int64)
+    adult_of = np.full(len(a), -1, dtype=np.int64)
+    dob = f["dob_day"]
+    g = AGE_GUARD
+    adult = ~f["child"] & (dob >= 0) & ((ref_day - dob) / 365.25 >= g["adult_years"])
+    minor = (dob >= 0) & ((ref_day - dob) / 365.25 < g["adult_years"])  # a record its own date of birth makes a minor
+    pp = ~cross & ~contra & np.isfinite(bits)
+    for x, y in ((a, b), (b, a)):
+        # no rival to a record whose date of birth the age guard keeps apart from the adult
+        apart = minor[x] & (np.abs(dob[x] - dob[y]) > g["min_gap_days"])
+        sel = pp & adult[y] & ~adult[x] & ~f["child"][x] & ~apart & (ref_of < 0)
+        ref_of[sel], adult_of[sel] = x[sel], y[sel]
+    return ref_of, adult_of
+
+
+def _rival_sums(ref_of: np.ndarray, w: np.ndarray, n: int) -> np.ndarray:
+    """Per record: ``log2`` of the summed ``2**w`` over its adult-rival pairs (``-inf``: none)."""
+    sel = ref_of >= 0
+    odds = np.bincount(ref_of[sel], weights=np.exp2(np.minimum(w[sel], 1000.0)), minlength=n)
+    with np.errstate(divide="ignore"):
+        return np.where(odds > 0, np.log2(np.maximum(odds, 1e-300)), -np.inf)
 
 
 def entity_guard(f: dict[str, np.ndarray], ref: pd.Timestamp) -> Callable[[set[int], set[int]], str]:
@@ -230,7 +425,8 @@ def _other_candidates(odds_bits: np.ndarray, person: np.ndarray, live: np.ndarra
 
 
 def learn_child_shares(bits: np.ndarray, person: np.ndarray, provisional: np.ndarray, is_child: np.ndarray,
-                       n_children: int, *, start: tuple[float, float], iterations: int = 200) -> dict[str, float]:
+                       n_children: int, *, start: tuple[float, float], iterations: int = 200,
+                       rivals: np.ndarray | None = None, relation: np.ndarray | None = None) -> dict[str, float]:
     """The share of person records that are a child's record, learnt from the data by
     expectation maximisation, for records made from link names (``provisional``) and for
     persons of concern (``person``) apart.
@@ -254,6 +450,16 @@ def learn_child_shares(bits: np.ndarray, person: np.ndarray, provisional: np.nda
         The number of children's records.
     start
         The stated shares (provisional, person): where the iteration starts.
+    rivals
+        Per record, the evidence (log2 of the summed ``2**bits``) of its pairs with adult
+        records that share its name (``-inf``: none), or None: an adult of record is as likely,
+        before the names are compared, as a given child, so the chance of being a child is
+        ``S / (1 + S + R)``.
+    relation
+        Per record, the one relation word its links give ("friend", "contact"; ``""`` for
+        none or several), or None: the share is then also learnt per kind and word (keys
+        ``"provisional|friend"``...), where a word has enough records: the police's "friend"
+        names a child far more often than their "contact" does.
 
     Examples
     --------
@@ -268,24 +474,49 @@ def learn_child_shares(bits: np.ndarray, person: np.ndarray, provisional: np.nda
     out = {"provisional": float(start[0]), "person": float(start[1])}
     n_c = max(int(n_children), 1)
     lo, hi = CHILD_SHARE_BOUNDS
-    for kind, mask in (("provisional", provisional & ~is_child), ("person", ~provisional & ~is_child)):
+    groups = [("provisional", provisional & ~is_child), ("person", ~provisional & ~is_child)]
+    if relation is not None:  # then per relation word, within each kind (after the kind: its start)
+        for kind, mask in list(groups):
+            for word in sorted(set(relation[mask].tolist()) - {""}):
+                groups.append((f"{kind}|{word}", mask & (relation == word)))
+    for kind, mask in groups:
         n = int(mask.sum())
         sel = mask[person] if len(person) else np.zeros(0, dtype=bool)
         if n < CHILD_SHARE_MIN_RECORDS or not sel.any():
             continue
         b, who = np.minimum(bits[sel], 1000.0), person[sel]
         uniq, inv = np.unique(who, return_inverse=True)
-        share = out[kind]
+        rb = np.exp2(np.minimum(rivals[uniq], 1000.0)) if rivals is not None else np.zeros(len(uniq))
+        share = out.get(kind, out[kind.split("|")[0]])
         for _ in range(iterations):
-            odds = share / n_c * np.exp2(b) / (1 - share)
+            lead = share / n_c / (1 - share)
+            odds = lead * np.exp2(b)
             s = np.bincount(inv, weights=odds, minlength=len(uniq))
-            new = float(np.clip((s / (1 + s)).sum() / n, lo, hi))
+            new = float(np.clip((s / (1 + s + lead * rb)).sum() / n, lo, hi))
             done = abs(new - share) < 1e-6
             share = new
             if done:
                 break
         out[kind] = share
     return out
+
+
+def record_shares(shares: dict[str, float], provisional: np.ndarray, relation: np.ndarray | None) -> np.ndarray:
+    """Per record, its share (of its kind and relation word when one was learnt, else of its kind).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> record_shares({"provisional": 0.7, "person": 0.1, "provisional|friend": 0.97},
+    ...               np.array([True, True, False]), np.array(["friend", "contact", "friend"])).tolist()
+    [0.97, 0.7, 0.1]
+    """
+    kind = np.where(provisional, "provisional", "person")
+    base = np.where(provisional, shares["provisional"], shares["person"]).astype(float)
+    if relation is None:
+        return base
+    return np.array([shares.get(f"{k}|{r}", v) if r else v for k, r, v in
+                     zip(kind.tolist(), relation.tolist(), base.tolist(), strict=True)], dtype=float)
 
 
 def _age_words(years: float, known: bool) -> str:

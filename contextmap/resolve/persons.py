@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 import jellyfish
 import numpy as np
@@ -52,6 +53,7 @@ from contextmap.resolve.identity import (
     check_child_decisions,
     child_guards,
     entity_guard,
+    link_neighbours,
     reference_day,
 )
 from contextmap.resolve.splink_engine import (
@@ -594,13 +596,16 @@ def resolve_persons(
     ids = rec["record_id"].to_numpy(dtype=object)
 
     dec.check_ids(dataset_entity_ids(ds), allow_prefix="prov-")
-    feats = _prepare(rec)
+    feats: dict[str, Any] = _prepare(rec)  # arrays, and the link graph (a dict)
     is_child = feats["child"]
     if include_children:  # children compete with children for a match: they count in the prior
         feats["n"] = np.array([len(rec)])
     else:  # the model learns from the person records alone; children's records are only scored
         feats["learn"] = ~is_child
     ctx = _linked_children(ds, rec) if use_links else None
+    if use_links and is_child.any():  # the link context of person-child pairs
+        feats["near"], feats["graph"], feats["relation"] = link_neighbours(ds, ids, feats["provisional"])
+        feats["ids"] = ids
     if ctx is not None:
         feats["kids"], feats["kids_u"] = ctx[0], np.array([ctx[1]])
     keys = block_keys(rec, feats, children_alone=include_children)
@@ -659,6 +664,12 @@ def resolve_persons(
         "child_share_provisional": round(float(scored.attrs.get("child_shares", {}).get(
             "provisional", w["child_share_provisional"])), 4),
         "child_share_person": round(float(scored.attrs.get("child_shares", {}).get("person", w["child_share_person"])), 4),
+        # the link context of person-child pairs (m, u learnt), and pairs with an adult rival
+        "link_context_m": scored.attrs.get("link_context", {}).get("m"),
+        "link_context_u": scored.attrs.get("link_context", {}).get("u"),
+        "child_share_by_relation": {k: round(float(v), 4) for k, v in scored.attrs.get("child_shares", {}).items()
+                                    if "|" in k},
+        "person_child_pairs_with_adult_rival": int((scored["rivals"].to_numpy() > 0).sum()) if "rivals" in scored.columns else 0,
     }
     # a refused pair that is itself a child and an adult says so
     noted = scored[scored["age_note"].to_numpy(dtype=object) != ""]
@@ -788,6 +799,10 @@ def _pairs_frame(scored, rec, feats, entity, dec, pos, min_p) -> pd.DataFrame:
     records = keep[[c for c in keep.columns if c.startswith(("w_", "g_"))]].to_dict("records") if comps else None
     notes = keep["age_note"].tolist() if "age_note" in keep.columns else [""] * len(keep)
     priors = keep["prior_w"].to_numpy(dtype=float) if "prior_w" in keep.columns else None
+    ctx_w = keep["ctx_w"].tolist() if "ctx_w" in keep.columns else [0.0] * len(keep)
+    ctx_words = keep["ctx_words"].tolist() if "ctx_words" in keep.columns else [""] * len(keep)
+    rivals = keep["rivals"].tolist() if "rivals" in keep.columns else [0] * len(keep)
+    rival_pair = keep["rival_pair"].tolist() if "rival_pair" in keep.columns else [False] * len(keep)
     for n_, (a, b, p, lv, al, idn, note) in enumerate(zip(
         keep["a"].tolist(), keep["b"].tolist(), keep["p"].tolist(), keep["levels"].tolist(),
         keep["alias"].tolist(), keep["ident"].tolist(), notes, strict=True,
@@ -796,10 +811,13 @@ def _pairs_frame(scored, rec, feats, entity, dec, pos, min_p) -> pd.DataFrame:
         d = decided.get((a, b))
         if records is not None:
             cross = priors is not None and bool(feats["child"][a] != feats["child"][b])
+            own = cross or bool(rival_pair[n_])  # a prior of its own: which child or adult of record it is
             fall = _splink_words(records[n_], comps, scored.attrs["top"],
-                                 float(priors[n_]) if cross and priors is not None else scored.attrs["prior_weight"],
-                                 "prior (a person record being this child)" if cross else
+                                 float(priors[n_]) if own and priors is not None else scored.attrs["prior_weight"],
+                                 _prior_words(int(rivals[n_])) if cross else _RIVAL_PRIOR if own else
                                  "prior (how rare a match is among this many records)")
+            if own and ctx_words[n_]:
+                fall.append((f"context: {ctx_words[n_]}", round(float(ctx_w[n_]), 2)))
             if idn:  # name the identifier: "phone shared"
                 fall = [(f"{idn.replace('_', ' ')} shared" if w == "identifier shared" else w, x) for w, x in fall]
             text = "; ".join(f"{w} ({x:+.1f})" for w, x in fall[1:])
@@ -809,6 +827,12 @@ def _pairs_frame(scored, rec, feats, entity, dec, pos, min_p) -> pd.DataFrame:
             water = json.dumps(fall)
         else:
             text, weight, water = _explain(lv, al, idn, full[a], full[b]), float(np.log2(p / (1 - p))) if 0 < p < 1 else 0.0, ""
+            if ctx_words[n_]:
+                text += f"; context: {ctx_words[n_]} ({float(ctx_w[n_]):+.1f})"
+            if rivals[n_]:
+                text += f"; {_prior_words(int(rivals[n_]))}"
+            elif rival_pair[n_]:
+                text += f"; {_RIVAL_PRIOR}"
         if note:
             text += f"; {note}"
         rows.append((ids[a], ids[b], round(p, 4), text, _decision_word(d), entity[a] == entity[b],
@@ -824,6 +848,18 @@ def _pairs_frame(scored, rec, feats, entity, dec, pos, min_p) -> pd.DataFrame:
     if len(out):
         out = out.sort_values(["match_probability", "record_a", "record_b"], ascending=[False, True, True], kind="stable")
     return out.reset_index(drop=True)
+
+
+_RIVAL_PRIOR = ("prior (a person record being this adult of record, against the children's records "
+                "and other adults its name matches as well: a namesake)")
+
+
+def _prior_words(rivals: int) -> str:
+    """The first bar of a person-child pair's waterfall."""
+    if not rivals:
+        return "prior (a person record being this child)"
+    return (f"prior (a person record being this child, or one of {rivals} adult record{'s' if rivals > 1 else ''} "
+            "with a name it matches as well: a namesake)")
 
 
 def _decision_word(d) -> str:
