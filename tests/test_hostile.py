@@ -1951,4 +1951,7 @@ def test_an_audience_of_the_settings_that_sees_free_text_but_not_names_gets_a_pa
     raw = contextmap.load(sample)
     names = set(raw.children["name"].dropna()) | set(raw.persons["name"].dropna())
     assert not [n for n in names if len(n) > 6 and f"'{n}'" in said]
+    # a mention's own words are a part of a name no list holds ("RHI mention 'Aaron G'")
+    mentions = links.loc[links["summary"].str.startswith("RHI mention ") & links["to_type"].isin(["Child", "Person of Concern"])]
+    assert len(mentions) and mentions["summary"].str.startswith("RHI mention [name withheld]: ").all()
     assert "school-nurses" in r.html.read_text(encoding="utf-8")  # the pack is labelled for its audience

@@ -33,6 +33,9 @@ __all__ = [
     "check_redacted_for",
 ]
 
+_QUOTED_MENTION = r"""^RHI mention (?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"):"""
+
+
 def _str_na(series: pd.Series) -> pd.Series:
     return pd.Series(pd.NA, index=series.index, dtype="string")
 
@@ -256,6 +259,17 @@ def redact_dataset(
                 for c in cols:
                     if c in df.columns:
                         df[c] = df[c].map(lambda v: take_out(v, sc) if isinstance(v, str) and v else v).astype(df[c].dtype)
+        if not aud.show_names and "summary" in links.columns:
+            # resolution quotes the words of an RHI mention of a person ("RHI mention 'Aaron G'"):
+            # a part of a name, which no list of full names holds
+            kinds = [links.get(c, pd.Series(index=links.index, dtype=object)).astype("string")
+                     for c in ("source_kind", "target_kind")]
+            person = (kinds[0].isin(["person", "child"]) | kinds[1].isin(["person", "child"])).fillna(False)
+            said = links["summary"].astype("string")
+            quoted = person.to_numpy(dtype=bool) & said.str.startswith("RHI mention ").fillna(False).to_numpy(dtype=bool)
+            if quoted.any():
+                links.loc[quoted, "summary"] = said[quoted].str.replace(
+                    _QUOTED_MENTION, "RHI mention [name withheld]:", n=1, regex=True).astype(links["summary"].dtype)
 
     # 3b. a relation word outside the vocabulary is free text ("cousin of ...")
     if not aud.show_free_text:
