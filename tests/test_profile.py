@@ -149,15 +149,13 @@ def test_an_audience_with_free_text_but_no_names_reads_the_notes_without_names(f
 
 
 def test_a_refused_profile_publishes_nothing_and_leaves_no_staging(filled, tmp_path, monkeypatch):
-    from contextmap.pack import profile as prof
-
-    real = prof._forbidden
+    real = privacy.scan_set
 
     def also_the_area(*args, **kwargs):  # make the area's name forbidden: every profile prints it
         f = real(*args, **kwargs)
         return privacy.Forbidden({**f.kinds, "Example Area": "child name"}, f.case_insensitive | {"Example Area"})
 
-    monkeypatch.setattr(prof, "_forbidden", also_the_area)
+    monkeypatch.setattr(privacy, "scan_set", also_the_area)
     out = tmp_path / "refused"
     with pytest.raises(PrivacyError, match="forbidden identifier"):
         build_profile("L1", workspace=filled, out=out, audience="partner", pdf=False,

@@ -302,17 +302,10 @@ def build_pack(
     timings["resolve"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    forbidden = privacy.forbidden_identifiers(ds, aud, settings=st)
-    if resolved is not ds:  # provisional entities from RHI mentions, merged aliases
-        extra = privacy.forbidden_identifiers(resolved, aud, settings=st)
-        forbidden = privacy.Forbidden(
-            {**extra.kinds, **forbidden.kinds}, forbidden.case_insensitive | extra.case_insensitive,
-            {**{k: "the resolved records (an RHI mention or a merged record)" for k in extra.kinds},
-             **forbidden.origins},
-        )
+    forbidden = privacy.forbidden_with_resolved(ds, resolved, aud, settings=st)
     red = privacy.redact_dataset(resolved, aud, pseudonymiser=pseudonymiser, as_of=p_end, settings=st,
                                  forbidden=forbidden)
-    forbidden = _scan_set(privacy, forbidden, red)
+    forbidden = privacy.scan_set(forbidden, red)
     timings["redact"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -394,21 +387,3 @@ def _workspace_location(ws: Any) -> str:
     SQLite file's full path, or the server URL without its password."""
     path = getattr(ws.location, "path", None)
     return str(Path(path).expanduser().resolve()) if path is not None else str(ws.label)
-
-
-def _scan_set(privacy: Any, forbidden: Any, red: Dataset) -> Any:
-    """The strings the final scan looks for, less two kinds of certain false positive.
-
-    * aliases and person names of one or two characters (initials such as ``'LI'``, and the
-      provisional persons that resolution makes from initials mentioned in Return Home
-      Interviews): they occur in ordinary text, markup (``<li>``) and minified scripts
-      (``LE=``), and identify no one on their own;
-    * a home postcode that is also the postcode of a location this audience is shown (a shop
-      in the same postcode): the audience sees it as that shop's postcode.
-    """
-    shown = set(red.locations["postcode"].dropna().astype(str).str.strip().str.upper())
-    kinds = {
-        s: k for s, k in forbidden.kinds.items()
-        if not (k in ("alias", "person name") and len(s) < 3) and not (k == "home postcode" and s.upper() in shown)
-    }
-    return privacy.Forbidden(kinds, set(forbidden.case_insensitive) & set(kinds), getattr(forbidden, "origins", {}))

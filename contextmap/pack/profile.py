@@ -55,6 +55,7 @@ from contextmap.pack.profile_sections import (
     places_around,
     tactic_rows,
 )
+from contextmap.pack.workspace import shown_ids
 from contextmap.privacy import audit
 from contextmap.privacy.counts import suppress_count
 from contextmap.privacy.scan import Scanner, take_out
@@ -133,33 +134,6 @@ class FreeText:
         return "".join(c if c.isprintable() or c in "\n\t" else f"\\u{ord(c):04x}" for c in s)
 
 
-def shown_ids(resolved: Any, red: Any) -> dict[str, str]:
-    """Raw record id -> the id the audience sees (through resolution's entities, then redaction)."""
-    out: dict[str, str] = {}
-    for table, key in (("children", "child_id"), ("persons", "person_id"), ("locations", "location_id")):
-        out.update(zip(resolved.table(table)[key].astype(str), red.table(table)[key].astype(str), strict=False))
-    res = getattr(resolved, "resolution", None)
-    if res is not None and hasattr(res, "entities"):
-        ent = res.entities
-        for r, e in zip(ent["record_id"].astype(str), ent["entity_id"].astype(str), strict=True):
-            if e in out and r not in out:
-                out[r] = out[e]
-    return out
-
-
-def _forbidden(ds: Any, resolved: Any, red: Any, aud: Any, st: Settings) -> Any:
-    """What the scan looks for: the identifiers of the raw and the resolved records the audience
-    must not see, less initials and home postcodes the audience sees as a public place's."""
-    base = privacy.forbidden_identifiers(ds, aud, settings=st)
-    extra = privacy.forbidden_identifiers(resolved, aud, settings=st) if resolved is not ds else base
-    kinds = {**extra.kinds, **base.kinds}
-    shown = set(red.locations["postcode"].dropna().astype(str).str.strip().str.upper())
-    kinds = {s: k for s, k in kinds.items()
-             if not (k in ("alias", "person name") and len(s) < 3) and not (k == "home postcode" and s.upper() in shown)}
-    return privacy.Forbidden(kinds, (base.case_insensitive | extra.case_insensitive) & set(kinds),
-                             {**extra.origins, **base.origins})
-
-
 def _read_basemap(st: Settings, basemap: Any, red: Any) -> Any:
     from contextmap.views.basemap import BaseMap, data_bounds, read_basemap
 
@@ -230,8 +204,9 @@ def build_profile(subject: str, *, workspace: Any, out: str | Path, audience: st
         ds = ws.dataset()
         p_start, p_end = period_bounds(ds, start=start, end=end, default_months=12)
         resolved = resolve_dataset(ds, decisions=ws.decisions())
+        forbidden = privacy.forbidden_with_resolved(ds, resolved, aud, settings=st)
         red = privacy.redact_dataset(resolved, aud, pseudonymiser=pseudonymiser, as_of=p_end, settings=st)
-        forbidden = _forbidden(ds, resolved, red, aud, st)
+        forbidden = privacy.scan_set(forbidden, red)
         timings["read, resolve, redact"] = time.perf_counter() - t0
         t = time.perf_counter()
         ids = shown_ids(resolved, red)

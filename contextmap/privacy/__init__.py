@@ -46,6 +46,8 @@ from contextmap.privacy.forbidden import (
     check_disguised_names,
     disguised_names,
     forbidden_identifiers,
+    forbidden_with_resolved,
+    scan_set,
 )
 from contextmap.privacy.pseudonyms import Pseudonymiser, default_key_path
 from contextmap.privacy.redact import (
@@ -61,6 +63,6 @@ __all__ = [
     "Audience", "AUDIENCES", "PRIVATE_CATEGORIES", "restricted_links", "get_audience",
     "audience_names", "Pseudonymiser", "default_key_path", "redact_dataset",
     "RedactedResolution", "suppress_count", "suppress_counts", "Forbidden",
-    "forbidden_identifiers", "Hit", "scan_outputs", "check_outputs", "check_redacted_for",
+    "forbidden_identifiers", "forbidden_with_resolved", "scan_set", "Hit", "scan_outputs", "check_outputs", "check_redacted_for",
     "disguised_names", "check_disguised_names",
 ]

@@ -18,7 +18,7 @@ from contextmap.privacy.audiences import Audience, get_audience
 from contextmap.privacy.folding import is_invisible
 from contextmap.privacy.redact import home_location_ids, restricted_links
 
-__all__ = ["Forbidden", "forbidden_identifiers", "NAME_FIELDS", "disguised_names", "check_disguised_names"]
+__all__ = ["Forbidden", "forbidden_identifiers", "forbidden_with_resolved", "scan_set", "NAME_FIELDS", "disguised_names", "check_disguised_names"]
 
 class Forbidden(frozenset):
     """A set of forbidden strings that also knows each string's kind.
@@ -160,6 +160,40 @@ _LOOKALIKE_SCRIPTS = ("Latin", "Greek", "Cyrillic", "Armenian", "Cherokee", "Cop
 _SCRIPT = {name: regex.compile(rf"\p{{Script={name}}}") for name in _LOOKALIKE_SCRIPTS}
 _JOINERS = {"\u200c", "\u200d"}  # zero-width (non-)joiner: part of spelling in Arabic and Indic scripts
 _SPACED = regex.compile(r"(?<![\p{L}\p{N}])\p{L}(?:[\s._\-\u00b7]{1,2}\p{L}(?![\p{L}\p{N}])){3,}")
+
+
+def forbidden_with_resolved(ds: Dataset, resolved: Dataset, audience: str | Audience, *,
+                            settings: Any = None) -> Forbidden:
+    """:func:`forbidden_identifiers` of the records as read and, when entity resolution made
+    ``resolved``, of its records too (provisional entities from RHI mentions, merged aliases)."""
+    forbidden = forbidden_identifiers(ds, audience, settings=settings)
+    if resolved is ds:
+        return forbidden
+    extra = forbidden_identifiers(resolved, audience, settings=settings)
+    return Forbidden(
+        {**extra.kinds, **forbidden.kinds}, forbidden.case_insensitive | extra.case_insensitive,
+        {**{k: "the resolved records (an RHI mention or a merged record)" for k in extra.kinds},
+         **forbidden.origins},
+    )
+
+
+def scan_set(forbidden: Forbidden, red: Dataset) -> Forbidden:
+    """The strings the final scan of an output for ``red`` looks for, less two kinds of certain
+    false positive.
+
+    * aliases and person names of one or two characters (initials such as ``'LI'``, and the
+      provisional persons that resolution makes from initials mentioned in Return Home
+      Interviews): they occur in ordinary text, markup (``<li>``) and minified scripts
+      (``LE=``), and identify no one on their own;
+    * a home postcode that is also the postcode of a location this audience is shown (a shop
+      in the same postcode): the audience sees it as that shop's postcode.
+    """
+    shown = set(red.locations["postcode"].dropna().astype(str).str.strip().str.upper())
+    kinds = {
+        s: k for s, k in forbidden.kinds.items()
+        if not (k in ("alias", "person name") and len(s) < 3) and not (k == "home postcode" and s.upper() in shown)
+    }
+    return Forbidden(kinds, set(forbidden.case_insensitive) & set(kinds), getattr(forbidden, "origins", {}))
 
 
 def _script(c: str) -> str | None:
