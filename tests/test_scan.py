@@ -142,12 +142,11 @@ def test_pack_scan_leaves_out_initials_but_not_short_ids():
     import pandas as pd
 
     from contextmap import privacy
-    from contextmap.pack.build import _scan_set
 
     f = Forbidden({"LE": "person name", "LI": "alias", "C1": "entity id", "Tia": "child name", "Rex Invented": "person name"},
                   {"Rex Invented"})
     red = SimpleNamespace(locations=pd.DataFrame({"postcode": ["CA3 5RN"]}))
-    kept = _scan_set(privacy, f, red)
+    kept = privacy.scan_set(f, red)
     assert set(kept) == {"C1", "Tia", "Rex Invented"} and kept.case_insensitive == {"Rex Invented"}
     # minified script ('LE=') is not a person; the id still is found
     assert [h.value for h in scan_outputs(["var LE=function(){}; node C1"], kept)] == ["C1"]
