@@ -34,11 +34,12 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from contextmap.ingest.placematch import PLACE_PROVISIONAL_PREFIX
 from contextmap.resolve.decisions import Decisions, DecisionsError
 
 __all__ = ["AGE_GUARD", "CHILD_MARGIN_BITS", "CHILD_SHARE_MIN_RECORDS", "CHILD_SHARE_BOUNDS", "CONTEXT_START",
            "CONTEXT_WORDS", "reference_day", "child_guards", "entity_guard", "learn_child_shares", "record_shares",
-           "link_neighbours", "link_context_levels", "check_child_decisions"]
+           "link_neighbours", "link_context_levels", "place_keys", "same_as_child", "PLACE_CELL_METRES", "check_child_decisions"]
 
 AGE_GUARD: dict[str, float] = {
     # a person record whose date of birth makes them this old or older on the reference day
@@ -231,11 +232,99 @@ class LinkGraph:
         return {str(self.keys[k]) for k in self.of(self.code(key)).tolist()}
 
 
-def link_neighbours(ds, ids: np.ndarray, provisional: np.ndarray) -> tuple[np.ndarray, LinkGraph | None, np.ndarray]:
+PLACE_CELL_METRES = 100
+"""The side of the grid squares (on the British National Grid) that stand for a place in the
+link context: two place records in one square, or with one postcode, are one spot there."""
+
+
+def place_keys(locations: pd.DataFrame | None) -> pd.DataFrame:
+    """The spots a place record stands for in the link context: ``location_id`` and ``key``,
+    one row per postcode (``pc:CA51XD``) and grid square of :data:`PLACE_CELL_METRES`
+    (``sq:3448:5467``) the record has. Agencies keep their own records of one place (the
+    council's "Caldthwaite Rec", the police's "CALDTHWAITE REC, CA5 1XD"): the places are not
+    resolved yet when persons are (they are resolved beside them), so a child linked with one
+    record and a police nominal linked with the other share the spot instead. Neither key is
+    transitive (no chain of squares and postcodes makes a town one spot).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lo = pd.DataFrame({"location_id": ["L1", "L2", "L3"], "postcode": ["ca5 1xd", None, None],
+    ...                    "easting": [344822.0, 344850.0, None], "northing": [546784.0, 546790.0, None]})
+    >>> place_keys(lo).values.tolist()
+    [['L1', 'pc:CA51XD'], ['L1', 'sq:3448:5467'], ['L2', 'sq:3448:5467']]
+    """
+    cols = ["location_id", "key"]
+    if locations is None or not len(locations) or "location_id" not in locations.columns:
+        return pd.DataFrame(columns=cols)
+    ids = locations["location_id"].astype(str).to_numpy(dtype=object)
+    parts = []
+    if "postcode" in locations.columns:
+        pc = locations["postcode"].astype("string").str.replace(r"\s+", "", regex=True).str.upper().fillna("")
+        ok = (pc != "").to_numpy(dtype=bool)
+        parts.append(pd.DataFrame({"location_id": ids[ok], "key": ("pc:" + pc[ok]).to_numpy(dtype=object)}))
+    if {"easting", "northing"} <= set(locations.columns):
+        e = pd.to_numeric(locations["easting"], errors="coerce").to_numpy(dtype=float)
+        n = pd.to_numeric(locations["northing"], errors="coerce").to_numpy(dtype=float)
+        ok = np.isfinite(e) & np.isfinite(n)
+        sq = np.char.add(np.char.add((e[ok] // PLACE_CELL_METRES).astype(np.int64).astype(str), ":"),
+                         (n[ok] // PLACE_CELL_METRES).astype(np.int64).astype(str))
+        parts.append(pd.DataFrame({"location_id": ids[ok], "key": np.char.add("sq:", sq).astype(object)}))
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(parts, ignore_index=True)
+    order = np.lexsort((out["key"].to_numpy(dtype=str), pd.Index(ids).get_indexer(out["location_id"])))
+    return out.iloc[order].reset_index(drop=True)
+
+
+def same_as_child(f: dict[str, np.ndarray]) -> np.ndarray:
+    """Per record, the id it stands for in the link context: a person record whose name (the
+    forename's formal form and the surname) and date of birth are those of exactly one child's
+    record stands for that child (a police nominal "WHITMORE, Corey" born on the child's
+    birthday is the police's record of the child), so that the police's links of the child
+    and the council's meet; every other record stands for itself. Context only: whether
+    the records are one person is still for the model and the guards to say.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = {"ids": np.array(["C1", "C2", "N1", "N2"], dtype=object), "child": np.array([True, True, False, False]),
+    ...      "fn_form": np.array(["corey", "corey", "corey", "corey"], dtype=object),
+    ...      "sn": np.array(["whitmore", "whitmore", "whitmore", "whitmore"], dtype=object),
+    ...      "dob_day": np.array([15000, 15400, 15000, -1])}
+    >>> same_as_child(f).tolist()
+    ['C1', 'C2', 'C1', 'N2']
+    """
+    ids = np.asarray(f["ids"], dtype=object)
+    out = ids.copy()
+    child = np.asarray(f["child"], dtype=bool)
+    known = (np.asarray(f["dob_day"]) >= 0) & (np.asarray(f["sn"], dtype=object) != "")
+    if not (known & child).any() or not (known & ~child).any():
+        return out
+    key = pd.Series(np.char.add(np.char.add(np.asarray(f["fn_form"], dtype=str), "|"),
+                                np.char.add(np.char.add(np.asarray(f["sn"], dtype=str), "|"),
+                                            np.asarray(f["dob_day"]).astype(str))))
+    kids = key[known & child]
+    once = kids[~kids.duplicated(keep=False)]
+    to_child = pd.Series(ids[once.index.to_numpy()], index=once.to_numpy())
+    hit = key.map(to_child)
+    take = (known & ~child) & hit.notna().to_numpy()
+    out[take] = hit[take].to_numpy(dtype=object)
+    return out
+
+
+def link_neighbours(ds, ids: np.ndarray, provisional: np.ndarray,
+                    same: np.ndarray | None = None) -> tuple[np.ndarray, LinkGraph | None, np.ndarray]:
     """The link context of person-child matching: per record (``ids``), the codes of the ids it
     is linked with (its links' other ends); the links between records that are not provisional
     (:class:`LinkGraph`), whose identity the data states; and per record the one relation word
     of its links (``""``: none, or several).
+
+    A child is linked with the place each of its episodes ended at (``found_location_id``) as
+    with the places of its links, and a place end stands for its spots (:func:`place_keys`):
+    a postcode and a grid square, so that two agencies' records of one place meet. With
+    ``same`` (per record, the id it stands for: :func:`same_as_child`), a record's links are
+    those of the id it stands for.
 
     Examples
     --------
@@ -259,6 +348,41 @@ def link_neighbours(ds, ids: np.ndarray, provisional: np.ndarray) -> tuple[np.nd
            if "relation" in links.columns else np.full(len(links), "", dtype=object))
     ok = (src != "") & (tgt != "") & (src != "nan") & (tgt != "nan") & (src != tgt)
     src, tgt, rel = src[ok], tgt[ok], rel[ok]
+    # the relation word of each record's links (before places become spots)
+    rcodes, rkeys = pd.factorize(np.concatenate([src, tgt]))
+    ends = pd.DataFrame({"end": rcodes, "rel": np.concatenate([rel, rel])})
+    by_end = ends.groupby("end")["rel"].agg(["nunique", "first"])
+    one = by_end.loc[by_end["nunique"] == 1, "first"]
+    word = pd.Series(pd.Index(rkeys).get_indexer([str(r) for r in ids.tolist()])).map(one)
+    relation[:] = word.where(word.notna(), "").to_numpy(dtype=object)
+    # episodes: the child was at the place its episode ended at
+    eps = getattr(ds, "episodes", None)
+    if eps is not None and len(eps) and {"child_id", "found_location_id"} <= set(eps.columns):
+        fc = eps["child_id"].astype("string").fillna("").to_numpy(dtype=object)
+        fl = eps["found_location_id"].astype("string").fillna("").to_numpy(dtype=object)
+        has = (fc != "") & (fl != "")
+        src, tgt = np.concatenate([src, fc[has]]), np.concatenate([tgt, fl[has]])
+    # a place end stands for its spots (one edge per spot); a place without one stays itself
+    spots = place_keys(getattr(ds, "locations", None))
+    if len(spots):
+        edges = pd.DataFrame({"a": src, "b": tgt})
+        for end in ("a", "b"):
+            m = edges.merge(spots, how="left", left_on=end, right_on="location_id", sort=False)
+            m[end] = m["key"].where(m["key"].notna(), m[end])
+            edges = m[["a", "b"]]
+        edges = edges.drop_duplicates()
+        src, tgt = edges["a"].to_numpy(dtype=object), edges["b"].to_numpy(dtype=object)
+    stands = ids if same is None else np.asarray(same, dtype=object)
+    moved = stands != ids
+    if moved.any():  # a record that stands for a child: its links are the child's
+        swap = pd.Series(stands[moved], index=pd.Index([str(r) for r in ids[moved].tolist()]))
+        src, tgt = src.copy(), tgt.copy()
+        for arr in (src, tgt):
+            m = pd.Series(arr).map(swap)
+            hit = m.notna().to_numpy()
+            arr[hit] = m[hit].to_numpy(dtype=object)
+        keep = src != tgt
+        src, tgt = src[keep], tgt[keep]
     codes, keys = pd.factorize(np.concatenate([src, tgt]))
     keys = pd.Index(keys)
     n = len(src)
@@ -266,19 +390,17 @@ def link_neighbours(ds, ids: np.ndarray, provisional: np.ndarray) -> tuple[np.nd
     both_a, both_b = np.concatenate([a, b]), np.concatenate([b, a])
     everything = LinkGraph(keys, both_a, both_b)
     prov = np.zeros(len(keys), dtype=bool)  # provisional records: their identity is not stated
-    at = keys.get_indexer([str(r) for r, p in zip(ids.tolist(), provisional.tolist(), strict=True) if p])
+    at = keys.get_indexer([str(r) for r, p, mv in zip(ids.tolist(), provisional.tolist(), moved.tolist(), strict=True)
+                           if p and not mv])
     prov[at[at >= 0]] = True
-    prov |= np.asarray(keys.astype(str).str.startswith("prov-"), dtype=bool)
+    # (a provisional place, made from a place's text, is that text: two records linked with
+    # one are linked with the same words, and count)
+    prov |= np.asarray(keys.astype(str).str.startswith("prov-") & ~keys.astype(str).str.startswith(PLACE_PROVISIONAL_PREFIX), dtype=bool)
     stated = ~prov[a] & ~prov[b]
     graph = LinkGraph(keys, np.concatenate([a[stated], b[stated]]), np.concatenate([b[stated], a[stated]]))
-    where = keys.get_indexer([str(r) for r in ids.tolist()])
+    where = keys.get_indexer([str(r) for r in stands.tolist()])
     for i in np.flatnonzero(where >= 0):
         near[i] = np.unique(everything.of(int(where[i])))
-    ends = pd.DataFrame({"end": both_a, "rel": np.concatenate([rel, rel])})
-    by_end = ends.groupby("end")["rel"].agg(["nunique", "first"])
-    one = by_end.loc[by_end["nunique"] == 1, "first"]
-    word = pd.Series(where).map(one)
-    relation[:] = word.where(word.notna(), "").to_numpy(dtype=object)
     return near, graph, relation
 
 

@@ -55,6 +55,7 @@ from contextmap.resolve.identity import (
     entity_guard,
     link_neighbours,
     reference_day,
+    same_as_child,
 )
 from contextmap.resolve.splink_engine import (
     LEVEL_WORDS,
@@ -604,8 +605,10 @@ def resolve_persons(
         feats["learn"] = ~is_child
     ctx = _linked_children(ds, rec) if use_links else None
     if use_links and is_child.any():  # the link context of person-child pairs
-        feats["near"], feats["graph"], feats["relation"] = link_neighbours(ds, ids, feats["provisional"])
         feats["ids"] = ids
+        stands = same_as_child(feats)
+        feats["near"], feats["graph"], feats["relation"] = link_neighbours(ds, ids, feats["provisional"], stands)
+        feats["ids"] = stands  # the link context reads a record as the id it stands for
     if ctx is not None:
         feats["kids"], feats["kids_u"] = ctx[0], np.array([ctx[1]])
     keys = block_keys(rec, feats, children_alone=include_children)
