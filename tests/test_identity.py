@@ -44,10 +44,12 @@ def _background(n: int = 40) -> list[dict]:
     return rows
 
 
-def _ds(persons: list[dict], children: list[dict] = CHILDREN, links: list[dict] = (), episodes: list[dict] = ()):  # type: ignore[assignment]
+def _ds(persons: list[dict], children: list[dict] = CHILDREN, links: list[dict] = (), episodes: list[dict] = (),  # type: ignore[assignment]
+        locations: list[dict] = ()):  # type: ignore[assignment]
     """The children, the background and ``persons``; ``"provisional": True`` marks a record as
     ingest marks one it made from a link's name."""
-    ds = build_dataset(children=children, persons=[*_background(), *persons], links=list(links), episodes=list(episodes))
+    ds = build_dataset(children=children, persons=[*_background(), *persons], links=list(links), episodes=list(episodes),
+                       locations=list(locations))
     prov = {p["person_id"] for p in persons if p.get("provisional")}
     ds.persons["provisional"] = ds.persons["person_id"].isin(prov).to_numpy(dtype=bool)
     return ds
@@ -540,3 +542,47 @@ def test_a_namesake_reference_linked_near_the_adult_joins_the_adult(engine):
     assert "context: linked near this adult" in row["explanation"]
     if engine != "fixed":
         assert json.loads(row["waterfall"])[0][0].startswith("prior (a person record being this adult of record")
+
+
+def _skate_parks(council_postcode: str, council_at: tuple[float, float]) -> list[dict]:
+    return [{"location_id": "LP1", "name": "SKATE PARK, CALDTHWAITE", "postcode": "CA5 1XD",
+             "easting": 344822.0, "northing": 546784.0},
+            {"location_id": "LC1", "name": "Caldthwaite Skate Park", "postcode": council_postcode,
+             "easting": council_at[0], "northing": council_at[1]}]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_link_context_meets_at_one_place_recorded_by_two_agencies(engine):
+    # the police link the adult B01 with "Corey Whitmore" (no date of birth) and with their
+    # record of the skate park; the council's child Corey was found at the council's record of
+    # the same skate park (another id, the same postcode and 100 m square): the child is meant,
+    # not the man of record of that name
+    links = [{"link_id": "L1", "source_id": "B01", "target_id": "P1", "relation": "contact", "observed_on": "2026-10-01"},
+             {"link_id": "L2", "source_id": "B01", "target_id": "LP1", "relation": "visited", "observed_on": "2026-10-01"}]
+    episodes = [{"episode_id": "E1", "child_id": "C01", "reported_at": "2026-09-20 18:00",
+                 "returned_at": "2026-09-21 01:00", "found_location_id": "LC1"}]
+    persons = [NAMESAKE, {"person_id": "P1", "name": "Corey Whitmore", "provisional": True}]
+    res = resolve_persons(_ds(persons, links=links, episodes=episodes,
+                              locations=_skate_parks("CA5 1XD", (344830.0, 546790.0))), engine=engine)
+    assert res.mapping["P1"] == "C01" and res.mapping["N1"] == "N1"
+    assert "context: linked near this child" in _pairs(res).loc[("C01", "P1")]["explanation"]
+    # the council's place elsewhere (another postcode, 5 km off): nothing says which Corey
+    apart = resolve_persons(_ds(persons, links=links, episodes=episodes,
+                                locations=_skate_parks("CA2 9ZZ", (340000.0, 549000.0))), engine=engine)
+    assert apart.mapping["P1"] != "C01" and apart.mapping["C01"] == "C01"
+
+
+@pytest.mark.parametrize(("nominal_dob", "joins"), [("2012-03-14", True), ("2012-04-14", False)])
+def test_a_police_nominal_with_a_childs_name_and_birthday_carries_the_childs_links(nominal_dob, joins):
+    # the police nominal NF1 is Corey (C01) by his name and date of birth; they link him with
+    # "Tyrese Okafor", a name that both the council's child C02 and an adult of record carry.
+    # The council has Corey and Tyrese as friends: so the child Tyrese is meant. With another
+    # date of birth the nominal is not known to be Corey, and the name alone decides nothing.
+    tyrese = {"person_id": "N2", "name": "OKAFOR, Tyrese", "date_of_birth": "1991-02-11", "gender": "male"}
+    persons = [tyrese, {"person_id": "NF1", "name": "WHITMORE, Corey", "date_of_birth": nominal_dob},
+               {"person_id": "P2", "name": "Tyrese Okafor", "provisional": True}]
+    links = [{"link_id": "L1", "source_id": "NF1", "target_id": "P2", "relation": "seen_with", "observed_on": "2026-10-01"},
+             {"link_id": "L2", "source_id": "C01", "target_id": "C02", "relation": "friend", "observed_on": "2026-09-01"}]
+    res = resolve_persons(_ds(persons, links=links))
+    assert (res.mapping["P2"] == "C02") is joins
+    assert res.mapping["N2"] == "N2"
