@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from pathlib import Path
 
 import pytest
 from _disruption_data import CHILD_NAME, PERSON_NAME, write_export
@@ -204,3 +205,28 @@ def test_the_profile_page_is_offline_and_accessible(internal, recorded_page, rep
     assert [u for u in recorded_page.requests if not u.startswith(("file:", "data:"))] == []
     assert recorded_page.console_errors == [] and recorded_page.dialogs == []
     page.screenshot(path=str(reports_dir / "profile_internal.png"), full_page=True)
+
+
+def test_a_police_spelling_merged_into_a_child_is_taken_out_of_the_teams_words(tmp_path):
+    # an audience of the settings that reads free text but no names: the police's spelling of
+    # Ellis Ridley (C0004), merged into him by resolution, is in an action's words; the profile
+    # takes it out like his own name (the profile now hands the redaction the same identifiers
+    # as its scan, as the pack does)
+    import shutil
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    export = tmp_path / "export"
+    shutil.copytree(sample, export)
+    with (export / "persons.csv").open("a", encoding="utf-8") as fh:
+        fh.write("NF0001,\"RIDLEY, Elis\",,2009-10-09,male,,,\n")
+    ws = init_workspace(tmp_path / "team.cmw")
+    ws.import_source(export, as_of="2026-10-01")
+    case = ws.open_case(kind="location", subject="L0014", title="Park case", opened="2026-05-01")
+    ws.add_action(case, owner="Police", due="2026-12-20", text="Speak to Elis RIDLEY about the park", p="protect")
+    ws.close()
+    st = Settings.from_dict({"audiences": {"schools": {"based_on": "partner", "show_free_text": True}}})
+    r = build_profile("L0014", workspace=tmp_path / "team.cmw", out=tmp_path / "p", audience="schools", settings=st,
+                      pdf=False, audit_log=tmp_path / "audit.jsonl", pseudonymiser=KEY)
+    html = r.html.read_text(encoding="utf-8")
+    assert "Speak to [name withheld] about the park" in html
+    assert "ridley" not in reader(html)

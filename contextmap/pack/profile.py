@@ -205,7 +205,8 @@ def build_profile(subject: str, *, workspace: Any, out: str | Path, audience: st
         p_start, p_end = period_bounds(ds, start=start, end=end, default_months=12)
         resolved = resolve_dataset(ds, decisions=ws.decisions())
         forbidden = privacy.forbidden_with_resolved(ds, resolved, aud, settings=st)
-        red = privacy.redact_dataset(resolved, aud, pseudonymiser=pseudonymiser, as_of=p_end, settings=st)
+        red = privacy.redact_dataset(resolved, aud, pseudonymiser=pseudonymiser, as_of=p_end, settings=st,
+                                     forbidden=forbidden)
         forbidden = privacy.scan_set(forbidden, red)
         timings["read, resolve, redact"] = time.perf_counter() - t0
         t = time.perf_counter()
