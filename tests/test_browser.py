@@ -231,7 +231,7 @@ def test_network_mentions_new_marks_and_collapsible_legend(recorded_page, sample
     if toggle.get_attribute("aria-expanded") == "false":
         toggle.click()
     text = legend.inner_text()
-    assert "Unconfirmed mention" in text and "New since the previous pack (2)" in text
+    assert "Unconfirmed mention" in text and "New since the last meeting (2)" in text
     toggle.click()
     assert toggle.get_attribute("aria-expanded") == "false"
     assert not page.locator(".cm-legend-body").is_visible()

@@ -279,7 +279,7 @@ def test_new_since_previous_pack_is_marked(small_graph):
     row = data["nodes"][list(v.nodes["id"]).index("P1")]
     assert row[9] == "new person of concern"
     legend = [t.get_text() for t in v.figure().legends[0].get_texts()]
-    assert "New since the previous pack" in legend
+    assert "New since the last meeting" in legend
 
 
 def test_static_labels_never_overlap():

@@ -307,7 +307,7 @@ class NetworkView:
         if len(fresh):
             handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="none",
                                   markeredgecolor=NEW_COLOUR, markeredgewidth=1.6, markersize=10,
-                                  label="New since the previous pack"))
+                                  label="New since the last meeting"))
         handles += [Line2D([], [], color="#555555", label="Corroborated link"),
                     Line2D([], [], color="#888888", linestyle=(0, (4, 3)), label="Untested / uncorroborated")]
         if (self.edges["style"] == "e_graded").any():

@@ -704,7 +704,7 @@
     }
     if (nNew) {
       newLayer.addTo(map);
-      overlays.push(["New since the last pack", newLayer, nNew]);
+      overlays.push(["New since the last meeting", newLayer, nNew]);
     }
 
     // --- emerging hotspots: 500 m squares, in words, drawn above the places (on at first) ---
@@ -799,7 +799,7 @@
       body.appendChild(det);
       if (nTop) add(el("span", "cm-dot cm-dot-top"), "Top " + meta.topN + "; the top " + meta.labelTop + " named with their rank");
       if (meta.cluster) add(el("span", "cm-dot cm-dot-cluster", "12"), "Places grouped at this zoom (colour: the highest concern among them)");
-      if (nNew) add(el("span", "cm-ring cm-ring-new"), "New since the last pack");
+      if (nNew) add(el("span", "cm-ring cm-ring-new"), "New since the last meeting");
       if (nEm) {
         body.appendChild(el("div", "cm-legend-title", "Hotspots over the period"));
         Object.keys(meta.emerging).forEach(function (k) {

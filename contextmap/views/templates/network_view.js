@@ -414,7 +414,7 @@
     } else {
       tip.appendChild(el("div", null, (r[1] === "child" ? "Connections: " : "Children reached: ") + r[3]));
     }
-    if (r[9]) tip.appendChild(el("div", "cm-new", "New since the previous pack: " + r[9]));
+    if (r[9]) tip.appendChild(el("div", "cm-new", "New since the last meeting: " + r[9]));
     tip.hidden = false; place();
   }
   function showEdge(key) {
@@ -615,7 +615,7 @@
   if (nNew) {
     var ring = el("span", "cm-sym cm-sym-dot cm-sym-new");
     ring.style.borderColor = meta.newColour;
-    legendRow(ring, "New since the previous pack (" + nNew + ")");
+    legendRow(ring, "New since the last meeting (" + nNew + ")");
   }
   legendRow(el("span", "cm-line"), "Corroborated link");
   legendRow(el("span", "cm-line cm-line-dashed"), "Untested / uncorroborated");
