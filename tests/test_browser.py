@@ -123,6 +123,39 @@ def test_map_with_many_locations_clusters(recorded_page, tmp_path):
     assert _only_local(rec.requests) == []
 
 
+def test_places_new_since_the_last_meeting_are_ringed_once_a_group(recorded_page, tmp_path):
+    # 3,000 places, every other one new: a ring round each group holding new places (not 1,500
+    # rings over each other), the top places' own rings above them, and the layer's switch
+    # turns every ring off
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    n = 3000
+    hs = gpd.GeoDataFrame(
+        {"location_id": [f"L{i}" for i in range(n)], "name": [f"Place {i}" for i in range(n)],
+         "category": ["park"] * n, "rank": range(1, n + 1), "score": [float(n - i) for i in range(n)]},
+        geometry=[Point(-1.6 + (i % 60) * 2e-3, 52.35 + (i // 60) * 2e-3) for i in range(n)], crs=4326)
+    new = [f"L{i}" for i in range(0, n, 2)]
+    out = maps.write_map(maps.hotspot_map(hotspots=hs, top_n=10, new_ids=new), tmp_path / "new.html")
+    rec = recorded_page
+    rec.open(out)
+    assert rec.console_errors == []
+    view = rec.page.evaluate("({rings: window.contextmapView.places.rings, drawn: window.contextmapView.places.drawn,"
+                             " o: window.contextmapView.overlays,"
+                             " ringed: window.contextmapView.places._items.filter(i => i[7] > 0).length,"
+                             " held: window.contextmapView.places._items.reduce((a, i) => a + (i[7] || 0), 0)})")
+    assert view["o"]["New since the last meeting"] == n // 2
+    assert 0 < view["rings"] == view["ringed"] <= view["drawn"] < 300
+    assert view["held"] == n // 2 - 5  # every new place but the 5 new top places is in a ringed item
+    top_rings = rec.page.locator(".leaflet-cmTop-pane path[stroke-dasharray]").count()
+    assert top_rings == 5  # the top places L0, L2, L4, L6, L8
+    rec.page.locator(".leaflet-control-layers").hover()
+    rec.page.get_by_label("New since the last meeting", exact=False).uncheck()
+    assert rec.page.evaluate("window.contextmapView.places.rings") == 0
+    assert rec.page.locator(".leaflet-cmTop-pane path[stroke-dasharray]").count() == 0
+    assert _only_local(rec.requests) == []
+
+
 def test_network_view_in_browser(recorded_page, views_parts, tmp_path, reports_dir):
     G = views_parts["graph"].copy()
     v = network_view(G, groups=views_parts["peer_groups"], period=views_parts["period"],

@@ -87,7 +87,7 @@
     var em = P.emerging && P.emerging[i] && data.meta.emerging[P.emerging[i]];
     if (em) row(t, "Hotspot over the period", em.word);
     if (P.trend) row(t, "Against the previous period", P.trend[i]);
-    if (P.isNew[i]) row(t, "Since the last pack", "new place of concern");
+    if (P.isNew[i]) row(t, "Since the last meeting", "new place of concern");
     if (P.first) row(t, "First seen", P.first[i]);
     if (P.last) row(t, "Last seen", P.last[i]);
     if (P.grading) row(t, "Evidence", P.grading[i]);
@@ -300,7 +300,7 @@
     initialize: function (data, P, styles) {
       this._data = data; this._P = P; this._styles = styles;
       this._shownCat = data.categories.map(function () { return true; });
-      this._items = []; this.clusters = 0; this.drawn = 0;
+      this._items = []; this.clusters = 0; this.drawn = 0; this.showNew = true;
       this._index();
     },
     _index: function () {
@@ -310,12 +310,13 @@
       var feats = [];
       for (var i = 0; i < n; i++) {
         if (!on[P.cat[i]]) continue;
-        feats.push({ type: "Feature", properties: { i: i, c: P.cls[i] }, geometry: { type: "Point", coordinates: [P.lon[i], P.lat[i]] } });
+        feats.push({ type: "Feature", properties: { i: i, c: P.cls[i], nw: this._ringed(i) },
+                     geometry: { type: "Point", coordinates: [P.lon[i], P.lat[i]] } });
       }
       this._sc = new Supercluster({
         radius: 50, maxZoom: 15, minZoom: 0,
-        map: function (p) { return { c: p.c }; },
-        reduce: function (a, p) { if (p.c > a.c) a.c = p.c; }
+        map: function (p) { return { c: p.c, nw: p.nw }; },
+        reduce: function (a, p) { if (p.c > a.c) a.c = p.c; a.nw += p.nw; }
       }).load(feats);
     },
     setCategory: function (k, on) {
@@ -325,6 +326,17 @@
       if (this._map) this._draw();
     },
     isShown: function (i) { return this._shownCat[this._P.cat[i]]; },
+    // a new place is ringed here unless it is a top place (those have their own ring, above);
+    // a group holding new places gets one ring, not one per place
+    _ringed: function (i) {
+      var P = this._P, top = P.rank[i] !== null && P.rank[i] <= this._data.meta.topN;
+      return P.isNew[i] && !top ? 1 : 0;
+    },
+    setShowNew: function (on) {
+      if (this.showNew === on) return;
+      this.showNew = on;
+      if (this._map) this._draw();
+    },
     onAdd: function (map) {
       var pane = map.getPane("cmPlaces") || map.createPane("cmPlaces");
       pane.style.zIndex = 420;
@@ -363,10 +375,11 @@
           var g = fs[f], c = g.geometry.coordinates, p = map.latLngToContainerPoint([c[1], c[0]]);
           if (g.properties.cluster) {
             var k = g.properties.point_count;
-            items.push([p.x, p.y, 11 + 4 * Math.log(k) / Math.LN10, g.properties.c, -1, g.properties.cluster_id, k]);
+            items.push([p.x, p.y, 11 + 4 * Math.log(k) / Math.LN10, g.properties.c, -1, g.properties.cluster_id, k,
+                        g.properties.nw]);
           } else {
             var j = g.properties.i;
-            items.push([p.x, p.y, this._styles[P.cls[j]].radius, P.cls[j], j]);
+            items.push([p.x, p.y, this._styles[P.cls[j]].radius, P.cls[j], j, -1, 1, this._ringed(j)]);
           }
         }
       } else {
@@ -376,7 +389,7 @@
           var la = P.lat[i], lo = P.lon[i];
           if (la < s || la > nn || lo < w || lo > e) continue;
           var q = map.latLngToContainerPoint([la, lo]);
-          items.push([q.x, q.y, this._styles[P.cls[i]].radius, P.cls[i], i]);
+          items.push([q.x, q.y, this._styles[P.cls[i]].radius, P.cls[i], i, -1, 1, this._ringed(i)]);
         }
       }
       // lower concern first: the highest is drawn last, on top
@@ -400,6 +413,20 @@
           ctx.fill(); ctx.strokeStyle = "#444"; ctx.stroke();
         }
       }
+      // new since the last meeting: a dashed ring round each new place, or round the group
+      // holding new places (drawn last, so that no place covers a ring)
+      var nRing = 0;
+      if (this.showNew) {
+        ctx.save();
+        ctx.setLineDash([3, 3]); ctx.lineWidth = 3; ctx.strokeStyle = "#1565c0";
+        for (var v = 0; v < items.length; v++) {
+          if (!items[v][7]) continue;
+          ctx.beginPath(); ctx.arc(items[v][0], items[v][1], items[v][2] + 4, 0, 2 * Math.PI); ctx.stroke();
+          nRing++;
+        }
+        ctx.restore();
+      }
+      this.rings = nRing;
       this._items = items;
       this.clusters = nCl;
       this.drawn = items.length;
@@ -693,15 +720,20 @@
       overlays.push(["Top " + meta.topN + " places", topLayer, nTop]);
     }
 
-    // --- new since the last pack ---
+    // --- new since the last meeting: the top places' rings here; the others' (one a group) are
+    // drawn with the places, and this layer's switch turns both on and off ---
     var newLayer = L.featureGroup(), nNew = 0;
     for (var u = 0; u < n; u++) {
-      if (P.isNew[u]) {
+      if (!P.isNew[u]) continue;
+      nNew++;
+      if (P.rank[u] !== null && P.rank[u] <= meta.topN) {
         L.circleMarker([P.lat[u], P.lon[u]], { renderer: topRenderer, pane: "cmTop", radius: 12 + 2 * P.cls[u],
                        color: "#1565c0", weight: 3, dashArray: "3 3", fill: false, interactive: false }).addTo(newLayer);
-        nNew++;
       }
     }
+    newLayer.on("add", function () { places.setShowNew(true); });
+    newLayer.on("remove", function () { places.setShowNew(false); });
+    if (!nNew) places.setShowNew(false);
     if (nNew) {
       newLayer.addTo(map);
       overlays.push(["New since the last meeting", newLayer, nNew]);
@@ -799,7 +831,7 @@
       body.appendChild(det);
       if (nTop) add(el("span", "cm-dot cm-dot-top"), "Top " + meta.topN + "; the top " + meta.labelTop + " named with their rank");
       if (meta.cluster) add(el("span", "cm-dot cm-dot-cluster", "12"), "Places grouped at this zoom (colour: the highest concern among them)");
-      if (nNew) add(el("span", "cm-ring cm-ring-new"), "New since the last meeting");
+      if (nNew) add(el("span", "cm-ring cm-ring-new"), "New since the last meeting (round a group: new places in it)");
       if (nEm) {
         body.appendChild(el("div", "cm-legend-title", "Hotspots over the period"));
         Object.keys(meta.emerging).forEach(function (k) {
