@@ -89,6 +89,34 @@ def pack_state(an: Any, summary: dict[str, Any], aud: Any, hot: pd.DataFrame, pa
     )
 
 
+def group_change_lines(changes: chg.Changes, labels: dict[str, str]) -> dict[str, Any]:
+    """What the peer groups did since the last meeting, as the pack prints it: links between
+    groups (each pair in the order a reader counts, "Groups 2 and 10", the pairs in that order
+    too), groups merged and split, and the notes.
+
+    Examples
+    --------
+    >>> ch = chg.Changes({}, new_group_links=[{"groups": ["PG10", "PG2"], "via": ["P1"]},
+    ...                                       {"groups": ["PG103", "PG59"], "via": ["P2"]}])
+    >>> [lk["groups"] for lk in group_change_lines(ch, {"P1": "Ann", "P2": "Bo"})["links"]]
+    [['2', '10'], ['59', '103']]
+    """
+    def by_number(label: str) -> tuple[int, str]:
+        return (int(label), "") if label.isdigit() else (10**9, label)
+
+    links = [{"groups": sorted((tb.group_label(g) for g in lk["groups"]), key=by_number),
+              "via": names_for(lk.get("via", []), labels)} for lk in changes.new_group_links]
+    links.sort(key=lambda lk: [by_number(g) for g in lk["groups"]])
+    return {
+        "links": links,
+        "merged": [{**m, "group": tb.group_label(m["group"]), "previous_groups": [tb.group_label(g) for g in m["previous_groups"]]}
+                   for m in changes.merged_groups],
+        "split": [{**x, "previous_group": tb.group_label(x["previous_group"]), "groups": [tb.group_label(g) for g in x["groups"]]}
+                  for x in changes.split_groups],
+        "notes": list(changes.notes),
+    }
+
+
 def names_for(ids: Any, labels: dict[str, str]) -> list[str]:
     """Display names for ids; a direct link ``'A\u2013B'`` becomes both children's names."""
     out = []
@@ -205,15 +233,7 @@ def _context(*, red: Any, an: Any, aud: Any, settings: Any, opts: dict[str, int]
     show_gaps = aud.include_handling_c or aud.agenda == "disruption"  # page 1 lists gaps: the annex has them all
     group_changes = None
     if changes is not None:
-        group_changes = {
-            "links": [{"groups": [tb.group_label(g) for g in lk["groups"]], "via": names_for(lk.get("via", []), labels)}
-                      for lk in changes.new_group_links],
-            "merged": [{**m, "group": tb.group_label(m["group"]), "previous_groups": [tb.group_label(g) for g in m["previous_groups"]]}
-                       for m in changes.merged_groups],
-            "split": [{**s, "previous_group": tb.group_label(s["previous_group"]), "groups": [tb.group_label(g) for g in s["groups"]]}
-                      for s in changes.split_groups],
-            "notes": list(changes.notes),
-        }
+        group_changes = group_change_lines(changes, labels)
     merged = tb.merged_rows(an, labels)
     secs = sections(aud.agenda, workspace=front is not None, gaps=show_gaps)
     return {
