@@ -323,6 +323,18 @@ def test_rhi_mention_of_the_childs_name_links_to_the_one_child():
     assert before["method"].str.contains("ambiguous: 2 entities").all()  # what the duplicate did
 
 
+def test_an_rhi_mention_written_in_small_letters_is_shown_with_capitals():
+    # "logan hallam" names no record: the provisional person is shown as "Logan Hallam" on every
+    # view; the mention keeps its own words, and the scan still finds the name in any case
+    episodes = [{"episode_id": "E1", "child_id": "C02", "reported_at": "2026-10-05 21:00", "rhi_outcome": "completed",
+                 "people_mentioned": "logan o'hallam; Dwayne NOBODY"}]
+    out = resolve_dataset(_ds([], episodes=episodes), locations=False)
+    m = out.resolution.mentions.set_index("mention")
+    shown = out.persons.set_index("person_id")["name"]
+    assert shown[m.loc["logan o'hallam", "entity_id"]] == "Logan O'Hallam"
+    assert shown[m.loc["Dwayne NOBODY", "entity_id"]] == "Dwayne NOBODY"  # written with capitals: as written
+
+
 def test_merged_entity_is_shown_under_its_fullest_most_frequent_spelling():
     persons = [
         {"person_id": "P1", "name": "Rhys R", "date_of_birth": "1999-04-02"},

@@ -34,7 +34,7 @@ from contextmap.parallel import beside
 from contextmap.resolve.cluster import dataset_entity_ids
 from contextmap.resolve.decisions import Decisions, DecisionsError, as_decisions, read_decisions
 from contextmap.resolve.example import example_dataset
-from contextmap.resolve.naming import display_names
+from contextmap.resolve.naming import display_names, tidy_capitals
 from contextmap.resolve.persons import DEFAULT_ENGINE, PersonResolution, resolve_persons
 from contextmap.resolve.places import (
     LocationResolution,
@@ -609,7 +609,8 @@ def resolve_dataset(
         pp = prov[prov["kind"] == "person"]
         lp = prov[prov["kind"] == "place"]
         if len(pp):
-            add = pd.DataFrame({"person_id": pp["entity_id"], "name": pp["mention"],
+            shown_as = [tidy_capitals(t) if isinstance(t, str) and t.islower() else t for t in pp["mention"].tolist()]
+            add = pd.DataFrame({"person_id": pp["entity_id"], "name": shown_as,
                                 "merged_from": pp["entity_id"], "provisional": True})
             pe = pd.concat([pe, add.astype({c: pe[c].dtype for c in add.columns})], ignore_index=True)
         if len(lp):

@@ -47,10 +47,16 @@ def tidy_capitals(name: str) -> str:
     "Tyler O'Neil-Dawson"
     >>> tidy_capitals("TJ McKenzie")
     'TJ McKenzie'
+
+    A name written wholly in small letters (an RHI's "logan hallam") is given them too:
+
+    >>> tidy_capitals("logan o'hallam")
+    "Logan O'Hallam"
     """
+    lower = any(ch.isalpha() for ch in name) and not any(ch.isupper() for ch in name)
     out = []
     for word in name.split():
-        if len(word) > 2 and word.isupper():
+        if (len(word) > 2 and word.isupper()) or (lower and any(ch.isalpha() for ch in word)):
             parts, cap = [], True
             for ch in word.lower():
                 parts.append(ch.upper() if cap else ch)
@@ -65,7 +71,7 @@ def _shown(raw: list[tuple[str, bool]]) -> str:
     capitals, forename first."""
     ordered = sorted(raw, key=lambda x: (not x[1], x[0].isupper() or "," in x[0]))
     text = forename_first(" ".join(ordered[0][0].split()))
-    return tidy_capitals(text) if any(w.isupper() and len(w) > 2 for w in text.split()) else text
+    return tidy_capitals(text) if any(w.isupper() and len(w) > 2 for w in text.split()) or text.islower() else text
 
 
 def display_names(records: pd.DataFrame, *, token_counts: Counter | None = None) -> dict[str, str]:
