@@ -71,7 +71,10 @@ named for the month; the key or columns removed), and the report says so.
 
 Run::
 
-    .venv/bin/python benchmarks/eval_agencies.py [--children 2000] [--seed 0] [--months 2] [--json FILE]
+    .venv/bin/python benchmarks/eval_agencies.py [--children 2000] [--seed 0] [--months 2] [--names small|region] [--json FILE]
+
+``--names region`` draws surnames from 945 instead of 48 (``generate_agencies(names=...)``), so
+that few children share a full name, as in a real region; the default keeps the hard case.
 """
 
 from __future__ import annotations
@@ -515,6 +518,7 @@ def report(result: dict[str, Any]) -> str:
         cells = ["-" if v is None else f"{v}" for v in [*values, pooled]]
         lines.append(f"{label:<34}" + "".join(f"{c:>10}" for c in cells) + f"{target:>9}  {_status(metric, pooled) if metric else ''}")
 
+    lines.append(f"surnames: {result.get('names', 'small')} pool")
     lines.append(f"{'':<34}" + "".join(f"{c:>10}" for c in cols) + f"{'target':>9}")
     pc, pp, pm = _pool(months, "child"), _pool(months, "place"), _pool(months, "mentions")
     row("child-to-person precision", "child_precision", [m["child"]["precision"] for m in months], pc["precision"])
@@ -562,7 +566,8 @@ def report(result: dict[str, Any]) -> str:
     last = months[-1]
     share = last["sole_name_share"]
     out += (f"\n\nNames no one else in the world has: {share['children']:.0%} of children, {share['adults']:.0%} of adults"
-            " (the generator's small name pools; the other references name someone whose namesake exists)")
+            + (" (the small surname pool: the other references name someone whose namesake exists)"
+               if result.get("names", "small") == "small" else " (the region-like surname pool)"))
     out += ("\nReferences to a child the month's export does not hold (not scored): "
             + ", ".join(f"{m['period']} {m['child']['child_not_in_export']}" for m in months))
     out += f"\n\nChild-to-person recall by form ({last['period']}): " + ", ".join(
@@ -594,12 +599,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-speed", action="store_true", help="skip the validate timing")
     ap.add_argument("--out", type=Path, default=None, help="write the generated exports here (default: a temporary folder)")
     ap.add_argument("--json", type=Path, default=None, help="also write every figure as JSON")
+    ap.add_argument("--names", choices=("small", "region"), default="small",
+                    help="surname pool: 'small' (48: half the children share a full name; the default) or "
+                         "'region' (945: few share one, as in a real region)")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="eval-agencies-") as tmp_name:
         tmp = Path(tmp_name)
         out = args.out or tmp / "exports"
         t0 = time.perf_counter()
-        write_agencies(out, children=args.children, seed=args.seed, months=args.months, overwrite=True)
+        write_agencies(out, children=args.children, seed=args.seed, months=args.months, overwrite=True, names=args.names)
         gen_s = time.perf_counter() - t0
         truth = {n: pd.read_csv(out / "truth" / f"{n}.csv", keep_default_na=False, dtype=str)
                  for n in ("person_refs", "place_refs", "place_records", "children", "persons", "rows", "months")}
@@ -617,7 +625,7 @@ def main(argv: list[str] | None = None) -> int:
             m["seconds"] = round(time.perf_counter() - t, 1)
             months.append(m)
             print(f"{period}: scored in {m['seconds']} s", file=sys.stderr)
-        result: dict[str, Any] = {"children": args.children, "seed": args.seed, "months": months,
+        result: dict[str, Any] = {"children": args.children, "seed": args.seed, "names": args.names, "months": months,
                                   "generate_seconds": round(gen_s, 1)}
         result["workspace"] = workspace_check(reader, periods, truth, tmp)
         result["speed"] = None if args.no_speed else speed_check(args.speed_episodes, args.seed, tmp, reader.missing)

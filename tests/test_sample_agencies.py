@@ -449,3 +449,17 @@ def test_place_text_the_rec_only_for_the_groups_own_rec():
          "town": "Lenningham", "postcode": "CA1 2AB", "short_ok": False, "describe_ok": False, "rec_ok": False}
     assert "the rec" not in {place_text(p, rng, agency="council", found=True)[0] for _ in range(300)}
     assert "the rec" in {place_text({**p, "rec_ok": True}, rng, agency="council", found=True)[0] for _ in range(50)}
+
+
+def test_region_names_make_namesakes_rare_and_small_names_stay_the_default():
+    from contextmap.sample.agencies import generate_agencies
+
+    def shared(ex) -> float:
+        names = ex.truth["children"]["name"].str.lower()
+        return float(names.duplicated(keep=False).mean())
+
+    small, region = generate_agencies(children=400, seed=3), generate_agencies(children=400, seed=3, names="region")
+    assert shared(region) < 0.1 < shared(small)
+    assert small.params["names"] == "small" and region.params["names"] == "region"
+    with pytest.raises(ValueError, match="names"):
+        generate_agencies(children=30, names="huge")

@@ -40,6 +40,7 @@ from contextmap.files import check_new_files
 from contextmap.sample.agency_records import COUNCIL, INTEL_WINDOW, POLICE, AgencyBuild, AgencyRows
 from contextmap.sample.gazetteer import ONSPD_COLUMNS, Gazetteer, build_gazetteer
 from contextmap.sample.generate import DEFAULT_NOISE, EPISODES_PER_CHILD, start_run
+from contextmap.sample.vocabularies import REGION_SURNAMES, SURNAMES
 
 __all__ = [
     "AgencyExports", "generate_agencies", "write_agencies", "period_file", "DEFAULT_AGENCIES_END",
@@ -368,6 +369,10 @@ def _month_truth(rows: AgencyRows, exports: AgencyExports) -> tuple[pd.DataFrame
     return pd.DataFrame(index, columns=cols), pd.DataFrame(changes)
 
 
+NAME_POOLS = {"small": SURNAMES, "region": REGION_SURNAMES}
+"""The surname pools of :func:`generate_agencies` (``names=``)."""
+
+
 def generate_agencies(
     *,
     children: int = 150,
@@ -376,6 +381,7 @@ def generate_agencies(
     end: str | None = None,
     episodes_target: int | None = None,
     noise: float = DEFAULT_NOISE,
+    names: str = "small",
 ) -> AgencyExports:
     """Generate two agencies' monthly exports of one invented world, and the truth.
 
@@ -395,6 +401,12 @@ def generate_agencies(
         ``EPISODES_PER_CHILD`` episodes per child over the whole period).
     noise
         The world's background noise (:func:`~contextmap.sample.generate.generate_sample`).
+    names
+        ``"small"`` (default): surnames from the sample's 48 (about half the children share a
+        full name with another child, half the adults with a child: a hard test of
+        namesakes); ``"region"``: from :data:`~contextmap.sample.vocabularies.REGION_SURNAMES`
+        (945), so that few share one, as in a real region. The planted namesakes (adults
+        named as a child is) are planted either way.
 
     Examples
     --------
@@ -417,7 +429,10 @@ def generate_agencies(
         if isinstance(episodes_target, bool) or not isinstance(episodes_target, (int, np.integer)) or episodes_target < 20:
             raise ValueError(f"Expected episodes_target to be a whole number of at least 20, instead got: {episodes_target!r}")
         children = max(10, round(episodes_target * months / EPISODES_PER_CHILD))
+    if names not in NAME_POOLS:
+        raise ValueError(f"Expected names to be one of {', '.join(map(repr, NAME_POOLS))}, instead got: {names!r}")
     run = start_run(children=children, seed=seed, months=int(months), end=last.strftime("%Y-%m-%d"), noise=noise)
+    run.surnames = NAME_POOLS[names]
     data = run.run()
     gz = build_gazetteer(run, rng=np.random.default_rng([seed, 0x6A2E]), edition=last.strftime("%b_%Y").upper())
     rows = AgencyBuild(run, data, gazetteer=gz, rng=np.random.default_rng([seed, 0xA6E5])).build()
@@ -428,6 +443,7 @@ def generate_agencies(
     counts = {p: {key: len(rows.tables[key][k]) for key in rows.tables} for k, p in enumerate(rows.periods)}
     ex.params = {
         "generator": "contextmap.sample.agencies", "seed": int(seed), "children": int(run.n), "months": int(months), "noise": float(noise),
+        "names": names,
         "periods": rows.periods, "start": str(run.start), "end": str(run.end), "agencies": [COUNCIL, POLICE],
         "intel_window_months": INTEL_WINDOW, "rows": counts, "gazetteer_edition": gz.edition,
         "gazetteer": {"postcodes": int(len(gz.units)), "terminated": int((~gz.units["live"]).sum()),
@@ -461,6 +477,7 @@ def write_agencies(
     episodes_target: int | None = None,
     noise: float = DEFAULT_NOISE,
     overwrite: bool = False,
+    names: str = "small",
 ) -> Path:
     """Generate (see :func:`generate_agencies`) and write the exports, manifest, gazetteer and truth.
 
@@ -472,5 +489,5 @@ def write_agencies(
     ['intel_links_Nov2026.csv', 'intel_links_Oct2026.csv']
     """
     ex = generate_agencies(children=children, seed=seed, months=months, end=end, episodes_target=episodes_target,
-                           noise=noise)
+                           noise=noise, names=names)
     return ex.write(out_dir, overwrite=overwrite)

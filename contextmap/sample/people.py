@@ -16,7 +16,7 @@ from contextmap.sample.noise import (
     typo,
     untidy,
 )
-from contextmap.sample.vocabularies import GIVEN_F, GIVEN_M, SURNAMES
+from contextmap.sample.vocabularies import GIVEN_F, GIVEN_M
 from contextmap.sample.world import World
 
 __all__ = ["People"]
@@ -33,7 +33,7 @@ class People(World):
         def new_person(role: str, *, surname: str | None = None, age: tuple[int, int] = (18, 34)) -> int:
             male = rng.random() < 0.8
             first = (GIVEN_M if male else GIVEN_F)[rng.integers(30)]
-            sur = surname or SURNAMES[rng.integers(len(SURNAMES))]
+            sur = surname or self.surnames[rng.integers(len(self.surnames))]
             age_days = int(rng.integers(age[0] * 365, age[1] * 365))
             ents.append({"first": first, "surname": sur, "gender": "male" if male else "female",
                          "dob": self.end - np.timedelta64(age_days, "D"), "role": role,
@@ -165,10 +165,10 @@ class People(World):
         """Children's ids and names (siblings share a surname); returns who is female."""
         rng = self.rng
         self.child_ids = make_ids("C", self.n)
-        sur = rng.integers(0, len(SURNAMES), self.n)
+        sur = rng.integers(0, len(self.surnames), self.n)
         female = rng.random(self.n) < 0.5
         first = np.where(female, rng.integers(0, 30, self.n), rng.integers(0, 30, self.n))
-        self.child_names = [((GIVEN_F if female[i] else GIVEN_M)[first[i]], SURNAMES[sur[i]]) for i in range(self.n)]
+        self.child_names = [((GIVEN_F if female[i] else GIVEN_M)[first[i]], self.surnames[sur[i]]) for i in range(self.n)]
         return female
 
     def _children_table(self, female: np.ndarray) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "CENTRE", "RADIUS_M", "M_PER_DEG_LAT", "GIVEN_F", "GIVEN_M", "SURNAMES", "AREAS", "STREETS",
+    "CENTRE", "RADIUS_M", "M_PER_DEG_LAT", "GIVEN_F", "GIVEN_M", "SURNAMES", "REGION_SURNAMES", "AREAS", "STREETS",
     "ABBREV", "FOOD", "PLACE_KINDS", "HOT_CATEGORIES", "POSTCODE_LETTERS", "GRADING_FORMS", "HOUR_P",
     "TOWN_PREFIXES", "TOWN_SUFFIXES", "STREET_STEMS", "STREET_SUFFIXES",
 ]
@@ -32,6 +32,16 @@ SURNAMES = (
     "Varley Wadsworth Yeadon Armer Blencow Calvert Dobson Elland Farrish Gilsland Harker Ivison "
     "Kellet Lamplugh Moffat Newby Otway Pattinson Raine Salkeld Tindale Routledge Wharton Brisco"
 ).split()
+_SURNAME_STARTS = ("Ash Birk Brack Carl Cold Dal Elter Fell Gar Haver Ire Kes Lang Mell Nen Orm Pen Ray Scal "
+                   "Thorn Ulver Wast Whel Yan Brough Croft Dent Grise Hart Kirk").split()
+_SURNAME_ENDS = ("by well ton ham ley wick thwaite more dale stead field worth side gill holme shaw burn beck "
+                 "wood croft ridge ford ing ett son er low stone mere garth").split()
+REGION_SURNAMES = [*SURNAMES, *(a + b for a in _SURNAME_STARTS for b in _SURNAME_ENDS if a + b not in SURNAMES)]
+"""The surnames of a region-like world (``names="region"`` in
+:func:`~contextmap.sample.agencies.generate_agencies`): the 48 above and 897 made of two
+parts ("Thornthwaite", "Kesgill"), so that few children share a full name, as in a real
+region (about 1% of 2,000), where the 48 alone make half of them share one."""
+
 AREAS = (
     "Northgate Eastfield Riverside Brackenholme Moorfield Willowby Stonegate Ashcroft Larkrise "
     "Fellside Kingsmead Edenbank Holmwood Thornby Castlebrook Millbeck Oakridge Sandholme"

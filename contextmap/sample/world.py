@@ -29,6 +29,7 @@ from contextmap.sample.vocabularies import (
     STREET_STEMS,
     STREET_SUFFIXES,
     STREETS,
+    SURNAMES,
     TOWN_PREFIXES,
     TOWN_SUFFIXES,
 )
@@ -57,6 +58,7 @@ class World:
 
     def __init__(self, n: int, seed: int, months: int, end_day: pd.Timestamp, noise: float) -> None:
         self.n, self.seed, self.months, self.noise = n, seed, months, noise
+        self.surnames: list[str] = SURNAMES  # the pool names are drawn from (people.py)
         self.rng = np.random.default_rng(seed)
         self.drng = np.random.default_rng([seed, 0xDEC0])  # decoys: a stream of their own
         self.grng = np.random.default_rng([seed, 0x6E0])  # geography: a stream of its own
