@@ -64,7 +64,7 @@ from contextmap.ingest import load
 from contextmap.parallel import beside
 from contextmap.peers import PeerGroups, find_peer_groups
 from contextmap.persons import key_players, rank_persons
-from contextmap.privacy import get_audience, redact_dataset
+from contextmap.privacy import forbidden_with_resolved, get_audience, redact_dataset
 from contextmap.resolve import resolve_dataset
 from contextmap.settings import Settings, load_settings
 from contextmap.timelines import timeline
@@ -449,6 +449,7 @@ def _analyze(ds: Dataset, *, start: Any, end: Any, settings: Settings, seed: int
     if empty is not None:
         warnings.warn(EmptyPeriodWarning(empty), stacklevel=3)
     resolved = False
+    as_read = ds
     if resolve:  # resolving a redacted dataset keeps it redacted (resolve_dataset carries redacted_for)
         step("resolving persons and places")
         ds = resolve_dataset(ds, decisions=decisions)
@@ -461,7 +462,10 @@ def _analyze(ds: Dataset, *, start: Any, end: Any, settings: Settings, seed: int
     if audience is not None:
         step(f"redacting for the {audience} audience")
         aud = get_audience(audience, settings=settings)
-        ds = redact_dataset(ds, aud, pseudonymiser=pseudonymiser, as_of=e, settings=settings)
+        # the identifiers of the records as read too: a police spelling merged into a child is
+        # taken out of free text like the child's own name (as packs and profiles do)
+        ds = redact_dataset(ds, aud, pseudonymiser=pseudonymiser, as_of=e, settings=settings,
+                            forbidden=forbidden_with_resolved(as_read, ds, aud, settings=settings))
         lap("redact")
     step("building the context graph")
     ctx = AnalysisContext(ds, start=s, end=e, settings=settings)  # every analysis reads this one

@@ -666,7 +666,7 @@ def pack_cmd(
                   f"{len(s['hotspots'])} locations ranked", highlight=False, markup=False)
     if r.changes is not None:
         c = r.changes
-        console.print(f"  since the previous pack: {len(c.new_hotspots)} new and {len(c.escalating_hotspots)} "
+        console.print(f"  since the last meeting: {len(c.new_hotspots)} new and {len(c.escalating_hotspots)} "
                       f"escalating hotspots, {len(c.new_persons)} new persons of concern, "
                       f"{len(c.new_panel_children)} children newly meeting panel criteria",
                       highlight=False, markup=False)

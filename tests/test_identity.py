@@ -335,6 +335,26 @@ def test_an_rhi_mention_written_in_small_letters_is_shown_with_capitals():
     assert shown[m.loc["Dwayne NOBODY", "entity_id"]] == "Dwayne NOBODY"  # written with capitals: as written
 
 
+def test_a_short_name_in_small_letters_stays_as_written_so_redaction_still_finds_it():
+    # the scan finds names shorter than four letters only as written: "kai" shown as "Kai" would
+    # no longer be taken out of the RHI's own words for an audience that reads them without names
+    from contextmap import privacy
+    from contextmap.settings import Settings
+
+    episodes = [{"episode_id": "E1", "child_id": "C02", "reported_at": "2026-10-05 21:00", "rhi_outcome": "completed",
+                 "people_mentioned": "kai; logan hallam"}]
+    ds = _ds([], episodes=episodes)
+    out = resolve_dataset(ds, locations=False)
+    m = out.resolution.mentions.set_index("mention")
+    assert out.persons.set_index("person_id")["name"][m.loc["kai", "entity_id"]] == "kai"
+    st = Settings.from_dict({"audiences": {"nurses": {"based_on": "partner", "show_free_text": True}}})
+    aud = privacy.get_audience("nurses", settings=st)
+    red = privacy.redact_dataset(out, aud, pseudonymiser=privacy.Pseudonymiser(b"k" * 32), as_of="2026-11-01",
+                                 settings=st, forbidden=privacy.forbidden_with_resolved(ds, out, aud, settings=st))
+    said = " ".join(red.episodes["people_mentioned"].dropna())
+    assert "kai" not in said.lower() and "hallam" not in said.lower()
+
+
 def test_merged_entity_is_shown_under_its_fullest_most_frequent_spelling():
     persons = [
         {"person_id": "P1", "name": "Rhys R", "date_of_birth": "1999-04-02"},
@@ -598,3 +618,58 @@ def test_a_police_nominal_with_a_childs_name_and_birthday_carries_the_childs_lin
     res = resolve_persons(_ds(persons, links=links))
     assert (res.mapping["P2"] == "C02") is joins
     assert res.mapping["N2"] == "N2"
+
+
+def test_a_nominal_standing_for_a_child_is_not_near_that_child_by_its_own_links():
+    # NF1 is Corey by name and birthday, and so carries Corey's links in the link context: its
+    # pair with Corey must not also be called "linked near" (the same evidence counted twice)
+    persons = [{"person_id": "NF1", "name": "WHITMORE, Corey", "date_of_birth": "2012-03-14"}]
+    links = [{"link_id": "L1", "source_id": "C01", "target_id": "C02", "relation": "friend", "observed_on": "2026-09-01"},
+             {"link_id": "L2", "source_id": "NF1", "target_id": "C03", "relation": "associate", "observed_on": "2026-09-02"}]
+    res = resolve_persons(_ds(persons, links=links))
+    assert res.mapping["NF1"] == "C01"
+    assert "context:" not in _pairs(res).loc[("C01", "NF1")]["explanation"]
+
+
+def test_place_spots_need_a_full_postcode_a_precise_position_and_few_children():
+    from contextmap.resolve.identity import PLACE_MAX_CHILDREN, link_neighbours, place_keys
+
+    lo = pd.DataFrame({"location_id": ["L1", "L2", "L3", "L4", "L5"],
+                       "postcode": ["UNKNOWN", "CA1", "ca5 1xd", None, None],
+                       "easting": [344822.0, 0.0, None, 344830.0, 344840.0], "northing": [546784.0, 0.0, None, 546790.0, 546795.0],
+                       "geocoded_from": ["given", "given", "postcode", "street", "grid_reference"],
+                       "position_quality": ["as given", "as given", "postcode unit centroid", "street", "grid reference (1 m square)"]})
+    assert place_keys(lo).values.tolist() == [["L1", "sq:3448:5467"], ["L3", "pc:CA51XD"], ["L5", "sq:3448:5467"]]
+    # a spot linked with more children than PLACE_MAX_CHILDREN says nothing of who is who
+    n = PLACE_MAX_CHILDREN + 1
+    children = pd.DataFrame({"child_id": [f"K{i}" for i in range(n)]})
+    busy = pd.DataFrame({"source_id": [f"K{i}" for i in range(n)] + ["P1"], "target_id": ["L5"] * n + ["L1"]})
+
+    class D:
+        links = busy
+        locations = lo
+
+    D.children = children
+    near, graph, _ = link_neighbours(D(), np.array(["P1", "K0"], dtype=object), np.array([True, False]))
+    assert len(near[0]) == 0 and len(graph.of(graph.code("K0"))) == 0
+    D.links = busy.iloc[-3:]  # two children and P1 at the spot: kept
+    near, graph, _ = link_neighbours(D(), np.array(["P1", "K0"], dtype=object), np.array([True, False]))
+    assert [str(graph.keys[k]) for k in near[0]] == ["sq:3448:5467"]
+
+
+def test_analyze_for_an_audience_takes_a_merged_police_spelling_out_of_free_text():
+    # the police's "WHITMORE, Corie" (Corey's birthday) is merged into Corey; an RHI wrote that
+    # spelling. An audience of the settings that reads free text without names gets neither.
+    from contextmap import analyze, privacy
+    from contextmap.settings import Settings
+
+    persons = [{"person_id": "NF1", "name": "WHITMORE, Corie", "date_of_birth": "2012-03-14"}]
+    episodes = [{"episode_id": "E1", "child_id": "C02", "reported_at": "2026-10-05 21:00", "rhi_outcome": "completed",
+                 "people_mentioned": "Corie Whitmore"}]
+    ds = _ds(persons, episodes=episodes)
+    assert resolve_persons(ds).mapping["NF1"] == "C01"
+    st = Settings.from_dict({"audiences": {"nurses": {"based_on": "partner", "show_free_text": True}}})
+    an = analyze(ds, settings=st, audience="nurses", pseudonymiser=privacy.Pseudonymiser(b"k" * 32),
+                 start="2026-01-01", end="2026-10-31")
+    said = " ".join(an.dataset.episodes["people_mentioned"].dropna()).lower()
+    assert "corie" not in said and "whitmore" not in said

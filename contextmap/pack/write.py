@@ -102,7 +102,7 @@ def group_change_lines(changes: chg.Changes, labels: dict[str, str]) -> dict[str
     [['2', '10'], ['59', '103']]
     """
     def by_number(label: str) -> tuple[int, str]:
-        return (int(label), "") if label.isdigit() else (10**9, label)
+        return (int(label), "") if label.isdecimal() and label.isascii() else (10**9, label)
 
     links = [{"groups": sorted((tb.group_label(g) for g in lk["groups"]), key=by_number),
               "via": names_for(lk.get("via", []), labels)} for lk in changes.new_group_links]

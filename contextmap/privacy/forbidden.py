@@ -45,6 +45,12 @@ class Forbidden(frozenset):
         return self.kinds.get(value, "identifier")
 
 
+CASE_INSENSITIVE_FROM = 4
+"""Names and addresses this long or longer are found in any case; shorter ones only as
+written ("ST" the alias is not "St" the street). So a name shorter than this is never shown
+in other capitals than the records give it (:mod:`contextmap.resolve.naming`)."""
+
+
 def forbidden_identifiers(
     ds: Dataset, audience: str | Audience, *, settings: Any = None, min_length: int = 2
 ) -> Forbidden:
@@ -83,7 +89,7 @@ def forbidden_identifiers(
             kinds[s] = kind
             if table:
                 origins[s] = f"{table} row {idx}" if idx is not None else table
-            if case_insensitive and len(s) >= 4:  # 'ST' the alias is not 'St' the street
+            if case_insensitive and len(s) >= CASE_INSENSITIVE_FROM:  # 'ST' the alias is not 'St' the street
                 ci.add(s)
 
     def rows(df: pd.DataFrame, col: str) -> pd.Series:

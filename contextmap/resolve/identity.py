@@ -35,7 +35,9 @@ import numpy as np
 import pandas as pd
 
 from contextmap.ingest.placematch import PLACE_PROVISIONAL_PREFIX
+from contextmap.ingest.placetext import normalise_postcode
 from contextmap.resolve.decisions import Decisions, DecisionsError
+from contextmap.resolve.places import position_uncertainty
 
 __all__ = ["AGE_GUARD", "CHILD_MARGIN_BITS", "CHILD_SHARE_MIN_RECORDS", "CHILD_SHARE_BOUNDS", "CONTEXT_START",
            "CONTEXT_WORDS", "reference_day", "child_guards", "entity_guard", "learn_child_shares", "record_shares",
@@ -236,11 +238,18 @@ PLACE_CELL_METRES = 100
 """The side of the grid squares (on the British National Grid) that stand for a place in the
 link context: two place records in one square, or with one postcode, are one spot there."""
 
+PLACE_MAX_CHILDREN = 30
+"""A spot or place linked with more children than this says nothing of who is who in the link
+context, and is left out of it: a busy station, "the park" written region-wide, or a postcode
+district written for a full postcode."""
+
 
 def place_keys(locations: pd.DataFrame | None) -> pd.DataFrame:
     """The spots a place record stands for in the link context: ``location_id`` and ``key``,
-    one row per postcode (``pc:CA51XD``) and grid square of :data:`PLACE_CELL_METRES`
-    (``sq:3448:5467``) the record has. Agencies keep their own records of one place (the
+    one row per full postcode (``pc:CA51XD``; a district alone or "UNKNOWN" is none) and grid
+    square of :data:`PLACE_CELL_METRES` (``sq:3448:5467``; only for a position that precise:
+    given, a grid reference of 100 m or finer, a postcode unit's centroid, never 0,0) the
+    record has. Agencies keep their own records of one place (the
     council's "Caldthwaite Rec", the police's "CALDTHWAITE REC, CA5 1XD"): the places are not
     resolved yet when persons are (they are resolved beside them), so a child linked with one
     record and a police nominal linked with the other share the spot instead. Neither key is
@@ -260,19 +269,20 @@ def place_keys(locations: pd.DataFrame | None) -> pd.DataFrame:
     ids = locations["location_id"].astype(str).to_numpy(dtype=object)
     parts = []
     if "postcode" in locations.columns:
-        pc = locations["postcode"].astype("string").str.replace(r"\s+", "", regex=True).str.upper().fillna("")
-        ok = (pc != "").to_numpy(dtype=bool)
-        parts.append(pd.DataFrame({"location_id": ids[ok], "key": ("pc:" + pc[ok]).to_numpy(dtype=object)}))
+        pc = np.array([normalise_postcode(v).replace(" ", "") for v in locations["postcode"].tolist()], dtype=object)
+        ok = pc != ""
+        parts.append(pd.DataFrame({"location_id": ids[ok], "key": np.char.add("pc:", pc[ok].astype(str)).astype(object)}))
     if {"easting", "northing"} <= set(locations.columns):
         e = pd.to_numeric(locations["easting"], errors="coerce").to_numpy(dtype=float)
         n = pd.to_numeric(locations["northing"], errors="coerce").to_numpy(dtype=float)
-        ok = np.isfinite(e) & np.isfinite(n)
+        ok = np.isfinite(e) & np.isfinite(n) & ~((e == 0) & (n == 0))
+        ok &= position_uncertainty(locations.reset_index(drop=True)) <= PLACE_CELL_METRES
         sq = np.char.add(np.char.add((e[ok] // PLACE_CELL_METRES).astype(np.int64).astype(str), ":"),
                          (n[ok] // PLACE_CELL_METRES).astype(np.int64).astype(str))
         parts.append(pd.DataFrame({"location_id": ids[ok], "key": np.char.add("sq:", sq).astype(object)}))
     if not parts:
         return pd.DataFrame(columns=cols)
-    out = pd.concat(parts, ignore_index=True)
+    out = pd.concat(parts, ignore_index=True).drop_duplicates()
     order = np.lexsort((out["key"].to_numpy(dtype=str), pd.Index(ids).get_indexer(out["location_id"])))
     return out.iloc[order].reset_index(drop=True)
 
@@ -301,9 +311,10 @@ def same_as_child(f: dict[str, np.ndarray]) -> np.ndarray:
     known = (np.asarray(f["dob_day"]) >= 0) & (np.asarray(f["sn"], dtype=object) != "")
     if not (known & child).any() or not (known & ~child).any():
         return out
-    key = pd.Series(np.char.add(np.char.add(np.asarray(f["fn_form"], dtype=str), "|"),
-                                np.char.add(np.char.add(np.asarray(f["sn"], dtype=str), "|"),
-                                            np.asarray(f["dob_day"]).astype(str))))
+    # object strings (a fixed-width array is as wide as the longest name: a hostile one would
+    # take gigabytes)
+    key = (pd.Series(f["fn_form"], dtype=object).astype(str) + "|" + pd.Series(f["sn"], dtype=object).astype(str)
+           + "|" + pd.Series(np.asarray(f["dob_day"])).astype(str))
     kids = key[known & child]
     once = kids[~kids.duplicated(keep=False)]
     to_child = pd.Series(ids[once.index.to_numpy()], index=once.to_numpy())
@@ -311,6 +322,13 @@ def same_as_child(f: dict[str, np.ndarray]) -> np.ndarray:
     take = (known & ~child) & hit.notna().to_numpy()
     out[take] = hit[take].to_numpy(dtype=object)
     return out
+
+
+def _place_node(values: pd.Series, places: set[str]) -> pd.Series:
+    """Whether each id is a place in the link context: a spot, a provisional place or a
+    place record without a spot."""
+    v = values.astype(str)
+    return v.str.startswith(("pc:", "sq:", PLACE_PROVISIONAL_PREFIX)) | v.isin(places)
 
 
 def link_neighbours(ds, ids: np.ndarray, provisional: np.ndarray,
@@ -372,6 +390,18 @@ def link_neighbours(ds, ids: np.ndarray, provisional: np.ndarray,
             edges = m[["a", "b"]]
         edges = edges.drop_duplicates()
         src, tgt = edges["a"].to_numpy(dtype=object), edges["b"].to_numpy(dtype=object)
+    # a spot or place linked with many children tells nothing of who is who (and would make
+    # every pair's check walk thousands of links)
+    places = set(ds.locations["location_id"].astype(str)) if getattr(ds, "locations", None) is not None else set()
+    kids = set(ds.children["child_id"].astype(str)) if getattr(ds, "children", None) is not None else set()
+    ends = pd.DataFrame({"place": np.concatenate([tgt, src]), "other": np.concatenate([src, tgt])})
+    ends = ends[_place_node(ends["place"], places).to_numpy() & ends["other"].isin(kids).to_numpy()]
+    busy = ends.groupby("place")["other"].nunique()
+    busy = set(busy[busy > PLACE_MAX_CHILDREN].index)
+    edges = pd.DataFrame({"a": src, "b": tgt})
+    if busy:
+        keep = ~(edges["a"].isin(busy) | edges["b"].isin(busy))
+        src, tgt = src[keep.to_numpy()], tgt[keep.to_numpy()]
     stands = ids if same is None else np.asarray(same, dtype=object)
     moved = stands != ids
     if moved.any():  # a record that stands for a child: its links are the child's
@@ -429,6 +459,8 @@ def link_context_levels(person: np.ndarray, child: np.ndarray, f: dict, cross: n
     for i in np.flatnonzero(cross):
         x, c = int(person[i]), int(child[i])
         cc, xc = int(code[c]), int(code[x])
+        if cc == xc:  # the record stands for this child (same_as_child): its links are the child's
+            continue
         mine = near[x]
         mine = mine[mine != cc]
         theirs = graph.of(cc)

@@ -32,6 +32,7 @@ from collections import Counter
 import pandas as pd
 
 from contextmap.ingest.names import forename_first
+from contextmap.privacy.forbidden import CASE_INSENSITIVE_FROM
 from contextmap.resolve.text import normalise_person_name
 
 __all__ = ["display_names", "tidy_capitals"]
@@ -71,7 +72,8 @@ def _shown(raw: list[tuple[str, bool]]) -> str:
     capitals, forename first."""
     ordered = sorted(raw, key=lambda x: (not x[1], x[0].isupper() or "," in x[0]))
     text = forename_first(" ".join(ordered[0][0].split()))
-    return tidy_capitals(text) if any(w.isupper() and len(w) > 2 for w in text.split()) or text.islower() else text
+    small = text.islower() and len(text) >= CASE_INSENSITIVE_FROM  # shorter: the scan finds it only as written
+    return tidy_capitals(text) if any(w.isupper() and len(w) > 2 for w in text.split()) or small else text
 
 
 def display_names(records: pd.DataFrame, *, token_counts: Counter | None = None) -> dict[str, str]:

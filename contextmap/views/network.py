@@ -65,7 +65,7 @@ each node kind, used by the interactive view, its static rendering and the pack'
 no record ("an older lad called Dwayne"): an unconfirmed mention, never a person of concern."""
 
 NEW_COLOUR = "#ff8f00"
-"""The ring drawn round anything new since the previous pack (view, pictures, legend)."""
+"""The ring drawn round anything new since the last meeting (view, pictures, legend)."""
 
 
 def node_kind(data: Mapping[str, Any]) -> str:

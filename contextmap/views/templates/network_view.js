@@ -252,7 +252,7 @@
     ctx.globalAlpha = 1;
   });
 
-  // --- new since the previous pack: an orange ring ---
+  // --- new since the last meeting: an orange ring ---
   function drawNew(ctx, scale) {
     ctx.lineWidth = 3 / scale;
     ctx.strokeStyle = meta.newColour;
