@@ -206,18 +206,26 @@ CONTEXT_WORDS = {1: "linked near this child (a record it is linked with is, or s
 """The link context of a person-child pair, in the words the review queue shows."""
 
 
+def _sorted_unique(x: np.ndarray) -> np.ndarray:
+    """The distinct values of an integer array, sorted (by sorting: numpy's hashing unique took
+    a second on the 800,000 link ends of 100,000 episodes)."""
+    x = np.sort(x)
+    return x[np.concatenate(([True], x[1:] != x[:-1]))] if len(x) else x
+
+
 class LinkGraph:
-    """Link ends as integer codes, each end's neighbours in one array (compressed rows): the
-    links of a region (334,677 at 100,000 episodes) in a few MB, where sets of ids per record
-    took over 100 MB."""
+    """Link ends as integer codes, each end's neighbours in one array (compressed rows, each
+    row sorted and without repeats): the links of a region (334,677 at 100,000 episodes) in a
+    few MB, where sets of ids per record took over 100 MB."""
 
     def __init__(self, keys: pd.Index, a: np.ndarray, b: np.ndarray) -> None:
         self.keys = keys
         n = len(keys)
-        order = np.argsort(a, kind="stable")
+        pair = _sorted_unique(np.asarray(a, dtype=np.int64) * max(n, 1) + np.asarray(b, dtype=np.int64))
+        a, b = pair // max(n, 1), pair % max(n, 1)
         self.indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(a, minlength=n), out=self.indptr[1:])
-        self.indices = b[order].astype(np.int32, copy=False)
+        self.indices = b.astype(np.int32)
 
     def code(self, key: str) -> int:
         """The code of a link end (-1: not a link end)."""
@@ -324,13 +332,6 @@ def same_as_child(f: dict[str, np.ndarray]) -> np.ndarray:
     return out
 
 
-def _place_node(values: pd.Series, places: set[str]) -> pd.Series:
-    """Whether each id is a place in the link context: a spot, a provisional place or a
-    place record without a spot."""
-    v = values.astype(str)
-    return v.str.startswith(("pc:", "sq:", PLACE_PROVISIONAL_PREFIX)) | v.isin(places)
-
-
 def link_neighbours(ds, ids: np.ndarray, provisional: np.ndarray,
                     same: np.ndarray | None = None) -> tuple[np.ndarray, LinkGraph | None, np.ndarray]:
     """The link context of person-child matching: per record (``ids``), the codes of the ids it
@@ -380,57 +381,67 @@ def link_neighbours(ds, ids: np.ndarray, provisional: np.ndarray,
         fl = eps["found_location_id"].astype("string").fillna("").to_numpy(dtype=object)
         has = (fc != "") & (fl != "")
         src, tgt = np.concatenate([src, fc[has]]), np.concatenate([tgt, fl[has]])
+    # every id as an integer code, once (the rest is arithmetic on codes)
+    locations, children = getattr(ds, "locations", None), getattr(ds, "children", None)
+    spots = place_keys(locations)
+    loc_ids = (locations["location_id"].astype(str).to_numpy(dtype=object)
+               if locations is not None and "location_id" in locations.columns else np.zeros(0, dtype=object))
+    kid_ids = (children["child_id"].astype(str).to_numpy(dtype=object)
+               if children is not None and "child_id" in children.columns else np.zeros(0, dtype=object))
+    stands = ids.astype(object) if same is None else np.asarray(same, dtype=object)
+    parts = [src, tgt, spots["location_id"].to_numpy(dtype=object), spots["key"].to_numpy(dtype=object), loc_ids,
+             kid_ids, np.asarray(ids, dtype=object), stands]
+    codes, uniq = pd.factorize(np.concatenate([np.asarray(x, dtype=object) for x in parts]))
+    cut = np.cumsum([len(x) for x in parts])[:-1]
+    a, b, sp_loc, sp_key, loc_c, kid_c, id_c, st_c = (c.astype(np.int64) for c in np.split(codes, cut))
+    nn = len(uniq)
     # a place end stands for its spots (one edge per spot); a place without one stays itself
-    spots = place_keys(getattr(ds, "locations", None))
-    if len(spots):
-        edges = pd.DataFrame({"a": src, "b": tgt})
-        for end in ("a", "b"):
-            m = edges.merge(spots, how="left", left_on=end, right_on="location_id", sort=False)
-            m[end] = m["key"].where(m["key"].notna(), m[end])
-            edges = m[["a", "b"]]
-        edges = edges.drop_duplicates()
-        src, tgt = edges["a"].to_numpy(dtype=object), edges["b"].to_numpy(dtype=object)
+    if len(sp_loc):
+        order = np.argsort(sp_loc, kind="stable")
+        sp_loc, sp_key = sp_loc[order], sp_key[order]
+        count = np.bincount(sp_loc, minlength=nn)
+        first = np.zeros(nn + 1, dtype=np.int64)
+        np.cumsum(count, out=first[1:])
+        for flip in (False, True):
+            x, y = (b, a) if flip else (a, b)
+            rep = np.maximum(count[x], 1)
+            x2, y2 = np.repeat(x, rep), np.repeat(y, rep)
+            spot = np.repeat(count[x] > 0, rep)
+            step = np.arange(len(x2)) - np.repeat(np.cumsum(rep) - rep, rep)
+            x2[spot] = sp_key[first[x2[spot]] + step[spot]]
+            a, b = (y2, x2) if flip else (x2, y2)
     # a spot or place linked with many children tells nothing of who is who (and would make
     # every pair's check walk thousands of links)
-    places = set(ds.locations["location_id"].astype(str)) if getattr(ds, "locations", None) is not None else set()
-    kids = set(ds.children["child_id"].astype(str)) if getattr(ds, "children", None) is not None else set()
-    ends = pd.DataFrame({"place": np.concatenate([tgt, src]), "other": np.concatenate([src, tgt])})
-    ends = ends[_place_node(ends["place"], places).to_numpy() & ends["other"].isin(kids).to_numpy()]
-    busy = ends.groupby("place")["other"].nunique()
-    busy = set(busy[busy > PLACE_MAX_CHILDREN].index)
-    edges = pd.DataFrame({"a": src, "b": tgt})
-    if busy:
-        keep = ~(edges["a"].isin(busy) | edges["b"].isin(busy))
-        src, tgt = src[keep.to_numpy()], tgt[keep.to_numpy()]
-    stands = ids if same is None else np.asarray(same, dtype=object)
-    moved = stands != ids
-    if moved.any():  # a record that stands for a child: its links are the child's
-        swap = pd.Series(stands[moved], index=pd.Index([str(r) for r in ids[moved].tolist()]))
-        src, tgt = src.copy(), tgt.copy()
-        for arr in (src, tgt):
-            m = pd.Series(arr).map(swap)
-            hit = m.notna().to_numpy()
-            arr[hit] = m[hit].to_numpy(dtype=object)
-        keep = src != tgt
-        src, tgt = src[keep], tgt[keep]
-    codes, keys = pd.factorize(np.concatenate([src, tgt]))
-    keys = pd.Index(keys)
-    n = len(src)
-    a, b = codes[:n].astype(np.int64), codes[n:].astype(np.int64)
-    both_a, both_b = np.concatenate([a, b]), np.concatenate([b, a])
-    everything = LinkGraph(keys, both_a, both_b)
-    prov = np.zeros(len(keys), dtype=bool)  # provisional records: their identity is not stated
-    at = keys.get_indexer([str(r) for r, p, mv in zip(ids.tolist(), provisional.tolist(), moved.tolist(), strict=True)
-                           if p and not mv])
-    prov[at[at >= 0]] = True
+    strings = uniq.astype(object)
+    is_place = np.fromiter((str(v).startswith(("pc:", "sq:", PLACE_PROVISIONAL_PREFIX)) for v in strings),
+                           dtype=bool, count=nn)
+    is_place[loc_c] = True
+    is_kid = np.zeros(nn, dtype=bool)
+    is_kid[kid_c] = True
+    pc, oc = np.concatenate([a, b]), np.concatenate([b, a])
+    at = is_place[pc] & is_kid[oc]
+    per_place = np.bincount(_sorted_unique(pc[at] * nn + oc[at]) // nn, minlength=nn)
+    busy = per_place > PLACE_MAX_CHILDREN
+    keep = ~busy[a] & ~busy[b]
+    a, b = a[keep], b[keep]
+    # a record that stands for a child: its links are the child's
+    moved = st_c != id_c
+    remap = np.arange(nn, dtype=np.int64)
+    remap[id_c[moved]] = st_c[moved]
+    a, b = remap[a], remap[b]
+    keep = a != b
+    a, b = a[keep], b[keep]
+    keys = pd.Index(uniq)
+    everything = LinkGraph(keys, np.concatenate([a, b]), np.concatenate([b, a]))
+    prov = np.zeros(nn, dtype=bool)  # provisional records: their identity is not stated
+    prov[id_c[np.asarray(provisional, dtype=bool) & ~moved]] = True
     # (a provisional place, made from a place's text, is that text: two records linked with
     # one are linked with the same words, and count)
-    prov |= np.asarray(keys.astype(str).str.startswith("prov-") & ~keys.astype(str).str.startswith(PLACE_PROVISIONAL_PREFIX), dtype=bool)
+    prov |= np.fromiter((str(v).startswith("prov-") and not str(v).startswith(PLACE_PROVISIONAL_PREFIX)
+                         for v in strings), dtype=bool, count=nn)
     stated = ~prov[a] & ~prov[b]
     graph = LinkGraph(keys, np.concatenate([a[stated], b[stated]]), np.concatenate([b[stated], a[stated]]))
-    where = keys.get_indexer([str(r) for r in stands.tolist()])
-    for i in np.flatnonzero(where >= 0):
-        near[i] = np.unique(everything.of(int(where[i])))
+    near[:] = [everything.of(int(c)) for c in st_c.tolist()]
     return near, graph, relation
 
 
