@@ -552,9 +552,11 @@ def resolve_dataset(
     # persons are (a forked child: see contextmap.parallel)
     places_job = (beside(_places_and_mentions, ds, dec, mentions, lkw if locations else None,
                          use_child=persons and len(ds.locations) >= PARALLEL_FROM) if locations or mentions else None)
+    # with places on the second core, persons keep to one (more threads would only take turns)
+    beside_child = places_job is not None and places_job.in_child
     try:
         pr = (resolve_persons(ds, decisions=dec, include_children=include_children, link_children=link_children,
-                              engine=engine, **pkw) if persons else None)
+                              engine=engine, workers=1 if beside_child else -1, **pkw) if persons else None)
     except BaseException:
         if places_job is not None:
             places_job.cancel()

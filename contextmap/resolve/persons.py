@@ -563,7 +563,8 @@ def resolve_persons(
     weights
         Override some of :data:`PERSON_WEIGHTS` (log2 Bayes factors).
     workers
-        Threads for RapidFuzz's pairwise similarity (-1: all cores).
+        Threads for RapidFuzz's pairwise similarity (-1: all cores); with 1, DuckDB (Splink)
+        also runs on one thread (another process has the second core), otherwise on two.
     use_links
         Use context: two person records that are both linked to children score higher when
         they share a child and a little lower when they share none (u measured on the data,
@@ -623,7 +624,8 @@ def resolve_persons(
         prior = w["duplicates_per_record"] / max(n_prior - 1, 1)
         train = None if include_children or not is_child.any() else ~is_child
         sp, model = score_pairs(splink_input(rec, feats, feats.get("kids"), train=train), cand, engine=engine,
-                                seed=seed, prior=prior, spark=spark_session, train=train)
+                                seed=seed, prior=prior, spark=spark_session, train=train,
+                                threads=1 if workers == 1 else 2)
         scored = _splink_scored(scored, sp, model)
     else:
         p_ = np.clip(scored["p"].to_numpy(dtype=float), 1e-300, 1 - 1e-16)
