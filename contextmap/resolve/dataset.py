@@ -428,16 +428,24 @@ def _union_list(values: list[object], *, exclude: set[str] = frozenset()) -> obj
     return "; ".join(seen) if seen else pd.NA
 
 
+def _lookup(mapping: dict[str, str]) -> pd.Series:
+    """``mapping`` as the Series that ``Series.map`` makes of a dict (the same values, index and
+    dtypes), made once: pandas builds it, and hashes its index, on every call."""
+    return pd.Series(mapping.values(), index=pd.Index(mapping.keys(), tupleize_cols=False))
+
+
 def _merge_rows(df: pd.DataFrame, key: str, mapping: dict[str, str], list_cols: tuple[str, ...],
-                name_to_alias: bool, names: dict[str, str] | None = None) -> pd.DataFrame:
+                name_to_alias: bool, names: dict[str, str] | None = None, *,
+                lookup: pd.Series | None = None) -> pd.DataFrame:
     """One row per entity, in entity order: the canonical record's row (the record whose id is
     the entity id, else the lowest id), each missing value filled from the entity's other
     records in that order, list columns the union of all records' lists (other records'
     names, other than spellings of the name shown, become aliases), ``merged_from`` the
-    sorted record ids. ``names``: entity -> the name to show (:func:`display_names`)."""
+    sorted record ids. ``names``: entity -> the name to show (:func:`display_names`);
+    ``lookup``: ``mapping`` made by :func:`_lookup`."""
     cols = list(df.columns)
     rid = df[key].astype(str)
-    ent = rid.map(mapping).fillna(rid) if mapping else rid
+    ent = rid.map(mapping if lookup is None else lookup).fillna(rid) if mapping else rid
     work = pd.DataFrame(df, copy=False).assign(_entity=ent.to_numpy(), _canon=(rid == ent).to_numpy(),
                                                _rid=rid.to_numpy())
     work = work.sort_values(["_entity", "_canon", key], ascending=[True, False, True], kind="stable")
@@ -571,18 +579,22 @@ def resolve_dataset(
         if r is not None:
             mapping.update(r.mapping)
 
+    lookup = _lookup(mapping) if mapping else None
+
     def remap(s: pd.Series) -> pd.Series:  # a dict lookup per distinct id, in pandas' hash table
         if not mapping or not len(s):
             return s.copy()
-        mapped = s.map(mapping)
+        mapped = s.map(lookup)
         out = np.where(mapped.isna().to_numpy(), s.to_numpy(dtype=object), mapped.to_numpy(dtype=object))
         return pd.Series(out, index=s.index, name=s.name, dtype=object).astype(s.dtype)
 
     persons_src, children_src = _children_absorb(ds, pr)
-    shown = _shown_names(persons_src, children_src, mapping)
-    pe = _merge_rows(persons_src, "person_id", mapping, ("aliases", "phone", "vehicle", "social_media"), True, shown)
-    ch = _merge_rows(children_src, "child_id", mapping, (), False, shown)
-    lo = _merge_rows(pd.DataFrame(ds.locations.drop(columns="geometry")), "location_id", mapping, (), False)
+    shown = _shown_names(persons_src, children_src, mapping, lookup=lookup)
+    pe = _merge_rows(persons_src, "person_id", mapping, ("aliases", "phone", "vehicle", "social_media"), True, shown,
+                     lookup=lookup)
+    ch = _merge_rows(children_src, "child_id", mapping, (), False, shown, lookup=lookup)
+    lo = _merge_rows(pd.DataFrame(ds.locations.drop(columns="geometry")), "location_id", mapping, (), False,
+                     lookup=lookup)
     for df, src, key in ((pe, ds.persons, "person_id"), (ch, ds.children, "child_id"),
                          (lo, ds.locations, "location_id")):
         # an entity is provisional only when every record in it is (ingest marks records it
@@ -666,13 +678,14 @@ def _children_absorb(ds: Dataset, pr: PersonResolution | None) -> tuple[pd.DataF
     return ds.persons[~is_moved], pd.concat([ch, add], ignore_index=True)
 
 
-def _shown_names(persons: pd.DataFrame, children: pd.DataFrame, mapping: dict[str, str]) -> dict[str, str]:
+def _shown_names(persons: pd.DataFrame, children: pd.DataFrame, mapping: dict[str, str], *,
+                 lookup: pd.Series | None = None) -> dict[str, str]:
     """Entity -> the name it is shown under (:func:`~contextmap.resolve.naming.display_names`),
     for entities of more than one record, with word counts over every person and child name."""
     if not mapping:
         return {}
     ids = pd.concat([persons["person_id"], children["child_id"]], ignore_index=True).astype(str)
-    ent = ids.map(mapping).fillna(ids)
+    ent = ids.map(mapping if lookup is None else lookup).fillna(ids)
     multi = ent.duplicated(keep=False).to_numpy()
     if not multi.any():
         return {}
