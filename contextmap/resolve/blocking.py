@@ -107,7 +107,8 @@ def _cross_keys(rec: pd.DataFrame, f: dict[str, np.ndarray]) -> pd.DataFrame:
     len_sn = np.fromiter((len(x) for x in sn), dtype=np.int64, count=len(sn))
     both = named & (len_fn > 0) & (len_sn > 0)
     dob = named & (f["year"] > 0)
-    short = np.isin(fn, list(NICKNAME_TO_FORM)) | (len_fn <= 3)
+    # a nickname or a short forename (a set lookup per name: np.isin sorted the object arrays)
+    short = np.fromiter((x in NICKNAME_TO_FORM for x in fn), dtype=bool, count=len(fn)) | (len_fn <= 3)
 
     def rows(mask: np.ndarray, make) -> tuple[np.ndarray, list[str]]:
         at = np.flatnonzero(mask)
