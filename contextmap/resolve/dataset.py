@@ -30,7 +30,7 @@ from contextmap.dataset import Dataset
 from contextmap.files import check_new_files, write_csv
 from contextmap.ingest.placematch import PlaceIndex
 from contextmap.ingest.placetext import parse_place_text
-from contextmap.parallel import beside
+from contextmap.parallel import beside, fork_available
 from contextmap.privacy.forbidden import CASE_INSENSITIVE_FROM
 from contextmap.resolve.cluster import dataset_entity_ids
 from contextmap.resolve.decisions import Decisions, DecisionsError, as_decisions, read_decisions
@@ -255,7 +255,8 @@ def link_mentions(
 
 
 def _place_mention_answers(ds: Dataset, locations_res: LocationResolution | None = None, *,
-                          min_confidence: float = MIN_MENTION_CONFIDENCE) -> dict[str, tuple[str, float, bool, str]]:
+                          min_confidence: float = MIN_MENTION_CONFIDENCE,
+                          workers: int = -1) -> dict[str, tuple[str, float, bool, str]]:
     """What each distinct RHI place mention of ``ds`` links to: ``mention -> (entity_id,
     confidence, provisional, method)``, with ``entity_id`` ``''`` for a text that names no
     place (:func:`link_mentions` reads it; :func:`resolve_dataset` computes it beside the
@@ -265,7 +266,7 @@ def _place_mention_answers(ds: Dataset, locations_res: LocationResolution | None
     if not texts:
         return {}
     lidx = _place_index(ds, locations_res)
-    lidx.prepare_fuzzy(normalise_place_names(texts))
+    lidx.prepare_fuzzy(normalise_place_names(texts), workers=workers)
     out = {}
     for mention in texts:
         ent, conf, how = _match_place(mention, lidx)
@@ -558,8 +559,11 @@ def resolve_dataset(
     lkw: dict = {} if place_threshold is None else {"threshold": place_threshold}
     # places, and what the RHI place mentions name, are resolved on the second core while
     # persons are (a forked child: see contextmap.parallel)
+    # (one thread each: two processes on two cores)
+    two = persons and len(ds.locations) >= PARALLEL_FROM
     places_job = (beside(_places_and_mentions, ds, dec, mentions, lkw if locations else None,
-                         use_child=persons and len(ds.locations) >= PARALLEL_FROM) if locations or mentions else None)
+                         workers=1 if two and fork_available() else -1, use_child=two)
+                  if locations or mentions else None)
     # with places on the second core, persons keep to one (more threads would only take turns)
     beside_child = places_job is not None and places_job.in_child
     try:
@@ -651,12 +655,13 @@ def resolve_dataset(
     return out
 
 
-def _places_and_mentions(ds: Dataset, dec: Decisions, mentions: bool, lkw: dict | None,
+def _places_and_mentions(ds: Dataset, dec: Decisions, mentions: bool, lkw: dict | None, *, workers: int = -1,
                          ) -> tuple[LocationResolution | None, dict[str, tuple[str, float, bool, str]]]:
     """The places' resolution (None with ``lkw`` None) and, with ``mentions``, the answers of
-    the RHI place mentions (:func:`_place_mention_answers`): the job beside persons."""
-    lr = resolve_locations(ds, decisions=dec, **lkw) if lkw is not None else None
-    return lr, (_place_mention_answers(ds, lr) if mentions else {})
+    the RHI place mentions (:func:`_place_mention_answers`): the job beside persons.
+    ``workers``: RapidFuzz's threads."""
+    lr = resolve_locations(ds, decisions=dec, workers=workers, **lkw) if lkw is not None else None
+    return lr, (_place_mention_answers(ds, lr, workers=workers) if mentions else {})
 
 
 def _children_absorb(ds: Dataset, pr: PersonResolution | None) -> tuple[pd.DataFrame, pd.DataFrame]:
