@@ -623,8 +623,8 @@ def _odds_sums(odds: np.ndarray, person: np.ndarray) -> np.ndarray:
     """For each pair, the sum of ``odds`` over every pair of the same person record."""
     if not len(odds):
         return odds
-    uniq, inv = np.unique(person, return_inverse=True)
-    return np.bincount(inv, weights=odds, minlength=len(uniq))[inv]
+    # record positions are small non-negative integers: they are the bins (no sort to number them)
+    return np.bincount(person, weights=odds)[person]
 
 
 def _other_candidates(odds_bits: np.ndarray, person: np.ndarray, live: np.ndarray) -> np.ndarray:
