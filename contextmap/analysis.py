@@ -41,8 +41,7 @@ import gc
 import json
 import time
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +51,7 @@ import networkx as nx
 import pandas as pd
 
 from contextmap._errors import ContextMapError
+from contextmap._gc import gc_paused
 from contextmap.areas import areas_summary, count_by_area
 from contextmap.dataset import Dataset
 from contextmap.dates import period_bounds
@@ -314,25 +314,6 @@ def _csv(df: pd.DataFrame, path: Path) -> None:
     write_csv(df, path, overwrite=True, bom=False)  # formula injection neutralised
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while the analyses run.
-
-    They build millions of small objects (evidence dicts, networkx adjacency, Python lists
-    of ids), and each full collection walks every live object: at 100,000 episodes that was
-    about a quarter of the CPU time, with no garbage found. Reference counting still frees
-    everything at once; cycles are collected when the collector resumes, and once after
-    entity resolution (:func:`analyze`).
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def _hotspot_results(ctx: AnalysisContext) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, DensitySurface]:
     """Ranked locations, spatial clusters and the density surface of a context."""
     hot = rank_locations(ctx)
@@ -424,7 +405,7 @@ def analyze(
     else:
         raise TypeError(f"Expected data to be a dataset folder, workbook, manifest or Dataset, instead got: "
                         f"{type(data).__name__} {data!r:.80}")
-    with _gc_paused():
+    with gc_paused():  # cycles are collected once after entity resolution, and when it resumes
         return _analyze(ds, start=start, end=end, settings=st, seed=seed,
                         resolve=resolve, decisions=decisions, n_runs=n_runs, key_player_k=key_player_k,
                         min_ties=min_ties, progress=progress, audience=audience, pseudonymiser=pseudonymiser)

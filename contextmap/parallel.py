@@ -67,6 +67,11 @@ class Beside(Generic[T]):
             finally:
                 _JOBS.pop(key, None)
 
+    @property
+    def in_child(self) -> bool:
+        """Whether a child process is running the job now (the caller then has one core to itself)."""
+        return self._proc is not None
+
     def result(self) -> T:
         """The job's result: from the child, or computed here if there was none or it failed."""
         if self._proc is not None:

@@ -86,14 +86,9 @@ class _PeopleNetwork:
     straight from the context graph's edge list: the vertices in the graph's node order,
     ``is_child`` per vertex, and for each vertex the number of children it is linked to."""
 
-    def __init__(self, G: nx.Graph, *, include_peer_links: bool) -> None:
-        kinds = dict(G.nodes(data="kind"))
-        self.nodes = [n for n, k in kinds.items() if k in ("child", "person")]
-        index = {n: i for i, n in enumerate(self.nodes)}
-        self.is_child = np.array([kinds[n] == "child" for n in self.nodes], dtype=bool)
-        ends = np.fromiter((index.get(x, -1) for e in G.edges() for x in e), dtype=np.int64,
-                           count=2 * G.number_of_edges())
-        iu, iv = ends[0::2], ends[1::2]
+    def __init__(self, G: nx.Graph, *, include_peer_links: bool,
+                 ends: tuple[list, np.ndarray, np.ndarray, np.ndarray] | None = None) -> None:
+        self.nodes, self.is_child, iu, iv = ends if ends is not None else _people_ends(G)
         keep = (iu >= 0) & (iv >= 0)
         if not include_peer_links:
             keep &= ~(self.is_child[np.maximum(iu, 0)] & self.is_child[np.maximum(iv, 0)])
@@ -104,9 +99,23 @@ class _PeopleNetwork:
                          + np.bincount(iv[self.is_child[iu]], minlength=len(self.nodes)))
 
 
+def _people_ends(G: nx.Graph) -> tuple[list, np.ndarray, np.ndarray, np.ndarray]:
+    """The children and persons of ``G`` in its node order, ``is_child`` per one, and both ends
+    of every edge as their positions (-1: a place)."""
+    kinds = dict(G.nodes(data="kind"))
+    nodes = [n for n, k in kinds.items() if k in ("child", "person")]
+    index = {n: i for i, n in enumerate(nodes)}
+    is_child = np.array([kinds[n] == "child" for n in nodes], dtype=bool)
+    ends = np.fromiter((index.get(x, -1) for e in G.edges() for x in e), dtype=np.int64,
+                       count=2 * G.number_of_edges())
+    return nodes, is_child, ends[0::2], ends[1::2]
+
+
 def _people_network(ctx: Any, *, include_peer_links: bool) -> _PeopleNetwork:
     name = "people_network" if include_peer_links else "adult_links_network"
-    return ctx.memo(name, lambda: _PeopleNetwork(ctx.graph, include_peer_links=include_peer_links))
+    # both networks read the graph's edges once (a Python step per edge end)
+    return ctx.memo(name, lambda: _PeopleNetwork(ctx.graph, include_peer_links=include_peer_links,
+                                                 ends=ctx.memo("people_ends", lambda: _people_ends(ctx.graph))))
 
 
 def rank_persons(

@@ -210,14 +210,15 @@ class PlaceIndex:
 
     # matching ---------------------------------------------------------------------------
 
-    def prepare_fuzzy(self, names: Iterable[str], *, chunk: int = 256) -> None:
-        """Find the most similar known name of many comparison-form names at once (all cores)."""
+    def prepare_fuzzy(self, names: Iterable[str], *, chunk: int = 256, workers: int = -1) -> None:
+        """Find the most similar known name of many comparison-form names at once (on ``workers``
+        threads; -1: all cores)."""
         todo = sorted({n for n in names if n and n not in self.names and self._fuzzy.get(n, (None, -1))[1] != len(self._choices)})
         if not todo or not self._choices:
             return
         for i in range(0, len(todo), chunk):
             q = todo[i:i + chunk]
-            m = process.cdist(q, self._choices, scorer=fuzz.token_sort_ratio, score_cutoff=FUZZY_CUTOFF, workers=-1)
+            m = process.cdist(q, self._choices, scorer=fuzz.token_sort_ratio, score_cutoff=FUZZY_CUTOFF, workers=workers)
             best = m.argmax(axis=1)
             score = m[np.arange(len(q)), best]
             for text, j, sc in zip(q, best.tolist(), score.tolist(), strict=True):

@@ -83,6 +83,12 @@ PLACE_NICKNAMES: dict[str, str] = {
 }
 """Brand nicknames and abbreviations (folded form -> normal form)."""
 
+# the replacements in the order they are tried (longest first), and the words a nickname can
+# begin with: a text holding none of them has nothing to replace (most texts)
+_NICKNAME_STEPS = tuple((f" {nick} ", f" {PLACE_NICKNAMES[nick]} ")
+                        for nick in sorted(PLACE_NICKNAMES, key=len, reverse=True))
+_NICKNAME_FIRST = frozenset(nick.split()[0] for nick in PLACE_NICKNAMES)
+
 _WORDS = {
     "rd": "road",
     "ave": "avenue",
@@ -152,10 +158,12 @@ def normalise_place_name(name: object) -> str:
     if not isinstance(name, str):
         return ""
     text = _fold(_POSTCODE.sub(" ", name))
-    padded = f" {text} "
-    for nick in sorted(PLACE_NICKNAMES, key=len, reverse=True):
-        padded = padded.replace(f" {nick} ", f" {PLACE_NICKNAMES[nick]} ")
-    toks = padded.split()
+    toks = text.split()
+    if not _NICKNAME_FIRST.isdisjoint(toks):
+        padded = f" {text} "
+        for nick, form in _NICKNAME_STEPS:
+            padded = padded.replace(nick, form)
+        toks = padded.split()
     out = []
     for i, t in enumerate(toks):
         if t == "st":
@@ -580,7 +588,7 @@ def read_place_text(text: object, patterns: tuple[re.Pattern[str], ...] | None =
                 size = float(10 ** (5 - len(digits) // 2))
                 grid_text = m.group(0)
     rest = place.replace(grid_text, " ") if grid_text else place
-    name = normalise_place_name(rest)
+    name = _normalise_cached(rest)  # mostly the text itself, often normalised already (resolve_locations)
     flat, number, street = _address(name.split())
     return PlaceText(raw, place, None, name=name, number=number, flat=flat, street=street,
                      postcode=normalise_postcode(rest), easting=e, northing=n, grid_size=size)

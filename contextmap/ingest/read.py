@@ -34,6 +34,7 @@ import pandas as pd
 import shapely
 
 from contextmap._errors import ConfigError, InputNotFoundError, MappingError
+from contextmap._gc import gc_paused
 from contextmap.arrays import SPACE
 from contextmap.dataset import PROBLEM_COLUMNS, Dataset, ValidationReport
 from contextmap.dates import parse_date_option, parse_dates
@@ -530,6 +531,13 @@ def load(
     >>> w.loc[w["table"] == "children", ["row", "column", "value"]].values.tolist()
     [[3, 'ce_risk', 'severe'], [4, 'child_id', 'C2']]
     """
+    with gc_paused():  # millions of small objects, no cycles among them
+        return _load(path, mapping=mapping, as_of=as_of, grading_scheme=grading_scheme, settings=settings,
+                     progress=progress, period=period)
+
+
+def _load(path: str | Path, *, mapping: str | Path | Mapping | None, as_of: str | pd.Timestamp | dt.datetime | None,
+          grading_scheme: str | None, settings: Any, progress: bool, period: str | None) -> Dataset:
     p = Path(path)
     if not p.exists():
         raise InputNotFoundError(

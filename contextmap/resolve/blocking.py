@@ -107,7 +107,8 @@ def _cross_keys(rec: pd.DataFrame, f: dict[str, np.ndarray]) -> pd.DataFrame:
     len_sn = np.fromiter((len(x) for x in sn), dtype=np.int64, count=len(sn))
     both = named & (len_fn > 0) & (len_sn > 0)
     dob = named & (f["year"] > 0)
-    short = np.isin(fn, list(NICKNAME_TO_FORM)) | (len_fn <= 3)
+    # a nickname or a short forename (a set lookup per name: np.isin sorted the object arrays)
+    short = np.fromiter((x in NICKNAME_TO_FORM for x in fn), dtype=bool, count=len(fn)) | (len_fn <= 3)
 
     def rows(mask: np.ndarray, make) -> tuple[np.ndarray, list[str]]:
         at = np.flatnonzero(mask)
@@ -140,10 +141,18 @@ def _cross_keys(rec: pd.DataFrame, f: dict[str, np.ndarray]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).astype({"idx": np.int64, "role": np.int64, "capped": bool})
 
 
+def _alias_kinds(kind: np.ndarray) -> dict[object, bool]:
+    """Each distinct key kind: whether it is an alias (``alias:...``)."""
+    return {k: isinstance(k, str) and k.startswith("alias:") for k in pd.unique(kind)}
+
+
 def candidate_pairs(keys: pd.DataFrame, *, max_block_size: int | None) -> tuple[pd.DataFrame, int]:
     codes, _ = pd.factorize(keys["key"], sort=False)
-    kf = pd.DataFrame({"idx": keys["idx"].to_numpy(), "code": codes, "kind": keys["kind"].to_numpy(),
-                       "role": keys["role"].to_numpy()})
+    kind = keys["kind"].to_numpy(dtype=object)
+    kf = pd.DataFrame({"idx": keys["idx"].to_numpy(), "code": codes, "kind": kind,
+                       "role": keys["role"].to_numpy(),
+                       # whether the key is an alias, worked out once per distinct kind, not per pair
+                       "al": pd.Series(kind, dtype=object).map(_alias_kinds(kind)).to_numpy(dtype=bool)})
     kf = kf.drop_duplicates(["idx", "code"])
     # person-child name-only keys that more than CROSS_MAX_CHILDREN children share
     name_only = (keys["capped"].to_numpy(dtype=bool) if "capped" in keys.columns
@@ -181,10 +190,11 @@ def candidate_pairs(keys: pd.DataFrame, *, max_block_size: int | None) -> tuple[
     b = np.where(swap, ia, ib)
     ka = np.where(swap, m["kind_b"].to_numpy(dtype=object), m["kind_a"].to_numpy(dtype=object))
     kb = np.where(swap, m["kind_a"].to_numpy(dtype=object), m["kind_b"].to_numpy(dtype=object))
-    is_alias = np.array([x.startswith("alias:") or y.startswith("alias:") for x, y in zip(ka, kb, strict=True)], dtype=bool) if len(m) else np.zeros(0, dtype=bool)
+    al_a, al_b = m["al_a"].to_numpy(dtype=bool), m["al_b"].to_numpy(dtype=bool)
+    is_alias = al_a | al_b
     ident_kind = np.where(np.isin(ka, ["phone", "vehicle", "social_media"]), ka, "")
     pairs = pd.DataFrame({"a": a, "b": b})
-    pairs["alias"] = np.where(is_alias, np.where(np.char.startswith(ka.astype(str), "alias:"), ka, kb), "")
+    pairs["alias"] = np.where(is_alias, np.where(np.where(swap, al_b, al_a), ka, kb), "")
     pairs["alias_n"] = np.where(is_alias, m["size"].to_numpy(), 0)
     pairs["ident"] = ident_kind
     # one row per pair, keeping an alias tag and an identifier tag where any row has one

@@ -30,7 +30,7 @@ from contextmap.dataset import Dataset
 from contextmap.files import check_new_files, write_csv
 from contextmap.ingest.placematch import PlaceIndex
 from contextmap.ingest.placetext import parse_place_text
-from contextmap.parallel import beside
+from contextmap.parallel import beside, fork_available
 from contextmap.privacy.forbidden import CASE_INSENSITIVE_FROM
 from contextmap.resolve.cluster import dataset_entity_ids
 from contextmap.resolve.decisions import Decisions, DecisionsError, as_decisions, read_decisions
@@ -255,7 +255,8 @@ def link_mentions(
 
 
 def _place_mention_answers(ds: Dataset, locations_res: LocationResolution | None = None, *,
-                          min_confidence: float = MIN_MENTION_CONFIDENCE) -> dict[str, tuple[str, float, bool, str]]:
+                          min_confidence: float = MIN_MENTION_CONFIDENCE,
+                          workers: int = -1) -> dict[str, tuple[str, float, bool, str]]:
     """What each distinct RHI place mention of ``ds`` links to: ``mention -> (entity_id,
     confidence, provisional, method)``, with ``entity_id`` ``''`` for a text that names no
     place (:func:`link_mentions` reads it; :func:`resolve_dataset` computes it beside the
@@ -265,7 +266,7 @@ def _place_mention_answers(ds: Dataset, locations_res: LocationResolution | None
     if not texts:
         return {}
     lidx = _place_index(ds, locations_res)
-    lidx.prepare_fuzzy(normalise_place_names(texts))
+    lidx.prepare_fuzzy(normalise_place_names(texts), workers=workers)
     out = {}
     for mention in texts:
         ent, conf, how = _match_place(mention, lidx)
@@ -428,16 +429,24 @@ def _union_list(values: list[object], *, exclude: set[str] = frozenset()) -> obj
     return "; ".join(seen) if seen else pd.NA
 
 
+def _lookup(mapping: dict[str, str]) -> pd.Series:
+    """``mapping`` as the Series that ``Series.map`` makes of a dict (the same values, index and
+    dtypes), made once: pandas builds it, and hashes its index, on every call."""
+    return pd.Series(mapping.values(), index=pd.Index(mapping.keys(), tupleize_cols=False))
+
+
 def _merge_rows(df: pd.DataFrame, key: str, mapping: dict[str, str], list_cols: tuple[str, ...],
-                name_to_alias: bool, names: dict[str, str] | None = None) -> pd.DataFrame:
+                name_to_alias: bool, names: dict[str, str] | None = None, *,
+                lookup: pd.Series | None = None) -> pd.DataFrame:
     """One row per entity, in entity order: the canonical record's row (the record whose id is
     the entity id, else the lowest id), each missing value filled from the entity's other
     records in that order, list columns the union of all records' lists (other records'
     names, other than spellings of the name shown, become aliases), ``merged_from`` the
-    sorted record ids. ``names``: entity -> the name to show (:func:`display_names`)."""
+    sorted record ids. ``names``: entity -> the name to show (:func:`display_names`);
+    ``lookup``: ``mapping`` made by :func:`_lookup`."""
     cols = list(df.columns)
     rid = df[key].astype(str)
-    ent = rid.map(mapping).fillna(rid) if mapping else rid
+    ent = rid.map(mapping if lookup is None else lookup).fillna(rid) if mapping else rid
     work = pd.DataFrame(df, copy=False).assign(_entity=ent.to_numpy(), _canon=(rid == ent).to_numpy(),
                                                _rid=rid.to_numpy())
     work = work.sort_values(["_entity", "_canon", key], ascending=[True, False, True], kind="stable")
@@ -550,11 +559,16 @@ def resolve_dataset(
     lkw: dict = {} if place_threshold is None else {"threshold": place_threshold}
     # places, and what the RHI place mentions name, are resolved on the second core while
     # persons are (a forked child: see contextmap.parallel)
+    # (one thread each: two processes on two cores)
+    two = persons and len(ds.locations) >= PARALLEL_FROM
     places_job = (beside(_places_and_mentions, ds, dec, mentions, lkw if locations else None,
-                         use_child=persons and len(ds.locations) >= PARALLEL_FROM) if locations or mentions else None)
+                         workers=1 if two and fork_available() else -1, use_child=two)
+                  if locations or mentions else None)
+    # with places on the second core, persons keep to one (more threads would only take turns)
+    beside_child = places_job is not None and places_job.in_child
     try:
         pr = (resolve_persons(ds, decisions=dec, include_children=include_children, link_children=link_children,
-                              engine=engine, **pkw) if persons else None)
+                              engine=engine, workers=1 if beside_child else -1, **pkw) if persons else None)
     except BaseException:
         if places_job is not None:
             places_job.cancel()
@@ -569,18 +583,22 @@ def resolve_dataset(
         if r is not None:
             mapping.update(r.mapping)
 
+    lookup = _lookup(mapping) if mapping else None
+
     def remap(s: pd.Series) -> pd.Series:  # a dict lookup per distinct id, in pandas' hash table
         if not mapping or not len(s):
             return s.copy()
-        mapped = s.map(mapping)
+        mapped = s.map(lookup)
         out = np.where(mapped.isna().to_numpy(), s.to_numpy(dtype=object), mapped.to_numpy(dtype=object))
         return pd.Series(out, index=s.index, name=s.name, dtype=object).astype(s.dtype)
 
     persons_src, children_src = _children_absorb(ds, pr)
-    shown = _shown_names(persons_src, children_src, mapping)
-    pe = _merge_rows(persons_src, "person_id", mapping, ("aliases", "phone", "vehicle", "social_media"), True, shown)
-    ch = _merge_rows(children_src, "child_id", mapping, (), False, shown)
-    lo = _merge_rows(pd.DataFrame(ds.locations.drop(columns="geometry")), "location_id", mapping, (), False)
+    shown = _shown_names(persons_src, children_src, mapping, lookup=lookup)
+    pe = _merge_rows(persons_src, "person_id", mapping, ("aliases", "phone", "vehicle", "social_media"), True, shown,
+                     lookup=lookup)
+    ch = _merge_rows(children_src, "child_id", mapping, (), False, shown, lookup=lookup)
+    lo = _merge_rows(pd.DataFrame(ds.locations.drop(columns="geometry")), "location_id", mapping, (), False,
+                     lookup=lookup)
     for df, src, key in ((pe, ds.persons, "person_id"), (ch, ds.children, "child_id"),
                          (lo, ds.locations, "location_id")):
         # an entity is provisional only when every record in it is (ingest marks records it
@@ -637,12 +655,13 @@ def resolve_dataset(
     return out
 
 
-def _places_and_mentions(ds: Dataset, dec: Decisions, mentions: bool, lkw: dict | None,
+def _places_and_mentions(ds: Dataset, dec: Decisions, mentions: bool, lkw: dict | None, *, workers: int = -1,
                          ) -> tuple[LocationResolution | None, dict[str, tuple[str, float, bool, str]]]:
     """The places' resolution (None with ``lkw`` None) and, with ``mentions``, the answers of
-    the RHI place mentions (:func:`_place_mention_answers`): the job beside persons."""
-    lr = resolve_locations(ds, decisions=dec, **lkw) if lkw is not None else None
-    return lr, (_place_mention_answers(ds, lr) if mentions else {})
+    the RHI place mentions (:func:`_place_mention_answers`): the job beside persons.
+    ``workers``: RapidFuzz's threads."""
+    lr = resolve_locations(ds, decisions=dec, workers=workers, **lkw) if lkw is not None else None
+    return lr, (_place_mention_answers(ds, lr, workers=workers) if mentions else {})
 
 
 def _children_absorb(ds: Dataset, pr: PersonResolution | None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -664,13 +683,14 @@ def _children_absorb(ds: Dataset, pr: PersonResolution | None) -> tuple[pd.DataF
     return ds.persons[~is_moved], pd.concat([ch, add], ignore_index=True)
 
 
-def _shown_names(persons: pd.DataFrame, children: pd.DataFrame, mapping: dict[str, str]) -> dict[str, str]:
+def _shown_names(persons: pd.DataFrame, children: pd.DataFrame, mapping: dict[str, str], *,
+                 lookup: pd.Series | None = None) -> dict[str, str]:
     """Entity -> the name it is shown under (:func:`~contextmap.resolve.naming.display_names`),
     for entities of more than one record, with word counts over every person and child name."""
     if not mapping:
         return {}
     ids = pd.concat([persons["person_id"], children["child_id"]], ignore_index=True).astype(str)
-    ent = ids.map(mapping).fillna(ids)
+    ent = ids.map(mapping if lookup is None else lookup).fillna(ids)
     multi = ent.duplicated(keep=False).to_numpy()
     if not multi.any():
         return {}

@@ -173,8 +173,14 @@ def child_guards(scored: pd.DataFrame, f: dict[str, np.ndarray], ref: pd.Timesta
     n_rivals = np.bincount(ref_of[rival], minlength=n_rec)
     wt = np.where(cross, cross_prior + bits + ctx_w, np.where(rival, rival_prior + bits + ctx_w, wt))
     out["ctx_w"] = np.where(cross | rival, ctx_w, 0.0)
-    out["ctx_words"] = np.where((cross | rival) & (level >= 0),
-                                np.where(level == 1, np.where(rival, CONTEXT_WORDS[2], CONTEXT_WORDS[1]), CONTEXT_WORDS[0]), "")
+    # the words by reference to three strings (np.where over the strings themselves made
+    # fixed-width unicode arrays of 400 bytes a pair: over 500 MB at 100,000 episodes)
+    words = np.full(k, "", dtype=object)
+    said = (cross | rival) & (level >= 0)
+    words[said & (level != 1)] = CONTEXT_WORDS[0]
+    words[said & (level == 1) & ~rival] = CONTEXT_WORDS[1]
+    words[said & (level == 1) & rival] = CONTEXT_WORDS[2]
+    out["ctx_words"] = words
     out["rivals"] = np.where(cross, n_rivals[person], 0)
     out["rival_pair"] = rival
     out["weight"] = wt
@@ -617,8 +623,8 @@ def _odds_sums(odds: np.ndarray, person: np.ndarray) -> np.ndarray:
     """For each pair, the sum of ``odds`` over every pair of the same person record."""
     if not len(odds):
         return odds
-    uniq, inv = np.unique(person, return_inverse=True)
-    return np.bincount(inv, weights=odds, minlength=len(uniq))[inv]
+    # record positions are small non-negative integers: they are the bins (no sort to number them)
+    return np.bincount(person, weights=odds)[person]
 
 
 def _other_candidates(odds_bits: np.ndarray, person: np.ndarray, live: np.ndarray) -> np.ndarray:

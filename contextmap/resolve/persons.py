@@ -346,21 +346,22 @@ def _score(pairs: pd.DataFrame, f: dict[str, np.ndarray], weights: dict[str, flo
     k = len(pairs)
     jw_f = cpdist(list(fa), list(fb), scorer=JaroWinkler.normalized_similarity, workers=workers) if k else np.zeros(0)
     jw_s = cpdist(list(sa), list(sb), scorer=JaroWinkler.normalized_similarity, workers=workers) if k else np.zeros(0)
-    len_fa = np.char.str_len(fa.astype(str)) if k else np.zeros(0, dtype=int)
-    len_fb = np.char.str_len(fb.astype(str)) if k else np.zeros(0, dtype=int)
-    len_sa = np.char.str_len(sa.astype(str)) if k else np.zeros(0, dtype=int)
-    len_sb = np.char.str_len(sb.astype(str)) if k else np.zeros(0, dtype=int)
-    first = np.vectorize(lambda s: s[:1], otypes=[object])
-    fa0, fb0 = (first(fa), first(fb)) if k else (fa, fb)
-    sa0, sb0 = (first(sa), first(sb)) if k else (sa, sb)
+    # lengths and first letters per record (_prepare), read per pair
+    len_f = np.fromiter(map(len, f["fn"]), dtype=np.int64, count=len(f["fn"]))
+    len_s = np.fromiter(map(len, f["sn"]), dtype=np.int64, count=len(f["sn"]))
+    len_fa, len_fb, len_sa, len_sb = len_f[a], len_f[b], len_s[a], len_s[b]
+    fa0, fb0 = f["fn0"][a], f["fn0"][b]
+    sa0, sb0 = f["sn0"][a], f["sn0"][b]
 
     # forename level
     f_both = (len_fa > 0) & (len_fb > 0)
     f_exact = f_both & (fa == fb)
     f_nick = f_both & ~f_exact & (ffa == ffb)
     f_init = f_both & ~f_exact & ((len_fa == 1) | (len_fb == 1)) & (fa0 == fb0)
-    f_pre = np.array([len(x) >= 3 and len(y) >= 3 and (x.startswith(y) or y.startswith(x))
-                      for x, y in zip(fa, fb, strict=True)], dtype=bool)
+    # one forename the start of the other (both of 3+ letters); the same name trivially is
+    f_pre = (len_fa >= 3) & (len_fb >= 3)
+    look = np.flatnonzero(f_pre & ~f_exact)
+    f_pre[look] = [x.startswith(y) or y.startswith(x) for x, y in zip(fa[look].tolist(), fb[look].tolist(), strict=True)]
     f_sim = f_both & ~f_exact & ~f_nick & ~f_init & ((jw_f >= 0.9) | f_pre) & (len_fa > 1) & (len_fb > 1)
     f_diff = f_both & ~(f_exact | f_nick | f_init | f_sim)
     # a differing forename that may still be a slip of the keyboard or the ear ("jonathon" /
@@ -563,7 +564,8 @@ def resolve_persons(
     weights
         Override some of :data:`PERSON_WEIGHTS` (log2 Bayes factors).
     workers
-        Threads for RapidFuzz's pairwise similarity (-1: all cores).
+        Threads for RapidFuzz's pairwise similarity (-1: all cores); with 1, DuckDB (Splink)
+        also runs on one thread (another process has the second core), otherwise on two.
     use_links
         Use context: two person records that are both linked to children score higher when
         they share a child and a little lower when they share none (u measured on the data,
@@ -623,7 +625,8 @@ def resolve_persons(
         prior = w["duplicates_per_record"] / max(n_prior - 1, 1)
         train = None if include_children or not is_child.any() else ~is_child
         sp, model = score_pairs(splink_input(rec, feats, feats.get("kids"), train=train), cand, engine=engine,
-                                seed=seed, prior=prior, spark=spark_session, train=train)
+                                seed=seed, prior=prior, spark=spark_session, train=train,
+                                threads=1 if workers == 1 else 2)
         scored = _splink_scored(scored, sp, model)
     else:
         p_ = np.clip(scored["p"].to_numpy(dtype=float), 1e-300, 1 - 1e-16)

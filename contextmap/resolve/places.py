@@ -238,6 +238,7 @@ def resolve_locations(
     min_pair_probability: float = 0.05,
     max_block_size: int = 400,
     weights: dict[str, float] | None = None,
+    workers: int = -1,
 ) -> LocationResolution:
     """Resolve location records into place entities.
 
@@ -255,6 +256,8 @@ def resolve_locations(
         Blocks with more records than this are skipped.
     weights
         Override some of :data:`PLACE_WEIGHTS`.
+    workers
+        Threads for RapidFuzz's name similarity (-1: all cores).
 
     Returns
     -------
@@ -303,11 +306,11 @@ def resolve_locations(
         said = (compared != "")[ra] & (compared != "")[rb]
         n_both[fuzzy[~said]] = False
         la, lb = compared[ra].tolist(), compared[rb].tolist()
-        sim[fuzzy] = cpdist(la, lb, scorer=fuzz.token_set_ratio, workers=-1)
+        sim[fuzzy] = cpdist(la, lb, scorer=fuzz.token_set_ratio, workers=workers)
         # token_sort_ratio is the ratio of the texts with their words sorted: each distinct
         # text's words are sorted once here, not once per pair
         ordered = {x: " ".join(sorted(x.split())) for x in compared.tolist()}
-        sort_sim[fuzzy] = cpdist([ordered[x] for x in la], [ordered[x] for x in lb], scorer=fuzz.ratio, workers=-1)
+        sort_sim[fuzzy] = cpdist([ordered[x] for x in la], [ordered[x] for x in lb], scorer=fuzz.ratio, workers=workers)
         # one shared word (the area most names begin with: "Oakridge Inn", "Oakridge Leisure
         # Centre") is not a partly similar name
         shared = _words_in_common(compared, ra, rb)

@@ -243,16 +243,17 @@ def _settings(*, with_kids: bool, with_alias: bool, with_ident: bool, with_gende
 
 
 @contextmanager
-def _backend(engine: str, workdir: str, spark=None):
+def _backend(engine: str, workdir: str, spark=None, *, threads: int = 2):
     """A Splink database API whose temporary files live only in ``workdir`` (never the
-    user's dataset folder, never the working directory) and that installs nothing."""
+    user's dataset folder, never the working directory) and that installs nothing; DuckDB
+    runs on ``threads`` threads."""
     if engine == "duckdb":
         import duckdb
         from splink import DuckDBAPI
 
         con = duckdb.connect(":memory:", config={
             "temp_directory": workdir, "autoinstall_known_extensions": False,
-            "threads": 2, "preserve_insertion_order": False,
+            "threads": threads, "preserve_insertion_order": False,
         })
         try:
             yield DuckDBAPI(con)
@@ -310,6 +311,7 @@ def score_pairs(
     max_pairs_u: float = 1e5,
     spark=None,
     train: np.ndarray | None = None,
+    threads: int = 2,
 ) -> tuple[pd.DataFrame, SplinkModel]:
     """Train the model on ``data`` and score the candidate ``pairs`` (columns ``a``, ``b``,
     row positions with a < b).
@@ -322,6 +324,9 @@ def score_pairs(
     Returns the pairs with ``p`` (match probability), ``weight`` (total match weight) and one
     ``w_<comparison>`` / ``g_<comparison>`` column per comparison (its match weight, term
     frequency included, and its level), in the order of ``pairs``; and the model.
+
+    ``threads``: DuckDB's threads (1 when another process has the second core: two threads
+    there only take turns with it).
     """
     from splink import Linker, block_on
 
@@ -348,7 +353,7 @@ def score_pairs(
     old_level = splink_log.level
     splink_log.setLevel(logging.ERROR)
     try:
-        with _quiet_pyspark(), _backend(engine, workdir, spark) as db:
+        with _quiet_pyspark(), _backend(engine, workdir, spark, threads=threads) as db:
             clock = _Clock()
             table = db.register(data)
             linker = Linker(table, settings(), log_level=logging.ERROR)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from contextmap.ingest.names import drop_invisible, fold_lookalikes, forename_first
 
@@ -100,6 +101,13 @@ def normalise_person_name(name: object) -> str:
     """
     if not isinstance(name, str):
         return ""
+    return _normalise_cached(name)
+
+
+@lru_cache(maxsize=262144)
+def _normalise_cached(name: str) -> str:
+    """:func:`normalise_person_name` of a text, each distinct text once: resolution reads every
+    person's and child's name three times (matching, mentions, display names)."""
     name = forename_first(drop_invisible(name))  # "SURNAME, Forename" as registers write it
     tokens = [t for t in fold(name).split() if t not in _TITLES]
     return " ".join(tokens)
