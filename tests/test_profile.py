@@ -134,9 +134,14 @@ def test_a_partner_profile_shows_pseudonyms_withholds_free_text_and_c_coded_tact
 
 
 def _pdf_text(path) -> str:
-    import subprocess
+    # PDFium, a dependency (as the privacy scan reads PDFs): no system tool the tests would need
+    import pypdfium2 as pdfium
 
-    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        return "\n".join(page.get_textpage().get_text_range() for page in doc)
+    finally:
+        doc.close()
 
 
 def test_an_audience_with_free_text_but_no_names_reads_the_notes_without_names(filled, tmp_path):
