@@ -42,7 +42,7 @@ KNOWN_UPWARD_IMPORTS: set[tuple[str, str]] = {
 # foundation (errors, the data contract, dates, settings, file writing) imports no stage;
 # the services (privacy rules, exports) import only the foundation; every stage may use both.
 FOUNDATION = {"contextmap._errors", "contextmap.arrays", "contextmap.parallel", "contextmap.schema", "contextmap.dataset", "contextmap.dates",
-              "contextmap.yamlsafe",
+              "contextmap.yamlsafe", "contextmap._gc",
               "contextmap.settings", "contextmap.files", "contextmap.vocabulary"}
 SERVICES = ("contextmap.privacy", "contextmap.exports")
 STAGES = (
