@@ -456,12 +456,18 @@ def _analyze(ds: Dataset, *, start: Any, end: Any, settings: Settings, seed: int
     try:
         G = ctx.graph
         lap("graph")
-        step("finding peer groups")
-        pg = find_peer_groups(ctx, seed=seed, n_runs=n_runs, min_ties=min_ties)
-        lap("peer_groups")
-        step("ranking persons of concern")
-        persons = rank_persons(ctx, peer_groups=pg, seed=seed)
-        kp = key_players(ctx, k=key_player_k)
+        # the key players need no peer groups: on the second core while those are found here
+        kp_job = beside(key_players, ctx, k=key_player_k, use_child=len(ctx.history) >= PARALLEL_FROM)
+        try:
+            step("finding peer groups")
+            pg = find_peer_groups(ctx, seed=seed, n_runs=n_runs, min_ties=min_ties)
+            lap("peer_groups")
+            step("ranking persons of concern")
+            persons = rank_persons(ctx, peer_groups=pg, seed=seed)
+        except BaseException:
+            kp_job.cancel()
+            raise
+        kp = kp_job.result()
         lap("persons")
     except BaseException:
         places_job.cancel()

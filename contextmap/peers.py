@@ -28,6 +28,7 @@ import pandas as pd
 
 from contextmap._errors import ConfigError
 from contextmap.graph import AnalysisContext, ChildPairs, as_context, to_igraph
+from contextmap.parallel import beside
 from contextmap.settings import Settings
 
 __all__ = ["PeerGroups", "GroupExplanation", "find_peer_groups", "leiden_partition", "LARGE_NETWORK", "LARGE_NETWORK_RUNS"]
@@ -219,6 +220,12 @@ def _leiden(g: ig.Graph, weights: list[float], *, seed: int, resolution: float,
     return member, float(g.modularity(member, weights=weights or None, resolution=resolution))
 
 
+def _leiden_runs(g: ig.Graph, weights: list[float], seeds: list[int], resolution: float,
+                 objective: str) -> list[tuple[list[int], float]]:
+    """Leiden runs with these seeds, in order."""
+    return [_leiden(g, weights, seed=s, resolution=resolution, objective=objective) for s in seeds]
+
+
 def leiden_partition(
     H: nx.Graph, *, seed: int = 0, resolution: float | None = None, weight: str = "weight",
     objective: str = "cpm",
@@ -363,9 +370,21 @@ def find_peer_groups(
     if n_runs is None:
         n_runs = LARGE_NETWORK_RUNS if len(nodes) > LARGE_NETWORK else 10
     if nodes:
+        # on a large network the later runs go to the second core while the first run here (a
+        # forked child shares the graph; each run is seeded, so the answer is the same either way)
+        seeds = [seed + r for r in range(n_runs)]
+        here = (len(seeds) + 1) // 2
+        later = beside(_leiden_runs, g, weights, seeds[here:], resolution, objective,
+                       use_child=len(nodes) > LARGE_NETWORK) if len(seeds) > here else None
+        try:
+            results = _leiden_runs(g, weights, seeds[:here], resolution, objective)
+        except BaseException:
+            if later is not None:
+                later.cancel()
+            raise
+        results += later.result() if later is not None else []
         scored = []
-        for r in range(n_runs):
-            member, q = _leiden(g, weights, seed=seed + r, resolution=resolution, objective=objective)
+        for r, (member, q) in enumerate(results):
             runs.append(np.asarray(member, dtype=np.int64))
             scored.append((q, r))
         best_r = max(scored, key=lambda t: (round(t[0], 9), -t[1]))[1]

@@ -187,3 +187,19 @@ def test_peeling_every_community_at_once_is_peeling_each_on_its_own(seed):
             got = {n for n, ok in zip(P.nodes, alive.tolist(), strict=True) if ok and n in members}
             assert got == _peel_by_hand(H, members, min_ties)
         assert not alive[community < 0].any()
+
+
+def test_runs_on_the_second_core_give_the_same_groups_as_all_runs_here(monkeypatch):
+    # on a large network half the seeded Leiden runs go to a forked child: the best run, the
+    # groups and their stability are those of every run made here in seed order
+    import contextmap.peers as peers
+    from contextmap.sample.generate import generate_sample
+
+    ds = generate_sample(children=300, seed=4).to_dataset()
+    monkeypatch.setattr(peers, "LARGE_NETWORK", 0)  # every network is "large": 3 runs, 2 here, 1 beside
+    beside_runs = find_peer_groups(ds, seed=5)
+    monkeypatch.setenv("CONTEXTMAP_WORKERS", "1")  # no child: every run here
+    here = find_peer_groups(ds, seed=5)
+    assert beside_runs.membership.equals(here.membership)
+    assert beside_runs.groups["stability"].equals(here.groups["stability"])
+    assert len(here.groups) >= 5
