@@ -125,7 +125,7 @@ def test_an_empty_period_warns_in_python_and_is_an_error_on_the_command_line(dat
         assert "Traceback" not in res.output and not any(tmp_path.glob(f"{command}*")), command
 
 
-def test_places_ranked_in_a_second_process_give_what_one_process_gives(data_dir, monkeypatch):
+def test_places_and_key_players_in_a_second_process_give_what_one_process_gives(data_dir, monkeypatch):
     import pandas as pd
 
     import contextmap.analysis as analysis_module
@@ -140,7 +140,10 @@ def test_places_ranked_in_a_second_process_give_what_one_process_gives(data_dir,
     beside = analysis_module.beside
     monkeypatch.setattr(analysis_module, "beside", lambda *a, **k: jobs.append(beside(*a, **k)) or jobs[-1])
     both = analyze(ds, resolve=False, n_runs=3)
-    assert len(jobs) == 1 and jobs[0].ran_in_child == fork_available()
+    # two jobs beside: the places (ranked while the graph is built) and the key players (found
+    # while the peer groups are)
+    assert len(jobs) == 2 and all(j.ran_in_child == fork_available() for j in jobs)
+    pd.testing.assert_frame_equal(both.key_players, alone.key_players)
     pd.testing.assert_frame_equal(both.hotspots, alone.hotspots)
     pd.testing.assert_frame_equal(both.clusters, alone.clusters)
     assert both.density.values.tolist() == alone.density.values.tolist()
