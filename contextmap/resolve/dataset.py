@@ -31,11 +31,10 @@ from contextmap.files import check_new_files, write_csv
 from contextmap.ingest.placematch import PlaceIndex
 from contextmap.ingest.placetext import parse_place_text
 from contextmap.parallel import beside, fork_available
-from contextmap.privacy.forbidden import CASE_INSENSITIVE_FROM
 from contextmap.resolve.cluster import dataset_entity_ids
 from contextmap.resolve.decisions import Decisions, DecisionsError, as_decisions, read_decisions
 from contextmap.resolve.example import example_dataset
-from contextmap.resolve.naming import display_names, tidy_capitals
+from contextmap.resolve.naming import display_names, tidy_capitals, written_small
 from contextmap.resolve.persons import DEFAULT_ENGINE, PersonResolution, resolve_persons
 from contextmap.resolve.places import (
     LocationResolution,
@@ -630,8 +629,7 @@ def resolve_dataset(
         if len(pp):
             # "logan hallam" shown as "Logan Hallam"; a name the scan finds only as written ("kai")
             # stays as written, so that it is still found and taken out
-            shown_as = [tidy_capitals(t) if isinstance(t, str) and t.islower() and len(t.strip()) >= CASE_INSENSITIVE_FROM
-                        else t for t in pp["mention"].tolist()]
+            shown_as = [tidy_capitals(t) if written_small(t) else t for t in pp["mention"].tolist()]
             add = pd.DataFrame({"person_id": pp["entity_id"], "name": shown_as,
                                 "merged_from": pp["entity_id"], "provisional": True})
             pe = pd.concat([pe, add.astype({c: pe[c].dtype for c in add.columns})], ignore_index=True)

@@ -35,7 +35,7 @@ from contextmap.ingest.names import forename_first
 from contextmap.privacy.forbidden import CASE_INSENSITIVE_FROM
 from contextmap.resolve.text import normalise_person_name
 
-__all__ = ["display_names", "tidy_capitals"]
+__all__ = ["display_names", "tidy_capitals", "written_small"]
 
 
 def tidy_capitals(name: str) -> str:
@@ -67,13 +67,24 @@ def tidy_capitals(name: str) -> str:
     return " ".join(out)
 
 
+def written_small(text: object) -> bool:
+    """Whether a name is written wholly in small letters and long enough to be given capitals
+    for showing (:func:`tidy_capitals`): a shorter one ("kai") stays as written, since the privacy
+    scan finds names under :data:`~contextmap.privacy.forbidden.CASE_INSENSITIVE_FROM` letters
+    only in their own case.
+
+    >>> written_small("logan hallam"), written_small("kai"), written_small("Logan Hallam")
+    (True, False, False)
+    """
+    return isinstance(text, str) and text.islower() and len(text.strip()) >= CASE_INSENSITIVE_FROM
+
+
 def _shown(raw: list[tuple[str, bool]]) -> str:
     """The best written form of one spelling: a child's record's, else one not wholly in
     capitals, forename first."""
     ordered = sorted(raw, key=lambda x: (not x[1], x[0].isupper() or "," in x[0]))
     text = forename_first(" ".join(ordered[0][0].split()))
-    small = text.islower() and len(text) >= CASE_INSENSITIVE_FROM  # shorter: the scan finds it only as written
-    return tidy_capitals(text) if any(w.isupper() and len(w) > 2 for w in text.split()) or small else text
+    return tidy_capitals(text) if any(w.isupper() and len(w) > 2 for w in text.split()) or written_small(text) else text
 
 
 def display_names(records: pd.DataFrame, *, token_counts: Counter | None = None) -> dict[str, str]:
