@@ -576,6 +576,62 @@ def test_a_namesake_reference_linked_near_the_adult_joins_the_adult(engine):
         assert json.loads(row["waterfall"])[0][0].startswith("prior (a person record being this adult of record")
 
 
+# the child's own police nominal: the child's name and date of birth
+OWN_NOMINAL = {"person_id": "K1", "name": "WHITMORE, Corey", "date_of_birth": "2012-03-14", "gender": "male"}
+NAME_ALONE = {"person_id": "P1", "name": "Corey Whitmore", "provisional": True}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_name_alone_shared_with_an_adult_does_not_reach_the_child_through_the_childs_own_nominal(engine):
+    # "Corey Whitmore" without a date of birth is the child or the adult N1: its pair with the
+    # child's own nominal K1 is as doubtful as its pair with the child, so no chain through K1
+    links = [{"link_id": "L1", "source_id": "B01", "target_id": "P1", "relation": "contact", "observed_on": "2026-10-01"}]
+    res = resolve_persons(_ds([NAMESAKE, OWN_NOMINAL, NAME_ALONE], links=links), engine=engine)
+    assert res.mapping["K1"] == "C01" and res.mapping["N1"] == "N1"
+    assert res.mapping["P1"] not in ("C01", "N1")
+    pairs = _pairs(res)
+    key = ("K1", "P1") if ("K1", "P1") in pairs.index else ("P1", "K1")
+    if key in pairs.index:  # the review queue says why the pair is doubtful
+        assert "namesakes: the name also matches 1 record" in pairs.loc[key, "explanation"]
+    # without the adult of record the name alone is the child, directly or through the nominal
+    alone = resolve_persons(_ds([OWN_NOMINAL, NAME_ALONE], links=links), engine=engine)
+    assert alone.mapping["P1"] == "C01"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_name_alone_shared_with_an_adult_does_not_reach_the_child_through_another_name_alone(engine):
+    # P2, written beside the child's friend Tyrese, is the child; P1, beside an adult, may be
+    # the child or the man of record: that the two names are alike does not say which
+    links = [{"link_id": "L1", "source_id": "B01", "target_id": "P1", "relation": "contact", "observed_on": "2026-10-01"},
+             {"link_id": "L2", "source_id": "C02", "target_id": "P2", "relation": "seen_with", "observed_on": "2026-10-01"},
+             {"link_id": "L3", "source_id": "C01", "target_id": "C02", "relation": "friend", "observed_on": "2026-09-01"}]
+    p2 = {"person_id": "P2", "name": "COREY WHITMORE", "provisional": True}
+    res = resolve_persons(_ds([NAMESAKE, NAME_ALONE, p2], links=links), engine=engine)
+    assert res.mapping["P2"] == "C01"
+    assert res.mapping["P1"] != "C01"
+
+
+PAIGE = {"child_id": "C06", "name": "Paige Birkdale", "date_of_birth": "2011-04-05", "gender": "female"}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_name_of_another_family_never_reaches_a_child_through_an_initial(engine):
+    # the police "Paige B" (the child's birthday) is the child; the council's "Paige Broughcroft"
+    # matches "Paige B" too, but Broughcroft and Birkdale are two families: never one person
+    persons = [{"person_id": "K6", "name": "Paige B", "date_of_birth": "2011-04-05", "gender": "female", "provisional": True},
+               {"person_id": "P6", "name": "Paige Broughcroft", "provisional": True}]
+    res = resolve_persons(_ds(persons, children=[*CHILDREN, PAIGE]), engine=engine)
+    assert res.mapping["K6"] == "C06"
+    assert res.mapping["P6"] != "C06"
+    if len(res.refused):
+        why = res.refused.loc[res.refused["record_a"].isin(["P6"]) | res.refused["record_b"].isin(["P6"]), "reason"]
+        assert why.empty or why.str.contains("surnames written").all()
+    # a typo of the child's surname is the same family
+    typo = [{**persons[0]}, {"person_id": "P6", "name": "Paige Birkdael", "provisional": True}]
+    same = resolve_persons(_ds(typo, children=[*CHILDREN, PAIGE]), engine=engine)
+    assert same.mapping["K6"] == "C06" and same.mapping["P6"] == "C06"
+
+
 def _skate_parks(council_postcode: str, council_at: tuple[float, float]) -> list[dict]:
     return [{"location_id": "LP1", "name": "SKATE PARK, CALDTHWAITE", "postcode": "CA5 1XD",
              "easting": 344822.0, "northing": 546784.0},

@@ -58,7 +58,8 @@ def cluster_records(
 
     ``pairs`` has integer columns ``a``, ``b`` (indices into ``ids``), float ``p`` and bool
     ``contradiction``, and optionally ``refuse`` (a reason, ``''`` for none: such a pair is
-    never joined, though it is no cannot-link either). ``must`` / ``cannot`` are index pairs
+    never joined, though it is no cannot-link either) and ``apart`` (bool: a cannot-link that
+    is no contradiction, such as a name-only record and a child it may or may not be). ``must`` / ``cannot`` are index pairs
     from the decisions file. ``exclusive`` (bool per record): two clusters that each hold an
     exclusive record are joined only by decisions, or with ``exclusive_pairs`` by a pair of
     two exclusive records. ``prefer`` (bool per record): the records whose ids name a
@@ -107,7 +108,10 @@ def cluster_records(
         if ra != rb:
             union(ra, rb)
 
-    hard = pairs[pairs["contradiction"].to_numpy()] if len(pairs) else pairs
+    hard_mask = pairs["contradiction"].to_numpy(dtype=bool) if len(pairs) else np.zeros(0, dtype=bool)
+    if "apart" in pairs.columns and len(pairs):
+        hard_mask = hard_mask | pairs["apart"].to_numpy(dtype=bool)
+    hard = pairs[hard_mask] if len(pairs) else pairs
     if len(hard):
         # a contradiction can only ever matter between records that some chain of strong
         # pairs or merge decisions could join: drop the rest (often millions) up front

@@ -41,7 +41,7 @@ from contextmap.resolve.places import position_uncertainty
 
 __all__ = ["AGE_GUARD", "CHILD_MARGIN_BITS", "CHILD_SHARE_MIN_RECORDS", "CHILD_SHARE_BOUNDS", "CONTEXT_START",
            "CONTEXT_WORDS", "reference_day", "child_guards", "entity_guard", "learn_child_shares", "record_shares",
-           "link_neighbours", "link_context_levels", "place_keys", "same_as_child", "PLACE_CELL_METRES", "check_child_decisions"]
+           "link_neighbours", "link_context_levels", "namesake_competition", "place_keys", "record_surnames", "same_as_child", "PLACE_CELL_METRES", "check_child_decisions"]
 
 AGE_GUARD: dict[str, float] = {
     # a person record whose date of birth makes them this old or older on the reference day
@@ -108,6 +108,9 @@ def child_guards(scored: pd.DataFrame, f: dict[str, np.ndarray], ref: pd.Timesta
     out["ctx_words"] = np.full(k, "", dtype=object)
     out["rivals"] = np.zeros(k, dtype=np.int64)
     out["rival_pair"] = np.zeros(k, dtype=bool)
+    out["compete_w"] = np.zeros(k)
+    out["competitors"] = np.zeros(k, dtype=np.int64)
+    out["apart"] = np.zeros(k, dtype=bool)
     if not k or not f["child"].any():
         return out
     a = out["a"].to_numpy(dtype=np.int64)
@@ -183,9 +186,20 @@ def child_guards(scored: pd.DataFrame, f: dict[str, np.ndarray], ref: pd.Timesta
     out["ctx_words"] = words
     out["rivals"] = np.where(cross, n_rivals[person], 0)
     out["rival_pair"] = rival
+    # a pair of two person records: the candidates of record either may be instead (a child,
+    # an adult of record) with another date of birth than the other end's count against it
+    cand_rec = np.concatenate([person[live], ref_of[rival]])
+    cand_dob = np.concatenate([dc[live], f["dob_day"][adult_of[rival]]])
+    cand_bits = np.concatenate([odds_bits[live], (lead_adult[rx] + bits + ctx_w)[rival]])
+    plain = ~cross & ~rival & ~contra & np.isfinite(bits)
+    penalty, n_comp = namesake_competition(a, b, plain, f["dob_day"], cand_rec, cand_dob, cand_bits)
+    wt = wt - penalty
+    out["compete_w"] = -penalty
+    out["competitors"] = n_comp
     out["weight"] = wt
     out["prior_w"] = np.where(cross, cross_prior, np.where(rival, rival_prior, base))
-    out["p"] = np.where(cross | rival, 1.0 / (1.0 + np.exp2(-wt)), out["p"].to_numpy(dtype=float))
+    moved = cross | rival | (penalty > 0)
+    out["p"] = np.where(moved, 1.0 / (1.0 + np.exp2(-wt)), out["p"].to_numpy(dtype=float))
     # the margin rule, over the person-child pairs that could be joined
     p = out["p"].to_numpy(dtype=float)
     live = cross & (p >= threshold) & ~out["contradiction"].to_numpy(dtype=bool)
@@ -203,7 +217,39 @@ def child_guards(scored: pd.DataFrame, f: dict[str, np.ndarray], ref: pd.Timesta
                 why[row] = (f"matches {int(counts[pr])} children's records about equally well "
                             f"(within {CHILD_MARGIN_BITS:g} bits): joined to none")
             out["refuse"] = why
+    out["apart"] = contested_children(cross, rival, person, ref_of, p, contra, out["refuse"].to_numpy(dtype=object),
+                                      threshold, n_rec)
     return out
+
+
+CONTEST_FLOOR = 0.1
+"""A candidate (a child's record or an adult of record) with at least this match probability
+is a real possibility for a person record (see :func:`contested_children`)."""
+
+
+def contested_children(cross, rival, person, ref_of, p, contra, refuse, threshold: float, n_rec: int) -> np.ndarray:
+    """Per pair: a person-child pair whose person record matches no candidate well enough to
+    be joined and at least two (children's records or adults of record) well enough to be
+    either (each :data:`CONTEST_FLOOR` or more). The name does not say which child it is, so
+    no chain through another record ("Shay Croftley" without a date of birth, with another
+    "Shay Croftley" that is the child) may say it either: the pair is kept apart, like a
+    contradiction, though it is none.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cross, rival = np.array([True, True, False]), np.array([False, False, True])
+    >>> person, ref_of = np.array([0, 0, 0]), np.array([-1, -1, 0])
+    >>> p, contra = np.array([0.33, 0.05, 0.33]), np.zeros(3, dtype=bool)
+    >>> contested_children(cross, rival, person, ref_of, p, contra, np.array(["", "", ""], dtype=object), 0.5, 1).tolist()
+    [True, False, False]
+    """
+    live = cross & ~contra
+    who = np.where(cross, person, ref_of)
+    cand = (live | rival) & (p >= CONTEST_FLOOR)
+    n_cand = np.bincount(who[cand], minlength=n_rec)
+    taken = np.bincount(person[live & (p >= threshold) & (refuse == "")], minlength=n_rec) > 0
+    return live & (p >= CONTEST_FLOOR) & (n_cand[person] >= 2) & ~taken[person]
 
 
 CONTEXT_WORDS = {1: "linked near this child (a record it is linked with is, or shares a link with, the child)",
@@ -550,6 +596,58 @@ def _adult_rivals(a, b, f, ref_day, cross, contra, bits):
     return ref_of, adult_of
 
 
+def namesake_competition(a: np.ndarray, b: np.ndarray, pairs: np.ndarray, dob: np.ndarray, cand_rec: np.ndarray,
+                         cand_dob: np.ndarray, cand_bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair of person records (``pairs`` selects them): ``log2(1 + C)`` bits against the
+    pair, and how many candidates make ``C``.
+
+    ``C`` is the summed odds of the candidates of record of either end (``cand_rec``: a child's
+    record or an adult of record it matches, ``cand_bits`` its log2 odds) whose date of birth
+    is more than a year from the other end's. A name alone, "HAVERWELL, Declan", matches the
+    child Declan Haverwell (13), an adult nominal of that name (27) and the child's own police
+    nominal (13): it is the child or the adult, the name does not say which, so its pair with
+    the child's nominal is as doubtful as its pair with the child, and no chain through the
+    nominal takes it to the child. An end without a date of birth says nothing of who it is
+    not: no candidate counts against it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a, b = np.array([0, 0]), np.array([1, 2])  # a name alone with a child's nominal; with a dateless copy
+    >>> dob = np.array([-1, 15_000, -1])
+    >>> pen, n = namesake_competition(a, b, np.array([True, True]), dob, np.array([0, 0]),
+    ...                               np.array([15_000, 10_000]), np.array([8.0, 8.0]))
+    >>> pen.round(2).tolist(), n.tolist()  # the adult born 1997 counts against the child's nominal
+    ([8.01, 0.0], [1, 0])
+    """
+    pen = np.zeros(len(a))
+    count = np.zeros(len(a), dtype=np.int64)
+    idx = np.flatnonzero(pairs)
+    if not len(idx) or not len(cand_rec):
+        return pen, count
+    gap = AGE_GUARD["min_gap_days"]
+    cands = pd.DataFrame({"rec": cand_rec, "dob": cand_dob, "odds": np.exp2(np.minimum(cand_bits, 1000.0))})
+    cands = cands[cands["dob"] >= 0]
+    has = np.zeros(len(dob), dtype=bool)
+    has[cands["rec"].to_numpy()] = True
+    best = np.zeros(len(a))
+    for x, y in ((a, b), (b, a)):
+        sel = idx[has[x[idx]] & (dob[y[idx]] >= 0)]
+        if not len(sel):
+            continue
+        m = pd.DataFrame({"i": sel, "rec": x[sel], "d": dob[y[sel]]}).merge(cands, on="rec")
+        m = m[np.abs(m["d"].to_numpy() - m["dob"].to_numpy()) > gap]
+        if not len(m):
+            continue
+        g = m.groupby("i")["odds"].agg(["sum", "size"])
+        i = g.index.to_numpy()
+        more = g["sum"].to_numpy() > best[i]
+        best[i[more]] = g["sum"].to_numpy()[more]
+        count[i[more]] = g["size"].to_numpy()[more]
+    pen = np.log2(1.0 + best)
+    return pen, count
+
+
 def _rival_sums(ref_of: np.ndarray, w: np.ndarray, n: int) -> np.ndarray:
     """Per record: ``log2`` of the summed ``2**w`` over its adult-rival pairs (``-inf``: none)."""
     sel = ref_of >= 0
@@ -558,10 +656,53 @@ def _rival_sums(ref_of: np.ndarray, w: np.ndarray, n: int) -> np.ndarray:
         return np.where(odds > 0, np.log2(np.maximum(odds, 1e-300)), -np.inf)
 
 
-def entity_guard(f: dict[str, np.ndarray], ref: pd.Timestamp) -> Callable[[set[int], set[int]], str]:
+SURNAME_CLOSE_JW = 0.9
+"""Two surnames at least this close by Jaro-Winkler ("Blencow" / "Belncow") may be one (the
+person model's own "surname similar" level); further apart they are two families."""
+
+
+def record_surnames(full: np.ndarray, aliases: list) -> list[frozenset[str]]:
+    """Per record, the surname words it is written with (every word after the forename, two
+    letters or more, of its name and of each alias): "corey whitmore" -> {"whitmore"}; an
+    initial ("tyrese o") says no surname.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> [sorted(x) for x in record_surnames(np.array(["corey whitmore", "tyrese o", "lacey smith jones"], dtype=object),
+    ...                                      [None, None, "Lacey NETTLETON"])]
+    [['whitmore'], [], ['jones', 'nettleton', 'smith']]
+    """
+    from contextmap.resolve.text import normalise_person_name
+    from contextmap.schema import split_list
+
+    out = []
+    for name, al in zip(full.tolist(), aliases, strict=True):
+        words = {w for w in str(name).split()[1:] if len(w) >= 2}
+        if isinstance(al, str) and al:
+            for a in split_list(al):
+                words |= {w for w in normalise_person_name(a).split()[1:] if len(w) >= 2}
+        out.append(frozenset(words))
+    return out
+
+
+def _families_meet(xs: set[str], ys: set[str]) -> bool:
+    from rapidfuzz.distance import JaroWinkler
+
+    if not xs or not ys or not xs.isdisjoint(ys):
+        return True
+    return any(JaroWinkler.similarity(x, y) >= SURNAME_CLOSE_JW for x in xs for y in ys)
+
+
+def entity_guard(f: dict[str, np.ndarray], ref: pd.Timestamp,
+                 surnames: list[frozenset[str]] | None = None) -> Callable[[set[int], set[int]], str]:
     """The child/adult guard over whole entities, for :func:`~contextmap.resolve.cluster.cluster_records`:
     two clusters of which one holds a child's record are never joined when any record of the
-    other is a person :data:`AGE_GUARD` calls no child, or of another gender than the child.
+    other is a person :data:`AGE_GUARD` calls no child, or of another gender than the child;
+    nor (with ``surnames``, from :func:`record_surnames`) when the surnames written in one
+    share none with those of the other, none even close: "Paige Broughcroft" and the child
+    Paige Birkdale, each scored with a police "Paige B" that says neither, are two people, as
+    their own pair would say were it scored.
 
     A pair's guard only sees the two records scored; a chain through a record that says
     neither (a name without a date of birth or gender: "A Fenwick") could otherwise join an
@@ -598,6 +739,12 @@ def entity_guard(f: dict[str, np.ndarray], ref: pd.Timestamp) -> Callable[[set[i
         return ""
 
     def check(ma: set[int], mb: set[int]) -> str:
+        if surnames is not None:
+            sa = set().union(*(surnames[i] for i in ma))
+            sb = set().union(*(surnames[i] for i in mb))
+            if not _families_meet(sa, sb):
+                return (f"surnames written {', '.join(sorted(sa)[:3])} and {', '.join(sorted(sb)[:3])}, "
+                        "none close to another: never one person")
         for xs, ys in ((ma, mb), (mb, ma)):
             for k in xs:
                 if child[k]:

@@ -54,6 +54,7 @@ from contextmap.resolve.identity import (
     child_guards,
     entity_guard,
     link_neighbours,
+    record_surnames,
     reference_day,
     same_as_child,
 )
@@ -642,7 +643,8 @@ def resolve_persons(
     cannot = [(pos[d.a], pos[d.b]) for d in mine.keep_apart]
     cl = cluster_records(ids, scored, threshold=float(threshold), must=must, cannot=cannot,
                          exclusive=is_child, exclusive_pairs=include_children, prefer=is_child,
-                         conflict=entity_guard(feats, ref) if is_child.any() else None)
+                         conflict=entity_guard(feats, ref, record_surnames(feats["full"], rec["aliases"].tolist()))
+                         if is_child.any() else None)
 
     entities = pd.DataFrame(
         {
@@ -809,6 +811,8 @@ def _pairs_frame(scored, rec, feats, entity, dec, pos, min_p) -> pd.DataFrame:
     ctx_words = keep["ctx_words"].tolist() if "ctx_words" in keep.columns else [""] * len(keep)
     rivals = keep["rivals"].tolist() if "rivals" in keep.columns else [0] * len(keep)
     rival_pair = keep["rival_pair"].tolist() if "rival_pair" in keep.columns else [False] * len(keep)
+    compete = keep["compete_w"].tolist() if "compete_w" in keep.columns else [0.0] * len(keep)
+    competitors = keep["competitors"].tolist() if "competitors" in keep.columns else [0] * len(keep)
     for n_, (a, b, p, lv, al, idn, note) in enumerate(zip(
         keep["a"].tolist(), keep["b"].tolist(), keep["p"].tolist(), keep["levels"].tolist(),
         keep["alias"].tolist(), keep["ident"].tolist(), notes, strict=True,
@@ -824,6 +828,8 @@ def _pairs_frame(scored, rec, feats, entity, dec, pos, min_p) -> pd.DataFrame:
                                  "prior (how rare a match is among this many records)")
             if own and ctx_words[n_]:
                 fall.append((f"context: {ctx_words[n_]}", round(float(ctx_w[n_]), 2)))
+            if compete[n_]:
+                fall.append((_compete_words(int(competitors[n_])), round(float(compete[n_]), 2)))
             if idn:  # name the identifier: "phone shared"
                 fall = [(f"{idn.replace('_', ' ')} shared" if w == "identifier shared" else w, x) for w, x in fall]
             text = "; ".join(f"{w} ({x:+.1f})" for w, x in fall[1:])
@@ -839,6 +845,8 @@ def _pairs_frame(scored, rec, feats, entity, dec, pos, min_p) -> pd.DataFrame:
                 text += f"; {_prior_words(int(rivals[n_]))}"
             elif rival_pair[n_]:
                 text += f"; {_RIVAL_PRIOR}"
+            if compete[n_]:
+                text += f"; {_compete_words(int(competitors[n_]))} ({float(compete[n_]):+.1f})"
         if note:
             text += f"; {note}"
         rows.append((ids[a], ids[b], round(p, 4), text, _decision_word(d), entity[a] == entity[b],
@@ -858,6 +866,11 @@ def _pairs_frame(scored, rec, feats, entity, dec, pos, min_p) -> pd.DataFrame:
 
 _RIVAL_PRIOR = ("prior (a person record being this adult of record, against the children's records "
                 "and other adults its name matches as well: a namesake)")
+
+
+def _compete_words(n: int) -> str:
+    return (f"namesakes: the name also matches {n} record{'s' if n > 1 else ''} of a child or adult "
+            "born over a year away from this one")
 
 
 def _prior_words(rivals: int) -> str:
