@@ -611,6 +611,20 @@ def test_a_name_alone_shared_with_an_adult_does_not_reach_the_child_through_anot
     assert res.mapping["P1"] != "C01"
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("short", ["Marc Gargill", "Soph Gargill"])
+def test_a_short_forename_no_table_lists_is_compared_with_the_child(engine, short):
+    # "Marc" and "Soph" are in no nickname table here: the surname and the forename's initial
+    # still bring the pair to be scored, and the name only that child has carries it
+    kids = [*CHILDREN, {"child_id": "C07", "name": "Marcus Gargill", "date_of_birth": "2011-02-03", "gender": "male"},
+            {"child_id": "C08", "name": "Sophie Gargill", "date_of_birth": "2013-08-09", "gender": "female"}]
+    res = resolve_persons(_ds([{"person_id": "P7", "name": short, "provisional": True}], children=kids), engine=engine)
+    want = "C07" if short.startswith("Marc") else "C08"
+    pairs = _pairs(res)
+    assert (want, "P7") in pairs.index or ("P7", want) in pairs.index
+    assert res.mapping["P7"] == want
+
+
 PAIGE = {"child_id": "C06", "name": "Paige Birkdale", "date_of_birth": "2011-04-05", "gender": "female"}
 
 

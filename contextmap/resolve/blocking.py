@@ -8,8 +8,9 @@ children's records with children's records (only when children are resolved amon
 themselves). Person records are compared with children's records through their own keys
 (``k...``), asymmetric so that two children are never compared there: the full name or an
 alias, the date of birth, surname + birthday, surname + forename initial + birth year,
-forename + surname initial + birth year, and, when the person record's forename is short (an
-initial, "Ty", "Jay") or its surname an initial, the initial forms. The name-only ones are
+forename + surname initial + birth year, the surname + forename initial (an initial, a short
+form no table lists: "C Whitmore", "Ty Grant", "Marc Gargill" for Marcus), and, when its
+surname is an initial, the forename + surname initial. The name-only ones are
 dropped where more than :data:`CROSS_MAX_CHILDREN` children share them; a record without a
 name (in comparison form) gets none.
 """
@@ -20,7 +21,7 @@ import jellyfish
 import numpy as np
 import pandas as pd
 
-from contextmap.resolve.text import NICKNAME_TO_FORM, normalise_identifier, normalise_person_name
+from contextmap.resolve.text import normalise_identifier, normalise_person_name
 from contextmap.schema import split_list
 
 __all__ = ["CROSS_MAX_CHILDREN", "block_keys", "candidate_pairs"]
@@ -107,8 +108,6 @@ def _cross_keys(rec: pd.DataFrame, f: dict[str, np.ndarray]) -> pd.DataFrame:
     len_sn = np.fromiter((len(x) for x in sn), dtype=np.int64, count=len(sn))
     both = named & (len_fn > 0) & (len_sn > 0)
     dob = named & (f["year"] > 0)
-    # a nickname or a short forename (a set lookup per name: np.isin sorted the object arrays)
-    short = np.fromiter((x in NICKNAME_TO_FORM for x in fn), dtype=bool, count=len(fn)) | (len_fn <= 3)
 
     def rows(mask: np.ndarray, make) -> tuple[np.ndarray, list[str]]:
         at = np.flatnonzero(mask)
@@ -120,7 +119,7 @@ def _cross_keys(rec: pd.DataFrame, f: dict[str, np.ndarray]) -> pd.DataFrame:
         (dob & (len_sn > 0), lambda i: f"kb|{sn[i]}|{m[i]}|{d[i]}", "", False),  # surname + birthday: the year mistyped
         (dob & both, lambda i: f"ks|{sn[i]}|{fn[i][0]}|{y[i]}", "", False),  # "C Whitmore", a day or month mistyped
         (dob & both, lambda i: f"ky|{form[i]}|{sn[i][0]}|{y[i]}", "", False),  # "Tyrese O", or a surname typo
-        (both & (child | short), lambda i: f"ki|{sn[i]}|{fn[i][0]}", "", True),  # "C Whitmore", "Ty Grant", "Jay Smith"
+        (both, lambda i: f"ki|{sn[i]}|{fn[i][0]}", "", True),  # "C Whitmore", "Ty Grant", "Marc Gargill"
         (both & ((child & (len_fn > 1)) | (~child & (len_sn == 1))), lambda i: f"kf|{form[i]}|{sn[i][0]}", "", True),  # "Tyrese O"
     ]
     frames = []
