@@ -414,6 +414,11 @@ def test_a_link_whose_name_now_matches_a_record_is_rematched_not_changed(ws_url,
         first = ws.import_source(oct_, as_of="2026-11-01")
         second = ws.import_source(nov, as_of="2026-12-01")
         assert first.dataset.links.set_index("link_id").loc["K1", "target_id"].startswith("prov-p-")
+        # the one record made from a name ("Bo Fairweather") is counted as such: new, made from a name
+        assert first.counts["persons"]["new_from_names"] == 1 and first.totals()["new_from_names"] == 1
+        assert first.counts["persons"]["new"] == 2 and "new_from_names" not in first.counts["links"]
+        assert ws.status()["from_names"]["persons"] == 1
+        assert second.totals()["new_from_names"] == 0  # P2 is a record of the export, not one made from a name
         assert second.dataset.links.set_index("link_id").loc["K1", "target_id"] == "P2"
         links = second.counts["links"]
         assert (links["new"], links["changed"], links["rematched"], links["unchanged"]) == (0, 1, 1, 0)

@@ -227,3 +227,37 @@ def test_an_error_quotes_the_value_as_given_never_as_markup(tmp_path):
     assert "'[bold]2026[/bold]'" in out
     out = run("case", "list", "--workspace", str(tmp_path / "[red]w[/red].cmw"), code=2)
     assert "[red]w[/red].cmw" in out
+
+
+def test_import_says_how_many_new_records_were_made_from_names(ws_url, tmp_path):  # noqa: F811
+    d = tmp_path / "month"
+    d.mkdir()
+    (d / "children.csv").write_text("child_id,name\nC1,Ada Quillfeather\n", encoding="utf-8")
+    (d / "episodes.csv").write_text("episode_id,child_id,reported_at\nE1,C1,2026-10-02 10:00\n", encoding="utf-8")
+    (d / "persons.csv").write_text("person_id,name\nP1,Tyrone Maddox\n", encoding="utf-8")
+    (d / "links.csv").write_text("link_id,source_id,target_name,relation,observed_on\n"
+                                 "K1,C1,Bo Fairweather,associate_of,2026-10-01\n"
+                                 "K2,C1,Cy Ormerod,associate_of,2026-10-01\n", encoding="utf-8")
+    run("workspace", "init", ws_url)
+    said = " ".join(run("import", str(d), "--workspace", ws_url, "--as-of", "2026-11-01").split())
+    assert "Of the new, 2 are records made from names in links or episodes" in said and ": 2 persons" in said
+    status = " ".join(run("workspace", "status", ws_url).split())
+    assert "3 persons (2 made from names in links or episodes)" in status
+    assert re.search(r"import 1 \S+: \d+ new \(2 made from names\)", status)
+
+
+def test_the_import_table_fits_80_columns_and_never_cuts_a_count():
+    from rich.console import Console
+
+    from contextmap.workspace.commands import counts_table
+
+    big = {"read": 334677, "new": 334677, "changed": 123456, "rematched": 23456, "unchanged": 211221,
+           "not_in_latest": 100000, "quarantined": 99999, "held": 12345}
+    counts = {t: dict(big) for t in ("children", "persons", "locations", "episodes", "links")}
+    console = Console(width=80, record=True)
+    console.print(counts_table(counts))
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "…" not in text
+    for n in big.values():
+        assert str(n) in text

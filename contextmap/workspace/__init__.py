@@ -119,11 +119,14 @@ class Workspace:
                  "quarantined": int(r["quarantined"])} for r in rows]
 
     def status(self) -> dict[str, Any]:
-        """Counts of current records, the import log, and the state of decisions, cases and actions;
+        """Counts of current records (``from_names``: of them, the records ingest made from a name
+        in a link or an episode, per table that has such), the import log, and the state of
+        decisions, cases and actions;
         ``meetings`` counts meetings (the packs for one period are one meeting), ``packs`` the
         packs built for them, and ``last_meeting`` is the latest (its ``period``, ``held_at``:
         when its first pack was built, ``packs`` and ``audiences``), or ``None``."""
         counts: dict[str, int] = {}
+        from_names: dict[str, int] = {}  # of the current records, those ingest made from a name
         history: dict[str, int] = {}
         not_in_latest: dict[str, int] = {}
         with self.engine.connect() as conn:
@@ -131,6 +134,9 @@ class Workspace:
             for name in TABLE_NAMES:
                 T = db.DATA_TABLES[name]
                 counts[name] = int(conn.execute(sa.select(sa.func.count()).select_from(T).where(T.c.is_current)).scalar_one())
+                if "provisional" in T.c:
+                    from_names[name] = int(conn.execute(sa.select(sa.func.count()).select_from(T)
+                                                        .where(T.c.is_current, T.c.provisional.is_(True))).scalar_one())
                 history[name] = int(conn.execute(sa.select(sa.func.count()).select_from(T).where(~T.c.is_current)).scalar_one())
                 not_in_latest[name] = 0 if latest is None else int(conn.execute(
                     sa.select(sa.func.count()).select_from(T).where(T.c.is_current, T.c.last_seen_import != latest)).scalar_one())
@@ -151,6 +157,7 @@ class Workspace:
             "backend": self.location.backend,
             "schema": db.current_revision(self.engine),
             "counts": counts,
+            "from_names": from_names,
             "not_in_latest": not_in_latest,
             "history_versions": history,
             "imports": self.imports(),

@@ -176,7 +176,9 @@ def status_cmd(
         return f"{n} {noun}" + ("" if n == 1 else "s")
 
     _say(f"{st['workspace']} ({st['backend']}, schema {st['schema']})")
-    _say("  " + ", ".join(f"{n} {k}" for k, n in c.items()))
+    names = st.get("from_names", {})
+    _say("  " + ", ".join(f"{n} {k}" + (f" ({names[k]} made from names in links or episodes)" if names.get(k) else "")
+                          for k, n in c.items()))
     _say(f"  {len(st['imports'])} imports, {st['decisions']} decisions in force"
          + (f" ({st['decisions_withdrawn']} withdrawn)" if st.get("decisions_withdrawn") else "")
          + f", {st['cases']['open']} open cases, {st['actions']['open']} open actions "
@@ -193,7 +195,9 @@ def status_cmd(
     for i in st["imports"][-5:]:
         t = {k: sum(v.get(k, 0) for v in i["counts"].values())
              for k in ("new", "changed", "rematched", "unchanged", "not_in_latest")}
-        _say(f"  import {i['import_id']} {i['imported_at']}: {t['new']} new, {t['changed']} changed, "
+        made = sum(v.get("new_from_names", 0) for v in i["counts"].values())
+        _say(f"  import {i['import_id']} {i['imported_at']}: {t['new']} new"
+             + (f" ({made} made from names)" if made else "") + f", {t['changed']} changed, "
              + (f"{t['rematched']} re-matched, " if t["rematched"] else "")
              + f"{t['unchanged']} unchanged, {t['not_in_latest']} not in latest, {i['quarantined']} quarantined")
 
@@ -292,26 +296,20 @@ def import_cmd(
             write_quarantine(r.dataset, out, overwrite=True)
     except (ContextMapError, ValueError, OSError) as exc:
         raise fail(exc) from None
-    from rich import box
-    from rich.table import Table
-
     from contextmap.ingest.quality import print_problems
 
-    counts = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 1),
-                   collapse_padding=True)  # fits 80 columns
-    heads = ("table", "read", "new", "changed", "rematched", "unchanged", "not in latest", "quarantined", "held")
-    for h in heads:
-        counts.add_column(h, justify="left" if h == "table" else "right", no_wrap=True)
-    for name, c in r.counts.items():
-        counts.add_row(name, *(str(c.get(k, 0)) for k in ("read", "new", "changed", "rematched", "unchanged",
-                                                         "not_in_latest", "quarantined", "held")))
-    Console().print(counts)
+    Console().print(counts_table(r.counts))
     problems = r.dataset.report.problems
     print_problems(problems, Console(), where=(str(out / "problems.csv") if out is not None else
                                                "give --out DIR to write DIR/problems.csv") if len(problems) else "")
     t = r.totals()
     _say(f"Import {r.import_id}: {t['new']} new, {t['changed']} changed, {t['unchanged']} unchanged, "
          f"{t['quarantined']} quarantined" + (f", {t['held']} held back" if t["held"] else ""))
+    if t["new_from_names"]:
+        n = t["new_from_names"]
+        _say(f"Of the new, {n} {'are records' if n > 1 else 'is a record'} made from names in links or episodes (one "
+             "for each name and what it is written beside, until resolution says who each is): "
+             + ", ".join(f"{c['new_from_names']} {name}" for name, c in r.counts.items() if c.get("new_from_names")))
     if t["held"]:
         _say(f"{t['held']} rows were held back, not imported: they bring back a child erased from this workspace "
              "(contextmap workspace erased W lists the erasures)")
@@ -734,3 +732,22 @@ def register(app: typer.Typer, *, analyze: Callable[..., Any] | None = None, eff
     app.add_typer(case_app, name="case")
     app.add_typer(action_app, name="action")
     disruption_commands.register(app)
+
+
+def counts_table(counts: dict[str, dict[str, int]]) -> Any:
+    """An import's counts per table as a rich table that fits 80 columns: headers of two
+    short lines, and each column at least as wide as its widest number, so a count is never
+    cut ("32…"), even 334,677 links."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 1), collapse_padding=True)
+    keys = ("read", "new", "changed", "rematched", "unchanged", "not_in_latest", "quarantined", "held")
+    heads = ("read", "new", "changed", "re-\nmatched", "un-\nchanged", "not in\nlatest", "quaran-\ntined", "held")
+    table.add_column("table", justify="left", no_wrap=True)
+    for k, h in zip(keys, heads, strict=True):
+        widest = max((len(str(c.get(k, 0))) for c in counts.values()), default=1)
+        table.add_column(h, justify="right", no_wrap=True, min_width=widest)
+    for name, c in counts.items():
+        table.add_row(name, *(str(c.get(k, 0)) for k in keys))
+    return table

@@ -100,9 +100,10 @@ class ImportResult:
         return sum(c.get("held", 0) for c in self.counts.values())
 
     def totals(self) -> dict[str, int]:
-        """The counts summed over the five tables."""
-        keys = ("new", "changed", "rematched", "unchanged", "not_in_latest", "quarantined", "held")
-        return {k: sum(c[k] for c in self.counts.values()) for k in keys}
+        """The counts summed over the five tables (``new_from_names``: of the new, the records
+        ingest made from a name in a link or an episode, not yet matched to anyone)."""
+        keys = ("new", "changed", "rematched", "unchanged", "not_in_latest", "quarantined", "held", "new_from_names")
+        return {k: sum(c.get(k, 0) for c in self.counts.values()) for k in keys}
 
 
 # --- canonical values and keys -----------------------------------------------------------
@@ -451,9 +452,13 @@ def _import_table(conn: sa.Connection, name: str, frame: pd.DataFrame, import_id
     not_in_latest = conn.execute(
         sa.select(sa.func.count()).select_from(T).where(T.c.is_current, T.c.last_seen_import != import_id)
     ).scalar_one()
-    return {"new": int(is_new.sum()), "changed": int((changed & ~rematched).sum()),
-            "rematched": int(rematched.sum()), "unchanged": int(same.sum()),
-            "not_in_latest": int(not_in_latest)}
+    out = {"new": int(is_new.sum()), "changed": int((changed & ~rematched).sum()),
+           "rematched": int(rematched.sum()), "unchanged": int(same.sum()),
+           "not_in_latest": int(not_in_latest)}
+    if "provisional" in incoming.columns:  # of the new, records ingest made from a name in a link or episode
+        made = incoming["provisional"].fillna(False).astype(bool).to_numpy()
+        out["new_from_names"] = int((is_new.to_numpy() & made).sum())
+    return out
 
 
 def _store_report(conn: sa.Connection, report: ValidationReport, import_id: int) -> None:
