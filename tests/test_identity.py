@@ -625,6 +625,25 @@ def test_a_short_forename_no_table_lists_is_compared_with_the_child(engine, shor
     assert res.mapping["P7"] == want
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_link_context_is_read_again_through_records_joined_to_children(engine):
+    # police: "Tyrese O" (K2, Tyrese's birthday: joined to the child C02 by the model, not by an
+    # exact name) is seen with "Corey Whitmore" (P1, no date of birth: the child C01 or the man
+    # of record N1). The council has Corey and Tyrese as friends. Only once K2 reads as Tyrese
+    # is P1 written beside Corey's friend: the child is meant
+    k2 = {"person_id": "K2", "name": "Tyrese O", "date_of_birth": "2011-01-02", "provisional": True}
+    links = [{"link_id": "L1", "source_id": "K2", "target_id": "P1", "relation": "seen_with", "observed_on": "2026-10-01"},
+             {"link_id": "L2", "source_id": "C01", "target_id": "C02", "relation": "friend", "observed_on": "2026-09-01"}]
+    res = resolve_persons(_ds([NAMESAKE, k2, NAME_ALONE], links=links), engine=engine)
+    assert res.mapping["K2"] == "C02" and res.mapping["N1"] == "N1"
+    assert res.mapping["P1"] == "C01"
+    assert "context: linked near this child" in _pairs(res).loc[("C01", "P1"), "explanation"]
+    # a reference with no date of birth joined to a child does not stand for it: the same
+    # "Tyrese O" without his birthday leaves Corey's namesake reference undecided
+    undated = resolve_persons(_ds([NAMESAKE, {**k2, "date_of_birth": None}, NAME_ALONE], links=links), engine=engine)
+    assert undated.mapping["P1"] != "C01"
+
+
 PAIGE = {"child_id": "C06", "name": "Paige Birkdale", "date_of_birth": "2011-04-05", "gender": "female"}
 
 

@@ -111,6 +111,7 @@ def child_guards(scored: pd.DataFrame, f: dict[str, np.ndarray], ref: pd.Timesta
     out["compete_w"] = np.zeros(k)
     out["competitors"] = np.zeros(k, dtype=np.int64)
     out["apart"] = np.zeros(k, dtype=bool)
+    out["ctx_level"] = np.full(k, -1, dtype=np.int64)
     if not k or not f["child"].any():
         return out
     a = out["a"].to_numpy(dtype=np.int64)
@@ -150,6 +151,9 @@ def child_guards(scored: pd.DataFrame, f: dict[str, np.ndarray], ref: pd.Timesta
     rival = ref_of >= 0
     level = link_context_levels(person, child, f, cross)
     level = np.where(rival, link_context_levels(ref_of, adult_of, f, rival), level)
+    if f.get("keep_level") is not None:  # a second reading: these records keep the first one's
+        level = np.where(f["keep_level"][np.where(rival, ref_of, person)], f["prev_level"], level)
+    out["ctx_level"] = np.where(cross | rival, level, -1)
     start = (weights["child_share_provisional"], weights["child_share_person"])
     shares, m, u = _learn_prior_and_context(bits, level, person, live, ref_of, f, n_c, start)
     ctx_w = _context_weight(level, m, u)

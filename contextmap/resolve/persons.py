@@ -633,6 +633,7 @@ def resolve_persons(
         p_ = np.clip(scored["p"].to_numpy(dtype=float), 1e-300, 1 - 1e-16)
         scored["weight"] = np.log2(p_ / (1 - p_))
     ref = reference_day(ds)
+    as_scored = {c: scored[c].to_numpy(copy=True) for c in ("weight", "p", "contradiction")}
     scored = child_guards(scored, feats, ref, threshold=float(threshold), weights=w)
 
     pos = {rid: i for i, rid in enumerate(ids)}
@@ -641,10 +642,38 @@ def resolve_persons(
     check_child_decisions(mine, pos, is_child)
     must = [(pos[d.a], pos[d.b]) for d in mine.merges]
     cannot = [(pos[d.a], pos[d.b]) for d in mine.keep_apart]
-    cl = cluster_records(ids, scored, threshold=float(threshold), must=must, cannot=cannot,
-                         exclusive=is_child, exclusive_pairs=include_children, prefer=is_child,
-                         conflict=entity_guard(feats, ref, record_surnames(feats["full"], rec["aliases"].tolist()))
-                         if is_child.any() else None)
+    surnames = record_surnames(feats["full"], rec["aliases"].tolist()) if is_child.any() else None
+
+    def cluster() -> Any:
+        return cluster_records(ids, scored, threshold=float(threshold), must=must, cannot=cannot,
+                               exclusive=is_child, exclusive_pairs=include_children, prefer=is_child,
+                               conflict=entity_guard(feats, ref, surnames) if is_child.any() else None)
+
+    cl = cluster()
+    if "near" in feats:
+        # a second reading of the link context: a person record with a date of birth joined
+        # to a child now stands for the child ("Tyrese O", born on Tyrese's birthday), so that
+        # the links of the police's and the council's records of a child meet, and a
+        # reference written beside either is near the child's friends. Those records' own
+        # pairs keep the first reading (their context would be their own evidence). A record
+        # without a date of birth, which a name and its context alone joined, stands for
+        # itself: read as the child, an adult of concern written beside the child's friends
+        # (near them by what he does) became the child more often than a child was found
+        stands = feats["ids"]
+        child_of = np.where(np.isin(cl.entity_id, ids[is_child]), cl.entity_id, None)
+        joined = ~is_child & (feats["dob_day"] >= 0) & (child_of != None)  # noqa: E711
+        again = stands.copy()
+        again[joined] = child_of[joined]
+        moved = again != stands
+        if moved.any():
+            feats["ids"] = ids
+            feats["near"], feats["graph"], feats["relation"] = link_neighbours(ds, ids, feats["provisional"], again)
+            feats["ids"] = again
+            feats["keep_level"], feats["prev_level"] = moved, scored["ctx_level"].to_numpy(copy=True)
+            for c, v in as_scored.items():
+                scored[c] = v
+            scored = child_guards(scored, feats, ref, threshold=float(threshold), weights=w)
+            cl = cluster()
 
     entities = pd.DataFrame(
         {
