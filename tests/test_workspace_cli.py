@@ -261,3 +261,12 @@ def test_the_import_table_fits_80_columns_and_never_cuts_a_count():
     assert "…" not in text
     for n in big.values():
         assert str(n) in text
+    # too narrow for every column: one line a table, every count whole
+    narrow = Console(width=50, record=True)
+    from contextmap.workspace.commands import print_counts
+
+    print_counts(counts, narrow)
+    said = narrow.export_text()
+    assert any(line.startswith("links: 334677 read, 334677 new") for line in said.split("\n"))
+    joined = " ".join(said.split())
+    assert "12345 held" in joined and "100000 not in latest" in joined

@@ -24,7 +24,7 @@ import pandas as pd
 from contextmap.resolve.text import normalise_identifier, normalise_person_name
 from contextmap.schema import split_list
 
-__all__ = ["CROSS_MAX_CHILDREN", "block_keys", "candidate_pairs"]
+__all__ = ["CROSS_MAX_CHILDREN", "block_keys", "candidate_pairs", "short_form_related", "drop_unrelated_forenames"]
 
 CROSS_MAX_CHILDREN = 3
 """A person record is compared with children's records on a name alone (the full name or an
@@ -207,3 +207,51 @@ def candidate_pairs(keys: pd.DataFrame, *, max_block_size: int | None) -> tuple[
     agg["alias"] = agg["alias"].astype(object)
     agg = agg.reset_index(drop=True)
     return agg, skipped
+
+
+def short_form_related(x: str, y: str) -> bool:
+    """Whether one forename may be a short form, or a typo, of the other without any table
+    saying so: an initial of it, the same first three letters with one of them a prefix of
+    the other or four letters or fewer ("Marc" / "Marcus", "Finn" / "Finley", "Grace" /
+    "Gracie"), or Jaro-Winkler 0.9 or more. "Cody" / "Corey" (a brother) is none of these.
+
+    Examples
+    --------
+    >>> [short_form_related(a, b) for a, b in [("marc", "marcus"), ("finn", "finley"), ("c", "corey"),
+    ...                                        ("cody", "corey"), ("grace", "gracie"), ("tom", "tyler")]]
+    [True, True, True, False, True, False]
+    """
+    from rapidfuzz.distance import JaroWinkler
+
+    if not x or not y:
+        return True
+    if len(x) == 1 or len(y) == 1:
+        return x[0] == y[0]
+    short, long_ = sorted((x, y), key=len)
+    if len(short) >= 3 and long_[:3] == short[:3] and (long_.startswith(short) or len(short) <= 4):
+        return True
+    return JaroWinkler.similarity(x, y) >= 0.9
+
+
+def drop_unrelated_forenames(pairs: pd.DataFrame, f: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Leave out the person-child pairs a name alone brought (the surname and a forename's
+    initial, no date of birth on the person record, no alias or identifier shared) whose
+    forenames are neither one form (:data:`~contextmap.resolve.text.NICKNAME_TO_FORM`) nor
+    :func:`short_form_related`: "Cody Whitmore", written beside his brother Corey, is not
+    Corey."""
+    if not len(pairs) or not f["child"].any():
+        return pairs
+    a, b = pairs["a"].to_numpy(dtype=np.int64), pairs["b"].to_numpy(dtype=np.int64)
+    child = f["child"]
+    cross = child[a] != child[b]
+    person = np.where(child[a], b, a)
+    kid = np.where(child[a], a, b)
+    plain = (pairs["alias"].to_numpy(dtype=object) == "") & (pairs["ident"].to_numpy(dtype=object) == "")
+    cand = np.flatnonzero(cross & plain & (f["dob_day"][person] < 0) & (f["fn_form"][person] != f["fn_form"][kid]))
+    if not len(cand):
+        return pairs
+    fn = f["fn"]
+    drop = [i for i in cand.tolist() if not short_form_related(str(fn[person[i]]), str(fn[kid[i]]))]
+    if not drop:
+        return pairs
+    return pairs.drop(index=pairs.index[drop]).reset_index(drop=True)

@@ -52,20 +52,22 @@ def cluster_records(
     exclusive: np.ndarray | None = None,
     exclusive_pairs: bool = False,
     prefer: np.ndarray | None = None,
-    conflict: Callable[[set[int], set[int]], str] | None = None,
+    conflict: Callable[..., str] | None = None,
 ) -> Clusters:
     """Cluster records ``0..n-1``.
 
     ``pairs`` has integer columns ``a``, ``b`` (indices into ``ids``), float ``p`` and bool
     ``contradiction``, and optionally ``refuse`` (a reason, ``''`` for none: such a pair is
     never joined, though it is no cannot-link either) and ``apart`` (bool: a cannot-link that
-    is no contradiction, such as a name-only record and a child it may or may not be). ``must`` / ``cannot`` are index pairs
+    is no contradiction, such as a name-only record and a child it may or may not be; it does
+    not hold for a record a ``merge`` decision names). ``must`` / ``cannot`` are index pairs
     from the decisions file. ``exclusive`` (bool per record): two clusters that each hold an
     exclusive record are joined only by decisions, or with ``exclusive_pairs`` by a pair of
     two exclusive records. ``prefer`` (bool per record): the records whose ids name a
-    cluster first. ``conflict(members_a, members_b)``, asked before a score joins two clusters
-    of which one holds an exclusive record, gives a reason the two may never be one (``''``
-    for none): a guard over every record of the entity, not only over the pairs scored.
+    cluster first. ``conflict(members_a, members_b, (a, b))``, asked before the score of the
+    pair ``a``, ``b`` joins two clusters of which one holds an exclusive record, gives a
+    reason the two may never be one (``''`` for none): a guard over every record of the
+    entity, not only over the pairs scored.
     """
     n = len(ids)
     parent = np.arange(n)
@@ -110,7 +112,11 @@ def cluster_records(
 
     hard_mask = pairs["contradiction"].to_numpy(dtype=bool) if len(pairs) else np.zeros(0, dtype=bool)
     if "apart" in pairs.columns and len(pairs):
-        hard_mask = hard_mask | pairs["apart"].to_numpy(dtype=bool)
+        # a kept-apart pair that is no contradiction yields to the analyst: a record a merge
+        # decision names is not kept from anyone by it
+        soft = pairs["apart"].to_numpy(dtype=bool)
+        soft = soft & ~decided[pairs["a"].to_numpy(dtype=np.int64)] & ~decided[pairs["b"].to_numpy(dtype=np.int64)]
+        hard_mask = hard_mask | soft
     hard = pairs[hard_mask] if len(pairs) else pairs
     if len(hard):
         # a contradiction can only ever matter between records that some chain of strong
@@ -160,7 +166,7 @@ def cluster_records(
             refused.append((a, b, p, "would join two children's records"))
             continue
         if conflict is not None and (n_excl.get(ra, int(excl[ra])) or n_excl.get(rb, int(excl[rb]))):
-            why = conflict(mem(ra), mem(rb))
+            why = conflict(mem(ra), mem(rb), (a, b))
             if why:
                 refused.append((a, b, p, why))
                 continue

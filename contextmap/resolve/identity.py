@@ -597,6 +597,18 @@ def _adult_rivals(a, b, f, ref_day, cross, contra, bits):
         apart = minor[x] & (np.abs(dob[x] - dob[y]) > g["min_gap_days"])
         sel = pp & adult[y] & ~adult[x] & ~f["child"][x] & ~apart & (ref_of < 0)
         ref_of[sel], adult_of[sel] = x[sel], y[sel]
+    # an adult of record born within a year of a child the record matches is that child's own
+    # record (a care leaver of 20 in the police's nominals), not another person
+    rv = np.flatnonzero(ref_of >= 0)
+    live = cross & ~contra
+    if len(rv) and live.any():
+        kid = np.where(f["child"][a], a, b)[live]
+        rec = np.where(f["child"][a], b, a)[live]
+        kids = pd.DataFrame({"rec": rec, "cdob": dob[kid]})
+        kids = kids[kids["cdob"] >= 0]
+        m = pd.DataFrame({"i": rv, "rec": ref_of[rv], "adob": dob[adult_of[rv]]}).merge(kids, on="rec")
+        same = m.loc[np.abs(m["adob"].to_numpy() - m["cdob"].to_numpy()) <= g["min_gap_days"], "i"].unique()
+        ref_of[same], adult_of[same] = -1, -1
     return ref_of, adult_of
 
 
@@ -665,48 +677,73 @@ SURNAME_CLOSE_JW = 0.9
 person model's own "surname similar" level); further apart they are two families."""
 
 
-def record_surnames(full: np.ndarray, aliases: list) -> list[frozenset[str]]:
+def record_surnames(full: np.ndarray, aliases: list) -> list[tuple[frozenset[str], frozenset[str]]]:
     """Per record, the surname words it is written with (every word after the forename, two
-    letters or more, of its name and of each alias): "corey whitmore" -> {"whitmore"}; an
-    initial ("tyrese o") says no surname.
+    letters or more, and those words run together, of its name and of each alias; middle
+    names count as surname words), and every word of its names: "corey whitmore" ->
+    ({"whitmore"}, {"corey", "whitmore"}); an initial ("tyrese o") says no surname.
 
     Examples
     --------
     >>> import numpy as np
-    >>> [sorted(x) for x in record_surnames(np.array(["corey whitmore", "tyrese o", "lacey smith jones"], dtype=object),
-    ...                                      [None, None, "Lacey NETTLETON"])]
-    [['whitmore'], [], ['jones', 'nettleton', 'smith']]
+    >>> out = record_surnames(np.array(["corey whitmore", "tyrese o", "kyle de la cruz"], dtype=object),
+    ...                       [None, None, "Kyle NETTLETON"])
+    >>> [sorted(s) for s, _ in out]
+    [['whitmore'], [], ['cruz', 'de', 'delacruz', 'la', 'nettleton']]
+    >>> sorted(out[0][1])
+    ['corey', 'whitmore']
     """
     from contextmap.resolve.text import normalise_person_name
     from contextmap.schema import split_list
 
+    def parts(name: str) -> tuple[set[str], set[str]]:
+        toks = name.split()
+        sur = {w for w in toks[1:] if len(w) >= 2}
+        if len(toks) > 2:
+            sur.add("".join(toks[1:]))
+        return sur, {w for w in toks if len(w) >= 2}
+
     out = []
     for name, al in zip(full.tolist(), aliases, strict=True):
-        words = {w for w in str(name).split()[1:] if len(w) >= 2}
+        sur, words = parts(str(name))
         if isinstance(al, str) and al:
             for a in split_list(al):
-                words |= {w for w in normalise_person_name(a).split()[1:] if len(w) >= 2}
-        out.append(frozenset(words))
+                s2, w2 = parts(normalise_person_name(a))
+                sur |= s2
+                words |= w2
+        out.append((frozenset(sur), frozenset(words)))
     return out
 
 
-def _families_meet(xs: set[str], ys: set[str]) -> bool:
+def _families_meet(sa: set[str], sb: set[str], wa: set[str], wb: set[str]) -> bool:
+    """Whether two sets of surname words (``sa``, ``sb``; ``wa``, ``wb`` every word of the same
+    names) may be one family: either says none, one is written among the other's words (a
+    name written surname first: "WHITMORE COREY"), or two are close (Jaro-Winkler
+    :data:`SURNAME_CLOSE_JW`, or the same Metaphone code: "Smith" / "Smyth")."""
+    import jellyfish
     from rapidfuzz.distance import JaroWinkler
 
-    if not xs or not ys or not xs.isdisjoint(ys):
+    if not sa or not sb or not sa.isdisjoint(wb) or not sb.isdisjoint(wa):
         return True
-    return any(JaroWinkler.similarity(x, y) >= SURNAME_CLOSE_JW for x in xs for y in ys)
+    if any(JaroWinkler.similarity(x, y) >= SURNAME_CLOSE_JW for x in sa for y in sb):
+        return True
+    ca = {jellyfish.metaphone(x) for x in sa}
+    return not ca.isdisjoint(jellyfish.metaphone(y) for y in sb)
 
 
 def entity_guard(f: dict[str, np.ndarray], ref: pd.Timestamp,
-                 surnames: list[frozenset[str]] | None = None) -> Callable[[set[int], set[int]], str]:
+                 surnames: list[tuple[frozenset[str], frozenset[str]]] | None = None,
+                 ) -> Callable[..., str]:
     """The child/adult guard over whole entities, for :func:`~contextmap.resolve.cluster.cluster_records`:
     two clusters of which one holds a child's record are never joined when any record of the
     other is a person :data:`AGE_GUARD` calls no child, or of another gender than the child;
     nor (with ``surnames``, from :func:`record_surnames`) when the surnames written in one
     share none with those of the other, none even close: "Paige Broughcroft" and the child
     Paige Birkdale, each scored with a police "Paige B" that says neither, are two people, as
-    their own pair would say were it scored.
+    their own pair would say were it scored. The surname test holds for chains only: a pair
+    that itself holds two surnames ("Corey SMITH" with Corey Whitmore's birthday, a stepfamily
+    name) was weighed by the model, and its score decides (``joining``: the two records whose
+    score would join the clusters).
 
     A pair's guard only sees the two records scored; a chain through a record that says
     neither (a name without a date of birth or gender: "A Fenwick") could otherwise join an
@@ -742,11 +779,15 @@ def entity_guard(f: dict[str, np.ndarray], ref: pd.Timestamp,
             return f"a child's record ({gender[k]}) and a person record ({gender[i]}): never one person"
         return ""
 
-    def check(ma: set[int], mb: set[int]) -> str:
-        if surnames is not None:
-            sa = set().union(*(surnames[i] for i in ma))
-            sb = set().union(*(surnames[i] for i in mb))
-            if not _families_meet(sa, sb):
+    def check(ma: set[int], mb: set[int], joining: tuple[int, int] | None = None) -> str:
+        weighed = (joining is not None and surnames is not None
+                   and bool(surnames[joining[0]][0]) and bool(surnames[joining[1]][0]))
+        if surnames is not None and not weighed:
+            sa = set().union(*(surnames[i][0] for i in ma))
+            sb = set().union(*(surnames[i][0] for i in mb))
+            wa = set().union(*(surnames[i][1] for i in ma))
+            wb = set().union(*(surnames[i][1] for i in mb))
+            if not _families_meet(sa, sb, wa, wb):
                 return (f"surnames written {', '.join(sorted(sa)[:3])} and {', '.join(sorted(sb)[:3])}, "
                         "none close to another: never one person")
         for xs, ys in ((ma, mb), (mb, ma)):

@@ -41,7 +41,7 @@ import pandas as pd
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.process import cpdist
 
-from contextmap.resolve.blocking import block_keys, candidate_pairs
+from contextmap.resolve.blocking import block_keys, candidate_pairs, drop_unrelated_forenames
 from contextmap.resolve.cluster import (
     checked_weights,
     cluster_records,
@@ -618,6 +618,7 @@ def resolve_persons(
     if max_block_size is None:  # an alias held by more records carries under 1 bit
         max_block_size = int(2 ** w["alias"])
     cand, skipped = candidate_pairs(keys, max_block_size=max_block_size)
+    cand = drop_unrelated_forenames(cand, feats)
     check_engine(engine)
     scored = _score(cand, feats, w, workers=workers, fixed=engine == "fixed")
     model = None

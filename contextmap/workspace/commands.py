@@ -298,7 +298,7 @@ def import_cmd(
         raise fail(exc) from None
     from contextmap.ingest.quality import print_problems
 
-    Console().print(counts_table(r.counts))
+    print_counts(r.counts, Console())
     problems = r.dataset.report.problems
     print_problems(problems, Console(), where=(str(out / "problems.csv") if out is not None else
                                                "give --out DIR to write DIR/problems.csv") if len(problems) else "")
@@ -737,7 +737,8 @@ def register(app: typer.Typer, *, analyze: Callable[..., Any] | None = None, eff
 def counts_table(counts: dict[str, dict[str, int]]) -> Any:
     """An import's counts per table as a rich table that fits 80 columns: headers of two
     short lines, and each column at least as wide as its widest number, so a count is never
-    cut ("32…"), even 334,677 links."""
+    cut ("32…"), even 334,677 links; a count too wide for the terminal is folded onto a
+    second line, never cut."""
     from rich import box
     from rich.table import Table
 
@@ -747,7 +748,23 @@ def counts_table(counts: dict[str, dict[str, int]]) -> Any:
     table.add_column("table", justify="left", no_wrap=True)
     for k, h in zip(keys, heads, strict=True):
         widest = max((len(str(c.get(k, 0))) for c in counts.values()), default=1)
-        table.add_column(h, justify="right", no_wrap=True, min_width=widest)
+        table.add_column(h, justify="right", no_wrap=True, min_width=widest, overflow="fold")
     for name, c in counts.items():
         table.add_row(name, *(str(c.get(k, 0)) for k in keys))
     return table
+
+
+def print_counts(counts: dict[str, dict[str, int]], console: Any) -> None:
+    """The counts as :func:`counts_table`, or, on a terminal too narrow for every column, one
+    line a table ("links: 18254 read, 0 new, ..."): no column is left out, no count cut."""
+    from rich.measure import Measurement
+
+    table = counts_table(counts)
+    if Measurement.get(console, console.options.update(max_width=10_000), table).minimum <= console.width:
+        console.print(table)
+        return
+    words = (("read", "read"), ("new", "new"), ("changed", "changed"), ("rematched", "re-matched"),
+             ("unchanged", "unchanged"), ("not_in_latest", "not in latest"), ("quarantined", "quarantined"),
+             ("held", "held"))
+    for name, c in counts.items():
+        console.print(f"{name}: " + ", ".join(f"{c.get(k, 0)} {w}" for k, w in words), soft_wrap=False)
