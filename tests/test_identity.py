@@ -319,8 +319,33 @@ def test_rhi_mention_of_the_childs_name_links_to_the_one_child():
     assert not m["method"].str.contains("ambiguous").any()
     rhi = out.links[out.links["source_type"] == "rhi"]
     assert set(rhi["target_id"]) == {"C01"} and set(rhi["target_kind"]) == {"child"}
-    before = resolve_dataset(ds, locations=False, link_children=False).resolution.mentions
-    assert before["method"].str.contains("ambiguous: 2 entities").all()  # what the duplicate did
+    # even with the police spelling left apart from the child, the child is the one entity of
+    # that name with a record of its own (the other was made from the name in a link)
+    apart = resolve_dataset(ds, locations=False, link_children=False).resolution.mentions
+    assert apart["entity_id"].tolist() == ["C01", "C01"]
+    assert apart["method"].str.contains("holds a record of its own").all()
+
+
+def _jades(mention: str) -> pd.DataFrame:
+    kids = [*CHILDREN, {"child_id": "C11", "name": "Jade Kesgill", "date_of_birth": "2012-02-02", "gender": "female"},
+            {"child_id": "C12", "name": "Jade Kesgill", "date_of_birth": "2010-05-05", "gender": "female"}]
+    links = [{"link_id": "L1", "source_id": "C01", "target_id": "C11", "relation": "friend", "observed_on": "2026-09-01"}]
+    episodes = [{"episode_id": "E1", "child_id": "C01", "reported_at": "2026-10-05 21:00", "rhi_outcome": "completed",
+                 "people_mentioned": mention},
+                {"episode_id": "E2", "child_id": "C03", "reported_at": "2026-10-06 21:00", "rhi_outcome": "completed",
+                 "people_mentioned": mention}]
+    ds = build_dataset(children=kids, persons=_background(), links=links, episodes=episodes)
+    return resolve_dataset(ds, locations=False).resolution.mentions.set_index("episode_id")
+
+
+@pytest.mark.parametrize("mention", ["Jade Kesgill", "Jade K", "Jade"])
+def test_an_rhi_name_several_children_have_is_the_one_linked_with_the_child_who_said_it(mention):
+    # two children are called Jade Kesgill; Corey (C01) is friends with one of them (C11).
+    # Corey's RHI naming "Jade K" means her; Harvey (C03), linked with neither, leaves it open
+    m = _jades(mention)
+    assert m.loc["E1", "entity_id"] == "C11" and not m.loc["E1", "provisional"]
+    assert m.loc["E1", "method"].endswith("the one linked with this child")
+    assert m.loc["E2", "provisional"] and m.loc["E2", "entity_id"].startswith("prov-p-")
 
 
 def test_an_rhi_mention_written_in_small_letters_is_shown_with_capitals():

@@ -107,19 +107,27 @@ def provisional_id(kind: str, mention: str) -> str:
 # --- mentions -------------------------------------------------------------------------------
 
 
-def _person_index(ds: Dataset, persons_res: PersonResolution | None) -> tuple[dict, dict, dict, dict]:
+def _person_index(ds: Dataset, persons_res: PersonResolution | None) -> tuple[dict, dict, dict, dict, set]:
     """name -> entities, forename form -> entities, (surname, initial) and (forename,
-    surname initial) -> entities, entity -> kind."""
+    surname initial) -> entities, entity -> kind, and the entities that hold a record of
+    their own (a child's record or a person record the export holds, not only records
+    ingest made from names)."""
     mapping = persons_res.mapping if persons_res is not None else {}
     names: dict[str, set[str]] = {}
     fore: dict[str, set[str]] = {}
     sur: dict[tuple[str, str], set[str]] = {}
     kind: dict[str, str] = {}
-    rows = [(r, "person", n, a) for r, n, a in zip(ds.persons["person_id"].tolist(), ds.persons["name"].tolist(), ds.persons["aliases"].tolist(), strict=True)]
-    rows += [(r, "child", n, None) for r, n in zip(ds.children["child_id"].tolist(), ds.children["name"].tolist(), strict=True)]
-    for rid, k, name, aliases in rows:
+    held: set[str] = set()
+    made = (ds.persons["provisional"].fillna(False).astype(bool).tolist() if "provisional" in ds.persons.columns
+            else [False] * len(ds.persons))
+    rows = [(r, "person", n, a, m) for r, n, a, m in zip(ds.persons["person_id"].tolist(), ds.persons["name"].tolist(),
+                                                        ds.persons["aliases"].tolist(), made, strict=True)]
+    rows += [(r, "child", n, None, False) for r, n in zip(ds.children["child_id"].tolist(), ds.children["name"].tolist(), strict=True)]
+    for rid, k, name, aliases, from_name in rows:
         ent = mapping.get(str(rid), str(rid))
         kind[ent] = k
+        if not from_name:
+            held.add(ent)
         full = normalise_person_name(name)
         toks = full.split()
         if full:
@@ -134,7 +142,7 @@ def _person_index(ds: Dataset, persons_res: PersonResolution | None) -> tuple[di
             an = normalise_person_name(a)
             if an:
                 names.setdefault(an, set()).add(ent)
-    return names, fore, sur, kind
+    return names, fore, sur, kind, held
 
 
 def _place_index(ds: Dataset, locations_res: LocationResolution | None) -> PlaceIndex:
@@ -144,42 +152,70 @@ def _place_index(ds: Dataset, locations_res: LocationResolution | None) -> Place
     return PlaceIndex.build(lo, mapping=mapping)
 
 
-def _match_person(mention: str, idx: tuple[dict, dict, dict, dict], choices: list[str],
-                  fuzzy: dict | None = None) -> tuple[str | None, float, str]:
-    names, fore, sur, _ = idx
+def _match_person(mention: str, idx: tuple[dict, dict, dict, dict, set], choices: list[str],
+                  fuzzy: dict | None = None) -> tuple[str | None, float, str, frozenset[str]]:
+    """The entity an RHI person mention names, its confidence and how, and, when the name
+    fits several entities, those candidates (:func:`_link_mentions` asks which of them the
+    episode's child is linked with)."""
+    names, fore, sur, _, held = idx
+    none: frozenset[str] = frozenset()
     if _RELATIONAL_RE.search(mention):
-        return None, 0.0, "relational description: not matched to the person it names"
+        return None, 0.0, "relational description: not matched to the person it names", none
     norm = normalise_person_name(mention)
     toks = norm.split()
     if not toks or set(toks) & _VAGUE:
-        return None, 0.0, "a description, not a name"
+        return None, 0.0, "a description, not a name", none
     hit = names.get(norm, set())
     if len(hit) == 1:
-        return next(iter(hit)), 0.95, "name or alias exact"
+        return next(iter(hit)), 0.95, "name or alias exact", none
     if len(hit) > 1:
-        return None, 0.0, f"ambiguous: {len(hit)} entities share the name"
+        own = hit & held
+        if len(own) == 1:  # the others are references made from the name, unresolved
+            return (next(iter(own)), 0.8, f"name exact: one of {len(hit)} entities with the name holds a record "
+                    "of its own (the others were made from the name in links)", none)
+        return None, 0.0, f"ambiguous: {len(hit)} entities share the name", frozenset(hit)
     if len(toks) == 1:
         hit = fore.get(NICKNAME_TO_FORM.get(toks[0], toks[0]), set())
         if len(hit) == 1:
-            return next(iter(hit)), 0.6, "forename only, one entity has it"
+            return next(iter(hit)), 0.6, "forename only, one entity has it", none
         if len(hit) > 1:
-            return None, 0.0, f"ambiguous forename: {len(hit)} entities"
-        return None, 0.0, "no match"
+            return None, 0.0, f"ambiguous forename: {len(hit)} entities", frozenset(hit)
+        return None, 0.0, "no match", none
+    cands: set[str] = set()
     if len(toks[0]) == 1:
         hit = sur.get((toks[-1], toks[0]), set())
         if len(hit) == 1:
-            return next(iter(hit)), 0.75, "initial and surname"
+            return next(iter(hit)), 0.75, "initial and surname", none
+        cands |= hit
     if len(toks) == 2 and len(toks[1]) == 1:
         hit = sur.get((NICKNAME_TO_FORM.get(toks[0], toks[0]), toks[1], "fs"), set())
         if len(hit) == 1:
-            return next(iter(hit)), 0.75, "forename and surname initial"
+            return next(iter(hit)), 0.75, "forename and surname initial", none
+        cands |= hit
     best = fuzzy[norm] if fuzzy is not None and norm in fuzzy else process.extractOne(
         norm, choices, scorer=fuzz.token_sort_ratio, score_cutoff=88)
     if best is not None:
         hit = names[best[0]]
         if len(hit) == 1:
-            return next(iter(hit)), round(0.9 * best[1] / 100, 4), f"name similar to {best[0]!r}"
-    return None, 0.0, "no match"
+            return next(iter(hit)), round(0.9 * best[1] / 100, 4), f"name similar to {best[0]!r}", none
+    if cands:
+        return None, 0.0, f"ambiguous: {len(cands)} entities fit the initial", frozenset(cands)
+    return None, 0.0, "no match", none
+
+
+def _linked_entities(ds: Dataset, persons_res: PersonResolution | None) -> dict[str, set[str]]:
+    """Entity -> the entities its links (as resolved) join it with."""
+    mapping = persons_res.mapping if persons_res is not None else {}
+    out: dict[str, set[str]] = {}
+    links = ds.links
+    if not len(links):
+        return out
+    for a, b in zip(links["source_id"].astype(str).tolist(), links["target_id"].astype(str).tolist(), strict=True):
+        ea, eb = mapping.get(a, a), mapping.get(b, b)
+        if ea != eb:
+            out.setdefault(ea, set()).add(eb)
+            out.setdefault(eb, set()).add(ea)
+    return out
 
 
 def _match_place(mention: str, idx: PlaceIndex) -> tuple[str | None, float, str]:
@@ -300,16 +336,28 @@ def _link_mentions(ds: Dataset, persons_res: PersonResolution | None, locations_
     pn = {normalise_person_name(m) for c in ep["people_mentioned"].tolist() for m in split_list(c)}
     pfuzzy = _best_matches(sorted(x for x in pn if x and x not in pidx[0]), pchoices, cutoff=88)
     days = pd.to_datetime(ep["reported_at"]).dt.normalize().tolist()
-    # the same mention text always gets the same answer: match each distinct text once
-    cache: dict[str, tuple[str, float, bool, str]] = {}
+    # the same mention text always gets the same answer (match each distinct text once), but
+    # for a name several entities fit: then the one the episode's child is linked with, if
+    # exactly one is ("Jade K" in Tyler's RHI, and of the two Jade Ks only one is Tyler's friend)
+    cache: dict[str, tuple[tuple[str, float, bool, str], frozenset[str]]] = {}
+    linked: dict[str, set[str]] | None = None
+    pmap = persons_res.mapping if persons_res is not None else {}
     rows = []
     for eid, cid, day, pm, lm in zip(ep["episode_id"].tolist(), ep["child_id"].tolist(), days,
                                     ep["people_mentioned"].tolist(), ep["places_mentioned"].tolist(), strict=True):
         for mention in split_list(pm):
-            hit = cache.get(mention)
-            if hit is None:
-                ent, conf, how = _match_person(mention, pidx, pchoices, pfuzzy)
-                hit = cache[mention] = _provisional_unless_sure("person", mention, ent, conf, how, min_confidence)
+            got = cache.get(mention)
+            if got is None:
+                ent, conf, how, cands = _match_person(mention, pidx, pchoices, pfuzzy)
+                got = cache[mention] = (_provisional_unless_sure("person", mention, ent, conf, how, min_confidence), cands)
+            hit, cands = got
+            if cands:
+                if linked is None:
+                    linked = _linked_entities(ds, persons_res)
+                me = pmap.get(str(cid), str(cid))
+                near = (cands & linked.get(me, set())) - {me}
+                if len(near) == 1:
+                    hit = (next(iter(near)), 0.7, False, f"{hit[3]}; the one linked with this child")
             rows.append((eid, cid, day, mention, "person", *hit))
         for mention in split_list(lm):
             hit = places[mention]
