@@ -617,7 +617,7 @@ def test_a_name_alone_shared_with_an_adult_does_not_reach_the_child_through_the_
     pairs = _pairs(res)
     key = ("K1", "P1") if ("K1", "P1") in pairs.index else ("P1", "K1")
     if key in pairs.index:  # the review queue says why the pair is doubtful
-        assert "namesakes: the name also matches 1 record" in pairs.loc[key, "explanation"]
+        assert "namesakes: 1 other record of the name" in pairs.loc[key, "explanation"]
     # without the adult of record the name alone is the child, directly or through the nominal
     alone = resolve_persons(_ds([OWN_NOMINAL, NAME_ALONE], links=links), engine=engine)
     assert alone.mapping["P1"] == "C01"

@@ -136,8 +136,8 @@ _RIVAL_PRIOR = ("prior (a person record being this adult of record, against the 
 
 
 def _compete_words(n: int) -> str:
-    return (f"namesakes: the name also matches {n} record{'s' if n > 1 else ''} of a child or adult "
-            "born over a year away from this one")
+    return (f"namesakes: {n} other record{'s' if n > 1 else ''} of the name, a child or adult born over "
+            "a year apart")
 
 
 def _prior_words(rivals: int) -> str:

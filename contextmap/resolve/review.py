@@ -276,13 +276,18 @@ svg text { font-size: 11px; fill: #222; }
 
   function waterfall(steps, noun) {
     // steps: [[label, weight], ...], the prior first; bars from the running total
-    var rowH = 18, left = 330, width = 420, n = steps.length + 1;
+    // the label column as wide as the longest label needs (up to 640 px; a longer one is cut
+    // with its whole text as the label's title), the drawing scaled to the page's width
+    var longest = Math.max.apply(null, steps.map(function (s) { return s[0].length; }).concat([20]));
+    var rowH = 18, left = Math.min(Math.max(330, Math.ceil(longest * 6.6) + 12), 640), width = 420, n = steps.length + 1;
+    var fits = Math.floor((left - 12) / 6.6);
     var totals = [0], run = 0;
     steps.forEach(function (s) { run += s[1]; totals.push(run); });
     var lo = Math.min.apply(null, totals.concat([0])), hi = Math.max.apply(null, totals.concat([0]));
     if (hi - lo < 1) { hi = lo + 1; }
     var x = function (v) { return left + (v - lo) / (hi - lo) * width; };
-    var svg = sv("svg", {width: left + width + 70, height: n * rowH + 24, role: "img"});
+    var svg = sv("svg", {width: left + width + 70, height: n * rowH + 24, role: "img",
+                         viewBox: "0 0 " + (left + width + 70) + " " + (n * rowH + 24), style: "max-width: 100%; height: auto"});
     svg.appendChild(sv("title", {}, "Waterfall of match weights (bits): what agreed adds, what disagreed subtracts"));
     svg.appendChild(sv("line", {x1: x(0), x2: x(0), y1: 0, y2: n * rowH + 4, stroke: "#999"}));
     var acc = 0;
@@ -290,7 +295,10 @@ svg text { font-size: 11px; fill: #222; }
       var a = acc, b = acc + s[1];
       acc = b;
       var y = i * rowH + 2;
-      svg.appendChild(sv("text", {x: left - 6, y: y + 12, "text-anchor": "end"}, s[0]));
+      var label = s[0].length > fits ? s[0].slice(0, fits - 1) + "\u2026" : s[0];
+      var t = sv("text", {x: left - 6, y: y + 12, "text-anchor": "end"}, label);
+      if (label !== s[0]) { t.appendChild(sv("title", {}, s[0])); }
+      svg.appendChild(t);
       var cls = i === 0 ? "prior" : (s[1] >= 0 ? "pos" : "neg");
       svg.appendChild(sv("rect", {x: Math.min(x(a), x(b)), y: y, width: Math.max(1, Math.abs(x(b) - x(a))), height: rowH - 4, "class": cls}));
       svg.appendChild(sv("text", {x: Math.max(x(a), x(b)) + 4, y: y + 12}, (s[1] >= 0 ? "+" : "") + s[1].toFixed(1)));
