@@ -56,8 +56,10 @@ postgresql:
 
 # Doctests: every Examples section in contextmap/ runs (--doctest-modules); they write only
 # into temporary folders.
+# --durations: the slowest tests are named at the end of every run, so a CI run that grows
+# slower says where
 test: install chromium java postgresql lint
-	bash .ci/with-postgres $(PY) -m pytest -n 2 --doctest-modules contextmap tests --nbmake notebooks $(PYTEST_ARGS)
+	bash .ci/with-postgres $(PY) -m pytest -n 2 --durations=15 --doctest-modules contextmap tests --nbmake notebooks $(PYTEST_ARGS)
 
 # ruff (with the nx/pd/gpd/np alias conventions) and mypy; part of make test.
 lint: install
