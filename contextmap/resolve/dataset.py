@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -123,11 +124,16 @@ def _person_index(ds: Dataset, persons_res: PersonResolution | None) -> tuple[di
     rows = [(r, "person", n, a, m) for r, n, a, m in zip(ds.persons["person_id"].tolist(), ds.persons["name"].tolist(),
                                                         ds.persons["aliases"].tolist(), made, strict=True)]
     rows += [(r, "child", n, None, False) for r, n in zip(ds.children["child_id"].tolist(), ds.children["name"].tolist(), strict=True)]
-    for rid, k, name, aliases, from_name in rows:
+    dobs = pd.concat([pd.to_datetime(ds.persons["date_of_birth"], errors="coerce"),
+                      pd.to_datetime(ds.children["date_of_birth"], errors="coerce")], ignore_index=True).tolist()
+    dated: dict[str, set] = {}
+    for (rid, k, name, aliases, from_name), dob in zip(rows, dobs, strict=True):
         ent = mapping.get(str(rid), str(rid))
         kind[ent] = k
         if not from_name:
             held.add(ent)
+        if not pd.isna(dob):
+            dated.setdefault(ent, set()).add(dob)
         full = normalise_person_name(name)
         toks = full.split()
         if full:
@@ -142,6 +148,10 @@ def _person_index(ds: Dataset, persons_res: PersonResolution | None) -> tuple[di
             an = normalise_person_name(a)
             if an:
                 names.setdefault(an, set()).add(ent)
+    # a record made from a name with a date of birth no record of its own has claims a person
+    # of its own ("Jade Kesgill, 1984" beside a child, where the known Jade Kesgill was born in 2012)
+    real_dobs = {d for e in held for d in dated.get(e, ())}
+    held |= {e for e, ds_ in dated.items() if e not in held and not ds_ & real_dobs}
     return names, fore, sur, kind, held
 
 
@@ -152,70 +162,124 @@ def _place_index(ds: Dataset, locations_res: LocationResolution | None) -> Place
     return PlaceIndex.build(lo, mapping=mapping)
 
 
+class Named(NamedTuple):
+    """What the name of an RHI person mention says: the one entity it names (or None), its
+    confidence and how; and, when several entities fit it, those candidates, the confidence
+    the form would have were it one's alone, and the one of them holding a record of its own
+    when the others were made from the name in links (``held``)."""
+
+    entity: str | None
+    confidence: float
+    how: str
+    candidates: frozenset[str] = frozenset()
+    form_confidence: float = 0.0
+    held: str | None = None
+
+
 def _match_person(mention: str, idx: tuple[dict, dict, dict, dict, set], choices: list[str],
-                  fuzzy: dict | None = None) -> tuple[str | None, float, str, frozenset[str]]:
-    """The entity an RHI person mention names, its confidence and how, and, when the name
-    fits several entities, those candidates (:func:`_link_mentions` asks which of them the
-    episode's child is linked with)."""
+                  fuzzy: dict | None = None) -> Named:
+    """The entity an RHI person mention names (see :class:`Named`); :func:`_link_mentions`
+    chooses among several candidates by the episode's child's links."""
     names, fore, sur, _, held = idx
-    none: frozenset[str] = frozenset()
     if _RELATIONAL_RE.search(mention):
-        return None, 0.0, "relational description: not matched to the person it names", none
+        return Named(None, 0.0, "relational description: not matched to the person it names")
     norm = normalise_person_name(mention)
     toks = norm.split()
     if not toks or set(toks) & _VAGUE:
-        return None, 0.0, "a description, not a name", none
+        return Named(None, 0.0, "a description, not a name")
+
+    def several(hit: set[str], how: str, conf: float) -> Named:
+        own = hit & held
+        return Named(None, 0.0, how, frozenset(hit), conf, next(iter(own)) if len(own) == 1 else None)
+
     hit = names.get(norm, set())
     if len(hit) == 1:
-        return next(iter(hit)), 0.95, "name or alias exact", none
+        return Named(next(iter(hit)), 0.95, "name or alias exact")
     if len(hit) > 1:
-        own = hit & held
-        if len(own) == 1:  # the others are references made from the name, unresolved
-            return (next(iter(own)), 0.8, f"name exact: one of {len(hit)} entities with the name holds a record "
-                    "of its own (the others were made from the name in links)", none)
-        return None, 0.0, f"ambiguous: {len(hit)} entities share the name", frozenset(hit)
+        return several(hit, f"ambiguous: {len(hit)} entities share the name", 0.95)
     if len(toks) == 1:
         hit = fore.get(NICKNAME_TO_FORM.get(toks[0], toks[0]), set())
         if len(hit) == 1:
-            return next(iter(hit)), 0.6, "forename only, one entity has it", none
+            return Named(next(iter(hit)), 0.6, "forename only, one entity has it")
         if len(hit) > 1:
-            return None, 0.0, f"ambiguous forename: {len(hit)} entities", frozenset(hit)
-        return None, 0.0, "no match", none
+            return several(hit, f"ambiguous forename: {len(hit)} entities", 0.6)
+        return Named(None, 0.0, "no match")
     cands: set[str] = set()
-    if len(toks[0]) == 1:
-        hit = sur.get((toks[-1], toks[0]), set())
-        if len(hit) == 1:
-            return next(iter(hit)), 0.75, "initial and surname", none
-        cands |= hit
-    if len(toks) == 2 and len(toks[1]) == 1:
-        hit = sur.get((NICKNAME_TO_FORM.get(toks[0], toks[0]), toks[1], "fs"), set())
-        if len(hit) == 1:
-            return next(iter(hit)), 0.75, "forename and surname initial", none
-        cands |= hit
+    forms = [toks]
+    if len(toks) == 2 and len(toks[0]) == 1:  # "JADE K" read surname first: "k jade"
+        forms.append(toks[::-1])
+    for t in forms:
+        if len(t[0]) == 1:
+            hit = sur.get((t[-1], t[0]), set())
+            if len(hit) == 1:
+                return Named(next(iter(hit)), 0.75, "initial and surname")
+            cands |= hit
+        if len(t) == 2 and len(t[1]) == 1:
+            hit = sur.get((NICKNAME_TO_FORM.get(t[0], t[0]), t[1], "fs"), set())
+            if len(hit) == 1:
+                return Named(next(iter(hit)), 0.75, "forename and surname initial")
+            cands |= hit
     best = fuzzy[norm] if fuzzy is not None and norm in fuzzy else process.extractOne(
         norm, choices, scorer=fuzz.token_sort_ratio, score_cutoff=88)
     if best is not None:
         hit = names[best[0]]
+        conf = round(0.9 * best[1] / 100, 4)
         if len(hit) == 1:
-            return next(iter(hit)), round(0.9 * best[1] / 100, 4), f"name similar to {best[0]!r}", none
+            return Named(next(iter(hit)), conf, f"name similar to {best[0]!r}")
+        return several(set(hit), f"ambiguous: similar to {best[0]!r}, which {len(hit)} entities share", conf)
     if cands:
-        return None, 0.0, f"ambiguous: {len(cands)} entities fit the initial", frozenset(cands)
-    return None, 0.0, "no match", none
+        return several(cands, f"ambiguous: {len(cands)} entities fit the initial", 0.75)
+    return Named(None, 0.0, "no match")
 
 
-def _linked_entities(ds: Dataset, persons_res: PersonResolution | None) -> dict[str, set[str]]:
-    """Entity -> the entities its links (as resolved) join it with."""
+def _linked_entities(ds: Dataset, persons_res: PersonResolution | None) -> dict[str, dict[str, list[tuple]]]:
+    """Entity -> each entity its links (as resolved) join it with -> those links, as (the day
+    observed, or NaT; the relation; the episode the link was recorded for, or '')."""
     mapping = persons_res.mapping if persons_res is not None else {}
-    out: dict[str, set[str]] = {}
+    out: dict[str, dict[str, list[tuple]]] = {}
     links = ds.links
     if not len(links):
         return out
-    for a, b in zip(links["source_id"].astype(str).tolist(), links["target_id"].astype(str).tolist(), strict=True):
+    n = len(links)
+    days = (pd.to_datetime(links["observed_on"], errors="coerce").dt.normalize().tolist() if "observed_on" in links.columns
+            else [pd.NaT] * n)
+    rel = links["relation"].fillna("").astype(str).tolist() if "relation" in links.columns else [""] * n
+    eps = links["episode_id"].fillna("").astype(str).tolist() if "episode_id" in links.columns else [""] * n
+    for a, b, d, r, e in zip(links["source_id"].astype(str).tolist(), links["target_id"].astype(str).tolist(),
+                             days, rel, eps, strict=True):
         ea, eb = mapping.get(a, a), mapping.get(b, b)
         if ea != eb:
-            out.setdefault(ea, set()).add(eb)
-            out.setdefault(eb, set()).add(ea)
+            out.setdefault(ea, {}).setdefault(eb, []).append((d, r, e))
+            out.setdefault(eb, {}).setdefault(ea, []).append((d, r, e))
     return out
+
+
+def _by_links(named: Named, me: str, episode: str, day: pd.Timestamp,
+              linked: dict[str, dict[str, list[tuple]]]) -> tuple[str | None, float, str]:
+    """Which of a name's candidates an episode's child (``me``) means: the one candidate the
+    child is linked with by a link observed by the episode's day (or undated) and not recorded
+    for this very episode (its own RHI is no evidence of itself); else the one candidate
+    holding a record of its own, if it is not the child. Confidence: the form's own, less a
+    tenth (the choice)."""
+    mine = linked.get(me, {})
+    near: dict[str, str] = {}
+    for c in named.candidates:
+        if c == me:
+            continue
+        for d, r, e in mine.get(c, ()):
+            if (e == "" or e != episode) and (pd.isna(d) or pd.isna(day) or d <= day):
+                near[c] = r
+                break
+    conf = round(0.9 * named.form_confidence, 4)
+    if len(near) == 1:
+        (c, r), = near.items()
+        return c, conf, f"{named.how}; the one linked with this child" + (f" ({r})" if r else "")
+    if len(near) > 1:
+        return None, 0.0, f"{named.how}; this child is linked with {len(near)} of them"
+    if named.held is not None and named.held != me:
+        return (named.held, conf, f"{named.how}; the one with a record of its own (the others were made from "
+                "the name in links, with no date of birth)")
+    return None, 0.0, named.how
 
 
 def _match_place(mention: str, idx: PlaceIndex) -> tuple[str | None, float, str]:
@@ -338,9 +402,10 @@ def _link_mentions(ds: Dataset, persons_res: PersonResolution | None, locations_
     days = pd.to_datetime(ep["reported_at"]).dt.normalize().tolist()
     # the same mention text always gets the same answer (match each distinct text once), but
     # for a name several entities fit: then the one the episode's child is linked with, if
-    # exactly one is ("Jade K" in Tyler's RHI, and of the two Jade Ks only one is Tyler's friend)
-    cache: dict[str, tuple[tuple[str, float, bool, str], frozenset[str]]] = {}
-    linked: dict[str, set[str]] | None = None
+    # exactly one is ("Jade K" in Tyler's RHI, and of the two Jade Ks only one is Tyler's
+    # friend), else the one holding a record of its own (:func:`_by_links`)
+    cache: dict[str, tuple[tuple[str, float, bool, str], Named]] = {}
+    linked: dict[str, dict[str, list[tuple]]] | None = None
     pmap = persons_res.mapping if persons_res is not None else {}
     rows = []
     for eid, cid, day, pm, lm in zip(ep["episode_id"].tolist(), ep["child_id"].tolist(), days,
@@ -348,16 +413,15 @@ def _link_mentions(ds: Dataset, persons_res: PersonResolution | None, locations_
         for mention in split_list(pm):
             got = cache.get(mention)
             if got is None:
-                ent, conf, how, cands = _match_person(mention, pidx, pchoices, pfuzzy)
-                got = cache[mention] = (_provisional_unless_sure("person", mention, ent, conf, how, min_confidence), cands)
-            hit, cands = got
-            if cands:
+                named = _match_person(mention, pidx, pchoices, pfuzzy)
+                got = cache[mention] = (_provisional_unless_sure("person", mention, named.entity, named.confidence,
+                                                                 named.how, min_confidence), named)
+            hit, named = got
+            if named.candidates:
                 if linked is None:
                     linked = _linked_entities(ds, persons_res)
-                me = pmap.get(str(cid), str(cid))
-                near = (cands & linked.get(me, set())) - {me}
-                if len(near) == 1:
-                    hit = (next(iter(near)), 0.7, False, f"{hit[3]}; the one linked with this child")
+                ent, conf, how = _by_links(named, pmap.get(str(cid), str(cid)), str(eid), day, linked)
+                hit = _provisional_unless_sure("person", mention, ent, conf, how, min_confidence)
             rows.append((eid, cid, day, mention, "person", *hit))
         for mention in split_list(lm):
             hit = places[mention]

@@ -186,12 +186,6 @@ class PersonResolution:
 # --- records ------------------------------------------------------------------------------
 
 
-SECOND_READING_SHARE = 0.001
-"""The link context is read a second time (persons joined to children standing for them) when
-at least this share of the person records would then stand for a child; see
-:func:`resolve_persons`."""
-
-
 def _col(df: pd.DataFrame, name: str) -> list:
     if name in df.columns:
         return df[name].tolist()
@@ -639,10 +633,13 @@ def resolve_persons(
         again = stands.copy()
         again[joined] = child_of[joined]
         moved = again != stands
-        # a few records among many change the context of only the pairs near them; the second
-        # pass over every pair (4 s of CPU at 100,000 episodes) is skipped when fewer than one
-        # person record in SECOND_READING_SHARE moves (1 of 19,274 in the one-agency sample)
-        if moved.sum() >= max(1, SECOND_READING_SHARE * int((~is_child).sum())):
+        # only a record with links changes anyone's context: without one, the second pass over
+        # every pair (4 s of CPU at 100,000 episodes) would find what the first did
+        links = getattr(ds, "links", None)
+        if moved.any() and links is not None and len(links):
+            ends = set(links["source_id"].astype(str).tolist()) | set(links["target_id"].astype(str).tolist())
+            moved &= np.fromiter((str(r) in ends for r in ids.tolist()), dtype=bool, count=len(ids))
+        if moved.any():
             feats["ids"] = ids
             feats["near"], feats["graph"], feats["relation"] = link_neighbours(ds, ids, feats["provisional"], again)
             feats["ids"] = again
