@@ -267,7 +267,7 @@ def _by_links(named: Named, me: str, episode: str, day: pd.Timestamp,
         if c == me:
             continue
         for d, r, e in mine.get(c, ()):
-            if (e == "" or e != episode) and (pd.isna(d) or pd.isna(day) or d <= day):
+            if e != episode and (pd.isna(d) or pd.isna(day) or d <= day):
                 near[c] = r
                 break
     conf = round(0.9 * named.form_confidence, 4)

@@ -365,8 +365,8 @@ def same_as_child(f: dict[str, np.ndarray]) -> np.ndarray:
     return out
 
 
-def link_neighbours(ds, ids: np.ndarray, provisional: np.ndarray,
-                    same: np.ndarray | None = None) -> tuple[np.ndarray, LinkGraph | None, np.ndarray]:
+def link_neighbours(ds, ids: np.ndarray, provisional: np.ndarray, same: np.ndarray | None = None, *,
+                    spots: pd.DataFrame | None = None) -> tuple[np.ndarray, LinkGraph | None, np.ndarray]:
     """The link context of person-child matching: per record (``ids``), the codes of the ids it
     is linked with (its links' other ends); the links between records that are not provisional
     (:class:`LinkGraph`), whose identity the data states; and per record the one relation word
@@ -376,7 +376,8 @@ def link_neighbours(ds, ids: np.ndarray, provisional: np.ndarray,
     with the places of its links, and a place end stands for its spots (:func:`place_keys`):
     a postcode and a grid square, so that two agencies' records of one place meet. With
     ``same`` (per record, the id it stands for: :func:`same_as_child`), a record's links are
-    those of the id it stands for.
+    those of the id it stands for. ``spots``: :func:`place_keys` of ``ds.locations``, when the
+    caller has it already (the second reading of the context).
 
     Examples
     --------
@@ -416,7 +417,7 @@ def link_neighbours(ds, ids: np.ndarray, provisional: np.ndarray,
         src, tgt = np.concatenate([src, fc[has]]), np.concatenate([tgt, fl[has]])
     # every id as an integer code, once (the rest is arithmetic on codes)
     locations, children = getattr(ds, "locations", None), getattr(ds, "children", None)
-    spots = place_keys(locations)
+    spots = place_keys(locations) if spots is None else spots
     loc_ids = (locations["location_id"].astype(str).to_numpy(dtype=object)
                if locations is not None and "location_id" in locations.columns else np.zeros(0, dtype=object))
     kid_ids = (children["child_id"].astype(str).to_numpy(dtype=object)

@@ -53,6 +53,7 @@ from contextmap.resolve.identity import (
     child_guards,
     entity_guard,
     link_neighbours,
+    place_keys,
     record_surnames,
     reference_day,
     same_as_child,
@@ -574,7 +575,9 @@ def resolve_persons(
     if use_links and is_child.any():  # the link context of person-child pairs
         feats["ids"] = ids
         stands = same_as_child(feats)
-        feats["near"], feats["graph"], feats["relation"] = link_neighbours(ds, ids, feats["provisional"], stands)
+        spots = place_keys(getattr(ds, "locations", None))  # read once, for both readings of the context
+        feats["near"], feats["graph"], feats["relation"] = link_neighbours(ds, ids, feats["provisional"], stands,
+                                                                           spots=spots)
         feats["ids"] = stands  # the link context reads a record as the id it stands for
     if ctx is not None:
         feats["kids"], feats["kids_u"] = ctx[0], np.array([ctx[1]])
@@ -608,6 +611,7 @@ def resolve_persons(
     must = [(pos[d.a], pos[d.b]) for d in mine.merges]
     cannot = [(pos[d.a], pos[d.b]) for d in mine.keep_apart]
     surnames = record_surnames(feats["full"], rec["aliases"].tolist()) if is_child.any() else None
+    child_ids = set(ids[is_child].tolist())
 
     def cluster() -> Any:
         return cluster_records(ids, scored, threshold=float(threshold), must=must, cannot=cannot,
@@ -626,8 +630,7 @@ def resolve_persons(
         # (near them by what he does) became the child more often than a child was found
         stands = feats["ids"]
         # a set lookup per record: np.isin on object arrays took 48 s at 100,000 episodes
-        kid_ids = set(ids[is_child].tolist())
-        in_kid = np.fromiter((e in kid_ids for e in cl.entity_id.tolist()), dtype=bool, count=len(ids))
+        in_kid = np.fromiter((e in child_ids for e in cl.entity_id.tolist()), dtype=bool, count=len(ids))
         child_of = np.where(in_kid, cl.entity_id, None)
         joined = ~is_child & (feats["dob_day"] >= 0) & (child_of != None)  # noqa: E711
         again = stands.copy()
@@ -641,7 +644,8 @@ def resolve_persons(
             moved &= np.fromiter((str(r) in ends for r in ids.tolist()), dtype=bool, count=len(ids))
         if moved.any():
             feats["ids"] = ids
-            feats["near"], feats["graph"], feats["relation"] = link_neighbours(ds, ids, feats["provisional"], again)
+            feats["near"], feats["graph"], feats["relation"] = link_neighbours(ds, ids, feats["provisional"], again,
+                                                                               spots=spots)
             feats["ids"] = again
             feats["keep_level"], feats["prev_level"] = moved, scored["ctx_level"].to_numpy(copy=True)
             for c, v in as_scored.items():
@@ -659,7 +663,6 @@ def resolve_persons(
         }
     )
     pairs = pairs_frame(scored, rec, feats, cl.entity_id, mine, pos, min_pair_probability)
-    child_ids = set(ids[is_child].tolist())
     stats = {
         "records": len(rec),
         "person_records": int((~is_child).sum()),
