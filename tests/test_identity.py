@@ -359,6 +359,13 @@ def test_a_link_after_the_rhi_or_made_from_it_does_not_decide_its_names(link):
     assert m.loc["E1", "provisional"]
 
 
+@pytest.mark.parametrize("link", [{"observed_on": None},  # undated: no sign it came after
+                                  {"observed_on": "2026-10-05 23:30"}])  # the RHI's own day counts, whatever the hour
+def test_an_undated_link_or_one_of_the_rhis_day_decides_its_names(link):
+    m = _jades("Jade K", link=link)
+    assert m.loc["E1", "entity_id"] == "C11" and not m.loc["E1", "provisional"]
+
+
 def test_a_name_chosen_by_the_childs_links_is_still_held_to_the_least_confidence():
     from contextmap.resolve import link_mentions
 

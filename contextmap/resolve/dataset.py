@@ -27,6 +27,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 from shapely.geometry import Point
 
+from contextmap.arrays import isin
 from contextmap.dataset import Dataset
 from contextmap.files import check_new_files, write_csv
 from contextmap.ingest.placematch import PlaceIndex
@@ -232,42 +233,79 @@ def _match_person(mention: str, idx: tuple[dict, dict, dict, dict, set], choices
     return Named(None, 0.0, "no match")
 
 
-def _linked_entities(ds: Dataset, persons_res: PersonResolution | None) -> dict[str, dict[str, list[tuple]]]:
-    """Entity -> each entity its links (as resolved) join it with -> those links, as (the day
-    observed, or NaT; the relation; the episode the link was recorded for, or '')."""
-    mapping = persons_res.mapping if persons_res is not None else {}
-    out: dict[str, dict[str, list[tuple]]] = {}
-    links = ds.links
-    if not len(links):
-        return out
-    n = len(links)
-    days = (pd.to_datetime(links["observed_on"], errors="coerce").dt.normalize().tolist() if "observed_on" in links.columns
-            else [pd.NaT] * n)
-    rel = links["relation"].fillna("").astype(str).tolist() if "relation" in links.columns else [""] * n
-    eps = links["episode_id"].fillna("").astype(str).tolist() if "episode_id" in links.columns else [""] * n
-    for a, b, d, r, e in zip(links["source_id"].astype(str).tolist(), links["target_id"].astype(str).tolist(),
-                             days, rel, eps, strict=True):
-        ea, eb = mapping.get(a, a), mapping.get(b, b)
-        if ea != eb:
-            out.setdefault(ea, {}).setdefault(eb, []).append((d, r, e))
-            out.setdefault(eb, {}).setdefault(ea, []).append((d, r, e))
+_UNDATED = np.iinfo(np.int64).min  # an undated link counts as observed before any day
+_OPEN = np.iinfo(np.int64).max  # an episode with no report day: every link counts
+
+
+def _days_ns(values: pd.Series, *, missing: int) -> np.ndarray:
+    """Each cell's day (time of day dropped) as nanoseconds since 1970, ``missing`` where none:
+    day comparisons in integers (a ``pd.Timestamp`` comparison per pair cost seconds)."""
+    days = pd.to_datetime(values, errors="coerce").dt.normalize()
+    if days.dt.tz is not None:  # the instants, in UTC
+        days = days.dt.tz_convert("UTC").dt.tz_localize(None)
+    ns = days.astype("datetime64[ns]").to_numpy()
+    out = ns.view("i8").copy()
+    out[np.isnat(ns)] = missing
     return out
 
 
-def _by_links(named: Named, me: str, episode: str, day: pd.Timestamp,
+def _linked_entities(ds: Dataset, persons_res: PersonResolution | None, children: set[str],
+                     candidates: set[str]) -> dict[str, dict[str, list[tuple]]]:
+    """Each of ``children`` (entities, as resolved) -> each of ``candidates`` its links join it
+    with -> those links, in the links' order, as (the day observed in nanoseconds, or
+    ``_UNDATED``; the relation; the episode the link was recorded for, or '')."""
+    out: dict[str, dict[str, list[tuple]]] = {}
+    links = ds.links
+    if not len(links) or not children or not candidates:
+        return out
+    mapping = persons_res.mapping if persons_res is not None else {}
+    ends = []
+    for col in ("source_id", "target_id"):
+        ids = links[col].astype(str)
+        if mapping:
+            ids = ids.map(_lookup(mapping)).fillna(ids)
+        ends.append(ids)
+    a, b = (e.to_numpy(dtype=object) for e in ends)
+    one = [isin(e, children) for e in ends]
+    other = [isin(e, candidates) for e in ends]
+    differ = a != b
+    fwd = np.flatnonzero(one[0] & other[1] & differ)  # source the child, target a candidate
+    back = np.flatnonzero(one[1] & other[0] & differ)
+    if not len(fwd) and not len(back):
+        return out
+    rows = np.concatenate([fwd, back])
+    me = np.concatenate([a[fwd], b[back]])
+    them = np.concatenate([b[fwd], a[back]])
+    order = np.argsort(rows, kind="stable")
+    rows, me, them = rows[order], me[order], them[order]
+    days = (_days_ns(links["observed_on"].iloc[rows], missing=_UNDATED) if "observed_on" in links.columns
+            else np.full(len(rows), _UNDATED, dtype=np.int64))
+    rel = (links["relation"].iloc[rows].fillna("").astype(str).tolist() if "relation" in links.columns
+           else [""] * len(rows))
+    eps = (links["episode_id"].iloc[rows].fillna("").astype(str).tolist() if "episode_id" in links.columns
+           else [""] * len(rows))
+    for x, y, d, r, e in zip(me.tolist(), them.tolist(), days.tolist(), rel, eps, strict=True):
+        out.setdefault(x, {}).setdefault(y, []).append((d, r, e))
+    return out
+
+
+def _by_links(named: Named, me: str, episode: str, day: int,
               linked: dict[str, dict[str, list[tuple]]]) -> tuple[str | None, float, str]:
     """Which of a name's candidates an episode's child (``me``) means: the one candidate the
     child is linked with by a link observed by the episode's day (or undated) and not recorded
     for this very episode (its own RHI is no evidence of itself); else the one candidate
     holding a record of its own, if it is not the child. Confidence: the form's own, less a
-    tenth (the choice)."""
+    tenth (the choice). ``day``: the report's day in nanoseconds (``_OPEN`` for none);
+    ``linked``: :func:`_linked_entities`."""
     mine = linked.get(me, {})
+    cands = named.candidates
+    common = [c for c in mine if c in cands] if len(mine) < len(cands) else [c for c in cands if c in mine]
     near: dict[str, str] = {}
-    for c in named.candidates:
+    for c in common:
         if c == me:
             continue
-        for d, r, e in mine.get(c, ()):
-            if e != episode and (pd.isna(d) or pd.isna(day) or d <= day):
+        for d, r, e in mine[c]:
+            if e != episode and d <= day:
                 near[c] = r
                 break
     conf = round(0.9 * named.form_confidence, 4)
@@ -400,16 +438,18 @@ def _link_mentions(ds: Dataset, persons_res: PersonResolution | None, locations_
     pn = {normalise_person_name(m) for c in ep["people_mentioned"].tolist() for m in split_list(c)}
     pfuzzy = _best_matches(sorted(x for x in pn if x and x not in pidx[0]), pchoices, cutoff=88)
     days = pd.to_datetime(ep["reported_at"]).dt.normalize().tolist()
+    days_ns = _days_ns(ep["reported_at"], missing=_OPEN).tolist()
     # the same mention text always gets the same answer (match each distinct text once), but
     # for a name several entities fit: then the one the episode's child is linked with, if
     # exactly one is ("Jade K" in Tyler's RHI, and of the two Jade Ks only one is Tyler's
     # friend), else the one holding a record of its own (:func:`_by_links`)
     cache: dict[str, tuple[tuple[str, float, bool, str], Named]] = {}
-    linked: dict[str, dict[str, list[tuple]]] | None = None
     pmap = persons_res.mapping if persons_res is not None else {}
-    rows = []
-    for eid, cid, day, pm, lm in zip(ep["episode_id"].tolist(), ep["child_id"].tolist(), days,
-                                    ep["people_mentioned"].tolist(), ep["places_mentioned"].tolist(), strict=True):
+    rows: list[tuple] = []
+    pending: list[tuple[int, Named, str, str, int]] = []  # rows a name's candidates decide
+    for eid, cid, day, dns, pm, lm in zip(ep["episode_id"].tolist(), ep["child_id"].tolist(), days, days_ns,
+                                         ep["people_mentioned"].tolist(), ep["places_mentioned"].tolist(),
+                                         strict=True):
         for mention in split_list(pm):
             got = cache.get(mention)
             if got is None:
@@ -418,15 +458,18 @@ def _link_mentions(ds: Dataset, persons_res: PersonResolution | None, locations_
                                                                  named.how, min_confidence), named)
             hit, named = got
             if named.candidates:
-                if linked is None:
-                    linked = _linked_entities(ds, persons_res)
-                ent, conf, how = _by_links(named, pmap.get(str(cid), str(cid)), str(eid), day, linked)
-                hit = _provisional_unless_sure("person", mention, ent, conf, how, min_confidence)
+                pending.append((len(rows), named, pmap.get(str(cid), str(cid)), str(eid), dns))
             rows.append((eid, cid, day, mention, "person", *hit))
         for mention in split_list(lm):
             hit = places[mention]
             if hit[0]:
                 rows.append((eid, cid, day, mention, "place", *hit))
+    if pending:
+        linked = _linked_entities(ds, persons_res, {p[2] for p in pending},
+                                  set().union(*{id(p[1]): p[1].candidates for p in pending}.values()))
+        for i, named, me, eid, dns in pending:
+            ent, conf, how = _by_links(named, me, eid, dns, linked)
+            rows[i] = (*rows[i][:5], *_provisional_unless_sure("person", rows[i][3], ent, conf, how, min_confidence))
     out = pd.DataFrame(rows, columns=list(MENTION_COLUMNS))
     out["observed_on"] = pd.to_datetime(out["observed_on"])
     out["provisional"] = out["provisional"].astype(bool)
