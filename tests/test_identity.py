@@ -107,6 +107,25 @@ def test_ingest_initial_form_shared_by_two_children_born_that_day_is_not_a_guess
     assert rid is None and "2 records born that day" in why
 
 
+def test_a_name_with_a_date_of_birth_is_not_given_to_an_undated_record_of_the_name():
+    # a police link names "HARVEY QUIGLEY, 09/07/2011" where the nominal "QUIGLEY, Harvey" has
+    # no date of birth: the link's date is evidence the nominal lacks (here of the child, born a
+    # year earlier by a slip), so the name keeps it in a record of its own for resolution to weigh
+    ch = pd.DataFrame(CHILDREN)
+    ch["date_of_birth"] = pd.to_datetime(ch["date_of_birth"])
+    pe = pd.DataFrame({"person_id": ["N1"], "name": ["QUIGLEY, Harvey"], "aliases": [None],
+                       "date_of_birth": pd.to_datetime([None])})
+    no_places = pd.DataFrame({"location_id": [], "name": [], "postcode": []})
+    idx = NameIndex.build(ch, pe, no_places)
+    assert idx.person("HARVEY QUIGLEY", pd.Timestamp("2010-07-09")) == ("C03", "")
+    rid, why = idx.person("HARVEY QUIGLEY", pd.Timestamp("2011-07-09"))
+    assert rid is None and "another date of birth" in why
+    alone = NameIndex.build(ch.iloc[:0], pe, no_places)
+    rid, why = alone.person("HARVEY QUIGLEY", pd.Timestamp("2011-07-09"))
+    assert rid is None and "no date of birth" in why
+    assert alone.person("HARVEY QUIGLEY", None) == ("N1", "")  # no date given: the one record of the name
+
+
 def test_person_name_key_handles_hostile_text_without_crashing():
     for text in ("", "   ", ",", "SMITH,", ", Jay", "\u200b", "\u202eyeroC", "Ｃｏｒｅｙ", "🙂 Corey", "a" * 5000, None, 3):
         assert isinstance(person_name_key(text), str)

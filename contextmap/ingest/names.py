@@ -242,10 +242,13 @@ class NameIndex:
             return None, "matches no child or person of concern"
         if dob is not None and not pd.isna(dob):
             same = [c for c in cands if c[1] is not None and not pd.isna(c[1]) and pd.Timestamp(c[1]) == pd.Timestamp(dob)]
-            unknown = [c for c in cands if c[1] is None or pd.isna(c[1])]
-            cands = same or unknown
-            if not cands:
-                return None, "has the name of a record with another date of birth"
+            if not same:
+                # a record of the name with no date of birth may be this person or a namesake:
+                # the name keeps its date of birth in a record of its own, and resolution weighs it
+                return None, ("has the name of a record with another date of birth"
+                              if any(c[1] is not None and not pd.isna(c[1]) for c in cands)
+                              else "has the name of a record with no date of birth")
+            cands = same
         ids = sorted({c[0] for c in cands})
         if len(ids) > 1:
             return None, f"matches {len(ids)} records (give a date of birth or an id to say which)"
