@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["isin", "SPACE"]
+__all__ = ["isin", "lookup_series", "SPACE"]
 
 SPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
          "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
@@ -72,3 +72,16 @@ def isin(values: pd.Series, candidates: Iterable[Any]) -> np.ndarray:
         value_set = pa.array(items, type=data.type)
     found = pc.is_in(data, value_set=value_set)
     return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def lookup_series(mapping: dict[str, str]) -> pd.Series:
+    """``mapping`` as the Series that ``Series.map`` makes of a dict (the same values, index and
+    dtypes), made once: pandas builds it, and hashes its index, on every call.
+
+    Examples
+    --------
+    >>> lookup = lookup_series({"P2": "P1", "P3": "P1"})
+    >>> pd.Series(["P2", "P4"]).map(lookup).tolist()
+    ['P1', nan]
+    """
+    return pd.Series(mapping.values(), index=pd.Index(mapping.keys(), tupleize_cols=False))

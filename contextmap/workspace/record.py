@@ -38,8 +38,8 @@ import sqlalchemy as sa
 
 from contextmap._errors import WorkspaceError
 from contextmap.dates import parse_date_option
-from contextmap.resolve.dataset import provisional_id
 from contextmap.resolve.decisions import Decision, Decisions, check_consistent, parse_decisions
+from contextmap.resolve.mentions import provisional_id
 from contextmap.schema import split_list
 from contextmap.workspace import db
 from contextmap.workspace.lookup import (
