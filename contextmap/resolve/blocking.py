@@ -9,7 +9,9 @@ themselves). Person records are compared with children's records through their o
 (``k...``), asymmetric so that two children are never compared there: the full name or an
 alias, the date of birth, surname + birthday, surname + forename initial + birth year,
 forename + surname initial + birth year, the surname + forename initial (an initial, a short
-form no table lists: "C Whitmore", "Ty Grant", "Marc Gargill" for Marcus), and, when its
+form no table lists: "C Whitmore", "Ty Grant", "Marc Gargill" for Marcus), the surname + the
+forename's first three letters (the same short forms, where more children share the
+initial than the cap allows), and, when its
 surname is an initial, the forename + surname initial. The name-only ones are
 dropped where more than :data:`CROSS_MAX_CHILDREN` children share them; a record without a
 name (in comparison form) gets none.
@@ -95,7 +97,7 @@ def block_keys(rec: pd.DataFrame, f: dict[str, np.ndarray], *, children_alone: b
 
 def _cross_keys(rec: pd.DataFrame, f: dict[str, np.ndarray]) -> pd.DataFrame:
     """The person-child keys (see :func:`block_keys`), children role 2, person records role 3.
-    Keys on a date of birth are always used; name-only keys (``kn``, ``ki``, ``kf``: ``capped``)
+    Keys on a date of birth are always used; name-only keys (``kn``, ``ki``, ``kp``, ``kf``: ``capped``)
     are dropped where more than :data:`CROSS_MAX_CHILDREN` children share them (a person record
     with no date of birth could be any of them: no score can say which). A record without a
     name gets none: it is never matched to a child on a date of birth alone."""
@@ -120,6 +122,8 @@ def _cross_keys(rec: pd.DataFrame, f: dict[str, np.ndarray]) -> pd.DataFrame:
         (dob & both, lambda i: f"ks|{sn[i]}|{fn[i][0]}|{y[i]}", "", False),  # "C Whitmore", a day or month mistyped
         (dob & both, lambda i: f"ky|{form[i]}|{sn[i][0]}|{y[i]}", "", False),  # "Tyrese O", or a surname typo
         (both, lambda i: f"ki|{sn[i]}|{fn[i][0]}", "", True),  # "C Whitmore", "Ty Grant", "Marc Gargill"
+        # a short form where too many children share the initial: "Marc Tindale" for Marcus
+        (both & (len_fn >= 3), lambda i: f"kp|{sn[i]}|{fn[i][:3]}", "", True),
         (both & ((child & (len_fn > 1)) | (~child & (len_sn == 1))), lambda i: f"kf|{form[i]}|{sn[i][0]}", "", True),  # "Tyrese O"
     ]
     frames = []

@@ -181,7 +181,12 @@ def _settings(*, with_kids: bool, with_alias: bool, with_ident: bool, with_gende
         cll.ExactMatchLevel("forename_form").configure(label_for_charts="nickname"),
         cll.CustomLevel("(length(forename_l) = 1 or length(forename_r) = 1) and "
                         "substr(forename_l, 1, 1) = substr(forename_r, 1, 1)", "initial"),
-        cll.JaroWinklerLevel("forename", 0.9),
+        # a typo, or a short form no table lists ("Dec" / "Declan", "Finn" / "Finley": one forename
+        # the start of the other, both of 3+ letters), as the fixed weights read it
+        cll.Or(cll.JaroWinklerLevel("forename", 0.9),
+               cll.CustomLevel("least(length(forename_l), length(forename_r)) >= 3 and "
+                               "(substr(forename_l, 1, length(forename_r)) = forename_r or "
+                               "substr(forename_r, 1, length(forename_l)) = forename_l)")),
         cll.CustomLevel("forename_l = surname_r or forename_r = surname_l", "equals other's surname"),
         cll.JaroWinklerLevel("forename", 0.7),
         cll.ElseLevel(),
