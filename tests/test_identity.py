@@ -469,6 +469,25 @@ def test_merged_entity_is_shown_under_its_fullest_most_frequent_spelling():
     assert child.children.set_index("child_id").loc["C01", "name"] == "Corey Whitmore"
 
 
+def test_a_merged_place_is_shown_as_the_exports_write_it_not_in_the_registers_capitals():
+    # the police register writes "CALDTHWAITE PARK" and its id sorts first; the council writes
+    # "Caldthwaite Park": the place is shown as the council writes it. A name only ever written
+    # in capitals stays so ("KFC", not "Kfc"), and a spelling ingest made from a link's text
+    # ("the park by caldthwaite") loses to the records the exports hold
+    at = {"easting": 344677.0, "northing": 546709.0}
+    kfc = {"easting": 345100.0, "northing": 547000.0}
+    locs = [{"location_id": "LOC1", "name": "CALDTHWAITE PARK", **at},
+            {"location_id": "POI-7", "name": "Caldthwaite Park", **at},
+            {"location_id": "LOC0", "name": "Caldthwaite Park, by the pond", "provisional": True, **at},
+            {"location_id": "LOC2", "name": "KFC", **kfc}, {"location_id": "POI-8", "name": "KFC", **kfc}]
+    ds = _ds([], locations=[{k: v for k, v in r.items() if k != "provisional"} for r in locs])
+    ds.locations["provisional"] = ds.locations["location_id"].isin({"LOC0"}).to_numpy(dtype=bool)
+    lo = resolve_dataset(ds, persons=False, mentions=False).locations.set_index("location_id")
+    park = lo.loc[[i for i in lo.index if "POI-7" in str(lo.loc[i, "merged_from"])][0]]
+    assert "LOC1" in park["merged_from"] and park["name"] == "Caldthwaite Park"
+    assert lo.loc["LOC2", "merged_from"] == "LOC2; POI-8" and lo.loc["LOC2", "name"] == "KFC"
+
+
 def test_review_page_shows_which_record_is_the_child(tmp_path):
     ds = _ds([{"person_id": "N1", "name": "Corey Whitmore", "date_of_birth": "1992-03-14", "gender": "male"},
               {"person_id": "P1", "name": "Harvey Q", "provisional": True}])

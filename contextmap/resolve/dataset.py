@@ -38,7 +38,12 @@ from contextmap.resolve.mentions import (
     place_mention_answers,
     provisional_id,
 )
-from contextmap.resolve.naming import display_names, tidy_capitals, written_small
+from contextmap.resolve.naming import (
+    display_names,
+    place_display_names,
+    tidy_capitals,
+    written_small,
+)
 from contextmap.resolve.persons import DEFAULT_ENGINE, PersonResolution, resolve_persons
 from contextmap.resolve.places import (
     LocationResolution,
@@ -298,7 +303,7 @@ def resolve_dataset(
                      lookup=lookup)
     ch = _merge_rows(children_src, "child_id", mapping, (), False, shown, lookup=lookup)
     lo = _merge_rows(pd.DataFrame(ds.locations.drop(columns="geometry")), "location_id", mapping, (), False,
-                     lookup=lookup)
+                     _shown_place_names(ds.locations, mapping, lookup=lookup), lookup=lookup)
     for df, src, key in ((pe, ds.persons, "person_id"), (ch, ds.children, "child_id"),
                          (lo, ds.locations, "location_id")):
         # an entity is provisional only when every record in it is (ingest marks records it
@@ -402,6 +407,24 @@ def _shown_names(persons: pd.DataFrame, children: pd.DataFrame, mapping: dict[st
     recs = pd.DataFrame({"entity": ent.to_numpy()[multi], "record_id": ids.to_numpy()[multi],
                          "name": names.to_numpy(dtype=object)[multi], "child": child[multi], "provisional": prov[multi]})
     return display_names(recs, token_counts=counts)
+
+
+def _shown_place_names(locations: pd.DataFrame, mapping: dict[str, str], *,
+                       lookup: pd.Series | None = None) -> dict[str, str]:
+    """Entity -> the name a place of more than one record is shown under
+    (:func:`~contextmap.resolve.naming.place_display_names`)."""
+    if not mapping:
+        return {}
+    ids = locations["location_id"].astype(str)
+    ent = ids.map(mapping if lookup is None else lookup).fillna(ids)
+    multi = ent.duplicated(keep=False).to_numpy()
+    if not multi.any():
+        return {}
+    prov = (locations["provisional"].fillna(False).astype(bool).to_numpy() if "provisional" in locations.columns
+            else np.zeros(len(locations), dtype=bool))
+    return place_display_names(pd.DataFrame({"entity": ent.to_numpy()[multi], "record_id": ids.to_numpy()[multi],
+                                             "name": locations["name"].to_numpy(dtype=object)[multi],
+                                             "provisional": prov[multi]}))
 
 
 def _kinds(pe: pd.DataFrame, ch: pd.DataFrame, lo: pd.DataFrame) -> dict[str, str]:

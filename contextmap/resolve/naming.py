@@ -32,10 +32,11 @@ from collections import Counter
 import pandas as pd
 
 from contextmap.ingest.names import forename_first
+from contextmap.ingest.placetext import normalise_place_names
 from contextmap.privacy.forbidden import CASE_INSENSITIVE_FROM
 from contextmap.resolve.text import normalise_person_name
 
-__all__ = ["display_names", "tidy_capitals", "written_small"]
+__all__ = ["display_names", "place_display_names", "tidy_capitals", "written_small"]
 
 
 def tidy_capitals(name: str) -> str:
@@ -151,3 +152,60 @@ def _rank(norm: str, spellings: dict[str, dict], toks: dict[str, list[str]], tok
     g = spellings[norm]
     common = min((token_counts.get(t, 0) for t in toks[norm]), default=0)
     return (-_fullness(norm, toks), not g["child"], -g["n"], -common, not g["real"], g["id"])
+
+
+def place_display_names(records: pd.DataFrame) -> dict[str, str]:
+    """The name to show for each place entity of more than one record.
+
+    The spelling (in comparison form, :func:`~contextmap.ingest.placetext.normalise_place_name`:
+    "DRAGON WOK, LAPWING TERRACE" counts for "Dragon Wok Lapwing Terrace") of a record the
+    exports hold (not one ingest made from a link's text), then the most frequent, the one of
+    most words, the lowest record id; written as its most frequent form that is not wholly in
+    capitals ("Caldthwaite Park", not the police register's "CALDTHWAITE PARK"), else as
+    written: a name only ever written in capitals stays so ("KFC" is not "Kfc").
+
+    Parameters
+    ----------
+    records
+        One row per record: ``entity``, ``record_id``, ``name``, and optionally
+        ``provisional`` (bool).
+
+    Returns
+    -------
+    dict
+        ``entity -> name`` for entities with more than one record and at least one name.
+
+    Examples
+    --------
+    >>> recs = pd.DataFrame({"entity": ["L1"] * 3 + ["L4"] * 2, "record_id": ["L1", "L2", "L3", "L4", "L5"],
+    ...                      "name": ["CALDTHWAITE PARK", "Caldthwaite Park", "the park", "KFC", "KFC"],
+    ...                      "provisional": [False, False, True, False, False]})
+    >>> place_display_names(recs)
+    {'L1': 'Caldthwaite Park', 'L4': 'KFC'}
+    """
+    if not len(records):
+        return {}
+    sizes = records.groupby("entity")["record_id"].transform("size")
+    recs = records[sizes.to_numpy() > 1]
+    if not len(recs):
+        return {}
+    prov = recs["provisional"].fillna(False).astype(bool).tolist() if "provisional" in recs.columns else [False] * len(recs)
+    norms = normalise_place_names(recs["name"].tolist()).tolist()
+    groups: dict[str, dict[str, dict]] = {}
+    for ent, rid, raw, norm, pv in zip(recs["entity"].tolist(), recs["record_id"].astype(str).tolist(),
+                                       recs["name"].tolist(), norms, prov, strict=True):
+        if not isinstance(raw, str) or not raw.strip():
+            continue
+        key = norm or " ".join(raw.lower().split())
+        g = groups.setdefault(ent, {}).setdefault(key, {"n": 0, "real": False, "id": rid, "raw": Counter()})
+        g["n"] += 1
+        g["real"] |= not pv
+        g["id"] = min(g["id"], rid)
+        g["raw"][" ".join(raw.split())] += 1
+    out: dict[str, str] = {}
+    for ent, spellings in groups.items():
+        best = spellings[min(spellings, key=lambda k: (not spellings[k]["real"], -spellings[k]["n"], -len(k.split()),
+                                                       spellings[k]["id"]))]
+        written = sorted(best["raw"].items(), key=lambda kv: (not any(ch.islower() for ch in kv[0]), -kv[1], kv[0]))
+        out[ent] = written[0][0]
+    return out
