@@ -372,6 +372,7 @@ def test_an_rhi_name_several_children_have_is_the_one_linked_with_the_child_who_
 
 
 @pytest.mark.parametrize("link", [{"observed_on": "2026-12-01"},  # after the RHI: no evidence for it
+                                  {"observed_on": "2300-01-01"},  # past what nanoseconds hold: still a day
                                   {"episode_id": "E1"}])  # recorded for this very episode: its own RHI
 def test_a_link_after_the_rhi_or_made_from_it_does_not_decide_its_names(link):
     m = _jades("Jade K", link=link)
@@ -379,6 +380,7 @@ def test_a_link_after_the_rhi_or_made_from_it_does_not_decide_its_names(link):
 
 
 @pytest.mark.parametrize("link", [{"observed_on": None},  # undated: no sign it came after
+                                  {"observed_on": "1650-01-01"},  # before what nanoseconds hold
                                   {"observed_on": "2026-10-05 23:30"}])  # the RHI's own day counts, whatever the hour
 def test_an_undated_link_or_one_of_the_rhis_day_decides_its_names(link):
     m = _jades("Jade K", link=link)

@@ -207,22 +207,23 @@ _UNDATED = np.iinfo(np.int64).min  # an undated link counts as observed before a
 _OPEN = np.iinfo(np.int64).max  # an episode with no report day: every link counts
 
 
-def _days_ns(values: pd.Series, *, missing: int) -> np.ndarray:
-    """Each cell's day (time of day dropped) as nanoseconds since 1970, ``missing`` where none:
-    day comparisons in integers (a ``pd.Timestamp`` comparison per pair cost seconds)."""
+def _day_numbers(values: pd.Series, *, missing: int) -> np.ndarray:
+    """Each cell's day (time of day dropped) as days since 1970, ``missing`` where none: day
+    comparisons in integers (a ``pd.Timestamp`` comparison per pair cost seconds), for any
+    date pandas holds (whole days, not nanoseconds: 2300-01-01 is past 2262)."""
     days = pd.to_datetime(values, errors="coerce").dt.normalize()
-    if days.dt.tz is not None:  # the instants, in UTC
-        days = days.dt.tz_convert("UTC").dt.tz_localize(None)
-    ns = days.astype("datetime64[ns]").to_numpy()
-    out = ns.view("i8").copy()
-    out[np.isnat(ns)] = missing
+    if days.dt.tz is not None:  # the day where it was recorded
+        days = days.dt.tz_localize(None)
+    d = days.to_numpy().astype("datetime64[D]")
+    out = d.view("i8").copy()
+    out[np.isnat(d)] = missing
     return out
 
 
 def _linked_entities(ds: Dataset, persons_res: PersonResolution | None, children: set[str],
                      candidates: set[str]) -> dict[str, dict[str, list[tuple]]]:
     """Each of ``children`` (entities, as resolved) -> each of ``candidates`` its links join it
-    with -> those links, in the links' order, as (the day observed in nanoseconds, or
+    with -> those links, in the links' order, as (the day observed in days since 1970, or
     ``_UNDATED``; the relation; the episode the link was recorded for, or '')."""
     out: dict[str, dict[str, list[tuple]]] = {}
     links = ds.links
@@ -248,7 +249,7 @@ def _linked_entities(ds: Dataset, persons_res: PersonResolution | None, children
     them = np.concatenate([b[fwd], a[back]])
     order = np.argsort(rows, kind="stable")
     rows, me, them = rows[order], me[order], them[order]
-    days = (_days_ns(links["observed_on"].iloc[rows], missing=_UNDATED) if "observed_on" in links.columns
+    days = (_day_numbers(links["observed_on"].iloc[rows], missing=_UNDATED) if "observed_on" in links.columns
             else np.full(len(rows), _UNDATED, dtype=np.int64))
     rel = (links["relation"].iloc[rows].fillna("").astype(str).tolist() if "relation" in links.columns
            else [""] * len(rows))
@@ -265,7 +266,7 @@ def _by_links(named: Named, me: str, episode: str, day: int,
     child is linked with by a link observed by the episode's day (or undated) and not recorded
     for this very episode (its own RHI is no evidence of itself); else the one candidate
     holding a record of its own, if it is not the child. Confidence: the form's own, less a
-    tenth (the choice). ``day``: the report's day in nanoseconds (``_OPEN`` for none);
+    tenth (the choice). ``day``: the report's day in days since 1970 (``_OPEN`` for none);
     ``linked``: :func:`_linked_entities`."""
     mine = linked.get(me, {})
     cands = named.candidates
@@ -409,7 +410,7 @@ def link_mentions_with(ds: Dataset, persons_res: PersonResolution | None, locati
     pn = {normalise_person_name(m) for c in ep["people_mentioned"].tolist() for m in split_list(c)}
     pfuzzy = _best_matches(sorted(x for x in pn if x and x not in pidx[0]), pchoices, cutoff=88)
     days = pd.to_datetime(ep["reported_at"]).dt.normalize().tolist()
-    days_ns = _days_ns(ep["reported_at"], missing=_OPEN).tolist()
+    day_numbers = _day_numbers(ep["reported_at"], missing=_OPEN).tolist()
     # the same mention text always gets the same answer (match each distinct text once), but
     # for a name several entities fit: then the one the episode's child is linked with, if
     # exactly one is ("Jade K" in Tyler's RHI, and of the two Jade Ks only one is Tyler's
@@ -418,7 +419,7 @@ def link_mentions_with(ds: Dataset, persons_res: PersonResolution | None, locati
     pmap = persons_res.mapping if persons_res is not None else {}
     rows: list[tuple] = []
     pending: list[tuple[int, Named, str, str, int]] = []  # rows a name's candidates decide
-    for eid, cid, day, dns, pm, lm in zip(ep["episode_id"].tolist(), ep["child_id"].tolist(), days, days_ns,
+    for eid, cid, day, dns, pm, lm in zip(ep["episode_id"].tolist(), ep["child_id"].tolist(), days, day_numbers,
                                          ep["people_mentioned"].tolist(), ep["places_mentioned"].tolist(),
                                          strict=True):
         for mention in split_list(pm):
