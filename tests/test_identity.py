@@ -18,7 +18,7 @@ from contextmap.ingest.names import NameIndex, person_name_key
 from contextmap.resolve import resolve_dataset, resolve_persons
 from contextmap.resolve.decisions import DecisionsError, parse_decisions
 from contextmap.resolve.example import build_dataset
-from contextmap.resolve.naming import display_names
+from contextmap.resolve.naming import display_names, place_display_names
 from contextmap.resolve.review import review_pairs, write_review
 
 ENGINES = ["duckdb", "fixed"]
@@ -474,20 +474,37 @@ def test_merged_entity_is_shown_under_its_fullest_most_frequent_spelling():
 def test_a_merged_place_is_shown_as_the_exports_write_it_not_in_the_registers_capitals():
     # the police register writes "CALDTHWAITE PARK" and its id sorts first; the council writes
     # "Caldthwaite Park": the place is shown as the council writes it. A name only ever written
-    # in capitals stays so ("KFC", not "Kfc"), and a spelling ingest made from a link's text
-    # ("the park by caldthwaite") loses to the records the exports hold
+    # in capitals stays so ("KFC", not "Kfc")
     at = {"easting": 344677.0, "northing": 546709.0}
     kfc = {"easting": 345100.0, "northing": 547000.0}
     locs = [{"location_id": "LOC1", "name": "CALDTHWAITE PARK", **at},
             {"location_id": "POI-7", "name": "Caldthwaite Park", **at},
-            {"location_id": "LOC0", "name": "Caldthwaite Park, by the pond", "provisional": True, **at},
             {"location_id": "LOC2", "name": "KFC", **kfc}, {"location_id": "POI-8", "name": "KFC", **kfc}]
-    ds = _ds([], locations=[{k: v for k, v in r.items() if k != "provisional"} for r in locs])
-    ds.locations["provisional"] = ds.locations["location_id"].isin({"LOC0"}).to_numpy(dtype=bool)
-    lo = resolve_dataset(ds, persons=False, mentions=False).locations.set_index("location_id")
-    park = lo.loc[[i for i in lo.index if "POI-7" in str(lo.loc[i, "merged_from"])][0]]
-    assert "LOC1" in park["merged_from"] and park["name"] == "Caldthwaite Park"
+    lo = resolve_dataset(_ds([], locations=locs), persons=False, mentions=False).locations.set_index("location_id")
+    assert lo.loc["LOC1", "merged_from"] == "LOC1; POI-7" and lo.loc["LOC1", "name"] == "Caldthwaite Park"
     assert lo.loc["LOC2", "merged_from"] == "LOC2; POI-8" and lo.loc["LOC2", "name"] == "KFC"
+
+
+@pytest.mark.parametrize(("other", "why"), [
+    ({"name": "caldthwaite park", "provisional": True}, "a link's text, not a record the exports hold"),
+    ({"name": "Caldthwaite Park Lodge", "category": "address"}, "a home address merged with the park"),
+    ({"name": "Caldthwaite Rec"}, "another spelling, not another way of writing the same one"),
+])
+def test_a_merged_place_never_takes_its_name_from_link_text_a_home_or_another_spelling(other, why):
+    # the name shown must stay the canonical record's (redaction reads the canonical record's
+    # category: a home address shown under a park's category would reach a partner's pack)
+    at = {"easting": 344677.0, "northing": 546709.0, "postcode": "CA5 6YS"}
+    locs = [{"location_id": "LOC1", "name": "CALDTHWAITE PARK", "category": "park", **at},
+            {"location_id": "LOC2", "name": "CALDTHWAITE PARK", "category": "park", **at},
+            {"location_id": "LOC3", "category": "park", **at, **{k: v for k, v in other.items() if k != "provisional"}}]
+    ds = _ds([], locations=locs)
+    ds.locations["provisional"] = ds.locations["location_id"].isin({"LOC3"} if other.get("provisional") else set())
+    names = {"entity": ["LOC1"] * 3, "record_id": ["LOC1", "LOC2", "LOC3"],
+             "name": ds.locations["name"].tolist(), "provisional": ds.locations["provisional"].tolist(),
+             "category": ds.locations["category"].tolist()}
+    assert place_display_names(pd.DataFrame(names)) == {}, why
+    lo = resolve_dataset(ds, persons=False, mentions=False).locations.set_index("location_id")
+    assert lo.loc["LOC1", "name"] == "CALDTHWAITE PARK", why
 
 
 def test_review_page_shows_which_record_is_the_child(tmp_path):

@@ -411,7 +411,7 @@ def _shown_names(persons: pd.DataFrame, children: pd.DataFrame, mapping: dict[st
 
 def _shown_place_names(locations: pd.DataFrame, mapping: dict[str, str], *,
                        lookup: pd.Series | None = None) -> dict[str, str]:
-    """Entity -> the name a place of more than one record is shown under
+    """Entity -> how a place of more than one record writes its canonical record's name
     (:func:`~contextmap.resolve.naming.place_display_names`)."""
     if not mapping:
         return {}
@@ -422,9 +422,11 @@ def _shown_place_names(locations: pd.DataFrame, mapping: dict[str, str], *,
         return {}
     prov = (locations["provisional"].fillna(False).astype(bool).to_numpy() if "provisional" in locations.columns
             else np.zeros(len(locations), dtype=bool))
+    cats = (locations["category"].to_numpy(dtype=object)[multi] if "category" in locations.columns
+            else np.full(int(multi.sum()), None, dtype=object))
     return place_display_names(pd.DataFrame({"entity": ent.to_numpy()[multi], "record_id": ids.to_numpy()[multi],
                                              "name": locations["name"].to_numpy(dtype=object)[multi],
-                                             "provisional": prov[multi]}))
+                                             "provisional": prov[multi], "category": cats}))
 
 
 def _kinds(pe: pd.DataFrame, ch: pd.DataFrame, lo: pd.DataFrame) -> dict[str, str]:

@@ -27,12 +27,12 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pandas as pd
 
 from contextmap.ingest.names import forename_first
-from contextmap.ingest.placetext import normalise_place_names
 from contextmap.privacy.forbidden import CASE_INSENSITIVE_FROM
 from contextmap.resolve.text import normalise_person_name
 
@@ -155,33 +155,37 @@ def _rank(norm: str, spellings: dict[str, dict], toks: dict[str, list[str]], tok
 
 
 def place_display_names(records: pd.DataFrame) -> dict[str, str]:
-    """The name to show for each place entity of more than one record.
+    """How each place entity of more than one record writes the name it shows: the name of
+    its canonical record (the record whose id is the entity's, else the lowest id), written
+    as the records the exports hold write that same name, when one of them does so other than
+    wholly in capitals ("Caldthwaite Park" from the council, not the police register's
+    "CALDTHWAITE PARK", whose id sorts first).
 
-    The spelling (in comparison form, :func:`~contextmap.ingest.placetext.normalise_place_name`:
-    "DRAGON WOK, LAPWING TERRACE" counts for "Dragon Wok Lapwing Terrace") of a record the
-    exports hold (not one ingest made from a link's text), then the most frequent, the one of
-    most words, the lowest record id; written as its most frequent form that is not wholly in
-    capitals ("Caldthwaite Park", not the police register's "CALDTHWAITE PARK"), else as
-    written: a name only ever written in capitals stays so ("KFC" is not "Kfc").
+    Only the case, punctuation and spacing may change: another spelling ("Maccies" for
+    "MCDONALD'S", "the rec"), a record ingest made from a link's text, or a record of another
+    category (a home address merged with a park: the name shown must stay the park's, so that
+    redaction by category still holds) never gives the name. A name only ever written in
+    capitals stays so ("KFC", not "Kfc").
 
     Parameters
     ----------
     records
         One row per record: ``entity``, ``record_id``, ``name``, and optionally
-        ``provisional`` (bool).
+        ``provisional`` (bool) and ``category``.
 
     Returns
     -------
     dict
-        ``entity -> name`` for entities with more than one record and at least one name.
+        ``entity -> name`` for the entities whose shown name is written otherwise than
+        their canonical record writes it.
 
     Examples
     --------
     >>> recs = pd.DataFrame({"entity": ["L1"] * 3 + ["L4"] * 2, "record_id": ["L1", "L2", "L3", "L4", "L5"],
-    ...                      "name": ["CALDTHWAITE PARK", "Caldthwaite Park", "the park", "KFC", "KFC"],
+    ...                      "name": ["CALDTHWAITE PARK", "Caldthwaite Park", "Caldthwaite park", "KFC", "KFC"],
     ...                      "provisional": [False, False, True, False, False]})
     >>> place_display_names(recs)
-    {'L1': 'Caldthwaite Park', 'L4': 'KFC'}
+    {'L1': 'Caldthwaite Park'}
     """
     if not len(records):
         return {}
@@ -189,23 +193,27 @@ def place_display_names(records: pd.DataFrame) -> dict[str, str]:
     recs = records[sizes.to_numpy() > 1]
     if not len(recs):
         return {}
-    prov = recs["provisional"].fillna(False).astype(bool).tolist() if "provisional" in recs.columns else [False] * len(recs)
-    norms = normalise_place_names(recs["name"].tolist()).tolist()
-    groups: dict[str, dict[str, dict]] = {}
-    for ent, rid, raw, norm, pv in zip(recs["entity"].tolist(), recs["record_id"].astype(str).tolist(),
-                                       recs["name"].tolist(), norms, prov, strict=True):
-        if not isinstance(raw, str) or not raw.strip():
-            continue
-        key = norm or " ".join(raw.lower().split())
-        g = groups.setdefault(ent, {}).setdefault(key, {"n": 0, "real": False, "id": rid, "raw": Counter()})
-        g["n"] += 1
-        g["real"] |= not pv
-        g["id"] = min(g["id"], rid)
-        g["raw"][" ".join(raw.split())] += 1
+    n = len(recs)
+    prov = recs["provisional"].fillna(False).astype(bool).tolist() if "provisional" in recs.columns else [False] * n
+    cats = [c if isinstance(c, str) else None for c in recs["category"].tolist()] if "category" in recs.columns else [None] * n
+    members: dict[str, list[tuple[str, object, bool, str | None]]] = {}
+    for ent, rid, raw, pv, cat in zip(recs["entity"].astype(str).tolist(), recs["record_id"].astype(str).tolist(),
+                                      recs["name"].tolist(), prov, cats, strict=True):
+        members.setdefault(ent, []).append((rid, raw, pv, cat))
     out: dict[str, str] = {}
-    for ent, spellings in groups.items():
-        best = spellings[min(spellings, key=lambda k: (not spellings[k]["real"], -spellings[k]["n"], -len(k.split()),
-                                                       spellings[k]["id"]))]
-        written = sorted(best["raw"].items(), key=lambda kv: (not any(ch.islower() for ch in kv[0]), -kv[1], kv[0]))
-        out[ent] = written[0][0]
+    for ent, rows in members.items():
+        canon = next((r for r in rows if r[0] == ent), None) or min(rows, key=lambda r: r[0])
+        if not isinstance(canon[1], str) or not (key := _loose(canon[1])):
+            continue
+        written = Counter(" ".join(raw.split()) for _rid, raw, pv, cat in rows
+                          if not pv and cat == canon[3] and isinstance(raw, str) and _loose(raw) == key)
+        mixed = sorted((t for t in written if any(ch.islower() for ch in t)), key=lambda t: (-written[t], t))
+        if mixed and mixed[0] != canon[1]:
+            out[ent] = mixed[0]
     return out
+
+
+def _loose(text: str) -> str:
+    """A name with case, punctuation and spacing gone: "DRAGON WOK, LAPWING TERRACE" is
+    "dragon wok lapwing terrace"."""
+    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
