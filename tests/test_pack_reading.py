@@ -170,6 +170,37 @@ def test_printed_map_fills_its_landscape_page_with_legible_text(packs):
     doc.close()
 
 
+# A4 portrait less the 12 mm side margins, in CSS pixels: the width pack.pdf prints its tables at
+_PRINTED_WIDTH = round((210 - 2 * 12) / 25.4 * 96)
+_OVERFLOWS = """() => { const out = []; const cv = document.createElement('canvas').getContext('2d');
+  for (const cell of document.querySelectorAll('table th, table td')) {
+    const sec = cell.closest('section'); const where = (sec && sec.id) || cell.closest('table').className;
+    if (cell.scrollWidth > cell.clientWidth + 1) { out.push([where, 'runs into the next column', cell.innerText.slice(0, 40)]); continue; }
+    if (cell.tagName !== 'TH') continue;
+    const cs = getComputedStyle(cell); cv.font = cs.font;
+    const inner = cell.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+    for (const word of cell.innerText.split(/\\s+/)) for (const part of word.split(/(?<=-)/))
+      if (cv.measureText(part).width > inner + 0.5) out.push([where, 'a word broken in two', part]);
+  } return out; }"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("aud", ("internal", "partner"))
+def test_no_printed_table_runs_a_cell_into_the_next_or_breaks_a_heading_word(packs, aud, browser):
+    # at the printed width, as pack.pdf prints: "Children linked" ran into "Groups linked",
+    # "Risk of exploitation" printed as "exploita / tion", an "escalating" label left its column
+    context = browser.new_context(viewport={"width": _PRINTED_WIDTH, "height": 1000})
+    try:
+        page = context.new_page()
+        page.emulate_media(media="print")
+        for name in ("pack.html", "annex.html"):
+            page.goto((packs[aud].out / name).resolve().as_uri())
+            found = sorted({tuple(x) for x in page.evaluate(_OVERFLOWS)})
+            assert found == [], (aud, name, found)
+    finally:
+        context.close()
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("aud", ("internal", "partner", "police"))
 def test_pack_and_annex_pass_axe_wcag_22_aa(packs, aud, recorded_page, reports_dir):
