@@ -25,7 +25,7 @@ from contextmap.vocabulary import count_words, grading_words
 
 __all__ = ["group_label", "grading_mix_words", "go_between", "stability_words", "place_rows", "profile_rows",
            "person_rows", "group_rows", "group_list", "cohort_rows", "overdue_rows", "merged_rows", "quality_tables",
-           "area_rows", "percent"]
+           "area_rows", "percent", "namesakes_told_apart"]
 
 
 def group_label(gid: Any) -> str:
@@ -347,3 +347,37 @@ def area_rows(counts: Any, count: Any) -> list[dict[str, Any]] | None:
     return [{"area_id": str(r.area_id), "name": str(r.name), "episodes": count(int(r.episodes)),
              "children": count(int(r.children)), "hotspots": int(r.hotspots), "persons": count(int(r.persons))}
             for r in rows.itertuples()]
+
+
+def namesakes_told_apart(labels: dict[str, str], G: nx.Graph, red: Any, *, on: pd.Timestamp) -> dict[str, str]:
+    """``labels`` with each child or person of concern whose printed name another one shares
+    given their age: "Abbie Thwaite (14)", "Abbie Thwaite (12)", "Rhys Dobson (adult)", so that
+    a list naming both ("Children linked: ... Abbie Thwaite, Abbie Thwaite") tells them apart.
+    A name no other child or person has is unchanged, as is one whose age is not known.
+
+    Examples
+    --------
+    >>> G = nx.Graph([("C1", "L1"), ("C2", "L1"), ("P1", "L1")])
+    >>> nx.set_node_attributes(G, {"C1": "child", "C2": "child", "P1": "person", "L1": "location"}, "kind")
+    >>> red = type("R", (), {"children": pd.DataFrame({"child_id": ["C1", "C2"], "date_of_birth": ["2012-03-01", "2014-05-01"]}),
+    ...                       "persons": pd.DataFrame({"person_id": ["P1"], "date_of_birth": ["1990-01-01"]})})()
+    >>> told = namesakes_told_apart({"C1": "Abbie Thwaite", "C2": "Abbie Thwaite", "P1": "Rhys Dobson"}, G, red,
+    ...                             on=pd.Timestamp("2026-11-30"))
+    >>> told["C1"], told["C2"], told["P1"]
+    ('Abbie Thwaite (14)', 'Abbie Thwaite (12)', 'Rhys Dobson')
+    """
+    people = [str(n) for n, k in G.nodes(data="kind") if k in ("child", "person")]
+    shared = Counter(labels.get(n, n).casefold() for n in people)
+    twice = [n for n in people if shared[labels.get(n, n).casefold()] > 1]
+    if not twice:
+        return labels
+    rows: dict[str, Any] = {}
+    for frame, key in ((red.children, "child_id"), (red.persons, "person_id")):
+        want = frame[frame[key].astype(str).isin(twice)]
+        rows.update({str(i): r for i, r in zip(want[key], want.to_dict("records"), strict=True)})
+    out = dict(labels)
+    for n in twice:
+        age = person_age(rows[n], on=on) if n in rows else ""
+        if age:
+            out[n] = f"{labels.get(n, n)} ({age})"
+    return out

@@ -216,9 +216,11 @@ def _context(*, red: Any, an: Any, aud: Any, settings: Any, opts: dict[str, int]
     order = {r["id"]: i for i, r in enumerate(cohort)}
     order.update({str(i): int(r) for i, r in zip(an.persons.index, an.persons["rank"], strict=True)})
     order.update({str(i): int(r) for i, r in zip(an.hotspots.index, an.hotspots["rank"], strict=True)})
-    profiles, shown = tb.profile_rows(an, top_places[: opts["profiles"]], labels, words, opts["timeline_rows"], order=order)
+    # lists of names: namesakes listed together are told apart by their age
+    listed = tb.namesakes_told_apart(labels, G, red, on=end)
+    profiles, shown = tb.profile_rows(an, top_places[: opts["profiles"]], listed, words, opts["timeline_rows"], order=order)
     marks = mv.states.marks(words)
-    groups, g_edges = tb.group_rows(an, labels, cap=opts["groups"], count=count, seed=seed, words=words, marks=marks,
+    groups, g_edges = tb.group_rows(an, listed, cap=opts["groups"], count=count, seed=seed, words=words, marks=marks,
                                     order=order)
     shown += g_edges
     persons = tb.person_rows(an, red, mv.states, labels, count, end=end, show_names=aud.show_names)
@@ -255,7 +257,7 @@ def _context(*, red: Any, an: Any, aud: Any, settings: Any, opts: dict[str, int]
         "persons": persons, "top_persons": persons[: opts["top_persons"]], "n_mentions": n_mentions,
         "gaps": ag.gaps, "top_gaps": ag.gaps[: opts["gap_rows"]] if show_gaps else [],
         "groups": groups, "groups_total": len(an.peer_groups.groups),
-        "group_list": tb.group_list(an, labels, count=count, order=order),
+        "group_list": tb.group_list(an, listed, count=count, order=order),
         "cohort": cohort, "top_cohort": cohort[: opts["cohort_rows"]],
         "overdue": overdue, "top_overdue": overdue[: opts["overdue_rows"]],
         "merged": merged, "top_merged": merged[: opts["merged_rows"]] if merged is not None else None,
