@@ -11,6 +11,7 @@ uncapped lists go to the annex. Everything is computed from the redacted dataset
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from typing import Any
 
@@ -353,22 +354,31 @@ def namesakes_told_apart(labels: dict[str, str], G: nx.Graph, red: Any, *, on: p
     """``labels`` with each child or person of concern whose printed name another one shares
     given their age: "Abbie Thwaite (14)", "Abbie Thwaite (12)", "Rhys Dobson (adult)", so that
     a list naming both ("Children linked: ... Abbie Thwaite, Abbie Thwaite") tells them apart.
-    A name no other child or person has is unchanged, as is one whose age is not known.
+    Where the ages do not (two of 12, or one not known) each is given its record too, as the
+    audience sees records: "Mia Kirkbride (12, C0054)". A name no other child or person has is
+    unchanged. Names are compared as printed (case, spacing and Unicode form aside).
 
     Examples
     --------
-    >>> G = nx.Graph([("C1", "L1"), ("C2", "L1"), ("P1", "L1")])
-    >>> nx.set_node_attributes(G, {"C1": "child", "C2": "child", "P1": "person", "L1": "location"}, "kind")
-    >>> red = type("R", (), {"children": pd.DataFrame({"child_id": ["C1", "C2"], "date_of_birth": ["2012-03-01", "2014-05-01"]}),
-    ...                       "persons": pd.DataFrame({"person_id": ["P1"], "date_of_birth": ["1990-01-01"]})})()
-    >>> told = namesakes_told_apart({"C1": "Abbie Thwaite", "C2": "Abbie Thwaite", "P1": "Rhys Dobson"}, G, red,
-    ...                             on=pd.Timestamp("2026-11-30"))
-    >>> told["C1"], told["C2"], told["P1"]
-    ('Abbie Thwaite (14)', 'Abbie Thwaite (12)', 'Rhys Dobson')
+    >>> G = nx.Graph([("C1", "L1"), ("C2", "L1"), ("C3", "L1"), ("C4", "L1"), ("P1", "L1")])
+    >>> nx.set_node_attributes(G, {"C1": "child", "C2": "child", "C3": "child", "C4": "child", "P1": "person",
+    ...                            "L1": "location"}, "kind")
+    >>> red = type("R", (), {"children": pd.DataFrame({"child_id": ["C1", "C2", "C3", "C4"],
+    ...                      "date_of_birth": ["2012-03-01", "2014-05-01", "2014-02-01", "2014-06-01"]}),
+    ...                      "persons": pd.DataFrame({"person_id": ["P1"], "date_of_birth": ["1990-01-01"]})})()
+    >>> told = namesakes_told_apart({"C1": "Abbie Thwaite", "C2": "Abbie Thwaite", "C3": "Mia Kirkbride",
+    ...                              "C4": "Mia Kirkbride", "P1": "Rhys Dobson"}, G, red, on=pd.Timestamp("2026-11-30"))
+    >>> [told[n] for n in ("C1", "C2", "C3", "C4", "P1")]
+    ['Abbie Thwaite (14)', 'Abbie Thwaite (12)', 'Mia Kirkbride (12, C3)', 'Mia Kirkbride (12, C4)', 'Rhys Dobson']
     """
+    def printed(n: str) -> str:
+        return unicodedata.normalize("NFC", " ".join(labels.get(n, n).split())).casefold()
+
     people = [str(n) for n, k in G.nodes(data="kind") if k in ("child", "person")]
-    shared = Counter(labels.get(n, n).casefold() for n in people)
-    twice = [n for n in people if shared[labels.get(n, n).casefold()] > 1]
+    groups: dict[str, list[str]] = {}
+    for n in people:
+        groups.setdefault(printed(n), []).append(n)
+    twice = [n for g in groups.values() if len(g) > 1 for n in g]
     if not twice:
         return labels
     rows: dict[str, Any] = {}
@@ -376,8 +386,10 @@ def namesakes_told_apart(labels: dict[str, str], G: nx.Graph, red: Any, *, on: p
         want = frame[frame[key].astype(str).isin(twice)]
         rows.update({str(i): r for i, r in zip(want[key], want.to_dict("records"), strict=True)})
     out = dict(labels)
-    for n in twice:
-        age = person_age(rows[n], on=on) if n in rows else ""
-        if age:
-            out[n] = f"{labels.get(n, n)} ({age})"
+    for group in (g for g in groups.values() if len(g) > 1):
+        ages = {n: person_age(rows[n], on=on) if n in rows else "" for n in group}
+        apart = all(ages.values()) and len(set(ages.values())) == len(group)
+        for n in group:
+            tell = [ages[n]] if ages[n] else []
+            out[n] = f"{labels.get(n, n)} ({', '.join(tell if apart else [*tell, n])})"
     return out

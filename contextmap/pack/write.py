@@ -218,6 +218,8 @@ def _context(*, red: Any, an: Any, aud: Any, settings: Any, opts: dict[str, int]
     order.update({str(i): int(r) for i, r in zip(an.hotspots.index, an.hotspots["rank"], strict=True)})
     # lists of names: namesakes listed together are told apart by their age
     listed = tb.namesakes_told_apart(labels, G, red, on=end)
+    for g in mv.agenda.gaps:  # "a link between Abbie Thwaite and Abbie Thwaite" says nothing
+        g["a_label"], g["b_label"] = listed.get(g["a"], g["a_label"]), listed.get(g["b"], g["b_label"])
     profiles, shown = tb.profile_rows(an, top_places[: opts["profiles"]], listed, words, opts["timeline_rows"], order=order)
     marks = mv.states.marks(words)
     groups, g_edges = tb.group_rows(an, listed, cap=opts["groups"], count=count, seed=seed, words=words, marks=marks,
@@ -235,7 +237,7 @@ def _context(*, red: Any, an: Any, aud: Any, settings: Any, opts: dict[str, int]
     show_gaps = aud.include_handling_c or aud.agenda == "disruption"  # page 1 lists gaps: the annex has them all
     group_changes = None
     if changes is not None:
-        group_changes = group_change_lines(changes, labels)
+        group_changes = group_change_lines(changes, listed)
     merged = tb.merged_rows(an, labels)
     secs = sections(aud.agenda, workspace=front is not None, gaps=show_gaps)
     return {
