@@ -387,6 +387,35 @@ def test_an_undated_link_or_one_of_the_rhis_day_decides_its_names(link):
     assert m.loc["E1", "entity_id"] == "C11" and not m.loc["E1", "provisional"]
 
 
+@pytest.mark.parametrize(("mention", "record", "by_links"), [
+    ("Tia N", "Tia N", True), ("Tia", "Tia", True),
+    ("T Nener", "T NENER", False),  # the record itself resolves to Tia Nener: her exact name now
+])
+def test_a_short_form_some_record_was_written_as_is_still_every_child_it_fits(mention, record, by_links):
+    # a police link wrote "Tia N" (or "Tia") and ingest made a record of that name: it is the exact
+    # name of that record, but "Tia N" fits Tia Nener as well as Tia Nenstead. Corey is Tia
+    # Nener's friend, so his RHI's "Tia N" is her, not the record written so
+    kids = [*CHILDREN, {"child_id": "C21", "name": "Tia Nener", "date_of_birth": "2012-02-02", "gender": "female"},
+            {"child_id": "C22", "name": "Tia Nenstead", "date_of_birth": "2011-06-06", "gender": "female"}]
+    links = [{"link_id": "L1", "source_id": "C01", "target_id": "C21", "relation": "friend", "observed_on": "2026-09-01"},
+             {"link_id": "L2", "source_id": "C05", "target_id": "P9", "relation": "seen_with", "observed_on": "2026-09-01"}]
+    episodes = [{"episode_id": "E1", "child_id": "C01", "reported_at": "2026-10-05 21:00", "rhi_outcome": "completed",
+                 "people_mentioned": mention},
+                {"episode_id": "E2", "child_id": "C03", "reported_at": "2026-10-06 21:00", "rhi_outcome": "completed",
+                 "people_mentioned": mention}]
+    ds = build_dataset(children=kids, persons=[*_background(), {"person_id": "P9", "name": record}], links=links,
+                       episodes=episodes)
+    ds.persons["provisional"] = ds.persons["person_id"].eq("P9").to_numpy(dtype=bool)
+    m = resolve_dataset(ds, locations=False).resolution.mentions.set_index("episode_id")
+    assert m.loc["E1", "entity_id"] == "C21" and not m.loc["E1", "provisional"], m.loc["E1"].to_dict()
+    assert ("the one linked with this child (friend)" in m.loc["E1", "method"]) == by_links, m.loc["E1", "method"]
+    if by_links:  # Harvey is linked with none of them: the record written so, never a child by guess
+        assert m.loc["E2", "entity_id"] == "P9", m.loc["E2"].to_dict()
+        assert "the one a record was written as" in m.loc["E2", "method"]
+    else:  # "T Nener" fits one child only
+        assert m.loc["E2", "entity_id"] == "C21"
+
+
 def test_a_name_chosen_by_the_childs_links_is_still_held_to_the_least_confidence():
     from contextmap.resolve import link_mentions
 

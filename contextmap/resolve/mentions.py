@@ -145,6 +145,7 @@ class Named(NamedTuple):
     candidates: frozenset[str] = frozenset()
     form_confidence: float = 0.0
     held: str | None = None
+    written: str | None = None
 
 
 def _match_person(mention: str, idx: tuple[dict, dict, dict, dict, set], choices: list[str],
@@ -164,6 +165,13 @@ def _match_person(mention: str, idx: tuple[dict, dict, dict, dict, set], choices
         return Named(None, 0.0, how, frozenset(hit), conf, next(iter(own)) if len(own) == 1 else None)
 
     hit = names.get(norm, set())
+    # a forename alone or an initial form ("Tia N") is a record's exact name only as often as a
+    # record was written so: every entity the form fits is a candidate too ("Tia N" written
+    # for Tia Nenstead is no evidence against Tia Nener)
+    fits, form_conf = _abbreviation_fits(toks, fore, sur) if hit else (set(), 0.0)
+    if fits - hit:
+        named = several(hit | fits, f"ambiguous: {len(hit | fits)} entities fit the name as written", form_conf)
+        return named._replace(written=next(iter(hit))) if len(hit) == 1 else named
     if len(hit) == 1:
         return Named(next(iter(hit)), 0.95, "name or alias exact")
     if len(hit) > 1:
@@ -260,6 +268,22 @@ def _linked_entities(ds: Dataset, persons_res: PersonResolution | None, children
     return out
 
 
+def _abbreviation_fits(toks: list[str], fore: dict, sur: dict) -> tuple[set[str], float]:
+    """The entities a forename alone ("Nathan") or an initial form ("Tia N", "T Nener") fits,
+    and the confidence of that form; none for a fuller name."""
+    if len(toks) == 1:
+        return set(fore.get(NICKNAME_TO_FORM.get(toks[0], toks[0]), set())), 0.6
+    if len(toks) != 2 or (len(toks[0]) > 1 and len(toks[1]) > 1):
+        return set(), 0.0
+    out: set[str] = set()
+    for t in (toks, toks[::-1]) if len(toks[0]) == 1 else (toks,):
+        if len(t[0]) == 1:
+            out |= sur.get((t[-1], t[0]), set())
+        if len(t[1]) == 1:
+            out |= sur.get((NICKNAME_TO_FORM.get(t[0], t[0]), t[1], "fs"), set())
+    return out, 0.75
+
+
 def _by_links(named: Named, me: str, episode: str, day: int,
               linked: dict[str, dict[str, list[tuple]]]) -> tuple[str | None, float, str]:
     """Which of a name's candidates an episode's child (``me``) means: the one candidate the
@@ -288,6 +312,8 @@ def _by_links(named: Named, me: str, episode: str, day: int,
     if named.held is not None and named.held != me:
         return (named.held, conf, f"{named.how}; the one with a record of its own (the others were made from "
                 "the name in links, with no date of birth)")
+    if named.written is not None and named.written != me:
+        return named.written, conf, f"{named.how}; the one a record was written as (the child is linked with none)"
     return None, 0.0, named.how
 
 
