@@ -143,12 +143,21 @@ def fullest_name(name: Any, aliases: Any = None) -> str:
 
 def _forename_first(name: str) -> str:
     """``'RAINE, Rhys'`` -> ``'Rhys Raine'``: a name written surname first (with a comma) read
-    as it is said, and a surname in capitals in ordinary case."""
+    as it is said, a surname in capitals in ordinary case, and a forename a register wrote in
+    small letters beside a capitalised surname given its capital (``'IRWELL, aaron'`` ->
+    ``'Aaron Irwell'``; particles such as "de" or "van" after the forename stay as written).
+
+    >>> _forename_first("IRWELL, aaron"), _forename_first("Ludwig van Beethoven"), _forename_first("kai")
+    ('Aaron Irwell', 'Ludwig van Beethoven', 'kai')
+    """
     if name.count(",") == 1:
         sur, fore = (p.strip() for p in name.split(","))
         if sur and fore:
             name = f"{fore} {sur}"
-    return " ".join(w.capitalize() if len(w) > 1 and w.isupper() else w for w in name.split())
+    words = [w.capitalize() if len(w) > 1 and w.isupper() else w for w in name.split()]
+    if len(words) > 1 and words[0].isalpha() and words[0].islower() and any(c.isupper() for w in words[1:] for c in w):
+        words[0] = words[0].capitalize()
+    return " ".join(words)
 
 
 def person_age(row: Any, *, on: pd.Timestamp) -> str:
