@@ -105,10 +105,7 @@ def display_names(records: pd.DataFrame, *, token_counts: Counter | None = None)
     dict
         ``entity -> name`` for entities with more than one record and at least one name.
     """
-    if not len(records):
-        return {}
-    sizes = records.groupby("entity")["record_id"].transform("size")
-    recs = records[sizes.to_numpy() > 1]
+    recs = _several(records)
     if not len(recs):
         return {}
     child = recs["child"].tolist() if "child" in recs.columns else [False] * len(recs)
@@ -187,10 +184,7 @@ def place_display_names(records: pd.DataFrame) -> dict[str, str]:
     >>> place_display_names(recs)
     {'L1': 'Caldthwaite Park'}
     """
-    if not len(records):
-        return {}
-    sizes = records.groupby("entity")["record_id"].transform("size")
-    recs = records[sizes.to_numpy() > 1]
+    recs = _several(records)
     if not len(recs):
         return {}
     n = len(recs)
@@ -217,3 +211,11 @@ def _loose(text: str) -> str:
     """A name with case, punctuation and spacing gone: "DRAGON WOK, LAPWING TERRACE" is
     "dragon wok lapwing terrace"."""
     return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
+
+
+def _several(records: pd.DataFrame) -> pd.DataFrame:
+    """The records of entities made of more than one record."""
+    if not len(records):
+        return records
+    sizes = records.groupby("entity")["record_id"].transform("size")
+    return records[sizes.to_numpy() > 1]
