@@ -416,6 +416,37 @@ def test_a_short_form_some_record_was_written_as_is_still_every_child_it_fits(me
         assert m.loc["E2", "entity_id"] == "C21"
 
 
+@pytest.mark.parametrize("mention", ["Ty", "Kai", "Lil K"])
+def test_an_alias_is_the_person_known_by_it_whatever_children_the_form_fits(mention):
+    # Marcus Doyle is known as "Ty", "Kai" and "Lil K": an alias is deliberate, so Corey's RHI
+    # naming it is Marcus, although Corey is friends with Tyler Brisco and Kai Bell
+    kids = [*CHILDREN, {"child_id": "C07", "name": "Kai Bell", "date_of_birth": "2012-02-02", "gender": "male"},
+            {"child_id": "C08", "name": "Lil Kettle", "date_of_birth": "2012-04-04", "gender": "female"}]
+    poc = {"person_id": "P1", "name": "Marcus Doyle", "aliases": "Ty; Lil K; Kai", "date_of_birth": "1996-05-05"}
+    links = [{"link_id": f"L{i}", "source_id": "C01", "target_id": t, "relation": "friend", "observed_on": "2026-09-01"}
+             for i, t in enumerate(("C04", "C07", "C08"))]
+    episodes = [{"episode_id": "E1", "child_id": "C01", "reported_at": "2026-10-05 21:00", "rhi_outcome": "completed",
+                 "people_mentioned": mention}]
+    m = resolve_dataset(_ds([poc], children=kids, links=links, episodes=episodes),
+                        locations=False).resolution.mentions.set_index("episode_id")
+    assert m.loc["E1", "entity_id"] == "P1" and m.loc["E1", "confidence"] == 0.95, m.loc["E1"].to_dict()
+
+
+def test_a_forename_some_record_was_written_as_goes_to_that_record_before_a_child_by_guess():
+    # "Nathan" was written in a link (P9); Nathan Smith (C31) is the only Nathan holding a
+    # record of his own, but Harvey, linked with no Nathan, means no one in particular: the
+    # record written so, never the child
+    kids = [*CHILDREN, {"child_id": "C31", "name": "Nathan Smith", "date_of_birth": "2012-02-02", "gender": "male"}]
+    persons = [{"person_id": "P9", "name": "Nathan", "provisional": True},
+               {"person_id": "P8", "name": "Nathan Quarry", "provisional": True}]
+    links = [{"link_id": "L1", "source_id": "C05", "target_id": "P9", "relation": "seen_with", "observed_on": "2026-09-01"}]
+    episodes = [{"episode_id": "E2", "child_id": "C03", "reported_at": "2026-10-06 21:00", "rhi_outcome": "completed",
+                 "people_mentioned": "Nathan"}]
+    m = resolve_dataset(_ds(persons, children=kids, links=links, episodes=episodes),
+                        locations=False).resolution.mentions.set_index("episode_id")
+    assert m.loc["E2", "entity_id"] == "P9", m.loc["E2"].to_dict()
+
+
 def test_a_name_chosen_by_the_childs_links_is_still_held_to_the_least_confidence():
     from contextmap.resolve import link_mentions
 

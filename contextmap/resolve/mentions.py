@@ -79,7 +79,7 @@ def provisional_id(kind: str, mention: str) -> str:
     return f"prov-{'p' if kind == 'person' else 'l'}-{digest}"
 
 
-def _person_index(ds: Dataset, persons_res: PersonResolution | None) -> tuple[dict, dict, dict, dict, set]:
+def _person_index(ds: Dataset, persons_res: PersonResolution | None) -> tuple[dict, dict, dict, dict, set, dict]:
     """name -> entities, forename form -> entities, (surname, initial) and (forename,
     surname initial) -> entities, entity -> kind, and the entities that hold a record of
     their own (a child's record or a person record the export holds, not only records
@@ -90,6 +90,7 @@ def _person_index(ds: Dataset, persons_res: PersonResolution | None) -> tuple[di
     sur: dict[tuple[str, str], set[str]] = {}
     kind: dict[str, str] = {}
     held: set[str] = set()
+    aliased: dict[str, set[str]] = {}
     made = (ds.persons["provisional"].fillna(False).astype(bool).tolist() if "provisional" in ds.persons.columns
             else [False] * len(ds.persons))
     rows = [(r, "person", n, a, m) for r, n, a, m in zip(ds.persons["person_id"].tolist(), ds.persons["name"].tolist(),
@@ -119,11 +120,12 @@ def _person_index(ds: Dataset, persons_res: PersonResolution | None) -> tuple[di
             an = normalise_person_name(a)
             if an:
                 names.setdefault(an, set()).add(ent)
+                aliased.setdefault(an, set()).add(ent)
     # a record made from a name with a date of birth no record of its own has claims a person
     # of its own ("Jade Kesgill, 1984" beside a child, where the known Jade Kesgill was born in 2012)
     real_dobs = {d for e in held for d in dated.get(e, ())}
     held |= {e for e, ds_ in dated.items() if e not in held and not ds_ & real_dobs}
-    return names, fore, sur, kind, held
+    return names, fore, sur, kind, held, aliased
 
 
 def _place_index(ds: Dataset, locations_res: LocationResolution | None) -> PlaceIndex:
@@ -148,11 +150,11 @@ class Named(NamedTuple):
     written: str | None = None
 
 
-def _match_person(mention: str, idx: tuple[dict, dict, dict, dict, set], choices: list[str],
+def _match_person(mention: str, idx: tuple[dict, dict, dict, dict, set, dict], choices: list[str],
                   fuzzy: dict | None = None) -> Named:
     """The entity an RHI person mention names (see :class:`Named`); :func:`link_mentions_with`
     chooses among several candidates by the episode's child's links."""
-    names, fore, sur, _, held = idx
+    names, fore, sur, _, held, aliased = idx
     if _RELATIONAL_RE.search(mention):
         return Named(None, 0.0, "relational description: not matched to the person it names")
     norm = normalise_person_name(mention)
@@ -168,7 +170,9 @@ def _match_person(mention: str, idx: tuple[dict, dict, dict, dict, set], choices
     # a forename alone or an initial form ("Tia N") is a record's exact name only as often as a
     # record was written so: every entity the form fits is a candidate too ("Tia N" written
     # for Tia Nenstead is no evidence against Tia Nener)
-    fits, form_conf = _abbreviation_fits(toks, fore, sur) if hit else (set(), 0.0)
+    # an alias is deliberate: a person of concern known as "Ty" is not every Tyler
+    fits, form_conf = (_abbreviation_fits(toks, fore, sur) if hit and not hit & aliased.get(norm, set())
+                       else (set(), 0.0))
     if fits - hit:
         named = several(hit | fits, f"ambiguous: {len(hit | fits)} entities fit the name as written", form_conf)
         return named._replace(written=next(iter(hit))) if len(hit) == 1 else named
@@ -304,16 +308,18 @@ def _by_links(named: Named, me: str, episode: str, day: int,
                 near[c] = r
                 break
     conf = round(0.9 * named.form_confidence, 4)
+    if named.written is not None and named.written in near:  # the record written so, and linked
+        return named.written, conf, f"{named.how}; the one a record was written as, linked with this child"
     if len(near) == 1:
         (c, r), = near.items()
         return c, conf, f"{named.how}; the one linked with this child" + (f" ({r})" if r else "")
     if len(near) > 1:
         return None, 0.0, f"{named.how}; this child is linked with {len(near)} of them"
+    if named.written is not None and named.written != me:
+        return named.written, conf, f"{named.how}; the one a record was written as (the child is linked with none)"
     if named.held is not None and named.held != me:
         return (named.held, conf, f"{named.how}; the one with a record of its own (the others were made from "
                 "the name in links, with no date of birth)")
-    if named.written is not None and named.written != me:
-        return named.written, conf, f"{named.how}; the one a record was written as (the child is linked with none)"
     return None, 0.0, named.how
 
 
