@@ -292,8 +292,10 @@ def _by_links(named: Named, me: str, episode: str, day: int,
               linked: dict[str, dict[str, list[tuple]]]) -> tuple[str | None, float, str]:
     """Which of a name's candidates an episode's child (``me``) means: the one candidate the
     child is linked with by a link observed by the episode's day (or undated) and not recorded
-    for this very episode (its own RHI is no evidence of itself); else the one candidate
-    holding a record of its own, if it is not the child. Confidence: the form's own, less a
+    for this very episode (its own RHI is no evidence of itself), the record written so first
+    (``named.written``: a forename or initial form some record was written as); else that
+    record; else the one candidate holding a record of its own, if it is not the child (never
+    the episode's child). Confidence: the form's own, less a
     tenth (the choice). ``day``: the report's day in days since 1970 (``_OPEN`` for none);
     ``linked``: :func:`_linked_entities`."""
     mine = linked.get(me, {})
