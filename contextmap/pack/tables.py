@@ -350,13 +350,15 @@ def area_rows(counts: Any, count: Any) -> list[dict[str, Any]] | None:
             for r in rows.itertuples()]
 
 
-def namesakes_told_apart(labels: dict[str, str], G: nx.Graph, red: Any, *, on: pd.Timestamp) -> dict[str, str]:
+def namesakes_told_apart(labels: dict[str, str], G: nx.Graph, red: Any, *, on: pd.Timestamp,
+                         numbers: dict[str, str] | None = None) -> dict[str, str]:
     """``labels`` with each child or person of concern whose printed name another one shares
     given their age: "Abbie Thwaite (14)", "Abbie Thwaite (12)", "Rhys Dobson (adult)", so that
     a list naming both ("Children linked: ... Abbie Thwaite, Abbie Thwaite") tells them apart.
-    Where the ages do not (two of 12, or one not known) each is given its record too, as the
-    audience sees records: "Mia Kirkbride (12, C0054)". A name no other child or person has is
-    unchanged. Names are compared as printed (case, spacing and Unicode form aside).
+    Where the ages do not (two of 12, or one not known) each is given its place in the pack's
+    numbered lists too (``numbers``: id -> "child no. 37"), in words, never a record id:
+    "Mia Kirkbride (12, child no. 37)". A name no other child or person has is unchanged.
+    Names are compared as printed (case, spacing and Unicode form aside).
 
     Examples
     --------
@@ -367,9 +369,10 @@ def namesakes_told_apart(labels: dict[str, str], G: nx.Graph, red: Any, *, on: p
     ...                      "date_of_birth": ["2012-03-01", "2014-05-01", "2014-02-01", "2014-06-01"]}),
     ...                      "persons": pd.DataFrame({"person_id": ["P1"], "date_of_birth": ["1990-01-01"]})})()
     >>> told = namesakes_told_apart({"C1": "Abbie Thwaite", "C2": "Abbie Thwaite", "C3": "Mia Kirkbride",
-    ...                              "C4": "Mia Kirkbride", "P1": "Rhys Dobson"}, G, red, on=pd.Timestamp("2026-11-30"))
+    ...                              "C4": "Mia Kirkbride", "P1": "Rhys Dobson"}, G, red, on=pd.Timestamp("2026-11-30"),
+    ...                             numbers={"C3": "child no. 7", "C4": "child no. 9"})
     >>> [told[n] for n in ("C1", "C2", "C3", "C4", "P1")]
-    ['Abbie Thwaite (14)', 'Abbie Thwaite (12)', 'Mia Kirkbride (12, C3)', 'Mia Kirkbride (12, C4)', 'Rhys Dobson']
+    ['Abbie Thwaite (14)', 'Abbie Thwaite (12)', 'Mia Kirkbride (12, child no. 7)', 'Mia Kirkbride (12, child no. 9)', 'Rhys Dobson']
     """
     def printed(n: str) -> str:
         return unicodedata.normalize("NFC", " ".join(labels.get(n, n).split())).casefold()
@@ -391,5 +394,8 @@ def namesakes_told_apart(labels: dict[str, str], G: nx.Graph, red: Any, *, on: p
         apart = all(ages.values()) and len(set(ages.values())) == len(group)
         for n in group:
             tell = [ages[n]] if ages[n] else []
-            out[n] = f"{labels.get(n, n)} ({', '.join(tell if apart else [*tell, n])})"
+            if not apart and (numbers or {}).get(n):
+                tell.append((numbers or {})[n])
+            if tell:
+                out[n] = f"{labels.get(n, n)} ({', '.join(tell)})"
     return out

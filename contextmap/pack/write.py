@@ -217,7 +217,9 @@ def _context(*, red: Any, an: Any, aud: Any, settings: Any, opts: dict[str, int]
     order.update({str(i): int(r) for i, r in zip(an.persons.index, an.persons["rank"], strict=True)})
     order.update({str(i): int(r) for i, r in zip(an.hotspots.index, an.hotspots["rank"], strict=True)})
     # lists of names: namesakes listed together are told apart by their age
-    listed = tb.namesakes_told_apart(labels, G, red, on=end)
+    numbers = {str(r["id"]): f"child no. {r['n']}" for r in cohort}
+    numbers.update({str(i): f"person no. {int(r)}" for i, r in zip(an.persons.index, an.persons["rank"], strict=True)})
+    listed = tb.namesakes_told_apart(labels, G, red, on=end, numbers=numbers)
     for g in mv.agenda.gaps:  # "a link between Abbie Thwaite and Abbie Thwaite" says nothing
         g["a_label"], g["b_label"] = listed.get(g["a"], g["a_label"]), listed.get(g["b"], g["b_label"])
     profiles, shown = tb.profile_rows(an, top_places[: opts["profiles"]], listed, words, opts["timeline_rows"], order=order)
