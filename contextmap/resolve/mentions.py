@@ -181,27 +181,17 @@ def _match_person(mention: str, idx: tuple[dict, dict, dict, dict, set, dict], c
     if len(hit) > 1:
         return several(hit, f"ambiguous: {len(hit)} entities share the name", 0.95)
     if len(toks) == 1:
-        hit = fore.get(NICKNAME_TO_FORM.get(toks[0], toks[0]), set())
+        hit = _form_hits(toks, fore, sur)[0][1]
         if len(hit) == 1:
             return Named(next(iter(hit)), 0.6, "forename only, one entity has it")
         if len(hit) > 1:
             return several(hit, f"ambiguous forename: {len(hit)} entities", 0.6)
         return Named(None, 0.0, "no match")
     cands: set[str] = set()
-    forms = [toks]
-    if len(toks) == 2 and len(toks[0]) == 1:  # "JADE K" read surname first: "k jade"
-        forms.append(toks[::-1])
-    for t in forms:
-        if len(t[0]) == 1:
-            hit = sur.get((t[-1], t[0]), set())
-            if len(hit) == 1:
-                return Named(next(iter(hit)), 0.75, "initial and surname")
-            cands |= hit
-        if len(t) == 2 and len(t[1]) == 1:
-            hit = sur.get((NICKNAME_TO_FORM.get(t[0], t[0]), t[1], "fs"), set())
-            if len(hit) == 1:
-                return Named(next(iter(hit)), 0.75, "forename and surname initial")
-            cands |= hit
+    for how, hit in _form_hits(toks, fore, sur):
+        if len(hit) == 1:
+            return Named(next(iter(hit)), 0.75, how)
+        cands |= hit
     best = fuzzy[norm] if fuzzy is not None and norm in fuzzy else process.extractOne(
         norm, choices, scorer=fuzz.token_sort_ratio, score_cutoff=88)
     if best is not None:
@@ -272,20 +262,28 @@ def _linked_entities(ds: Dataset, persons_res: PersonResolution | None, children
     return out
 
 
+def _form_hits(toks: list[str], fore: dict, sur: dict) -> list[tuple[str, set[str]]]:
+    """The entities each reading of a name's form fits, in the order they are tried, with the
+    reading's words: a forename alone ("Nathan"), an initial and a surname ("T Nener"), a
+    forename and a surname initial ("Tia N"), and "JADE K" read surname first as "K Jade"."""
+    if len(toks) == 1:
+        return [("forename only", fore.get(NICKNAME_TO_FORM.get(toks[0], toks[0]), set()))]
+    out: list[tuple[str, set[str]]] = []
+    for t in (toks, toks[::-1]) if len(toks) == 2 and len(toks[0]) == 1 else (toks,):
+        if len(t[0]) == 1:
+            out.append(("initial and surname", sur.get((t[-1], t[0]), set())))
+        if len(t) == 2 and len(t[1]) == 1:
+            out.append(("forename and surname initial", sur.get((NICKNAME_TO_FORM.get(t[0], t[0]), t[1], "fs"), set())))
+    return out
+
+
 def _abbreviation_fits(toks: list[str], fore: dict, sur: dict) -> tuple[set[str], float]:
     """The entities a forename alone ("Nathan") or an initial form ("Tia N", "T Nener") fits,
     and the confidence of that form; none for a fuller name."""
-    if len(toks) == 1:
-        return set(fore.get(NICKNAME_TO_FORM.get(toks[0], toks[0]), set())), 0.6
-    if len(toks) != 2 or (len(toks[0]) > 1 and len(toks[1]) > 1):
+    if len(toks) > 2:
         return set(), 0.0
-    out: set[str] = set()
-    for t in (toks, toks[::-1]) if len(toks[0]) == 1 else (toks,):
-        if len(t[0]) == 1:
-            out |= sur.get((t[-1], t[0]), set())
-        if len(t[1]) == 1:
-            out |= sur.get((NICKNAME_TO_FORM.get(t[0], t[0]), t[1], "fs"), set())
-    return out, 0.75
+    fits = set().union(*(hit for _how, hit in _form_hits(toks, fore, sur)))
+    return fits, 0.6 if len(toks) == 1 else 0.75
 
 
 def _by_links(named: Named, me: str, episode: str, day: int,
