@@ -11,7 +11,6 @@ uncapped lists go to the annex. Everything is computed from the redacted dataset
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from typing import Any
 
@@ -22,6 +21,7 @@ from contextmap.ingest.quality import summarise
 from contextmap.pack import content as pdata
 from contextmap.pack.agenda import fullest_name, person_age, place_why
 from contextmap.pack.states import States
+from contextmap.privacy.folding import reader_fold
 from contextmap.vocabulary import count_words, grading_words
 
 __all__ = ["group_label", "grading_mix_words", "go_between", "stability_words", "place_rows", "profile_rows",
@@ -358,7 +358,8 @@ def namesakes_told_apart(labels: dict[str, str], G: nx.Graph, red: Any, *, on: p
     Where the ages do not (two of 12, or one not known) each is given its place in the pack's
     numbered lists too (``numbers``: id -> "child no. 37"), in words, never a record id:
     "Mia Kirkbride (12, child no. 37)". A name no other child or person has is unchanged.
-    Names are compared as printed (case, spacing and Unicode form aside).
+    Names are compared as a reader reads them (:func:`~contextmap.privacy.folding.reader_fold`:
+    case, look-alike letters, invisible characters and spacing aside).
 
     Examples
     --------
@@ -373,9 +374,16 @@ def namesakes_told_apart(labels: dict[str, str], G: nx.Graph, red: Any, *, on: p
     ...                             numbers={"C3": "child no. 7", "C4": "child no. 9"})
     >>> [told[n] for n in ("C1", "C2", "C3", "C4", "P1")]
     ['Abbie Thwaite (14)', 'Abbie Thwaite (12)', 'Mia Kirkbride (12, child no. 7)', 'Mia Kirkbride (12, child no. 9)', 'Rhys Dobson']
+
+    A name that only looks the same (a Cyrillic capital Em, a zero-width space) is the same name
+    to a reader:
+
+    >>> namesakes_told_apart({"C1": "Abbie Thwaite", "C2": "\u041cia Kirk\u200bbride", "C3": "Mia Kirkbride",
+    ...                       "C4": "Rhys Dobson", "P1": "Rhys Dobson"}, G, red, on=pd.Timestamp("2026-11-30"))["C2"]
+    '\u041cia Kirk\u200bbride (12)'
     """
-    def printed(n: str) -> str:
-        return unicodedata.normalize("NFC", " ".join(labels.get(n, n).split())).casefold()
+    def printed(n: str) -> str:  # as a reader reads it: look-alike letters, invisible characters, spacing
+        return reader_fold(labels.get(n, n))
 
     people = [str(n) for n, k in G.nodes(data="kind") if k in ("child", "person")]
     groups: dict[str, list[str]] = {}
