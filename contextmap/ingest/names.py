@@ -15,7 +15,9 @@ the same id), kept and marked, never dropped, with a warning naming the row. A n
 several records share (a child and an adult both called "Zak Calvert") is ambiguous: each
 reference to it is its own provisional record, one per name and context (the link's other
 end), so that resolution can decide each on its own evidence rather than send every "Zak
-Calvert" of the export to one of them. Entity
+Calvert" of the export to one of them. So is an initial form without a date of birth that
+several records answer to ("Ethan I" for Ethan Irwell and Ethan Ivison): the police's "Ethan I"
+beside Ethan Irwell's brother and the council's beside Ethan Ivison's friend are two records. Entity
 resolution (:func:`contextmap.resolve_dataset`) later merges a provisional record into a
 real one when they turn out to be the same person or place.
 """
@@ -41,7 +43,7 @@ __all__ = [
 PROVISIONAL_PREFIX = {"person": "prov-p-", "location": "prov-l-"}
 """Id prefixes of the provisional records ingest makes for unmatched names."""
 
-_AMBIGUOUS = re.compile(r"matches \d+ records")  # a name several records share: made per context
+_AMBIGUOUS = re.compile(r"matches \d+ records|an initial form \d+ records answer to")  # made per context
 
 _PUNCT = re.compile(r"[^\w\s]")
 _SPACE = re.compile(r"\s+")
@@ -188,6 +190,7 @@ class NameIndex:
 
     people: dict[str, list[tuple[str, object]]] = field(default_factory=dict)
     initials: dict[tuple[str, str, str], list[tuple[str, object]]] = field(default_factory=dict)
+    forms: dict[tuple[str, str, str], set[str]] = field(default_factory=dict)
     places: dict[str, list[str]] = field(default_factory=dict)
     postcodes: dict[str, list[str]] = field(default_factory=dict)
 
@@ -205,8 +208,9 @@ class NameIndex:
                 own = person_name_key(name)
                 for n in {own, *(person_name_key(a) for a in split_list(al))} - {""}:
                     idx.people.setdefault(n, []).append((str(rid), dob))
-                if dob is not None and not pd.isna(dob):
-                    for k in _initial_keys(own):
+                for k in _initial_keys(own):
+                    idx.forms.setdefault(k, set()).add(str(rid))
+                    if dob is not None and not pd.isna(dob):
                         idx.initials.setdefault(k, []).append((str(rid), dob))
         if len(locations):
             for rid, name, pc in zip(locations["location_id"].tolist(), locations["name"].tolist(),
@@ -225,20 +229,25 @@ class NameIndex:
         key = person_name_key(name)
         cands = self.people.get(key, [])
         if not cands:
+            forms = []
+            # "QUIGLEY H" is read "H Quigley", but could be a forename in capitals ("COREY W"):
+            # the initial forms of both readings are looked up
+            for k in dict.fromkeys((key, fold_name(fold_lookalikes(drop_invisible(name))))):
+                toks = k.split()
+                forms += [("fs", toks[0], toks[-1])] if len(toks) >= 2 and len(toks[-1]) == 1 and len(toks[0]) > 1 else []
+                forms += [("if", toks[0], toks[-1])] if len(toks) >= 2 and len(toks[0]) == 1 and len(toks[-1]) > 1 else []
             if dob is not None and not pd.isna(dob) and self.initials:
                 day = pd.Timestamp(dob)
-                forms = []
-                # "QUIGLEY H" is read "H Quigley", but could be a forename in capitals ("COREY W"):
-                # the initial forms of both readings are looked up
-                for k in dict.fromkeys((key, fold_name(fold_lookalikes(drop_invisible(name))))):
-                    toks = k.split()
-                    forms += [("fs", toks[0], toks[-1])] if len(toks) >= 2 and len(toks[-1]) == 1 and len(toks[0]) > 1 else []
-                    forms += [("if", toks[0], toks[-1])] if len(toks) >= 2 and len(toks[0]) == 1 and len(toks[-1]) > 1 else []
                 ids = sorted({rid for f in forms for rid, d in self.initials.get(f, []) if pd.Timestamp(d) == day})
                 if len(ids) == 1:
                     return ids[0], ""
                 if len(ids) > 1:
                     return None, f"an initial form that {len(ids)} records born that day share"
+            elif dob is None or pd.isna(dob):
+                fit = set().union(*(self.forms.get(f, set()) for f in forms)) if forms else set()
+                if len(fit) > 1:
+                    # which of them each reference is, its context may say: one record per context
+                    return None, f"an initial form {len(fit)} records answer to (give a date of birth or an id to say which)"
             return None, "matches no child or person of concern"
         if dob is not None and not pd.isna(dob):
             same = [c for c in cands if c[1] is not None and not pd.isna(c[1]) and pd.Timestamp(c[1]) == pd.Timestamp(dob)]
