@@ -748,6 +748,58 @@ def test_ingest_keeps_each_reference_to_a_shared_name_apart_by_its_context(tmp_p
     assert contextmap.load(tmp_path, as_of="2026-11-01").links["target_id"].tolist() == t
 
 
+
+def test_ingest_keeps_each_reference_to_an_initial_form_several_records_answer_to_apart(tmp_path):
+    # "Ethan I" without a date of birth: Ethan Irwell and Ethan Ivison both answer to it, so
+    # each link naming it is its own record (per other end), as for a full name two records
+    # share; "Harvey Q" only Harvey Quigley answers to stays one record however many links
+    (tmp_path / "children.csv").write_text("child_id,name,date_of_birth\nC01,Ethan Irwell,14/03/2012\n"
+                                           "C02,Ethan Ivison,02/01/2011\nC03,Harvey Quigley,09/07/2010\n"
+                                           "C04,Rhianna Blencow,03/03/2012\n", encoding="utf-8")
+    (tmp_path / "persons.csv").write_text("person_id,name,date_of_birth\nN1,Jayden IRWELL,02/06/1990\n", encoding="utf-8")
+    (tmp_path / "episodes.csv").write_text("episode_id,child_id,reported_at\n", encoding="utf-8")
+    (tmp_path / "links.csv").write_text(
+        "source_id,target_name,target_dob,relation,observed_on\n"
+        "N1,Ethan I,,seen_with,2026-10-01\n"
+        "C04,Ethan I,,associate,2026-10-02\n"
+        "N1,ETHAN I,,seen_with,2026-10-05\n"  # the same context again: the same record
+        "C04,Ethan I,02/01/2011,associate,2026-10-03\n"  # Ethan Ivison's date of birth: him
+        "N1,Harvey Q,,seen_with,2026-10-04\n"
+        "C04,Harvey Q,,seen_with,2026-10-04\n", encoding="utf-8")
+    ds = contextmap.load(tmp_path, as_of="2026-11-01")
+    t = ds.links["target_id"].tolist()
+    assert t[0].startswith("prov-p-") and t[1].startswith("prov-p-") and t[0] != t[1] and t[2] == t[0]
+    assert t[3] == "C02"
+    assert t[4] == t[5] and t[4].startswith("prov-p-")
+    why = ds.report.warnings
+    assert why["reason"].str.contains("an initial form 2 records answer to").any()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_link_context_weighs_several_children_who_share_a_name(engine):
+    # four children called Finley Fenwick (more than the cap of three there once was: such a
+    # reference was not compared with any of them). "Finley Fenwick" without a date of birth is
+    # written beside Tyrese (C02), the friend of one of them (C11): that one is the likeliest;
+    # the others, linked elsewhere, the less likely beside him
+    kids = [*CHILDREN, *({"child_id": c, "name": "Finley Fenwick", "date_of_birth": d, "gender": "male"}
+                         for c, d in [("C11", "2011-02-03"), ("C12", "2012-04-05"), ("C13", "2010-06-07"),
+                                      ("C14", "2013-08-09")])]
+    ref = {"person_id": "P1", "name": "Finley Fenwick", "provisional": True}
+    links = [{"link_id": "L1", "source_id": "C02", "target_id": "P1", "relation": "seen_with", "observed_on": "2026-10-01"},
+             {"link_id": "L2", "source_id": "C11", "target_id": "C02", "relation": "friend", "observed_on": "2026-09-01"},
+             *({"link_id": f"L{c}", "source_id": c, "target_id": f, "relation": "friend", "observed_on": "2026-09-01"}
+               for c, f in [("C12", "C03"), ("C13", "C04"), ("C14", "C05")])]
+    res = resolve_persons(_ds([ref], children=kids, links=links), engine=engine)
+    pairs = _pairs(res)
+    p = {c: pairs.loc[(c, "P1"), "match_probability"] for c in ("C11", "C12", "C13", "C14")}
+    assert p["C11"] > 2 * max(p["C12"], p["C13"], p["C14"])
+    assert "context: linked near this child" in pairs.loc[("C11", "P1"), "explanation"]
+    if engine != "fixed":
+        assert "not near this record, and near another it may be (-" in pairs.loc[("C12", "P1"), "explanation"]
+    # without the friendship, the name alone: all four alike
+    alone = _pairs(resolve_persons(_ds([ref], children=kids, links=[links[0], *links[2:]]), engine=engine))
+    assert len({round(alone.loc[(c, "P1"), "match_probability"], 4) for c in ("C11", "C12", "C13", "C14")}) == 1
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_namesake_reference_linked_near_the_adult_joins_the_adult(engine):
     # the adult nominal N1 is linked by id to Tyrese (C02); the council writes "Corey Whitmore"
@@ -848,10 +900,35 @@ def test_the_link_context_is_read_again_through_records_joined_to_children(engin
     assert res.mapping["K2"] == "C02" and res.mapping["N1"] == "N1"
     assert res.mapping["P1"] == "C01"
     assert "context: linked near this child" in _pairs(res).loc[("C01", "P1"), "explanation"]
-    # a reference with no date of birth joined to a child does not stand for it: the same
-    # "Tyrese O" without his birthday leaves Corey's namesake reference undecided
+    # a reference joined to a child without a date of birth stands for it as well (it was
+    # joined on its name and its own context): "Tyrese O" alone, the one Tyrese O... child
     undated = resolve_persons(_ds([NAMESAKE, {**k2, "date_of_birth": None}, NAME_ALONE], links=links), engine=engine)
-    assert undated.mapping["P1"] != "C01"
+    assert undated.mapping["K2"] == "C02"
+    assert undated.mapping["P1"] == "C01"
+    # without the council's friendship there is nothing to read again: the name alone decides nothing
+    alone = resolve_persons(_ds([NAMESAKE, k2, NAME_ALONE], links=links[:1]), engine=engine)
+    assert alone.mapping["K2"] == "C02" and alone.mapping["P1"] != "C01"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_link_context_is_read_again_through_an_adults_records_joined_into_one(engine):
+    # the council links Corey (C01) with "Reece Thwaite" (R2, a name in an association); the
+    # police hold the same man as the nominal "THWAITE, Reece" (R1, born 1996) and write
+    # "Corey Whitmore" (P1, no date of birth: the child C01 or the man of record N1) beside him.
+    # R1 and R2 are one man: once read as one, P1 is written beside Corey's associate
+    r1 = {"person_id": "R1", "name": "THWAITE, Reece", "date_of_birth": "1996-04-05", "gender": "male", "aliases": "Big R"}
+    r2 = {"person_id": "R2", "name": "Reece Thwaite", "provisional": True, "aliases": "Big R"}
+    links = [{"link_id": "L1", "source_id": "R1", "target_id": "P1", "relation": "associate", "observed_on": "2026-10-01"},
+             {"link_id": "L2", "source_id": "C01", "target_id": "R2", "relation": "associate", "observed_on": "2026-09-01"}]
+    res = resolve_persons(_ds([NAMESAKE, r1, r2, NAME_ALONE], links=links), engine=engine)
+    assert res.mapping["R2"] == res.mapping["R1"]
+    assert res.mapping["P1"] == "C01"
+    assert "context: linked near this child" in _pairs(res).loc[("C01", "P1"), "explanation"]
+    # two men of that name who are not one (different dates of birth): nothing joins Corey to P1
+    r2_other = {**r2, "date_of_birth": "1979-01-01", "aliases": None, "provisional": False}
+    apart = resolve_persons(_ds([NAMESAKE, r1, r2_other, NAME_ALONE], links=links), engine=engine)
+    assert apart.mapping["R2"] != apart.mapping["R1"]
+    assert apart.mapping["P1"] != "C01"
 
 
 @pytest.mark.parametrize("engine", ENGINES)

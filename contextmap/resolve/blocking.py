@@ -28,10 +28,14 @@ from contextmap.schema import split_list
 
 __all__ = ["CROSS_MAX_CHILDREN", "block_keys", "candidate_pairs", "short_form_related", "drop_unrelated_forenames"]
 
-CROSS_MAX_CHILDREN = 3
+CROSS_MAX_CHILDREN = 6
 """A person record is compared with children's records on a name alone (the full name or an
 alias, an initial form) only where at most this many children share it; more, and only a
-date of birth can say which child a record is (keys on the date of birth are always used)."""
+date of birth can say which child a record is (keys on the date of birth are always used).
+Up to it, the link context may say which (police write "Finley Fenwick" beside the friend of
+one of four Finley Fenwicks): 3 -> 6 took the two-agency benchmark's child recall on the
+small pool from 0.933 to 0.952 in November; 12 found nothing more. At 100,000 episodes of the
+one-agency sample it adds 2,294 candidate pairs to 694,531."""
 
 def block_keys(rec: pd.DataFrame, f: dict[str, np.ndarray], *, children_alone: bool = True) -> pd.DataFrame:
     """Rows (idx, key, kind, role) where kind is '' for plain keys, or 'alias'/'phone'/...

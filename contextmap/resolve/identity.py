@@ -163,6 +163,13 @@ def child_guards(scored: pd.DataFrame, f: dict[str, np.ndarray], ref: pd.Timesta
     start = (weights["child_share_provisional"], weights["child_share_person"])
     shares, m, u = _learn_prior_and_context(bits, level, person, live, ref_of, f, n_c, start)
     ctx_w = _context_weight(level, m, u)
+    # beside a candidate linked near, one linked but not near is the less likely: the
+    # reference's links were read, and they point at the other (on its own, "not near" says
+    # nothing: the exports hold only part of a child's circle)
+    who = np.where(rival, ref_of, person)
+    has_near = np.bincount(who[(live | rival) & (level == 1)], minlength=len(f["child"])) > 0
+    beside_near = (live | rival) & (level == 0) & has_near[np.maximum(who, 0)]
+    ctx_w = np.where(beside_near, np.log2((1 - m) / (1 - u)), ctx_w)
     out.attrs["child_shares"] = shares
     out.attrs["link_context"] = {"m": round(m, 4), "u": round(u, 4)}
     rec_share = record_shares(shares, f["provisional"], f.get("relation"))
@@ -191,6 +198,7 @@ def child_guards(scored: pd.DataFrame, f: dict[str, np.ndarray], ref: pd.Timesta
     words = np.full(k, "", dtype=object)
     said = (cross | rival) & (level >= 0)
     words[said & (level != 1)] = CONTEXT_WORDS[0]
+    words[said & beside_near] = CONTEXT_WORDS[-1]
     words[said & (level == 1) & ~rival] = CONTEXT_WORDS[1]
     words[said & (level == 1) & rival] = CONTEXT_WORDS[2]
     out["ctx_words"] = words
@@ -235,6 +243,7 @@ def child_guards(scored: pd.DataFrame, f: dict[str, np.ndarray], ref: pd.Timesta
 
 CONTEXT_WORDS = {1: "linked near this child (a record it is linked with is, or shares a link with, the child)",
                  0: "linked, but not near this record",
+                 -1: "linked, but not near this record, and near another it may be",
                  2: "linked near this adult (a record it is linked with is, or shares a link with, the adult)"}
 """The link context of a person-child pair, in the words the review queue shows."""
 
@@ -366,7 +375,8 @@ def same_as_child(f: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def link_neighbours(ds, ids: np.ndarray, provisional: np.ndarray, same: np.ndarray | None = None, *,
-                    spots: pd.DataFrame | None = None) -> tuple[np.ndarray, LinkGraph | None, np.ndarray]:
+                    spots: pd.DataFrame | None = None, cache: dict | None = None,
+                    ) -> tuple[np.ndarray, LinkGraph | None, np.ndarray]:
     """The link context of person-child matching: per record (``ids``), the codes of the ids it
     is linked with (its links' other ends); the links between records that are not provisional
     (:class:`LinkGraph`), whose identity the data states; and per record the one relation word
@@ -377,7 +387,9 @@ def link_neighbours(ds, ids: np.ndarray, provisional: np.ndarray, same: np.ndarr
     a postcode and a grid square, so that two agencies' records of one place meet. With
     ``same`` (per record, the id it stands for: :func:`same_as_child`), a record's links are
     those of the id it stands for. ``spots``: :func:`place_keys` of ``ds.locations``, when the
-    caller has it already (the second reading of the context).
+    caller has it already. ``cache``: a dict this function fills on a first call and reads
+    on the next with the same ``ds``, ``ids`` and ``provisional`` (the second reading of the
+    context), where only ``same`` differs: the links, spots and busy places are not read again.
 
     Examples
     --------
@@ -391,6 +403,9 @@ def link_neighbours(ds, ids: np.ndarray, provisional: np.ndarray, same: np.ndarr
     none = np.zeros(0, dtype=np.int32)
     near = np.empty(len(ids), dtype=object)
     near[:] = [none] * len(ids)
+    stands = ids.astype(object) if same is None else np.asarray(same, dtype=object)
+    if cache:
+        return _stand_graphs(cache, stands, provisional, near)
     relation = np.full(len(ids), "", dtype=object)
     links = getattr(ds, "links", None)
     if links is None or not len(links) or not {"source_id", "target_id"} <= set(links.columns):
@@ -422,12 +437,11 @@ def link_neighbours(ds, ids: np.ndarray, provisional: np.ndarray, same: np.ndarr
                if locations is not None and "location_id" in locations.columns else np.zeros(0, dtype=object))
     kid_ids = (children["child_id"].astype(str).to_numpy(dtype=object)
                if children is not None and "child_id" in children.columns else np.zeros(0, dtype=object))
-    stands = ids.astype(object) if same is None else np.asarray(same, dtype=object)
     parts = [src, tgt, spots["location_id"].to_numpy(dtype=object), spots["key"].to_numpy(dtype=object), loc_ids,
-             kid_ids, np.asarray(ids, dtype=object), stands]
+             kid_ids, np.asarray(ids, dtype=object)]
     codes, uniq = pd.factorize(np.concatenate([np.asarray(x, dtype=object) for x in parts]))
     cut = np.cumsum([len(x) for x in parts])[:-1]
-    a, b, sp_loc, sp_key, loc_c, kid_c, id_c, st_c = (c.astype(np.int64) for c in np.split(codes, cut))
+    a, b, sp_loc, sp_key, loc_c, kid_c, id_c = (c.astype(np.int64) for c in np.split(codes, cut))
     nn = len(uniq)
     # a place end stands for its spots (one edge per spot); a place without one stays itself
     if len(sp_loc):
@@ -457,7 +471,32 @@ def link_neighbours(ds, ids: np.ndarray, provisional: np.ndarray, same: np.ndarr
     per_place = np.bincount(_sorted_unique(pc[at] * nn + oc[at]) // nn, minlength=nn)
     busy = per_place > PLACE_MAX_CHILDREN
     keep = ~busy[a] & ~busy[b]
-    a, b = a[keep], b[keep]
+    base = {"a": a[keep], "b": b[keep], "keys": pd.Index(uniq), "id_c": id_c, "relation": relation,
+            # (a provisional place, made from a place's text, is that text: two records linked
+            # with one are linked with the same words, and count)
+            "prov_name": np.fromiter((str(v).startswith("prov-") and not str(v).startswith(PLACE_PROVISIONAL_PREFIX)
+                                      for v in strings), dtype=bool, count=nn)}
+    if cache is not None:
+        cache.update(base)
+    return _stand_graphs(base, stands, provisional, near)
+
+
+def _stand_graphs(base: dict, stands: np.ndarray, provisional: np.ndarray,
+                  near: np.ndarray) -> tuple[np.ndarray, LinkGraph, np.ndarray]:
+    """The second half of :func:`link_neighbours`: the links read with each record as the id it
+    stands for (``stands``; an id the links do not hold is added)."""
+    keys, id_c, a, b = base["keys"], base["id_c"], base["a"], base["b"]
+    st_c = keys.get_indexer(stands).astype(np.int64)
+    prov_name = base["prov_name"]
+    unseen = st_c < 0
+    if unseen.any():
+        extra, names = pd.factorize(stands[unseen])
+        st_c[unseen] = len(keys) + extra
+        keys = keys.append(pd.Index(names, dtype=object))
+        prov_name = np.concatenate([prov_name, np.fromiter(
+            (str(v).startswith("prov-") and not str(v).startswith(PLACE_PROVISIONAL_PREFIX) for v in names),
+            dtype=bool, count=len(names))])
+    nn = len(keys)
     # a record that stands for a child: its links are the child's
     moved = st_c != id_c
     remap = np.arange(nn, dtype=np.int64)
@@ -465,18 +504,14 @@ def link_neighbours(ds, ids: np.ndarray, provisional: np.ndarray, same: np.ndarr
     a, b = remap[a], remap[b]
     keep = a != b
     a, b = a[keep], b[keep]
-    keys = pd.Index(uniq)
     everything = LinkGraph(keys, np.concatenate([a, b]), np.concatenate([b, a]))
     prov = np.zeros(nn, dtype=bool)  # provisional records: their identity is not stated
     prov[id_c[np.asarray(provisional, dtype=bool) & ~moved]] = True
-    # (a provisional place, made from a place's text, is that text: two records linked with
-    # one are linked with the same words, and count)
-    prov |= np.fromiter((str(v).startswith("prov-") and not str(v).startswith(PLACE_PROVISIONAL_PREFIX)
-                         for v in strings), dtype=bool, count=nn)
+    prov |= prov_name
     stated = ~prov[a] & ~prov[b]
     graph = LinkGraph(keys, np.concatenate([a[stated], b[stated]]), np.concatenate([b[stated], a[stated]]))
     near[:] = [everything.of(int(c)) for c in st_c.tolist()]
-    return near, graph, relation
+    return near, graph, base["relation"]
 
 
 def link_context_levels(person: np.ndarray, child: np.ndarray, f: dict, cross: np.ndarray) -> np.ndarray:
