@@ -59,6 +59,15 @@ def _pairs(res) -> pd.DataFrame:
     return res.pairs.set_index(["record_a", "record_b"])
 
 
+def _export(folder, children: str, persons: str, links: str) -> None:
+    """A folder export: children.csv and persons.csv (rows after their header), no episodes,
+    links.csv (rows after ``source_id,target_name,target_dob,relation,observed_on``)."""
+    (folder / "children.csv").write_text("child_id,name,date_of_birth\n" + children, encoding="utf-8")
+    (folder / "persons.csv").write_text("person_id,name,date_of_birth\n" + persons, encoding="utf-8")
+    (folder / "episodes.csv").write_text("episode_id,child_id,reported_at\n", encoding="utf-8")
+    (folder / "links.csv").write_text("source_id,target_name,target_dob,relation,observed_on\n" + links, encoding="utf-8")
+
+
 # --- ingest: exact name forms -----------------------------------------------------------
 
 
@@ -133,15 +142,10 @@ def test_person_name_key_handles_hostile_text_without_crashing():
 
 
 def test_link_names_in_police_forms_reach_the_child_at_load(tmp_path):
-    (tmp_path / "children.csv").write_text("child_id,name,date_of_birth\nC01,Corey Whitmore,14/03/2012\n"
-                                           "C02,Tyrese Okafor,02/01/2011\n", encoding="utf-8")
-    (tmp_path / "persons.csv").write_text("person_id,name\nN1,Marcus Heald\n", encoding="utf-8")
-    (tmp_path / "episodes.csv").write_text("episode_id,child_id,reported_at\n", encoding="utf-8")
-    (tmp_path / "links.csv").write_text(
-        "source_id,target_name,target_dob,relation,observed_on\n"
-        'N1,"WHITMORE, Corey",,associate,2026-10-01\n'
-        "N1,Tyrese O,02/01/2011,associate,2026-10-02\n"
-        "N1,C\u043erey\u200b Whitmore,,associate,2026-10-03\n", encoding="utf-8")
+    _export(tmp_path, "C01,Corey Whitmore,14/03/2012\nC02,Tyrese Okafor,02/01/2011\n", "N1,Marcus Heald,\n",
+            'N1,"WHITMORE, Corey",,associate,2026-10-01\n'
+            "N1,Tyrese O,02/01/2011,associate,2026-10-02\n"
+            "N1,C\u043erey\u200b Whitmore,,associate,2026-10-03\n")
     ds = contextmap.load(tmp_path, as_of="2026-11-01")
     assert ds.links["target_id"].tolist() == ["C01", "C02", "C01"]
     assert (ds.links["target_kind"] == "child").all()
@@ -726,19 +730,14 @@ def test_ingest_keeps_each_reference_to_a_shared_name_apart_by_its_context(tmp_p
     # "Corey Whitmore" is a child and an adult nominal: each link naming him without a date
     # of birth is its own provisional record (per other end), so each is resolved on its own
     # evidence; a name no record has stays one record however many links give it
-    (tmp_path / "children.csv").write_text("child_id,name,date_of_birth\nC01,Corey Whitmore,14/03/2012\n"
-                                           "C02,Tyrese Okafor,02/01/2011\n", encoding="utf-8")
-    (tmp_path / "persons.csv").write_text("person_id,name,date_of_birth\nN1,\"WHITMORE, Corey\",02/06/1990\n"
-                                          "N2,Marcus Heald,01/01/1985\n", encoding="utf-8")
-    (tmp_path / "episodes.csv").write_text("episode_id,child_id,reported_at\n", encoding="utf-8")
-    (tmp_path / "links.csv").write_text(
-        "source_id,target_name,target_dob,relation,observed_on\n"
-        "N2,Corey Whitmore,,contact,2026-10-01\n"
-        "C02,COREY WHITMORE,,seen_with,2026-10-02\n"
-        "N2,Corey Whitmore,,contact,2026-10-05\n"  # the same context again: the same record
-        "N2,Corey Whitmore,14/03/2012,contact,2026-10-03\n"  # the child's date of birth: the child
-        "N2,Dwayne Nobody,,contact,2026-10-04\n"
-        "C02,Dwayne Nobody,,seen_with,2026-10-04\n", encoding="utf-8")
+    _export(tmp_path, "C01,Corey Whitmore,14/03/2012\nC02,Tyrese Okafor,02/01/2011\n",
+            "N1,\"WHITMORE, Corey\",02/06/1990\nN2,Marcus Heald,01/01/1985\n",
+            "N2,Corey Whitmore,,contact,2026-10-01\n"
+            "C02,COREY WHITMORE,,seen_with,2026-10-02\n"
+            "N2,Corey Whitmore,,contact,2026-10-05\n"  # the same context again: the same record
+            "N2,Corey Whitmore,14/03/2012,contact,2026-10-03\n"  # the child's date of birth: the child
+            "N2,Dwayne Nobody,,contact,2026-10-04\n"
+            "C02,Dwayne Nobody,,seen_with,2026-10-04\n")
     ds = contextmap.load(tmp_path, as_of="2026-11-01")
     t = ds.links["target_id"].tolist()
     assert t[0].startswith("prov-p-") and t[1].startswith("prov-p-") and t[0] != t[1] and t[2] == t[0]
@@ -753,19 +752,14 @@ def test_ingest_keeps_each_reference_to_an_initial_form_several_records_answer_t
     # "Ethan I" without a date of birth: Ethan Irwell and Ethan Ivison both answer to it, so
     # each link naming it is its own record (per other end), as for a full name two records
     # share; "Harvey Q" only Harvey Quigley answers to stays one record however many links
-    (tmp_path / "children.csv").write_text("child_id,name,date_of_birth\nC01,Ethan Irwell,14/03/2012\n"
-                                           "C02,Ethan Ivison,02/01/2011\nC03,Harvey Quigley,09/07/2010\n"
-                                           "C04,Rhianna Blencow,03/03/2012\n", encoding="utf-8")
-    (tmp_path / "persons.csv").write_text("person_id,name,date_of_birth\nN1,Jayden IRWELL,02/06/1990\n", encoding="utf-8")
-    (tmp_path / "episodes.csv").write_text("episode_id,child_id,reported_at\n", encoding="utf-8")
-    (tmp_path / "links.csv").write_text(
-        "source_id,target_name,target_dob,relation,observed_on\n"
-        "N1,Ethan I,,seen_with,2026-10-01\n"
-        "C04,Ethan I,,associate,2026-10-02\n"
-        "N1,ETHAN I,,seen_with,2026-10-05\n"  # the same context again: the same record
-        "C04,Ethan I,02/01/2011,associate,2026-10-03\n"  # Ethan Ivison's date of birth: him
-        "N1,Harvey Q,,seen_with,2026-10-04\n"
-        "C04,Harvey Q,,seen_with,2026-10-04\n", encoding="utf-8")
+    _export(tmp_path, "C01,Ethan Irwell,14/03/2012\nC02,Ethan Ivison,02/01/2011\nC03,Harvey Quigley,09/07/2010\n"
+            "C04,Rhianna Blencow,03/03/2012\n", "N1,Jayden IRWELL,02/06/1990\n",
+            "N1,Ethan I,,seen_with,2026-10-01\n"
+            "C04,Ethan I,,associate,2026-10-02\n"
+            "N1,ETHAN I,,seen_with,2026-10-05\n"  # the same context again: the same record
+            "C04,Ethan I,02/01/2011,associate,2026-10-03\n"  # Ethan Ivison's date of birth: him
+            "N1,Harvey Q,,seen_with,2026-10-04\n"
+            "C04,Harvey Q,,seen_with,2026-10-04\n")
     ds = contextmap.load(tmp_path, as_of="2026-11-01")
     t = ds.links["target_id"].tolist()
     assert t[0].startswith("prov-p-") and t[1].startswith("prov-p-") and t[0] != t[1] and t[2] == t[0]
