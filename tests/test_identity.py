@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import contextmap
-from contextmap.ingest.names import NameIndex, person_name_key
+from contextmap.ingest.names import NameIndex, person_name_key, resolve_names
 from contextmap.resolve import resolve_dataset, resolve_persons
 from contextmap.resolve.decisions import DecisionsError, parse_decisions
 from contextmap.resolve.example import build_dataset
@@ -924,6 +924,83 @@ def test_the_link_context_is_read_again_through_an_adults_records_joined_into_on
     assert apart.mapping["R2"] != apart.mapping["R1"]
     assert apart.mapping["P1"] != "C01"
 
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_names_joined_only_to_each_other_state_no_one_in_the_second_reading(engine):
+    # two provisional "Reece Thwaite" records (two contexts of one name) join each other; the
+    # council links one with Corey, the police write "Corey Whitmore" (P1: the child or the man
+    # N1) beside the other. Joined names are still names: their links say no one's identity,
+    # so P1 is no nearer Corey than one record carrying both links would make it
+    x1 = {"person_id": "prov-p-x1", "name": "Reece Thwaite", "provisional": True, "aliases": "Big R"}
+    x2 = {**x1, "person_id": "prov-p-x2"}
+    links = [{"link_id": "L1", "source_id": "C01", "target_id": "prov-p-x1", "relation": "associate", "observed_on": "2026-09-01"},
+             {"link_id": "L2", "source_id": "prov-p-x2", "target_id": "P1", "relation": "associate", "observed_on": "2026-10-01"}]
+    res = resolve_persons(_ds([NAMESAKE, x1, x2, NAME_ALONE], links=links), engine=engine)
+    assert res.mapping["prov-p-x2"] == res.mapping["prov-p-x1"]
+    assert res.mapping["P1"] != "C01"
+    assert "linked near this child" not in _pairs(res).loc[("C01", "P1"), "explanation"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_record_id_cannot_pose_as_an_entity_in_the_link_context(engine):
+    # ids come from the user's files: a record whose id is what the second reading would call
+    # the entity R1 + R2 ("ent:R1") must not borrow that entity's links
+    r1 = {"person_id": "R1", "name": "THWAITE, Reece", "date_of_birth": "1996-04-05", "gender": "male", "aliases": "Big R"}
+    r2 = {"person_id": "R2", "name": "Reece Thwaite", "provisional": True, "aliases": "Big R"}
+    links = [{"link_id": "L1", "source_id": "R1", "target_id": "P1", "relation": "associate", "observed_on": "2026-10-01"},
+             {"link_id": "L2", "source_id": "C01", "target_id": "", "relation": "associate", "observed_on": "2026-09-01"}]
+    got = {}
+    for other in ("ent:R1", "X1"):
+        hostile = {"person_id": other, "name": "Gordon Unrelated", "date_of_birth": "1970-01-01"}
+        res = resolve_persons(_ds([NAMESAKE, r1, r2, hostile, NAME_ALONE],
+                                  links=[links[0], {**links[1], "target_id": other}]), engine=engine)
+        assert res.mapping["R2"] == res.mapping["R1"]
+        got[other] = res.mapping["P1"]
+    assert got["ent:R1"] == got["X1"] == "P1"
+
+
+def test_the_same_names_get_the_same_records_in_any_row_order():
+    # "QUIGLEY H" and "H Quigley" read alike forename first, but the first may be a forename
+    # in capitals ("Quigley Hart" answers to it as well): each is answered as written
+    ch = pd.DataFrame({"child_id": ["C03"], "name": ["Harvey Quigley"], "date_of_birth": [pd.Timestamp("2010-07-09")]})
+    pe = pd.DataFrame({"person_id": ["N7"], "name": ["Quigley Hart"], "aliases": [None], "date_of_birth": [pd.NaT]})
+    idx = NameIndex.build(ch, pe, pd.DataFrame({"location_id": [], "name": [], "postcode": []}))
+    rows = [("H Quigley", "A"), ("H Quigley", "B"), ("QUIGLEY H", "C")]
+    answers = []
+    for order in (rows, rows[::-1]):
+        ids, _, why = resolve_names(pd.Series([n for n, _ in order]), None, kind="person", index=idx,
+                                    context=pd.Series([c for _, c in order]))
+        answers.append(dict(zip((c for _, c in order), zip(ids.tolist(), why.tolist(), strict=True), strict=True)))
+    assert answers[0] == answers[1]
+    assert answers[0]["A"][0] == answers[0]["B"][0] != answers[0]["C"][0]
+
+
+def test_a_decision_on_a_provisional_id_the_month_no_longer_has_says_why(tmp_path):
+    # October: only Ethan Irwell answers to "Ethan I", one record; the analyst merges it with
+    # him. November adds Ethan Ivison: "Ethan I" is now one record per link, and the decision
+    # names an id the month does not hold: the run stops and says why, never drops it silently
+    (tmp_path / "oct").mkdir()
+    _export(tmp_path / "oct", "C01,Ethan Irwell,14/03/2012\nC04,Rhianna Blencow,03/03/2012\n", "",
+            "C04,Ethan I,,associate,2026-10-02\n")
+    oct_id = contextmap.load(tmp_path / "oct", as_of="2026-11-01").links["target_id"].iloc[0]
+    decisions = parse_decisions(f"merge {oct_id} C01\n")
+    (tmp_path / "nov").mkdir()
+    _export(tmp_path / "nov", "C01,Ethan Irwell,14/03/2012\nC02,Ethan Ivison,02/01/2011\nC04,Rhianna Blencow,03/03/2012\n",
+            "", "C04,Ethan I,,associate,2026-10-02\n")
+    nov = contextmap.load(tmp_path / "nov", as_of="2026-12-01")
+    assert nov.links["target_id"].iloc[0] != oct_id
+    with pytest.raises(DecisionsError, match=r"(?s)unknown provisional id.*a new record of the name"):
+        resolve_dataset(nov, decisions=decisions, engine="fixed")
+
+def test_twins_initial_form_with_their_birthday_is_one_record_per_context(tmp_path):
+    # "E Irwell" born on the twins' birthday: either twin, so each link is its own record
+    _export(tmp_path, "C01,Ethan Irwell,14/03/2012\nC02,Emma Irwell,14/03/2012\nC04,Rhianna Blencow,03/03/2012\n",
+            "N1,Jayden IRWELL,02/06/1990\n",
+            "N1,E Irwell,14/03/2012,seen_with,2026-10-01\n"
+            "C04,E Irwell,14/03/2012,associate,2026-10-02\n")
+    t = contextmap.load(tmp_path, as_of="2026-11-01").links["target_id"].tolist()
+    assert t[0].startswith("prov-p-") and t[1].startswith("prov-p-") and t[0] != t[1]
 
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", ["WHITMORE COREY", "Corey SMITH"])

@@ -691,9 +691,22 @@ def _read_context_again(ds, ids, is_child, child_ids, feats, read_links, scored,
     again = first.copy()
     joined = ~is_child & in_kid & linked
     again[joined] = cl.entity_id[joined]
-    sizes = pd.Series(cl.entity_id).map(pd.Series(cl.entity_id).value_counts()).to_numpy()
+    entity = pd.Series(cl.entity_id, dtype=object)
+    sizes = entity.map(entity.value_counts()).to_numpy()
     pooled = ~is_child & ~in_kid & (first == ids) & (sizes > 1) & linked
-    again[pooled] = np.char.add("ent:", cl.entity_id[pooled].astype(str)).astype(object)
+    if pooled.any():
+        # the entity's own id in the context, one no record or link end has (ids come from
+        # the user's files); an entity made only of provisional records (names joined to
+        # each other) is provisional still: its links state no one's identity
+        taken = ends | set(ids.tolist())
+        if getattr(ds, "locations", None) is not None and "location_id" in ds.locations.columns:
+            taken |= set(ds.locations["location_id"].astype(str).tolist())
+        tag = "ent:"
+        while any(x.startswith((tag, "prov-" + tag)) for x in taken):
+            tag = "~" + tag
+        only_names = pd.Series(np.asarray(feats["provisional"], dtype=bool)).groupby(entity.to_numpy()).transform("all").to_numpy()
+        again[pooled] = np.array([("prov-" if n else "") + tag + str(e) for e, n in
+                                  zip(cl.entity_id[pooled].tolist(), only_names[pooled].tolist(), strict=True)], dtype=object)
     moved = again != first
     if not moved.any():
         return cl, scored
