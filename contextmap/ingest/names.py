@@ -43,7 +43,8 @@ __all__ = [
 PROVISIONAL_PREFIX = {"person": "prov-p-", "location": "prov-l-"}
 """Id prefixes of the provisional records ingest makes for unmatched names."""
 
-_AMBIGUOUS = re.compile(r"matches \d+ records|an initial form \d+ records answer to")  # made per context
+# a name several records share or answer to: made one provisional record per context
+_AMBIGUOUS = re.compile(r"matches \d+ records|an initial form \d+ records answer to|an initial form that \d+ records")
 
 _PUNCT = re.compile(r"[^\w\s]")
 _SPACE = re.compile(r"\s+")
@@ -313,13 +314,16 @@ def resolve_names(
     ids: list[str] = [""] * len(names)
     why: list[object] = [pd.NA] * len(names)
     made: dict[str, tuple[str, object, int]] = {}
-    cache: dict[tuple[str, object], tuple[str | None, str]] = {}
+    cache: dict[tuple[str, str, object], tuple[str | None, str]] = {}
     ctx = [""] * len(names) if context is None else context.reindex(names.index).fillna("").astype(str).tolist()
     for j, (i, name, day) in enumerate(zip(names.index.tolist(), names.tolist(), parsed.tolist(), strict=True)):
         if name == "":
             continue
         dob = None if pd.isna(day) else day
-        key = (person_name_key(name) if kind == "person" else fold_name(name), dob)
+        # the name as read (forename first) and as written: "QUIGLEY H" and "H Quigley" read
+        # alike, but the first may also be a forename in capitals, and the answers may differ
+        key = ((person_name_key(name), fold_name(fold_lookalikes(drop_invisible(name))), dob) if kind == "person"
+               else (fold_name(name), "", dob))
         if key not in cache:
             cache[key] = index.person(name, dob) if kind == "person" else index.place(name)
         rid, reason = cache[key]

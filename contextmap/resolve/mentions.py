@@ -493,7 +493,12 @@ def _apply_mention_decisions(out, dec, persons_res, locations_res, *, records=fr
     unknown = [f"{d.source} line {d.line}: unknown provisional id {x!r}" for d in dec.items
                for x in (d.a, d.b) if x.startswith("prov-") and x not in prov_ids and x not in records]
     if unknown:
-        raise DecisionsError("decisions name provisional ids that no mention produced:\n  " + "\n  ".join(unknown))
+        raise DecisionsError(
+            "decisions name provisional ids that no record or mention of this data has:\n  " + "\n  ".join(unknown)
+            + "\n(a provisional id stands for a name as written, with its date of birth, and, where several"
+            " records share or answer to the name, the link it is written in: a new record of the name, a"
+            " link gone from the export or a mention out of the window ends it. Find the reference in"
+            " `contextmap review` and decide again, or remove the line)")
     mapping = {**(persons_res.mapping if persons_res else {}), **(locations_res.mapping if locations_res else {})}
     ent_of = lambda x: mapping.get(x, x)  # noqa: E731
     # provisional ids named by decisions, keyed by the mention's own provisional id
