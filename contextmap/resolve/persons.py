@@ -704,9 +704,11 @@ def _read_context_again(ds, ids, is_child, child_ids, feats, read_links, scored,
         tag = "ent:"
         while any(x.startswith((tag, "prov-" + tag)) for x in taken):
             tag = "~" + tag
-        only_names = pd.Series(np.asarray(feats["provisional"], dtype=bool)).groupby(entity.to_numpy()).transform("all").to_numpy()
+        only_names = (pd.Series(np.asarray(feats["provisional"], dtype=bool))
+                      .groupby(entity.to_numpy()).transform("all").to_numpy())
         again[pooled] = np.array([("prov-" if n else "") + tag + str(e) for e, n in
-                                  zip(cl.entity_id[pooled].tolist(), only_names[pooled].tolist(), strict=True)], dtype=object)
+                                  zip(cl.entity_id[pooled].tolist(), only_names[pooled].tolist(), strict=True)],
+                                 dtype=object)
     moved = again != first
     if not moved.any():
         return cl, scored
@@ -719,6 +721,7 @@ def _read_context_again(ds, ids, is_child, child_ids, feats, read_links, scored,
         scored[c] = v
     scored = guards(scored)
     return cluster(), scored
+
 
 def splink_input(rec: pd.DataFrame, feats: dict[str, np.ndarray], kids: np.ndarray | None, *,
                  train: np.ndarray | None = None) -> pd.DataFrame:
