@@ -1018,6 +1018,17 @@ def test_twins_initial_form_with_their_birthday_is_one_record_per_context(tmp_pa
             "C04,E Irwell,14/03/2012,associate,2026-10-02\n")
     t = contextmap.load(tmp_path, as_of="2026-11-01").links["target_id"].tolist()
     assert t[0].startswith("prov-p-") and t[1].startswith("prov-p-") and t[0] != t[1]
+    # a child and the police's own nominal of him (one name, one birthday) are one person:
+    # "E Irwell" born that day is one record however many links give it
+    (tmp_path / "own").mkdir()
+    _export(tmp_path / "own", "C01,Ethan Irwell,14/03/2012\nC04,Rhianna Blencow,03/03/2012\n",
+            "N1,Jayden IRWELL,02/06/1990\nN2,Ethan IRWELL,14/03/2012\n",
+            "N1,E Irwell,14/03/2012,seen_with,2026-10-01\n"
+            "C04,E Irwell,14/03/2012,associate,2026-10-02\n")
+    ds = contextmap.load(tmp_path / "own", as_of="2026-11-01")
+    t = ds.links["target_id"].tolist()
+    assert t[0] == t[1] and t[0].startswith("prov-p-")
+    assert ds.report.warnings["reason"].str.contains("an initial form of one name that 2 records born that day have").any()
 
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", ["WHITMORE COREY", "Corey SMITH"])

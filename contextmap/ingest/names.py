@@ -192,6 +192,7 @@ class NameIndex:
     people: dict[str, list[tuple[str, object]]] = field(default_factory=dict)
     initials: dict[tuple[str, str, str], list[tuple[str, object]]] = field(default_factory=dict)
     forms: dict[tuple[str, str, str], set[str]] = field(default_factory=dict)
+    name_of: dict[str, str] = field(default_factory=dict)
     places: dict[str, list[str]] = field(default_factory=dict)
     postcodes: dict[str, list[str]] = field(default_factory=dict)
 
@@ -207,6 +208,7 @@ class NameIndex:
             aliases = frame[alias].tolist() if alias else [None] * len(frame)
             for rid, name, dob, al in zip(frame[key].tolist(), frame["name"].tolist(), dobs, aliases, strict=True):
                 own = person_name_key(name)
+                idx.name_of[str(rid)] = own
                 for n in {own, *(person_name_key(a) for a in split_list(al))} - {""}:
                     idx.people.setdefault(n, []).append((str(rid), dob))
                 for k in _initial_keys(own):
@@ -243,11 +245,17 @@ class NameIndex:
                 if len(ids) == 1:
                     return ids[0], ""
                 if len(ids) > 1:
-                    return None, f"an initial form that {len(ids)} records born that day share"
+                    # twins ("E Irwell" for Ethan and Emma) are two people, one record per
+                    # context; a child and its own nominal, one name, stay one reference
+                    if len({self.name_of.get(r, r) for r in ids}) > 1:
+                        return None, f"an initial form that {len(ids)} records born that day share"
+                    return None, f"an initial form of one name that {len(ids)} records born that day have"
             elif dob is None or pd.isna(dob):
                 fit = set().union(*(self.forms.get(f, set()) for f in forms)) if forms else set()
+                # several records answer to it (Ethan Irwell, Ethan Ivison; or two men of one
+                # name, born years apart): which each reference is, its context may say, one
+                # record per context
                 if len(fit) > 1:
-                    # which of them each reference is, its context may say: one record per context
                     return None, f"an initial form {len(fit)} records answer to (give a date of birth or an id to say which)"
             return None, "matches no child or person of concern"
         if dob is not None and not pd.isna(dob):
