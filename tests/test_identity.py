@@ -993,23 +993,6 @@ def test_a_decision_on_a_provisional_id_the_month_no_longer_has_says_why(tmp_pat
     with pytest.raises(DecisionsError, match=r"(?s)unknown provisional id.*a new record of the name"):
         resolve_dataset(nov, decisions=decisions, engine="fixed")
 
-def test_a_workspace_decision_may_name_a_record_made_from_a_link_name(tmp_path):
-    # "Ethan I" in a council association is a provisional person record the workspace holds:
-    # `workspace decide merge` takes its id (it once took only RHI mentions' prov- ids)
-    from contextmap._errors import WorkspaceError
-    from contextmap.workspace import init_workspace
-
-    (tmp_path / "oct").mkdir()
-    _export(tmp_path / "oct", "C01,Ethan Irwell,14/03/2012\nC04,Rhianna Blencow,03/03/2012\n", "",
-            "C04,Ethan I,,associate,2026-10-02\n")
-    rid = contextmap.load(tmp_path / "oct", as_of="2026-11-01").links["target_id"].iloc[0]
-    with init_workspace(f"sqlite:///{tmp_path / 'ws.db'}") as ws:
-        ws.import_source(tmp_path / "oct", as_of="2026-11-01")
-        ws.decide("merge", rid, "C01", reason="the police confirmed it is Ethan Irwell")
-        assert any(d.a in (rid, "C01") and d.b in (rid, "C01") for d in ws.decisions().merges)
-        with pytest.raises(WorkspaceError, match="provisional record.s id"):
-            ws.decide("merge", "prov-p-0000000000", "C01", reason="no such record")
-
 def test_twins_initial_form_with_their_birthday_is_one_record_per_context(tmp_path):
     # "E Irwell" born on the twins' birthday: either twin, so each link is its own record
     _export(tmp_path, "C01,Ethan Irwell,14/03/2012\nC02,Emma Irwell,14/03/2012\nC04,Rhianna Blencow,03/03/2012\n",

@@ -189,14 +189,10 @@ def _decision_record(conn: sa.Connection, text: str, argument: str, mentions: di
     t = _check_text(text, argument)
     if t.startswith("prov-"):
         found = (mentions if mentions is not None else _mentions(conn)).get(t)
-        if found is not None:
-            return found
-        # a provisional record ingest made from a name in a link ("Ethan I") is a held record
-        try:
-            return find_record(conn, t, argument=argument)
-        except WorkspaceError:
-            raise WorkspaceError(f"Expected {argument} to be an RHI mention's id or a provisional record's id "
-                                 f"(prov-...) that the workspace holds, instead got: {text!r}") from None
+        if found is None:
+            raise WorkspaceError(f"Expected {argument} to be an RHI mention's id (prov-...) that the workspace's "
+                                 f"episodes hold, instead got: {text!r}")
+        return found
     return find_record(conn, text, argument=argument)
 
 
