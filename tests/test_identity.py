@@ -925,7 +925,6 @@ def test_the_link_context_is_read_again_through_an_adults_records_joined_into_on
     assert apart.mapping["P1"] != "C01"
 
 
-
 @pytest.mark.parametrize("engine", ENGINES)
 def test_names_joined_only_to_each_other_state_no_one_in_the_second_reading(engine):
     # two provisional "Reece Thwaite" records (two contexts of one name) join each other; the
@@ -958,6 +957,11 @@ def test_a_record_id_cannot_pose_as_an_entity_in_the_link_context(engine):
         assert res.mapping["R2"] == res.mapping["R1"]
         got[other] = res.mapping["P1"]
     assert got["ent:R1"] == got["X1"] == "P1"
+    # nor a place an episode ended at (a dataset built in a notebook need not name it)
+    for place in ("ent:R1", "X1"):
+        eps = [{"episode_id": "E1", "child_id": "C01", "reported_at": "2026-09-01", "found_location_id": place}]
+        res = resolve_persons(_ds([NAMESAKE, r1, r2, NAME_ALONE], links=links[:1], episodes=eps), engine=engine)
+        assert res.mapping["P1"] == "P1"
 
 
 def test_the_same_names_get_the_same_records_in_any_row_order():
@@ -992,6 +996,7 @@ def test_a_decision_on_a_provisional_id_the_month_no_longer_has_says_why(tmp_pat
     assert nov.links["target_id"].iloc[0] != oct_id
     with pytest.raises(DecisionsError, match=r"(?s)unknown provisional id.*a new record of the name"):
         resolve_dataset(nov, decisions=decisions, engine="fixed")
+
 
 def test_twins_initial_form_with_their_birthday_is_one_record_per_context(tmp_path):
     # "E Irwell" born on the twins' birthday: either twin, so each link is its own record

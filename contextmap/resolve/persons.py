@@ -698,12 +698,7 @@ def _read_context_again(ds, ids, is_child, child_ids, feats, read_links, scored,
         # the entity's own id in the context, one no record or link end has (ids come from
         # the user's files); an entity made only of provisional records (names joined to
         # each other) is provisional still: its links state no one's identity
-        taken = ends | set(ids.tolist())
-        if getattr(ds, "locations", None) is not None and "location_id" in ds.locations.columns:
-            taken |= set(ds.locations["location_id"].astype(str).tolist())
-        tag = "ent:"
-        while any(x.startswith((tag, "prov-" + tag)) for x in taken):
-            tag = "~" + tag
+        tag = "~" * _free_tildes(read_links.get("keys", ()), ids) + "ent:"
         only_names = (pd.Series(np.asarray(feats["provisional"], dtype=bool))
                       .groupby(entity.to_numpy()).transform("all").to_numpy())
         again[pooled] = np.array([("prov-" if n else "") + tag + str(e) for e, n in
@@ -721,6 +716,25 @@ def _read_context_again(ds, ids, is_child, child_ids, feats, read_links, scored,
         scored[c] = v
     scored = guards(scored)
     return cluster(), scored
+
+
+def _free_tildes(keys, ids: np.ndarray) -> int:
+    """How many "~" before "ent:" make an id no key of the link context (link ends, episodes'
+    places, spots) or record has, with or without "prov-" before it: one pass over them (a
+    loop trying longer prefixes was quadratic in crafted ids).
+
+    Examples
+    --------
+    >>> _free_tildes(["C1", "ent:x", "prov-~~ent:y"], np.array(["P1"]))
+    3
+    """
+    k = 0
+    for x in (*[str(v) for v in keys], *[str(v) for v in ids.tolist()]):
+        y = x[5:] if x.startswith("prov-") else x
+        n = len(y) - len(y.lstrip("~"))
+        if y.startswith("ent:", n):
+            k = max(k, n + 1)
+    return k
 
 
 def splink_input(rec: pd.DataFrame, feats: dict[str, np.ndarray], kids: np.ndarray | None, *,
