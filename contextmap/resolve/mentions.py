@@ -498,7 +498,7 @@ def _apply_mention_decisions(out, dec, persons_res, locations_res, *, records=fr
             + "\n(a provisional id stands for a name as written, with its date of birth, and, where several"
             " records share or answer to the name, the link it is written in: a new record of the name, a"
             " link gone from the export or a mention out of the window ends it. Find the reference in"
-            " `contextmap review` and decide again, or remove the line)")
+            " `contextmap review` and decide again, or remove or withdraw the decision)")
     mapping = {**(persons_res.mapping if persons_res else {}), **(locations_res.mapping if locations_res else {})}
     ent_of = lambda x: mapping.get(x, x)  # noqa: E731
     # provisional ids named by decisions, keyed by the mention's own provisional id
