@@ -812,6 +812,10 @@ def test_a_namesake_reference_linked_near_the_adult_joins_the_adult(engine):
 # the child's own police nominal: the child's name and date of birth
 OWN_NOMINAL = {"person_id": "K1", "name": "WHITMORE, Corey", "date_of_birth": "2012-03-14", "gender": "male"}
 NAME_ALONE = {"person_id": "P1", "name": "Corey Whitmore", "provisional": True}
+# one man: the police's nominal of him and the council's name for him in an association
+REECE_NOMINAL = {"person_id": "R1", "name": "THWAITE, Reece", "date_of_birth": "1996-04-05", "gender": "male",
+                 "aliases": "Big R"}
+REECE_NAME = {"person_id": "R2", "name": "Reece Thwaite", "provisional": True, "aliases": "Big R"}
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -910,8 +914,7 @@ def test_the_link_context_is_read_again_through_an_adults_records_joined_into_on
     # police hold the same man as the nominal "THWAITE, Reece" (R1, born 1996) and write
     # "Corey Whitmore" (P1, no date of birth: the child C01 or the man of record N1) beside him.
     # R1 and R2 are one man: once read as one, P1 is written beside Corey's associate
-    r1 = {"person_id": "R1", "name": "THWAITE, Reece", "date_of_birth": "1996-04-05", "gender": "male", "aliases": "Big R"}
-    r2 = {"person_id": "R2", "name": "Reece Thwaite", "provisional": True, "aliases": "Big R"}
+    r1, r2 = REECE_NOMINAL, REECE_NAME
     links = [{"link_id": "L1", "source_id": "R1", "target_id": "P1", "relation": "associate", "observed_on": "2026-10-01"},
              {"link_id": "L2", "source_id": "C01", "target_id": "R2", "relation": "associate", "observed_on": "2026-09-01"}]
     res = resolve_persons(_ds([NAMESAKE, r1, r2, NAME_ALONE], links=links), engine=engine)
@@ -945,8 +948,7 @@ def test_names_joined_only_to_each_other_state_no_one_in_the_second_reading(engi
 def test_a_record_id_cannot_pose_as_an_entity_in_the_link_context(engine):
     # ids come from the user's files: a record whose id is what the second reading would call
     # the entity R1 + R2 ("ent:R1") must not borrow that entity's links
-    r1 = {"person_id": "R1", "name": "THWAITE, Reece", "date_of_birth": "1996-04-05", "gender": "male", "aliases": "Big R"}
-    r2 = {"person_id": "R2", "name": "Reece Thwaite", "provisional": True, "aliases": "Big R"}
+    r1, r2 = REECE_NOMINAL, REECE_NAME
     links = [{"link_id": "L1", "source_id": "R1", "target_id": "P1", "relation": "associate", "observed_on": "2026-10-01"},
              {"link_id": "L2", "source_id": "C01", "target_id": "", "relation": "associate", "observed_on": "2026-09-01"}]
     got = {}
