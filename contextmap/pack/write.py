@@ -213,12 +213,13 @@ def _context(*, red: Any, an: Any, aud: Any, settings: Any, opts: dict[str, int]
     top_places = places[: opts["top_hotspots"]]
     # names listed together go in the pack's order: children as in the children table, persons
     # and places by rank
+    person_rank = {str(i): int(r) for i, r in zip(an.persons.index, an.persons["rank"], strict=True)}
     order = {r["id"]: i for i, r in enumerate(cohort)}
-    order.update({str(i): int(r) for i, r in zip(an.persons.index, an.persons["rank"], strict=True)})
+    order.update(person_rank)
     order.update({str(i): int(r) for i, r in zip(an.hotspots.index, an.hotspots["rank"], strict=True)})
     # lists of names: namesakes listed together are told apart by their age
     numbers = {str(r["id"]): f"child no. {r['n']}" for r in cohort}
-    numbers.update({str(i): f"person no. {int(r)}" for i, r in zip(an.persons.index, an.persons["rank"], strict=True)})
+    numbers.update({i: f"person no. {r}" for i, r in person_rank.items()})
     listed = tb.namesakes_told_apart(labels, G, red, on=end, numbers=numbers)
     for g in mv.agenda.gaps:  # "a link between Abbie Thwaite and Abbie Thwaite" says nothing
         g["a_label"], g["b_label"] = listed.get(g["a"], g["a_label"]), listed.get(g["b"], g["b_label"])
