@@ -472,13 +472,18 @@ def link_neighbours(ds, ids: np.ndarray, provisional: np.ndarray, same: np.ndarr
     busy = per_place > PLACE_MAX_CHILDREN
     keep = ~busy[a] & ~busy[b]
     base = {"a": a[keep], "b": b[keep], "keys": pd.Index(uniq), "id_c": id_c, "relation": relation,
-            # (a provisional place, made from a place's text, is that text: two records linked
-            # with one are linked with the same words, and count)
-            "prov_name": np.fromiter((str(v).startswith("prov-") and not str(v).startswith(PLACE_PROVISIONAL_PREFIX)
-                                      for v in strings), dtype=bool, count=nn)}
+            "prov_name": _provisional_names(strings)}
     if cache is not None:
         cache.update(base)
     return _stand_graphs(base, stands, provisional, near)
+
+
+def _provisional_names(values) -> np.ndarray:
+    """Per id: a provisional record made from a person's name (``prov-...``; not a provisional
+    place, ``prov-l-...``, which is its words: two records linked with one are linked with
+    the same words, and count)."""
+    return np.fromiter((str(v).startswith("prov-") and not str(v).startswith(PLACE_PROVISIONAL_PREFIX)
+                        for v in values), dtype=bool, count=len(values))
 
 
 def _stand_graphs(base: dict, stands: np.ndarray, provisional: np.ndarray,
@@ -493,9 +498,7 @@ def _stand_graphs(base: dict, stands: np.ndarray, provisional: np.ndarray,
         extra, names = pd.factorize(stands[unseen])
         st_c[unseen] = len(keys) + extra
         keys = keys.append(pd.Index(names, dtype=object))
-        prov_name = np.concatenate([prov_name, np.fromiter(
-            (str(v).startswith("prov-") and not str(v).startswith(PLACE_PROVISIONAL_PREFIX) for v in names),
-            dtype=bool, count=len(names))])
+        prov_name = np.concatenate([prov_name, _provisional_names(names)])
     nn = len(keys)
     # a record that stands for a child: its links are the child's
     moved = st_c != id_c
