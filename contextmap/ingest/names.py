@@ -152,6 +152,12 @@ def person_name_key(value: object) -> str:
     return fold_name(forename_first(fold_lookalikes(drop_invisible(value))))
 
 
+def _as_written(name: str) -> str:
+    """A name folded for matching as written, not turned forename first (``"QUIGLEY H"`` stays
+    ``"quigley h"``: it may be a forename in capitals)."""
+    return fold_name(fold_lookalikes(drop_invisible(name)))
+
+
 def _initial_keys(key: str) -> list[tuple[str, str, str]]:
     """The initial forms a folded, forename-first name answers to: (forename, surname initial)
     and (forename initial, surname)."""
@@ -235,7 +241,7 @@ class NameIndex:
             forms = []
             # "QUIGLEY H" is read "H Quigley", but could be a forename in capitals ("COREY W"):
             # the initial forms of both readings are looked up
-            for k in dict.fromkeys((key, fold_name(fold_lookalikes(drop_invisible(name))))):
+            for k in dict.fromkeys((key, _as_written(name))):
                 toks = k.split()
                 forms += [("fs", toks[0], toks[-1])] if len(toks) >= 2 and len(toks[-1]) == 1 and len(toks[0]) > 1 else []
                 forms += [("if", toks[0], toks[-1])] if len(toks) >= 2 and len(toks[0]) == 1 and len(toks[-1]) > 1 else []
@@ -330,7 +336,7 @@ def resolve_names(
         dob = None if pd.isna(day) else day
         # the name as read (forename first) and as written: "QUIGLEY H" and "H Quigley" read
         # alike, but the first may also be a forename in capitals, and the answers may differ
-        key = ((person_name_key(name), fold_name(fold_lookalikes(drop_invisible(name))), dob) if kind == "person"
+        key = ((person_name_key(name), _as_written(name), dob) if kind == "person"
                else (fold_name(name), "", dob))
         if key not in cache:
             cache[key] = index.person(name, dob) if kind == "person" else index.place(name)
