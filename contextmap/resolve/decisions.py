@@ -9,26 +9,62 @@ decision per line::
     keep apart P0031 P0032
     # the RHI mention "Big T" is Tyler Grant
     merge prov-p-3f9a1c2e P0012
+    # "IVISON, Skye" in police intelligence IR0377121 is the council's Skye Ivison
+    merge link:IR0377121:target C1035198
 
 Blank lines and ``#`` comments are ignored; an id that holds spaces can be quoted
 (``merge "P 12" "P 47"``). Resolution reads the file and never writes it: a ``merge``
 always joins the two records' entities (confidence 1.0) and a ``keep apart`` always
 separates them, whatever the scores say. Contradictory decisions (a chain of merges that
 joins two records the file keeps apart) are an error naming both lines.
+
+A name written in a link, with no id, is a record ingest makes (``prov-p-...``), and its id can
+change from one month's export to the next (a new record of the name, or a new link partner,
+changes which record the name becomes). A decision about it names the place it was written
+instead, which does not change: ``link:<link id>:target`` (or ``:source``), the end of that
+link. Resolution reads it as the record at that end of the link in the data it is given, so the
+decision holds month after month; a link the data does not hold is an error naming the line.
 """
 
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from contextmap._errors import ConfigError, InputNotFoundError
 
-__all__ = ["Decision", "Decisions", "DecisionsError", "parse_decisions", "read_decisions"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Decision", "Decisions", "DecisionsError", "LINK_END", "link_end", "parse_decisions", "read_decisions"]
 
 Action = Literal["merge", "keep_apart"]
+
+LINK_END = "link:"
+"""How a decision names the end of a link (``link:IR0377121:target``): the record written there."""
+
+_SIDES = ("source", "target")
+
+
+def link_end(x: str) -> tuple[str, str] | None:
+    """The link id and side (``'source'`` or ``'target'``) a decision's id names, if it names
+    the end of a link, else None.
+
+    Examples
+    --------
+    >>> link_end("link:IR0377121:target")
+    ('IR0377121', 'target')
+    >>> link_end("link:k-3f:9:source")  # the side follows the last colon
+    ('k-3f:9', 'source')
+    >>> link_end("P0012") is None and link_end("link:IR0377121:middle") is None
+    True
+    """
+    if not x.startswith(LINK_END):
+        return None
+    body, sep, side = x[len(LINK_END):].rpartition(":")
+    return (body, side) if sep and body.strip() and side in _SIDES else None
 
 
 class DecisionsError(ConfigError):
@@ -44,10 +80,13 @@ class Decision:
     b: str
     line: int
     source: str = "<decisions>"
+    written: tuple[str, str] | None = None
+    """The two ids as the decision wrote them, when a link's end was read as its record."""
 
     def __str__(self) -> str:
         verb = "merge" if self.action == "merge" else "keep apart"
-        return f"{verb} {self.a} {self.b} ({self.source} line {self.line})"
+        a, b = self.written or (self.a, self.b)
+        return f"{verb} {a} {b} ({self.source} line {self.line})"
 
 
 @dataclass(frozen=True)
@@ -91,6 +130,67 @@ class Decisions:
     def restricted_to(self, ids: set[str]) -> Decisions:
         """The decisions whose two ids are both in ``ids``."""
         return Decisions(tuple(d for d in self.items if d.a in ids and d.b in ids), self.source)
+
+    def at_link_ends(self, links: pd.DataFrame | None) -> Decisions:
+        """These decisions with every link's end (``link:L1:target``) read as the record at that
+        end of the link in ``links`` (a dataset's links: ``link_id``, ``source_id``,
+        ``target_id``). Decisions naming no link's end are returned as they are.
+
+        A merge whose two ids become one record (ingest already matched the name to it) is
+        done already, and left out.
+
+        Raises
+        ------
+        DecisionsError
+            Naming every line whose link ``links`` does not hold, every keep-apart of a link's
+            end from the record the name there already is, and any contradiction the reading
+            makes (two ends that are one record this month, merged with and kept apart from
+            one record).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> links = pd.DataFrame({"link_id": ["IR1"], "source_id": ["NF9"], "target_id": ["prov-p-1"]})
+        >>> d = parse_decisions("merge link:IR1:target C1\\n").at_link_ends(links)
+        >>> [(x.a, x.b) for x in d.items], str(d.items[0])
+        ([('prov-p-1', 'C1')], 'merge link:IR1:target C1 (<decisions> line 1)')
+        """
+        if not any(x.startswith(LINK_END) for x in self.ids):
+            return self
+        wanted = {e[0] for e in map(link_end, self.ids) if e is not None}
+        where: dict[tuple[str, str], str] = {}
+        if links is not None and len(links):
+            ids = links["link_id"].astype(str)
+            sub = links[ids.isin(wanted)]
+            for lid, src, tgt in zip(sub["link_id"].astype(str), sub["source_id"].astype(str),
+                                     sub["target_id"].astype(str), strict=True):
+                where[(lid, "source")], where[(lid, "target")] = src, tgt
+        items: list[Decision] = []
+        bad: list[str] = []
+        for d in self.items:
+            ends = [link_end(x) for x in (d.a, d.b)]
+            if ends == [None, None]:
+                items.append(d)
+                continue
+            gone = [e[0] for e in ends if e is not None and e not in where]
+            if gone:
+                bad += [f"{d.source} line {d.line}: link {g!r} is not in the data, in {str(d).split(' (')[0]!r}"
+                        for g in gone]
+                continue
+            a, b = (where[e] if e is not None else x for e, x in zip(ends, (d.a, d.b), strict=True))
+            if a == b:
+                if d.action == "keep_apart":
+                    bad.append(f"{d.source} line {d.line}: the name written at "
+                               f"{d.a if ends[0] else d.b} is the record {a} itself (matched when the data was "
+                               f"read), which cannot be kept apart from itself, in {str(d).split(' (')[0]!r}")
+                continue
+            items.append(replace(d, a=a, b=b, written=(d.a, d.b)))
+        if bad:
+            raise DecisionsError("decisions name links' ends that cannot be read in this data:\n  " + "\n  ".join(bad)
+                                 + "\n(remove or withdraw the decision, or decide again on the record as it is now)")
+        out = Decisions(tuple(items), self.source)
+        check_consistent(out)
+        return out
 
 
 def parse_decisions(text: str, *, source: str = "<decisions>") -> Decisions:
@@ -148,6 +248,11 @@ def parse_decisions(text: str, *, source: str = "<decisions>") -> Decisions:
             continue
         if ids[0] == ids[1]:
             bad.append(f"{source} line {n}: the two ids are the same: {raw.strip()!r}")
+            continue
+        odd = [x for x in ids if x.startswith(LINK_END) and link_end(x) is None]
+        if odd:
+            bad.append(f"{source} line {n}: expected a link's end as link:<link id>:source or "
+                       f"link:<link id>:target, instead got {odd[0]!r} in {raw.strip()!r}")
             continue
         items.append(Decision(action, ids[0], ids[1], n, source))
     if bad:

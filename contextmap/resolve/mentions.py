@@ -434,7 +434,7 @@ def link_mentions_with(ds: Dataset, persons_res: PersonResolution | None, locati
                    places: dict[str, tuple[str, float, bool, str]], *, decisions: Decisions | str | None,
                    min_confidence: float) -> pd.DataFrame:
     """:func:`link_mentions`, given the place mentions' answers (:func:`place_mention_answers`)."""
-    dec = as_decisions(decisions)
+    dec = as_decisions(decisions).at_link_ends(ds.links)  # a link's end read as the record there
     pidx = _person_index(ds, persons_res)
     pchoices = sorted(pidx[0])
     ep = ds.episodes
@@ -498,7 +498,8 @@ def _apply_mention_decisions(out, dec, persons_res, locations_res, *, records=fr
             + "\n(a provisional id stands for a name as written, with its date of birth, and, where several"
             " records share or answer to the name, the link it is written in: a new record of the name, a"
             " link gone from the export or a mention out of the window ends it. Find the reference in"
-            " `contextmap review` and decide again, or remove or withdraw the decision)")
+            " `contextmap review` and decide again, or remove or withdraw the decision; a decision about a"
+            " name written in a link can name where it was written instead, which lasts: link:<link id>:target)")
     mapping = {**(persons_res.mapping if persons_res else {}), **(locations_res.mapping if locations_res else {})}
     ent_of = lambda x: mapping.get(x, x)  # noqa: E731
     # provisional ids named by decisions, keyed by the mention's own provisional id

@@ -559,7 +559,7 @@ def resolve_persons(
     {'C1': 'C1', 'P1': 'P1', 'P2': 'P1', 'P3': 'P1', 'P4': 'P4'}
     """
     w = checked_weights(threshold, weights, PERSON_WEIGHTS, "PERSON_WEIGHTS")
-    dec = as_decisions(decisions)
+    dec = as_decisions(decisions).at_link_ends(ds.links)  # a link's end read as the record there
     rec = person_records(ds, include_children=include_children or link_children)
     ids = rec["record_id"].to_numpy(dtype=object)
 
