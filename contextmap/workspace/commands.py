@@ -325,15 +325,21 @@ def _decide(verb: str, a: str, b: str, workspace: str | None, reason: str) -> No
             d = ws.decide(verb, a, b, reason=reason)
     except _ERRORS as exc:
         raise fail(exc) from None
-    for m in (d.a, d.b):
-        _say(f"  {m.describe()}")
-    if d.new:
-        _say(f"Decision {d.number}: {verb.replace('_', ' ')} {d.a.record_id} {d.b.record_id}")
-    else:
-        _say(f"Already decided: decision {d.number} ({verb.replace('_', ' ')} {d.a.record_id} {d.b.record_id}); nothing added")
+    shown: set[str] = set()
+    for x in (d, *d.more):
+        for m in (x.a, x.b):
+            if m.record_id not in shown:
+                shown.add(m.record_id)
+                _say(f"  {m.describe()}" + (f"  ({m.how})" if m.record_id.startswith("link:") else ""))
+    for x in (d, *d.more):
+        said = f"{verb.replace('_', ' ')} {x.a.record_id} {x.b.record_id}"
+        _say(f"Decision {x.number}: {said}" if x.new else f"Already decided: decision {x.number} ({said}); nothing added")
 
 
-RecordArg = Annotated[str, typer.Argument(help="A record's id, or a name only one record has.", show_default=False)]
+RecordArg = Annotated[str, typer.Argument(
+    help="A record's id, a name only one record has, or the end of a link (link:<link id>:target or :source: the "
+         "name written there, whatever record it is this month). A provisional record made from a name in links "
+         "(prov-p-...) is stored as one decision for each link's end it stands for now.", show_default=False)]
 ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (kept with the decision).")]
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import getpass
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -38,7 +38,14 @@ import sqlalchemy as sa
 
 from contextmap._errors import WorkspaceError
 from contextmap.dates import parse_date_option
-from contextmap.resolve.decisions import Decision, Decisions, check_consistent, parse_decisions
+from contextmap.resolve.decisions import (
+    LINK_END,
+    Decision,
+    Decisions,
+    check_consistent,
+    link_end,
+    parse_decisions,
+)
 from contextmap.resolve.mentions import provisional_id
 from contextmap.schema import split_list
 from contextmap.workspace import db
@@ -155,6 +162,8 @@ class StoredDecision:
     a: Match
     b: Match
     new: bool = True
+    more: tuple[StoredDecision, ...] = ()
+    """The other decisions one ``decide`` stored (a provisional record written in several links)."""
 
     def __str__(self) -> str:
         verb = "merge" if self.action == "merge" else "keep apart"
@@ -184,16 +193,71 @@ def _mentions(conn: sa.Connection) -> dict[str, Match]:
     return out
 
 
-def _decision_record(conn: sa.Connection, text: str, argument: str, mentions: dict[str, Match] | None) -> Match:
-    """The record a decision names: a held record by id or unique name, or an RHI mention's id."""
+def _link_ends(conn: sa.Connection, ends: list[str]) -> dict[str, Match]:
+    """Each link's end (``link:IR0377121:target``) the workspace's current links hold, as a
+    :class:`Match` describing the record written there (its kind, name and date of birth)."""
+    L = db.DATA_TABLES["links"]
+    parsed = {x: link_end(x) for x in ends}
+    wanted = sorted({e[0] for e in parsed.values() if e is not None})
+    at: dict[tuple[str, str], str] = {}
+    for i in range(0, len(wanted), db.CHUNK):
+        for key, src, tgt in conn.execute(sa.select(L.c.link_id, L.c.source_id, L.c.target_id)
+                                          .where(L.c.is_current, L.c.link_id.in_(wanted[i:i + db.CHUNK]))):
+            at[(str(key), "source")], at[(str(key), "target")] = str(src), str(tgt)
+    held = {m.record_id: m for m in describe_records(conn, sorted(set(at.values())))}
+    out: dict[str, Match] = {}
+    for x, e in parsed.items():
+        m = held.get(at.get(e, "")) if e is not None else None
+        if m is not None and e is not None:
+            out[x] = Match(x, m.kind, m.name, born=m.born, category=m.category, postcode=m.postcode,
+                           agencies=m.agencies, how=f"the name written at that end of link {e[0]} (now {m.record_id})")
+    return out
+
+
+def _ends_of(conn: sa.Connection, record: str) -> list[str]:
+    """The links' ends (``link:<id>:<side>``) where the current links name ``record``."""
+    L = db.DATA_TABLES["links"]
+    out = []
+    for side, col in (("source", L.c.source_id), ("target", L.c.target_id)):
+        out += [f"{LINK_END}{k}:{side}" for (k,) in conn.execute(
+            sa.select(L.c.link_id).where(L.c.is_current, col == record).order_by(L.c.link_id))]
+    return out
+
+
+def _decision_records(conn: sa.Connection, text: str, argument: str, mentions: dict[str, Match] | None) -> list[Match]:
+    """The records a decision names: a held record by id or unique name, an RHI mention's id,
+    or the end of a link (``link:IR0377121:target``). A record ingest made from a name in a
+    link (``prov-p-...``) is named by every link's end it stands for now, so the decision holds
+    when a later month's data makes another record of the same writing."""
     t = _check_text(text, argument)
+    if t.startswith(LINK_END):
+        if link_end(t) is None:
+            raise WorkspaceError(f"Expected {argument} to be a link's end as link:<link id>:source or "
+                                 f"link:<link id>:target, instead got: {text!r}")
+        found = _link_ends(conn, [t]).get(t)
+        if found is None:
+            raise WorkspaceError(f"Expected {argument} to be the end of a link the workspace holds, instead got: "
+                                 f"{text!r} (no current link has the id {link_end(t)[0]!r})")  # type: ignore[index]
+        return [found]
     if t.startswith("prov-"):
         found = (mentions if mentions is not None else _mentions(conn)).get(t)
-        if found is None:
-            raise WorkspaceError(f"Expected {argument} to be an RHI mention's id (prov-...) that the workspace's "
-                                 f"episodes hold, instead got: {text!r}")
-        return found
-    return find_record(conn, text, argument=argument)
+        if found is not None:
+            return [found]
+        ends = _ends_of(conn, t)
+        if len(ends) > MAX_ENDS:
+            raise WorkspaceError(f"Expected {argument} to be a record written in at most {MAX_ENDS} links, instead "
+                                 f"{text!r} is written in {len(ends)}: decide on the ends that matter, as "
+                                 f"link:<link id>:<side> ({', '.join(ends[:3])}, ...)")
+        found_ends = _link_ends(conn, ends)
+        if not found_ends:
+            raise WorkspaceError(f"Expected {argument} to be an RHI mention's id or a record made from a name in a "
+                                 f"link (prov-...) that the workspace's current data holds, instead got: {text!r}")
+        return list(found_ends.values())
+    return [find_record(conn, text, argument=argument)]
+
+
+MAX_ENDS = 50
+"""The most links' ends one ``decide`` on a provisional record stands for (one decision each)."""
 
 
 def _pair_problem(a: Match, b: Match) -> str | None:
@@ -226,32 +290,73 @@ def add_decision(engine: sa.Engine, action: str, a: str, b: str, *, reason: str,
     """Store one decision (``'merge'`` or ``'keep_apart'``) about records ``a`` and ``b``.
 
     ``a`` and ``b`` are ids or names (a name only one record has; see
-    :func:`~contextmap.workspace.lookup.find_record`), or RHI mention ids (``prov-...``).
-    The decision is stored with the two ids. Raises
-    :class:`~contextmap.workspace.lookup.RecordLookupError` (listing the candidates) when a
-    name is not unique or names nothing, :class:`~contextmap.WorkspaceError` for a place and
-    a person, and :class:`~contextmap.resolve.decisions.DecisionsError` when the decisions in
-    force would contradict each other. The same decision already in force is not stored twice.
+    :func:`~contextmap.workspace.lookup.find_record`), RHI mention ids (``prov-...``), or the
+    end of a link (``link:IR0377121:target``: the name written there, whatever record it is
+    this month). A record ingest made from a name in a link (``prov-p-...``) is stored as one
+    decision for each link's end it stands for (:attr:`StoredDecision.more` holds the rest),
+    so the decision holds when a later month makes another record of the same writing.
+    Raises :class:`~contextmap.workspace.lookup.RecordLookupError` (listing the candidates)
+    when a name is not unique or names nothing, :class:`~contextmap.WorkspaceError` for a
+    place and a person, and :class:`~contextmap.resolve.decisions.DecisionsError` when the
+    decisions in force would contradict each other. The same decision already in force is
+    not stored twice.
     """
     if action not in ("merge", "keep_apart"):
         raise WorkspaceError(f"Expected action to be 'merge' or 'keep_apart', instead got: {action!r}")
     reason = _check_text(reason, "reason")
     with engine.begin() as conn:
         mentions = _mentions(conn) if any(str(x).strip().startswith("prov-") for x in (a, b)) else None
-        ma, mb = _decision_record(conn, a, "A", mentions), _decision_record(conn, b, "B", mentions)
-        problem = _pair_problem(ma, mb)
-        if problem:
-            raise WorkspaceError(problem)
+        la, lb = _decision_records(conn, a, "A", mentions), _decision_records(conn, b, "B", mentions)
+        # a merge joins every end to one record of the other side (and one end to each of
+        # its): the two records become one; a keep-apart separates every pair
+        if action == "merge":
+            pairs = [(x, lb[0]) for x in la] + [(la[0], y) for y in lb[1:]]
+        else:
+            pairs = [(x, y) for x in la for y in lb]
+        for ma, mb in pairs:
+            problem = _pair_problem(ma, mb)
+            if problem:
+                raise WorkspaceError(problem)
         current = read_workspace_decisions(conn)
-        for d in current.items:
-            if d.action == action and {d.a, d.b} == {ma.record_id, mb.record_id}:
-                return StoredDecision(d.line, action, ma, mb, new=False)
-        check_consistent(Decisions(current.items + (Decision(action, ma.record_id, mb.record_id, 0, "new decision"),),  # type: ignore[arg-type]
-                                   current.source))
-        number = inserted_id(conn.execute(db.decisions.insert().values(
-            action=action, a=ma.record_id, b=mb.record_id, reason=reason, decided_by=_user(user), decided_at=now_utc(),
-        )))
-    return StoredDecision(number, action, ma, mb)
+        done = {(d.action, *sorted((d.a, d.b))): d.line for d in current.items}
+        fresh = [(ma, mb) for ma, mb in pairs if (action, *sorted((ma.record_id, mb.record_id))) not in done]
+        new = tuple(Decision(action, ma.record_id, mb.record_id, 0, "new decision") for ma, mb in fresh)  # type: ignore[arg-type]
+        _check_read(conn, Decisions(current.items + new, current.source))
+        stored = []
+        for ma, mb in pairs:
+            key = (action, *sorted((ma.record_id, mb.record_id)))
+            if key in done:
+                stored.append(StoredDecision(done[key], action, ma, mb, new=False))
+                continue
+            number = inserted_id(conn.execute(db.decisions.insert().values(
+                action=action, a=ma.record_id, b=mb.record_id, reason=reason, decided_by=_user(user),
+                decided_at=now_utc(),
+            )))
+            done[key] = number
+            stored.append(StoredDecision(number, action, ma, mb))
+    return replace(stored[0], more=tuple(stored[1:]))
+
+
+def _check_read(conn: sa.Connection, decisions: Decisions) -> None:
+    """Raise :class:`~contextmap.resolve.decisions.DecisionsError` when ``decisions``
+    contradict each other, written as they are or with every link's end read as the record
+    the workspace's current links hold there (as resolution will read them)."""
+    check_consistent(decisions)
+    ends = sorted({e[0] for e in map(link_end, decisions.ids) if e is not None})
+    if not ends:
+        return
+    L = db.DATA_TABLES["links"]
+    rows: list[Any] = []
+    for i in range(0, len(ends), db.CHUNK):
+        rows += conn.execute(sa.select(L.c.link_id, L.c.source_id, L.c.target_id)
+                             .where(L.c.is_current, L.c.link_id.in_(ends[i:i + db.CHUNK]))).all()
+    links = pd.DataFrame(rows, columns=["link_id", "source_id", "target_id"], dtype=object)
+    known = set(links["link_id"].astype(str))
+    # a link gone from the workspace (erased) leaves its decision unread, not contradicting
+    decisions = Decisions(tuple(d for d in decisions.items
+                                if all((e := link_end(x)) is None or e[0] in known for x in (d.a, d.b))),
+                          decisions.source)
+    decisions.at_link_ends(links)
 
 
 def withdraw_decision(engine: sa.Engine, decision: str | int, *, reason: str, user: str | None = None) -> dict[str, Any]:
@@ -338,13 +443,18 @@ def import_decisions(engine: sa.Engine, text: str, *, source: str = "<decisions>
     D = db.decisions
     with engine.begin() as conn:
         mentions = _mentions(conn) if any(x.startswith("prov-") for x in parsed.ids) else {}
-        plain = sorted(x for x in parsed.ids if not x.startswith("prov-"))
-        known = {m.record_id: m for m in describe_records(conn, plain)} | mentions
+        plain = sorted(x for x in parsed.ids if not x.startswith(("prov-", LINK_END)))
+        known = ({m.record_id: m for m in describe_records(conn, plain)} | mentions
+                 | _link_ends(conn, [x for x in parsed.ids if x.startswith(LINK_END)]))
         problems = []
         for d in parsed.items:
             missing = [x for x in (d.a, d.b) if x not in known]
             if missing:
-                problems += [f"{source} line {d.line}: {x!r} is not an id the workspace holds" for x in missing]
+                problems += [f"{source} line {d.line}: {x!r} is not " + (
+                    "the end of a link the workspace holds" if x.startswith(LINK_END) else
+                    "an RHI mention's id the workspace holds (a record made from a name in a link is decided on "
+                    "where it is written: link:<link id>:<side>, see `contextmap decide merge --help`)"
+                    if x.startswith("prov-") else "an id the workspace holds") for x in missing]
                 continue
             why = _pair_problem(known[d.a], known[d.b])
             if why:
@@ -357,7 +467,7 @@ def import_decisions(engine: sa.Engine, text: str, *, source: str = "<decisions>
         withdrawn = {(r.action, *sorted((r.a, r.b))) for r in rows if r.withdrawn_at is not None} - in_force
         current = read_workspace_decisions(conn)
         fresh = [d for d in parsed.items if (d.action, *sorted((d.a, d.b))) not in in_force | withdrawn]
-        check_consistent(Decisions(current.items + tuple(fresh), source))
+        _check_read(conn, Decisions(current.items + tuple(fresh), source))
         added = already = skipped = 0
         for d in parsed.items:
             key = (d.action, *sorted((d.a, d.b)))
