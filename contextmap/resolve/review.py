@@ -23,6 +23,7 @@ import html
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,7 @@ import pandas as pd
 from contextmap._errors import ConfigError
 from contextmap.dataset import Dataset
 from contextmap.files import check_writable
-from contextmap.resolve.decisions import Decisions, as_decisions
+from contextmap.resolve.decisions import LINK_END, Decisions, as_decisions
 from contextmap.resolve.persons import (
     DEFAULT_ENGINE,
     DEFAULT_PERSON_THRESHOLD,
@@ -101,17 +102,22 @@ def review_pairs(res: PersonResolution | LocationResolution, *, band: tuple[floa
 def _records(ds: Dataset, ids: set[str]) -> dict[str, dict[str, str]]:
     """The fields the page shows for each record in ``ids`` (persons, children and places);
     person and child records say which they are (``record``)."""
-    out: dict[str, dict[str, str]] = {}
+    out: dict[str, dict[str, Any]] = {}
+    ends = _link_ends_of(ds, ids)
     for frame, key, fields in ((ds.persons, "person_id", _FIELDS), (ds.children, "child_id", _FIELDS),
                                (ds.locations, "location_id", _PLACE_FIELDS)):
         for row in frame[frame[key].astype(str).isin(ids)].to_dict("records"):
-            rec = {}
+            rec: dict[str, Any] = {}
             if key == "child_id":
                 rec["record"] = "a child's record"
             elif key == "person_id":
                 prov = row.get("provisional")
-                rec["record"] = ("provisional (made from a name in a link)" if isinstance(prov, bool | np.bool_) and prov
-                                 else "person record")
+                made = isinstance(prov, bool | np.bool_) and bool(prov)
+                rec["record"] = "provisional (made from a name in a link)" if made else "person record"
+                at = ends.get(str(row[key]), []) if made else []
+                if at:  # a decision names where the name was written: it lasts when the id changes
+                    rec["ends"] = at
+                    rec["written_at"] = ", ".join(at[:3]) + (f" and {len(at) - 3} more" if len(at) > 3 else "")
             for f in fields:
                 v = row.get(f)
                 if v is None or (not isinstance(v, str) and pd.isna(v)):
@@ -122,6 +128,23 @@ def _records(ds: Dataset, ids: set[str]) -> dict[str, dict[str, str]]:
                 if isinstance(e, float) and isinstance(n, float) and np.isfinite(e) and np.isfinite(n):
                     rec["grid"] = f"E {e:,.0f}, N {n:,.0f}"
             out[str(row[key])] = rec
+    return out
+
+
+def _link_ends_of(ds: Dataset, ids: set[str], most: int = 50) -> dict[str, list[str]]:
+    """The links' ends (``link:<link id>:<side>``) where each id in ``ids`` is written, at most
+    ``most`` each (a decision names those: see :meth:`~contextmap.resolve.decisions.Decisions.at_link_ends`)."""
+    out: dict[str, list[str]] = {}
+    li = ds.links
+    if li is None or li.empty or "link_id" not in li:
+        return out
+    for side in ("source", "target"):
+        col = li[f"{side}_id"].astype(str)
+        hit = col.isin(ids)
+        for rid, lid in zip(col[hit], li.loc[hit, "link_id"].astype(str), strict=True):
+            at = out.setdefault(rid, [])
+            if len(at) < most:
+                at.append(f"{LINK_END}{lid}:{side}")
     return out
 
 
@@ -312,7 +335,7 @@ svg text { font-size: 11px; fill: #222; }
   }
 
   var FIELDS = {person: [["record", "Record"], ["name", "Name"], ["aliases", "Aliases"], ["date_of_birth", "Date of birth"], ["gender", "Gender"],
-                         ["phone", "Phone"], ["vehicle", "Vehicle"], ["social_media", "Social media"]],
+                         ["phone", "Phone"], ["vehicle", "Vehicle"], ["social_media", "Social media"], ["written_at", "Written at"]],
                 place: [["name", "Name"], ["category", "Category"], ["address", "Address"], ["postcode", "Postcode"],
                         ["grid", "Grid reference (BNG)"]]};
   var NOUN = {person: ["the same person", "two people"], place: ["the same place", "two places"]};
@@ -378,8 +401,19 @@ svg text { font-size: 11px; fill: #222; }
       lines.push("# " + oneLine(pr.a + " " + (ra.name || "") + " / " + pr.b + " " + (rb.name || "")) + ": " +
                  Math.round(pr.p * 1000) / 10 + " %, " + pr.status);
       if (/[\\r\\n]/.test(pr.a + pr.b)) { lines.push("# (ids hold a line break: decide this pair by hand)"); return; }
-      if (c === "not sure") { lines.push("# not sure: " + quote(pr.a) + " " + quote(pr.b)); }
-      else { lines.push(c + " " + quote(pr.a) + " " + quote(pr.b)); }
+      if (c === "not sure") { lines.push("# not sure: " + quote(pr.a) + " " + quote(pr.b)); return; }
+      // a record made from a name in links is decided where the name was written (the record's
+      // id can change next month; the link's end does not): a merge joins every end to the
+      // other side, a keep-apart separates every pair
+      var ea = ra.ends && ra.ends.length ? ra.ends : [pr.a], eb = rb.ends && rb.ends.length ? rb.ends : [pr.b];
+      var pairs = [];
+      if (c === "merge") {
+        ea.forEach(function (x) { pairs.push([x, eb[0]]); });
+        eb.slice(1).forEach(function (y) { pairs.push([ea[0], y]); });
+      } else {
+        ea.forEach(function (x) { eb.forEach(function (y) { pairs.push([x, y]); }); });
+      }
+      pairs.forEach(function (q) { lines.push(c + " " + quote(q[0]) + " " + quote(q[1])); });
     });
     return lines.join("\\n") + "\\n";
   }
