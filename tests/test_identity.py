@@ -1201,3 +1201,150 @@ def test_analyze_for_an_audience_takes_a_merged_police_spelling_out_of_free_text
                  start="2026-01-01", end="2026-10-31")
     said = " ".join(an.dataset.episodes["people_mentioned"].dropna()).lower()
     assert "corie" not in said and "whitmore" not in said
+
+
+# --- decisions on the end of a link: they hold when a month makes another record of the name ----
+
+
+def _ethan_months(tmp_path):
+    """October: only Ethan Irwell answers to "Ethan I" in C04's association; November adds Ethan
+    Ivison, and the same association's "Ethan I" becomes another provisional record."""
+    (tmp_path / "oct").mkdir()
+    _export(tmp_path / "oct", "C01,Ethan Irwell,14/03/2012\nC04,Rhianna Blencow,03/03/2012\n", "",
+            "C04,Ethan I,,associate,2026-10-02\n")
+    (tmp_path / "nov").mkdir()
+    _export(tmp_path / "nov", "C01,Ethan Irwell,14/03/2012\nC02,Ethan Ivison,02/01/2011\nC04,Rhianna Blencow,03/03/2012\n",
+            "", "C04,Ethan I,,associate,2026-10-02\n")
+    oct_ds = contextmap.load(tmp_path / "oct", as_of="2026-11-01")
+    nov_ds = contextmap.load(tmp_path / "nov", as_of="2026-12-01")
+    return oct_ds, nov_ds
+
+
+def test_a_decision_on_a_links_end_holds_when_the_month_makes_another_record(tmp_path):
+    oct_ds, nov_ds = _ethan_months(tmp_path)
+    (lid,) = oct_ds.links["link_id"].tolist()
+    assert nov_ds.links["link_id"].tolist() == [lid]  # the association's own key, month after month
+    oct_id, nov_id = oct_ds.links["target_id"].iloc[0], nov_ds.links["target_id"].iloc[0]
+    assert oct_id != nov_id and nov_id.startswith("prov-p-")
+    # without a decision, November cannot tell which Ethan I the association means
+    plain = resolve_dataset(nov_ds, engine="fixed", locations=False)
+    assert plain.resolution.persons.mapping.get(nov_id, nov_id) not in ("C01", "C02")
+    decisions = parse_decisions(f"# the police confirmed it is Ethan Irwell\nmerge link:{lid}:target C01\n")
+    for ds, rid in ((oct_ds, oct_id), (nov_ds, nov_id)):
+        out = resolve_dataset(ds, decisions=decisions, engine="fixed", locations=False)
+        assert out.resolution.persons.mapping[rid] == "C01"
+        assert out.links[["source_id", "target_id"]].values.tolist() == [["C04", "C01"]]
+        (honoured,) = out.resolution.decisions.items
+        assert (honoured.a, honoured.b) == (rid, "C01")
+        assert str(honoured).startswith(f"merge link:{lid}:target C01")
+
+
+def test_a_keep_apart_on_a_links_end_separates_the_record_written_there(tmp_path):
+    # "Ethan Irwel" with Ethan Irwell's birthday: a provisional record the model joins to him
+    _export(tmp_path, "C01,Ethan Irwell,14/03/2012\nC04,Rhianna Blencow,03/03/2012\n", "",
+            "C04,Ethan Irwel,14/03/2012,associate,2026-10-02\n")
+    ds = contextmap.load(tmp_path, as_of="2026-11-01")
+    (lid,) = ds.links["link_id"].tolist()
+    rid = ds.links["target_id"].iloc[0]
+    assert rid.startswith("prov-p-")
+    joined = resolve_dataset(ds, engine="fixed", locations=False).resolution.persons.mapping
+    assert joined[rid] == "C01"
+    apart = resolve_dataset(ds, decisions=parse_decisions(f"keep apart link:{lid}:target C01\n"),
+                            engine="fixed", locations=False).resolution.persons.mapping
+    assert apart.get(rid, rid) != "C01"
+
+
+def test_decisions_on_links_ends_that_cannot_be_read_say_which_line(tmp_path):
+    oct_ds, _ = _ethan_months(tmp_path)
+    (lid,) = oct_ds.links["link_id"].tolist()
+    with pytest.raises(DecisionsError, match=r"line 2: link 'IR404' is not in the data"):
+        resolve_dataset(oct_ds, decisions=parse_decisions("# none\nmerge link:IR404:target C01\n"), engine="fixed")
+    # the source end is the child C04 herself: kept apart from herself is no decision
+    with pytest.raises(DecisionsError, match=r"is the record C04 itself"):
+        resolve_dataset(oct_ds, decisions=parse_decisions(f"keep apart link:{lid}:source C04\n"), engine="fixed")
+    # read this month, two decisions contradict each other: the error shows them as written
+    text = f"merge link:{lid}:target C01\nkeep apart {oct_ds.links['target_id'].iloc[0]} C01\n"
+    with pytest.raises(DecisionsError, match=rf"contradict.*merge link:{lid}:target C01"):
+        resolve_dataset(oct_ds, decisions=parse_decisions(text), engine="fixed")
+    for bad in ("link:IR1:middle", "link::target", "link:IR1"):
+        with pytest.raises(DecisionsError, match=r"expected a link's end as link:<link id>:source"):
+            parse_decisions(f"merge {bad} C01\n")
+    # resolve_persons alone reads them too (a notebook that skips resolve_dataset)
+    res = resolve_persons(oct_ds, decisions=parse_decisions(f"merge link:{lid}:target C01\n"), engine="fixed")
+    assert res.mapping[oct_ds.links["target_id"].iloc[0]] == "C01"
+
+
+def test_a_workspace_decision_on_a_link_made_record_follows_it_across_months(tmp_path):
+    from contextmap._errors import WorkspaceError
+    from contextmap.workspace import init_workspace
+    from contextmap.workspace.record import decisions_text
+
+    oct_ds, nov_ds = _ethan_months(tmp_path)
+    (lid,) = oct_ds.links["link_id"].tolist()
+    oct_id = oct_ds.links["target_id"].iloc[0]
+    with init_workspace(f"sqlite:///{tmp_path / 'ws.db'}") as ws:
+        ws.import_source(tmp_path / "oct", as_of="2026-11-01")
+        d = ws.decide("merge", oct_id, "C01", reason="the police confirmed it is Ethan Irwell")
+        # stored as the place the name was written, not the month's record id
+        assert (d.a.record_id, d.b.record_id, d.more) == (f"link:{lid}:target", "C01", ())
+        assert "Ethan I" in d.a.describe() and oct_id in d.a.how
+        assert [(x.a, x.b) for x in ws.decisions().merges] == [(f"link:{lid}:target", "C01")]
+        again = ws.decide("merge", f"link:{lid}:target", "Ethan Irwell", reason="the same, by its end")
+        assert not again.new and again.number == d.number
+        # nothing matched by name or alias: an unknown prov- id is refused
+        for text in ("prov-p-0000000000", f"link:{lid}:middle", "link:IR404:target"):
+            with pytest.raises(WorkspaceError, match="Expected A to be"):
+                ws.decide("merge", text, "C01", reason="no such record")
+        ws.import_source(tmp_path / "nov", as_of="2026-12-01")
+        nov_id = ws.dataset().links["target_id"].iloc[0]
+        assert nov_id != oct_id
+        out = resolve_dataset(ws.dataset(), decisions=ws.decisions(), engine="fixed", locations=False)
+        assert out.resolution.persons.mapping[nov_id] == "C01"
+        text = decisions_text(ws.engine)
+        # retention takes the link, and the decision about its end with it (else every later
+        # resolution would stop on a link the data no longer holds)
+        # (the records, imported today, stay: only the association, observed in October, goes)
+        ws.purge(older_than="30d", audit_log=tmp_path / "audit.jsonl")
+        assert ws.dataset().links.empty and "C01" in set(ws.dataset().children["child_id"])
+        assert list(ws.decisions().items) == []
+    assert f"merge link:{lid}:target C01" in text
+    # the exported file imports into another team's workspace holding the same export
+    with init_workspace(f"sqlite:///{tmp_path / 'ws2.db'}") as ws2:
+        ws2.import_source(tmp_path / "nov", as_of="2026-12-01")
+        from contextmap.workspace.record import import_decisions
+
+        got = import_decisions(ws2.engine, text, source="exported.txt")
+        assert got.added == 1
+        out = resolve_dataset(ws2.dataset(), decisions=ws2.decisions(), engine="fixed", locations=False)
+        assert out.resolution.persons.mapping[nov_id] == "C01"
+        # a keep-apart that the merge in force contradicts (through the record at that end) is refused
+        with pytest.raises(DecisionsError, match="contradict"):
+            ws2.decide("keep_apart", nov_id, "C01", reason="no")
+        # the child's erasure takes the decision naming her with it; the link's own end too
+        ws2.erase(child="C04", audit_log=tmp_path / "audit.jsonl")
+        assert list(ws2.decisions().items) == []
+
+
+@pytest.mark.browser
+def test_the_review_page_decides_a_link_made_record_where_it_was_written(recorded_page, tmp_path, reports_dir):
+    from conftest import axe_violations
+
+    oct_ds, nov_ds = _ethan_months(tmp_path)
+    (lid,) = oct_ds.links["link_id"].tolist()
+    oct_id = oct_ds.links["target_id"].iloc[0]
+    page_path = write_review(oct_ds, tmp_path / "review.html", threshold=0.5, band=(0.01, 0.99), places=False,
+                             engine="fixed")
+    recorded_page.open(page_path)
+    page = recorded_page.page
+    assert recorded_page.console_errors == []
+    card = page.locator("section.pair").filter(has_text=f"C01 and {oct_id}")
+    assert f"link:{lid}:target" in card.locator("table.recs").inner_text()  # "Written at"
+    card.locator("input[value='merge']").check()
+    page.screenshot(path=str(reports_dir / "identity_review_link_end.png"), full_page=True)
+    assert axe_violations(page) == []
+    text = page.evaluate("window.contextmapDecisionsText()")
+    assert f"merge C01 link:{lid}:target" in text.splitlines()
+    # the saved file holds in October too, where the same writing was another record
+    for ds in (oct_ds, nov_ds):
+        out = resolve_dataset(ds, decisions=parse_decisions(text), engine="fixed", locations=False)
+        assert out.links["target_id"].tolist() == ["C01"]
