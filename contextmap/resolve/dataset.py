@@ -28,7 +28,7 @@ from contextmap.dataset import Dataset
 from contextmap.files import check_new_files, write_csv
 from contextmap.parallel import beside, fork_available
 from contextmap.resolve.cluster import dataset_entity_ids
-from contextmap.resolve.decisions import Decisions, as_decisions, read_decisions
+from contextmap.resolve.decisions import Decisions, for_dataset, read_decisions
 from contextmap.resolve.example import example_dataset
 from contextmap.resolve.mentions import (
     MENTION_COLUMNS,
@@ -258,7 +258,7 @@ def resolve_dataset(
     >>> out.resolution.merged[["kind", "entity_id", "record_ids"]].to_dict("records")
     [{'kind': 'person', 'entity_id': 'P1', 'record_ids': 'P1; P2; P3'}, {'kind': 'location', 'entity_id': 'L1', 'record_ids': 'L1; L2'}]
     """
-    dec = as_decisions(decisions).at_link_ends(ds.links)  # a link's end read as the record there
+    dec = for_dataset(decisions, ds)  # a link's end read as the record written there
     dec.check_ids(dataset_entity_ids(ds), allow_prefix="prov-")
     pkw: dict = {} if person_threshold is None else {"threshold": person_threshold}
     lkw: dict = {} if place_threshold is None else {"threshold": place_threshold}

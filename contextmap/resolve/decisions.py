@@ -36,9 +36,10 @@ from typing import TYPE_CHECKING, Literal
 from contextmap._errors import ConfigError, InputNotFoundError
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
-__all__ = ["Decision", "Decisions", "DecisionsError", "LINK_END", "link_end", "parse_decisions", "read_decisions"]
+__all__ = ["Decision", "Decisions", "DecisionsError", "LINK_END", "check_child_decisions", "for_dataset", "link_keys", "link_end", "parse_decisions", "read_decisions"]
 
 Action = Literal["merge", "keep_apart"]
 
@@ -131,21 +132,25 @@ class Decisions:
         """The decisions whose two ids are both in ``ids``."""
         return Decisions(tuple(d for d in self.items if d.a in ids and d.b in ids), self.source)
 
-    def at_link_ends(self, links: pd.DataFrame | None) -> Decisions:
+    def at_link_ends(self, links: pd.DataFrame | None, keys: pd.Series | None = None) -> Decisions:
         """These decisions with every link's end (``link:L1:target``) read as the record at that
         end of the link in ``links`` (a dataset's links: ``link_id``, ``source_id``,
-        ``target_id``). Decisions naming no link's end are returned as they are.
+        ``target_id``); ``keys``: each link's identity across exports (:func:`link_keys`;
+        default ``link_id``). A link is named by its identity (``IR0377121@northfell-constabulary``)
+        or by the id its agency sent (``IR0377121``) when one link of the data has it.
+        Decisions naming no link's end are returned as they are.
 
-        A merge whose two ids become one record (ingest already matched the name to it) is
-        done already, and left out.
+        The name written there must still be a record made from it (``prov-...``), or the
+        other record the decision names: a merge whose two sides are one record (ingest now
+        matches the name to it) is done, and left out.
 
         Raises
         ------
         DecisionsError
-            Naming every line whose link ``links`` does not hold, every keep-apart of a link's
-            end from the record the name there already is, and any contradiction the reading
-            makes (two ends that are one record this month, merged with and kept apart from
-            one record).
+            Naming every line whose link ``links`` does not hold (or that two agencies' links
+            answer to), whose end is now another record of the data (a new child of that name
+            arrived: the decision was about the name, and says nothing of that record), every
+            keep-apart of a record from itself, and any contradiction the reading makes.
 
         Examples
         --------
@@ -157,14 +162,13 @@ class Decisions:
         """
         if not any(x.startswith(LINK_END) for x in self.ids):
             return self
-        wanted = {e[0] for e in map(link_end, self.ids) if e is not None}
         where: dict[tuple[str, str], str] = {}
+        sent: dict[str, set[str]] = {}  # the id as its agency sent it -> the links' identities
         if links is not None and len(links):
-            ids = links["link_id"].astype(str)
-            sub = links[ids.isin(wanted)]
-            for lid, src, tgt in zip(sub["link_id"].astype(str), sub["source_id"].astype(str),
-                                     sub["target_id"].astype(str), strict=True):
-                where[(lid, "source")], where[(lid, "target")] = src, tgt
+            key = (links["link_id"] if keys is None else keys).astype(str).tolist()
+            for k, src, tgt in zip(key, links["source_id"].astype(str), links["target_id"].astype(str), strict=True):
+                where[(k, "source")], where[(k, "target")] = src, tgt
+                sent.setdefault(k.rsplit("@", 1)[0], set()).add(k)
         items: list[Decision] = []
         bad: list[str] = []
         for d in self.items:
@@ -172,17 +176,35 @@ class Decisions:
             if ends == [None, None]:
                 items.append(d)
                 continue
-            gone = [e[0] for e in ends if e is not None and e not in where]
-            if gone:
-                bad += [f"{d.source} line {d.line}: link {g!r} is not in the data, in {str(d).split(' (')[0]!r}"
-                        for g in gone]
+            said = str(d).split(" (")[0]
+            got: list[str] = []
+            for e, x in zip(ends, (d.a, d.b), strict=True):
+                if e is None:
+                    got.append(x)
+                elif e in where:
+                    got.append(where[e])
+                elif len(sent.get(e[0], ())) == 1:
+                    got.append(where[(next(iter(sent[e[0]])), e[1])])
+                elif e[0] in sent:
+                    bad.append(f"{d.source} line {d.line}: link {e[0]!r} names {len(sent[e[0]])} links of this data "
+                               f"({', '.join(sorted(sent[e[0]]))}): name one, in {said!r}")
+                else:
+                    bad.append(f"{d.source} line {d.line}: link {e[0]!r} is not in the data, in {said!r}")
+            if len(got) < 2:
                 continue
-            a, b = (where[e] if e is not None else x for e, x in zip(ends, (d.a, d.b), strict=True))
+            a, b = got
             if a == b:
                 if d.action == "keep_apart":
-                    bad.append(f"{d.source} line {d.line}: the name written at "
-                               f"{d.a if ends[0] else d.b} is the record {a} itself (matched when the data was "
-                               f"read), which cannot be kept apart from itself, in {str(d).split(' (')[0]!r}")
+                    bad.append(f"{d.source} line {d.line}: the name written at {d.a if ends[0] else d.b} is the "
+                               f"record {a} itself (matched when the data was read), which cannot be kept apart "
+                               f"from itself, in {said!r}")
+                continue
+            moved = [(x, r) for e, x, r in zip(ends, (d.a, d.b), got, strict=True)
+                     if e is not None and not r.startswith("prov-")]
+            if moved:
+                bad += [f"{d.source} line {d.line}: the name written at {x} is now the record {r} of the data "
+                        f"(matched when it was read), not a record made from the name: the decision was about "
+                        f"the name, and says nothing of {r}, in {said!r}" for x, r in moved]
                 continue
             items.append(replace(d, a=a, b=b, written=(d.a, d.b)))
         if bad:
@@ -191,6 +213,36 @@ class Decisions:
         out = Decisions(tuple(items), self.source)
         check_consistent(out)
         return out
+
+
+def link_keys(ds: object) -> pd.Series:
+    """Each of ``ds.links``' identity across exports, as a decision on a link's end names it:
+    ``id@agency`` for a link an agency sent with an id (two agencies' ``1001`` are two links),
+    the content key ``k-...`` ingest gave a link sent without one, or the id as it is when the
+    data names no agency (a folder export). A workspace's data carries the identities it
+    stores (``provenance['links']['identity']``)."""
+    import pandas as pd
+
+    links = ds.links  # type: ignore[attr-defined]
+    report = getattr(ds, "report", None)
+    prov = report.provenance.get("links") if report is not None else None
+    if prov is not None and len(prov) == len(links):
+        if "identity" in prov.columns:
+            return pd.Series(prov["identity"].astype(str).to_numpy(), index=links.index, dtype=object)
+        if "agency" in prov.columns and prov["agency"].notna().any():
+            from contextmap.ingest.checks import link_identity
+
+            return link_identity(links["link_id"], pd.Series(prov["agency"].to_numpy(), index=links.index, dtype=object))
+    return pd.Series(links["link_id"].astype(str).to_numpy(), index=links.index, dtype=object)
+
+
+def for_dataset(decisions: Decisions | str | Path | None, ds: object) -> Decisions:
+    """The decisions (:func:`as_decisions`) with links' ends read as the records written there
+    in ``ds`` (:meth:`Decisions.at_link_ends`)."""
+    dec = as_decisions(decisions)
+    if not any(x.startswith(LINK_END) for x in dec.ids):
+        return dec
+    return dec.at_link_ends(ds.links, link_keys(ds))  # type: ignore[attr-defined]
 
 
 def parse_decisions(text: str, *, source: str = "<decisions>") -> Decisions:
@@ -317,3 +369,50 @@ def check_consistent(decisions: Decisions) -> None:
             bad.append(f"{d} contradicts: " + "; ".join(chain))
     if bad:
         raise DecisionsError("the decisions contradict each other:\n  " + "\n  ".join(bad))
+
+
+def check_child_decisions(dec: Decisions, pos: dict[str, int], is_child: np.ndarray) -> None:
+    """Raise :class:`~contextmap.resolve.decisions.DecisionsError` when ``merge`` decisions join
+    two children's records through a person record (two children are merged only by a
+    decision naming both). ``pos``: record id -> position in ``is_child``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from contextmap.resolve.decisions import parse_decisions
+    >>> pos, kids = {"C1": 0, "C2": 1, "P9": 2}, np.array([True, True, False])
+    >>> check_child_decisions(parse_decisions("merge P9 C1\\nmerge C2 C1\\n"), pos, kids)  # both named: fine
+    >>> check_child_decisions(parse_decisions("merge P9 C1\\nmerge P9 C2\\n"), pos, kids)
+    Traceback (most recent call last):
+    ...
+    contextmap.resolve.decisions.DecisionsError: merge decisions join two children's records through a person record ...
+    """
+    parent: dict[str, str] = {}
+
+    def find(x: str, par: dict[str, str]) -> str:
+        par.setdefault(x, x)
+        while par[x] != x:
+            par[x] = par[par[x]]
+            x = par[x]
+        return x
+
+    kids: dict[str, str] = {}  # children joined by child-child merges
+    for d in dec.merges:
+        ra, rb = find(d.a, parent), find(d.b, parent)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+        if is_child[pos[d.a]] and is_child[pos[d.b]]:
+            ka, kb = find(d.a, kids), find(d.b, kids)
+            if ka != kb:
+                kids[max(ka, kb)] = min(ka, kb)
+    groups: dict[str, set[str]] = {}
+    for x in list(parent):
+        if is_child[pos[x]]:
+            groups.setdefault(find(x, parent), set()).add(find(x, kids))
+    bad = [sorted(g) for g in groups.values() if len(g) > 1]
+    if bad:
+        lines = [str(d) for d in dec.merges]
+        raise DecisionsError(
+            "merge decisions join two children's records through a person record (merge the two "
+            f"children directly if they are one child): {', '.join(' and '.join(b) for b in bad)}; "
+            + "; ".join(lines))

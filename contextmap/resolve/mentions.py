@@ -21,7 +21,7 @@ from contextmap.arrays import isin, lookup_series
 from contextmap.dataset import Dataset
 from contextmap.ingest.placematch import PlaceIndex
 from contextmap.ingest.placetext import parse_place_text
-from contextmap.resolve.decisions import Decisions, DecisionsError, as_decisions
+from contextmap.resolve.decisions import Decisions, DecisionsError, for_dataset
 from contextmap.resolve.persons import PersonResolution
 from contextmap.resolve.places import (
     LocationResolution,
@@ -434,7 +434,7 @@ def link_mentions_with(ds: Dataset, persons_res: PersonResolution | None, locati
                    places: dict[str, tuple[str, float, bool, str]], *, decisions: Decisions | str | None,
                    min_confidence: float) -> pd.DataFrame:
     """:func:`link_mentions`, given the place mentions' answers (:func:`place_mention_answers`)."""
-    dec = as_decisions(decisions).at_link_ends(ds.links)  # a link's end read as the record there
+    dec = for_dataset(decisions, ds)  # a link's end read as the record written there
     pidx = _person_index(ds, persons_res)
     pchoices = sorted(pidx[0])
     ep = ds.episodes

@@ -47,9 +47,8 @@ from contextmap.resolve.cluster import (
     dataset_entity_ids,
     merged_summary,
 )
-from contextmap.resolve.decisions import Decisions, as_decisions
+from contextmap.resolve.decisions import Decisions, check_child_decisions, for_dataset
 from contextmap.resolve.identity import (
-    check_child_decisions,
     child_guards,
     entity_guard,
     link_neighbours,
@@ -559,7 +558,7 @@ def resolve_persons(
     {'C1': 'C1', 'P1': 'P1', 'P2': 'P1', 'P3': 'P1', 'P4': 'P4'}
     """
     w = checked_weights(threshold, weights, PERSON_WEIGHTS, "PERSON_WEIGHTS")
-    dec = as_decisions(decisions).at_link_ends(ds.links)  # a link's end read as the record there
+    dec = for_dataset(decisions, ds)  # a link's end read as the record written there
     rec = person_records(ds, include_children=include_children or link_children)
     ids = rec["record_id"].to_numpy(dtype=object)
 

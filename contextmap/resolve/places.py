@@ -35,7 +35,7 @@ from contextmap.resolve.cluster import (
     dataset_entity_ids,
     merged_summary,
 )
-from contextmap.resolve.decisions import Decisions, as_decisions
+from contextmap.resolve.decisions import Decisions, for_dataset
 from contextmap.resolve.text import fold
 
 __all__ = [
@@ -271,7 +271,7 @@ def resolve_locations(
     {'L1': 'L1', 'L2': 'L1', 'L3': 'L3', 'L4': 'L4'}
     """
     w = checked_weights(threshold, weights, PLACE_WEIGHTS, "PLACE_WEIGHTS")
-    dec = as_decisions(decisions).at_link_ends(ds.links)  # a link's end read as the record there
+    dec = for_dataset(decisions, ds)  # a link's end read as the record written there
 
     dec.check_ids(dataset_entity_ids(ds), allow_prefix="prov-")
     rec = _location_frame(ds)

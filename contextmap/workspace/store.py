@@ -119,7 +119,7 @@ def _text(series: pd.Series, kind: str) -> list[str]:
     elif kind == "bool":
         arr = np.array(["1" if v is True or v == 1 else "0" for v in series.astype(object).tolist()], dtype=object)
     else:
-        arr = series.to_numpy(dtype=object, na_value="\x00")  # string columns: str values already
+        arr = series.to_numpy(dtype=object, na_value="\x00", copy=True)  # str values already; writable (an object column is a read-only view)
     arr[missing] = "\x00"
     return arr.tolist()
 
@@ -530,6 +530,9 @@ def read_dataset(engine: sa.Engine, *, workspace_id: str = "", label: str = "") 
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
         tables = {name: _read_table(conn, name, sqlite=sqlite) for name in TABLE_NAMES}
+        L = db.DATA_TABLES["links"]  # each link's identity (id@agency), as decisions on links' ends name it
+        identity = [str(k) for k in conn.execute(sa.select(L.c.record_key).where(L.c.is_current).order_by(L.c.row_id))
+                    .scalars()]
         latest = conn.execute(sa.select(sa.func.max(db.imports.c.import_id))).scalar_one()
         rev = conn.execute(sa.select(db.workspace_info.c.value)
                            .where(db.workspace_info.c.name == "revision")).scalar_one_or_none()
@@ -541,6 +544,7 @@ def read_dataset(engine: sa.Engine, *, workspace_id: str = "", label: str = "") 
         problems=problems,
         counts=pd.DataFrame.from_dict(counts, orient="index")[["read", "accepted", "quarantined"]],
         quarantined=quarantined,
+        provenance={"links": pd.DataFrame({"identity": pd.Series(identity, dtype=object)})},
     )
     tables["locations"] = locations_to_gdf(tables["locations"])
     digest = hashlib.sha256(f"workspace:{workspace_id}:revision:{rev or 0}".encode()).hexdigest()
