@@ -34,8 +34,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=False)
-err_console = Console(stderr=True)
+console = Console(stderr=False, emoji=False)  # ids such as "link:100:target" are data, never emoji codes
+err_console = Console(stderr=True, emoji=False)
 
 
 def _date(value: str | None, option: str) -> Any:

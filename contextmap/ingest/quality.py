@@ -111,7 +111,7 @@ class QualitySummary:
         from rich.console import Console
         from rich.table import Table
 
-        console = console or Console()
+        console = console or Console(emoji=False)
         console.print(f"Data quality: {self.source}", highlight=False, markup=False, soft_wrap=False)
         t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1))
         extra = [c for c in ("duplicates", "provisional") if c in self.counts and self.counts[c].sum()]
@@ -177,7 +177,7 @@ def print_problems(problems: pd.DataFrame, console: Any = None, *, examples: int
 
     from contextmap.ingest.quarantine import problem_kinds
 
-    console = console or Console()
+    console = console or Console(emoji=False)
     kinds = problem_kinds(problems, examples=examples)
     if not len(kinds):
         return

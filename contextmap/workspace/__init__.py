@@ -206,7 +206,8 @@ class Workspace:
         row = record.withdraw_decision(self.engine, decision, reason=reason, user=user)
         self._audit("withdraw decision", {
             "decision": int(row["decision_id"]), "action": row["action"], "a": row["a"], "b": row["b"],
-            "reason": row["withdrawn_reason"], "withdrawn_by": row["withdrawn_by"]}, audit_log)
+            "reason": row["withdrawn_reason"], "withdrawn_by": row["withdrawn_by"], "with": row.get("also", [])},
+            audit_log)
         return row
 
     def decision_history(self) -> Any:

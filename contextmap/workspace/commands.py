@@ -48,8 +48,8 @@ WorkspaceArgument = Annotated[str | None, typer.Argument(
     show_default=False)]
 """The ``W`` argument of ``workspace init|status|purge|erase``; read it with :func:`workspace_from`."""
 
-console = Console(stderr=False, soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+console = Console(stderr=False, soft_wrap=True, emoji=False)  # ids such as "link:100:target" are data, never emoji codes
+err_console = Console(stderr=True, soft_wrap=True, emoji=False)
 
 
 def _env_workspace() -> str | None:
@@ -298,9 +298,9 @@ def import_cmd(
         raise fail(exc) from None
     from contextmap.ingest.quality import print_problems
 
-    print_counts(r.counts, Console())
+    print_counts(r.counts, Console(emoji=False))
     problems = r.dataset.report.problems
-    print_problems(problems, Console(), where=(str(out / "problems.csv") if out is not None else
+    print_problems(problems, Console(emoji=False), where=(str(out / "problems.csv") if out is not None else
                                                "give --out DIR to write DIR/problems.csv") if len(problems) else "")
     t = r.totals()
     _say(f"Import {r.import_id}: {t['new']} new, {t['changed']} changed, {t['unchanged']} unchanged, "
@@ -330,7 +330,7 @@ def _decide(verb: str, a: str, b: str, workspace: str | None, reason: str) -> No
         for m in (x.a, x.b):
             if m.record_id not in shown:
                 shown.add(m.record_id)
-                _say(f"  {m.describe()}" + (f"  ({m.how})" if m.record_id.startswith("link:") else ""))
+                _say(f"  {m.describe()}")
     for x in (d, *d.more):
         said = f"{verb.replace('_', ' ')} {x.a.record_id} {x.b.record_id}"
         _say(f"Decision {x.number}: {said}" if x.new else f"Already decided: decision {x.number} ({said}); nothing added")
@@ -375,7 +375,10 @@ def decide_withdraw_cmd(
     except _ERRORS as exc:
         raise fail(exc) from None
     verb = "merge" if row["action"] == "merge" else "keep apart"
-    _say(f"Withdrew decision {row['decision_id']} ({verb} {row['a']} {row['b']}): no longer applied")
+    also = row.get("also") or []
+    _say(f"Withdrew decision {row['decision_id']} ({verb} {row['a']} {row['b']}): no longer applied"
+         + (f"; with it decisions {', '.join(map(str, also))}, stored by the same decide (the other links' ends "
+            "where the name was written)" if also else ""))
 
 
 @decide_app.command("list")

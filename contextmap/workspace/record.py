@@ -195,22 +195,29 @@ def _mentions(conn: sa.Connection) -> dict[str, Match]:
 
 def _link_ends(conn: sa.Connection, ends: list[str]) -> dict[str, Match]:
     """Each link's end (``link:IR0377121:target``) the workspace's current links hold, as a
-    :class:`Match` describing the record written there (its kind, name and date of birth)."""
+    :class:`Match` describing the record written there, its ``record_id`` the end as stored:
+    the link named by its identity (``IR0377121@northfell-constabulary``), which is the same in
+    every workspace and every month, where the id an agency sent may be shown bare in one
+    workspace and qualified in another. A bare id two agencies' links have names neither."""
     L = db.DATA_TABLES["links"]
-    parsed = {x: link_end(x) for x in ends}
-    wanted = sorted({e[0] for e in parsed.values() if e is not None})
-    at: dict[tuple[str, str], str] = {}
-    for i in range(0, len(wanted), db.CHUNK):
-        for key, src, tgt in conn.execute(sa.select(L.c.link_id, L.c.source_id, L.c.target_id)
-                                          .where(L.c.is_current, L.c.link_id.in_(wanted[i:i + db.CHUNK]))):
-            at[(str(key), "source")], at[(str(key), "target")] = str(src), str(tgt)
-    held = {m.record_id: m for m in describe_records(conn, sorted(set(at.values())))}
     out: dict[str, Match] = {}
-    for x, e in parsed.items():
-        m = held.get(at.get(e, "")) if e is not None else None
-        if m is not None and e is not None:
-            out[x] = Match(x, m.kind, m.name, born=m.born, category=m.category, postcode=m.postcode,
-                           agencies=m.agencies, how=f"the name written at that end of link {e[0]} (now {m.record_id})")
+    for x in ends:
+        e = link_end(x)
+        if e is None:
+            continue
+        rows = conn.execute(sa.select(L.c.record_key, L.c.source_id, L.c.target_id).where(
+            L.c.is_current, sa.or_(L.c.record_key == e[0], L.c.record_key.startswith(e[0] + "@", autoescape=True)))).all()
+        exact = [r for r in rows if r.record_key == e[0]]
+        rows = exact or rows
+        if len(rows) != 1:
+            continue
+        key, src, tgt = rows[0]
+        rec = str(src if e[1] == "source" else tgt)
+        m = next(iter(describe_records(conn, [rec])), None)
+        if m is not None:
+            out[x] = Match(f"{LINK_END}{key}:{e[1]}", m.kind, m.name, born=m.born, category=m.category,
+                           postcode=m.postcode, agencies=m.agencies,
+                           how=f"the name written at the {e[1]} of link {key}, now {m.record_id}")
     return out
 
 
@@ -220,7 +227,7 @@ def _ends_of(conn: sa.Connection, record: str) -> list[str]:
     out = []
     for side, col in (("source", L.c.source_id), ("target", L.c.target_id)):
         out += [f"{LINK_END}{k}:{side}" for (k,) in conn.execute(
-            sa.select(L.c.link_id).where(L.c.is_current, col == record).order_by(L.c.link_id))]
+            sa.select(L.c.record_key).where(L.c.is_current, col == record).order_by(L.c.record_key))]
     return out
 
 
@@ -236,8 +243,9 @@ def _decision_records(conn: sa.Connection, text: str, argument: str, mentions: d
                                  f"link:<link id>:target, instead got: {text!r}")
         found = _link_ends(conn, [t]).get(t)
         if found is None:
-            raise WorkspaceError(f"Expected {argument} to be the end of a link the workspace holds, instead got: "
-                                 f"{text!r} (no current link has the id {link_end(t)[0]!r})")  # type: ignore[index]
+            raise WorkspaceError(f"Expected {argument} to be the end of one link the workspace holds, instead got: "
+                                 f"{text!r} (no current link has the id {link_end(t)[0]!r}, or several agencies' "  # type: ignore[index]
+                                 "links have it: name one as id@agency, see `contextmap search`)")
         return [found]
     if t.startswith("prov-"):
         found = (mentions if mentions is not None else _mentions(conn)).get(t)
@@ -323,6 +331,7 @@ def add_decision(engine: sa.Engine, action: str, a: str, b: str, *, reason: str,
         new = tuple(Decision(action, ma.record_id, mb.record_id, 0, "new decision") for ma, mb in fresh)  # type: ignore[arg-type]
         _check_read(conn, Decisions(current.items + new, current.source))
         stored = []
+        when = now_utc()  # one time for the decisions one decide stores: withdrawn together
         for ma, mb in pairs:
             key = (action, *sorted((ma.record_id, mb.record_id)))
             if key in done:
@@ -330,7 +339,7 @@ def add_decision(engine: sa.Engine, action: str, a: str, b: str, *, reason: str,
                 continue
             number = inserted_id(conn.execute(db.decisions.insert().values(
                 action=action, a=ma.record_id, b=mb.record_id, reason=reason, decided_by=_user(user),
-                decided_at=now_utc(),
+                decided_at=when,
             )))
             done[key] = number
             stored.append(StoredDecision(number, action, ma, mb))
@@ -348,9 +357,9 @@ def _check_read(conn: sa.Connection, decisions: Decisions) -> None:
     L = db.DATA_TABLES["links"]
     rows: list[Any] = []
     for i in range(0, len(ends), db.CHUNK):
-        rows += conn.execute(sa.select(L.c.link_id, L.c.source_id, L.c.target_id)
-                             .where(L.c.is_current, L.c.link_id.in_(ends[i:i + db.CHUNK]))).all()
-    links = pd.DataFrame(rows, columns=["link_id", "source_id", "target_id"], dtype=object)
+        rows += conn.execute(sa.select(L.c.record_key, L.c.source_id, L.c.target_id)
+                             .where(L.c.is_current, L.c.record_key.in_(ends[i:i + db.CHUNK]))).all()
+    links = pd.DataFrame(rows, columns=["link_id", "source_id", "target_id"], dtype=object)  # link_id: the identity
     known = set(links["link_id"].astype(str))
     # a link gone from the workspace (erased) leaves its decision unread, not contradicting
     decisions = Decisions(tuple(d for d in decisions.items
@@ -362,9 +371,12 @@ def _check_read(conn: sa.Connection, decisions: Decisions) -> None:
 def withdraw_decision(engine: sa.Engine, decision: str | int, *, reason: str, user: str | None = None) -> dict[str, Any]:
     """Withdraw a decision: it is kept (with who withdrew it, when and why) and no longer applied.
 
-    Returns the decision as stored (``decision_id``, ``action``, ``a``, ``b``, ``reason``,
-    ``withdrawn_at``...). Raises :class:`~contextmap.WorkspaceError` for an unknown number or
-    a decision already withdrawn.
+    The decisions one ``decide`` stored for a record made from a name in several links (one
+    per link's end, :func:`add_decision`) are one decision to the analyst: withdrawing one
+    withdraws them all (``also``: the other numbers). Returns the decision as stored
+    (``decision_id``, ``action``, ``a``, ``b``, ``reason``, ``withdrawn_at``..., and ``also``).
+    Raises :class:`~contextmap.WorkspaceError` for an unknown number or a decision already
+    withdrawn.
     """
     number = decision_id_of(decision)
     why = _check_text(reason, "reason")
@@ -377,9 +389,16 @@ def withdraw_decision(engine: sa.Engine, decision: str | int, *, reason: str, us
         if row["withdrawn_at"] is not None:
             raise WorkspaceError(f"decision {number} was already withdrawn on {row['withdrawn_at']:%Y-%m-%d} by "
                                  f"{row['withdrawn_by']} ({row['withdrawn_reason']})")
+        also: list[int] = []
+        if str(row["a"]).startswith(LINK_END) or str(row["b"]).startswith(LINK_END):
+            siblings = conn.execute(sa.select(D.c.decision_id, D.c.a, D.c.b).where(
+                D.c.withdrawn_at.is_(None), D.c.decision_id != number, D.c.action == row["action"],
+                D.c.decided_at == row["decided_at"], D.c.decided_by == row["decided_by"],
+                D.c.reason == row["reason"])).all()
+            also = sorted(int(r.decision_id) for r in siblings)  # one decide: one time, to the microsecond
         values = {"withdrawn_at": now_utc(), "withdrawn_by": _user(user), "withdrawn_reason": why}
-        conn.execute(D.update().where(D.c.decision_id == number).values(**values))
-    return {**dict(row), **values}
+        conn.execute(D.update().where(D.c.decision_id.in_([number, *also])).values(**values))
+    return {**dict(row), **values, "also": also}
 
 
 def decisions_frame(engine: sa.Engine) -> pd.DataFrame:
@@ -395,6 +414,8 @@ def decisions_frame(engine: sa.Engine) -> pd.DataFrame:
         names = names_of(conn, ids)
         if any(str(i).startswith("prov-") for i in ids):
             names |= {k: m.name for k, m in _mentions(conn).items()}
+        ends = [str(i) for i in ids if str(i).startswith(LINK_END)]
+        names |= {k: f"{m.name} (written there)" for k, m in _link_ends(conn, ends).items() if m.name}
     frame["a_name"] = [names.get(x) for x in frame["a"]]
     frame["b_name"] = [names.get(x) for x in frame["b"]]
     frame["status"] = ["withdrawn" if pd.notna(w) else "in force" for w in frame["withdrawn_at"]]
@@ -462,14 +483,19 @@ def import_decisions(engine: sa.Engine, text: str, *, source: str = "<decisions>
         if problems:
             raise WorkspaceError("Expected every decision to name records the workspace holds, instead got "
                                  f"{len(problems)} problem(s); nothing was imported:\n  " + "\n  ".join(problems))
+        # a link's end is stored by the link's identity (id@agency): "link:1001:target" typed
+        # where one agency sent a 1001 is stored as that agency's link
+        stored = Decisions(tuple(replace(d, a=known[d.a].record_id if d.a.startswith(LINK_END) else d.a,
+                                         b=known[d.b].record_id if d.b.startswith(LINK_END) else d.b)
+                                 for d in parsed.items), source)
         rows = conn.execute(sa.select(D.c.action, D.c.a, D.c.b, D.c.withdrawn_at)).all()
         in_force = {(r.action, *sorted((r.a, r.b))) for r in rows if r.withdrawn_at is None}
         withdrawn = {(r.action, *sorted((r.a, r.b))) for r in rows if r.withdrawn_at is not None} - in_force
         current = read_workspace_decisions(conn)
-        fresh = [d for d in parsed.items if (d.action, *sorted((d.a, d.b))) not in in_force | withdrawn]
+        fresh = [d for d in stored.items if (d.action, *sorted((d.a, d.b))) not in in_force | withdrawn]
         _check_read(conn, Decisions(current.items + tuple(fresh), source))
         added = already = skipped = 0
-        for d in parsed.items:
+        for d in stored.items:
             key = (d.action, *sorted((d.a, d.b)))
             if key in in_force:
                 already += 1

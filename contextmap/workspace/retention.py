@@ -108,7 +108,6 @@ def purge(engine: sa.Engine, *, older_than: str, as_of: Any = None,
         for i in range(0, len(old_eps), CHUNK):
             by_episode |= set(_keys(conn, sa.select(L.c.record_key).where(L.c.episode_id.in_(old_eps[i:i + CHUNK]))))
         old_links = sorted(set(old_links) | by_episode)
-        shown = _shown_link_ids(conn, old_links)
         removed["links"] = _delete_keys(conn, "links", old_links)
         recent_imports = sa.select(Imp.c.import_id).where(Imp.c.imported_at >= cut)
         referenced = (
@@ -135,7 +134,7 @@ def purge(engine: sa.Engine, *, older_than: str, as_of: Any = None,
         gone += [k for k in stale if k not in referenced | homes]
         removed["locations"] = _delete_keys(conn, "locations", [k for k in stale if k not in referenced | homes])
         # a decision about a record (or a link's end) no longer held would stop every later resolution
-        removed["decisions"] = _delete_decisions(conn, gone) + _delete_link_decisions(conn, shown)
+        removed["decisions"] = _delete_decisions(conn, gone) + _delete_link_decisions(conn, old_links)
         # history of records kept: versions superseded before the cut-off
         for name, T in db.DATA_TABLES.items():
             removed[name] += conn.execute(T.delete().where(
@@ -162,24 +161,10 @@ def _delete_decisions(conn: sa.Connection, keys: list[str]) -> int:
     return n
 
 
-def _shown_link_ids(conn: sa.Connection, keys: list[str]) -> list[str]:
-    """The link ids (as decisions and the data show them) of the stored links ``keys``."""
-    L = db.DATA_TABLES["links"]
-    out: set[str] = set()
-    for i in range(0, len(keys), CHUNK):
-        out |= set(_keys(conn, sa.select(L.c.link_id).where(L.c.record_key.in_(keys[i:i + CHUNK]))))
-    return sorted(out)
-
-
-def _delete_link_decisions(conn: sa.Connection, link_ids: list[str]) -> int:
-    """Delete every decision naming an end of a link (``link:<id>:<side>``) among ``link_ids``
-    that no stored link has any more."""
-    L = db.DATA_TABLES["links"]
-    still: set[str] = set()
-    for i in range(0, len(link_ids), CHUNK):
-        still |= set(_keys(conn, sa.select(L.c.link_id).where(L.c.link_id.in_(link_ids[i:i + CHUNK]))))
-    return _delete_decisions(conn, [f"{LINK_END}{k}:{side}" for k in link_ids if k not in still
-                                    for side in ("source", "target")])
+def _delete_link_decisions(conn: sa.Connection, keys: list[str]) -> int:
+    """Delete every decision naming an end of the links ``keys`` (their identities, as
+    decisions store them: ``link:<id@agency>:<side>``)."""
+    return _delete_decisions(conn, [f"{LINK_END}{k}:{side}" for k in keys for side in ("source", "target")])
 
 
 def _secure(conn: sa.Connection) -> None:
@@ -355,7 +340,7 @@ def erase(engine: sa.Engine, *, child: str, aliases: list[str] | tuple[str, ...]
                 db.case_children.delete().where(db.case_children.c.child_id == rid)).rowcount or 0
             removed["case_links"] += conn.execute(
                 db.case_subjects.delete().where(db.case_subjects.c.record_id == rid)).rowcount or 0
-        removed["decisions"] = _delete_decisions(conn, gone_ids) + _delete_link_decisions(conn, link_ids)
+        removed["decisions"] = _delete_decisions(conn, gone_ids) + _delete_link_decisions(conn, sorted(links))
         named = {*gone_ids, *episodes, *links, *link_ids}
         # a tactic (a notice served on an adult, protecting this child) is the team's record about
         # the adult or the place: it is kept, and no longer names the child
