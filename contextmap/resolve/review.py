@@ -31,7 +31,7 @@ import pandas as pd
 from contextmap._errors import ConfigError
 from contextmap.dataset import Dataset
 from contextmap.files import check_writable
-from contextmap.resolve.decisions import LINK_END, Decisions, as_decisions
+from contextmap.resolve.decisions import LINK_END, Decisions, as_decisions, link_keys
 from contextmap.resolve.persons import (
     DEFAULT_ENGINE,
     DEFAULT_PERSON_THRESHOLD,
@@ -108,16 +108,16 @@ def _records(ds: Dataset, ids: set[str]) -> dict[str, dict[str, str]]:
                                (ds.locations, "location_id", _PLACE_FIELDS)):
         for row in frame[frame[key].astype(str).isin(ids)].to_dict("records"):
             rec: dict[str, Any] = {}
+            prov = row.get("provisional")
+            made = (isinstance(prov, bool | np.bool_) and bool(prov)) or str(row[key]).startswith("prov-l-")
             if key == "child_id":
                 rec["record"] = "a child's record"
             elif key == "person_id":
-                prov = row.get("provisional")
-                made = isinstance(prov, bool | np.bool_) and bool(prov)
                 rec["record"] = "provisional (made from a name in a link)" if made else "person record"
-                at = ends.get(str(row[key]), []) if made else []
-                if at:  # a decision names where the name was written: it lasts when the id changes
-                    rec["ends"] = at
-                    rec["written_at"] = ", ".join(at[:3]) + (f" and {len(at) - 3} more" if len(at) > 3 else "")
+            at = ends.get(str(row[key]), []) if made and key != "child_id" else []
+            if at:  # a decision names where the name or place text was written: it lasts when the id changes
+                rec["ends"] = at
+                rec["written_at"] = ", ".join(at[:3]) + (f" and {len(at) - 3} more" if len(at) > 3 else "")
             for f in fields:
                 v = row.get(f)
                 if v is None or (not isinstance(v, str) and pd.isna(v)):
@@ -138,10 +138,11 @@ def _link_ends_of(ds: Dataset, ids: set[str], most: int = 50) -> dict[str, list[
     li = ds.links
     if li is None or li.empty or "link_id" not in li:
         return out
+    keys = link_keys(ds)  # the link's identity (id@agency): the same in every month and workspace
     for side in ("source", "target"):
         col = li[f"{side}_id"].astype(str)
         hit = col.isin(ids)
-        for rid, lid in zip(col[hit], li.loc[hit, "link_id"].astype(str), strict=True):
+        for rid, lid in zip(col[hit], keys[hit].astype(str), strict=True):
             at = out.setdefault(rid, [])
             if len(at) < most:
                 at.append(f"{LINK_END}{lid}:{side}")
@@ -337,7 +338,7 @@ svg text { font-size: 11px; fill: #222; }
   var FIELDS = {person: [["record", "Record"], ["name", "Name"], ["aliases", "Aliases"], ["date_of_birth", "Date of birth"], ["gender", "Gender"],
                          ["phone", "Phone"], ["vehicle", "Vehicle"], ["social_media", "Social media"], ["written_at", "Written at"]],
                 place: [["name", "Name"], ["category", "Category"], ["address", "Address"], ["postcode", "Postcode"],
-                        ["grid", "Grid reference (BNG)"]]};
+                        ["grid", "Grid reference (BNG)"], ["written_at", "Written at"]]};
   var NOUN = {person: ["the same person", "two people"], place: ["the same place", "two places"]};
   var main = document.getElementById("pairs");
   data.pairs.forEach(function (pr, i) {
@@ -400,7 +401,9 @@ svg text { font-size: 11px; fill: #222; }
       var ra = data.records[pr.a] || {}, rb = data.records[pr.b] || {};
       lines.push("# " + oneLine(pr.a + " " + (ra.name || "") + " / " + pr.b + " " + (rb.name || "")) + ": " +
                  Math.round(pr.p * 1000) / 10 + " %, " + pr.status);
-      if (/[\\r\\n]/.test(pr.a + pr.b)) { lines.push("# (ids hold a line break: decide this pair by hand)"); return; }
+      if (/[\\r\\n]/.test(pr.a + pr.b + (ra.ends || []).join("") + (rb.ends || []).join(""))) {
+        lines.push("# (ids hold a line break: decide this pair by hand)"); return;
+      }
       if (c === "not sure") { lines.push("# not sure: " + quote(pr.a) + " " + quote(pr.b)); return; }
       // a record made from a name in links is decided where the name was written (the record's
       // id can change next month; the link's end does not): a merge joins every end to the
