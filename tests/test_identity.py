@@ -1329,8 +1329,14 @@ def test_a_workspace_decision_on_a_link_made_record_follows_it_across_months(tmp
 def test_the_review_page_decides_a_link_made_record_where_it_was_written(recorded_page, tmp_path, reports_dir):
     from conftest import axe_violations
 
-    oct_ds, nov_ds = _ethan_months(tmp_path)
-    (lid,) = oct_ds.links["link_id"].tolist()
+    # "Ethan I" written in two of C04's associations: one record, two links' ends
+    two = "C04,Ethan I,,associate,2026-10-02\nC04,Ethan I,,associate,2026-10-09\n"
+    for month, kids in (("oct", ""), ("nov", "C02,Ethan Ivison,02/01/2011\n")):
+        (tmp_path / month).mkdir()
+        _export(tmp_path / month, "C01,Ethan Irwell,14/03/2012\n" + kids + "C04,Rhianna Blencow,03/03/2012\n", "", two)
+    oct_ds = contextmap.load(tmp_path / "oct", as_of="2026-11-01")
+    nov_ds = contextmap.load(tmp_path / "nov", as_of="2026-12-01")
+    ends = [f"link:{k}:target" for k in oct_ds.links["link_id"]]
     oct_id = oct_ds.links["target_id"].iloc[0]
     page_path = write_review(oct_ds, tmp_path / "review.html", threshold=0.5, band=(0.01, 0.99), places=False,
                              engine="fixed")
@@ -1338,13 +1344,153 @@ def test_the_review_page_decides_a_link_made_record_where_it_was_written(recorde
     page = recorded_page.page
     assert recorded_page.console_errors == []
     card = page.locator("section.pair").filter(has_text=f"C01 and {oct_id}")
-    assert f"link:{lid}:target" in card.locator("table.recs").inner_text()  # "Written at"
+    shown = card.locator("table.recs").inner_text()
+    assert "Written at" in shown and all(e in shown for e in ends)
     card.locator("input[value='merge']").check()
     page.screenshot(path=str(reports_dir / "identity_review_link_end.png"), full_page=True)
     assert axe_violations(page) == []
     text = page.evaluate("window.contextmapDecisionsText()")
-    assert f"merge C01 link:{lid}:target" in text.splitlines()
-    # the saved file holds in October too, where the same writing was another record
+    assert [x for x in text.splitlines() if not x.startswith("#")] == [f"merge C01 {e}" for e in ends]
+    # the saved file holds in November too, where the same writing is another record
+    assert nov_ds.links["target_id"].iloc[0] != oct_id
     for ds in (oct_ds, nov_ds):
         out = resolve_dataset(ds, decisions=parse_decisions(text), engine="fixed", locations=False)
-        assert out.links["target_id"].tolist() == ["C01"]
+        assert out.links["target_id"].tolist() == ["C01", "C01"]
+
+
+def _levels_by_sets(person, child, f, cross):
+    """link_context_levels pair by pair with sets: the definition (the code before it counted with matrices)."""
+    out = np.full(len(person), -1, dtype=np.int64)
+    near, graph, ids = f.get("near"), f.get("graph"), f.get("ids")
+    if near is None or graph is None or ids is None:
+        return out
+    code = graph.keys.get_indexer([str(r) for r in ids.tolist()])
+    for i in np.flatnonzero(cross):
+        x, c = int(person[i]), int(child[i])
+        cc, xc = int(code[c]), int(code[x])
+        if cc == xc:  # the record stands for this child (same_as_child): its links are the child's
+            continue
+        mine = near[x]
+        mine = mine[mine != cc]
+        theirs = graph.of(cc)
+        theirs = theirs[theirs != xc]
+        if not len(mine) or not len(theirs):
+            continue
+        th = set(theirs.tolist())
+        out[i] = int(any(k in th or not th.isdisjoint(graph.of(k).tolist()) for k in mine.tolist()))
+    return out
+
+
+def test_link_context_levels_by_matrices_agree_with_the_definition_by_sets():
+    # the sparse-matrix count against the pair-by-pair definition, on random link graphs with
+    # children, provisional names, ids outside the records, self links and records standing for others
+    from contextmap.resolve.identity import link_context_levels, link_neighbours
+
+    rng = np.random.default_rng(7)
+    seen = set()
+    for trial in range(150):
+        n = int(rng.integers(3, 30))
+        ids = np.array([("C", "prov-p-", "P")[i % 3] + str(i) for i in range(n)], dtype=object)
+        pool = np.concatenate([ids, np.array([f"X{i}" for i in range(int(rng.integers(0, 6)))], dtype=object)])
+        k = int(rng.integers(0, 60))
+
+        class D:
+            links = pd.DataFrame({"source_id": rng.choice(pool, k), "target_id": rng.choice(pool, k)})
+
+        same = None
+        if trial % 2:
+            same = np.where(rng.random(n) < 0.2, rng.choice(ids, n), ids).astype(object)
+        near, graph, _ = link_neighbours(D(), ids, np.char.startswith(ids.astype(str), "prov-"), same)
+        f = {"ids": ids if same is None else same, "graph": graph, "near": near}
+        m = int(rng.integers(1, 40))
+        person, child, cross = rng.integers(0, n, m), rng.integers(0, n, m), rng.random(m) < 0.8
+        want = _levels_by_sets(person, child, f, cross)
+        assert link_context_levels(person, child, f, cross).tolist() == want.tolist()
+        seen |= set(want.tolist())
+    assert seen == {-1, 0, 1}
+
+
+def test_a_decision_on_a_links_end_stops_when_the_name_there_becomes_another_record(tmp_path):
+    # October: "Ethan Ivison" matches no one and is decided to be Ethan Irwell (a misspelling);
+    # November the council adds a child Ethan Ivison and ingest matches the name to him: the
+    # decision was about the name, never about that child, and must not merge two children
+    (tmp_path / "oct").mkdir()
+    _export(tmp_path / "oct", "C01,Ethan Irwell,14/03/2012\nC04,Rhianna Blencow,03/03/2012\n", "",
+            "C04,Ethan Ivison,,associate,2026-10-02\n")
+    (tmp_path / "nov").mkdir()
+    _export(tmp_path / "nov", "C01,Ethan Irwell,14/03/2012\nC02,Ethan Ivison,02/01/2011\nC04,Rhianna Blencow,03/03/2012\n",
+            "", "C04,Ethan Ivison,,associate,2026-10-02\n")
+    oct_ds = contextmap.load(tmp_path / "oct", as_of="2026-11-01")
+    nov_ds = contextmap.load(tmp_path / "nov", as_of="2026-12-01")
+    (lid,) = oct_ds.links["link_id"].tolist()
+    assert nov_ds.links["target_id"].tolist() == ["C02"]
+    decisions = parse_decisions(f"merge link:{lid}:target C01\n")
+    assert resolve_dataset(oct_ds, decisions=decisions, engine="fixed", locations=False).links["target_id"].tolist() == ["C01"]
+    with pytest.raises(DecisionsError, match=r"now the record C02 of the data.*says nothing of C02"):
+        resolve_dataset(nov_ds, decisions=decisions, engine="fixed", locations=False)
+    # a merge with the record the name now is, is done: left out, not an error
+    done = resolve_dataset(nov_ds, decisions=parse_decisions(f"merge link:{lid}:target C02\n"), engine="fixed",
+                           locations=False)
+    assert done.resolution.decisions.items == () and done.links["target_id"].tolist() == ["C02"]
+
+
+def test_a_links_end_is_named_by_the_link_s_identity_with_its_agency():
+    from contextmap.dataset import ValidationReport
+    from contextmap.resolve.decisions import link_keys
+
+    # two agencies each sent a link 1001: the bare id names neither, id@agency names one
+    links = pd.DataFrame({"link_id": ["1001@fellside-constabulary", "1001@eden-vale-council", "k-1"],
+                          "source_id": ["NF1", "C04", "C05"], "target_id": ["prov-p-1", "prov-p-2", "prov-p-3"]})
+    keys = links["link_id"]
+    got = parse_decisions("merge link:1001@eden-vale-council:target C01\n").at_link_ends(links, keys)
+    assert [(d.a, d.b) for d in got.items] == [("prov-p-2", "C01")]
+    with pytest.raises(DecisionsError, match=r"link '1001' names 2 links of this data"):
+        parse_decisions("merge link:1001:target C01\n").at_link_ends(links, keys)
+    # where one agency's link has the id, the bare id is that link (a file written by hand)
+    one = links.iloc[1:]
+    assert parse_decisions("merge link:1001:target C01\n").at_link_ends(one, one["link_id"]).items[0].a == "prov-p-2"
+    # the identity comes from the agency the row was read from, whatever id the data shows
+    class D:
+        pass
+
+    ds = D()
+    ds.links = pd.DataFrame({"link_id": ["1001", "k-0123456789abcdef"], "source_id": ["a", "b"], "target_id": ["c", "d"]})
+    ds.report = ValidationReport(problems=pd.DataFrame(), counts=pd.DataFrame(), provenance={
+        "links": pd.DataFrame({"agency": ["Fellside Constabulary", "Eden Vale Council"]})})
+    assert link_keys(ds).tolist() == ["1001@fellside-constabulary", "k-0123456789abcdef"]
+
+
+def test_one_decide_on_a_record_written_in_two_links_is_two_ends_withdrawn_together(tmp_path):
+    from contextmap.workspace import init_workspace
+
+    _export(tmp_path, "C01,Ethan Irwell,14/03/2012\nC04,Rhianna Blencow,03/03/2012\n", "",
+            "C04,Ethan I,,associate,2026-10-02\nC04,Ethan I,,associate,2026-10-09\n")
+    ds = contextmap.load(tmp_path, as_of="2026-11-01")
+    rid = ds.links["target_id"].iloc[0]
+    assert ds.links["target_id"].nunique() == 1 and len(ds.links) == 2  # one record, written twice
+    a_end, b_end = (f"link:{k}:target" for k in ds.links["link_id"])
+    with init_workspace(f"sqlite:///{tmp_path / 'ws.db'}") as ws:
+        ws.import_source(tmp_path, as_of="2026-11-01")
+        d = ws.decide("merge", rid, "C01", reason="Ethan Irwell, both times")
+        assert {d.a.record_id, *(x.a.record_id for x in d.more)} == {a_end, b_end} and len(d.more) == 1
+        assert {(x.a, x.b) for x in ws.decisions().merges} == {(a_end, "C01"), (b_end, "C01")}
+        names = ws.decision_history().set_index("a")["a_name"].to_dict()
+        assert names[a_end] == "Ethan I (written there)"
+        # read this month, a keep-apart of one end contradicts the merge of the other (one record)
+        ws.withdraw(d.more[0].number, reason="redo")
+        assert list(ws.decisions().items) == []  # the same decide: withdrawn together
+        ws.decide("merge", a_end, "C01", reason="the first association only")
+        with pytest.raises(DecisionsError, match="contradict"):
+            ws.decide("keep_apart", b_end, "C01", reason="not the second")
+        with pytest.raises(DecisionsError, match="contradict"):
+            ws.engine.dispose()
+            from contextmap.workspace.record import import_decisions
+
+            import_decisions(ws.engine, f"keep apart {b_end} C01\n", source="t.txt")
+
+
+def test_ids_are_never_read_as_emoji_codes(capsys):
+    from contextmap.workspace.commands import say
+
+    say("Decision 3: merge link:100:target C01 (link:1234:source)")
+    assert "link:100:target" in capsys.readouterr().out

@@ -463,3 +463,34 @@ def test_region_names_make_namesakes_rare_and_small_names_stay_the_default():
     assert small.params["names"] == "small" and region.params["names"] == "region"
     with pytest.raises(ValueError, match="names"):
         generate_agencies(children=30, names="huge")
+
+
+def test_a_decision_on_a_police_link_s_end_names_the_link_with_its_agency(out, tmp_path):
+    # a name the police wrote in an intelligence link with no id is a provisional record; the
+    # workspace stores the decision on that link's end by the link's identity (id@agency),
+    # which a direct load of the same export reads alike
+    from contextmap.resolve import resolve_dataset
+    from contextmap.resolve.decisions import link_keys, parse_decisions
+    from contextmap.workspace import init_workspace
+    from contextmap.workspace.record import decisions_text
+
+    manifest = _month_manifest(out, PERIODS[0])
+    ds = contextmap.load(manifest)
+    keys = link_keys(ds)
+    prov = ds.links["target_id"].astype(str).str.startswith("prov-p-") & keys.str.contains("@").to_numpy()
+    row = ds.links[prov].iloc[0]
+    key = keys[prov].iloc[0]
+    assert key.startswith(f"{row['link_id']}@") and key != row["link_id"]
+    child = str(ds.children["child_id"].iloc[0])
+    with init_workspace(f"sqlite:///{tmp_path / 'ws.db'}") as ws:
+        ws.import_source(manifest)
+        held = ws.dataset()
+        assert set(link_keys(held)) == set(keys)  # the workspace keeps each link's identity
+        rid = held.links.loc[link_keys(held) == key, "target_id"].iloc[0]
+        d = ws.decide("merge", rid, child, reason="named by the METCO")
+        stored = {d.a.record_id, *(x.a.record_id for x in d.more)}
+        assert f"link:{key}:target" in stored
+        text = decisions_text(ws.engine)
+    for data in (ds, held):
+        res = resolve_dataset(data, decisions=parse_decisions(text), locations=False)
+        assert res.resolution.persons.mapping[rid] == child
