@@ -10,7 +10,7 @@ decision per line::
     # the RHI mention "Big T" is Tyler Grant
     merge prov-p-3f9a1c2e P0012
     # "IVISON, Skye" in police intelligence IR0377121 is the council's Skye Ivison
-    merge link:IR0377121:target C1035198
+    merge 'link:IR0377121@northfell-constabulary:target=IVISON, Skye' C1035198
 
 Blank lines and ``#`` comments are ignored; an id that holds spaces can be quoted
 (``merge "P 12" "P 47"``). Resolution reads the file and never writes it: a ``merge``
@@ -21,13 +21,16 @@ joins two records the file keeps apart) are an error naming both lines.
 A name written in a link, with no id, is a record ingest makes (``prov-p-...``), and its id can
 change from one month's export to the next (a new record of the name, or a new link partner,
 changes which record the name becomes). A decision about it names the place it was written
-instead, which does not change: ``link:<link id>:target`` (or ``:source``), the end of that
-link. Resolution reads it as the record at that end of the link in the data it is given, so the
-decision holds month after month; a link the data does not hold is an error naming the line.
+instead, which does not change: ``link:<link>:target`` (or ``:source``), the end of that link,
+named by its identity (``id@agency``), optionally with the name written there (``=IVISON,
+Skye``). Resolution reads it as the record at that end of the link in the data it is given, so
+the decision holds month after month while the name there is still a record made from it (see
+:meth:`Decisions.at_link_ends`); otherwise the run stops, naming the line.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -39,7 +42,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-__all__ = ["Decision", "Decisions", "DecisionsError", "LINK_END", "check_child_decisions", "for_dataset", "link_keys", "link_end", "parse_decisions", "read_decisions"]
+__all__ = ["Decision", "Decisions", "DecisionsError", "LINK_END", "check_child_decisions", "for_dataset", "link_end_text",
+           "link_keys", "written_name", "link_end", "parse_decisions", "read_decisions"]
 
 Action = Literal["merge", "keep_apart"]
 
@@ -49,23 +53,34 @@ LINK_END = "link:"
 _SIDES = ("source", "target")
 
 
+_LINK_END = re.compile(r"^link:(.+?):(source|target)(?:=(.*))?$", re.S)
+
+
 def link_end(x: str) -> tuple[str, str] | None:
-    """The link id and side (``'source'`` or ``'target'``) a decision's id names, if it names
-    the end of a link, else None.
+    """The link and side (``'source'`` or ``'target'``) a decision's id names, if it names the
+    end of a link (``link:<link>:<side>``, optionally ``=<the name written there>``), else None.
 
     Examples
     --------
-    >>> link_end("link:IR0377121:target")
-    ('IR0377121', 'target')
-    >>> link_end("link:k-3f:9:source")  # the side follows the last colon
+    >>> link_end("link:IR0377121@northfell-constabulary:target=IVISON, Skye")
+    ('IR0377121@northfell-constabulary', 'target')
+    >>> link_end("link:k-3f:9:source")  # a colon in the link's id
     ('k-3f:9', 'source')
     >>> link_end("P0012") is None and link_end("link:IR0377121:middle") is None
     True
     """
-    if not x.startswith(LINK_END):
-        return None
-    body, sep, side = x[len(LINK_END):].rpartition(":")
-    return (body, side) if sep and body.strip() and side in _SIDES else None
+    m = _LINK_END.match(x)
+    return (m.group(1), m.group(2)) if m and m.group(1).strip() else None
+
+
+def written_name(x: str) -> str | None:
+    """The name a link's end decision says is written there (``link:L1:target=Ethan I``), if any.
+
+    >>> written_name("link:L1:target=Ethan I"), written_name("link:L1:target")
+    ('Ethan I', None)
+    """
+    m = _LINK_END.match(x)
+    return m.group(3) if m else None
 
 
 class DecisionsError(ConfigError):
@@ -84,10 +99,17 @@ class Decision:
     written: tuple[str, str] | None = None
     """The two ids as the decision wrote them, when a link's end was read as its record."""
 
+    @property
+    def where(self) -> str:
+        """Where the decision was made: a file's line, a workspace's decision number."""
+        if self.source == "workspace decision":
+            return f"workspace decision {self.line}"
+        return f"{self.source} line {self.line}" if self.line else self.source
+
     def __str__(self) -> str:
         verb = "merge" if self.action == "merge" else "keep apart"
         a, b = self.written or (self.a, self.b)
-        return f"{verb} {a} {b} ({self.source} line {self.line})"
+        return f"{verb} {a} {b} ({self.where})"
 
 
 @dataclass(frozen=True)
@@ -122,7 +144,7 @@ class Decisions:
             for x in (d.a, d.b):
                 if x in known or (allow_prefix and x.startswith(allow_prefix)):
                     continue
-                bad.append(f"{d.source} line {d.line}: unknown id {x!r} in {str(d).split(' (')[0]!r}")
+                bad.append(f"{d.where}: unknown id {x!r} in {str(d).split(' (')[0]!r}")
         if bad:
             raise DecisionsError(
                 "decisions name ids that are not in the dataset:\n  " + "\n  ".join(bad)
@@ -132,25 +154,27 @@ class Decisions:
         """The decisions whose two ids are both in ``ids``."""
         return Decisions(tuple(d for d in self.items if d.a in ids and d.b in ids), self.source)
 
-    def at_link_ends(self, links: pd.DataFrame | None, keys: pd.Series | None = None) -> Decisions:
+    def at_link_ends(self, links: pd.DataFrame | None, keys: pd.Series | None = None,
+                     names: dict[str, str] | None = None) -> Decisions:
         """These decisions with every link's end (``link:L1:target``) read as the record at that
         end of the link in ``links`` (a dataset's links: ``link_id``, ``source_id``,
         ``target_id``); ``keys``: each link's identity across exports (:func:`link_keys`;
-        default ``link_id``). A link is named by its identity (``IR0377121@northfell-constabulary``)
-        or by the id its agency sent (``IR0377121``) when one link of the data has it.
-        Decisions naming no link's end are returned as they are.
+        default ``link_id``): an agency's link is named with its agency
+        (``IR0377121@northfell-constabulary``), since two agencies may both send a ``1001``;
+        ``names``: the records' names (id -> name), to check a name the decision gives
+        (``link:L1:target=Ethan I``). Decisions naming no link's end are returned as they are.
 
-        The name written there must still be a record made from it (``prov-...``), or the
-        other record the decision names: a merge whose two sides are one record (ingest now
-        matches the name to it) is done, and left out.
+        The decision is about the name written there: it applies while the record at that end
+        is one made from a name (``prov-...``), that name if the decision gives one; a merge
+        whose two sides are one record (ingest now matches the name to it) is done, and left out.
 
         Raises
         ------
         DecisionsError
-            Naming every line whose link ``links`` does not hold (or that two agencies' links
-            answer to), whose end is now another record of the data (a new child of that name
-            arrived: the decision was about the name, and says nothing of that record), every
-            keep-apart of a record from itself, and any contradiction the reading makes.
+            Naming every line whose link ``links`` does not hold (or names without its
+            agency), whose end is now another record of the data (a new child of that name
+            arrived) or another name (the agency changed the link), every keep-apart of a
+            record from itself, and any contradiction the reading makes.
 
         Examples
         --------
@@ -162,6 +186,8 @@ class Decisions:
         """
         if not any(x.startswith(LINK_END) for x in self.ids):
             return self
+        from contextmap.ingest.names import fold_name, person_name_key
+
         where: dict[tuple[str, str], str] = {}
         sent: dict[str, set[str]] = {}  # the id as its agency sent it -> the links' identities
         if links is not None and len(links):
@@ -169,6 +195,10 @@ class Decisions:
             for k, src, tgt in zip(key, links["source_id"].astype(str), links["target_id"].astype(str), strict=True):
                 where[(k, "source")], where[(k, "target")] = src, tgt
                 sent.setdefault(k.rsplit("@", 1)[0], set()).add(k)
+
+        def fold(rid: str, name: object) -> str:
+            return fold_name(name) if rid.startswith("prov-l-") else person_name_key(name)
+
         items: list[Decision] = []
         bad: list[str] = []
         for d in self.items:
@@ -183,28 +213,33 @@ class Decisions:
                     got.append(x)
                 elif e in where:
                     got.append(where[e])
-                elif len(sent.get(e[0], ())) == 1:
-                    got.append(where[(next(iter(sent[e[0]])), e[1])])
-                elif e[0] in sent:
-                    bad.append(f"{d.source} line {d.line}: link {e[0]!r} names {len(sent[e[0]])} links of this data "
-                               f"({', '.join(sorted(sent[e[0]]))}): name one, in {said!r}")
+                elif e[0] in sent:  # a bare id may be another agency's link another month
+                    bad.append(f"{d.where}: link {e[0]!r} is sent by an agency: name it with the agency "
+                               f"({', '.join(f'link:{k}:{e[1]}' for k in sorted(sent[e[0]]))}), in {said!r}")
                 else:
-                    bad.append(f"{d.source} line {d.line}: link {e[0]!r} is not in the data, in {said!r}")
+                    bad.append(f"{d.where}: link {e[0]!r} is not in the data, in {said!r}")
             if len(got) < 2:
                 continue
             a, b = got
             if a == b:
                 if d.action == "keep_apart":
-                    bad.append(f"{d.source} line {d.line}: the name written at {d.a if ends[0] else d.b} is the "
+                    bad.append(f"{d.where}: the name written at {d.a if ends[0] else d.b} is the "
                                f"record {a} itself (matched when the data was read), which cannot be kept apart "
                                f"from itself, in {said!r}")
                 continue
-            moved = [(x, r) for e, x, r in zip(ends, (d.a, d.b), got, strict=True)
-                     if e is not None and not r.startswith("prov-")]
+            moved = []
+            for e, x, r in zip(ends, (d.a, d.b), got, strict=True):
+                if e is None:
+                    continue
+                if not r.startswith("prov-"):
+                    moved.append(f"the name written at {link_end_text(x)} is now the record {r} of the data "
+                                 f"(matched when it was read), not a record made from the name: the decision was "
+                                 f"about the name, and says nothing of {r}")
+                elif (w := written_name(x)) is not None and names is not None and fold(r, w) != fold(r, names.get(r)):
+                    moved.append(f"the name written at {link_end_text(x)} is now {names.get(r)!r}, not {w!r} "
+                                 "(the link was changed): the decision was about the name it had")
             if moved:
-                bad += [f"{d.source} line {d.line}: the name written at {x} is now the record {r} of the data "
-                        f"(matched when it was read), not a record made from the name: the decision was about "
-                        f"the name, and says nothing of {r}, in {said!r}" for x, r in moved]
+                bad += [f"{d.where}: {m}, in {said!r}" for m in moved]
                 continue
             items.append(replace(d, a=a, b=b, written=(d.a, d.b)))
         if bad:
@@ -213,6 +248,12 @@ class Decisions:
         out = Decisions(tuple(items), self.source)
         check_consistent(out)
         return out
+
+
+def link_end_text(x: str) -> str:
+    """A link's end without the name a decision gives for it: ``link:L1:target``."""
+    e = link_end(x)
+    return f"{LINK_END}{e[0]}:{e[1]}" if e else x
 
 
 def link_keys(ds: object) -> pd.Series:
@@ -242,7 +283,13 @@ def for_dataset(decisions: Decisions | str | Path | None, ds: object) -> Decisio
     dec = as_decisions(decisions)
     if not any(x.startswith(LINK_END) for x in dec.ids):
         return dec
-    return dec.at_link_ends(ds.links, link_keys(ds))  # type: ignore[attr-defined]
+    names: dict[str, str] = {}
+    for table, key in (("persons", "person_id"), ("locations", "location_id")):
+        frame = getattr(ds, table, None)
+        if frame is not None and len(frame) and "name" in frame.columns:
+            prov = frame[key].astype(str).str.startswith("prov-")
+            names.update(zip(frame.loc[prov, key].astype(str), frame.loc[prov, "name"], strict=True))
+    return dec.at_link_ends(ds.links, link_keys(ds), names)  # type: ignore[attr-defined]
 
 
 def parse_decisions(text: str, *, source: str = "<decisions>") -> Decisions:

@@ -490,7 +490,7 @@ def _apply_mention_decisions(out, dec, persons_res, locations_res, *, records=fr
     for km in uniq:
         uniq[km] = provisional_id(*km)
     prov_ids = set(out.loc[out["provisional"], "entity_id"]) | set(uniq.values())
-    unknown = [f"{d.source} line {d.line}: unknown provisional id {x!r}" for d in dec.items
+    unknown = [f"{d.where}: unknown provisional id {x!r}" for d in dec.items
                for x in (d.a, d.b) if x.startswith("prov-") and x not in prov_ids and x not in records]
     if unknown:
         raise DecisionsError(
