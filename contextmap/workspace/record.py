@@ -30,7 +30,7 @@ import getpass
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
@@ -45,6 +45,7 @@ from contextmap.resolve.decisions import (
     check_consistent,
     link_end,
     parse_decisions,
+    written_name,
 )
 from contextmap.resolve.mentions import provisional_id
 from contextmap.schema import split_list
@@ -54,6 +55,7 @@ from contextmap.workspace.lookup import (
     RecordLookupError,
     describe_records,
     find_record,
+    fold_name,
     names_of,
 )
 from contextmap.workspace.meetings import last_meeting, record_meeting
@@ -214,10 +216,17 @@ def _link_ends(conn: sa.Connection, ends: list[str]) -> dict[str, Match]:
         key, src, tgt = rows[0]
         rec = str(src if e[1] == "source" else tgt)
         m = next(iter(describe_records(conn, [rec])), None)
-        if m is not None:
-            out[x] = Match(f"{LINK_END}{key}:{e[1]}", m.kind, m.name, born=m.born, category=m.category,
-                           postcode=m.postcode, agencies=m.agencies,
-                           how=f"the name written at the {e[1]} of link {key}, now {m.record_id}")
+        if m is None:
+            continue
+        given = written_name(x)
+        if given is not None and (fold_name(given, kind=m.kind) != fold_name(m.name, kind=m.kind)
+                                  or not rec.startswith("prov-")):
+            continue  # the name given is not the one written there now
+        # stored with the name written there: a later export that changes the link's name ends it
+        named = f"={m.name}" if rec.startswith("prov-") and m.name and "\n" not in m.name else ""
+        out[x] = Match(f"{LINK_END}{key}:{e[1]}{named}", m.kind, m.name, born=m.born, category=m.category,
+                       postcode=m.postcode, agencies=m.agencies,
+                       how=f"the name written at the {e[1]} of link {key}, now {m.record_id}")
     return out
 
 
@@ -244,8 +253,9 @@ def _decision_records(conn: sa.Connection, text: str, argument: str, mentions: d
         found = _link_ends(conn, [t]).get(t)
         if found is None:
             raise WorkspaceError(f"Expected {argument} to be the end of one link the workspace holds, instead got: "
-                                 f"{text!r} (no current link has the id {link_end(t)[0]!r}, or several agencies' "  # type: ignore[index]
-                                 "links have it: name one as id@agency, see `contextmap search`)")
+                                 f"{text!r} (no current link has the id {link_end(t)[0]!r}, several agencies' "  # type: ignore[index]
+                                 "links have it: name one as id@agency, or the name written there is not the one "
+                                 "given; `contextmap review` shows where each name was written)")
         return [found]
     if t.startswith("prov-"):
         found = (mentions if mentions is not None else _mentions(conn)).get(t)
@@ -331,7 +341,7 @@ def add_decision(engine: sa.Engine, action: str, a: str, b: str, *, reason: str,
         new = tuple(Decision(action, ma.record_id, mb.record_id, 0, "new decision") for ma, mb in fresh)  # type: ignore[arg-type]
         _check_read(conn, Decisions(current.items + new, current.source))
         stored = []
-        when = now_utc()  # one time for the decisions one decide stores: withdrawn together
+        when = _group_time() if len(pairs) > 1 else now_utc()  # several: one time to the microsecond, a group
         for ma, mb in pairs:
             key = (action, *sorted((ma.record_id, mb.record_id)))
             if key in done:
@@ -365,7 +375,34 @@ def _check_read(conn: sa.Connection, decisions: Decisions) -> None:
     decisions = Decisions(tuple(d for d in decisions.items
                                 if all((e := link_end(x)) is None or e[0] in known for x in (d.a, d.b))),
                           decisions.source)
-    decisions.at_link_ends(links)
+    made = sorted({str(x) for x in (*links["source_id"], *links["target_id"]) if str(x).startswith("prov-")})
+    decisions.at_link_ends(links, links["link_id"], {k: v for k, v in names_of(conn, made).items() if v is not None})
+
+
+def _comment_above(lines: list[str], line: int) -> int:
+    """The line number of the comment a decision on ``line`` stands under (only decision lines
+    between them), or 0."""
+    k = line - 1  # the line above, 1-based
+    while k >= 1:
+        text = lines[k - 1].strip()
+        if text.startswith("#"):
+            return k
+        if not text:
+            return 0
+        k -= 1
+    return 0
+
+
+def _group_time() -> datetime:
+    """The time a group of decisions is stored with (one ``decide`` on a record written in several
+    links, or the lines under one comment of an imported file): to the microsecond, where other
+    times are to the second, so that the group is the decisions sharing it."""
+    t = datetime.now(UTC).replace(tzinfo=None)
+    return t if t.microsecond else t.replace(microsecond=1)
+
+
+def _in_group(when: Any) -> bool:
+    return isinstance(when, datetime) and when.microsecond != 0
 
 
 def withdraw_decision(engine: sa.Engine, decision: str | int, *, reason: str, user: str | None = None) -> dict[str, Any]:
@@ -390,12 +427,12 @@ def withdraw_decision(engine: sa.Engine, decision: str | int, *, reason: str, us
             raise WorkspaceError(f"decision {number} was already withdrawn on {row['withdrawn_at']:%Y-%m-%d} by "
                                  f"{row['withdrawn_by']} ({row['withdrawn_reason']})")
         also: list[int] = []
-        if str(row["a"]).startswith(LINK_END) or str(row["b"]).startswith(LINK_END):
+        if _in_group(row["decided_at"]):
             siblings = conn.execute(sa.select(D.c.decision_id, D.c.a, D.c.b).where(
                 D.c.withdrawn_at.is_(None), D.c.decision_id != number, D.c.action == row["action"],
                 D.c.decided_at == row["decided_at"], D.c.decided_by == row["decided_by"],
                 D.c.reason == row["reason"])).all()
-            also = sorted(int(r.decision_id) for r in siblings)  # one decide: one time, to the microsecond
+            also = sorted(int(r.decision_id) for r in siblings)
         values = {"withdrawn_at": now_utc(), "withdrawn_by": _user(user), "withdrawn_reason": why}
         conn.execute(D.update().where(D.c.decision_id.in_([number, *also])).values(**values))
     return {**dict(row), **values, "also": also}
@@ -495,6 +532,12 @@ def import_decisions(engine: sa.Engine, text: str, *, source: str = "<decisions>
         fresh = [d for d in stored.items if (d.action, *sorted((d.a, d.b))) not in in_force | withdrawn]
         _check_read(conn, Decisions(current.items + tuple(fresh), source))
         added = already = skipped = 0
+        # the lines under one comment are one decision: its reason, and (for links' ends, as the
+        # review page writes a record written in several links) one group, withdrawn together
+        block = {d.line: _comment_above(lines, d.line) for d in stored.items}
+        ends_in = Counter(block[d.line] for d in stored.items
+                          if block[d.line] and any(x.startswith(LINK_END) for x in (d.a, d.b)))
+        times = {c: _group_time() for c, n in ends_in.items() if n > 1}
         for d in stored.items:
             key = (d.action, *sorted((d.a, d.b)))
             if key in in_force:
@@ -503,10 +546,12 @@ def import_decisions(engine: sa.Engine, text: str, *, source: str = "<decisions>
             if key in withdrawn:
                 skipped += 1
                 continue
-            above = lines[d.line - 2].strip() if d.line >= 2 else ""
-            reason = above.lstrip("#").strip() if above.startswith("#") else f"imported from {source} line {d.line}"
+            c = block[d.line]
+            reason = lines[c - 1].strip().lstrip("#").strip() if c else f"imported from {source} line {d.line}"
+            linked = any(x.startswith(LINK_END) for x in (d.a, d.b))
             conn.execute(D.insert().values(action=d.action, a=d.a, b=d.b, reason=reason or f"imported from {source}",
-                                           decided_by=_user(user), decided_at=now_utc()))
+                                           decided_by=_user(user),
+                                           decided_at=times.get(c, now_utc()) if linked else now_utc()))
             in_force.add(key)
             added += 1
     return DecisionsImported(added=added, already=already, withdrawn=skipped)

@@ -33,7 +33,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from contextmap._errors import WorkspaceError
-from contextmap.resolve.decisions import LINK_END
+from contextmap.resolve.decisions import LINK_END, link_end
 from contextmap.schema import TABLES
 from contextmap.workspace import db
 from contextmap.workspace.lookup import skeleton
@@ -163,8 +163,17 @@ def _delete_decisions(conn: sa.Connection, keys: list[str]) -> int:
 
 def _delete_link_decisions(conn: sa.Connection, keys: list[str]) -> int:
     """Delete every decision naming an end of the links ``keys`` (their identities, as
-    decisions store them: ``link:<id@agency>:<side>``)."""
-    return _delete_decisions(conn, [f"{LINK_END}{k}:{side}" for k in keys for side in ("source", "target")])
+    decisions store them: ``link:<id@agency>:<side>``, with the name written there)."""
+    gone = set(keys)
+    D = db.decisions
+    rows = conn.execute(sa.select(D.c.decision_id, D.c.a, D.c.b).where(
+        sa.or_(D.c.a.startswith(LINK_END), D.c.b.startswith(LINK_END)))).all()
+    hit = [int(r.decision_id) for r in rows if any((e := link_end(str(x))) is not None and e[0] in gone
+                                                   for x in (r.a, r.b))]
+    n = 0
+    for i in range(0, len(hit), CHUNK):
+        n += conn.execute(D.delete().where(D.c.decision_id.in_(hit[i:i + CHUNK]))).rowcount or 0
+    return n
 
 
 def _secure(conn: sa.Connection) -> None:

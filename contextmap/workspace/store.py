@@ -497,13 +497,19 @@ def bump_revision(conn: sa.Connection) -> int:
 # --- reading back ------------------------------------------------------------------------
 
 
-def _read_table(conn: sa.Connection, name: str, *, sqlite: bool) -> pd.DataFrame:
+def _read_table(conn: sa.Connection, name: str, *, sqlite: bool, keys: list[str] | None = None) -> pd.DataFrame:
+    """The current rows of table ``name``; ``keys``, when given, receives each row's
+    ``record_key`` (read in the same query, so that the two line up whatever commits between)."""
     T = db.DATA_TABLES[name]
     cols = _columns(name)
     sel = [sa.type_coerce(T.c[c], sa.Text).label(c) if sqlite and k in ("date", "datetime") else T.c[c]
            for c, k in cols]
-    result = conn.execute(sa.select(*sel).where(T.c.is_current).order_by(T.c.row_id))
+    result = conn.execute(sa.select(*sel, T.c.record_key.label("_record_key")).where(T.c.is_current)
+                          .order_by(T.c.row_id))
     rows = [tuple(r) for r in result.all()]
+    if keys is not None:
+        keys.extend(str(r[-1]) for r in rows)
+    rows = [r[:-1] for r in rows]
     frame = pd.DataFrame.from_records(rows, columns=[c for c, _ in cols]) if rows else pd.DataFrame(
         {c: pd.Series(dtype=object) for c, _ in cols})
     out: dict[str, pd.Series] = {}
@@ -529,10 +535,9 @@ def read_dataset(engine: sa.Engine, *, workspace_id: str = "", label: str = "") 
     """
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
-        tables = {name: _read_table(conn, name, sqlite=sqlite) for name in TABLE_NAMES}
-        L = db.DATA_TABLES["links"]  # each link's identity (id@agency), as decisions on links' ends name it
-        identity = [str(k) for k in conn.execute(sa.select(L.c.record_key).where(L.c.is_current).order_by(L.c.row_id))
-                    .scalars()]
+        identity: list[str] = []  # each link's identity (id@agency), as decisions on links' ends name it
+        tables = {name: _read_table(conn, name, sqlite=sqlite, keys=identity if name == "links" else None)
+                  for name in TABLE_NAMES}
         latest = conn.execute(sa.select(sa.func.max(db.imports.c.import_id))).scalar_one()
         rev = conn.execute(sa.select(db.workspace_info.c.value)
                            .where(db.workspace_info.c.name == "revision")).scalar_one_or_none()
