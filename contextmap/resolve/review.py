@@ -116,7 +116,8 @@ def _records(ds: Dataset, ids: set[str]) -> dict[str, dict[str, str]]:
                 rec["record"] = "provisional (made from a name in a link)" if made else "person record"
             at = ends.get(str(row[key]), []) if made and key != "child_id" else []
             if at:  # a decision names where the name or place text was written: it lasts when the id changes
-                rec["ends"] = at
+                name = row.get("name")  # and the name written there: a changed link ends it
+                rec["ends"] = [f"{e}={name}" for e in at] if isinstance(name, str) and name else at
                 rec["written_at"] = ", ".join(at[:3]) + (f" and {len(at) - 3} more" if len(at) > 3 else "")
             for f in fields:
                 v = row.get(f)
