@@ -1286,9 +1286,9 @@ def test_a_workspace_decision_on_a_link_made_record_follows_it_across_months(tmp
         ws.import_source(tmp_path / "oct", as_of="2026-11-01")
         d = ws.decide("merge", oct_id, "C01", reason="the police confirmed it is Ethan Irwell")
         # stored as the place the name was written, not the month's record id
-        assert (d.a.record_id, d.b.record_id, d.more) == (f"link:{lid}:target", "C01", ())
+        assert (d.a.record_id, d.b.record_id, d.more) == (f"link:{lid}:target=Ethan I", "C01", ())
         assert "Ethan I" in d.a.describe() and oct_id in d.a.how
-        assert [(x.a, x.b) for x in ws.decisions().merges] == [(f"link:{lid}:target", "C01")]
+        assert [(x.a, x.b) for x in ws.decisions().merges] == [(f"link:{lid}:target=Ethan I", "C01")]
         again = ws.decide("merge", f"link:{lid}:target", "Ethan Irwell", reason="the same, by its end")
         assert not again.new and again.number == d.number
         # nothing matched by name or alias: an unknown prov- id is refused
@@ -1307,7 +1307,7 @@ def test_a_workspace_decision_on_a_link_made_record_follows_it_across_months(tmp
         ws.purge(older_than="30d", audit_log=tmp_path / "audit.jsonl")
         assert ws.dataset().links.empty and "C01" in set(ws.dataset().children["child_id"])
         assert list(ws.decisions().items) == []
-    assert f"merge link:{lid}:target C01" in text
+    assert f"merge 'link:{lid}:target=Ethan I' C01" in text
     # the exported file imports into another team's workspace holding the same export
     with init_workspace(f"sqlite:///{tmp_path / 'ws2.db'}") as ws2:
         ws2.import_source(tmp_path / "nov", as_of="2026-12-01")
@@ -1350,7 +1350,7 @@ def test_the_review_page_decides_a_link_made_record_where_it_was_written(recorde
     page.screenshot(path=str(reports_dir / "identity_review_link_end.png"), full_page=True)
     assert axe_violations(page) == []
     text = page.evaluate("window.contextmapDecisionsText()")
-    assert [x for x in text.splitlines() if not x.startswith("#")] == [f"merge C01 {e}" for e in ends]
+    assert [x for x in text.splitlines() if not x.startswith("#")] == [f'merge C01 "{e}=Ethan I"' for e in ends]
     # the saved file holds in November too, where the same writing is another record
     assert nov_ds.links["target_id"].iloc[0] != oct_id
     for ds in (oct_ds, nov_ds):
@@ -1444,11 +1444,11 @@ def test_a_links_end_is_named_by_the_link_s_identity_with_its_agency():
     keys = links["link_id"]
     got = parse_decisions("merge link:1001@eden-vale-council:target C01\n").at_link_ends(links, keys)
     assert [(d.a, d.b) for d in got.items] == [("prov-p-2", "C01")]
-    with pytest.raises(DecisionsError, match=r"link '1001' names 2 links of this data"):
-        parse_decisions("merge link:1001:target C01\n").at_link_ends(links, keys)
-    # where one agency's link has the id, the bare id is that link (a file written by hand)
-    one = links.iloc[1:]
-    assert parse_decisions("merge link:1001:target C01\n").at_link_ends(one, one["link_id"]).items[0].a == "prov-p-2"
+    # a bare id may be another agency's link another month: refused, naming the links it may be
+    for data in (links, links.iloc[1:]):
+        with pytest.raises(DecisionsError, match=r"link '1001' is sent by an agency: name it with the agency "
+                                                 r"\(link:1001@eden-vale-council:target"):
+            parse_decisions("merge link:1001:target C01\n").at_link_ends(data, data["link_id"])
     # the identity comes from the agency the row was read from, whatever id the data shows
     class D:
         pass
@@ -1468,7 +1468,7 @@ def test_one_decide_on_a_record_written_in_two_links_is_two_ends_withdrawn_toget
     ds = contextmap.load(tmp_path, as_of="2026-11-01")
     rid = ds.links["target_id"].iloc[0]
     assert ds.links["target_id"].nunique() == 1 and len(ds.links) == 2  # one record, written twice
-    a_end, b_end = (f"link:{k}:target" for k in ds.links["link_id"])
+    a_end, b_end = (f"link:{k}:target=Ethan I" for k in ds.links["link_id"])
     with init_workspace(f"sqlite:///{tmp_path / 'ws.db'}") as ws:
         ws.import_source(tmp_path, as_of="2026-11-01")
         d = ws.decide("merge", rid, "C01", reason="Ethan Irwell, both times")
@@ -1486,7 +1486,7 @@ def test_one_decide_on_a_record_written_in_two_links_is_two_ends_withdrawn_toget
             ws.engine.dispose()
             from contextmap.workspace.record import import_decisions
 
-            import_decisions(ws.engine, f"keep apart {b_end} C01\n", source="t.txt")
+            import_decisions(ws.engine, f"keep apart '{b_end}' C01\n", source="t.txt")
 
 
 def test_ids_are_never_read_as_emoji_codes(capsys):
@@ -1494,3 +1494,71 @@ def test_ids_are_never_read_as_emoji_codes(capsys):
 
     say("Decision 3: merge link:100:target C01 (link:1234:source)")
     assert "link:100:target" in capsys.readouterr().out
+
+
+def test_a_decision_on_a_links_end_stops_when_the_agency_changes_the_name_there(tmp_path):
+    # the police re-send intelligence IR1 with another name: the workspace stored the decision
+    # with the name written there, and a later export that changes it ends the decision
+    from contextmap.workspace import init_workspace
+
+    def export(folder, name):
+        folder.mkdir()
+        _export(folder, "C01,Ethan Irwell,14/03/2012\nC04,Rhianna Blencow,03/03/2012\n", "", "")
+        (folder / "links.csv").write_text("link_id,source_id,target_name,relation,observed_on\n"
+                                          f"IR1,C04,{name},associate,2026-10-02\n", encoding="utf-8")
+
+    export(tmp_path / "oct", "Ethan I")
+    export(tmp_path / "nov", "Jay Pike")
+    with init_workspace(f"sqlite:///{tmp_path / 'ws.db'}") as ws:
+        ws.import_source(tmp_path / "oct", as_of="2026-11-01")
+        rid = ws.dataset().links["target_id"].iloc[0]
+        d = ws.decide("merge", rid, "C01", reason="Ethan Irwell")
+        assert d.a.record_id == "link:IR1:target=Ethan I"
+        ws.import_source(tmp_path / "nov", as_of="2026-12-01")
+        with pytest.raises(DecisionsError, match=r"is now 'Jay Pike', not 'Ethan I' \(the link was changed\)"):
+            resolve_dataset(ws.dataset(), decisions=ws.decisions(), engine="fixed", locations=False)
+    # a file's decision without a name is read as before: about whatever name is written there
+    nov = contextmap.load(tmp_path / "nov", as_of="2026-12-01")
+    out = resolve_dataset(nov, decisions=parse_decisions("merge link:IR1:target C01\n"), engine="fixed", locations=False)
+    assert out.links["target_id"].tolist() == ["C01"]
+    # the name is compared as a name: case, spacing and "SURNAME, Forename" do not matter
+    same = parse_decisions("merge 'link:IR1:target=PIKE,  jay' C01\n")
+    assert resolve_dataset(nov, decisions=same, engine="fixed", locations=False).links["target_id"].tolist() == ["C01"]
+
+
+def test_the_lines_under_one_comment_of_an_imported_file_are_withdrawn_together(tmp_path):
+    from contextmap.workspace import init_workspace
+    from contextmap.workspace.record import import_decisions
+
+    _export(tmp_path, "C01,Ethan Irwell,14/03/2012\nC02,Leah Grant,05/05/2011\nC04,Rhianna Blencow,03/03/2012\n",
+            "P1,Dean Yeadon,1990-01-01\nP2,Dean YEADON,\n",
+            "C04,Ethan I,,associate,2026-10-02\nC04,Ethan I,,associate,2026-10-09\n")
+    ends = [f"'link:{k}:target=Ethan I'" for k in contextmap.load(tmp_path, as_of="2026-11-01").links["link_id"]]
+    text = ("# checked at MACE\n" + "".join(f"merge C01 {e}\n" for e in ends)
+            + "\n# checked at MACE\nmerge P1 P2\n")
+    with init_workspace(f"sqlite:///{tmp_path / 'ws.db'}") as ws:
+        ws.import_source(tmp_path, as_of="2026-11-01")
+        assert import_decisions(ws.engine, text, source="review.txt").added == 3
+        hist = ws.decision_history()
+        assert set(hist["reason"]) == {"checked at MACE"}  # every line under the comment has its reason
+        first = int(hist.loc[hist["b"].str.startswith("link:"), "decision_id"].min())
+        row = ws.withdraw(first, reason="redo")
+        assert len(row["also"]) == 1  # the other end, not the persons' merge under a like comment
+        assert [(x.a, x.b) for x in ws.decisions().items] == [("P1", "P2")]
+
+
+def test_separate_decisions_made_in_the_same_second_are_withdrawn_alone(tmp_path, monkeypatch):
+    import datetime as dt
+
+    from contextmap.workspace import init_workspace
+
+    _export(tmp_path, "C01,Ethan Irwell,14/03/2012\nC04,Rhianna Blencow,03/03/2012\n", "P1,Dean Yeadon,\nP2,Dean YEADON,\n",
+            "C04,Ethan I,,associate,2026-10-02\n")
+    monkeypatch.setattr("contextmap.workspace.record.now_utc", lambda: dt.datetime(2026, 12, 7, 18, 0, 0))
+    with init_workspace(f"sqlite:///{tmp_path / 'ws.db'}") as ws:
+        ws.import_source(tmp_path, as_of="2026-11-01")
+        rid = ws.dataset().links["target_id"].iloc[0]
+        one = ws.decide("merge", rid, "C01", reason="checked at MACE")
+        ws.decide("merge", "P1", "P2", reason="checked at MACE")
+        assert ws.withdraw(one.number, reason="redo")["also"] == []
+        assert [(x.a, x.b) for x in ws.decisions().items] == [("P1", "P2")]
