@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from contextmap._errors import WorkspaceError
 from contextmap.dataset import PROBLEM_COLUMNS, Dataset, ValidationReport
 from contextmap.ingest.checks import CONTENT_KEY, link_identity
 from contextmap.ingest.read import locations_to_gdf
@@ -45,7 +46,8 @@ from contextmap.workspace import db
 from contextmap.workspace.db import CHUNK
 from contextmap.workspace.tombstones import Held, hold_erased
 
-__all__ = ["ImportResult", "import_dataset", "read_dataset", "record_keys", "now_utc", "inserted_id", "bump_revision", "CHUNK"]
+__all__ = ["ImportResult", "import_dataset", "read_dataset", "record_keys", "now_utc", "inserted_id", "bump_revision", "CHUNK",
+           "user_name", "check_text"]
 
 
 _DT_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -56,6 +58,20 @@ def inserted_id(result: sa.CursorResult) -> int:
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
+
+
+def user_name(user: str | None) -> str:
+    """Who did it: ``user`` if given, else the operating-system user."""
+    return user or getpass.getuser()
+
+
+
+
+def check_text(value: str, argument: str) -> str:
+    """``value`` trimmed; a clear error naming ``argument`` when it is not a non-empty text."""
+    if not isinstance(value, str) or not value.strip():
+        raise WorkspaceError(f"Expected {argument} to be a non-empty text, instead got: {value!r}")
+    return value.strip()
 
 
 def now_utc() -> datetime:
