@@ -1206,15 +1206,15 @@ def test_analyze_for_an_audience_takes_a_merged_police_spelling_out_of_free_text
 # --- decisions on the end of a link: they hold when a month makes another record of the name ----
 
 
-def _ethan_months(tmp_path):
-    """October: only Ethan Irwell answers to "Ethan I" in C04's association; November adds Ethan
-    Ivison, and the same association's "Ethan I" becomes another provisional record."""
+def _ethan_months(tmp_path, written: str = "Ethan I"):
+    """October: only Ethan Irwell answers to ``written`` ("Ethan I") in C04's association;
+    November adds Ethan Ivison, and the same association's name becomes another record."""
     (tmp_path / "oct").mkdir()
     _export(tmp_path / "oct", "C01,Ethan Irwell,14/03/2012\nC04,Rhianna Blencow,03/03/2012\n", "",
-            "C04,Ethan I,,associate,2026-10-02\n")
+            f"C04,{written},,associate,2026-10-02\n")
     (tmp_path / "nov").mkdir()
     _export(tmp_path / "nov", "C01,Ethan Irwell,14/03/2012\nC02,Ethan Ivison,02/01/2011\nC04,Rhianna Blencow,03/03/2012\n",
-            "", "C04,Ethan I,,associate,2026-10-02\n")
+            "", f"C04,{written},,associate,2026-10-02\n")
     oct_ds = contextmap.load(tmp_path / "oct", as_of="2026-11-01")
     nov_ds = contextmap.load(tmp_path / "nov", as_of="2026-12-01")
     return oct_ds, nov_ds
@@ -1414,14 +1414,7 @@ def test_a_decision_on_a_links_end_stops_when_the_name_there_becomes_another_rec
     # October: "Ethan Ivison" matches no one and is decided to be Ethan Irwell (a misspelling);
     # November the council adds a child Ethan Ivison and ingest matches the name to him: the
     # decision was about the name, never about that child, and must not merge two children
-    (tmp_path / "oct").mkdir()
-    _export(tmp_path / "oct", "C01,Ethan Irwell,14/03/2012\nC04,Rhianna Blencow,03/03/2012\n", "",
-            "C04,Ethan Ivison,,associate,2026-10-02\n")
-    (tmp_path / "nov").mkdir()
-    _export(tmp_path / "nov", "C01,Ethan Irwell,14/03/2012\nC02,Ethan Ivison,02/01/2011\nC04,Rhianna Blencow,03/03/2012\n",
-            "", "C04,Ethan Ivison,,associate,2026-10-02\n")
-    oct_ds = contextmap.load(tmp_path / "oct", as_of="2026-11-01")
-    nov_ds = contextmap.load(tmp_path / "nov", as_of="2026-12-01")
+    oct_ds, nov_ds = _ethan_months(tmp_path, "Ethan Ivison")
     (lid,) = oct_ds.links["link_id"].tolist()
     assert nov_ds.links["target_id"].tolist() == ["C02"]
     decisions = parse_decisions(f"merge link:{lid}:target C01\n")
