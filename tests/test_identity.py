@@ -1555,3 +1555,31 @@ def test_separate_decisions_made_in_the_same_second_are_withdrawn_alone(tmp_path
         ws.decide("merge", "P1", "P2", reason="checked at MACE")
         assert ws.withdraw(one.number, reason="redo")["also"] == []
         assert [(x.a, x.b) for x in ws.decisions().items] == [("P1", "P2")]
+
+
+def test_import_says_when_the_new_data_no_longer_reads_a_decision(tmp_path):
+    # the team learns at import, not when the meeting's pack stops on it
+    from typer.testing import CliRunner
+
+    from contextmap.cli import app
+
+    def export(folder, name):
+        folder.mkdir()
+        _export(folder, "C01,Ethan Irwell,14/03/2012\nC04,Rhianna Blencow,03/03/2012\n", "", "")
+        (folder / "links.csv").write_text("link_id,source_id,target_name,relation,observed_on\n"
+                                          f"IR1,C04,{name},associate,2026-10-02\n", encoding="utf-8")
+
+    export(tmp_path / "oct", "Ethan I")
+    export(tmp_path / "nov", "Jay Pike")
+    ws = f"sqlite:///{tmp_path / 'ws.db'}"
+    run = CliRunner()
+    assert run.invoke(app, ["workspace", "init", ws]).exit_code == 0
+    first = run.invoke(app, ["import", str(tmp_path / "oct"), "--workspace", ws])
+    assert first.exit_code == 0 and "Warning: decisions" not in first.output
+    made = run.invoke(app, ["decide", "merge", "link:IR1:target", "C01", "--workspace", ws, "--reason", "Ethan Irwell"])
+    assert made.exit_code == 0, made.output
+    assert "Decision 1: merge link:IR1:target=Ethan I C01" in made.output
+    second = run.invoke(app, ["import", str(tmp_path / "nov"), "--workspace", ws])
+    assert second.exit_code == 0, second.output
+    assert "Warning: decisions in force that this data no longer reads" in second.output
+    assert "workspace decision 1: the name written at link:IR1:target is now 'Jay Pike'" in " ".join(second.output.split())

@@ -313,6 +313,15 @@ def import_cmd(
     if t["held"]:
         _say(f"{t['held']} rows were held back, not imported: they bring back a child erased from this workspace "
              "(contextmap workspace erased W lists the erasures)")
+    from contextmap.workspace.decisions import unread_decisions
+
+    try:
+        stale = unread_decisions(ws.engine)
+    finally:
+        ws.close()
+    if stale:
+        _say("Warning: decisions in force that this data no longer reads; every resolution and pack stops on them "
+             "until each is withdrawn (contextmap decide withdraw N) or made again:\n  " + stale.replace("\n", "\n  "))
     raise typer.Exit(0 if r.quarantined == 0 else 1)
 
 

@@ -41,7 +41,8 @@ from contextmap.workspace.store import inserted_id, now_utc
 from contextmap.workspace.store import user_name as _user
 
 __all__ = ["StoredDecision", "DecisionsImported", "add_decision", "withdraw_decision", "decision_id_of",
-           "decisions_frame", "read_workspace_decisions", "decisions_text", "import_decisions", "MAX_ENDS"]
+           "decisions_frame", "read_workspace_decisions", "decisions_text", "import_decisions", "unread_decisions",
+           "MAX_ENDS"]
 
 _DECISION_ID = re.compile(r"^(?:decision[- ]?)?(\d+)$", re.IGNORECASE)
 
@@ -465,3 +466,21 @@ def import_decisions(engine: sa.Engine, text: str, *, source: str = "<decisions>
             in_force.add(key)
             added += 1
     return DecisionsImported(added=added, already=already, withdrawn=skipped)
+
+
+def unread_decisions(engine: sa.Engine) -> str | None:
+    """Why decisions in force can no longer be read in the workspace's data (a link's end whose
+    name is now another record, or another name), as every resolution would stop on them; None
+    when all can. Said at import, so the team learns it then, not when the meeting's pack fails."""
+    from contextmap.resolve.decisions import DecisionsError
+
+    with engine.connect() as conn:
+        current = read_workspace_decisions(conn)
+        if not any(x.startswith(LINK_END) for x in current.ids):
+            return None
+        try:
+            _check_read(conn, current)
+        except DecisionsError as exc:
+            return str(exc)
+    return None
+
