@@ -1489,19 +1489,21 @@ def test_ids_are_never_read_as_emoji_codes(capsys):
     assert "link:100:target" in capsys.readouterr().out
 
 
+def _renamed_months(tmp_path):
+    """October's police intelligence IR1 names "Ethan I" beside C04; November re-sends IR1 with "Jay Pike"."""
+    for month, name in (("oct", "Ethan I"), ("nov", "Jay Pike")):
+        (tmp_path / month).mkdir()
+        _export(tmp_path / month, "C01,Ethan Irwell,14/03/2012\nC04,Rhianna Blencow,03/03/2012\n", "", "")
+        (tmp_path / month / "links.csv").write_text("link_id,source_id,target_name,relation,observed_on\n"
+                                                    f"IR1,C04,{name},associate,2026-10-02\n", encoding="utf-8")
+
+
 def test_a_decision_on_a_links_end_stops_when_the_agency_changes_the_name_there(tmp_path):
     # the police re-send intelligence IR1 with another name: the workspace stored the decision
     # with the name written there, and a later export that changes it ends the decision
     from contextmap.workspace import init_workspace
 
-    def export(folder, name):
-        folder.mkdir()
-        _export(folder, "C01,Ethan Irwell,14/03/2012\nC04,Rhianna Blencow,03/03/2012\n", "", "")
-        (folder / "links.csv").write_text("link_id,source_id,target_name,relation,observed_on\n"
-                                          f"IR1,C04,{name},associate,2026-10-02\n", encoding="utf-8")
-
-    export(tmp_path / "oct", "Ethan I")
-    export(tmp_path / "nov", "Jay Pike")
+    _renamed_months(tmp_path)
     with init_workspace(f"sqlite:///{tmp_path / 'ws.db'}") as ws:
         ws.import_source(tmp_path / "oct", as_of="2026-11-01")
         rid = ws.dataset().links["target_id"].iloc[0]
@@ -1563,14 +1565,7 @@ def test_import_says_when_the_new_data_no_longer_reads_a_decision(tmp_path):
 
     from contextmap.cli import app
 
-    def export(folder, name):
-        folder.mkdir()
-        _export(folder, "C01,Ethan Irwell,14/03/2012\nC04,Rhianna Blencow,03/03/2012\n", "", "")
-        (folder / "links.csv").write_text("link_id,source_id,target_name,relation,observed_on\n"
-                                          f"IR1,C04,{name},associate,2026-10-02\n", encoding="utf-8")
-
-    export(tmp_path / "oct", "Ethan I")
-    export(tmp_path / "nov", "Jay Pike")
+    _renamed_months(tmp_path)
     ws = f"sqlite:///{tmp_path / 'ws.db'}"
     run = CliRunner()
     assert run.invoke(app, ["workspace", "init", ws]).exit_code == 0
