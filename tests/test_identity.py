@@ -1578,3 +1578,8 @@ def test_import_says_when_the_new_data_no_longer_reads_a_decision(tmp_path):
     assert second.exit_code == 0, second.output
     assert "Warning: decisions in force that this data no longer reads" in second.output
     assert "workspace decision 1: the name written at link:IR1:target is now 'Jay Pike'" in " ".join(second.output.split())
+    status = run.invoke(app, ["workspace", "status", ws])  # and says so until it is dealt with
+    assert status.exit_code == 0 and "decisions in force that the data no longer reads" in status.output
+    assert run.invoke(app, ["decide", "withdraw", "1", "--workspace", ws, "--reason", "renamed",
+                            "--log", str(tmp_path / "audit.jsonl")]).exit_code == 0
+    assert "no longer reads" not in run.invoke(app, ["workspace", "status", ws]).output

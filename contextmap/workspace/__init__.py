@@ -34,6 +34,7 @@ from contextmap.resolve.decisions import Decisions
 from contextmap.schema import TABLE_NAMES
 from contextmap.workspace import (
     db,
+    decisions,
     disruption,
     lookup,
     meetings,
@@ -163,6 +164,8 @@ class Workspace:
             "imports": self.imports(),
             "decisions": n_decisions,
             "decisions_withdrawn": n_withdrawn,
+            # decisions in force this data no longer reads: every resolution and pack stops on them
+            "decisions_unread": decisions.unread_decisions(self.engine),
             "cases": {"open": int((cases["status"] == "open").sum()), "closed": int((cases["status"] == "closed").sum())},
             "actions": {s: int((actions["status"] == s).sum()) for s in record.ACTION_STATUSES}
             | {"overdue": int(actions["overdue"].sum())},

@@ -183,6 +183,9 @@ def status_cmd(
          + (f" ({st['decisions_withdrawn']} withdrawn)" if st.get("decisions_withdrawn") else "")
          + f", {st['cases']['open']} open cases, {st['actions']['open']} open actions "
          f"({st['actions']['overdue']} overdue), {_n(st['meetings'], 'meeting')} ({_n(st['packs'], 'pack')})")
+    if st.get("decisions_unread"):
+        _say("  Warning: decisions in force that the data no longer reads; every resolution and pack stops on them "
+             "until each is withdrawn or made again:\n    " + str(st["decisions_unread"]).replace("\n", "\n    "))
     last = st.get("last_meeting")
     if last:
         first, end = last["period"]
