@@ -70,7 +70,7 @@ def test_cancel_stops_the_child():
 
 
 @needs_fork
-def test_resolve_dataset_gives_the_same_entities_with_places_in_a_child(monkeypatch):
+def test_resolve_dataset_gives_the_same_entities_with_places_and_mentions_in_children(monkeypatch):
     from contextmap.resolve import dataset as rd
     from contextmap.sample import generate_sample
 
@@ -88,8 +88,10 @@ def test_resolve_dataset_gives_the_same_entities_with_places_in_a_child(monkeypa
     monkeypatch.setattr(parallel.Beside, "result", spy)
     monkeypatch.setattr(rd, "PARALLEL_FROM", 0)
     both = rd.resolve_dataset(ds, engine="fixed")
-    assert seen == [True]
+    assert seen == [True, True]  # the places beside the persons, the mentions beside the merging
     for table in ("persons", "locations", "links", "episodes", "children"):
         a, b = getattr(alone, table), getattr(both, table)
         pd.testing.assert_frame_equal(pd.DataFrame(a).reset_index(drop=True), pd.DataFrame(b).reset_index(drop=True))
     pd.testing.assert_frame_equal(alone.resolution.locations.pairs, both.resolution.locations.pairs)
+    assert len(alone.resolution.mentions)
+    pd.testing.assert_frame_equal(alone.resolution.mentions, both.resolution.mentions)

@@ -26,7 +26,7 @@ from shapely.geometry import Point
 from contextmap.arrays import lookup_series
 from contextmap.dataset import Dataset
 from contextmap.files import check_new_files, write_csv
-from contextmap.parallel import beside, fork_available
+from contextmap.parallel import Beside, beside, fork_available
 from contextmap.resolve.cluster import dataset_entity_ids
 from contextmap.resolve.decisions import Decisions, for_dataset, read_decisions
 from contextmap.resolve.example import example_dataset
@@ -279,10 +279,23 @@ def resolve_dataset(
             places_job.cancel()
         raise
     lr, place_answers = places_job.result() if places_job is not None else (None, {})
-    if mentions:
-        men = link_mentions_with(ds, pr, lr, place_answers, decisions=dec, min_confidence=MIN_MENTION_CONFIDENCE)
-    else:
-        men = pd.DataFrame(columns=list(MENTION_COLUMNS))
+    # the RHI mentions are linked on the second core while the records are merged here (the
+    # merging needs no mention until the end)
+    mentions_job = (beside(link_mentions_with, ds, pr, lr, place_answers, decisions=dec,
+                           min_confidence=MIN_MENTION_CONFIDENCE, use_child=two) if mentions else None)
+    try:
+        out = _merged(ds, dec, pr, lr, mentions_job)
+    except BaseException:
+        if mentions_job is not None:
+            mentions_job.cancel()
+        raise
+    return out
+
+
+def _merged(ds: Dataset, dec: Decisions, pr: PersonResolution | None, lr: LocationResolution | None,
+            mentions_job: Beside[pd.DataFrame] | None) -> Dataset:
+    """The resolved dataset: each entity's records merged into one row, every reference
+    remapped, and the RHI mentions (``mentions_job``'s result) added as links."""
     mapping: dict[str, str] = {}
     for r in (pr, lr):
         if r is not None:
@@ -326,6 +339,7 @@ def resolve_dataset(
                 new_kind = li.loc[moved, f"{end}_id"].map(kinds)
                 li.loc[moved, f"{end}_kind"] = new_kind.fillna(li.loc[moved, f"{end}_kind"]).astype(li[f"{end}_kind"].dtype)
 
+    men = mentions_job.result() if mentions_job is not None else pd.DataFrame(columns=list(MENTION_COLUMNS))
     if len(men):
         men = men.copy()
         men["child_id"] = men["child_id"].map(lambda x: mapping.get(x, x))
