@@ -106,6 +106,29 @@ def test_place_pairs_are_queued_with_a_waterfall_that_adds_up(tmp_path):
     assert {p["kind"] for p in only_persons["pairs"]} == {"person"}
 
 
+def test_each_pair_shows_the_other_records_either_side_was_compared_with(tmp_path):
+    """"Jordan O" fits two Jordan Otways equally well: each of the two pairs names the other
+    Jordan Otway, so the analyst decides with both in sight (and their records are on the page)."""
+    from contextmap.resolve.review import other_candidates
+
+    ds = _review_ds()
+    data = json.loads(re.search(r'id="cm-data">(.*?)</script>', write_review(ds, tmp_path / "r.html").read_text(
+        encoding="utf-8"), re.S).group(1))
+    by_pair = {frozenset((p["a"], p["b"])): p["others"] for p in data["pairs"]}
+    assert [(o["of"], o["id"]) for o in by_pair[frozenset(("P6", "P7"))]] == [("P7", "P10")]
+    assert [(o["of"], o["id"]) for o in by_pair[frozenset(("P7", "P10"))]] == [("P7", "P6")]
+    assert data["records"]["P10"]["date_of_birth"] == "1992-01-20"
+    # the pair itself is never its own other candidate; the most likely first, at most `most`
+    # a record; decided pairs are not candidates
+    pairs = pd.DataFrame({"record_a": ["C1", "C1", "C1", "C1", "P1"], "record_b": ["P1", "P2", "P3", "P4", "C2"],
+                          "match_probability": [0.5, 0.3, 0.4, 0.9, 0.2], "joined": [False] * 4 + [True],
+                          "decision": ["", "", "", "keep apart", ""]})
+    got = other_candidates(pairs, pairs.iloc[:1], most=1)[0]
+    assert got == [{"of": "C1", "id": "P3", "p": 0.4, "joined": False},
+                   {"of": "P1", "id": "C2", "p": 0.2, "joined": True}]
+    assert other_candidates(pairs, pairs.iloc[:0]) == []
+
+
 @pytest.mark.browser
 def test_review_in_the_browser_decide_two_pairs_save_and_resolve_with_them(recorded_page, tmp_path, reports_dir,
                                                                            monkeypatch):
@@ -126,12 +149,16 @@ def test_review_in_the_browser_decide_two_pairs_save_and_resolve_with_them(recor
     shown = page.locator("main").inner_text()
     assert INJECTION_NAMES["person"] in shown and INJECTION_NAMES["tick"] in shown
     assert page.locator("section.pair svg").count() == n  # a waterfall per pair
+    # "Jordan O" and one Jordan Otway: the other Jordan Otway is named beside them
+    jordan = cards.filter(has_text="P6 and P7")
+    assert "P7 was also compared with" in jordan.locator(".others").inner_text()
+    assert "P10 Jordan Otway (person record, born 1992-01-20)" in jordan.locator(".others li").first.inner_text()
     first = cards.nth(0)
     second = cards.nth(1)
-    a1, b1 = first.locator("table.recs tr").first.locator("th").nth(1).inner_text(), \
-        first.locator("table.recs tr").first.locator("th").nth(2).inner_text()
-    a2, b2 = second.locator("table.recs tr").first.locator("th").nth(1).inner_text(), \
-        second.locator("table.recs tr").first.locator("th").nth(2).inner_text()
+    a1, b1 = first.locator("table.recs tr").first.locator("th").nth(0).inner_text(), \
+        first.locator("table.recs tr").first.locator("th").nth(1).inner_text()
+    a2, b2 = second.locator("table.recs tr").first.locator("th").nth(0).inner_text(), \
+        second.locator("table.recs tr").first.locator("th").nth(1).inner_text()
     first.locator("input[value='merge']").check()
     second.locator("input[value='keep apart']").check()
     cards.nth(2).locator("input[value='not sure']").check()

@@ -40,7 +40,7 @@ from contextmap.resolve.persons import (
 )
 from contextmap.resolve.places import DEFAULT_PLACE_THRESHOLD, LocationResolution, resolve_locations
 
-__all__ = ["REVIEW_BAND", "review_pairs", "write_review"]
+__all__ = ["OTHERS_SHOWN", "REVIEW_BAND", "other_candidates", "review_pairs", "write_review"]
 
 REVIEW_BAND = (0.1, 0.95)
 """Match probabilities from which (inclusive) to which (exclusive) a pair is doubtful."""
@@ -150,13 +150,55 @@ def _link_ends_of(ds: Dataset, ids: set[str], most: int = 50) -> dict[str, list[
     return out
 
 
-def _page_pairs(queue: pd.DataFrame, kind: str) -> list[dict]:
+OTHERS_SHOWN = 4
+"""At most this many other candidates shown for each record of a pair on the page."""
+
+
+def other_candidates(pairs: pd.DataFrame, queue: pd.DataFrame, *, most: int = OTHERS_SHOWN) -> list[list[dict]]:
+    """For each pair of ``queue``: the other records either of its two records was scored
+    against (``pairs``: a resolution's ``pairs``, the analyst's decisions left out), the most
+    likely first, at most ``most`` for each record: ``{"of": record, "id": other, "p":
+    probability, "joined": bool}``. A police "Owen Salkeld" that may be one of three children
+    or adults of that name is decided with all of them in sight.
+
+    Examples
+    --------
+    >>> pairs = pd.DataFrame({"record_a": ["C1", "C2", "C1"], "record_b": ["P1", "P1", "P9"],
+    ...                       "match_probability": [0.45, 0.44, 0.2], "joined": [False, False, False],
+    ...                       "decision": ["", "", ""]})
+    >>> other_candidates(pairs, pairs.iloc[:1])[0]
+    [{'of': 'C1', 'id': 'P9', 'p': 0.2, 'joined': False}, {'of': 'P1', 'id': 'C2', 'p': 0.44, 'joined': False}]
+    """
+    if not len(queue):
+        return []
+    undecided = pairs[pairs["decision"].astype(str) == ""] if "decision" in pairs.columns else pairs
+    ids = set(queue["record_a"].astype(str)) | set(queue["record_b"].astype(str))
+    a, b = undecided["record_a"].astype(str).to_numpy(dtype=object), undecided["record_b"].astype(str).to_numpy(dtype=object)
+    both = pd.DataFrame({"rec": np.concatenate([a, b]), "other": np.concatenate([b, a]),
+                         "p": np.tile(undecided["match_probability"].to_numpy(dtype=float), 2),
+                         "joined": np.tile(undecided["joined"].to_numpy(dtype=bool), 2)})
+    both = both[both["rec"].isin(ids)].sort_values(["rec", "p", "other"], ascending=[True, False, True], kind="stable")
+    both = both.groupby("rec", sort=False).head(most + 1)  # one more: the pair itself may be among them
+    by_rec: dict[str, list[tuple[str, float, bool]]] = {}
+    for rec, other, p, joined in zip(both["rec"], both["other"], both["p"], both["joined"], strict=True):
+        by_rec.setdefault(rec, []).append((other, float(p), bool(joined)))
+    out = []
+    for ra, rb in zip(queue["record_a"].astype(str), queue["record_b"].astype(str), strict=True):
+        row = []
+        for rec, partner in ((ra, rb), (rb, ra)):
+            row += [{"of": rec, "id": o, "p": round(p, 4), "joined": j}
+                    for o, p, j in by_rec.get(rec, []) if o != partner][:most]
+        out.append(row)
+    return out
+
+
+def _page_pairs(queue: pd.DataFrame, kind: str, others: list[list[dict]]) -> list[dict]:
     return [{"a": r.record_a, "b": r.record_b, "kind": kind, "p": float(r.match_probability), "status": r.status,
              "weight": float(r.match_weight),
              "explanation": r.explanation + (f"; refused: {r.reason}" if getattr(r, "reason", "") and
                                               str(r.reason) not in r.explanation else ""),
-             "waterfall": json.loads(r.waterfall) if r.waterfall else []}
-            for r in queue.itertuples()]
+             "waterfall": json.loads(r.waterfall) if r.waterfall else [], "others": o}
+            for r, o in zip(queue.itertuples(), others, strict=True)]
 
 
 def write_review(
@@ -205,15 +247,15 @@ def write_review(
                           threshold=DEFAULT_PERSON_THRESHOLD if threshold is None else threshold)
     queue = review_pairs(res, band=band, limit=limit)
     model = res.model.note if res.model is not None else "fixed weights (PERSON_WEIGHTS), no Splink model"
-    pairs = _page_pairs(queue, "person")
+    pairs = _page_pairs(queue, "person", other_candidates(res.pairs, queue))
     if places:
         place_res = resolve_locations(ds, decisions=dec)
         place_queue = review_pairs(place_res, band=band, limit=limit)
-        pairs += _page_pairs(place_queue, "place")
+        pairs += _page_pairs(place_queue, "place", other_candidates(place_res.pairs, place_queue))
         queue = pd.concat([queue, place_queue], ignore_index=True)
         model = (f"Persons: {model}. Places: fixed weights (PLACE_WEIGHTS), threshold "
                  f"{DEFAULT_PLACE_THRESHOLD}")
-    ids = set(queue["record_a"]) | set(queue["record_b"])
+    ids = set(queue["record_a"]) | set(queue["record_b"]) | {o["id"] for pr in pairs for o in pr["others"]}
     data = {
         "title": title,
         "threshold": res.threshold,
@@ -245,7 +287,7 @@ _TEMPLATE = """<!DOCTYPE html>
 <style>
 body { font-family: system-ui, sans-serif; margin: 0; color: #1b1b1b; background: #f4f5f7; }
 .marking { background: #1d3557; color: #fff; text-align: center; font-weight: 600; padding: 4px; letter-spacing: .05em; }
-header, main { max-width: 1100px; margin: 0 auto; padding: 12px 20px; }
+.head, main { max-width: 1100px; margin: 0 auto; padding: 12px 20px; }
 h1 { font-size: 1.4em; margin: 8px 0; }
 .meta { color: #444; font-size: .9em; }
 .bar { position: sticky; top: 0; background: #fff; border-bottom: 1px solid #ccc; padding: 8px 20px; display: flex; gap: 16px; align-items: center; z-index: 2; }
@@ -260,19 +302,24 @@ table.recs th, table.recs td { border: 1px solid #ddd; padding: 3px 8px; text-al
 table.recs th { background: #f1f3f5; font-weight: 600; }
 .choices label { margin-right: 18px; cursor: pointer; }
 .expl { color: #333; font-size: .88em; margin: 4px 0 8px; }
+.others { font-size: .88em; color: #333; }
+.others p { margin: 4px 0 2px; }
+.others ul { margin: 0 0 8px; padding-left: 22px; }
 svg text { font-size: 11px; fill: #222; }
 .pos { fill: #2a9d8f; } .neg { fill: #d62828; } .tot { fill: #1d3557; } .prior { fill: #8d99ae; }
 </style>
 </head>
 <body>
+<div role="banner">
 <div class="marking">OFFICIAL-SENSITIVE</div>
-<header>
+<div class="head">
 <h1 id="title"></h1>
 <div class="meta" id="meta"></div>
-</header>
-<div class="bar"><button id="save" type="button">Save decisions</button><span id="count"></span></div>
+</div>
+</div>
+<nav class="bar" aria-label="Decisions"><button id="save" type="button">Save decisions</button><span id="count"></span></nav>
 <main id="pairs"></main>
-<div class="marking">OFFICIAL-SENSITIVE</div>
+<footer class="marking">OFFICIAL-SENSITIVE</footer>
 <script type="application/json" id="cm-data">__DATA__</script>
 <script>
 (function () {
@@ -341,6 +388,35 @@ svg text { font-size: 11px; fill: #222; }
                 place: [["name", "Name"], ["category", "Category"], ["address", "Address"], ["postcode", "Postcode"],
                         ["grid", "Grid reference (BNG)"], ["written_at", "Written at"]]};
   var NOUN = {person: ["the same person", "two people"], place: ["the same place", "two places"]};
+  function described(id, kind) {
+    // "1038294 Owen Salkeld (a child's record, born 2011-10-25)"
+    var r = data.records[id] || {}, bits = [];
+    if (kind === "person") {
+      if (r.record) { bits.push(r.record); }
+      if (r.date_of_birth) { bits.push("born " + r.date_of_birth); }
+    } else {
+      if (r.category) { bits.push(r.category); }
+      if (r.postcode) { bits.push(r.postcode); }
+    }
+    return id + (r.name ? " " + r.name : "") + (bits.length ? " (" + bits.join(", ") + ")" : "");
+  }
+  function others(pr, kind) {
+    // the other records either side was scored against: a name several records share is
+    // decided with all of them in sight
+    var box = el("div", {"class": "others"});
+    [pr.a, pr.b].forEach(function (rec) {
+      var mine = pr.others.filter(function (o) { return o.of === rec; });
+      if (!mine.length) { return; }
+      box.appendChild(el("p", {}, rec + " was also compared with (the most likely first):"));
+      var ul = el("ul");
+      mine.forEach(function (o) {
+        ul.appendChild(el("li", {}, described(o.id, kind) + ": " + Math.round(o.p * 1000) / 10 + " % " +
+                                    NOUN[kind][0] + (o.joined ? ", joined" : "")));
+      });
+      box.appendChild(ul);
+    });
+    return box;
+  }
   var main = document.getElementById("pairs");
   data.pairs.forEach(function (pr, i) {
     var box = el("section", {"class": "pair", "data-pair": String(i)});
@@ -351,7 +427,7 @@ svg text { font-size: 11px; fill: #222; }
     box.appendChild(h);
     var t = el("table", {"class": "recs"});
     var head = el("tr");
-    head.appendChild(el("th", {}, ""));
+    head.appendChild(el("td", {}, ""));  // the corner: no header of its own
     head.appendChild(el("th", {}, pr.a));
     head.appendChild(el("th", {}, pr.b));
     t.appendChild(head);
@@ -365,6 +441,7 @@ svg text { font-size: 11px; fill: #222; }
       t.appendChild(tr);
     });
     box.appendChild(t);
+    if (pr.others && pr.others.length) { box.appendChild(others(pr, kind)); }
     box.appendChild(el("div", {"class": "expl"}, pr.explanation));
     if (pr.waterfall.length) { box.appendChild(waterfall(pr.waterfall, NOUN[kind][0])); }
     var ch = el("div", {"class": "choices"});
