@@ -488,6 +488,25 @@ app.add_typer(audit_app, name="audit")
 _LOG_HELP = "Audit log (default: $CONTEXTMAP_AUDIT_LOG or ~/.local/share/contextmap/audit.jsonl)."
 
 
+def _audit_line(e: dict) -> str:
+    """One audit entry in a line: when, which, what, who; then the period and files of a
+    disclosure, or what a workspace event was about (a decision withdrawn: its number and
+    records), never an empty period and "0 files"."""
+    period = e.get("period") or {}
+    bits = [str(e.get("at")), str(e.get("id", ""))[:12], str(e.get("event", "")), str(e.get("user"))]
+    if e.get("audience") and e.get("audience") != "workspace":
+        bits.append(str(e["audience"]))
+    if period.get("from") or period.get("to"):
+        bits.append(f"{period.get('from') or '...'}..{period.get('to') or '...'}")
+    if e.get("outputs"):
+        bits.append(f"{len(e['outputs'])} file{'s' if len(e['outputs']) != 1 else ''}")
+    if e.get("workspace"):
+        bits.append(f"workspace {e['workspace']}")
+    if e.get("decision") is not None:
+        bits.append(f"decision {e['decision']} ({e.get('action', '')} {e.get('a', '')} {e.get('b', '')})")
+    return "  ".join(bits)
+
+
 @audit_app.callback()
 def audit_cmd(
     ctx: typer.Context,
@@ -512,12 +531,7 @@ def audit_cmd(
     head = "no sealed head" if status.head_count is None else f"sealed head counts {status.head_count}"
     console.print(f"{path}: {len(entries)} entries; {head}", highlight=False, markup=False, soft_wrap=True)
     for e in entries[-last:] if last > 0 else []:
-        period = e.get("period") or {}
-        console.print(
-            f"{e.get('at')}  {str(e.get('id', ''))[:12]}  {e.get('event', '')}  {e.get('user')}  {e.get('audience')}  "
-            f"{period.get('from')}..{period.get('to')}  {len(e.get('outputs') or [])} files",
-            highlight=False, markup=False, soft_wrap=True,
-        )
+        console.print(_audit_line(e), highlight=False, markup=False, soft_wrap=True)
     for msg in status.resolved:
         console.print(f"resolved: {msg}", highlight=False, markup=False, soft_wrap=True)
     if status.problems:

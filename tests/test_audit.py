@@ -131,6 +131,26 @@ def test_cli_lists_entries_and_fails_on_a_broken_chain(tmp_path):
     assert result.exit_code == 1 and "line 1" in result.output
 
 
+def test_cli_lists_a_workspace_event_by_what_it_was_about_not_an_empty_period(tmp_path):
+    from typer.testing import CliRunner
+
+    from contextmap.cli import _audit_line, app
+
+    log = tmp_path / "a.jsonl"
+    append_audit(log, audience="workspace", input_path=None, input_hash=None, outputs=[], event="withdraw decision",
+                 extra={"workspace": "team.cmw", "decision": 2, "action": "merge", "a": "prov-p-1", "b": "C1"})
+    result = CliRunner().invoke(app, ["audit", "--log", str(log)])
+    assert result.exit_code == 0, result.output
+    line = result.output.splitlines()[-1]
+    assert "withdraw decision" in line and "decision 2 (merge prov-p-1 C1)" in line and "workspace team.cmw" in line
+    assert "None" not in line and "0 files" not in line and ".." not in line
+    # a disclosure keeps its audience, period and files
+    shown = _audit_line({"at": "2026-12-07T10:00:00Z", "id": "abc", "event": "pack", "user": "ana",
+                         "audience": "partner", "period": {"from": "2026-01-01", "to": "2026-11-30"},
+                         "outputs": [{"path": "a"}, {"path": "b"}]})
+    assert shown == "2026-12-07T10:00:00Z  abc  pack  ana  partner  2026-01-01..2026-11-30  2 files"
+
+
 def test_a_log_from_before_keyed_entries_is_intact_while_a_sealed_head_vouches_for_it(tmp_path):
     from contextmap.privacy import audit
 
