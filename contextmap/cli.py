@@ -191,6 +191,14 @@ def sample_cmd(
     monthly exports (council/CS_export_YYYY-MM.xlsx, police/*_MonYYYY.csv), sources.yaml,
     gazetteer/ and truth/. See docs/sample-data.md.
     """
+    from contextmap.files import check_new_files
+    from contextmap.schema import TABLE_NAMES
+
+    try:  # before anything is generated: the files the sample always writes
+        check_new_files([out / "sources.yaml"] if agencies else [out / f"{n}.csv" for n in TABLE_NAMES],
+                        overwrite=overwrite, argument="--out")
+    except (ContextMapError, OSError) as exc:
+        raise _fail(exc, 2) from None
     if agencies:
         _sample_agencies(out, children=children, seed=seed, months=2 if months is None else months, end=end,
                          noise=noise, episodes=episodes, overwrite=overwrite)
@@ -468,9 +476,11 @@ def review_cmd(
 ) -> None:
     """Write an offline page of the doubtful person and place pairs to mark merge / keep apart /
     not sure; its Save button downloads a decisions file for --decisions."""
+    from contextmap.files import check_writable
     from contextmap.resolve.review import write_review
 
     try:
+        check_writable(out, overwrite=overwrite, argument="--out")  # before the data is read and resolved
         ds, ws_decisions = _input(path, workspace, period=period)
         written = write_review(ds, out, decisions=decisions if decisions is not None else ws_decisions, engine=engine, threshold=threshold,
                                band=(low, high), limit=limit, overwrite=overwrite, places=places)
@@ -650,6 +660,10 @@ def pack_cmd(
         except (ValueError, OSError) as exc:
             raise _fail(exc, 2) from None
     try:
+        from contextmap.pack.publish import check_destination
+
+        # where the pack may go, before the data is read (build_pack checks again, at the end)
+        check_destination(out, overwrite=overwrite, inputs=[path] if path is not None else [])
         start, end = _date(from_, "--from"), _date(to, "--to")
         with console.status("Building the pack...", spinner="dots"), _period_must_hold_records():
             path, workspace = dataset_or_workspace(path, workspace)

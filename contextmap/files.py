@@ -27,7 +27,8 @@ def check_writable(path: str | Path, *, overwrite: bool, argument: str = "path")
     p = Path(path)
     if p.exists() and not overwrite:
         raise OutputExistsError(
-            f"Expected {argument} to be a new file (or overwrite=True), instead got an existing "
+            f"Expected {argument} to be a new file (pass --overwrite, or overwrite=True in Python, to replace it), "
+            f"instead got an existing "
             f"file: {str(p)!r}"
         )
     if p.is_dir():

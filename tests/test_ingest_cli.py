@@ -99,3 +99,32 @@ def test_problems_are_grouped_by_kind_and_fit_80_columns(tmp_path):
     problems = pd.read_csv(tmp_path / "out" / "problems.csv", dtype=str, encoding="utf-8-sig")
     assert (problems["column"] == "target_name").sum() == 60  # every row still in the file
     assert f"Every problem, row by row: {tmp_path / 'out' / 'problems.csv'}" in r.output.replace("\n", "")
+
+
+def test_an_existing_output_is_refused_before_the_data_is_read(tmp_path, monkeypatch):
+    """pack, review and sample say that --out exists (and how to replace it) at once, not
+    after a minute of reading and resolving the data."""
+    import contextmap.cli as cli
+    import contextmap.pack.build as build
+    import contextmap.sample.generate as generate
+
+    def read(*_a, **_k):
+        raise AssertionError("the data was read before --out was checked")
+
+    monkeypatch.setattr(build, "build_pack", read)
+    monkeypatch.setattr(cli, "_input", read)
+    monkeypatch.setattr(generate, "generate_sample", read)
+    data = tmp_path / "data"
+    data.mkdir()
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "notes.txt").write_text("mine", encoding="utf-8")
+    page = tmp_path / "review.html"
+    page.write_text("an earlier page", encoding="utf-8")
+    (tmp_path / "children.csv").write_text("child_id\n", encoding="utf-8")
+    for args in (["pack", str(data), "--out", str(full)], ["review", str(data), "--out", str(page)],
+                 ["sample", "--out", str(tmp_path)]):
+        r = CliRunner().invoke(cli.app, args)
+        assert r.exit_code == 2, (args, r.output)
+        assert "--overwrite" in r.output and "AssertionError" not in r.output, r.output
+    assert (full / "notes.txt").read_text(encoding="utf-8") == "mine"

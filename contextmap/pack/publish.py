@@ -110,7 +110,8 @@ def check_destination(out: str | Path, *, overwrite: bool, inputs: list[Path] | 
     if real.is_dir() and any(real.iterdir()):
         if not overwrite:
             raise OutputExistsError(
-                f"Expected out to be a new or empty folder (or overwrite=True), instead got: {str(asked)!r}"
+                f"Expected out to be a new or empty folder (pass --overwrite, or overwrite=True in Python, to replace "
+                f"a pack contextmap wrote there), instead got: {str(asked)!r}"
             )
         if not (real / MARKER).is_file():
             raise OutputExistsError(
