@@ -120,3 +120,29 @@ def test_link_identity_qualifies_an_agencys_ids_only():
     agencies = pd.Series(["Fellside Constabulary", "Fellside Constabulary", "Eden Vale Council", None])
     assert link_identity(ids, agencies).tolist() == ["I1@fellside-constabulary", "I1@fellside-constabulary",
                                                      "k-0123456789abcdef", "L7"]
+
+
+def test_ids_beginning_prov_are_contextmaps_own_and_refused_as_sent(tmp_path):
+    """A police nominal sent as ``prov-p-0000000001`` would be taken for a record made from a
+    name (and a decision about a name applied to it): such ids, of a record or of a record a
+    row refers to, are quarantined with the reason, and no row is lost."""
+    from contextmap.sample import generate_sample
+
+    folder = generate_sample(children=12, seed=3).write(tmp_path / "data")
+    persons = pd.read_csv(folder / "persons.csv", dtype=str, keep_default_na=False)
+    links = pd.read_csv(folder / "links.csv", dtype=str, keep_default_na=False)
+    real = persons.loc[0, "person_id"]
+    persons.loc[0, "person_id"] = "PROV-p-0000000001"
+    links["source_id"] = links["source_id"].replace(real, "PROV-p-0000000001")
+    links.loc[len(links) - 1, "target_id"] = " prov-l-made-up"
+    persons.to_csv(folder / "persons.csv", index=False)
+    links.to_csv(folder / "links.csv", index=False)
+    ds = contextmap.load(folder)
+    assert "PROV-p-0000000001" not in set(ds.persons["person_id"])
+    p = ds.report.problems
+    reserved = p[p["reason"].str.contains("kept for the records contextmap makes", regex=False)]
+    assert set(reserved["table"]) == {"persons", "links"}
+    assert set(reserved["column"]) >= {"person_id", "target_id"}
+    c = ds.report.counts
+    assert (c["read"] == c["accepted"] + c["quarantined"] + c["duplicates"]).all()
+    assert not ds.links["target_id"].astype(str).str.contains("made-up").any()

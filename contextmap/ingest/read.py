@@ -327,6 +327,28 @@ def _home_of(children: TableChecker) -> pd.Series:
     return acc.set_index("child_id")["home_location_id"].dropna().astype(str) if len(acc) else pd.Series(dtype=str)
 
 
+RESERVED_ID_PREFIX = "prov-"
+"""Ids that begin so are contextmap's own: the records ingest makes from a name in a link or
+from place text that matched none (``prov-p-...``, ``prov-l-...``). Resolution and decisions
+read such an id as a record made from words, whose identity the data does not state."""
+
+_RESERVED_COLUMNS = ("child_id", "person_id", "location_id", "source_id", "target_id", "found_location_id",
+                     "home_location_id")
+
+
+def _reserved_ids(ch: TableChecker) -> None:
+    """Quarantine rows whose ids (the record's own, or one it refers to) begin with
+    :data:`RESERVED_ID_PREFIX`, as sent: a police nominal ``prov-p-0000000001`` would be
+    taken for a record made from a name, and a decision about a name applied to it."""
+    for col in _RESERVED_COLUMNS:
+        if col in ch.text:
+            text = ch.text[col]
+            mask = text.str.strip().str.lower().str.startswith(RESERVED_ID_PREFIX)
+            if mask.any():
+                ch.error(mask, col, f"ids beginning {RESERVED_ID_PREFIX!r} are kept for the records contextmap makes "
+                                    "from names and place text: give this record another id")
+
+
 def _homes(ch: TableChecker, places: _Places, made: dict[str, list[pd.DataFrame]], prov: pd.DataFrame) -> None:
     """``home_location_id`` from a child's home address, postcode or grid reference: the known
     place at that address (or grid square), or a place made for it (category address)."""
@@ -590,6 +612,7 @@ def _load(path: str | Path, *, mapping: str | Path | Mapping | None, as_of: str 
             key = TABLES[name].required[0]
             ch.error(s.unknown_only, key, "this row holds data only in columns outside the data contract, which are dropped",
                      values=s.unknown_text)
+            _reserved_ids(ch)
             for pos, column, values, reason in s.row_errors:  # rows reading found broken (a stray quote)
                 keep = pos[pos.isin(s.raw.index)]
                 ch.error(pd.Series(s.raw.index.isin(keep), index=s.raw.index), column, reason,
