@@ -68,6 +68,26 @@ def _export(folder, children: str, persons: str, links: str) -> None:
     (folder / "links.csv").write_text("source_id,target_name,target_dob,relation,observed_on\n" + links, encoding="utf-8")
 
 
+def test_a_name_with_no_letter_or_digit_names_no_one(tmp_path):
+    """"???", an emoji or "@ £ $" in a link's name column: each row is quarantined with the
+    reason (as one record they would join people who have nothing in common, and a decision on
+    one would take in the rest); a real name beside them is read as before."""
+    _export(tmp_path, "C04,Rhianna Blencow,03/03/2012\n", "",
+            "C04,\U0001f451,,associate,2026-10-02\nC04,???,,associate,2026-10-03\nC04,@ £ $,,associate,2026-10-04\n"
+            "C04,Ethan I,,associate,2026-10-05\n")
+    ds = contextmap.load(tmp_path, as_of="2026-11-01")
+    assert len(ds.links) == 1 and ds.persons["name"].tolist() == ["Ethan I"]
+    p = ds.report.problems
+    said = p[p["reason"].str.contains("no letter or digit", regex=False)]
+    assert sorted(said["value"]) == sorted(["\U0001f451", "???", "@ £ $"]) and (said["severity"] == "error").all()
+    assert not p["reason"].str.contains("missing required value").any()  # the reason is said once
+    c = ds.report.counts.loc["links"]
+    assert (c["read"], c["accepted"], c["quarantined"]) == (4, 1, 3)
+    from contextmap.resolve.decisions import same_name
+
+    assert not same_name("prov-p-1", "???", "\U0001f480") and not same_name("prov-p-1", "", "")
+
+
 # --- ingest: exact name forms -----------------------------------------------------------
 
 
@@ -1469,6 +1489,17 @@ def test_one_decide_on_a_record_written_in_two_links_is_two_ends_withdrawn_toget
         assert {(x.a, x.b) for x in ws.decisions().merges} == {(a_end, "C01"), (b_end, "C01")}
         names = ws.decision_history().set_index("a")["a_name"].to_dict()
         assert names[a_end] == "Ethan I (written there)"
+        # exported and imported into another workspace: still one decision, its reason as it was
+        from contextmap.workspace.record import decisions_text, import_decisions
+
+        text = decisions_text(ws.engine)
+        assert text.count("# Ethan Irwell, both times") == 1
+        with init_workspace(f"sqlite:///{tmp_path / 'ws2.db'}") as ws2:
+            ws2.import_source(tmp_path, as_of="2026-11-01")
+            assert import_decisions(ws2.engine, text, source="exported.txt").added == 2
+            assert set(ws2.decision_history()["reason"]) == {"Ethan Irwell, both times"}
+            assert len(ws2.withdraw(1, reason="redo")["also"]) == 1 and list(ws2.decisions().items) == []
+            assert decisions_text(ws2.engine).count(": withdrawn ") == 2
         # read this month, a keep-apart of one end contradicts the merge of the other (one record)
         ws.withdraw(d.more[0].number, reason="redo")
         assert list(ws.decisions().items) == []  # the same decide: withdrawn together
@@ -1519,6 +1550,31 @@ def test_a_decision_on_a_links_end_stops_when_the_agency_changes_the_name_there(
     # the name is compared as a name: case, spacing and "SURNAME, Forename" do not matter
     same = parse_decisions("merge 'link:IR1:target=PIKE,  jay' C01\n")
     assert resolve_dataset(nov, decisions=same, engine="fixed", locations=False).links["target_id"].tolist() == ["C01"]
+
+
+@pytest.mark.parametrize("brk", ["\n", "\u2028", "\x85", "\x1e", "\r"])
+def test_a_name_written_over_two_lines_is_kept_with_the_decision_on_one_line(tmp_path, brk):
+    """A police name cell holding a line break ("ETHAN<line break>I"): the decision keeps the
+    name (single-spaced, as the decisions file is read by lines), so the agency's renaming of
+    the link still stops it, and the exported file reads back."""
+    from contextmap.workspace import init_workspace
+    from contextmap.workspace.record import decisions_text, import_decisions
+
+    _renamed_months(tmp_path)
+    oct_links = tmp_path / "oct" / "links.csv"
+    oct_links.write_text(oct_links.read_text(encoding="utf-8").replace("Ethan I", f'"Ethan{brk}I"'), encoding="utf-8")
+    with init_workspace(f"sqlite:///{tmp_path / 'ws.db'}") as ws:
+        ws.import_source(tmp_path / "oct", as_of="2026-11-01")
+        rid = ws.dataset().links["target_id"].iloc[0]
+        d = ws.decide("merge", rid, "C01", reason="Ethan Irwell")
+        assert d.a.record_id == "link:IR1:target=Ethan I"
+        text = decisions_text(ws.engine)
+        with init_workspace(f"sqlite:///{tmp_path / 'ws2.db'}") as ws2:
+            ws2.import_source(tmp_path / "oct", as_of="2026-11-01")
+            assert import_decisions(ws2.engine, text, source="exported.txt").added == 1
+        ws.import_source(tmp_path / "nov", as_of="2026-12-01")
+        with pytest.raises(DecisionsError, match=r"is now 'Jay Pike', not 'Ethan I' \(the link was changed\)"):
+            resolve_dataset(ws.dataset(), decisions=ws.decisions(), engine="fixed", locations=False)
 
 
 def test_the_lines_under_one_comment_of_an_imported_file_are_withdrawn_together(tmp_path):
@@ -1583,3 +1639,36 @@ def test_import_says_when_the_new_data_no_longer_reads_a_decision(tmp_path):
     assert run.invoke(app, ["decide", "withdraw", "1", "--workspace", ws, "--reason", "renamed",
                             "--log", str(tmp_path / "audit.jsonl")]).exit_code == 0
     assert "no longer reads" not in run.invoke(app, ["workspace", "status", ws]).output
+
+
+def test_the_workspace_refuses_a_merge_that_joins_two_children_through_one_record(tmp_path):
+    """One record merged with two children would stop every later resolution: refused when
+    it is decided (by id or by a link's end), with the decisions named."""
+    from contextmap.workspace import init_workspace
+    from contextmap.workspace.record import import_decisions
+
+    _export(tmp_path, "C01,Ethan Irwell,14/03/2012\nC02,Leah Grant,05/05/2011\nC04,Rhianna Blencow,03/03/2012\n",
+            "P1,Dean Yeadon,1990-01-01\n", "C04,Ethan I,,associate,2026-10-02\n")
+    lid = contextmap.load(tmp_path, as_of="2026-11-01").links["link_id"].iloc[0]
+    with init_workspace(f"sqlite:///{tmp_path / 'ws.db'}") as ws:
+        ws.import_source(tmp_path, as_of="2026-11-01")
+        ws.decide("merge", "P1", "C01", reason="the police nominal is Ethan")
+        with pytest.raises(DecisionsError, match="join two children's records through a person record"):
+            ws.decide("merge", "P1", "C02", reason="and Leah?")
+        ws.decide("merge", f"link:{lid}:target", "C01", reason="Ethan I is Ethan")
+        with pytest.raises(DecisionsError, match="join two children's records"):
+            import_decisions(ws.engine, f"merge 'link:{lid}:target=Ethan I' C02\n", source="t.txt")
+        assert len(ws.decisions().merges) == 2
+        resolve_dataset(ws.dataset(), decisions=ws.decisions(), engine="fixed", locations=False)  # still reads
+
+
+def test_a_decision_pairing_a_place_with_a_person_is_refused_not_left_out():
+    """Neither resolution could apply it: said, with the line, instead of dropped unsaid."""
+    from contextmap.resolve.dataset import example_dataset
+
+    ds = example_dataset()
+    with pytest.raises(DecisionsError, match=r"line 2: merge L1 P1 joins a place and a person"):
+        resolve_dataset(ds, decisions=parse_decisions("merge P1 P2\nmerge L1 P1\n"), engine="fixed")
+    with pytest.raises(DecisionsError, match=r"keep apart C1 L2 joins a place and a person"):
+        resolve_dataset(ds, decisions=parse_decisions("keep apart C1 L2\n"), engine="fixed")
+    assert resolve_dataset(ds, decisions=parse_decisions("merge L1 L3\n"), engine="fixed").locations is not None

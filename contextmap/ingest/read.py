@@ -51,7 +51,7 @@ from contextmap.ingest.coordinates import GB_NI_BOUNDS
 from contextmap.ingest.gazetteer import Gazetteer, gazetteer_from_spec
 from contextmap.ingest.geocode import locate_places
 from contextmap.ingest.manifest import is_manifest, load_manifest
-from contextmap.ingest.names import NameIndex, fold_name, resolve_names
+from contextmap.ingest.names import NameIndex, fold_name, person_name_key, resolve_names
 from contextmap.ingest.placematch import PlaceIndex, match_place_texts
 from contextmap.ingest.placetext import NON_PLACE_KINDS, compile_boilerplate, text_kind
 from contextmap.ingest.quarantine import Problems, split_rows, write_quarantine
@@ -303,6 +303,17 @@ def _by_name(ch: TableChecker, column: str, names: str, dobs: str | None, kind: 
         if k == "location" and places is not None:
             placed = places.fill(ch, column, names, rows, made, prov)
             continue
+        # "???", "👑": no letter or digit, so no one is named (as one record, every such link
+        # would join people who have nothing in common)
+        nameless = pd.Series(False, index=text.index)
+        nameless[rows] = [not person_name_key(t) for t in text[rows].tolist()]
+        if nameless.any():
+            ch.error(nameless, names, "the name written here has no letter or digit, so it names no one: "
+                                      "give the record's id, or a name")
+            ch.blank_explained |= nameless  # the id is blank for that reason: said once
+            rows = rows & ~nameless
+            if not rows.any():
+                continue
         dob = ch.text[dobs][rows] if dobs else None
         near = None
         if context is not None:

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["Decision", "Decisions", "DecisionsError", "LINK_END", "check_child_decisions", "for_dataset", "link_end_text",
-           "link_keys", "written_name", "link_end", "parse_decisions", "read_decisions"]
+           "link_keys", "written_name", "link_end", "parse_decisions", "read_decisions", "same_name"]
 
 Action = Literal["merge", "keep_apart"]
 
@@ -186,8 +186,6 @@ class Decisions:
         """
         if not any(x.startswith(LINK_END) for x in self.ids):
             return self
-        from contextmap.ingest.names import fold_name, person_name_key
-
         where: dict[tuple[str, str], str] = {}
         sent: dict[str, set[str]] = {}  # the id as its agency sent it -> the links' identities
         if links is not None and len(links):
@@ -195,9 +193,6 @@ class Decisions:
             for k, src, tgt in zip(key, links["source_id"].astype(str), links["target_id"].astype(str), strict=True):
                 where[(k, "source")], where[(k, "target")] = src, tgt
                 sent.setdefault(k.rsplit("@", 1)[0], set()).add(k)
-
-        def fold(rid: str, name: object) -> str:
-            return fold_name(name) if rid.startswith("prov-l-") else person_name_key(name)
 
         items: list[Decision] = []
         bad: list[str] = []
@@ -221,6 +216,14 @@ class Decisions:
             if len(got) < 2:
                 continue
             a, b = got
+            renamed = [f"the name written at {link_end_text(x)} is now {names.get(r)!r}, not {w!r} (the link was "
+                       "changed): the decision was about the name it had"
+                       for e, x, r in zip(ends, (d.a, d.b), got, strict=True)
+                       if e is not None and r.startswith("prov-") and (w := written_name(x)) is not None
+                       and names is not None and not same_name(r, w, names.get(r))]
+            if renamed:  # said even where both sides are now one record
+                bad += [f"{d.where}: {m}, in {said!r}" for m in renamed]
+                continue
             if a == b:
                 if d.action == "keep_apart":
                     bad.append(f"{d.where}: the name written at {d.a if ends[0] else d.b} is the "
@@ -235,9 +238,6 @@ class Decisions:
                     moved.append(f"the name written at {link_end_text(x)} is now the record {r} of the data "
                                  f"(matched when it was read), not a record made from the name: the decision was "
                                  f"about the name, and says nothing of {r}")
-                elif (w := written_name(x)) is not None and names is not None and fold(r, w) != fold(r, names.get(r)):
-                    moved.append(f"the name written at {link_end_text(x)} is now {names.get(r)!r}, not {w!r} "
-                                 "(the link was changed): the decision was about the name it had")
             if moved:
                 bad += [f"{d.where}: {m}, in {said!r}" for m in moved]
                 continue
@@ -248,6 +248,28 @@ class Decisions:
         out = Decisions(tuple(items), self.source)
         check_consistent(out)
         return out
+
+
+def same_name(record: str, given: object, written: object) -> bool:
+    """Whether a decision's name (``link:L1:target=<given>``) is the name ``written`` at that
+    end of the link now, as names are compared (a person's: case, spacing, invisible
+    characters, look-alike letters and the order of the words do not matter, as a record made
+    from the name is one for "Quarry Raine" and "QUARRY, Raine"; a place's text:
+    case, accents, punctuation and spacing). A name with no letter or digit ("???", an emoji)
+    names no one: it is never the same as anything.
+
+    >>> same_name("prov-p-1", "IVISON, Skye", "Skye  Ivison"), same_name("prov-p-1", "QUARRY, Raine", "Quarry Raine")
+    (True, True)
+    >>> same_name("prov-p-1", "Ethan I", "Jay Pike"), same_name("prov-p-1", "???", "\U0001f451")
+    (False, False)
+    """
+    from contextmap.ingest.names import fold_name, person_name_key
+
+    if record.startswith("prov-l-"):
+        a, b = fold_name(given), fold_name(written)
+    else:  # in any order: "Quarry Raine" and "QUARRY, Raine" are one record made from the name
+        a, b = (" ".join(sorted(person_name_key(x).split())) for x in (given, written))
+    return bool(a) and a == b
 
 
 def link_end_text(x: str) -> str:
@@ -282,14 +304,35 @@ def for_dataset(decisions: Decisions | str | Path | None, ds: object) -> Decisio
     in ``ds`` (:meth:`Decisions.at_link_ends`)."""
     dec = as_decisions(decisions)
     if not any(x.startswith(LINK_END) for x in dec.ids):
-        return dec
+        return _one_kind(dec, ds)
     names: dict[str, str] = {}
     for table, key in (("persons", "person_id"), ("locations", "location_id")):
         frame = getattr(ds, table, None)
         if frame is not None and len(frame) and "name" in frame.columns:
             prov = frame[key].astype(str).str.startswith("prov-")
             names.update(zip(frame.loc[prov, key].astype(str), frame.loc[prov, "name"], strict=True))
-    return dec.at_link_ends(ds.links, link_keys(ds), names)  # type: ignore[attr-defined]
+    return _one_kind(dec.at_link_ends(ds.links, link_keys(ds), names), ds)  # type: ignore[attr-defined]
+
+
+def _one_kind(dec: Decisions, ds: object) -> Decisions:
+    """``dec``, when no decision pairs a place with a person or child of ``ds`` (neither the
+    persons' nor the places' resolution could apply it: it would be left out unsaid);
+    otherwise :class:`DecisionsError` naming each."""
+    if not len(dec):
+        return dec
+    ids: dict[str, set[str]] = {}
+    for kind, table, key in (("place", "locations", "location_id"), ("person", "persons", "person_id"),
+                             ("person", "children", "child_id")):
+        frame = getattr(ds, table, None)
+        if frame is not None and key in getattr(frame, "columns", ()):
+            ids.setdefault(kind, set()).update(frame[key].astype(str))
+    places, people = ids.get("place", set()), ids.get("person", set())
+    bad = [f"{d.where}: {str(d).split(' (')[0]} joins a place and a person (a decision is about two people or "
+           "two places)"
+           for d in dec.items if (d.a in places and d.b in people) or (d.b in places and d.a in people)]
+    if bad:
+        raise DecisionsError("decisions pair records of two kinds:\n  " + "\n  ".join(bad))
+    return dec
 
 
 def parse_decisions(text: str, *, source: str = "<decisions>") -> Decisions:

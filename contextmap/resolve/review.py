@@ -117,7 +117,8 @@ def _records(ds: Dataset, ids: set[str]) -> dict[str, dict[str, str]]:
             at = ends.get(str(row[key]), []) if made and key != "child_id" else []
             if at:  # a decision names where the name or place text was written: it lasts when the id changes
                 name = row.get("name")  # and the name written there: a changed link ends it
-                rec["ends"] = [f"{e}={name}" for e in at] if isinstance(name, str) and name else at
+                name = " ".join(name.split()) if isinstance(name, str) else ""  # one line: the file is read by lines
+                rec["ends"] = [f"{e}={name}" for e in at] if name else at
                 rec["written_at"] = ", ".join(at[:3]) + (f" and {len(at) - 3} more" if len(at) > 3 else "")
             for f in fields:
                 v = row.get(f)
@@ -468,7 +469,9 @@ svg text { font-size: 11px; fill: #222; }
     if (/^[A-Za-z0-9_.:@\\-]+$/.test(id)) { return id; }
     return '"' + id.replace(/\\\\/g, "\\\\\\\\").replace(/"/g, '\\\\"') + '"';
   }
-  function oneLine(s) { return String(s).replace(/[\\r\\n]+/g, " "); }
+  // the characters that end a line where a decisions file is read (Python's str.splitlines)
+  var BREAKS = /[\\n\\r\\x0b\\x0c\\x1c-\\x1e\\x85\\u2028\\u2029]/;
+  function oneLine(s) { return String(s).replace(/[\\n\\r\\x0b\\x0c\\x1c-\\x1e\\x85\\u2028\\u2029]+/g, " "); }
 
   function decisionsText() {
     var lines = ["# contextmap review decisions, saved " + new Date().toISOString().slice(0, 16).replace("T", " ") +
@@ -479,7 +482,7 @@ svg text { font-size: 11px; fill: #222; }
       var ra = data.records[pr.a] || {}, rb = data.records[pr.b] || {};
       lines.push("# " + oneLine(pr.a + " " + (ra.name || "") + " / " + pr.b + " " + (rb.name || "")) + ": " +
                  Math.round(pr.p * 1000) / 10 + " %, " + pr.status);
-      if (/[\\r\\n]/.test(pr.a + pr.b + (ra.ends || []).join("") + (rb.ends || []).join(""))) {
+      if (BREAKS.test(pr.a + pr.b + (ra.ends || []).join("") + (rb.ends || []).join(""))) {
         lines.push("# (ids hold a line break: decide this pair by hand)"); return;
       }
       if (c === "not sure") { lines.push("# not sure: " + quote(pr.a) + " " + quote(pr.b)); return; }

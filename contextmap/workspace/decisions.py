@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -27,15 +28,17 @@ from contextmap.resolve.decisions import (
     LINK_END,
     Decision,
     Decisions,
+    check_child_decisions,
     check_consistent,
     link_end,
     parse_decisions,
+    same_name,
     written_name,
 )
 from contextmap.resolve.mentions import provisional_id
 from contextmap.schema import split_list
 from contextmap.workspace import db
-from contextmap.workspace.lookup import Match, describe_records, find_record, fold_name, names_of
+from contextmap.workspace.lookup import Match, describe_records, find_record, names_of
 from contextmap.workspace.store import check_text as _check_text
 from contextmap.workspace.store import inserted_id, now_utc
 from contextmap.workspace.store import user_name as _user
@@ -130,11 +133,13 @@ def _link_ends(conn: sa.Connection, ends: list[str]) -> dict[str, Match]:
         if m is None:
             continue
         given = written_name(x)
-        if given is not None and (fold_name(given, kind=m.kind) != fold_name(m.name, kind=m.kind)
-                                  or not rec.startswith("prov-")):
+        if given is not None and (not same_name(rec, given, m.name) or not rec.startswith("prov-")):
             continue  # the name given is not the one written there now
         # stored with the name written there: a later export that changes the link's name ends it
-        named = f"={m.name}" if rec.startswith("prov-") and m.name and "\n" not in m.name else ""
+        # (on one line, single-spaced: a decisions file is read line by line, and the name is
+        # compared as a name, so "QUARRY,<line break>Dane" is kept as "QUARRY, Dane")
+        one_line = " ".join(str(m.name or "").split())
+        named = f"={one_line}" if rec.startswith("prov-") and one_line else ""
         out[x] = Match(f"{LINK_END}{key}:{e[1]}{named}", m.kind, m.name, born=m.born, category=m.category,
                        postcode=m.postcode, agencies=m.agencies,
                        how=f"the name written at the {e[1]} of link {key}, now {m.record_id}")
@@ -274,6 +279,7 @@ def _check_read(conn: sa.Connection, decisions: Decisions) -> None:
     check_consistent(decisions)
     ends = sorted({e[0] for e in map(link_end, decisions.ids) if e is not None})
     if not ends:
+        _check_children(conn, decisions)
         return
     L = db.DATA_TABLES["links"]
     rows: list[Any] = []
@@ -287,7 +293,24 @@ def _check_read(conn: sa.Connection, decisions: Decisions) -> None:
                                 if all((e := link_end(x)) is None or e[0] in known for x in (d.a, d.b))),
                           decisions.source)
     made = sorted({str(x) for x in (*links["source_id"], *links["target_id"]) if str(x).startswith("prov-")})
-    decisions.at_link_ends(links, links["link_id"], {k: v for k, v in names_of(conn, made).items() if v is not None})
+    read = decisions.at_link_ends(links, links["link_id"], {k: v for k, v in names_of(conn, made).items() if v is not None})
+    _check_children(conn, read)
+
+
+def _check_children(conn: sa.Connection, decisions: Decisions) -> None:
+    """Raise :class:`~contextmap.resolve.decisions.DecisionsError` when merges join two
+    children's records through a person record, as every resolution would (one record merged
+    with two children: said when it is decided, not when the meeting's pack stops on it)."""
+    if not decisions.merges:
+        return
+    C = db.DATA_TABLES["children"]
+    ids = sorted(decisions.ids)
+    kids: set[str] = set()
+    for i in range(0, len(ids), db.CHUNK):
+        kids |= {str(r) for (r,) in conn.execute(sa.select(C.c.record_key).where(
+            C.c.is_current, C.c.record_key.in_(ids[i:i + db.CHUNK])))}
+    pos = {x: i for i, x in enumerate(ids)}
+    check_child_decisions(decisions, pos, np.array([x in kids for x in ids], dtype=bool))
 
 
 def _comment_above(lines: list[str], line: int) -> int:
@@ -378,14 +401,21 @@ def decisions_text(engine: sa.Engine) -> str:
         rows = conn.execute(sa.select(D).order_by(D.c.decision_id)).all()
     lines = ["# decisions exported from a contextmap workspace"]
     gone = []
+    group = None
     for r in rows:
         verb = "merge" if r.action == "merge" else "keep apart"
         if r.withdrawn_at is not None:
             gone.append(f"# {verb} {_quote(r.a)} {_quote(r.b)}: withdrawn {r.withdrawn_at:%Y-%m-%d} by {r.withdrawn_by} "
                         f"({' '.join(str(r.withdrawn_reason).split())})")
             continue
-        why = " ".join(str(r.reason).split())
-        lines.append(f"# {why} ({r.decided_by}, {r.decided_at:%Y-%m-%d})")
+        # one comment over a group (the decisions one `decide` stored for a record written in
+        # several links): imported again, the lines under it are one group, withdrawn together;
+        # the reason alone on the line above, so that it comes back as it was
+        key = (r.action, r.decided_at, r.decided_by, r.reason) if _in_group(r.decided_at) else None
+        if key is None or key != group:
+            lines += ["", f"# decided by {' '.join(str(r.decided_by).split())} on {r.decided_at:%Y-%m-%d}:",
+                      f"# {' '.join(str(r.reason).split())}"]
+        group = key
         lines.append(f"{verb} {_quote(r.a)} {_quote(r.b)}")
     if gone:
         lines += ["", "# withdrawn decisions (no longer applied), for the record:", *gone]
