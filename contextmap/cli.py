@@ -7,6 +7,7 @@ prints a short summary and maps errors to exit codes (0 clean, 1 problems found 
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from collections.abc import Iterator
@@ -771,8 +772,15 @@ def _profile(*args: Any, **kwargs: Any) -> Any:
 _register_workspace_commands(app, analyze=_analyze, effects=_effects, profile=_profile)
 
 
+PRIVATE_UMASK = 0o077
+"""The command line writes every file and folder for its user alone (the files hold children's
+names: review pages, problems files, packs before they are sent): group and others get no
+access, whatever the shell's umask, which can only be stricter."""
+
+
 def main() -> None:
     """Entry point for the ``contextmap`` console script."""
+    os.umask(os.umask(PRIVATE_UMASK) | PRIVATE_UMASK)
     try:
         app()
     except ContextMapError as exc:  # last resort: never a traceback for an expected error

@@ -128,3 +128,22 @@ def test_an_existing_output_is_refused_before_the_data_is_read(tmp_path, monkeyp
         assert r.exit_code == 2, (args, r.output)
         assert "--overwrite" in r.output and "AssertionError" not in r.output, r.output
     assert (full / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_the_command_line_writes_files_for_its_user_alone(tmp_path):
+    """A review page or a problems file holds children's names: the command line writes every
+    file and folder without group or other access, whatever the shell's umask (0022 here)."""
+    import os
+    import stat
+    import subprocess
+    import sys
+
+    out = tmp_path / "sample"
+    env = {**os.environ, "CONTEXTMAP_WORKERS": "1"}
+    subprocess.run([sys.executable, "-c", "import os, sys; os.umask(0o022); sys.argv = ['contextmap', 'sample', "
+                    f"'--out', {str(out)!r}, '-n', '10']; from contextmap.cli import main; main()"],
+                   check=True, env=env, capture_output=True, timeout=300)
+    made = [out, *out.rglob("*")]
+    assert len(made) > 5
+    for p in made:
+        assert stat.S_IMODE(p.stat().st_mode) & 0o077 == 0, (p, oct(p.stat().st_mode))
