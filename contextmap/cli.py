@@ -470,7 +470,7 @@ def review_cmd(
     limit: Annotated[int, typer.Option("--limit", help="At most this many pairs, the closest to the threshold first.")] = 500,
     engine: Annotated[str, typer.Option("--engine", help="Score person pairs with Splink on 'duckdb' (default) or 'spark', or 'fixed' weights.")] = "duckdb",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing page.")] = False,
-    path: Annotated[Path | None, typer.Argument(help="Dataset folder of CSV files or an .xlsx workbook; or give --workspace W.", show_default=False)] = None,
+    path: Annotated[Path | None, typer.Argument(help="A folder of CSV files, one .xlsx workbook, or a sources manifest (.yaml); or give --workspace W.", show_default=False)] = None,
     workspace: WorkspaceOption = None,
     places: Annotated[bool, typer.Option("--places/--no-places", help="Also queue the doubtful place pairs.")] = True,
     period: PeriodOpt = None,
@@ -487,8 +487,14 @@ def review_cmd(
                                band=(low, high), limit=limit, overwrite=overwrite, places=places)
     except (ContextMapError, ValueError, OSError) as exc:
         raise _fail(exc, 2) from None
-    console.print(f"Wrote {written}: open it in a browser, decide, and Save decisions",
-                  highlight=False, markup=False)
+    import json as _json
+    import re as _re
+
+    blob = _re.search(r'id="cm-data">(.*?)</script>', written.read_text(encoding="utf-8"), _re.S)
+    pairs = _json.loads(blob.group(1))["pairs"] if blob else []
+    n_place = sum(1 for p in pairs if p.get("kind") == "place")
+    console.print(f"Wrote {written}: {len(pairs) - n_place} person and {n_place} place pairs to review; open it in a "
+                  "browser, decide, and Save decisions", highlight=False, markup=False)
 
 
 audit_app = typer.Typer(

@@ -212,3 +212,14 @@ def test_review_page_meets_wcag_22_aa_before_and_after_deciding(recorded_page, t
 
 def _only_local(requests: list[str]) -> list[str]:
     return [u for u in requests if not u.startswith(("file://", "data:", "blob:"))]
+
+
+def test_the_command_says_how_many_pairs_it_queued_and_reads_a_workspace_title(tmp_path, monkeypatch):
+    monkeypatch.setattr("contextmap.load", lambda path, **kw: _review_ds())
+    made = CliRunner().invoke(app, ["review", str(tmp_path), "--out", str(tmp_path / "r.html")])
+    assert made.exit_code == 0, made.output
+    data = json.loads(re.search(r'id="cm-data">(.*?)</script>', (tmp_path / "r.html").read_text(encoding="utf-8"),
+                                re.S).group(1))
+    n_place = sum(p["kind"] == "place" for p in data["pairs"])
+    said = " ".join(made.output.split())
+    assert f"{len(data['pairs']) - n_place} person and {n_place} place pairs to review" in said

@@ -32,8 +32,8 @@ def test_commands_round_trip(ws_url, export, tmp_path):  # noqa: F811
     log = tmp_path / "audit.jsonl"
     assert "Workspace ready" in run("workspace", "init", ws_url)
     out = run("import", str(export), "--workspace", ws_url)
-    assert re.search(r"Import 1: \d+ new, 0 changed, 0 unchanged, 0 quarantined", out)
-    assert "Import 2: 0 new, 0 changed" in run("import", str(export), "--workspace", ws_url)
+    assert re.search(r"Import 1 into \S+: \d+ new, 0 changed, 0 unchanged, 0 quarantined", out)  # says which workspace
+    assert re.search(r"Import 2 into \S+: 0 new, 0 changed", run("import", str(export), "--workspace", ws_url))
     st = json.loads(run("workspace", "status", ws_url, "--json"))
     assert set(st["counts"]) == {"children", "persons", "locations", "episodes", "links"}
     assert st["counts"]["children"] == 24 and len(st["imports"]) == 2

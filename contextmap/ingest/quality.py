@@ -289,5 +289,6 @@ def summarise(dataset: Dataset, *, settings: Settings | None = None) -> QualityS
         grading_mix=mix.sort_values(["links", "grading"], ascending=[False, True], ignore_index=True),
         quarantine_reasons=_by_reason(dataset.report.problems, "error"),
         warning_reasons=_by_reason(dataset.report.problems, "warning"),
-        source=str(dataset.source or "") + (f" (period {dataset.period})" if dataset.period else ""),
+        source=(str(dataset.source) if dataset.source else f"workspace {dataset.workspace}" if getattr(dataset, "workspace", None)
+                else "") + (f" (period {dataset.period})" if dataset.period else ""),
     )

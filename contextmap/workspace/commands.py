@@ -306,13 +306,13 @@ def import_cmd(
     print_problems(problems, Console(emoji=False), where=(str(out / "problems.csv") if out is not None else
                                                "give --out DIR to write DIR/problems.csv") if len(problems) else "")
     t = r.totals()
-    _say(f"Import {r.import_id}: {t['new']} new, {t['changed']} changed, {t['unchanged']} unchanged, "
+    _say(f"Import {r.import_id} into {ws.label}: {t['new']} new, {t['changed']} changed, {t['unchanged']} unchanged, "
          f"{t['quarantined']} quarantined" + (f", {t['held']} held back" if t["held"] else ""))
     if t["new_from_names"]:
         n = t["new_from_names"]
-        _say(f"Of the new, {n} {'are records' if n > 1 else 'is a record'} made from names in links or episodes (one "
-             "for each name and what it is written beside, until resolution says who each is): "
-             + ", ".join(f"{c['new_from_names']} {name}" for name, c in r.counts.items() if c.get("new_from_names")))
+        _say(f"Of the new, {n} {'are records' if n > 1 else 'is a record'} made from names in links or episodes: "
+             + ", ".join(f"{c['new_from_names']} {name}" for name, c in r.counts.items() if c.get("new_from_names"))
+             + "\n(one for each name and what it is written beside, until resolution says who each is)")
     if t["held"]:
         _say(f"{t['held']} rows were held back, not imported: they bring back a child erased from this workspace "
              "(contextmap workspace erased W lists the erasures)")
