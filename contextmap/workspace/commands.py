@@ -345,7 +345,7 @@ def _decide(verb: str, a: str, b: str, workspace: str | None, reason: str) -> No
                 _say(f"  {m.describe()}")
     for x in (d, *d.more):
         said = f"{verb.replace('_', ' ')} {x.a.record_id} {x.b.record_id}"
-        _say(f"Decision {x.number}: {said}" if x.new else f"Already decided: decision {x.number} ({said}); nothing added")
+        _say(f"Decision {x.number}: {said}" if x.new else f"Already decided: decision {x.number} ({said}); nothing added (to give it another reason, withdraw it and decide again)")
 
 
 RecordArg = Annotated[str, typer.Argument(
