@@ -778,6 +778,36 @@ def _profile(*args: Any, **kwargs: Any) -> Any:
 _register_workspace_commands(app, analyze=_analyze, effects=_effects, profile=_profile)
 
 
+def _reflowed(doc: str | None) -> str | None:
+    r"""A command's docstring as its help shows it: each paragraph one line (the terminal wraps
+    it), where Typer keeps the source's line breaks and an 80-column terminal breaks them again
+    ("... links.csv (the data / contract) ..."); lines starting a list item, or "Exit status",
+    stay lines.
+
+    >>> _reflowed("One line.\n\nA paragraph\n    over two lines.\n  - item one\n  - item two")
+    'One line.\n\nA paragraph over two lines.\n  - item one\n  - item two'
+    """
+    if not doc:
+        return doc
+    import inspect
+    import re
+
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    return "\n\n".join(re.sub(r"[ \t]*\n(?![ \t]*(?:[-*•] |\d+\. |Exit status))[ \t]*", " ", p) for p in paragraphs)
+
+
+def _reflow_help(typer_app: typer.Typer) -> None:
+    for cmd in typer_app.registered_commands:
+        if cmd.callback is not None and cmd.help is None:
+            cmd.callback.__doc__ = _reflowed(cmd.callback.__doc__)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _reflow_help(group.typer_instance)
+
+
+_reflow_help(app)
+
+
 PRIVATE_UMASK = 0o077
 """The command line writes every file and folder for its user alone (the files hold children's
 names: review pages, problems files, packs before they are sent): group and others get no
