@@ -519,9 +519,10 @@ def _audit_line(e: dict) -> str:
         bits.append(f"{len(e['outputs'])} file{'s' if len(e['outputs']) != 1 else ''}")
     if e.get("workspace"):
         bits.append(f"workspace {e['workspace']}")
-    if e.get("decision") is not None:
-        bits.append(f"decision {e['decision']} ({e.get('action', '')} {e.get('a', '')} {e.get('b', '')})")
-    return "  ".join(bits)
+    if e.get("decision") is not None:  # by number and action: the records' names stay in the log
+        bits.append(f"decision {e['decision']} ({str(e.get('action', '')).replace('_', ' ')})")
+    # no character of the log's data reaches the terminal as a control: shown as its escape
+    return "  ".join("".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in b) for b in bits)
 
 
 @audit_app.callback()

@@ -138,12 +138,14 @@ def test_cli_lists_a_workspace_event_by_what_it_was_about_not_an_empty_period(tm
 
     log = tmp_path / "a.jsonl"
     append_audit(log, audience="workspace", input_path=None, input_hash=None, outputs=[], event="withdraw decision",
-                 extra={"workspace": "team.cmw", "decision": 2, "action": "merge", "a": "prov-p-1", "b": "C1"})
+                 extra={"workspace": "team\x1b[31m.cmw", "decision": 2, "action": "keep_apart",
+                        "a": "link:K1:target=Ethan Irwell", "b": "C1"})
     result = CliRunner().invoke(app, ["audit", "--log", str(log)])
     assert result.exit_code == 0, result.output
     line = result.output.splitlines()[-1]
-    assert "withdraw decision" in line and "decision 2 (merge prov-p-1 C1)" in line and "workspace team.cmw" in line
+    assert "withdraw decision" in line and "decision 2 (keep apart)" in line and "workspace team\\u001b[31m.cmw" in line
     assert "None" not in line and "0 files" not in line and ".." not in line
+    assert "Ethan" not in result.output and "\x1b" not in result.output  # no name listed; no control obeyed
     # a disclosure keeps its audience, period and files
     shown = _audit_line({"at": "2026-12-07T10:00:00Z", "id": "abc", "event": "pack", "user": "ana",
                          "audience": "partner", "period": {"from": "2026-01-01", "to": "2026-11-30"},

@@ -86,6 +86,10 @@ def test_a_name_with_no_letter_or_digit_names_no_one(tmp_path):
     from contextmap.resolve.decisions import same_name
 
     assert not same_name("prov-p-1", "???", "\U0001f480") and not same_name("prov-p-1", "", "")
+    # a workspace may hold such a record from before, with a decision on it: still read
+    links = pd.DataFrame({"link_id": ["K1"], "source_id": ["C04"], "target_id": ["prov-p-x"]})
+    d = parse_decisions("merge 'link:K1:target=???' P1\n").at_link_ends(links, links["link_id"], {"prov-p-x": "???"})
+    assert [(x.a, x.b) for x in d.items] == [("prov-p-x", "P1")]
 
 
 # --- ingest: exact name forms -----------------------------------------------------------
@@ -1672,3 +1676,28 @@ def test_a_decision_pairing_a_place_with_a_person_is_refused_not_left_out():
     with pytest.raises(DecisionsError, match=r"keep apart C1 L2 joins a place and a person"):
         resolve_dataset(ds, decisions=parse_decisions("keep apart C1 L2\n"), engine="fixed")
     assert resolve_dataset(ds, decisions=parse_decisions("merge L1 L3\n"), engine="fixed").locations is not None
+
+
+def test_an_exported_group_comes_back_as_one_group_whatever_the_order_of_its_lines(tmp_path):
+    """A hand-written block (merge, keep apart, merge on one record's ends) is a merge group and
+    a keep-apart: exported and imported into another workspace, the merges are still
+    withdrawn together."""
+    from contextmap.workspace import init_workspace
+    from contextmap.workspace.record import decisions_text, import_decisions
+
+    _export(tmp_path, "C01,Ethan Irwell,14/03/2012\nC02,Leah Grant,05/05/2011\nC04,Rhianna Blencow,03/03/2012\n", "",
+            "C04,Ethan I,,associate,2026-10-02\nC04,Ethan I,,associate,2026-10-09\nC04,Ethan I,,associate,2026-10-16\n")
+    e1, e2, e3 = (f"'link:{k}:target=Ethan I'" for k in contextmap.load(tmp_path, as_of="2026-11-01").links["link_id"])
+    block = f"# seen together at MACE\nmerge {e1} C01\nkeep apart {e2} C02\nmerge {e3} C01\n"
+    with init_workspace(f"sqlite:///{tmp_path / 'ws.db'}") as ws:
+        ws.import_source(tmp_path, as_of="2026-11-01")
+        assert import_decisions(ws.engine, block, source="mace.txt").added == 3
+        text = decisions_text(ws.engine)
+    with init_workspace(f"sqlite:///{tmp_path / 'ws2.db'}") as ws2:
+        ws2.import_source(tmp_path, as_of="2026-11-01")
+        assert import_decisions(ws2.engine, text, source="exported.txt").added == 3
+        hist = ws2.decision_history()
+        assert set(hist["reason"]) == {"seen together at MACE"}
+        merge = int(hist.loc[hist["action"] == "merge", "decision_id"].min())
+        assert len(ws2.withdraw(merge, reason="redo")["also"]) == 1
+        assert [x.action for x in ws2.decisions().items] == ["keep_apart"]

@@ -401,22 +401,24 @@ def decisions_text(engine: sa.Engine) -> str:
         rows = conn.execute(sa.select(D).order_by(D.c.decision_id)).all()
     lines = ["# decisions exported from a contextmap workspace"]
     gone = []
-    group = None
+    # one comment over a group (the decisions one `decide` stored for a record written in
+    # several links, withdrawn together: one action, one time to the microsecond), whatever
+    # their order: imported again, the lines under it are one group; the reason alone on the
+    # line above them, so that it comes back as it was
+    groups: dict[tuple, list[Any]] = {}
     for r in rows:
-        verb = "merge" if r.action == "merge" else "keep apart"
         if r.withdrawn_at is not None:
+            verb = "merge" if r.action == "merge" else "keep apart"
             gone.append(f"# {verb} {_quote(r.a)} {_quote(r.b)}: withdrawn {r.withdrawn_at:%Y-%m-%d} by {r.withdrawn_by} "
                         f"({' '.join(str(r.withdrawn_reason).split())})")
             continue
-        # one comment over a group (the decisions one `decide` stored for a record written in
-        # several links): imported again, the lines under it are one group, withdrawn together;
-        # the reason alone on the line above, so that it comes back as it was
-        key = (r.action, r.decided_at, r.decided_by, r.reason) if _in_group(r.decided_at) else None
-        if key is None or key != group:
-            lines += ["", f"# decided by {' '.join(str(r.decided_by).split())} on {r.decided_at:%Y-%m-%d}:",
-                      f"# {' '.join(str(r.reason).split())}"]
-        group = key
-        lines.append(f"{verb} {_quote(r.a)} {_quote(r.b)}")
+        key = (r.action, r.decided_at, r.decided_by, r.reason) if _in_group(r.decided_at) else (r.decision_id,)
+        groups.setdefault(key, []).append(r)
+    for members in groups.values():
+        first = members[0]
+        lines += ["", f"# decided by {' '.join(str(first.decided_by).split())} on {first.decided_at:%Y-%m-%d}:",
+                  f"# {' '.join(str(first.reason).split())}"]
+        lines += [f"{'merge' if r.action == 'merge' else 'keep apart'} {_quote(r.a)} {_quote(r.b)}" for r in members]
     if gone:
         lines += ["", "# withdrawn decisions (no longer applied), for the record:", *gone]
     return "\n".join(lines) + "\n"
