@@ -6,6 +6,7 @@ workbook and police CSV extracts; docs/examples/sources.yaml maps them.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -249,6 +250,9 @@ def test_minimal_manifest_reads_and_unmapped_tables_are_empty(tmp_path):
         (lambda t: t.replace("police/nominals.csv", "police/missing.csv"), InputNotFoundError, "'police/missing.csv' not found"),
         (lambda t: t.replace("police/nominals.csv", "../outside.csv"), InputReadError, "outside the folder"),
         (lambda t: t.replace("{Nominal Ref: person_id}", "{Nominal Ref: person_id, Shoe Size: name}"), MappingError, "'Shoe Size'"),
+        # a mistyped local column: the message names the manifest's source and sheet (counted from 1)
+        (lambda t: t.replace("Date Reported Missing", "Date Reported Mising"), MappingError,
+         "sources.yaml' sources[2].sheets[2]: tables.episodes.columns names 'Date Reported Mising'"),
         (lambda t: t.replace("      - {sheet: Young People, table: children, columns: {Child ID: child_id}}\n", ""), MappingError, "no source for the children table"),
         (lambda t: t + "  - {file: police/nominals.csv, table: persons}\n", InputReadError, "listed twice"),
         (lambda t: t.replace("{Nominal Ref: person_id}", "{Nominal Ref: person_id, name: {from: Surname, pattern: '('}}"), MappingError, "not a regular expression"),
@@ -257,7 +261,7 @@ def test_minimal_manifest_reads_and_unmapped_tables_are_empty(tmp_path):
 def test_manifest_errors_name_the_key_and_value(tmp_path, change, error, fragment):
     d = _copy(tmp_path)
     (tmp_path / "outside.csv").write_text("Nominal Ref\nX1\n")
-    with pytest.raises(error, match=fragment.replace("(", r"\(").replace(".", r"\.")):
+    with pytest.raises(error, match=re.escape(fragment)):
         contextmap.load(_manifest(d, change(MINIMAL)), as_of=AS_OF)
 
 

@@ -136,6 +136,9 @@ class TableMapping:
     """Regular expressions for the wording this source writes round a place ("Traced by PC
     1234 at ..."), stripped from its place text before matching (besides the defaults of
     :data:`contextmap.ingest.placetext.DEFAULT_BOILERPLATE`)."""
+    where: str = "mapping"
+    """Where the mapping was written, for messages: ``mapping``, or a manifest's source
+    (``sources manifest 'sources.yaml' sources[1].sheets[3]``)."""
 
     @property
     def targets(self) -> list[str]:
@@ -314,7 +317,8 @@ def table_mapping(where: str, name: str, spec: Any, *, keys: tuple[str, ...] = T
             raise MappingError(f"{where}: tables.{name}.{key} must be a name, instead got: {spec[key]!r}")
     return TableMapping(file=spec.get("file"), sheet=spec.get("sheet"), columns=columns, values=values,
                         date_formats=formats, rules=rules, constants=constants,
-                        boilerplate=_boilerplate(where, f"tables.{name}.boilerplate", spec.get("boilerplate")))
+                        boilerplate=_boilerplate(where, f"tables.{name}.boilerplate", spec.get("boilerplate")),
+                        where=where)
 
 
 def _boilerplate(where: str, what: str, value: Any) -> tuple[str, ...]:
@@ -434,7 +438,7 @@ def conform(table: str, label: str, header: list[str], body: pd.DataFrame, tm: T
         i = _find_column(local, exact, folded)
         if i is None:
             raise MappingError(
-                f"mapping: tables.{table}.columns names {local!r}, which is not a column of {label}; "
+                f"{tm.where}: tables.{table}.columns names {local!r}, which is not a column of {label}; "
                 f"its columns are {header}"
             )
         rename[i] = target
@@ -445,7 +449,7 @@ def conform(table: str, label: str, header: list[str], body: pd.DataFrame, tm: T
             i = _find_column(local, exact, folded)
             if i is None:
                 raise MappingError(
-                    f"mapping: tables.{table}.columns builds {target!r} from {local!r}, which is not a "
+                    f"{tm.where}: tables.{table}.columns builds {target!r} from {local!r}, which is not a "
                     f"column of {label}; its columns are {header}"
                 )
             idx.append(i)
