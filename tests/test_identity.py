@@ -1319,6 +1319,13 @@ def test_a_workspace_decision_on_a_link_made_record_follows_it_across_months(tmp
         for text in ("prov-p-0000000000", f"link:{lid}:middle", "link:IR404:target"):
             with pytest.raises(WorkspaceError, match="Expected A to be"):
                 ws.decide("merge", text, "C01", reason="no such record")
+        # each refusal says the one reason that holds
+        with pytest.raises(WorkspaceError, match=r"no current link has the id 'IR404'"):
+            ws.decide("merge", "link:IR404:target", "C01", reason="no such link")
+        with pytest.raises(WorkspaceError, match=r"the name written there is 'Ethan I', not 'Jay Pike'"):
+            ws.decide("merge", f"link:{lid}:target=Jay Pike", "C01", reason="another name")
+        with pytest.raises(WorkspaceError, match=r"the source of that link is the record C04 itself: decide on C04"):
+            ws.decide("merge", f"link:{lid}:source=Rhianna Blencow", "C01", reason="a record of its own")
         ws.import_source(tmp_path / "nov", as_of="2026-12-01")
         nov_id = ws.dataset().links["target_id"].iloc[0]
         assert nov_id != oct_id

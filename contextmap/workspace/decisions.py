@@ -146,6 +146,29 @@ def _link_ends(conn: sa.Connection, ends: list[str]) -> dict[str, Match]:
     return out
 
 
+def _why_not_an_end(conn: sa.Connection, x: str) -> str:
+    """Why ``x`` (``link:<link>:<side>[=<name>]``) names no end :func:`_link_ends` finds: the one
+    reason that holds, in words."""
+    e = link_end(x)
+    if e is None:
+        return "not a link's end"
+    L = db.DATA_TABLES["links"]
+    rows = conn.execute(sa.select(L.c.record_key, L.c.source_id, L.c.target_id).where(
+        L.c.is_current, sa.or_(L.c.record_key == e[0], L.c.record_key.startswith(e[0] + "@", autoescape=True)))).all()
+    exact = [r for r in rows if r.record_key == e[0]]
+    rows = exact or rows
+    if not rows:
+        return f"no current link has the id {e[0]!r}"
+    if len(rows) > 1:
+        return (f"several agencies' links have the id {e[0]!r}: name one as "
+                + " or ".join(f"link:{r.record_key}:{e[1]}" for r in rows[:3]))
+    rec = str(rows[0].source_id if e[1] == "source" else rows[0].target_id)
+    if not rec.startswith("prov-"):
+        return f"the {e[1]} of that link is the record {rec} itself: decide on {rec}"
+    m = next(iter(describe_records(conn, [rec])), None)
+    return f"the name written there is {m.name if m is not None else None!r}, not {written_name(x)!r}"
+
+
 def _ends_of(conn: sa.Connection, record: str) -> list[str]:
     """The links' ends (``link:<id>:<side>``) where the current links name ``record``."""
     L = db.DATA_TABLES["links"]
@@ -169,9 +192,8 @@ def _decision_records(conn: sa.Connection, text: str, argument: str, mentions: d
         found = _link_ends(conn, [t]).get(t)
         if found is None:
             raise WorkspaceError(f"Expected {argument} to be the end of one link the workspace holds, instead got: "
-                                 f"{text!r} (no current link has the id {link_end(t)[0]!r}, several agencies' "  # type: ignore[index]
-                                 "links have it: name one as id@agency, or the name written there is not the one "
-                                 "given; `contextmap review` shows where each name was written)")
+                                 f"{text!r} ({_why_not_an_end(conn, t)}; `contextmap review` shows where each name "
+                                 "was written)")
         return [found]
     if t.startswith("prov-"):
         found = (mentions if mentions is not None else _mentions(conn)).get(t)
