@@ -339,3 +339,18 @@ def test_analyst_decision_merges_a_provisional_record(ds, tmp_path):
     assert kyle not in pe.index and kyle in pe.loc["FC-N0452", "merged_from"]
     assert not bool(pe.loc["FC-N0452", "provisional"])
     assert out.links.set_index("link_id").loc["FC-I9006", "target_id"] == "FC-N0452"
+
+
+def test_a_mistyped_code_under_values_is_named_beside_the_code_it_missed(tmp_path):
+    """"Foster carer" under values: never meets the export's "Foster care": the unknown-value
+    warning says which key of the mapping was meant for it (no hint where no key is near)."""
+    d = _copy(tmp_path)
+    text = MINIMAL.replace("{sheet: Young People, table: children, columns: {Child ID: child_id}}",
+                           "{sheet: Young People, table: children, columns: {Child ID: child_id, Placement: placement}, "
+                           "values: {placement: {Foster carer: foster, With parents: home}}}")
+    ds = contextmap.load(_manifest(d, text), as_of=AS_OF)
+    w = ds.report.warnings
+    placement = w[(w["table"] == "children") & (w["column"] == "placement")]
+    hinted = placement[placement["reason"].str.contains("'foster_carer', which no row holds", regex=False)]
+    assert len(hinted) and set(hinted["value"]) == {"Foster care"}
+    assert not placement.loc[placement["value"] != "Foster care", "reason"].str.contains("which no row holds").any()

@@ -315,8 +315,26 @@ class TableChecker:
             self.warn(unknown, name, "relation not in the documented vocabulary (kept)")
             return _string(codes)
         self.out[name] = _string(codes)
-        self.soft(unknown, name, f"unknown {name} value; expected one of {list(values)}")
+        why = f"unknown {name} value; expected one of {list(values)}"
+        self.soft(unknown, name, self._values_typo(name, codes, unknown, why) if unknown.any() else why)
         return self.out[name]
+
+    def _values_typo(self, name: str, codes: pd.Series, unknown: pd.Series, why: str) -> pd.Series | str:
+        """``why``, and where a code the mapping's ``values:`` translates holds in no row but is
+        within a letter or two of an unknown code that does, that hint: "Supported accomodation"
+        under ``values:`` never meets the "Supported accommodation" the export writes."""
+        import difflib
+
+        keys = {k for tm in self.tms for k in tm.values.get(name, {})}
+        unused = sorted(keys - set(codes[~unknown].unique()) - set(codes.unique()))
+        if not unused:
+            return why
+        hints = {}
+        for u in codes[unknown].unique().tolist():
+            near = difflib.get_close_matches(u, unused, n=1, cutoff=0.85)
+            if near:
+                hints[u] = f"{why} (the mapping's values: lists {near[0]!r}, which no row holds: a typo for this?)"
+        return codes.map(hints).where(codes.isin(list(hints)), why) if hints else why
 
     # table-specific checks --------------------------------------------------------------
 
