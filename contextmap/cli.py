@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 
 from contextmap._errors import ContextMapError
-from contextmap.workspace.commands import WorkspaceOption, dataset_or_workspace, fail
+from contextmap.workspace.commands import WorkspaceOption, dataset_or_workspace, fail, terminal_text
 from contextmap.workspace.commands import register as _register_workspace_commands
 
 __all__ = ["app", "main"]
@@ -522,7 +522,7 @@ def _audit_line(e: dict) -> str:
     if e.get("decision") is not None:  # by number and action: the records' names stay in the log
         bits.append(f"decision {e['decision']} ({str(e.get('action', '')).replace('_', ' ')})")
     # no character of the log's data reaches the terminal as a control: shown as its escape
-    return "  ".join("".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in b) for b in bits)
+    return terminal_text("  ".join(bits))
 
 
 @audit_app.callback()

@@ -110,8 +110,8 @@ def fail(exc: Exception, code: int = 2) -> typer.Exit:
 
 def say(text: str) -> None:
     """Print a line for the user: data in it (names, ids, titles) is shown, never obeyed: no
-    markup, and characters that are not printable are shown as escapes (:func:`_shown`)."""
-    console.print("\n".join(_shown(line) for line in text.split("\n")), markup=False, highlight=False)
+    markup, and characters that are not printable are shown as escapes (:func:`terminal_text`)."""
+    console.print("\n".join(terminal_text(line) for line in text.split("\n")), markup=False, highlight=False)
 
 
 def open_from(workspace: str | None):
@@ -466,7 +466,7 @@ def quoted(name: Any) -> str:
 _q = quoted
 
 
-def _shown(text: str) -> str:
+def terminal_text(text: str) -> str:
     """Text for the terminal: a character that is not printable (a direction override, a
     control character) is shown as its escape, so no name can rearrange the line."""
     return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)

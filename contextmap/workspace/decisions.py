@@ -109,22 +109,28 @@ def _mentions(conn: sa.Connection) -> dict[str, Match]:
     return out
 
 
+def _links_named(conn: sa.Connection, link: str) -> list[Any]:
+    """The current links (``record_key``, ``source_id``, ``target_id``) a decision's link id
+    names: the one whose identity it is, else every agency's link sent with that id
+    (``1001`` -> ``1001@<agency>``, one or several)."""
+    L = db.DATA_TABLES["links"]
+    rows = conn.execute(sa.select(L.c.record_key, L.c.source_id, L.c.target_id).where(
+        L.c.is_current, sa.or_(L.c.record_key == link, L.c.record_key.startswith(link + "@", autoescape=True)))).all()
+    return [r for r in rows if r.record_key == link] or list(rows)
+
+
 def _link_ends(conn: sa.Connection, ends: list[str]) -> dict[str, Match]:
     """Each link's end (``link:IR0377121:target``) the workspace's current links hold, as a
     :class:`Match` describing the record written there, its ``record_id`` the end as stored:
     the link named by its identity (``IR0377121@northfell-constabulary``), which is the same in
     every workspace and every month, where the id an agency sent may be shown bare in one
     workspace and qualified in another. A bare id two agencies' links have names neither."""
-    L = db.DATA_TABLES["links"]
     out: dict[str, Match] = {}
     for x in ends:
         e = link_end(x)
         if e is None:
             continue
-        rows = conn.execute(sa.select(L.c.record_key, L.c.source_id, L.c.target_id).where(
-            L.c.is_current, sa.or_(L.c.record_key == e[0], L.c.record_key.startswith(e[0] + "@", autoescape=True)))).all()
-        exact = [r for r in rows if r.record_key == e[0]]
-        rows = exact or rows
+        rows = _links_named(conn, e[0])
         if len(rows) != 1:
             continue
         key, src, tgt = rows[0]
@@ -152,11 +158,7 @@ def _why_not_an_end(conn: sa.Connection, x: str) -> str:
     e = link_end(x)
     if e is None:
         return "not a link's end"
-    L = db.DATA_TABLES["links"]
-    rows = conn.execute(sa.select(L.c.record_key, L.c.source_id, L.c.target_id).where(
-        L.c.is_current, sa.or_(L.c.record_key == e[0], L.c.record_key.startswith(e[0] + "@", autoescape=True)))).all()
-    exact = [r for r in rows if r.record_key == e[0]]
-    rows = exact or rows
+    rows = _links_named(conn, e[0])
     if not rows:
         return f"no current link has the id {e[0]!r}"
     if len(rows) > 1:
