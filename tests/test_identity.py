@@ -1708,3 +1708,30 @@ def test_an_exported_group_comes_back_as_one_group_whatever_the_order_of_its_lin
         merge = int(hist.loc[hist["action"] == "merge", "decision_id"].min())
         assert len(ws2.withdraw(merge, reason="redo")["also"]) == 1
         assert [x.action for x in ws2.decisions().items] == ["keep_apart"]
+
+
+@pytest.mark.parametrize(("written", "child"), [("Abi CARROW", "Abbie Carrow"), ("Liv Varley", "Olivia Varley"),
+                                                ("Finn Ivison", "Finley Ivison"),
+                                                ("Alfie Moor", "Alfred Moor"), ("Gracie Hallam", "Grace Hallam")])
+def test_british_short_forms_that_are_no_start_of_the_name_are_the_name(written, child):
+    # "Abi" for Abbie, "Liv" for Olivia, "Finn" for Finley: no prefix and no typo makes them
+    # one name, so the nickname table must (the police write a child by the name they use)
+    kids = [{"child_id": "K1", "name": "Abbie Carrow", "date_of_birth": "2012-07-25", "gender": "female"},
+            {"child_id": "K2", "name": "Olivia Varley", "date_of_birth": "2011-02-03", "gender": "female"},
+            {"child_id": "K3", "name": "Finley Ivison", "date_of_birth": "2010-09-18", "gender": "male"},
+            {"child_id": "K4", "name": "Alfred Moor", "date_of_birth": "2013-04-01", "gender": "male"},
+            {"child_id": "K5", "name": "Grace Hallam", "date_of_birth": "2012-12-12", "gender": "female"}]
+    kid = next(k for k in kids if k["name"] == child)
+    res = resolve_persons(_ds([{"person_id": "N1", "name": written, "date_of_birth": kid["date_of_birth"]}], children=kids))
+    assert res.mapping["N1"] == kid["child_id"]
+    assert "forename nickname" in _pairs(res).loc[(kid["child_id"], "N1")]["explanation"]
+
+
+def test_a_short_form_without_a_date_of_birth_is_still_compared_with_the_child():
+    # "Liv Varley" shares no name key, initial or first three letters with "Olivia Varley":
+    # only the forename's form (the nickname table's) brings the two together
+    kids = [{"child_id": "K2", "name": "Olivia Varley", "date_of_birth": "2011-02-03", "gender": "female"}]
+    res = resolve_persons(_ds([{"person_id": "N1", "name": "Liv Varley", "provisional": True}], children=kids))
+    assert ("K2", "N1") in _pairs(res).index
+    assert "forename nickname" in _pairs(res).loc[("K2", "N1")]["explanation"]
+

@@ -101,7 +101,7 @@ def block_keys(rec: pd.DataFrame, f: dict[str, np.ndarray], *, children_alone: b
 
 def _cross_keys(rec: pd.DataFrame, f: dict[str, np.ndarray]) -> pd.DataFrame:
     """The person-child keys (see :func:`block_keys`), children role 2, person records role 3.
-    Keys on a date of birth are always used; name-only keys (``kn``, ``ki``, ``kp``, ``kf``: ``capped``)
+    Keys on a date of birth are always used; name-only keys (``kn``, ``ki``, ``kp``, ``kf``, ``kg``: ``capped``)
     are dropped where more than :data:`CROSS_MAX_CHILDREN` children share them (a person record
     with no date of birth could be any of them: no score can say which). A record without a
     name gets none: it is never matched to a child on a date of birth alone."""
@@ -129,6 +129,9 @@ def _cross_keys(rec: pd.DataFrame, f: dict[str, np.ndarray]) -> pd.DataFrame:
         # a short form where too many children share the initial: "Marc Tindale" for Marcus
         (both & (len_fn >= 3), lambda i: f"kp|{sn[i]}|{fn[i][:3]}", "", True),
         (both & ((child & (len_fn > 1)) | (~child & (len_sn == 1))), lambda i: f"kf|{form[i]}|{sn[i][0]}", "", True),  # "Tyrese O"
+        # a short form no start of the name (the nickname table's): "Liv Varley" for Olivia,
+        # "Abi CARROW" for Abbie, written without a date of birth
+        (both & (child | (form != fn)), lambda i: f"kg|{form[i]}|{sn[i]}", "", True),
     ]
     frames = []
     for mask, make, kind, capped in parts:

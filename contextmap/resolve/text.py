@@ -79,9 +79,22 @@ _NICKNAMES = {
     "jordan": "jord",
     "margaret": "maggie meg peggy",
     "jessica": "jess jessie",
-    "abigail": "abbie abby",
+    "abigail": "abbie abby abi abbi",
     "natalie": "nat",
     "danielle": "dani",
+    # British forms that are no start of the name, or are names of their own that mean it
+    "olivia": "liv livvy",
+    "finley": "finn finlay",
+    "grace": "gracie",
+    "alfred": "alfie alf",
+    "oliver": "ollie olly",
+    "frederick": "fred freddie freddy",
+    "archibald": "archie",
+    "isabella": "izzy issy bella isabel isabelle",
+    "theodore": "theo",
+    "bradley": "brad",
+    "dominic": "dom",
+    "muhammad": "mohammed mohammad mohamed muhammed",
 }
 NICKNAME_TO_FORM: dict[str, str] = {nick: full for full, nicks in _NICKNAMES.items() for nick in nicks.split()}
 
