@@ -1408,7 +1408,10 @@ def _levels_by_sets(person, child, f, cross):
         if not len(mine) or not len(theirs):
             continue
         th = set(theirs.tolist())
-        out[i] = int(any(k in th or not th.isdisjoint(graph.of(k).tolist()) for k in mine.tolist()))
+        if any(k in th for k in mine.tolist()):
+            out[i] = 2  # a partner shared
+        else:
+            out[i] = int(any(not th.isdisjoint(graph.of(k).tolist()) for k in mine.tolist()))
     return out
 
 
@@ -1438,7 +1441,7 @@ def test_link_context_levels_by_matrices_agree_with_the_definition_by_sets():
         want = _levels_by_sets(person, child, f, cross)
         assert link_context_levels(person, child, f, cross).tolist() == want.tolist()
         seen |= set(want.tolist())
-    assert seen == {-1, 0, 1}
+    assert seen == {-1, 0, 1, 2}
 
 
 def test_a_decision_on_a_links_end_stops_when_the_name_there_becomes_another_record(tmp_path):
@@ -1735,3 +1738,22 @@ def test_a_short_form_without_a_date_of_birth_is_still_compared_with_the_child()
     assert ("K2", "N1") in _pairs(res).index
     assert "forename nickname" in _pairs(res).loc[("K2", "N1")]["explanation"]
 
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_partner_shared_is_nearer_than_a_friend_of_a_friend(engine):
+    # two children named Mason Orrell; the police write "Mason Orrell" (P9, no date of birth)
+    # beside Niamh (C05). The council has the first Mason as Niamh's friend, the second only as
+    # a friend of Harvey (C03), who is Niamh's friend: both are near, the first the nearer
+    kids = [*CHILDREN, {"child_id": "C20", "name": "Mason Orrell", "date_of_birth": "2011-06-01", "gender": "male"},
+            {"child_id": "C21", "name": "Mason Orrell", "date_of_birth": "2012-02-09", "gender": "male"}]
+    links = [{"link_id": "L1", "source_id": "P9", "target_id": "C05", "relation": "seen_with", "observed_on": "2026-10-01"},
+             {"link_id": "L2", "source_id": "C20", "target_id": "C05", "relation": "friend", "observed_on": "2026-09-01"},
+             {"link_id": "L3", "source_id": "C21", "target_id": "C03", "relation": "friend", "observed_on": "2026-09-01"},
+             {"link_id": "L4", "source_id": "C03", "target_id": "C05", "relation": "friend", "observed_on": "2026-09-01"}]
+    res = resolve_persons(_ds([{"person_id": "P9", "name": "Mason Orrell", "provisional": True}], children=kids, links=links),
+                          engine=engine)
+    pairs = _pairs(res)
+    shared, further = pairs.loc[("C20", "P9")], pairs.loc[("C21", "P9")]
+    assert "context: linked near this child (a record it is linked with is linked with the child too)" in shared["explanation"]
+    assert "context: linked near this child, one step further out" in further["explanation"]
+    assert shared["match_probability"] > further["match_probability"]

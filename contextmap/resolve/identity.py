@@ -12,9 +12,10 @@ scored against the child's record by the same model as any person pair
   18 or over by its date of birth) that the record matches as well is a candidate on the same
   footing as a child (a namesake: the name alone does not say which is meant), its prior never
   below the person model's own; the pair with the adult is scored the same way (``rival_pair``).
-* **Link context** (:func:`link_context_levels`): a record linked near the candidate (a record
-  it is linked with is the candidate's link partner, or shares one with it) gains
-  ``log2(m / u)``, m and u learnt by expectation maximisation with the shares.
+* **Link context** (:func:`link_context_levels`): a record linked near the candidate gains
+  ``log2(m / u)`` at one of two levels (a record it is linked with is the candidate's link
+  partner too; or, one step further out, shares a link with one of the candidate's), m and u
+  of each learnt by expectation maximisation with the shares.
 * **Child or adult** (:data:`AGE_GUARD`): a person aged 25 or over on the reference day
   (:func:`reference_day`) is never a child's record; a child and a person of whom one is
   under 18 and the other 18 or over, born more than a year apart, are never one person. A
@@ -170,11 +171,11 @@ def child_guards(scored: pd.DataFrame, f: dict[str, np.ndarray], ref: pd.Timesta
     # reference's links were read, and they point at the other (on its own, "not near" says
     # nothing: the exports hold only part of a child's circle)
     who = np.where(rival, ref_of, person)
-    has_near = np.bincount(who[(live | rival) & (level == 1)], minlength=len(f["child"])) > 0
+    has_near = np.bincount(who[(live | rival) & (level >= 1)], minlength=len(f["child"])) > 0
     beside_near = (live | rival) & (level == 0) & has_near[np.maximum(who, 0)]
-    ctx_w = np.where(beside_near, np.log2((1 - m) / (1 - u)), ctx_w)
+    ctx_w = np.where(beside_near, _not_near_weight(m, u), ctx_w)
     out.attrs["child_shares"] = shares
-    out.attrs["link_context"] = {"m": round(m, 4), "u": round(u, 4)}
+    out.attrs["link_context"] = {"m": [round(x, 4) for x in m], "u": [round(x, 4) for x in u]}
     rec_share = record_shares(shares, f["provisional"], f.get("relation"))
     lead_rec = np.log2(rec_share / n_c) - np.log2(1 - rec_share)  # one candidate, before the names are compared
     # an adult of record is a candidate as likely as a child, and never less than the person
@@ -200,10 +201,12 @@ def child_guards(scored: pd.DataFrame, f: dict[str, np.ndarray], ref: pd.Timesta
     # fixed-width unicode arrays of 400 bytes a pair: over 500 MB at 100,000 episodes)
     words = np.full(k, "", dtype=object)
     said = (cross | rival) & (level >= 0)
-    words[said & (level != 1)] = CONTEXT_WORDS[0]
+    words[said & (level < 1)] = CONTEXT_WORDS[0]
     words[said & beside_near] = CONTEXT_WORDS[-1]
-    words[said & (level == 1) & ~rival] = CONTEXT_WORDS[1]
-    words[said & (level == 1) & rival] = CONTEXT_WORDS[2]
+    words[said & (level == 2) & ~rival] = CONTEXT_WORDS[1]
+    words[said & (level == 2) & rival] = CONTEXT_WORDS[2]
+    words[said & (level == 1) & ~rival] = CONTEXT_WORDS[3]
+    words[said & (level == 1) & rival] = CONTEXT_WORDS[4]
     out["ctx_words"] = words
     out["rivals"] = np.where(cross, n_rivals[person], 0)
     out["rival_pair"] = rival
@@ -244,10 +247,12 @@ def child_guards(scored: pd.DataFrame, f: dict[str, np.ndarray], ref: pd.Timesta
     return out
 
 
-CONTEXT_WORDS = {1: "linked near this child (a record it is linked with is, or shares a link with, the child)",
+CONTEXT_WORDS = {1: "linked near this child (a record it is linked with is linked with the child too)",
                  0: "linked, but not near this record",
                  -1: "linked, but not near this record, and near another it may be",
-                 2: "linked near this adult (a record it is linked with is, or shares a link with, the adult)"}
+                 2: "linked near this adult (a record it is linked with is linked with the adult too)",
+                 3: "linked near this child, one step further out (a record it is linked with shares a link with the child's)",
+                 4: "linked near this adult, one step further out (a record it is linked with shares a link with the adult's)"}
 """The link context of a person-child pair, in the words the review queue shows."""
 
 
@@ -521,14 +526,17 @@ def _stand_graphs(base: dict, stands: np.ndarray, provisional: np.ndarray,
 
 
 def link_context_levels(person: np.ndarray, child: np.ndarray, f: dict, cross: np.ndarray) -> np.ndarray:
-    """Per pair: 1 when the person record is linked near the child (a record it is linked with
-    is the child's link partner, or shares a link partner with the child: police name a
-    child beside the child's friends), 0 when both are linked but not near, -1 when either
-    is linked to nothing else (no evidence either way) or the pair is not a person-child one.
+    """Per pair: 2 when the person record shares a link partner with the child (police name a
+    child beside the child's friends), 1 when it is linked near the child one step further
+    out (a record it is linked with is linked with one of the child's partners), 0 when both
+    are linked but not near, -1 when either is linked to nothing else (no evidence either
+    way) or the pair is not a person-child one. The nearer is the stronger evidence: a friend
+    of a friend is linked near many children.
 
     Counted with sparse matrices (a loop over sets took 1.7 s at 100,000 episodes): with ``P``
     the record's partners but the child, ``T`` the child's but the record, and ``G`` the links
-    whose ends' identity is stated, the pair is near when ``P (I + G) T'`` is positive.
+    whose ends' identity is stated, the pair shares a partner when ``P T'`` is positive and is
+    near when ``P (I + G) T'`` is.
 
     Examples
     --------
@@ -539,7 +547,7 @@ def link_context_levels(person: np.ndarray, child: np.ndarray, f: dict, cross: n
     >>> near, graph, _ = link_neighbours(D(), ids, np.array([False, False, True]))
     >>> f = {"ids": ids, "graph": graph, "near": near}
     >>> link_context_levels(np.array([2]), np.array([0]), f, np.array([True])).tolist()  # P1 beside C1's friend
-    [1]
+    [2]
     """
     out = np.full(len(person), -1, dtype=np.int64)
     near, graph, ids = f.get("near"), f.get("graph"), f.get("ids")
@@ -570,26 +578,35 @@ def link_context_levels(person: np.ndarray, child: np.ndarray, f: dict, cross: n
     in_near = np.asarray(M[inv, safe_c]).ravel() * ok  # the record is linked with the child itself
     in_t = np.asarray(G[safe_c, safe_x]).ravel() * ok * (xc >= 0)  # the child is linked with the record itself
     total = np.asarray(S[inv].multiply(G[safe_c]).sum(axis=1)).ravel()
+    # the partners both have (the child is not its own partner, nor the record its own)
+    shared = np.asarray(M[inv].multiply(G[safe_c]).sum(axis=1)).ravel()
     # leave the child out of P and the record out of T: the (k, t) terms with k = child or t = record
     s_x = np.asarray(S[inv, safe_x]).ravel() * (xc >= 0)
     total = total - in_near * deg[safe_c] - in_t * s_x + in_near * in_t
     n_p = np.asarray(M[inv].sum(axis=1)).ravel() - in_near
     n_t = deg[safe_c] - in_t
     live = ok & (cc != xc) & (n_p > 0) & (n_t > 0)
-    out[at[live]] = (total[live] > 0).astype(np.int64)
+    out[at[live]] = np.where(shared[live] > 0, 2, (total[live] > 0).astype(np.int64))
     return out
 
 
-def _context_weight(level: np.ndarray, m: float, u: float) -> np.ndarray:
-    return np.where(level == 1, np.log2(m / u), 0.0)
+def _context_weight(level: np.ndarray, m: tuple[float, float], u: tuple[float, float]) -> np.ndarray:
+    """The weight of each pair's link context level (:func:`link_context_levels`): ``m[0]``,
+    ``u[0]`` are for level 1 (near, one step further out), ``m[1]``, ``u[1]`` for level 2 (a
+    partner shared)."""
+    return np.where(level == 2, np.log2(m[1] / u[1]), np.where(level == 1, np.log2(m[0] / u[0]), 0.0))
 
 
-CONTEXT_START = (0.5, 0.25)
-"""Where the link context's m and u (the share of a child's own records, and of other
-records, linked near the child) start: a modest guess ("linked near" doubles the odds: an
-adult of concern is linked near children too), used as it is when fewer than
-:data:`CHILD_SHARE_MIN_RECORDS` person-child pairs have a context; otherwise both are learnt
-by expectation maximisation."""
+def _not_near_weight(m: tuple[float, float], u: tuple[float, float]) -> float:
+    return float(np.log2((1 - m[0] - m[1]) / (1 - u[0] - u[1])))
+
+
+CONTEXT_START = ((0.2, 0.3), (0.1, 0.1))
+"""Where the link context's m and u start, as (near one step further out, a partner shared):
+the share of a child's own records, and of other records, at each level. A modest guess
+(either doubles the odds or more: an adult of concern is linked near children too), used as
+it is when fewer than :data:`CHILD_SHARE_MIN_RECORDS` person-child pairs have a context;
+otherwise all four are learnt by expectation maximisation."""
 
 
 def _learn_prior_and_context(bits, level, person, live, ref_of, f, n_c, start, iterations: int = 10):
@@ -611,11 +628,13 @@ def _learn_prior_and_context(bits, level, person, live, ref_of, f, n_c, start, i
         odds = np.where(live, np.exp2(np.minimum(lead + w, 1000.0)), 0.0)
         total = _odds_sums(odds, person) + np.exp2(np.minimum(lead + rival_bits[person], 1000.0))
         post = np.where(live, odds / (1 + total), 0.0)
-        close = known & (level == 1)
-        m_new = float(np.clip(post[close].sum() / max(post[known].sum(), 1e-9), 0.01, 0.99))
-        u_new = float(np.clip((1 - post[close]).sum() / max((1 - post[known]).sum(), 1e-9), 0.001, 0.99))
-        done = abs(m_new - m) < 1e-4 and abs(u_new - u) < 1e-4
-        m, u = m_new, u_new
+        m_new, u_new = [], []
+        for lv in (1, 2):
+            close = known & (level == lv)
+            m_new.append(float(np.clip(post[close].sum() / max(post[known].sum(), 1e-9), 0.01, 0.49)))
+            u_new.append(float(np.clip((1 - post[close]).sum() / max((1 - post[known]).sum(), 1e-9), 0.001, 0.49)))
+        done = max(abs(a - b) for a, b in zip((*m_new, *u_new), (*m, *u), strict=True)) < 1e-4
+        m, u = (m_new[0], m_new[1]), (u_new[0], u_new[1])
         if done:
             break
     return shares, m, u
