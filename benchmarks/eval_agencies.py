@@ -26,7 +26,12 @@ Metrics (targets from issue 20):
   given names a gender, 48 surnames), so about half the children share their full name with
   another child and half the adults with a child: a reference by name alone to such a person is
   undecidable without context, which no real region comes near (about 1% of 2,000 children share
-  a full name).
+  a full name). And the recall split by what the reference itself says: references whose
+  written name (with its date of birth, when it gives the right one) fits the true child alone
+  among the children of the month's export and the adults the month's references name
+  (*singled out*), and the rest (*fit others too*: the written name is another's as well, and
+  only sex, the relation word or the link context can say which; an alias fits everyone whose
+  records carry it). The share singled out bounds what name and date of birth alone can reach.
 * **RHI mentions of children** (reported, no target): the same for the "Who were you with?"
   mentions, keyed ``<Episode No>|<mention>``, predicted by ``resolution.mentions``.
 * **non-persons made persons** (target 0): RHI text the truth says names no person at all (a
@@ -100,6 +105,7 @@ from contextmap._errors import MappingError
 from contextmap.hotspots import rank_locations
 from contextmap.resolve.dataset import resolve_dataset
 from contextmap.sample.agencies import MANIFEST, period_file, write_agencies
+from contextmap.sample.agency_text import NICKNAMES
 
 TARGETS = {"child_precision": (">=", 0.98), "child_recall": (">=", 0.95), "place_precision": (">=", 0.98),
            "place_recall": (">=", 0.90), "non_places_listed": ("<=", 0), "non_places_ranked": ("<=", 0),
@@ -246,6 +252,11 @@ def score_month(ds: contextmap.Dataset, truth: dict[str, pd.DataFrame], period: 
     folded = names["name"].map(fold)
     sole = set(names.loc[folded.map(folded.value_counts()) == 1, "entity"].astype(str))
     out["child_sole_name"] = _child_scores(scored[scored["true_entity"].astype(str).isin(sole)], predict, children)
+    # the same split by what the reference itself says: its written name (and date of birth)
+    # fits the true child alone among the people the month's data holds, or fits others too
+    alone = _singled_out(scored, truth, ds, pkeys, children, pref)
+    out["child_singled_out"] = _child_scores(scored[alone], predict, children)
+    out["child_not_singled_out"] = _child_scores(scored[~alone], predict, children)
     out["sole_name_share"] = {"children": round(truth["children"]["child_id"].astype(str).isin(sole).mean(), 3),
                               "adults": round(truth["persons"]["entity_id"].astype(str).isin(sole).mean(), 3)}
     ments = pref[pref["kind"] == "mention"].copy()
@@ -280,6 +291,68 @@ def score_month(ds: contextmap.Dataset, truth: dict[str, pd.DataFrame], period: 
     out["rows_lost"] = int(sum(int(written.get(t, 0)) - int(kept.get(t, 0)) for t in written.index))
     out["reach"] = _reach(truth, pref, ep_child, (nominal_pred, link_pred, mention_pred), res, children)
     return out
+
+
+_WRITTEN = {
+    # how a reference of each form writes a person (forename, surname): the key two people
+    # share when the reference fits both
+    "full_name": lambda f, s: (f, s), "upper_full": lambda f, s: (f, s), "surname_first_upper": lambda f, s: (f, s),
+    "child_nominal": lambda f, s: (f, s),
+    "nickname": lambda f, s: (NICKNAMES.get(f, f), s), "child_nominal_nickname": lambda f, s: (NICKNAMES.get(f, f), s),
+    "forename_initial": lambda f, s: (f, s[:1]), "initial_surname": lambda f, s: (f[:1], s),
+}
+
+
+def _singled_out(refs: pd.DataFrame, truth: dict[str, pd.DataFrame], ds: contextmap.Dataset, pkeys: pd.Series,
+                 children: set[str], pref: pd.DataFrame) -> pd.Series:
+    """Per reference: whether its written name, and its date of birth when it gives the true
+    one, fit the true person alone among the children of the month's export and the adults
+    any of the month's references names. An alias fits everyone the month's records give it
+    (adults' aliases in the truth, children's in their police nominals' AKA). A reference
+    that fits several needs other evidence (sex, context, the relation word) or cannot be
+    decided: the resolver can at best guess among them."""
+    ch, ad = truth["children"], truth["persons"]
+    present_adults = set(pref.loc[pref["true_kind"] == "adult", "true_entity"].astype(str))
+    people = pd.concat([
+        ch.loc[ch["child_id"].astype(str).isin(children), ["child_id", "name", "date_of_birth"]].set_axis(
+            ["entity", "name", "dob"], axis=1).assign(aliases=""),
+        ad.loc[ad["entity_id"].astype(str).isin(present_adults), ["entity_id", "name", "date_of_birth", "aliases"]].set_axis(
+            ["entity", "name", "dob", "aliases"], axis=1)], ignore_index=True)
+    people["entity"] = people["entity"].astype(str)
+    split = people["name"].str.split(" ", n=1, expand=True)
+    first, sur = split[0].fillna(""), split[1].fillna("")
+    dob = dict(zip(people["entity"], people["dob"], strict=True))
+    # children's aliases as the police record them (the AKA of a child's nominal)
+    nominal_truth = truth["person_refs"].query("kind == 'nominal'").drop_duplicates("key").set_index("key")["true_entity"]
+    alias_of: dict[str, set[str]] = {}
+    for k, aka in zip(pkeys, ds.persons["aliases"] if "aliases" in ds.persons.columns else [], strict=False):
+        if k is not None and isinstance(aka, str) and k in nominal_truth.index:
+            for a in aka.split(";"):
+                if a.strip():
+                    alias_of.setdefault(fold(a), set()).add(str(nominal_truth[k]))
+    for e, akas in zip(people["entity"], people["aliases"], strict=True):
+        for a in str(akas).split(";"):
+            if a.strip():
+                alias_of.setdefault(fold(a), set()).add(e)
+    by_key: dict[tuple[str, tuple[str, str]], list[str]] = {}
+    for form, key_of in _WRITTEN.items():
+        for e, f_, s_ in zip(people["entity"], first, sur, strict=True):
+            by_key.setdefault((form, tuple(x.casefold() for x in key_of(f_, s_))), []).append(e)
+    name_of = dict(zip(people["entity"], zip(first, sur, strict=True), strict=True))
+    out = []
+    for form, text, true, given, dob_form in zip(refs["form"], refs["text"], refs["true_entity"].astype(str),
+                                                 refs["dob_given"], refs["dob_form"], strict=True):
+        if form == "alias":
+            fits = sorted(alias_of.get(fold(text), set()))
+        elif form in _WRITTEN and true in name_of:
+            fits = by_key.get((form, tuple(x.casefold() for x in _WRITTEN[form](*name_of[true]))), [])
+        else:
+            out.append(False)
+            continue
+        if str(given) == "True" and dob_form != "variant":  # a link's date of birth is taken as given right
+            fits = [e for e in fits if dob.get(e) == dob.get(true)]
+        out.append(fits == [true])
+    return pd.Series(out, index=refs.index, dtype=bool)
 
 
 def _child_scores(refs: pd.DataFrame, predict: Any, children: set[str]) -> dict[str, Any]:
@@ -526,6 +599,15 @@ def report(result: dict[str, Any]) -> str:
     ps = _pool(months, "child_sole_name")
     row("  refs to a name no one else has, P", None, [m["child_sole_name"]["precision"] for m in months], ps["precision"])
     row("  refs to a name no one else has, R", None, [m["child_sole_name"]["recall"] for m in months], ps["recall"])
+    for part, label in (("child_singled_out", "refs their name+DOB single out"),
+                        ("child_not_singled_out", "refs that fit others too")):
+        if all(part in m for m in months):
+            pool = _pool(months, part)
+            row(f"  {label}, R", None, [m[part]["recall"] for m in months], pool["recall"])
+    if all("child_singled_out" in m for m in months):
+        share = [m["child_singled_out"]["true"] / max(m["child"]["true"], 1) for m in months]
+        total = sum(m["child_singled_out"]["true"] for m in months) / max(sum(m["child"]["true"] for m in months), 1)
+        row("    share singled out", None, [round(x, 3) for x in share], round(total, 3))
     row("RHI mentions of children, prec.", None, [m["mentions"]["precision"] for m in months], pm["precision"])
     row("RHI mentions of children, recall", None, [m["mentions"]["recall"] for m in months], pm["recall"])
     row("non-persons made persons", "non_persons_as_persons", [m["non_persons_as_persons"] for m in months],
