@@ -124,6 +124,8 @@ def test_workspace_status_reports_meetings_not_packs(ws_url):  # noqa: F811
     assert r.exit_code == 0, r.output
     assert re.search(r"\b1 meeting \(3 packs\)", r.output)
     assert "last meeting: the period 2026-09-01 to 2026-09-30" in r.output and "(internal, partner, police)" in r.output
+    # an 80-column terminal: every line but the workspace's own name fits, broken between counts
+    assert max(len(line) for line in r.output.splitlines()[1:]) <= 80, r.output
     r = CliRunner().invoke(app, ["workspace", "status", ws_url, "--json"])
     st = json.loads(r.output)
     assert (st["meetings"], st["packs"]) == (1, 3)

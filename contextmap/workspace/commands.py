@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -177,32 +178,64 @@ def status_cmd(
 
     _say(f"{st['workspace']} ({st['backend']}, schema {st['schema']})")
     names = st.get("from_names", {})
-    _say("  " + ", ".join(f"{n} {k}" + (f" ({names[k]} made from names in links or episodes)" if names.get(k) else "")
-                          for k, n in c.items()))
-    _say(f"  {len(st['imports'])} imports, {st['decisions']} decisions in force"
-         + (f" ({st['decisions_withdrawn']} withdrawn)" if st.get("decisions_withdrawn") else "")
-         + f", {st['cases']['open']} open cases, {st['actions']['open']} open actions "
-         f"({st['actions']['overdue']} overdue), {_n(st['meetings'], 'meeting')} ({_n(st['packs'], 'pack')})")
+    _say(fitted("  ", [f"{n} {k}" + (f" ({names[k]} made from names in links or episodes)" if names.get(k) else "")
+                       for k, n in c.items()]))
+    _say(fitted("  ", [_n(len(st["imports"]), "import"), f"{st['decisions']} decisions in force"
+                       + (f" ({st['decisions_withdrawn']} withdrawn)" if st.get("decisions_withdrawn") else ""),
+                       f"{st['cases']['open']} open cases",
+                       f"{st['actions']['open']} open actions ({st['actions']['overdue']} overdue)",
+                       f"{_n(st['meetings'], 'meeting')} ({_n(st['packs'], 'pack')})"]))
     if st.get("decisions_unread"):
-        _say("  Warning: decisions in force that the data no longer reads; every resolution and pack stops on them "
-             "until each is withdrawn or made again:\n    " + str(st["decisions_unread"]).replace("\n", "\n    "))
+        _say(fitted("  ", ["Warning: decisions in force that the data no longer reads; every resolution and pack "
+                           "stops on them until each is withdrawn or made again:"], sep=" ", words=True))
+        for line in str(st["decisions_unread"]).splitlines():
+            pad = "    " + " " * (len(line) - len(line.lstrip()))
+            _say(textwrap.fill(line.strip(), width=80, initial_indent=pad, subsequent_indent=pad + "  ",
+                               break_long_words=False, break_on_hyphens=False))
     last = st.get("last_meeting")
     if last:
         first, end = last["period"]
-        _say(f"  last meeting: the period {first or 'from the start'} to {end or '(no end recorded)'}, first pack built "
-             f"{str(last['held_at'])[:16]}; {_n(last['packs'], 'pack')} built for it ({', '.join(last['audiences'])})")
+        _say(fitted("  ", [f"last meeting: the period {first or 'from the start'} to {end or '(no end recorded)'}",
+                           f"first pack built {str(last['held_at'])[:16]}",
+                           f"{_n(last['packs'], 'pack')} built for it ({', '.join(last['audiences'])})"], sep="; "))
     t = st["tactics"]
-    _say(f"  {st['goals']['open']} open goals ({st['goals']['review_due']} review due); tactics: "
-         + ", ".join(f"{n} {k}" for k, n in t.items() if k != "breaches") + f", {t['breaches']} breaches; "
-         f"{st['profiles']['adopted']} problem profiles ({st['profiles']['due']} due)")
+    _say(fitted("  ", [f"{st['goals']['open']} open goals ({st['goals']['review_due']} review due)",
+                       f"{st['profiles']['adopted']} problem profiles ({st['profiles']['due']} due)"]))
+    _say(fitted("  tactics: ", [f"{n} {k}" for k, n in t.items()]))
     for i in st["imports"][-5:]:
         t = {k: sum(v.get(k, 0) for v in i["counts"].values())
              for k in ("new", "changed", "rematched", "unchanged", "not_in_latest")}
         made = sum(v.get("new_from_names", 0) for v in i["counts"].values())
-        _say(f"  import {i['import_id']} {i['imported_at']}: {t['new']} new"
-             + (f" ({made} made from names)" if made else "") + f", {t['changed']} changed, "
-             + (f"{t['rematched']} re-matched, " if t["rematched"] else "")
-             + f"{t['unchanged']} unchanged, {t['not_in_latest']} not in latest, {i['quarantined']} quarantined")
+        _say(fitted(f"  import {i['import_id']} {str(i['imported_at'])[:16]}: ",
+                    [f"{t['new']} new" + (f" ({made} made from names)" if made else ""), f"{t['changed']} changed"]
+                    + ([f"{t['rematched']} re-matched"] if t["rematched"] else [])
+                    + [f"{t['unchanged']} unchanged", f"{t['not_in_latest']} not in latest",
+                       f"{i['quarantined']} quarantined"]))
+
+
+def fitted(head: str, items: list[str], *, width: int = 80, sep: str = ", ", words: bool = False) -> str:
+    """``head`` and ``items`` joined by ``sep`` in lines of at most ``width`` columns, broken only
+    between items (between words with ``words``), each further line indented four spaces: a
+    status that fits an 80-column terminal without cutting a count from its noun. An item
+    longer than the line (a long path) stands on a line of its own.
+
+    Examples
+    --------
+    >>> print(fitted("  ", ["150 children", "77 persons", "281 locations"], width=30))
+      150 children, 77 persons,
+        281 locations
+    """
+    if words:
+        items = " ".join(items).split()
+    lines, line = [], head
+    for k, item in enumerate(items):
+        piece = item + (sep.rstrip() if k < len(items) - 1 else "")
+        if line.strip() and len(line) + len(piece) > width:
+            lines.append(line.rstrip())
+            line = "    "
+        line += piece + (" " if k < len(items) - 1 else "")
+    lines.append(line.rstrip())
+    return "\n".join(lines)
 
 
 @workspace_app.command("purge")
