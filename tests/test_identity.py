@@ -1758,3 +1758,19 @@ def test_a_partner_shared_is_nearer_than_a_friend_of_a_friend(engine):
     assert "context: linked near this child (a record it is linked with is linked with the child too)" in shared["explanation"]
     assert "context: linked near this child, one step further out" in further["explanation"]
     assert shared["match_probability"] > further["match_probability"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("born", ["1950-04-01", "1969-12-31", "1971-04-01"])
+def test_a_person_born_before_1970_is_as_old_as_he_is(engine, born):
+    # dates of birth were counted in days from 1970 with -1 for none: a man born in 1950 had a
+    # negative count, read as no date of birth at all, and the age guard let him join the child
+    kids = [{"child_id": "K1", "name": "Alfie Moor", "date_of_birth": "2012-04-01", "gender": "male"}]
+    res = resolve_persons(_ds([{"person_id": "N1", "name": "Alfie Moor", "date_of_birth": born, "gender": "male"}],
+                              children=kids), engine=engine, threshold=0.01)
+    assert res.mapping["N1"] == "N1"
+    pairs = _pairs(res)
+    if ("K1", "N1") in pairs.index:  # listed when its score is worth showing ("1950-04-01": one part differs)
+        assert "never one person" in pairs.loc[("K1", "N1")]["explanation"]
+    else:
+        assert born == "1969-12-31" and engine == "fixed"  # no part of the date in common: not worth listing

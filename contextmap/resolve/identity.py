@@ -46,7 +46,7 @@ from contextmap.resolve.namesakes import (
 )
 from contextmap.resolve.places import position_uncertainty
 
-__all__ = ["AGE_GUARD", "CHILD_MARGIN_BITS", "CHILD_SHARE_MIN_RECORDS", "CHILD_SHARE_BOUNDS", "CONTEXT_START",
+__all__ = ["AGE_GUARD", "CHILD_MARGIN_BITS", "DAY_ZERO", "CHILD_SHARE_MIN_RECORDS", "CHILD_SHARE_BOUNDS", "CONTEXT_START",
            "CONTEXT_WORDS", "reference_day", "child_guards", "entity_guard", "learn_child_shares", "record_shares",
            "link_neighbours", "link_context_levels", "namesake_competition", "place_keys", "record_surnames", "same_as_child", "PLACE_CELL_METRES"]
 
@@ -64,6 +64,12 @@ AGE_GUARD: dict[str, float] = {
 """The child/adult guard between a child's record and a person record (see
 :func:`~contextmap.resolve.persons.resolve_persons`); the first rule needs the person's date
 of birth alone, the second both."""
+
+DAY_ZERO = pd.Timestamp("1800-01-01")
+"""Dates of birth are counted in days from this day (``dob_day``; -1 for none), so that every
+date a person can have is a count of 0 or more: counted from 1970, anyone born before it had
+a negative count and read as having no date of birth, and the age guard let a man born in
+1950 join a child's record."""
 
 CHILD_MARGIN_BITS = 3.0
 """A person record that scores at or above the threshold with several children's records
@@ -128,7 +134,7 @@ def child_guards(scored: pd.DataFrame, f: dict[str, np.ndarray], ref: pd.Timesta
     child = np.where(ca, a, b)
     person = np.where(ca, b, a)
     n_c = int(f["child"].sum())
-    ref_day = (ref - pd.Timestamp("1970-01-01")).days
+    ref_day = (ref - DAY_ZERO).days
     dc, dp = f["dob_day"][child], f["dob_day"][person]
     year = 365.25
     age_c = (ref_day - dc) / year
@@ -702,7 +708,7 @@ def entity_guard(f: dict[str, np.ndarray], ref: pd.Timestamp,
     --------
     >>> import numpy as np, pandas as pd
     >>> f = {"child": np.array([True, False, False]), "gender": np.array(["male", "", "female"], dtype=object),
-    ...      "dob_day": np.array([15_000, -1, 9_000])}  # a child born 2011, a name alone, a woman born 1994
+    ...      "dob_day": np.array([77_091, -1, 71_091])}  # a child born 2011, a name alone, a woman born 1994
     >>> guard = entity_guard(f, pd.Timestamp("2026-11-30"))
     >>> guard({0}, {1})
     ''
@@ -710,7 +716,7 @@ def entity_guard(f: dict[str, np.ndarray], ref: pd.Timestamp,
     "a child's record (aged 15) and a person aged 32 on 2026-11-30: never one person"
     """
     child, dob, gender = f["child"], f["dob_day"], f["gender"]
-    ref_day = (ref - pd.Timestamp("1970-01-01")).days
+    ref_day = (ref - DAY_ZERO).days
     g = AGE_GUARD
 
     def age(i: int) -> float:

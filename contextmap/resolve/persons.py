@@ -49,6 +49,7 @@ from contextmap.resolve.cluster import (
 )
 from contextmap.resolve.decisions import Decisions, check_child_decisions, for_dataset
 from contextmap.resolve.identity import (
+    DAY_ZERO,
     child_guards,
     entity_guard,
     link_neighbours,
@@ -254,7 +255,8 @@ def _prepare(rec: pd.DataFrame) -> dict[str, np.ndarray]:
     )
     first = [x[:1] for x in fn]
     sfirst = [x[:1] for x in sn]
-    days = np.where(known, (dob.dt.normalize() - pd.Timestamp("1970-01-01")).dt.days.fillna(0).to_numpy(dtype=float), -1)
+    days = np.where(known, (dob.dt.normalize() - DAY_ZERO).dt.days.fillna(0).to_numpy(dtype=float), -1)
+    days = np.where(days >= 0, days, -1)  # a date before DAY_ZERO (1800) is none
     return {
         "n": np.array([int((rec["table"] == "persons").sum())]),
         "child": (rec["table"] == "children").to_numpy(dtype=bool),
