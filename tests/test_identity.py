@@ -1715,16 +1715,16 @@ def test_an_exported_group_comes_back_as_one_group_whatever_the_order_of_its_lin
 
 
 @pytest.mark.parametrize(("written", "child"), [("Abi CARROW", "Abbie Carrow"), ("Liv Varley", "Olivia Varley"),
-                                                ("Finn Ivison", "Finley Ivison"),
-                                                ("Alfie Moor", "Alfred Moor"), ("Gracie Hallam", "Grace Hallam")])
+                                                ("Izzy Ivison", "Isabella Ivison"), ("Alf Moor", "Alfred Moor"),
+                                                ("Dom Hallam", "Dominic Hallam")])
 def test_british_short_forms_that_are_no_start_of_the_name_are_the_name(written, child):
-    # "Abi" for Abbie, "Liv" for Olivia, "Finn" for Finley: no prefix and no typo makes them
+    # "Abi" for Abbie, "Liv" for Olivia, "Izzy" for Isabella: no prefix and no typo makes them
     # one name, so the nickname table must (the police write a child by the name they use)
     kids = [{"child_id": "K1", "name": "Abbie Carrow", "date_of_birth": "2012-07-25", "gender": "female"},
             {"child_id": "K2", "name": "Olivia Varley", "date_of_birth": "2011-02-03", "gender": "female"},
-            {"child_id": "K3", "name": "Finley Ivison", "date_of_birth": "2010-09-18", "gender": "male"},
+            {"child_id": "K3", "name": "Isabella Ivison", "date_of_birth": "2010-09-18", "gender": "female"},
             {"child_id": "K4", "name": "Alfred Moor", "date_of_birth": "2013-04-01", "gender": "male"},
-            {"child_id": "K5", "name": "Grace Hallam", "date_of_birth": "2012-12-12", "gender": "female"}]
+            {"child_id": "K5", "name": "Dominic Hallam", "date_of_birth": "2012-12-12", "gender": "male"}]
     kid = next(k for k in kids if k["name"] == child)
     res = resolve_persons(_ds([{"person_id": "N1", "name": written, "date_of_birth": kid["date_of_birth"]}], children=kids))
     assert res.mapping["N1"] == kid["child_id"]
@@ -1774,3 +1774,49 @@ def test_a_person_born_before_1970_is_as_old_as_he_is(engine, born):
         assert "never one person" in pairs.loc[("K1", "N1")]["explanation"]
     else:
         assert born == "1969-12-31" and engine == "fixed"  # no part of the date in common: not worth listing
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("written", "dob", "kids", "not_to"), [
+    # twins with one date of birth: the police's "Finn" is Finn, not his brother Finley
+    ("Finn Ivison", "2012-05-05", [("K1", "Finn Ivison", "2012-05-05"), ("K2", "Finley Ivison", "2012-05-05")], "K2"),
+    ("Finn Ivison", None, [("K1", "Finn Ivison", "2012-05-05"), ("K2", "Finley Ivison", "2012-05-05")], "K2"),
+    ("Mohammed Khan", None, [("K1", "Mohammed Khan", "2011-03-03"), ("K2", "Muhammad Khan", "2013-08-08")], "K2"),
+])
+def test_a_short_form_or_spelling_never_outweighs_the_same_forename(engine, written, dob, kids, not_to):
+    # a name in its own right (Finn, Mohammed) is kept out of the nickname table, whose level
+    # weighs more than an exact forename: the very forename wins
+    children = [{"child_id": c, "name": n, "date_of_birth": d, "gender": "female" if n.startswith("Isab") else "male"}
+                for c, n, d in kids]
+    res = resolve_persons(_ds([{"person_id": "N1", "name": written, "date_of_birth": dob, "provisional": True}],
+                              children=children), engine=engine)
+    assert res.mapping["N1"] != not_to
+    pairs = _pairs(res)
+    exact, form = pairs.loc[("K1", "N1")], pairs.loc[(not_to, "N1")] if (not_to, "N1") in pairs.index else None
+    assert form is None or exact["match_probability"] > form["match_probability"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_childs_name_written_without_a_date_of_birth_is_not_an_adults_formal_name(engine):
+    # "Alfie Moor" with no date of birth beside the child Alfie Moor and the man Alfred Moor
+    kids = [{"child_id": "K1", "name": "Alfie Moor", "date_of_birth": "2012-04-01", "gender": "male"}]
+    res = resolve_persons(_ds([{"person_id": "A1", "name": "Alfred Moor", "date_of_birth": "1975-06-01", "gender": "male"},
+                               {"person_id": "N1", "name": "Alfie Moor", "provisional": True}], children=kids), engine=engine)
+    assert res.mapping["N1"] != res.mapping["A1"]
+
+
+@pytest.mark.parametrize(("said", "meant"), [("Liv", "C41"), ("Izzy", "C42"), ("Tom", "C43"), ("Thomas", "C44")])
+def test_a_forename_alone_in_an_rhi_is_the_one_who_has_it_before_one_whose_form_it_shares(said, meant):
+    # "Liv" names Liv Hart, not Olivia Brook whose name only shares its form; a short form no
+    # one has as written ("Izzy") still finds its formal name (Isabella)
+    kids = [*CHILDREN, {"child_id": "C41", "name": "Liv Hart", "date_of_birth": "2012-02-02", "gender": "female"},
+            {"child_id": "C42", "name": "Isabella Brook", "date_of_birth": "2011-03-03", "gender": "female"},
+            {"child_id": "C43", "name": "Tom Lund", "date_of_birth": "2013-04-04", "gender": "male"},
+            {"child_id": "C44", "name": "Thomas Vance", "date_of_birth": "2010-05-05", "gender": "male"},
+            {"child_id": "C45", "name": "Olivia Brook", "date_of_birth": "2011-03-03", "gender": "female"}]
+    episodes = [{"episode_id": "E1", "child_id": "C03", "reported_at": "2026-10-06 21:00", "rhi_outcome": "completed",
+                 "people_mentioned": said}]
+    m = resolve_dataset(_ds([], children=kids, episodes=episodes), locations=False).resolution.mentions
+    row = m.set_index("episode_id").loc["E1"]
+    assert row["entity_id"] == meant, row.to_dict()
+

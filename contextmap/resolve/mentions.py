@@ -114,6 +114,9 @@ def _person_index(ds: Dataset, persons_res: PersonResolution | None) -> tuple[di
             form = NICKNAME_TO_FORM.get(toks[0], toks[0])
             if len(toks[0]) > 1:
                 fore.setdefault(form, set()).add(ent)
+                # and under the forename as written ("=" is in no normalised name): a mention
+                # "Isabel" is Isabel before Isabella, whose name only shares its form
+                fore.setdefault("=" + toks[0], set()).add(ent)
             sur.setdefault((toks[-1], toks[0][0]), set()).add(ent)
             sur.setdefault((form, toks[-1][0], "fs"), set()).add(ent)  # type: ignore[arg-type]
         for a in split_list(aliases):
@@ -267,7 +270,9 @@ def _form_hits(toks: list[str], fore: dict, sur: dict) -> list[tuple[str, set[st
     reading's words: a forename alone ("Nathan"), an initial and a surname ("T Nener"), a
     forename and a surname initial ("Tia N"), and "JADE K" read surname first as "K Jade"."""
     if len(toks) == 1:
-        return [("forename only", fore.get(NICKNAME_TO_FORM.get(toks[0], toks[0]), set()))]
+        # the forename itself before its form: "Bella" is Bella Hart, not Isabella Brook
+        same = fore.get("=" + toks[0], set())
+        return [("forename only", same or fore.get(NICKNAME_TO_FORM.get(toks[0], toks[0]), set()))]
     out: list[tuple[str, set[str]]] = []
     for t in (toks, toks[::-1]) if len(toks) == 2 and len(toks[0]) == 1 else (toks,):
         if len(t[0]) == 1:

@@ -82,19 +82,16 @@ _NICKNAMES = {
     "abigail": "abbie abby abi abbi",
     "natalie": "nat",
     "danielle": "dani",
-    # British forms that are no start of the name, or are names of their own that mean it
+    # British short forms that are no start of the name. Only forms that are seldom a child's
+    # registered name: Alfie, Archie, Freddie, Ollie, Theo, Gracie, Finn, Bella and Isabel are
+    # names in their own right, and the model's nickname level weighs more than an exact
+    # forename, so mapping them would send "Finn" to his twin Finley, "Isabel" to Isabella
     "olivia": "liv livvy",
-    "finley": "finn finlay",
-    "grace": "gracie",
-    "alfred": "alfie alf",
-    "oliver": "ollie olly",
-    "frederick": "fred freddie freddy",
-    "archibald": "archie",
-    "isabella": "izzy issy bella isabel isabelle",
-    "theodore": "theo",
+    "alfred": "alf",
+    "frederick": "fred",
+    "isabella": "izzy issy",
     "bradley": "brad",
     "dominic": "dom",
-    "muhammad": "mohammed mohammad mohamed muhammed",
 }
 NICKNAME_TO_FORM: dict[str, str] = {nick: full for full, nicks in _NICKNAMES.items() for nick in nicks.split()}
 
