@@ -1820,3 +1820,22 @@ def test_a_forename_alone_in_an_rhi_is_the_one_who_has_it_before_one_whose_form_
     row = m.set_index("episode_id").loc["E1"]
     assert row["entity_id"] == meant, row.to_dict()
 
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_link_context_is_read_a_third_time_through_what_the_second_joined(engine):
+    # police: "Harvey Quigley" (X, no date of birth: the child C03 or the man N2) is seen with
+    # "Tyrese O" (K2, Tyrese's birthday: joined to C02 at once); "Corey Whitmore" (P1: the child
+    # C01 or the man N1) is seen with X. The council has Harvey as Tyrese's friend and Corey as
+    # Harvey's. The second reading joins X to Harvey (beside Tyrese); only a third reads P1 as
+    # written beside Harvey, Corey's friend
+    k2 = {"person_id": "K2", "name": "Tyrese O", "date_of_birth": "2011-01-02", "provisional": True}
+    x = {"person_id": "X", "name": "Harvey Quigley", "provisional": True}
+    n2 = {"person_id": "N2", "name": "QUIGLEY, Harvey", "date_of_birth": "1989-03-03", "gender": "male"}
+    links = [{"link_id": "L1", "source_id": "K2", "target_id": "X", "relation": "seen_with", "observed_on": "2026-10-01"},
+             {"link_id": "L2", "source_id": "X", "target_id": "P1", "relation": "seen_with", "observed_on": "2026-10-02"},
+             {"link_id": "L3", "source_id": "C03", "target_id": "C02", "relation": "friend", "observed_on": "2026-09-01"},
+             {"link_id": "L4", "source_id": "C01", "target_id": "C03", "relation": "friend", "observed_on": "2026-09-01"}]
+    res = resolve_persons(_ds([NAMESAKE, n2, k2, x, NAME_ALONE], links=links), engine=engine)
+    assert res.mapping["K2"] == "C02" and res.mapping["X"] == "C03"
+    assert res.mapping["P1"] == "C01"
+    assert "context: linked near this child" in _pairs(res).loc[("C01", "P1"), "explanation"]
