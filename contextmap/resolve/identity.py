@@ -608,8 +608,9 @@ def _not_near_weight(m: tuple[float, float], u: tuple[float, float]) -> float:
 
 
 CONTEXT_START = ((0.2, 0.3), (0.1, 0.1))
-"""Where the link context's m and u start, as (near one step further out, a partner shared):
-the share of a child's own records, and of other records, at each level. A modest guess
+"""Where the link context's m and u start: ``(m, u)``, each a pair (near one step further
+out, a partner shared): the share of a child's own records, and of other records, at each
+level. A modest guess
 (either doubles the odds or more: an adult of concern is linked near children too), used as
 it is when fewer than :data:`CHILD_SHARE_MIN_RECORDS` person-child pairs have a context;
 otherwise all four are learnt by expectation maximisation."""
@@ -635,7 +636,7 @@ def _learn_prior_and_context(bits, level, person, live, ref_of, f, n_c, start, i
         total = _odds_sums(odds, person) + np.exp2(np.minimum(lead + rival_bits[person], 1000.0))
         post = np.where(live, odds / (1 + total), 0.0)
         m_new, u_new = [], []
-        for lv in (1, 2):
+        for lv in (1, 2):  # each at most 0.49: "not near" weighs log2((1 - m1 - m2) / (1 - u1 - u2))
             close = known & (level == lv)
             m_new.append(float(np.clip(post[close].sum() / max(post[known].sum(), 1e-9), 0.01, 0.49)))
             u_new.append(float(np.clip((1 - post[close]).sum() / max((1 - post[known]).sum(), 1e-9), 0.001, 0.49)))
