@@ -1839,3 +1839,19 @@ def test_the_link_context_is_read_a_third_time_through_what_the_second_joined(en
     assert res.mapping["K2"] == "C02" and res.mapping["X"] == "C03"
     assert res.mapping["P1"] == "C01"
     assert "context: linked near this child" in _pairs(res).loc[("C01", "P1"), "explanation"]
+
+
+def test_a_forename_alone_is_still_chosen_by_the_childs_links_before_the_name_as_written():
+    # Harvey (C03) is Olivia Brook's friend; "Liv Sallow" is only a name in another child's
+    # link. In Harvey's RHI "Liv" is his friend Olivia: the name as written decides only when
+    # the links do not
+    kids = [*CHILDREN, {"child_id": "C45", "name": "Olivia Brook", "date_of_birth": "2011-03-03", "gender": "female"}]
+    persons = [{"person_id": "X9", "name": "Liv Sallow", "provisional": True}]
+    links = [{"link_id": "L1", "source_id": "C03", "target_id": "C45", "relation": "friend", "observed_on": "2026-09-01"},
+             {"link_id": "L2", "source_id": "C05", "target_id": "X9", "relation": "seen_with", "observed_on": "2026-09-01"}]
+    episodes = [{"episode_id": "E1", "child_id": "C03", "reported_at": "2026-10-06 21:00", "rhi_outcome": "completed",
+                 "people_mentioned": "Liv"}]
+    m = resolve_dataset(_ds(persons, children=kids, links=links, episodes=episodes), locations=False).resolution.mentions
+    row = m.set_index("episode_id").loc["E1"]
+    assert row["entity_id"] == "C45", row.to_dict()
+    assert "linked with this child" in row["method"]

@@ -184,11 +184,16 @@ def _match_person(mention: str, idx: tuple[dict, dict, dict, dict, set, dict], c
     if len(hit) > 1:
         return several(hit, f"ambiguous: {len(hit)} entities share the name", 0.95)
     if len(toks) == 1:
-        hit = _form_hits(toks, fore, sur)[0][1]
+        # every entity whose forename has the form is a candidate, and the child's links choose;
+        # failing them, the one whose forename is the word as written ("Liv" is Liv Hart before
+        # Olivia Brook, whose name only shares its form)
+        same = fore.get("=" + toks[0], set())
+        hit = _form_hits(toks, fore, sur)[0][1] | same
         if len(hit) == 1:
             return Named(next(iter(hit)), 0.6, "forename only, one entity has it")
         if len(hit) > 1:
-            return several(hit, f"ambiguous forename: {len(hit)} entities", 0.6)
+            named = several(hit, f"ambiguous forename: {len(hit)} entities", 0.6)
+            return named._replace(written=next(iter(same))) if len(same) == 1 else named
         return Named(None, 0.0, "no match")
     cands: set[str] = set()
     for how, hit in _form_hits(toks, fore, sur):
@@ -270,9 +275,7 @@ def _form_hits(toks: list[str], fore: dict, sur: dict) -> list[tuple[str, set[st
     reading's words: a forename alone ("Nathan"), an initial and a surname ("T Nener"), a
     forename and a surname initial ("Tia N"), and "JADE K" read surname first as "K Jade"."""
     if len(toks) == 1:
-        # the forename itself before its form: "Bella" is Bella Hart, not Isabella Brook
-        same = fore.get("=" + toks[0], set())
-        return [("forename only", same or fore.get(NICKNAME_TO_FORM.get(toks[0], toks[0]), set()))]
+        return [("forename only", fore.get(NICKNAME_TO_FORM.get(toks[0], toks[0]), set()))]
     out: list[tuple[str, set[str]]] = []
     for t in (toks, toks[::-1]) if len(toks) == 2 and len(toks[0]) == 1 else (toks,):
         if len(t[0]) == 1:
