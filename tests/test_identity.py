@@ -1855,3 +1855,15 @@ def test_a_forename_alone_is_still_chosen_by_the_childs_links_before_the_name_as
     row = m.set_index("episode_id").loc["E1"]
     assert row["entity_id"] == "C45", row.to_dict()
     assert "linked with this child" in row["method"]
+
+
+def test_a_date_of_birth_before_1800_is_none_for_every_comparison():
+    # ingest refuses such a date; a dataset built in code may hold one: it is no date at all,
+    # for the day count of the guards as for the year, month and day the model compares
+    from contextmap.resolve.persons import _prepare
+
+    rec = pd.DataFrame({"name": ["Ann Bell", "Cy Dunn", "Eve Finch"], "gender": ["", "", ""], "table": ["persons"] * 3,
+                        "provisional": [False] * 3,
+                        "date_of_birth": [pd.Timestamp("1750-01-01"), pd.Timestamp("1950-01-01"), pd.NaT]})
+    f = _prepare(rec)
+    assert f["year"].tolist() == [0, 1950, 0] and f["dob_day"][[0, 2]].tolist() == [-1, -1] and f["dob_day"][1] > 0

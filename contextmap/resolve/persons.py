@@ -245,7 +245,8 @@ def _prepare(rec: pd.DataFrame) -> dict[str, np.ndarray]:
         fn_form.append(NICKNAME_TO_FORM.get(f, f))
         full.append(" ".join(toks))
     dob = pd.to_datetime(rec["date_of_birth"])
-    known = dob.notna().to_numpy()
+    # a date before DAY_ZERO (1800; ingest refuses one) is none, for every comparison alike
+    known = (dob.notna() & (dob >= DAY_ZERO)).to_numpy(dtype=bool)
     year = np.where(known, dob.dt.year.fillna(0).to_numpy(dtype=float), 0).astype(np.int64)
     month = np.where(known, dob.dt.month.fillna(0).to_numpy(dtype=float), 0).astype(np.int64)
     day = np.where(known, dob.dt.day.fillna(0).to_numpy(dtype=float), 0).astype(np.int64)
@@ -256,7 +257,6 @@ def _prepare(rec: pd.DataFrame) -> dict[str, np.ndarray]:
     first = [x[:1] for x in fn]
     sfirst = [x[:1] for x in sn]
     days = np.where(known, (dob.dt.normalize() - DAY_ZERO).dt.days.fillna(0).to_numpy(dtype=float), -1)
-    days = np.where(days >= 0, days, -1)  # a date before DAY_ZERO (1800) is none
     return {
         "n": np.array([int((rec["table"] == "persons").sum())]),
         "child": (rec["table"] == "children").to_numpy(dtype=bool),
