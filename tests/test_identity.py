@@ -613,7 +613,8 @@ def test_review_page_with_a_child_and_a_person_in_the_browser(recorded_page, tmp
     kids = [*CHILDREN, {"child_id": "C06", "name": "Jay Smith", "date_of_birth": "2010-01-01"},
             {"child_id": "C07", "name": "Jay Smith", "date_of_birth": "2011-06-06"}]
     ds = _ds([{"person_id": "N1", "name": "Corey Whitmore", "date_of_birth": "1992-03-14", "gender": "male"},
-              {"person_id": "P1", "name": "SMITH, Jay", "provisional": True}], children=kids)
+              {"person_id": "P1", "name": "SMITH, Jay", "provisional": True,
+               "aliases": "Jaz-" + "Z" * 60}], children=kids)  # one unbroken word, as a link id is
     page_path = write_review(ds, tmp_path / "review.html", threshold=0.05, band=(0.01, 0.99), places=False)
     recorded_page.open(page_path)
     page = recorded_page.page
@@ -624,6 +625,12 @@ def test_review_page_with_a_child_and_a_person_in_the_browser(recorded_page, tmp
     assert "about equally well" in card.locator(".expl").inner_text()
     page.screenshot(path=str(reports_dir / "identity_review.png"), full_page=True)
     assert axe_violations(page) == []
+    # reflow (WCAG 1.4.10): at 320 CSS pixels nothing runs off the page, a long word included
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert "Jaz-ZZZ" in card.locator("table.recs").inner_text()
+    right = page.evaluate("Math.max(...[...document.querySelectorAll('table.recs')].map(t => t.getBoundingClientRect().right))")
+    assert right <= 320, right
+    page.screenshot(path=str(reports_dir / "identity_review_320.png"), full_page=False)
 
 
 # --- the share of person records that are children, learnt; the guard over whole entities ------

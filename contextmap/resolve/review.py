@@ -300,6 +300,7 @@ h1 { font-size: 1.4em; margin: 8px 0; }
 .status.joined { background: #d8f0dc; }
 table.recs { border-collapse: collapse; margin: 6px 0 10px; font-size: .92em; }
 table.recs th, table.recs td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
+table.recs td { overflow-wrap: anywhere; }  /* a long link id wraps on a phone instead of running off the page */
 table.recs th { background: #f1f3f5; font-weight: 600; }
 .choices label { margin-right: 18px; cursor: pointer; }
 .expl { color: #333; font-size: .88em; margin: 4px 0 8px; }
