@@ -610,10 +610,9 @@ def _not_near_weight(m: tuple[float, float], u: tuple[float, float]) -> float:
 CONTEXT_START = ((0.2, 0.3), (0.1, 0.1))
 """Where the link context's m and u start: ``(m, u)``, each a pair (near one step further
 out, a partner shared): the share of a child's own records, and of other records, at each
-level. A modest guess
-(either doubles the odds or more: an adult of concern is linked near children too), used as
-it is when fewer than :data:`CHILD_SHARE_MIN_RECORDS` person-child pairs have a context;
-otherwise all four are learnt by expectation maximisation."""
+level. A modest guess (either doubles the odds or more: an adult of concern is linked near
+children too), used as it is when fewer than :data:`CHILD_SHARE_MIN_RECORDS` person-child
+pairs have a context; otherwise all four are learnt by expectation maximisation."""
 
 
 def _learn_prior_and_context(bits, level, person, live, ref_of, f, n_c, start, iterations: int = 10):

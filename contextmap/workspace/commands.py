@@ -186,8 +186,9 @@ def status_cmd(
                        f"{st['actions']['open']} open actions ({st['actions']['overdue']} overdue)",
                        f"{_n(st['meetings'], 'meeting')} ({_n(st['packs'], 'pack')})"]))
     if st.get("decisions_unread"):
-        _say(fitted("  ", ["Warning: decisions in force that the data no longer reads; every resolution and pack "
-                           "stops on them until each is withdrawn or made again:"], sep=" ", words=True))
+        _say(textwrap.fill("Warning: decisions in force that the data no longer reads; every resolution and pack "
+                           "stops on them until each is withdrawn or made again:", width=80, initial_indent="  ",
+                           subsequent_indent="    ", break_long_words=False, break_on_hyphens=False))
         for line in str(st["decisions_unread"]).splitlines():
             pad = "    " + " " * (len(line) - len(line.lstrip()))
             _say(textwrap.fill(line.strip(), width=80, initial_indent=pad, subsequent_indent=pad + "  ",
@@ -213,11 +214,11 @@ def status_cmd(
                        f"{i['quarantined']} quarantined"]))
 
 
-def fitted(head: str, items: list[str], *, width: int = 80, sep: str = ", ", words: bool = False) -> str:
+def fitted(head: str, items: list[str], *, width: int = 80, sep: str = ", ") -> str:
     """``head`` and ``items`` joined by ``sep`` in lines of at most ``width`` columns, broken only
-    between items (between words with ``words``), each further line indented four spaces: a
-    status that fits an 80-column terminal without cutting a count from its noun. An item
-    longer than the line (a long path) stands on a line of its own.
+    between items (``textwrap`` breaks between words: inside "0 open cases"), each further line
+    indented four spaces: a status that fits an 80-column terminal without cutting a count
+    from its noun. An item longer than the line (a long path) stands on a line of its own.
 
     Examples
     --------
@@ -225,8 +226,6 @@ def fitted(head: str, items: list[str], *, width: int = 80, sep: str = ", ", wor
       150 children, 77 persons,
         281 locations
     """
-    if words:
-        items = " ".join(items).split()
     lines, line = [], head
     for k, item in enumerate(items):
         piece = item + (sep.rstrip() if k < len(items) - 1 else "")
