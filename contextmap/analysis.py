@@ -63,7 +63,7 @@ from contextmap.hotspots import DensitySurface, density_surface, rank_locations,
 from contextmap.ingest import load
 from contextmap.parallel import beside
 from contextmap.peers import PeerGroups, find_peer_groups
-from contextmap.persons import key_players, rank_persons
+from contextmap.persons import key_players_and_betweenness, rank_persons, remember_betweenness
 from contextmap.privacy import forbidden_with_resolved, get_audience, redact_dataset
 from contextmap.resolve import resolve_dataset
 from contextmap.settings import Settings, load_settings
@@ -456,18 +456,21 @@ def _analyze(ds: Dataset, *, start: Any, end: Any, settings: Settings, seed: int
     try:
         G = ctx.graph
         lap("graph")
-        # the key players need no peer groups: on the second core while those are found here
-        kp_job = beside(key_players, ctx, k=key_player_k, use_child=len(ctx.history) >= PARALLEL_FROM)
+        # the key players and the persons' betweenness need no peer groups: on the second
+        # core while those are found here
+        kp_job = beside(key_players_and_betweenness, ctx, k=key_player_k, seed=seed,
+                        use_child=len(ctx.history) >= PARALLEL_FROM)
         try:
             step("finding peer groups")
             pg = find_peer_groups(ctx, seed=seed, n_runs=n_runs, min_ties=min_ties)
             lap("peer_groups")
-            step("ranking persons of concern")
-            persons = rank_persons(ctx, peer_groups=pg, seed=seed)
         except BaseException:
             kp_job.cancel()
             raise
-        kp = kp_job.result()
+        step("ranking persons of concern")
+        kp, btw = kp_job.result()
+        remember_betweenness(ctx, btw, seed=seed)
+        persons = rank_persons(ctx, peer_groups=pg, seed=seed)
         lap("persons")
     except BaseException:
         places_job.cancel()

@@ -9,7 +9,15 @@ from _analysis_data import make_dataset, two_groups_dataset
 
 from contextmap._errors import ConfigError
 from contextmap.graph import graph_from_dataset
-from contextmap.persons import approximate_betweenness, key_players, rank_persons
+from contextmap.graph import AnalysisContext
+from contextmap.parallel import beside
+from contextmap.persons import (
+    approximate_betweenness,
+    key_players,
+    key_players_and_betweenness,
+    rank_persons,
+    remember_betweenness,
+)
 
 
 def test_rank_by_reach_and_grading():
@@ -28,6 +36,31 @@ def test_bridge_between_groups_is_flagged():
     assert df.loc["P3", "bridges"] and df.loc["P3", "groups_reached"] == 2
     assert not df.loc["P1", "bridges"]
     assert df.loc["P3", "betweenness"] > df.loc["P1", "betweenness"]
+
+
+def test_betweenness_from_a_child_process_is_what_rank_persons_would_compute():
+    # the analysis computes the betweenness beside the peer groups, in a forked child, and
+    # hands it to rank_persons through the context: the ranking is the same as computed here
+    ds = two_groups_dataset()
+    here = rank_persons(AnalysisContext(ds), peer_groups={})
+    ctx = AnalysisContext(ds)
+    job = beside(key_players_and_betweenness, ctx, k=2, use_child=True)
+    kp, btw = job.result()
+    assert kp["person_id"].tolist() == key_players(AnalysisContext(ds), k=2)["person_id"].tolist()
+    remember_betweenness(ctx, btw)
+    there = rank_persons(ctx, peer_groups={})
+    assert there.equals(here)
+    assert here.set_index("person_id").loc["P3", "betweenness"] > 0
+
+
+def test_rank_persons_reads_the_betweenness_kept_in_its_context():
+    ctx = AnalysisContext(two_groups_dataset())
+    remember_betweenness(ctx, {"P1": 0.5, "P2": 0.25, "P3": 0.125})
+    df = rank_persons(ctx, peer_groups={}).set_index("person_id")
+    assert df["betweenness"].to_dict() == {"P1": 0.5, "P2": 0.25, "P3": 0.125}
+    # kept per sample size and seed: another seed computes its own
+    other = rank_persons(ctx, peer_groups={}, seed=1).set_index("person_id")
+    assert other.loc["P3", "betweenness"] > other.loc["P1", "betweenness"]
 
 
 def test_recency_lowers_the_score():

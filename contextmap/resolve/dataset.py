@@ -269,7 +269,9 @@ def resolve_dataset(
     places_job = (beside(_places_and_mentions, ds, dec, mentions, lkw if locations else None,
                          workers=1 if two and fork_available() else -1, use_child=two)
                   if locations or mentions else None)
-    # with places on the second core, persons keep to one (more threads would only take turns)
+    # with places on the second core, RapidFuzz keeps to one thread for persons (two would only
+    # take turns with the places); Splink's DuckDB keeps two, and takes the second core when the
+    # places are done
     beside_child = places_job is not None and places_job.in_child
     try:
         pr = (resolve_persons(ds, decisions=dec, include_children=include_children, link_children=link_children,

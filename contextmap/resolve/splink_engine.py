@@ -330,8 +330,7 @@ def score_pairs(
     ``w_<comparison>`` / ``g_<comparison>`` column per comparison (its match weight, term
     frequency included, and its level), in the order of ``pairs``; and the model.
 
-    ``threads``: DuckDB's threads (1 when another process has the second core: two threads
-    there only take turns with it).
+    ``threads``: DuckDB's threads.
     """
     from splink import Linker, block_on
 
