@@ -8,8 +8,7 @@ import pytest
 from _analysis_data import make_dataset, two_groups_dataset
 
 from contextmap._errors import ConfigError
-from contextmap.graph import graph_from_dataset
-from contextmap.graph import AnalysisContext
+from contextmap.graph import AnalysisContext, graph_from_dataset
 from contextmap.parallel import beside
 from contextmap.persons import (
     approximate_betweenness,
