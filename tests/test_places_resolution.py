@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from contextmap.resolve.example import build_dataset
@@ -77,3 +78,33 @@ def test_names_compared_without_their_shared_street_and_words_in_common_pair_by_
             x, y = " ".join(x.replace(st, " ").split()), " ".join(y.replace(st, " ").split())
         assert (texts[ra[k]], texts[rb[k]]) == (x, y)
         assert shared[k] == len((set(x.split()) & set(y.split())) - _MINOR)
+
+
+def test_names_left_uncompared_change_nothing_that_is_kept(monkeypatch):
+    # resolution compares the names of only the pairs whose score could change a join, a
+    # listed pair or a confidence (_names_matter); comparing every pair gives the same answer
+    import contextmap.resolve.places as places
+    from contextmap.sample import generate_sample
+
+    ds = generate_sample(children=400, seed=3).to_dataset()
+    seen: list[tuple[int, int]] = []
+    real = places._names_matter
+
+    def counted(pairs, *args, **kwargs):
+        need = real(pairs, *args, **kwargs)
+        seen.append((len(pairs), int(need.sum())))
+        return need
+
+    monkeypatch.setattr(places, "_names_matter", counted)
+    fast = resolve_locations(ds, workers=1)
+    assert seen and seen[0][1] < seen[0][0]  # some pairs of differing names are left out
+    monkeypatch.setattr(places, "_names_matter", lambda pairs, *a, **k: np.ones(len(pairs), dtype=bool))
+    full = resolve_locations(ds, workers=1)
+    assert fast.entities.equals(full.entities)  # entity, confidence and decided of every record
+    assert fast.pairs.equals(full.pairs) and fast.refused.equals(full.refused)
+    assert (fast.entities["confidence"] < 1).any() and len(fast.pairs) > 0
+    # listing every pair (min_pair_probability 0) compares every name
+    seen.clear()
+    monkeypatch.setattr(places, "_names_matter", counted)
+    resolve_locations(ds, workers=1, min_pair_probability=0)
+    assert seen[0][1] == seen[0][0]
