@@ -305,11 +305,14 @@ def _merged(ds: Dataset, dec: Decisions, pr: PersonResolution | None, lr: Locati
 
     lookup = lookup_series(mapping) if mapping else None
 
-    def remap(s: pd.Series) -> pd.Series:  # a dict lookup per distinct id, in pandas' hash table
+    def remap(s: pd.Series) -> pd.Series:  # a lookup per distinct id (ids repeat: 335k link ends, 60k ids)
         if not mapping or not len(s):
             return s.copy()
-        mapped = s.map(lookup)
-        out = np.where(mapped.isna().to_numpy(), s.to_numpy(dtype=object), mapped.to_numpy(dtype=object))
+        codes, uniq = pd.factorize(s)
+        distinct = pd.Series(uniq, dtype=object)
+        mapped = distinct.map(lookup)
+        vals = np.where(mapped.isna().to_numpy(), distinct.to_numpy(dtype=object), mapped.to_numpy(dtype=object))
+        out = np.append(vals, None).astype(object)[codes]  # code -1 (a missing id) stays missing
         return pd.Series(out, index=s.index, name=s.name, dtype=object).astype(s.dtype)
 
     persons_src, children_src = _children_absorb(ds, pr)
