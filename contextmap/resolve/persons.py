@@ -700,9 +700,12 @@ def _read_context_again(ds, ids, is_child, child_ids, feats, read_links, scored,
     if links is None or not len(links):
         return cl, scored
     # only a record with links changes anyone's context: without one, another pass over every
-    # pair (4 s of CPU at 100,000 episodes) would find what the first did
-    ends = set(links["source_id"].astype(str).tolist()) | set(links["target_id"].astype(str).tolist())
-    linked = np.fromiter((str(r) in ends for r in ids.tolist()), dtype=bool, count=len(ids))
+    # pair (4 s of CPU at 100,000 episodes) would find what the first did (worked out once,
+    # for every reading)
+    linked = feats.get("linked")
+    if linked is None:
+        ends = set(links["source_id"].astype(str).tolist()) | set(links["target_id"].astype(str).tolist())
+        linked = feats["linked"] = np.fromiter((str(r) in ends for r in ids.tolist()), dtype=bool, count=len(ids))
     # a set lookup per record: np.isin on object arrays took 48 s at 100,000 episodes
     in_kid = np.fromiter((e in child_ids for e in cl.entity_id.tolist()), dtype=bool, count=len(ids))
     again = first.copy()
@@ -715,7 +718,9 @@ def _read_context_again(ds, ids, is_child, child_ids, feats, read_links, scored,
         # the entity's own id in the context, one no record or link end has (ids come from
         # the user's files); an entity made only of provisional records (names joined to
         # each other) is provisional still: its links state no one's identity
-        tag = "~" * _free_tildes(read_links.get("keys", ()), ids) + "ent:"
+        if "tildes" not in feats:  # the keys and ids are the same on every reading
+            feats["tildes"] = _free_tildes(read_links.get("keys", ()), ids)
+        tag = "~" * feats["tildes"] + "ent:"
         only_names = (pd.Series(np.asarray(feats["provisional"], dtype=bool))
                       .groupby(entity.to_numpy()).transform("all").to_numpy())
         again[pooled] = np.array([("prov-" if n else "") + tag + str(e) for e, n in
