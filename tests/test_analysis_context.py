@@ -34,7 +34,8 @@ def result(ds):
 
 def test_analyze_builds_the_evidence_and_the_projection_once(ds, monkeypatch):
     calls = {"evidence": 0, "projection": 0, "networkx": 0}
-    rows, pairs, to_networkx = graph_module._evidence_rows, graph_module.child_pairs, graph_module.ChildPairs.to_networkx
+    rows, to_networkx = graph_module._evidence_rows, graph_module.ChildPairs.to_networkx
+    pairs, table_pairs = graph_module.child_pairs, graph_module._child_pairs_of_table
 
     def counted_rows(*args, **kwargs):
         calls["evidence"] += 1
@@ -44,12 +45,17 @@ def test_analyze_builds_the_evidence_and_the_projection_once(ds, monkeypatch):
         calls["projection"] += 1
         return pairs(*args, **kwargs)
 
+    def counted_table_pairs(*args, **kwargs):  # the projection read from the graph's edge table
+        calls["projection"] += 1
+        return table_pairs(*args, **kwargs)
+
     def counted_networkx(self, G):
         calls["networkx"] += 1
         return to_networkx(self, G)
 
     monkeypatch.setattr(graph_module, "_evidence_rows", counted_rows)
     monkeypatch.setattr(graph_module, "child_pairs", counted_pairs)
+    monkeypatch.setattr(graph_module, "_child_pairs_of_table", counted_table_pairs)
     monkeypatch.setattr(graph_module.ChildPairs, "to_networkx", counted_networkx)
     a = analyze(ds, resolve=False, n_runs=2)
     # graph, hotspots (ranking and density), flags and persons all read the one context; the

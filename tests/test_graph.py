@@ -229,3 +229,62 @@ def test_the_projection_arrays_follow_the_definition_pair_by_pair(seed):
     pairs = list(zip(P.a.tolist(), P.b.tolist(), strict=True))
     assert pairs == sorted(pairs) and all(x < y for x, y in pairs)
     assert [(P.nodes[x], P.nodes[y]) for x, y in pairs] == list(H.edges)
+
+
+def _same_pairs(x, y) -> bool:
+    import numpy as np
+
+    return x.nodes == y.nodes and all(np.array_equal(getattr(x, f), getattr(y, f))
+                                      for f in ("a", "b", "weight", "direct", "via_pair", "via_field", "via_id"))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_context_reads_the_projection_from_its_edge_table_as_child_pairs_reads_the_graph(seed):
+    # AnalysisContext.child_pairs reads the edges _add_edges kept as arrays, in G.edges' order:
+    # the same pairs, weights and vias (in the same order) as child_pairs walking the graph
+    from contextmap.graph import AnalysisContext
+    from contextmap.sample import generate_sample
+
+    ds = generate_sample(children=120, seed=seed).to_dataset()
+    for start in (None, "2024-06-01"):
+        ctx = AnalysisContext(ds, start=start)
+        assert _same_pairs(ctx.child_pairs, child_pairs(ctx.graph, settings=ctx.settings))
+        assert len(ctx.child_pairs) > 0 and ctx.child_pairs.via_field.tolist().count(2) > 0
+
+
+def test_the_edge_table_projection_with_undated_visits_provisional_persons_and_peer_links():
+    from contextmap.graph import AnalysisContext
+
+    ds = make_dataset(
+        children=[{"child_id": f"C{i}"} for i in range(5)],
+        persons=[{"person_id": "P1"}, {"person_id": "P2"}],
+        locations=[{"location_id": "L1", "latitude": 54.9, "longitude": -2.9}],
+        links=[
+            {"link_id": "K1", "source_id": "C0", "target_id": "L1", "relation": "seen_at", "observed_on": "2024-03-01"},
+            {"link_id": "K2", "source_id": "C1", "target_id": "L1", "relation": "seen_at", "observed_on": "2024-03-03"},
+            {"link_id": "K3", "source_id": "C1", "target_id": "L1", "relation": "seen_at", "observed_on": "2024-03-02"},
+            {"link_id": "K4", "source_id": "C2", "target_id": "L1", "relation": "seen_at", "observed_on": None},
+            {"link_id": "K5", "source_id": "P1", "target_id": "C3", "relation": "contact", "observed_on": "2024-03-01"},
+            {"link_id": "K6", "source_id": "C4", "target_id": "P1", "relation": "contact", "observed_on": "2024-03-01"},
+            {"link_id": "K7", "source_id": "P2", "target_id": "C0", "relation": "contact", "observed_on": "2024-03-01"},
+            {"link_id": "K8", "source_id": "P2", "target_id": "C4", "relation": "contact", "observed_on": "2024-03-01"},
+            {"link_id": "K9", "source_id": "C3", "target_id": "C0", "relation": "associate", "observed_on": "2024-03-04"},
+        ],
+    )
+    ds.persons["provisional"] = ds.persons["person_id"] == "P2"  # an RHI name resolution matched to no one
+    ctx = AnalysisContext(ds, start=None)
+    assert ctx.graph.nodes["P2"].get("provisional")
+    fast = ctx.child_pairs
+    assert _same_pairs(fast, child_pairs(ctx.graph, settings=ctx.settings))
+    pairs = {(fast.nodes[a], fast.nodes[b]) for a, b in zip(fast.a.tolist(), fast.b.tolist(), strict=True)}
+    assert ("C0", "C1") in pairs and ("C3", "C4") in pairs and ("C0", "C3") in pairs
+    assert ("C0", "C4") not in pairs  # only the provisional person joins them
+
+
+def test_a_graph_changed_after_the_context_built_it_is_read_as_it_now_is():
+    from contextmap.graph import AnalysisContext
+
+    ctx = AnalysisContext(two_groups_dataset())
+    G = ctx.graph
+    G.add_edge("C1", "C6", weight=2.0, evidence=[])  # the table no longer describes the graph
+    assert _same_pairs(ctx.child_pairs, child_pairs(G, settings=ctx.settings))
