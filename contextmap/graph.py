@@ -45,6 +45,7 @@ from contextmap.dataset import Dataset
 from contextmap.dates import period_bounds
 from contextmap.projection import (
     ChildPairs,
+    GraphEdges,
     _child_pairs_of_table,
     child_pairs,
     children_projection,
@@ -407,11 +408,22 @@ class AnalysisContext:
         peer groups are found on."""
         def build() -> ChildPairs:
             G = self.graph
-            table = self._cache.get("edge_table")
-            if table and len(table["u"]) == G.number_of_edges():  # else it was changed since
-                return _child_pairs_of_table(G, table, settings=self.settings)
+            edges = self.graph_edges
+            if edges is not None:
+                return _child_pairs_of_table(G, self._cache["edge_table"], settings=self.settings, edges=edges)
             return child_pairs(G, settings=self.settings)
         return self.memo("child_pairs", build)
+
+    @property
+    def graph_edges(self) -> GraphEdges | None:
+        """The graph's edges as arrays in ``G.edges``' order (:class:`~contextmap.projection.GraphEdges`),
+        read from the edge table kept while building the graph; None when the graph has been
+        changed since (its edges counted again: then read the graph itself)."""
+        G = self.graph
+        table = self._cache.get("edge_table")
+        if not table or len(table["u"]) != G.number_of_edges():
+            return None
+        return self.memo("graph_edges", lambda: GraphEdges.of_table(G, table))
 
     @property
     def projection(self) -> nx.Graph:

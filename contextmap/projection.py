@@ -19,7 +19,7 @@ import pandas as pd
 
 from contextmap.settings import Settings
 
-__all__ = ["ChildPairs", "child_pairs", "children_projection"]
+__all__ = ["ChildPairs", "GraphEdges", "child_pairs", "children_projection"]
 
 _FIELDS = ("direct", "persons", "places")  # the order a pair's bindings are summed in
 
@@ -231,25 +231,54 @@ def _pairs_of(index: dict, kinds: dict, peer: tuple | None, refs: tuple | None, 
                       field[vias], nodes[gv[vias]])
 
 
-def _child_pairs_of_table(G: nx.Graph, table: dict[str, Any], *, settings: Settings | None = None) -> ChildPairs:
-    """:func:`child_pairs` of the graph :func:`_add_edges` built, from the edge table it kept:
-    the same rows in the same order, read as arrays (a Python step per edge and per place
-    visit took 1 s at 100,000 episodes).
+@dataclass
+class GraphEdges:
+    """The edges of a graph :func:`~contextmap.graph.graph_from_dataset` built, as arrays in
+    ``G.edges``' order (read from the edge table kept while building it, not from the graph).
 
     ``G.edges`` walks the nodes in order and, at each, the neighbours not walked yet in the
     order their edges were added: an edge comes at its first end's turn (the end added to
-    the graph first), and the edges of one node in the order they were added."""
+    the graph first), and the edges of one node in the order they were added.
+
+    Attributes
+    ----------
+    nodes
+        The graph's nodes, in order.
+    first, second
+        Each edge's two ends as positions in ``nodes``, as ``G.edges`` gives them.
+    order
+        Each edge's position in the table (the order the edges were added).
+    """
+
+    nodes: list
+    first: np.ndarray
+    second: np.ndarray
+    order: np.ndarray
+
+    @classmethod
+    def of_table(cls, G: nx.Graph, table: dict[str, Any]) -> GraphEdges:
+        nodes = list(G.nodes)
+        lookup = pd.Index(nodes, dtype=object)
+        pu = lookup.get_indexer(table["u"])
+        pv = lookup.get_indexer(table["v"])
+        lo = np.minimum(pu, pv)
+        order = np.lexsort((np.arange(len(pu)), lo))
+        first = lo[order]
+        second = np.where(pu[order] == first, pv[order], pu[order])
+        return cls(nodes, first, second, order)
+
+
+def _child_pairs_of_table(G: nx.Graph, table: dict[str, Any], *, settings: Settings | None = None,
+                          edges: GraphEdges | None = None) -> ChildPairs:
+    """:func:`child_pairs` of the graph :func:`~contextmap.graph._add_edges` built, from the
+    edge table it kept (``edges``: :meth:`GraphEdges.of_table`, when already made): the same
+    rows in the same order, read as arrays (a Python step per edge and per place visit took
+    1 s at 100,000 episodes)."""
     days = (settings or Settings()).graph.co_location_days
-    nodes = list(G.nodes)
+    e = GraphEdges.of_table(G, table) if edges is None else edges
+    nodes, first, second, order = e.nodes, e.first, e.second, e.order
     index = {n: i for i, n in enumerate(nodes)}
     kinds = dict(G.nodes(data="kind"))
-    lookup = pd.Index(nodes, dtype=object)
-    pu = lookup.get_indexer(table["u"])
-    pv = lookup.get_indexer(table["v"])
-    k = np.arange(len(pu))
-    order = np.lexsort((k, np.minimum(pu, pv)))
-    first = np.minimum(pu, pv)[order]  # the end the edge comes at (as G.edges gives it)
-    second = np.where(pu[order] == first, pv[order], pu[order])
     kind_at = np.array([kinds.get(n) for n in nodes], dtype=object)
     is_child = kind_at == "child"
     prov = np.array([kinds.get(n) == "person" and bool(G.nodes[n].get("provisional", False)) for n in nodes],
@@ -269,9 +298,9 @@ def _child_pairs_of_table(G: nx.Graph, table: dict[str, Any], *, settings: Setti
     if visit.any():
         # each visit edge's evidence rows, in their order
         starts = table["starts"]
-        e = order[visit]
-        n_items = starts[e + 1] - starts[e]
-        rows = np.repeat(starts[e] - np.cumsum(np.r_[0, n_items[:-1]]), n_items) + np.arange(int(n_items.sum()))
+        at = order[visit]
+        n_items = starts[at + 1] - starts[at]
+        rows = np.repeat(starts[at] - np.cumsum(np.r_[0, n_items[:-1]]), n_items) + np.arange(int(n_items.sum()))
         texts = table["day_texts"]
         text_days = pd.to_datetime(pd.Series(texts, dtype=object)).to_numpy("datetime64[D]").astype(np.int64)
         visits = (np.repeat(other[visit], n_items), np.repeat(kid[visit], n_items), np.repeat(w[visit], n_items),
