@@ -312,7 +312,7 @@ def _merged(ds: Dataset, dec: Decisions, pr: PersonResolution | None, lr: Locati
         distinct = pd.Series(uniq, dtype=object)
         mapped = distinct.map(lookup)
         vals = np.where(mapped.isna().to_numpy(), distinct.to_numpy(dtype=object), mapped.to_numpy(dtype=object))
-        out = np.append(vals, None).astype(object)[codes]  # code -1 (a missing id) stays missing
+        out = np.concatenate([vals.astype(object), np.array([None], dtype=object)])[codes]  # code -1: missing stays missing
         return pd.Series(out, index=s.index, name=s.name, dtype=object).astype(s.dtype)
 
     persons_src, children_src = _children_absorb(ds, pr)
