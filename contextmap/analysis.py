@@ -57,7 +57,7 @@ from contextmap.dataset import Dataset
 from contextmap.dates import period_bounds
 from contextmap.emerging import EmergingHotspots, emerging_hotspots
 from contextmap.files import check_new_files, write_csv
-from contextmap.flags import child_flags, keep_record_flags, record_flags
+from contextmap.flags import child_flags
 from contextmap.graph import AnalysisContext
 from contextmap.hotspots import DensitySurface, density_surface, rank_locations, spatial_clusters
 from contextmap.ingest import load
@@ -314,12 +314,10 @@ def _csv(df: pd.DataFrame, path: Path) -> None:
     write_csv(df, path, overwrite=True, bom=False)  # formula injection neutralised
 
 
-def _hotspot_results(ctx: AnalysisContext) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, DensitySurface,
-                                                   list[tuple[str, str, str]]]:
-    """Ranked locations, spatial clusters and the density surface of a context, and the flags
-    its records alone raise (:func:`~contextmap.flags.record_flags`: they need no graph)."""
+def _hotspot_results(ctx: AnalysisContext) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, DensitySurface]:
+    """Ranked locations, spatial clusters and the density surface of a context."""
     hot = rank_locations(ctx)
-    return hot, spatial_clusters(hot), density_surface(ctx), record_flags(ctx)
+    return hot, spatial_clusters(hot), density_surface(ctx)
 
 
 def analyze(
@@ -478,8 +476,7 @@ def _analyze(ds: Dataset, *, start: Any, end: Any, settings: Settings, seed: int
         places_job.cancel()
         raise
     step("ranking locations")
-    hot, clusters, dens, flag_rows = places_job.result()
-    keep_record_flags(ctx, flag_rows)
+    hot, clusters, dens = places_job.result()
     lap("hotspots")
     step("flagging children")
     flags = child_flags(ctx, hotspots=hot, persons=persons)
