@@ -1874,3 +1874,31 @@ def test_a_date_of_birth_before_1800_is_none_for_every_comparison():
                         "date_of_birth": [pd.Timestamp("1750-01-01"), pd.Timestamp("1950-01-01"), pd.NaT]})
     f = _prepare(rec)
     assert f["year"].tolist() == [0, 1950, 0] and f["dob_day"][[0, 2]].tolist() == [-1, -1] and f["dob_day"][1] > 0
+
+
+def test_the_link_context_read_in_a_child_process_gives_the_same_resolution(tmp_path, monkeypatch):
+    # from LINKS_BESIDE_FROM links the links are read (link_base) in a forked child while the
+    # records are blocked and scored: the same entities, pairs and statistics as read here
+    import contextmap.resolve.persons as persons_module
+    from contextmap.parallel import Beside
+    from contextmap.sample.agencies import write_agencies
+
+    out = write_agencies(tmp_path / "export", children=120, seed=4)
+    ds = contextmap.load(out / "sources.yaml")  # the latest month
+    assert len(ds.links) < persons_module.LINKS_BESIDE_FROM
+    here = resolve_persons(ds)
+    children: list[bool] = []
+    real_init = Beside.__init__
+
+    def counted(self, fn, args, kwargs, *, use_child):
+        real_init(self, fn, args, kwargs, use_child=use_child)
+        if fn is persons_module.link_base:
+            children.append(self.in_child)
+
+    monkeypatch.setattr(Beside, "__init__", counted)
+    monkeypatch.setattr(persons_module, "LINKS_BESIDE_FROM", 1)
+    there = resolve_persons(ds)
+    assert children == [True]
+    assert there.entities.equals(here.entities) and there.pairs.equals(here.pairs)
+    assert there.stats == here.stats and there.refused.equals(here.refused)
+    assert (here.entities["table"] == "children").any() and here.stats["person_child_pairs"] > 0

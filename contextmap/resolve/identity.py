@@ -420,10 +420,24 @@ def link_neighbours(ds, ids: np.ndarray, provisional: np.ndarray, same: np.ndarr
     stands = ids.astype(object) if same is None else np.asarray(same, dtype=object)
     if cache:
         return _stand_graphs(cache, stands, provisional, near)
+    base = link_base(ds, ids, spots=spots)
+    if base is None:
+        return near, None, np.full(len(ids), "", dtype=object)
+    if cache is not None:
+        cache.update(base)
+    return _stand_graphs(base, stands, provisional, near)
+
+
+def link_base(ds, ids: np.ndarray, *, spots: pd.DataFrame | None = None) -> dict | None:
+    """The first half of :func:`link_neighbours`, which reads the links and depends on nothing
+    else (not on what the records stand for): every link end, spot and record as an integer
+    code, the links between them (busy places left out) and each record's relation word.
+    None when there are no links. Resolution reads it on the second core while it blocks and
+    scores (:func:`~contextmap.resolve.persons.resolve_persons`)."""
     relation = np.full(len(ids), "", dtype=object)
     links = getattr(ds, "links", None)
     if links is None or not len(links) or not {"source_id", "target_id"} <= set(links.columns):
-        return near, None, relation
+        return None
     src = links["source_id"].astype(str).to_numpy(dtype=object)
     tgt = links["target_id"].astype(str).to_numpy(dtype=object)
     rel = (links["relation"].fillna("").astype(str).str.strip().str.lower().to_numpy(dtype=object)
@@ -485,11 +499,8 @@ def link_neighbours(ds, ids: np.ndarray, provisional: np.ndarray, same: np.ndarr
     per_place = np.bincount(_sorted_unique(pc[at] * nn + oc[at]) // nn, minlength=nn)
     busy = per_place > PLACE_MAX_CHILDREN
     keep = ~busy[a] & ~busy[b]
-    base = {"a": a[keep], "b": b[keep], "keys": pd.Index(uniq), "id_c": id_c, "relation": relation,
+    return {"a": a[keep], "b": b[keep], "keys": pd.Index(uniq), "id_c": id_c, "relation": relation,
             "prov_name": _provisional_names(strings)}
-    if cache is not None:
-        cache.update(base)
-    return _stand_graphs(base, stands, provisional, near)
 
 
 def _provisional_names(values) -> np.ndarray:

@@ -40,6 +40,7 @@ import pandas as pd
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.process import cpdist
 
+from contextmap.parallel import beside
 from contextmap.resolve.blocking import block_keys, candidate_pairs, drop_unrelated_forenames
 from contextmap.resolve.cluster import (
     checked_weights,
@@ -52,6 +53,7 @@ from contextmap.resolve.identity import (
     DAY_ZERO,
     child_guards,
     entity_guard,
+    link_base,
     link_neighbours,
     record_surnames,
     reference_day,
@@ -572,13 +574,11 @@ def resolve_persons(
     else:  # the model learns from the person records alone; children's records are only scored
         feats["learn"] = ~is_child
     ctx = _linked_children(ds, rec) if use_links else None
-    if use_links and is_child.any():  # the link context of person-child pairs
-        feats["ids"] = ids
-        stands = same_as_child(feats)
-        read_links: dict = {}  # the links read once, for both readings of the context
-        feats["near"], feats["graph"], feats["relation"] = link_neighbours(ds, ids, feats["provisional"], stands,
-                                                                           cache=read_links)
-        feats["ids"] = stands  # the link context reads a record as the id it stands for
+    read_links: dict = {}  # the links read once, for every reading of the context
+    links_job = None
+    if use_links and is_child.any():  # the link context of person-child pairs, read beside the scoring
+        links = getattr(ds, "links", None)
+        links_job = beside(link_base, ds, ids, use_child=links is not None and len(links) >= LINKS_BESIDE_FROM)
     if ctx is not None:
         feats["kids"], feats["kids_u"] = ctx[0], np.array([ctx[1]])
     keys = block_keys(rec, feats, children_alone=include_children)
@@ -603,6 +603,15 @@ def resolve_persons(
     else:
         p_ = np.clip(scored["p"].to_numpy(dtype=float), 1e-300, 1 - 1e-16)
         scored["weight"] = np.log2(p_ / (1 - p_))
+    if links_job is not None:
+        base = links_job.result()
+        if base is not None:
+            read_links.update(base)
+        feats["ids"] = ids
+        stands = same_as_child(feats)
+        feats["near"], feats["graph"], feats["relation"] = link_neighbours(ds, ids, feats["provisional"], stands,
+                                                                           cache=read_links)
+        feats["ids"] = stands  # the link context reads a record as the id it stands for
     ref = reference_day(ds)
     as_scored = {c: scored[c].to_numpy(copy=True) for c in ("weight", "p", "contradiction")}
     scored = child_guards(scored, feats, ref, threshold=float(threshold), weights=w)
@@ -671,6 +680,11 @@ def resolve_persons(
                             "reason": np.array(reasons, dtype=object)})
     return PersonResolution(entities, pairs, float(threshold), stats, model, refused)
 
+
+LINKS_BESIDE_FROM = 20_000
+"""Links from which the link context is read in a forked child (:mod:`contextmap.parallel`)
+while the records are blocked and scored here: 1 s of one core at 100,000 episodes, taken
+from the line resolution waits on."""
 
 READINGS = 3
 """How many times the link context of person-child pairs is read: the first over the records
