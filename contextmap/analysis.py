@@ -57,7 +57,7 @@ from contextmap.dataset import Dataset
 from contextmap.dates import period_bounds
 from contextmap.emerging import EmergingHotspots, emerging_hotspots
 from contextmap.files import check_new_files, write_csv
-from contextmap.flags import child_flags
+from contextmap.flags import child_flags, keep_record_flags, record_flags
 from contextmap.graph import AnalysisContext
 from contextmap.hotspots import DensitySurface, density_surface, rank_locations, spatial_clusters
 from contextmap.ingest import load
@@ -467,11 +467,18 @@ def _analyze(ds: Dataset, *, start: Any, end: Any, settings: Settings, seed: int
         except BaseException:
             kp_job.cancel()
             raise
-        step("ranking persons of concern")
-        kp, btw = kp_job.result()
-        remember_betweenness(ctx, btw, seed=seed)
-        persons = rank_persons(ctx, peer_groups=pg, seed=seed)
-        lap("persons")
+        # the flags the records alone raise, on the second core (idle once the peer groups'
+        # Leiden runs are done) while persons are ranked here
+        flags_job = beside(record_flags, ctx, use_child=len(ctx.history) >= PARALLEL_FROM)
+        try:
+            step("ranking persons of concern")
+            kp, btw = kp_job.result()
+            remember_betweenness(ctx, btw, seed=seed)
+            persons = rank_persons(ctx, peer_groups=pg, seed=seed)
+            lap("persons")
+        except BaseException:
+            flags_job.cancel()
+            raise
     except BaseException:
         places_job.cancel()
         raise
@@ -479,6 +486,7 @@ def _analyze(ds: Dataset, *, start: Any, end: Any, settings: Settings, seed: int
     hot, clusters, dens = places_job.result()
     lap("hotspots")
     step("flagging children")
+    keep_record_flags(ctx, flags_job.result())
     flags = child_flags(ctx, hotspots=hot, persons=persons)
     lap("flags")
     return Analysis(period=(s, e), dataset=ds, graph=G, peer_groups=pg, persons=persons.set_index("person_id"),

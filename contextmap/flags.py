@@ -109,25 +109,42 @@ def child_flags(
     True
     """
     ctx = as_context(ds, start=start, end=end, settings=settings, default_months=12)
-    ds, settings = ctx.require_dataset("flags"), ctx.settings
-    if ctx.start is None:
-        raise ConfigError("Expected an analysis context with a period start for flags, instead got start=None")
-    s, e = ctx.start, ctx.end
-    end_excl = e + pd.Timedelta(days=1)
-    as_of_ts = end_excl if as_of is None else pd.Timestamp(as_of)
-    rows: list[tuple[str, str, str]] = []
-    ep = ds.episodes
-    in_p = (ep["reported_at"] >= s) & (ep["reported_at"] < end_excl)
-    epp = ep.loc[in_p.fillna(False).to_numpy(dtype=bool)]
-    rows += _panel(ds, epp, settings, as_of_ts)
-    rows += _rhi(ep, s, end_excl, settings, as_of_ts)
-    rows += _reviews(ds, settings, as_of_ts)
+    rows = list(record_flags(ctx, as_of=as_of))
     rows += _new_links(ctx, hotspots, persons)
     out = pd.DataFrame(rows, columns=_COLUMNS)
     out["flag"] = pd.Categorical(out["flag"], categories=list(FLAGS))
     out = out.sort_values(["child_id", "flag"], kind="stable").reset_index(drop=True)
     out["flag"] = out["flag"].astype(str)
     return out
+
+
+def record_flags(ctx: Any, *, as_of: Any = None) -> list[tuple[str, str, str]]:
+    """The flags the records alone raise (panel, RHI and review deadlines), as (child id, flag,
+    detail) rows: the ones that need no ranking. Kept in the analysis context ``ctx`` per
+    ``as_of``: the analysis works them out on the second core beside the graph and hands
+    them in with :func:`keep_record_flags`; :func:`child_flags` adds the "newly linked" ones."""
+    ds, settings = ctx.require_dataset("flags"), ctx.settings
+    if ctx.start is None:
+        raise ConfigError("Expected an analysis context with a period start for flags, instead got start=None")
+    s, e = ctx.start, ctx.end
+    end_excl = e + pd.Timedelta(days=1)
+    as_of_ts = end_excl if as_of is None else pd.Timestamp(as_of)
+
+    def build() -> list[tuple[str, str, str]]:
+        ep = ds.episodes
+        in_p = (ep["reported_at"] >= s) & (ep["reported_at"] < end_excl)
+        epp = ep.loc[in_p.fillna(False).to_numpy(dtype=bool)]
+        return (_panel(ds, epp, settings, as_of_ts) + _rhi(ep, s, end_excl, settings, as_of_ts)
+                + _reviews(ds, settings, as_of_ts))
+    return ctx.memo(f"record_flags:{as_of_ts.isoformat()}", build)
+
+
+def keep_record_flags(ctx: Any, rows: list[tuple[str, str, str]], *, as_of: Any = None) -> None:
+    """Keep ``rows`` (:func:`record_flags` of the same context, worked out elsewhere: a forked
+    child) as ``ctx``'s record flags for ``as_of``."""
+    end_excl = ctx.end + pd.Timedelta(days=1)
+    as_of_ts = end_excl if as_of is None else pd.Timestamp(as_of)
+    ctx.memo(f"record_flags:{as_of_ts.isoformat()}", lambda: rows)
 
 
 def _panel(ds: Dataset, epp: pd.DataFrame, settings: Settings, as_of: pd.Timestamp) -> list[tuple[str, str, str]]:

@@ -140,10 +140,13 @@ def test_places_and_key_players_in_a_second_process_give_what_one_process_gives(
     beside = analysis_module.beside
     monkeypatch.setattr(analysis_module, "beside", lambda *a, **k: jobs.append(beside(*a, **k)) or jobs[-1])
     both = analyze(ds, resolve=False, n_runs=3)
-    # two jobs beside: the places (ranked while the graph is built) and the key players (found
-    # while the peer groups are)
-    assert len(jobs) == 2 and all(j.ran_in_child == fork_available() for j in jobs)
+    # three jobs beside: the places (ranked while the graph is built), the key players and the
+    # persons' betweenness (found while the peer groups are) and the flags the records alone
+    # raise (while persons are ranked)
+    assert len(jobs) == 3 and all(j.ran_in_child == fork_available() for j in jobs)
     pd.testing.assert_frame_equal(both.key_players, alone.key_players)
+    pd.testing.assert_frame_equal(both.persons, alone.persons)
+    pd.testing.assert_frame_equal(both.flags, alone.flags)
     pd.testing.assert_frame_equal(both.hotspots, alone.hotspots)
     pd.testing.assert_frame_equal(both.clusters, alone.clusters)
     assert both.density.values.tolist() == alone.density.values.tolist()

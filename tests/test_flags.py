@@ -97,3 +97,32 @@ def test_newly_linked_to_top_person_and_hotspot():
 def test_flag_names_are_the_documented_ones():
     f = child_flags(two_groups_dataset(), start="2024-06-01", end="2024-06-30")
     assert set(f["flag"]) <= set(FLAGS) and list(f.columns) == ["child_id", "flag", "detail"]
+
+
+def test_record_flags_worked_out_in_a_child_process_are_the_ones_child_flags_gives():
+    # the analysis works out the flags the records alone raise beside the graph (a forked
+    # child) and hands them in: the flags are the same as worked out here
+    from contextmap.flags import keep_record_flags, record_flags
+    from contextmap.graph import AnalysisContext
+    from contextmap.parallel import beside
+    from contextmap.sample import generate_sample
+
+    ds = generate_sample(children=60, seed=2).to_dataset()
+    here = child_flags(AnalysisContext(ds))
+    assert len(here) and (here["flag"] != "newly_linked_hotspot").any()
+    ctx = AnalysisContext(ds)
+    rows = beside(record_flags, ctx, use_child=True).result()
+    keep_record_flags(ctx, rows)
+    assert record_flags(ctx) is rows  # kept, not worked out again
+    assert child_flags(ctx).equals(here)
+
+
+def test_kept_record_flags_are_kept_per_as_of_date():
+    from contextmap.flags import keep_record_flags, record_flags
+    from contextmap.graph import AnalysisContext
+
+    ctx = AnalysisContext(two_groups_dataset())
+    keep_record_flags(ctx, [("C1", "rhi_late", "kept by hand")])
+    assert ("C1", "rhi_late", "kept by hand") in child_flags(ctx).itertuples(index=False, name=None)
+    other = record_flags(ctx, as_of="2030-01-01")  # another date: worked out, not the kept rows
+    assert ("C1", "rhi_late", "kept by hand") not in other
