@@ -424,8 +424,15 @@ def grading_mix_by(keys: Iterable[Any], labels: Iterable[Any]) -> pd.Series:
     if frame.empty:
         return pd.Series(dtype="object")
     n = frame.groupby(["k", "g"], sort=True).size().reset_index(name="n")
-    n["txt"] = n["g"] + " x" + n["n"].astype(str)
-    return n.groupby("k", sort=True)["txt"].agg("; ".join).rename_axis(None).rename("grading_mix")
+    texts = n["g"] + " x" + n["n"].astype(str)
+    txt = texts.tolist()
+    # each key's texts joined over its run of rows (sorted by key): a groupby that joins in
+    # Python per group took 0.6 s for 40,000 places
+    k = n["k"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]]).tolist()
+    joined = ["; ".join(txt[lo:hi]) for lo, hi in zip(starts, starts[1:] + [len(txt)], strict=True)]
+    index = pd.Index(k[starts], dtype=n["k"].dtype)
+    return pd.Series(joined, index=index, dtype=texts.dtype, name="grading_mix")
 
 
 def grading_mix(labels: Iterable[Any]) -> str:
