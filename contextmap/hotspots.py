@@ -194,8 +194,9 @@ def _score_parts(ds: Dataset, cur: pd.DataFrame, people: pd.DataFrame) -> pd.Dat
     ep = ds.episodes
     missing_ids = set(ep.loc[(ep["classification"] == "missing").fillna(False).to_numpy(dtype=bool),
                              "episode_id"].astype(str))
-    fm = ce.loc[(ce["relation"] == "found_at").to_numpy(dtype=bool)
-                & ce["episode_id"].astype(str).isin(missing_ids).to_numpy(dtype=bool)]
+    fm = ce.loc[(ce["relation"] == "found_at").to_numpy(dtype=bool)]
+    eids = fm["episode_id"].tolist()  # a set lookup per id (Series.isin hashed them all again: 0.3 s)
+    fm = fm.loc[np.fromiter((str(e) in missing_ids for e in eids), dtype=bool, count=len(eids))]
     missing_away = fm.groupby("location_id")["other_id"].nunique().reindex(locs, fill_value=0)
     out = pd.DataFrame({"persons_raw": persons.astype(float), "copresence_n": copresence.astype(int),
                         "repeat_n": repeat.astype(int), "missing_n": missing_away.astype(int),
