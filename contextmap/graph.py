@@ -46,8 +46,8 @@ from contextmap.dates import period_bounds
 from contextmap.projection import (
     ChildPairs,
     GraphEdges,
-    _child_pairs_of_table,
     child_pairs,
+    child_pairs_of_table,
     children_projection,
 )
 from contextmap.schema import e_graded
@@ -410,15 +410,18 @@ class AnalysisContext:
             G = self.graph
             edges = self.graph_edges
             if edges is not None:
-                return _child_pairs_of_table(G, self._cache["edge_table"], settings=self.settings, edges=edges)
+                return child_pairs_of_table(G, self._cache["edge_table"], settings=self.settings, edges=edges)
             return child_pairs(G, settings=self.settings)
         return self.memo("child_pairs", build)
 
     @property
     def graph_edges(self) -> GraphEdges | None:
         """The graph's edges as arrays in ``G.edges``' order (:class:`~contextmap.projection.GraphEdges`),
-        read from the edge table kept while building the graph; None when the graph has been
-        changed since (its edges counted again: then read the graph itself)."""
+        read from the edge table kept while building the graph; None when edges have been added
+        or removed since (then the graph itself is read). A change to an edge's attributes is
+        not seen: the analyses read the context's graph and never change it, and the tables
+        they keep from it (the projection, the people networks) are kept as built; to try a
+        change, change a copy (``ctx.graph.copy()``) and analyse that."""
         G = self.graph
         table = self._cache.get("edge_table")
         if not table or len(table["u"]) != G.number_of_edges():
@@ -559,7 +562,7 @@ def _none_list(values: Any) -> list:
 
 def _add_edges(G: nx.Graph, ev: pd.DataFrame, table: dict[str, Any] | None = None) -> None:
     """Add the evidence's edges to ``G``; ``table`` (a dict), when given, is filled with the
-    edges as arrays in the order they were added (:func:`_child_pairs_of_table` reads them)."""
+    edges as arrays in the order they were added (:func:`child_pairs_of_table` reads them)."""
     ev = ev.sort_values(["u", "v", "date"], kind="stable").reset_index(drop=True)
     n = len(ev)
     # each day's text made once and shared by its evidence (a string per row was 24 MB at 100k)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from contextmap.settings import Settings
 
-__all__ = ["ChildPairs", "GraphEdges", "child_pairs", "children_projection"]
+__all__ = ["ChildPairs", "GraphEdges", "child_pairs", "child_pairs_of_table", "children_projection"]
 
 _FIELDS = ("direct", "persons", "places")  # the order a pair's bindings are summed in
 
@@ -268,7 +268,7 @@ class GraphEdges:
         return cls(nodes, first, second, order)
 
 
-def _child_pairs_of_table(G: nx.Graph, table: dict[str, Any], *, settings: Settings | None = None,
+def child_pairs_of_table(G: nx.Graph, table: dict[str, Any], *, settings: Settings | None = None,
                           edges: GraphEdges | None = None) -> ChildPairs:
     """:func:`child_pairs` of the graph :func:`~contextmap.graph._add_edges` built, from the
     edge table it kept (``edges``: :meth:`GraphEdges.of_table`, when already made): the same

@@ -35,7 +35,7 @@ def result(ds):
 def test_analyze_builds_the_evidence_and_the_projection_once(ds, monkeypatch):
     calls = {"evidence": 0, "projection": 0, "networkx": 0}
     rows, to_networkx = graph_module._evidence_rows, graph_module.ChildPairs.to_networkx
-    pairs, table_pairs = graph_module.child_pairs, graph_module._child_pairs_of_table
+    pairs, table_pairs = graph_module.child_pairs, graph_module.child_pairs_of_table
 
     def counted_rows(*args, **kwargs):
         calls["evidence"] += 1
@@ -55,7 +55,7 @@ def test_analyze_builds_the_evidence_and_the_projection_once(ds, monkeypatch):
 
     monkeypatch.setattr(graph_module, "_evidence_rows", counted_rows)
     monkeypatch.setattr(graph_module, "child_pairs", counted_pairs)
-    monkeypatch.setattr(graph_module, "_child_pairs_of_table", counted_table_pairs)
+    monkeypatch.setattr(graph_module, "child_pairs_of_table", counted_table_pairs)
     monkeypatch.setattr(graph_module.ChildPairs, "to_networkx", counted_networkx)
     a = analyze(ds, resolve=False, n_runs=2)
     # graph, hotspots (ranking and density), flags and persons all read the one context; the

@@ -50,7 +50,7 @@ STAGES = (
     ("resolve", ("contextmap.resolve",)),
     # the workspace stores what ingest read and the analyst decided; the pack reads it back
     ("workspace", ("contextmap.workspace",)),
-    ("graph", ("contextmap.graph",)),
+    ("graph", ("contextmap.graph", "contextmap.projection")),
     ("analyses", ("contextmap.peers", "contextmap.persons", "contextmap.hotspots", "contextmap.emerging",
                   "contextmap.areas", "contextmap.flags", "contextmap.subjects", "contextmap.tactics",
                   "contextmap.timelines", "contextmap.analysis")),

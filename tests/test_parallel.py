@@ -72,6 +72,7 @@ def test_cancel_stops_the_child():
 @needs_fork
 def test_resolve_dataset_gives_the_same_entities_with_places_and_mentions_in_children(monkeypatch):
     from contextmap.resolve import dataset as rd
+    from contextmap.resolve import persons as persons_module
     from contextmap.sample import generate_sample
 
     ds = generate_sample(children=60, seed=4).to_dataset()
@@ -87,8 +88,11 @@ def test_resolve_dataset_gives_the_same_entities_with_places_and_mentions_in_chi
 
     monkeypatch.setattr(parallel.Beside, "result", spy)
     monkeypatch.setattr(rd, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(persons_module, "LINKS_BESIDE_FROM", 0)
     both = rd.resolve_dataset(ds, engine="fixed")
-    assert seen == [True, True]  # the places beside the persons, the mentions beside the merging
+    # the links read beside the persons' blocking and scoring, the places beside the persons,
+    # the mentions beside the merging
+    assert seen == [True, True, True]
     for table in ("persons", "locations", "links", "episodes", "children"):
         a, b = getattr(alone, table), getattr(both, table)
         pd.testing.assert_frame_equal(pd.DataFrame(a).reset_index(drop=True), pd.DataFrame(b).reset_index(drop=True))
