@@ -61,7 +61,7 @@ from contextmap.flags import child_flags, keep_record_flags, record_flags
 from contextmap.graph import AnalysisContext
 from contextmap.hotspots import DensitySurface, density_surface, rank_locations, spatial_clusters
 from contextmap.ingest import load
-from contextmap.parallel import beside
+from contextmap.parallel import Beside, beside
 from contextmap.peers import PeerGroups, find_peer_groups
 from contextmap.persons import key_players_and_betweenness, rank_persons, remember_betweenness
 from contextmap.privacy import forbidden_with_resolved, get_audience, redact_dataset
@@ -450,45 +450,42 @@ def _analyze(ds: Dataset, *, start: Any, end: Any, settings: Settings, seed: int
         lap("redact")
     step("building the context graph")
     ctx = AnalysisContext(ds, start=s, end=e, settings=settings)  # every analysis reads this one
-    # the places are ranked on the second core while the graph, peer groups and persons are
-    # computed here: a forked child shares the evidence read once (contextmap.parallel)
-    places_job = beside(_hotspot_results, ctx, use_child=len(ctx.history) >= PARALLEL_FROM)
+    big = len(ctx.history) >= PARALLEL_FROM
+    jobs: list[Beside] = []  # stopped, every one, if a step here fails
     try:
+        # the places are ranked on the second core while the graph, peer groups and persons are
+        # computed here: a forked child shares the evidence read once (contextmap.parallel)
+        places_job = beside(_hotspot_results, ctx, use_child=big)
+        jobs.append(places_job)
         G = ctx.graph
         lap("graph")
         # the key players and the persons' betweenness need no peer groups: on the second
         # core while those are found here
-        kp_job = beside(key_players_and_betweenness, ctx, k=key_player_k, seed=seed,
-                        use_child=len(ctx.history) >= PARALLEL_FROM)
-        try:
-            step("finding peer groups")
-            pg = find_peer_groups(ctx, seed=seed, n_runs=n_runs, min_ties=min_ties)
-            lap("peer_groups")
-        except BaseException:
-            kp_job.cancel()
-            raise
+        kp_job = beside(key_players_and_betweenness, ctx, k=key_player_k, seed=seed, use_child=big)
+        jobs.append(kp_job)
+        step("finding peer groups")
+        pg = find_peer_groups(ctx, seed=seed, n_runs=n_runs, min_ties=min_ties)
+        lap("peer_groups")
         # the flags the records alone raise, on the second core (idle once the peer groups'
         # Leiden runs are done) while persons are ranked here
-        flags_job = beside(record_flags, ctx, use_child=len(ctx.history) >= PARALLEL_FROM)
-        try:
-            step("ranking persons of concern")
-            kp, btw = kp_job.result()
-            remember_betweenness(ctx, btw, seed=seed)
-            persons = rank_persons(ctx, peer_groups=pg, seed=seed)
-            lap("persons")
-        except BaseException:
-            flags_job.cancel()
-            raise
+        flags_job = beside(record_flags, ctx, use_child=big)
+        jobs.append(flags_job)
+        step("ranking persons of concern")
+        kp, btw = kp_job.result()
+        remember_betweenness(ctx, btw, seed=seed)
+        persons = rank_persons(ctx, peer_groups=pg, seed=seed)
+        lap("persons")
+        step("ranking locations")
+        hot, clusters, dens = places_job.result()
+        lap("hotspots")
+        step("flagging children")
+        keep_record_flags(ctx, flags_job.result())
+        flags = child_flags(ctx, hotspots=hot, persons=persons)
+        lap("flags")
     except BaseException:
-        places_job.cancel()
+        for job in jobs:
+            job.cancel()  # a job whose result was taken has no child left: nothing to stop
         raise
-    step("ranking locations")
-    hot, clusters, dens = places_job.result()
-    lap("hotspots")
-    step("flagging children")
-    keep_record_flags(ctx, flags_job.result())
-    flags = child_flags(ctx, hotspots=hot, persons=persons)
-    lap("flags")
     return Analysis(period=(s, e), dataset=ds, graph=G, peer_groups=pg, persons=persons.set_index("person_id"),
                     key_players=kp, hotspots=hot.set_index("location_id"), clusters=clusters, density=dens,
                     flags=flags, seed=seed, resolved=resolved, timings=timings, context=ctx)

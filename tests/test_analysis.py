@@ -151,3 +151,21 @@ def test_places_and_key_players_in_a_second_process_give_what_one_process_gives(
     pd.testing.assert_frame_equal(both.clusters, alone.clusters)
     assert both.density.values.tolist() == alone.density.values.tolist()
     assert both.summary() == alone.summary()
+
+
+@pytest.mark.parametrize("failing_step", ["ranking persons of concern", "ranking locations", "flagging children"])
+def test_a_step_that_fails_leaves_no_child_process_running(data_dir, monkeypatch, failing_step):
+    import multiprocessing
+
+    import contextmap.analysis as analysis_module
+
+    ds = contextmap.load(data_dir)
+    monkeypatch.setattr(analysis_module, "PARALLEL_FROM", 0)
+
+    def progress(step: str) -> None:
+        if step == failing_step:
+            raise KeyboardInterrupt(step)
+
+    with pytest.raises(KeyboardInterrupt, match=failing_step):
+        analyze(ds, resolve=False, n_runs=2, progress=progress)
+    assert multiprocessing.active_children() == []
