@@ -532,8 +532,9 @@ def resolve_persons(
     weights
         Override some of :data:`PERSON_WEIGHTS` (log2 Bayes factors).
     workers
-        Threads for RapidFuzz's pairwise similarity (-1: all cores); with 1, DuckDB (Splink)
-        also runs on one thread (another process has the second core), otherwise on two.
+        Threads for RapidFuzz's pairwise similarity (-1: all cores). DuckDB (Splink) runs on
+        two threads either way (with places on the second core, it takes that core when they
+        are done).
     use_links
         Use context: two person records that are both linked to children score higher when
         they share a child and a little lower when they share none (u measured on the data,
@@ -574,6 +575,7 @@ def resolve_persons(
     else:  # the model learns from the person records alone; children's records are only scored
         feats["learn"] = ~is_child
     ctx = _linked_children(ds, rec) if use_links else None
+    check_engine(engine)
     read_links: dict = {}  # the links read once, for every reading of the context
     links_job = None
     if use_links and is_child.any():  # the link context of person-child pairs, read beside the scoring
@@ -581,28 +583,14 @@ def resolve_persons(
         links_job = beside(link_base, ds, ids, use_child=links is not None and len(links) >= LINKS_BESIDE_FROM)
     if ctx is not None:
         feats["kids"], feats["kids_u"] = ctx[0], np.array([ctx[1]])
-    keys = block_keys(rec, feats, children_alone=include_children)
-    if max_block_size is None:  # an alias held by more records carries under 1 bit
-        max_block_size = int(2 ** w["alias"])
-    cand, skipped = candidate_pairs(keys, max_block_size=max_block_size)
-    cand = drop_unrelated_forenames(cand, feats)
-    check_engine(engine)
-    scored = _score(cand, feats, w, workers=workers, fixed=engine == "fixed")
-    model = None
-    if engine != "fixed":
-        n_prior = int(feats["n"][0])
-        prior = w["duplicates_per_record"] / max(n_prior - 1, 1)
-        train = None if include_children or not is_child.any() else ~is_child
-        sp, model = score_pairs(splink_input(rec, feats, feats.get("kids"), train=train), cand, engine=engine,
-                                seed=seed, prior=prior, spark=spark_session, train=train,
-                                # two threads even with places on the second core: the places
-                                # finish while Splink scores, and it takes the core they leave
-                                # (13.6 s against 14.3 s for the resolution at 100,000 episodes)
-                                threads=2)
-        scored = _splink_scored(scored, sp, model)
-    else:
-        p_ = np.clip(scored["p"].to_numpy(dtype=float), 1e-300, 1 - 1e-16)
-        scored["weight"] = np.log2(p_ / (1 - p_))
+    try:
+        scored, model, skipped = _blocked_and_scored(rec, feats, w, include_children=include_children,
+                                                     max_block_size=max_block_size, engine=engine, workers=workers,
+                                                     seed=seed, spark_session=spark_session)
+    except BaseException:
+        if links_job is not None:
+            links_job.cancel()
+        raise
     if links_job is not None:
         base = links_job.result()
         if base is not None:
@@ -679,6 +667,36 @@ def resolve_persons(
                             "match_probability": cl.refused["p"].to_numpy(dtype=float).round(4),
                             "reason": np.array(reasons, dtype=object)})
     return PersonResolution(entities, pairs, float(threshold), stats, model, refused)
+
+
+def _blocked_and_scored(rec: pd.DataFrame, feats: dict[str, Any], w: dict[str, float], *, include_children: bool,
+                        max_block_size: int | None, engine: str, workers: int, seed: int,
+                        spark_session: object) -> tuple[pd.DataFrame, SplinkModel | None, int]:
+    """The candidate pairs (blocking) scored: the fixed features, and Splink's model unless
+    ``engine`` is ``'fixed'``; with the model and the oversized blocks skipped."""
+    is_child = feats["child"]
+    keys = block_keys(rec, feats, children_alone=include_children)
+    if max_block_size is None:  # an alias held by more records carries under 1 bit
+        max_block_size = int(2 ** w["alias"])
+    cand, skipped = candidate_pairs(keys, max_block_size=max_block_size)
+    cand = drop_unrelated_forenames(cand, feats)
+    scored = _score(cand, feats, w, workers=workers, fixed=engine == "fixed")
+    model = None
+    if engine != "fixed":
+        n_prior = int(feats["n"][0])
+        prior = w["duplicates_per_record"] / max(n_prior - 1, 1)
+        train = None if include_children or not is_child.any() else ~is_child
+        sp, model = score_pairs(splink_input(rec, feats, feats.get("kids"), train=train), cand, engine=engine,
+                                seed=seed, prior=prior, spark=spark_session, train=train,
+                                # two threads even with places on the second core: the places
+                                # finish while Splink scores, and it takes the core they leave
+                                # (13.6 s against 14.3 s for the resolution at 100,000 episodes)
+                                threads=2)
+        scored = _splink_scored(scored, sp, model)
+    else:
+        p_ = np.clip(scored["p"].to_numpy(dtype=float), 1e-300, 1 - 1e-16)
+        scored["weight"] = np.log2(p_ / (1 - p_))
+    return scored, model, skipped
 
 
 LINKS_BESIDE_FROM = 20_000
