@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from contextmap.resolve.example import build_dataset
 from contextmap.resolve.places import position_uncertainty, resolve_locations
@@ -108,3 +109,32 @@ def test_names_left_uncompared_change_nothing_that_is_kept(monkeypatch):
     monkeypatch.setattr(places, "_names_matter", counted)
     resolve_locations(ds, workers=1, min_pair_probability=0)
     assert seen[0][1] == seen[0][0]
+
+
+@pytest.mark.parametrize("kw", [{"min_pair_probability": float("nan")}, {"threshold": 0.99999999},
+                                {"threshold": 0.2, "min_pair_probability": 0.9},
+                                {"weights": {"name_similar": -1.0, "name_partial": -2.0, "name_differs": -6.0}},
+                                {"weights": {"name_similar": 9.0, "name_partial": 7.0, "name_differs": 1.0}}])
+def test_names_left_uncompared_change_nothing_whatever_the_cut_offs_and_weights(monkeypatch, kw):
+    import contextmap.resolve.places as places
+    from contextmap.sample import generate_sample
+
+    ds = generate_sample(children=150, seed=5).to_dataset()
+    fast = resolve_locations(ds, workers=1, **kw)
+    monkeypatch.setattr(places, "_names_matter", lambda pairs, *a, **k: np.ones(len(pairs), dtype=bool))
+    full = resolve_locations(ds, workers=1, **kw)
+    assert fast.entities.equals(full.entities) and fast.pairs.equals(full.pairs)
+
+
+def test_a_missing_min_pair_probability_lists_nothing_and_still_joins_what_names_join(monkeypatch):
+    import contextmap.resolve.places as places
+
+    at, near = {"easting": 340600.0, "northing": 555200.0}, {"easting": 340650.0, "northing": 555200.0}
+    ds = _ds([{"location_id": "LA", "name": "Riverside Chicken", **at},
+              {"location_id": "LC", "name": "Riverside Chicken", **at},
+              {"location_id": "LB", "name": "Riverside Chickn", **near},
+              {"location_id": "LD", "name": "Riverside Chickn", **near}])
+    fast = resolve_locations(ds, min_pair_probability=float("nan"))
+    monkeypatch.setattr(places, "_names_matter", lambda pairs, *a, **k: np.ones(len(pairs), dtype=bool))
+    full = resolve_locations(ds, min_pair_probability=float("nan"))
+    assert fast.entities.equals(full.entities) and len(fast.pairs) == 0

@@ -101,7 +101,8 @@ def _names_matter(pairs: np.ndarray, a: np.ndarray, b: np.ndarray, levels: dict[
     their names compared: the rest cannot change what resolution keeps, whatever their names.
 
     Without the name, a pair's score lies between its other levels' sum plus the lowest and
-    plus the highest name weight (no name level counts 0). A pair is compared when its highest
+    plus the highest weight the name levels can add (none counts 0; "similar" and "differs"
+    can hold together). A pair is compared when its highest
     could reach ``cutoff`` (the lower of the threshold and ``min_pair_probability``: it could
     be joined or listed), or when it could be the strongest link of either record (what a
     record standing alone reports as its confidence: 1 - the strongest), judged against the
@@ -112,13 +113,17 @@ def _names_matter(pairs: np.ndarray, a: np.ndarray, b: np.ndarray, levels: dict[
     base = np.full(len(a), w["prior"])
     for key, arr in levels.items():
         base += np.where(arr, w[key], 0.0)
-    named = [w[k] for k in _NAME_LEVELS] + [0.0]
+    # what the name levels can add: one of them, none, or (texts of many repeated words) both
+    # "similar" (sorted words alike) and "differs" (word sets apart)
+    named = [w[k] for k in _NAME_LEVELS] + [0.0, w["name_similar"] + w["name_differs"]]
     hi = base + max(named)
     lo = base + np.where(name_same, w["name_same"], 0.0)
     lo[pairs] = base[pairs] + min(named)
-    eps = 1e-9  # the bounds are summed in another order than the score: a margin for rounding
+    eps = 1e-6  # the bounds are summed in another order than the score: a margin for rounding
+    # compared where the highest could reach the cut-off, as a score and as a probability (made
+    # as the score's is: near 1 a probability's rounding is worth more than eps of score)
     cut = np.log2(cutoff / (1.0 - cutoff)) if 0.0 < cutoff < 1.0 else (-np.inf if cutoff <= 0 else np.inf)
-    need = hi[pairs] >= cut - eps
+    need = (hi[pairs] >= cut - eps) | (1.0 / (1.0 + np.exp2(-(hi[pairs] + eps))) >= cutoff)
     # the lowest score each record's strongest pair can have: names compared or not
     least = np.full(n, -np.inf)
     np.maximum.at(least, a, lo)
@@ -346,8 +351,9 @@ def resolve_locations(
     }
     if len(fuzzy):
         # the names of only the pairs whose score they could change in what is kept
-        unscored = fuzzy[~_names_matter(fuzzy, a, b, levels, name_same, w, len(ids),
-                                        cutoff=min(float(min_pair_probability), float(threshold)))]
+        listed = float(min_pair_probability)  # NaN lists nothing: then only joins count
+        cutoff = float(threshold) if listed != listed else min(listed, float(threshold))
+        unscored = fuzzy[~_names_matter(fuzzy, a, b, levels, name_same, w, len(ids), cutoff=cutoff)]
         n_both[unscored] = False  # no name level: they stay far below both cut-offs
         fuzzy = np.flatnonzero(n_both & ~name_same)
     sim = np.where(name_same, 100.0, 0.0)
