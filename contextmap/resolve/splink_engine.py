@@ -261,7 +261,9 @@ def _backend(engine: str, workdir: str, spark=None, *, threads: int = 2):
             "threads": threads, "preserve_insertion_order": False,
         })
         try:
-            yield DuckDBAPI(con)
+            api = DuckDBAPI(con)
+            api.contextmap_threads = lambda n: con.execute(f"SET threads = {int(n)}")  # type: ignore[attr-defined]
+            yield api
         finally:
             con.close()
     elif engine == "spark":
@@ -330,7 +332,8 @@ def score_pairs(
     ``w_<comparison>`` / ``g_<comparison>`` column per comparison (its match weight, term
     frequency included, and its level), in the order of ``pairs``; and the model.
 
-    ``threads``: DuckDB's threads.
+    ``threads``: DuckDB's threads for scoring the pairs (training runs on one: its sums then
+    add in one order, and the model is the same from run to run).
     """
     from splink import Linker, block_on
 
@@ -362,6 +365,12 @@ def score_pairs(
             table = db.register(data)
             linker = Linker(table, settings(), log_level=logging.ERROR)
             clock("setup")
+            # training on one thread: EM sums over the pairs, and DuckDB's parallel sums add in
+            # whichever order its threads finish (m differing in the 15th digit from run to run);
+            # scoring, a value per pair, on ``threads``
+            threads_for = getattr(db, "contextmap_threads", None)
+            if threads_for is not None and use_em:
+                threads_for(1)
             if use_em:
                 linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs_u, seed=seed, num_chunks=U_CHUNKS)
                 clock("u by random sampling")
@@ -369,6 +378,8 @@ def score_pairs(
                 # alias, identifier and linked-child levels (DOB and gender m are fixed)
                 linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
                 clock("m by EM")
+            if threads_for is not None and use_em:
+                threads_for(threads)
             bp = pd.DataFrame({"match_key": "0", "join_key_l": pairs["a"].to_numpy(dtype=np.int64),
                                "join_key_r": pairs["b"].to_numpy(dtype=np.int64)})
             scorer = linker
