@@ -608,9 +608,10 @@ def _add_edges(G: nx.Graph, ev: pd.DataFrame, table: dict[str, Any] | None = Non
     # networkx's add_edges_from does after copying it twice over (1 s of 3 at 100,000 episodes);
     # every end is a node already (_add_nodes), and each pair comes once (grouped above)
     adj = G._adj
-    us, vs = u[starts[:-1]].tolist(), v[starts[:-1]].tolist()
+    eu, ev_ = u[starts[:-1]], v[starts[:-1]]  # each edge's two ends
+    us, vs = eu.tolist(), ev_.tolist()
     if table is not None:
-        table.update(u=u[starts[:-1]], v=v[starts[:-1]], weight=np.asarray(ws, dtype=float),
+        table.update(u=eu, v=ev_, weight=np.asarray(ws, dtype=float),
                      starts=np.asarray(starts, dtype=np.int64), day=day, day_texts=texts)
     for k in range(len(ws)):
         lo, hi = starts[k], starts[k + 1]

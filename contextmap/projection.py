@@ -21,6 +21,10 @@ from contextmap.settings import Settings
 
 __all__ = ["ChildPairs", "GraphEdges", "child_pairs", "child_pairs_of_table", "children_projection"]
 
+PERSON_WEIGHT, PLACE_WEIGHT, DIRECT_WEIGHT = 1.0, 0.5, 1.0
+"""The default scales of a shared person's, a shared place's and a direct link's binding
+(:func:`children_projection`); the context's projection uses them."""
+
 _FIELDS = ("direct", "persons", "places")  # the order a pair's bindings are summed in
 
 
@@ -86,9 +90,9 @@ def children_projection(
     *,
     co_location_days: float | None = None,
     settings: Settings | None = None,
-    person_weight: float = 1.0,
-    place_weight: float = 0.5,
-    direct_weight: float = 1.0,
+    person_weight: float = PERSON_WEIGHT,
+    place_weight: float = PLACE_WEIGHT,
+    direct_weight: float = DIRECT_WEIGHT,
 ) -> nx.Graph:
     """Project the context graph onto children: who is linked to whom, and through what.
 
@@ -120,9 +124,9 @@ def child_pairs(
     *,
     co_location_days: float | None = None,
     settings: Settings | None = None,
-    person_weight: float = 1.0,
-    place_weight: float = 0.5,
-    direct_weight: float = 1.0,
+    person_weight: float = PERSON_WEIGHT,
+    place_weight: float = PLACE_WEIGHT,
+    direct_weight: float = DIRECT_WEIGHT,
 ) -> ChildPairs:
     """The children projection of :func:`children_projection` as arrays (:class:`ChildPairs`).
 
@@ -305,8 +309,8 @@ def child_pairs_of_table(G: nx.Graph, table: dict[str, Any], *, settings: Settin
         text_days = pd.to_datetime(pd.Series(texts, dtype=object)).to_numpy("datetime64[D]").astype(np.int64)
         visits = (np.repeat(other[visit], n_items), np.repeat(kid[visit], n_items), np.repeat(w[visit], n_items),
                   text_days[table["day"][rows]])
-    return _pairs_of(index, kinds, direct, refs, visits, days=days, person_weight=1.0, place_weight=0.5,
-                     direct_weight=1.0)
+    return _pairs_of(index, kinds, direct, refs, visits, days=days, person_weight=PERSON_WEIGHT,
+                     place_weight=PLACE_WEIGHT, direct_weight=DIRECT_WEIGHT)
 
 
 def _shared(via: np.ndarray, child: np.ndarray, w: np.ndarray, scale: float) -> tuple[np.ndarray, ...]:
