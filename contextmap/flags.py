@@ -128,7 +128,7 @@ def record_flags(ctx: Any, *, as_of: Any = None) -> list[tuple[str, str, str]]:
         raise ConfigError("Expected an analysis context with a period start for flags, instead got start=None")
     s, e = ctx.start, ctx.end
     end_excl = e + pd.Timedelta(days=1)
-    as_of_ts = end_excl if as_of is None else pd.Timestamp(as_of)
+    key, as_of_ts = _record_flags_key(ctx, as_of)
 
     def build() -> list[tuple[str, str, str]]:
         ep = ds.episodes
@@ -136,15 +136,20 @@ def record_flags(ctx: Any, *, as_of: Any = None) -> list[tuple[str, str, str]]:
         epp = ep.loc[in_p.fillna(False).to_numpy(dtype=bool)]
         return (_panel(ds, epp, settings, as_of_ts) + _rhi(ep, s, end_excl, settings, as_of_ts)
                 + _reviews(ds, settings, as_of_ts))
-    return ctx.memo(f"record_flags:{as_of_ts.isoformat()}", build)
+    return ctx.memo(key, build)
 
 
 def keep_record_flags(ctx: Any, rows: list[tuple[str, str, str]], *, as_of: Any = None) -> None:
     """Keep ``rows`` (:func:`record_flags` of the same context, worked out elsewhere: a forked
     child) as ``ctx``'s record flags for ``as_of``."""
-    end_excl = ctx.end + pd.Timedelta(days=1)
-    as_of_ts = end_excl if as_of is None else pd.Timestamp(as_of)
-    ctx.memo(f"record_flags:{as_of_ts.isoformat()}", lambda: rows)
+    ctx.memo(_record_flags_key(ctx, as_of)[0], lambda: rows)
+
+
+def _record_flags_key(ctx: Any, as_of: Any) -> tuple[str, pd.Timestamp]:
+    """Where ``ctx`` keeps its record flags for ``as_of``, and the date deadlines are judged
+    on (default: the day after the period's end)."""
+    as_of_ts = ctx.end + pd.Timedelta(days=1) if as_of is None else pd.Timestamp(as_of)
+    return f"record_flags:{as_of_ts.isoformat()}", as_of_ts
 
 
 def _panel(ds: Dataset, epp: pd.DataFrame, settings: Settings, as_of: pd.Timestamp) -> list[tuple[str, str, str]]:

@@ -122,7 +122,7 @@ def people_betweenness(ctx: Any, *, k: int | None = BETWEENNESS_K, seed: int = 0
     def build() -> dict[Any, float]:
         net = _people_network(ctx, include_peer_links=True)
         return _betweenness(net.graph, net.nodes, k=k, seed=seed, exact_limit=2000)
-    return ctx.memo(f"betweenness:{k}:{seed}", build)
+    return ctx.memo(_betweenness_key(k, seed), build)
 
 
 def key_players_and_betweenness(ctx: Any, *, k: int, betweenness_k: int | None = BETWEENNESS_K,
@@ -137,7 +137,12 @@ def key_players_and_betweenness(ctx: Any, *, k: int, betweenness_k: int | None =
 def remember_betweenness(ctx: Any, btw: dict[Any, float], *, k: int | None = BETWEENNESS_K, seed: int = 0) -> None:
     """Keep ``btw`` (computed elsewhere, e.g. by a child process from the same ``ctx``) as
     ``ctx``'s betweenness for ``k`` and ``seed``."""
-    ctx.memo(f"betweenness:{k}:{seed}", lambda: btw)
+    ctx.memo(_betweenness_key(k, seed), lambda: btw)
+
+
+def _betweenness_key(k: int | None, seed: int) -> str:
+    """Where a context keeps the betweenness for ``k`` sampled sources and ``seed``."""
+    return f"betweenness:{k}:{seed}"
 
 
 def _people_network(ctx: Any, *, include_peer_links: bool) -> _PeopleNetwork:
