@@ -1955,3 +1955,19 @@ def test_an_audience_of_the_settings_that_sees_free_text_but_not_names_gets_a_pa
     mentions = links.loc[links["summary"].str.startswith("RHI mention ") & links["to_type"].isin(["Child", "Person of Concern"])]
     assert len(mentions) and mentions["summary"].str.startswith("RHI mention [name withheld]: ").all()
     assert "school-nurses" in r.html.read_text(encoding="utf-8")  # the pack is labelled for its audience
+
+
+def test_a_signal_while_the_staging_folder_is_marked_leaves_no_folder(tmp_path, monkeypatch):
+    # the race the signal test met: the folder exists (a watcher sees it) before its marker
+    # is written; interrupted there, new_staging removes what it made
+    real = Path.write_text
+
+    def interrupted(self, *a, **k):
+        if self.name == publish.STAGING_MARKER:
+            raise KeyboardInterrupt("SIGINT while marking")
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(Path, "write_text", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        publish.new_staging(tmp_path / "pack")
+    assert list(tmp_path.iterdir()) == []

@@ -329,8 +329,9 @@ def build_pack(
                                        period_start=p_start, period_end=p_end, forbidden=forbidden)
 
     with publish.signals_raise():
-        staging = publish.new_staging(out_dir)
+        staging: Path | None = None  # made inside the try: a signal just after it still removes it
         try:
+            staging = publish.new_staging(out_dir)
             written, summary, changes, meeting = write_pack(
                 staging, red=red, an=an, aud=aud, settings=st, opts=opts, period=(p_start, p_end),
                 prev_state=prev_state, input_hash=input_hash, seed=seed, pdf=pdf, timings=timings,
@@ -372,7 +373,7 @@ def build_pack(
                 record_meeting(ws.engine, period=(p_start, p_end), audience=aud.name, audit_entry=entry["id"])
                 recorded = meeting_of(ws.engine, (p_start, p_end))
         except BaseException:
-            if staging.exists():
+            if staging is not None and staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
             raise
     if ws is not None and ws is not workspace:

@@ -234,8 +234,9 @@ def build_profile(subject: str, *, workspace: Any, out: str | Path, audience: st
             evidence_rows=evidence_rows)
         timings["content"] = time.perf_counter() - t
         with publish.signals_raise():
-            staging = publish.new_staging(out_dir)
+            staging: Path | None = None  # made inside the try: a signal just after it still removes it
             try:
+                staging = publish.new_staging(out_dir)
                 t = time.perf_counter()
                 (staging / "profile.html").write_text(render_template("profile.html", **ctx), encoding="utf-8")
                 if pdf:
@@ -265,7 +266,7 @@ def build_profile(subject: str, *, workspace: Any, out: str | Path, audience: st
                            "subject_id": found.subject_id})
                 publish.swap_in(staging, out_dir)
             except BaseException:
-                if staging.exists():
+                if staging is not None and staging.exists():
                     shutil.rmtree(staging, ignore_errors=True)
                 raise
         profiles.record_profile_run(ws.engine, found, audience=aud.name, audit_entry=entry["id"])

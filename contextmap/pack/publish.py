@@ -190,11 +190,19 @@ def recover(out: Path) -> list[str]:
 
 
 def new_staging(out: Path) -> Path:
-    """A fresh staging folder beside ``out``, marked as owned by this process."""
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
-    (staging / STAGING_MARKER).write_text(json.dumps({"pid": os.getpid(), "started": time.time()}),
-                                          encoding="utf-8")
-    return staging
+    """A fresh staging folder beside ``out``, marked as owned by this process. Interrupted
+    before it returns (a signal while the marker is written), it removes the folder it made."""
+    made: str | None = None
+    try:
+        made = tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent)
+        staging = Path(made)
+        (staging / STAGING_MARKER).write_text(json.dumps({"pid": os.getpid(), "started": time.time()}),
+                                              encoding="utf-8")
+        return staging
+    except BaseException:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
+        raise
 
 
 def write_marker(staging: Path, **fields: Any) -> None:
